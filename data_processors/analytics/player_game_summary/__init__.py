@@ -1,0 +1,1 @@
+"""player_game_summary package."""
