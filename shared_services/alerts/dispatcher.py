@@ -1,0 +1,199 @@
+"""Alert routing without storms: critical at once, warnings as one digest, info logged only.
+
+One :class:`AlertDispatcher` lives on each processor instance (created lazily by the
+``QualityMixin``). The first alert-worthy event of a run triggers the run's ONE lookback query
+against the log table (parameterized, partition-filtered, cached); every later decision is
+made in memory. An outage of 780 critical events of one key therefore sends one alert and
+issues at most one query.
+
+The dispatcher writes the outcome onto the event row itself: ``alert_sent``,
+``alert_sent_at`` and ``alert_channel``.
+
+Example::
+
+    dispatcher = AlertDispatcher(lambda: client, processor_name='PlayerGameSummaryProcessor')
+    dispatcher.on_event(row)       # critical rows may notify now; warnings are queued
+    dispatcher.send_digest()       # at flush: one notify_warning for the queued warnings
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from google.cloud import bigquery
+
+from shared_services.alerts.dedup import DEFAULT_DEDUP_WINDOW, AlertKey, AlertLedger, alert_key
+from shared_services.bigquery.identifiers import quote_table_id
+from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
+from shared_services.constants.source_coverage import SourceCoverageSeverity
+from shared_services.events.model import utc_now
+from shared_services.events.serialization import to_utc_iso
+
+__all__ = ["AlertDispatcher", "lookback_sql"]
+
+logger = logging.getLogger(__name__)
+
+
+def lookback_sql(table: str) -> str:
+    """The run's single dedup lookback query (BigQuery SQL, ``@since`` parameter).
+
+    It filters on ``event_timestamp``, the log's partition column, so it scans only the
+    partitions inside the window.
+    """
+    return f"""
+SELECT
+  event_type,
+  COALESCE(primary_source, '') AS primary_source,
+  MAX(COALESCE(alert_sent_at, event_timestamp)) AS last_sent_at
+FROM {quote_table_id(table)}
+WHERE event_timestamp >= @since
+  AND alert_sent = TRUE
+GROUP BY event_type, primary_source
+""".strip()
+
+
+class AlertDispatcher:
+    """Decides and sends alerts for one processor run."""
+
+    def __init__(
+        self,
+        client_getter: Callable[[], Any],
+        table: str = COVERAGE_LOG_TABLE,
+        window: timedelta = DEFAULT_DEDUP_WINDOW,
+        processor_name: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        notify_error: Callable[..., Any] | None = None,
+        notify_warning: Callable[..., Any] | None = None,
+    ) -> None:
+        self._client_getter = client_getter
+        self.table = table
+        self.ledger = AlertLedger(window=window)
+        self.processor_name = processor_name
+        self.clock = clock
+        self._notify_error = notify_error
+        self._notify_warning = notify_warning
+        self._lock = threading.RLock()
+        self._history_loaded = False
+        self._pending_warnings: list[dict[str, Any]] = []
+        #: How many lookback queries this dispatcher issued (0 or 1).
+        self.lookback_queries = 0
+        #: How many notifications this dispatcher sent (critical alerts + digests).
+        self.alerts_sent = 0
+
+    # -- the one lookback query ------------------------------------------------------
+    def _load_history(self) -> None:
+        if self._history_loaded:
+            return
+        self._history_loaded = True  # even if it fails: never one query per event
+        client = self._client_getter()
+        if client is None:
+            logger.warning("no bq_client: alert dedup uses this run's alerts only")
+            return
+        since = self.clock() - self.ledger.window
+        config = bigquery.QueryJobConfig(
+            query_parameters=[bigquery.ScalarQueryParameter("since", "TIMESTAMP", since)]
+        )
+        self.lookback_queries += 1
+        try:
+            rows = client.query(lookback_sql(self.table), job_config=config).result()
+            history: list[tuple[AlertKey, datetime]] = []
+            for row in rows:
+                sent_at = row["last_sent_at"]
+                if sent_at is not None and sent_at.tzinfo is None:
+                    sent_at = sent_at.replace(tzinfo=UTC)
+                history.append(((row["event_type"], row["primary_source"]), sent_at))
+            self.ledger.merge(history)
+        except Exception as exc:
+            # Fail open: better a duplicate alert than a silent outage.
+            logger.warning("alert dedup lookback failed (%s); using this run's alerts only", exc)
+
+    # -- decisions ---------------------------------------------------------------------
+    def on_event(self, row: dict[str, Any]) -> None:
+        """Route one freshly built event row (mutates its alert columns)."""
+        severity = row.get("severity")
+        if severity == SourceCoverageSeverity.INFO or not row.get("requires_alert"):
+            logger.info("coverage event %s: %s", row.get("event_type"), row.get("description"))
+            return
+        with self._lock:
+            if severity == SourceCoverageSeverity.WARNING:
+                self._pending_warnings.append(row)
+                return
+            self._load_history()
+            key = alert_key(row)
+            now = self.clock()
+            if not self.ledger.should_alert(key, now):
+                logger.debug("alert suppressed for %s (already alerted within window)", key)
+                return
+            delivered = self._send(
+                self._notify_error,
+                "notify_error",
+                title=f"Source coverage: {row.get('event_type')}",
+                message=str(row.get("description") or ""),
+                details={k: row.get(k) for k in (
+                    "event_id", "game_id", "game_date", "player_id", "primary_source",
+                    "fallback_sources_tried", "downstream_impact", "processor_run_id")},
+            )
+            self.ledger.record(key, now)
+            self._mark([row], delivered, now)
+
+    def send_digest(self) -> int:
+        """Send ONE warning digest for the queued warnings; returns how many rows it covered."""
+        with self._lock:
+            queued, self._pending_warnings = self._pending_warnings, []
+            if not queued:
+                return 0
+            self._load_history()
+            now = self.clock()
+            grouped: dict[AlertKey, list[dict[str, Any]]] = defaultdict(list)
+            for row in queued:
+                grouped[alert_key(row)].append(row)
+            fresh = {k: rows for k, rows in grouped.items() if self.ledger.should_alert(k, now)}
+            if not fresh:
+                return 0
+            lines = []
+            for (event_type, source), rows in sorted(fresh.items()):
+                games = sorted({str(r.get("game_id")) for r in rows if r.get("game_id")})
+                shown = ", ".join(games[:10]) + (" ..." if len(games) > 10 else "")
+                lines.append(f"- {event_type} (source: {source or 'n/a'}): {len(rows)} event(s)"
+                             + (f"; games {shown}" if shown else ""))
+                lines.append(f"  e.g. {rows[0].get('description')}")
+            covered = [row for rows in fresh.values() for row in rows]
+            delivered = self._send(
+                self._notify_warning,
+                "notify_warning",
+                title=f"Source coverage digest: {len(covered)} warning(s)",
+                message="\n".join(lines),
+                details={"warning_count": len(covered), "keys": len(fresh)},
+            )
+            for key in fresh:
+                self.ledger.record(key, now)
+            self._mark(covered, delivered, now)
+            return len(covered)
+
+    # -- plumbing ------------------------------------------------------------------------
+    def _send(self, notify: Callable[..., Any] | None, name: str, **kwargs: Any) -> list[str]:
+        if notify is None:
+            from shared_services.utils import notification_system
+
+            notify = getattr(notification_system, name)
+        try:
+            result = notify(processor_name=self.processor_name, **kwargs)
+        except Exception:
+            logger.exception("alert delivery raised; the event is kept with alert_sent=false")
+            return []
+        self.alerts_sent += 1
+        delivered = getattr(result, "delivered", None)
+        return list(delivered) if delivered is not None else ["log"]
+
+    @staticmethod
+    def _mark(rows: list[dict[str, Any]], delivered: list[str], now: datetime) -> None:
+        sent = bool(delivered)
+        for row in rows:
+            row["alert_sent"] = sent
+            row["alert_sent_at"] = to_utc_iso(now) if sent else None
+            row["alert_channel"] = ",".join(delivered) if sent else None

@@ -1,0 +1,261 @@
+"""Make rows JSON-safe for ``load_table_from_json``, checked against an explicit schema.
+
+``json.dumps`` inside the BigQuery client rejects ``date``, ``datetime``, ``Decimal``, numpy
+scalars, ``pd.Timestamp``, ``NaT`` and ``pd.NA``, and writes ``NaN`` as an invalid token.
+:func:`json_safe_row` converts every value a processor is likely to pass into the plain JSON
+type its column expects, and raises :class:`RowSerializationError` (a ``ValueError``) naming
+the field and the value when that is impossible.
+
+Example::
+
+    >>> from datetime import date
+    >>> from google.cloud.bigquery import SchemaField
+    >>> schema = [SchemaField('game_date', 'DATE'), SchemaField('score', 'FLOAT64')]
+    >>> json_safe_row({'game_date': date(2025, 1, 15), 'score': float('nan')}, schema)
+    {'game_date': '2025-01-15', 'score': None}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from google.cloud.bigquery import SchemaField
+
+__all__ = [
+    "RowSerializationError",
+    "json_safe_value",
+    "json_safe_row",
+    "json_safe_rows",
+    "to_utc_iso",
+    "is_missing",
+]
+
+_STRING = {"STRING"}
+_INT = {"INT64", "INTEGER"}
+_FLOAT = {"FLOAT64", "FLOAT"}
+_NUMERIC = {"NUMERIC", "BIGNUMERIC"}
+_BOOL = {"BOOL", "BOOLEAN"}
+_TIMESTAMP = {"TIMESTAMP"}
+_DATETIME = {"DATETIME"}
+_DATE = {"DATE"}
+_JSON = {"JSON"}
+_RECORD = {"RECORD", "STRUCT"}
+
+
+class RowSerializationError(ValueError):
+    """A value cannot be converted to the JSON type its column needs (a data error)."""
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN, NaT and ``pd.NA`` (the values that load as NULL).
+
+    Example::
+
+        >>> is_missing(float('nan')), is_missing(pd.NaT), is_missing(0)
+        (True, True, False)
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating):
+        return math.isnan(value)
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return bool(np.isnat(value))
+    return False
+
+
+def to_utc_iso(value: Any) -> str:
+    """A timestamp as an ISO-8601 UTC string; naive values are taken to be UTC.
+
+    Example::
+
+        >>> to_utc_iso(datetime(2025, 1, 15, 3, 0))
+        '2025-01-15T03:00:00.000000+00:00'
+    """
+    if isinstance(value, str):
+        parsed = pd.Timestamp(value)
+    elif isinstance(value, pd.Timestamp | datetime | np.datetime64):
+        parsed = pd.Timestamp(value)
+    elif isinstance(value, date):
+        parsed = pd.Timestamp(datetime.combine(value, time()))
+    else:
+        raise TypeError(f"cannot read {value!r} ({type(value).__name__}) as a timestamp")
+    if parsed is pd.NaT:
+        raise TypeError("NaT is not a timestamp")
+    parsed = parsed.tz_localize(UTC) if parsed.tzinfo is None else parsed.tz_convert(UTC)
+    return parsed.to_pydatetime().isoformat(timespec="microseconds")
+
+
+def _plain(value: Any) -> Any:
+    """Unwrap numpy / pandas scalars into Python ones."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def json_safe_value(value: Any) -> Any:
+    """Convert any value into something ``json.dumps`` accepts, with no schema.
+
+    Used for JSON columns and free-form details. Dates become ISO strings, Decimals floats
+    (or strings when not finite), NaN/NaT/NA ``None``; containers are converted recursively.
+
+    Example::
+
+        >>> json_safe_value({'d': date(2025, 1, 1), 'n': np.int64(3), 'x': [Decimal('1.5')]})
+        {'d': '2025-01-01', 'n': 3, 'x': [1.5]}
+    """
+    if is_missing(value):
+        return None
+    value = _plain(value)
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        return float(value) if value.is_finite() else None
+    if isinstance(value, pd.Timestamp | datetime):
+        return to_utc_iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): json_safe_value(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray | list | tuple | set | frozenset | pd.Series):
+        return [json_safe_value(v) for v in value]
+    if hasattr(value, "value") and isinstance(getattr(value, "value"), str):  # enums
+        return value.value
+    return str(value)
+
+
+def _convert(value: Any, field: SchemaField, where: str) -> Any:
+    field_type = field.field_type.upper()
+    if is_missing(value):
+        return None
+    value = _plain(value)
+    try:
+        if field_type in _STRING:
+            if isinstance(value, str):
+                return value
+            if isinstance(value, Mapping | list | tuple):
+                return json.dumps(json_safe_value(value), sort_keys=True)
+            if isinstance(value, pd.Timestamp | datetime):
+                return to_utc_iso(value)
+            if isinstance(value, date):
+                return value.isoformat()
+            return str(value)
+        if field_type in _INT:
+            if isinstance(value, bool):
+                raise TypeError("a bool is not an integer")
+            if isinstance(value, int):
+                return value
+            if isinstance(value, float | Decimal) and float(value).is_integer():
+                return int(value)
+            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                return int(value)
+            raise TypeError("not an integer")
+        if field_type in _FLOAT:
+            if isinstance(value, bool):
+                raise TypeError("a bool is not a number")
+            number = float(value)
+            return number if math.isfinite(number) else None
+        if field_type in _NUMERIC:
+            if isinstance(value, bool):
+                raise TypeError("a bool is not a number")
+            decimal = Decimal(str(value))
+            return str(decimal) if decimal.is_finite() else None
+        if field_type in _BOOL:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("true", "false"):
+                return value.lower() == "true"
+            if isinstance(value, int) and value in (0, 1):
+                return bool(value)
+            raise TypeError("not a boolean")
+        if field_type in _TIMESTAMP:
+            return to_utc_iso(value)
+        if field_type in _DATETIME:
+            stamp = pd.Timestamp(value)
+            if stamp.tzinfo is not None:
+                stamp = stamp.tz_convert(UTC).tz_localize(None)
+            return stamp.to_pydatetime().isoformat(timespec="microseconds")
+        if field_type in _DATE:
+            if isinstance(value, pd.Timestamp | datetime):
+                return value.date().isoformat()
+            if isinstance(value, date):
+                return value.isoformat()
+            if isinstance(value, str):
+                return date.fromisoformat(value).isoformat()
+            raise TypeError("not a date")
+        if field_type in _JSON:
+            return json_safe_value(value)
+        if field_type in _RECORD:
+            if not isinstance(value, Mapping):
+                raise TypeError("a RECORD needs a mapping")
+            return json_safe_row(value, list(field.fields), where=where)
+    except RowSerializationError:
+        raise
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        raise RowSerializationError(
+            f"{where}field {field.name!r} ({field_type}): cannot store {value!r}: {exc}"
+        ) from None
+    raise RowSerializationError(f"{where}field {field.name!r} has unsupported type {field_type}")
+
+
+def json_safe_row(
+    row: Mapping[str, Any], schema: Sequence[SchemaField], *, where: str = ""
+) -> dict[str, Any]:
+    """Convert one row to the JSON types of ``schema``; unknown fields are an error.
+
+    REQUIRED fields must be present and not null; REPEATED fields take any sequence (a
+    missing one becomes ``[]``, as BigQuery stores it).
+
+    Example::
+
+        >>> json_safe_row({'n': np.int64(2)}, [SchemaField('n', 'INT64')])
+        {'n': 2}
+    """
+    by_name = {f.name: f for f in schema}
+    unknown = [name for name in row if name not in by_name]
+    if unknown:
+        raise RowSerializationError(
+            f"{where}unknown field(s) {sorted(unknown)} not in the table schema"
+        )
+    out: dict[str, Any] = {}
+    for name, field in by_name.items():
+        value = row.get(name)
+        if field.mode == "REPEATED":
+            is_sequence = isinstance(value, list | tuple | np.ndarray | pd.Series)
+            if not is_sequence and is_missing(value):
+                out[name] = []
+                continue
+            if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+                raise RowSerializationError(
+                    f"{where}field {name!r} is REPEATED and needs a list, got {type(value).__name__}"
+                )
+            items = [_convert(item, field, where) for item in value]
+            if any(item is None for item in items):
+                raise RowSerializationError(f"{where}field {name!r}: a REPEATED field cannot hold NULL")
+            out[name] = items
+            continue
+        converted = _convert(value, field, where)
+        if converted is None and field.mode == "REQUIRED":
+            raise RowSerializationError(f"{where}field {name!r} is REQUIRED but is missing or null")
+        if converted is not None or name in row:
+            out[name] = converted
+    return out
+
+
+def json_safe_rows(rows: Iterable[Mapping[str, Any]], schema: Sequence[SchemaField]) -> list[dict[str, Any]]:
+    """Convert many rows; the error names the row index.
+
+    Example::
+
+        >>> json_safe_rows([{'n': 1}, {'n': '2'}], [SchemaField('n', 'INT64')])
+        [{'n': 1}, {'n': 2}]
+    """
+    return [json_safe_row(row, schema, where=f"row {index}: ") for index, row in enumerate(rows)]
