@@ -31,13 +31,14 @@ import pandas as pd
 
 from shared_services.constants.source_coverage import SourceCoverageEventType, SourceCoverageSeverity
 from shared_services.processors.errors import ImproperlyConfigured
+from shared_services.quality.scoring import RECONSTRUCTED_SOURCE, is_failed_source
 
 __all__ = ["FallbackSourceMixin", "SourceAttempt", "FallbackResult", "RECONSTRUCTED"]
 
 logger = logging.getLogger(__name__)
 
 #: The name recorded in ``sources_tried`` when reconstruction supplied the data.
-RECONSTRUCTED = "reconstructed"
+RECONSTRUCTED = RECONSTRUCTED_SOURCE
 
 FetchFunction = Callable[[str], "pd.DataFrame | None"]
 
@@ -108,7 +109,7 @@ class FallbackSourceMixin:
             for item in value:
                 if not isinstance(item, str) or not item.strip():
                     raise ImproperlyConfigured(f"{name}.{label} holds an invalid source name {item!r}")
-                if item == RECONSTRUCTED or item.endswith(("_empty", "_error", "_not_configured")):
+                if item == RECONSTRUCTED or is_failed_source(item):
                     raise ImproperlyConfigured(
                         f"{name}.{label}: source name {item!r} is reserved for outcome markers; rename it")
         everything = [*primaries, *fallbacks]

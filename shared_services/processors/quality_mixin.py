@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Protocol
@@ -309,6 +310,9 @@ class QualityMixin:
                 rows = state.buffer.take()
             if not rows:
                 return 0
+            batch_id = str(uuid.uuid4())
+            for row in rows:
+                row["batch_id"] = row.get("batch_id") or batch_id
             try:
                 outcome = self._event_sink().write(rows, processor_name=type(self).__name__)
             except Exception:

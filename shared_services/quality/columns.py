@@ -22,11 +22,9 @@ import pandas as pd
 from shared_services.bigquery.schemas import QUALITY_COLUMN_NAMES
 from shared_services.constants.source_coverage import parse_tier
 from shared_services.events.serialization import json_safe_value, to_utc_iso
+from shared_services.quality.scoring import is_failed_source
 
 __all__ = ["QUALITY_COLUMN_NAMES", "successful_sources", "quality_columns", "add_quality_columns"]
-
-_FAILURE_SUFFIXES = ("_empty", "_error", "_missing_fetch", "_not_configured")
-
 
 def successful_sources(sources: Sequence[str]) -> list[str]:
     """The sources that actually supplied data (drops ``*_empty`` / ``*_error`` markers).
@@ -36,7 +34,7 @@ def successful_sources(sources: Sequence[str]) -> list[str]:
         >>> successful_sources(['nbac_gamebook_player_stats_empty', 'bdl_player_boxscores'])
         ['bdl_player_boxscores']
     """
-    return [s for s in sources if not str(s).endswith(_FAILURE_SUFFIXES)]
+    return [s for s in sources if not is_failed_source(str(s))]
 
 
 def quality_columns(assessment: Mapping[str, Any], calculated_at: datetime | str | None = None) -> dict[str, Any]:

@@ -1,0 +1,265 @@
+"""Phase 3: player game summary, with source fallback, quality columns and coverage events.
+
+Reads the player box score of each final game from NBA.com's gamebook (primary), falling back
+to Ball Don't Lie and ESPN; scores what it got; writes one row per player to
+``nba_analytics.player_game_summary`` with the standard quality columns; logs every fallback
+and gap; flushes all events of a run in one load job.
+
+Command line::
+
+    coverage-player-game-summary --date 2025-01-15 [--warehouse URL]
+
+Python::
+
+    processor = PlayerGameSummaryProcessor(bq_client=make_client('duckdb:///demo.duckdb'))
+    processor.run({'game_date': '2025-01-15'})          # every final game that day
+    processor.process_game('0022400561', '2025-01-15')  # one game (writes at once)
+    processor.flush_events()
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from google.cloud import bigquery
+
+from data_processors.analytics.analytics_base import AnalyticsProcessorBase
+from shared_services.bigquery.identifiers import quote_table_id
+from shared_services.bigquery.schemas import PLAYER_GAME_SUMMARY, SCHEDULE
+from shared_services.constants.source_coverage import (
+    QualityTier,
+    SourceCoverageEventType,
+    SourceCoverageSeverity,
+)
+from shared_services.events.model import utc_now
+from shared_services.events.serialization import to_utc_iso
+from shared_services.processors.fallback_source_mixin import FallbackSourceMixin
+from shared_services.processors.quality_mixin import QualityMixin
+from shared_services.quality.season import season_label
+from shared_services.utils.dates import parse_game_date
+
+__all__ = ["PlayerGameSummaryProcessor", "main"]
+
+_SOURCE_COLUMNS = (
+    "game_id", "game_date", "player_id", "player_name", "team_abbr", "minutes_played",
+    "points", "rebounds", "assists", "plus_minus", "shot_zones",
+)
+
+
+def source_query_sql(table: str, per_game: bool) -> str:
+    """Parameterized, partition-filtered read of one raw box score table."""
+    game_filter = "\n  AND game_id = @game_id" if per_game else ""
+    return (
+        "SELECT *\n"
+        f"FROM {quote_table_id(table)}\n"
+        f"WHERE game_date = @game_date{game_filter}\n"
+        "ORDER BY game_id, player_id"
+    )
+
+
+SCHEDULE_SQL = f"""
+SELECT game_id, game_date, season_year, home_team_tricode, away_team_tricode
+FROM {quote_table_id(SCHEDULE.table_id)}
+WHERE game_date = @game_date
+  AND game_status = 3
+ORDER BY game_id
+""".strip()
+
+
+class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsProcessorBase):
+    """Phase 3 player game summary (see the module docstring for usage)."""
+
+    PHASE = "phase_3"
+    OUTPUT_TABLE = PLAYER_GAME_SUMMARY.table_id
+    REPLACE_KEY_COLUMNS = ("game_id",)
+
+    REQUIRED_FIELDS = ["game_id", "player_id", "points", "minutes_played"]
+    OPTIONAL_FIELDS = ["plus_minus", "rebounds", "assists", "shot_zones"]
+    FIELD_WEIGHTS = {"points": 10.0, "minutes_played": 8.0, "plus_minus": 3.0, "shot_zones": 5.0}
+
+    PRIMARY_SOURCES = ["nbac_gamebook_player_stats"]
+    FALLBACK_SOURCES = ["bdl_player_boxscores", "espn_game_boxscore"]
+    RECONSTRUCTION_ALLOWED = False
+
+    #: Raw table of each source.
+    SOURCE_TABLES = {
+        "nbac_gamebook_player_stats": "nba_raw.nbac_gamebook_player_stats",
+        "bdl_player_boxscores": "nba_raw.bdl_player_boxscores",
+        "espn_game_boxscore": "nba_raw.espn_game_boxscore",
+    }
+    #: Players expected per game for the sample rule (both rosters' rotation players).
+    EXPECTED_PLAYERS_PER_GAME = 10
+
+    def __init__(self, bq_client: Any = None, **options: Any) -> None:
+        super().__init__(bq_client=bq_client, **options)
+        self._date_cache: dict[tuple[str, date], pd.DataFrame] = {}
+        self.queries_issued = 0
+
+    # -- reading ------------------------------------------------------------------------
+    def _query(self, sql: str, params: Sequence[Any]) -> pd.DataFrame:
+        self.queries_issued += 1
+        config = bigquery.QueryJobConfig(query_parameters=list(params))
+        return self.bq_client.query(sql, job_config=config).to_dataframe()
+
+    def scheduled_final_games(self, game_date: date) -> pd.DataFrame:
+        """Final games (game_status 3) on the schedule for ``game_date``."""
+        return self._query(SCHEDULE_SQL, [bigquery.ScalarQueryParameter("game_date", "DATE", game_date)])
+
+    def fetch_source(self, source: str, game_id: str, game_date: date) -> pd.DataFrame:
+        """Rows of one game from one source (within a run, one query per source and date)."""
+        table = self.SOURCE_TABLES[source]
+        key = (source, game_date)
+        if self._in_run:
+            if key not in self._date_cache:
+                self._date_cache[key] = self._query(
+                    source_query_sql(table, per_game=False),
+                    [bigquery.ScalarQueryParameter("game_date", "DATE", game_date)],
+                )
+            frame = self._date_cache[key]
+            return frame[frame["game_id"] == game_id].reset_index(drop=True)
+        return self._query(
+            source_query_sql(table, per_game=True),
+            [bigquery.ScalarQueryParameter("game_date", "DATE", game_date),
+             bigquery.ScalarQueryParameter("game_id", "STRING", game_id)],
+        )
+
+    def fetch_functions(self, game_date: date) -> dict[str, Callable[[str], pd.DataFrame]]:
+        """One fetch function per declared source, bound to ``game_date``."""
+        return {
+            source: (lambda gid, s=source: self.fetch_source(s, gid, game_date))
+            for source in self.get_source_order()
+        }
+
+    # -- transforming -------------------------------------------------------------------
+    def transform_player_stats(self, data: pd.DataFrame, game_date: date) -> pd.DataFrame:
+        """Keep the summary columns a source has (absent optional ones stay absent for scoring)."""
+        present = [c for c in _SOURCE_COLUMNS if c in data.columns]
+        out = data[present].copy()
+        out["game_date"] = game_date
+        out["season"] = season_label(game_date)
+        return out
+
+    def build_game_rows(self, game_id: str, game_date: date | str) -> tuple[pd.DataFrame | None, dict[str, Any] | None]:
+        """Fetch, score and shape one game; returns (rows with quality columns, assessment)."""
+        day = parse_game_date(game_date, "game_date")
+        if not isinstance(game_id, str) or not game_id.strip():
+            raise ValueError(f"game_id must be a non-empty string, got {game_id!r}")
+        data, sources_tried = self.fetch_with_fallback(
+            game_id, self.fetch_functions(day), game_date=day
+        )
+        if data is None:
+            return None, None
+        transformed = self.transform_player_stats(data, day)
+        quality = self.assess_quality(
+            transformed,
+            sources_used=sources_tried,
+            game_date=day,
+            context={"expected_sample_size": self.EXPECTED_PLAYERS_PER_GAME},
+        )
+        self.quality_issues.extend(f"{game_id}:{issue}" for issue in quality["issues"])
+        if quality["tier"] == QualityTier.UNUSABLE:
+            self.log_quality_event(
+                SourceCoverageEventType.VALIDATION_FAILURE, SourceCoverageSeverity.CRITICAL,
+                f"Data for {game_id} from {sources_tried[-1]} is unusable: {', '.join(quality['issues'])}",
+                quality_after=quality, game_id=game_id, game_date=day,
+                primary_source=self.PRIMARY_SOURCES[0], fallback_sources_tried=sources_tried,
+                resolution="skipped", downstream_impact="predictions_blocked")
+            return None, quality
+        if quality["tier"] in (QualityTier.POOR, QualityTier.BRONZE):
+            self.log_quality_event(
+                SourceCoverageEventType.QUALITY_DEGRADATION, SourceCoverageSeverity.WARNING,
+                f"{game_id} scored {quality['tier']} ({quality['score']}): {', '.join(quality['issues'])}",
+                quality_after=quality, game_id=game_id, game_date=day,
+                primary_source=self.PRIMARY_SOURCES[0], fallback_sources_tried=sources_tried,
+                downstream_impact="predictions_degraded")
+        rows = self.add_quality_columns(transformed, quality)
+        rows["processor_run_id"] = self.run_id
+        rows["processed_at"] = to_utc_iso(utc_now())
+        return rows, quality
+
+    # -- one game -----------------------------------------------------------------------
+    _in_run = False
+
+    def process_game(self, game_id: str, game_date: date | str) -> dict[str, Any] | None:
+        """Process one game and write its rows now; returns its quality (None if no data).
+
+        Events stay buffered: call :meth:`flush_events` (or use the processor as a context
+        manager, or :meth:`run`) to write them.
+
+        Example::
+
+            with PlayerGameSummaryProcessor(bq_client=client) as p:
+                p.process_game('0022400561', '2025-01-15')
+        """
+        rows, quality = self.build_game_rows(game_id, game_date)
+        if rows is not None:
+            self.load_dataframe_batch(rows, self.OUTPUT_TABLE)
+        return quality
+
+    # -- a whole day (the run lifecycle) ------------------------------------------------
+    def extract_data(self) -> None:
+        if "game_date" not in self.opts:
+            raise ValueError("run() needs opts['game_date'] (YYYY-MM-DD)")
+        self.game_date = parse_game_date(self.opts["game_date"], "game_date")
+        self.schedule = self.scheduled_final_games(self.game_date)
+        self.stats["games_scheduled"] = len(self.schedule)
+
+    def transform_data(self) -> None:
+        frames: list[pd.DataFrame] = []
+        tiers: dict[str, str] = {}
+        self._in_run = True
+        try:
+            for game_id in self.schedule["game_id"].tolist():
+                rows, quality = self.build_game_rows(game_id, self.game_date)
+                tiers[game_id] = quality["tier"] if quality else "no_data"
+                if rows is not None:
+                    frames.append(rows)
+        finally:
+            self._in_run = False
+            self._date_cache.clear()
+        self.transformed = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        self.stats["game_tiers"] = tiers
+        self.stats["games_with_data"] = len(frames)
+
+    def save_data(self) -> None:
+        written = 0
+        if not self.transformed.empty:
+            written = self.load_dataframe_batch(self.transformed, self.OUTPUT_TABLE)
+        self.stats["rows_written"] = written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``coverage-player-game-summary``."""
+    parser = argparse.ArgumentParser(
+        prog="coverage-player-game-summary",
+        description="Run the phase 3 player game summary for every final game of a date.",
+    )
+    parser.add_argument("--date", required=True, help="game date, YYYY-MM-DD")
+    parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        day = parse_game_date(args.date, "--date")
+    except ValueError as exc:
+        parser.error(str(exc))
+    from shared_services.bigquery.factory import make_client
+
+    try:
+        client = make_client(args.warehouse)
+    except ValueError as exc:
+        parser.error(str(exc))
+    processor = PlayerGameSummaryProcessor(bq_client=client)
+    stats = processor.run({"game_date": day})
+    print(f"{stats.get('games_scheduled', 0)} final game(s), {stats.get('games_with_data', 0)} with data, "
+          f"{stats.get('rows_written', 0)} row(s) written; tiers: {stats.get('game_tiers')}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

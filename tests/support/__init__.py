@@ -1,0 +1,1 @@
+"""Reusable test infrastructure: local servers and helpers shared across test suites."""
