@@ -96,14 +96,12 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
     #: Players expected per game for the sample rule (both rosters' rotation players).
     EXPECTED_PLAYERS_PER_GAME = 10
 
-    def __init__(self, bq_client: Any = None, **options: Any) -> None:
-        super().__init__(bq_client=bq_client, **options)
-        self._date_cache: dict[tuple[str, date], pd.DataFrame] = {}
-        self.queries_issued = 0
+    #: Queries this instance issued (a per-instance counter once incremented).
+    queries_issued = 0
 
     # -- reading ------------------------------------------------------------------------
     def _query(self, sql: str, params: Sequence[Any]) -> pd.DataFrame:
-        self.queries_issued += 1
+        self.queries_issued = self.queries_issued + 1
         config = bigquery.QueryJobConfig(query_parameters=list(params))
         return self.bq_client.query(sql, job_config=config).to_dataframe()
 
@@ -115,7 +113,7 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
         """Rows of one game from one source (within a run, one query per source and date)."""
         table = self.SOURCE_TABLES[source]
         key = (source, game_date)
-        if self._in_run:
+        if self._date_cache is not None:
             if key not in self._date_cache:
                 self._date_cache[key] = self._query(
                     source_query_sql(table, per_game=False),
@@ -184,7 +182,8 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
         return rows, quality
 
     # -- one game -----------------------------------------------------------------------
-    _in_run = False
+    #: Within run(): each source is read once per date and sliced per game in memory.
+    _date_cache: dict[tuple[str, date], pd.DataFrame] | None = None
 
     def process_game(self, game_id: str, game_date: date | str) -> dict[str, Any] | None:
         """Process one game and write its rows now; returns its quality (None if no data).
@@ -213,7 +212,7 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
     def transform_data(self) -> None:
         frames: list[pd.DataFrame] = []
         tiers: dict[str, str] = {}
-        self._in_run = True
+        self._date_cache = {}
         try:
             for game_id in self.schedule["game_id"].tolist():
                 rows, quality = self.build_game_rows(game_id, self.game_date)
@@ -221,8 +220,7 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
                 if rows is not None:
                     frames.append(rows)
         finally:
-            self._in_run = False
-            self._date_cache.clear()
+            self._date_cache = None
         self.transformed = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         self.stats["game_tiers"] = tiers
         self.stats["games_with_data"] = len(frames)

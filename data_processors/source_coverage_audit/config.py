@@ -1,0 +1,165 @@
+"""Which tables the audit checks, and how each one spells a game.
+
+Real tables disagree on game ids: some use the NBA id ('0022400561'), some
+'YYYYMMDD_AWAY_HOME' ('20250115_LAL_BOS'). Each :class:`AuditTable` says which, plus its id
+column and its date (partition) column. Configure from Python or from a YAML / TOML file::
+
+    # audit.yaml
+    tables:
+      - table: nba_raw.nbac_team_boxscore
+        id_column: game_id
+        date_column: game_date
+        key_format: date_away_home
+      - table: nba_analytics.player_game_summary
+
+Example::
+
+    tables = load_audit_tables('audit.yaml')
+    SourceCoverageAuditProcessor(tables=tables)
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from shared_services.bigquery.identifiers import InvalidIdentifierError, validate_column_name, validate_table_id
+
+__all__ = [
+    "AuditConfigError",
+    "AuditTable",
+    "KEY_FORMATS",
+    "DEFAULT_AUDIT_TABLES",
+    "game_key",
+    "validate_audit_tables",
+    "load_audit_tables",
+]
+
+#: nba_id: the schedule's game_id; date_away_home: YYYYMMDD_AWAY_HOME from the schedule row.
+KEY_FORMATS = ("nba_id", "date_away_home")
+
+
+class AuditConfigError(ValueError):
+    """The audit's table configuration is invalid (raised before any query)."""
+
+
+@dataclass(frozen=True)
+class AuditTable:
+    """One checked table: its id, id column, date (partition) column and game-key format.
+
+    Example::
+
+        AuditTable('nba_raw.nbac_team_boxscore', key_format='date_away_home')
+    """
+
+    table: str
+    id_column: str = "game_id"
+    date_column: str = "game_date"
+    key_format: str = "nba_id"
+
+
+DEFAULT_AUDIT_TABLES: tuple[AuditTable, ...] = (
+    AuditTable("nba_raw.nbac_team_boxscore", key_format="date_away_home"),
+    AuditTable("nba_raw.nbac_gamebook_player_stats"),
+    AuditTable("nba_analytics.player_game_summary"),
+    AuditTable("nba_analytics.team_offense_game_summary", key_format="date_away_home"),
+)
+
+
+def game_key(key_format: str, game_id: str, game_date: date, away: str | None, home: str | None) -> str:
+    """The key a table uses for one scheduled game.
+
+    Example::
+
+        >>> game_key('date_away_home', '0022400561', date(2025, 1, 15), 'LAL', 'BOS')
+        '20250115_LAL_BOS'
+        >>> game_key('nba_id', '0022400561', date(2025, 1, 15), 'LAL', 'BOS')
+        '0022400561'
+    """
+    if key_format == "nba_id":
+        return game_id
+    if key_format == "date_away_home":
+        return f"{game_date:%Y%m%d}_{away or ''}_{home or ''}"
+    raise AuditConfigError(f"unknown key_format {key_format!r}; expected one of {', '.join(KEY_FORMATS)}")
+
+
+def _entry(raw: Any, where: str) -> AuditTable:
+    if isinstance(raw, AuditTable):
+        values: dict[str, Any] = {
+            "table": raw.table, "id_column": raw.id_column,
+            "date_column": raw.date_column, "key_format": raw.key_format,
+        }
+    elif isinstance(raw, Mapping):
+        values = dict(raw)
+    elif isinstance(raw, str):
+        values = {"table": raw}
+    else:
+        raise AuditConfigError(f"{where}: expected a table entry (mapping), got {type(raw).__name__}")
+    unknown = sorted(set(values) - {"table", "id_column", "date_column", "key_format"})
+    if unknown:
+        raise AuditConfigError(f"{where}: unknown key(s) {unknown}; allowed: table, id_column, date_column, key_format")
+    if "table" not in values:
+        raise AuditConfigError(f"{where}: missing 'table'")
+    label = f"{where} ({values.get('table')!r})"
+    try:
+        table = validate_table_id(values["table"])
+        id_column = validate_column_name(values.get("id_column", "game_id"))
+        date_column = validate_column_name(values.get("date_column", "game_date"))
+    except InvalidIdentifierError as exc:
+        raise AuditConfigError(f"{label}: {exc}") from None
+    key_format = values.get("key_format", "nba_id")
+    if key_format not in KEY_FORMATS:
+        raise AuditConfigError(
+            f"{label}: unknown key_format {key_format!r}; expected one of {', '.join(KEY_FORMATS)}")
+    return AuditTable(table, id_column, date_column, key_format)
+
+
+def validate_audit_tables(tables: Iterable[Any]) -> tuple[AuditTable, ...]:
+    """Check every entry; the error names the bad entry by position and table.
+
+    Example::
+
+        validate_audit_tables([{'table': 'nba_raw.x', 'key_format': 'nba_id'}])
+    """
+    if isinstance(tables, str | bytes | Mapping):
+        raise AuditConfigError("tables must be a list of table entries")
+    checked = tuple(_entry(raw, f"tables[{index}]") for index, raw in enumerate(tables))
+    if not checked:
+        raise AuditConfigError("tables: at least one table must be configured")
+    seen: set[str] = set()
+    for index, entry in enumerate(checked):
+        if entry.table in seen:
+            raise AuditConfigError(f"tables[{index}] ({entry.table!r}): listed more than once")
+        seen.add(entry.table)
+    return checked
+
+
+def load_audit_tables(path: str | Path) -> tuple[AuditTable, ...]:
+    """Read ``tables`` from a ``.yaml`` / ``.yml`` / ``.toml`` file and validate it."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AuditConfigError(f"cannot read audit config {file}: {exc.strerror or exc}") from None
+    try:
+        if file.suffix.lower() == ".toml":
+            data: Any = tomllib.loads(text)
+        elif file.suffix.lower() in (".yaml", ".yml"):
+            data = yaml.safe_load(text)
+        else:
+            raise AuditConfigError(f"{file}: unsupported config type {file.suffix!r}; use .yaml, .yml or .toml")
+    except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+        raise AuditConfigError(f"{file}: cannot parse: {exc}") from None
+    if not isinstance(data, Mapping) or "tables" not in data:
+        raise AuditConfigError(f"{file}: expected a top-level 'tables' list")
+    entries: Sequence[Any] = data["tables"]
+    try:
+        return validate_audit_tables(entries)
+    except AuditConfigError as exc:
+        raise AuditConfigError(f"{file}: {exc}") from None

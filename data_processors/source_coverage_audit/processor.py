@@ -1,0 +1,416 @@
+"""The nightly coverage audit: schedule (what should exist) vs log and data (what does).
+
+Set-based and cost-aware: one query for the schedule, one per checked table
+(``UNNEST(@game_keys)``), one for the log, whatever the number of games or days; every query
+filters each partitioned table on its partition column. Writes are one load job (all new
+synthetic ``silent_failure`` events) and at most one UPDATE (resolutions).
+
+Example::
+
+    audit = SourceCoverageAuditProcessor(bq_client=make_client('duckdb:///demo.duckdb'))
+    result = audit.run_daily_audit()                       # yesterday, America/Los_Angeles
+    result = audit.run_audit(date(2025, 1, 1), date(2025, 1, 31))
+    for finding in result.findings:
+        print(finding.game_id, finding.status, finding.missing_tables)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from google.cloud import bigquery
+
+from data_processors.source_coverage_audit.classify import AuditFinding, AuditStatus, classify
+from data_processors.source_coverage_audit.config import (
+    DEFAULT_AUDIT_TABLES,
+    AuditTable,
+    game_key,
+    validate_audit_tables,
+)
+from shared_services.bigquery.identifiers import quote_table_id, validate_table_id
+from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE, SCHEDULE
+from shared_services.constants.source_coverage import SourceCoverageEventType, SourceCoverageSeverity
+from shared_services.events.model import build_event_row
+from shared_services.events.sink import EventSink, LoadOutcome
+from shared_services.quality.season import season_label
+from shared_services.utils.dates import parse_game_date
+
+__all__ = ["SourceCoverageAuditProcessor", "AuditResult", "PACIFIC", "default_audit_date"]
+
+logger = logging.getLogger(__name__)
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+PROCESSOR_NAME = "SourceCoverageAuditProcessor"
+ENV_DRY_RUN = "AUDIT_DRY_RUN"
+
+
+def default_audit_date(now: datetime) -> date:
+    """Yesterday in America/Los_Angeles (NBA game dates are local dates).
+
+    Example::
+
+        >>> default_audit_date(datetime(2025, 1, 16, 7, 30, tzinfo=UTC))   # 23:30 PT on the 15th
+        datetime.date(2025, 1, 14)
+    """
+    if now.tzinfo is None:
+        raise ValueError("the audit clock must return a timezone-aware datetime")
+    return now.astimezone(PACIFIC).date() - timedelta(days=1)
+
+
+@dataclass
+class AuditResult:
+    """What one audit found and did."""
+
+    start_date: date
+    end_date: date
+    findings: list[AuditFinding] = field(default_factory=list)
+    dry_run: bool = False
+    queries_issued: int = 0
+    events_written: int = 0
+    events_spilled: int = 0
+    resolved: int = 0
+    alerts_sent: int = 0
+
+    @property
+    def games_checked(self) -> int:
+        return len(self.findings)
+
+    @property
+    def issues_found(self) -> int:
+        return sum(1 for f in self.findings if f.is_issue)
+
+    def by_status(self) -> dict[str, int]:
+        counts = Counter(f.status for f in self.findings)
+        return {status: counts.get(status, 0) for status in AuditStatus.ALL}
+
+    def worst_severity(self) -> str | None:
+        order = {"info": 0, "warning": 1, "critical": 2}
+        issues = [f.severity for f in self.findings if f.is_issue]
+        return max(issues, key=order.__getitem__) if issues else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start_date": self.start_date.isoformat(),
+            "end_date": self.end_date.isoformat(),
+            "dry_run": self.dry_run,
+            "games_checked": self.games_checked,
+            "issues_found": self.issues_found,
+            "by_status": self.by_status(),
+            "queries_issued": self.queries_issued,
+            "events_written": self.events_written,
+            "events_spilled": self.events_spilled,
+            "resolved": self.resolved,
+            "alerts_sent": self.alerts_sent,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+class SourceCoverageAuditProcessor:
+    """Daily audit that makes silent failures visible (see the module docstring)."""
+
+    #: How far before the audited range log events are looked for (processing may run early).
+    LOG_LOOKBEHIND = timedelta(days=1)
+    #: Tables may file a late game under the next date; widen each table's date filter.
+    TABLE_DATE_SLACK = timedelta(days=1)
+
+    def __init__(
+        self,
+        bq_client: Any = None,
+        dry_run: bool = False,
+        tables: Iterable[AuditTable | dict[str, Any] | str] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        log_table: str = COVERAGE_LOG_TABLE,
+        schedule_table: str = SCHEDULE.table_id,
+    ) -> None:
+        self.tables = validate_audit_tables(tables if tables is not None else DEFAULT_AUDIT_TABLES)
+        self.log_table = validate_table_id(log_table)
+        self.schedule_table = validate_table_id(schedule_table)
+        self.dry_run = bool(dry_run) or _env_flag(ENV_DRY_RUN)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        if bq_client is None:
+            from shared_services.bigquery.factory import make_client
+
+            bq_client = make_client()
+        self.bq_client = bq_client
+        self.queries_issued = 0
+
+    # -- entry points ---------------------------------------------------------------------
+    def run_daily_audit(self, target_date: date | str | None = None) -> AuditResult:
+        """Audit one date (default: yesterday in America/Los_Angeles)."""
+        day = default_audit_date(self._now()) if target_date is None else parse_game_date(target_date, "target_date")
+        return self.run_audit(day, day)
+
+    def run_audit(self, start_date: date | str, end_date: date | str) -> AuditResult:
+        """Audit every final game scheduled from ``start_date`` to ``end_date`` inclusive."""
+        start = parse_game_date(start_date, "start_date")
+        end = parse_game_date(end_date, "end_date")
+        if end < start:
+            raise ValueError(f"end_date {end} is before start_date {start}")
+        self.queries_issued = 0
+        now = self._now()
+        result = AuditResult(start, end, dry_run=self.dry_run)
+        schedule = self._scheduled_final_games(start, end)
+        if not schedule.empty:
+            presence = self._table_presence(schedule, start, end)
+            log_state = self._log_state(schedule, start, now)
+            result.findings = self._findings(schedule, presence, log_state)
+            self._apply(result, log_state, now)
+        result.queries_issued = self.queries_issued
+        self._notify_summary(result)
+        logger.info("audit %s..%s: %d games, %d issues %s%s", start, end, result.games_checked,
+                    result.issues_found, result.by_status(), " (dry run)" if self.dry_run else "")
+        return result
+
+    # -- reading (fixed number of queries) ------------------------------------------------
+    def _now(self) -> datetime:
+        now = self.clock()
+        if now.tzinfo is None:
+            raise ValueError("the audit clock must return a timezone-aware datetime")
+        return now
+
+    def _query(self, sql: str, params: Sequence[Any]) -> pd.DataFrame:
+        self.queries_issued += 1
+        config = bigquery.QueryJobConfig(query_parameters=list(params))
+        return self.bq_client.query(sql, job_config=config).to_dataframe()
+
+    def _scheduled_final_games(self, start: date, end: date) -> pd.DataFrame:
+        sql = (
+            "SELECT game_id, game_date, season_year, home_team_tricode, away_team_tricode\n"
+            f"FROM {quote_table_id(self.schedule_table)}\n"
+            "WHERE game_date BETWEEN @start_date AND @end_date\n"
+            "  AND game_status = 3\n"
+            "ORDER BY game_date, game_id"
+        )
+        frame = self._query(sql, [
+            bigquery.ScalarQueryParameter("start_date", "DATE", start),
+            bigquery.ScalarQueryParameter("end_date", "DATE", end),
+        ])
+        frame = frame.drop_duplicates(subset=["game_id"]).reset_index(drop=True)
+        frame["game_date"] = [parse_game_date(d, "schedule.game_date") for d in frame["game_date"]]
+        records = frame.to_dict("records")
+        for spec in self.tables:
+            frame[f"key::{spec.table}"] = [
+                game_key(spec.key_format, str(r["game_id"]), r["game_date"],
+                         _text(r["away_team_tricode"]), _text(r["home_team_tricode"]))
+                for r in records
+            ]
+        return frame
+
+    def table_presence_sql(self, spec: AuditTable) -> str:
+        """One table's presence check (BigQuery SQL, ``@game_keys`` array parameter)."""
+        return (
+            f"SELECT DISTINCT {spec.id_column} AS game_key\n"
+            f"FROM {quote_table_id(spec.table)}\n"
+            f"WHERE {spec.date_column} BETWEEN @start_date AND @end_date\n"
+            f"  AND {spec.id_column} IN UNNEST(@game_keys)"
+        )
+
+    def _table_presence(self, schedule: pd.DataFrame, start: date, end: date) -> dict[str, set[str]]:
+        presence: dict[str, set[str]] = {}
+        for spec in self.tables:
+            keys = sorted(set(schedule[f"key::{spec.table}"]))
+            frame = self._query(self.table_presence_sql(spec), [
+                bigquery.ScalarQueryParameter("start_date", "DATE", start - self.TABLE_DATE_SLACK),
+                bigquery.ScalarQueryParameter("end_date", "DATE", end + self.TABLE_DATE_SLACK),
+                bigquery.ArrayQueryParameter("game_keys", "STRING", keys),
+            ])
+            presence[spec.table] = set(frame["game_key"].astype(str))
+        return presence
+
+    def log_state_sql(self) -> str:
+        """The log check: real events per game and open audit flags (one query)."""
+        return (
+            "SELECT\n"
+            "  game_id,\n"
+            "  COUNTIF(NOT COALESCE(is_synthetic, FALSE)) AS real_events,\n"
+            "  ARRAY_AGG(CASE WHEN COALESCE(is_synthetic, FALSE) AND event_type = 'silent_failure'\n"
+            "                  AND NOT COALESCE(is_resolved, FALSE)\n"
+            "             THEN CONCAT(event_id, '|', COALESCE(resolution_details, '')) END IGNORE NULLS) AS open_flags\n"
+            f"FROM {quote_table_id(self.log_table)}\n"
+            "WHERE event_timestamp >= @log_start AND event_timestamp < @log_end\n"
+            "  AND game_id IN UNNEST(@game_keys)\n"
+            "GROUP BY game_id"
+        )
+
+    def _log_state(self, schedule: pd.DataFrame, start: date, now: datetime) -> dict[str, dict[str, Any]]:
+        """Per schedule game_id: real event count and open synthetic flags [(event_id, status)]."""
+        key_columns = [c for c in schedule.columns if c.startswith("key::")]
+        owner: dict[str, str] = {}
+        for row in schedule.to_dict("records"):
+            game_id = str(row["game_id"])
+            owner[game_id] = game_id
+            for column in key_columns:
+                owner.setdefault(str(row[column]), game_id)
+        log_start = datetime.combine(start, time(), tzinfo=UTC) - self.LOG_LOOKBEHIND
+        # Events are written when processing (or an audit) ran, which can be long after the
+        # game: look up to now. The log is clustered by game_id, which keeps this cheap.
+        log_end = now + timedelta(days=1)
+        frame = self._query(self.log_state_sql(), [
+            bigquery.ScalarQueryParameter("log_start", "TIMESTAMP", log_start),
+            bigquery.ScalarQueryParameter("log_end", "TIMESTAMP", log_end),
+            bigquery.ArrayQueryParameter("game_keys", "STRING", sorted(owner)),
+        ])
+        state: dict[str, dict[str, Any]] = {gid: {"real_events": 0, "open_flags": []} for gid in set(owner.values())}
+        for row in frame.itertuples(index=False):
+            target = state[owner[str(row.game_id)]]
+            target["real_events"] += int(row.real_events or 0)
+            for flag in list(row.open_flags if row.open_flags is not None else []):
+                event_id, _, status = str(flag).partition("|")
+                target["open_flags"].append((event_id, status))
+        return state
+
+    # -- deciding --------------------------------------------------------------------------
+    def _findings(self, schedule: pd.DataFrame, presence: dict[str, set[str]],
+                  log_state: dict[str, dict[str, Any]]) -> list[AuditFinding]:
+        names = [spec.table for spec in self.tables]
+        findings = []
+        for row in schedule.to_dict("records"):
+            game_id = str(row["game_id"])
+            with_data = [spec.table for spec in self.tables if row[f"key::{spec.table}"] in presence[spec.table]]
+            events = log_state[game_id]["real_events"]
+            status, severity, reason = classify(names, with_data, events)
+            alt_keys = sorted({row[f"key::{t}"] for t in names} - {game_id})
+            findings.append(AuditFinding(
+                game_id=game_id,
+                game_date=row["game_date"],
+                status=status,
+                severity=severity,
+                description=f"Game {game_id} ({row['game_date']}): {status.replace('_', ' ')}: {reason}",
+                tables_with_data=with_data,
+                missing_tables=[t for t in names if t not in with_data],
+                game_key=alt_keys[0] if alt_keys else game_id,
+                season=_season(row),
+                log_events=events,
+            ))
+        return findings
+
+    # -- writing (one load job, at most one UPDATE) ------------------------------------------
+    def _apply(self, result: AuditResult, log_state: dict[str, dict[str, Any]], now: datetime) -> None:
+        new_rows: list[dict[str, Any]] = []
+        recovered: list[str] = []
+        superseded: list[str] = []
+        new_critical: list[AuditFinding] = []
+        for finding in result.findings:
+            open_flags = log_state[finding.game_id]["open_flags"]
+            open_statuses = {status for _, status in open_flags}
+            if finding.status == AuditStatus.NORMAL:
+                if open_flags:
+                    recovered.extend(event_id for event_id, _ in open_flags)
+                    finding.action = "resolved"
+                continue
+            if finding.status in open_statuses:
+                finding.action = "unchanged"
+                superseded.extend(e for e, s in open_flags if s != finding.status)
+                continue
+            superseded.extend(event_id for event_id, _ in open_flags)
+            finding.action = "logged"
+            if finding.severity == SourceCoverageSeverity.CRITICAL:
+                new_critical.append(finding)
+            new_rows.append(build_event_row(
+                SourceCoverageEventType.SILENT_FAILURE, finding.severity, finding.description,
+                now=now, is_synthetic=True, phase="audit", processor_name=PROCESSOR_NAME,
+                table_name=", ".join(finding.missing_tables) or None,
+                game_id=finding.game_id, game_date=finding.game_date, season=finding.season,
+                resolution="requires_investigation", resolution_details=finding.status,
+                downstream_impact="predictions_blocked" if finding.severity == "critical" else "predictions_degraded",
+            ))
+        result.resolved = len(recovered)
+        if self.dry_run:
+            for finding in result.findings:
+                if finding.action in ("logged", "resolved"):
+                    logger.info("[dry run] would %s %s: %s", "log" if finding.action == "logged" else "resolve",
+                                finding.game_id, finding.status)
+            return
+        if new_critical:
+            sent = self._notify("notify_error",
+                                title=f"Silent processing failures: {len(new_critical)} game(s) "
+                                      f"{result.start_date}..{result.end_date}",
+                                message="\n".join(f"- {f.description}" for f in new_critical[:50])
+                                + (f"\n... and {len(new_critical) - 50} more" if len(new_critical) > 50 else ""),
+                                details={"games": [f.game_id for f in new_critical][:200],
+                                         "statuses": dict(Counter(f.status for f in new_critical))})
+            if sent:
+                result.alerts_sent += 1
+                stamp = now.isoformat()
+                critical_ids = {f.game_id for f in new_critical}
+                for row in new_rows:
+                    if row["game_id"] in critical_ids:
+                        row.update(alert_sent=True, alert_sent_at=stamp, alert_channel=",".join(sent))
+        if new_rows:
+            outcome: LoadOutcome = EventSink(self.bq_client, table=self.log_table).write(new_rows, PROCESSOR_NAME)
+            result.events_written = outcome.written
+            result.events_spilled = len(new_rows) if outcome.spilled_path else 0
+        if recovered or superseded:
+            self._resolve(recovered, superseded, result.start_date, now)
+
+    def resolve_sql(self) -> str:
+        return (
+            f"UPDATE {quote_table_id(self.log_table)}\n"
+            "SET is_resolved = TRUE,\n"
+            "    resolved_at = @now,\n"
+            "    resolution_method = CASE WHEN event_id IN UNNEST(@recovered_ids)\n"
+            "                             THEN 'source_recovered' ELSE 'superseded' END,\n"
+            "    resolved_by = @resolved_by\n"
+            "WHERE event_timestamp >= @log_start\n"
+            "  AND event_id IN UNNEST(@event_ids)\n"
+            "  AND NOT COALESCE(is_resolved, FALSE)"
+        )
+
+    def _resolve(self, recovered: list[str], superseded: list[str], start: date, now: datetime) -> None:
+        log_start = datetime.combine(start, time(), tzinfo=UTC) - self.LOG_LOOKBEHIND
+        self._query(self.resolve_sql(), [
+            bigquery.ScalarQueryParameter("now", "TIMESTAMP", now),
+            bigquery.ArrayQueryParameter("recovered_ids", "STRING", recovered),
+            bigquery.ArrayQueryParameter("event_ids", "STRING", recovered + superseded),
+            bigquery.ScalarQueryParameter("resolved_by", "STRING", PROCESSOR_NAME),
+            bigquery.ScalarQueryParameter("log_start", "TIMESTAMP", log_start),
+        ])
+
+    # -- notifying ---------------------------------------------------------------------------
+    def _notify(self, name: str, **kwargs: Any) -> list[str]:
+        from shared_services.utils import notification_system
+
+        try:
+            result = getattr(notification_system, name)(processor_name=PROCESSOR_NAME, **kwargs)
+        except Exception:
+            logger.exception("audit notification failed")
+            return []
+        return list(getattr(result, "delivered", None) or [])
+
+    def _notify_summary(self, result: AuditResult) -> None:
+        if self.dry_run:
+            return
+        games = result.games_checked
+        rate = f"{(games - result.issues_found) / games * 100:.1f}%" if games else "n/a (no final games)"
+        self._notify(
+            "notify_info",
+            title=f"Source coverage audit {result.start_date}..{result.end_date}",
+            message=f"Checked {games} final game(s), found {result.issues_found} issue(s); healthy: {rate}",
+            details={"by_status": result.by_status(), "events_written": result.events_written,
+                     "resolved": result.resolved, "queries": result.queries_issued},
+        )
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return None
+    return str(value)
+
+
+def _season(row: dict[str, Any]) -> str:
+    year = row.get("season_year")
+    if year is not None and not pd.isna(year):
+        return f"{int(year)}-{(int(year) + 1) % 100:02d}"
+    return season_label(row["game_date"])

@@ -1,0 +1,273 @@
+"""The event log on the embedded warehouse: one load job per flush, nothing ever lost."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+from google.api_core import exceptions as gexc
+from google.cloud import bigquery
+
+from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
+from shared_services.events.dead_letter import DeadLetterSpool
+from shared_services.events.replay import main as replay_main
+from shared_services.events.replay import replay_dead_letters
+from shared_services.events.sink import RetryPolicy
+from shared_services.processors.quality_mixin import QualityMixin
+from tests.support.recording_client import FlakyLoadClient, RecordingClient
+
+FAST_RETRY = RetryPolicy(max_attempts=4, initial_delay=0.0)
+
+
+class Processor(QualityMixin):
+    """A minimal host: the mixin alone, with a client assigned to the instance."""
+
+    PHASE = "phase_3"
+    OUTPUT_TABLE = "nba_analytics.player_game_summary"
+    REQUIRED_FIELDS = ["points"]
+    FLUSH_RETRY_POLICY = FAST_RETRY
+
+    def __init__(self, client, run_id="run-1"):
+        self.bq_client = client
+        self.run_id = run_id
+
+
+def log_rows(client, where="TRUE", params=()):
+    sql = (f"SELECT * FROM `{COVERAGE_LOG_TABLE}` "
+           f"WHERE event_timestamp >= TIMESTAMP('2000-01-01') AND {where} ORDER BY event_timestamp")
+    config = bigquery.QueryJobConfig(query_parameters=list(params))
+    return client.query(sql, job_config=config).to_dataframe()
+
+
+def test_thirteen_events_make_one_load_job_and_thirteen_rows(warehouse):
+    client = RecordingClient(warehouse)
+    processor = Processor(client)
+    ids = [processor.log_quality_event("fallback_used", "info", f"player {i} from bdl",
+                                       game_id="0022400561", player_id=str(i)) for i in range(13)]
+    assert processor.pending_event_count == 13
+    assert client.calls["load_table_from_json"] == 0
+
+    assert processor.flush_events() == 13
+
+    assert client.calls["load_table_from_json"] == 1
+    assert processor.pending_event_count == 0
+    stored = log_rows(warehouse)
+    assert sorted(stored["event_id"]) == sorted(ids)
+    assert set(stored["processor_run_id"]) == {"run-1"}
+    assert set(stored["environment"]) == {"test"}
+    assert set(stored["phase"]) == {"phase_3"}
+    # nothing pending: no second job
+    assert processor.flush_events() == 0
+    assert client.calls["load_table_from_json"] == 1
+
+
+def test_buffers_belong_to_instances(warehouse):
+    first, second = Processor(warehouse, "run-a"), Processor(warehouse, "run-b")
+    first.log_quality_event("source_missing", "info", "a")
+    assert first.pending_event_count == 1
+    assert second.pending_event_count == 0
+    second.flush_events()
+    assert log_rows(warehouse).empty
+
+
+def test_unknown_values_are_rejected_by_name_and_nothing_is_buffered(warehouse):
+    processor = Processor(warehouse)
+    with pytest.raises(ValueError, match="'urgent'"):
+        processor.log_quality_event("fallback_used", "urgent", "x")
+    with pytest.raises(ValueError, match="'fell_back'"):
+        processor.log_quality_event("fell_back", "info", "x")
+    with pytest.raises(ValueError, match="primary_sauce"):
+        processor.log_quality_event("fallback_used", "info", "x", primary_sauce="nbac")
+    with pytest.raises(ValueError, match="game_date"):
+        processor.log_quality_event("fallback_used", "info", "x", game_date="15/01/2025")
+    assert processor.pending_event_count == 0
+
+
+def test_everything_a_processor_passes_ends_up_loadable(warehouse):
+    processor = Processor(warehouse)
+    processor.log_quality_event(
+        "quality_degradation", "info", "odd values",
+        quality_before={"tier": "gold", "score": np.float64(97.5)},
+        quality_after={"tier": "silver", "score": Decimal("80.25")},
+        game_id="0022400561", player_id=np.int64(2544),
+        game_date=pd.Timestamp("2025-01-15 19:30", tz="US/Eastern"),
+        alert_sent_at=datetime(2025, 1, 15, 3, 0),  # naive means UTC
+        resolved_at=pd.NaT, team_abbr=float("nan"),
+        resolution_details={"why": "primary late", "when": date(2025, 1, 15)},
+        fallback_sources_tried=("nbac_gamebook_player_stats_empty", "bdl_player_boxscores"),
+    )
+    assert processor.flush_events() == 1
+    row = log_rows(warehouse).iloc[0]
+    assert row["game_date"] == date(2025, 1, 15)
+    assert row["player_id"] == "2544"
+    assert row["quality_score_before"] == 97.5
+    assert row["quality_score_after"] == 80.25
+    assert row["quality_tier_after"] == "silver"
+    assert row["alert_sent_at"] == pd.Timestamp("2025-01-15 03:00", tz="UTC")
+    assert pd.isna(row["resolved_at"]) and pd.isna(row["team_abbr"])
+    assert json.loads(row["resolution_details"]) == {"when": "2025-01-15", "why": "primary late"}
+    assert list(row["fallback_sources_tried"]) == ["nbac_gamebook_player_stats_empty", "bdl_player_boxscores"]
+    assert row["season"] == "2024-25"
+
+
+def test_environment_comes_from_configuration(warehouse, monkeypatch):
+    monkeypatch.setenv("COVERAGE_ENVIRONMENT", "prod")
+    processor = Processor(warehouse)
+    processor.log_quality_event("fallback_used", "info", "x")
+    processor.flush_events()
+    assert log_rows(warehouse)["environment"].tolist() == ["prod"]
+
+
+def test_transient_failures_are_retried_and_every_event_lands_once(warehouse):
+    client = FlakyLoadClient(warehouse, failures=3, error_factory=lambda: gexc.ServiceUnavailable("503 backend"))
+    processor = Processor(client)
+    for i in range(20):
+        processor.log_quality_event("fallback_used", "info", f"e{i}")
+    assert processor.flush_events() == 20
+    assert client.calls["load_attempts"] == 4
+    stored = log_rows(warehouse)
+    assert len(stored) == 20 and stored["event_id"].is_unique
+    assert not list(DeadLetterSpool().pending())
+
+
+def test_conflict_on_our_job_id_means_already_loaded_not_loaded_twice(warehouse):
+    # The load happens, then the response is lost (503): the retry meets Conflict and checks.
+    client = FlakyLoadClient(warehouse, failures=1, after_load=True,
+                             error_factory=lambda: gexc.ServiceUnavailable("response lost"))
+    processor = Processor(client)
+    for i in range(5):
+        processor.log_quality_event("fallback_used", "info", f"e{i}")
+    assert processor.flush_events() == 5
+    assert len(log_rows(warehouse)) == 5
+    assert processor.coverage_stats["last_outcome"].already_loaded is True
+
+
+def test_permanent_failure_spills_everything_and_replay_loads_each_once(warehouse, notifications, tmp_path):
+    client = FlakyLoadClient(warehouse, failures=-1, error_factory=lambda: gexc.ServiceUnavailable("down"))
+    processor = Processor(client)
+    ids = {processor.log_quality_event("source_missing", "warning", f"e{i}", game_id=f"g{i}") for i in range(30)}
+    assert processor.flush_events() == 0          # nothing written ...
+    assert processor.pending_event_count == 0     # ... but nothing pending either: it is spilled
+    assert log_rows(warehouse).empty
+    spool = DeadLetterSpool()
+    batches = list(spool.pending())
+    assert len(batches) == 1 and {r["event_id"] for r in batches[0].rows} == ids
+    assert any("could not be written" in t for t in notifications.titles("error"))
+
+    first = replay_dead_letters(warehouse, spool)
+    second = replay_dead_letters(warehouse, spool)
+    assert first.rows_loaded == 30 and not first.files_failed
+    assert second.rows_loaded == 0 and second.files_replayed == []
+    stored = log_rows(warehouse)
+    assert set(stored["event_id"]) == ids and len(stored) == 30
+
+
+def test_replay_of_a_file_whose_rows_already_landed_adds_nothing(warehouse, tmp_path):
+    processor = Processor(warehouse)
+    processor.log_quality_event("fallback_used", "info", "x")
+    rows = processor._coverage_state().buffer.snapshot()
+    processor.flush_events()
+    spool = DeadLetterSpool(tmp_path / "other")
+    spool.spill(COVERAGE_LOG_TABLE, "manual_copy", rows, "copied by hand")
+    report = replay_dead_letters(warehouse, spool)
+    assert report.rows_loaded == 0 and report.rows_already_present == 1
+    assert len(log_rows(warehouse)) == 1
+
+
+def test_replay_command_line(warehouse, tmp_path, capsys):
+    db = tmp_path / "cli.duckdb"
+    from shared_services.bigquery.duckdb_client import DuckDBClient
+    from shared_services.bigquery.provisioning import ensure_schema
+
+    cli_client = DuckDBClient(str(db))
+    ensure_schema(cli_client)
+    failing = FlakyLoadClient(cli_client, failures=-1, error_factory=lambda: gexc.InternalServerError("500"))
+    processor = Processor(failing)
+    processor.log_quality_event("fallback_used", "info", "x")
+    processor.flush_events()
+    cli_client.close()
+    assert replay_main(["--warehouse", f"duckdb:///{db}"]) == 0
+    assert "1 row(s) loaded" in capsys.readouterr().out
+    assert replay_main(["--warehouse", f"duckdb:///{db}"]) == 0
+    assert "0 row(s) loaded" in capsys.readouterr().out
+    check = DuckDBClient(str(db))
+    assert len(log_rows(check)) == 1
+    check.close()
+
+
+def test_buffer_cap_flushes_by_itself(warehouse):
+    class Capped(Processor):
+        EVENT_BUFFER_MAX = 5
+
+    client = RecordingClient(warehouse)
+    processor = Capped(client)
+    for i in range(12):
+        processor.log_quality_event("fallback_used", "info", f"e{i}")
+    assert client.calls["load_table_from_json"] == 2
+    assert processor.pending_event_count == 2
+    processor.flush_events()
+    assert len(log_rows(warehouse)) == 12
+
+
+def test_context_manager_flushes_when_the_block_raises(warehouse):
+    with pytest.raises(RuntimeError, match="boom"):
+        with Processor(warehouse) as processor:
+            processor.log_quality_event("fallback_used", "info", "before the crash")
+            raise RuntimeError("boom")
+    assert log_rows(warehouse)["description"].tolist() == ["before the crash"]
+
+
+def test_eight_threads_each_with_its_own_processor_lose_nothing(warehouse):
+    processors = [Processor(warehouse, run_id=f"run-{n}") for n in range(8)]
+
+    def work(processor):
+        for i in range(1000):
+            processor.log_quality_event("fallback_used", "info", f"{processor.run_id}:{i}")
+        processor.flush_events()
+
+    threads = [threading.Thread(target=work, args=(p,)) for p in processors]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stored = log_rows(warehouse)
+    assert len(stored) == 8000 and stored["event_id"].is_unique
+    # each run's batch holds only its own events
+    for run_id, group in stored.groupby("processor_run_id"):
+        assert len(group) == 1000
+        assert group["description"].str.startswith(f"{run_id}:").all()
+        assert group["batch_id"].nunique() == 1
+
+
+def test_one_processor_shared_by_threads_keeps_every_event(warehouse):
+    processor = Processor(warehouse)
+
+    def work(n):
+        for i in range(250):
+            processor.log_quality_event("fallback_used", "info", f"{n}:{i}")
+            if i % 100 == 0:
+                processor.flush_events()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    processor.flush_events()
+    stored = log_rows(warehouse)
+    assert len(stored) == 1000 and stored["event_id"].is_unique
+
+
+def test_timestamps_are_timezone_aware_utc(warehouse):
+    processor = Processor(warehouse)
+    before = datetime.now(UTC)
+    processor.log_quality_event("fallback_used", "info", "x")
+    processor.flush_events()
+    stamp = log_rows(warehouse)["event_timestamp"].iloc[0]
+    assert stamp.tzinfo is not None
+    assert before - timedelta(seconds=5) <= stamp.to_pydatetime() <= datetime.now(UTC) + timedelta(seconds=5)
