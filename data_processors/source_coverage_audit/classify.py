@@ -1,7 +1,10 @@
 """Audit classification: plain functions over plain data, no I/O.
 
-Per scheduled final game, from "which checked tables have it" and "how many real (not
-synthetic) log events it has"::
+Per scheduled final game, from "which checked tables have it" and whether the coverage
+system has a record of it: real (not synthetic) log events, or rows in a quality-tracked
+table written by a coverage-integrated run (``quality_calculated_at`` set). A processor that
+found nothing wrong logs no event, but its rows carry the quality columns, so a clean game
+is ``normal``; ``data_exists_no_log`` means data written outside the coverage system::
 
     normal              every table has data and the log has events          info
     completely_missing  no data anywhere and no log events                   critical
@@ -48,7 +51,12 @@ STATUS_SEVERITY: dict[str, SourceCoverageSeverity] = {
 }
 
 
-def classify(checked_tables: Sequence[str], tables_with_data: Sequence[str], log_events: int) -> tuple[str, str, str]:
+def classify(
+    checked_tables: Sequence[str],
+    tables_with_data: Sequence[str],
+    log_events: int,
+    quality_tracked: bool = False,
+) -> tuple[str, str, str]:
     """(status, severity, reason) for one game.
 
     Example::
@@ -58,19 +66,20 @@ def classify(checked_tables: Sequence[str], tables_with_data: Sequence[str], log
     """
     have = [t for t in checked_tables if t in set(tables_with_data)]
     missing = [t for t in checked_tables if t not in set(tables_with_data)]
-    has_log = log_events > 0
+    has_log = log_events > 0 or quality_tracked
+    record = f"{log_events} log event(s)" if log_events else "quality-tracked rows"
     if not have:
         if has_log:
-            status, reason = AuditStatus.LOGGED_BUT_NO_DATA, f"{log_events} log event(s) but no data in any checked table"
+            status, reason = AuditStatus.LOGGED_BUT_NO_DATA, f"{record} but no data in any checked table"
         else:
             status, reason = AuditStatus.COMPLETELY_MISSING, "no log events and no data in any checked table"
     elif missing:
         status = AuditStatus.PARTIAL_DATA
         reason = f"missing from {', '.join(missing)}" + ("" if has_log else "; no log events either")
     elif not has_log:
-        status, reason = AuditStatus.DATA_EXISTS_NO_LOG, "data in every checked table but no log events"
+        status, reason = AuditStatus.DATA_EXISTS_NO_LOG, "data in every checked table but no coverage record (no log events, no quality-tracked rows)"
     else:
-        status, reason = AuditStatus.NORMAL, f"data in every checked table and {log_events} log event(s)"
+        status, reason = AuditStatus.NORMAL, f"data in every checked table and {record}"
     return status, STATUS_SEVERITY[status].value, reason
 
 
@@ -88,6 +97,7 @@ class AuditFinding:
     game_key: str = ""
     season: str | None = None
     log_events: int = 0
+    quality_tracked: bool = False
     #: What the audit did: 'none', 'logged' (new synthetic event), 'unchanged' (already
     #: flagged with this status), 'resolved' (flagged earlier, now normal), 'superseded'.
     action: str = "none"

@@ -11,6 +11,7 @@ column and its date (partition) column. Configure from Python or from a YAML / T
         date_column: game_date
         key_format: date_away_home
       - table: nba_analytics.player_game_summary
+        tracks_quality: true
 
 Example::
 
@@ -62,13 +63,16 @@ class AuditTable:
     id_column: str = "game_id"
     date_column: str = "game_date"
     key_format: str = "nba_id"
+    #: The table carries the standard quality columns: rows with ``quality_calculated_at`` set
+    #: were written by a coverage-integrated processor run, which counts as a coverage record.
+    tracks_quality: bool = False
 
 
 DEFAULT_AUDIT_TABLES: tuple[AuditTable, ...] = (
     AuditTable("nba_raw.nbac_team_boxscore", key_format="date_away_home"),
     AuditTable("nba_raw.nbac_gamebook_player_stats"),
-    AuditTable("nba_analytics.player_game_summary"),
-    AuditTable("nba_analytics.team_offense_game_summary", key_format="date_away_home"),
+    AuditTable("nba_analytics.player_game_summary", tracks_quality=True),
+    AuditTable("nba_analytics.team_offense_game_summary", key_format="date_away_home", tracks_quality=True),
 )
 
 
@@ -92,8 +96,8 @@ def game_key(key_format: str, game_id: str, game_date: date, away: str | None, h
 def _entry(raw: Any, where: str) -> AuditTable:
     if isinstance(raw, AuditTable):
         values: dict[str, Any] = {
-            "table": raw.table, "id_column": raw.id_column,
-            "date_column": raw.date_column, "key_format": raw.key_format,
+            "table": raw.table, "id_column": raw.id_column, "date_column": raw.date_column,
+            "key_format": raw.key_format, "tracks_quality": raw.tracks_quality,
         }
     elif isinstance(raw, Mapping):
         values = dict(raw)
@@ -101,9 +105,10 @@ def _entry(raw: Any, where: str) -> AuditTable:
         values = {"table": raw}
     else:
         raise AuditConfigError(f"{where}: expected a table entry (mapping), got {type(raw).__name__}")
-    unknown = sorted(set(values) - {"table", "id_column", "date_column", "key_format"})
+    allowed = ("table", "id_column", "date_column", "key_format", "tracks_quality")
+    unknown = sorted(set(values) - set(allowed))
     if unknown:
-        raise AuditConfigError(f"{where}: unknown key(s) {unknown}; allowed: table, id_column, date_column, key_format")
+        raise AuditConfigError(f"{where}: unknown key(s) {unknown}; allowed: {', '.join(allowed)}")
     if "table" not in values:
         raise AuditConfigError(f"{where}: missing 'table'")
     label = f"{where} ({values.get('table')!r})"
@@ -117,7 +122,10 @@ def _entry(raw: Any, where: str) -> AuditTable:
     if key_format not in KEY_FORMATS:
         raise AuditConfigError(
             f"{label}: unknown key_format {key_format!r}; expected one of {', '.join(KEY_FORMATS)}")
-    return AuditTable(table, id_column, date_column, key_format)
+    tracks_quality = values.get("tracks_quality", False)
+    if not isinstance(tracks_quality, bool):
+        raise AuditConfigError(f"{label}: tracks_quality must be true or false, got {tracks_quality!r}")
+    return AuditTable(table, id_column, date_column, key_format, tracks_quality)
 
 
 def validate_audit_tables(tables: Iterable[Any]) -> tuple[AuditTable, ...]:

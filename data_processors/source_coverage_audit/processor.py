@@ -163,9 +163,9 @@ class SourceCoverageAuditProcessor:
         result = AuditResult(start, end, dry_run=self.dry_run)
         schedule = self._scheduled_final_games(start, end)
         if not schedule.empty:
-            presence = self._table_presence(schedule, start, end)
+            presence, tracked = self._table_presence(schedule, start, end)
             log_state = self._log_state(schedule, start, now)
-            result.findings = self._findings(schedule, presence, log_state)
+            result.findings = self._findings(schedule, presence, tracked, log_state)
             self._apply(result, log_state, now)
         result.queries_issued = self.queries_issued
         self._notify_summary(result)
@@ -210,15 +210,21 @@ class SourceCoverageAuditProcessor:
 
     def table_presence_sql(self, spec: AuditTable) -> str:
         """One table's presence check (BigQuery SQL, ``@game_keys`` array parameter)."""
+        tracked = "COUNTIF(quality_calculated_at IS NOT NULL)" if spec.tracks_quality else "0"
         return (
-            f"SELECT DISTINCT {spec.id_column} AS game_key\n"
+            f"SELECT {spec.id_column} AS game_key, COUNT(*) AS row_count, {tracked} AS tracked_rows\n"
             f"FROM {quote_table_id(spec.table)}\n"
             f"WHERE {spec.date_column} BETWEEN @start_date AND @end_date\n"
-            f"  AND {spec.id_column} IN UNNEST(@game_keys)"
+            f"  AND {spec.id_column} IN UNNEST(@game_keys)\n"
+            f"GROUP BY {spec.id_column}"
         )
 
-    def _table_presence(self, schedule: pd.DataFrame, start: date, end: date) -> dict[str, set[str]]:
+    def _table_presence(
+        self, schedule: pd.DataFrame, start: date, end: date
+    ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """Per table: the game keys it has, and those of them with quality-tracked rows."""
         presence: dict[str, set[str]] = {}
+        tracked: dict[str, set[str]] = {}
         for spec in self.tables:
             keys = sorted(set(schedule[f"key::{spec.table}"]))
             frame = self._query(self.table_presence_sql(spec), [
@@ -227,7 +233,8 @@ class SourceCoverageAuditProcessor:
                 bigquery.ArrayQueryParameter("game_keys", "STRING", keys),
             ])
             presence[spec.table] = set(frame["game_key"].astype(str))
-        return presence
+            tracked[spec.table] = set(frame.loc[frame["tracked_rows"] > 0, "game_key"].astype(str))
+        return presence, tracked
 
     def log_state_sql(self) -> str:
         """The log check: real events per game and open audit flags (one query)."""
@@ -273,14 +280,15 @@ class SourceCoverageAuditProcessor:
 
     # -- deciding --------------------------------------------------------------------------
     def _findings(self, schedule: pd.DataFrame, presence: dict[str, set[str]],
-                  log_state: dict[str, dict[str, Any]]) -> list[AuditFinding]:
+                  tracked_keys: dict[str, set[str]], log_state: dict[str, dict[str, Any]]) -> list[AuditFinding]:
         names = [spec.table for spec in self.tables]
         findings = []
         for row in schedule.to_dict("records"):
             game_id = str(row["game_id"])
             with_data = [spec.table for spec in self.tables if row[f"key::{spec.table}"] in presence[spec.table]]
             events = log_state[game_id]["real_events"]
-            status, severity, reason = classify(names, with_data, events)
+            tracked = any(row[f"key::{t}"] in tracked_keys[t] for t in names)
+            status, severity, reason = classify(names, with_data, events, tracked)
             alt_keys = sorted({row[f"key::{t}"] for t in names} - {game_id})
             findings.append(AuditFinding(
                 game_id=game_id,
@@ -293,6 +301,7 @@ class SourceCoverageAuditProcessor:
                 game_key=alt_keys[0] if alt_keys else game_id,
                 season=_season(row),
                 log_events=events,
+                quality_tracked=tracked,
             ))
         return findings
 

@@ -179,6 +179,17 @@ def test_query_count_does_not_grow_with_games_or_days(warehouse):
     assert all("game_date BETWEEN" in q or "event_timestamp >=" in q for q in month.queries)
 
 
+def test_a_clean_processor_run_without_events_is_normal_through_its_quality_columns(warehouse):
+    # A game the processors handled cleanly logs no event, but its analytics rows carry the
+    # quality columns of a coverage-integrated run: that is a coverage record.
+    load(warehouse, "nba_raw.nbac_schedule", [schedule_row("0022400400", DAY)])
+    add_data(warehouse, "0022400400", DAY, "LAL", "BOS", tables=(GAMEBOOK, TEAM_BOX, TEAM_OFFENSE))
+    load(warehouse, SUMMARY, [{"game_id": "0022400400", "game_date": DAY, "player_id": "1", "points": 3,
+                               "quality_tier": "gold", "quality_calculated_at": NOW.isoformat()}])
+    [finding] = audit(warehouse).run_daily_audit(DAY).findings
+    assert (finding.status, finding.quality_tracked, finding.log_events) == ("normal", True, 0)
+
+
 def test_auditing_an_old_date_sees_its_log_events(warehouse):
     old_day = date(2024, 11, 2)
     load(warehouse, "nba_raw.nbac_schedule", [schedule_row("0022400100", old_day)])
