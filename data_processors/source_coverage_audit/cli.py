@@ -20,7 +20,10 @@ import sys
 from collections.abc import Sequence
 
 from data_processors.source_coverage_audit.config import AuditConfigError, load_audit_tables
-from data_processors.source_coverage_audit.processor import AuditResult, SourceCoverageAuditProcessor
+from data_processors.source_coverage_audit.processor import (
+    AuditResult,
+    SourceCoverageAuditProcessor,
+)
 from shared_services.utils.dates import parse_game_date
 
 __all__ = ["main", "render_table"]

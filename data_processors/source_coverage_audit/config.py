@@ -30,7 +30,11 @@ from typing import Any
 
 import yaml
 
-from shared_services.bigquery.identifiers import InvalidIdentifierError, validate_column_name, validate_table_id
+from shared_services.bigquery.identifiers import (
+    InvalidIdentifierError,
+    validate_column_name,
+    validate_table_id,
+)
 
 __all__ = [
     "AuditConfigError",

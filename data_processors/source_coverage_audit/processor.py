@@ -37,7 +37,10 @@ from data_processors.source_coverage_audit.config import (
 )
 from shared_services.bigquery.identifiers import quote_table_id, validate_table_id
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE, SCHEDULE
-from shared_services.constants.source_coverage import SourceCoverageEventType, SourceCoverageSeverity
+from shared_services.constants.source_coverage import (
+    SourceCoverageEventType,
+    SourceCoverageSeverity,
+)
 from shared_services.events.model import build_event_row
 from shared_services.events.sink import EventSink, LoadOutcome
 from shared_services.quality.season import season_label

@@ -24,7 +24,11 @@ from typing import Any
 
 from google.cloud import bigquery
 
-from shared_services.bigquery.identifiers import quote_table_id, validate_column_name, validate_table_id
+from shared_services.bigquery.identifiers import (
+    quote_table_id,
+    validate_column_name,
+    validate_table_id,
+)
 from shared_services.events.serialization import json_safe_rows
 
 __all__ = ["replace_rows", "merge_sql"]
@@ -47,7 +51,7 @@ def merge_sql(
     column_list = ", ".join(columns)
     values = ", ".join(f"S.{c}" for c in columns)
     return (
-        f"MERGE {quote_table_id(target)} AS T\n"
+        f"MERGE {quote_table_id(target)} AS T\n"  # noqa: S608 - identifiers validated above
         f"USING {quote_table_id(staging)} AS S\n"
         "ON FALSE\n"
         f"WHEN NOT MATCHED BY SOURCE AND {partition}"

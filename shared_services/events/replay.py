@@ -34,6 +34,8 @@ from shared_services.events.dead_letter import DeadLetterSpool, SpilledBatch
 from shared_services.events.serialization import json_safe_rows
 from shared_services.events.sink import RetryPolicy, load_rows_exactly_once
 
+DEFAULT_RETRY_POLICY = RetryPolicy()
+
 __all__ = ["ReplayReport", "replay_dead_letters", "main"]
 
 logger = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ def _already_present(client: Any, table: str, rows: Sequence[dict[str, Any]]) ->
     low = min(parsed) - pd.Timedelta(days=1)
     high = max(parsed) + pd.Timedelta(days=1)
     sql = (
-        f"SELECT event_id FROM {quote_table_id(table)} "
+        f"SELECT event_id FROM {quote_table_id(table)} "  # noqa: S608 - validated table id
         "WHERE event_timestamp BETWEEN @low AND @high AND event_id IN UNNEST(@ids)"
     )
     config = bigquery.QueryJobConfig(query_parameters=[
@@ -83,7 +85,7 @@ def _already_present(client: Any, table: str, rows: Sequence[dict[str, Any]]) ->
 def replay_batch(
     client: Any,
     batch: SpilledBatch,
-    policy: RetryPolicy = RetryPolicy(),
+    policy: RetryPolicy = DEFAULT_RETRY_POLICY,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[int, int]:
     """Load one spilled batch exactly once; returns (rows loaded, rows already present)."""
@@ -102,7 +104,7 @@ def replay_batch(
 def replay_dead_letters(
     client: Any,
     spool: DeadLetterSpool,
-    policy: RetryPolicy = RetryPolicy(),
+    policy: RetryPolicy = DEFAULT_RETRY_POLICY,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ReplayReport:
     """Replay every pending file in ``spool``; a failing file stays for the next run.

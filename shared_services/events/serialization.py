@@ -127,7 +127,7 @@ def json_safe_value(value: Any) -> Any:
         return {str(k): json_safe_value(v) for k, v in value.items()}
     if isinstance(value, np.ndarray | list | tuple | set | frozenset | pd.Series):
         return [json_safe_value(v) for v in value]
-    if hasattr(value, "value") and isinstance(getattr(value, "value"), str):  # enums
+    if hasattr(value, "value") and isinstance(value.value, str):  # enums
         return value.value
     return str(value)
 

@@ -29,7 +29,10 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from shared_services.constants.source_coverage import SourceCoverageEventType, SourceCoverageSeverity
+from shared_services.constants.source_coverage import (
+    SourceCoverageEventType,
+    SourceCoverageSeverity,
+)
 from shared_services.processors.errors import ImproperlyConfigured
 from shared_services.quality.scoring import RECONSTRUCTED_SOURCE, is_failed_source
 

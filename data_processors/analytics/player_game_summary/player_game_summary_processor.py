@@ -69,7 +69,7 @@ FROM {quote_table_id(SCHEDULE.table_id)}
 WHERE game_date = @game_date
   AND game_status = 3
 ORDER BY game_id
-""".strip()
+""".strip()  # noqa: S608 - table id validated; values are query parameters
 
 
 class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsProcessorBase):

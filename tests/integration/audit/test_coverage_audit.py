@@ -98,7 +98,7 @@ def test_each_status_is_found_and_synthetic_events_land_in_one_load_job(five_sta
     assert sorted(synthetic["game_id"]) == ["0022400002", "0022400003", "0022400004", "0022400005"]
     assert set(synthetic["phase"]) == {"audit"} and synthetic["is_synthetic"].all()
     assert set(synthetic["event_type"]) == {"silent_failure"}
-    assert dict(zip(synthetic["game_id"], synthetic["severity"])) == {
+    assert dict(zip(synthetic["game_id"], synthetic["severity"], strict=True)) == {
         "0022400002": "critical", "0022400003": "critical", "0022400004": "warning", "0022400005": "warning"}
     # one grouped critical alert, one summary
     assert notifications.count("error") == 1 and "2 game(s)" in notifications.titles("error")[0]

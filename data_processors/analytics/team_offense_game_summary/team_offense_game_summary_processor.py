@@ -1,0 +1,234 @@
+"""Phase 3: team offense per game, with quality columns and coverage events.
+
+Reads the NBA.com team box score (``nba_raw.nbac_team_boxscore``, keyed
+``'YYYYMMDD_AWAY_HOME'``) of every final game on a date in ONE partition-filtered query, scores
+each game's two team rows, and writes them to ``nba_analytics.team_offense_game_summary`` with
+the standard quality columns (idempotent: re-running a date replaces its games' rows).
+
+Events (flushed in one load job per run):
+
+* ``source_missing`` (critical) for a final scheduled game without team box score rows;
+* ``validation_failure`` (critical) when a game's rows are unusable, ``quality_degradation``
+  (warning) when they score bronze or poor (e.g. one team's row missing);
+* ``validation_failure`` (warning) once per run for box score rows whose key matches no
+  scheduled game of the date (a team box filed under the wrong key is otherwise invisible).
+
+A clean game logs nothing: the event log has no "processed" event type (see the report of
+issue 7), so this processor does not invent one.
+
+Class line and MRO: ``TeamOffenseGameSummaryProcessor(QualityMixin, AnalyticsProcessorBase)``;
+the mixin comes first so its flush and context manager cooperate through ``super()``.
+
+Command line::
+
+    coverage-team-offense --date 2025-01-15 [--warehouse URL]
+
+Python::
+
+    processor = TeamOffenseGameSummaryProcessor(bq_client=make_client('duckdb:///demo.duckdb'))
+    stats = processor.run({'game_date': '2025-01-15'})
+    stats['rows_written'], stats['game_tiers']     # (16, {'20250115_LAL_BOS': 'gold', ...})
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, ClassVar
+
+import pandas as pd
+from google.cloud import bigquery
+
+from data_processors.analytics.analytics_base import AnalyticsProcessorBase
+from shared_services.bigquery.identifiers import quote_table_id
+from shared_services.bigquery.schemas import SCHEDULE, TEAM_BOXSCORE, TEAM_OFFENSE_GAME_SUMMARY
+from shared_services.constants.source_coverage import (
+    QualityTier,
+    SourceCoverageEventType,
+    SourceCoverageSeverity,
+)
+from shared_services.events.model import utc_now
+from shared_services.events.serialization import to_utc_iso
+from shared_services.processors.quality_mixin import QualityMixin
+from shared_services.utils.dates import parse_game_date
+
+__all__ = ["TeamOffenseGameSummaryProcessor", "team_game_key", "main"]
+
+#: Final games (status 3) come from here; every status is read to recognise orphan box rows.
+SCHEDULE_SQL = f"""
+SELECT game_id, game_date, game_status, away_team_tricode, home_team_tricode
+FROM {quote_table_id(SCHEDULE.table_id)}
+WHERE game_date = @game_date
+ORDER BY game_id
+""".strip()
+
+TEAM_BOXSCORE_SQL = f"""
+SELECT game_id, nba_game_id, game_date, team_abbr, is_home, points, rebounds, assists
+FROM {quote_table_id(TEAM_BOXSCORE.table_id)}
+WHERE game_date = @game_date
+ORDER BY game_id, team_abbr
+""".strip()
+
+_OUTPUT_COLUMNS = ("game_id", "game_date", "team_abbr", "points", "assists")
+
+
+def team_game_key(game_date: date, away: str | None, home: str | None) -> str:
+    """The ``YYYYMMDD_AWAY_HOME`` key the team tables use for one scheduled game.
+
+    Example::
+
+        >>> team_game_key(date(2025, 1, 15), 'LAL', 'BOS')
+        '20250115_LAL_BOS'
+    """
+    return f"{game_date:%Y%m%d}_{away or ''}_{home or ''}"
+
+
+class TeamOffenseGameSummaryProcessor(QualityMixin, AnalyticsProcessorBase):
+    """Phase 3 team offense game summary (see the module docstring for usage)."""
+
+    PHASE = "phase_3"
+    OUTPUT_TABLE = TEAM_OFFENSE_GAME_SUMMARY.table_id
+    REPLACE_KEY_COLUMNS = ("game_id",)
+
+    REQUIRED_FIELDS = ["game_id", "team_abbr", "points"]
+    OPTIONAL_FIELDS = ["assists"]
+    FIELD_WEIGHTS = {"points": 10.0, "assists": 5.0}
+    #: The single source; named on every event as ``primary_source``.
+    PRIMARY_SOURCES: ClassVar[Sequence[str]] = ["nbac_team_boxscore"]
+    #: Rows expected per game (one per team): fewer than 2 caps the tier at poor.
+    EXPECTED_TEAMS_PER_GAME: ClassVar[int] = 2
+
+    def __init__(self, bq_client: Any = None, **options: Any) -> None:
+        super().__init__(bq_client=bq_client, **options)
+        #: Read queries this instance issued (two per run: schedule and team box score).
+        self.queries_issued = 0
+
+    # -- reading ------------------------------------------------------------------------
+    def _query(self, sql: str, game_date: date) -> pd.DataFrame:
+        self.queries_issued += 1
+        config = bigquery.QueryJobConfig(
+            query_parameters=[bigquery.ScalarQueryParameter("game_date", "DATE", game_date)]
+        )
+        return self.bq_client.query(sql, job_config=config).to_dataframe()
+
+    def extract_data(self) -> None:
+        if "game_date" not in self.opts:
+            raise ValueError("run() needs opts['game_date'] (YYYY-MM-DD)")
+        self.game_date = parse_game_date(self.opts["game_date"], "game_date")
+        schedule = self._query(SCHEDULE_SQL, self.game_date)
+        schedule["team_key"] = [
+            team_game_key(self.game_date, _text(a), _text(h))
+            for a, h in zip(schedule["away_team_tricode"], schedule["home_team_tricode"], strict=True)
+        ]
+        self.schedule = schedule
+        self.final_games = schedule[schedule["game_status"] == 3].reset_index(drop=True)
+        self.box = self._query(TEAM_BOXSCORE_SQL, self.game_date)
+        self.stats["games_scheduled"] = len(self.final_games)
+
+    # -- transforming -------------------------------------------------------------------
+    def build_game_rows(self, game: dict[str, Any]) -> tuple[pd.DataFrame | None, dict[str, Any] | None]:
+        """Score and shape one final game's team rows; (rows with quality columns, assessment)."""
+        key = str(game["team_key"])
+        source = self.PRIMARY_SOURCES[0]
+        common = dict(game_id=key, game_date=self.game_date, primary_source=source)
+        rows = self.box[self.box["game_id"] == key]
+        if rows.empty:
+            self.log_quality_event(
+                SourceCoverageEventType.SOURCE_MISSING, SourceCoverageSeverity.CRITICAL,
+                f"No team box score rows for final game {key} (NBA id {game['game_id']})",
+                primary_source_status="missing", fallback_sources_tried=[f"{source}_empty"],
+                resolution="skipped", resolution_details=f"NBA game id {game['game_id']}",
+                downstream_impact="predictions_degraded", **common)
+            return None, None
+        frame = rows[[c for c in _OUTPUT_COLUMNS if c in rows.columns]].copy()
+        frame["game_date"] = self.game_date
+        quality = self.assess_quality(
+            frame, sources_used=[source], game_date=self.game_date,
+            context={"expected_sample_size": self.EXPECTED_TEAMS_PER_GAME},
+        )
+        self.quality_issues.extend(f"{key}:{issue}" for issue in quality["issues"])
+        if quality["tier"] == QualityTier.UNUSABLE:
+            self.log_quality_event(
+                SourceCoverageEventType.VALIDATION_FAILURE, SourceCoverageSeverity.CRITICAL,
+                f"Team box score of {key} is unusable: {', '.join(quality['issues'])}",
+                quality_after=quality, fallback_sources_tried=[source], resolution="skipped",
+                downstream_impact="predictions_degraded", **common)
+            return None, quality
+        if quality["tier"] in (QualityTier.POOR, QualityTier.BRONZE):
+            self.log_quality_event(
+                SourceCoverageEventType.QUALITY_DEGRADATION, SourceCoverageSeverity.WARNING,
+                f"Team box score of {key} scored {quality['tier']} ({quality['score']}): "
+                f"{', '.join(quality['issues'])}",
+                quality_after=quality, fallback_sources_tried=[source],
+                downstream_impact="predictions_degraded", **common)
+        out = self.add_quality_columns(frame.reset_index(drop=True), quality)
+        out["processed_at"] = to_utc_iso(utc_now())
+        return out, quality
+
+    def transform_data(self) -> None:
+        frames: list[pd.DataFrame] = []
+        tiers: dict[str, str] = {}
+        for game in self.final_games.to_dict("records"):
+            rows, quality = self.build_game_rows(game)
+            tiers[str(game["team_key"])] = str(quality["tier"]) if quality else "no_data"
+            if rows is not None:
+                frames.append(rows)
+        known = set(self.schedule["team_key"])
+        orphans = sorted(set(self.box["game_id"].astype(str)) - known)
+        if orphans:
+            self.log_quality_event(
+                SourceCoverageEventType.VALIDATION_FAILURE, SourceCoverageSeverity.WARNING,
+                f"{len(orphans)} team box score key(s) on {self.game_date.isoformat()} match no "
+                f"scheduled game: {', '.join(orphans)}",
+                game_date=self.game_date, primary_source=self.PRIMARY_SOURCES[0],
+                resolution="skipped", resolution_details=", ".join(orphans))
+        self.transformed = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        self.stats["game_tiers"] = tiers
+        self.stats["games_with_data"] = len(frames)
+        self.stats["orphan_keys"] = orphans
+
+    def save_data(self) -> None:
+        written = 0
+        if not self.transformed.empty:
+            written = self.load_dataframe_batch(self.transformed, self.OUTPUT_TABLE)
+        self.stats["rows_written"] = written
+        self.stats["queries_issued"] = self.queries_issued
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return str(value)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``coverage-team-offense --date D [--warehouse URL]``."""
+    parser = argparse.ArgumentParser(
+        prog="coverage-team-offense",
+        description="Run the phase 3 team offense game summary for every final game of a date.",
+    )
+    parser.add_argument("--date", required=True, help="game date, YYYY-MM-DD")
+    parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        day = parse_game_date(args.date, "--date")
+    except ValueError as exc:
+        parser.error(str(exc))
+    from shared_services.bigquery.factory import make_client
+
+    try:
+        client = make_client(args.warehouse)
+    except ValueError as exc:
+        parser.error(str(exc))
+    stats = TeamOffenseGameSummaryProcessor(bq_client=client).run({"game_date": day})
+    print(f"{stats.get('games_scheduled', 0)} final game(s), {stats.get('games_with_data', 0)} with data, "
+          f"{stats.get('rows_written', 0)} row(s) written; tiers: {stats.get('game_tiers')}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,330 @@
+"""Job and row-iterator objects returned by the embedded DuckDB warehouse.
+
+They mirror the parts of ``google.cloud.bigquery.QueryJob`` / ``LoadJob`` / ``RowIterator``
+the project uses. Rows are real ``google.cloud.bigquery.table.Row`` objects (attribute, key
+and index access) and ``to_dataframe()`` returns BigQuery's pandas dtypes:
+
+==================  =====================================================
+BigQuery type       pandas dtype
+==================  =====================================================
+INTEGER / INT64     ``Int64``
+FLOAT / FLOAT64     ``float64``
+NUMERIC/BIGNUMERIC  ``object`` (``decimal.Decimal`` values)
+BOOLEAN / BOOL      ``boolean``
+DATE                ``dbdate``
+TIMESTAMP           ``datetime64[us, UTC]``
+DATETIME            ``datetime64[us]``
+STRING              ``str`` on pandas >= 3 (``object`` on pandas 2)
+JSON                as STRING, holding compact JSON text (rows hold parsed values)
+BYTES, TIME         ``object``
+REPEATED            ``object`` holding numpy arrays
+RECORD              ``object`` holding dicts
+==================  =====================================================
+
+Example::
+
+    job = client.query('SELECT 1 AS x')
+    rows = job.result()
+    [r.x for r in rows], rows.total_rows, job.to_dataframe().dtypes['x']   # [1], 1, Int64
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import db_dtypes  # noqa: F401  (registers the 'dbdate' pandas dtype)
+import pandas as pd
+import pyarrow as pa
+from google.cloud.bigquery import SchemaField, TableReference
+from google.cloud.bigquery.table import Row
+
+__all__ = [
+    "EmbeddedLoadJob",
+    "EmbeddedQueryJob",
+    "EmbeddedRowIterator",
+    "rows_to_dataframe",
+    "schema_from_duckdb_description",
+    "convert_duckdb_value",
+]
+
+
+# --------------------------------------------------------------------------------------
+# DuckDB result types -> BigQuery schema
+# --------------------------------------------------------------------------------------
+_DUCK_ID_TO_BQ = {
+    "bigint": "INTEGER",
+    "integer": "INTEGER",
+    "smallint": "INTEGER",
+    "tinyint": "INTEGER",
+    "hugeint": "INTEGER",
+    "ubigint": "INTEGER",
+    "uinteger": "INTEGER",
+    "usmallint": "INTEGER",
+    "utinyint": "INTEGER",
+    "uhugeint": "INTEGER",
+    "double": "FLOAT",
+    "float": "FLOAT",
+    "decimal": "NUMERIC",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp with time zone": "TIMESTAMP",
+    "timestamp": "DATETIME",
+    "timestamp_s": "DATETIME",
+    "timestamp_ms": "DATETIME",
+    "timestamp_ns": "DATETIME",
+    "time": "TIME",
+    "blob": "BYTES",
+    "varchar": "STRING",
+    "uuid": "STRING",
+    "interval": "STRING",
+}
+
+
+def _duck_type_to_field(name: str, duck_type: Any, mode: str = "NULLABLE") -> SchemaField:
+    type_id = getattr(duck_type, "id", str(duck_type).lower())
+    if str(duck_type).upper() == "JSON":
+        return SchemaField(name, "JSON", mode=mode)
+    if type_id in ("list", "array"):
+        child = duck_type.child
+        inner = _duck_type_to_field(name, child)
+        return SchemaField(name, inner.field_type, mode="REPEATED", fields=inner.fields)
+    if type_id == "struct":
+        fields = [_duck_type_to_field(n, t) for n, t in duck_type.children]
+        return SchemaField(name, "RECORD", mode=mode, fields=fields)
+    return SchemaField(name, _DUCK_ID_TO_BQ.get(type_id, "STRING"), mode=mode)
+
+
+def schema_from_duckdb_description(description: Sequence[Sequence[Any]] | None) -> list[SchemaField]:
+    """BigQuery schema (legacy type names, as the REST API reports) of a DuckDB result.
+
+    Example::
+
+        cur = con.execute('SELECT 1::BIGINT AS x')
+        schema_from_duckdb_description(cur.description)  # [SchemaField('x', 'INTEGER', ...)]
+    """
+    return [_duck_type_to_field(d[0], d[1]) for d in (description or [])]
+
+
+def convert_duckdb_value(value: Any, field: SchemaField) -> Any:
+    """Convert a DuckDB Python value into what the BigQuery client would return.
+
+    TIMESTAMP -> ``datetime`` in ``timezone.utc``, JSON -> parsed value, lists / dicts
+    converted element-wise.
+
+    Example::
+
+        convert_duckdb_value('{"a": 1}', SchemaField('j', 'JSON'))  # {'a': 1}
+    """
+    if value is None:
+        return [] if field.mode == "REPEATED" else None
+    if field.mode == "REPEATED":
+        scalar = SchemaField(field.name, field.field_type, fields=field.fields)
+        return [convert_duckdb_value(v, scalar) for v in value]
+    ftype = field.field_type
+    if ftype == "JSON":
+        return json.loads(value) if isinstance(value, str | bytes) else value
+    if ftype == "TIMESTAMP" and isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+    if ftype == "RECORD" and isinstance(value, dict):
+        subs = {f.name: f for f in field.fields}
+        return {k: (convert_duckdb_value(v, subs[k]) if k in subs else v) for k, v in value.items()}
+    return value
+
+
+# --------------------------------------------------------------------------------------
+# DataFrames with BigQuery's dtypes
+# --------------------------------------------------------------------------------------
+# pandas >= 3 infers the 'str' dtype for Arrow strings, which is what the BigQuery client
+# returns there; pandas 2 gives object.
+_STRING_DTYPE: Any = "str" if int(pd.__version__.split(".")[0]) >= 3 else "object"
+
+
+def _series(values: list[Any], field: SchemaField) -> pd.Series:
+    if field.mode == "REPEATED":
+        # Like the BigQuery client (via Arrow): an object column of numpy arrays.
+        if not values:
+            return pd.Series([], dtype="object")
+        return pd.Series(pa.array(values).to_pandas(), dtype="object")
+    ftype = field.field_type.upper()
+    if ftype in ("INTEGER", "INT64"):
+        return pd.Series(values, dtype="Int64")
+    if ftype in ("FLOAT", "FLOAT64"):
+        return pd.Series([float("nan") if v is None else v for v in values], dtype="float64")
+    if ftype in ("BOOLEAN", "BOOL"):
+        return pd.Series(values, dtype="boolean")
+    if ftype == "DATE":
+        return pd.Series(values, dtype="dbdate")
+    if ftype == "TIMESTAMP":
+        return pd.Series(pd.to_datetime(pd.Series(values, dtype="object"), utc=True)).astype(
+            "datetime64[us, UTC]"
+        )
+    if ftype == "DATETIME":
+        return pd.Series(pd.to_datetime(pd.Series(values, dtype="object"))).astype("datetime64[us]")
+    if ftype == "JSON":
+        # The BigQuery client's DataFrame holds JSON as (compact) JSON text, rows hold parsed values.
+        text = [None if v is None else json.dumps(v, separators=(",", ":")) for v in values]
+        return pd.Series(text, dtype=_STRING_DTYPE)
+    if ftype == "STRING":
+        return pd.Series(values, dtype=_STRING_DTYPE)
+    return pd.Series(values, dtype="object")
+
+
+def rows_to_dataframe(rows: Sequence[Row], schema: Sequence[SchemaField]) -> pd.DataFrame:
+    """Build a DataFrame with BigQuery's dtypes (see the module docstring); empty keeps dtypes.
+
+    Example::
+
+        df = rows_to_dataframe(list(job.result()), job.schema)
+    """
+    data: dict[str, pd.Series] = {}
+    for index, field in enumerate(schema):
+        data[field.name] = _series([row[index] for row in rows], field)
+    return pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
+
+
+class EmbeddedRowIterator:
+    """The rows of a finished query (what ``QueryJob.result()`` returns).
+
+    Example::
+
+        rows = client.query('SELECT 1 AS x').result()
+        assert rows.total_rows == 1 and next(iter(rows))['x'] == 1
+    """
+
+    def __init__(self, rows: list[Row], schema: list[SchemaField], job_id: str | None = None):
+        self._rows = rows
+        self.schema = schema
+        self.job_id = job_id
+        self.total_rows: int | None = len(rows)
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self._rows)
+
+    def to_dataframe(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        """The rows as a DataFrame with BigQuery's dtypes (arguments are accepted and ignored)."""
+        return rows_to_dataframe(self._rows, self.schema)
+
+    def __repr__(self) -> str:
+        return f"EmbeddedRowIterator(total_rows={self.total_rows}, job_id={self.job_id!r})"
+
+
+class _EmbeddedJob:
+    job_type = "unknown"
+
+    def __init__(self, job_id: str, project: str, location: str | None, created: dt.datetime):
+        self.job_id = job_id
+        self.project = project
+        self.location = location
+        self.created = created
+        self.started = created
+        self.ended = created
+        self.state = "DONE"
+        self.errors: list[dict[str, Any]] | None = None
+        self.error_result: dict[str, Any] | None = None
+
+    def done(self, *args: Any, **kwargs: Any) -> bool:
+        """Always ``True``: embedded jobs run synchronously."""
+        return True
+
+    def running(self) -> bool:
+        """Always ``False``."""
+        return False
+
+    def exception(self, *args: Any, **kwargs: Any) -> None:
+        """Always ``None`` (a failing job raises at submission)."""
+        return None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(job_id={self.job_id!r}, state={self.state!r})"
+
+
+class EmbeddedQueryJob(_EmbeddedJob):
+    """A finished query job.
+
+    ``num_dml_affected_rows`` is set for INSERT / UPDATE / DELETE / MERGE, ``None`` otherwise.
+    A job fetched with ``get_job`` from another client has no rows in memory: its
+    ``result()`` raises ``NotFound`` for a SELECT.
+
+    Example::
+
+        job = client.query("UPDATE ds.t SET v = 1 WHERE id = @id", job_config=cfg)
+        job.result(); job.num_dml_affected_rows
+    """
+
+    job_type = "query"
+
+    def __init__(
+        self,
+        job_id: str,
+        project: str,
+        location: str | None,
+        created: dt.datetime,
+        query: str,
+        statement_type: str,
+        rows: list[Row] | None,
+        schema: list[SchemaField],
+        num_dml_affected_rows: int | None = None,
+    ):
+        super().__init__(job_id, project, location, created)
+        self.query = query
+        self.statement_type = statement_type
+        self._rows = rows
+        self.schema = schema
+        self.num_dml_affected_rows = num_dml_affected_rows
+        self.destination = None
+        self.total_bytes_processed = 0
+        self.total_bytes_billed = 0
+        self.cache_hit = False
+
+    def result(self, *args: Any, **kwargs: Any) -> EmbeddedRowIterator:
+        """The rows (empty for DML / DDL)."""
+        if self._rows is None:
+            from google.api_core.exceptions import NotFound
+
+            raise NotFound(
+                f"Not found: results of job {self.project}:{self.job_id} are not available "
+                "in this process (the embedded warehouse keeps query results in memory only)"
+            )
+        return EmbeddedRowIterator(self._rows, self.schema, self.job_id)
+
+    def to_dataframe(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        """``self.result().to_dataframe()``."""
+        return self.result().to_dataframe()
+
+
+class EmbeddedLoadJob(_EmbeddedJob):
+    """A finished load job; ``result()`` returns the job itself.
+
+    Example::
+
+        job = client.load_table_from_json(rows, 'ds.t', job_config=cfg, job_id='load_1')
+        job.result().output_rows
+    """
+
+    job_type = "load"
+
+    def __init__(
+        self,
+        job_id: str,
+        project: str,
+        location: str | None,
+        created: dt.datetime,
+        destination: TableReference,
+        output_rows: int,
+        write_disposition: str | None = None,
+        source_format: str | None = None,
+    ):
+        super().__init__(job_id, project, location, created)
+        self.destination = destination
+        self.output_rows: int | None = output_rows
+        self.write_disposition = write_disposition
+        self.source_format = source_format
+
+    def result(self, *args: Any, **kwargs: Any) -> EmbeddedLoadJob:
+        """The job itself (it is already done)."""
+        return self
