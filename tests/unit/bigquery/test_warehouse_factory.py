@@ -1,0 +1,50 @@
+"""make_client: the URL forms, the environment default, clear errors."""
+
+from __future__ import annotations
+
+import google.auth
+import pytest
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import bigquery
+
+from shared_services.bigquery import make_client, parse_warehouse_url
+from shared_services.bigquery.duckdb_client import DuckDBClient
+from shared_services.bigquery.port import BigQueryClientLike
+
+
+def test_duckdb_file_and_memory(tmp_path):
+    client = make_client(f"duckdb:///{tmp_path}/x.duckdb")
+    assert isinstance(client, DuckDBClient) and isinstance(client, BigQueryClientLike)
+    client.query("CREATE SCHEMA IF NOT EXISTS ds").result()
+    client.close()
+    assert (tmp_path / "x.duckdb").exists()
+    memory = make_client("duckdb:///:memory:")
+    assert [r.one for r in memory.query("SELECT 1 AS one").result()] == [1]
+
+
+def test_environment_then_default(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COVERAGE_WAREHOUSE", f"duckdb:///{tmp_path}/env.duckdb")
+    make_client().close()
+    assert (tmp_path / "env.duckdb").exists()
+    monkeypatch.delenv("COVERAGE_WAREHOUSE")
+    make_client().close()
+    assert (tmp_path / "coverage.duckdb").exists()
+
+
+@pytest.mark.parametrize("url", [
+    "", "postgres://x", "duckdb://relative.duckdb", "duckdb:///", "bigquery://", "bigquery://UPPER_case",
+    "bigquery://my-project/extra", "bigquery://my-project?region=US", "duckdb:///x.duckdb?mode=ro",
+])
+def test_malformed_urls_show_the_accepted_forms(url):
+    with pytest.raises(ValueError, match="accepted forms"):
+        parse_warehouse_url(url)
+
+
+def test_bigquery_url_builds_a_real_client_with_default_credentials(monkeypatch):
+    # google.auth.default() needs Google's cloud; it is the one thing replaced here.
+    monkeypatch.setattr(google.auth, "default", lambda scopes=None: (AnonymousCredentials(), None))
+    client = make_client("bigquery://my-project-123?location=EU")
+    assert isinstance(client, bigquery.Client)
+    assert client.project == "my-project-123" and client.location == "EU"
+    assert parse_warehouse_url("bigquery://my-project-123").location is None
