@@ -1026,6 +1026,24 @@ class DuckDBClient:
                 result._properties["creationTime"] = str(int(created.timestamp() * 1000))
             return result
 
+    def list_tables(self, dataset: Any, **kwargs: Any) -> list[TableReference]:
+        """References to the tables and views of ``dataset`` (``NotFound`` if it is missing).
+
+        Example::
+
+            [t.table_id for t in client.list_tables('nba_reference')]
+        """
+        ds = self._dataset_id(dataset)
+        with self._lock:
+            if not self._dataset_exists(ds):
+                raise gexc.NotFound(f"Not found: Dataset {self.project}:{ds}")
+            names = self._conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
+                "AND lower(table_schema) = lower($s) ORDER BY table_name",
+                {"s": ds},
+            ).fetchall()
+        return [self._table_ref(ds, name) for (name,) in names]
+
     def delete_table(self, table: Any, not_found_ok: bool = False, **kwargs: Any) -> None:
         """Drop a table or view; ``NotFound`` if missing unless ``not_found_ok``.
 

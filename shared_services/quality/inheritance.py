@@ -13,14 +13,28 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from shared_services.constants.source_coverage import QualityTier, parse_tier, worst_tier
+import pandas as pd
 
-__all__ = ["AGGREGATION_METHOD", "inherit_quality", "aggregate_assessments"]
+from shared_services.constants.source_coverage import QualityTier, parse_tier, worst_tier
+from shared_services.quality import scoring
+from shared_services.quality.season import GameDateLike, as_game_date, expected_sample_size
+
+__all__ = [
+    "AGGREGATION_METHOD",
+    "inherit_quality",
+    "aggregate_assessments",
+    "apply_sample_expectation",
+]
+
+# assess_quality records a timestamp; a fixed one keeps apply_sample_expectation pure.
+_FIXED_NOW = datetime(1970, 1, 1, tzinfo=UTC)
 
 #: Recorded in ``metadata['aggregation_method']``.
 AGGREGATION_METHOD = "worst_wins"
@@ -111,3 +125,82 @@ def aggregate_assessments(assessments: Iterable[Mapping[str, Any]]) -> dict[str,
         [item["score"] for item in items],
         [item.get("issues") or [] for item in items],
     )
+
+
+def apply_sample_expectation(
+    inherited: Mapping[str, Any],
+    analysis_date: GameDateLike,
+    *,
+    max_expected: int | None = None,
+    config: scoring.ScoringConfig | None = None,
+) -> dict[str, Any]:
+    """Degrade an inherited quality for a sample thinner than the season expects.
+
+    SCORING.md rules 5-7 applied to an aggregate of ``inherited['sample_size']`` inputs on
+    ``analysis_date``: the expectation is :func:`~shared_services.quality.season.
+    expected_sample_size` (with ``config``'s thresholds), capped at ``max_expected`` (a rolling
+    window of 3 games cannot be expected to hold 8). The rules themselves are not re-coded:
+    the sample alone is scored by :func:`~shared_services.quality.scoring.assess_quality`
+    with a field-less config, and its outcome combines with ``inherited`` worst-wins:
+
+    * ``thin_sample:<rows>/<expected>`` issue and score x 0.8 when rows / expected < 0.5;
+    * at most bronze when rows / expected < 0.5 (< 0.3 early in the season);
+    * at most poor with fewer than 2 rows while 2 or more are expected;
+    * never better than the tier the (reduced) score earns.
+
+    Returns a new dict with the keys of :func:`inherit_quality`; ``metadata`` gains
+    ``expected_sample_size``, ``early_season`` and ``sample_ratio``.
+
+    Raises:
+        ValueError: ``inherited`` lacks tier/score/sample_size, or its sample size is < 1.
+
+    Example::
+
+        >>> base = inherit_quality(['gold'] * 3, [100.0] * 3, [[], [], []])
+        >>> thin = apply_sample_expectation(base, '2025-01-15')   # 8 expected mid-season
+        >>> thin['tier'], thin['score'], thin['issues']
+        (<QualityTier.BRONZE: 'bronze'>, 80.0, ['thin_sample:3/8'])
+        >>> apply_sample_expectation(base, '2025-01-15', max_expected=3)['tier']
+        <QualityTier.GOLD: 'gold'>
+    """
+    missing = [key for key in ("tier", "score", "sample_size") if key not in inherited]
+    if missing:
+        raise ValueError(f"inherited quality is missing {missing}; pass inherit_quality()'s result")
+    rows = inherited["sample_size"]
+    if isinstance(rows, bool) or not isinstance(rows, numbers.Integral) or rows < 1:
+        raise ValueError(f"inherited sample_size must be an int >= 1; got {rows!r}")
+    base_config = config if config is not None else scoring.ScoringConfig()
+    sample_config = dataclasses.replace(
+        base_config, required_fields=(), optional_fields=(), field_weights={}, primary_sources=()
+    )
+    day = as_game_date(analysis_date)
+    expected = expected_sample_size(day, sample_config.sample_thresholds)
+    if max_expected is not None:
+        expected = min(expected, int(max_expected))
+    sample = scoring.assess_quality(
+        pd.DataFrame(index=range(int(rows))),
+        [],
+        context={"expected_sample_size": expected},
+        game_date=day,
+        config=sample_config,
+        now=_FIXED_NOW,
+    )
+    # A field-less sample scores 100, x 0.8 when thin: the factor is its score / 100.
+    score = round(_check_score(inherited["score"], 0) * sample["score"] / 100.0, 1)
+    tier = worst_tier(
+        [inherited["tier"], sample["tier"], scoring.tier_for_score(score, sample_config)]
+    )
+    issues = sorted(set(inherited.get("issues") or []) | set(sample["issues"]))
+    metadata = dict(inherited.get("metadata") or {})
+    metadata.update(
+        expected_sample_size=expected,
+        early_season=sample["metadata"]["early_season"],
+        sample_ratio=sample["metadata"]["sample_ratio"],
+    )
+    return {
+        "tier": tier,
+        "score": score,
+        "issues": issues,
+        "sample_size": int(rows),
+        "metadata": metadata,
+    }

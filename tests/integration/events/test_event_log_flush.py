@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -123,50 +122,6 @@ def test_environment_comes_from_configuration(warehouse, monkeypatch):
     assert log_rows(warehouse)["environment"].tolist() == ["prod"]
 
 
-def test_transient_failures_are_retried_and_every_event_lands_once(warehouse):
-    client = FlakyLoadClient(warehouse, failures=3, error_factory=lambda: gexc.ServiceUnavailable("503 backend"))
-    processor = Processor(client)
-    for i in range(20):
-        processor.log_quality_event("fallback_used", "info", f"e{i}")
-    assert processor.flush_events() == 20
-    assert client.calls["load_attempts"] == 4
-    stored = log_rows(warehouse)
-    assert len(stored) == 20 and stored["event_id"].is_unique
-    assert not list(DeadLetterSpool().pending())
-
-
-def test_conflict_on_our_job_id_means_already_loaded_not_loaded_twice(warehouse):
-    # The load happens, then the response is lost (503): the retry meets Conflict and checks.
-    client = FlakyLoadClient(warehouse, failures=1, after_load=True,
-                             error_factory=lambda: gexc.ServiceUnavailable("response lost"))
-    processor = Processor(client)
-    for i in range(5):
-        processor.log_quality_event("fallback_used", "info", f"e{i}")
-    assert processor.flush_events() == 5
-    assert len(log_rows(warehouse)) == 5
-    assert processor.coverage_stats["last_outcome"].already_loaded is True
-
-
-def test_permanent_failure_spills_everything_and_replay_loads_each_once(warehouse, notifications, tmp_path):
-    client = FlakyLoadClient(warehouse, failures=-1, error_factory=lambda: gexc.ServiceUnavailable("down"))
-    processor = Processor(client)
-    ids = {processor.log_quality_event("source_missing", "warning", f"e{i}", game_id=f"g{i}") for i in range(30)}
-    assert processor.flush_events() == 0          # nothing written ...
-    assert processor.pending_event_count == 0     # ... but nothing pending either: it is spilled
-    assert log_rows(warehouse).empty
-    spool = DeadLetterSpool()
-    batches = list(spool.pending())
-    assert len(batches) == 1 and {r["event_id"] for r in batches[0].rows} == ids
-    assert any("could not be written" in t for t in notifications.titles("error"))
-
-    first = replay_dead_letters(warehouse, spool)
-    second = replay_dead_letters(warehouse, spool)
-    assert first.rows_loaded == 30 and not first.files_failed
-    assert second.rows_loaded == 0 and second.files_replayed == []
-    stored = log_rows(warehouse)
-    assert set(stored["event_id"]) == ids and len(stored) == 30
-
-
 def test_replay_of_a_file_whose_rows_already_landed_adds_nothing(warehouse, tmp_path):
     processor = Processor(warehouse)
     processor.log_quality_event("fallback_used", "info", "x")
@@ -220,47 +175,6 @@ def test_context_manager_flushes_when_the_block_raises(warehouse):
             processor.log_quality_event("fallback_used", "info", "before the crash")
             raise RuntimeError("boom")
     assert log_rows(warehouse)["description"].tolist() == ["before the crash"]
-
-
-def test_eight_threads_each_with_its_own_processor_lose_nothing(warehouse):
-    processors = [Processor(warehouse, run_id=f"run-{n}") for n in range(8)]
-
-    def work(processor):
-        for i in range(1000):
-            processor.log_quality_event("fallback_used", "info", f"{processor.run_id}:{i}")
-        processor.flush_events()
-
-    threads = [threading.Thread(target=work, args=(p,)) for p in processors]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    stored = log_rows(warehouse)
-    assert len(stored) == 8000 and stored["event_id"].is_unique
-    # each run's batch holds only its own events
-    for run_id, group in stored.groupby("processor_run_id"):
-        assert len(group) == 1000
-        assert group["description"].str.startswith(f"{run_id}:").all()
-        assert group["batch_id"].nunique() == 1
-
-
-def test_one_processor_shared_by_threads_keeps_every_event(warehouse):
-    processor = Processor(warehouse)
-
-    def work(n):
-        for i in range(250):
-            processor.log_quality_event("fallback_used", "info", f"{n}:{i}")
-            if i % 100 == 0:
-                processor.flush_events()
-
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    processor.flush_events()
-    stored = log_rows(warehouse)
-    assert len(stored) == 1000 and stored["event_id"].is_unique
 
 
 def test_timestamps_are_timezone_aware_utc(warehouse):

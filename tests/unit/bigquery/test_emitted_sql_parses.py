@@ -8,6 +8,9 @@ from data_processors.analytics.player_game_summary.player_game_summary_processor
     SCHEDULE_SQL,
     source_query_sql,
 )
+from data_processors.precompute.player_rolling_average_processor import rolling_inputs_sql
+from data_processors.precompute.staleness import stale_rows_sql
+from data_processors.predictions.prediction_generator import features_sql
 from data_processors.source_coverage_audit import DEFAULT_AUDIT_TABLES, SourceCoverageAuditProcessor
 from shared_services.alerts.dispatcher import lookback_sql
 from shared_services.bigquery.duckdb_client import DuckDBClient
@@ -26,6 +29,10 @@ def statements():
     yield SCHEDULE_SQL
     yield source_query_sql("nba_raw.bdl_player_boxscores", per_game=True)
     yield source_query_sql("nba_raw.bdl_player_boxscores", per_game=False)
+    yield rolling_inputs_sql(PLAYER_GAME_SUMMARY.table_id, explicit_players=True)
+    yield rolling_inputs_sql(PLAYER_GAME_SUMMARY.table_id, explicit_players=False)
+    yield stale_rows_sql()
+    yield features_sql()
     audit = SourceCoverageAuditProcessor(bq_client=DuckDBClient(":memory:"))
     yield audit.log_state_sql()
     yield audit.resolve_sql()

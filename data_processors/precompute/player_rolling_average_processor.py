@@ -1,0 +1,332 @@
+"""Phase 4: player rolling averages with worst-wins inherited quality.
+
+For an analysis date D, each player's last ``ROLLING_WINDOW`` games strictly before D are read
+from ``nba_analytics.player_game_summary`` for ALL players in ONE set-based query (a
+``ROW_NUMBER()`` window over a partition-filtered lookback), then averaged. The row's quality
+is inherited from its inputs (SCORING.md, "Downstream"): the worst tier by rank, the minimum
+score, the union of issues, and a further degradation when the sample is thinner than the
+season-aware expectation for D. A rolling average can never be better than its worst game.
+
+Which players: ``opts['players']`` when given (a player without prior games gets no row and is
+named in ONE ``insufficient_sample`` warning event per run); otherwise every player with a game
+in the lookback window.
+
+Command line::
+
+    coverage-rolling-averages --date 2025-01-15 [--warehouse URL]
+
+Python::
+
+    processor = PlayerRollingAverageProcessor(bq_client=make_client('duckdb:///demo.duckdb'))
+    stats = processor.run({'analysis_date': '2025-01-15'})
+    stats['rows_written'], processor.queries_issued      # (n_players, 1)
+
+Class line and MRO: ``PlayerRollingAverageProcessor(QualityMixin, AnalyticsProcessorBase)``;
+the mixin comes first so its context-manager and flush cooperate through ``super()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
+
+import pandas as pd
+from google.cloud import bigquery
+
+from data_processors.analytics.analytics_base import AnalyticsProcessorBase
+from shared_services.bigquery.identifiers import quote_table_id
+from shared_services.bigquery.schemas import PLAYER_GAME_SUMMARY, PLAYER_ROLLING_AVERAGES
+from shared_services.constants.source_coverage import (
+    SourceCoverageEventType,
+    SourceCoverageSeverity,
+)
+from shared_services.events.model import utc_now
+from shared_services.events.serialization import is_missing, json_safe_value, to_utc_iso
+from shared_services.processors.errors import ImproperlyConfigured
+from shared_services.processors.quality_mixin import QualityMixin
+from shared_services.quality.inheritance import apply_sample_expectation, inherit_quality
+from shared_services.quality.scoring import ISSUE_BACKUP_SOURCE_USED, ISSUE_RECONSTRUCTED
+from shared_services.utils.dates import parse_game_date
+
+__all__ = ["PlayerRollingAverageProcessor", "InputQualityError", "rolling_inputs_sql", "main"]
+
+
+# Only validated, back-quoted table ids and fixed clauses are substituted into the SQL text;
+# every value travels as a query parameter.
+_ROLLING_INPUTS_TEMPLATE = """
+WITH ranked AS (
+  SELECT
+    player_id, player_name, team_abbr, game_id, game_date, points, rebounds, assists,
+    quality_tier, quality_score, quality_issues, data_sources,
+    quality_used_fallback, quality_reconstructed, quality_calculated_at,
+    ROW_NUMBER() OVER (PARTITION BY player_id ORDER BY game_date DESC, game_id DESC) AS game_rank
+  FROM $source_table
+  WHERE game_date BETWEEN @lookback_start AND @day_before$player_filter
+)
+SELECT *
+FROM ranked
+WHERE game_rank <= @n
+ORDER BY player_id, game_rank
+""".strip()
+
+
+def rolling_inputs_sql(source_table: str, explicit_players: bool) -> str:
+    """The ONE query of a run: every player's last ``@n`` games in ``[@lookback_start, @day_before]``.
+
+    Parameters: ``@lookback_start`` and ``@day_before`` (DATE; the partition filter), ``@n``
+    (INT64) and, when ``explicit_players``, ``@players`` (ARRAY<STRING>).
+
+    Example::
+
+        sql = rolling_inputs_sql('nba_analytics.player_game_summary', explicit_players=False)
+    """
+    player_filter = "\n    AND player_id IN UNNEST(@players)" if explicit_players else ""
+    return (
+        _ROLLING_INPUTS_TEMPLATE.replace("$source_table", quote_table_id(source_table))
+        .replace("$player_filter", player_filter)
+    )
+
+
+def _mean(values: pd.Series) -> float | None:
+    numeric = pd.to_numeric(values, errors="coerce").astype("float64").dropna()
+    return None if numeric.empty else round(float(numeric.mean()), 4)
+
+
+def _stddev(values: pd.Series) -> float | None:
+    numeric = pd.to_numeric(values, errors="coerce").astype("float64").dropna()
+    if len(numeric) < 2:
+        return None
+    spread = float(numeric.std(ddof=1))
+    return None if math.isnan(spread) else round(spread, 4)
+
+
+def _string_list(value: Any) -> list[str]:
+    if value is None or (not isinstance(value, list | tuple) and is_missing(value)):
+        return []
+    return [str(item) for item in value]
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) and not isinstance(value, datetime) else pd.Timestamp(value).date()
+
+
+class InputQualityError(ValueError):
+    """A phase 3 input row carries no usable quality (missing/unknown tier, missing score)."""
+
+
+class PlayerRollingAverageProcessor(QualityMixin, AnalyticsProcessorBase):
+    """Phase 4 rolling averages (see the module docstring for usage)."""
+
+    PHASE = "phase_4"
+    OUTPUT_TABLE = PLAYER_ROLLING_AVERAGES.table_id
+    REPLACE_KEY_COLUMNS = ("player_id", "analysis_date")
+
+    #: Phase 3 table the averages are built from.
+    SOURCE_TABLE: ClassVar[str] = PLAYER_GAME_SUMMARY.table_id
+    #: Games per player in the average (the last N strictly before the analysis date).
+    ROLLING_WINDOW: ClassVar[int] = 10
+    #: Days before the analysis date searched for those games (the partition filter's width).
+    LOOKBACK_DAYS: ClassVar[int] = 200
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in ("ROLLING_WINDOW", "LOOKBACK_DAYS"):
+            value = getattr(cls, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ImproperlyConfigured(
+                    f"{cls.__qualname__}: {name} must be a positive int, got {value!r}"
+                )
+
+    def __init__(self, bq_client: Any = None, **options: Any) -> None:
+        super().__init__(bq_client=bq_client, **options)
+        #: Read queries this instance issued (constant per run, whatever the player count).
+        self.queries_issued = 0
+
+    # -- reading ------------------------------------------------------------------------
+    def _query(self, sql: str, params: Sequence[Any]) -> pd.DataFrame:
+        self.queries_issued += 1
+        config = bigquery.QueryJobConfig(query_parameters=list(params))
+        return self.bq_client.query(sql, job_config=config).to_dataframe()
+
+    def get_lookback_start(self, analysis_date: date) -> date:
+        """First game date searched for ``analysis_date`` (override to compute it otherwise)."""
+        return analysis_date - timedelta(days=self.LOOKBACK_DAYS)
+
+    def fetch_recent_games(self, analysis_date: date, players: Sequence[str] | None = None) -> pd.DataFrame:
+        """Each player's last ``ROLLING_WINDOW`` games before ``analysis_date``, in ONE query.
+
+        Example::
+
+            games = processor.fetch_recent_games(date(2025, 1, 15), players=['203999'])
+        """
+        params: list[Any] = [
+            bigquery.ScalarQueryParameter("lookback_start", "DATE", self.get_lookback_start(analysis_date)),
+            bigquery.ScalarQueryParameter("day_before", "DATE", analysis_date - timedelta(days=1)),
+            bigquery.ScalarQueryParameter("n", "INT64", self.ROLLING_WINDOW),
+        ]
+        if players is not None:
+            params.append(bigquery.ArrayQueryParameter("players", "STRING", list(players)))
+        return self._query(rolling_inputs_sql(self.SOURCE_TABLE, players is not None), params)
+
+    # -- one player's row (pure) --------------------------------------------------------
+    def build_player_row(self, games: pd.DataFrame, analysis_date: date, calculated_at: datetime) -> dict[str, Any]:
+        """One output row from one player's input games (most recent first).
+
+        Raises :class:`InputQualityError` when an input has no usable quality.
+        """
+        tiers = games["quality_tier"].tolist()
+        scores = games["quality_score"].tolist()
+        bad = [
+            str(gid) for gid, tier, score in zip(games["game_id"], tiers, scores, strict=True)
+            if is_missing(tier) or is_missing(score)
+        ]
+        if bad:
+            raise InputQualityError(f"input game(s) {bad} carry no quality tier/score")
+        issue_lists = [_string_list(v) for v in games["quality_issues"]]
+        try:
+            inherited = inherit_quality([str(t) for t in tiers], [float(s) for s in scores], issue_lists)
+        except (TypeError, ValueError) as exc:
+            raise InputQualityError(str(exc)) from None
+        quality = apply_sample_expectation(
+            inherited, analysis_date, max_expected=self.ROLLING_WINDOW, config=self.get_scoring_config()
+        )
+        sources = sorted({s for v in games["data_sources"] for s in _string_list(v)})
+        calculated = [c for c in games["quality_calculated_at"] if not is_missing(c)]
+        newest_input = to_utc_iso(max(calculated)) if calculated else None
+        used_fallback = bool(games["quality_used_fallback"].fillna(False).astype(bool).any()) or (
+            ISSUE_BACKUP_SOURCE_USED in quality["issues"])
+        reconstructed = bool(games["quality_reconstructed"].fillna(False).astype(bool).any()) or (
+            ISSUE_RECONSTRUCTED in quality["issues"])
+        game_dates = [_as_date(d) for d in games["game_date"]]
+        latest = games.iloc[0]
+        metadata = {
+            **quality["metadata"],
+            "input_game_ids": [str(g) for g in games["game_id"]],
+            "input_scores": [float(s) for s in scores],
+            "max_input_quality_calculated_at": newest_input,
+            "rolling_window": self.ROLLING_WINDOW,
+        }
+        return {
+            "player_id": str(latest["player_id"]),
+            "analysis_date": analysis_date,
+            "player_name": None if is_missing(latest["player_name"]) else str(latest["player_name"]),
+            "team_abbr": None if is_missing(latest["team_abbr"]) else str(latest["team_abbr"]),
+            "games_in_sample": len(games),
+            "avg_points": _mean(games["points"]),
+            "avg_rebounds": _mean(games["rebounds"]),
+            "avg_assists": _mean(games["assists"]),
+            "stddev_points": _stddev(games["points"]),
+            "first_game_date": min(game_dates),
+            "last_game_date": max(game_dates),
+            "source_game_ids": [str(g) for g in games["game_id"]],
+            "quality_tier": str(quality["tier"]),
+            "quality_score": float(quality["score"]),
+            "quality_issues": list(quality["issues"]),
+            "data_sources": sources,
+            "quality_sample_size": int(quality["sample_size"]),
+            "quality_used_fallback": used_fallback,
+            "quality_reconstructed": reconstructed,
+            "quality_calculated_at": to_utc_iso(calculated_at),
+            "quality_metadata": json_safe_value(metadata),
+            "source_quality_max_calculated_at": newest_input,
+            "processor_run_id": self.run_id,
+            "processed_at": to_utc_iso(calculated_at),
+        }
+
+    # -- the run lifecycle --------------------------------------------------------------
+    def extract_data(self) -> None:
+        raw_date = self.opts.get("analysis_date", self.opts.get("game_date"))
+        if raw_date is None:
+            raise ValueError("run() needs opts['analysis_date'] (or 'game_date'), YYYY-MM-DD")
+        self.analysis_date = parse_game_date(raw_date, "analysis_date")
+        players = self.opts.get("players")
+        if players is not None:
+            if isinstance(players, str) or not all(isinstance(p, str) and p for p in players):
+                raise TypeError("opts['players'] must be a list of non-empty player id strings")
+            players = list(dict.fromkeys(players))
+        self.requested_players: list[str] | None = players
+        self.games = self.fetch_recent_games(self.analysis_date, players)
+        self.stats["analysis_date"] = self.analysis_date.isoformat()
+        self.stats["input_rows"] = len(self.games)
+
+    def transform_data(self) -> None:
+        calculated_at = utc_now()
+        rows: list[dict[str, Any]] = []
+        bad_players: dict[str, str] = {}
+        if not self.games.empty:
+            for player_id, games in self.games.groupby("player_id", sort=True):
+                games = games.sort_values("game_rank").reset_index(drop=True)
+                try:
+                    rows.append(self.build_player_row(games, self.analysis_date, calculated_at))
+                except InputQualityError as exc:
+                    bad_players[str(player_id)] = str(exc)
+        with_rows = {row["player_id"] for row in rows}
+        seen = set(self.games["player_id"].astype(str)) if not self.games.empty else set()
+        no_history = [p for p in (self.requested_players or []) if p not in seen]
+        if no_history:
+            self.log_quality_event(
+                SourceCoverageEventType.INSUFFICIENT_SAMPLE, SourceCoverageSeverity.WARNING,
+                f"{len(no_history)} player(s) have no games in the {self.LOOKBACK_DAYS} days before "
+                f"{self.analysis_date.isoformat()}; no rolling average written: "
+                + ", ".join(repr(p) for p in no_history),
+                game_date=self.analysis_date, resolution="skipped",
+                resolution_details=", ".join(no_history), downstream_impact="predictions_blocked",
+            )
+        if bad_players:
+            self.log_quality_event(
+                SourceCoverageEventType.VALIDATION_FAILURE, SourceCoverageSeverity.WARNING,
+                f"{len(bad_players)} player(s) skipped: phase 3 inputs without quality: "
+                + "; ".join(f"{p!r}: {why}" for p, why in sorted(bad_players.items())),
+                game_date=self.analysis_date, resolution="skipped",
+                resolution_details=", ".join(sorted(bad_players)), downstream_impact="predictions_blocked",
+            )
+        self.transformed = pd.DataFrame(rows)
+        self.stats["players_with_rows"] = len(with_rows)
+        self.stats["players_without_history"] = no_history
+        self.stats["players_with_bad_inputs"] = sorted(bad_players)
+        self.stats["tiers"] = (
+            self.transformed["quality_tier"].value_counts().to_dict() if rows else {}
+        )
+
+    def save_data(self) -> None:
+        written = 0
+        if not self.transformed.empty:
+            written = self.load_dataframe_batch(self.transformed, self.OUTPUT_TABLE)
+        self.stats["rows_written"] = written
+        self.stats["queries_issued"] = self.queries_issued
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``coverage-rolling-averages --date D [--warehouse URL]``."""
+    parser = argparse.ArgumentParser(
+        prog="coverage-rolling-averages",
+        description="Compute phase 4 rolling averages (worst-wins quality) for an analysis date.",
+    )
+    parser.add_argument("--date", required=True, help="analysis date, YYYY-MM-DD (games strictly before it)")
+    parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        day = parse_game_date(args.date, "--date")
+    except ValueError as exc:
+        parser.error(str(exc))
+    from shared_services.bigquery.factory import make_client
+
+    try:
+        client = make_client(args.warehouse)
+    except ValueError as exc:
+        parser.error(str(exc))
+    processor = PlayerRollingAverageProcessor(bq_client=client)
+    stats = processor.run({"analysis_date": day})
+    print(f"{stats.get('rows_written', 0)} rolling average row(s) for {day.isoformat()}; "
+          f"tiers: {stats.get('tiers')}; queries: {stats.get('queries_issued')}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
