@@ -16,9 +16,11 @@ reports the failure through the notification system and re-raises it to the call
 
 from __future__ import annotations
 
+import argparse
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -27,7 +29,7 @@ from google.cloud.bigquery import SchemaField
 from shared_services.bigquery.schemas import table_spec
 from shared_services.bigquery.writer import replace_rows
 
-__all__ = ["AnalyticsProcessorBase"]
+__all__ = ["AnalyticsProcessorBase", "run_daily_command"]
 
 
 class AnalyticsProcessorBase:
@@ -158,3 +160,41 @@ class AnalyticsProcessorBase:
         keys = list(key_columns or self.REPLACE_KEY_COLUMNS)
         records = df.to_dict("records")
         return replace_rows(self.bq_client, target, records, fields, keys, partition_field)
+
+
+def run_daily_command(
+    processor_cls: type[AnalyticsProcessorBase],
+    argv: Sequence[str] | None,
+    *,
+    prog: str,
+    description: str,
+    summarize: Callable[[dict[str, Any], date], str],
+    opts_key: str = "game_date",
+    date_help: str = "game date, YYYY-MM-DD",
+) -> int:
+    """The shared ``main()`` of the one-date processor commands (``--date D [--warehouse URL]``).
+
+    Bad dates and bad warehouse URLs are usage errors (exit 2) that name the argument.
+
+    Example::
+
+        def main(argv=None):
+            return run_daily_command(MyProcessor, argv, prog='my-processor', description='...',
+                                     summarize=lambda stats, day: f"{stats['rows_written']} rows")
+    """
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--date", required=True, help=date_help)
+    parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from shared_services.bigquery.factory import make_client
+    from shared_services.utils.dates import parse_game_date
+
+    try:
+        day = parse_game_date(args.date, "--date")
+        client = make_client(args.warehouse)
+    except ValueError as exc:
+        parser.error(str(exc))
+    stats = processor_cls(bq_client=client).run({opts_key: day})
+    print(summarize(stats, day))
+    return 0

@@ -27,8 +27,6 @@ the mixin comes first so its context-manager and flush cooperate through ``super
 
 from __future__ import annotations
 
-import argparse
-import logging
 import math
 import sys
 from collections.abc import Sequence
@@ -38,7 +36,7 @@ from typing import Any, ClassVar
 import pandas as pd
 from google.cloud import bigquery
 
-from data_processors.analytics.analytics_base import AnalyticsProcessorBase
+from data_processors.analytics.analytics_base import AnalyticsProcessorBase, run_daily_command
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import PLAYER_GAME_SUMMARY, PLAYER_ROLLING_AVERAGES
 from shared_services.constants.source_coverage import (
@@ -303,29 +301,16 @@ class PlayerRollingAverageProcessor(QualityMixin, AnalyticsProcessorBase):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``coverage-rolling-averages --date D [--warehouse URL]``."""
-    parser = argparse.ArgumentParser(
+    return run_daily_command(
+        PlayerRollingAverageProcessor, argv,
         prog="coverage-rolling-averages",
         description="Compute phase 4 rolling averages (worst-wins quality) for an analysis date.",
+        opts_key="analysis_date",
+        date_help="analysis date, YYYY-MM-DD (games strictly before it)",
+        summarize=lambda stats, day: (
+            f"{stats.get('rows_written', 0)} rolling average row(s) for {day.isoformat()}; "
+            f"tiers: {stats.get('tiers')}; queries: {stats.get('queries_issued')}"),
     )
-    parser.add_argument("--date", required=True, help="analysis date, YYYY-MM-DD (games strictly before it)")
-    parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        day = parse_game_date(args.date, "--date")
-    except ValueError as exc:
-        parser.error(str(exc))
-    from shared_services.bigquery.factory import make_client
-
-    try:
-        client = make_client(args.warehouse)
-    except ValueError as exc:
-        parser.error(str(exc))
-    processor = PlayerRollingAverageProcessor(bq_client=client)
-    stats = processor.run({"analysis_date": day})
-    print(f"{stats.get('rows_written', 0)} rolling average row(s) for {day.isoformat()}; "
-          f"tiers: {stats.get('tiers')}; queries: {stats.get('queries_issued')}")
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -31,8 +31,6 @@ Class line and MRO: ``PredictionGenerator(QualityMixin, AnalyticsProcessorBase)`
 
 from __future__ import annotations
 
-import argparse
-import logging
 import math
 import numbers
 import sys
@@ -44,7 +42,7 @@ from typing import Any, ClassVar
 import pandas as pd
 from google.cloud import bigquery
 
-from data_processors.analytics.analytics_base import AnalyticsProcessorBase
+from data_processors.analytics.analytics_base import AnalyticsProcessorBase, run_daily_command
 from data_processors.predictions.baseline_model import BaselineModel, PredictionModel, check_model
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import (
@@ -319,29 +317,15 @@ class PredictionGenerator(QualityMixin, AnalyticsProcessorBase):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``coverage-predictions --date D [--warehouse URL]``."""
-    parser = argparse.ArgumentParser(
+    return run_daily_command(
+        PredictionGenerator, argv,
         prog="coverage-predictions",
         description="Predict points for a game date from phase 4 rows, capping confidence by quality.",
+        summarize=lambda stats, day: (
+            f"{stats.get('predictions_written', 0)} prediction(s) for {day.isoformat()}; "
+            f"{len(stats.get('skipped_unusable', []))} skipped (unusable), "
+            f"{len(stats.get('model_failures', []))} model failure(s), {stats.get('capped', 0)} capped"),
     )
-    parser.add_argument("--date", required=True, help="game date, YYYY-MM-DD")
-    parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        day = parse_game_date(args.date, "--date")
-    except ValueError as exc:
-        parser.error(str(exc))
-    from shared_services.bigquery.factory import make_client
-
-    try:
-        client = make_client(args.warehouse)
-    except ValueError as exc:
-        parser.error(str(exc))
-    stats = PredictionGenerator(bq_client=client).run({"game_date": day})
-    print(f"{stats.get('predictions_written', 0)} prediction(s) for {day.isoformat()}; "
-          f"{len(stats.get('skipped_unusable', []))} skipped (unusable), "
-          f"{len(stats.get('model_failures', []))} model failure(s), {stats.get('capped', 0)} capped")
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
