@@ -3,36 +3,11 @@
 from __future__ import annotations
 
 from google.api_core import exceptions as gexc
-from google.cloud import bigquery
 
-from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
 from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.replay import replay_dead_letters
-from shared_services.events.sink import RetryPolicy
-from shared_services.processors.quality_mixin import QualityMixin
+from tests.support.event_log import Processor, log_rows
 from tests.support.recording_client import FlakyLoadClient
-
-FAST_RETRY = RetryPolicy(max_attempts=4, initial_delay=0.0)
-
-
-class Processor(QualityMixin):
-    """A minimal host: the mixin alone, with a client assigned to the instance."""
-
-    PHASE = "phase_3"
-    OUTPUT_TABLE = "nba_analytics.player_game_summary"
-    REQUIRED_FIELDS = ["points"]
-    FLUSH_RETRY_POLICY = FAST_RETRY
-
-    def __init__(self, client, run_id="run-1"):
-        self.bq_client = client
-        self.run_id = run_id
-
-
-def log_rows(client, where="TRUE", params=()):
-    sql = (f"SELECT * FROM `{COVERAGE_LOG_TABLE}` "
-           f"WHERE event_timestamp >= TIMESTAMP('2000-01-01') AND {where} ORDER BY event_timestamp")
-    config = bigquery.QueryJobConfig(query_parameters=list(params))
-    return client.query(sql, job_config=config).to_dataframe()
 
 
 def test_transient_failures_are_retried_and_every_event_lands_once(warehouse):

@@ -1,0 +1,37 @@
+"""A minimal QualityMixin host and a log reader shared by the event-log tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from google.cloud import bigquery
+
+from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
+from shared_services.events.sink import RetryPolicy
+from shared_services.processors.quality_mixin import QualityMixin
+
+#: Retries without sleeping, so fault tests stay fast.
+FAST_RETRY = RetryPolicy(max_attempts=4, initial_delay=0.0)
+
+
+class Processor(QualityMixin):
+    """A minimal host: the mixin alone, with a client assigned to the instance."""
+
+    PHASE = "phase_3"
+    OUTPUT_TABLE = "nba_analytics.player_game_summary"
+    REQUIRED_FIELDS = ["points"]
+    FLUSH_RETRY_POLICY = FAST_RETRY
+
+    def __init__(self, client: Any, run_id: str = "run-1") -> None:
+        self.bq_client = client
+        self.run_id = run_id
+
+
+def log_rows(client: Any, where: str = "TRUE", params: Sequence[Any] = ()) -> pd.DataFrame:
+    """Every row of the coverage log (partition-filtered), oldest first."""
+    sql = (f"SELECT * FROM `{COVERAGE_LOG_TABLE}` "
+           f"WHERE event_timestamp >= TIMESTAMP('2000-01-01') AND {where} ORDER BY event_timestamp")
+    config = bigquery.QueryJobConfig(query_parameters=list(params))
+    return client.query(sql, job_config=config).to_dataframe()
