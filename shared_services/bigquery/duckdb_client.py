@@ -442,7 +442,7 @@ def _infer_field(name: str, series: pd.Series) -> SchemaField:
         (dict, "JSON"),
     ):
         if isinstance(sample, cls):
-            if cls is dt.datetime and sample.tzinfo is None:
+            if isinstance(sample, dt.datetime) and sample.tzinfo is None:
                 return SchemaField(name, "DATETIME")
             return SchemaField(name, type_name)
     return SchemaField(name, "STRING")

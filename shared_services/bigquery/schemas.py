@@ -41,6 +41,8 @@ __all__ = [
 
 
 def _f(name: str, type_: str, mode: str = "NULLABLE", description: str | None = None) -> SchemaField:
+    if description is None:
+        return SchemaField(name, type_, mode=mode)
     return SchemaField(name, type_, mode=mode, description=description)
 
 

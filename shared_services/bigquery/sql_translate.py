@@ -203,7 +203,8 @@ def translate(sql: str, parameter_types: Mapping[str, str | tuple[str, bool]]) -
     statements: list[TranslatedStatement] = []
     positional = [0]
     unnest_counter = [0]
-    for tree in trees:
+    for parsed in trees:
+        tree = cast_expression(parsed)
         _positional_to_named(tree, positional)
         names: list[str] = []
         for node in list(tree.find_all(exp.Parameter)):
@@ -220,11 +221,11 @@ def translate(sql: str, parameter_types: Mapping[str, str | tuple[str, bool]]) -
                 target = f"{duckdb_type(spec[0])}[]"
             else:
                 target = duckdb_type(spec)
-            cast = exp.Cast(
+            typed = exp.Cast(
                 this=exp.Parameter(this=exp.Var(this=name)),
                 to=exp.DataType.build(target, dialect="duckdb"),
             )
-            node.replace(cast)
+            node.replace(typed)
         _drop_project(tree)
         _cast_date_arithmetic(tree)
         _zero_based_offsets(tree, unnest_counter)
@@ -256,6 +257,13 @@ def _read_tables(tree: exp.Expression) -> list[exp.Table]:
             continue
         tables.append(table)
     return tables
+
+
+def cast_expression(node: object) -> exp.Expression:
+    """Narrow a parsed statement to ``exp.Expression`` (sqlglot's parse returns a wider type)."""
+    if not isinstance(node, exp.Expression):
+        raise gexc.BadRequest("Syntax error: the query has an empty statement")
+    return node
 
 
 def _filter_columns(tree: exp.Expression) -> set[str]:

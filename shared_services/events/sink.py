@@ -258,9 +258,9 @@ class EventSink:
         self._notify = notify
 
     def _notify_error(self, **kwargs: Any) -> None:
-        notify = self._notify
-        if notify is None:
-            from shared_services.utils.notification_system import notify_error as notify
+        from shared_services.utils.notification_system import notify_error
+
+        notify = self._notify or notify_error
         try:
             notify(**kwargs)
         except Exception:  # a broken channel must never break the processor

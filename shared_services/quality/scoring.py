@@ -368,7 +368,7 @@ def _context_expectation(context: Mapping[str, Any]) -> int | None:
             raise ValueError(
                 f"context['expected_sample_size'] must be a whole number; got {value!r}"
             )
-    expected = int(value)
+    expected = int(float(value))
     if expected < 0:
         raise ValueError(f"context['expected_sample_size'] must be >= 0; got {value!r}")
     return expected
