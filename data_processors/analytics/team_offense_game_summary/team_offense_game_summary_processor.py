@@ -63,14 +63,14 @@ SELECT game_id, game_date, game_status, away_team_tricode, home_team_tricode
 FROM {quote_table_id(SCHEDULE.table_id)}
 WHERE game_date = @game_date
 ORDER BY game_id
-""".strip()
+""".strip()  # noqa: S608 - table id validated; values are query parameters
 
 TEAM_BOXSCORE_SQL = f"""
 SELECT game_id, nba_game_id, game_date, team_abbr, is_home, points, rebounds, assists
 FROM {quote_table_id(TEAM_BOXSCORE.table_id)}
 WHERE game_date = @game_date
 ORDER BY game_id, team_abbr
-""".strip()
+""".strip()  # noqa: S608 - table id validated; values are query parameters
 
 _OUTPUT_COLUMNS = ("game_id", "game_date", "team_abbr", "points", "assists")
 
@@ -124,7 +124,7 @@ class TeamOffenseGameSummaryProcessor(QualityMixin, AnalyticsProcessorBase):
             for a, h in zip(schedule["away_team_tricode"], schedule["home_team_tricode"], strict=True)
         ]
         self.schedule = schedule
-        self.final_games = schedule[schedule["game_status"] == 3].reset_index(drop=True)
+        self.final_games = schedule[schedule["game_status"].fillna(0).astype(int) == 3].reset_index(drop=True)
         self.box = self._query(TEAM_BOXSCORE_SQL, self.game_date)
         self.stats["games_scheduled"] = len(self.final_games)
 
@@ -133,7 +133,7 @@ class TeamOffenseGameSummaryProcessor(QualityMixin, AnalyticsProcessorBase):
         """Score and shape one final game's team rows; (rows with quality columns, assessment)."""
         key = str(game["team_key"])
         source = self.PRIMARY_SOURCES[0]
-        common = dict(game_id=key, game_date=self.game_date, primary_source=source)
+        common: dict[str, Any] = {"game_id": key, "game_date": self.game_date, "primary_source": source}
         rows = self.box[self.box["game_id"] == key]
         if rows.empty:
             self.log_quality_event(

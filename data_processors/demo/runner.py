@@ -1,0 +1,391 @@
+"""``coverage-demo``: a week of nightly runs on a laptop, faults included, in well under a minute.
+
+What :func:`run_demo` does, in order:
+
+1. creates the warehouse (default: a FRESH ``<out>/demo.duckdb``; any previous file is deleted)
+   and every dataset, table and view (``coverage-setup``'s ``ensure_schema``);
+2. builds the deterministic slate (:mod:`data_processors.demo.slate`) and loads the schedule;
+3. per day: loads the scraped box scores, runs phase 3 (player and team game summaries) for
+   the day's final games, flips the late-final games to final, applies the manual backfill,
+   then phase 4 (rolling averages for the next day) and phase 5 (the next day's predictions)
+   when those processors are installed;
+4. audits the whole range (not a dry run; the clock is fixed after the last day), writes the
+   HTML report and returns a :class:`DemoSummary`.
+
+No real Slack or email is ever used: for the duration of the run the channel variables
+(``SLACK_WEBHOOK_URL*``, ``SMTP_*``, ``ALERT_EMAIL_*``) are removed from the environment and
+restored afterwards; alerts are counted with a notification listener instead.
+
+Command line::
+
+    coverage-demo [--warehouse URL] [--days N] [--seed S] [--start YYYY-MM-DD] [--out DIR]
+
+Python::
+
+    from data_processors.demo.runner import run_demo
+    summary = run_demo(days=3, seed=7, out_dir='demo_out')
+    summary.audit_by_status['completely_missing']     # 1
+    print(summary.to_text())
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from google.cloud import bigquery
+
+from data_processors.analytics.player_game_summary.player_game_summary_processor import (
+    PlayerGameSummaryProcessor,
+)
+from data_processors.analytics.team_offense_game_summary.team_offense_game_summary_processor import (
+    TeamOffenseGameSummaryProcessor,
+)
+from data_processors.demo.slate import (
+    BDL_TABLE,
+    ESPN_TABLE,
+    PRIMARY_TABLE,
+    TEAM_TABLE,
+    Slate,
+    build_slate,
+)
+from data_processors.reporting.html_report import fetch_tier_counts, write_report
+from data_processors.source_coverage_audit import SourceCoverageAuditProcessor
+from shared_services.bigquery.factory import parse_warehouse_url
+from shared_services.bigquery.identifiers import quote_table_id
+from shared_services.bigquery.provisioning import ensure_schema
+from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE, SCHEDULE, table_spec
+from shared_services.events.serialization import json_safe_rows
+from shared_services.utils import notification_system
+from shared_services.utils.dates import parse_game_date
+
+__all__ = ["DemoSummary", "run_demo", "main", "CHANNEL_ENV_VARS"]
+
+#: Environment variables that would make a notification leave the machine (or skip the audit).
+CHANNEL_ENV_VARS: tuple[str, ...] = (
+    "SLACK_WEBHOOK_URL", "SLACK_WEBHOOK_URL_ERROR", "SLACK_WEBHOOK_URL_WARNING",
+    "SLACK_WEBHOOK_URL_INFO", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD",
+    "SMTP_STARTTLS", "ALERT_EMAIL_TO", "ALERT_EMAIL_FROM", "ALERT_EMAIL_MIN_LEVEL", "AUDIT_DRY_RUN",
+)
+
+#: Optional downstream phases: (label, module, class, opts key); run for the day after each game day.
+_DOWNSTREAM = (
+    ("phase 4", "data_processors.precompute.player_rolling_average_processor",
+     "PlayerRollingAverageProcessor", "analysis_date"),
+    ("phase 5", "data_processors.predictions.prediction_generator", "PredictionGenerator", "game_date"),
+)
+
+ProgressFn = Callable[[str], Any]
+
+
+@dataclass
+class DemoSummary:
+    """What one demo run produced. :meth:`counts` is the deterministic part (same seed, same counts).
+
+    Example::
+
+        summary = run_demo(days=3)
+        summary.counts()['audit_by_status']
+    """
+
+    seed: int
+    start: date
+    end: date
+    days: int
+    warehouse_url: str
+    games: int
+    future_games: int
+    tiers: dict[str, dict[str, int]]
+    events_by_type: dict[str, int]
+    events_by_severity: dict[str, int]
+    alerts: dict[str, int]
+    audit_by_status: dict[str, int]
+    findings: list[dict[str, Any]]
+    faults: list[dict[str, Any]]
+    phases_run: list[str]
+    report_path: str
+    wall_seconds: float = 0.0
+    phases_skipped: list[str] = field(default_factory=list)
+
+    @property
+    def alerts_sent(self) -> int:
+        """Alerts (error + warning notifications) that would have gone to Slack / email."""
+        return self.alerts.get("error", 0) + self.alerts.get("warning", 0)
+
+    def counts(self) -> dict[str, Any]:
+        """Everything except paths and timings: equal for two runs with the same seed."""
+        data = asdict(self)
+        for volatile in ("warehouse_url", "report_path", "wall_seconds"):
+            data.pop(volatile)
+        data["start"], data["end"] = self.start.isoformat(), self.end.isoformat()
+        return data
+
+    def to_text(self) -> str:
+        """A short human summary."""
+        lines = [
+            f"Demo {self.start} .. {self.end} (seed {self.seed}): {self.games} final games, "
+            f"{self.future_games} scheduled for {self.end + timedelta(days=1)}",
+            "Phases run: " + ", ".join(self.phases_run)
+            + (f" (not available: {', '.join(self.phases_skipped)})" if self.phases_skipped else ""),
+            "Quality tiers (rows):",
+        ]
+        for table, tiers in self.tiers.items():
+            lines.append(f"  {table:<42} " + ", ".join(f"{k} {v}" for k, v in tiers.items() if v) or "none")
+        lines.append("Events by type: " + ", ".join(f"{k} {v}" for k, v in sorted(self.events_by_type.items())))
+        lines.append("Events by severity: " + ", ".join(f"{k} {v}" for k, v in self.events_by_severity.items()))
+        lines.append(f"Alerts that would have been sent: {self.alerts_sent} "
+                     f"(error {self.alerts.get('error', 0)}, warning {self.alerts.get('warning', 0)}; "
+                     f"info notifications {self.alerts.get('info', 0)})")
+        lines.append("Audit findings: " + ", ".join(f"{k} {v}" for k, v in self.audit_by_status.items()))
+        lines.append("Injected faults:")
+        status = {f["game_id"]: f["status"] for f in self.findings}
+        for fault in self.faults:
+            got = status.get(fault["game_id"], "not audited")
+            mark = "ok" if got == fault["expected_status"] else "UNEXPECTED"
+            lines.append(f"  {fault['kind']:<24} {fault['game_id']} {fault['game_date']} "
+                         f"-> {got} [{mark}]")
+        lines.append(f"Report: {self.report_path}")
+        lines.append(f"Wall time: {self.wall_seconds:.1f} s")
+        return "\n".join(lines)
+
+
+@contextmanager
+def _demo_environment(out_dir: Path) -> Iterator[None]:
+    """No real channels, a private dead-letter directory, environment label 'demo'; restored after."""
+    saved = {name: os.environ.get(name) for name in (*CHANNEL_ENV_VARS, "COVERAGE_DEAD_LETTER_DIR",
+                                                    "COVERAGE_ENVIRONMENT")}
+    try:
+        for name in CHANNEL_ENV_VARS:
+            os.environ.pop(name, None)
+        os.environ["COVERAGE_DEAD_LETTER_DIR"] = str(out_dir / "dead_letter")
+        os.environ["COVERAGE_ENVIRONMENT"] = "demo"
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+class _AlertCounter:
+    """Counts notifications per level (a notification-system listener)."""
+
+    def __init__(self) -> None:
+        self.levels: Counter[str] = Counter()
+
+    def __call__(self, result: Any, notification: Any) -> None:
+        self.levels[str(notification.level)] += 1
+
+
+def _load(client: Any, table_id: str, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Append rows with the table's explicit schema in one load job (no streaming insert)."""
+    if not rows:
+        return 0
+    schema = table_spec(table_id).schema
+    config = bigquery.LoadJobConfig(schema=schema, write_disposition=bigquery.WriteDisposition.WRITE_APPEND)
+    client.load_table_from_json(json_safe_rows(rows, schema), table_id, job_config=config).result()
+    return len(rows)
+
+
+_MARK_FINAL_SQL = f"""
+UPDATE {quote_table_id(SCHEDULE.table_id)}
+SET game_status = 3
+WHERE game_date = @game_date
+  AND game_id IN UNNEST(@game_ids)
+""".strip()  # noqa: S608 - table id validated; values are query parameters
+
+
+def _mark_final(client: Any, day: date, game_ids: Sequence[str]) -> None:
+    if not game_ids:
+        return
+    config = bigquery.QueryJobConfig(query_parameters=[
+        bigquery.ScalarQueryParameter("game_date", "DATE", day),
+        bigquery.ArrayQueryParameter("game_ids", "STRING", sorted(game_ids)),
+    ])
+    client.query(_MARK_FINAL_SQL, job_config=config).result()
+
+
+def _downstream_classes(progress: ProgressFn) -> tuple[list[tuple[str, Any, str]], list[str]]:
+    """The phase 4 / 5 processors that exist in this checkout (imported lazily)."""
+    found, missing = [], []
+    for label, module, name, key in _DOWNSTREAM:
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError) as exc:
+            progress(f"{label} not available ({exc}); skipped")
+            missing.append(label)
+            continue
+        found.append((label, cls, key))
+    return found, missing
+
+
+def _fresh_warehouse(warehouse_url: str | None, out_dir: Path) -> tuple[str, Any]:
+    from shared_services.bigquery.duckdb_client import DuckDBClient
+
+    if warehouse_url is None:
+        path = out_dir / "demo.duckdb"
+        for stale in (path, path.with_name(path.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        return f"duckdb:///{path}", DuckDBClient(str(path))
+    parsed = parse_warehouse_url(warehouse_url)
+    if parsed.kind != "duckdb":
+        raise ValueError(
+            f"the demo loads synthetic rows into nba_raw/nba_analytics tables; it only runs on an "
+            f"embedded DuckDB warehouse, not {warehouse_url!r}")
+    return warehouse_url, DuckDBClient(parsed.path or ":memory:")
+
+
+def _event_counts(client: Any, start: date, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
+    sql = (
+        "SELECT event_type, severity, COUNT(*) AS n\n"
+        f"FROM {quote_table_id(COVERAGE_LOG_TABLE)}\n"
+        "WHERE event_timestamp >= @log_start AND event_timestamp < @log_end\n"
+        "GROUP BY event_type, severity"
+    )
+    config = bigquery.QueryJobConfig(query_parameters=[
+        bigquery.ScalarQueryParameter("log_start", "TIMESTAMP",
+                                      datetime.combine(start, datetime.min.time(), tzinfo=UTC) - timedelta(days=1)),
+        bigquery.ScalarQueryParameter("log_end", "TIMESTAMP", now + timedelta(days=1)),
+    ])
+    by_type: Counter[str] = Counter()
+    by_severity: Counter[str] = Counter()
+    for row in client.query(sql, job_config=config).result():
+        by_type[str(row["event_type"])] += int(row["n"])
+        by_severity[str(row["severity"])] += int(row["n"])
+    order = ("critical", "warning", "info")
+    return dict(sorted(by_type.items())), {s: by_severity.get(s, 0) for s in order}
+
+
+def run_demo(
+    warehouse_url: str | None = None,
+    days: int = 7,
+    seed: int = 7,
+    out_dir: str | os.PathLike[str] = "demo_out",
+    progress: ProgressFn | None = print,
+    start: date | str | None = None,
+) -> DemoSummary:
+    """Run the whole demo (see the module docstring); returns the summary.
+
+    Example::
+
+        summary = run_demo(days=3, seed=7, out_dir='/tmp/demo', progress=None)
+        summary.report_path        # '/tmp/demo/coverage_report.html'
+    """
+    say: ProgressFn = progress or (lambda _line: None)
+    began = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    first_day = parse_game_date(start, "start") if start is not None else None
+    slate = build_slate(seed=seed, days=days, start=first_day)
+    counter = _AlertCounter()
+    notification_system.register_listener(counter)
+    url, client = _fresh_warehouse(warehouse_url, out)
+    try:
+        with _demo_environment(out):
+            say(f"warehouse {url}")
+            ensure_schema(client)
+            _load(client, SCHEDULE.table_id, slate.schedule_rows())
+            say(f"slate seed {seed}: {len(slate.games)} final games {slate.start}..{slate.end}, "
+                f"{len(slate.faults)} injected faults, {len(slate.future_games)} games scheduled after")
+            downstream, skipped = _downstream_classes(say)
+            phases = ["phase 3 (player)", "phase 3 (team)", *(label for label, _, _ in downstream)]
+            for day in slate.dates:
+                _run_day(client, slate, day, downstream, say)
+            audit_now = datetime.now(UTC)  # fixed from here on: after the last day's runs
+            audit = SourceCoverageAuditProcessor(bq_client=client, dry_run=False, clock=lambda: audit_now)
+            result = audit.run_audit(slate.start, slate.end)
+            say(f"audit {slate.start}..{slate.end}: {result.games_checked} games, "
+                f"{result.issues_found} issues {result.by_status()}")
+            report_path = out / "coverage_report.html"
+            write_report(client, slate.start, slate.end, report_path, now=audit_now)
+            say(f"report {report_path}")
+            by_type, by_severity = _event_counts(client, slate.start, audit_now)
+            tiers = fetch_tier_counts(client, slate.start, slate.end + timedelta(days=1))
+    finally:
+        notification_system.unregister_listener(counter)
+        client.close()
+    (out / "fault_manifest.json").write_text(json.dumps(slate.manifest(), indent=2) + "\n", encoding="utf-8")
+    summary = DemoSummary(
+        seed=seed, start=slate.start, end=slate.end, days=days, warehouse_url=url,
+        games=len(slate.games), future_games=len(slate.future_games), tiers=tiers,
+        events_by_type=by_type, events_by_severity=by_severity,
+        alerts={level: counter.levels.get(level, 0) for level in ("error", "warning", "info")},
+        audit_by_status=result.by_status(),
+        findings=[{"game_id": f.game_id, "game_date": f.game_date.isoformat(), "status": f.status,
+                   "missing_tables": list(f.missing_tables), "log_events": f.log_events}
+                  for f in result.findings],
+        faults=slate.manifest(), phases_run=phases, phases_skipped=skipped,
+        report_path=str(report_path),
+    )
+    summary.wall_seconds = round(time.perf_counter() - began, 2)
+    return summary
+
+
+def _run_day(client: Any, slate: Slate, day: date, downstream: Sequence[tuple[str, Any, str]],
+             say: ProgressFn) -> None:
+    games = slate.games_on(day)
+    tables = (PRIMARY_TABLE, BDL_TABLE, ESPN_TABLE, TEAM_TABLE)
+    loaded = sum(_load(client, table, slate.rows(table, day)) for table in tables)
+    player = PlayerGameSummaryProcessor(bq_client=client).run({"game_date": day})
+    team = TeamOffenseGameSummaryProcessor(bq_client=client).run({"game_date": day})
+    late_finals = sorted(g.game_id for g in games if g.game_id in slate.late_final_game_ids)
+    _mark_final(client, day, late_finals)
+    backfilled = sum(_load(client, table, slate.backfill_rows(table, day)) for table in slate.backfill)
+    tiers = Counter(str(t) for t in player.get("game_tiers", {}).values())
+    say(f"{day}: {len(games)} games ({len(late_finals)} still live at run time); {loaded} raw rows; "
+        f"phase 3 player {player.get('rows_written', 0)} rows {dict(sorted(tiers.items()))}, "
+        f"team {team.get('rows_written', 0)} rows"
+        + (f"; manual backfill {backfilled} rows" if backfilled else ""))
+    following = day + timedelta(days=1)
+    for label, cls, key in downstream:
+        stats = cls(bq_client=client).run({key: following})
+        written = stats.get("rows_written", stats.get("predictions_written", 0))
+        say(f"{day}: {label} for {following}: {written} rows")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``coverage-demo``; returns the exit status (0 when every fault was caught)."""
+    parser = argparse.ArgumentParser(
+        prog="coverage-demo",
+        description="Run a deterministic, fault-injected week through phases 3-5, the audit and the report.",
+    )
+    parser.add_argument("--warehouse", help="duckdb:/// URL (default: a fresh DIR/demo.duckdb)")
+    parser.add_argument("--days", type=int, default=7, help="game days to simulate (default 7)")
+    parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    parser.add_argument("--start", help="first game date, YYYY-MM-DD (default 2025-01-10)")
+    parser.add_argument("--out", default="demo_out", help="output directory (default demo_out)")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    args = parser.parse_args(argv)
+    if args.days < 1:
+        parser.error("--days must be at least 1")
+    try:
+        start = parse_game_date(args.start, "--start") if args.start else None
+        summary = run_demo(args.warehouse, days=args.days, seed=args.seed, out_dir=args.out,
+                           progress=None if args.json else print, start=start)
+    except ValueError as exc:
+        print(f"coverage-demo: error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({**summary.counts(), "report_path": summary.report_path,
+                          "wall_seconds": summary.wall_seconds}, indent=2, default=str))
+    else:
+        print()
+        print(summary.to_text())
+    caught = {f["game_id"]: f["status"] for f in summary.findings}
+    return 0 if all(caught.get(f["game_id"]) == f["expected_status"] for f in summary.faults) else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,357 @@
+"""``coverage-health``: the design's daily checks, as a table of pass / warn / fail, for cron.
+
+The checks (pure functions over plain data; the query layer below feeds them):
+
+=====================  =====================================================================
+``tier_mix``           Share of the day's phase 3 rows (player + team game summaries) that are
+                       bronze or worse, against a season-aware tolerance
+                       (:func:`bronze_tolerance`): 30 % in the first 14 days after the season
+                       start (October 15; pre-season and off-season dates count as "first
+                       weeks"), 20 % from day 14 to day 29, 10 % from day 30 on.
+                       Above the tolerance: **fail**. No rows at all: **warn** (nothing to
+                       judge; the audit reports missing games).
+``poor_rows``          Any poor or unusable row among the day's phase 3 rows: **fail**.
+``stale_criticals``    Any unresolved critical event (real or audit) older than 72 hours at
+                       ``now``, among events of the last 30 days: **fail**.
+``primary_success``    Over the 7 days ending on the date, the share of
+                       ``player_game_summary`` rows whose ``data_sources`` contains the primary
+                       source (``nbac_gamebook_player_stats``) — measured on what was
+                       delivered, so a fallback later replaced by the primary does not count
+                       against it. Below 90 %: **warn**; below 75 %: **fail**; no rows: warn.
+``critical_volume``    More than 5 critical events (real and audit) about games of the date:
+                       **fail**.
+=====================  =====================================================================
+
+Exit status: 0 when no check fails (warnings are printed but do not page), 1 when any check
+fails (or any warns, with ``--fail-on warn``), 2 for bad usage.
+
+Command line::
+
+    coverage-health [--warehouse URL] [--date YYYY-MM-DD] [--fail-on fail|warn]
+    # crontab: 30 7 * * * COVERAGE_WAREHOUSE=bigquery://my-project coverage-health || page-oncall
+
+Python::
+
+    inputs = collect_health_inputs(client, date(2025, 1, 15))
+    results = run_checks(inputs)
+    exit_status(results)       # 0, or 1 if any check failed
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pandas as pd
+from google.cloud import bigquery
+
+from data_processors.reporting.html_report import TierTable, fetch_tier_counts
+from shared_services.bigquery.identifiers import quote_table_id
+from shared_services.bigquery.schemas import (
+    COVERAGE_LOG_TABLE,
+    PLAYER_GAME_SUMMARY,
+    TEAM_OFFENSE_GAME_SUMMARY,
+)
+from shared_services.quality.season import as_game_date, season_start
+from shared_services.utils.dates import parse_game_date
+
+__all__ = [
+    "PASS",
+    "WARN",
+    "FAIL",
+    "CheckResult",
+    "HealthInputs",
+    "bronze_tolerance",
+    "check_tier_mix",
+    "check_poor_rows",
+    "check_stale_criticals",
+    "check_primary_success",
+    "check_critical_volume",
+    "run_checks",
+    "exit_status",
+    "collect_health_inputs",
+    "render_checks",
+    "main",
+]
+
+PASS, WARN, FAIL = "pass", "warn", "fail"
+_RANK = {PASS: 0, WARN: 1, FAIL: 2}
+
+#: The phase 3 tables whose tier mix is checked.
+PHASE3_TABLES: tuple[TierTable, ...] = (
+    TierTable(PLAYER_GAME_SUMMARY.table_id, "game_date", "player game summary"),
+    TierTable(TEAM_OFFENSE_GAME_SUMMARY.table_id, "game_date", "team offense game summary"),
+)
+PRIMARY_SOURCE = "nbac_gamebook_player_stats"
+BRONZE_OR_WORSE = ("bronze", "poor", "unusable")
+STALE_AFTER = timedelta(hours=72)
+CRITICAL_LOOKBACK = timedelta(days=30)
+PRIMARY_WINDOW_DAYS = 7
+PRIMARY_WARN_BELOW = 0.90
+PRIMARY_FAIL_BELOW = 0.75
+MAX_CRITICALS_PER_DAY = 5
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's verdict: ``status`` is 'pass', 'warn' or 'fail'."""
+
+    name: str
+    status: str
+    value: str
+    threshold: str
+    detail: str = ""
+
+
+@dataclass
+class HealthInputs:
+    """Plain data the checks read (what :func:`collect_health_inputs` fetched)."""
+
+    day: date
+    now: datetime
+    tier_counts: dict[str, int] = field(default_factory=dict)
+    open_criticals: list[dict[str, Any]] = field(default_factory=list)
+    primary_rows: int = 0
+    total_rows_7d: int = 0
+    criticals_on_day: int = 0
+
+
+# --------------------------------------------------------------------------------------------
+# Pure checks
+# --------------------------------------------------------------------------------------------
+def bronze_tolerance(day: date | str) -> float:
+    """Tolerated share of bronze-or-worse rows on ``day``: 0.30 / 0.20 / 0.10 (see module doc).
+
+    Example::
+
+        >>> bronze_tolerance('2024-10-20'), bronze_tolerance('2024-11-05'), bronze_tolerance('2025-01-15')
+        (0.3, 0.2, 0.1)
+    """
+    moment = as_game_date(day)
+    elapsed = (moment - season_start(moment)).days
+    if elapsed < 14:
+        return 0.30
+    if elapsed < 30:
+        return 0.20
+    return 0.10
+
+
+def check_tier_mix(tier_counts: Mapping[str, int], day: date | str) -> CheckResult:
+    """Bronze-or-worse share of the day's rows against :func:`bronze_tolerance`.
+
+    Example::
+
+        >>> check_tier_mix({'gold': 85, 'bronze': 15}, '2025-01-15').status
+        'fail'
+    """
+    tolerance = bronze_tolerance(day)
+    total = sum(int(n) for n in tier_counts.values())
+    threshold = f"<= {tolerance:.0%} bronze or worse"
+    if total == 0:
+        return CheckResult("tier_mix", WARN, "no rows", threshold, "no phase 3 rows for the date")
+    weak = sum(int(tier_counts.get(t, 0)) for t in BRONZE_OR_WORSE)
+    share = weak / total
+    status = FAIL if share > tolerance else PASS
+    return CheckResult("tier_mix", status, f"{share:.1%} ({weak}/{total})", threshold,
+                       ", ".join(f"{k} {v}" for k, v in tier_counts.items() if v))
+
+
+def check_poor_rows(tier_counts: Mapping[str, int]) -> CheckResult:
+    """Any poor or unusable row fails.
+
+    Example::
+
+        >>> check_poor_rows({'gold': 10, 'poor': 1}).status
+        'fail'
+    """
+    bad = int(tier_counts.get("poor", 0)) + int(tier_counts.get("unusable", 0))
+    return CheckResult("poor_rows", FAIL if bad else PASS, f"{bad} row(s)", "0 poor or unusable",
+                       f"poor {tier_counts.get('poor', 0)}, unusable {tier_counts.get('unusable', 0)}")
+
+
+def check_stale_criticals(open_criticals: Sequence[Mapping[str, Any]], now: datetime,
+                          max_age: timedelta = STALE_AFTER) -> CheckResult:
+    """Unresolved critical events older than ``max_age`` at ``now`` fail.
+
+    Each item needs ``event_timestamp`` (aware datetime); ``event_id`` / ``game_id`` are shown.
+
+    Example::
+
+        >>> now = datetime(2025, 1, 20, tzinfo=UTC)
+        >>> check_stale_criticals([{'event_timestamp': now - timedelta(hours=80)}], now).status
+        'fail'
+    """
+    stale = [e for e in open_criticals
+             if e.get("event_timestamp") is not None and now - e["event_timestamp"] > max_age]
+    hours = int(max_age.total_seconds() // 3600)
+    detail = ", ".join(str(e.get("game_id") or e.get("event_id") or "?") for e in stale[:10])
+    return CheckResult("stale_criticals", FAIL if stale else PASS,
+                       f"{len(stale)} of {len(open_criticals)} open", f"none open > {hours} h",
+                       detail + (" ..." if len(stale) > 10 else ""))
+
+
+def check_primary_success(primary_rows: int, total_rows: int,
+                          warn_below: float = PRIMARY_WARN_BELOW,
+                          fail_below: float = PRIMARY_FAIL_BELOW) -> CheckResult:
+    """Share of 7-day phase 3 player rows delivered from the primary source.
+
+    Example::
+
+        >>> check_primary_success(85, 100).status, check_primary_success(70, 100).status
+        ('warn', 'fail')
+    """
+    threshold = f">= {warn_below:.0%} (fail < {fail_below:.0%})"
+    if total_rows <= 0:
+        return CheckResult("primary_success", WARN, "no rows", threshold, "no player rows in the window")
+    rate = primary_rows / total_rows
+    status = FAIL if rate < fail_below else WARN if rate < warn_below else PASS
+    return CheckResult("primary_success", status, f"{rate:.1%} ({primary_rows}/{total_rows})", threshold,
+                       f"rows from {PRIMARY_SOURCE} over {PRIMARY_WINDOW_DAYS} days")
+
+
+def check_critical_volume(count: int, limit: int = MAX_CRITICALS_PER_DAY) -> CheckResult:
+    """More than ``limit`` critical events about the day's games fail.
+
+    Example::
+
+        >>> check_critical_volume(6).status
+        'fail'
+    """
+    return CheckResult("critical_volume", FAIL if count > limit else PASS, str(count), f"<= {limit}",
+                       "critical events (processors and audit) about games of the date")
+
+
+def run_checks(inputs: HealthInputs) -> list[CheckResult]:
+    """Every check, in a fixed order."""
+    return [
+        check_tier_mix(inputs.tier_counts, inputs.day),
+        check_poor_rows(inputs.tier_counts),
+        check_stale_criticals(inputs.open_criticals, inputs.now),
+        check_primary_success(inputs.primary_rows, inputs.total_rows_7d),
+        check_critical_volume(inputs.criticals_on_day),
+    ]
+
+
+def exit_status(results: Sequence[CheckResult], fail_on: str = FAIL) -> int:
+    """0 when no result is at or above ``fail_on`` ('fail' or 'warn'), else 1.
+
+    Example::
+
+        >>> exit_status([CheckResult('a', 'warn', '', '')]), exit_status([CheckResult('a', 'warn', '', '')], 'warn')
+        (0, 1)
+    """
+    if fail_on not in (FAIL, WARN):
+        raise ValueError(f"fail_on must be 'fail' or 'warn', got {fail_on!r}")
+    return 1 if any(_RANK[r.status] >= _RANK[fail_on] for r in results) else 0
+
+
+def render_checks(results: Sequence[CheckResult], day: date) -> str:
+    """A plain-text table of the results."""
+    header = f"{'check':<16} {'status':<6} {'value':<22} {'threshold':<30} detail"
+    lines = [f"Coverage health for {day.isoformat()}", header, "-" * len(header)]
+    for r in results:
+        lines.append(f"{r.name:<16} {r.status.upper():<6} {r.value:<22} {r.threshold:<30} {r.detail}")
+    worst = max((r.status for r in results), key=_RANK.__getitem__, default=PASS)
+    lines.append(f"overall: {worst.upper()}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Query layer (three queries, partition-filtered)
+# --------------------------------------------------------------------------------------------
+PRIMARY_SQL = f"""
+SELECT
+  COUNT(*) AS total_rows,
+  COUNTIF(EXISTS(SELECT 1 FROM UNNEST(data_sources) AS source WHERE source = @primary)) AS primary_rows
+FROM {quote_table_id(PLAYER_GAME_SUMMARY.table_id)}
+WHERE game_date BETWEEN @window_start AND @day
+""".strip()  # noqa: S608 - table id validated; values are query parameters
+
+CRITICALS_SQL = f"""
+SELECT event_id, event_timestamp, game_id, game_date, is_synthetic, is_resolved
+FROM {quote_table_id(COVERAGE_LOG_TABLE)}
+WHERE event_timestamp >= @log_start AND event_timestamp < @log_end
+  AND severity = 'critical'
+""".strip()  # noqa: S608 - table id validated; values are query parameters
+
+
+def collect_health_inputs(client: Any, day: date | str, now: datetime | None = None) -> HealthInputs:
+    """Fetch what the checks need: tier counts, 7-day primary share, critical events.
+
+    Example::
+
+        inputs = collect_health_inputs(make_client(), '2025-01-15')
+    """
+    target = parse_game_date(day, "date")
+    moment = now or datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    inputs = HealthInputs(target, moment)
+    per_table = fetch_tier_counts(client, target, target, PHASE3_TABLES)
+    combined: dict[str, int] = {}
+    for counts in per_table.values():
+        for tier, n in counts.items():
+            combined[tier] = combined.get(tier, 0) + n
+    inputs.tier_counts = combined
+
+    config = bigquery.QueryJobConfig(query_parameters=[
+        bigquery.ScalarQueryParameter("primary", "STRING", PRIMARY_SOURCE),
+        bigquery.ScalarQueryParameter("window_start", "DATE", target - timedelta(days=PRIMARY_WINDOW_DAYS - 1)),
+        bigquery.ScalarQueryParameter("day", "DATE", target),
+    ])
+    row = next(iter(client.query(PRIMARY_SQL, job_config=config).result()))
+    inputs.total_rows_7d = int(row["total_rows"] or 0)
+    inputs.primary_rows = int(row["primary_rows"] or 0)
+
+    # Events about the date are written from the day before it; stale ones within 30 days of now.
+    log_start = min(moment - CRITICAL_LOOKBACK, datetime.combine(target, time(), tzinfo=UTC) - timedelta(days=1))
+    config = bigquery.QueryJobConfig(query_parameters=[
+        bigquery.ScalarQueryParameter("log_start", "TIMESTAMP", log_start),
+        bigquery.ScalarQueryParameter("log_end", "TIMESTAMP", moment + timedelta(days=1)),
+    ])
+    frame = client.query(CRITICALS_SQL, job_config=config).to_dataframe()
+    for record in frame.to_dict("records"):
+        stamp = pd.Timestamp(record["event_timestamp"])
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        event = {"event_id": record["event_id"], "game_id": record["game_id"],
+                 "event_timestamp": stamp.to_pydatetime()}
+        resolved = record.get("is_resolved")
+        if not (resolved is True or (resolved is not None and not pd.isna(resolved) and bool(resolved))):
+            if stamp.to_pydatetime() >= moment - CRITICAL_LOOKBACK:
+                inputs.open_criticals.append(event)
+        game_date = record.get("game_date")
+        if game_date is not None and not pd.isna(game_date) and parse_game_date(game_date) == target:
+            inputs.criticals_on_day += 1
+    return inputs
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``coverage-health``; see the module docstring for the exit status."""
+    parser = argparse.ArgumentParser(prog="coverage-health",
+                                     description="Daily source coverage health checks (pass / warn / fail).")
+    parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
+    parser.add_argument("--date", help="game date to check, YYYY-MM-DD (default: yesterday, America/Los_Angeles)")
+    parser.add_argument("--fail-on", choices=(FAIL, WARN), default=FAIL,
+                        help="exit 1 when a check reaches this status (default fail)")
+    args = parser.parse_args(argv)
+    try:
+        from data_processors.source_coverage_audit.processor import default_audit_date
+
+        day = parse_game_date(args.date, "--date") if args.date else default_audit_date(datetime.now(UTC))
+        from shared_services.bigquery.factory import make_client
+
+        client = make_client(args.warehouse)
+    except ValueError as exc:
+        print(f"coverage-health: error: {exc}", file=sys.stderr)
+        return 2
+    results = run_checks(collect_health_inputs(client, day))
+    print(render_checks(results, day))
+    return exit_status(results, args.fail_on)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""The demo end to end: every injected fault is caught with its expected audit status, the run
+is deterministic per seed, and no notification leaves the machine."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from google.cloud import bigquery
+
+from data_processors.demo.runner import DemoSummary, main, run_demo
+from data_processors.demo.slate import FAULT_KINDS, build_slate
+from data_processors.source_coverage_audit import AuditStatus
+from shared_services.bigquery.duckdb_client import DuckDBClient
+from shared_services.utils import notification_system
+
+DAYS = 3
+SEED = 7
+# Columns that legitimately differ between two runs: timestamps and run ids.
+VOLATILE = {"processed_at", "quality_calculated_at", "processor_run_id"}
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.items: list[tuple[Any, Any]] = []
+
+    def __call__(self, result: Any, notification: Any) -> None:
+        self.items.append((result, notification))
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DemoSummary, list[Any], str | None]]:
+    """One demo run with a (bogus) Slack webhook and SMTP host in the environment."""
+    out = tmp_path_factory.mktemp("demo_a")
+    saved = {k: os.environ.get(k) for k in ("SLACK_WEBHOOK_URL", "SMTP_HOST", "ALERT_EMAIL_TO")}
+    os.environ.update(SLACK_WEBHOOK_URL="http://127.0.0.1:9/must-not-be-called",
+                      SMTP_HOST="127.0.0.1", ALERT_EMAIL_TO="oncall@example.invalid")
+    recorder = _Recorder()
+    notification_system.register_listener(recorder)
+    try:
+        summary = run_demo(days=DAYS, seed=SEED, out_dir=out, progress=None)
+        webhook_after = os.environ.get("SLACK_WEBHOOK_URL")
+    finally:
+        notification_system.unregister_listener(recorder)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    yield summary, recorder.items, webhook_after
+
+
+@pytest.fixture(scope="module")
+def second_run(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
+    return run_demo(days=DAYS, seed=SEED, out_dir=tmp_path_factory.mktemp("demo_b"), progress=None)
+
+
+def _status_of(summary: DemoSummary) -> dict[str, str]:
+    return {f["game_id"]: f["status"] for f in summary.findings}
+
+
+def test_every_injected_fault_gets_its_expected_audit_status(first_run: Any) -> None:
+    summary, _, _ = first_run
+    statuses = _status_of(summary)
+    assert sorted(f["kind"] for f in summary.faults) == sorted(FAULT_KINDS)
+    for fault in summary.faults:
+        assert statuses[fault["game_id"]] == fault["expected_status"], fault
+
+
+def test_the_audit_shows_each_status_at_least_once(first_run: Any) -> None:
+    summary, _, _ = first_run
+    assert set(AuditStatus.ALL) <= {s for s, n in summary.audit_by_status.items() if n}
+    assert sum(summary.audit_by_status.values()) == summary.games
+
+
+def test_fault_details_match_what_the_pipeline_did(first_run: Any) -> None:
+    summary, _, _ = first_run
+    by_kind = {f["kind"]: f for f in summary.faults}
+    findings = {f["game_id"]: f for f in summary.findings}
+    outage = findings[by_kind["primary_outage_bdl"]["game_id"]]
+    assert outage["missing_tables"] == ["nba_raw.nbac_gamebook_player_stats"]
+    skipped = findings[by_kind["team_box_key_mismatch"]["game_id"]]
+    assert set(skipped["missing_tables"]) == {"nba_raw.nbac_team_boxscore",
+                                              "nba_analytics.team_offense_game_summary"}
+    assert findings[by_kind["late_final_no_data"]["game_id"]]["log_events"] == 0
+    assert findings[by_kind["manual_backfill"]["game_id"]]["log_events"] == 0
+    assert summary.events_by_type["fallback_used"] == 2
+    assert summary.tiers["nba_analytics.player_game_summary"]["bronze"] == 4   # the thin gamebook
+
+
+def test_no_notification_leaves_the_machine_and_the_environment_is_restored(first_run: Any) -> None:
+    summary, notifications, webhook_after = first_run
+    assert notifications, "the demo's faults must raise alerts"
+    for result, _ in notifications:
+        assert result.delivered == ["log"]
+        assert "slack" in result.skipped and "email" in result.skipped
+    assert webhook_after == "http://127.0.0.1:9/must-not-be-called"
+    levels = [str(n.level) for _, n in notifications]
+    assert summary.alerts == {lvl: levels.count(lvl) for lvl in ("error", "warning", "info")}
+    assert summary.alerts_sent >= 2
+
+
+def test_outputs_are_written(first_run: Any) -> None:
+    summary, _, _ = first_run
+    report = Path(summary.report_path)
+    assert report.is_file() and report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    manifest = json.loads((report.parent / "fault_manifest.json").read_text(encoding="utf-8"))
+    assert manifest == summary.faults
+    assert "Audit findings" in summary.to_text()
+
+
+def _without_timestamp(metadata: Any) -> str:
+    if isinstance(metadata, str):
+        metadata = json.loads(metadata)
+    if not isinstance(metadata, dict):
+        return "null"
+    return json.dumps({k: v for k, v in metadata.items() if k != "assessment_timestamp"}, sort_keys=True)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if hasattr(value, "__len__"):
+        return json.dumps([str(v) for v in value])
+    return "null" if pd.isna(value) else str(value)
+
+
+def _table(url: str, table: str, start: str, end: str) -> pd.DataFrame:
+    client = DuckDBClient(url.removeprefix("duckdb:///"))
+    try:
+        config = bigquery.QueryJobConfig(query_parameters=[
+            bigquery.ScalarQueryParameter("s", "DATE", start), bigquery.ScalarQueryParameter("e", "DATE", end)])
+        frame = client.query(f"SELECT * FROM `{table}` WHERE game_date BETWEEN @s AND @e",
+                             job_config=config).to_dataframe()
+    finally:
+        client.close()
+    frame = frame.drop(columns=[c for c in VOLATILE if c in frame.columns])
+    frame["quality_metadata"] = [_without_timestamp(m) for m in frame["quality_metadata"]]
+    for column in frame.columns:
+        frame[column] = frame[column].map(_plain)
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("table", ["nba_analytics.player_game_summary",
+                                   "nba_analytics.team_offense_game_summary"])
+def test_same_seed_gives_the_same_phase3_tables(first_run: Any, second_run: DemoSummary, table: str) -> None:
+    summary, _, _ = first_run
+    start, end = summary.start.isoformat(), summary.end.isoformat()
+    a = _table(summary.warehouse_url, table, start, end)
+    b = _table(second_run.warehouse_url, table, start, end)
+    assert len(a) > 0
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_same_seed_gives_the_same_summary_counts(first_run: Any, second_run: DemoSummary) -> None:
+    assert first_run[0].counts() == second_run.counts()
+
+
+def test_a_different_seed_gives_a_different_demo() -> None:
+    a, b = build_slate(seed=SEED, days=DAYS), build_slate(seed=SEED + 1, days=DAYS)
+    assert [(g.game_id, g.away, g.home) for g in a.games] != [(g.game_id, g.away, g.home) for g in b.games]
+    assert a.manifest() != b.manifest()
+    assert a.raw != b.raw
+
+
+def test_the_demo_refuses_a_bigquery_warehouse(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="DuckDB"):
+        run_demo("bigquery://my-project", days=1, out_dir=tmp_path, progress=None)
+
+
+def test_command_line_rejects_bad_days(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--days", "0"])

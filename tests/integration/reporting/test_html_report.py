@@ -1,0 +1,190 @@
+"""The HTML report on a built scenario, parsed with the standard library's html.parser."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from data_processors.analytics.player_game_summary.player_game_summary_processor import (
+    PlayerGameSummaryProcessor,
+)
+from data_processors.analytics.team_offense_game_summary.team_offense_game_summary_processor import (
+    TeamOffenseGameSummaryProcessor,
+)
+from data_processors.reporting.html_report import (
+    collect_report_data,
+    main,
+    render_report,
+    write_report,
+)
+from data_processors.source_coverage_audit import SourceCoverageAuditProcessor
+from tests.support.recording_client import RecordingClient
+from tests.support.scenario import load, player_rows, schedule_row, team_rows
+
+DAY = date(2025, 1, 15)
+CLEAN, OUTAGE, NEVER = "0022400701", "0022400702", "0022400704"
+HOSTILE = '<img src=x onerror=alert(1)>"\'&'
+
+
+class _Page(HTMLParser):
+    """Collects tags, the calendar's game items and every table (caption + cell texts)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.items: list[tuple[str, str]] = []
+        self.tables: list[dict[str, Any]] = []
+        self._item: list[str] | None = None
+        self._item_class = ""
+        self._caption: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._row: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag == "li":
+            self._item, self._item_class = [], dict(attrs).get("class") or ""
+        elif tag == "table":
+            self.tables.append({"caption": "", "rows": []})
+        elif tag == "caption":
+            self._caption = []
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "li" and self._item is not None:
+            self.items.append((self._item_class, " ".join("".join(self._item).split())))
+            self._item = None
+        elif tag == "caption" and self._caption is not None:
+            self.tables[-1]["caption"] = " ".join("".join(self._caption).split())
+            self._caption = None
+        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[-1]["rows"].append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        for sink in (self._item, self._caption, self._cell):
+            if sink is not None:
+                sink.append(data)
+
+    def table(self, caption_part: str) -> dict[str, Any]:
+        return next(t for t in self.tables if caption_part in t["caption"])
+
+
+@pytest.fixture
+def scenario(warehouse: Any) -> Any:
+    """Clean game, primary outage, hostile-id game with no data, and a game never processed."""
+    games = [(CLEAN, "LAL", "BOS"), (OUTAGE, "NYK", "MIA"), (HOSTILE, "DEN", "UTA")]
+    load(warehouse, "nba_raw.nbac_schedule", [schedule_row(g, DAY, a, h) for g, a, h in games])
+    load(warehouse, "nba_raw.nbac_gamebook_player_stats", player_rows(CLEAN, DAY))
+    load(warehouse, "nba_raw.bdl_player_boxscores",
+         player_rows(CLEAN, DAY) + player_rows(OUTAGE, DAY, away="NYK", home="MIA", start_id=2000))
+    load(warehouse, "nba_raw.nbac_team_boxscore",
+         team_rows("20250115_LAL_BOS", DAY) + team_rows("20250115_NYK_MIA", DAY, "NYK", "MIA"))
+    PlayerGameSummaryProcessor(bq_client=warehouse).run({"game_date": DAY})
+    TeamOffenseGameSummaryProcessor(bq_client=warehouse).run({"game_date": DAY})
+    # Turned final after the nightly run: nothing was ever processed for it.
+    load(warehouse, "nba_raw.nbac_schedule", [schedule_row(NEVER, DAY, "CHI", "DET")])
+    SourceCoverageAuditProcessor(bq_client=warehouse).run_audit(DAY, DAY)
+    return warehouse
+
+
+@pytest.fixture
+def page(scenario: Any, tmp_path: Path) -> tuple[str, _Page]:
+    later = datetime.now(UTC) + timedelta(hours=80)
+    path = write_report(scenario, DAY - timedelta(days=2), DAY + timedelta(days=1), tmp_path / "r.html", now=later)
+    text = path.read_text(encoding="utf-8")
+    parser = _Page()
+    parser.feed(text)
+    return text, parser
+
+
+def _item(parser: _Page, game_id: str) -> tuple[str, str]:
+    return next((cls, text) for cls, text in parser.items if game_id in text)
+
+
+def test_calendar_marks_each_game_with_its_status_label(page: tuple[str, _Page]) -> None:
+    _, parser = page
+    assert _item(parser, CLEAN) == ("st-normal", f"\u2713LAL @ BOS {CLEAN} normal")
+    assert _item(parser, OUTAGE)[0] == "st-partial_data" and _item(parser, OUTAGE)[1].endswith("partial data")
+    assert _item(parser, HOSTILE)[0] == "st-logged_but_no_data"
+    assert _item(parser, HOSTILE)[1].endswith("logged, no data")
+    assert _item(parser, NEVER)[0] == "st-completely_missing" and _item(parser, NEVER)[1].endswith("missing")
+    calendar = parser.table("Games by day")
+    assert calendar["rows"][0] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    totals = dict((r[0], r[1]) for r in parser.table("Games per audit status")["rows"][1:])
+    assert totals["\u2713normal"] == "1" and totals["\u2716missing"] == "1"
+
+
+def test_hostile_game_id_is_escaped_everywhere(page: tuple[str, _Page]) -> None:
+    text, parser = page
+    assert "<img" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt;&quot;&#x27;&amp;" in text
+    assert all(tag != "img" for tag, _ in parser.tags)
+    criticals = parser.table("Unresolved critical events")
+    assert any(HOSTILE in row for row in criticals["rows"])
+
+
+def test_page_is_self_contained(page: tuple[str, _Page]) -> None:
+    text, parser = page
+    assert not any(tag in ("script", "link", "img", "iframe", "object") for tag, _ in parser.tags)
+    for _, attrs in parser.tags:
+        assert not {"src", "href"} & set(attrs)
+    assert "url(" not in text and "@import" not in text and "http" not in text.lower()
+    assert parser.tags[0][0] == "html" and parser.tags[0][1].get("lang") == "en"
+
+
+def test_tier_tables_count_rows_per_tier(page: tuple[str, _Page]) -> None:
+    _, parser = page
+    players = parser.table("nba_analytics.player_game_summary")
+    counts = {row[0]: int(row[1]) for row in players["rows"][1:]}
+    assert counts["gold"] == 13 and counts["silver"] == 13 and counts["poor"] == 0
+    assert "26 rows" in players["caption"]
+    teams = {row[0]: int(row[1]) for row in parser.table("team_offense_game_summary")["rows"][1:]}
+    assert teams["gold"] == 4
+    assert parser.table("player_prop_predictions")["caption"].endswith("0 rows")
+
+
+def test_fallback_use_by_primary_and_by_used_source(page: tuple[str, _Page]) -> None:
+    _, parser = page
+    by_primary = parser.table("per primary source")["rows"][1:]
+    assert by_primary == [["fallback_used", "nbac_gamebook_player_stats", "1"]]
+    by_used = parser.table("per source used")["rows"][1:]
+    assert by_used == [["fallback_used", "bdl_player_boxscores", "1"]]
+
+
+def test_unresolved_criticals_show_how_long_they_are_open(page: tuple[str, _Page]) -> None:
+    _, parser = page
+    rows = parser.table("Unresolved critical events")["rows"][1:]
+    kinds = sorted(row[2] for row in rows)
+    # PGS and team processor source_missing for the hostile game; two audit flags.
+    assert kinds == ["silent_failure (audit)", "silent_failure (audit)", "source_missing", "source_missing"]
+    assert all(row[1].startswith("3 d") for row in rows)
+
+
+def test_report_costs_three_partition_filtered_queries(scenario: Any) -> None:
+    client = RecordingClient(scenario)
+    for days in (1, 40):
+        client.reset()
+        data = collect_report_data(client, DAY, DAY + timedelta(days=days))
+        assert client.calls["query"] == 3 == data.queries_issued
+    render_report(data)
+
+
+def test_command_line_writes_the_file(scenario: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    scenario.close()
+    out = tmp_path / "cli.html"
+    assert main(["--warehouse", url, "--start", DAY.isoformat(), "--end", DAY.isoformat(), "--out", str(out),
+                 "--now", "2030-01-01T00:00:00+00:00"]) == 0
+    assert out.read_text(encoding="utf-8").count("<li ") == 4
+    assert main(["--warehouse", url, "--start", "2025-01-16", "--end", "2025-01-15"]) == 2
