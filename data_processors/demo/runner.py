@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import os
 import sys
 import time
@@ -156,6 +157,7 @@ class DemoSummary:
             lines.append(f"  {fault['kind']:<24} {fault['game_id']} {fault['game_date']} "
                          f"-> {got} [{mark}]")
         lines.append(f"Report: {self.report_path}")
+        lines.append(f"Alert texts (log channel): {Path(self.report_path).parent / 'notifications.log'}")
         lines.append(f"Wall time: {self.wall_seconds:.1f} s")
         return "\n".join(lines)
 
@@ -165,13 +167,24 @@ def _demo_environment(out_dir: Path) -> Iterator[None]:
     """No real channels, a private dead-letter directory, environment label 'demo'; restored after."""
     saved = {name: os.environ.get(name) for name in (*CHANNEL_ENV_VARS, "COVERAGE_DEAD_LETTER_DIR",
                                                     "COVERAGE_ENVIRONMENT")}
+    # The log channel of every alert goes to out_dir/notifications.log, not the console, so
+    # the demo prints progress and its summary only.
+    notifications = logging.getLogger("shared_services.notifications")
+    handler = logging.FileHandler(out_dir / "notifications.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    saved_propagate = notifications.propagate
     try:
         for name in CHANNEL_ENV_VARS:
             os.environ.pop(name, None)
         os.environ["COVERAGE_DEAD_LETTER_DIR"] = str(out_dir / "dead_letter")
         os.environ["COVERAGE_ENVIRONMENT"] = "demo"
+        notifications.addHandler(handler)
+        notifications.propagate = False
         yield
     finally:
+        notifications.removeHandler(handler)
+        notifications.propagate = saved_propagate
+        handler.close()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -279,7 +279,8 @@ class PlayerRollingAverageProcessor(QualityMixin, AnalyticsProcessorBase):
             self.log_quality_event(
                 SourceCoverageEventType.VALIDATION_FAILURE, SourceCoverageSeverity.WARNING,
                 f"{len(bad_players)} player(s) skipped: phase 3 inputs without quality: "
-                + "; ".join(f"{p!r}: {why}" for p, why in sorted(bad_players.items())),
+                + "; ".join(f"{p!r}: {why}" for p, why in sorted(bad_players.items())[:5])
+                + (f"; and {len(bad_players) - 5} more" if len(bad_players) > 5 else ""),
                 game_date=self.analysis_date, resolution="skipped",
                 resolution_details=", ".join(sorted(bad_players)), downstream_impact="predictions_blocked",
             )

@@ -108,7 +108,7 @@ class StatusStyle:
 
 #: Okabe-Ito hues as light tints (dark text on them passes WCAG AA), plus symbol and border.
 STATUS_STYLES: dict[str, StatusStyle] = {
-    "normal": StatusStyle("normal", "\u2713", "data in every checked table and coverage events logged",
+    "normal": StatusStyle("normal", "\u2713", "data in every checked table and a coverage record (events or quality-tracked rows)",
                           "#d9eefa", "#0072b2", "solid"),
     "data_exists_no_log": StatusStyle("data, no log", "?", "data present but no coverage event: "
                                       "written outside the processors (warning)", "#faf5c8", "#7a6f00", "dashed"),
