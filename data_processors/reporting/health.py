@@ -47,6 +47,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
+from google.api_core.exceptions import NotFound
 from google.cloud import bigquery
 
 from data_processors.reporting.html_report import TierTable, fetch_tier_counts
@@ -225,11 +226,25 @@ def check_critical_volume(count: int, limit: int = MAX_CRITICALS_PER_DAY) -> Che
                        "critical events (processors and audit) about games of the date")
 
 
+def check_untracked_rows(tier_counts: Mapping[str, int]) -> CheckResult:
+    """Rows without a quality tier were written outside the coverage system: warn.
+
+    Example::
+
+        >>> check_untracked_rows({'gold': 10, 'unknown': 26}).status
+        'warn'
+    """
+    untracked = int(tier_counts.get("unknown", 0))
+    return CheckResult("untracked_rows", WARN if untracked else PASS, f"{untracked} row(s)", "0 without quality",
+                       "phase 3 rows without quality columns (written outside the integrated processors)")
+
+
 def run_checks(inputs: HealthInputs) -> list[CheckResult]:
     """Every check, in a fixed order."""
     return [
         check_tier_mix(inputs.tier_counts, inputs.day),
         check_poor_rows(inputs.tier_counts),
+        check_untracked_rows(inputs.tier_counts),
         check_stale_criticals(inputs.open_criticals, inputs.now),
         check_primary_success(inputs.primary_rows, inputs.total_rows_7d),
         check_critical_volume(inputs.criticals_on_day),
@@ -348,7 +363,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"coverage-health: error: {exc}", file=sys.stderr)
         return 2
-    results = run_checks(collect_health_inputs(client, day))
+    try:
+        results = run_checks(collect_health_inputs(client, day))
+    except NotFound as exc:
+        print(f"coverage-health: error: {exc.message}; run coverage-setup on this warehouse first", file=sys.stderr)
+        return 2
     print(render_checks(results, day))
     return exit_status(results, args.fail_on)
 

@@ -43,6 +43,7 @@ from typing import Any
 
 import pandas as pd
 from google.api_core import exceptions as gexc
+from google.api_core.exceptions import NotFound
 from google.cloud import bigquery
 
 from shared_services.bigquery.identifiers import quote_table_id, validate_column_name
@@ -605,7 +606,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"coverage-report: error: {exc}", file=sys.stderr)
         return 2
-    path = write_report(client, start, end, args.out, now)
+    try:
+        path = write_report(client, start, end, args.out, now)
+    except NotFound as exc:
+        print(f"coverage-report: error: {exc.message}; run coverage-setup on this warehouse first", file=sys.stderr)
+        return 2
     print(f"wrote {path}")
     return 0
 

@@ -19,6 +19,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from google.api_core.exceptions import NotFound
+
 from data_processors.source_coverage_audit.config import AuditConfigError, load_audit_tables
 from data_processors.source_coverage_audit.processor import (
     AuditResult,
@@ -93,10 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if start and end:
-        result = audit.run_audit(start, end)
-    else:
-        result = audit.run_daily_audit(date_arg)
+    try:
+        result = audit.run_audit(start, end) if start and end else audit.run_daily_audit(date_arg)
+    except NotFound as exc:
+        print(f"coverage-audit: error: {exc.message}; run coverage-setup on this warehouse first", file=sys.stderr)
+        return 2
     print(json.dumps(result.to_dict(), indent=2) if args.json else render_table(result))
     failing = _FAIL_ON[args.fail_on]
     return 1 if any(f.severity in failing for f in result.findings if f.is_issue) else 0

@@ -2,7 +2,8 @@
 
 Accepted forms::
 
-    duckdb:///path/to/file.duckdb     embedded DuckDB file (relative or absolute path)
+    duckdb:///path/to/file.duckdb     embedded DuckDB file, path relative to the working folder
+    duckdb:////abs/path/file.duckdb   the same with an absolute path (four slashes)
     duckdb:///:memory:                embedded, in memory (tests)
     bigquery://PROJECT[?location=LOC] Google BigQuery, credentials from google.auth.default()
 
@@ -98,7 +99,15 @@ def make_client(url: str | None = None) -> Any:
     if parsed.kind == "duckdb":
         from shared_services.bigquery.duckdb_client import DuckDBClient
 
-        return DuckDBClient(parsed.path or ":memory:")
+        path = parsed.path or ":memory:"
+        if path != ":memory:":
+            folder = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(folder):
+                raise ValueError(
+                    f"warehouse URL {resolved!r}: folder {folder!r} does not exist (three slashes "
+                    "then a relative path, 'duckdb:///demo_out/demo.duckdb', or four for an "
+                    "absolute one, 'duckdb:////tmp/demo.duckdb')")
+        return DuckDBClient(path)
     # Heavy SDK imports stay in this branch.
     import google.auth
     from google.cloud import bigquery

@@ -176,3 +176,27 @@ def test_the_demo_refuses_a_bigquery_warehouse(tmp_path: Path) -> None:
 def test_command_line_rejects_bad_days(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--days", "0"])
+
+
+def test_health_on_the_demo_flags_the_fault_day_and_passes_a_clean_day(tmp_path: Path) -> None:
+    from data_processors.reporting.health import collect_health_inputs, run_checks
+    from shared_services.bigquery.factory import make_client
+
+    summary = run_demo(days=7, seed=SEED, out_dir=tmp_path, progress=None)  # a week has clean days
+    client = make_client(summary.warehouse_url)
+    try:
+        fault_days = {f["game_date"] for f in summary.faults if f["kind"] == "manual_backfill"}
+        [fault_day] = fault_days
+        flagged = {r.name: r.status for r in run_checks(collect_health_inputs(client, fault_day))}
+        clean_days = {f["game_date"] for f in summary.findings} - {f["game_date"] for f in summary.faults}
+        clean = [{r.name: r.status for r in run_checks(collect_health_inputs(client, d))} for d in sorted(clean_days)]
+    finally:
+        client.close()
+    assert flagged["untracked_rows"] == "warn"        # the hand-written backfill
+    assert flagged["primary_success"] in ("warn", "fail")  # the primary outages
+    # primary_success looks back 7 days, so it still sees earlier outages; everything else passes
+    assert clean
+    for statuses in clean:
+        assert {name: status for name, status in statuses.items() if name != "primary_success"} == {
+            "tier_mix": "pass", "poor_rows": "pass", "untracked_rows": "pass", "stale_criticals": "pass",
+            "critical_volume": "pass"}

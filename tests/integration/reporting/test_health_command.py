@@ -56,7 +56,7 @@ def test_clean_day_passes_every_check(tmp_path: Path, capsys: pytest.CaptureFixt
     url = _build(tmp_path / "clean.duckdb", gamebook=True)
     assert main(["--warehouse", url, "--date", DAY.isoformat()]) == 0
     out = capsys.readouterr().out
-    assert out.count(" PASS ") == 5 and out.rstrip().endswith("overall: PASS")
+    assert out.count(" PASS ") == 6 and out.rstrip().endswith("overall: PASS")
 
 
 def test_injected_problems_are_flagged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -64,7 +64,7 @@ def test_injected_problems_are_flagged(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["--warehouse", url, "--date", DAY.isoformat()]) == 1
     out = capsys.readouterr().out
     status = {line.split()[0]: line.split()[1] for line in out.splitlines()[3:-1]}
-    assert status == {"tier_mix": "FAIL", "poor_rows": "FAIL", "stale_criticals": "FAIL",
+    assert status == {"tier_mix": "FAIL", "poor_rows": "FAIL", "untracked_rows": "PASS", "stale_criticals": "FAIL",
                       "primary_success": "FAIL", "critical_volume": "FAIL"}
 
 
@@ -80,7 +80,7 @@ def test_query_layer_reads_the_scenario(tmp_path: Path) -> None:
     assert (inputs.primary_rows, inputs.total_rows_7d) == (91, 91)
     assert inputs.criticals_on_day == 2          # player and team source_missing for the empty game
     assert len(inputs.open_criticals) == 2
-    assert [r.status for r in run_checks(inputs)] == ["pass"] * 5
+    assert [r.status for r in run_checks(inputs)] == ["pass"] * 6
 
 
 def test_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -86,8 +86,8 @@ def test_more_than_five_criticals_a_day_fail() -> None:
 def test_run_checks_and_exit_status() -> None:
     clean = HealthInputs(date(2025, 1, 15), NOW, {"gold": 200}, [], 200, 200, 0)
     results = run_checks(clean)
-    assert [r.name for r in results] == ["tier_mix", "poor_rows", "stale_criticals", "primary_success",
-                                         "critical_volume"]
+    assert [r.name for r in results] == ["tier_mix", "poor_rows", "untracked_rows", "stale_criticals",
+                                         "primary_success", "critical_volume"]
     assert {r.status for r in results} == {PASS} and exit_status(results) == 0
     warned = [*results, CheckResult("x", WARN, "", "")]
     assert exit_status(warned) == 0 and exit_status(warned, fail_on=WARN) == 1
@@ -100,3 +100,11 @@ def test_render_lists_every_check_and_the_overall_status() -> None:
     results = [CheckResult("tier_mix", PASS, "1%", "<= 10%"), CheckResult("poor_rows", FAIL, "1", "0")]
     text = render_checks(results, date(2025, 1, 15))
     assert "tier_mix" in text and "FAIL" in text and text.endswith("overall: FAIL")
+
+
+def test_rows_without_quality_warn() -> None:
+    from data_processors.reporting.health import check_untracked_rows
+
+    assert check_untracked_rows({"gold": 10}).status == PASS
+    flagged = check_untracked_rows({"gold": 10, "unknown": 26})
+    assert (flagged.status, flagged.value) == (WARN, "26 row(s)")
