@@ -279,3 +279,16 @@ def test_command_line(five_statuses, tmp_path, capsys):
     bad.write_text("tables:\n  - table: nba_raw.x\n    key_format: nope\n")
     assert audit_main(["--date", "2025-01-15", "--warehouse", db_url, "--config", str(bad)]) == 2
     assert "tables[0]" in capsys.readouterr().err
+
+
+def test_runnable_with_python_dash_m_for_cron(five_statuses, tmp_path):
+    import subprocess
+    import sys
+
+    db_url = f"duckdb:///{five_statuses.path}"
+    five_statuses.close()
+    done = subprocess.run([sys.executable, "-m", "data_processors.source_coverage_audit", "--date", "2025-01-15",
+                           "--warehouse", db_url, "--dry-run", "--json"], capture_output=True, text=True,
+                          env={**__import__("os").environ, "COVERAGE_ENVIRONMENT": "test"})
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout)["by_status"]["completely_missing"] == 1

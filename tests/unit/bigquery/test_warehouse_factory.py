@@ -48,3 +48,9 @@ def test_bigquery_url_builds_a_real_client_with_default_credentials(monkeypatch)
     assert isinstance(client, bigquery.Client)
     assert client.project == "my-project-123" and client.location == "EU"
     assert parse_warehouse_url("bigquery://my-project-123").location is None
+
+
+def test_a_missing_folder_is_a_clear_error_not_a_new_file(tmp_path):
+    with pytest.raises(ValueError, match="does not exist"):
+        make_client(f"duckdb:///{tmp_path}/no/such/dir/x.duckdb")
+    assert not (tmp_path / "no").exists()
