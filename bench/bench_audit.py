@@ -1,0 +1,210 @@
+"""Benchmark: the set-based coverage audit vs the design sketch's per-game audit.
+
+Builds a fresh embedded warehouse (DuckDB file in a temporary directory) holding one season
+(see ``bench/season_data.py``: 1,230 final games, ~30,000 rows per player table, 100,000 log
+events, realistic gaps), then measures, in one process on the same data:
+
+* ours: ``SourceCoverageAuditProcessor.run_audit`` over the whole season and
+  ``run_daily_audit`` over the busiest day, ``dry_run=True`` (repeatable), then one real run
+  over the season (the write cost: one load job of synthetic events + one UPDATE), and a
+  second real run (idempotent: nothing new to write);
+* baseline: the sketch's pattern (``bench/baseline_sketch.py``: per date one schedule query,
+  per game one log query + one query per checked table), over every calendar day of the
+  same season and over the same day. If the baseline would take longer than
+  ``--baseline-budget`` seconds it stops after a stratified sample of days and extrapolates
+  (clearly labelled).
+
+Wall time and the number of port calls (queries and load jobs, counted by
+``tests.support.recording_client.RecordingClient``) are printed side by side with the ratio.
+No assertion on time anywhere.
+
+    .venv/bin/python bench/bench_audit.py            # full season (~2-4 minutes)
+    .venv/bin/python bench/bench_audit.py --quick    # two weeks, 100 games (seconds)
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import _common  # first: puts the repository root on sys.path
+from _common import print_header, ratio, repeat, summary, temp_workdir, timed
+from baseline_sketch import SketchAudit
+from season_data import populate
+
+from data_processors.source_coverage_audit.config import DEFAULT_AUDIT_TABLES
+from data_processors.source_coverage_audit.processor import SourceCoverageAuditProcessor
+from shared_services.bigquery.duckdb_client import DuckDBClient
+from shared_services.bigquery.provisioning import ensure_schema
+from tests.support.recording_client import RecordingClient
+
+NOW = datetime(2025, 4, 15, 15, 0, tzinfo=UTC)  # the audit's clock: two days after the season
+
+
+def _calendar(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def _stratified(days: list[date], strata: int) -> list[date]:
+    """Days in an order whose every prefix is spread over the season (round-robin strata)."""
+    strata = max(1, min(strata, len(days)))
+    size = len(days) / strata
+    buckets = [days[int(i * size):int((i + 1) * size)] for i in range(strata)]
+    ordered: list[date] = []
+    depth = max(len(b) for b in buckets)
+    for d in range(depth):
+        # walk the middle of each stratum first, then outwards
+        for bucket in buckets:
+            if d < len(bucket):
+                ordered.append(bucket[(len(bucket) // 2 + d) % len(bucket)])
+    return ordered
+
+
+def _ours(client: Any, dry_run: bool) -> tuple[SourceCoverageAuditProcessor, RecordingClient]:
+    recording = RecordingClient(client)
+    audit = SourceCoverageAuditProcessor(bq_client=recording, dry_run=dry_run,
+                                         tables=DEFAULT_AUDIT_TABLES, clock=lambda: NOW)
+    return audit, recording
+
+
+def _calls(recording: RecordingClient) -> str:
+    loads = recording.calls.get("load_table_from_json", 0)
+    return f"{recording.calls.get('query', 0)} queries, {loads} load job(s)"
+
+
+def run_baseline(client: Any, days: list[date], budget: float, strata: int) -> dict[str, Any]:
+    """Run the sketch audit over ``days``; stop (and extrapolate) when over ``budget`` seconds."""
+    recording = RecordingClient(client)
+    sketch = SketchAudit(recording, DEFAULT_AUDIT_TABLES, NOW)
+    ordered = _stratified(days, strata)
+    start = time.perf_counter()
+    done = 0
+    for day in ordered:
+        sketch.run_daily_audit(day)
+        done += 1
+        if time.perf_counter() - start > budget and done < len(ordered):
+            break
+    elapsed = time.perf_counter() - start
+    return {"seconds": elapsed, "queries": recording.calls.get("query", 0), "days": done,
+            "total_days": len(ordered), "statuses": sketch.statuses, "sketch": sketch}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smoke run: 100 games over two weeks, 8,000 events")
+    parser.add_argument("--games", type=int, default=1230, help="final games in the season (default 1230)")
+    parser.add_argument("--events", type=int, default=100_000, help="rows in the coverage log (default 100000)")
+    parser.add_argument("--repeat", type=int, default=3, help="dry-run repetitions of our audit (default 3)")
+    parser.add_argument("--baseline-budget", type=float, default=180.0,
+                        help="seconds the season baseline may run before it is sampled and extrapolated (default 180)")
+    parser.add_argument("--strata", type=int, default=12, help="strata for the baseline's day sample (default 12)")
+    parser.add_argument("--seed", type=int, default=20241022)
+    args = parser.parse_args(argv)
+    days_limit = None
+    if args.quick:
+        args.games, args.events, args.repeat, days_limit = 100, 8000, 1, 14
+
+    print_header("bench_audit: set-based audit vs the sketch's per-game audit (embedded DuckDB warehouse)")
+    with temp_workdir("bench_audit_") as workdir:
+        _common.isolate_environment(workdir)
+        client = DuckDBClient(str(workdir / "warehouse.duckdb"))
+        try:
+            ensure_schema(client)
+            setup_seconds, data = timed(lambda: populate(client, args.games, args.events, days_limit, args.seed))
+            day, day_games = data.busiest_day()
+            season_days = _calendar(data.start, data.end)
+            print(f"-- data (generated and loaded in {setup_seconds:.1f} s, seed {args.seed})")
+            print(f"   schedule: {len(data.games)} final games, {len(data.game_days)} game days, "
+                  f"{data.start}..{data.end} ({len(season_days)} calendar days)")
+            for table, rows in data.rows_per_table.items():
+                print(f"   {table}: {rows:,} rows")
+            print(f"   nba_reference.source_coverage_log: {data.log_events:,} events "
+                  f"({data.open_flags} open silent_failure flags from an earlier audit)")
+            print(f"   planted conditions: {dict(sorted(data.conditions().items()))}")
+            print(f"   single day audited: {day} ({day_games} games, the busiest)")
+
+            # -- ours -----------------------------------------------------------------------
+            audit, rec = _ours(client, dry_run=True)
+            season_times, season_result = repeat(lambda: audit.run_audit(data.start, data.end), args.repeat)
+            season_calls = _calls(rec)
+            runs = max(1, args.repeat)
+            season_queries = rec.calls.get("query", 0) // runs
+            audit_day, rec_day = _ours(client, dry_run=True)
+            day_times, day_result = repeat(lambda: audit_day.run_daily_audit(day), max(3, args.repeat))
+            day_queries = rec_day.calls.get("query", 0) // max(3, args.repeat)
+
+            # -- baseline ----------------------------------------------------------------------
+            base_day = run_baseline(client, [day], budget=float("inf"), strata=1)
+            base = run_baseline(client, season_days, args.baseline_budget, args.strata)
+            sampled = base["days"] < base["total_days"]
+            sketch: SketchAudit = base["sketch"]
+            games_done = sum(base["statuses"].values())
+            expected_queries = len(season_days) + len(data.games) * (1 + len(DEFAULT_AUDIT_TABLES))
+            if sampled:
+                season_base_seconds = base["seconds"] * expected_queries / max(1, base["queries"])
+            else:
+                season_base_seconds = base["seconds"]
+
+            # -- ours, writing (last: it adds synthetic events the baseline would count) -----------
+            audit_w, rec_w = _ours(client, dry_run=False)
+            write_seconds, write_result = timed(lambda: audit_w.run_audit(data.start, data.end))
+            write_calls = _calls(rec_w)
+            audit_w2, rec_w2 = _ours(client, dry_run=False)
+            rerun_seconds, rerun_result = timed(lambda: audit_w2.run_audit(data.start, data.end))
+            rerun_calls = _calls(rec_w2)
+        finally:
+            client.close()
+
+    season_ours = statistics.median(season_times)
+    day_ours = statistics.median(day_times)
+    print("-- ours: SourceCoverageAuditProcessor (dry_run=True)")
+    print(f"   season {data.start}..{data.end}: {summary(season_times)}, "
+          f"{season_result.queries_issued} queries per run "
+          f"(RecordingClient over {runs} run(s): {season_calls})")
+    print(f"   findings: {season_result.by_status()}")
+    print(f"   one day {day}: {summary(day_times)}, {day_result.queries_issued} queries per run "
+          f"({day_result.games_checked} games)")
+    print("-- ours: real run over the season (writes)")
+    print(f"   first run: {write_seconds:.3f} s, {write_calls}; {write_result.events_written} synthetic events "
+          f"written in one load job, {write_result.resolved} earlier flag(s) resolved (one UPDATE)")
+    print(f"   re-run:    {rerun_seconds:.3f} s, {rerun_calls}; {rerun_result.events_written} new events "
+          f"(already flagged: nothing duplicated)")
+
+    print("-- baseline: the sketch's per-game pattern (bench/baseline_sketch.py)")
+    print(f"   one day {day}: {base_day['seconds']:.3f} s, {base_day['queries']} queries "
+          f"(1 + {day_games} x (1 + {len(DEFAULT_AUDIT_TABLES)}))")
+    if sampled:
+        print(f"   season: SAMPLED {base['days']} of {base['total_days']} calendar days "
+              f"({games_done} of {len(data.games)} games, stratified over {args.strata} strata) in "
+              f"{base['seconds']:.1f} s, {base['queries']} queries")
+        print(f"   season: EXTRAPOLATED {season_base_seconds:.1f} s for {expected_queries} queries "
+              f"({len(season_days)} days + {len(data.games)} x (1 + {len(DEFAULT_AUDIT_TABLES)})), "
+              f"at the sample's {base['seconds'] / max(1, base['queries']) * 1000:.2f} ms/query")
+    else:
+        print(f"   season: {base['seconds']:.3f} s, {base['queries']} queries "
+              f"({len(season_days)} days + {len(data.games)} x (1 + {len(DEFAULT_AUDIT_TABLES)}))")
+    print(f"   findings (sketch's 4 statuses): {dict(sorted(base['statuses'].items()))}")
+    print(f"   mean {base['seconds'] / max(1, sketch.queries) * 1000:.2f} ms per baseline query")
+
+    print("-- ratio (baseline / ours; > 1 means ours is cheaper)")
+    label = " (baseline extrapolated)" if sampled else ""
+    print(f"   season: time {ratio(season_base_seconds, season_ours)}{label}, "
+          f"queries {ratio(expected_queries, season_queries)} ({expected_queries} vs {season_queries})")
+    print(f"   one day: time {ratio(base_day['seconds'], day_ours)}, "
+          f"queries {ratio(base_day['queries'], day_queries)} ({base_day['queries']} vs {day_queries})")
+    base_flagged = sum(v for k, v in base["statuses"].items() if k != "normal")
+    print(f"   season write cost: ours 1 load job for {write_result.events_written} events; the sketch "
+          f"1 load job per game it flags ({base_flagged}{' in the sample' if sampled else ''})")
+    statuses = Counter(season_result.by_status())
+    print(f"   issues flagged: ours {season_result.issues_found} "
+          f"(partial_data {statuses['partial_data']}); sketch {base_flagged} over {games_done} games "
+          "(it has no partial_data and flags clean, quality-tracked games as data_exists_no_log)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

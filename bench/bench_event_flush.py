@@ -1,0 +1,269 @@
+"""Benchmark: logging and flushing coverage events (QualityMixin) vs the design sketch.
+
+Part 1, throughput. For each size (default 10,000 and 100,000 events) a fresh
+``QualityMixin`` processor on a fresh embedded warehouse logs realistic events
+(``log_quality_event``: validation, row building, JSON-safe serialization, alert routing)
+and then flushes (``flush_events``: one load job per batch; the processor's buffer cap of
+10,000 events flushes by itself when reached, so 100,000 events are 10 load jobs). Printed:
+time spent logging (serialization; auto-flushes excluded), time spent loading (every
+flush), rows per second, load jobs, and peak traced memory (a second, ``tracemalloc`` pass;
+timings come from the untraced pass). Baseline: the sketch's row dict plus its
+``_insert_quality_events_batch`` serialization (``pd.DataFrame(events)`` +
+``to_dict('records')``), and whether the sketch's rows load at all.
+
+Part 2, load jobs for a season backfill: one run of a processor that logs 26 events per game
+for 1,230 games (ours: one flush per run, size-capped at 10,000 -> ceil(N / 10,000) jobs),
+against the sketch's pattern of one flush per game run (actually run, jobs counted with
+``RecordingClient``) and the seed audit's one load job per synthetic event, measured
+against BigQuery's limit of 1,500 load jobs per table per day.
+
+    .venv/bin/python bench/bench_event_flush.py           # ~1-2 minutes
+    .venv/bin/python bench/bench_event_flush.py --quick   # 1,000 events, 60 games
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import _common  # first: puts the repository root on sys.path
+from _common import print_header, ratio, temp_workdir, timed
+from baseline_sketch import sketch_event_row, sketch_serialize_batch
+
+from shared_services.bigquery.duckdb_client import DuckDBClient
+from shared_services.bigquery.provisioning import ensure_schema
+from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
+from shared_services.processors.quality_mixin import QualityMixin
+from tests.support.recording_client import RecordingClient
+
+BIGQUERY_LOAD_JOBS_PER_TABLE_PER_DAY = 1500
+EVENTS_PER_GAME = 26
+SEASON_GAMES = 1230
+
+_EVENTS = (  # (event_type, severity, weight)
+    ("fallback_used", "info", 40), ("new_player_no_history", "info", 20),
+    ("traded_player_context", "info", 10), ("thin_sample", "warning", 12),
+    ("source_degraded", "warning", 10), ("quality_degradation", "warning", 7),
+    ("source_missing", "critical", 1),
+)
+_TEAMS = ("LAL", "BOS", "DEN", "MIA", "NYK", "GSW", "PHX", "MIL", "DAL", "OKC")
+
+
+class BenchProcessor(QualityMixin):
+    """A phase 3 processor using the real mixin; only ``flush_events`` is timed."""
+
+    PHASE = "phase_3"
+    OUTPUT_TABLE = "nba_analytics.player_game_summary"
+    REQUIRED_FIELDS = ("points", "minutes_played")
+    OPTIONAL_FIELDS = ("plus_minus",)
+
+    def __init__(self, bq_client: Any, run_id: str) -> None:
+        self.bq_client = bq_client
+        self.run_id = run_id
+        self.flush_seconds = 0.0
+        self.flushes = 0
+
+    def flush_events(self) -> int:
+        start = time.perf_counter()
+        written = super().flush_events()
+        self.flush_seconds += time.perf_counter() - start
+        self.flushes += 1 if written else 0
+        return written
+
+
+class EventFactory:
+    """Deterministic, realistic event arguments (the same for ours and the baseline)."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.weights = [w for _, _, w in _EVENTS]
+        self.gold = {"tier": "gold", "score": 98.0}
+        self.silver = {"tier": "silver", "score": 88.5}
+
+    def args(self, n: int) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        event_type, severity, _ = self.rng.choices(_EVENTS, self.weights)[0]
+        game = n // EVENTS_PER_GAME
+        day = date(2024, 10, 22) + timedelta(days=game * 174 // SEASON_GAMES)
+        fallback = event_type in ("fallback_used", "source_degraded")
+        kwargs: dict[str, Any] = {
+            "game_id": f"00224{game + 1:05d}", "player_id": str(1626000 + self.rng.randrange(600)),
+            "game_date": day, "team_abbr": self.rng.choice(_TEAMS),
+            "primary_source": "nbac_gamebook_player_stats",
+            "primary_source_status": "empty" if fallback else "ok",
+            "fallback_sources_tried": ["nbac_gamebook_player_stats_empty", "bdl_player_boxscores"] if fallback else [],
+            "resolution": "used_fallback" if fallback else None,
+            "downstream_impact": None if severity == "info" else "predictions_degraded",
+        }
+        description = f"{event_type.replace('_', ' ')}: player {kwargs['player_id']} game {kwargs['game_id']}"
+        before, after = (self.gold, self.silver) if fallback else (None, None)
+        return (event_type, severity, description, before, after), kwargs
+
+
+def _log_and_flush(client: Any, n: int, seed: int) -> dict[str, Any]:
+    factory = EventFactory(seed)
+    calls = [factory.args(i) for i in range(n)]  # argument generation is not measured
+    recording = RecordingClient(client)
+    processor = BenchProcessor(recording, run_id=f"bench-{n}")
+    start = time.perf_counter()
+    for args, kwargs in calls:
+        processor.log_quality_event(*args, **kwargs)
+    log_total = time.perf_counter() - start
+    auto_flush = processor.flush_seconds
+    processor.flush_events()
+    stats = processor.coverage_stats
+    return {
+        "log_seconds": log_total - auto_flush,
+        "flush_seconds": processor.flush_seconds,
+        "load_jobs": recording.calls.get(f"load:{COVERAGE_LOG_TABLE}", 0),
+        "queries": recording.calls.get("query", 0),
+        "written": stats["events_written"],
+    }
+
+
+def _sketch_serialize(n: int, seed: int) -> tuple[float, float, list[dict[str, Any]]]:
+    factory = EventFactory(seed)
+    calls = [factory.args(i) for i in range(n)]
+    holder = type("PlayerGameSummaryProcessor", (), {"PHASE": "phase_3",
+                  "OUTPUT_TABLE": "nba_analytics.player_game_summary", "run_id": "bench"})()
+    build_seconds, events = timed(lambda: [sketch_event_row(holder, *a, **k) for a, k in calls])
+    serialize_seconds, records = timed(lambda: sketch_serialize_batch(events))
+    return build_seconds, serialize_seconds, records
+
+
+def _peak_mib(fn: Callable[[], Any]) -> float:
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def _fresh_client(workdir: Path, name: str) -> DuckDBClient:
+    client = DuckDBClient(str(workdir / f"{name}.duckdb"))
+    ensure_schema(client)
+    return client
+
+
+def _sketch_load_attempt(client: Any, records: list[dict[str, Any]]) -> str:
+    """Load the sketch's records exactly as it does (no schema, WRITE_APPEND)."""
+    from google.cloud import bigquery
+
+    config = bigquery.LoadJobConfig(write_disposition=bigquery.WriteDisposition.WRITE_APPEND)
+    try:
+        job = client.load_table_from_json(records, COVERAGE_LOG_TABLE, job_config=config)
+        job.result()
+        return f"loaded {job.output_rows} rows"
+    except Exception as exc:  # report, don't fail the benchmark
+        return f"FAILS: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+
+
+def throughput(workdir: Path, sizes: list[int], seed: int) -> None:
+    for n in sizes:
+        client = _fresh_client(workdir, f"throughput_{n}")
+        try:
+            ours = _log_and_flush(client, n, seed)
+        finally:
+            client.close()
+        mem_client = _fresh_client(workdir, f"memory_{n}")
+        try:
+            ours_peak = _peak_mib(lambda c=mem_client, k=n: _log_and_flush(c, k, seed))
+        finally:
+            mem_client.close()
+        build_s, ser_s, records = _sketch_serialize(n, seed)
+        base_peak = _peak_mib(lambda k=n: _sketch_serialize(k, seed))
+        load_client = _fresh_client(workdir, f"sketch_{n}")
+        try:
+            attempt = _sketch_load_attempt(load_client, records)
+        finally:
+            load_client.close()
+        total = ours["log_seconds"] + ours["flush_seconds"]
+        print(f"-- {n:,} events")
+        print(f"   ours     log_quality_event total {ours['log_seconds']:.3f} s "
+              f"({n / ours['log_seconds']:,.0f} events/s; validation + JSON-safe row + alert routing)")
+        print(f"            flush_events total {ours['flush_seconds']:.3f} s "
+              f"({n / ours['flush_seconds']:,.0f} rows/s loaded), {ours['load_jobs']} load job(s), "
+              f"{ours['queries']} query (alert dedup lookback), {ours['written']:,} rows written")
+        print(f"            end to end {total:.3f} s ({n / total:,.0f} rows/s), peak traced memory {ours_peak:.1f} MiB")
+        print(f"   baseline sketch rows {build_s:.3f} s + DataFrame/to_dict {ser_s:.3f} s = "
+              f"{build_s + ser_s:.3f} s ({n / (build_s + ser_s):,.0f} events/s), "
+              f"peak traced memory {base_peak:.1f} MiB")
+        print(f"            load of the sketch's records into the log table: {attempt}")
+        print(f"   ratio    serialization time baseline/ours {ratio(build_s + ser_s, ours['log_seconds'])} "
+              "(< 1: ours spends more, on validation and JSON-safe rows the sketch skips)")
+
+
+def _backfill(client: Any, games: int, flush_per_game: bool, seed: int) -> dict[str, Any]:
+    recording = RecordingClient(client)
+    processor = BenchProcessor(recording, run_id="backfill")
+    factory = EventFactory(seed)
+    start = time.perf_counter()
+    for game in range(games):
+        for i in range(EVENTS_PER_GAME):
+            args, kwargs = factory.args(game * EVENTS_PER_GAME + i)
+            processor.log_quality_event(*args, **kwargs)
+        if flush_per_game:
+            processor.flush_events()
+    processor.flush_events()
+    return {"seconds": time.perf_counter() - start,
+            "load_jobs": recording.calls.get(f"load:{COVERAGE_LOG_TABLE}", 0),
+            "written": processor.coverage_stats["events_written"]}
+
+
+def backfill(workdir: Path, games: int, seed: int) -> None:
+    events = games * EVENTS_PER_GAME
+    client = _fresh_client(workdir, "backfill_ours")
+    try:
+        ours = _backfill(client, games, flush_per_game=False, seed=seed)
+    finally:
+        client.close()
+    client = _fresh_client(workdir, "backfill_sketch")
+    try:
+        per_game = _backfill(client, games, flush_per_game=True, seed=seed)
+    finally:
+        client.close()
+    limit = BIGQUERY_LOAD_JOBS_PER_TABLE_PER_DAY
+    print(f"-- season backfill: {games:,} games x {EVENTS_PER_GAME} events = {events:,} events into "
+          f"{COVERAGE_LOG_TABLE} (BigQuery limit: {limit:,} load jobs per table per day)")
+    print(f"   ours, one run (cap 10,000/flush): {ours['load_jobs']} load jobs "
+          f"(ceil({events}/10000) = {math.ceil(events / 10_000)}), {ours['written']:,} rows, "
+          f"{ours['seconds']:.2f} s; {ours['load_jobs'] / limit:.2%} of the daily quota")
+    print(f"   sketch pattern, flush per game run: {per_game['load_jobs']} load jobs, "
+          f"{per_game['written']:,} rows, {per_game['seconds']:.2f} s; {per_game['load_jobs'] / limit:.0%} "
+          f"of the daily quota for ONE processor; the 3 phase 3-4 processors backfilling the same day: "
+          f"{3 * per_game['load_jobs']:,} jobs ({'EXCEEDS' if 3 * per_game['load_jobs'] > limit else 'within'} "
+          f"the limit)")
+    print("   seed audit: 1 load job per synthetic event, i.e. one per flagged game "
+          "(bench_audit.py prints how many games that is for a season; ours: 1 load job per audit run)")
+    print(f"   ratio    load jobs sketch/ours {ratio(per_game['load_jobs'], ours['load_jobs'])}, "
+          f"time {ratio(per_game['seconds'], ours['seconds'])}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1,000 events and a 60-game backfill")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000],
+                        help="event counts to log and flush (default 10000 100000)")
+    parser.add_argument("--games", type=int, default=SEASON_GAMES, help="games in the backfill (default 1230)")
+    parser.add_argument("--seed", type=int, default=8)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.games = [1000], 60
+    print_header("bench_event_flush: QualityMixin.log_quality_event / flush_events vs the sketch")
+    with temp_workdir("bench_flush_") as workdir:
+        _common.isolate_environment(workdir)
+        throughput(workdir, args.sizes, args.seed)
+        backfill(workdir, args.games, args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
