@@ -129,6 +129,16 @@ class AnalyticsProcessorBase:
         except KeyError:
             return list(self.bq_client.get_table(table).schema)
 
+    def save_output(self, frame: pd.DataFrame) -> int:
+        """Write ``frame`` to ``OUTPUT_TABLE`` (nothing when it is empty); returns rows written.
+
+        Example::
+
+            def save_data(self):
+                self.stats['rows_written'] = self.save_output(self.transformed)
+        """
+        return self.load_dataframe_batch(frame, self.OUTPUT_TABLE) if not frame.empty else 0
+
     def load_dataframe_batch(
         self,
         df: pd.DataFrame,

@@ -293,10 +293,7 @@ class PlayerRollingAverageProcessor(QualityMixin, AnalyticsProcessorBase):
         )
 
     def save_data(self) -> None:
-        written = 0
-        if not self.transformed.empty:
-            written = self.load_dataframe_batch(self.transformed, self.OUTPUT_TABLE)
-        self.stats["rows_written"] = written
+        self.stats["rows_written"] = self.save_output(self.transformed)
         self.stats["queries_issued"] = self.queries_issued
 
 

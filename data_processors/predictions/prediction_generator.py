@@ -308,10 +308,7 @@ class PredictionGenerator(QualityMixin, AnalyticsProcessorBase):
         self.stats["capped"] = int(self.predictions["confidence_capped"].sum()) if predictions else 0
 
     def save_data(self) -> None:
-        written = 0
-        if not self.predictions.empty:
-            written = self.load_dataframe_batch(self.predictions, self.OUTPUT_TABLE)
-        self.stats["predictions_written"] = written
+        self.stats["predictions_written"] = self.save_output(self.predictions)
         self.stats["queries_issued"] = self.queries_issued
 
 

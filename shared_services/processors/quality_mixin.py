@@ -38,6 +38,11 @@ from shared_services.alerts.dedup import DEFAULT_DEDUP_WINDOW
 from shared_services.alerts.dispatcher import AlertDispatcher
 from shared_services.bigquery.identifiers import InvalidIdentifierError, validate_table_id
 from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
+from shared_services.constants.source_coverage import (
+    QualityTier,
+    SourceCoverageEventType,
+    SourceCoverageSeverity,
+)
 from shared_services.events.buffer import EventBuffer
 from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.model import build_event_row
@@ -262,6 +267,41 @@ class QualityMixin:
             logger.info("event buffer reached %d events; flushing", pending)
             self.flush_events()
         return str(row["event_id"])
+
+    def log_quality_outcome(
+        self,
+        quality: Mapping[str, Any],
+        subject: str,
+        *,
+        unusable_impact: str = "predictions_blocked",
+        **columns: Any,
+    ) -> bool:
+        """Log what an assessment means downstream; returns False when the data is unusable.
+
+        Unusable: a critical ``validation_failure`` (the rows should not be written). Poor or
+        bronze: a warning ``quality_degradation``. Silver and gold: nothing. ``columns`` are
+        log columns (``game_id``, ``game_date``, ``primary_source``, ...).
+
+        Example::
+
+            quality = self.assess_quality(frame, sources_used=tried, game_date=day)
+            if self.log_quality_outcome(quality, f"game {game_id}", game_id=game_id):
+                self.load_dataframe_batch(self.add_quality_columns(frame, quality))
+        """
+        issues = ", ".join(quality.get("issues") or []) or "no issues"
+        tier = quality.get("tier")
+        if tier == QualityTier.UNUSABLE:
+            self.log_quality_event(
+                SourceCoverageEventType.VALIDATION_FAILURE, SourceCoverageSeverity.CRITICAL,
+                f"Data for {subject} is unusable: {issues}", quality_after=quality,
+                resolution="skipped", downstream_impact=unusable_impact, **columns)
+            return False
+        if tier in (QualityTier.POOR, QualityTier.BRONZE):
+            self.log_quality_event(
+                SourceCoverageEventType.QUALITY_DEGRADATION, SourceCoverageSeverity.WARNING,
+                f"{subject} scored {tier} ({quality.get('score')}): {issues}", quality_after=quality,
+                downstream_impact="predictions_degraded", **columns)
+        return True
 
     @property
     def pending_event_count(self) -> int:

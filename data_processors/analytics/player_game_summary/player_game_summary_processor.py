@@ -30,11 +30,6 @@ from google.cloud import bigquery
 from data_processors.analytics.analytics_base import AnalyticsProcessorBase, run_daily_command
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import PLAYER_GAME_SUMMARY, SCHEDULE
-from shared_services.constants.source_coverage import (
-    QualityTier,
-    SourceCoverageEventType,
-    SourceCoverageSeverity,
-)
 from shared_services.events.model import utc_now
 from shared_services.events.serialization import to_utc_iso
 from shared_services.processors.fallback_source_mixin import FallbackSourceMixin
@@ -159,21 +154,11 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
             context={"expected_sample_size": self.EXPECTED_PLAYERS_PER_GAME},
         )
         self.quality_issues.extend(f"{game_id}:{issue}" for issue in quality["issues"])
-        if quality["tier"] == QualityTier.UNUSABLE:
-            self.log_quality_event(
-                SourceCoverageEventType.VALIDATION_FAILURE, SourceCoverageSeverity.CRITICAL,
-                f"Data for {game_id} from {sources_tried[-1]} is unusable: {', '.join(quality['issues'])}",
-                quality_after=quality, game_id=game_id, game_date=day,
-                primary_source=self.PRIMARY_SOURCES[0], fallback_sources_tried=sources_tried,
-                resolution="skipped", downstream_impact="predictions_blocked")
+        usable = self.log_quality_outcome(
+            quality, f"game {game_id} from {sources_tried[-1]}", game_id=game_id, game_date=day,
+            primary_source=self.PRIMARY_SOURCES[0], fallback_sources_tried=sources_tried)
+        if not usable:
             return None, quality
-        if quality["tier"] in (QualityTier.POOR, QualityTier.BRONZE):
-            self.log_quality_event(
-                SourceCoverageEventType.QUALITY_DEGRADATION, SourceCoverageSeverity.WARNING,
-                f"{game_id} scored {quality['tier']} ({quality['score']}): {', '.join(quality['issues'])}",
-                quality_after=quality, game_id=game_id, game_date=day,
-                primary_source=self.PRIMARY_SOURCES[0], fallback_sources_tried=sources_tried,
-                downstream_impact="predictions_degraded")
         rows = self.add_quality_columns(transformed, quality)
         rows["processor_run_id"] = self.run_id
         rows["processed_at"] = to_utc_iso(utc_now())
@@ -224,10 +209,7 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
         self.stats["games_with_data"] = len(frames)
 
     def save_data(self) -> None:
-        written = 0
-        if not self.transformed.empty:
-            written = self.load_dataframe_batch(self.transformed, self.OUTPUT_TABLE)
-        self.stats["rows_written"] = written
+        self.stats["rows_written"] = self.save_output(self.transformed)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -46,7 +46,6 @@ from data_processors.analytics.analytics_base import AnalyticsProcessorBase
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import SCHEDULE, TEAM_BOXSCORE, TEAM_OFFENSE_GAME_SUMMARY
 from shared_services.constants.source_coverage import (
-    QualityTier,
     SourceCoverageEventType,
     SourceCoverageSeverity,
 )
@@ -150,20 +149,11 @@ class TeamOffenseGameSummaryProcessor(QualityMixin, AnalyticsProcessorBase):
             context={"expected_sample_size": self.EXPECTED_TEAMS_PER_GAME},
         )
         self.quality_issues.extend(f"{key}:{issue}" for issue in quality["issues"])
-        if quality["tier"] == QualityTier.UNUSABLE:
-            self.log_quality_event(
-                SourceCoverageEventType.VALIDATION_FAILURE, SourceCoverageSeverity.CRITICAL,
-                f"Team box score of {key} is unusable: {', '.join(quality['issues'])}",
-                quality_after=quality, fallback_sources_tried=[source], resolution="skipped",
-                downstream_impact="predictions_degraded", **common)
+        usable = self.log_quality_outcome(
+            quality, f"team box score of {key}", unusable_impact="predictions_degraded",
+            fallback_sources_tried=[source], **common)
+        if not usable:
             return None, quality
-        if quality["tier"] in (QualityTier.POOR, QualityTier.BRONZE):
-            self.log_quality_event(
-                SourceCoverageEventType.QUALITY_DEGRADATION, SourceCoverageSeverity.WARNING,
-                f"Team box score of {key} scored {quality['tier']} ({quality['score']}): "
-                f"{', '.join(quality['issues'])}",
-                quality_after=quality, fallback_sources_tried=[source],
-                downstream_impact="predictions_degraded", **common)
         out = self.add_quality_columns(frame.reset_index(drop=True), quality)
         out["processed_at"] = to_utc_iso(utc_now())
         return out, quality
@@ -191,10 +181,7 @@ class TeamOffenseGameSummaryProcessor(QualityMixin, AnalyticsProcessorBase):
         self.stats["orphan_keys"] = orphans
 
     def save_data(self) -> None:
-        written = 0
-        if not self.transformed.empty:
-            written = self.load_dataframe_batch(self.transformed, self.OUTPUT_TABLE)
-        self.stats["rows_written"] = written
+        self.stats["rows_written"] = self.save_output(self.transformed)
         self.stats["queries_issued"] = self.queries_issued
 
 

@@ -79,3 +79,20 @@ def test_quality_columns_are_json_ready_on_every_row():
         quality_columns({"tier": "gold"})
     with pytest.raises(ValueError, match="platinum"):
         quality_columns({**quality, "tier": "platinum"})
+
+
+def test_log_quality_outcome_blocks_unusable_and_warns_on_weak_tiers():
+    class P(QualityMixin):
+        REQUIRED_FIELDS = ["points", "rebounds"]
+
+    p = P()
+    gold = p.assess_quality(pd.DataFrame({"points": [1] * 9, "rebounds": [2] * 9}), ["primary"])
+    unusable = p.assess_quality(pd.DataFrame({"points": [1, 2]}), ["primary"])
+    bronze = p.assess_quality(pd.DataFrame({"points": [1, 2], "rebounds": [1, 2]}), ["primary"],
+                              context={"expected_sample_size": 10})
+    assert [p.log_quality_outcome(q, "game g1", game_id="g1") for q in (gold, unusable, bronze)] == [True, False, True]
+    events = p._coverage_state().buffer.snapshot()
+    assert [(e["event_type"], e["severity"]) for e in events] == [
+        ("validation_failure", "critical"), ("quality_degradation", "warning")]
+    assert events[0]["downstream_impact"] == "predictions_blocked" and events[0]["quality_tier_after"] == "unusable"
+    assert "missing_required:rebounds" in events[0]["description"]
