@@ -54,7 +54,8 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -537,6 +538,26 @@ class DuckDBClient:
         )
 
     # ----------------------------------------------------------------- errors
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One DuckDB transaction: commit on success, roll back on ANY error.
+
+        DuckDB errors become the matching ``google.api_core`` error; a failure of another kind
+        (a bug, a conversion error) still rolls back, so the connection never stays inside a
+        half-done transaction.
+        """
+        con = self._conn
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except duckdb.Error as err:
+            con.execute("ROLLBACK")
+            raise self._map_error(err) from err
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
     def _map_error(self, err: Exception) -> gexc.GoogleAPICallError:
         text = str(err)
         if isinstance(err, duckdb.CatalogException):
@@ -808,8 +829,7 @@ class DuckDBClient:
             schema: list[SchemaField] = []
             dml: int | None = None
             statement_type = translation.statements[-1].kind
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with self._transaction():
                 for statement in translation.statements:
                     params = {name: values[name] for name in statement.parameter_names}
                     cur = con.execute(statement.sql, params)
@@ -833,13 +853,6 @@ class DuckDBClient:
                     job_id, "query", created, num_dml_affected_rows=dml,
                     statement_type=statement_type, query=query,
                 )
-                con.execute("COMMIT")
-            except gexc.GoogleAPICallError:
-                con.execute("ROLLBACK")
-                raise
-            except duckdb.Error as err:
-                con.execute("ROLLBACK")
-                raise self._map_error(err) from err
             job = EmbeddedQueryJob(
                 job_id, self.project, self.location, created, query, statement_type,
                 rows, schema, dml,
@@ -928,8 +941,7 @@ class DuckDBClient:
                 raise gexc.Conflict(f"Already Exists: Table {self.project}:{ds}.{tbl}")
             view_query = table.view_query
             con = self._conn
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with self._transaction():
                 if view_query:
                     translated = translate(view_query, {})
                     if len(translated.statements) != 1 or translated.statements[0].kind != "SELECT":
@@ -944,13 +956,6 @@ class DuckDBClient:
                         )
                     self._create_table_sql(ds, tbl, schema)
                     self._insert_meta(ds, tbl, schema, table)
-                con.execute("COMMIT")
-            except gexc.GoogleAPICallError:
-                con.execute("ROLLBACK")
-                raise
-            except duckdb.Error as err:
-                con.execute("ROLLBACK")
-                raise self._map_error(err) from err
             return self.get_table(self._table_ref(ds, tbl))
 
     def _create_table_sql(self, ds: str, tbl: str, schema: Sequence[SchemaField]) -> None:
@@ -1184,8 +1189,7 @@ class DuckDBClient:
                 ],
                 names=[f.name for f in schema],
             ) if schema else None
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with self._transaction():
                 if kind is None:
                     self._create_table_sql(ds, tbl, schema)
                     self._insert_meta(ds, tbl, schema, config)
@@ -1205,13 +1209,6 @@ class DuckDBClient:
                     job_id, "load", created, destination=f"{ds}.{tbl}", output_rows=len(coerced),
                     write_disposition=write,
                 )
-                con.execute("COMMIT")
-            except gexc.GoogleAPICallError:
-                con.execute("ROLLBACK")
-                raise
-            except duckdb.Error as err:
-                con.execute("ROLLBACK")
-                raise self._map_error(err) from err
         return EmbeddedLoadJob(
             job_id, self.project, self.location, created, self._table_ref(ds, tbl),
             len(coerced), write, source_format,

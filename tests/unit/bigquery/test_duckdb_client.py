@@ -509,3 +509,25 @@ def test_utc_session_and_closed_client(tmp_path: Path) -> None:
 def test_positional_parameters(client: DuckDBClient) -> None:
     got = rows(client, "SELECT ? AS a, ? AS b", P(None, "INT64", 1), P(None, "STRING", "x"))
     assert got == [(1, "x")]
+
+
+def test_an_unexpected_error_inside_a_load_rolls_back_and_leaves_the_client_usable(monkeypatch) -> None:
+    from shared_services.bigquery.duckdb_client import DuckDBClient as Client
+
+    client = Client(":memory:")
+    client.create_dataset("ds")
+    schema = [bigquery.SchemaField("id", "STRING", mode="REQUIRED")]
+    config = bigquery.LoadJobConfig(schema=schema)
+    client.load_table_from_json([{"id": "kept"}], "ds.t", job_config=config).result()
+
+    def broken(*args, **kwargs):  # fault injection: a bug, not a DuckDB error
+        raise RuntimeError("bookkeeping failed")
+
+    monkeypatch.setattr(client, "_record_job", broken)
+    with pytest.raises(RuntimeError, match="bookkeeping failed"):
+        client.load_table_from_json([{"id": "lost"}], "ds.t", job_config=config)
+    monkeypatch.undo()
+    # rolled back: the row is not there, and the connection is not stuck in a transaction
+    assert [r.id for r in client.query("SELECT id FROM ds.t ORDER BY id").result()] == ["kept"]
+    client.load_table_from_json([{"id": "next"}], "ds.t", job_config=config).result()
+    assert client.query("SELECT COUNT(*) AS n FROM ds.t").to_dataframe()["n"][0] == 2
