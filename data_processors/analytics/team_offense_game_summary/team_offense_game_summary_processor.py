@@ -32,8 +32,6 @@ Python::
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -42,7 +40,7 @@ from typing import Any, ClassVar
 import pandas as pd
 from google.cloud import bigquery
 
-from data_processors.analytics.analytics_base import AnalyticsProcessorBase
+from data_processors.analytics.analytics_base import AnalyticsProcessorBase, run_daily_command
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import SCHEDULE, TEAM_BOXSCORE, TEAM_OFFENSE_GAME_SUMMARY
 from shared_services.constants.source_coverage import (
@@ -193,28 +191,14 @@ def _text(value: Any) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``coverage-team-offense --date D [--warehouse URL]``."""
-    parser = argparse.ArgumentParser(
+    return run_daily_command(
+        TeamOffenseGameSummaryProcessor, argv,
         prog="coverage-team-offense",
         description="Run the phase 3 team offense game summary for every final game of a date.",
+        summarize=lambda stats, day: (
+            f"{stats.get('games_scheduled', 0)} final game(s), {stats.get('games_with_data', 0)} with data, "
+            f"{stats.get('rows_written', 0)} row(s) written; tiers: {stats.get('game_tiers')}"),
     )
-    parser.add_argument("--date", required=True, help="game date, YYYY-MM-DD")
-    parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        day = parse_game_date(args.date, "--date")
-    except ValueError as exc:
-        parser.error(str(exc))
-    from shared_services.bigquery.factory import make_client
-
-    try:
-        client = make_client(args.warehouse)
-    except ValueError as exc:
-        parser.error(str(exc))
-    stats = TeamOffenseGameSummaryProcessor(bq_client=client).run({"game_date": day})
-    print(f"{stats.get('games_scheduled', 0)} final game(s), {stats.get('games_with_data', 0)} with data, "
-          f"{stats.get('rows_written', 0)} row(s) written; tiers: {stats.get('game_tiers')}")
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
