@@ -218,14 +218,17 @@ class FallbackSourceMixin:
             primary_status = {"empty": "missing", "not_configured": "missing"}.get(primary_attempt.outcome, "error")
         common = dict(game_id=game_id, primary_source=primary, primary_source_status=primary_status, **event_fields)
 
+        def report(kind: str, severity: str, description: str, resolution: str, impact: str) -> None:
+            # Every event carries the full list of sources tried and why each one failed.
+            log_event(kind, severity, description, fallback_sources_tried=result.sources_tried,
+                      resolution=resolution, resolution_details=result.failure_details(),
+                      downstream_impact=impact, **common)
+
         if result.used_source is not None:
             if result.used_source in self.FALLBACK_SOURCES:
-                log_event(
-                    SourceCoverageEventType.FALLBACK_USED, SourceCoverageSeverity.INFO,
-                    f"Primary source unavailable for {game_id}; used {result.used_source}",
-                    fallback_sources_tried=result.sources_tried, resolution="used_fallback",
-                    resolution_details=result.failure_details(),
-                    downstream_impact="predictions_degraded", **common)
+                report(SourceCoverageEventType.FALLBACK_USED, SourceCoverageSeverity.INFO,
+                       f"Primary source unavailable for {game_id}; used {result.used_source}",
+                       "used_fallback", "predictions_degraded")
             self._remember(result)
             return data, result.sources_tried
 
@@ -234,23 +237,16 @@ class FallbackSourceMixin:
             if data is not None:
                 result.attempts.append(attempt)
                 result.used_source = RECONSTRUCTED
-                log_event(
-                    SourceCoverageEventType.RECONSTRUCTION, SourceCoverageSeverity.INFO,
-                    f"Every source failed for {game_id}; data reconstructed",
-                    fallback_sources_tried=result.sources_tried, resolution="reconstructed",
-                    resolution_details=result.failure_details(),
-                    downstream_impact="predictions_degraded", **common)
+                report(SourceCoverageEventType.RECONSTRUCTION, SourceCoverageSeverity.INFO,
+                       f"Every source failed for {game_id}; data reconstructed",
+                       "reconstructed", "predictions_degraded")
                 self._remember(result)
                 return data, result.sources_tried
             attempt.source = "reconstruction"
             result.attempts.append(attempt)
 
-        log_event(
-            SourceCoverageEventType.SOURCE_MISSING, SourceCoverageSeverity.CRITICAL,
-            f"No data available from any source for {game_id}",
-            fallback_sources_tried=result.sources_tried, resolution="failed",
-            resolution_details=result.failure_details(),
-            downstream_impact="predictions_blocked", **common)
+        report(SourceCoverageEventType.SOURCE_MISSING, SourceCoverageSeverity.CRITICAL,
+               f"No data available from any source for {game_id}", "failed", "predictions_blocked")
         self._remember(result)
         return None, result.sources_tried
 
