@@ -536,6 +536,15 @@ def _time(moment: datetime, timespec: str = "seconds", suffix: str = " UTC") -> 
     return f'<time datetime="{machine}">{_e(shown)}{_e(suffix)}</time>'
 
 
+def _breakable(name: str) -> str:
+    """An escaped table or source name that may wrap after its dots and underscores."""
+    return _e(name).replace(".", ".<wbr>").replace("_", "_<wbr>")
+
+
+def _date_span(day: date) -> str:
+    return f'<span class="nowrap">{day.isoformat()}</span>'
+
+
 def _day_label(day: date, previous: date | None, weekday: bool = True) -> str:
     """'Wed Jan 15'; the year is added on the first day shown and whenever the month changes."""
     text = f"{day:%a} {day:%b} {day.day}" if weekday else f"{day:%b} {day.day}"
@@ -571,7 +580,7 @@ def _css() -> str:
         "ul.games li{margin:2px 0;padding:2px 4px;border-width:2px 2px 2px 6px;font-size:.8rem}",
         ".sym{font-weight:700;display:inline-block;width:1.1em}",
         ".gid{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.75rem}",
-        ".label{font-weight:600}",
+        ".label{font-weight:600}.nowrap{white-space:nowrap}",
         "table.criticals{width:100%}td.gid{min-width:8em}td.proc{min-width:11em}td.date{white-space:nowrap}",
         ".muted{color:#555}",
         # A table beside its chart; they wrap under each other when the row is too narrow.
@@ -635,8 +644,8 @@ def _calendar(data: ReportData, statuses: Mapping[str, str]) -> str:
                      f"{_e(_day_label(day, previous))}</time></h3>{body}</li>")
         previous = day
     weekdays = "".join(f"<span>{d}</span>" for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))
-    return (f'<p class="cal-caption" id="cal-caption">Games by day, {_e(data.start.isoformat())} to '
-            f"{_e(data.end.isoformat())}, marked with their audit status</p>"
+    return (f'<p class="cal-caption" id="cal-caption">Games by day, {_date_span(data.start)} to '
+            f"{_date_span(data.end)}, marked with their audit status</p>"
             f'<div class="weekdays" aria-hidden="true">{weekdays}</div>'
             f'<ol class="days" aria-labelledby="cal-caption">{"".join(items)}</ol>')
 
@@ -723,7 +732,7 @@ def _tier_tables(data: ReportData) -> str:
             for tier in tiers)
         label = labels.get(table, table)
         table_html = (
-            f'<table class="tiers"><caption>{_e(label)}: <code>{_e(table)}</code>, '
+            f'<table class="tiers"><caption>{_e(label)}: <code>{_breakable(table)}</code>, '
             f"{total} rows</caption><thead><tr><th scope=\"col\">Tier</th><th scope=\"col\" class=\"num\">Rows"
             f'</th><th scope="col" class="num">Share</th></tr></thead><tbody>{body}</tbody></table>')
         chart = '<p class="muted">No rows in this range: nothing to chart.</p>' if not total else _bar_chart(
@@ -827,7 +836,7 @@ def render_report(data: ReportData) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(title)}</title><style>{_css()}</style></head><body>",
-        f"<header><h1>{_e(title)}</h1><p class=\"muted\">Generated {_time(data.now, 'minutes')}"
+        f"<header><h1>Source coverage {_date_span(data.start)} to {_date_span(data.end)}</h1><p class=\"muted\">Generated {_time(data.now, 'minutes')}"
         f" from the schedule, the coverage log and the output tables ({data.queries_issued} queries).</p></header>",
         "<main>",
         '<section aria-labelledby="h-cal"><h2 id="h-cal">Audit status by day</h2>',

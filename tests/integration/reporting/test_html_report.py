@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from data_processors.reporting.html_report import (
 )
 from tests.support.recording_client import RecordingClient
 from tests.support.report_scenario import CLEAN, DAY, HOSTILE, NEVER, OUTAGE, build_report_scenario
+
 
 class _Page(HTMLParser):
     """Collects tags, the days' headings, their game items, every table (caption + cell texts)
