@@ -767,7 +767,7 @@ def _fallback_tables(data: ReportData) -> str:
         bars.append((day, folded))
     note = (f'<p class="muted">{chart.outside} event(s) dated outside the range are in the tables only.</p>'
             if chart.outside else "")
-    figure = _bar_chart(
+    figure = "" if not chart.sources else _bar_chart(
         "fallback-days", "Fallback and reconstruction events per day, by primary source",
         f"One bar per day from {data.start.isoformat()} to {data.end.isoformat()}: the events that needed "
         "a fallback or reconstruction, split by the primary source that was missing; longer is more.",
