@@ -42,10 +42,14 @@ class BrowserError(RuntimeError):
 
 
 def find_browser() -> str | None:
-    """Path of a Chromium-family browser: ``$COVERAGE_TEST_BROWSER`` first, then ``PATH``."""
+    """Path of a Chromium-family browser: ``$COVERAGE_TEST_BROWSER`` first, then ``PATH``.
+
+    A configured path is returned as it is, so a wrong one fails at launch instead of
+    quietly skipping the browser test.
+    """
     configured = os.environ.get("COVERAGE_TEST_BROWSER")
     if configured:
-        return configured if Path(configured).is_file() else None
+        return configured
     for name in BROWSER_NAMES:
         found = shutil.which(name)
         if found:

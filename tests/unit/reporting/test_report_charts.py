@@ -145,3 +145,13 @@ def test_every_tier_table_has_the_unknown_row(data: ReportData) -> None:
         rows = re.findall(r'<th scope="row">(?:<svg .*?</svg>)?([^<]+)</th>', table.split("</table>")[0])
         assert rows[:6] == list(TIER_ROWS)
     assert "platinum" in tables[1]
+
+
+def test_hostile_source_names_are_escaped_in_the_chart() -> None:
+    hostile = '<script>alert(1)</script>"&'
+    page = render_report(ReportData(START, START, datetime(2025, 2, 3, tzinfo=UTC),
+                                    log_rows=[_event("fallback_used", hostile, START)]))
+    assert "<script" not in page
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&amp;"
+    assert f"<title>Jan 30, 2025: {escaped} 1 of 1 events (100.0%)</title>" in page
+    assert f"</svg>{escaped}</li>" in page    # the chart's key
