@@ -90,9 +90,15 @@ class HeadlessBrowser:
         args = [path, "--headless", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu",
                 "--hide-scrollbars", "--no-first-run", "--no-default-browser-check", "--mute-audio",
                 f"--user-data-dir={profile}", "about:blank"]
-        process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, preexec_fn=wire_fds,  # noqa: PLW1509
-                                   pass_fds=(3, 4))
+        try:
+            process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL, preexec_fn=wire_fds,  # noqa: PLW1509
+                                       pass_fds=(3, 4))
+        except OSError:
+            for fd in (to_browser_r, to_browser_w, from_browser_r, from_browser_w):
+                os.close(fd)
+            shutil.rmtree(profile, ignore_errors=True)
+            raise
         os.close(to_browser_r)
         os.close(from_browser_w)
         return cls(process, to_browser_w, from_browser_r, profile)
