@@ -64,6 +64,9 @@ from shared_services.utils.dates import parse_game_date
 __all__ = [
     "TierTable",
     "TIER_TABLES",
+    "TIER_ROWS",
+    "UNKNOWN_TIER",
+    "TIER_COLOURS",
     "STATUS_STYLES",
     "ReportData",
     "fetch_tier_counts",
