@@ -2,42 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from data_processors.analytics.player_game_summary.player_game_summary_processor import (
-    PlayerGameSummaryProcessor,
-)
-from data_processors.analytics.team_offense_game_summary.team_offense_game_summary_processor import (
-    TeamOffenseGameSummaryProcessor,
-)
 from data_processors.reporting.html_report import (
     collect_report_data,
     main,
     render_report,
     write_report,
 )
-from data_processors.source_coverage_audit import SourceCoverageAuditProcessor
 from tests.support.recording_client import RecordingClient
-from tests.support.scenario import load, player_rows, schedule_row, team_rows
-
-DAY = date(2025, 1, 15)
-CLEAN, OUTAGE, NEVER = "0022400701", "0022400702", "0022400704"
-HOSTILE = '<img src=x onerror=alert(1)>"\'&'
+from tests.support.report_scenario import CLEAN, DAY, HOSTILE, NEVER, OUTAGE, build_report_scenario
 
 
 class _Page(HTMLParser):
-    """Collects tags, the calendar's game items and every table (caption + cell texts)."""
+    """Collects tags, the days' headings, their game items, every table (caption + cell texts)
+    and every chart segment's tooltip (per chart id)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.items: list[tuple[str, str]] = []
         self.tables: list[dict[str, Any]] = []
+        self.days: list[str] = []
+        self.segments: dict[str, list[str]] = {}
+        self._chart = ""
+        self._heading: list[str] | None = None
+        self._segment: list[str] | None = None
         self._item: list[str] | None = None
         self._item_class = ""
         self._caption: list[str] | None = None
@@ -46,8 +42,16 @@ class _Page(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
-        if tag == "li":
-            self._item, self._item_class = [], dict(attrs).get("class") or ""
+        classes = dict(attrs).get("class") or ""
+        if tag == "li" and classes.startswith("st-"):
+            self._item, self._item_class = [], classes
+        elif tag == "h3":
+            self._heading = []
+        elif tag == "svg" and classes == "bars":
+            self._chart = dict(attrs).get("id") or ""
+            self.segments[self._chart] = []
+        elif tag == "title" and self._chart and self.tags[-2][0] == "rect":
+            self._segment = []
         elif tag == "table":
             self.tables.append({"caption": "", "rows": []})
         elif tag == "caption":
@@ -58,7 +62,15 @@ class _Page(HTMLParser):
             self._cell = []
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "li" and self._item is not None:
+        if tag == "h3" and self._heading is not None:
+            self.days.append("".join(self._heading).strip())
+            self._heading = None
+        elif tag == "title" and self._segment is not None:
+            self.segments[self._chart].append("".join(self._segment))
+            self._segment = None
+        elif tag == "svg":
+            self._chart = ""
+        elif tag == "li" and self._item is not None:
             self.items.append((self._item_class, " ".join("".join(self._item).split())))
             self._item = None
         elif tag == "caption" and self._caption is not None:
@@ -72,7 +84,7 @@ class _Page(HTMLParser):
             self._row = None
 
     def handle_data(self, data: str) -> None:
-        for sink in (self._item, self._caption, self._cell):
+        for sink in (self._item, self._caption, self._cell, self._heading, self._segment):
             if sink is not None:
                 sink.append(data)
 
@@ -82,20 +94,7 @@ class _Page(HTMLParser):
 
 @pytest.fixture
 def scenario(warehouse: Any) -> Any:
-    """Clean game, primary outage, hostile-id game with no data, and a game never processed."""
-    games = [(CLEAN, "LAL", "BOS"), (OUTAGE, "NYK", "MIA"), (HOSTILE, "DEN", "UTA")]
-    load(warehouse, "nba_raw.nbac_schedule", [schedule_row(g, DAY, a, h) for g, a, h in games])
-    load(warehouse, "nba_raw.nbac_gamebook_player_stats", player_rows(CLEAN, DAY))
-    load(warehouse, "nba_raw.bdl_player_boxscores",
-         player_rows(CLEAN, DAY) + player_rows(OUTAGE, DAY, away="NYK", home="MIA", start_id=2000))
-    load(warehouse, "nba_raw.nbac_team_boxscore",
-         team_rows("20250115_LAL_BOS", DAY) + team_rows("20250115_NYK_MIA", DAY, "NYK", "MIA"))
-    PlayerGameSummaryProcessor(bq_client=warehouse).run({"game_date": DAY})
-    TeamOffenseGameSummaryProcessor(bq_client=warehouse).run({"game_date": DAY})
-    # Turned final after the nightly run: nothing was ever processed for it.
-    load(warehouse, "nba_raw.nbac_schedule", [schedule_row(NEVER, DAY, "CHI", "DET")])
-    SourceCoverageAuditProcessor(bq_client=warehouse).run_audit(DAY, DAY)
-    return warehouse
+    return build_report_scenario(warehouse)
 
 
 @pytest.fixture
@@ -119,8 +118,8 @@ def test_calendar_marks_each_game_with_its_status_label(page: tuple[str, _Page])
     assert _item(parser, HOSTILE)[0] == "st-logged_but_no_data"
     assert _item(parser, HOSTILE)[1].endswith("logged, no data")
     assert _item(parser, NEVER)[0] == "st-completely_missing" and _item(parser, NEVER)[1].endswith("missing")
-    calendar = parser.table("Games by day")
-    assert calendar["rows"][0] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    # One list item per day of the range (Jan 13-16), the year on the first day shown.
+    assert parser.days == ["Mon Jan 13, 2025", "Tue Jan 14", "Wed Jan 15", "Thu Jan 16"]
     totals = dict((r[0], r[1]) for r in parser.table("Games per audit status")["rows"][1:])
     assert totals["\u2713normal"] == "1" and totals["\u2716missing"] == "1"
 
@@ -152,6 +151,32 @@ def test_tier_tables_count_rows_per_tier(page: tuple[str, _Page]) -> None:
     teams = {row[0]: int(row[1]) for row in parser.table("team_offense_game_summary")["rows"][1:]}
     assert teams["gold"] == 4
     assert parser.table("player_prop_predictions")["caption"].endswith("0 rows")
+
+
+def test_every_tier_table_lists_every_tier_and_unknown(page: tuple[str, _Page]) -> None:
+    _, parser = page
+    tier_tables = [t for t in parser.tables if t["caption"].endswith(" rows")]
+    assert len(tier_tables) == 4
+    for table in tier_tables:
+        assert [row[0] for row in table["rows"][1:]] == ["gold", "silver", "bronze", "poor", "unusable", "unknown"]
+
+
+def test_tier_charts_show_each_days_mix(page: tuple[str, _Page]) -> None:
+    _, parser = page
+    # Rows exist only on Jan 15 (13 gold + 13 silver players; 4 gold team rows): one segment
+    # per tier present on that day; the other days of the range have no bar.
+    assert parser.segments["tiers-0"] == ["Jan 15: gold 13 of 26 rows (50.0%)", "Jan 15: silver 13 of 26 rows (50.0%)"]
+    assert parser.segments["tiers-1"] == ["Jan 15: gold 4 of 4 rows (100.0%)"]
+    # Rolling averages and predictions have no rows in the range: no chart for them.
+    assert set(parser.segments) == {"tiers-0", "tiers-1", "fallback-days"}
+    assert parser.segments["fallback-days"] == ["Jan 15: nbac_gamebook_player_stats 1 of 1 events (100.0%)"]
+
+
+def test_times_are_utc_to_the_second(page: tuple[str, _Page]) -> None:
+    text, parser = page
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d", text) and "+00:00" not in text
+    logged_at = [row[0] for row in parser.table("Unresolved critical events")["rows"][1:]]
+    assert logged_at and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", value) for value in logged_at)
 
 
 def test_fallback_use_by_primary_and_by_used_source(page: tuple[str, _Page]) -> None:
@@ -186,5 +211,5 @@ def test_command_line_writes_the_file(scenario: Any, tmp_path: Path, capsys: pyt
     out = tmp_path / "cli.html"
     assert main(["--warehouse", url, "--start", DAY.isoformat(), "--end", DAY.isoformat(), "--out", str(out),
                  "--now", "2030-01-01T00:00:00+00:00"]) == 0
-    assert out.read_text(encoding="utf-8").count("<li ") == 4
+    assert out.read_text(encoding="utf-8").count('<li class="st-') == 4
     assert main(["--warehouse", url, "--start", "2025-01-16", "--end", "2025-01-15"]) == 2
