@@ -31,10 +31,12 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
+from shared_services.bigquery.identifiers import validate_table_id
 from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
 from shared_services.events.dead_letter import DeadLetterSpool
 
 __all__ = [
+    "EventsNotKeptError",
     "RetryPolicy",
     "LoadOutcome",
     "EventSink",
@@ -44,6 +46,15 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+
+class EventsNotKeptError(OSError):
+    """Events could be written neither to the warehouse nor to the dead-letter spool (an
+    environment problem: a full disk, a read-only spool directory, the warehouse down).
+
+    Raised by ``AnalyticsProcessorBase.run()`` after its steps completed and the final flush
+    still could not keep every event; the message is one line with the count.
+    """
 
 _TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
     gexc.TooManyRequests,
@@ -250,7 +261,7 @@ class EventSink:
         notify: Callable[..., Any] | None = None,
     ) -> None:
         self.client = client
-        self.table = table
+        self.table = validate_table_id(table)  # back-ticks stripped: one name everywhere
         self.schema = list(schema)
         self.spool = spool or DeadLetterSpool()
         self.policy = policy or RetryPolicy()
