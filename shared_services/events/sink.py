@@ -34,6 +34,7 @@ from google.cloud import bigquery
 from shared_services.bigquery.identifiers import validate_table_id
 from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
 from shared_services.events.dead_letter import DeadLetterSpool
+from shared_services.events.text import log_safe
 
 __all__ = [
     "EventsNotKeptError",
@@ -237,7 +238,7 @@ def load_rows_exactly_once(
                 raise exc_to_raise
             raise gexc.RetryError(f"gave up on load job {job_id} after {result.attempts} attempts", None)
         logger.warning("load job %s attempt %d failed (%s); retrying in %.2fs",
-                       current_id, result.attempts, result.errors_seen[-1], delay)
+                       current_id, result.attempts, log_safe(result.errors_seen[-1], 500), delay)
         sleep(delay)
 
 
@@ -294,7 +295,7 @@ class EventSink:
             outcome.error = f"{type(exc).__name__}: {exc}"
         outcome.spilled_path = self.spool.spill(self.table, job_id, rows, reason=outcome.error or "")
         logger.error("could not write %d events to %s (%s); spilled to %s",
-                     len(rows), self.table, outcome.error, outcome.spilled_path)
+                     len(rows), self.table, log_safe(outcome.error, 500), outcome.spilled_path)
         self._notify_error(
             title="Source coverage events could not be written",
             message=(f"{len(rows)} events for {self.table} were spilled to "

@@ -74,6 +74,8 @@ from email.message import EmailMessage
 from enum import StrEnum
 from typing import Any
 
+from shared_services.events.text import log_safe, valid_text, valid_value
+
 __all__ = [
     "NotificationLevel",
     "Notification",
@@ -401,9 +403,10 @@ def to_json_safe(value: object, *, _depth: int = 0) -> Any:
 
 
 def _safe_str(value: object) -> str:
-    """``str(value)``, or a placeholder if ``__str__`` itself raises."""
+    """``str(value)`` as valid Unicode (lone surrogates -> U+FFFD), or a placeholder if
+    ``__str__`` itself raises."""
     try:
-        return str(value)
+        return valid_text(str(value))
     except Exception:  # a broken __str__ must not break notifying
         return f"<unprintable {type(value).__name__}>"
 
@@ -637,7 +640,7 @@ class Notifier:
             level=level,
             title=_truncate(_one_line(_safe_str(title)), self.MAX_TITLE_CHARS) or "(no title)",
             message=_truncate(_safe_str(message), self.MAX_MESSAGE_CHARS),
-            details=safe_details,
+            details=valid_value(safe_details),
             processor_name=_truncate(processor, 200) if processor else None,
             created_at=datetime.now(UTC),
         )
@@ -703,11 +706,15 @@ class Notifier:
     # -- channels: each sends one notification and raises on failure ---------------------------
 
     def send_log(self, notification: Notification) -> None:
-        """Write the notification to logger ``shared_services.notifications``."""
-        prefix = f"[{notification.processor_name}] " if notification.processor_name else ""
+        """Write the notification to logger ``shared_services.notifications`` as ONE line.
+
+        Line breaks and control characters in the title, message and details are escaped
+        (``\\n``), so user data can never forge a second log record.
+        """
+        prefix = f"[{log_safe(notification.processor_name, 200)}] " if notification.processor_name else ""
         details = (
             " | details="
-            + _truncate(_compact_json(notification.details), self.MAX_LOG_DETAILS_CHARS)
+            + log_safe(_compact_json(notification.details), self.MAX_LOG_DETAILS_CHARS)
             if notification.details
             else ""
         )
@@ -715,8 +722,8 @@ class Notifier:
             notification.level.logging_level,
             "%s%s: %s%s",
             prefix,
-            notification.title,
-            notification.message,
+            log_safe(notification.title, self.MAX_TITLE_CHARS),
+            log_safe(notification.message, self.MAX_MESSAGE_CHARS),
             details,
             extra={
                 "notification_level": notification.level.value,
@@ -759,9 +766,11 @@ class Notifier:
         emoji = self.SLACK_EMOJI.get(level, "")
         label = level.value.upper()
         title = notification.title
-        fallback = f"{emoji} [{label}] {title}"
+        # Every user-supplied part of a mrkdwn text is escaped: the top-level ``text`` is
+        # parsed too (``<!channel>`` would page everyone, ``<url|label>`` would disguise a link).
+        fallback = f"{emoji} [{label}] {_slack_escape(title)}"
         if notification.processor_name:
-            fallback += f" ({notification.processor_name})"
+            fallback += f" ({_slack_escape(notification.processor_name)})"
         context = f"*Level:* {label}"
         if notification.processor_name:
             context += f"  |  *Processor:* {_slack_escape(notification.processor_name)}"
