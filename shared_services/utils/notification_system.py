@@ -985,7 +985,7 @@ class _TrackedHTTPSHandler(urllib.request.HTTPSHandler):
 
     def https_open(self, req: urllib.request.Request) -> Any:
         return self.do_open(_tracked_connection(http.client.HTTPSConnection, self._deadline), req,
-                            context=self._context)
+                            context=getattr(self, "_context", None))
 
 
 def _slack_escape(text: str) -> str:
