@@ -162,6 +162,11 @@ class QualityMixin:
             raise ImproperlyConfigured(
                 f"{cls.__qualname__}: EVENT_BUFFER_MAX must be a positive int, got {cls.EVENT_BUFFER_MAX!r}"
             )
+        if not isinstance(cls.EVENT_MEMORY_MAX, int) or cls.EVENT_MEMORY_MAX < cls.EVENT_BUFFER_MAX:
+            raise ImproperlyConfigured(
+                f"{cls.__qualname__}: EVENT_MEMORY_MAX must be an int >= EVENT_BUFFER_MAX "
+                f"({cls.EVENT_BUFFER_MAX}), got {cls.EVENT_MEMORY_MAX!r}"
+            )
 
     @classmethod
     def _build_scoring_config(cls) -> scoring.ScoringConfig:

@@ -84,3 +84,36 @@ def test_a_second_sigterm_does_not_interrupt_the_flush(tmp_path):
         assert len(log_rows(client)) == 300
     finally:
         client.close()
+
+
+def test_the_flush_after_sigterm_makes_one_load_attempt_then_spills(warehouse):
+    from google.api_core import exceptions as gexc
+
+    from data_processors.analytics.analytics_base import AnalyticsProcessorBase, ProcessTerminated
+    from shared_services.events.sink import RetryPolicy
+    from shared_services.processors.quality_mixin import QualityMixin
+    from tests.support.recording_client import FlakyLoadClient
+
+    class Terminated(QualityMixin, AnalyticsProcessorBase):
+        FLUSH_RETRY_POLICY = RetryPolicy(max_attempts=5, initial_delay=0.0)
+
+        def transform_data(self):
+            for i in range(50):
+                self.log_quality_event("fallback_used", "info", f"e{i}")
+            signal.raise_signal(signal.SIGTERM)      # delivered to this (main) thread
+            raise AssertionError("not reached: SIGTERM stops the step")
+
+    client = FlakyLoadClient(warehouse, failures=-1, error_factory=lambda: gexc.ServiceUnavailable("down"))
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        try:
+            Terminated(bq_client=client).run({})
+        except ProcessTerminated as exc:
+            assert exc.code == 143
+        else:
+            raise AssertionError("run() should end with ProcessTerminated")
+    finally:
+        assert signal.getsignal(signal.SIGTERM) == previous       # handler restored
+    assert client.calls["load_attempts"] == 1                     # no retries in the grace period
+    [spilled] = DeadLetterSpool().files()
+    assert len(DeadLetterSpool.read(spilled).rows) == 50
