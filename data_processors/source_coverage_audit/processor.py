@@ -399,6 +399,11 @@ class SourceCoverageAuditProcessor:
 
     def mark_alerted_sql(self) -> str:
         """Record the grouped alert on the flags this audit wrote (after the write)."""
+        # BigQuery docs, "Transform data with DML" > Limitations: only rows streamed with
+        # tabledata.insertAll are blocked from DML for ~30 min; these rows came from a load job,
+        # so UPDATE works at once. > "UPDATE, DELETE, MERGE DML concurrency": mutating DML on
+        # one table is queued, so overlapping audits' UPDATEs serialize. The partition filter on
+        # event_timestamp is required by the table (the embedded warehouse enforces it too).
         return (
             f"UPDATE {quote_table_id(self.log_table)}\n"
             "SET alert_sent = TRUE, alert_sent_at = @now, alert_channel = @channel\n"

@@ -186,6 +186,8 @@ class DeadLetterSpool:
         data = body + _trailer(table, job_id, len(rows), body)
         self.directory.mkdir(parents=True, exist_ok=True)
         final = self.directory / self.file_name(table, job_id)
+        if reason:  # before the batch appears, so a replay never moves the batch without it
+            self._write_reason(final, reason)
         handle, temp_name = tempfile.mkstemp(dir=self.directory, prefix=_TMP_PREFIX, suffix=_TMP_SUFFIX)
         try:
             with os.fdopen(handle, "wb") as out:
@@ -197,9 +199,9 @@ class DeadLetterSpool:
                 os.replace(temp_name, final)
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
+            if reason and not final.exists():
+                final.with_suffix(".reason").unlink(missing_ok=True)
             raise
-        if reason:
-            self._write_reason(final, reason)
         return final
 
     @staticmethod
