@@ -107,7 +107,7 @@ def _trailer(table: str, job_id: str, count: int, body: bytes) -> bytes:
     return json.dumps(valid_value(trailer), sort_keys=True).encode("utf-8") + b"\n"
 
 
-def parse_spool_bytes(data: bytes, where: str) -> tuple[str, str, list[dict[str, Any]]]:
+def _parse_spool_bytes(data: bytes, where: str) -> tuple[str, str, list[dict[str, Any]]]:
     """Check and parse a spool file's bytes: ``(table, job_id, rows)`` or :class:`DamagedSpoolFile`."""
     body, sep, last = data.rstrip(b"\n").rpartition(b"\n")
     if not sep:  # a single line: it must be the trailer of an empty batch
@@ -229,7 +229,7 @@ class DeadLetterSpool:
     @staticmethod
     def read(path: Path) -> SpilledBatch:
         """Parse and verify one spilled file; a damaged one raises :class:`DamagedSpoolFile`."""
-        table, job_id, rows = parse_spool_bytes(path.read_bytes(), str(path))
+        table, job_id, rows = _parse_spool_bytes(path.read_bytes(), str(path))
         return SpilledBatch(path=path, table=table, job_id=job_id, rows=[valid_value(r) for r in rows])
 
     @contextlib.contextmanager
@@ -316,7 +316,7 @@ class DeadLetterSpool:
             if not mine:
                 return None, "in use or already handled by another process"
             try:
-                table, job_id, _ = parse_spool_bytes(path.read_bytes(), str(path))
+                table, job_id, _ = _parse_spool_bytes(path.read_bytes(), str(path))
             except DamagedSpoolFile as exc:
                 return self.quarantine(path, f"incomplete spill (killed mid-write): {exc}"), "quarantined"
             final = self.directory / self.file_name(table, job_id)

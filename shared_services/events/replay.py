@@ -168,7 +168,7 @@ def replay_dead_letters(
             except OSError as exc:
                 report.files_failed[str(path)] = f"{type(exc).__name__}: {exc}"
                 continue
-            if validate_or_none(batch.table) not in allowed:
+            if _valid_table_or_none(batch.table) not in allowed:
                 _quarantine(spool, report, path, f"table {batch.table!r} is not on the replay allow-list "
                                                  f"{sorted(allowed)} (set {ENV_REPLAY_TABLES} to add one)")
                 continue
@@ -188,7 +188,7 @@ def replay_dead_letters(
     return report
 
 
-def validate_or_none(table: str) -> str | None:
+def _valid_table_or_none(table: str) -> str | None:
     """``validate_table_id(table)``, or None when it is not a valid table id."""
     try:
         return validate_table_id(table)
@@ -227,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"FAILED {path}: {log_safe(error)}", file=sys.stderr)
     for path, reason in report.files_quarantined.items():
         print(f"QUARANTINED {path}: {log_safe(reason)}", file=sys.stderr)
+    for path, what in report.temporaries.items():
+        print(f"LEFTOVER {path}: {log_safe(what)}", file=sys.stderr)
     return 1 if report.files_failed or report.files_quarantined else 0
 
 
