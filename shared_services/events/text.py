@@ -22,6 +22,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -64,10 +65,34 @@ def valid_value(value: Any) -> Any:
     """
     if isinstance(value, str):
         return valid_text(value)
+    if isinstance(value, dict | list | tuple) and _already_valid(value):
+        return value if not isinstance(value, tuple) else list(value)
+    return _repair(value)
+
+
+def _already_valid(value: Any) -> bool:
+    """One C-speed pass (``json.dumps`` then UTF-8) that is True when no string needs repair."""
+    try:
+        json.dumps(value, ensure_ascii=False, default=_opaque).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    except (TypeError, ValueError, RecursionError):  # keys json cannot sort or encode: check by hand
+        return False
+    return True
+
+
+def _opaque(value: Any) -> None:
+    """``json.dumps`` default: values of other types are left alone by :func:`valid_value`."""
+    return None
+
+
+def _repair(value: Any) -> Any:
+    if isinstance(value, str):
+        return valid_text(value)
     if isinstance(value, Mapping):
-        return {valid_value(k): valid_value(v) for k, v in value.items()}
+        return {_repair(k): _repair(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [valid_value(item) for item in value]
+        return [_repair(item) for item in value]
     return value
 
 
