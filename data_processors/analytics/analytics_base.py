@@ -12,12 +12,20 @@ lifecycle; the mixins add fallback and quality without touching its ``__init__``
 
 ``run()`` ALWAYS flushes pending coverage events (in a ``finally``), even when a step raises,
 reports the failure through the notification system and re-raises it to the caller.
+
+SIGTERM (sent by ``timeout``, systemd, Cloud Run, Kubernetes) during ``run()`` raises
+:class:`ProcessTerminated` (a ``SystemExit`` with code 143 = 128 + SIGTERM) in the main
+thread: the steps stop, the pending events are flushed with ONE load attempt (then spilled),
+so the grace period is not spent on retries, and the process exits with status 143. A second
+SIGTERM during that flush is ignored; SIGKILL cannot be caught (see docs/operations.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import signal
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -28,8 +36,66 @@ from google.cloud.bigquery import SchemaField
 
 from shared_services.bigquery.schemas import table_spec
 from shared_services.bigquery.writer import replace_rows
+from shared_services.events.sink import EventsNotKeptError, RetryPolicy
 
-__all__ = ["AnalyticsProcessorBase", "run_daily_command"]
+__all__ = ["AnalyticsProcessorBase", "ProcessTerminated", "run_daily_command"]
+
+
+class ProcessTerminated(SystemExit):
+    """SIGTERM arrived during ``run()``; events were flushed on the way out (exit status 143).
+
+    A ``SystemExit``, so ``except Exception`` blocks don't swallow it and an uncaught one ends
+    the process with status 143 and no traceback. Catch it to shut down your own way.
+
+    Example::
+
+        try:
+            processor.run({'game_date': day})
+        except ProcessTerminated:
+            cleanup()
+            raise
+    """
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__(128 + int(signum))
+        self.signum = int(signum)
+
+
+class _SigtermGuard:
+    """Turns the first SIGTERM into :class:`ProcessTerminated`; ignores the ones after it.
+
+    Installed only in the main thread and only over the default handler (an application's
+    own SIGTERM handler is left alone).
+    """
+
+    def __init__(self) -> None:
+        self.installed = False
+        self.received = False
+        self._previous: Any = None
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.received:
+            logging.getLogger(__name__).warning("second SIGTERM ignored: still flushing coverage events")
+            return
+        self.received = True
+        raise ProcessTerminated(signum)
+
+    def __enter__(self) -> _SigtermGuard:
+        if threading.current_thread() is threading.main_thread():
+            try:
+                current = signal.getsignal(signal.SIGTERM)
+                if current in (signal.SIG_DFL, None):
+                    self._previous = current
+                    signal.signal(signal.SIGTERM, self._handle)
+                    self.installed = True
+            except (ValueError, OSError):  # pragma: no cover - e.g. an embedded interpreter
+                self.installed = False
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self.installed:
+            signal.signal(signal.SIGTERM, self._previous if self._previous is not None else signal.SIG_DFL)
+            self.installed = False
 
 
 class AnalyticsProcessorBase:
@@ -90,23 +156,41 @@ class AnalyticsProcessorBase:
         """
         self.opts = dict(opts or {})
         self.stats = {"run_id": self.run_id}
-        try:
-            self.extract_data()
-            self.validate_extracted_data()
-            self.transform_data()
-            self.save_data()
-            return self.stats
-        except Exception as exc:
-            self.logger.exception("%s run %s failed", type(self).__name__, self.run_id)
-            self._report_failure(exc)
-            raise
-        finally:
-            flush = getattr(self, "flush_events", None)
-            if callable(flush):
-                try:
-                    flush()
-                except Exception:  # flush never raises by contract; belt and braces
-                    self.logger.exception("flushing coverage events failed")
+        completed = False
+        with _SigtermGuard() as guard:
+            try:
+                self.extract_data()
+                self.validate_extracted_data()
+                self.transform_data()
+                self.save_data()
+                completed = True
+                return self.stats
+            except Exception as exc:
+                self.logger.exception("%s run %s failed", type(self).__name__, self.run_id)
+                self._report_failure(exc)
+                raise
+            finally:
+                if guard.received:
+                    self.logger.warning("%s run %s: SIGTERM received; flushing coverage events, then exiting",
+                                        type(self).__name__, self.run_id)
+                    # The grace period is short: one load attempt, then the spool.
+                    self.FLUSH_RETRY_POLICY = RetryPolicy(max_attempts=1)
+                flush = getattr(self, "flush_events", None)
+                if callable(flush):
+                    try:
+                        flush()
+                    except Exception:  # flush never raises by contract; belt and braces
+                        self.logger.exception("flushing coverage events failed")
+                if completed:
+                    self._raise_if_events_not_kept()
+
+    def _raise_if_events_not_kept(self) -> None:
+        stats = getattr(self, "coverage_stats", None)
+        not_kept = int(stats.get("events_not_kept") or 0) if isinstance(stats, dict) else 0
+        if not_kept:
+            raise EventsNotKeptError(
+                f"{not_kept} coverage event(s) could not be written to the warehouse or the dead-letter "
+                "spool and are lost; check the warehouse and $COVERAGE_DEAD_LETTER_DIR")
 
     def _report_failure(self, exc: BaseException) -> None:
         from shared_services.utils.notification_system import notify_error

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -46,13 +47,33 @@ from shared_services.events.sink import EventSink, LoadOutcome
 from shared_services.quality.season import season_label
 from shared_services.utils.dates import parse_game_date
 
-__all__ = ["SourceCoverageAuditProcessor", "AuditResult", "PACIFIC", "default_audit_date"]
+__all__ = ["SourceCoverageAuditProcessor", "AuditResult", "PACIFIC", "audit_flag_id", "default_audit_date"]
 
 logger = logging.getLogger(__name__)
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 PROCESSOR_NAME = "SourceCoverageAuditProcessor"
 ENV_DRY_RUN = "AUDIT_DRY_RUN"
+
+
+#: Namespace of the audit flags' deterministic event ids.
+AUDIT_FLAG_NAMESPACE = uuid.UUID("5b0c5d1e-8d0e-4c55-9a5e-3f1c2d6a7b90")
+
+
+def audit_flag_id(game_id: str, status: str, now: datetime) -> str:
+    """The event id of the audit's flag for (game, status, audit day in UTC).
+
+    Deterministic, so overlapping audits and a replayed spill name the same flag with the same
+    id: the load job id (derived from the ids) and replay's existing-id check skip what is
+    already written. A new day's audit of a game that broke again gets a new id.
+
+    Example::
+
+        first = audit_flag_id('0022400561', 'completely_missing', datetime(2025, 1, 16, 10, tzinfo=UTC))
+        first == audit_flag_id('0022400561', 'completely_missing', datetime(2025, 1, 16, 23, tzinfo=UTC))  # True
+    """
+    day = now.astimezone(UTC).date().isoformat()
+    return str(uuid.uuid5(AUDIT_FLAG_NAMESPACE, f"silent_failure|{game_id}|{status}|{day}"))
 
 
 def default_audit_date(now: datetime) -> date:
@@ -278,7 +299,8 @@ class SourceCoverageAuditProcessor:
             target["real_events"] += int(row.real_events or 0)
             for flag in list(row.open_flags if row.open_flags is not None else []):
                 event_id, _, status = str(flag).partition("|")
-                target["open_flags"].append((event_id, status))
+                if (event_id, status) not in target["open_flags"]:  # one flag, however many copies
+                    target["open_flags"].append((event_id, status))
         return state
 
     # -- deciding --------------------------------------------------------------------------
@@ -324,28 +346,42 @@ class SourceCoverageAuditProcessor:
                 continue
             if finding.status in open_statuses:
                 finding.action = "unchanged"
-                superseded.extend(e for e, s in open_flags if s != finding.status)
+                # Duplicates (overlapping audits, a replayed spill) count as one: keep the
+                # oldest flag of this status open, resolve the others as superseded.
+                keep = min(e for e, s in open_flags if s == finding.status)
+                superseded.extend(e for e, _ in open_flags if e != keep)
                 continue
             superseded.extend(event_id for event_id, _ in open_flags)
             finding.action = "logged"
             if finding.severity == SourceCoverageSeverity.CRITICAL:
                 new_critical.append(finding)
-            new_rows.append(build_event_row(
+            row = build_event_row(
                 SourceCoverageEventType.SILENT_FAILURE, finding.severity, finding.description,
                 now=now, is_synthetic=True, phase="audit", processor_name=PROCESSOR_NAME,
                 table_name=", ".join(finding.missing_tables) or None,
                 game_id=finding.game_id, game_date=finding.game_date, season=finding.season,
                 resolution="requires_investigation", resolution_details=finding.status,
                 downstream_impact="predictions_blocked" if finding.severity == "critical" else "predictions_degraded",
-            ))
-        result.resolved = len(recovered)
+            )
+            row["event_id"] = audit_flag_id(finding.game_id, finding.status, now)
+            new_rows.append(row)
+        result.resolved = len(set(recovered))
         if self.dry_run:
             for finding in result.findings:
                 if finding.action in ("logged", "resolved"):
                     logger.info("[dry run] would %s %s: %s", "log" if finding.action == "logged" else "resolve",
                                 finding.game_id, finding.status)
             return
-        if new_critical:
+        already_logged = False
+        if new_rows:
+            # Write first: the flags' ids are deterministic, so an overlapping audit computes the
+            # same batch and load job id, and only one of them writes (the other meets Conflict
+            # on the job id). Only the one that wrote sends the grouped alert.
+            outcome: LoadOutcome = EventSink(self.bq_client, table=self.log_table).write(new_rows, PROCESSOR_NAME)
+            result.events_written = 0 if outcome.already_loaded else outcome.written
+            result.events_spilled = len(new_rows) if outcome.spilled_path else 0
+            already_logged = outcome.already_loaded
+        if new_critical and not already_logged:
             sent = self._notify("notify_error",
                                 title=f"Silent processing failures: {len(new_critical)} game(s) "
                                       f"{result.start_date}..{result.end_date}",
@@ -355,17 +391,39 @@ class SourceCoverageAuditProcessor:
                                          "statuses": dict(Counter(f.status for f in new_critical))})
             if sent:
                 result.alerts_sent += 1
-                stamp = now.isoformat()
                 critical_ids = {f.game_id for f in new_critical}
-                for row in new_rows:
-                    if row["game_id"] in critical_ids:
-                        row.update(alert_sent=True, alert_sent_at=stamp, alert_channel=",".join(sent))
-        if new_rows:
-            outcome: LoadOutcome = EventSink(self.bq_client, table=self.log_table).write(new_rows, PROCESSOR_NAME)
-            result.events_written = outcome.written
-            result.events_spilled = len(new_rows) if outcome.spilled_path else 0
+                alerted = [row["event_id"] for row in new_rows if row["game_id"] in critical_ids]
+                self._mark_alerted(alerted, ",".join(sent), now)
         if recovered or superseded:
-            self._resolve(recovered, superseded, result.start_date, now)
+            self._resolve(sorted(set(recovered)), sorted(set(superseded) - set(recovered)), result.start_date, now)
+
+    def mark_alerted_sql(self) -> str:
+        """Record the grouped alert on the flags this audit wrote (after the write)."""
+        # BigQuery docs, "Transform data with DML" > Limitations: only rows streamed with
+        # tabledata.insertAll are blocked from DML for ~30 min; these rows came from a load job,
+        # so UPDATE works at once. > "UPDATE, DELETE, MERGE DML concurrency": mutating DML on
+        # one table is queued, so overlapping audits' UPDATEs serialize. The partition filter on
+        # event_timestamp is required by the table (the embedded warehouse enforces it too).
+        return (
+            f"UPDATE {quote_table_id(self.log_table)}\n"
+            "SET alert_sent = TRUE, alert_sent_at = @now, alert_channel = @channel\n"
+            "WHERE event_timestamp >= @log_start\n"
+            "  AND event_id IN UNNEST(@event_ids)"
+        )
+
+    def _mark_alerted(self, event_ids: list[str], channel: str, now: datetime) -> None:
+        if not event_ids:
+            return
+        log_start = now - timedelta(days=1)  # the flags were written with event_timestamp = now
+        try:
+            self._query(self.mark_alerted_sql(), [
+                bigquery.ScalarQueryParameter("now", "TIMESTAMP", now),
+                bigquery.ScalarQueryParameter("channel", "STRING", channel),
+                bigquery.ScalarQueryParameter("log_start", "TIMESTAMP", log_start),
+                bigquery.ArrayQueryParameter("event_ids", "STRING", event_ids),
+            ])
+        except Exception as exc:  # the alert went out; only its record is missing (e.g. spilled flags)
+            logger.warning("could not record the alert on %d flag(s): %s", len(event_ids), exc)
 
     def resolve_sql(self) -> str:
         return (

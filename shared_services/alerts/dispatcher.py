@@ -33,6 +33,7 @@ from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
 from shared_services.constants.source_coverage import SourceCoverageSeverity
 from shared_services.events.model import utc_now
 from shared_services.events.serialization import to_utc_iso
+from shared_services.events.text import log_safe
 
 __all__ = ["AlertDispatcher", "lookback_sql"]
 
@@ -117,7 +118,7 @@ class AlertDispatcher:
         """Route one freshly built event row (mutates its alert columns)."""
         severity = row.get("severity")
         if severity == SourceCoverageSeverity.INFO or not row.get("requires_alert"):
-            logger.info("coverage event %s: %s", row.get("event_type"), row.get("description"))
+            logger.info("coverage event %s: %s", row.get("event_type"), log_safe(row.get("description"), 500))
             return
         with self._lock:
             if severity == SourceCoverageSeverity.WARNING:

@@ -30,6 +30,7 @@ from shared_services.constants.source_coverage import (
     parse_severity,
 )
 from shared_services.events.serialization import json_safe_row
+from shared_services.events.text import valid_value
 
 __all__ = [
     "ENV_ENVIRONMENT",
@@ -101,7 +102,9 @@ def build_event_row(
 
     ``columns`` may hold any log column listed in :data:`EVENT_KEYWORDS`; anything else is a
     ``ValueError`` that names the keyword. Unknown event types and severities are
-    ``ValueError`` too. ``environment`` defaults to :func:`current_environment`.
+    ``ValueError`` too. ``environment`` defaults to :func:`current_environment`. Every string
+    in the row is valid Unicode: a lone UTF-16 surrogate (a cut emoji) is replaced by U+FFFD,
+    so one scraped name can never block the batch it is flushed with.
 
     Example::
 
@@ -144,4 +147,6 @@ def build_event_row(
         row[name] = value
     if row["fallback_sources_tried"] is None:
         row["fallback_sources_tried"] = []
-    return json_safe_row(row, COVERAGE_LOG_SCHEMA)
+    # Valid Unicode at the door: a lone surrogate anywhere would fail the load, then the
+    # spool write, for the whole batch. It becomes U+FFFD (see shared_services.events.text).
+    return valid_value(json_safe_row(row, COVERAGE_LOG_SCHEMA))

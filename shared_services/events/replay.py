@@ -5,8 +5,11 @@
 Each spilled file is loaded under the job id its original flush used. Two guards keep that
 exactly-once: rows whose ``event_id`` is already in the log are skipped (one parameterized,
 partition-filtered query per file), and a ``Conflict`` on the job id means that load already
-ran. A replayed file moves to ``DIR/replayed/``. Exit status: 0 when every file was replayed
-(or there was nothing to do), 1 when some file failed (it stays in the spool).
+ran. A replayed file moves to ``DIR/replayed/``. Every file is handled on its own: a damaged
+file (cut by a crash, checksum mismatch) or one naming a table outside the allow-list (the
+coverage log plus ``$COVERAGE_REPLAY_TABLES``) moves to ``DIR/quarantine/`` with a reason; a
+file another replay is working on is skipped. Exit status: 0 when every file was replayed (or
+there was nothing to do), 1 when some file failed (it stays in the spool) or was quarantined.
 
 Example (Python)::
 
@@ -18,25 +21,33 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
-from shared_services.bigquery.identifiers import quote_table_id, validate_table_id
-from shared_services.bigquery.schemas import table_spec
-from shared_services.events.dead_letter import DeadLetterSpool, SpilledBatch
-from shared_services.events.serialization import json_safe_rows
+from shared_services.bigquery.identifiers import (
+    InvalidIdentifierError,
+    quote_table_id,
+    validate_table_id,
+)
+from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
+from shared_services.events.dead_letter import DamagedSpoolFile, DeadLetterSpool, SpilledBatch
+from shared_services.events.serialization import RowSerializationError, json_safe_rows
 from shared_services.events.sink import RetryPolicy, load_rows_exactly_once
+from shared_services.events.text import log_safe
 
 DEFAULT_RETRY_POLICY = RetryPolicy()
+ENV_REPLAY_TABLES = "COVERAGE_REPLAY_TABLES"
 
-__all__ = ["ReplayReport", "replay_dead_letters", "main"]
+__all__ = ["ENV_REPLAY_TABLES", "ReplayReport", "allowed_replay_tables", "replay_dead_letters", "main"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,15 +58,14 @@ class ReplayReport:
 
     files_replayed: list[str] = field(default_factory=list)
     files_failed: dict[str, str] = field(default_factory=dict)
+    #: Damaged or not-allowed files moved to ``quarantine/`` -> why.
+    files_quarantined: dict[str, str] = field(default_factory=dict)
+    #: Files another replay held at the time (left for it).
+    files_skipped: list[str] = field(default_factory=list)
+    #: Leftover ``.tmp`` files of killed spills -> what was done with them.
+    temporaries: dict[str, str] = field(default_factory=dict)
     rows_loaded: int = 0
     rows_already_present: int = 0
-
-
-def _schema_for(client: Any, table: str) -> list[bigquery.SchemaField]:
-    try:
-        return list(table_spec(table).schema)
-    except KeyError:
-        return list(client.get_table(table).schema)
 
 
 def _already_present(client: Any, table: str, rows: Sequence[dict[str, Any]]) -> set[str]:
@@ -82,6 +92,22 @@ def _already_present(client: Any, table: str, rows: Sequence[dict[str, Any]]) ->
         return set()
 
 
+def allowed_replay_tables(environ: Mapping[str, str] | None = None) -> frozenset[str]:
+    """Tables replay may write: the coverage log plus ``$COVERAGE_REPLAY_TABLES`` (comma-separated).
+
+    A spool file naming any other table is quarantined, never loaded: the spool directory is
+    not a back door into ``nba_raw`` or ``nba_analytics``.
+
+    Example::
+
+        >>> sorted(allowed_replay_tables({'COVERAGE_REPLAY_TABLES': 'ops.coverage_log_v2'}))
+        ['nba_reference.source_coverage_log', 'ops.coverage_log_v2']
+    """
+    env = os.environ if environ is None else environ
+    extra = [t.strip() for t in env.get(ENV_REPLAY_TABLES, "").split(",") if t.strip()]
+    return frozenset({COVERAGE_LOG_TABLE, *(validate_table_id(t) for t in extra)})
+
+
 def replay_batch(
     client: Any,
     batch: SpilledBatch,
@@ -90,7 +116,7 @@ def replay_batch(
 ) -> tuple[int, int]:
     """Load one spilled batch exactly once; returns (rows loaded, rows already present)."""
     table = validate_table_id(batch.table)
-    schema = _schema_for(client, table)
+    schema = list(COVERAGE_LOG_SCHEMA)  # only coverage logs are replayed (allow-list)
     rows = json_safe_rows(batch.rows, schema)
     present = _already_present(client, table, rows) if any("event_id" in r for r in rows) else set()
     remaining = [r for r in rows if r.get("event_id") not in present]
@@ -106,26 +132,74 @@ def replay_dead_letters(
     spool: DeadLetterSpool,
     policy: RetryPolicy = DEFAULT_RETRY_POLICY,
     sleep: Callable[[float], None] = time.sleep,
+    tables: Iterable[str] | None = None,
 ) -> ReplayReport:
-    """Replay every pending file in ``spool``; a failing file stays for the next run.
+    """Replay every pending file in ``spool``, each on its own.
+
+    A file that fails to load (warehouse trouble) stays for the next run; a damaged file, or
+    one naming a table outside ``tables`` (default :func:`allowed_replay_tables`), moves to
+    ``quarantine/`` with a reason; a file another replay is working on is skipped. Complete
+    ``.tmp`` leftovers of a killed spill are renamed and replayed; partial ones quarantined.
 
     Example::
 
         replay_dead_letters(client, DeadLetterSpool()).files_replayed
     """
+    allowed = frozenset(validate_table_id(t) for t in tables) if tables is not None else allowed_replay_tables()
     report = ReplayReport()
-    for batch in spool.pending():
-        try:
-            loaded, present = replay_batch(client, batch, policy=policy, sleep=sleep)
-        except Exception as exc:
-            report.files_failed[str(batch.path)] = f"{type(exc).__name__}: {exc}"
-            logger.error("replay of %s failed: %s", batch.path, exc)
+    for temp in spool.temporary_files():
+        moved, what = spool.recover_temporary(temp)
+        if moved is None:
             continue
-        spool.mark_replayed(batch)
+        report.temporaries[str(temp)] = f"{what}: {moved}"
+        if what == "quarantined":
+            report.files_quarantined[str(temp)] = "incomplete spill left by a killed process"
+        logger.warning("leftover spill %s %s (%s)", temp, what, moved)
+    for path in spool.files():
+        with spool.claim(path) as mine:
+            if not mine:
+                report.files_skipped.append(str(path))
+                continue
+            try:
+                batch = spool.read(path)
+            except DamagedSpoolFile as exc:
+                _quarantine(spool, report, path, str(exc))
+                continue
+            except OSError as exc:
+                report.files_failed[str(path)] = f"{type(exc).__name__}: {exc}"
+                continue
+            if _valid_table_or_none(batch.table) not in allowed:
+                _quarantine(spool, report, path, f"table {batch.table!r} is not on the replay allow-list "
+                                                 f"{sorted(allowed)} (set {ENV_REPLAY_TABLES} to add one)")
+                continue
+            try:
+                loaded, present = replay_batch(client, batch, policy=policy, sleep=sleep)
+            except RowSerializationError as exc:
+                _quarantine(spool, report, path, f"rows do not fit the coverage log: {exc}")
+                continue
+            except Exception as exc:
+                report.files_failed[str(batch.path)] = f"{type(exc).__name__}: {exc}"
+                logger.error("replay of %s failed: %s", batch.path, log_safe(exc))
+                continue
+            spool.mark_replayed(batch)
         report.files_replayed.append(str(batch.path))
         report.rows_loaded += loaded
         report.rows_already_present += present
     return report
+
+
+def _valid_table_or_none(table: str) -> str | None:
+    """``validate_table_id(table)``, or None when it is not a valid table id."""
+    try:
+        return validate_table_id(table)
+    except InvalidIdentifierError:
+        return None
+
+
+def _quarantine(spool: DeadLetterSpool, report: ReplayReport, path: Path, reason: str) -> None:
+    target = spool.quarantine(path, reason)
+    report.files_quarantined[str(path)] = reason
+    logger.error("quarantined %s -> %s: %s", path, target, log_safe(reason))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -147,10 +221,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     spool = DeadLetterSpool(args.dir)
     report = replay_dead_letters(client, spool)
     print(f"replayed {len(report.files_replayed)} file(s): {report.rows_loaded} row(s) loaded, "
-          f"{report.rows_already_present} already present; {len(report.files_failed)} failed")
+          f"{report.rows_already_present} already present; {len(report.files_failed)} failed, "
+          f"{len(report.files_quarantined)} quarantined, {len(report.files_skipped)} busy")
     for path, error in report.files_failed.items():
-        print(f"FAILED {path}: {error}", file=sys.stderr)
-    return 1 if report.files_failed else 0
+        print(f"FAILED {path}: {log_safe(error)}", file=sys.stderr)
+    for path, reason in report.files_quarantined.items():
+        print(f"QUARANTINED {path}: {log_safe(reason)}", file=sys.stderr)
+    for path, what in report.temporaries.items():
+        print(f"LEFTOVER {path}: {log_safe(what)}", file=sys.stderr)
+    return 1 if report.files_failed or report.files_quarantined else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

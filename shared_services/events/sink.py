@@ -31,10 +31,13 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
+from shared_services.bigquery.identifiers import validate_table_id
 from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
 from shared_services.events.dead_letter import DeadLetterSpool
+from shared_services.events.text import log_safe
 
 __all__ = [
+    "EventsNotKeptError",
     "RetryPolicy",
     "LoadOutcome",
     "EventSink",
@@ -44,6 +47,15 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+
+class EventsNotKeptError(OSError):
+    """Events could be written neither to the warehouse nor to the dead-letter spool (an
+    environment problem: a full disk, a read-only spool directory, the warehouse down).
+
+    Raised by ``AnalyticsProcessorBase.run()`` after its steps completed and the final flush
+    still could not keep every event; the message is one line with the count.
+    """
 
 _TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
     gexc.TooManyRequests,
@@ -226,7 +238,7 @@ def load_rows_exactly_once(
                 raise exc_to_raise
             raise gexc.RetryError(f"gave up on load job {job_id} after {result.attempts} attempts", None)
         logger.warning("load job %s attempt %d failed (%s); retrying in %.2fs",
-                       current_id, result.attempts, result.errors_seen[-1], delay)
+                       current_id, result.attempts, log_safe(result.errors_seen[-1], 500), delay)
         sleep(delay)
 
 
@@ -250,7 +262,7 @@ class EventSink:
         notify: Callable[..., Any] | None = None,
     ) -> None:
         self.client = client
-        self.table = table
+        self.table = validate_table_id(table)  # back-ticks stripped: one name everywhere
         self.schema = list(schema)
         self.spool = spool or DeadLetterSpool()
         self.policy = policy or RetryPolicy()
@@ -283,7 +295,7 @@ class EventSink:
             outcome.error = f"{type(exc).__name__}: {exc}"
         outcome.spilled_path = self.spool.spill(self.table, job_id, rows, reason=outcome.error or "")
         logger.error("could not write %d events to %s (%s); spilled to %s",
-                     len(rows), self.table, outcome.error, outcome.spilled_path)
+                     len(rows), self.table, log_safe(outcome.error, 500), outcome.spilled_path)
         self._notify_error(
             title="Source coverage events could not be written",
             message=(f"{len(rows)} events for {self.table} were spilled to "

@@ -47,6 +47,7 @@ from shared_services.events.buffer import EventBuffer
 from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.model import build_event_row
 from shared_services.events.sink import EventSink, LoadOutcome, RetryPolicy
+from shared_services.events.text import log_safe
 from shared_services.processors.errors import ImproperlyConfigured
 from shared_services.quality import scoring
 from shared_services.quality.columns import add_quality_columns, quality_columns
@@ -87,6 +88,12 @@ class _CoverageState:
         self.load_jobs = 0
         self.events_written = 0
         self.last_outcome: LoadOutcome | None = None
+        # Neither the warehouse nor the spool took the last batch: hold events in memory (up
+        # to EVENT_MEMORY_MAX), retry once per EVENT_BUFFER_MAX new events, never per event.
+        self.cannot_keep = False
+        self.retry_at = 0
+        self.events_dropped = 0
+        self.cannot_keep_notified = False
 
 
 class QualityMixin:
@@ -128,6 +135,9 @@ class QualityMixin:
     ALERT_DEDUP_WINDOW: ClassVar[timedelta] = DEFAULT_DEDUP_WINDOW
     #: Pending events that trigger a flush by themselves.
     EVENT_BUFFER_MAX: ClassVar[int] = 10_000
+    #: Events held in memory while neither the warehouse nor the spool takes them; beyond
+    #: this, new events are counted in ``coverage_stats['events_not_kept']`` and dropped.
+    EVENT_MEMORY_MAX: ClassVar[int] = 50_000
     #: Dead-letter directory; None reads $COVERAGE_DEAD_LETTER_DIR (default ./coverage_dead_letter).
     DEAD_LETTER_DIR: ClassVar[str | None] = None
     #: Retries for a failing flush (exponential backoff with jitter).
@@ -151,6 +161,11 @@ class QualityMixin:
         if not isinstance(cls.EVENT_BUFFER_MAX, int) or cls.EVENT_BUFFER_MAX < 1:
             raise ImproperlyConfigured(
                 f"{cls.__qualname__}: EVENT_BUFFER_MAX must be a positive int, got {cls.EVENT_BUFFER_MAX!r}"
+            )
+        if not isinstance(cls.EVENT_MEMORY_MAX, int) or cls.EVENT_MEMORY_MAX < cls.EVENT_BUFFER_MAX:
+            raise ImproperlyConfigured(
+                f"{cls.__qualname__}: EVENT_MEMORY_MAX must be an int >= EVENT_BUFFER_MAX "
+                f"({cls.EVENT_BUFFER_MAX}), got {cls.EVENT_MEMORY_MAX!r}"
             )
 
     @classmethod
@@ -262,8 +277,12 @@ class QualityMixin:
         row = build_event_row(event_type, severity, description, quality_before, quality_after, **columns)
         state = self._coverage_state()
         state.dispatcher.on_event(row)
+        if state.cannot_keep and len(state.buffer) >= self.EVENT_MEMORY_MAX:
+            state.events_dropped += 1  # counted and reported; never a hang
+            return str(row["event_id"])
         pending = state.buffer.append(row)
-        if pending >= self.EVENT_BUFFER_MAX:
+        threshold = state.retry_at if state.cannot_keep else self.EVENT_BUFFER_MAX
+        if pending >= threshold:
             logger.info("event buffer reached %d events; flushing", pending)
             self.flush_events()
         return str(row["event_id"])
@@ -315,6 +334,8 @@ class QualityMixin:
         state = self._coverage_state()
         return {
             "pending_events": len(state.buffer),
+            # Dropped for lack of room, plus those held only in memory (lost if the process ends now).
+            "events_not_kept": state.events_dropped + (len(state.buffer) if state.cannot_keep else 0),
             "load_jobs": state.load_jobs,
             "events_written": state.events_written,
             "alerts_sent": state.dispatcher.alerts_sent,
@@ -355,11 +376,12 @@ class QualityMixin:
                 row["batch_id"] = row.get("batch_id") or batch_id
             try:
                 outcome = self._event_sink().write(rows, processor_name=type(self).__name__)
-            except Exception:
+            except Exception as exc:
                 # Not even the dead-letter spool took them: keep them pending, never drop.
                 state.buffer.restore(rows)
-                logger.exception("could not write or spill %d coverage events; kept pending", len(rows))
+                self._cannot_keep_events(state, exc)
                 return 0
+            state.cannot_keep = False
             state.last_outcome = outcome
             state.load_jobs += 1 if outcome.attempts else 0
             state.events_written += outcome.written
@@ -367,6 +389,31 @@ class QualityMixin:
                 logger.info("flushed %d coverage events to %s (job %s)",
                             outcome.written, self.COVERAGE_LOG_TABLE, outcome.job_id)
             return outcome.written
+
+    def _cannot_keep_events(self, state: _CoverageState, exc: BaseException) -> None:
+        pending = len(state.buffer)
+        state.cannot_keep = True
+        state.retry_at = pending + self.EVENT_BUFFER_MAX
+        logger.error("could not write or spill %d coverage events (%s); holding them in memory, up to %d",
+                     pending, log_safe(exc, 500), self.EVENT_MEMORY_MAX)
+        if state.cannot_keep_notified:
+            return
+        state.cannot_keep_notified = True
+        from shared_services.utils.notification_system import notify_error
+
+        try:
+            notify_error(
+                title="Source coverage events cannot be kept",
+                message=(f"Neither {self.COVERAGE_LOG_TABLE} nor the dead-letter spool accepts events: "
+                         f"{pending} event(s) are held only in memory (at most {self.EVENT_MEMORY_MAX}; "
+                         "more are dropped and counted). They are lost if the process ends before the "
+                         "warehouse or the spool directory is back."),
+                details={"error": f"{type(exc).__name__}: {exc}", "events_not_kept": pending,
+                         "dead_letter_dir": str(DeadLetterSpool(self.DEAD_LETTER_DIR).directory)},
+                processor_name=type(self).__name__,
+            )
+        except Exception:  # a broken channel must never break the processor
+            logger.exception("could not notify that events cannot be kept")
 
     # -- context manager ----------------------------------------------------------------
     def __enter__(self) -> Any:

@@ -22,13 +22,15 @@ Channels (each one independent; a failing channel never breaks the caller):
     An incoming webhook: ``SLACK_WEBHOOK_URL``, overridden per level by
     ``SLACK_WEBHOOK_URL_ERROR`` / ``SLACK_WEBHOOK_URL_WARNING`` / ``SLACK_WEBHOOK_URL_INFO``
     (an override wins, an empty override disables Slack for that level). Timeout
-    ``NOTIFY_HTTP_TIMEOUT`` seconds (default 5).
+    ``NOTIFY_HTTP_TIMEOUT`` seconds (default 5): a TOTAL deadline per delivery, connect to
+    last byte (a server that trickles its reply is cut off), not just per socket read.
 ``email``
     SMTP, enabled when ``SMTP_HOST`` and ``ALERT_EMAIL_TO`` are set. ``SMTP_PORT`` (default
     25, or 587 with ``SMTP_STARTTLS=true``), ``SMTP_USER`` / ``SMTP_PASSWORD`` (login when
     both are set), ``ALERT_EMAIL_FROM`` (default ``nba-source-coverage@localhost``),
     ``ALERT_EMAIL_TO`` (comma-separated), ``ALERT_EMAIL_MIN_LEVEL`` (default ``warning``,
-    so info is not emailed), ``NOTIFY_SMTP_TIMEOUT`` seconds (default 10).
+    so info is not emailed), ``NOTIFY_SMTP_TIMEOUT`` seconds (default 10), the total deadline
+    of one delivery (greeting, EHLO, STARTTLS, login, message).
 
 Configuration is read from ``os.environ`` at call time by the module-level functions. Pass a
 :class:`NotificationConfig` to a :class:`Notifier` to configure it in code instead. Invalid
@@ -55,6 +57,8 @@ Listeners see every notification, delivered or not; the demo uses one to count a
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import logging
 import math
@@ -73,6 +77,8 @@ from decimal import Decimal
 from email.message import EmailMessage
 from enum import StrEnum
 from typing import Any
+
+from shared_services.events.text import log_safe, valid_text, valid_value
 
 __all__ = [
     "NotificationLevel",
@@ -219,7 +225,7 @@ class NotificationConfig:
 
     #: Level name ('error' / 'warning' / 'info') -> webhook URL; missing or empty = no Slack.
     slack_webhook_urls: Mapping[str, str] = field(default_factory=dict)
-    #: Seconds before a webhook POST is abandoned.
+    #: Seconds before a webhook POST is abandoned (total, connect to last byte).
     http_timeout: float = DEFAULT_HTTP_TIMEOUT
     #: SMTP server; email is enabled only when this and ``email_to`` are set.
     smtp_host: str | None = None
@@ -230,7 +236,7 @@ class NotificationConfig:
     smtp_password: str | None = None
     #: Upgrade the SMTP connection with STARTTLS before login / sending.
     smtp_starttls: bool = False
-    #: Seconds for the SMTP connection and each command.
+    #: Total seconds for one SMTP delivery (connect, greeting, commands, message).
     smtp_timeout: float = DEFAULT_SMTP_TIMEOUT
     email_from: str = DEFAULT_EMAIL_FROM
     email_to: tuple[str, ...] = ()
@@ -401,9 +407,10 @@ def to_json_safe(value: object, *, _depth: int = 0) -> Any:
 
 
 def _safe_str(value: object) -> str:
-    """``str(value)``, or a placeholder if ``__str__`` itself raises."""
+    """``str(value)`` as valid Unicode (lone surrogates -> U+FFFD), or a placeholder if
+    ``__str__`` itself raises."""
     try:
-        return str(value)
+        return valid_text(str(value))
     except Exception:  # a broken __str__ must not break notifying
         return f"<unprintable {type(value).__name__}>"
 
@@ -637,7 +644,7 @@ class Notifier:
             level=level,
             title=_truncate(_one_line(_safe_str(title)), self.MAX_TITLE_CHARS) or "(no title)",
             message=_truncate(_safe_str(message), self.MAX_MESSAGE_CHARS),
-            details=safe_details,
+            details=valid_value(safe_details),
             processor_name=_truncate(processor, 200) if processor else None,
             created_at=datetime.now(UTC),
         )
@@ -703,11 +710,15 @@ class Notifier:
     # -- channels: each sends one notification and raises on failure ---------------------------
 
     def send_log(self, notification: Notification) -> None:
-        """Write the notification to logger ``shared_services.notifications``."""
-        prefix = f"[{notification.processor_name}] " if notification.processor_name else ""
+        """Write the notification to logger ``shared_services.notifications`` as ONE line.
+
+        Line breaks and control characters in the title, message and details are escaped
+        (``\\n``), so user data can never forge a second log record.
+        """
+        prefix = f"[{log_safe(notification.processor_name, 200)}] " if notification.processor_name else ""
         details = (
             " | details="
-            + _truncate(_compact_json(notification.details), self.MAX_LOG_DETAILS_CHARS)
+            + log_safe(_compact_json(notification.details), self.MAX_LOG_DETAILS_CHARS)
             if notification.details
             else ""
         )
@@ -715,8 +726,8 @@ class Notifier:
             notification.level.logging_level,
             "%s%s: %s%s",
             prefix,
-            notification.title,
-            notification.message,
+            log_safe(notification.title, self.MAX_TITLE_CHARS),
+            log_safe(notification.message, self.MAX_MESSAGE_CHARS),
             details,
             extra={
                 "notification_level": notification.level.value,
@@ -739,17 +750,27 @@ class Notifier:
             method="POST",
             headers={"Content-Type": "application/json", "User-Agent": self.USER_AGENT},
         )
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                status = response.status
-                response.read(1024)
-        except urllib.error.HTTPError as error:
-            reply = error.read(200).decode("utf-8", "replace") if error.fp else ""
-            # Never put the URL in the error: a webhook URL is a secret.
-            raise RuntimeError(f"HTTP {error.code}: {reply or error.reason}") from None
-        except (urllib.error.URLError, OSError) as error:
-            reason = getattr(error, "reason", error)
-            raise ConnectionError(f"webhook unreachable: {reason}") from None
+        with _Deadline(timeout, "webhook") as deadline:
+            opener = urllib.request.build_opener(
+                _TrackedHTTPHandler(deadline), _TrackedHTTPSHandler(deadline)
+            )
+            try:
+                with opener.open(request, timeout=timeout) as response:
+                    status = response.status
+                    response.read(1024)
+            except urllib.error.HTTPError as error:
+                reply = ""
+                if error.fp and not deadline.expired:
+                    with contextlib.suppress(OSError, ValueError):
+                        reply = error.read(200).decode("utf-8", "replace")
+                deadline.check()
+                # Never put the URL in the error: a webhook URL is a secret.
+                raise RuntimeError(f"HTTP {error.code}: {reply or error.reason}") from None
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+                deadline.check()
+                reason = getattr(error, "reason", error)
+                raise ConnectionError(f"webhook unreachable: {reason}") from None
+            deadline.check()
         if not 200 <= status < 300:
             raise RuntimeError(f"HTTP {status}")
 
@@ -759,9 +780,11 @@ class Notifier:
         emoji = self.SLACK_EMOJI.get(level, "")
         label = level.value.upper()
         title = notification.title
-        fallback = f"{emoji} [{label}] {title}"
+        # Every user-supplied part of a mrkdwn text is escaped: the top-level ``text`` is
+        # parsed too (``<!channel>`` would page everyone, ``<url|label>`` would disguise a link).
+        fallback = f"{emoji} [{label}] {_slack_escape(title)}"
         if notification.processor_name:
-            fallback += f" ({notification.processor_name})"
+            fallback += f" ({_slack_escape(notification.processor_name)})"
         context = f"*Level:* {label}"
         if notification.processor_name:
             context += f"  |  *Processor:* {_slack_escape(notification.processor_name)}"
@@ -822,18 +845,25 @@ class Notifier:
         """Send the plain-text email over SMTP; raise on any SMTP or socket error."""
         assert config.smtp_host is not None  # email_enabled checked by the caller
         email = self.build_email(notification, config)
-        with smtplib.SMTP(
-            config.smtp_host, config.get_smtp_port(), timeout=config.smtp_timeout
-        ) as smtp:
-            smtp.ehlo()
-            if config.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context())
-                smtp.ehlo()
-            if config.smtp_user and config.smtp_password:
-                smtp.login(config.smtp_user, config.smtp_password)
-            refused = smtp.send_message(
-                email, from_addr=config.email_from, to_addrs=list(config.email_to)
-            )
+        with _Deadline(config.smtp_timeout, "SMTP delivery") as deadline:
+            try:
+                # Connect after tracking, so even a trickled greeting counts against the deadline.
+                with smtplib.SMTP(timeout=config.smtp_timeout) as smtp:
+                    deadline.track(lambda: getattr(smtp, "sock", None))
+                    smtp.connect(config.smtp_host, config.get_smtp_port())
+                    smtp.ehlo()
+                    if config.smtp_starttls:
+                        smtp.starttls(context=ssl.create_default_context())
+                        smtp.ehlo()
+                    if config.smtp_user and config.smtp_password:
+                        smtp.login(config.smtp_user, config.smtp_password)
+                    refused = smtp.send_message(
+                        email, from_addr=config.email_from, to_addrs=list(config.email_to)
+                    )
+            except (OSError, smtplib.SMTPException):
+                deadline.check()
+                raise
+            deadline.check()
         if refused:
             raise smtplib.SMTPRecipientsRefused(refused)
 
@@ -874,6 +904,88 @@ class Notifier:
             )
             lines += ["", "Details:", _truncate(rendered, self.MAX_EMAIL_DETAILS_CHARS)]
         return "\n".join(lines) + "\n"
+
+
+class _Deadline:
+    """A total deadline for one delivery: when it passes, the tracked sockets are shut down.
+
+    Socket timeouts apply per read, so a server that trickles one byte a second would hold a
+    delivery forever; this watchdog bounds the whole exchange (connect to last byte). A
+    blocked read then returns at once and :meth:`check` turns the failure into a
+    ``TimeoutError`` naming the deadline.
+    """
+
+    def __init__(self, seconds: float, what: str) -> None:
+        self.seconds = float(seconds)
+        self.what = what
+        self.expired = False
+        self._getters: list[Callable[[], Any]] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(self.seconds, 0.0), self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._timer.cancel()
+
+    def track(self, socket_getter: Callable[[], Any]) -> None:
+        """Shut down ``socket_getter()`` (read when the deadline passes) on expiry."""
+        with self._lock:
+            self._getters.append(socket_getter)
+            expired = self.expired
+        if expired:
+            self._shutdown(socket_getter)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            getters = list(self._getters)
+        for getter in getters:
+            self._shutdown(getter)
+
+    @staticmethod
+    def _shutdown(getter: Callable[[], Any]) -> None:
+        sock = getter()
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                # The plain socket's shutdown, also for an SSLSocket: it only stops the fd.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def check(self) -> None:
+        """Raise ``TimeoutError`` when the deadline has passed."""
+        if self.expired:
+            raise TimeoutError(f"{self.what} exceeded its total deadline of {self.seconds:g} s")
+
+
+def _tracked_connection(base: type[http.client.HTTPConnection], deadline: _Deadline) -> Callable[..., Any]:
+    def factory(*args: Any, **kwargs: Any) -> http.client.HTTPConnection:
+        connection = base(*args, **kwargs)
+        deadline.track(lambda: connection.sock)
+        return connection
+
+    return factory
+
+
+class _TrackedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(_tracked_connection(http.client.HTTPConnection, self._deadline), req)
+
+
+class _TrackedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(_tracked_connection(http.client.HTTPSConnection, self._deadline), req,
+                            context=getattr(self, "_context", None))
 
 
 def _slack_escape(text: str) -> str:

@@ -1,0 +1,113 @@
+"""Reliability (issue 12, case 7): the audit's flags are idempotent under overlap and replay."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from google.api_core import exceptions as gexc
+
+from data_processors.source_coverage_audit import SourceCoverageAuditProcessor
+from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
+from shared_services.events.dead_letter import DeadLetterSpool
+from shared_services.events.model import build_event_row
+from shared_services.events.replay import replay_dead_letters
+from shared_services.events.sink import EventSink
+from tests.support.recording_client import FlakyLoadClient, RecordingClient
+from tests.support.scenario import load, player_rows, schedule_row, team_rows
+
+DAY = date(2025, 1, 15)
+NOW = datetime(2025, 1, 16, 15, 0, tzinfo=UTC)
+GAMES = {"0022400002": ("NYK", "MIA"), "0022400003": ("GSW", "DEN")}
+
+
+def audit(client, now=NOW):
+    return SourceCoverageAuditProcessor(bq_client=client, clock=lambda: now)
+
+
+def schedule(warehouse):
+    load(warehouse, "nba_raw.nbac_schedule", [schedule_row(g, DAY, a, h) for g, (a, h) in GAMES.items()])
+
+
+def flags(warehouse):
+    return warehouse.query(
+        f"SELECT game_id, event_id, is_resolved, alert_sent, resolution_method FROM `{COVERAGE_LOG_TABLE}` "
+        "WHERE event_timestamp >= TIMESTAMP('2000-01-01') AND is_synthetic ORDER BY game_id").to_dataframe()
+
+
+def open_flags_per_game(warehouse):
+    rows = flags(warehouse)
+    rows = rows[~rows.is_resolved.astype(bool)]
+    return rows.groupby("game_id")["event_id"].nunique().to_dict(), len(rows)
+
+
+class OverlappingClient(RecordingClient):
+    """Runs a second audit between this audit's reads and its write (a real overlap)."""
+
+    def __init__(self, inner, other):
+        super().__init__(inner)
+        self.other = other
+
+    def load_table_from_json(self, rows, destination, *args, **kwargs):
+        if self.other is not None:
+            other, self.other = self.other, None
+            other()
+        return super().load_table_from_json(rows, destination, *args, **kwargs)
+
+
+def test_two_overlapping_audits_write_one_flag_per_game_and_send_one_alert(warehouse, notifications):
+    schedule(warehouse)
+    second = audit(warehouse)
+    first = audit(OverlappingClient(warehouse, lambda: second.run_daily_audit(DAY)))
+    result = first.run_daily_audit(DAY)
+    assert {f.status for f in result.findings} == {"completely_missing"}
+    per_game, rows = open_flags_per_game(warehouse)
+    assert per_game == {g: 1 for g in GAMES} and rows == 2
+    assert notifications.count("error") == 1
+    assert flags(warehouse)["alert_sent"].astype(bool).all()     # recorded by the audit that alerted
+    assert result.events_written == 0 and result.alerts_sent == 0
+
+
+def test_a_spilled_flag_replayed_after_a_later_audit_is_not_a_second_flag(warehouse, notifications):
+    schedule(warehouse)
+    down = FlakyLoadClient(warehouse, failures=-1, error_factory=lambda: gexc.BadRequest("warehouse rejected"))
+    spilled = audit(down).run_daily_audit(DAY)
+    assert spilled.events_spilled == 2
+    audit(warehouse, NOW + timedelta(hours=1)).run_daily_audit(DAY)      # warehouse back: writes its flags
+    report = replay_dead_letters(warehouse, DeadLetterSpool())
+    assert report.rows_loaded == 0 and report.rows_already_present == 2
+    audit(warehouse, NOW + timedelta(hours=2)).run_daily_audit(DAY)
+    per_game, rows = open_flags_per_game(warehouse)
+    assert per_game == {g: 1 for g in GAMES} and rows == 2
+    assert notifications.count("error") == 3          # spilled run, the run that wrote, the replay notice
+    assert notifications.titles("error").count("Source coverage events could not be written") == 1
+
+
+def test_duplicate_open_flags_are_treated_as_one_and_resolved_together(warehouse, notifications):
+    schedule(warehouse)
+    down = FlakyLoadClient(warehouse, failures=-1, error_factory=lambda: gexc.BadRequest("warehouse rejected"))
+    audit(down).run_daily_audit(DAY)                                     # day 1: spilled
+    audit(warehouse, NOW + timedelta(days=1)).run_daily_audit(DAY)       # day 2: writes its own flags
+    assert replay_dead_letters(warehouse, DeadLetterSpool()).rows_loaded == 2   # day 1's flags land late
+    assert open_flags_per_game(warehouse)[1] == 4
+    alerts_before = notifications.count("error")
+
+    audit(warehouse, NOW + timedelta(days=2)).run_daily_audit(DAY)       # day 3: same status
+    per_game, rows = open_flags_per_game(warehouse)
+    assert per_game == {g: 1 for g in GAMES} and rows == 2               # duplicates count as one
+    assert notifications.count("error") == alerts_before                 # and send no new alert
+
+    for game_id, (away, home) in GAMES.items():                          # the data arrives
+        load(warehouse, "nba_raw.nbac_team_boxscore", team_rows(f"{DAY:%Y%m%d}_{away}_{home}", DAY, away, home))
+        load(warehouse, "nba_raw.nbac_gamebook_player_stats", player_rows(game_id, DAY, players=4, away=away, home=home))
+        load(warehouse, "nba_analytics.player_game_summary",
+             [{"game_id": game_id, "game_date": DAY, "player_id": "1", "points": 3}])
+        load(warehouse, "nba_analytics.team_offense_game_summary",
+             [{"game_id": f"{DAY:%Y%m%d}_{away}_{home}", "game_date": DAY, "team_abbr": home}])
+        EventSink(warehouse).write([build_event_row("fallback_used", "info", "processed", game_id=game_id,
+                                                    now=NOW + timedelta(days=3))])
+    result = audit(warehouse, NOW + timedelta(days=3)).run_daily_audit(DAY)
+    assert {f.status for f in result.findings} == {"normal"}
+    assert open_flags_per_game(warehouse)[1] == 0
+    assert result.resolved == 2
+    methods = flags(warehouse).groupby("resolution_method").size().to_dict()
+    assert methods == {"superseded": 2, "source_recovered": 2}
