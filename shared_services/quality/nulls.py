@@ -115,6 +115,12 @@ def _numpy_null_count(values: np.ndarray) -> int:
     if kind in "biu":
         return 0
     if kind in "fc":
+        # One reduction without a temporary settles the common case: a finite sum means
+        # every value is finite (a NaN or inf makes it non-finite; an overflow just falls
+        # through to the exact count).
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(np.add.reduce(values, axis=None)):
+                return 0
         return int(values.size - np.count_nonzero(np.isfinite(values)))
     if kind in "mM":
         return int(np.count_nonzero(np.isnat(values)))
@@ -204,9 +210,9 @@ _SHORT_KEYS = np.array(
 )
 def _short_placeholder_count(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> int:
     """How many of the 1-4 byte strings at ``starts`` are placeholders (ASCII case ignored)."""
-    padded_data = np.concatenate([data, np.zeros(4, dtype=np.uint8)])
-    windows = np.lib.stride_tricks.sliding_window_view(padded_data, 4)[starts]
-    windows = windows | _LOWER_CASE_BIT[windows]
+    positions = starts[:, None] + np.arange(4)
+    windows = data.take(positions, mode="clip")  # bytes past the end are masked off below
+    windows |= _LOWER_CASE_BIT.take(windows)
     words = np.ascontiguousarray(windows).view("<u4").ravel().astype(np.uint64)
     keys = (words & _LENGTH_MASK[lengths]) | (lengths.astype(np.uint64) << np.uint64(32))
     return int(np.count_nonzero(np.isin(keys, _SHORT_KEYS)))
@@ -221,17 +227,19 @@ def _validity(chunk: pa.Array) -> np.ndarray | None:
     if chunk.null_count == 0:
         return None
     bitmap = np.frombuffer(chunk.buffers()[0], dtype=np.uint8)
-    bits = np.unpackbits(bitmap, bitorder="little")
-    return bits[chunk.offset : chunk.offset + len(chunk)].astype(bool)
+    bits = np.unpackbits(bitmap, count=chunk.offset + len(chunk), bitorder="little")
+    return bits[chunk.offset :].view(bool)
 
 
 def _arrow_placeholder_count(array: pa.ChunkedArray) -> int:
     """Non-null strings that are empty, whitespace only or a placeholder.
 
-    Works on the raw UTF-8 bytes with numpy (no per-string Python, no string copies):
-    strings of 1-4 bytes are matched as integer keys after ASCII lower-casing (a placeholder
-    is ASCII once stripped); strings whose first or last byte may be whitespace are the only
-    ones stripped and compared as text (rare in real data).
+    Works on the raw UTF-8 bytes with numpy (no per-string Python, no string copies), with
+    a handful of passes over the offsets: each string's first and last byte are looked up
+    in a flag table, and only the flagged strings are examined further. Unpadded strings of
+    1-4 bytes starting with 'n', 'N' or '-' are matched as integer keys after ASCII
+    lower-casing (a placeholder is ASCII once stripped); strings that may start or end with
+    whitespace are stripped and compared as text (rare in real data).
     """
     count = 0
     for chunk in array.chunks:
@@ -241,25 +249,32 @@ def _arrow_placeholder_count(array: pa.ChunkedArray) -> int:
         offsets = np.frombuffer(chunk.buffers()[1], dtype=offset_type)[
             chunk.offset : chunk.offset + len(chunk) + 1
         ]
-        data_buffer = chunk.buffers()[2]
-        data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else None
-        starts = offsets[:-1]
-        lengths = np.diff(offsets)
+        starts, ends = offsets[:-1], offsets[1:]
+        lengths = ends - starts
         valid = _validity(chunk)
-        non_empty = lengths > 0 if valid is None else valid & (lengths > 0)
-        empty = int(len(chunk) - chunk.null_count - np.count_nonzero(non_empty))
-        count += empty
-        if data is None or data.size == 0 or not non_empty.any():
+        empty = lengths == 0
+        if valid is not None:
+            empty &= valid
+        count += int(np.count_nonzero(empty))
+        data_buffer = chunk.buffers()[2]
+        if data_buffer is None or data_buffer.size == 0:
             continue
-        first = _FIRST_BYTE_FLAGS.take(data.take(np.minimum(starts, data.size - 1)))
-        last = _LAST_BYTE_FLAGS.take(data.take(np.maximum(offsets[1:] - 1, 0)))
-        padded = non_empty & ((first | last) & _SPACE).astype(bool)
-        # Unpadded placeholders are 1-4 ASCII bytes starting with 'n', 'N' or '-'.
-        short = non_empty & (lengths <= 4) & (first == _PLACEHOLDER_START)
-        short_rows = np.flatnonzero(short)
-        if short_rows.size:
-            count += _short_placeholder_count(data, starts[short_rows], lengths[short_rows])
-        padded_rows = np.flatnonzero(padded)
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+        # mode="clip": an empty string's index may point one past the end (it is dropped below).
+        first = _FIRST_BYTE_FLAGS.take(data.take(starts, mode="clip"))
+        flags = first | _LAST_BYTE_FLAGS.take(data.take(ends - 1, mode="clip"))
+        rows = np.flatnonzero(flags)
+        if rows.size == 0:
+            continue
+        keep = lengths[rows] > 0
+        if valid is not None:
+            keep &= valid[rows]
+        rows, flags, first = rows[keep], flags[rows[keep]], first[rows[keep]]
+        padded = (flags & _SPACE).astype(bool)
+        short = ~padded & (first == _PLACEHOLDER_START) & (lengths[rows] <= 4)
+        if short.any():
+            count += _short_placeholder_count(data, starts[rows[short]], lengths[rows[short]])
+        padded_rows = rows[padded]
         if padded_rows.size == 0:
             continue
         candidates = chunk.take(pa.array(padded_rows))
