@@ -246,9 +246,9 @@ def _arrow_placeholder_count(array: pa.ChunkedArray) -> int:
         if len(chunk) == chunk.null_count:
             continue
         offset_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=offset_type)[
-            chunk.offset : chunk.offset + len(chunk) + 1
-        ]
+        offsets: np.ndarray[Any, np.dtype[np.int64]] = np.frombuffer(
+            chunk.buffers()[1], dtype=offset_type
+        )[chunk.offset : chunk.offset + len(chunk) + 1].astype(np.int64, copy=False)
         starts, ends = offsets[:-1], offsets[1:]
         lengths = ends - starts
         valid = _validity(chunk)
@@ -259,7 +259,7 @@ def _arrow_placeholder_count(array: pa.ChunkedArray) -> int:
         data_buffer = chunk.buffers()[2]
         if data_buffer is None or data_buffer.size == 0:
             continue
-        data = np.frombuffer(data_buffer, dtype=np.uint8)
+        data: np.ndarray[Any, np.dtype[np.uint8]] = np.frombuffer(data_buffer, dtype=np.uint8)
         # mode="clip": an empty string's index may point one past the end (it is dropped below).
         first = _FIRST_BYTE_FLAGS.take(data.take(starts, mode="clip"))
         flags = first | _LAST_BYTE_FLAGS.take(data.take(ends - 1, mode="clip"))

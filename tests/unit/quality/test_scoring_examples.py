@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 import pytest
-
-import numpy as np
 
 from shared_services.constants.source_coverage import QualityTier
 from shared_services.quality.scoring import ScoringConfig, assess_quality
