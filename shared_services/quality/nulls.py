@@ -98,10 +98,10 @@ def null_count(column: pd.Series) -> int:
     if pa_array is not None:
         return _arrow_null_count(pa_array)
     array = column.array
-    if isinstance(array, pd.api.extensions.ExtensionArray) and hasattr(array, "_mask"):
-        # pandas nullable (masked) arrays: Int*, UInt*, Float*, boolean.
+    if isinstance(array, pd.arrays.IntegerArray | pd.arrays.FloatingArray | pd.arrays.BooleanArray):
+        # pandas nullable (masked) arrays: their mask, plus non-finite values of Float*.
         missing = np.asarray(array.isna())
-        if dtype.kind == "f":
+        if isinstance(array, pd.arrays.FloatingArray):
             data = array.to_numpy(dtype="float64", na_value=0.0)
             return int(np.count_nonzero(missing | ~np.isfinite(data)))
         return int(np.count_nonzero(missing))
