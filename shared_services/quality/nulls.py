@@ -197,25 +197,45 @@ _FIRST_BYTE_FLAGS = (
 ).astype(np.uint8)
 #: Per last byte: _SPACE when the string may end with whitespace.
 _LAST_BYTE_FLAGS = (_MAY_END_WITH_SPACE * _SPACE).astype(np.uint8)
-_LOWER_CASE_BIT = (_byte_table(range(ord("A"), ord("Z") + 1)) * 0x20).astype(np.uint8)
 _LENGTH_MASK = np.array([0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF], dtype=np.uint64)
-#: Placeholders of 1-4 bytes as (little-endian bytes | length << 32) keys.
+
+
+def _case_variants(text: str) -> list[str]:
+    variants = [""]
+    for char in text:
+        options = {char.lower(), char.upper()}
+        variants = [prefix + option for prefix in variants for option in sorted(options)]
+    return variants
+
+
+#: Every ASCII case variant of the 1-4 byte placeholders, as (little-endian bytes |
+#: length << 32) keys, sorted for ``np.searchsorted``.
 _SHORT_KEYS = np.array(
     sorted(
-        int.from_bytes(s.encode(), "little") | (len(s.encode()) << 32)
-        for s in PLACEHOLDER_STRINGS
-        if s
+        int.from_bytes(variant.encode(), "little") | (len(variant) << 32)
+        for placeholder in PLACEHOLDER_STRINGS
+        if placeholder
+        for variant in _case_variants(placeholder)
     ),
     dtype=np.uint64,
 )
+
+
 def _short_placeholder_count(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> int:
-    """How many of the 1-4 byte strings at ``starts`` are placeholders (ASCII case ignored)."""
-    positions = starts[:, None] + np.arange(4)
-    windows = data.take(positions, mode="clip")  # bytes past the end are masked off below
-    windows |= _LOWER_CASE_BIT.take(windows)
-    words = np.ascontiguousarray(windows).view("<u4").ravel().astype(np.uint64)
-    keys = (words & _LENGTH_MASK[lengths]) | (lengths.astype(np.uint64) << np.uint64(32))
-    return int(np.count_nonzero(np.isin(keys, _SHORT_KEYS)))
+    """How many of the 1-4 byte strings at ``starts`` are placeholders (any ASCII case).
+
+    Reads each string's first four bytes as one little-endian uint32 through an unaligned,
+    overlapping view of the data (element ``j`` = the four bytes from byte ``j``), masks off
+    the bytes past its length and looks the key up among the placeholder keys.
+    """
+    padded = np.concatenate([data, np.zeros(4, dtype=np.uint8)])
+    words_at = np.ndarray(shape=(data.size,), dtype="<u4", buffer=padded, strides=(1,))
+    keys = words_at.take(starts).astype(np.uint64)
+    keys &= _LENGTH_MASK[lengths]
+    keys |= lengths.astype(np.uint64) << np.uint64(32)
+    found = np.searchsorted(_SHORT_KEYS, keys)
+    found[found == _SHORT_KEYS.size] = 0
+    return int(np.count_nonzero(_SHORT_KEYS[found] == keys))
 
 
 #: Above this many whitespace-padded strings in a chunk, Arrow kernels judge them.
@@ -250,9 +270,8 @@ def _arrow_placeholder_count(array: pa.ChunkedArray) -> int:
             chunk.buffers()[1], dtype=offset_type
         )[chunk.offset : chunk.offset + len(chunk) + 1].astype(np.int64, copy=False)
         starts, ends = offsets[:-1], offsets[1:]
-        lengths = ends - starts
         valid = _validity(chunk)
-        empty = lengths == 0
+        empty = np.equal(starts, ends)
         if valid is not None:
             empty &= valid
         count += int(np.count_nonzero(empty))
@@ -262,18 +281,20 @@ def _arrow_placeholder_count(array: pa.ChunkedArray) -> int:
         data: np.ndarray[Any, np.dtype[np.uint8]] = np.frombuffer(data_buffer, dtype=np.uint8)
         # mode="clip": an empty string's index may point one past the end (it is dropped below).
         first = _FIRST_BYTE_FLAGS.take(data.take(starts, mode="clip"))
-        flags = first | _LAST_BYTE_FLAGS.take(data.take(ends - 1, mode="clip"))
+        flags = _LAST_BYTE_FLAGS.take(data.take(ends - 1, mode="clip"))
+        flags |= first
         rows = np.flatnonzero(flags)
         if rows.size == 0:
             continue
-        keep = lengths[rows] > 0
+        lengths = ends[rows] - starts[rows]
+        keep = lengths > 0
         if valid is not None:
             keep &= valid[rows]
-        rows, flags, first = rows[keep], flags[rows[keep]], first[rows[keep]]
+        rows, lengths, flags, first = rows[keep], lengths[keep], flags[rows[keep]], first[rows[keep]]
         padded = (flags & _SPACE).astype(bool)
-        short = ~padded & (first == _PLACEHOLDER_START) & (lengths[rows] <= 4)
+        short = ~padded & (first == _PLACEHOLDER_START) & (lengths <= 4)
         if short.any():
-            count += _short_placeholder_count(data, starts[rows[short]], lengths[rows[short]])
+            count += _short_placeholder_count(data, starts[rows[short]], lengths[short])
         padded_rows = rows[padded]
         if padded_rows.size == 0:
             continue
