@@ -224,20 +224,22 @@ _SHORT_KEYS = np.array(
 def _short_placeholder_count(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> int:
     """How many of the 1-4 byte strings at ``starts`` are placeholders (any ASCII case).
 
-    Reads each string's first four bytes as one little-endian uint32 through an unaligned,
-    overlapping view of the data (element ``j`` = the four bytes from byte ``j``), masks off
-    the bytes past its length and looks the key up among the placeholder keys.
+    Each string's first four bytes become one little-endian key (bytes past its length
+    masked off, the length in the high half), looked up among the placeholder keys.
     """
-    padded = np.concatenate([data, np.zeros(4, dtype=np.uint8)])
-    words_at = np.ndarray(shape=(data.size,), dtype="<u4", buffer=padded, strides=(1,))
-    keys = words_at.take(starts).astype(np.uint64)
-    keys &= _LENGTH_MASK[lengths]
-    keys |= lengths.astype(np.uint64) << np.uint64(32)
+    keys = lengths.astype(np.uint64) << np.uint64(32)
+    for position in range(4):
+        byte = data.take(starts + position, mode="clip").astype(np.uint64)
+        keys |= byte << np.uint64(8 * position)
+    keys &= _LENGTH_MASK[lengths] | np.uint64(0xFFFFFFFF00000000)
     found = np.searchsorted(_SHORT_KEYS, keys)
     found[found == _SHORT_KEYS.size] = 0
     return int(np.count_nonzero(_SHORT_KEYS[found] == keys))
 
 
+#: Rows per block of the text path: its temporaries stay small (cache-resident, reused by
+#: the allocator) instead of tens of MiB of fresh pages per column.
+_TEXT_BLOCK_ROWS = 65_536
 #: Above this many whitespace-padded strings in a chunk, Arrow kernels judge them.
 _PADDED_PYTHON_LIMIT = 10_000
 
@@ -266,42 +268,60 @@ def _arrow_placeholder_count(array: pa.ChunkedArray) -> int:
         if len(chunk) == chunk.null_count:
             continue
         offset_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        offsets: np.ndarray[Any, np.dtype[np.int64]] = np.frombuffer(
-            chunk.buffers()[1], dtype=offset_type
-        )[chunk.offset : chunk.offset + len(chunk) + 1].astype(np.int64, copy=False)
-        starts, ends = offsets[:-1], offsets[1:]
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=offset_type)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
         valid = _validity(chunk)
-        empty = np.equal(starts, ends)
-        if valid is not None:
-            empty &= valid
-        count += int(np.count_nonzero(empty))
         data_buffer = chunk.buffers()[2]
-        if data_buffer is None or data_buffer.size == 0:
+        data: np.ndarray[Any, np.dtype[np.uint8]] = (
+            np.frombuffer(data_buffer, dtype=np.uint8)
+            if data_buffer is not None and data_buffer.size
+            else np.zeros(1, dtype=np.uint8)  # every string is empty; nothing is read
+        )
+        padded_rows: list[np.ndarray] = []
+        for low in range(0, len(chunk), _TEXT_BLOCK_ROWS):
+            high = min(low + _TEXT_BLOCK_ROWS, len(chunk))
+            block_valid = None if valid is None else valid[low:high]
+            found, padded = _text_block_count(data, offsets[low : high + 1], block_valid)
+            count += found
+            if padded.size:
+                padded_rows.append(padded + low)
+        if not padded_rows:
             continue
-        data: np.ndarray[Any, np.dtype[np.uint8]] = np.frombuffer(data_buffer, dtype=np.uint8)
-        # mode="clip": an empty string's index may point one past the end (it is dropped below).
-        first = _FIRST_BYTE_FLAGS.take(data.take(starts, mode="clip"))
-        flags = _LAST_BYTE_FLAGS.take(data.take(ends - 1, mode="clip"))
-        flags |= first
-        rows = np.flatnonzero(flags)
-        if rows.size == 0:
-            continue
-        lengths = ends[rows] - starts[rows]
-        keep = lengths > 0
-        if valid is not None:
-            keep &= valid[rows]
-        rows, lengths, flags, first = rows[keep], lengths[keep], flags[rows[keep]], first[rows[keep]]
-        padded = (flags & _SPACE).astype(bool)
-        short = ~padded & (first == _PLACEHOLDER_START) & (lengths <= 4)
-        if short.any():
-            count += _short_placeholder_count(data, starts[rows[short]], lengths[short])
-        padded_rows = rows[padded]
-        if padded_rows.size == 0:
-            continue
-        candidates = chunk.take(pa.array(padded_rows))
-        if padded_rows.size <= _PADDED_PYTHON_LIMIT:
+        rows = np.concatenate(padded_rows)
+        candidates = chunk.take(pa.array(rows))
+        if rows.size <= _PADDED_PYTHON_LIMIT:
             count += sum(1 for text in candidates.to_pylist() if is_placeholder_string(text))
         else:
             normalized = pc.utf8_lower(pc.utf8_trim_whitespace(candidates))
             count += int(pc.sum(pc.is_in(normalized, value_set=_PLACEHOLDER_VALUE_SET)).as_py() or 0)
     return count
+
+
+def _text_block_count(
+    data: np.ndarray, offsets: np.ndarray, valid: np.ndarray | None
+) -> tuple[int, np.ndarray]:
+    """Empty strings and unpadded placeholders in one block; and the rows that may be padded."""
+    offsets = offsets.astype(np.int64, copy=False)
+    starts, ends = offsets[:-1], offsets[1:]
+    empty = np.equal(starts, ends)
+    if valid is not None:
+        empty &= valid
+    count = int(np.count_nonzero(empty))
+    # mode="clip": an empty string's index may point past its bytes (such rows are dropped).
+    first = _FIRST_BYTE_FLAGS.take(data.take(starts, mode="clip"))
+    flags = _LAST_BYTE_FLAGS.take(data.take(ends - 1, mode="clip"))
+    flags |= first
+    rows = np.flatnonzero(flags)
+    if rows.size == 0:
+        return count, rows
+    lengths = ends[rows] - starts[rows]
+    keep = lengths > 0
+    if valid is not None:
+        keep &= valid[rows]
+    rows, lengths, flags, first = rows[keep], lengths[keep], flags[rows[keep]], first[rows[keep]]
+    padded = (flags & _SPACE).astype(bool)
+    short = ~padded & (first == _PLACEHOLDER_START) & (lengths <= 4)
+    if short.any():
+        count += _short_placeholder_count(data, starts[rows[short]], lengths[short])
+    return count, rows[padded]

@@ -85,7 +85,11 @@ def test_null_count_equals_the_definition_for_every_dtype(column: pd.Series) -> 
     assert null_count(column) == reference_count(column)
 
 
-def test_sliced_and_chunked_arrow_text_is_counted_from_the_right_offsets() -> None:
+@pytest.mark.parametrize("block_rows", [3, 65_536])
+def test_sliced_and_chunked_arrow_text_is_counted_from_the_right_offsets(
+    block_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(nulls, "_TEXT_BLOCK_ROWS", block_rows)
     text = pd.Series(TEXT * 50)
     for start, stop in [(0, 7), (3, 29), (101, 1000), (999, 1000), (4, 4)]:
         part = text.iloc[start:stop]
@@ -94,13 +98,15 @@ def test_sliced_and_chunked_arrow_text_is_counted_from_the_right_offsets() -> No
     assert null_count(chunked) == reference_count(chunked)
 
 
-@pytest.mark.parametrize("padded_limit", [0, 10_000])
+@pytest.mark.parametrize(("padded_limit", "block_rows"), [(0, 65_536), (10_000, 65_536), (10_000, 7)])
 def test_random_text_matches_the_definition_on_both_padded_paths(
-    padded_limit: int, monkeypatch: pytest.MonkeyPatch
+    padded_limit: int, block_rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """20,000 random strings over an alphabet built to hit placeholders, case and whitespace
-    (ASCII and Unicode); with limit 0 every padded string goes through Arrow kernels."""
+    (ASCII and Unicode); with limit 0 every padded string goes through Arrow kernels, with
+    7-row blocks every block boundary case occurs."""
     monkeypatch.setattr(nulls, "_PADDED_PYTHON_LIMIT", padded_limit)
+    monkeypatch.setattr(nulls, "_TEXT_BLOCK_ROWS", block_rows)
     rng = np.random.default_rng(14)
     alphabet = list("nNaAuUlLoOeE/-xé") + [" ", "\t", "\u00a0", "\u3000", "\u2028", "\x1c", "\x00"]
     values: list[str | None] = [
