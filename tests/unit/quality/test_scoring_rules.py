@@ -725,3 +725,23 @@ def test_config_normalises_and_freezes_its_values() -> None:
         field_weights={"plus_minus": 3},
         primary_sources=("nbac_gamebook_player_stats",),
     )
+
+
+def test_mixin_class_attributes_reach_the_required_null_rule() -> None:
+    """REQUIRED_NULL_COST = 0 and REQUIRED_NULL_POOR_RATE = 0.9 on a processor class:
+    6 of 10 null costs nothing and caps only at bronze (60 % is not above 90 %)."""
+    from shared_services.processors.errors import ImproperlyConfigured
+    from shared_services.processors.quality_mixin import QualityMixin
+
+    class Lenient(QualityMixin):
+        REQUIRED_FIELDS = ["points"]
+        REQUIRED_NULL_COST = 0.0
+        REQUIRED_NULL_POOR_RATE = 0.9
+
+    result = Lenient().assess_quality(pd.DataFrame({"points": [None] * 6 + [1, 2, 3, 4]}),
+                                      ["primary"])
+    assert result["score"] == 100.0
+    assert result["tier"] == QualityTier.BRONZE
+    with pytest.raises(ImproperlyConfigured, match="required_null_poor_rate"):
+        class Inverted(QualityMixin):
+            REQUIRED_NULL_POOR_RATE = 0.1
