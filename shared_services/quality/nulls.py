@@ -10,7 +10,8 @@ ignoring case). The same definition keeps such values out of the warehouse as nu
 types: numpy floats (``np.isfinite``), numpy ints and bools (never null), pandas nullable
 arrays (their mask, plus non-finite values of ``Float64``), datetimes (``NaT``), categoricals
 (the categories are judged once, then the codes counted) and Arrow-backed columns (Arrow's
-null count, ``is_finite`` for floats and Arrow string kernels for text). Python-object
+null count, ``is_finite`` for floats; for text the raw UTF-8 bytes, in 64K-row blocks: only
+strings whose first or last byte could make them a placeholder are examined). Python-object
 columns of mixed values are judged value by value (the slow path, rare in pandas 3 where
 text columns are Arrow-backed by default).
 
