@@ -260,8 +260,8 @@ def _arrow_placeholder_count(array: pa.ChunkedArray) -> int:
     Works on the raw UTF-8 bytes with numpy (no per-string Python, no string copies), with
     a handful of passes over the offsets: each string's first and last byte are looked up
     in a flag table, and only the flagged strings are examined further. Unpadded strings of
-    1-4 bytes starting with 'n', 'N' or '-' are matched as integer keys after ASCII
-    lower-casing (a placeholder is ASCII once stripped); strings that may start or end with
+    1-4 bytes starting with 'n', 'N' or '-' are matched as integer keys against every ASCII
+    case variant of the placeholders; strings that may start or end with
     whitespace are stripped and compared as text (rare in real data).
     """
     count = 0
