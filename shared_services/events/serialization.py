@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 from google.cloud.bigquery import SchemaField
 
+from shared_services.quality.nulls import is_placeholder_string
+
 __all__ = [
     "RowSerializationError",
     "json_safe_value",
@@ -137,6 +139,10 @@ def _convert(value: Any, field: SchemaField, where: str) -> Any:
     if is_missing(value):
         return None
     value = _plain(value)
+    if _scored_as_null(value, field_type):
+        # SCORING.md rule 4: what the scorer counts as null is written as NULL, never as a
+        # number (+-inf in any column; 'N/A', '', '-', ... in a numeric column).
+        return None
     try:
         if field_type in _STRING:
             if isinstance(value, str):
@@ -204,6 +210,16 @@ def _convert(value: Any, field: SchemaField, where: str) -> Any:
             f"{where}field {field.name!r} ({field_type}): cannot store {value!r}: {exc}"
         ) from None
     raise RowSerializationError(f"{where}field {field.name!r} has unsupported type {field_type}")
+
+
+def _scored_as_null(value: Any, field_type: str) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, Decimal):
+        return not value.is_finite()
+    if isinstance(value, str) and field_type in _INT | _FLOAT | _NUMERIC:
+        return is_placeholder_string(value)
+    return False
 
 
 def json_safe_row(

@@ -119,8 +119,12 @@ class QualityMixin:
     DEFAULT_FIELD_WEIGHT: ClassVar[float] = 10.0
     #: Null rate above which an optional column is penalised.
     OPTIONAL_NULL_TOLERANCE: ClassVar[float] = 0.10
-    #: Null rate above which a required column is penalised.
+    #: Null rate above which a required column costs REQUIRED_NULL_COST x excess, capped bronze.
     REQUIRED_NULL_TOLERANCE: ClassVar[float] = 0.20
+    #: Points a required column costs per unit of null rate above REQUIRED_NULL_TOLERANCE.
+    REQUIRED_NULL_COST: ClassVar[float] = 100.0
+    #: Null rate above which a required column caps the tier at poor.
+    REQUIRED_NULL_POOR_RATE: ClassVar[float] = 0.50
     #: Expected sample size in the first 10 games of a season (or games + 1 if fewer).
     SAMPLE_THRESHOLD_EARLY_SEASON: ClassVar[int] = 3
     #: Expected sample size from game 10 to game 30.
@@ -177,6 +181,8 @@ class QualityMixin:
             default_weight=float(cls.DEFAULT_FIELD_WEIGHT),
             optional_null_tolerance=float(cls.OPTIONAL_NULL_TOLERANCE),
             required_null_tolerance=float(cls.REQUIRED_NULL_TOLERANCE),
+            required_null_cost=float(cls.REQUIRED_NULL_COST),
+            required_null_poor_rate=float(cls.REQUIRED_NULL_POOR_RATE),
             sample_threshold_early=int(cls.SAMPLE_THRESHOLD_EARLY_SEASON),
             sample_threshold_mid=int(cls.SAMPLE_THRESHOLD_MID_SEASON),
             sample_threshold_full=int(cls.SAMPLE_THRESHOLD_FULL_SEASON),

@@ -30,6 +30,16 @@ Decisions where SCORING.md is silent (all covered by tests):
 * **Entirely null.** A column is "entirely null" only when the frame has at least one row
   and every value is null. With zero rows, rule 2 applies only to truly absent columns;
   otherwise rule 3 (``empty_data``) applies.
+* **What null means** is :mod:`shared_services.quality.nulls`: missing values, non-finite
+  numbers and empty / whitespace-only / placeholder strings (``N/A``, ``NA``, ``null``,
+  ``None``, ``-``, any case). Placeholders are judged in every text value, whatever the
+  column's dtype (a Python-object column of mixed values is judged value by value).
+* **Required null rate** (rule 4): above ``required_null_tolerance`` (0.20) a required field
+  costs ``required_null_cost`` (100) x (rate - tolerance), whatever its weight, and caps the
+  tier at bronze; above ``required_null_poor_rate`` (0.50) at poor. The cap adds no issue of
+  its own: ``high_null_rate:<field>`` already names the cause.
+* **Column labels** must be unique and flat (rule 4): duplicates or a ``MultiIndex`` raise
+  ``ValueError`` before anything is scored, also for columns nobody declared.
 * **Entirely-null optional field** costs its weight once (``missing_optional``), not also a
   null-rate penalty (that is how example #8 scores 90).
 * **Tier from the rounded score**, so a result never shows ``95.0`` with tier ``silver``.
@@ -60,6 +70,7 @@ import numpy as np
 import pandas as pd
 
 from shared_services.constants.source_coverage import QualityTier, tier_at_most
+from shared_services.quality.nulls import null_count
 from shared_services.quality.season import (
     DEFAULT_EARLY_SEASON_GAMES,
     DEFAULT_SAMPLE_THRESHOLDS,
@@ -201,8 +212,12 @@ class ScoringConfig:
     default_weight: float = 10.0
     #: Null rate above which a present optional field is penalised.
     optional_null_tolerance: float = 0.10
-    #: Null rate above which a present required field is penalised.
+    #: Null rate above which a present required field is penalised and capped at bronze.
     required_null_tolerance: float = 0.20
+    #: Points a required field costs per unit of null rate above its tolerance.
+    required_null_cost: float = 100.0
+    #: Null rate above which a present required field caps the tier at poor.
+    required_null_poor_rate: float = 0.50
     #: Expected rows early (< 10 games), mid (< 30 games) and full season.
     sample_threshold_early: int = DEFAULT_SAMPLE_THRESHOLDS[0]
     sample_threshold_mid: int = DEFAULT_SAMPLE_THRESHOLDS[1]
@@ -239,11 +254,26 @@ class ScoringConfig:
                 )
             weights[name] = _non_negative_number(weight, f"weight for field {name!r}")
         default_weight = _non_negative_number(self.default_weight, "default_weight")
-        for tolerance_name in ("optional_null_tolerance", "required_null_tolerance"):
+        object.__setattr__(
+            self,
+            "required_null_cost",
+            _non_negative_number(self.required_null_cost, "required_null_cost"),
+        )
+        for tolerance_name in (
+            "optional_null_tolerance",
+            "required_null_tolerance",
+            "required_null_poor_rate",
+        ):
             tolerance = _non_negative_number(getattr(self, tolerance_name), tolerance_name)
             if tolerance > 1:
                 raise ScoringConfigError(f"{tolerance_name} is a rate in [0, 1]; got {tolerance}")
             object.__setattr__(self, tolerance_name, tolerance)
+        if self.required_null_poor_rate < self.required_null_tolerance:
+            raise ScoringConfigError(
+                f"required_null_poor_rate ({self.required_null_poor_rate}) must be >= "
+                f"required_null_tolerance ({self.required_null_tolerance}): the poor cap is the "
+                f"stricter of the two"
+            )
         for threshold_name in (
             "sample_threshold_early",
             "sample_threshold_mid",
@@ -426,15 +456,26 @@ def _check_sources(sources_used: object) -> list[str]:
     return list(sources_used)
 
 
+def _check_columns(data: pd.DataFrame) -> None:
+    """Rule 4: unique, flat column labels (else a field could be mis-read as absent)."""
+    if isinstance(data.columns, pd.MultiIndex):
+        raise ValueError(
+            f"data has MultiIndex columns ({data.columns.nlevels} levels); score a frame with "
+            f"flat column names (e.g. join the levels: frame.columns = ['_'.join(map(str, c)) "
+            f"for c in frame.columns])"
+        )
+    if data.columns.has_duplicates:
+        repeated = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
+        raise ValueError(
+            f"data has duplicate column names {repeated}; each column name must appear once "
+            f"(a repeated field cannot be scored without guessing which copy counts)"
+        )
+
+
 def _null_rates(data: pd.DataFrame, columns: list[str]) -> dict[str, float]:
-    """Null rate per present column with one vectorised pass (no per-row Python)."""
-    if not columns:
-        return {}
-    rates = data[columns].isna().mean()
-    if rates.index.has_duplicates:
-        # A frame with repeated column labels: judge each name by its worst copy.
-        rates = rates.groupby(level=0).max()
-    return {str(name): float(rate) for name, rate in rates.items()}
+    """Null rate per present column, counted per column (:func:`null_count`, no 2-D pass)."""
+    rows = len(data)
+    return {name: null_count(data[name]) / rows for name in columns}
 
 
 def assess_quality(
@@ -471,8 +512,8 @@ def assess_quality(
     Raises:
         TypeError: ``data`` is not a DataFrame or None; ``sources_used`` is not a list/tuple
             of str; ``context`` is not a mapping; ``game_date`` has an unsupported type.
-        ValueError: malformed ``game_date`` or ``context['expected_sample_size']``; naive
-            ``now``.
+        ValueError: duplicate column names or ``MultiIndex`` columns in ``data``; malformed
+            ``game_date`` or ``context['expected_sample_size']``; naive ``now``.
 
     Example::
 
@@ -486,6 +527,8 @@ def assess_quality(
     # -- validate inputs (rule 1's TypeError first) ------------------------------------
     if data is not None and not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame or None; got {type(data).__name__}")
+    if data is not None:
+        _check_columns(data)
     sources = _check_sources(sources_used)
     if isinstance(reconstruction_applied, np.bool_):
         # Common when the flag is read from a frame; any other non-bool is a caller bug.
@@ -562,6 +605,7 @@ def assess_quality(
     # -- rule 4: per-field deductions ------------------------------------------------------------
     issues: list[str] = []
     penalties: dict[str, float] = {}
+    worst_required_rate = 0.0
     for name in declared:
         is_required = name in config.required_fields
         weight = config.weight_for(name)
@@ -571,10 +615,14 @@ def assess_quality(
             penalties[name] = weight
             issues.append(f"{ISSUE_MISSING_OPTIONAL}:{name}")
             continue
-        tolerance = (
-            config.required_null_tolerance if is_required else config.optional_null_tolerance
-        )
-        if rate > tolerance:
+        if is_required:
+            worst_required_rate = max(worst_required_rate, rate)
+            if rate > config.required_null_tolerance:
+                # Whatever the weight: a required field that is often null is not gold data.
+                excess = rate - config.required_null_tolerance
+                penalties[name] = config.required_null_cost * excess
+                issues.append(f"{ISSUE_HIGH_NULL_RATE}:{name}")
+        elif rate > config.optional_null_tolerance:
             penalties[name] = weight * rate
             issues.append(f"{ISSUE_HIGH_NULL_RATE}:{name}")
     score = max(0.0, 100.0 - sum(penalties.values()))
@@ -604,6 +652,10 @@ def assess_quality(
             tier = tier_at_most(tier, QualityTier.BRONZE)
     if expected is not None and expected >= _MIN_ROWS and sample_size < _MIN_ROWS:
         tier = tier_at_most(tier, QualityTier.POOR)
+    if worst_required_rate > config.required_null_poor_rate:
+        tier = tier_at_most(tier, QualityTier.POOR)
+    elif worst_required_rate > config.required_null_tolerance:
+        tier = tier_at_most(tier, QualityTier.BRONZE)
 
     return {
         "tier": tier,

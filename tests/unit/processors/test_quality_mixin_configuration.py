@@ -66,7 +66,9 @@ def test_quality_columns_are_json_ready_on_every_row():
     assert set(out["quality_tier"]) == {"silver"}
     assert all(s == ["bdl_player_boxscores"] for s in out["data_sources"])
     assert out["quality_used_fallback"].all() and not out["quality_reconstructed"].any()
-    out.loc[0, "quality_issues"].append("mutated")  # rows do not share one list
+    # One assessment's values are shared by every row, so they are read-only.
+    with pytest.raises(TypeError, match="read-only"):
+        out.loc[0, "quality_issues"].append("mutated")
     assert "mutated" not in out.loc[1, "quality_issues"]
     columns = quality_columns(quality)
     assert columns["quality_calculated_at"].endswith("+00:00")

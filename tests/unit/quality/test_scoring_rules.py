@@ -126,20 +126,87 @@ def test_rule4_absent_optional_field_costs_its_own_weight() -> None:
     assert result["tier"] == QualityTier.GOLD
 
 
-def test_rule4_required_null_rate_penalty_is_weight_times_rate() -> None:
-    # 3 of 10 rebounds null: 30 % > 20 % tolerance; default weight 10 -> 3 points.
+def test_rule4_required_null_rate_30pct_costs_100_x_0_1_and_caps_bronze() -> None:
+    """3 of 10 rebounds null: 100 x (0.3 - 0.2) = 10 -> 90.0, silver by score, capped bronze."""
     rebounds = [None, None, None, 1, 2, 3, 4, 5, 6, 7]
     result = score(frame(10, rebounds=rebounds))
-    assert result["score"] == 97.0
+    assert result["score"] == 90.0
+    assert result["tier"] == QualityTier.BRONZE
     assert result["issues"] == ["high_null_rate:rebounds"]
     assert result["metadata"]["null_rates"]["rebounds"] == 0.3
+    assert result["metadata"]["field_penalties"] == {"rebounds": 10.0}
 
 
-def test_rule4_weighted_required_null_rate_penalty() -> None:
+def test_rule4_required_null_cost_ignores_the_field_weight() -> None:
+    """Weight 20, 5 of 10 null: 100 x (0.5 - 0.2) = 30 -> 70.0 (not 20 x 0.5); 0.5 is not > 0.5."""
     config = ScoringConfig(required_fields=("points",), field_weights={"points": 20})
     points = [None] * 5 + list(range(5))
     result = score(pd.DataFrame({"points": points}), config=config)
-    assert result["score"] == 90.0  # 20 x 0.5
+    assert result["score"] == 70.0
+    assert result["tier"] == QualityTier.BRONZE
+    assert result["issues"] == ["high_null_rate:points"]
+
+
+def test_rule7_required_null_cap_lowers_gold_to_bronze() -> None:
+    """Zero-cost config, 3 of 10 null: score stays 100.0 (gold by score), the cap says bronze."""
+    config = ScoringConfig(required_fields=("points",), required_null_cost=0)
+    result = score(pd.DataFrame({"points": [None] * 3 + list(range(7))}), config=config)
+    assert result["score"] == 100.0
+    assert result["tier"] == QualityTier.BRONZE
+    assert result["issues"] == ["high_null_rate:points"]
+
+
+def test_rule7_required_null_above_half_caps_at_poor_even_with_a_gold_score() -> None:
+    """Zero-cost config, 6 of 10 null: 100.0 by score, capped poor (60 % > 50 %)."""
+    config = ScoringConfig(required_fields=("points",), required_null_cost=0)
+    result = score(pd.DataFrame({"points": [None] * 6 + list(range(4))}), config=config)
+    assert result["score"] == 100.0
+    assert result["tier"] == QualityTier.POOR
+
+
+def test_rule7_required_null_cap_never_raises_a_lower_tier() -> None:
+    """3 of 10 null (cap bronze) and an absent optional field of weight 60:
+    100 - 100 x (0.3 - 0.2) - 60 = 30.0 -> poor by score; the bronze cap leaves it poor."""
+    config = ScoringConfig(required_fields=("points",), optional_fields=("a",),
+                           field_weights={"a": 60})
+    result = score(pd.DataFrame({"points": [None] * 3 + list(range(7))}), config=config)
+    assert result["score"] == 30.0
+    assert result["tier"] == QualityTier.POOR
+
+
+def test_rule4_two_often_null_required_fields_never_score_below_zero() -> None:
+    """9 of 10 null in both: 100 - 100 x 0.7 - 100 x 0.7 = -40 -> 0.0, unusable."""
+    config = ScoringConfig(required_fields=("points", "rebounds"))
+    worse = score(pd.DataFrame({"points": [None] * 9 + [1], "rebounds": [None] * 9 + [1]}),
+                  config=config)
+    assert worse["score"] == 0.0
+    assert worse["tier"] == QualityTier.UNUSABLE
+    assert worse["issues"] == ["high_null_rate:points", "high_null_rate:rebounds"]
+
+
+def test_rule4_the_gold_but_38pct_null_points_frame_of_issue_14_is_bronze() -> None:
+    """PlayerGameSummaryProcessor's config, points null in 38 of 100 rows: was 96.2 gold
+    (10 x 0.38 = 3.8); now 100 x (0.38 - 0.20) = 18 -> 82.0, capped bronze."""
+    config = ScoringConfig(
+        required_fields=("game_id", "player_id", "points", "minutes_played"),
+        optional_fields=("plus_minus", "rebounds", "assists", "shot_zones"),
+        field_weights={"points": 10.0, "minutes_played": 8.0, "plus_minus": 3.0, "shot_zones": 5.0},
+        primary_sources=("nbac_gamebook_player_stats",),
+    )
+    rows = 100
+    data = pd.DataFrame({
+        "game_id": ["0022400561"] * rows,
+        "player_id": [str(1_626_000 + i) for i in range(rows)],
+        "points": pd.array([None] * 38 + list(range(62)), dtype="Int64"),
+        "minutes_played": [30.5] * rows,
+        "plus_minus": [1] * rows,
+        "rebounds": [4] * rows,
+        "assists": [2] * rows,
+        "shot_zones": ["paint"] * rows,
+    })
+    result = score(data, ["nbac_gamebook_player_stats"], config=config)
+    assert result["score"] == 82.0
+    assert result["tier"] == QualityTier.BRONZE
     assert result["issues"] == ["high_null_rate:points"]
 
 
@@ -182,14 +249,35 @@ def test_rule4_undeclared_columns_are_ignored() -> None:
     assert result["issues"] == []
 
 
-def test_rule4_duplicate_column_labels_use_the_worst_copy() -> None:
+@pytest.mark.parametrize("columns", [
+    ["points", "rebounds", "plus_minus", "plus_minus"],
+    ["points", "rebounds", "points", "plus_minus"],
+    ["points", "rebounds", "plus_minus", "team", "team"],  # undeclared duplicates too
+])
+def test_rule4_duplicate_column_names_raise_value_error_naming_them(columns: list[str]) -> None:
+    data = pd.DataFrame([list(range(len(columns)))] * 3, columns=columns)
+    repeated = next(c for c in columns if columns.count(c) > 1)
+    with pytest.raises(ValueError, match=f"duplicate column names \\['{repeated}'\\]"):
+        score(data)
+
+
+def test_rule4_duplicates_are_rejected_even_with_zero_rows() -> None:
+    with pytest.raises(ValueError, match="duplicate column names"):
+        score(pd.DataFrame(columns=["points", "rebounds", "points"]))
+
+
+def test_rule4_multiindex_columns_raise_value_error() -> None:
     data = pd.DataFrame(
-        [[1, 2, 3, None], [4, 5, 6, 7]],
-        columns=["points", "rebounds", "plus_minus", "plus_minus"],
+        [[1, 2, 3]] * 3,
+        columns=pd.MultiIndex.from_tuples([("points", "total"), ("rebounds", "total"),
+                                           ("plus_minus", "")]),
     )
-    result = score(data)
-    assert result["issues"] == ["high_null_rate:plus_minus"]
-    assert result["score"] == 95.0
+    with pytest.raises(ValueError, match="MultiIndex columns \\(2 levels\\)"):
+        score(data)
+    # Before the check these were scored as if the fields were absent: prove the fix is
+    # the reason, by flattening and scoring the same values.
+    data.columns = ["points", "rebounds", "plus_minus"]
+    assert score(data)["tier"] == QualityTier.GOLD
 
 
 def test_rule4_null_rates_on_a_large_frame_are_exact() -> None:
@@ -203,8 +291,9 @@ def test_rule4_null_rates_on_a_large_frame_are_exact() -> None:
         optional_fields=tuple(f"c{i}" for i in range(1, 30)) + ("absent",),
     )
     result = score(data, config=config)
-    # 10 x 0.25 + 10 x 0.5 + 10 (absent) = 17.5
-    assert result["score"] == 82.5
+    # required c0: 100 x (0.25 - 0.20) = 5; optional c1: 10 x 0.5 = 5; absent: 10 -> 80.0
+    assert result["score"] == 80.0
+    assert result["tier"] == QualityTier.BRONZE  # required c0 > 20 % null
     assert result["issues"] == [
         "high_null_rate:c0",
         "high_null_rate:c1",
@@ -453,8 +542,8 @@ def test_unusable_results_carry_only_their_own_issues_but_record_provenance() ->
 
 
 def test_rule8_scores_are_rounded_to_one_decimal() -> None:
-    rebounds = [None] * 7 + list(range(14))  # 1/3 null -> 3.333... points
-    result = score(frame(21, rebounds=rebounds))
+    plus_minus = [None] * 7 + list(range(14))  # optional, 1/3 null: 10 x 1/3 = 3.333... points
+    result = score(frame(21, plus_minus=plus_minus))
     assert result["score"] == 96.7
 
 
@@ -599,6 +688,9 @@ def test_game_date_rejects_bad_values(game_date: object, error: type[Exception])
         ({"primary_sources": ("nbac_gamebook_player_stats_empty",)}, "cannot be primary"),
         ({"primary_sources": ("espn", "espn")}, "more than once"),
         ({"optional_null_tolerance": 1.5}, "optional_null_tolerance"),
+        ({"required_null_poor_rate": 1.5}, "required_null_poor_rate"),
+        ({"required_null_poor_rate": 0.1}, "must be >= required_null_tolerance"),
+        ({"required_null_cost": -1}, "required_null_cost"),
         ({"sample_threshold_mid": -1}, "sample_threshold_mid"),
         ({"early_season_games": 2.5}, "early_season_games"),
     ],
@@ -633,3 +725,23 @@ def test_config_normalises_and_freezes_its_values() -> None:
         field_weights={"plus_minus": 3},
         primary_sources=("nbac_gamebook_player_stats",),
     )
+
+
+def test_mixin_class_attributes_reach_the_required_null_rule() -> None:
+    """REQUIRED_NULL_COST = 0 and REQUIRED_NULL_POOR_RATE = 0.9 on a processor class:
+    6 of 10 null costs nothing and caps only at bronze (60 % is not above 90 %)."""
+    from shared_services.processors.errors import ImproperlyConfigured
+    from shared_services.processors.quality_mixin import QualityMixin
+
+    class Lenient(QualityMixin):
+        REQUIRED_FIELDS = ["points"]
+        REQUIRED_NULL_COST = 0.0
+        REQUIRED_NULL_POOR_RATE = 0.9
+
+    result = Lenient().assess_quality(pd.DataFrame({"points": [None] * 6 + [1, 2, 3, 4]}),
+                                      ["primary"])
+    assert result["score"] == 100.0
+    assert result["tier"] == QualityTier.BRONZE
+    with pytest.raises(ImproperlyConfigured, match="required_null_poor_rate"):
+        class Inverted(QualityMixin):
+            REQUIRED_NULL_POOR_RATE = 0.1
