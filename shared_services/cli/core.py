@@ -462,6 +462,13 @@ def _configure_output(verbosity: int, quiet: bool) -> None:
     handler._coverage_cli = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    # Retry chatter of the HTTP and auth libraries (one warning per attempt) drowns the one
+    # line that matters; -v shows it.
+    for noisy in _NOISY_LOGGERS:
+        logging.getLogger(noisy).setLevel(logging.NOTSET if verbosity else logging.ERROR)
+
+
+_NOISY_LOGGERS = ("urllib3", "google.auth", "google.api_core", "google.cloud.bigquery")
 
 
 def _exit_status(command: Command, args: argparse.Namespace, outcome: Outcome) -> int:
