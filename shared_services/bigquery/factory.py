@@ -242,7 +242,7 @@ def _deadline_session(credentials: Any, deadline: float) -> Any:
                 if self._failing_since is None:
                     self._failing_since = started
 
-        def request(self, method: str, url: str, data: Any = None, headers: Any = None,
+        def request(self, method: str, url: str, data: Any = None, headers: Any = None,  # type: ignore[override]
                     max_allowed_time: float | None = None, timeout: Any = None, **kwargs: Any) -> Any:
             started = time.monotonic()
             with self._outage_lock:

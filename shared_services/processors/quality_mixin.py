@@ -47,7 +47,11 @@ from shared_services.events.buffer import EventBuffer
 from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.model import build_event_row
 from shared_services.events.sink import EventSink, LoadOutcome, RetryPolicy
-from shared_services.processors.errors import ImproperlyConfigured, check_mixins_first, check_name_list
+from shared_services.processors.errors import (
+    ImproperlyConfigured,
+    check_mixins_first,
+    check_name_list,
+)
 from shared_services.quality import scoring
 from shared_services.quality.columns import add_quality_columns, quality_columns
 from shared_services.quality.season import season_label
