@@ -370,6 +370,8 @@ def _run_day(client: Any, slate: Slate, day: date, downstream: Sequence[tuple[st
         say(f"{day}: {label} for {following}: {written} rows")
 
 
+#: The longest demo: a regular season spans about 170 days.
+MAX_DEMO_DAYS = 366
 #: What one demo run writes into its output folder; they are replaced together.
 DEMO_OUTPUTS = ("demo.duckdb", "demo.duckdb.wal", "coverage_report.html", "fault_manifest.json",
                 "notifications.log", "dead_letter")
@@ -424,8 +426,8 @@ def _run_main(ctx: Any) -> Any:
     from shared_services.cli import Outcome, UsageError
 
     args = ctx.args
-    if args.days < 1:
-        raise UsageError("--days must be at least 1")
+    if not 1 <= args.days <= MAX_DEMO_DAYS:
+        raise UsageError(f"--days must be between 1 and {MAX_DEMO_DAYS}, got {args.days}")
     removed = prepare_outputs(args.out, args.warehouse, args.force)
     if removed:
         ctx.say(f"--force: removed the previous run's {', '.join(p.name for p in removed)}")
