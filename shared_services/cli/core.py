@@ -442,7 +442,8 @@ class _LogFormatter(logging.Formatter):
         return line
 
 
-def _configure_output(verbosity: int, quiet: bool) -> None:
+def _configure_output(verbosity: int, quiet: bool) -> Callable[[], None]:
+    """Line-buffer stdout / stderr and route logging to stderr; returns the undo (for in-process callers)."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if callable(reconfigure):
@@ -454,18 +455,24 @@ def _configure_output(verbosity: int, quiet: bool) -> None:
     if verbosity >= 2:
         level = logging.DEBUG
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_coverage_cli", False):
-            root.removeHandler(handler)
+    saved_level = root.level
+    saved_noisy = {name: logging.getLogger(name).level for name in _NOISY_LOGGERS}
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_LogFormatter(with_tracebacks=verbosity >= 1))
-    handler._coverage_cli = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
     # Retry chatter of the HTTP and auth libraries (one warning per attempt) drowns the one
     # line that matters; -v shows it.
     for noisy in _NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.NOTSET if verbosity else logging.ERROR)
+
+    def undo() -> None:
+        root.removeHandler(handler)
+        root.setLevel(saved_level)
+        for name, saved in saved_noisy.items():
+            logging.getLogger(name).setLevel(saved)
+
+    return undo
 
 
 _NOISY_LOGGERS = ("urllib3", "google.auth", "google.api_core", "google.cloud.bigquery")
@@ -515,12 +522,13 @@ def run_command(command: Command, argv: Sequence[str] | None = None, prog: str |
     verbosity = _verbosity(arguments)
     as_json = _wants("--json", arguments)
     ctx: Context | None = None
+    undo_output: Callable[[], None] | None = None
     try:
         try:
             args = command.build_parser(name).parse_args(arguments)
         except SystemExit as done:  # --help / --version
             return int(done.code or 0) if not isinstance(done.code, str) else EXIT_USAGE
-        _configure_output(args.verbose, args.quiet)
+        undo_output = _configure_output(args.verbose, args.quiet)
         ctx = Context(command, args)
         outcome = command.run(ctx)
         status = _exit_status(command, args, outcome)
@@ -552,6 +560,8 @@ def run_command(command: Command, argv: Sequence[str] | None = None, prog: str |
     finally:
         if ctx is not None:
             ctx.close()
+        if undo_output is not None:
+            undo_output()
 
 
 # re-exported for commands
