@@ -69,6 +69,7 @@ from shared_services.bigquery.factory import parse_warehouse_url
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.provisioning import ensure_schema
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE, SCHEDULE, table_spec
+from shared_services.cli import format_counts
 from shared_services.events.serialization import json_safe_rows
 from shared_services.utils import notification_system
 from shared_services.utils.dates import parse_game_date
@@ -322,7 +323,7 @@ def run_demo(
             audit = SourceCoverageAuditProcessor(bq_client=client, dry_run=False, clock=lambda: audit_now)
             result = audit.run_audit(slate.start, slate.end)
             say(f"audit {slate.start}..{slate.end}: {result.games_checked} games, "
-                f"{result.issues_found} issues {result.by_status()}")
+                f"{result.issues_found} issues ({format_counts(result.by_status(), empty='none')})")
             report_path = out / "coverage_report.html"
             write_report(client, slate.start, slate.end, report_path, now=audit_now)
             say(f"report {report_path}")
@@ -360,7 +361,7 @@ def _run_day(client: Any, slate: Slate, day: date, downstream: Sequence[tuple[st
     backfilled = sum(_load(client, table, slate.backfill_rows(table, day)) for table in slate.backfill)
     tiers = Counter(str(t) for t in player.get("game_tiers", {}).values())
     say(f"{day}: {len(games)} games ({len(late_finals)} still live at run time); {loaded} raw rows; "
-        f"phase 3 player {player.get('rows_written', 0)} rows {dict(sorted(tiers.items()))}, "
+        f"phase 3 player {player.get('rows_written', 0)} rows ({format_counts(tiers)}), "
         f"team {team.get('rows_written', 0)} rows"
         + (f"; manual backfill {backfilled} rows" if backfilled else ""))
     following = day + timedelta(days=1)

@@ -160,7 +160,7 @@ class Outcome:
 
 
 def format_counts(counts: Mapping[Any, int] | Iterable[Any], empty: str = "none") -> str:
-    """Counts as plain text, most frequent first: ``'gold 5, silver 2, no_data 1'``.
+    """Counts as plain text, most frequent first, zeros left out: ``'gold 5, silver 2, no_data 1'``.
 
     Accepts a mapping of value -> count or an iterable of values (counted). Enum members are
     printed by their value, so ``QualityTier.GOLD`` reads ``gold``.
@@ -174,6 +174,7 @@ def format_counts(counts: Mapping[Any, int] | Iterable[Any], empty: str = "none"
     for key, number in items:
         label = str(getattr(key, "value", key))
         tally[label] = tally.get(label, 0) + int(number)
+    tally = {label: number for label, number in tally.items() if number}
     if not tally:
         return empty
     ordered = sorted(tally.items(), key=lambda item: (-item[1], item[0]))

@@ -81,3 +81,4 @@ def test_format_counts_is_plain_text():
     tiers = {"a": QualityTier.GOLD, "b": QualityTier.GOLD, "c": QualityTier.SILVER, "d": "no_data"}
     assert format_counts(tiers.values()) == "gold 2, no_data 1, silver 1"
     assert format_counts({}) == "none"
+    assert format_counts({"normal": 3, "partial_data": 0}) == "normal 3"
