@@ -342,9 +342,7 @@ class Context:
                     f"or create the warehouse with: coverage-setup --warehouse {url}")
         try:
             client = make_client(url)
-        except UsageError:
-            raise
-        except CommandError:
+        except CommandError:      # UsageError / EnvironmentProblem already carry their code
             raise
         except ValueError as exc:
             raise UsageError(f"{source}: {exc}") from None
