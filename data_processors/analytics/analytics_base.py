@@ -22,7 +22,6 @@ SIGTERM during that flush is ignored; SIGKILL cannot be caught (see docs/operati
 
 from __future__ import annotations
 
-import argparse
 import logging
 import signal
 import threading
@@ -38,7 +37,9 @@ from shared_services.bigquery.schemas import table_spec
 from shared_services.bigquery.writer import replace_rows
 from shared_services.events.sink import EventsNotKeptError, RetryPolicy
 
-__all__ = ["AnalyticsProcessorBase", "ProcessTerminated", "run_daily_command"]
+from shared_services.cli import Command, Context, Outcome, cli_date, option
+
+__all__ = ["AnalyticsProcessorBase", "ProcessTerminated", "daily_command", "run_daily_command"]
 
 
 class ProcessTerminated(SystemExit):
@@ -256,6 +257,50 @@ class AnalyticsProcessorBase:
         return replace_rows(self.bq_client, target, records, fields, keys, partition_field)
 
 
+def _plain(value: Any) -> Any:
+    """JSON-ready copy of processor stats (enums by value, dates as ISO text)."""
+    if isinstance(value, Mapping):
+        return {str(getattr(k, "value", k)): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return getattr(value, "value", value)
+
+
+def daily_command(
+    processor_cls: type[AnalyticsProcessorBase],
+    *,
+    prog: str,
+    description: str,
+    summarize: Callable[[dict[str, Any], date], str],
+    opts_key: str = "game_date",
+    date_help: str = "game date, YYYY-MM-DD",
+) -> Command:
+    """The :class:`~shared_services.cli.Command` of a one-date processor (``--date D``).
+
+    ``--json`` prints the run's stats; bad dates and warehouse URLs are usage errors (exit 2),
+    a DuckDB warehouse file that does not exist is refused (nothing is created).
+
+    Example::
+
+        COMMAND = daily_command(MyProcessor, prog='my-processor', description='Run my phase.',
+                                summarize=lambda stats, day: f"{stats['rows_written']} rows")
+        main = COMMAND.main
+    """
+
+    def _run(ctx: Context) -> Outcome:
+        day: date = ctx.args.date
+        stats = processor_cls(bq_client=ctx.client()).run({opts_key: day})
+        return Outcome(text=summarize(stats, day), data=_plain({"date": day, **stats}))
+
+    return Command(
+        name=prog, summary=description, run=_run,
+        example=f"{prog} --date 2025-01-15 --warehouse duckdb:///demo_out/demo.duckdb",
+        options=(option("--date", type=cli_date, required=True, metavar="YYYY-MM-DD", help=date_help),),
+    )
+
+
 def run_daily_command(
     processor_cls: type[AnalyticsProcessorBase],
     argv: Sequence[str] | None,
@@ -266,9 +311,7 @@ def run_daily_command(
     opts_key: str = "game_date",
     date_help: str = "game date, YYYY-MM-DD",
 ) -> int:
-    """The shared ``main()`` of the one-date processor commands (``--date D [--warehouse URL]``).
-
-    Bad dates and bad warehouse URLs are usage errors (exit 2) that name the argument.
+    """Run :func:`daily_command`'s command on ``argv``; returns the exit status.
 
     Example::
 
@@ -276,19 +319,5 @@ def run_daily_command(
             return run_daily_command(MyProcessor, argv, prog='my-processor', description='...',
                                      summarize=lambda stats, day: f"{stats['rows_written']} rows")
     """
-    parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("--date", required=True, help=date_help)
-    parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from shared_services.bigquery.factory import make_client
-    from shared_services.utils.dates import parse_game_date
-
-    try:
-        day = parse_game_date(args.date, "--date")
-        client = make_client(args.warehouse)
-    except ValueError as exc:
-        parser.error(str(exc))
-    stats = processor_cls(bq_client=client).run({opts_key: day})
-    print(summarize(stats, day))
-    return 0
+    return daily_command(processor_cls, prog=prog, description=description, summarize=summarize,
+                         opts_key=opts_key, date_help=date_help).main(argv)

@@ -18,7 +18,10 @@ restored afterwards; alerts are counted with a notification listener instead.
 
 Command line::
 
-    coverage-demo [--warehouse URL] [--days N] [--seed S] [--start YYYY-MM-DD] [--out DIR]
+    coverage-demo [--warehouse URL] [--days N] [--seed S] [--start YYYY-MM-DD] [--out DIR] [--force]
+
+A folder holding a previous run is refused unless ``--force``, which replaces all of its
+outputs together (warehouse, report, manifest, notifications.log, dead letters).
 
 Python::
 
@@ -30,7 +33,6 @@ Python::
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 import logging
@@ -67,6 +69,7 @@ from shared_services.bigquery.factory import parse_warehouse_url
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.provisioning import ensure_schema
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE, SCHEDULE, table_spec
+from shared_services.cli import format_counts
 from shared_services.events.serialization import json_safe_rows
 from shared_services.utils import notification_system
 from shared_services.utils.dates import parse_game_date
@@ -320,7 +323,7 @@ def run_demo(
             audit = SourceCoverageAuditProcessor(bq_client=client, dry_run=False, clock=lambda: audit_now)
             result = audit.run_audit(slate.start, slate.end)
             say(f"audit {slate.start}..{slate.end}: {result.games_checked} games, "
-                f"{result.issues_found} issues {result.by_status()}")
+                f"{result.issues_found} issues ({format_counts(result.by_status(), empty='none')})")
             report_path = out / "coverage_report.html"
             write_report(client, slate.start, slate.end, report_path, now=audit_now)
             say(f"report {report_path}")
@@ -358,7 +361,7 @@ def _run_day(client: Any, slate: Slate, day: date, downstream: Sequence[tuple[st
     backfilled = sum(_load(client, table, slate.backfill_rows(table, day)) for table in slate.backfill)
     tiers = Counter(str(t) for t in player.get("game_tiers", {}).values())
     say(f"{day}: {len(games)} games ({len(late_finals)} still live at run time); {loaded} raw rows; "
-        f"phase 3 player {player.get('rows_written', 0)} rows {dict(sorted(tiers.items()))}, "
+        f"phase 3 player {player.get('rows_written', 0)} rows ({format_counts(tiers)}), "
         f"team {team.get('rows_written', 0)} rows"
         + (f"; manual backfill {backfilled} rows" if backfilled else ""))
     following = day + timedelta(days=1)
@@ -368,36 +371,106 @@ def _run_day(client: Any, slate: Slate, day: date, downstream: Sequence[tuple[st
         say(f"{day}: {label} for {following}: {written} rows")
 
 
+#: The longest demo: a regular season spans about 170 days.
+MAX_DEMO_DAYS = 366
+#: What one demo run writes into its output folder; they are replaced together.
+DEMO_OUTPUTS = ("demo.duckdb", "demo.duckdb.wal", "coverage_report.html", "fault_manifest.json",
+                "notifications.log", "dead_letter")
+
+
+def prepare_outputs(out_dir: str | os.PathLike[str], warehouse_url: str | None, force: bool) -> list[Path]:
+    """Refuse to run over a previous run unless ``force``; with it, remove ALL of that run's outputs.
+
+    A previous run is any of :data:`DEMO_OUTPUTS` in ``out_dir``, or a non-empty DuckDB file
+    named by ``warehouse_url``. Returns what was removed.
+
+    Example::
+
+        prepare_outputs('demo_out', None, force=True)   # ready for a fresh run
+    """
+    import shutil
+
+    from shared_services.cli import UsageError
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out: {out} exists and is not a folder")
+    found = [out / name for name in DEMO_OUTPUTS if (out / name).exists()]
+    if warehouse_url is not None:
+        try:
+            parsed = parse_warehouse_url(warehouse_url)
+        except ValueError as exc:
+            raise UsageError(f"--warehouse: {exc}") from None
+        if parsed.kind != "duckdb":
+            raise UsageError(
+                f"--warehouse: the demo loads synthetic rows into nba_raw/nba_analytics tables; it "
+                f"only runs on an embedded DuckDB warehouse, not {warehouse_url!r}")
+        if parsed.path not in (None, ":memory:"):
+            file = Path(str(parsed.path))
+            if not file.parent.is_dir():
+                raise UsageError(f"--warehouse: folder {file.parent.resolve()} does not exist")
+            found += [f for f in (file, file.with_name(file.name + ".wal"))
+                      if f.exists() and f.stat().st_size > 0 and f not in found]
+    if found and not force:
+        names = ", ".join(str(f) for f in found)
+        raise UsageError(f"a previous demo run is in the way ({names}); pass --force to replace all "
+                         "of its outputs together, or choose another --out / --warehouse")
+    for path in found:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    return found
+
+
+def _run_main(ctx: Any) -> Any:
+    from shared_services.cli import Outcome, UsageError
+
+    args = ctx.args
+    if not 1 <= args.days <= MAX_DEMO_DAYS:
+        raise UsageError(f"--days must be between 1 and {MAX_DEMO_DAYS}, got {args.days}")
+    removed = prepare_outputs(args.out, args.warehouse, args.force)
+    if removed:
+        ctx.say(f"--force: removed the previous run's {', '.join(p.name for p in removed)}")
+    summary = run_demo(args.warehouse, days=args.days, seed=args.seed, out_dir=args.out,
+                       progress=ctx.say, start=args.start)
+    caught = {f["game_id"]: f["status"] for f in summary.findings}
+    missed = [f["game_id"] for f in summary.faults if caught.get(f["game_id"]) != f["expected_status"]]
+    data = {**summary.counts(), "report_path": summary.report_path,
+            "wall_seconds": summary.wall_seconds, "faults_missed": missed}
+    return Outcome(text="\n" + summary.to_text(), data=data, found=["critical"] * len(missed))
+
+
+def _command() -> Any:
+    from shared_services.cli import Command, cli_date, option
+
+    return Command(
+        name="coverage-demo",
+        summary="Run a deterministic, fault-injected week through phases 3-5, the audit and the report.",
+        description="Run a deterministic, fault-injected week through phases 3-5, the audit and the "
+                    "report. Each injected fault the audit did not catch is a critical finding.",
+        example="coverage-demo --days 3 --out /tmp/demo --force",
+        run=_run_main,
+        warehouse="own",
+        warehouse_help="duckdb:/// URL (default: a fresh DIR/demo.duckdb)",
+        fail_on="critical",
+        options=(
+            option("--days", type=int, default=7, help="game days to simulate (default 7)"),
+            option("--seed", type=int, default=7, help="random seed (default 7)"),
+            option("--start", type=cli_date, metavar="YYYY-MM-DD", help="first game date (default 2025-01-10)"),
+            option("--out", default="demo_out", metavar="DIR", help="output directory (default demo_out)"),
+            option("--force", action="store_true",
+                   help="replace a previous run's outputs (all of them) instead of refusing"),
+        ),
+    )
+
+
+COMMAND = _command()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``coverage-demo``; returns the exit status (0 when every fault was caught)."""
-    parser = argparse.ArgumentParser(
-        prog="coverage-demo",
-        description="Run a deterministic, fault-injected week through phases 3-5, the audit and the report.",
-    )
-    parser.add_argument("--warehouse", help="duckdb:/// URL (default: a fresh DIR/demo.duckdb)")
-    parser.add_argument("--days", type=int, default=7, help="game days to simulate (default 7)")
-    parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    parser.add_argument("--start", help="first game date, YYYY-MM-DD (default 2025-01-10)")
-    parser.add_argument("--out", default="demo_out", help="output directory (default demo_out)")
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
-    args = parser.parse_args(argv)
-    if args.days < 1:
-        parser.error("--days must be at least 1")
-    try:
-        start = parse_game_date(args.start, "--start") if args.start else None
-        summary = run_demo(args.warehouse, days=args.days, seed=args.seed, out_dir=args.out,
-                           progress=None if args.json else print, start=start)
-    except ValueError as exc:
-        print(f"coverage-demo: error: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps({**summary.counts(), "report_path": summary.report_path,
-                          "wall_seconds": summary.wall_seconds}, indent=2, default=str))
-    else:
-        print()
-        print(summary.to_text())
-    caught = {f["game_id"]: f["status"] for f in summary.findings}
-    return 0 if all(caught.get(f["game_id"]) == f["expected_status"] for f in summary.faults) else 1
+    return COMMAND.main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -37,15 +37,12 @@ Python::
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
 from data_processors.precompute.player_rolling_average_processor import (
@@ -53,6 +50,7 @@ from data_processors.precompute.player_rolling_average_processor import (
 )
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import PLAYER_GAME_SUMMARY, PLAYER_ROLLING_AVERAGES
+from shared_services.cli import Command, Context, Outcome, cli_date, option
 from shared_services.events.serialization import json_safe_value
 from shared_services.utils.dates import parse_game_date
 
@@ -242,47 +240,37 @@ def _table(records: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def _run(ctx: Context) -> Outcome:
+    records = _records(find_stale_rows(ctx.client(), ctx.args.since))
+    if records:
+        text = f"{_table(records)}\n\n{len(records)} stale row(s)"
+    else:
+        text = "no stale rows"
+    return Outcome(text=text, data=records, found=["warning"] * len(records))
+
+
+COMMAND = Command(
+    name="coverage-stale",
+    summary="List phase 4 rolling averages built from phase 3 rows reprocessed since.",
+    description="List phase 4 rolling averages built from phase 3 rows that were reprocessed "
+                "since. Each stale row is a warning finding: exit 1 when there is one (default "
+                "--fail-on warning).",
+    example="coverage-stale --since 2025-01-01 --json --warehouse duckdb:///demo_out/demo.duckdb",
+    run=_run,
+    fail_on="warning",
+    options=(option("--since", type=cli_date, metavar="YYYY-MM-DD",
+                    help=f"earliest analysis date (default {DEFAULT_SINCE_DAYS} days ago)"),),
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``coverage-stale``: 0 nothing stale, 1 stale rows, 2 bad usage, 3 warehouse error.
+    """Entry point of ``coverage-stale``: 0 nothing stale, 1 stale rows, 2 bad usage, 3 environment error.
 
     Example::
 
         coverage-stale --since 2025-01-01 --json
     """
-    parser = argparse.ArgumentParser(
-        prog="coverage-stale",
-        description="List phase 4 rolling averages built from phase 3 rows that were reprocessed "
-                    "since. Exit 0 when none are stale, 1 when some are, 2 on bad usage.",
-    )
-    parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
-    parser.add_argument("--since", help=f"earliest analysis date, YYYY-MM-DD (default {DEFAULT_SINCE_DAYS} days ago)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    args = parser.parse_args(argv)
-    since = None
-    if args.since is not None:
-        try:
-            since = parse_game_date(args.since, "--since")
-        except ValueError as exc:
-            parser.error(str(exc))
-    from shared_services.bigquery.factory import make_client
-
-    try:
-        client = make_client(args.warehouse)
-    except ValueError as exc:
-        parser.error(f"--warehouse: {exc}")
-    try:
-        records = _records(find_stale_rows(client, since))
-    except gexc.GoogleAPICallError as exc:
-        print(f"coverage-stale: the warehouse query failed: {exc}", file=sys.stderr)
-        return 3
-    if args.json:
-        print(json.dumps(records, indent=2))
-    elif records:
-        print(_table(records))
-        print(f"\n{len(records)} stale row(s)")
-    else:
-        print("no stale rows")
-    return 1 if records else 0
+    return COMMAND.main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

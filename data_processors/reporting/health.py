@@ -22,13 +22,14 @@ The checks (pure functions over plain data; the query layer below feeds them):
                        **fail**.
 =====================  =====================================================================
 
-Exit status: 0 when no check fails (warnings are printed but do not page), 1 when any check
-fails (or any warns, with ``--fail-on warn``), 2 for bad usage.
+Exit status (as every command): 0 when no check fails (warnings are printed but do not page),
+1 when any check fails (or any warns, with ``--fail-on warning``), 2 bad usage, 3 environment
+error. A fail counts as a critical finding and a warn as a warning, so ``--fail-on`` takes
+the same ``critical|warning|never`` as every command (``fail`` / ``warn`` still work).
 
-Command line::
+Command line (cron: see docs/operations.md)::
 
-    coverage-health [--warehouse URL] [--date YYYY-MM-DD] [--fail-on fail|warn]
-    # crontab: 30 7 * * * COVERAGE_WAREHOUSE=bigquery://my-project coverage-health || page-oncall
+    coverage-health [--warehouse URL] [--date YYYY-MM-DD] [--fail-on critical|warning|never] [--json]
 
 Python::
 
@@ -39,15 +40,13 @@ Python::
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from google.api_core.exceptions import NotFound
 from google.cloud import bigquery
 
 from data_processors.reporting.html_report import TierTable, fetch_tier_counts
@@ -57,6 +56,7 @@ from shared_services.bigquery.schemas import (
     PLAYER_GAME_SUMMARY,
     TEAM_OFFENSE_GAME_SUMMARY,
 )
+from shared_services.cli import Command, Context, Outcome, cli_date, option
 from shared_services.quality.season import as_game_date, season_start
 from shared_services.utils.dates import parse_game_date
 
@@ -344,32 +344,34 @@ def collect_health_inputs(client: Any, day: date | str, now: datetime | None = N
     return inputs
 
 
+_SEVERITY = {FAIL: "critical", WARN: "warning", PASS: "info"}
+
+
+def _run(ctx: Context) -> Outcome:
+    from data_processors.source_coverage_audit.processor import default_audit_date
+
+    day = ctx.args.date or default_audit_date(datetime.now(UTC))
+    results = run_checks(collect_health_inputs(ctx.client(), day))
+    data = {"date": day.isoformat(), "checks": [asdict(r) for r in results],
+            "overall": max((r.status for r in results), key=_RANK.__getitem__, default=PASS)}
+    return Outcome(text=render_checks(results, day), data=data,
+                   found=[_SEVERITY[r.status] for r in results])
+
+
+COMMAND = Command(
+    name="coverage-health",
+    summary="The daily source coverage health checks as pass / warn / fail.",
+    example="coverage-health --date 2025-01-15 --warehouse duckdb:///demo_out/demo.duckdb",
+    run=_run,
+    fail_on="critical",
+    options=(option("--date", type=cli_date, metavar="YYYY-MM-DD",
+                    help="game date to check (default: yesterday, America/Los_Angeles)"),),
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``coverage-health``; see the module docstring for the exit status."""
-    parser = argparse.ArgumentParser(prog="coverage-health",
-                                     description="Daily source coverage health checks (pass / warn / fail).")
-    parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
-    parser.add_argument("--date", help="game date to check, YYYY-MM-DD (default: yesterday, America/Los_Angeles)")
-    parser.add_argument("--fail-on", choices=(FAIL, WARN), default=FAIL,
-                        help="exit 1 when a check reaches this status (default fail)")
-    args = parser.parse_args(argv)
-    try:
-        from data_processors.source_coverage_audit.processor import default_audit_date
-
-        day = parse_game_date(args.date, "--date") if args.date else default_audit_date(datetime.now(UTC))
-        from shared_services.bigquery.factory import make_client
-
-        client = make_client(args.warehouse)
-    except ValueError as exc:
-        print(f"coverage-health: error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        results = run_checks(collect_health_inputs(client, day))
-    except NotFound as exc:
-        print(f"coverage-health: error: {exc.message}; run coverage-setup on this warehouse first", file=sys.stderr)
-        return 2
-    print(render_checks(results, day))
-    return exit_status(results, args.fail_on)
+    return COMMAND.main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

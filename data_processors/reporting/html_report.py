@@ -34,7 +34,6 @@ Python::
 
 from __future__ import annotations
 
-import argparse
 import html
 import sys
 from collections import Counter
@@ -46,7 +45,6 @@ from typing import Any
 
 import pandas as pd
 from google.api_core import exceptions as gexc
-from google.api_core.exceptions import NotFound
 from google.cloud import bigquery
 
 from shared_services.bigquery.identifiers import quote_table_id, validate_column_name
@@ -869,37 +867,51 @@ def write_report(client: Any, start: date | str, end: date | str, out: str | Pat
     return path
 
 
+def _run_report(ctx: Any) -> Any:
+    from shared_services.cli import Outcome, UsageError
+
+    args = ctx.args
+    if args.end < args.start:
+        raise UsageError(f"--end {args.end} is before --start {args.start}")
+    now = None
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError:
+            raise UsageError(f"--now: {args.now!r} is not an ISO-8601 time") from None
+        if now.tzinfo is None:
+            raise UsageError("--now needs a UTC offset, e.g. 2025-01-17T15:00:00+00:00")
+    path = write_report(ctx.client(), args.start, args.end, args.out, now)
+    return Outcome(text=f"wrote {path}", data={"report_path": str(path), "start": args.start.isoformat(),
+                                               "end": args.end.isoformat()})
+
+
+def _command() -> Any:
+    from shared_services.cli import Command, cli_date, option
+
+    return Command(
+        name="coverage-report",
+        summary="Write a self-contained HTML source coverage report.",
+        example="coverage-report --start 2025-01-10 --end 2025-01-16 "
+                "--warehouse duckdb:///demo_out/demo.duckdb --out report.html",
+        run=_run_report,
+        options=(
+            option("--start", type=cli_date, required=True, metavar="YYYY-MM-DD", help="first game date"),
+            option("--end", type=cli_date, required=True, metavar="YYYY-MM-DD", help="last game date"),
+            option("--out", default="coverage_report.html", metavar="FILE",
+                   help="output file (default coverage_report.html)"),
+            option("--now", metavar="TIME",
+                   help="reference time for 'open for' ages, ISO-8601 with offset (default now)"),
+        ),
+    )
+
+
+COMMAND = _command()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``coverage-report``; returns the exit status (2 for bad usage)."""
-    parser = argparse.ArgumentParser(prog="coverage-report",
-                                     description="Write a self-contained HTML source coverage report.")
-    parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
-    parser.add_argument("--start", required=True, help="first game date, YYYY-MM-DD")
-    parser.add_argument("--end", required=True, help="last game date, YYYY-MM-DD")
-    parser.add_argument("--out", default="coverage_report.html", help="output file (default coverage_report.html)")
-    parser.add_argument("--now", help="reference time for 'open for' ages, ISO-8601 with offset (default now)")
-    args = parser.parse_args(argv)
-    try:
-        start = parse_game_date(args.start, "--start")
-        end = parse_game_date(args.end, "--end")
-        if end < start:
-            raise ValueError(f"--end {end} is before --start {start}")
-        now = datetime.fromisoformat(args.now) if args.now else None
-        if now is not None and now.tzinfo is None:
-            raise ValueError("--now needs a UTC offset, e.g. 2025-01-17T15:00:00+00:00")
-        from shared_services.bigquery.factory import make_client
-
-        client = make_client(args.warehouse)
-    except ValueError as exc:
-        print(f"coverage-report: error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        path = write_report(client, start, end, args.out, now)
-    except NotFound as exc:
-        print(f"coverage-report: error: {exc.message}; run coverage-setup on this warehouse first", file=sys.stderr)
-        return 2
-    print(f"wrote {path}")
-    return 0
+    return COMMAND.main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

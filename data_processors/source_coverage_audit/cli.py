@@ -1,36 +1,26 @@
 """``coverage-audit``: run the audit from a shell or cron.
 
     coverage-audit [--date D | --start D --end D] [--dry-run] [--warehouse URL]
-                   [--config FILE] [--json] [--fail-on critical|warning|never]
+                   [--config FILE] [--json] [--fail-on critical|warning|never] [-q] [-v]
 
-Exit status: 0 when the audit ran and found nothing at or above ``--fail-on`` (default
-critical), 1 when it did, 2 for bad usage or configuration.
-
-Example crontab line (07:00 UTC, after the last West Coast games)::
-
-    0 7 * * * COVERAGE_WAREHOUSE=bigquery://my-project coverage-audit --fail-on critical
+Exit status (as every command): 0 the audit ran and found nothing at or above ``--fail-on``
+(default critical), 1 it did, 2 bad usage or configuration, 3 environment error. When to run
+it from cron is in docs/operations.md ("The nightly audit").
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import logging
 import sys
 from collections.abc import Sequence
 
-from google.api_core.exceptions import NotFound
-
-from data_processors.source_coverage_audit.config import AuditConfigError, load_audit_tables
+from data_processors.source_coverage_audit.config import check_tables_exist, load_audit_tables
 from data_processors.source_coverage_audit.processor import (
     AuditResult,
     SourceCoverageAuditProcessor,
 )
-from shared_services.utils.dates import parse_game_date
+from shared_services.cli import Command, Context, Outcome, UsageError, cli_date, option
 
-__all__ = ["main", "render_table"]
-
-_FAIL_ON = {"critical": ("critical",), "warning": ("critical", "warning"), "never": ()}
+__all__ = ["COMMAND", "main", "render_table"]
 
 
 def render_table(result: AuditResult) -> str:
@@ -57,52 +47,44 @@ def render_table(result: AuditResult) -> str:
     return "\n".join(lines)
 
 
+def _run(ctx: Context) -> Outcome:
+    args = ctx.args
+    if args.date and (args.start or args.end):
+        raise UsageError("use either --date or --start/--end, not both")
+    if bool(args.start) != bool(args.end):
+        raise UsageError("--start and --end go together")
+    if args.start and args.end and args.end < args.start:
+        raise UsageError(f"--end {args.end} is before --start {args.start}")
+    tables = load_audit_tables(args.config) if args.config else None
+    client = ctx.client()
+    if tables is not None:
+        check_tables_exist(client, tables, source=args.config)
+    audit = SourceCoverageAuditProcessor(bq_client=client, dry_run=args.dry_run, tables=tables)
+    result = audit.run_audit(args.start, args.end) if args.start else audit.run_daily_audit(args.date)
+    return Outcome(text=render_table(result), data=result.to_dict(),
+                   found=[f.severity for f in result.findings if f.is_issue])
+
+
+COMMAND = Command(
+    name="coverage-audit",
+    summary="Reconcile the schedule against the coverage log and the data tables (the nightly audit).",
+    example="coverage-audit --date 2025-01-15 --warehouse duckdb:///demo_out/demo.duckdb --dry-run",
+    run=_run,
+    fail_on="critical",
+    options=(
+        option("--date", type=cli_date, metavar="YYYY-MM-DD",
+               help="audit one date (default: yesterday in America/Los_Angeles)"),
+        option("--start", type=cli_date, metavar="YYYY-MM-DD", help="first date of a range"),
+        option("--end", type=cli_date, metavar="YYYY-MM-DD", help="last date of a range (inclusive)"),
+        option("--dry-run", action="store_true", help="report only: write and notify nothing"),
+        option("--config", metavar="FILE", help="YAML or TOML file with the checked tables"),
+    ),
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``coverage-audit``; returns the exit status."""
-    parser = argparse.ArgumentParser(
-        prog="coverage-audit",
-        description="Reconcile the schedule against the coverage log and the data tables.",
-    )
-    when = parser.add_argument_group("dates (default: yesterday in America/Los_Angeles)")
-    when.add_argument("--date", help="audit one date, YYYY-MM-DD")
-    when.add_argument("--start", help="first date of a range, YYYY-MM-DD")
-    when.add_argument("--end", help="last date of a range, YYYY-MM-DD")
-    parser.add_argument("--dry-run", action="store_true", help="report only: write and notify nothing")
-    parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
-    parser.add_argument("--config", help="YAML or TOML file with the checked tables")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    parser.add_argument("--fail-on", choices=sorted(_FAIL_ON), default="critical",
-                        help="exit 1 when a finding at or above this severity exists (default critical)")
-    args = parser.parse_args(argv)
-
-    try:
-        if args.date and (args.start or args.end):
-            raise ValueError("use either --date or --start/--end, not both")
-        if bool(args.start) != bool(args.end):
-            raise ValueError("--start and --end go together")
-        date_arg = parse_game_date(args.date, "--date") if args.date else None
-        start = parse_game_date(args.start, "--start") if args.start else None
-        end = parse_game_date(args.end, "--end") if args.end else None
-        if start and end and end < start:
-            raise ValueError(f"--end {end} is before --start {start}")
-        tables = load_audit_tables(args.config) if args.config else None
-        from shared_services.bigquery.factory import make_client
-
-        client = make_client(args.warehouse)
-        audit = SourceCoverageAuditProcessor(bq_client=client, dry_run=args.dry_run, tables=tables)
-    except (ValueError, AuditConfigError) as exc:
-        print(f"coverage-audit: error: {exc}", file=sys.stderr)
-        return 2
-
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        result = audit.run_audit(start, end) if start and end else audit.run_daily_audit(date_arg)
-    except NotFound as exc:
-        print(f"coverage-audit: error: {exc.message}; run coverage-setup on this warehouse first", file=sys.stderr)
-        return 2
-    print(json.dumps(result.to_dict(), indent=2) if args.json else render_table(result))
-    failing = _FAIL_ON[args.fail_on]
-    return 1 if any(f.severity in failing for f in result.findings if f.is_issue) else 0
+    return COMMAND.main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -44,6 +44,7 @@ __all__ = [
     "game_key",
     "validate_audit_tables",
     "load_audit_tables",
+    "check_tables_exist",
 ]
 
 #: nba_id: the schedule's game_id; date_away_home: YYYYMMDD_AWAY_HOME from the schedule row.
@@ -51,7 +52,9 @@ KEY_FORMATS = ("nba_id", "date_away_home")
 
 
 class AuditConfigError(ValueError):
-    """The audit's table configuration is invalid (raised before any query)."""
+    """The audit's table configuration is invalid (raised before any query); exit 2 in commands."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -175,3 +178,26 @@ def load_audit_tables(path: str | Path) -> tuple[AuditTable, ...]:
         return validate_audit_tables(entries)
     except AuditConfigError as exc:
         raise AuditConfigError(f"{file}: {exc}") from None
+
+
+def check_tables_exist(client: Any, tables: Sequence[AuditTable], source: str | Path | None = None) -> None:
+    """Raise :class:`AuditConfigError` naming the entry of the first table the warehouse lacks.
+
+    One metadata call (``get_table``) per table, no query. The message reads
+    ``audit.yaml: tables[2]: table nba_analytics.player_gme_summary not found``.
+
+    Example::
+
+        tables = load_audit_tables('audit.yaml')
+        check_tables_exist(client, tables, source='audit.yaml')
+    """
+    from google.api_core.exceptions import NotFound
+
+    prefix = f"{source}: " if source is not None else ""
+    for index, entry in enumerate(tables):
+        try:
+            client.get_table(entry.table)
+        except NotFound:
+            raise AuditConfigError(
+                f"{prefix}tables[{index}]: table {entry.table} not found in the warehouse "
+                "(misspelled, or coverage-setup not run?)") from None

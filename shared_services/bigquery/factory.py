@@ -7,12 +7,21 @@ Accepted forms::
     duckdb:///:memory:                embedded, in memory (tests)
     bigquery://PROJECT[?location=LOC] Google BigQuery, credentials from google.auth.default()
 
+BigQuery URLs also take ``endpoint=http://HOST:PORT`` (an emulator or a local stand-in instead
+of bigquery.googleapis.com) and ``anonymous=true`` (send no credentials; emulators only).
+
 Without a URL, ``COVERAGE_WAREHOUSE`` is read, else ``duckdb:///coverage.duckdb``.
 
 A DuckDB file can be open in one process at a time. When another process holds it, opening
 waits (polling with backoff) up to ``COVERAGE_DUCKDB_LOCK_TIMEOUT`` seconds (default 30; 0
 means do not wait), then raises :class:`WarehouseLockedError`, an ``OSError`` with a
 one-line message, which the commands report as an environment error.
+
+BigQuery deadline: every HTTP request to BigQuery waits at most ``COVERAGE_BIGQUERY_TIMEOUT``
+seconds (default 60), and once BigQuery has not answered (connection errors, timeouts, 5xx,
+429) for that long, the next attempt raises :class:`BigQueryUnreachable` instead of retrying
+for the SDK's default 10 minutes. A command then exits 3. Missing credentials raise
+:class:`BigQueryCredentialsMissing` naming the fix (exit 3).
 
 Example::
 
@@ -29,6 +38,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from shared_services.cli.errors import EnvironmentProblem, UsageError
+
 __all__ = [
     "make_client",
     "parse_warehouse_url",
@@ -40,6 +51,11 @@ __all__ = [
     "ENV_WAREHOUSE",
     "ENV_DUCKDB_LOCK_TIMEOUT",
     "DEFAULT_DUCKDB_LOCK_TIMEOUT",
+    "ENV_BIGQUERY_TIMEOUT",
+    "DEFAULT_BIGQUERY_TIMEOUT",
+    "BigQueryCredentialsMissing",
+    "BigQueryUnreachable",
+    "bigquery_timeout",
 ]
 
 ENV_WAREHOUSE = "COVERAGE_WAREHOUSE"
@@ -119,10 +135,52 @@ def open_duckdb(
             sleep(min(delay, remaining))
             delay = min(delay * 2, 1.0)
 
+ENV_BIGQUERY_TIMEOUT = "COVERAGE_BIGQUERY_TIMEOUT"
+#: Seconds: the longest wait for one BigQuery request, and how long BigQuery may stay
+#: unreachable before a call gives up.
+DEFAULT_BIGQUERY_TIMEOUT = 60.0
+
 _ACCEPTED = (
     "accepted forms: 'duckdb:///path/file.duckdb', 'duckdb:///:memory:', "
-    "'bigquery://PROJECT' or 'bigquery://PROJECT?location=LOC'"
+    "'bigquery://PROJECT' or 'bigquery://PROJECT?location=LOC' "
+    "(options: location, endpoint, anonymous)"
 )
+_CREDENTIALS_FIX = (
+    "run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a "
+    "service-account key file"
+)
+
+
+class BigQueryCredentialsMissing(EnvironmentProblem):
+    """No usable Google credentials for a ``bigquery://`` warehouse (exit 3 in commands)."""
+
+
+class BigQueryUnreachable(EnvironmentProblem, TimeoutError):
+    """BigQuery did not answer within the deadline (exit 3 in commands).
+
+    A ``TimeoutError`` but not a ``ConnectionError``, so neither the SDK's retry nor the
+    upload retry treats it as transient: the call stops here.
+    """
+
+
+def bigquery_timeout() -> float:
+    """Seconds from ``$COVERAGE_BIGQUERY_TIMEOUT`` (default 60); a bad value is a usage error.
+
+    Example::
+
+        os.environ['COVERAGE_BIGQUERY_TIMEOUT'] = '30'
+        bigquery_timeout()    # 30.0
+    """
+    raw = os.environ.get(ENV_BIGQUERY_TIMEOUT, "").strip()
+    if not raw:
+        return DEFAULT_BIGQUERY_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value != float("inf")):
+        raise UsageError(f"${ENV_BIGQUERY_TIMEOUT}={raw!r}: expected a number of seconds > 0")
+    return value
 # BigQuery project ids: 6-30 chars, lowercase letters, digits, hyphens; domain-scoped
 # projects look like 'example.com:project'.
 _PROJECT_RE = re.compile(r"^(?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$")
@@ -131,11 +189,14 @@ _PROJECT_RE = re.compile(r"^(?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 class WarehouseURL:
     """A parsed warehouse URL (``kind`` is 'duckdb' or 'bigquery')."""
 
-    def __init__(self, kind: str, path: str | None = None, project: str | None = None, location: str | None = None):
+    def __init__(self, kind: str, path: str | None = None, project: str | None = None,
+                 location: str | None = None, endpoint: str | None = None, anonymous: bool = False):
         self.kind = kind
         self.path = path
         self.project = project
         self.location = location
+        self.endpoint = endpoint
+        self.anonymous = anonymous
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"WarehouseURL(kind={self.kind!r}, path={self.path!r}, project={self.project!r}, location={self.location!r})"
@@ -168,13 +229,30 @@ def parse_warehouse_url(url: str) -> WarehouseURL:
         if not project or parts.path not in ("", "/") or not _PROJECT_RE.match(project):
             raise ValueError(f"malformed BigQuery warehouse URL {url!r} (bad or missing project id); {_ACCEPTED}")
         query = parse_qs(parts.query, keep_blank_values=True)
-        unknown = set(query) - {"location"}
+        unknown = set(query) - {"location", "endpoint", "anonymous"}
         if unknown:
             raise ValueError(f"unknown option(s) {sorted(unknown)} in warehouse URL {url!r}; {_ACCEPTED}")
+        repeated = sorted(name for name, values in query.items() if len(values) > 1)
+        if repeated:
+            raise ValueError(f"option(s) {repeated} given more than once in warehouse URL {url!r}")
         location = query.get("location", [None])[0]
         if location is not None and not re.fullmatch(r"[A-Za-z0-9-]+", location):
             raise ValueError(f"bad location {location!r} in warehouse URL {url!r}; {_ACCEPTED}")
-        return WarehouseURL("bigquery", project=project, location=location)
+        endpoint = query.get("endpoint", [None])[0]
+        if endpoint is not None:
+            target = urlsplit(endpoint)
+            if target.scheme not in ("http", "https") or not target.hostname or target.query:
+                raise ValueError(f"bad endpoint {endpoint!r} in warehouse URL {url!r}; expected "
+                                 "http(s)://HOST[:PORT]")
+        anonymous_text = query.get("anonymous", ["false"])[0].lower()
+        if anonymous_text not in ("true", "false"):
+            raise ValueError(f"anonymous={anonymous_text!r} in warehouse URL {url!r}: expected true or false")
+        anonymous = anonymous_text == "true"
+        if anonymous and endpoint is None:
+            raise ValueError(f"anonymous=true needs an endpoint (an emulator) in warehouse URL {url!r}; "
+                             "real BigQuery always needs credentials")
+        return WarehouseURL("bigquery", project=project, location=location, endpoint=endpoint,
+                            anonymous=anonymous)
     raise ValueError(f"unsupported warehouse URL {url!r}; {_ACCEPTED}")
 
 
@@ -201,11 +279,86 @@ def make_client(url: str | None = None) -> Any:
                 "then a relative path, 'duckdb:///demo_out/demo.duckdb', or four for an "
                 "absolute one, 'duckdb:////tmp/demo.duckdb')")
         return open_duckdb(path)  # waits for another process's lock, up to the lock timeout
+    return _bigquery_client(parsed)
+
+
+def _bigquery_client(parsed: WarehouseURL) -> Any:
+    """A real ``bigquery.Client`` with the deadline transport (see the module docstring)."""
+    deadline = bigquery_timeout()
     # Heavy SDK imports stay in this branch.
     import google.auth
+    from google.auth import exceptions as auth_exceptions
+    from google.auth.credentials import AnonymousCredentials
     from google.cloud import bigquery
 
-    credentials, _default_project = google.auth.default(
-        scopes=["https://www.googleapis.com/auth/bigquery"]
-    )
-    return bigquery.Client(project=parsed.project, credentials=credentials, location=parsed.location)
+    if parsed.anonymous:
+        credentials: Any = AnonymousCredentials()
+    else:
+        try:
+            credentials, _default_project = google.auth.default(
+                scopes=["https://www.googleapis.com/auth/bigquery"]
+            )
+        except auth_exceptions.DefaultCredentialsError as exc:
+            detail = " ".join(str(exc).split()).split(". ")[0]
+            source = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+            where = f" (GOOGLE_APPLICATION_CREDENTIALS={source}: {detail})" if source else ""
+            raise BigQueryCredentialsMissing(
+                f"no Google credentials for bigquery://{parsed.project}{where}; {_CREDENTIALS_FIX}"
+            ) from None
+    options = {"api_endpoint": parsed.endpoint} if parsed.endpoint else None
+    return bigquery.Client(project=parsed.project, credentials=credentials, location=parsed.location,
+                           client_options=options, _http=_deadline_session(credentials, deadline))
+
+
+def _capped(timeout: Any, limit: float) -> Any:
+    if timeout is None:
+        return limit
+    if isinstance(timeout, tuple):
+        return tuple(limit if part is None else min(float(part), limit) for part in timeout)
+    return min(float(timeout), limit)
+
+
+def _deadline_session(credentials: Any, deadline: float) -> Any:
+    """An ``AuthorizedSession`` that bounds every request and gives up on a long outage."""
+    import threading
+    import time
+
+    from google.auth.transport.requests import AuthorizedSession
+
+    class DeadlineSession(AuthorizedSession):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(credentials, refresh_timeout=deadline)
+            self._outage_lock = threading.Lock()
+            self._failing_since: float | None = None
+
+        def _failed(self, started: float) -> None:
+            with self._outage_lock:
+                if self._failing_since is None:
+                    self._failing_since = started
+
+        def request(self, method: str, url: str, data: Any = None, headers: Any = None,  # type: ignore[override]
+                    max_allowed_time: float | None = None, timeout: Any = None, **kwargs: Any) -> Any:
+            started = time.monotonic()
+            with self._outage_lock:
+                since = self._failing_since
+            remaining = deadline if since is None else deadline - (started - since)
+            if remaining <= 0:
+                raise BigQueryUnreachable(
+                    f"BigQuery did not answer for {deadline:g} s ({url.split('?')[0]}); check the "
+                    f"network and BigQuery's status, or raise ${ENV_BIGQUERY_TIMEOUT}")
+            allowed = remaining if max_allowed_time is None else min(max_allowed_time, remaining)
+            try:
+                response = super().request(method, url, data=data, headers=headers,
+                                           max_allowed_time=allowed,
+                                           timeout=_capped(timeout, remaining), **kwargs)
+            except Exception:
+                self._failed(started)
+                raise
+            if response.status_code >= 500 or response.status_code == 429:
+                self._failed(started)
+            else:
+                with self._outage_lock:
+                    self._failing_since = None
+            return response
+
+    return DeadlineSession()

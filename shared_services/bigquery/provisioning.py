@@ -15,7 +15,6 @@ Example (Python)::
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -167,38 +166,48 @@ def ddl_statements(
     return statements
 
 
+def _run_setup(ctx: Any) -> Any:
+    from shared_services.cli import Outcome
+
+    if ctx.args.print_ddl:
+        statements = ddl_statements(ctx.args.project)
+        return Outcome(text="\n".join(statement + ";\n" for statement in statements),
+                       data={"statements": statements})
+    report = ensure_schema(ctx.client())
+    lines = [f"created dataset {dataset}" for dataset in report.datasets_created]
+    lines += [f"created table   {table}" for table in report.tables_created]
+    lines += [f"exists          {table}" for table in report.tables_existing]
+    lines += [f"view            {view}" for view in report.views_created]
+    lines.append(f"setup complete: {len(report.tables_created)} table(s) created, "
+                 f"{len(report.tables_existing)} already present, {len(report.views_created)} view(s)")
+    data = {"warehouse": ctx.warehouse_url(), "datasets_created": list(report.datasets_created),
+            "tables_created": list(report.tables_created), "tables_existing": list(report.tables_existing),
+            "views_created": list(report.views_created)}
+    return Outcome(text="\n".join(lines), data=data)
+
+
+def _command() -> Any:
+    from shared_services.cli import Command, option
+
+    return Command(
+        name="coverage-setup",
+        summary="Create the source coverage datasets, tables and views (idempotent).",
+        example="coverage-setup --warehouse duckdb:///coverage.duckdb   # or --print-ddl --project my-project",
+        run=_run_setup,
+        warehouse="create",
+        options=(
+            option("--print-ddl", action="store_true", help="print BigQuery DDL and exit; touches no warehouse"),
+            option("--project", help="project id to qualify names with in --print-ddl output"),
+        ),
+    )
+
+
+COMMAND = _command()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``coverage-setup``; returns the exit status."""
-    parser = argparse.ArgumentParser(
-        prog="coverage-setup",
-        description="Create the source coverage datasets, tables and views (idempotent).",
-    )
-    parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
-    parser.add_argument("--print-ddl", action="store_true", help="print BigQuery DDL and exit; touches no warehouse")
-    parser.add_argument("--project", help="project id to qualify names with in --print-ddl output")
-    args = parser.parse_args(argv)
-    if args.print_ddl:
-        for statement in ddl_statements(args.project):
-            print(statement + ";\n")
-        return 0
-    from shared_services.bigquery.factory import make_client
-
-    try:
-        client = make_client(args.warehouse)
-    except ValueError as exc:
-        parser.error(str(exc))
-    report = ensure_schema(client)
-    for dataset in report.datasets_created:
-        print(f"created dataset {dataset}")
-    for table in report.tables_created:
-        print(f"created table   {table}")
-    for table in report.tables_existing:
-        print(f"exists          {table}")
-    for view in report.views_created:
-        print(f"view            {view}")
-    print(f"setup complete: {len(report.tables_created)} table(s) created, "
-          f"{len(report.tables_existing)} already present, {len(report.views_created)} view(s)")
-    return 0
+    return COMMAND.main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,7 +19,6 @@ Example (Python)::
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
@@ -202,34 +201,59 @@ def _quarantine(spool: DeadLetterSpool, report: ReplayReport, path: Path, reason
     logger.error("quarantined %s -> %s: %s", path, target, log_safe(reason))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``coverage-replay``."""
-    parser = argparse.ArgumentParser(
-        prog="coverage-replay",
-        description="Load spilled coverage event batches from the dead-letter directory, exactly once.",
-    )
-    parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
-    parser.add_argument("--dir", help="dead-letter directory (default $COVERAGE_DEAD_LETTER_DIR or ./coverage_dead_letter)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from shared_services.bigquery.factory import make_client
+def _run_replay(ctx: Any) -> Any:
+    import os
 
-    try:
-        client = make_client(args.warehouse)
-    except ValueError as exc:
-        parser.error(str(exc))
-    spool = DeadLetterSpool(args.dir)
-    report = replay_dead_letters(client, spool)
-    print(f"replayed {len(report.files_replayed)} file(s): {report.rows_loaded} row(s) loaded, "
-          f"{report.rows_already_present} already present; {len(report.files_failed)} failed, "
-          f"{len(report.files_quarantined)} quarantined, {len(report.files_skipped)} busy")
-    for path, error in report.files_failed.items():
-        print(f"FAILED {path}: {log_safe(error)}", file=sys.stderr)
-    for path, reason in report.files_quarantined.items():
-        print(f"QUARANTINED {path}: {log_safe(reason)}", file=sys.stderr)
-    for path, what in report.temporaries.items():
-        print(f"LEFTOVER {path}: {log_safe(what)}", file=sys.stderr)
-    return 1 if report.files_failed or report.files_quarantined else 0
+    from shared_services.cli import Outcome, UsageError
+    from shared_services.events.dead_letter import ENV_DEAD_LETTER_DIR
+
+    chosen = ctx.args.dir if ctx.args.dir is not None else os.environ.get(ENV_DEAD_LETTER_DIR) or None
+    spool = DeadLetterSpool(chosen)
+    if not spool.directory.is_dir():
+        if chosen is not None:   # named by --dir or the environment: a wrong path, not "nothing to do"
+            origin = "--dir" if ctx.args.dir is not None else f"${ENV_DEAD_LETTER_DIR}"
+            raise UsageError(f"{origin}: dead-letter directory {os.path.abspath(chosen)} does not exist")
+        text = f"no dead-letter directory {spool.directory.resolve()}: nothing was ever spilled, nothing to replay"
+        return Outcome(text=text, data={"directory": str(spool.directory.resolve()), "files_replayed": [],
+                                        "rows_loaded": 0, "rows_already_present": 0, "files_failed": {},
+                                        "files_quarantined": {}, "files_busy": [], "leftovers": {}})
+    report = replay_dead_letters(ctx.client(), spool)
+    lines = [f"replayed {len(report.files_replayed)} file(s) from {spool.directory.resolve()}: "
+             f"{report.rows_loaded} row(s) loaded, {report.rows_already_present} already present; "
+             f"{len(report.files_failed)} failed, {len(report.files_quarantined)} quarantined, "
+             f"{len(report.files_skipped)} busy"]
+    lines += [f"FAILED {path}: {log_safe(error)}" for path, error in report.files_failed.items()]
+    lines += [f"QUARANTINED {path}: {log_safe(reason)}" for path, reason in report.files_quarantined.items()]
+    lines += [f"LEFTOVER {path}: {log_safe(what)}" for path, what in report.temporaries.items()]
+    data = {"directory": str(spool.directory.resolve()), "files_replayed": report.files_replayed,
+            "rows_loaded": report.rows_loaded, "rows_already_present": report.rows_already_present,
+            "files_failed": report.files_failed, "files_quarantined": report.files_quarantined,
+            "files_busy": list(report.files_skipped), "leftovers": report.temporaries}
+    problems = len(report.files_failed) + len(report.files_quarantined)
+    return Outcome(text="\n".join(lines), data=data, found=["critical"] * problems)
+
+
+def _command() -> Any:
+    from shared_services.cli import Command, option
+
+    return Command(
+        name="coverage-replay",
+        summary="Load spilled coverage event batches from the dead-letter directory, exactly once.",
+        example="coverage-replay --dir /var/spool/coverage --warehouse bigquery://my-project",
+        run=_run_replay,
+        fail_on="critical",
+        options=(option("--dir", metavar="DIR",
+                        help="dead-letter directory (default $COVERAGE_DEAD_LETTER_DIR or "
+                             "./coverage_dead_letter); a named directory must exist"),),
+    )
+
+
+COMMAND = _command()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``coverage-replay``: 0 all replayed, 1 a file failed (--fail-on), 2 usage, 3 environment."""
+    return COMMAND.main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

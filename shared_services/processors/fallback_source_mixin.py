@@ -33,7 +33,7 @@ from shared_services.constants.source_coverage import (
     SourceCoverageEventType,
     SourceCoverageSeverity,
 )
-from shared_services.processors.errors import ImproperlyConfigured
+from shared_services.processors.errors import ImproperlyConfigured, check_mixins_first
 from shared_services.quality.scoring import RECONSTRUCTED_SOURCE, is_failed_source
 
 __all__ = ["FallbackSourceMixin", "SourceAttempt", "FallbackResult", "RECONSTRUCTED"]
@@ -104,6 +104,7 @@ class FallbackSourceMixin:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        check_mixins_first(cls, FallbackSourceMixin)
         name = cls.__qualname__
         primaries, fallbacks = cls.PRIMARY_SOURCES, cls.FALLBACK_SOURCES
         for label, value in (("PRIMARY_SOURCES", primaries), ("FALLBACK_SOURCES", fallbacks)):

@@ -48,7 +48,11 @@ from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.model import build_event_row
 from shared_services.events.sink import EventSink, LoadOutcome, RetryPolicy
 from shared_services.events.text import log_safe
-from shared_services.processors.errors import ImproperlyConfigured
+from shared_services.processors.errors import (
+    ImproperlyConfigured,
+    check_mixins_first,
+    check_name_list,
+)
 from shared_services.quality import scoring
 from shared_services.quality.columns import add_quality_columns, quality_columns
 from shared_services.quality.season import season_label
@@ -152,6 +156,13 @@ class QualityMixin:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._scoring_config_cache = None
+        check_mixins_first(cls, QualityMixin)
+        for attribute in ("REQUIRED_FIELDS", "OPTIONAL_FIELDS", "PRIMARY_SOURCES"):
+            check_name_list(cls, attribute)
+        if not isinstance(cls.FIELD_WEIGHTS, Mapping):
+            raise ImproperlyConfigured(
+                f"{cls.__qualname__}.FIELD_WEIGHTS must be a mapping of field name to points, "
+                f"got {cls.FIELD_WEIGHTS!r}")
         try:
             cls._scoring_config_cache = cls._build_scoring_config()
             validate_table_id(cls.COVERAGE_LOG_TABLE)

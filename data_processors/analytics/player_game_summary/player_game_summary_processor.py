@@ -27,9 +27,10 @@ from typing import Any
 import pandas as pd
 from google.cloud import bigquery
 
-from data_processors.analytics.analytics_base import AnalyticsProcessorBase, run_daily_command
+from data_processors.analytics.analytics_base import AnalyticsProcessorBase, daily_command
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import PLAYER_GAME_SUMMARY, SCHEDULE
+from shared_services.cli import format_counts
 from shared_services.events.model import utc_now
 from shared_services.events.serialization import to_utc_iso
 from shared_services.processors.fallback_source_mixin import FallbackSourceMixin
@@ -212,16 +213,19 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
         self.stats["rows_written"] = self.save_output(self.transformed)
 
 
+COMMAND = daily_command(
+    PlayerGameSummaryProcessor,
+    prog="coverage-player-game-summary",
+    description="Run the phase 3 player game summary for every final game of a date.",
+    summarize=lambda stats, day: (
+        f"{stats.get('games_scheduled', 0)} final game(s), {stats.get('games_with_data', 0)} with data, "
+        f"{stats.get('rows_written', 0)} row(s) written; tiers: {format_counts(stats.get('game_tiers', {}).values())}"),
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``coverage-player-game-summary --date D [--warehouse URL]``."""
-    return run_daily_command(
-        PlayerGameSummaryProcessor, argv,
-        prog="coverage-player-game-summary",
-        description="Run the phase 3 player game summary for every final game of a date.",
-        summarize=lambda stats, day: (
-            f"{stats.get('games_scheduled', 0)} final game(s), {stats.get('games_with_data', 0)} with data, "
-            f"{stats.get('rows_written', 0)} row(s) written; tiers: {stats.get('game_tiers')}"),
-    )
+    return COMMAND.main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

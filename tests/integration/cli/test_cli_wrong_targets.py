@@ -1,0 +1,113 @@
+"""No silent wrong targets (issue 13): each mistake is refused with a one-line error, exit 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shared_services.bigquery.duckdb_client import DuckDBClient
+from shared_services.bigquery.provisioning import ensure_schema
+from tests.support.cli_runner import assert_one_line_error
+
+
+@pytest.fixture
+def setup_db(tmp_path):
+    """A warehouse file with the tables created (no rows)."""
+    path = tmp_path / "w.duckdb"
+    client = DuckDBClient(str(path))
+    ensure_schema(client)
+    client.close()
+    return path
+
+
+@pytest.mark.parametrize("name", ["coverage-audit", "coverage-player-game-summary"])
+def test_an_empty_date_is_refused_not_read_as_yesterday(cli, setup_db, name):
+    done = cli(name, "--date", "", "--warehouse", f"duckdb:///{setup_db}")
+    assert done.returncode == 2
+    assert "argument --date: empty" in assert_one_line_error(done, name)
+
+
+READS = {
+    "coverage-audit": ["--date", "2025-01-15"],
+    "coverage-report": ["--start", "2025-01-10", "--end", "2025-01-16"],
+    "coverage-health": ["--date", "2025-01-15"],
+    "coverage-stale": [],
+    "coverage-replay": [],
+}
+
+
+@pytest.mark.parametrize("name", sorted(READS))
+def test_a_read_command_on_a_missing_duckdb_file_creates_nothing(cli, tmp_path, name):
+    (tmp_path / "spool").mkdir()
+    extra = ["--dir", str(tmp_path / "spool")] if name == "coverage-replay" else []
+    done = cli(name, *READS[name], *extra, "--warehouse", "duckdb:///typo.duckdb")
+    assert done.returncode == 2
+    line = assert_one_line_error(done, name)
+    assert f"warehouse file {tmp_path / 'typo.duckdb'} does not exist" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spool"]      # no typo.duckdb, no report
+
+
+def test_the_default_warehouse_is_not_created_either(cli, tmp_path):
+    done = cli("coverage-audit")   # no --warehouse, no $COVERAGE_WAREHOUSE: duckdb:///coverage.duckdb
+    assert done.returncode == 2
+    assert "coverage.duckdb does not exist (the default" in assert_one_line_error(done, "coverage-audit")
+    assert not (tmp_path / "coverage.duckdb").exists()
+
+
+def test_replay_of_a_missing_directory_is_an_error(cli, setup_db, tmp_path):
+    done = cli("coverage-replay", "--dir", "no_such_spool", "--warehouse", f"duckdb:///{setup_db}")
+    assert done.returncode == 2
+    assert f"dead-letter directory {tmp_path / 'no_such_spool'} does not exist" in assert_one_line_error(
+        done, "coverage-replay")
+    assert not (tmp_path / "no_such_spool").exists()
+
+
+def test_demo_refuses_a_previous_run_and_force_resets_every_output(cli, tmp_path):
+    out = tmp_path / "demo"
+    first = cli("coverage-demo", "--days", "1", "--out", str(out), "--json")
+    assert first.returncode == 0, first.stderr
+    notifications = (out / "notifications.log").read_text()
+    games = json.loads(first.stdout)["games"]
+
+    again = cli("coverage-demo", "--days", "1", "--out", str(out))
+    assert again.returncode == 2
+    assert "pass --force" in assert_one_line_error(again, "coverage-demo")
+    assert (out / "notifications.log").read_text() == notifications        # untouched
+
+    forced = cli("coverage-demo", "--days", "1", "--out", str(out), "--force", "--json")
+    assert forced.returncode == 0, forced.stderr
+    assert json.loads(forced.stdout)["games"] == games                     # one slate, not two
+    assert json.loads(forced.stdout)["faults_missed"] == []                # no UNEXPECTED faults
+    # replaced, not appended: as many alert lines as the first run (ids and times differ)
+    assert len((out / "notifications.log").read_text().splitlines()) == len(notifications.splitlines()) > 0
+
+
+def test_demo_refuses_an_existing_warehouse_file(cli, setup_db, tmp_path):
+    done = cli("coverage-demo", "--days", "1", "--out", str(tmp_path / "o"), "--warehouse", f"duckdb:///{setup_db}")
+    assert done.returncode == 2
+    assert str(setup_db) in assert_one_line_error(done, "coverage-demo")
+    assert not (tmp_path / "o" / "notifications.log").exists()
+
+
+def test_audit_config_with_a_misspelled_table_names_the_file_and_entry(cli, setup_db, tmp_path):
+    config = tmp_path / "audit.yaml"
+    config.write_text("tables:\n"
+                      "  - table: nba_raw.nbac_team_boxscore\n    key_format: date_away_home\n"
+                      "  - table: nba_raw.nbac_gamebook_player_stats\n"
+                      "  - table: nba_analytics.player_gme_summary\n    tracks_quality: true\n")
+    done = cli("coverage-audit", "--date", "2025-01-15", "--config", str(config),
+               "--warehouse", f"duckdb:///{setup_db}")
+    assert done.returncode == 2
+    line = assert_one_line_error(done, "coverage-audit")
+    assert f"{config}: tables[2]: table nba_analytics.player_gme_summary not found" in line
+
+
+@pytest.mark.parametrize("name, args", [
+    ("coverage-audit", ["--date", "0001-01-01"]),
+    ("coverage-report", ["--start", "9999-12-30", "--end", "9999-12-31"]),
+])
+def test_dates_the_warehouse_cannot_hold_are_usage_errors(cli, setup_db, name, args):
+    done = cli(name, *args, "--warehouse", f"duckdb:///{setup_db}")
+    assert done.returncode == 2
+    assert "outside the supported range" in assert_one_line_error(done, name)

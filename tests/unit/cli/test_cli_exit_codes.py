@@ -1,0 +1,84 @@
+"""Exceptions map to exit codes in ONE place (shared_services.cli.core.exit_code_for)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from google.api_core import exceptions as gexc
+from google.auth import exceptions as auth_exc
+
+from data_processors.source_coverage_audit.config import AuditConfigError
+from shared_services.bigquery.factory import BigQueryCredentialsMissing, BigQueryUnreachable
+from shared_services.cli import (
+    Command,
+    EnvironmentProblem,
+    Outcome,
+    UsageError,
+    exit_code_for,
+    format_counts,
+    register_exit_code,
+)
+from shared_services.constants.source_coverage import QualityTier
+from shared_services.processors.errors import ImproperlyConfigured
+
+
+@pytest.mark.parametrize("exc, code", [
+    (UsageError("--date: empty"), 2),
+    (AuditConfigError("tables[2]: not found"), 2),
+    (ImproperlyConfigured("P.REQUIRED_FIELDS"), 2),
+    (EnvironmentProblem("disk"), 3),
+    (BigQueryCredentialsMissing("no credentials"), 3),
+    (BigQueryUnreachable("no answer"), 3),
+    (PermissionError("read-only"), 3),
+    (ConnectionRefusedError(), 3),
+    (gexc.RetryError("deadline", cause=None), 3),
+    (gexc.Forbidden("denied"), 3),
+    (gexc.ServiceUnavailable("down"), 3),
+    (auth_exc.RefreshError("token"), 3),
+    (duckdb.IOException("Could not set lock on file"), 3),
+    (KeyError("bug"), 4),
+    (ValueError("a bug, not a usage error"), 4),
+])
+def test_exit_code_for(exc, code):
+    assert exit_code_for(exc) == code
+
+
+def test_a_new_exception_class_picks_its_code_three_ways():
+    class HasAttribute(Exception):
+        exit_code = 3
+
+    class Subclass(EnvironmentProblem):
+        pass
+
+    class Registered(RuntimeError):
+        pass
+
+    assert exit_code_for(Registered("x")) == 4
+    register_exit_code(Registered, 3)
+    assert [exit_code_for(e("x")) for e in (HasAttribute, Subclass, Registered)] == [3, 3, 3]
+
+
+def test_a_command_is_a_function_plus_declared_options(capsys):
+    def run(ctx):
+        if ctx.args.n < 0:
+            raise UsageError("--n: must be >= 0")
+        return Outcome(text=f"{ctx.args.n} found", data={"n": ctx.args.n}, found=["warning"] * ctx.args.n)
+
+    from shared_services.cli import option
+
+    command = Command("coverage-count", "Count.", "coverage-count --n 2", run, fail_on="critical",
+                      options=(option("--n", type=int, default=0),))
+    assert command.main(["--n", "2"]) == 0                            # warnings < critical
+    assert command.main(["--n", "2", "--fail-on", "warning"]) == 1
+    assert command.main(["--n", "2", "--json", "--fail-on", "never"]) == 0
+    out = capsys.readouterr().out
+    assert '"n": 2' in out
+    assert command.main(["--n", "-1"]) == 2
+    assert capsys.readouterr().err.strip() == "coverage-count: error: --n: must be >= 0"
+
+
+def test_format_counts_is_plain_text():
+    tiers = {"a": QualityTier.GOLD, "b": QualityTier.GOLD, "c": QualityTier.SILVER, "d": "no_data"}
+    assert format_counts(tiers.values()) == "gold 2, no_data 1, silver 1"
+    assert format_counts({}) == "none"
+    assert format_counts({"normal": 3, "partial_data": 0}) == "normal 3"
