@@ -222,15 +222,18 @@ def _run_replay(ctx: Any) -> Any:
              f"{report.rows_loaded} row(s) loaded, {report.rows_already_present} already present; "
              f"{len(report.files_failed)} failed, {len(report.files_quarantined)} quarantined, "
              f"{len(report.files_skipped)} busy"]
-    lines += [f"FAILED {path}: {log_safe(error)}" for path, error in report.files_failed.items()]
-    lines += [f"QUARANTINED {path}: {log_safe(reason)}" for path, reason in report.files_quarantined.items()]
-    lines += [f"LEFTOVER {path}: {log_safe(what)}" for path, what in report.temporaries.items()]
+    # Problems go to stderr, one line each (stdout stays the summary, or JSON with --json).
+    problems = [f"FAILED {path}: {log_safe(error)}" for path, error in report.files_failed.items()]
+    problems += [f"QUARANTINED {path}: {log_safe(reason)}" for path, reason in report.files_quarantined.items()]
+    problems += [f"LEFTOVER {path}: {log_safe(what)}" for path, what in report.temporaries.items()]
+    for line in problems:
+        print(line, file=sys.stderr, flush=True)
     data = {"directory": str(spool.directory.resolve()), "files_replayed": report.files_replayed,
             "rows_loaded": report.rows_loaded, "rows_already_present": report.rows_already_present,
             "files_failed": report.files_failed, "files_quarantined": report.files_quarantined,
             "files_busy": list(report.files_skipped), "leftovers": report.temporaries}
-    problems = len(report.files_failed) + len(report.files_quarantined)
-    return Outcome(text="\n".join(lines), data=data, found=["critical"] * problems)
+    return Outcome(text="\n".join(lines), data=data,
+                   found=["critical"] * (len(report.files_failed) + len(report.files_quarantined)))
 
 
 def _command() -> Any:
