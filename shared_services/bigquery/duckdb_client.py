@@ -74,6 +74,7 @@ from google.cloud.bigquery import (
     TimePartitioning,
 )
 from google.cloud.bigquery.table import Row
+from sqlglot import exp
 
 from shared_services.bigquery.jobs import (
     EmbeddedLoadJob,
@@ -82,11 +83,21 @@ from shared_services.bigquery.jobs import (
     convert_duckdb_value,
     schema_from_duckdb_description,
 )
+from shared_services.bigquery.rules import (
+    check_dialect,
+    check_merge,
+    check_script,
+    ddl_fields,
+    ddl_options,
+    expand_views,
+    partition_filter_error,
+    unfiltered_partition_tables,
+    validate_table_definition,
+)
 from shared_services.bigquery.sql_translate import (
     duckdb_type,
     normalize_bq_type,
     translate,
-    unfiltered_partition_tables,
 )
 
 __all__ = ["DuckDBClient", "META_SCHEMA"]
@@ -101,6 +112,7 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _NUMERIC_QUANTUM = decimal.Decimal("1e-9")
 _RESULT_CACHE_SIZE = 256
 _LOAD_SOURCE = "__embedded_load_source"
+_DAY_MS = 24 * 60 * 60 * 1000
 
 
 def _q(name: str) -> str:
@@ -449,6 +461,18 @@ def _infer_field(name: str, series: pd.Series) -> SchemaField:
     return SchemaField(name, "STRING")
 
 
+#: BigQuery's ``errorResult.reason`` for each error class a job can fail with.
+_REASONS = {"BadRequest": "invalidQuery", "NotFound": "notFound", "Conflict": "duplicate",
+            "Forbidden": "accessDenied"}
+
+
+def _rebuild_error(class_name: str, message: str) -> gexc.GoogleAPICallError:
+    cls = getattr(gexc, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, gexc.GoogleAPICallError)):
+        cls = gexc.BadRequest
+    return cls(message)
+
+
 # --------------------------------------------------------------------------------------
 # The client
 # --------------------------------------------------------------------------------------
@@ -522,6 +546,9 @@ class DuckDBClient:
                 created_at TIMESTAMPTZ NOT NULL
             )"""
         )
+        # Added later; files written by older versions get the columns on open.
+        con.execute(f"ALTER TABLE {META_SCHEMA}.jobs ADD COLUMN IF NOT EXISTS error_reason VARCHAR")
+        con.execute(f"ALTER TABLE {META_SCHEMA}.jobs ADD COLUMN IF NOT EXISTS error_message VARCHAR")
         con.execute(
             f"""CREATE TABLE IF NOT EXISTS {META_SCHEMA}.tables (
                 dataset_id VARCHAR NOT NULL,
@@ -536,6 +563,7 @@ class DuckDBClient:
                 created_at TIMESTAMPTZ NOT NULL
             )"""
         )
+        con.execute(f"ALTER TABLE {META_SCHEMA}.tables ADD COLUMN IF NOT EXISTS view_query VARCHAR")
 
     # ----------------------------------------------------------------- errors
     @contextmanager
@@ -571,7 +599,13 @@ class DuckDBClient:
         if isinstance(err, duckdb.ConstraintException):
             return gexc.BadRequest(f"Constraint violation: {text}")
         if isinstance(err, duckdb.TransactionException):
-            return gexc.Conflict(f"Transaction conflict: {text}")
+            # Conflict (409) means "a job / table with this id already exists" and callers rely
+            # on that; BigQuery reports a concurrent-update abort as a 400.
+            return gexc.BadRequest(
+                f"Transaction is aborted due to concurrent update against table(s) ({text})"
+            )
+        if isinstance(err, duckdb.InvalidInputException) and "division by zero" in text.lower():
+            return gexc.BadRequest(text.split("Invalid Input Error: ", 1)[-1])
         return gexc.BadRequest(text)
 
     # ----------------------------------------------------------------- names
@@ -651,12 +685,34 @@ class DuckDBClient:
             for f in schema
         ]
 
-    def _required_partition_filters(self) -> dict[tuple[str, str], str]:
+    def _required_partition_filters(self) -> dict[tuple[str, str], tuple[str, bool]]:
+        """``(dataset, table) -> (partition column, is TIMESTAMP)`` of require_partition_filter tables."""
         rows = self._conn.execute(
-            f"SELECT dataset_id, table_id, partition_field FROM {META_SCHEMA}.tables "  # noqa: S608
+            f"SELECT dataset_id, table_id, partition_field, schema_json FROM {META_SCHEMA}.tables "  # noqa: S608
             "WHERE require_partition_filter AND partition_field IS NOT NULL"
         ).fetchall()
-        return {(r[0].lower(), r[1].lower()): r[2] for r in rows}
+        out: dict[tuple[str, str], tuple[str, bool]] = {}
+        for ds, tbl, field_name, schema_json in rows:
+            types = {f.get("name", "").lower(): normalize_bq_type(f.get("type", ""))
+                     for f in json.loads(schema_json or "[]")}
+            out[(ds.lower(), tbl.lower())] = (field_name, types.get(field_name.lower()) == "TIMESTAMP")
+        return out
+
+    def _view_sql(self, dataset_id: str, table_id: str) -> str | None:
+        row = self._conn.execute(
+            f"SELECT view_query FROM {META_SCHEMA}.tables WHERE lower(dataset_id) = lower($s) "  # noqa: S608
+            "AND lower(table_id) = lower($t) AND view_query IS NOT NULL",
+            {"s": dataset_id, "t": table_id},
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def _column_names(self, dataset_id: str, table_id: str) -> set[str] | None:
+        rows = self._conn.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND lower(schema_name) = lower($s) AND lower(table_name) = lower($t)",
+            {"s": dataset_id, "t": table_id},
+        ).fetchall()
+        return {str(r[0]).lower() for r in rows} if rows else None
 
     def _prune_meta(self) -> None:
         self._conn.execute(
@@ -698,11 +754,17 @@ class DuckDBClient:
         statement_type: str | None = None,
         query: str | None = None,
         write_disposition: str | None = None,
+        error: gexc.GoogleAPICallError | None = None,
     ) -> None:
         try:
             self._conn.execute(
-                f"INSERT INTO {META_SCHEMA}.jobs VALUES ($id, $type, $dest, $out, $dml, $st, $q, $wd, $ts)",  # noqa: S608
+                f"INSERT INTO {META_SCHEMA}.jobs (job_id, job_type, destination, output_rows, "  # noqa: S608
+                "num_dml_affected_rows, statement_type, query, write_disposition, created_at, "
+                "error_reason, error_message) VALUES ($id, $type, $dest, $out, $dml, $st, $q, $wd, $ts, "
+                "$er, $em)",
                 {
+                    "er": type(error).__name__ if error is not None else None,
+                    "em": (error.message or str(error)) if error is not None else None,
                     "id": job_id,
                     "type": job_type,
                     "dest": destination,
@@ -735,25 +797,32 @@ class DuckDBClient:
                 return self._results[job_id]
             cur = self._conn.execute(
                 f"SELECT job_type, destination, output_rows, num_dml_affected_rows, statement_type, "  # noqa: S608
-                f"query, write_disposition, created_at FROM {META_SCHEMA}.jobs WHERE job_id = $j",
+                f"query, write_disposition, created_at, error_reason, error_message "
+                f"FROM {META_SCHEMA}.jobs WHERE job_id = $j",
                 {"j": job_id},
             )
             row = cur.fetchone()
         if row is None:
             raise gexc.NotFound(f"Not found: Job {self.project}:{self.location or 'US'}.{job_id}")
-        job_type, destination, output_rows, dml, statement_type, query, write_disposition, created = row
+        (job_type, destination, output_rows, dml, statement_type, query, write_disposition, created,
+         error_reason, error_message) = row
         created = convert_duckdb_value(created, SchemaField("c", "TIMESTAMP"))
+        job: Any
         if job_type == "load":
             ds, tbl = self._table_id(destination)
-            return EmbeddedLoadJob(
+            job = EmbeddedLoadJob(
                 job_id, self.project, self.location, created, self._table_ref(ds, tbl),
                 int(output_rows or 0), write_disposition, "NEWLINE_DELIMITED_JSON",
             )
-        rows: list[Row] | None = None if statement_type == "SELECT" else []
-        return EmbeddedQueryJob(
-            job_id, self.project, self.location, created, query or "", statement_type or "",
-            rows, [], dml,
-        )
+        else:
+            rows: list[Row] | None = None if statement_type == "SELECT" else []
+            job = EmbeddedQueryJob(
+                job_id, self.project, self.location, created, query or "", statement_type or "",
+                rows, [], dml,
+            )
+        if error_reason:
+            job.set_failed(_rebuild_error(error_reason, error_message or ""), _REASONS.get(error_reason, "invalid"))
+        return job
 
     # ----------------------------------------------------------------- query
     @staticmethod
@@ -809,56 +878,218 @@ class DuckDBClient:
             raise TypeError(f"job_config must be a QueryJobConfig, got {type(job_config).__name__}")
         if job_config is not None and getattr(job_config, "use_legacy_sql", None):
             raise gexc.BadRequest("Legacy SQL is not supported by the embedded warehouse")
-        types, values = self._parameters(job_config)
-        translation = translate(query, types)
+        dry_run = bool(job_config is not None and job_config.dry_run)
         job_id = self._new_job_id(job_id, job_id_prefix)
         created = _now()
         with self._lock:
-            con = self._conn
-            required = self._required_partition_filters()
-            for statement in translation.statements:
-                missing = unfiltered_partition_tables(statement.ast, required)
-                if missing:
-                    table, column = missing[0]
-                    raise gexc.BadRequest(
-                        f"Cannot query over table '{table}' without a filter over column(s) "
-                        f"'{column}' that can be used for partition elimination"
-                    )
-            self._assert_job_id_free(job_id)
-            rows: list[Row] = []
-            schema: list[SchemaField] = []
-            dml: int | None = None
-            statement_type = translation.statements[-1].kind
-            with self._transaction():
-                for statement in translation.statements:
-                    params = {name: values[name] for name in statement.parameter_names}
-                    cur = con.execute(statement.sql, params)
-                    kind = statement.kind
-                    if kind == "SELECT":
-                        schema = schema_from_duckdb_description(cur.description)
-                        index = {f.name: i for i, f in enumerate(schema)}
-                        rows = [
-                            Row(tuple(convert_duckdb_value(v, f) for v, f in zip(r, schema, strict=True)), index)
-                            for r in cur.fetchall()
-                        ]
-                        dml = None
-                    elif kind in ("INSERT", "UPDATE", "DELETE", "MERGE"):
-                        fetched = cur.fetchone()
-                        dml = (dml or 0) + int(fetched[0] if fetched else 0)
-                        rows, schema = [], []
-                    else:
-                        rows, schema = [], []
-                        self._prune_meta()
-                self._record_job(
-                    job_id, "query", created, num_dml_affected_rows=dml,
-                    statement_type=statement_type, query=query,
-                )
-            job = EmbeddedQueryJob(
-                job_id, self.project, self.location, created, query, statement_type,
-                rows, schema, dml,
-            )
+            if not dry_run:
+                self._assert_job_id_free(job_id)
+            try:
+                types, values = self._parameters(job_config)
+                translation = translate(query, types)
+                self._check_rules(query, translation)
+                if dry_run:
+                    return self._dry_run(job_id, created, query, translation, values)
+                job = self._execute(job_id, created, query, translation, values)
+            except gexc.GoogleAPICallError as err:
+                if not dry_run:
+                    # As on BigQuery, a failed job keeps its id: get_job returns it with its
+                    # errors and the id cannot be reused.
+                    self._record_failed_job(job_id, "query", created, query, err)
+                raise
             self._remember(job)
             return job
+
+    def _record_failed_job(self, job_id: str, job_type: str, created: dt.datetime, query: str | None,
+                           error: gexc.GoogleAPICallError, destination: str | None = None) -> None:
+        try:
+            self._record_job(job_id, job_type, created, query=query, destination=destination, error=error)
+        except (gexc.Conflict, duckdb.Error):  # pragma: no cover - the id was checked just before
+            pass
+
+    def _check_rules(self, sql: str, translation: Any, partition_filters: bool = True) -> None:
+        """BigQuery's statement rules (see docs/bigquery-rules.md); ``BadRequest`` / ``NotFound``."""
+        trees = [st.source_ast if st.source_ast is not None else st.ast for st in translation.statements]
+        check_dialect(sql, trees)
+        check_script(trees)
+        created_datasets: set[str] = set()
+        for tree in trees:
+            check_merge(tree)
+            if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "SCHEMA":
+                created_datasets.add(tree.this.name.lower() if tree.this is not None else "")
+                continue
+            self._check_datasets(tree, created_datasets)
+            if isinstance(tree, exp.Create):
+                self._check_create(tree)
+        required = self._required_partition_filters() if partition_filters else {}
+        if required:
+            for tree in trees:
+                expanded = expand_views(tree, self._view_sql)
+                missing = unfiltered_partition_tables(expanded, required, self._column_names)
+                if missing:
+                    raise partition_filter_error(*missing[0])
+
+    def _check_datasets(self, tree: exp.Expression, created: set[str]) -> None:
+        aliases: set[str] | None = None
+        for table in tree.find_all(exp.Table):
+            db = table.args.get("db")
+            if db is None or not db.name:
+                continue
+            name = db.name
+            if name.lower() in created or name.upper() == "INFORMATION_SCHEMA":
+                continue
+            if aliases is None:
+                aliases = {t.alias_or_name.lower() for t in tree.find_all(exp.Table)} | {
+                    sq.alias.lower() for sq in tree.find_all(exp.Subquery) if sq.alias
+                }
+            if name.lower() in aliases:
+                continue  # FROM t, t.array_column
+            if not self._dataset_exists(name):
+                raise gexc.NotFound(
+                    f"Not found: Dataset {self.project}:{name} was not found in location "
+                    f"{self.location or 'US'}"
+                )
+
+    def _execute(self, job_id: str, created: dt.datetime, query: str, translation: Any,
+                 values: Mapping[str, Any]) -> EmbeddedQueryJob:
+        con = self._conn
+        rows: list[Row] = []
+        schema: list[SchemaField] = []
+        dml: int | None = None
+        statements = translation.statements
+        statement_type = "SCRIPT" if len(statements) > 1 else statements[0].kind
+        # The whole job is one DuckDB transaction: a script's BEGIN / COMMIT TRANSACTION mark
+        # what BigQuery commits atomically, and a failure anywhere rolls everything back.
+        with self._transaction():
+            for statement in statements:
+                kind = statement.kind
+                if kind in ("BEGIN", "COMMIT"):
+                    continue
+                params = {name: values[name] for name in statement.parameter_names}
+                source = statement.source_ast
+                existed = self._ddl_target_exists(source)
+                cur = con.execute(statement.sql, params)
+                if kind == "SELECT":
+                    schema = schema_from_duckdb_description(cur.description)
+                    index = {f.name: i for i, f in enumerate(schema)}
+                    rows = [
+                        Row(tuple(convert_duckdb_value(v, f) for v, f in zip(r, schema, strict=True)), index)
+                        for r in cur.fetchall()
+                    ]
+                    dml = None
+                elif kind in ("INSERT", "UPDATE", "DELETE", "MERGE"):
+                    fetched = cur.fetchone()
+                    dml = (dml or 0) + int(fetched[0] if fetched else 0)
+                    rows, schema = [], []
+                else:
+                    rows, schema = [], []
+                    self._prune_meta()
+                    if isinstance(source, exp.Create) and not existed:
+                        self._record_ddl(source)
+            self._record_job(
+                job_id, "query", created, num_dml_affected_rows=dml,
+                statement_type=statement_type, query=query,
+            )
+        return EmbeddedQueryJob(
+            job_id, self.project, self.location, created, query, statement_type,
+            rows, schema, dml,
+        )
+
+    def _dry_run(self, job_id: str, created: dt.datetime, query: str, translation: Any,
+                 values: Mapping[str, Any]) -> EmbeddedQueryJob:
+        """Validate without running: rules, binding (tables, columns, types) and result schema.
+
+        Queries and DML are only planned (``EXPLAIN`` / ``LIMIT 0``); DDL runs so that later
+        statements of a script bind, inside a transaction that is always rolled back. No job
+        is recorded (BigQuery does not store dry-run jobs).
+        """
+        con = self._conn
+        schema: list[SchemaField] = []
+        statements = translation.statements
+        statement_type = "SCRIPT" if len(statements) > 1 else statements[0].kind
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for statement in statements:
+                kind = statement.kind
+                if kind in ("BEGIN", "COMMIT"):
+                    continue
+                params = {name: values[name] for name in statement.parameter_names}
+                if kind == "SELECT":
+                    cur = con.execute(f"SELECT * FROM ({statement.sql}) AS __dry_run LIMIT 0", params)  # noqa: S608
+                    schema = schema_from_duckdb_description(cur.description)
+                elif kind in ("INSERT", "UPDATE", "DELETE", "MERGE"):
+                    con.execute(f"EXPLAIN {statement.sql}", params)
+                else:
+                    con.execute(statement.sql, params)
+        except duckdb.Error as err:
+            raise self._map_error(err) from err
+        finally:
+            con.execute("ROLLBACK")
+        job = EmbeddedQueryJob(job_id, self.project, self.location, created, query, statement_type,
+                               [], schema, None)
+        job.dry_run = True
+        return job
+
+    # ----------------------------------------------------------------- DDL through query()
+    def _ddl_target(self, source: exp.Expression | None) -> tuple[str, str] | None:
+        if not isinstance(source, exp.Create):
+            return None
+        kind = str(source.args.get("kind") or "").upper()
+        if kind not in ("TABLE", "VIEW"):
+            return None
+        target = source.this.this if isinstance(source.this, exp.Schema) else source.this
+        if not isinstance(target, exp.Table) or target.args.get("db") is None:
+            return None
+        return target.args["db"].name, target.name
+
+    def _ddl_target_exists(self, source: exp.Expression | None) -> bool:
+        target = self._ddl_target(source)
+        if target is None or not isinstance(source, exp.Create):
+            return False
+        if source.args.get("replace"):
+            return False
+        return self._relation_kind(*target) is not None
+
+    def _check_create(self, create: exp.Create) -> None:
+        """What BigQuery validates in CREATE TABLE: names, PARTITION BY, CLUSTER BY, OPTIONS."""
+        target = self._ddl_target(create)
+        if target is None or str(create.args.get("kind") or "").upper() != "TABLE":
+            return
+        options = ddl_options(create)
+        fields = ddl_fields(create)
+        if fields:
+            validate_table_definition(f"{target[0]}.{target[1]}", fields, options.partition_field,
+                                      options.clustering, options.partition_types)
+
+    def _record_ddl(self, source: exp.Create) -> None:
+        """Keep what BigQuery keeps from a CREATE TABLE / VIEW run through ``query()``."""
+        target = self._ddl_target(source)
+        if target is None:
+            return
+        ds, tbl = target
+        if str(source.args.get("kind") or "").upper() == "VIEW":
+            body = source.args.get("expression")
+            self._write_meta(ds, tbl, [], None, None, None, None, False, None,
+                             body.sql("bigquery") if body is not None else None)
+            return
+        options = ddl_options(source)
+        self._conn.execute(
+            f"DELETE FROM {META_SCHEMA}.tables WHERE lower(dataset_id) = lower($ds) "  # noqa: S608
+            "AND lower(table_id) = lower($t)",
+            {"ds": ds, "t": tbl},
+        )
+        schema = self._table_schema(ds, tbl)
+        fields = [(f.name, normalize_bq_type(f.field_type), (f.mode or "NULLABLE").upper()) for f in schema]
+        # CREATE TABLE ... AS SELECT has no column list: validate against the result's schema.
+        validate_table_definition(f"{ds}.{tbl}", fields, options.partition_field, options.clustering,
+                                  options.partition_types)
+        partition_field = next((f.name for f in schema if options.partition_field
+                                and f.name.lower() == options.partition_field.lower()), None)
+        self._write_meta(
+            ds, tbl, schema, partition_field, "DAY" if partition_field else None,
+            options.expiration_days * _DAY_MS if options.expiration_days is not None else None,
+            options.clustering or None, options.require_partition_filter, options.description, None,
+        )
 
     # ----------------------------------------------------------------- datasets
     def create_dataset(self, dataset: Any, exists_ok: bool = False, **kwargs: Any) -> Dataset:
@@ -941,22 +1172,44 @@ class DuckDBClient:
                 raise gexc.Conflict(f"Already Exists: Table {self.project}:{ds}.{tbl}")
             view_query = table.view_query
             con = self._conn
+            if view_query:
+                translated = translate(view_query, {})
+                if len(translated.statements) != 1 or translated.statements[0].kind != "SELECT":
+                    raise gexc.BadRequest("A view query must be one SELECT statement")
+                self._check_rules(view_query, translated, partition_filters=False)
+            else:
+                self._validate_table(ds, tbl, table)
             with self._transaction():
                 if view_query:
-                    translated = translate(view_query, {})
-                    if len(translated.statements) != 1 or translated.statements[0].kind != "SELECT":
-                        raise gexc.BadRequest("A view query must be one SELECT statement")
                     con.execute(f"CREATE VIEW {_q(ds)}.{_q(tbl)} AS {translated.statements[0].sql}")
+                    self._write_meta(ds, tbl, [], None, None, None, None, False,
+                                     getattr(table, "description", None), view_query)
                 else:
                     schema = [_normalized_field(f) for f in (table.schema or [])]
-                    if not schema:
-                        raise gexc.BadRequest(
-                            f"Table {ds}.{tbl} needs a schema (the embedded warehouse cannot create "
-                            "a table without columns)"
-                        )
                     self._create_table_sql(ds, tbl, schema)
                     self._insert_meta(ds, tbl, schema, table)
             return self.get_table(self._table_ref(ds, tbl))
+
+    def _validate_table(self, ds: str, tbl: str, table: Any) -> None:
+        """BigQuery's ``tables.insert`` checks (see :func:`.rules.validate_table_definition`)."""
+        schema = [_normalized_field(f) for f in (table.schema or [])]
+        if not schema:
+            raise gexc.BadRequest(
+                f"Table {ds}.{tbl} needs a schema (the embedded warehouse cannot create a table "
+                "without columns)"
+            )
+        partitioning = getattr(table, "time_partitioning", None)
+        partition_field = getattr(partitioning, "field", None) if partitioning else None
+        range_partitioning = getattr(table, "range_partitioning", None)
+        types: tuple[str, ...] = ("DATE", "TIMESTAMP", "DATETIME")
+        if range_partitioning is not None and getattr(range_partitioning, "field", None):
+            partition_field, types = range_partitioning.field, ("INT64",)
+        if table.require_partition_filter and not (partitioning or range_partitioning):
+            raise gexc.BadRequest("require_partition_filter is only allowed on a partitioned table")
+        validate_table_definition(
+            f"{ds}.{tbl}", [(f.name, f.field_type, (f.mode or "NULLABLE")) for f in schema],
+            partition_field, list(table.clustering_fields or []), types,
+        )
 
     def _create_table_sql(self, ds: str, tbl: str, schema: Sequence[SchemaField]) -> None:
         columns = []
@@ -967,7 +1220,8 @@ class DuckDBClient:
             columns.append(column)
         self._conn.execute(f"CREATE TABLE {_q(ds)}.{_q(tbl)} ({', '.join(columns)})")
 
-    def _insert_meta(self, ds: str, tbl: str, schema: Sequence[SchemaField], table: Any) -> None:
+    def _insert_meta(self, ds: str, tbl: str, schema: Sequence[SchemaField], table: Any,
+                     view_query: str | None = None) -> None:
         partitioning = getattr(table, "time_partitioning", None)
         partition_field = getattr(partitioning, "field", None) if partitioning else None
         partition_type = getattr(partitioning, "type_", None) if partitioning else None
@@ -976,19 +1230,38 @@ class DuckDBClient:
             getattr(partitioning, "_properties", {}).get("requirePartitionFilter") if partitioning else False
         )
         clustering = getattr(table, "clustering_fields", None)
+        self._write_meta(ds, tbl, schema, partition_field, partition_type,
+                         int(expiration) if expiration is not None else None,
+                         list(clustering) if clustering else None, require,
+                         getattr(table, "description", None), view_query)
+
+    def _write_meta(
+        self, ds: str, tbl: str, schema: Sequence[SchemaField], partition_field: str | None,
+        partition_type: str | None, expiration_ms: int | None, clustering: list[str] | None,
+        require: bool, description: str | None, view_query: str | None,
+    ) -> None:
         self._conn.execute(
-            f"INSERT INTO {META_SCHEMA}.tables VALUES ($ds, $t, $schema, $pf, $pt, $exp, $cl, $rpf, $desc, $ts)",  # noqa: S608
+            f"DELETE FROM {META_SCHEMA}.tables WHERE lower(dataset_id) = lower($ds) "  # noqa: S608
+            "AND lower(table_id) = lower($t)",
+            {"ds": ds, "t": tbl},
+        )
+        self._conn.execute(
+            f"INSERT INTO {META_SCHEMA}.tables (dataset_id, table_id, schema_json, partition_field, "  # noqa: S608
+            "partition_type, partition_expiration_ms, clustering_fields, require_partition_filter, "
+            "description, created_at, view_query) "
+            "VALUES ($ds, $t, $schema, $pf, $pt, $exp, $cl, $rpf, $desc, $ts, $vq)",
             {
                 "ds": ds,
                 "t": tbl,
-                "schema": json.dumps([f.to_api_repr() for f in schema]),
+                "schema": json.dumps([f.to_api_repr() for f in schema]) if schema else None,
                 "pf": partition_field,
                 "pt": partition_type,
-                "exp": int(expiration) if expiration is not None else None,
-                "cl": json.dumps(list(clustering)) if clustering else None,
+                "exp": expiration_ms,
+                "cl": json.dumps(clustering) if clustering else None,
                 "rpf": require,
-                "desc": getattr(table, "description", None),
+                "desc": description,
                 "ts": _now(),
+                "vq": view_query,
             },
         )
 
