@@ -304,6 +304,10 @@ class EmbeddedQueryJob(_EmbeddedJob):
             )
         return EmbeddedRowIterator(self._rows, self.schema, self.job_id)
 
+    def __iter__(self) -> Iterator[Row]:
+        """Iterate the rows, as ``google.cloud.bigquery.QueryJob`` does."""
+        return iter(self.result())
+
     def to_dataframe(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
         """``self.result().to_dataframe()``."""
         return self.result().to_dataframe()
