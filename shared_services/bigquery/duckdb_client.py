@@ -194,6 +194,40 @@ class _BadValue(Exception):
     pass
 
 
+#: BigQuery's canonical TIMESTAMP text: ``YYYY-[M]M-[D]D[( |T)[H]H:[M]M:[S]S[.F]][time zone]``
+#: with up to six fractional digits and a zone of ``Z``, ``UTC`` or ``+HH[:MM]``
+#: ("Timestamp type", https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types#timestamp_type).
+#: Python's ``fromisoformat`` accepts more (``20250115``, ISO weeks, 7+ fraction digits), BigQuery
+#: rejects those.
+_TIMESTAMP_RE = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[Tt ](\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,6}))?)?"
+    r"(?:\s*(Z|z|UTC|[+-]\d{1,2}(?::?\d{2})?))?$"
+)
+
+
+def _parse_bq_timestamp(value: str) -> dt.datetime:
+    match = _TIMESTAMP_RE.match(value.strip())
+    if not match:
+        raise _BadValue
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    try:
+        parsed = dt.datetime(
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+            int((fraction or "0").ljust(6, "0")), tzinfo=dt.UTC,
+        )
+    except ValueError:
+        raise _BadValue from None
+    if zone and zone.upper() not in ("Z", "UTC"):
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        hours, minutes = int(digits[:2] if len(digits) > 2 else digits), int(digits[2:] or 0) if len(digits) > 2 else 0
+        if hours > 14 or minutes > 59:
+            raise _BadValue
+        parsed -= sign * dt.timedelta(hours=hours, minutes=minutes)
+    return parsed
+
+
 def _coerce_scalar(value: Any, ftype: str, lenient: bool) -> Any:
     if ftype == "JSON":
         return json.dumps(value, ensure_ascii=False, default=str if lenient else None)
@@ -292,14 +326,7 @@ def _coerce_scalar(value: Any, ftype: str, lenient: bool) -> Any:
         if isinstance(value, dt.date) and lenient:
             return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
         if isinstance(value, str):
-            text = value.strip()
-            if text.upper().endswith(" UTC"):
-                text = text[:-4]
-            try:
-                parsed = dt.datetime.fromisoformat(text)
-            except ValueError:
-                raise _BadValue from None
-            return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+            return _parse_bq_timestamp(value)
         raise _BadValue
     if ftype == "DATETIME":
         if isinstance(value, dt.datetime):
@@ -336,7 +363,8 @@ def _coerce_scalar(value: Any, ftype: str, lenient: bool) -> Any:
     raise gexc.BadRequest(f"Unsupported type {ftype} in the embedded warehouse")
 
 
-def _coerce_value(value: Any, field: SchemaField, row_index: int, path: str, lenient: bool) -> Any:
+def _coerce_value(value: Any, field: SchemaField, row_index: int, path: str, lenient: bool,
+                  ignore_unknown: bool = False) -> Any:
     mode = (field.mode or "NULLABLE").upper()
     ftype = normalize_bq_type(field.field_type)
     if mode == "REPEATED":
@@ -356,7 +384,7 @@ def _coerce_value(value: Any, field: SchemaField, row_index: int, path: str, len
                     f"Error while reading data, error message: row {row_index}: field '{path}' "
                     "is REPEATED and cannot contain NULL elements"
                 )
-            out.append(_coerce_single(element, field, ftype, row_index, path, lenient))
+            out.append(_coerce_single(element, field, ftype, row_index, path, lenient, ignore_unknown))
         return out
     if value is None:
         if mode == "REQUIRED":
@@ -365,17 +393,18 @@ def _coerce_value(value: Any, field: SchemaField, row_index: int, path: str, len
                 f"field '{path}' (mode REQUIRED, value is null or absent)"
             )
         return None
-    return _coerce_single(value, field, ftype, row_index, path, lenient)
+    return _coerce_single(value, field, ftype, row_index, path, lenient, ignore_unknown)
 
 
-def _coerce_single(value: Any, field: SchemaField, ftype: str, row_index: int, path: str, lenient: bool) -> Any:
+def _coerce_single(value: Any, field: SchemaField, ftype: str, row_index: int, path: str, lenient: bool,
+                   ignore_unknown: bool = False) -> Any:
     if ftype == "RECORD":
         if not isinstance(value, Mapping):
             raise gexc.BadRequest(
                 f"Error while reading data, error message: row {row_index}: field '{path}' is a "
                 f"RECORD and needs a JSON object, got {value!r}"
             )
-        return _coerce_record(value, list(field.fields), row_index, path + ".", lenient)
+        return _coerce_record(value, list(field.fields), row_index, path + ".", lenient, ignore_unknown)
     try:
         return _coerce_scalar(value, ftype, lenient)
     except (_BadValue, TypeError, ValueError):
@@ -386,18 +415,22 @@ def _coerce_single(value: Any, field: SchemaField, ftype: str, row_index: int, p
 
 
 def _coerce_record(
-    record: Mapping[str, Any], fields: Sequence[SchemaField], row_index: int, prefix: str, lenient: bool
+    record: Mapping[str, Any], fields: Sequence[SchemaField], row_index: int, prefix: str, lenient: bool,
+    ignore_unknown: bool = False,
 ) -> dict[str, Any]:
+    """One row as the schema's columns; an unknown field is an error unless ``ignore_unknown``
+    (``LoadJobConfig.ignore_unknown_values``: BigQuery then drops it, at any nesting level)."""
     by_name = {f.name.lower(): f for f in fields}
     for key in record:
-        if str(key).lower() not in by_name:
+        if str(key).lower() not in by_name and not ignore_unknown:
             raise gexc.BadRequest(
                 f"Error while reading data, error message: JSON parsing error in row {row_index}: "
                 f"No such field: {prefix}{key}."
             )
     lowered = {str(k).lower(): v for k, v in record.items()}
     return {
-        f.name: _coerce_value(lowered.get(f.name.lower()), f, row_index, prefix + f.name, lenient)
+        f.name: _coerce_value(lowered.get(f.name.lower()), f, row_index, prefix + f.name, lenient,
+                              ignore_unknown)
         for f in fields
     }
 
@@ -1424,87 +1457,190 @@ class DuckDBClient:
         created = _now()
         source_format = "NEWLINE_DELIMITED_JSON" if frame is None else "PARQUET"
         with self._lock:
-            con = self._conn
             self._assert_job_id_free(job_id)
-            if not self._dataset_exists(ds):
-                raise gexc.NotFound(f"Not found: Dataset {self.project}:{ds}")
-            kind = self._relation_kind(ds, tbl)
-            if kind == "VIEW":
-                raise gexc.BadRequest(f"Cannot load into view {self.project}:{ds}.{tbl}")
-            table_schema = self._table_schema(ds, tbl) if kind else None
-            given = [_normalized_field(f) for f in config.schema] if config.schema else None
-            if kind is None and create == "CREATE_NEVER":
-                raise gexc.NotFound(f"Not found: Table {self.project}:{ds}.{tbl}")
-            if given is None and table_schema is None:
-                if frame is None:
-                    raise gexc.BadRequest(
-                        f"Table {self.project}:{ds}.{tbl} does not exist and no schema was given "
-                        "(the embedded warehouse does not autodetect JSON schemas)"
-                    )
-                given = [_normalized_field(_infer_field(str(c), frame[c])) for c in frame.columns]
-            schema = given if given is not None else list(table_schema or [])
-            if kind is not None and given is not None and table_schema is not None:
-                self._check_compatible(ds, tbl, given, table_schema)
-            coerced = [
-                _coerce_record(record, schema, index, "", lenient) for index, record in enumerate(records)
-            ]
-            if write == "WRITE_EMPTY" and kind is not None:
-                count = con.execute(f"SELECT count(*) FROM {_q(ds)}.{_q(tbl)}").fetchone()  # noqa: S608
-                if count and count[0]:
-                    raise gexc.Conflict(
-                        f"Already Exists: Table {self.project}:{ds}.{tbl} (WRITE_EMPTY and the table "
-                        "is not empty)"
-                    )
-            arrow = pa.Table.from_arrays(
-                [
-                    pa.array([row[f.name] for row in coerced], type=_arrow_type(f))
-                    for f in schema
-                ],
-                names=[f.name for f in schema],
-            ) if schema else None
-            with self._transaction():
-                if kind is None:
-                    self._create_table_sql(ds, tbl, schema)
-                    self._insert_meta(ds, tbl, schema, config)
-                if write == "WRITE_TRUNCATE" and kind is not None:
-                    con.execute(f"DELETE FROM {_q(ds)}.{_q(tbl)}")  # noqa: S608
-                if coerced and arrow is not None:
-                    con.register(_LOAD_SOURCE, arrow)
-                    try:
-                        names = ", ".join(_q(f.name) for f in schema)
-                        selects = ", ".join(f"CAST({_q(f.name)} AS {_column_type(f)})" for f in schema)
-                        con.execute(
-                            f"INSERT INTO {_q(ds)}.{_q(tbl)} ({names}) SELECT {selects} FROM {_LOAD_SOURCE}"  # noqa: S608
-                        )
-                    finally:
-                        con.unregister(_LOAD_SOURCE)
-                self._record_job(
-                    job_id, "load", created, destination=f"{ds}.{tbl}", output_rows=len(coerced),
-                    write_disposition=write,
+            try:
+                return self._load_locked(records, ds, tbl, config, write, create, job_id, created,
+                                         source_format, lenient, frame)
+            except gexc.GoogleAPICallError as err:
+                if not isinstance(err, gexc.Conflict) or "Job" not in str(err):
+                    self._record_failed_job(job_id, "load", created, None, err, destination=f"{ds}.{tbl}")
+                raise
+
+    def _load_locked(
+        self, records: list[dict[str, Any]], ds: str, tbl: str, config: LoadJobConfig, write: str,
+        create: str, job_id: str, created: dt.datetime, source_format: str, lenient: bool,
+        frame: pd.DataFrame | None,
+    ) -> EmbeddedLoadJob:
+        con = self._conn
+        if not self._dataset_exists(ds):
+            raise gexc.NotFound(f"Not found: Dataset {self.project}:{ds}")
+        kind = self._relation_kind(ds, tbl)
+        if kind == "VIEW":
+            raise gexc.BadRequest(f"Cannot load into view {self.project}:{ds}.{tbl}")
+        table_schema = self._table_schema(ds, tbl) if kind else None
+        given = [_normalized_field(f) for f in config.schema] if config.schema else None
+        if kind is None and create == "CREATE_NEVER":
+            raise gexc.NotFound(f"Not found: Table {self.project}:{ds}.{tbl}")
+        if given is None and table_schema is None:
+            if frame is None:
+                raise gexc.BadRequest(
+                    f"Table {self.project}:{ds}.{tbl} does not exist and no schema was given "
+                    "(the embedded warehouse does not autodetect JSON schemas)"
                 )
+            given = [_normalized_field(_infer_field(str(c), frame[c])) for c in frame.columns]
+        schema = given if given is not None else list(table_schema or [])
+        updates = {str(o).upper() for o in (config.schema_update_options or [])}
+        if updates and write not in ("WRITE_APPEND", "WRITE_TRUNCATE"):
+            raise gexc.BadRequest(
+                "Schema update options should only be specified with WRITE_APPEND disposition, "
+                "or with WRITE_TRUNCATE disposition on a table partition."
+            )
+        added: list[SchemaField] = []
+        relaxed: list[str] = []
+        if kind is not None and given is not None and table_schema is not None:
+            added, relaxed = self._check_compatible(ds, tbl, given, table_schema, updates)
+        coerced = self._coerce_rows(records, schema, lenient, bool(config.ignore_unknown_values),
+                                    int(config.max_bad_records or 0))
+        if write == "WRITE_EMPTY" and kind is not None:
+            count = con.execute(f"SELECT count(*) FROM {_q(ds)}.{_q(tbl)}").fetchone()  # noqa: S608
+            if count and count[0]:
+                raise gexc.Conflict(
+                    f"Already Exists: Table {self.project}:{ds}.{tbl} (WRITE_EMPTY and the table "
+                    "is not empty)"
+                )
+        arrow = pa.Table.from_arrays(
+            [
+                pa.array([row[f.name] for row in coerced], type=_arrow_type(f))
+                for f in schema
+            ],
+            names=[f.name for f in schema],
+        ) if schema else None
+        with self._transaction():
+            if kind is None:
+                self._create_table_sql(ds, tbl, schema)
+                self._insert_meta(ds, tbl, schema, config)
+            if added or relaxed:
+                self._apply_schema_updates(ds, tbl, list(table_schema or []), added, relaxed)
+            if write == "WRITE_TRUNCATE" and kind is not None:
+                con.execute(f"DELETE FROM {_q(ds)}.{_q(tbl)}")  # noqa: S608
+            if coerced and arrow is not None:
+                con.register(_LOAD_SOURCE, arrow)
+                try:
+                    names = ", ".join(_q(f.name) for f in schema)
+                    selects = ", ".join(f"CAST({_q(f.name)} AS {_column_type(f)})" for f in schema)
+                    con.execute(
+                        f"INSERT INTO {_q(ds)}.{_q(tbl)} ({names}) SELECT {selects} FROM {_LOAD_SOURCE}"  # noqa: S608
+                    )
+                finally:
+                    con.unregister(_LOAD_SOURCE)
+            self._record_job(
+                job_id, "load", created, destination=f"{ds}.{tbl}", output_rows=len(coerced),
+                write_disposition=write,
+            )
         return EmbeddedLoadJob(
-            job_id, self.project, self.location, created, self._table_ref(ds, tbl),
-            len(coerced), write, source_format,
+        job_id, self.project, self.location, created, self._table_ref(ds, tbl),
+        len(coerced), write, source_format,
         )
 
+    @staticmethod
+    def _coerce_rows(records: list[dict[str, Any]], schema: Sequence[SchemaField], lenient: bool,
+                     ignore_unknown: bool, max_bad_records: int) -> list[dict[str, Any]]:
+        """Rows as the schema's columns; up to ``max_bad_records`` bad rows are skipped (as
+        BigQuery's ``maxBadRecords``), one more fails the whole load."""
+        coerced: list[dict[str, Any]] = []
+        bad: list[gexc.BadRequest] = []
+        for index, record in enumerate(records):
+            try:
+                coerced.append(_coerce_record(record, schema, index, "", lenient, ignore_unknown))
+            except gexc.BadRequest as err:
+                if max_bad_records <= 0:
+                    raise
+                bad.append(err)
+                if len(bad) > max_bad_records:
+                    raise gexc.BadRequest(
+                        "Error while reading data, error message: JSON table encountered too many "
+                        f"errors, giving up. Rows: {index + 1}; errors: {len(bad)}; max bad: "
+                        f"{max_bad_records}. First error: {bad[0].message}"
+                    ) from err
+        return coerced
+
     def _check_compatible(
-        self, ds: str, tbl: str, given: Sequence[SchemaField], table_schema: Sequence[SchemaField]
-    ) -> None:
+        self, ds: str, tbl: str, given: Sequence[SchemaField], table_schema: Sequence[SchemaField],
+        updates: set[str] | None = None,
+    ) -> tuple[list[SchemaField], list[str]]:
+        """BigQuery's load-time schema check; returns ``(fields to add, columns to relax)``.
+
+        A new field needs ALLOW_FIELD_ADDITION (and cannot be REQUIRED); REQUIRED -> NULLABLE
+        (or a REQUIRED column left out) needs ALLOW_FIELD_RELAXATION; any other change of type
+        or mode is ``BadRequest`` ("Modifying table schemas",
+        https://cloud.google.com/bigquery/docs/managing-table-schemas).
+        """
+        updates = updates or set()
+        name = f"{self.project}:{ds}.{tbl}"
         existing = {f.name.lower(): f for f in table_schema}
         given_names = {f.name.lower() for f in given}
+        added: list[SchemaField] = []
+        relaxed: list[str] = []
         for field in given:
             current = existing.get(field.name.lower())
-            if current is None or not _schema_equivalent(field, current):
+            new_mode = (field.mode or "NULLABLE").upper()
+            if current is None:
+                if "ALLOW_FIELD_ADDITION" not in updates:
+                    raise gexc.BadRequest(
+                        f"Provided Schema does not match Table {name}. Cannot add fields (field: "
+                        f"{field.name}); field {field.name} is missing in the table"
+                    )
+                if new_mode == "REQUIRED":
+                    raise gexc.BadRequest(
+                        f"Provided Schema does not match Table {name}. Cannot add required fields "
+                        f"to an existing schema. (field: {field.name})"
+                    )
+                added.append(field)
+                continue
+            if not _schema_equivalent(field, current):
                 raise gexc.BadRequest(
-                    f"Provided Schema does not match Table {self.project}:{ds}.{tbl}. Field "
-                    f"{field.name} {'is missing in the table' if current is None else 'has changed type'}"
+                    f"Provided Schema does not match Table {name}. Field {field.name} has changed "
+                    f"type from {normalize_bq_type(current.field_type)} to {normalize_bq_type(field.field_type)}"
                 )
+            old_mode = (current.mode or "NULLABLE").upper()
+            if old_mode == new_mode:
+                continue
+            if old_mode == "REQUIRED" and new_mode == "NULLABLE" and "ALLOW_FIELD_RELAXATION" in updates:
+                relaxed.append(current.name)
+                continue
+            raise gexc.BadRequest(
+                f"Provided Schema does not match Table {name}. Field {field.name} has changed mode "
+                f"from {old_mode} to {new_mode}"
+            )
         for field in table_schema:
             if (field.mode or "").upper() == "REQUIRED" and field.name.lower() not in given_names:
+                if "ALLOW_FIELD_RELAXATION" in updates:
+                    relaxed.append(field.name)
+                    continue
                 raise gexc.BadRequest(
-                    f"Provided Schema does not match Table {self.project}:{ds}.{tbl}. Field "
-                    f"{field.name} is missing in new schema"
+                    f"Provided Schema does not match Table {name}. Field {field.name} is missing in "
+                    "new schema"
                 )
+        return added, relaxed
+
+    def _apply_schema_updates(self, ds: str, tbl: str, table_schema: list[SchemaField],
+                              added: Sequence[SchemaField], relaxed: Sequence[str]) -> None:
+        con = self._conn
+        for field in added:
+            con.execute(f"ALTER TABLE {_q(ds)}.{_q(tbl)} ADD COLUMN {_q(field.name)} {_column_type(field)}")
+        lowered = {r.lower() for r in relaxed}
+        for column in relaxed:
+            con.execute(f"ALTER TABLE {_q(ds)}.{_q(tbl)} ALTER COLUMN {_q(column)} DROP NOT NULL")
+        schema = [
+            SchemaField(f.name, f.field_type, mode="NULLABLE", description=f.description, fields=f.fields)
+            if f.name.lower() in lowered else f
+            for f in table_schema
+        ] + list(added)
+        con.execute(
+            f"UPDATE {META_SCHEMA}.tables SET schema_json = $schema WHERE lower(dataset_id) = lower($ds) "  # noqa: S608
+            "AND lower(table_id) = lower($t)",
+            {"schema": json.dumps([f.to_api_repr() for f in schema]), "ds": ds, "t": tbl},
+        )
 
 
 # Keep the iterator class importable from here for callers that type-annotate results.
