@@ -384,3 +384,86 @@ def test_ddl_through_query_validates_like_bigquery(client: DuckDBClient, ddl: st
         client.query(ddl)
     with pytest.raises(gexc.NotFound):
         client.get_table("ds.x")
+
+
+# --------------------------------------------------------------------------- load jobs
+def _load(client: DuckDBClient, rows: list[dict], schema: list, table: str = "ds.loaded", **config: object):
+    return client.load_table_from_json(rows, table, job_config=bigquery.LoadJobConfig(schema=schema, **config))
+
+
+def test_load_unknown_field_is_rejected_unless_ignore_unknown_values(client: DuckDBClient) -> None:
+    schema = [S("a", "STRING"), S("r", "RECORD", fields=[S("x", "INT64")])]
+    with pytest.raises(gexc.BadRequest, match="No such field: extra"):
+        _load(client, [{"a": "1", "extra": 2}], schema)
+    job = _load(client, [{"a": "1", "extra": 2, "r": {"x": 1, "y": 2}}], schema, ignore_unknown_values=True)
+    assert job.output_rows == 1
+    assert [tuple(r.values()) for r in client.query("SELECT a, r.x FROM ds.loaded").result()] == [("1", 1)]
+
+
+def test_load_max_bad_records_skips_up_to_the_limit(client: DuckDBClient) -> None:
+    schema = [S("n", "INT64")]
+    rows = [{"n": 1}, {"n": "x"}, {"n": 3}, {"n": "y"}]
+    with pytest.raises(gexc.BadRequest, match="could not convert value 'x'"):
+        _load(client, rows, schema)
+    with pytest.raises(gexc.BadRequest, match="too many errors"):
+        _load(client, rows, schema, max_bad_records=1)
+    assert _load(client, rows, schema, max_bad_records=2).output_rows == 2
+    assert sorted(r.n for r in client.query("SELECT n FROM ds.loaded").result()) == [1, 3]
+
+
+def test_load_new_field_needs_allow_field_addition(client: DuckDBClient) -> None:
+    _load(client, [{"a": "1"}], [S("a", "STRING")])
+    wider = [S("a", "STRING"), S("b", "INT64")]
+    with pytest.raises(gexc.BadRequest, match="Cannot add fields"):
+        _load(client, [{"a": "2", "b": 2}], wider)
+    with pytest.raises(gexc.BadRequest, match="Cannot add required fields"):
+        _load(client, [{"a": "2", "b": 2}], [S("a", "STRING"), S("b", "INT64", mode="REQUIRED")],
+              schema_update_options=["ALLOW_FIELD_ADDITION"])
+    _load(client, [{"a": "2", "b": 2}], wider, schema_update_options=["ALLOW_FIELD_ADDITION"])
+    assert [(f.name, f.field_type) for f in client.get_table("ds.loaded").schema] == [
+        ("a", "STRING"), ("b", "INTEGER")]
+    assert sorted(tuple(r.values()) for r in client.query("SELECT a, b FROM ds.loaded").result()) == [
+        ("1", None), ("2", 2)]
+
+
+def test_load_mode_change_needs_allow_field_relaxation(client: DuckDBClient) -> None:
+    _load(client, [{"a": "1"}], [S("a", "STRING", mode="REQUIRED")])
+    with pytest.raises(gexc.BadRequest, match="changed mode from REQUIRED to NULLABLE"):
+        _load(client, [{"a": None}], [S("a", "STRING")])
+    _load(client, [{"a": None}], [S("a", "STRING")], schema_update_options=["ALLOW_FIELD_RELAXATION"])
+    assert client.get_table("ds.loaded").schema[0].mode == "NULLABLE"
+    rows = list(client.query("SELECT COUNT(*) AS n FROM ds.loaded WHERE a IS NULL").result())
+    assert rows[0].n == 1
+    # NULLABLE -> REQUIRED is never allowed, whatever the options.
+    with pytest.raises(gexc.BadRequest, match="changed mode from NULLABLE to REQUIRED"):
+        _load(client, [{"a": "x"}], [S("a", "STRING", mode="REQUIRED")],
+              schema_update_options=["ALLOW_FIELD_RELAXATION"])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2025-01-15 03:04:05", dt.datetime(2025, 1, 15, 3, 4, 5, tzinfo=dt.UTC)),
+    ("2025-01-15T03:04:05.123456Z", dt.datetime(2025, 1, 15, 3, 4, 5, 123456, tzinfo=dt.UTC)),
+    ("2025-1-5 3:04:05+02:00", dt.datetime(2025, 1, 5, 1, 4, 5, tzinfo=dt.UTC)),
+    ("2025-01-15 03:04:05 UTC", dt.datetime(2025, 1, 15, 3, 4, 5, tzinfo=dt.UTC)),
+    ("2025-01-15", dt.datetime(2025, 1, 15, tzinfo=dt.UTC)),
+])
+def test_load_timestamp_strings_bigquery_accepts(client: DuckDBClient, text: str, expected: dt.datetime) -> None:
+    _load(client, [{"ts": text}], [S("ts", "TIMESTAMP")])
+    assert next(iter(client.query("SELECT ts FROM ds.loaded").result())).ts == expected
+
+
+@pytest.mark.parametrize("text", ["20250115T030405", "2025-W03-3", "2025-01-15 03:04", "2025-01-15 03:04:05.1234567",
+                                  "2025-02-30 00:00:00", "yesterday", "2025-01-15 03:04:05 +25:00"])
+def test_load_timestamp_strings_bigquery_rejects(client: DuckDBClient, text: str) -> None:
+    with pytest.raises(gexc.BadRequest, match="to TIMESTAMP"):
+        _load(client, [{"ts": text}], [S("ts", "TIMESTAMP")])
+
+
+def test_failed_load_keeps_its_job_id(client: DuckDBClient) -> None:
+    with pytest.raises(gexc.BadRequest):
+        client.load_table_from_json([{"n": "x"}], "ds.loaded", job_id="load_fails_1",
+                                    job_config=bigquery.LoadJobConfig(schema=[S("n", "INT64")]))
+    assert client.get_job("load_fails_1").error_result["reason"] == "invalidQuery"
+    with pytest.raises(gexc.Conflict):
+        client.load_table_from_json([{"n": 1}], "ds.loaded", job_id="load_fails_1",
+                                    job_config=bigquery.LoadJobConfig(schema=[S("n", "INT64")]))
