@@ -14,8 +14,16 @@ What it enforces, as BigQuery does:
   "Already Exists: Table ..." when the table has rows, as BigQuery's ``duplicate`` reason);
 * job ids are unique per database file (``Conflict`` "Already Exists: Job ..."), persisted
   in the hidden schema ``_embedded_meta`` so another client on the same file sees them;
-* ``require_partition_filter``: reading such a table without a WHERE / ON predicate on its
-  partition column raises BigQuery's ``BadRequest`` message;
+* BigQuery's statement rules, checked on the sqlglot AST of the BigQuery SQL
+  (:mod:`.rules`): partition filters per table (views expanded), MERGE limitations, DuckDB-only
+  syntax, comparison signatures, multi-statement transactions (a script runs atomically),
+  CREATE TABLE validation with PARTITION BY / CLUSTER BY / OPTIONS kept; the full list with the
+  BigQuery documentation of each rule is ``docs/bigquery-rules.md``;
+* load options ``ignore_unknown_values``, ``max_bad_records``, ``schema_update_options``;
+* a failed job keeps its id (``get_job`` returns it with its errors; reuse is ``Conflict``);
+  ``dry_run=True`` validates and returns the schema without executing or writing;
+* a file named like one of its datasets works (the file is attached as catalog
+  ``__bq_warehouse__``, never named after the file);
 * ``to_dataframe()`` dtypes as BigQuery returns them (see :mod:`.jobs`).
 
 Representation choices: JSON columns are DuckDB ``JSON``; result rows hold the parsed
@@ -50,6 +58,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import os
 import re
 import threading
 import uuid
@@ -84,6 +93,7 @@ from shared_services.bigquery.jobs import (
     schema_from_duckdb_description,
 )
 from shared_services.bigquery.rules import (
+    check_comparisons,
     check_dialect,
     check_merge,
     check_script,
@@ -507,6 +517,63 @@ def _rebuild_error(class_name: str, message: str) -> gexc.GoogleAPICallError:
 
 
 # --------------------------------------------------------------------------------------
+# Opening the warehouse file
+# --------------------------------------------------------------------------------------
+#: The DuckDB catalog name of the warehouse. ``duckdb.connect(path)`` would name it after the
+#: file, and a file named like one of its datasets (``nba_analytics.duckdb`` holding dataset
+#: ``nba_analytics``) makes ``nba_analytics.t`` ambiguous for DuckDB; so the file is ATTACHed
+#: under this fixed name instead (and the default ``memory`` catalog is detached).
+WAREHOUSE_CATALOG = "__bq_warehouse__"
+
+# One DuckDB instance per file per process (as ``duckdb.connect(path)`` shares one): every
+# client of the same file gets its own connection (cursor) to it, so transactions and job ids
+# are shared exactly as before.
+_INSTANCES: dict[str, tuple[duckdb.DuckDBPyConnection, int]] = {}
+_INSTANCES_LOCK = threading.Lock()
+
+
+def _instance_key(path: str) -> str | None:
+    return None if path in (":memory:", "") else os.path.realpath(path)
+
+
+def _open_warehouse(path: str) -> duckdb.DuckDBPyConnection:
+    key = _instance_key(path)
+    with _INSTANCES_LOCK:
+        if key is not None and key in _INSTANCES:
+            root, users = _INSTANCES[key]
+            _INSTANCES[key] = (root, users + 1)
+        else:
+            root = duckdb.connect(":memory:")
+            try:
+                target = "':memory:'" if key is None else "'" + key.replace("'", "''") + "'"
+                root.execute(f"ATTACH {target} AS {WAREHOUSE_CATALOG}")
+                root.execute(f"USE {WAREHOUSE_CATALOG}")
+                root.execute("DETACH memory")
+            except Exception:
+                root.close()
+                raise
+            if key is not None:
+                _INSTANCES[key] = (root, 1)
+        con = root.cursor() if key is not None else root
+    con.execute(f"USE {WAREHOUSE_CATALOG}")
+    return con
+
+
+def _close_warehouse(path: str, con: duckdb.DuckDBPyConnection) -> None:
+    key = _instance_key(path)
+    with _INSTANCES_LOCK:
+        con.close()
+        if key is None or key not in _INSTANCES:
+            return
+        root, users = _INSTANCES[key]
+        if users <= 1:
+            del _INSTANCES[key]
+            root.close()
+        else:
+            _INSTANCES[key] = (root, users - 1)
+
+
+# --------------------------------------------------------------------------------------
 # The client
 # --------------------------------------------------------------------------------------
 class DuckDBClient:
@@ -529,7 +596,8 @@ class DuckDBClient:
         self.location = location
         self._lock = threading.RLock()
         self._results: OrderedDict[str, EmbeddedQueryJob] = OrderedDict()
-        self._con: duckdb.DuckDBPyConnection | None = duckdb.connect(self.path)
+        self._con: duckdb.DuckDBPyConnection | None = _open_warehouse(self.path)
+        self._catalog = WAREHOUSE_CATALOG
         try:
             self._con.execute("SET TimeZone='UTC'")
             self._con.execute("SET autoinstall_known_extensions=false")
@@ -537,7 +605,7 @@ class DuckDBClient:
             self._con.execute("SET python_enable_replacements=false")
             self._ensure_meta()
         except Exception:
-            self._con.close()
+            _close_warehouse(self.path, self._con)
             raise
 
     # ----------------------------------------------------------------- lifecycle
@@ -545,7 +613,7 @@ class DuckDBClient:
         """Close the connection (idempotent)."""
         with self._lock:
             if self._con is not None:
-                self._con.close()
+                _close_warehouse(self.path, self._con)
                 self._con = None
 
     def __enter__(self) -> DuckDBClient:
@@ -556,6 +624,10 @@ class DuckDBClient:
 
     def __repr__(self) -> str:
         return f"DuckDBClient(path={self.path!r}, project={self.project!r})"
+
+    def _rel(self, dataset_id: str, table_id: str) -> str:
+        """``"catalog"."dataset"."table"`` for internal SQL (never ambiguous)."""
+        return f"{_q(self._catalog)}.{_q(dataset_id)}.{_q(table_id)}"
 
     @property
     def _conn(self) -> duckdb.DuckDBPyConnection:
@@ -701,7 +773,7 @@ class DuckDBClient:
         meta = self._meta_row(dataset_id, table_id)
         if meta and meta.get("schema_json"):
             return [SchemaField.from_api_repr(f) for f in json.loads(meta["schema_json"])]
-        cur = self._conn.execute(f"SELECT * FROM {_q(dataset_id)}.{_q(table_id)} LIMIT 0")  # noqa: S608
+        cur = self._conn.execute(f"SELECT * FROM {self._rel(dataset_id, table_id)} LIMIT 0")  # noqa: S608
         schema = schema_from_duckdb_description(cur.description)
         not_null = {
             r[0].lower()
@@ -919,8 +991,8 @@ class DuckDBClient:
                 self._assert_job_id_free(job_id)
             try:
                 types, values = self._parameters(job_config)
-                translation = translate(query, types)
-                self._check_rules(query, translation)
+                translation = translate(query, types, catalog=self._catalog)
+                self._check_rules(query, translation, param_types=types)
                 if dry_run:
                     return self._dry_run(job_id, created, query, translation, values)
                 job = self._execute(job_id, created, query, translation, values)
@@ -940,9 +1012,24 @@ class DuckDBClient:
         except (gexc.Conflict, duckdb.Error):  # pragma: no cover - the id was checked just before
             pass
 
-    def _check_rules(self, sql: str, translation: Any, partition_filters: bool = True) -> None:
+    def _check_rules(self, sql: str, translation: Any, partition_filters: bool = True,
+                     param_types: Mapping[str, Any] | None = None) -> None:
         """BigQuery's statement rules (see docs/bigquery-rules.md); ``BadRequest`` / ``NotFound``."""
         trees = [st.source_ast if st.source_ast is not None else st.ast for st in translation.statements]
+        type_cache: dict[tuple[str, str], dict[str, str] | None] = {}
+
+        def types_of(ds: str, tbl: str) -> dict[str, str] | None:
+            if (ds, tbl) not in type_cache:
+                try:
+                    fields = self._table_schema(ds, tbl) if self._relation_kind(ds, tbl) else None
+                except duckdb.Error:
+                    fields = None
+                type_cache[(ds, tbl)] = None if fields is None else {
+                    f.name.lower(): ("ARRAY" if (f.mode or "").upper() == "REPEATED" else normalize_bq_type(f.field_type))
+                    for f in fields
+                }
+            return type_cache[(ds, tbl)]
+
         check_dialect(sql, trees)
         check_script(trees)
         created_datasets: set[str] = set()
@@ -954,6 +1041,7 @@ class DuckDBClient:
             self._check_datasets(tree, created_datasets)
             if isinstance(tree, exp.Create):
                 self._check_create(tree)
+            check_comparisons(tree, types_of, param_types or {})
         required = self._required_partition_filters() if partition_filters else {}
         if required:
             for tree in trees:
@@ -1206,7 +1294,7 @@ class DuckDBClient:
             view_query = table.view_query
             con = self._conn
             if view_query:
-                translated = translate(view_query, {})
+                translated = translate(view_query, {}, catalog=self._catalog)
                 if len(translated.statements) != 1 or translated.statements[0].kind != "SELECT":
                     raise gexc.BadRequest("A view query must be one SELECT statement")
                 self._check_rules(view_query, translated, partition_filters=False)
@@ -1214,7 +1302,7 @@ class DuckDBClient:
                 self._validate_table(ds, tbl, table)
             with self._transaction():
                 if view_query:
-                    con.execute(f"CREATE VIEW {_q(ds)}.{_q(tbl)} AS {translated.statements[0].sql}")
+                    con.execute(f"CREATE VIEW {self._rel(ds, tbl)} AS {translated.statements[0].sql}")
                     self._write_meta(ds, tbl, [], None, None, None, None, False,
                                      getattr(table, "description", None), view_query)
                 else:
@@ -1251,7 +1339,7 @@ class DuckDBClient:
             if (field.mode or "NULLABLE").upper() == "REQUIRED":
                 column += " NOT NULL"
             columns.append(column)
-        self._conn.execute(f"CREATE TABLE {_q(ds)}.{_q(tbl)} ({', '.join(columns)})")
+        self._conn.execute(f"CREATE TABLE {self._rel(ds, tbl)} ({', '.join(columns)})")
 
     def _insert_meta(self, ds: str, tbl: str, schema: Sequence[SchemaField], table: Any,
                      view_query: str | None = None) -> None:
@@ -1318,7 +1406,7 @@ class DuckDBClient:
                 result._properties["type"] = "VIEW"
             else:
                 result._properties["type"] = "TABLE"
-                count = self._conn.execute(f"SELECT count(*) FROM {_q(ds)}.{_q(tbl)}").fetchone()  # noqa: S608
+                count = self._conn.execute(f"SELECT count(*) FROM {self._rel(ds, tbl)}").fetchone()  # noqa: S608
                 result._properties["numRows"] = str(count[0] if count else 0)
             if meta.get("partition_field") or meta.get("partition_type"):
                 result.time_partitioning = TimePartitioning(
@@ -1370,7 +1458,7 @@ class DuckDBClient:
                     return
                 raise gexc.NotFound(f"Not found: Table {self.project}:{ds}.{tbl}")
             try:
-                self._conn.execute(f"DROP {kind} {_q(ds)}.{_q(tbl)}")
+                self._conn.execute(f"DROP {kind} {self._rel(ds, tbl)}")
             except duckdb.Error as err:
                 raise self._map_error(err) from err
             self._prune_meta()
@@ -1502,7 +1590,7 @@ class DuckDBClient:
         coerced = self._coerce_rows(records, schema, lenient, bool(config.ignore_unknown_values),
                                     int(config.max_bad_records or 0))
         if write == "WRITE_EMPTY" and kind is not None:
-            count = con.execute(f"SELECT count(*) FROM {_q(ds)}.{_q(tbl)}").fetchone()  # noqa: S608
+            count = con.execute(f"SELECT count(*) FROM {self._rel(ds, tbl)}").fetchone()  # noqa: S608
             if count and count[0]:
                 raise gexc.Conflict(
                     f"Already Exists: Table {self.project}:{ds}.{tbl} (WRITE_EMPTY and the table "
@@ -1522,14 +1610,14 @@ class DuckDBClient:
             if added or relaxed:
                 self._apply_schema_updates(ds, tbl, list(table_schema or []), added, relaxed)
             if write == "WRITE_TRUNCATE" and kind is not None:
-                con.execute(f"DELETE FROM {_q(ds)}.{_q(tbl)}")  # noqa: S608
+                con.execute(f"DELETE FROM {self._rel(ds, tbl)}")  # noqa: S608
             if coerced and arrow is not None:
                 con.register(_LOAD_SOURCE, arrow)
                 try:
                     names = ", ".join(_q(f.name) for f in schema)
                     selects = ", ".join(f"CAST({_q(f.name)} AS {_column_type(f)})" for f in schema)
                     con.execute(
-                        f"INSERT INTO {_q(ds)}.{_q(tbl)} ({names}) SELECT {selects} FROM {_LOAD_SOURCE}"  # noqa: S608
+                        f"INSERT INTO {self._rel(ds, tbl)} ({names}) SELECT {selects} FROM {_LOAD_SOURCE}"  # noqa: S608
                     )
                 finally:
                     con.unregister(_LOAD_SOURCE)
@@ -1627,10 +1715,10 @@ class DuckDBClient:
                               added: Sequence[SchemaField], relaxed: Sequence[str]) -> None:
         con = self._conn
         for field in added:
-            con.execute(f"ALTER TABLE {_q(ds)}.{_q(tbl)} ADD COLUMN {_q(field.name)} {_column_type(field)}")
+            con.execute(f"ALTER TABLE {self._rel(ds, tbl)} ADD COLUMN {_q(field.name)} {_column_type(field)}")
         lowered = {r.lower() for r in relaxed}
         for column in relaxed:
-            con.execute(f"ALTER TABLE {_q(ds)}.{_q(tbl)} ALTER COLUMN {_q(column)} DROP NOT NULL")
+            con.execute(f"ALTER TABLE {self._rel(ds, tbl)} ALTER COLUMN {_q(column)} DROP NOT NULL")
         schema = [
             SchemaField(f.name, f.field_type, mode="NULLABLE", description=f.description, fields=f.fields)
             if f.name.lower() in lowered else f

@@ -55,6 +55,7 @@ __all__ = [
     "ddl_fields",
     "DdlOptions",
     "CLUSTERABLE_TYPES",
+    "check_comparisons",
 ]
 
 #: Functions DuckDB has and GoogleSQL does not (a call is "Function not found" on BigQuery).
@@ -758,3 +759,156 @@ def ddl_fields(create: exp.Create) -> list[tuple[str, str, str]]:
             base = text.split("<", 1)[0].split("(", 1)[0].strip()
             fields.append((column.name, base, mode))
     return fields
+
+
+# --------------------------------------------------------------------------------------
+# Comparison signatures
+# --------------------------------------------------------------------------------------
+#: ``(dataset, table) -> {lower-case column: BigQuery type}``, or ``None`` when unknown.
+TypesLookup = Callable[[str, str], dict[str, str] | None]
+
+_FAMILY = {
+    "INT64": "NUM", "INTEGER": "NUM", "FLOAT64": "NUM", "FLOAT": "NUM", "NUMERIC": "NUM",
+    "BIGNUMERIC": "NUM", "DECIMAL": "NUM", "BIGDECIMAL": "NUM",
+    "STRING": "STRING", "BOOL": "BOOL", "BOOLEAN": "BOOL", "BYTES": "BYTES",
+    "DATE": "DATE", "DATETIME": "DATETIME", "TIMESTAMP": "TIMESTAMP", "TIME": "TIME",
+}
+#: Literal / parameter coercion: a STRING literal or parameter compares with these
+#: ("Conversion rules: literal coercion / parameter coercion",
+#: https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_rules).
+_STRING_COERCIBLE = {"DATE", "DATETIME", "TIMESTAMP", "TIME"}
+_DUCK_TO_BQ = {"BIGINT": "INT64", "INT": "INT64", "DOUBLE": "FLOAT64", "VARCHAR": "STRING", "TEXT": "STRING",
+               "BOOLEAN": "BOOL", "TIMESTAMPTZ": "TIMESTAMP", "BLOB": "BYTES"}
+
+
+@dataclass
+class _Typed:
+    type: str
+    coercible_string: bool = False  # a string literal / parameter (may become a date or time)
+
+
+def _datatype_name(node: exp.DataType | None) -> str | None:
+    if node is None:
+        return None
+    name = node.sql("bigquery").upper().split("(", 1)[0].split("<", 1)[0].strip()
+    name = _DUCK_TO_BQ.get(name, name)
+    return name if name in _FAMILY else None
+
+
+class _TypeChecker:
+    def __init__(self, types_of: TypesLookup, param_types: Mapping[str, object]):
+        self.types_of = types_of
+        self.param_types = param_types
+
+    def type_of(self, node: exp.Expression | None) -> _Typed | None:
+        while isinstance(node, exp.Paren):
+            node = node.this
+        if node is None:
+            return None
+        if isinstance(node, exp.Literal):
+            if node.is_string:
+                return _Typed("STRING", coercible_string=True)
+            return _Typed("FLOAT64" if any(c in str(node.this) for c in ".eE") else "INT64")
+        if isinstance(node, exp.Boolean):
+            return _Typed("BOOL")
+        if isinstance(node, exp.Parameter | exp.Placeholder):
+            spec = self.param_types.get(node.name)
+            if isinstance(spec, str) and spec.upper() in _FAMILY:
+                return _Typed(spec.upper(), coercible_string=spec.upper() == "STRING")
+            return None
+        if isinstance(node, exp.Cast):
+            name = _datatype_name(node.args.get("to"))
+            return _Typed(name) if name else None
+        if isinstance(node, exp.Date | exp.CurrentDate | exp.DateAdd | exp.DateSub | exp.DateTrunc):
+            return _Typed("DATE") if not isinstance(node, exp.DateAdd | exp.DateSub | exp.DateTrunc) \
+                or self._is_date(node.this) else None
+        if isinstance(node, exp.CurrentTimestamp | exp.TimestampTrunc):
+            return _Typed("TIMESTAMP")
+        if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
+            return self._column_type(node)
+        return None
+
+    def _is_date(self, node: exp.Expression | None) -> bool:
+        typed = self.type_of(node)
+        return typed is not None and typed.type == "DATE"
+
+    def _column_type(self, column: exp.Column) -> _Typed | None:
+        scope = column.parent
+        while scope is not None and not isinstance(scope, exp.Select | exp.Delete | exp.Update | exp.Merge):
+            scope = scope.parent
+        if scope is None:
+            return None
+        name = column.name.lower()
+        candidates: list[dict[str, str] | None] = []
+        for source in _sources(scope):
+            if column.table and source.alias_or_name.lower() != column.table.lower():
+                continue
+            if isinstance(source, exp.Table) and source.args.get("db") is not None:
+                db, table = _table_key(source)
+                candidates.append(self.types_of(db, table))
+            else:
+                candidates.append(None)
+        if len(candidates) != 1 or candidates[0] is None:
+            # Unknown source, or an unqualified name over several sources: do not guess.
+            if not column.table and candidates and all(c is not None for c in candidates):
+                having = [c for c in candidates if c is not None and name in c]
+                if len(having) == 1:
+                    return _Typed(having[0][name])
+            return None
+        found = candidates[0].get(name)
+        return _Typed(found) if found else None
+
+    def compatible(self, a: _Typed, b: _Typed) -> bool:
+        fa, fb = _FAMILY.get(a.type), _FAMILY.get(b.type)
+        if fa is None or fb is None or fa == fb:
+            return True
+        if {fa, fb} == {"DATE", "DATETIME"}:
+            return True  # DATE coerces to DATETIME
+        if a.coercible_string and fb in _STRING_COERCIBLE:
+            return True
+        if b.coercible_string and fa in _STRING_COERCIBLE:
+            return True
+        return False
+
+
+_OPERATORS = {exp.EQ: "=", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+
+
+def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: Mapping[str, object]) -> None:
+    """Reject comparisons BigQuery has no signature for (TIMESTAMP vs DATE, INT64 vs STRING, ...).
+
+    Only comparisons whose two operand types are known (columns of tables, literals, typed
+    parameters, CASTs and a few date functions) are checked; anything else is left to the
+    engine. Message as BigQuery words it ("No matching signature for operator = for argument
+    types: ...", https://cloud.google.com/bigquery/docs/reference/standard-sql/operators#comparison_operators).
+
+    Example::
+
+        check_comparisons(sqlglot.parse_one("SELECT 1 WHERE 1 = 'a'", read='bigquery'),
+                          lambda ds, t: None, {})   # BadRequest
+    """
+    checker = _TypeChecker(types_of, param_types)
+
+    def fail(op: str, a: _Typed, b: _Typed) -> None:
+        raise gexc.BadRequest(
+            f"No matching signature for operator {op} for argument types: {a.type}, {b.type}. "
+            "Supported signature: ANY " + op + " ANY"
+        )
+
+    for cls, op in _OPERATORS.items():
+        for node in tree.find_all(cls):
+            a, b = checker.type_of(node.this), checker.type_of(node.expression)
+            if a and b and not checker.compatible(a, b):
+                fail(op, a, b)
+    for between in tree.find_all(exp.Between):
+        a = checker.type_of(between.this)
+        for bound in (between.args.get("low"), between.args.get("high")):
+            b = checker.type_of(bound)
+            if a and b and not checker.compatible(a, b):
+                fail("BETWEEN", a, b)
+    for in_node in tree.find_all(exp.In):
+        a = checker.type_of(in_node.this)
+        for value in in_node.expressions:
+            b = checker.type_of(value)
+            if a and b and not checker.compatible(a, b):
+                fail("IN", a, b)

@@ -254,11 +254,25 @@ def _array_agg_nulls(tree: exp.Expression) -> None:
         node.set("this", checked)
 
 
-def translate(sql: str, parameter_types: Mapping[str, str | tuple[str, bool]]) -> Translation:
+def _qualify_clashing_datasets(tree: exp.Expression, catalog: str | None) -> None:
+    """DuckDB names a file's catalog after the file (``nba_analytics.duckdb`` -> ``nba_analytics``);
+    ``nba_analytics.t`` is then ambiguous, so such references get the catalog in front."""
+    if not catalog:
+        return
+    for table in tree.find_all(exp.Table):
+        db = table.args.get("db")
+        if db is not None and table.args.get("catalog") is None and db.name.lower() == catalog.lower():
+            table.set("catalog", exp.to_identifier(catalog, quoted=True))
+
+
+def translate(
+    sql: str, parameter_types: Mapping[str, str | tuple[str, bool]], catalog: str | None = None
+) -> Translation:
     """Translate BigQuery SQL into DuckDB statements with typed ``$name`` placeholders.
 
     ``parameter_types`` maps a parameter name to its BigQuery type, or to
-    ``(element_type, True)`` for an array parameter. A referenced parameter that is not in
+    ``(element_type, True)`` for an array parameter. ``catalog`` is the DuckDB catalog name of
+    the warehouse file (references to a dataset of the same name are qualified with it). A referenced parameter that is not in
     the mapping raises ``google.api_core.exceptions.BadRequest`` naming it; a parse error
     raises ``BadRequest`` too.
 
@@ -300,6 +314,7 @@ def translate(sql: str, parameter_types: Mapping[str, str | tuple[str, bool]]) -
             )
             node.replace(typed)
         _drop_project(tree)
+        _qualify_clashing_datasets(tree, catalog)
         _strip_storage_properties(tree)
         _cast_date_arithmetic(tree)
         _zero_based_offsets(tree, unnest_counter)

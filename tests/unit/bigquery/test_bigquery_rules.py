@@ -467,3 +467,42 @@ def test_failed_load_keeps_its_job_id(client: DuckDBClient) -> None:
     with pytest.raises(gexc.Conflict):
         client.load_table_from_json([{"n": 1}], "ds.loaded", job_id="load_fails_1",
                                     job_config=bigquery.LoadJobConfig(schema=[S("n", "INT64")]))
+
+
+# --------------------------------------------------------------------------- warehouse file name
+def test_a_warehouse_file_named_like_one_of_its_datasets_works(tmp_path: Path) -> None:
+    path = str(tmp_path / "nba_analytics.duckdb")
+    with DuckDBClient(path) as first:
+        first.create_dataset("nba_analytics")
+        first.load_table_from_json([{"a": 1}], "nba_analytics.t",
+                                   job_config=bigquery.LoadJobConfig(schema=[S("a", "INT64")])).result()
+        first.query("CREATE VIEW nba_analytics.v AS SELECT a FROM `p.nba_analytics.t`").result()
+        assert [r.a for r in first.query("SELECT a FROM nba_analytics.v").result()] == [1]
+        with DuckDBClient(path) as second:  # a second live client on the same file
+            assert [r.a for r in second.query("SELECT a FROM nba_analytics.t").result()] == [1]
+    with DuckDBClient(path) as reopened:
+        assert reopened.get_table("nba_analytics.t").num_rows == 1
+        assert [r.a for r in reopened.query("SELECT a FROM nba_analytics.v").result()] == [1]
+
+
+# --------------------------------------------------------------------------- comparison signatures
+@pytest.mark.parametrize("sql, types", [
+    ("SELECT * FROM ds.log WHERE DATE(event_timestamp) = @d AND event_timestamp > @d", "TIMESTAMP, DATE"),
+    ("SELECT * FROM ds.games WHERE game_date = @d AND pts = '3'", "INTEGER, STRING"),
+    ("SELECT * FROM ds.games WHERE game_date = @d AND game_id = 7", "STRING, INT64"),
+    ("SELECT * FROM ds.plain WHERE CAST(other AS TIMESTAMP) BETWEEN @lo AND @hi", "TIMESTAMP, DATE"),
+    ("SELECT * FROM ds.games WHERE game_date = @d AND pts IN (1, 'x')", "INTEGER, STRING"),
+])
+def test_comparisons_without_a_bigquery_signature_are_bad_request(client: DuckDBClient, sql: str, types: str) -> None:
+    with pytest.raises(gexc.BadRequest, match=f"No matching signature for operator .* argument types: {types}"):
+        run(client, sql)
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM ds.games WHERE game_date = '2025-01-15'",  # string literal coerces to DATE
+    "SELECT * FROM ds.log WHERE event_timestamp >= '2025-01-15 00:00:00'",
+    "SELECT * FROM ds.games WHERE game_date = @d AND pts > 2.5",  # INT64 vs FLOAT64: numeric
+    "SELECT * FROM ds.log WHERE event_timestamp >= TIMESTAMP(@d)",
+])
+def test_comparisons_bigquery_has_a_signature_for_are_accepted(client: DuckDBClient, sql: str) -> None:
+    assert run(client, sql) == []
