@@ -95,6 +95,7 @@ from shared_services.bigquery.jobs import (
 from shared_services.bigquery.rules import (
     check_comparisons,
     check_dialect,
+    check_dml_where,
     check_merge,
     check_script,
     ddl_fields,
@@ -1035,6 +1036,7 @@ class DuckDBClient:
         created_datasets: set[str] = set()
         for tree in trees:
             check_merge(tree)
+            check_dml_where(tree)
             if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "SCHEMA":
                 created_datasets.add(tree.this.name.lower() if tree.this is not None else "")
                 continue

@@ -45,6 +45,7 @@ __all__ = [
     "ViewLookup",
     "ColumnsLookup",
     "check_dialect",
+    "check_dml_where",
     "check_merge",
     "check_script",
     "expand_views",
@@ -176,6 +177,24 @@ def _defined_aliases(node: exp.Expression) -> set[str]:
         if isinstance(alias, exp.TableAlias) and alias.name:
             names.add(alias.name.lower())
     return names
+
+
+def check_dml_where(tree: exp.Expression) -> None:
+    """DELETE and UPDATE need a WHERE clause on BigQuery ("The WHERE keyword is mandatory";
+    use ``WHERE TRUE`` to touch every row), DML syntax:
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/dml-syntax#delete_statement.
+
+    Example::
+
+        check_dml_where(sqlglot.parse_one('DELETE FROM ds.t', read='bigquery'))   # BadRequest
+    """
+    for node in tree.find_all(exp.Delete, exp.Update):
+        if isinstance(node.parent, exp.When):
+            continue  # MERGE ... THEN UPDATE SET / THEN DELETE have no WHERE
+        if node.args.get("where") is None:
+            kind = "DELETE" if isinstance(node, exp.Delete) else "UPDATE"
+            raise gexc.BadRequest(f"Syntax error: {kind} must have a WHERE clause (use WHERE TRUE "
+                                  "to affect every row)")
 
 
 def check_merge(tree: exp.Expression) -> None:

@@ -506,3 +506,10 @@ def test_comparisons_without_a_bigquery_signature_are_bad_request(client: DuckDB
 ])
 def test_comparisons_bigquery_has_a_signature_for_are_accepted(client: DuckDBClient, sql: str) -> None:
     assert run(client, sql) == []
+
+
+@pytest.mark.parametrize("sql", ["DELETE FROM ds.plain", "UPDATE ds.plain SET other = 'x'"])
+def test_delete_and_update_need_a_where_clause(client: DuckDBClient, sql: str) -> None:
+    with pytest.raises(gexc.BadRequest, match="must have a WHERE clause"):
+        client.query(sql)
+    client.query(sql + " WHERE TRUE").result()
