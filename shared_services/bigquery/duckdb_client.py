@@ -1006,6 +1006,17 @@ class DuckDBClient:
             self._remember(job)
             return job
 
+    @contextmanager
+    def _failed_job_recorder(self, job_id: str, job_type: str, created: dt.datetime,
+                             destination: str | None = None) -> Iterator[None]:
+        """Record the job as failed if the block raises a Google error (not the id's own Conflict)."""
+        try:
+            yield
+        except gexc.GoogleAPICallError as err:
+            if not (isinstance(err, gexc.Conflict) and "Already Exists: Job" in str(err)):
+                self._record_failed_job(job_id, job_type, created, None, err, destination=destination)
+            raise
+
     def _record_failed_job(self, job_id: str, job_type: str, created: dt.datetime, query: str | None,
                            error: gexc.GoogleAPICallError, destination: str | None = None) -> None:
         try:
@@ -1546,91 +1557,78 @@ class DuckDBClient:
         job_id = self._new_job_id(job_id, job_id_prefix)
         created = _now()
         source_format = "NEWLINE_DELIMITED_JSON" if frame is None else "PARQUET"
-        with self._lock:
+        with self._lock, self._failed_job_recorder(job_id, "load", created, destination=f"{ds}.{tbl}"):
+            con = self._conn
             self._assert_job_id_free(job_id)
-            try:
-                return self._load_locked(records, ds, tbl, config, write, create, job_id, created,
-                                         source_format, lenient, frame)
-            except gexc.GoogleAPICallError as err:
-                if not isinstance(err, gexc.Conflict) or "Job" not in str(err):
-                    self._record_failed_job(job_id, "load", created, None, err, destination=f"{ds}.{tbl}")
-                raise
-
-    def _load_locked(
-        self, records: list[dict[str, Any]], ds: str, tbl: str, config: LoadJobConfig, write: str,
-        create: str, job_id: str, created: dt.datetime, source_format: str, lenient: bool,
-        frame: pd.DataFrame | None,
-    ) -> EmbeddedLoadJob:
-        con = self._conn
-        if not self._dataset_exists(ds):
-            raise gexc.NotFound(f"Not found: Dataset {self.project}:{ds}")
-        kind = self._relation_kind(ds, tbl)
-        if kind == "VIEW":
-            raise gexc.BadRequest(f"Cannot load into view {self.project}:{ds}.{tbl}")
-        table_schema = self._table_schema(ds, tbl) if kind else None
-        given = [_normalized_field(f) for f in config.schema] if config.schema else None
-        if kind is None and create == "CREATE_NEVER":
-            raise gexc.NotFound(f"Not found: Table {self.project}:{ds}.{tbl}")
-        if given is None and table_schema is None:
-            if frame is None:
-                raise gexc.BadRequest(
-                    f"Table {self.project}:{ds}.{tbl} does not exist and no schema was given "
-                    "(the embedded warehouse does not autodetect JSON schemas)"
-                )
-            given = [_normalized_field(_infer_field(str(c), frame[c])) for c in frame.columns]
-        schema = given if given is not None else list(table_schema or [])
-        updates = {str(o).upper() for o in (config.schema_update_options or [])}
-        if updates and write not in ("WRITE_APPEND", "WRITE_TRUNCATE"):
-            raise gexc.BadRequest(
-                "Schema update options should only be specified with WRITE_APPEND disposition, "
-                "or with WRITE_TRUNCATE disposition on a table partition."
-            )
-        added: list[SchemaField] = []
-        relaxed: list[str] = []
-        if kind is not None and given is not None and table_schema is not None:
-            added, relaxed = self._check_compatible(ds, tbl, given, table_schema, updates)
-        coerced = self._coerce_rows(records, schema, lenient, bool(config.ignore_unknown_values),
-                                    int(config.max_bad_records or 0))
-        if write == "WRITE_EMPTY" and kind is not None:
-            count = con.execute(f"SELECT count(*) FROM {self._rel(ds, tbl)}").fetchone()  # noqa: S608
-            if count and count[0]:
-                raise gexc.Conflict(
-                    f"Already Exists: Table {self.project}:{ds}.{tbl} (WRITE_EMPTY and the table "
-                    "is not empty)"
-                )
-        arrow = pa.Table.from_arrays(
-            [
-                pa.array([row[f.name] for row in coerced], type=_arrow_type(f))
-                for f in schema
-            ],
-            names=[f.name for f in schema],
-        ) if schema else None
-        with self._transaction():
-            if kind is None:
-                self._create_table_sql(ds, tbl, schema)
-                self._insert_meta(ds, tbl, schema, config)
-            if added or relaxed:
-                self._apply_schema_updates(ds, tbl, list(table_schema or []), added, relaxed)
-            if write == "WRITE_TRUNCATE" and kind is not None:
-                con.execute(f"DELETE FROM {self._rel(ds, tbl)}")  # noqa: S608
-            if coerced and arrow is not None:
-                con.register(_LOAD_SOURCE, arrow)
-                try:
-                    names = ", ".join(_q(f.name) for f in schema)
-                    selects = ", ".join(f"CAST({_q(f.name)} AS {_column_type(f)})" for f in schema)
-                    con.execute(
-                        f"INSERT INTO {self._rel(ds, tbl)} ({names}) SELECT {selects} FROM {_LOAD_SOURCE}"  # noqa: S608
+            if not self._dataset_exists(ds):
+                raise gexc.NotFound(f"Not found: Dataset {self.project}:{ds}")
+            kind = self._relation_kind(ds, tbl)
+            if kind == "VIEW":
+                raise gexc.BadRequest(f"Cannot load into view {self.project}:{ds}.{tbl}")
+            table_schema = self._table_schema(ds, tbl) if kind else None
+            given = [_normalized_field(f) for f in config.schema] if config.schema else None
+            if kind is None and create == "CREATE_NEVER":
+                raise gexc.NotFound(f"Not found: Table {self.project}:{ds}.{tbl}")
+            if given is None and table_schema is None:
+                if frame is None:
+                    raise gexc.BadRequest(
+                        f"Table {self.project}:{ds}.{tbl} does not exist and no schema was given "
+                        "(the embedded warehouse does not autodetect JSON schemas)"
                     )
-                finally:
-                    con.unregister(_LOAD_SOURCE)
-            self._record_job(
-                job_id, "load", created, destination=f"{ds}.{tbl}", output_rows=len(coerced),
-                write_disposition=write,
+                given = [_normalized_field(_infer_field(str(c), frame[c])) for c in frame.columns]
+            schema = given if given is not None else list(table_schema or [])
+            updates = {str(o).upper() for o in (config.schema_update_options or [])}
+            if updates and write not in ("WRITE_APPEND", "WRITE_TRUNCATE"):
+                raise gexc.BadRequest(
+                    "Schema update options should only be specified with WRITE_APPEND disposition, "
+                    "or with WRITE_TRUNCATE disposition on a table partition."
+                )
+            added: list[SchemaField] = []
+            relaxed: list[str] = []
+            if kind is not None and given is not None and table_schema is not None:
+                added, relaxed = self._check_compatible(ds, tbl, given, table_schema, updates)
+            coerced = self._coerce_rows(records, schema, lenient, bool(config.ignore_unknown_values),
+                                        int(config.max_bad_records or 0))
+            if write == "WRITE_EMPTY" and kind is not None:
+                count = con.execute(f"SELECT count(*) FROM {self._rel(ds, tbl)}").fetchone()  # noqa: S608
+                if count and count[0]:
+                    raise gexc.Conflict(
+                        f"Already Exists: Table {self.project}:{ds}.{tbl} (WRITE_EMPTY and the table "
+                        "is not empty)"
+                    )
+            arrow = pa.Table.from_arrays(
+                [
+                    pa.array([row[f.name] for row in coerced], type=_arrow_type(f))
+                    for f in schema
+                ],
+                names=[f.name for f in schema],
+            ) if schema else None
+            with self._transaction():
+                if kind is None:
+                    self._create_table_sql(ds, tbl, schema)
+                    self._insert_meta(ds, tbl, schema, config)
+                if added or relaxed:
+                    self._apply_schema_updates(ds, tbl, list(table_schema or []), added, relaxed)
+                if write == "WRITE_TRUNCATE" and kind is not None:
+                    con.execute(f"DELETE FROM {self._rel(ds, tbl)}")  # noqa: S608
+                if coerced and arrow is not None:
+                    con.register(_LOAD_SOURCE, arrow)
+                    try:
+                        names = ", ".join(_q(f.name) for f in schema)
+                        selects = ", ".join(f"CAST({_q(f.name)} AS {_column_type(f)})" for f in schema)
+                        con.execute(
+                            f"INSERT INTO {self._rel(ds, tbl)} ({names}) SELECT {selects} FROM {_LOAD_SOURCE}"  # noqa: S608
+                        )
+                    finally:
+                        con.unregister(_LOAD_SOURCE)
+                self._record_job(
+                    job_id, "load", created, destination=f"{ds}.{tbl}", output_rows=len(coerced),
+                    write_disposition=write,
+                )
+            return EmbeddedLoadJob(
+            job_id, self.project, self.location, created, self._table_ref(ds, tbl),
+            len(coerced), write, source_format,
             )
-        return EmbeddedLoadJob(
-        job_id, self.project, self.location, created, self._table_ref(ds, tbl),
-        len(coerced), write, source_format,
-        )
 
     @staticmethod
     def _coerce_rows(records: list[dict[str, Any]], schema: Sequence[SchemaField], lenient: bool,
