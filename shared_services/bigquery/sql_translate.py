@@ -242,8 +242,19 @@ def _array_agg_nulls(tree: exp.Expression) -> None:
     for node in list(tree.find_all(exp.ArrayAgg)):
         if isinstance(node.parent, exp.IgnoreNulls):
             continue
+        holder: exp.Expression = node
+        key = "this"
         value = node.this
-        if value is None or isinstance(value, exp.Order | exp.Distinct | exp.Limit):
+        if isinstance(value, exp.Order | exp.Distinct):  # ARRAY_AGG(x ORDER BY ..), (DISTINCT x)
+            holder = value
+            if isinstance(value, exp.Distinct):
+                if len(value.expressions) != 1:
+                    continue
+                value = value.expressions[0]
+                key = "expressions"
+            else:
+                value = value.this
+        if value is None or isinstance(value, exp.Limit):
             continue
         checked = exp.Case(
             ifs=[exp.If(this=exp.Is(this=value.copy(), expression=exp.Null()),
@@ -251,12 +262,12 @@ def _array_agg_nulls(tree: exp.Expression) -> None:
                                          + value.sql("bigquery")[:60]))],
             default=value.copy(),
         )
-        node.set("this", checked)
+        holder.set(key, [checked] if key == "expressions" else checked)
 
 
 def _qualify_clashing_datasets(tree: exp.Expression, catalog: str | None) -> None:
-    """DuckDB names a file's catalog after the file (``nba_analytics.duckdb`` -> ``nba_analytics``);
-    ``nba_analytics.t`` is then ambiguous, so such references get the catalog in front."""
+    """A dataset named like the warehouse's DuckDB catalog would make ``ds.t`` ambiguous for
+    DuckDB, so such references get the catalog in front."""
     if not catalog:
         return
     for table in tree.find_all(exp.Table):

@@ -513,3 +513,12 @@ def test_delete_and_update_need_a_where_clause(client: DuckDBClient, sql: str) -
     with pytest.raises(gexc.BadRequest, match="must have a WHERE clause"):
         client.query(sql)
     client.query(sql + " WHERE TRUE").result()
+
+
+@pytest.mark.parametrize("agg", ["ARRAY_AGG(DISTINCT other)", "ARRAY_AGG(other ORDER BY game_id)"])
+def test_array_agg_distinct_or_ordered_over_null_raises_too(client: DuckDBClient, agg: str) -> None:
+    client.query("INSERT INTO ds.plain (game_id, other) VALUES ('g1', NULL), ('g2', 'b')").result()
+    with pytest.raises(gexc.BadRequest, match="Array cannot have a null element"):
+        client.query(f"SELECT {agg} AS a FROM ds.plain")
+    got = [tuple(r.values()) for r in client.query(f"SELECT {agg} AS a FROM ds.plain WHERE other IS NOT NULL")]
+    assert got == [(["b"],)]
