@@ -75,6 +75,8 @@ from google.cloud.bigquery import (
 )
 from google.cloud.bigquery.table import Row
 
+from shared_services.bigquery.embedded_dry_run import dry_run_job
+from shared_services.bigquery.embedded_table_functions import create_table_function
 from shared_services.bigquery.jobs import (
     EmbeddedLoadJob,
     EmbeddedQueryJob,
@@ -809,9 +811,13 @@ class DuckDBClient:
             raise TypeError(f"job_config must be a QueryJobConfig, got {type(job_config).__name__}")
         if job_config is not None and getattr(job_config, "use_legacy_sql", None):
             raise gexc.BadRequest("Legacy SQL is not supported by the embedded warehouse")
+        dry_run = bool(job_config is not None and job_config.dry_run)
+        job_id = self._new_job_id(job_id, job_id_prefix)
+        function_job = create_table_function(self, query, dry_run, job_id)
+        if function_job is not None:
+            return function_job
         types, values = self._parameters(job_config)
         translation = translate(query, types)
-        job_id = self._new_job_id(job_id, job_id_prefix)
         created = _now()
         with self._lock:
             con = self._conn
@@ -824,6 +830,8 @@ class DuckDBClient:
                         f"Cannot query over table '{table}' without a filter over column(s) "
                         f"'{column}' that can be used for partition elimination"
                     )
+            if dry_run:
+                return dry_run_job(self, translation, values, query, job_id, created)
             self._assert_job_id_free(job_id)
             rows: list[Row] = []
             schema: list[SchemaField] = []

@@ -1,4 +1,4 @@
-"""``coverage-setup``: create the datasets, tables and views, idempotently, on either backend.
+"""``coverage-setup``: create the datasets, tables and table functions, idempotently, on either backend.
 
     coverage-setup                                  # $COVERAGE_WAREHOUSE or ./coverage.duckdb
     coverage-setup --warehouse duckdb:///demo.duckdb
@@ -25,10 +25,27 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
-from shared_services.bigquery.identifiers import validate_table_id
-from shared_services.bigquery.schemas import TABLES, VIEWS, TableSpec, ViewSpec
+from shared_services.bigquery.identifiers import validate_column_name, validate_table_id
+from shared_services.bigquery.schemas import (
+    OBSOLETE_VIEWS,
+    TABLE_FUNCTIONS,
+    TABLES,
+    VIEWS,
+    TableFunctionSpec,
+    TableSpec,
+    ViewSpec,
+)
 
-__all__ = ["SetupReport", "table_from_spec", "ensure_schema", "ddl_statements", "main"]
+__all__ = [
+    "SetupReport",
+    "table_from_spec",
+    "ensure_schema",
+    "ddl_statements",
+    "table_ddl",
+    "view_ddl",
+    "table_function_ddl",
+    "main",
+]
 
 _DAY_MS = 24 * 60 * 60 * 1000
 
@@ -41,6 +58,8 @@ class SetupReport:
     tables_created: list[str] = field(default_factory=list)
     tables_existing: list[str] = field(default_factory=list)
     views_created: list[str] = field(default_factory=list)
+    functions_created: list[str] = field(default_factory=list)
+    obsolete_views_dropped: list[str] = field(default_factory=list)
 
 
 def table_from_spec(spec: TableSpec, project: str) -> bigquery.Table:
@@ -66,22 +85,67 @@ def table_from_spec(spec: TableSpec, project: str) -> bigquery.Table:
     return table
 
 
-def _view_ddl(view: ViewSpec) -> str:
-    return f"CREATE OR REPLACE VIEW `{validate_table_id(view.view_id)}` AS\n{view.sql}"
-
-
-def ensure_schema(
-    client: Any, tables: Sequence[TableSpec] = TABLES, views: Sequence[ViewSpec] = VIEWS
-) -> SetupReport:
-    """Create every dataset, table and view that does not exist yet; safe to run again.
+def view_ddl(view: ViewSpec, project: str | None = None) -> str:
+    """``CREATE OR REPLACE VIEW`` for one spec, named ``project.dataset.view`` when a project is given.
 
     Example::
 
-        ensure_schema(client); ensure_schema(client)   # the second run creates nothing
+        view_ddl(ViewSpec('ds.v', 'SELECT 1 AS x'), 'my-project')
+    """
+    view_id = validate_table_id(f"{project}.{view.view_id}" if project else view.view_id)
+    return f"CREATE OR REPLACE VIEW `{view_id}` AS\n{view.sql}"
+
+
+def table_function_ddl(spec: TableFunctionSpec, project: str | None = None) -> str:
+    """``CREATE OR REPLACE TABLE FUNCTION`` for one spec.
+
+    With a project, the function's name AND every table its body reads are
+    ``project.dataset.name``: a two-part name inside a function resolves against the project
+    running the query (BigQuery docs, "CREATE TABLE FUNCTION statement",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/data-definition-language#create_table_function_statement).
+
+    Example::
+
+        print(table_function_ddl(GAME_COVERAGE_SUMMARY_FUNCTION, 'my-project'))
+    """
+    function_id = validate_table_id(spec.qualified_id(project))
+    arguments = ", ".join(
+        f"{validate_column_name(name)} {type_}" for name, type_ in spec.arguments
+    )
+    return f"CREATE OR REPLACE TABLE FUNCTION `{function_id}`({arguments})\nAS (\n{spec.body(project)}\n)"
+
+
+def _drop_obsolete_views(client: Any, project: str, report: SetupReport) -> None:
+    for view_id in OBSOLETE_VIEWS:
+        try:
+            existing = client.get_table(f"{project}.{view_id}")
+        except gexc.NotFound:
+            continue
+        if str(getattr(existing, "table_type", "") or "").upper() == "VIEW":  # never a user's table
+            client.delete_table(f"{project}.{view_id}", not_found_ok=True)
+            report.obsolete_views_dropped.append(view_id)
+
+
+def ensure_schema(
+    client: Any,
+    tables: Sequence[TableSpec] = TABLES,
+    views: Sequence[ViewSpec] = VIEWS,
+    functions: Sequence[TableFunctionSpec] = TABLE_FUNCTIONS,
+) -> SetupReport:
+    """Create every dataset and table that does not exist yet, (re)create the table functions.
+
+    Safe to run again. A view an earlier version created where a table function now stands
+    (``OBSOLETE_VIEWS``) is dropped first.
+
+    Example::
+
+        ensure_schema(client); ensure_schema(client)   # the second run creates no table
     """
     report = SetupReport()
     project = client.project
-    datasets = sorted({t.dataset for t in tables} | {v.dataset for v in views})
+    datasets = sorted(
+        {t.dataset for t in tables} | {v.dataset for v in views} | {f.dataset for f in functions}
+    )
     for dataset in datasets:
         try:
             client.create_dataset(f"{project}.{dataset}")
@@ -98,9 +162,13 @@ def ensure_schema(
             pass
         client.create_table(table_from_spec(spec, project), exists_ok=True)
         report.tables_created.append(spec.table_id)
+    _drop_obsolete_views(client, project, report)
     for view in views:
-        client.query(_view_ddl(view)).result()
+        client.query(view_ddl(view, project)).result()
         report.views_created.append(view.view_id)
+    for function in functions:
+        client.query(table_function_ddl(function, project)).result()
+        report.functions_created.append(function.function_id)
     return report
 
 
@@ -148,7 +216,10 @@ def table_ddl(spec: TableSpec, project: str | None = None) -> str:
 
 
 def ddl_statements(
-    project: str | None = None, tables: Sequence[TableSpec] = TABLES, views: Sequence[ViewSpec] = VIEWS
+    project: str | None = None,
+    tables: Sequence[TableSpec] = TABLES,
+    views: Sequence[ViewSpec] = VIEWS,
+    functions: Sequence[TableFunctionSpec] = TABLE_FUNCTIONS,
 ) -> list[str]:
     """Every BigQuery DDL statement ``coverage-setup`` stands for, in order.
 
@@ -158,12 +229,13 @@ def ddl_statements(
             print(statement + ';')
     """
     prefix = f"{project}." if project else ""
-    datasets = sorted({t.dataset for t in tables} | {v.dataset for v in views})
+    datasets = sorted(
+        {t.dataset for t in tables} | {v.dataset for v in views} | {f.dataset for f in functions}
+    )
     statements = [f"CREATE SCHEMA IF NOT EXISTS `{prefix}{d}`" for d in datasets]
     statements += [table_ddl(spec, project) for spec in tables]
-    statements += [
-        f"CREATE OR REPLACE VIEW `{prefix}{validate_table_id(v.view_id)}` AS\n{v.sql}" for v in views
-    ]
+    statements += [view_ddl(v, project) for v in views]
+    statements += [table_function_ddl(f, project) for f in functions]
     return statements
 
 
@@ -171,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``coverage-setup``; returns the exit status."""
     parser = argparse.ArgumentParser(
         prog="coverage-setup",
-        description="Create the source coverage datasets, tables and views (idempotent).",
+        description="Create the source coverage datasets, tables and table functions (idempotent).",
     )
     parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
     parser.add_argument("--print-ddl", action="store_true", help="print BigQuery DDL and exit; touches no warehouse")
@@ -194,10 +266,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"created table   {table}")
     for table in report.tables_existing:
         print(f"exists          {table}")
+    for view in report.obsolete_views_dropped:
+        print(f"dropped view    {view} (replaced by a table function)")
     for view in report.views_created:
         print(f"view            {view}")
+    for function in report.functions_created:
+        print(f"table function  {function}")
     print(f"setup complete: {len(report.tables_created)} table(s) created, "
-          f"{len(report.tables_existing)} already present, {len(report.views_created)} view(s)")
+          f"{len(report.tables_existing)} already present, {len(report.functions_created)} table function(s)")
     return 0
 
 

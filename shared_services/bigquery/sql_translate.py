@@ -29,6 +29,8 @@ from google.api_core import exceptions as gexc
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from shared_services.bigquery.embedded_table_functions import rewrite_table_function_calls
+
 __all__ = [
     "BQ_TO_DUCKDB_SCALAR",
     "TranslatedStatement",
@@ -226,6 +228,7 @@ def translate(sql: str, parameter_types: Mapping[str, str | tuple[str, bool]]) -
                 to=exp.DataType.build(target, dialect="duckdb"),
             )
             node.replace(typed)
+        rewrite_table_function_calls(tree)
         _drop_project(tree)
         _cast_date_arithmetic(tree)
         _zero_based_offsets(tree, unnest_counter)
