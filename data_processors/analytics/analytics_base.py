@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar
 
@@ -27,6 +27,13 @@ import pandas as pd
 from google.cloud.bigquery import SchemaField
 
 from shared_services.bigquery.schemas import table_spec
+from shared_services.bigquery.statements import (
+    LIBRARY_PACKAGES,
+    LibraryStatement,
+    StatementContext,
+    replace_rows_statement,
+    statement_factory,
+)
 from shared_services.bigquery.writer import replace_rows
 
 __all__ = ["AnalyticsProcessorBase", "run_daily_command"]
@@ -170,6 +177,23 @@ class AnalyticsProcessorBase:
         keys = list(key_columns or self.REPLACE_KEY_COLUMNS)
         records = df.to_dict("records")
         return replace_rows(self.bq_client, target, records, fields, keys, partition_field)
+
+
+@statement_factory("write")
+def _write_statements(context: StatementContext) -> Iterator[LibraryStatement]:
+    """The replace statement ``load_dataframe_batch`` sends for each library processor's table."""
+    seen: set[str] = set()
+    pending: list[type[AnalyticsProcessorBase]] = [AnalyticsProcessorBase]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if not cls.OUTPUT_TABLE or not cls.__module__.startswith(LIBRARY_PACKAGES):
+            continue
+        keys = list(cls.REPLACE_KEY_COLUMNS)
+        name = f"write.{cls.OUTPUT_TABLE}[{','.join(keys)}]"
+        if name not in seen:
+            seen.add(name)
+            yield replace_rows_statement(name, cls.OUTPUT_TABLE, keys)
 
 
 def run_daily_command(

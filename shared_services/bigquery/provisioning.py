@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,13 @@ from shared_services.bigquery.schemas import (
     TableFunctionSpec,
     TableSpec,
     ViewSpec,
+)
+from shared_services.bigquery.statements import (
+    SAMPLE_DATE,
+    SAMPLE_TIME,
+    LibraryStatement,
+    StatementContext,
+    statement_factory,
 )
 
 __all__ = [
@@ -237,6 +244,29 @@ def ddl_statements(
     statements += [view_ddl(v, project) for v in views]
     statements += [table_function_ddl(f, project) for f in functions]
     return statements
+
+
+@statement_factory("setup")
+def _setup_statements(context: StatementContext) -> Iterator[LibraryStatement]:
+    """The DDL (``--print-ddl``; table functions are sent by ``ensure_schema``) and a summary call."""
+    datasets = sorted({t.dataset for t in TABLES} | {v.dataset for v in VIEWS} | {f.dataset for f in TABLE_FUNCTIONS})
+    names = [f"setup.schema.{d}" for d in datasets] + [f"setup.table.{t.table_id}" for t in TABLES]
+    names += [f"setup.view.{v.view_id}" for v in VIEWS]
+    names += [f"setup.table_function.{f.function_id}" for f in TABLE_FUNCTIONS]
+    for name, sql in zip(names, ddl_statements(context.project), strict=True):
+        yield LibraryStatement(name, sql)
+    # How users read the summary (docs/operations.md): proves the function's partition filter.
+    for function in TABLE_FUNCTIONS:
+        arguments = [f"@{arg}" for arg, _ in function.arguments]
+        yield LibraryStatement(
+            f"setup.call.{function.function_id}",
+            function.call_sql(*arguments, project=context.project),
+            tuple(bigquery.ScalarQueryParameter(arg, type_, _SAMPLE_VALUES[type_])
+                  for arg, type_ in function.arguments),
+        )
+
+
+_SAMPLE_VALUES: dict[str, Any] = {"DATE": SAMPLE_DATE, "TIMESTAMP": SAMPLE_TIME}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
