@@ -6,7 +6,7 @@ without running it; no job is stored and nothing is written (BigQuery docs, "Per
 run", https://cloud.google.com/bigquery/docs/running-queries#dry-run). The embedded warehouse
 does the same checks (translation, parameters, partition filters: they run before this module
 is called), then has DuckDB bind every statement inside a transaction that is always rolled
-back: a SELECT is bound as ``SELECT * FROM (query) LIMIT 0`` (its schema is reported, no row
+back (a script's own BEGIN / COMMIT TRANSACTION are skipped): a SELECT is bound as ``SELECT * FROM (query) LIMIT 0`` (its schema is reported, no row
 is read), DML and DDL run against the rolled-back transaction so that later statements of a
 script see what earlier ones declared. The job id is not recorded (reusing it later is fine,
 as on BigQuery).
@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+from sqlglot import exp
 
 from shared_services.bigquery.jobs import EmbeddedQueryJob, schema_from_duckdb_description
 
@@ -33,6 +34,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from shared_services.bigquery.sql_translate import Translation
 
 __all__ = ["dry_run_job"]
+
+# BEGIN / COMMIT / ROLLBACK of a multi-statement transaction (BigQuery docs, "Multi-statement
+# transactions", https://cloud.google.com/bigquery/docs/transactions): inside the dry run's own
+# rolled-back transaction they are checked for syntax only.
+_TRANSACTION_CONTROL = (exp.Transaction, exp.Commit, exp.Rollback)
 
 
 def dry_run_job(
@@ -54,6 +60,8 @@ def dry_run_job(
     con.execute("BEGIN TRANSACTION")
     try:
         for statement in translation.statements:
+            if isinstance(statement.ast, _TRANSACTION_CONTROL):
+                continue  # the whole dry run is one transaction, always rolled back
             params = {name: values[name] for name in statement.parameter_names}
             if statement.kind == "SELECT":
                 cur = con.execute(f"SELECT * FROM ({statement.sql}) AS __dry_run LIMIT 0", params)  # noqa: S608

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
@@ -154,3 +155,21 @@ def test_write_statement_needs_the_staging_table_it_reads(warehouse):
     result = run_preflight(warehouse, [bare])
     assert not result.ok and "NotFound" in result.checks[0].error
     assert table_spec(PLAYER_GAME_SUMMARY.table_id)  # the target itself exists
+
+
+def test_embedded_dry_run_of_a_transaction_script_binds_each_statement_and_keeps_nothing(warehouse):
+    """The shape of a multi-statement write (BEGIN; DELETE; INSERT; COMMIT) dry-runs as one unit."""
+    _seed_summary_row(warehouse)
+    table = f"`{PLAYER_GAME_SUMMARY.table_id}`"
+    script = (f"BEGIN TRANSACTION;\nDELETE FROM {table} WHERE game_date = @d;\n"
+              f"INSERT INTO {table} (game_id, game_date, player_id) VALUES ('x', @d, 'p');\n"
+              "COMMIT TRANSACTION;")
+    cfg = bigquery.QueryJobConfig(dry_run=True, query_parameters=[
+        bigquery.ScalarQueryParameter("d", "DATE", SAMPLE_DATE)])
+    assert warehouse.query(script, job_config=cfg).dry_run
+    count = warehouse.query(f"SELECT COUNT(*) AS n, MAX(points) AS p FROM {table} WHERE game_date = @d",
+                            job_config=bigquery.QueryJobConfig(query_parameters=cfg.query_parameters))
+    assert [(r.n, r.p) for r in count.result()] == [(1, 31)]
+    bad = script.replace("player_id)", "no_such_column)")
+    with pytest.raises(gexc.BadRequest, match="no_such_column"):
+        warehouse.query(bad, job_config=cfg)
