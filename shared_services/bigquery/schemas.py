@@ -1,7 +1,8 @@
 """Table schemas, written once as ``google.cloud.bigquery.SchemaField`` lists.
 
 They drive both the BigQuery DDL (``coverage-setup --print-ddl``) and the tables of the
-embedded DuckDB warehouse. See SCHEMA.md in the design folder for the column notes.
+embedded DuckDB warehouse; the per-game coverage summary is a table function
+(:data:`GAME_COVERAGE_SUMMARY_FUNCTION`). See SCHEMA.md in the design folder for the column notes.
 
 Example::
 
@@ -358,7 +359,11 @@ TABLES: list[TableSpec] = [
 # function "can be used anywhere a table can" (BigQuery docs, "Table functions",
 # https://cloud.google.com/bigquery/docs/table-functions). Argument names differ from every
 # log column on purpose: a column of the same name would win over the argument (same page,
-# "Parameter names").
+# "Parameter names"). The body compares the BARE partition column with an expression of the
+# arguments only, the shape BigQuery can prune on and accepts for require_partition_filter
+# (BigQuery docs, "Query partitioned tables", best practices: filter on the partitioning
+# column with a constant expression, https://cloud.google.com/bigquery/docs/querying-partitioned-tables);
+# coverage-preflight dry-runs a call of the function on the user's project to prove it.
 #
 # Worst severity and tier are taken by explicit rank, never MAX() over the strings.
 # --------------------------------------------------------------------------------------
