@@ -194,7 +194,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # credentials, an unreadable warehouse file
         return _environment_error(exc, args.verbose)
     try:
-        result = run_preflight(client, only=args.only)
+        statements = library_statements(getattr(client, "project", None))
+    except Exception as exc:  # a broken installation: a library module does not import
+        if args.verbose:
+            raise
+        print(f"coverage-preflight: could not collect the library's statements: {_one_line(exc)}",
+              file=sys.stderr)
+        return 3
+    try:
+        result = run_preflight(client, statements, only=args.only)
     except Exception as exc:  # the warehouse itself failed (network, permissions), not a statement
         return _environment_error(exc, args.verbose)
     if args.only and not result.checks:

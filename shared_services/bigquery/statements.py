@@ -28,6 +28,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -212,7 +213,8 @@ def replace_rows_statement(name: str, table_id: str, key_columns: Sequence[str])
     from shared_services.bigquery.schemas import table_spec
 
     spec = table_spec(table_id)
-    staging = f"{spec.dataset}._staging_{spec.name}_{'0' * 16}"  # the writer's naming, fixed token
+    # The writer's naming; a fresh token per collection, so two preflights never share a table.
+    staging = f"{spec.dataset}._staging_{spec.name}_{uuid.uuid4().hex[:16]}"
     partition = spec.partition_field
     is_timestamp = bool(partition) and next(
         f.field_type.upper() for f in spec.schema if f.name == partition) == "TIMESTAMP"
