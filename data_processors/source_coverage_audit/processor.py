@@ -33,6 +33,7 @@ from data_processors.source_coverage_audit.config import (
     DEFAULT_AUDIT_TABLES,
     AuditTable,
     game_key,
+    load_audit_tables,
     validate_audit_tables,
 )
 from shared_services.bigquery.identifiers import quote_table_id, validate_table_id
@@ -427,8 +428,11 @@ class SourceCoverageAuditProcessor:
 
 @statement_factory("audit")
 def _preflight_statements(context: StatementContext) -> Iterator[LibraryStatement]:
-    """What the audit sends with its default tables, for coverage-preflight."""
-    audit = SourceCoverageAuditProcessor(bq_client=_NO_CLIENT)
+    """What the audit sends, for coverage-preflight: its default tables, or the ones of
+    ``options['audit_config']`` (the file ``coverage-audit --config`` reads)."""
+    config = context.options.get("audit_config")
+    tables = load_audit_tables(config) if config else None
+    audit = SourceCoverageAuditProcessor(bq_client=_NO_CLIENT, tables=tables)
     dates = (bigquery.ScalarQueryParameter("start_date", "DATE", SAMPLE_DATE),
              bigquery.ScalarQueryParameter("end_date", "DATE", SAMPLE_DATE))
     keys = bigquery.ArrayQueryParameter("game_keys", "STRING", ["0022400561"])

@@ -18,6 +18,7 @@ Command line (exit 0: every statement passed; 1: at least one failed; 2: bad usa
 
     coverage-preflight --warehouse bigquery://my-project?location=US
     coverage-preflight --only audit. --json
+    coverage-preflight --audit-config audit.yaml     # the tables YOUR audit checks
 
 Python::
 
@@ -179,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--warehouse", help="warehouse URL (default $COVERAGE_WAREHOUSE or duckdb:///coverage.duckdb)")
     parser.add_argument("--only", metavar="PREFIX", help="check only the statements whose name starts with PREFIX")
+    parser.add_argument("--audit-config", metavar="FILE",
+                        help="the YAML / TOML table list coverage-audit runs with (default: its built-in tables)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("-v", "--verbose", action="store_true", help="show a traceback on an environment error")
     args = parser.parse_args(argv)
@@ -193,8 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(exc))
     except Exception as exc:  # credentials, an unreadable warehouse file
         return _environment_error(exc, args.verbose)
+    options = {"audit_config": args.audit_config} if args.audit_config else {}
     try:
-        statements = library_statements(getattr(client, "project", None))
+        statements = library_statements(getattr(client, "project", None), options=options)
+    except ValueError as exc:  # a bad --audit-config
+        parser.error(str(exc))
     except Exception as exc:  # a broken installation: a library module does not import
         if args.verbose:
             raise

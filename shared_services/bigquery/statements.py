@@ -29,7 +29,7 @@ import importlib
 import pkgutil
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -93,9 +93,12 @@ class LibraryStatement:
 
 @dataclass(frozen=True)
 class StatementContext:
-    """What a factory may need: the project to qualify names with (``None``: two-part names)."""
+    """What a factory may need: the project to qualify names with (``None``: two-part names)
+    and the user's configuration (``options``; e.g. ``'audit_config'``: the audit's table file).
+    """
 
     project: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 _Factory = Callable[[StatementContext], Iterable[LibraryStatement]]
@@ -167,11 +170,14 @@ def _import_library(packages: Sequence[str]) -> None:
 
 
 def library_statements(
-    project: str | None = None, packages: Sequence[str] = LIBRARY_PACKAGES
+    project: str | None = None,
+    packages: Sequence[str] = LIBRARY_PACKAGES,
+    options: Mapping[str, Any] | None = None,
 ) -> list[LibraryStatement]:
     """Every registered statement (importing the library's modules first), sorted by name.
 
-    Names are unique: two statements with one name are a ``ValueError`` naming it.
+    Names are unique: two statements with one name are a ``ValueError`` naming it. A factory
+    may raise ``ValueError`` for bad ``options`` (a configuration error).
 
     Example::
 
@@ -180,7 +186,7 @@ def library_statements(
     _import_library(packages)
     with _LOCK:
         factories = list(_FACTORIES.items())
-    context = StatementContext(project=project)
+    context = StatementContext(project=project, options=dict(options or {}))
     out: dict[str, LibraryStatement] = {}
     for registered_name, (origin, factory) in factories:
         for statement in factory(context):

@@ -173,3 +173,26 @@ def test_embedded_dry_run_of_a_transaction_script_binds_each_statement_and_keeps
     bad = script.replace("player_id)", "no_such_column)")
     with pytest.raises(gexc.BadRequest, match="no_such_column"):
         warehouse.query(bad, job_config=cfg)
+
+
+def test_audit_config_checks_the_users_tables(tmp_path, capsys):
+    url = f"duckdb:///{tmp_path}/w.duckdb"
+    client = DuckDBClient(str(tmp_path / "w.duckdb"))
+    ensure_schema(client)
+    client.close()
+    good = tmp_path / "audit.yaml"
+    good.write_text("tables:\n  - table: nba_raw.bdl_player_boxscores\n")
+    assert main(["--warehouse", url, "--only", "audit.presence.", "--audit-config", str(good)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "OK    audit.presence.nba_raw.bdl_player_boxscores"
+    # a date column that is not the partition column is exactly what the preflight is for:
+    # BigQuery refuses the unfiltered scan; exit 1
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("tables:\n  - table: nba_raw.bdl_player_boxscores\n    date_column: scraped_at\n")
+    assert main(["--warehouse", url, "--only", "audit.presence.", "--audit-config", str(wrong)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL  audit.presence.nba_raw.bdl_player_boxscores: BadRequest: Cannot query")
+    assert "'game_date'" in out
+    with pytest.raises(SystemExit) as info:
+        main(["--warehouse", url, "--audit-config", str(tmp_path / "missing.yaml")])
+    assert info.value.code == 2
+    assert "cannot read audit config" in capsys.readouterr().err
