@@ -77,5 +77,5 @@ def dry_run_job(
         job_id, client.project, client.location, created, query,
         translation.statements[-1].kind, [], schema,
     )
-    job.dry_run = True  # type: ignore[attr-defined]
+    job.dry_run = True
     return job

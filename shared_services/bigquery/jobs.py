@@ -257,6 +257,8 @@ class EmbeddedQueryJob(_EmbeddedJob):
     """
 
     job_type = "query"
+    #: ``True`` on the job of a ``QueryJobConfig(dry_run=True)`` (see :mod:`.embedded_dry_run`).
+    dry_run = False
 
     def __init__(
         self,

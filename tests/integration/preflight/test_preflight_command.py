@@ -196,3 +196,10 @@ def test_audit_config_checks_the_users_tables(tmp_path, capsys):
         main(["--warehouse", url, "--audit-config", str(tmp_path / "missing.yaml")])
     assert info.value.code == 2
     assert "cannot read audit config" in capsys.readouterr().err
+
+
+def test_dry_run_flag_matches_the_real_client(warehouse):
+    assert warehouse.query("SELECT 1 AS x").dry_run is False
+    job = warehouse.query("SELECT 1 AS x", job_config=bigquery.QueryJobConfig(dry_run=True))
+    assert job.dry_run is True and [f.name for f in job.schema] == ["x"]
+    assert list(job.result()) == []
