@@ -25,6 +25,7 @@ __all__ = ["COMMANDS", "main", "load_command"]
 #: (and its ``coverage-<name>`` console script in pyproject.toml).
 COMMANDS: dict[str, str] = {
     "setup": "shared_services.bigquery.provisioning",
+    "preflight": "shared_services.bigquery.preflight",
     "demo": "data_processors.demo.runner",
     "player-game-summary": "data_processors.analytics.player_game_summary.player_game_summary_processor",
     "team-offense": "data_processors.analytics.team_offense_game_summary.team_offense_game_summary_processor",

@@ -26,7 +26,7 @@ import logging
 import signal
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar
 
@@ -34,10 +34,16 @@ import pandas as pd
 from google.cloud.bigquery import SchemaField
 
 from shared_services.bigquery.schemas import table_spec
+from shared_services.bigquery.statements import (
+    LIBRARY_PACKAGES,
+    LibraryStatement,
+    StatementContext,
+    replace_rows_statement,
+    statement_factory,
+)
 from shared_services.bigquery.writer import replace_rows
-from shared_services.events.sink import EventsNotKeptError, RetryPolicy
-
 from shared_services.cli import Command, Context, Outcome, cli_date, option
+from shared_services.events.sink import EventsNotKeptError, RetryPolicy
 
 __all__ = ["AnalyticsProcessorBase", "ProcessTerminated", "daily_command", "run_daily_command"]
 
@@ -299,6 +305,21 @@ def daily_command(
         example=f"{prog} --date 2025-01-15 --warehouse duckdb:///demo_out/demo.duckdb",
         options=(option("--date", type=cli_date, required=True, metavar="YYYY-MM-DD", help=date_help),),
     )
+@statement_factory("write")
+def _write_statements(context: StatementContext) -> Iterator[LibraryStatement]:
+    """The replace statement ``load_dataframe_batch`` sends for each library processor's table."""
+    seen: set[str] = set()
+    pending: list[type[AnalyticsProcessorBase]] = [AnalyticsProcessorBase]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if not cls.OUTPUT_TABLE or not cls.__module__.startswith(LIBRARY_PACKAGES):
+            continue
+        keys = list(cls.REPLACE_KEY_COLUMNS)
+        name = f"write.{cls.OUTPUT_TABLE}[{','.join(keys)}]"
+        if name not in seen:
+            seen.add(name)
+            yield replace_rows_statement(name, cls.OUTPUT_TABLE, keys)
 
 
 def run_daily_command(

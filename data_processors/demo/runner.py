@@ -69,6 +69,7 @@ from shared_services.bigquery.factory import parse_warehouse_url
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.provisioning import ensure_schema
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE, SCHEDULE, table_spec
+from shared_services.bigquery.statements import SAMPLE_DATE, SAMPLE_TIME, register_statement
 from shared_services.cli import format_counts
 from shared_services.events.serialization import json_safe_rows
 from shared_services.utils import notification_system
@@ -222,6 +223,23 @@ WHERE game_date = @game_date
   AND game_id IN UNNEST(@game_ids)
 """.strip()  # noqa: S608 - table id validated; values are query parameters
 
+_EVENT_COUNTS_SQL = (
+    "SELECT event_type, severity, COUNT(*) AS n\n"
+    f"FROM {quote_table_id(COVERAGE_LOG_TABLE)}\n"  # noqa: S608 - table id validated
+    "WHERE event_timestamp >= @log_start AND event_timestamp < @log_end\n"
+    "GROUP BY event_type, severity"
+)
+
+# The demo's own statements (it runs on the embedded warehouse only), for coverage-preflight.
+register_statement("demo.mark_final", _MARK_FINAL_SQL, [
+    bigquery.ScalarQueryParameter("game_date", "DATE", SAMPLE_DATE),
+    bigquery.ArrayQueryParameter("game_ids", "STRING", ["0022400561"]),
+])
+register_statement("demo.event_counts", _EVENT_COUNTS_SQL, [
+    bigquery.ScalarQueryParameter("log_start", "TIMESTAMP", SAMPLE_TIME),
+    bigquery.ScalarQueryParameter("log_end", "TIMESTAMP", SAMPLE_TIME),
+])
+
 
 def _mark_final(client: Any, day: date, game_ids: Sequence[str]) -> None:
     if not game_ids:
@@ -264,12 +282,7 @@ def _fresh_warehouse(warehouse_url: str | None, out_dir: Path) -> tuple[str, Any
 
 
 def _event_counts(client: Any, start: date, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
-    sql = (
-        "SELECT event_type, severity, COUNT(*) AS n\n"
-        f"FROM {quote_table_id(COVERAGE_LOG_TABLE)}\n"
-        "WHERE event_timestamp >= @log_start AND event_timestamp < @log_end\n"
-        "GROUP BY event_type, severity"
-    )
+    sql = _EVENT_COUNTS_SQL
     config = bigquery.QueryJobConfig(query_parameters=[
         bigquery.ScalarQueryParameter("log_start", "TIMESTAMP",
                                       datetime.combine(start, datetime.min.time(), tzinfo=UTC) - timedelta(days=1)),

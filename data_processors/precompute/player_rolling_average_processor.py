@@ -39,6 +39,7 @@ from google.cloud import bigquery
 from data_processors.analytics.analytics_base import AnalyticsProcessorBase, daily_command
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import PLAYER_GAME_SUMMARY, PLAYER_ROLLING_AVERAGES
+from shared_services.bigquery.statements import SAMPLE_DATE, register_statement
 from shared_services.cli import format_counts
 from shared_services.constants.source_coverage import (
     SourceCoverageEventType,
@@ -89,6 +90,20 @@ def rolling_inputs_sql(source_table: str, explicit_players: bool) -> str:
         _ROLLING_INPUTS_TEMPLATE.replace("$source_table", quote_table_id(source_table))
         .replace("$player_filter", player_filter)
     )
+
+
+# The statements fetch_recent_games sends, for coverage-preflight (shared_services.bigquery.statements).
+_SAMPLE_ROLLING_PARAMS = [
+    bigquery.ScalarQueryParameter("lookback_start", "DATE", SAMPLE_DATE),
+    bigquery.ScalarQueryParameter("day_before", "DATE", SAMPLE_DATE),
+    bigquery.ScalarQueryParameter("n", "INT64", 10),
+]
+register_statement("phase4.rolling_inputs.all_players",
+                   rolling_inputs_sql(PLAYER_GAME_SUMMARY.table_id, explicit_players=False),
+                   _SAMPLE_ROLLING_PARAMS)
+register_statement("phase4.rolling_inputs.some_players",
+                   rolling_inputs_sql(PLAYER_GAME_SUMMARY.table_id, explicit_players=True),
+                   [*_SAMPLE_ROLLING_PARAMS, bigquery.ArrayQueryParameter("players", "STRING", ["203999"])])
 
 
 def _mean(values: pd.Series) -> float | None:

@@ -50,6 +50,7 @@ from data_processors.precompute.player_rolling_average_processor import (
 )
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import PLAYER_GAME_SUMMARY, PLAYER_ROLLING_AVERAGES
+from shared_services.bigquery.statements import SAMPLE_DATE, register_statement
 from shared_services.cli import Command, Context, Outcome, cli_date, option
 from shared_services.events.serialization import json_safe_value
 from shared_services.utils.dates import parse_game_date
@@ -172,6 +173,16 @@ def stale_rows_sql(
         .replace("$input_rank", _TIER_RANK.format(col="g.quality_tier"))
         .replace("$row_rank", _TIER_RANK.format(col="i.quality_tier"))
     )
+
+
+# The statement find_stale_rows sends, for coverage-preflight (shared_services.bigquery.statements).
+register_statement("staleness.stale_rows", stale_rows_sql(), [
+    bigquery.ScalarQueryParameter("since", "DATE", SAMPLE_DATE),
+    bigquery.ScalarQueryParameter("games_from", "DATE", SAMPLE_DATE),
+    bigquery.ScalarQueryParameter("today", "DATE", SAMPLE_DATE),
+    bigquery.ScalarQueryParameter("high_inputs", "INT64", HIGH_PRIORITY_CHANGED_INPUTS),
+    bigquery.ScalarQueryParameter("medium_inputs", "INT64", MEDIUM_PRIORITY_CHANGED_INPUTS),
+])
 
 
 def find_stale_rows(

@@ -50,6 +50,7 @@ from shared_services.bigquery.schemas import (
     PLAYER_ROLLING_AVERAGES,
     SCHEDULE,
 )
+from shared_services.bigquery.statements import SAMPLE_DATE, register_statement
 from shared_services.constants.source_coverage import (
     QualityTier,
     SourceCoverageEventType,
@@ -107,6 +108,11 @@ def features_sql(
         .replace("$phase4", quote_table_id(phase4_table))
         .replace("$schedule", quote_table_id(schedule_table))
     )
+
+
+# The statement fetch_features sends, for coverage-preflight (shared_services.bigquery.statements).
+register_statement("phase5.features", features_sql(),
+                   [bigquery.ScalarQueryParameter("game_date", "DATE", SAMPLE_DATE)])
 
 
 def prediction_id(game_date: date | str, player_id: str, model_version: str) -> str:

@@ -49,13 +49,14 @@ from typing import Any
 import pandas as pd
 from google.cloud import bigquery
 
-from data_processors.reporting.html_report import TierTable, fetch_tier_counts
+from data_processors.reporting.html_report import TierTable, fetch_tier_counts, tier_counts_sql
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import (
     COVERAGE_LOG_TABLE,
     PLAYER_GAME_SUMMARY,
     TEAM_OFFENSE_GAME_SUMMARY,
 )
+from shared_services.bigquery.statements import SAMPLE_DATE, SAMPLE_TIME, register_statement
 from shared_services.cli import Command, Context, Outcome, cli_date, option
 from shared_services.quality.season import as_game_date, season_start
 from shared_services.utils.dates import parse_game_date
@@ -292,6 +293,21 @@ FROM {quote_table_id(COVERAGE_LOG_TABLE)}
 WHERE event_timestamp >= @log_start AND event_timestamp < @log_end
   AND severity = 'critical'
 """.strip()  # noqa: S608 - table id validated; values are query parameters
+
+# The statements collect_health_inputs sends, for coverage-preflight (shared_services.bigquery.statements).
+register_statement("health.primary_share", PRIMARY_SQL, [
+    bigquery.ScalarQueryParameter("primary", "STRING", "nbac_gamebook_player_stats"),
+    bigquery.ScalarQueryParameter("window_start", "DATE", SAMPLE_DATE),
+    bigquery.ScalarQueryParameter("day", "DATE", SAMPLE_DATE),
+])
+register_statement("health.critical_events", CRITICALS_SQL, [
+    bigquery.ScalarQueryParameter("log_start", "TIMESTAMP", SAMPLE_TIME),
+    bigquery.ScalarQueryParameter("log_end", "TIMESTAMP", SAMPLE_TIME),
+])
+register_statement("health.tier_counts", tier_counts_sql(PHASE3_TABLES), [
+    bigquery.ScalarQueryParameter("start_date", "DATE", SAMPLE_DATE),
+    bigquery.ScalarQueryParameter("end_date", "DATE", SAMPLE_DATE),
+])
 
 
 def collect_health_inputs(client: Any, day: date | str, now: datetime | None = None) -> HealthInputs:

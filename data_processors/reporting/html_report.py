@@ -56,6 +56,7 @@ from shared_services.bigquery.schemas import (
     SCHEDULE,
     TEAM_OFFENSE_GAME_SUMMARY,
 )
+from shared_services.bigquery.statements import SAMPLE_DATE, SAMPLE_TIME, register_statement
 from shared_services.constants.source_coverage import QualityTier
 from shared_services.utils.dates import parse_game_date
 
@@ -192,6 +193,18 @@ def tier_counts_sql(tables: Sequence[TierTable]) -> str:
             f"GROUP BY {column}, quality_tier"
         )
     return "\nUNION ALL\n".join(parts)
+
+
+# The statements collect_report_data sends, for coverage-preflight (shared_services.bigquery.statements).
+_SAMPLE_DATES = [bigquery.ScalarQueryParameter("start_date", "DATE", SAMPLE_DATE),
+                 bigquery.ScalarQueryParameter("end_date", "DATE", SAMPLE_DATE)]
+register_statement("report.schedule", SCHEDULE_SQL, _SAMPLE_DATES)
+register_statement("report.log", LOG_SQL, [
+    *_SAMPLE_DATES,
+    bigquery.ScalarQueryParameter("log_start", "TIMESTAMP", SAMPLE_TIME),
+    bigquery.ScalarQueryParameter("log_end", "TIMESTAMP", SAMPLE_TIME),
+])
+register_statement("report.tier_counts", tier_counts_sql(TIER_TABLES), _SAMPLE_DATES)
 
 
 def _query(client: Any, sql: str, params: Sequence[Any]) -> pd.DataFrame:

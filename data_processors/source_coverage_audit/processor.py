@@ -20,7 +20,7 @@ import logging
 import os
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -34,10 +34,18 @@ from data_processors.source_coverage_audit.config import (
     DEFAULT_AUDIT_TABLES,
     AuditTable,
     game_key,
+    load_audit_tables,
     validate_audit_tables,
 )
 from shared_services.bigquery.identifiers import quote_table_id, validate_table_id
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE, SCHEDULE
+from shared_services.bigquery.statements import (
+    SAMPLE_DATE,
+    SAMPLE_TIME,
+    LibraryStatement,
+    StatementContext,
+    statement_factory,
+)
 from shared_services.constants.source_coverage import (
     SourceCoverageEventType,
     SourceCoverageSeverity,
@@ -209,15 +217,18 @@ class SourceCoverageAuditProcessor:
         config = bigquery.QueryJobConfig(query_parameters=list(params))
         return self.bq_client.query(sql, job_config=config).to_dataframe()
 
-    def _scheduled_final_games(self, start: date, end: date) -> pd.DataFrame:
-        sql = (
+    def scheduled_games_sql(self) -> str:
+        """The schedule read: final games from ``@start_date`` to ``@end_date``."""
+        return (
             "SELECT game_id, game_date, season_year, home_team_tricode, away_team_tricode\n"
             f"FROM {quote_table_id(self.schedule_table)}\n"
             "WHERE game_date BETWEEN @start_date AND @end_date\n"
             "  AND game_status = 3\n"
             "ORDER BY game_date, game_id"
         )
-        frame = self._query(sql, [
+
+    def _scheduled_final_games(self, start: date, end: date) -> pd.DataFrame:
+        frame = self._query(self.scheduled_games_sql(), [
             bigquery.ScalarQueryParameter("start_date", "DATE", start),
             bigquery.ScalarQueryParameter("end_date", "DATE", end),
         ])
@@ -471,6 +482,40 @@ class SourceCoverageAuditProcessor:
             details={"by_status": result.by_status(), "events_written": result.events_written,
                      "resolved": result.resolved, "queries": result.queries_issued},
         )
+
+
+@statement_factory("audit")
+def _preflight_statements(context: StatementContext) -> Iterator[LibraryStatement]:
+    """What the audit sends, for coverage-preflight: its default tables, or the ones of
+    ``options['audit_config']`` (the file ``coverage-audit --config`` reads)."""
+    config = context.options.get("audit_config")
+    tables = load_audit_tables(config) if config else None
+    audit = SourceCoverageAuditProcessor(bq_client=_NO_CLIENT, tables=tables)
+    dates = (bigquery.ScalarQueryParameter("start_date", "DATE", SAMPLE_DATE),
+             bigquery.ScalarQueryParameter("end_date", "DATE", SAMPLE_DATE))
+    keys = bigquery.ArrayQueryParameter("game_keys", "STRING", ["0022400561"])
+    ids = ["00000000-0000-4000-8000-000000000000"]
+    yield LibraryStatement("audit.schedule", audit.scheduled_games_sql(), dates)
+    for spec in audit.tables:
+        yield LibraryStatement(f"audit.presence.{spec.table}", audit.table_presence_sql(spec), (*dates, keys))
+    yield LibraryStatement("audit.log_state", audit.log_state_sql(), (
+        bigquery.ScalarQueryParameter("log_start", "TIMESTAMP", SAMPLE_TIME),
+        bigquery.ScalarQueryParameter("log_end", "TIMESTAMP", SAMPLE_TIME), keys))
+    yield LibraryStatement("audit.resolve", audit.resolve_sql(), (
+        bigquery.ScalarQueryParameter("now", "TIMESTAMP", SAMPLE_TIME),
+        bigquery.ArrayQueryParameter("recovered_ids", "STRING", ids),
+        bigquery.ArrayQueryParameter("event_ids", "STRING", ids),
+        bigquery.ScalarQueryParameter("resolved_by", "STRING", PROCESSOR_NAME),
+        bigquery.ScalarQueryParameter("log_start", "TIMESTAMP", SAMPLE_TIME)))
+    yield LibraryStatement("audit.mark_alerted", audit.mark_alerted_sql(), (
+        bigquery.ScalarQueryParameter("now", "TIMESTAMP", SAMPLE_TIME),
+        bigquery.ScalarQueryParameter("channel", "STRING", "slack"),
+        bigquery.ScalarQueryParameter("log_start", "TIMESTAMP", SAMPLE_TIME),
+        bigquery.ArrayQueryParameter("event_ids", "STRING", ids)))
+
+
+#: The registry builds SQL only; it never queries (the constructor just needs a client).
+_NO_CLIENT = object()
 
 
 def _text(value: Any) -> str | None:

@@ -30,6 +30,7 @@ from google.cloud import bigquery
 from shared_services.alerts.dedup import DEFAULT_DEDUP_WINDOW, AlertKey, AlertLedger, alert_key
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
+from shared_services.bigquery.statements import SAMPLE_TIME, register_statement
 from shared_services.constants.source_coverage import SourceCoverageSeverity
 from shared_services.events.model import utc_now
 from shared_services.events.serialization import to_utc_iso
@@ -56,6 +57,11 @@ WHERE event_timestamp >= @since
   AND alert_sent = TRUE
 GROUP BY event_type, primary_source
 """.strip()  # noqa: S608 - table id validated; values are query parameters
+
+
+# The statement _load_history sends, for coverage-preflight (shared_services.bigquery.statements).
+register_statement("alerts.dedup_lookback", lookback_sql(COVERAGE_LOG_TABLE),
+                   [bigquery.ScalarQueryParameter("since", "TIMESTAMP", SAMPLE_TIME)])
 
 
 class AlertDispatcher:

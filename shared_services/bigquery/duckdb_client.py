@@ -85,6 +85,7 @@ from google.cloud.bigquery import (
 from google.cloud.bigquery.table import Row
 from sqlglot import exp
 
+from shared_services.bigquery.embedded_table_functions import create_table_function
 from shared_services.bigquery.jobs import (
     EmbeddedLoadJob,
     EmbeddedQueryJob,
@@ -986,6 +987,9 @@ class DuckDBClient:
             raise gexc.BadRequest("Legacy SQL is not supported by the embedded warehouse")
         dry_run = bool(job_config is not None and job_config.dry_run)
         job_id = self._new_job_id(job_id, job_id_prefix)
+        function_job = create_table_function(self, query, dry_run, job_id)
+        if function_job is not None:
+            return function_job
         created = _now()
         with self._lock:
             if not dry_run:

@@ -265,6 +265,8 @@ class EmbeddedQueryJob(_EmbeddedJob):
     """
 
     job_type = "query"
+    #: ``True`` on the job of a ``QueryJobConfig(dry_run=True)`` (validated, nothing run or recorded).
+    dry_run = False
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""``coverage-setup``: create the datasets, tables and views, idempotently, on either backend.
+"""``coverage-setup``: create the datasets, tables and table functions, idempotently, on either backend.
 
     coverage-setup                                  # $COVERAGE_WAREHOUSE or ./coverage.duckdb
     coverage-setup --warehouse duckdb:///demo.duckdb
@@ -17,17 +17,41 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
-from shared_services.bigquery.identifiers import validate_table_id
-from shared_services.bigquery.schemas import TABLES, VIEWS, TableSpec, ViewSpec
+from shared_services.bigquery.identifiers import validate_column_name, validate_table_id
+from shared_services.bigquery.schemas import (
+    OBSOLETE_VIEWS,
+    TABLE_FUNCTIONS,
+    TABLES,
+    VIEWS,
+    TableFunctionSpec,
+    TableSpec,
+    ViewSpec,
+)
+from shared_services.bigquery.statements import (
+    SAMPLE_DATE,
+    SAMPLE_TIME,
+    LibraryStatement,
+    StatementContext,
+    statement_factory,
+)
 
-__all__ = ["SetupReport", "table_from_spec", "ensure_schema", "ddl_statements", "main"]
+__all__ = [
+    "SetupReport",
+    "table_from_spec",
+    "ensure_schema",
+    "ddl_statements",
+    "table_ddl",
+    "view_ddl",
+    "table_function_ddl",
+    "main",
+]
 
 _DAY_MS = 24 * 60 * 60 * 1000
 
@@ -40,6 +64,8 @@ class SetupReport:
     tables_created: list[str] = field(default_factory=list)
     tables_existing: list[str] = field(default_factory=list)
     views_created: list[str] = field(default_factory=list)
+    functions_created: list[str] = field(default_factory=list)
+    obsolete_views_dropped: list[str] = field(default_factory=list)
 
 
 def table_from_spec(spec: TableSpec, project: str) -> bigquery.Table:
@@ -65,22 +91,67 @@ def table_from_spec(spec: TableSpec, project: str) -> bigquery.Table:
     return table
 
 
-def _view_ddl(view: ViewSpec) -> str:
-    return f"CREATE OR REPLACE VIEW `{validate_table_id(view.view_id)}` AS\n{view.sql}"
-
-
-def ensure_schema(
-    client: Any, tables: Sequence[TableSpec] = TABLES, views: Sequence[ViewSpec] = VIEWS
-) -> SetupReport:
-    """Create every dataset, table and view that does not exist yet; safe to run again.
+def view_ddl(view: ViewSpec, project: str | None = None) -> str:
+    """``CREATE OR REPLACE VIEW`` for one spec, named ``project.dataset.view`` when a project is given.
 
     Example::
 
-        ensure_schema(client); ensure_schema(client)   # the second run creates nothing
+        view_ddl(ViewSpec('ds.v', 'SELECT 1 AS x'), 'my-project')
+    """
+    view_id = validate_table_id(f"{project}.{view.view_id}" if project else view.view_id)
+    return f"CREATE OR REPLACE VIEW `{view_id}` AS\n{view.sql}"
+
+
+def table_function_ddl(spec: TableFunctionSpec, project: str | None = None) -> str:
+    """``CREATE OR REPLACE TABLE FUNCTION`` for one spec.
+
+    With a project, the function's name AND every table its body reads are
+    ``project.dataset.name``: a two-part name inside a function resolves against the project
+    running the query (BigQuery docs, "CREATE TABLE FUNCTION statement",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/data-definition-language#create_table_function_statement).
+
+    Example::
+
+        print(table_function_ddl(GAME_COVERAGE_SUMMARY_FUNCTION, 'my-project'))
+    """
+    function_id = validate_table_id(spec.qualified_id(project))
+    arguments = ", ".join(
+        f"{validate_column_name(name)} {type_}" for name, type_ in spec.arguments
+    )
+    return f"CREATE OR REPLACE TABLE FUNCTION `{function_id}`({arguments})\nAS (\n{spec.body(project)}\n)"
+
+
+def _drop_obsolete_views(client: Any, project: str, report: SetupReport) -> None:
+    for view_id in OBSOLETE_VIEWS:
+        try:
+            existing = client.get_table(f"{project}.{view_id}")
+        except gexc.NotFound:
+            continue
+        if str(getattr(existing, "table_type", "") or "").upper() == "VIEW":  # never a user's table
+            client.delete_table(f"{project}.{view_id}", not_found_ok=True)
+            report.obsolete_views_dropped.append(view_id)
+
+
+def ensure_schema(
+    client: Any,
+    tables: Sequence[TableSpec] = TABLES,
+    views: Sequence[ViewSpec] = VIEWS,
+    functions: Sequence[TableFunctionSpec] = TABLE_FUNCTIONS,
+) -> SetupReport:
+    """Create every dataset and table that does not exist yet, (re)create the table functions.
+
+    Safe to run again. A view an earlier version created where a table function now stands
+    (``OBSOLETE_VIEWS``) is dropped first.
+
+    Example::
+
+        ensure_schema(client); ensure_schema(client)   # the second run creates no table
     """
     report = SetupReport()
     project = client.project
-    datasets = sorted({t.dataset for t in tables} | {v.dataset for v in views})
+    datasets = sorted(
+        {t.dataset for t in tables} | {v.dataset for v in views} | {f.dataset for f in functions}
+    )
     for dataset in datasets:
         try:
             client.create_dataset(f"{project}.{dataset}")
@@ -97,9 +168,13 @@ def ensure_schema(
             pass
         client.create_table(table_from_spec(spec, project), exists_ok=True)
         report.tables_created.append(spec.table_id)
+    _drop_obsolete_views(client, project, report)
     for view in views:
-        client.query(_view_ddl(view)).result()
+        client.query(view_ddl(view, project)).result()
         report.views_created.append(view.view_id)
+    for function in functions:
+        client.query(table_function_ddl(function, project)).result()
+        report.functions_created.append(function.function_id)
     return report
 
 
@@ -147,7 +222,10 @@ def table_ddl(spec: TableSpec, project: str | None = None) -> str:
 
 
 def ddl_statements(
-    project: str | None = None, tables: Sequence[TableSpec] = TABLES, views: Sequence[ViewSpec] = VIEWS
+    project: str | None = None,
+    tables: Sequence[TableSpec] = TABLES,
+    views: Sequence[ViewSpec] = VIEWS,
+    functions: Sequence[TableFunctionSpec] = TABLE_FUNCTIONS,
 ) -> list[str]:
     """Every BigQuery DDL statement ``coverage-setup`` stands for, in order.
 
@@ -157,12 +235,13 @@ def ddl_statements(
             print(statement + ';')
     """
     prefix = f"{project}." if project else ""
-    datasets = sorted({t.dataset for t in tables} | {v.dataset for v in views})
+    datasets = sorted(
+        {t.dataset for t in tables} | {v.dataset for v in views} | {f.dataset for f in functions}
+    )
     statements = [f"CREATE SCHEMA IF NOT EXISTS `{prefix}{d}`" for d in datasets]
     statements += [table_ddl(spec, project) for spec in tables]
-    statements += [
-        f"CREATE OR REPLACE VIEW `{prefix}{validate_table_id(v.view_id)}` AS\n{v.sql}" for v in views
-    ]
+    statements += [view_ddl(v, project) for v in views]
+    statements += [table_function_ddl(f, project) for f in functions]
     return statements
 
 
@@ -177,12 +256,16 @@ def _run_setup(ctx: Any) -> Any:
     lines = [f"created dataset {dataset}" for dataset in report.datasets_created]
     lines += [f"created table   {table}" for table in report.tables_created]
     lines += [f"exists          {table}" for table in report.tables_existing]
+    lines += [f"dropped view    {view} (replaced by a table function)" for view in report.obsolete_views_dropped]
     lines += [f"view            {view}" for view in report.views_created]
+    lines += [f"table function  {function}" for function in report.functions_created]
     lines.append(f"setup complete: {len(report.tables_created)} table(s) created, "
-                 f"{len(report.tables_existing)} already present, {len(report.views_created)} view(s)")
+                 f"{len(report.tables_existing)} already present, {len(report.functions_created)} table function(s)")
     data = {"warehouse": ctx.warehouse_url(), "datasets_created": list(report.datasets_created),
             "tables_created": list(report.tables_created), "tables_existing": list(report.tables_existing),
-            "views_created": list(report.views_created)}
+            "views_created": list(report.views_created),
+            "obsolete_views_dropped": list(report.obsolete_views_dropped),
+            "functions_created": list(report.functions_created)}
     return Outcome(text="\n".join(lines), data=data)
 
 
@@ -191,7 +274,7 @@ def _command() -> Any:
 
     return Command(
         name="coverage-setup",
-        summary="Create the source coverage datasets, tables and views (idempotent).",
+        summary="Create the source coverage datasets, tables and table functions (idempotent).",
         example="coverage-setup --warehouse duckdb:///coverage.duckdb   # or --print-ddl --project my-project",
         run=_run_setup,
         warehouse="create",
@@ -203,6 +286,29 @@ def _command() -> Any:
 
 
 COMMAND = _command()
+
+
+@statement_factory("setup")
+def _setup_statements(context: StatementContext) -> Iterator[LibraryStatement]:
+    """The DDL (``--print-ddl``; table functions are sent by ``ensure_schema``) and a summary call."""
+    datasets = sorted({t.dataset for t in TABLES} | {v.dataset for v in VIEWS} | {f.dataset for f in TABLE_FUNCTIONS})
+    names = [f"setup.schema.{d}" for d in datasets] + [f"setup.table.{t.table_id}" for t in TABLES]
+    names += [f"setup.view.{v.view_id}" for v in VIEWS]
+    names += [f"setup.table_function.{f.function_id}" for f in TABLE_FUNCTIONS]
+    for name, sql in zip(names, ddl_statements(context.project), strict=True):
+        yield LibraryStatement(name, sql)
+    # How users read the summary (docs/operations.md): proves the function's partition filter.
+    for function in TABLE_FUNCTIONS:
+        arguments = [f"@{arg}" for arg, _ in function.arguments]
+        yield LibraryStatement(
+            f"setup.call.{function.function_id}",
+            function.call_sql(*arguments, project=context.project),
+            tuple(bigquery.ScalarQueryParameter(arg, type_, _SAMPLE_VALUES[type_])
+                  for arg, type_ in function.arguments),
+        )
+
+
+_SAMPLE_VALUES: dict[str, Any] = {"DATE": SAMPLE_DATE, "TIMESTAMP": SAMPLE_TIME}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,7 +1,8 @@
 """Table schemas, written once as ``google.cloud.bigquery.SchemaField`` lists.
 
 They drive both the BigQuery DDL (``coverage-setup --print-ddl``) and the tables of the
-embedded DuckDB warehouse. See SCHEMA.md in the design folder for the column notes.
+embedded DuckDB warehouse; the per-game coverage summary is a table function
+(:data:`GAME_COVERAGE_SUMMARY_FUNCTION`). See SCHEMA.md in the design folder for the column notes.
 
 Example::
 
@@ -32,9 +33,13 @@ __all__ = [
     "TEAM_OFFENSE_GAME_SUMMARY",
     "PLAYER_ROLLING_AVERAGES",
     "PLAYER_PROP_PREDICTIONS",
-    "GAME_COVERAGE_SUMMARY_VIEW",
+    "GAME_COVERAGE_SUMMARY_FUNCTION",
+    "SUMMARY_EVENT_LOOKBEHIND_DAYS",
+    "TableFunctionSpec",
     "TABLES",
     "VIEWS",
+    "TABLE_FUNCTIONS",
+    "OBSOLETE_VIEWS",
     "DATASETS",
     "table_spec",
 ]
@@ -344,10 +349,23 @@ TABLES: list[TableSpec] = [
 ]
 
 # --------------------------------------------------------------------------------------
-# nba_reference.game_source_coverage_summary (view)
+# nba_reference.game_source_coverage_summary(start_date, end_date) (table function)
+#
+# It replaces a view of the same name that BigQuery could never answer: the view aggregated
+# the log (require_partition_filter on event_timestamp) and exposed no column through which a
+# caller's filter reached that scan, so every query of it failed with "Cannot query over
+# table ... without a filter over column(s) 'event_timestamp'". A table function takes the
+# date range as arguments and filters the log's partition column with them, and a table
+# function "can be used anywhere a table can" (BigQuery docs, "Table functions",
+# https://cloud.google.com/bigquery/docs/table-functions). Argument names differ from every
+# log column on purpose: a column of the same name would win over the argument (same page,
+# "Parameter names"). The body compares the BARE partition column with an expression of the
+# arguments only, the shape BigQuery can prune on and accepts for require_partition_filter
+# (BigQuery docs, "Query partitioned tables", best practices: filter on the partitioning
+# column with a constant expression, https://cloud.google.com/bigquery/docs/querying-partitioned-tables);
+# coverage-preflight dry-runs a call of the function on the user's project to prove it.
+#
 # Worst severity and tier are taken by explicit rank, never MAX() over the strings.
-# The view reads the log without a partition filter by design; callers must filter on
-# first_event_at / game_date when querying it on BigQuery (see docs/operations.md).
 # --------------------------------------------------------------------------------------
 _SEVERITY_RANK_SQL = (
     "CASE severity WHEN 'critical' THEN 2 WHEN 'warning' THEN 1 WHEN 'info' THEN 0 END"
@@ -357,9 +375,11 @@ _TIER_RANK_SQL = (
     "WHEN 'poor' THEN 1 WHEN 'unusable' THEN 0 END"
 )
 
-GAME_COVERAGE_SUMMARY_VIEW = ViewSpec(
-    "nba_reference.game_source_coverage_summary",
-    f"""
+#: Events about a game are looked for from this many days before the first game date on
+#: (processing may run the day before), up to now (audits and backfills write later).
+SUMMARY_EVENT_LOOKBEHIND_DAYS = 1
+
+_GAME_COVERAGE_SUMMARY_BODY = f"""
 SELECT
   game_id,
   game_date,
@@ -384,16 +404,85 @@ SELECT
   ARRAY_AGG(DISTINCT primary_source IGNORE NULLS) AS primary_sources,
   MIN(event_timestamp) AS first_event_at,
   MAX(event_timestamp) AS last_event_at
-FROM `nba_reference.source_coverage_log`
-WHERE game_id IS NOT NULL
+FROM {{coverage_log}}
+WHERE event_timestamp >= TIMESTAMP(DATE_SUB(start_date, INTERVAL {SUMMARY_EVENT_LOOKBEHIND_DAYS} DAY))
+  AND game_date BETWEEN start_date AND end_date
+  AND game_id IS NOT NULL
 GROUP BY game_id, game_date, season
-""".strip(),
-    description="One row per game: worst severity and tier by rank.",
+""".strip()
+
+
+@dataclass(frozen=True)
+class TableFunctionSpec:
+    """A BigQuery table function (TVF): typed arguments and a body over the library's tables.
+
+    The body names the tables it reads as ``{placeholders}`` (``references`` maps each
+    placeholder to a ``dataset.table`` id) so that :meth:`body` can qualify them with a
+    project: inside a function, a two-part name resolves against the project that RUNS the
+    query, not the one holding the function.
+
+    Example::
+
+        spec = GAME_COVERAGE_SUMMARY_FUNCTION
+        print(spec.body('my-project'))      # FROM `my-project.nba_reference.source_coverage_log`
+        spec.call_sql('@start', '@end')     # 'SELECT * FROM `nba_reference....`(@start, @end)'
+    """
+
+    function_id: str
+    arguments: tuple[tuple[str, str], ...]
+    body_template: str
+    references: tuple[tuple[str, str], ...]
+    description: str = ""
+
+    @property
+    def dataset(self) -> str:
+        return self.function_id.split(".")[0]
+
+    @property
+    def name(self) -> str:
+        return self.function_id.split(".")[1]
+
+    def qualified_id(self, project: str | None = None) -> str:
+        """``project.dataset.function`` when a project is given, else ``dataset.function``."""
+        return f"{project}.{self.function_id}" if project else self.function_id
+
+    def body(self, project: str | None = None) -> str:
+        """The function's SELECT, with every table reference fully qualified when ``project``."""
+        mapping = {
+            key: f"`{project}.{table_id}`" if project else f"`{table_id}`"
+            for key, table_id in self.references
+        }
+        return self.body_template.format(**mapping)
+
+    def call_sql(self, *arguments: str, project: str | None = None) -> str:
+        """``SELECT * FROM `fn`(args)``: how a caller queries the function."""
+        return f"SELECT * FROM `{self.qualified_id(project)}`({', '.join(arguments)})"
+
+
+GAME_COVERAGE_SUMMARY_FUNCTION = TableFunctionSpec(
+    "nba_reference.game_source_coverage_summary",
+    (("start_date", "DATE"), ("end_date", "DATE")),
+    _GAME_COVERAGE_SUMMARY_BODY,
+    (("coverage_log", COVERAGE_LOG_TABLE),),
+    description=(
+        "One row per game with game_date in [start_date, end_date]: worst severity and tier by "
+        "rank. Reads log partitions from the day before start_date on."
+    ),
 )
 
-VIEWS: list[ViewSpec] = [GAME_COVERAGE_SUMMARY_VIEW]
+#: Views the library creates. None today: a view over the log can never carry the partition
+#: filter BigQuery requires (see GAME_COVERAGE_SUMMARY_FUNCTION).
+VIEWS: list[ViewSpec] = []
 
-DATASETS: list[str] = sorted({t.dataset for t in TABLES} | {v.dataset for v in VIEWS})
+#: Table functions the library creates.
+TABLE_FUNCTIONS: list[TableFunctionSpec] = [GAME_COVERAGE_SUMMARY_FUNCTION]
+
+#: Objects earlier versions created that setup removes (only when they are still views).
+OBSOLETE_VIEWS: list[str] = ["nba_reference.game_source_coverage_summary"]
+
+DATASETS: list[str] = sorted(
+    {t.dataset for t in TABLES} | {v.dataset for v in VIEWS} | {f.dataset for f in TABLE_FUNCTIONS}
+)
 
 
 def table_spec(table_id: str) -> TableSpec:

@@ -34,6 +34,8 @@ from google.api_core import exceptions as gexc
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from shared_services.bigquery.embedded_table_functions import rewrite_table_function_calls
+
 __all__ = [
     "BQ_TO_DUCKDB_SCALAR",
     "TranslatedStatement",
@@ -324,6 +326,7 @@ def translate(
                 to=exp.DataType.build(target, dialect="duckdb"),
             )
             node.replace(typed)
+        rewrite_table_function_calls(tree)
         _drop_project(tree)
         _qualify_clashing_datasets(tree, catalog)
         _strip_storage_properties(tree)

@@ -38,6 +38,7 @@ from shared_services.bigquery.identifiers import (
     validate_table_id,
 )
 from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
+from shared_services.bigquery.statements import SAMPLE_TIME, register_statement
 from shared_services.events.dead_letter import DamagedSpoolFile, DeadLetterSpool, SpilledBatch
 from shared_services.events.serialization import RowSerializationError, json_safe_rows
 from shared_services.events.sink import RetryPolicy, load_rows_exactly_once
@@ -67,6 +68,22 @@ class ReplayReport:
     rows_already_present: int = 0
 
 
+def already_present_sql(table: str) -> str:
+    """Which of ``@ids`` are already in ``table`` (``@low`` / ``@high``: the partition filter)."""
+    return (
+        f"SELECT event_id FROM {quote_table_id(table)} "  # noqa: S608 - validated table id
+        "WHERE event_timestamp BETWEEN @low AND @high AND event_id IN UNNEST(@ids)"
+    )
+
+
+# The statement replay sends, for coverage-preflight (shared_services.bigquery.statements).
+register_statement("replay.already_present", already_present_sql(COVERAGE_LOG_TABLE), [
+    bigquery.ScalarQueryParameter("low", "TIMESTAMP", SAMPLE_TIME),
+    bigquery.ScalarQueryParameter("high", "TIMESTAMP", SAMPLE_TIME),
+    bigquery.ArrayQueryParameter("ids", "STRING", ["00000000-0000-4000-8000-000000000000"]),
+])
+
+
 def _already_present(client: Any, table: str, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Event ids of ``rows`` already in ``table`` (one query, filtered on the partition)."""
     ids = [str(r["event_id"]) for r in rows if r.get("event_id")]
@@ -76,10 +93,7 @@ def _already_present(client: Any, table: str, rows: Sequence[dict[str, Any]]) ->
     parsed = [pd.Timestamp(s) for s in stamps]
     low = min(parsed) - pd.Timedelta(days=1)
     high = max(parsed) + pd.Timedelta(days=1)
-    sql = (
-        f"SELECT event_id FROM {quote_table_id(table)} "  # noqa: S608 - validated table id
-        "WHERE event_timestamp BETWEEN @low AND @high AND event_id IN UNNEST(@ids)"
-    )
+    sql = already_present_sql(table)
     config = bigquery.QueryJobConfig(query_parameters=[
         bigquery.ScalarQueryParameter("low", "TIMESTAMP", low.to_pydatetime()),
         bigquery.ScalarQueryParameter("high", "TIMESTAMP", high.to_pydatetime()),

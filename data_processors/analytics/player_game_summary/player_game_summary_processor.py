@@ -20,7 +20,7 @@ Python::
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -30,6 +30,12 @@ from google.cloud import bigquery
 from data_processors.analytics.analytics_base import AnalyticsProcessorBase, daily_command
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import PLAYER_GAME_SUMMARY, SCHEDULE
+from shared_services.bigquery.statements import (
+    SAMPLE_DATE,
+    LibraryStatement,
+    StatementContext,
+    statement_factory,
+)
 from shared_services.cli import format_counts
 from shared_services.events.model import utc_now
 from shared_services.events.serialization import to_utc_iso
@@ -221,6 +227,17 @@ COMMAND = daily_command(
         f"{stats.get('games_scheduled', 0)} final game(s), {stats.get('games_with_data', 0)} with data, "
         f"{stats.get('rows_written', 0)} row(s) written; tiers: {format_counts(stats.get('game_tiers', {}).values())}"),
 )
+@statement_factory("phase3.player_game_summary")
+def _preflight_statements(context: StatementContext) -> Iterator[LibraryStatement]:
+    """What this processor sends, for coverage-preflight (shared_services.bigquery.statements)."""
+    game_date = bigquery.ScalarQueryParameter("game_date", "DATE", SAMPLE_DATE)
+    game_id = bigquery.ScalarQueryParameter("game_id", "STRING", "0022400561")
+    yield LibraryStatement("phase3.player_game_summary.schedule", SCHEDULE_SQL, (game_date,))
+    for source, table in sorted(PlayerGameSummaryProcessor.SOURCE_TABLES.items()):
+        yield LibraryStatement(f"phase3.player_game_summary.source.{source}.by_date",
+                               source_query_sql(table, per_game=False), (game_date,))
+        yield LibraryStatement(f"phase3.player_game_summary.source.{source}.by_game",
+                               source_query_sql(table, per_game=True), (game_date, game_id))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

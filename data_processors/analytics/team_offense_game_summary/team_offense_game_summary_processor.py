@@ -43,6 +43,7 @@ from google.cloud import bigquery
 from data_processors.analytics.analytics_base import AnalyticsProcessorBase, daily_command
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import SCHEDULE, TEAM_BOXSCORE, TEAM_OFFENSE_GAME_SUMMARY
+from shared_services.bigquery.statements import SAMPLE_DATE, register_statement
 from shared_services.cli import format_counts
 from shared_services.constants.source_coverage import (
     SourceCoverageEventType,
@@ -69,6 +70,12 @@ FROM {quote_table_id(TEAM_BOXSCORE.table_id)}
 WHERE game_date = @game_date
 ORDER BY game_id, team_abbr
 """.strip()  # noqa: S608 - table id validated; values are query parameters
+
+# The statements extract_data sends, for coverage-preflight (shared_services.bigquery.statements).
+register_statement("phase3.team_offense.schedule", SCHEDULE_SQL,
+                   [bigquery.ScalarQueryParameter("game_date", "DATE", SAMPLE_DATE)])
+register_statement("phase3.team_offense.team_boxscore", TEAM_BOXSCORE_SQL,
+                   [bigquery.ScalarQueryParameter("game_date", "DATE", SAMPLE_DATE)])
 
 _OUTPUT_COLUMNS = ("game_id", "game_date", "team_abbr", "points", "assists")
 

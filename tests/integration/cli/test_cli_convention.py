@@ -13,12 +13,13 @@ from shared_services.cli import FAIL_ON_LEVELS, package_version
 from tests.support.cli_runner import REPO, assert_one_line_error
 
 ALL = [f"coverage-{short}" for short in COMMANDS]
-FINDERS = {"coverage-audit", "coverage-health", "coverage-stale", "coverage-replay", "coverage-demo"}
+FINDERS = {"coverage-audit", "coverage-health", "coverage-stale", "coverage-replay", "coverage-demo",
+           "coverage-preflight"}
 
 
-def test_eleven_commands_and_pyproject_agree_with_the_registry():
+def test_every_command_and_pyproject_agree_with_the_registry():
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
-    assert len(ALL) == 11
+    assert len(ALL) == 12   # the eleven of issue 13 and coverage-preflight (issue 11)
     assert set(scripts) == {*ALL, "nba-coverage"}
     for name in ALL:
         module, _, attr = scripts[name].partition(":")

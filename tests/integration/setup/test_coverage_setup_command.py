@@ -20,9 +20,10 @@ def test_setup_twice_on_a_duckdb_file(tmp_path, capsys):
     second = capsys.readouterr().out
     assert f"0 table(s) created, {len(TABLES)} already present" in second
     client = DuckDBClient(str(tmp_path / "w.duckdb"))
-    # The schema, not a scan: BigQuery rejects any scan of this view (issue 11, section 2).
-    view = client.get_table("nba_reference.game_source_coverage_summary")
-    assert [f.name for f in view.schema][:3] == ["game_id", "game_date", "season"]
+    summary = client.query(
+        "SELECT * FROM nba_reference.game_source_coverage_summary(DATE '2025-01-01', DATE '2025-01-31')"
+    ).to_dataframe()
+    assert list(summary.columns)[:3] == ["game_id", "game_date", "season"]
     client.close()
 
 
@@ -42,6 +43,13 @@ def test_print_ddl_touches_no_warehouse(tmp_path, monkeypatch, capsys):
     assert "fallback_sources_tried ARRAY<STRING>" in log_ddl
     assert "`my-project.nba_reference.source_coverage_log`" in log_ddl
     assert "CASE MAX(CASE severity WHEN 'critical' THEN 2" in out  # ranked, never MAX(severity)
+    function_ddl = next(s.strip() for s in statements if "TABLE FUNCTION" in s)
+    # fully qualified: a two-part name would resolve against the project RUNNING the query
+    assert function_ddl.startswith(
+        "CREATE OR REPLACE TABLE FUNCTION `my-project.nba_reference.game_source_coverage_summary`"
+        "(start_date DATE, end_date DATE)")
+    assert "FROM `my-project.nba_reference.source_coverage_log`" in function_ddl
+    assert "VIEW" not in out
 
 
 def test_bad_warehouse_url_is_a_usage_error(capsys):
@@ -50,13 +58,6 @@ def test_bad_warehouse_url_is_a_usage_error(capsys):
     assert "accepted forms" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=gexc.BadRequest,
-    reason="issue 11 section 2: the view scans the log (require_partition_filter) with no filter a "
-    "caller can reach; BigQuery and now the embedded warehouse reject every query of it. The "
-    "replacement lands with section 2.",
-)
 def test_summary_view_ranks_severity_and_tier_instead_of_sorting_strings(warehouse):
     from shared_services.events.model import build_event_row
     from shared_services.events.sink import EventSink
@@ -76,7 +77,8 @@ def test_summary_view_ranks_severity_and_tier_instead_of_sorting_strings(warehou
     assert EventSink(warehouse).write(rows).ok
     view = warehouse.query(
         "SELECT game_id, worst_severity, overall_tier, critical_count, event_count, min_quality_score "
-        "FROM nba_reference.game_source_coverage_summary ORDER BY game_id").to_dataframe()
+        "FROM nba_reference.game_source_coverage_summary(DATE '2025-01-01', DATE '2025-01-31') "
+        "ORDER BY game_id").to_dataframe()
     assert view.to_dict("records") == [
         {"game_id": "g1", "worst_severity": "critical", "overall_tier": "unusable", "critical_count": 1,
          "event_count": 3, "min_quality_score": 0.0},
