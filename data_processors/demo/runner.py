@@ -314,6 +314,7 @@ def run_demo(
                 f"{len(slate.faults)} injected faults, {len(slate.future_games)} games scheduled after")
             downstream, skipped = _downstream_classes(say)
             phases = ["phase 3 (player)", "phase 3 (team)", *(label for label, _, _ in downstream)]
+            _load_history(client, slate, say)
             for day in slate.dates:
                 _run_day(client, slate, day, downstream, say)
             audit_now = datetime.now(UTC)  # fixed from here on: after the last day's runs
@@ -344,6 +345,20 @@ def run_demo(
     )
     summary.wall_seconds = round(time.perf_counter() - began, 2)
     return summary
+
+
+def _load_history(client: Any, slate: Slate, say: ProgressFn) -> None:
+    """The earlier part of the season: raw box scores in one load job per table, then the
+    nightly phase 3 runs of those days (clean data: gold rows and no coverage events)."""
+    if not slate.history_games:
+        return
+    loaded = sum(_load(client, table, rows) for table, rows in slate.history_raw.items())
+    rows = 0
+    for day in slate.history_dates:
+        rows += PlayerGameSummaryProcessor(bq_client=client).run({"game_date": day}).get("rows_written", 0)
+        TeamOffenseGameSummaryProcessor(bq_client=client).run({"game_date": day})
+    say(f"history {slate.history_dates[0]}..{slate.history_dates[-1]}: {len(slate.history_games)} games, "
+        f"{loaded} raw rows, phase 3 player {rows} rows")
 
 
 def _run_day(client: Any, slate: Slate, day: date, downstream: Sequence[tuple[str, Any, str]],
