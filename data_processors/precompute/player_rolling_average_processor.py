@@ -47,6 +47,7 @@ from shared_services.events.model import utc_now
 from shared_services.events.serialization import is_missing, json_safe_value, to_utc_iso
 from shared_services.processors.errors import ImproperlyConfigured
 from shared_services.processors.quality_mixin import QualityMixin
+from shared_services.processors.registry import register_processor
 from shared_services.quality.inheritance import apply_sample_expectation, inherit_quality
 from shared_services.quality.scoring import ISSUE_BACKUP_SOURCE_USED, ISSUE_RECONSTRUCTED
 from shared_services.utils.dates import parse_game_date
@@ -117,6 +118,8 @@ class InputQualityError(ValueError):
     """A phase 3 input row carries no usable quality (missing/unknown tier, missing score)."""
 
 
+@register_processor(phase="phase_4", date_option="analysis_date", players_option="players",
+                    input_table=PLAYER_GAME_SUMMARY.table_id)
 class PlayerRollingAverageProcessor(QualityMixin, AnalyticsProcessorBase):
     """Phase 4 rolling averages (see the module docstring for usage)."""
 

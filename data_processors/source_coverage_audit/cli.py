@@ -1,7 +1,11 @@
 """``coverage-audit``: run the audit from a shell or cron.
 
     coverage-audit [--date D | --start D --end D] [--dry-run] [--warehouse URL]
-                   [--config FILE] [--json] [--fail-on critical|warning|never]
+                   [--config FILE] [--json] [--fail-on critical|warning|never] [--heal]
+
+``--heal`` re-runs the registered processors of every never-processed game found, re-audits
+and resolves what is now normal (see :mod:`data_processors.source_coverage_audit.heal`); with
+``--dry-run`` it prints the plan only. The exit status then reflects the state after healing.
 
 Exit status: 0 when the audit ran and found nothing at or above ``--fail-on`` (default
 critical), 1 when it did, 2 for bad usage or configuration.
@@ -73,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--fail-on", choices=sorted(_FAIL_ON), default="critical",
                         help="exit 1 when a finding at or above this severity exists (default critical)")
+    parser.add_argument("--heal", action="store_true",
+                        help="re-run the registered processors of never-processed games, then re-audit")
     args = parser.parse_args(argv)
 
     try:
@@ -90,6 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         client = make_client(args.warehouse)
         audit = SourceCoverageAuditProcessor(bq_client=client, dry_run=args.dry_run, tables=tables)
+        healer = None
+        if args.heal:
+            from data_processors.source_coverage_audit.heal import CoverageHealer
+
+            healer = CoverageHealer(audit)
     except (ValueError, AuditConfigError) as exc:
         print(f"coverage-audit: error: {exc}", file=sys.stderr)
         return 2
@@ -100,9 +111,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NotFound as exc:
         print(f"coverage-audit: error: {exc.message}; run coverage-setup on this warehouse first", file=sys.stderr)
         return 2
-    print(json.dumps(result.to_dict(), indent=2) if args.json else render_table(result))
+    findings = {f.game_id: f for f in result.findings}
+    if healer is None:
+        print(json.dumps(result.to_dict(), indent=2) if args.json else render_table(result))
+    else:
+        healed = healer.heal_findings(result)
+        if healed.reaudit is not None:
+            findings.update({f.game_id: f for f in healed.reaudit.findings})
+        if args.json:
+            print(json.dumps({**result.to_dict(), "heal": healed.to_dict()}, indent=2))
+        else:
+            print(render_table(result) + "\n\n" + healed.render())
     failing = _FAIL_ON[args.fail_on]
-    return 1 if any(f.severity in failing for f in result.findings if f.is_issue) else 0
+    return 1 if any(f.severity in failing for f in findings.values() if f.is_issue) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover
