@@ -1,0 +1,164 @@
+"""Heal on the demo: the late_final_unprocessed game is healed, a game whose sources are still
+down stays open with one heal-tried event, a second heal heals nothing new and changes no data,
+and a dry run only shows the plan."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from google.cloud import bigquery
+
+from data_processors.source_coverage_audit import SourceCoverageAuditProcessor
+from data_processors.source_coverage_audit import cli as audit_cli
+from data_processors.source_coverage_audit.heal import HEAL_PROCESSOR_NAME, CoverageHealer
+from shared_services.bigquery.duckdb_client import DuckDBClient
+
+_SINCE = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _fault(summary: Any, kind: str) -> dict[str, Any]:
+    [fault] = [f for f in summary.faults if f["kind"] == kind]
+    return fault
+
+
+def _path(summary: Any) -> str:
+    return summary.warehouse_url.removeprefix("duckdb:///")
+
+
+def _copy(summary: Any, tmp_path: Path) -> str:
+    source = Path(_path(summary))
+    target = tmp_path / "copy.duckdb"
+    shutil.copy(source, target)
+    wal = source.with_name(source.name + ".wal")
+    if wal.exists():
+        shutil.copy(wal, target.with_name(target.name + ".wal"))
+    return str(target)
+
+
+def _query(path: str, sql: str, **params: Any) -> pd.DataFrame:
+    client = DuckDBClient(path)
+    try:
+        values = [bigquery.ScalarQueryParameter("since", "TIMESTAMP", _SINCE)]
+        for name, value in params.items():
+            kind = "DATE" if hasattr(value, "isoformat") and not isinstance(value, datetime) else "STRING"
+            values.append(bigquery.ScalarQueryParameter(name, kind, value))
+        return client.query(sql, job_config=bigquery.QueryJobConfig(query_parameters=values)).to_dataframe()
+    finally:
+        client.close()
+
+
+_LOG = "`nba_reference.source_coverage_log`"
+
+
+def _heal_events(path: str) -> pd.DataFrame:
+    return _query(path, f"SELECT game_id, processor_run_id, event_type, severity, is_synthetic, resolution, "
+                        f"resolution_details FROM {_LOG} WHERE event_timestamp >= @since "
+                        f"AND processor_name = @name", name=HEAL_PROCESSOR_NAME)
+
+
+def test_the_demo_heals_the_late_final_unprocessed_game(demo_week: Any) -> None:
+    summary, _, _ = demo_week
+    fault = _fault(summary, "late_final_unprocessed")
+    assert summary.heal["healed"] == [{"game_id": fault["game_id"], "fault": "late_final_unprocessed"}]
+    assert "Heal: healed " + fault["game_id"] + " (late_final_unprocessed)" in summary.to_text()
+    path, day = _path(summary), datetime.fromisoformat(fault["game_date"]).date()
+    rows = _query(path, "SELECT player_id, quality_tier FROM `nba_analytics.player_game_summary` "
+                        "WHERE game_date = @day AND game_id = @gid", day=day, gid=fault["game_id"])
+    assert len(rows) == 26 and set(rows["quality_tier"]) == {"gold"}
+    flags = _query(path, f"SELECT is_resolved, resolution_method FROM {_LOG} WHERE event_timestamp >= @since "
+                         "AND game_id = @gid AND event_type = 'silent_failure'", gid=fault["game_id"])
+    assert len(flags) == 1 and bool(flags["is_resolved"][0]) and flags["resolution_method"][0] == "backfill"
+    # every later rolling average of its players now includes the game (it is within the window)
+    later = _query(path, "SELECT player_id, analysis_date, source_game_ids FROM `nba_precompute.player_rolling_averages` "
+                         "WHERE analysis_date > @day", day=day)
+    mine = later[later["player_id"].isin(set(rows["player_id"]))]
+    assert len(mine) >= 26
+    assert all(fault["game_id"] in list(ids) for ids in mine["source_game_ids"])
+
+
+def test_a_game_whose_sources_are_still_down_stays_open_with_one_heal_tried_event(demo_week: Any) -> None:
+    summary, _, _ = demo_week
+    fault = _fault(summary, "all_sources_empty")
+    assert {"game_id": fault["game_id"], "fault": "all_sources_empty"} in summary.heal["still_open"]
+    events = _heal_events(_path(summary))
+    mine = events[events["game_id"] == fault["game_id"]]
+    assert len(mine) == 1
+    event = mine.iloc[0]
+    assert event["event_type"] == "source_missing" and event["severity"] == "warning"
+    assert bool(event["is_synthetic"]) and event["resolution"] == "failed"
+    assert event["resolution_details"] == "heal_tried:logged_but_no_data"
+    # one heal-tried event per still-open game, none for the healed one
+    assert sorted(events["game_id"]) == sorted(g["game_id"] for g in summary.heal["still_open"])
+    open_flags = _query(_path(summary), f"SELECT COUNT(*) AS n FROM {_LOG} WHERE event_timestamp >= @since "
+                                        "AND game_id = @gid AND event_type = 'silent_failure' "
+                                        "AND NOT COALESCE(is_resolved, FALSE)", gid=fault["game_id"])
+    assert int(open_flags["n"][0]) == 1
+
+
+_DATA = {
+    "phase3": "SELECT game_id, player_id, points, quality_tier, quality_score FROM "
+              "`nba_analytics.player_game_summary` WHERE game_date BETWEEN @first AND @last",
+    "phase4": "SELECT player_id, analysis_date, avg_points, games_in_sample, quality_tier, quality_score, "
+              "ARRAY_TO_STRING(source_game_ids, ',') AS games FROM `nba_precompute.player_rolling_averages` "
+              "WHERE analysis_date BETWEEN @first AND @last",
+    "phase5": "SELECT prediction_id, player_id, game_date, predicted_points, final_confidence, quality_tier "
+              "FROM `nba_predictions.player_prop_predictions` WHERE game_date BETWEEN @first AND @last",
+}
+
+
+def _data(path: str, first: Any, last: Any) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name, sql in _DATA.items():
+        frame = _query(path, sql, first=first, last=last)
+        out[name] = frame.astype(str).sort_values(list(frame.columns)).reset_index(drop=True)
+    return out
+
+
+def test_a_second_heal_heals_nothing_new_and_changes_no_data(demo_week: Any, tmp_path: Path) -> None:
+    summary, _, _ = demo_week
+    path = _copy(summary, tmp_path)
+    first, last = summary.start, summary.end + timedelta(days=1)
+    before, events_before = _data(path, first, last), _heal_events(path)
+    client = DuckDBClient(path)
+    try:
+        audit = SourceCoverageAuditProcessor(bq_client=client, clock=lambda: datetime.now(UTC) + timedelta(hours=1))
+        again = CoverageHealer(audit).heal(summary.start, summary.end)
+    finally:
+        client.close()
+    assert again.healed == []
+    assert sorted(again.still_open) == sorted(g["game_id"] for g in summary.heal["still_open"])
+    events_after = _heal_events(path)
+    assert len(events_after) == len(events_before) + len(again.still_open)
+    per_run = events_after.groupby(["processor_run_id", "game_id"]).size()
+    assert per_run.max() == 1                       # at most one heal-tried event per game per run
+    assert set(events_after.loc[events_after["processor_run_id"] == again.run_id, "game_id"]) == set(again.still_open)
+    after = _data(path, first, last)
+    for name in _DATA:
+        pd.testing.assert_frame_equal(before[name], after[name], obj=name)
+
+
+def test_dry_run_heal_prints_the_plan_and_changes_nothing(demo_week: Any, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    summary, _, _ = demo_week
+    path = _copy(summary, tmp_path)
+    counts = f"SELECT COUNT(*) AS n FROM {_LOG} WHERE event_timestamp >= @since"
+    log_before = int(_query(path, counts)["n"][0])
+    data_before = _data(path, summary.start, summary.end + timedelta(days=1))
+    status = audit_cli.main(["--warehouse", f"duckdb:///{path}", "--start", summary.start.isoformat(),
+                             "--end", summary.end.isoformat(), "--heal", "--dry-run"])
+    out = capsys.readouterr().out
+    assert "Heal plan [DRY RUN: nothing run or written]" in out
+    for game in summary.heal["still_open"]:
+        assert game["game_id"] in out
+    assert "phase_3 PlayerGameSummaryProcessor" in out and "[planned]" in out
+    assert "phase_4 PlayerRollingAverageProcessor (after phase 3)" in out
+    assert status == 1          # critical findings remain (nothing was healed)
+    assert int(_query(path, counts)["n"][0]) == log_before
+    after = _data(path, summary.start, summary.end + timedelta(days=1))
+    for name in _DATA:
+        pd.testing.assert_frame_equal(data_before[name], after[name], obj=name)
