@@ -162,3 +162,37 @@ def test_dry_run_heal_prints_the_plan_and_changes_nothing(demo_week: Any, tmp_pa
     after = _data(path, summary.start, summary.end + timedelta(days=1))
     for name in _DATA:
         pd.testing.assert_frame_equal(data_before[name], after[name], obj=name)
+
+
+class _ScraperDown:
+    """A registered phase 3 processor whose run fails (its warehouse or source is down)."""
+
+    OUTPUT_TABLE = "nba_analytics.player_game_summary"
+
+    def __init__(self, bq_client: Any = None) -> None:
+        self.bq_client = bq_client
+
+    def run(self, opts: dict[str, Any]) -> dict[str, Any]:
+        raise RuntimeError("scraper API returned 503")
+
+
+def test_a_failing_processor_leaves_its_games_open_and_says_why(demo_week: Any, tmp_path: Path) -> None:
+    from shared_services.processors.registry import ProcessorRegistry
+
+    summary, _, _ = demo_week
+    path = _copy(summary, tmp_path)
+    local = ProcessorRegistry()
+    local.register(_ScraperDown, phase="phase_3", games_option="game_ids")
+    client = DuckDBClient(path)
+    try:
+        audit = SourceCoverageAuditProcessor(bq_client=client, clock=lambda: datetime.now(UTC) + timedelta(hours=1))
+        result = CoverageHealer(audit, registry=local).heal(summary.start, summary.end)
+    finally:
+        client.close()
+    assert result.healed == [] and result.still_open
+    assert result.failed_steps and all(s.error == "RuntimeError: scraper API returned 503" for s in result.failed_steps)
+    assert "[failed: RuntimeError: scraper API returned 503]" in result.render()
+    descriptions = _query(path, f"SELECT description FROM {_LOG} WHERE event_timestamp >= @since "
+                                "AND processor_run_id = @run", run=result.run_id)["description"]
+    assert len(descriptions) == len(result.still_open)
+    assert all("Processor error: RuntimeError: scraper API returned 503" in d for d in descriptions)
