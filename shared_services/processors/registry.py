@@ -145,7 +145,7 @@ class ProcessorRegistry:
         Registering the same class again (a module imported twice) is a no-op; another class
         under a taken name is an error.
         """
-        label = name or getattr(processor_class, "__name__", repr(processor_class))
+        label = str(name or getattr(processor_class, "__name__", repr(processor_class)))
         if not isinstance(processor_class, type) or not callable(getattr(processor_class, "run", None)):
             raise ImproperlyConfigured(f"{label}: only processor classes with a run(opts) method can register")
         if phase not in PHASES:
