@@ -17,6 +17,9 @@ The audit finds games that were never (fully) processed: ``completely_missing``,
    ``resolution = 'failed'``, ``resolution_details = 'heal_tried:<status>'``. Synthetic, so
    the audit never counts it as a processing record.
 
+Games the audit just resolved (flagged before, normal now: a heal interrupted after phase 3,
+or a late nightly re-run) get step 2 as well, so no phase 4 row is left without them.
+
 ``data_exists_no_log`` is not healed: its data exists (written outside the processors) and a
 re-run would overwrite a person's backfill; it needs a human.
 
@@ -163,6 +166,8 @@ class HealResult:
     steps: list[HealStep] = field(default_factory=list)
     reaudit: AuditResult | None = None
     heal_events_written: int = 0
+    #: Games the audit found recovered (flag resolved): phase 4 / 5 were re-built for them.
+    recovered: list[str] = field(default_factory=list)
 
     @property
     def healed(self) -> list[str]:
@@ -184,6 +189,7 @@ class HealResult:
             "run_id": self.run_id,
             "healed": self.healed,
             "still_open": self.still_open,
+            "recovered": self.recovered,
             "heal_events_written": self.heal_events_written,
             "games": [g.to_dict() for g in self.games],
             "steps": [s.to_dict() for s in self.steps],
@@ -191,13 +197,15 @@ class HealResult:
 
     def render(self) -> str:
         """A readable text block: the plan (dry run) or what was done, then each game."""
-        if not self.games:
+        if not self.games and not self.steps:
             return "Heal: nothing to heal (no completely_missing, partial_data or logged_but_no_data game)."
         head = "Heal plan [DRY RUN: nothing run or written]" if self.dry_run else (
             f"Heal: {len(self.healed)} healed, {len(self.still_open)} still open "
             f"({self.heal_events_written} heal-tried event(s) written)")
         lines = [head, "Steps:"]
         lines += [f"  {step.describe()}" for step in self.steps]
+        if self.recovered:
+            lines.append(f"Recovered since the last audit (phase 4 / 5 re-built): {', '.join(self.recovered)}")
         lines.append("Games:")
         for game in self.games:
             after = f" -> {game.status_after}" if game.status_after else ""
@@ -244,21 +252,27 @@ class CoverageHealer:
         """Heal the healable findings of an audit that already ran (see the module docstring)."""
         findings = audit_result.findings if isinstance(audit_result, AuditResult) else list(audit_result)
         targets = [f for f in findings if f.status in HEALABLE_STATUSES]
+        # Flagged earlier, normal now (this audit resolved them): their phase 3 rows arrived
+        # after the phase 4 rows were built - a heal interrupted after phase 3, or a late
+        # nightly re-run. Phase 4 / 5 are re-built for them too; phase 3 is not re-run.
+        recovered = [f for f in findings if f.status == AuditStatus.NORMAL and f.action == "resolved"]
         result = HealResult(dry_run=self.dry_run, run_id=str(uuid.uuid4()))
         result.games = [GameHeal(f.game_id, f.game_date, f.status) for f in targets]
-        if not targets:
+        result.recovered = [f.game_id for f in recovered]
+        if not targets and not recovered:
             return result
         by_date: dict[date, list[str]] = defaultdict(list)
         for finding in targets:
             by_date[finding.game_date].append(finding.game_id)
         result.steps = self.plan_phase3(by_date)
         if self.dry_run:
-            result.steps += self._pending_downstream(targets)
+            result.steps += self._pending_downstream([*targets, *recovered])
             return result
         for step in result.steps:
             self._run(step)
-        result.steps += self._rebuild_downstream(targets)
-        self._reaudit(result, targets)
+        result.steps += self._rebuild_downstream([*targets, *recovered])
+        if targets:
+            self._reaudit(result, targets)
         return result
 
     def plan_phase3(self, games_by_date: dict[date, list[str]]) -> list[HealStep]:

@@ -196,3 +196,50 @@ def test_a_failing_processor_leaves_its_games_open_and_says_why(demo_week: Any, 
                                 "AND processor_run_id = @run", run=result.run_id)["description"]
     assert len(descriptions) == len(result.still_open)
     assert all("Processor error: RuntimeError: scraper API returned 503" in d for d in descriptions)
+
+
+def test_a_heal_interrupted_after_phase_3_is_completed_by_the_next_one(demo_week: Any, tmp_path: Path) -> None:
+    """Crash after phase 3: the next audit finds the game normal (its flag resolves), so it is
+    no longer a finding - the next heal must still re-build the phase 4 rows that lack it."""
+    from data_processors.analytics.player_game_summary.player_game_summary_processor import (
+        PlayerGameSummaryProcessor,
+    )
+    from data_processors.analytics.team_offense_game_summary.team_offense_game_summary_processor import (
+        TeamOffenseGameSummaryProcessor,
+    )
+    from data_processors.precompute.player_rolling_average_processor import PlayerRollingAverageProcessor
+
+    summary, _, _ = demo_week
+    fault = _fault(summary, "late_final_unprocessed")
+    game, day = fault["game_id"], datetime.fromisoformat(fault["game_date"]).date()
+    path = _copy(summary, tmp_path)
+    players = sorted(_query(path, "SELECT player_id FROM `nba_analytics.player_game_summary` "
+                                  "WHERE game_date = @day AND game_id = @gid", day=day, gid=game)["player_id"])
+    later = [day + timedelta(days=n) for n in range(1, (summary.end - day).days + 2)]
+    client = DuckDBClient(path)
+    clock = [datetime.now(UTC) + timedelta(hours=1)]
+    try:
+        # Back to "never processed": no phase 3 rows, rolling averages built without the game.
+        params = [bigquery.ScalarQueryParameter("day", "DATE", day),
+                  bigquery.ArrayQueryParameter("keys", "STRING", [game, fault["team_key"]])]
+        for table in ("nba_analytics.player_game_summary", "nba_analytics.team_offense_game_summary"):
+            client.query(f"DELETE FROM `{table}` WHERE game_date = @day AND game_id IN UNNEST(@keys)",
+                         job_config=bigquery.QueryJobConfig(query_parameters=params)).result()
+        for analysis_date in later:
+            PlayerRollingAverageProcessor(bq_client=client).run({"analysis_date": analysis_date, "players": players})
+        audit = SourceCoverageAuditProcessor(bq_client=client, clock=lambda: clock[0])
+        assert {f.game_id: f.status for f in audit.run_audit(day, day).findings}[game] == "partial_data"
+        # The interrupted heal: phase 3 ran, then the process died.
+        for cls in (PlayerGameSummaryProcessor, TeamOffenseGameSummaryProcessor):
+            cls(bq_client=client).run({"game_date": day, "game_ids": [game]})
+        clock[0] += timedelta(minutes=5)
+        result = CoverageHealer(audit).heal(day, day)
+    finally:
+        client.close()
+    assert game not in result.healed and result.recovered == [game]
+    assert "Recovered since the last audit" in result.render()
+    rebuilt = _query(path, "SELECT player_id, source_game_ids FROM `nba_precompute.player_rolling_averages` "
+                           "WHERE analysis_date > @day", day=day)
+    mine = rebuilt[rebuilt["player_id"].isin(set(players))]
+    assert len(mine) == len(players) * len(later)
+    assert all(game in list(ids) for ids in mine["source_game_ids"])
