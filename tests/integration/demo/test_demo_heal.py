@@ -207,7 +207,9 @@ def test_a_heal_interrupted_after_phase_3_is_completed_by_the_next_one(demo_week
     from data_processors.analytics.team_offense_game_summary.team_offense_game_summary_processor import (
         TeamOffenseGameSummaryProcessor,
     )
-    from data_processors.precompute.player_rolling_average_processor import PlayerRollingAverageProcessor
+    from data_processors.precompute.player_rolling_average_processor import (
+        PlayerRollingAverageProcessor,
+    )
 
     summary, _, _ = demo_week
     fault = _fault(summary, "late_final_unprocessed")
