@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 from google.cloud import bigquery
 
@@ -91,16 +92,27 @@ def rolling_inputs_sql(source_table: str, explicit_players: bool) -> str:
     )
 
 
+def _finite_floats(values: pd.Series) -> np.ndarray:
+    # numpy on the column's values: the per-player pandas astype/dropna chain was a third of
+    # a run's CPU (the demo runs phase 4 for ~370 players a day).
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return numbers[~np.isnan(numbers)]
+
+
 def _mean(values: pd.Series) -> float | None:
-    numeric = pd.to_numeric(values, errors="coerce").astype("float64").dropna()
-    return None if numeric.empty else round(float(numeric.mean()), 4)
+    numbers = _finite_floats(values)
+    return None if numbers.size == 0 else round(float(numbers.mean()), 4)
 
 
 def _stddev(values: pd.Series) -> float | None:
-    numeric = pd.to_numeric(values, errors="coerce").astype("float64").dropna()
-    if len(numeric) < 2:
+    numbers = _finite_floats(values)
+    if numbers.size < 2:
         return None
-    spread = float(numeric.std(ddof=1))
+    with np.errstate(invalid="ignore"):  # an infinite value gives NaN, as pandas did
+        spread = float(numbers.std(ddof=1))
     return None if math.isnan(spread) else round(spread, 4)
 
 
