@@ -9,8 +9,16 @@ What :func:`run_demo` does, in order:
    the day's final games, flips the late-final games to final, applies the manual backfill,
    then phase 4 (rolling averages for the next day) and phase 5 (the next day's predictions)
    when those processors are installed;
-4. audits the whole range (not a dry run; the clock is fixed after the last day), writes the
-   HTML report and returns a :class:`DemoSummary`.
+4. audits the whole range (not a dry run; the clock is fixed after the last day);
+5. heals what the audit found (:mod:`data_processors.source_coverage_audit.heal`): the
+   ``late_final_unprocessed`` game (raw data, never processed) is healed; games whose source
+   is still down stay open with a heal-tried event;
+6. charges every degraded (not gold) row to the injected fault behind it
+   (:mod:`data_processors.demo.attribution`), finds a fault day ``coverage-health`` flags,
+   writes the HTML report and returns a :class:`DemoSummary`.
+
+Before the range, ``history_days`` (default 14) clean days are loaded and processed by the
+same phase 3 processors, so players have a full rolling sample and clean rows reach gold.
 
 No real Slack or email is ever used: for the duration of the run the channel variables
 (``SLACK_WEBHOOK_URL*``, ``SMTP_*``, ``ALERT_EMAIL_*``) are removed from the environment and
@@ -55,8 +63,10 @@ from data_processors.analytics.player_game_summary.player_game_summary_processor
 from data_processors.analytics.team_offense_game_summary.team_offense_game_summary_processor import (
     TeamOffenseGameSummaryProcessor,
 )
+from data_processors.demo.attribution import attribute_degraded_rows, unexplained_rows
 from data_processors.demo.slate import (
     BDL_TABLE,
+    DEFAULT_HISTORY_DAYS,
     ESPN_TABLE,
     PRIMARY_TABLE,
     TEAM_TABLE,
@@ -65,6 +75,7 @@ from data_processors.demo.slate import (
 )
 from data_processors.reporting.html_report import fetch_tier_counts, write_report
 from data_processors.source_coverage_audit import SourceCoverageAuditProcessor
+from data_processors.source_coverage_audit.heal import CoverageHealer, HealResult
 from shared_services.bigquery.factory import parse_warehouse_url
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.provisioning import ensure_schema
@@ -122,6 +133,27 @@ class DemoSummary:
     report_path: str
     wall_seconds: float = 0.0
     phases_skipped: list[str] = field(default_factory=list)
+    history_days: int = 0
+    history_games: int = 0
+    #: table -> cause (fault kind or 'unexplained') -> tier -> degraded (not gold) rows.
+    degraded: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    #: What the heal did: healed / still_open games (with their fault), steps run, events.
+    heal: dict[str, Any] = field(default_factory=dict)
+    #: A fault day ``coverage-health`` flags: {'date', 'fault', 'checks': {name: status}}.
+    health_day: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def health_command(self) -> str:
+        """The exact ``coverage-health`` command to try on the fault day (empty if none)."""
+        if not self.health_day:
+            return ""
+        return (f"coverage-health --warehouse {self.warehouse_url} --date {self.health_day['date']} "
+                "--fail-on warn")
+
+    @property
+    def unexplained_degraded_rows(self) -> int:
+        """Degraded rows no injected fault explains (0 for the demo)."""
+        return unexplained_rows(self.degraded)
 
     @property
     def alerts_sent(self) -> int:
@@ -160,10 +192,28 @@ class DemoSummary:
             mark = "ok" if got == fault["expected_status"] else "UNEXPECTED"
             lines.append(f"  {fault['kind']:<24} {fault['game_id']} {fault['game_date']} "
                          f"-> {got} [{mark}]")
+        lines.append("Degraded rows (not gold) and the injected fault behind them:")
+        for table, causes in self.degraded.items():
+            text = "; ".join(f"{cause} {', '.join(f'{t} {n}' for t, n in tiers.items())}"
+                             for cause, tiers in causes.items())
+            lines.append(f"  {table:<42} {text or 'none'}")
+        if self.heal:
+            lines.append(f"Heal: healed {_games_text(self.heal['healed']) or 'none'}; still open (heal tried, "
+                         f"source still down) {_games_text(self.heal['still_open']) or 'none'}; "
+                         f"{self.heal['steps']} processor runs")
+        if self.health_day:
+            flagged = ", ".join(f"{k} {v.upper()}" for k, v in self.health_day["checks"].items() if v != "pass")
+            lines.append(f"Try the daily health check on a fault day ({self.health_day['date']}, "
+                         f"faults {self.health_day['fault']}; expect {flagged}):")
+            lines.append(f"  {self.health_command}")
         lines.append(f"Report: {self.report_path}")
         lines.append(f"Alert texts (log channel): {Path(self.report_path).parent / 'notifications.log'}")
         lines.append(f"Wall time: {self.wall_seconds:.1f} s")
         return "\n".join(lines)
+
+
+def _games_text(games: Sequence[Mapping[str, Any]]) -> str:
+    return ", ".join(f"{g['game_id']} ({g['fault'] or 'no fault'})" for g in games)
 
 
 @contextmanager
@@ -304,6 +354,7 @@ def run_demo(
     out_dir: str | os.PathLike[str] = "demo_out",
     progress: ProgressFn | None = print,
     start: date | str | None = None,
+    history_days: int = DEFAULT_HISTORY_DAYS,
 ) -> DemoSummary:
     """Run the whole demo (see the module docstring); returns the summary.
 
@@ -317,7 +368,7 @@ def run_demo(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     first_day = parse_game_date(start, "start") if start is not None else None
-    slate = build_slate(seed=seed, days=days, start=first_day)
+    slate = build_slate(seed=seed, days=days, start=first_day, history_days=history_days)
     counter = _AlertCounter()
     notification_system.register_listener(counter)
     url, client = _fresh_warehouse(warehouse_url, out)
@@ -330,6 +381,7 @@ def run_demo(
                 f"{len(slate.faults)} injected faults, {len(slate.future_games)} games scheduled after")
             downstream, skipped = _downstream_classes(say)
             phases = ["phase 3 (player)", "phase 3 (team)", *(label for label, _, _ in downstream)]
+            _load_history(client, slate, say)
             for day in slate.dates:
                 _run_day(client, slate, day, downstream, say)
             audit_now = datetime.now(UTC)  # fixed from here on: after the last day's runs
@@ -337,6 +389,12 @@ def run_demo(
             result = audit.run_audit(slate.start, slate.end)
             say(f"audit {slate.start}..{slate.end}: {result.games_checked} games, "
                 f"{result.issues_found} issues ({format_counts(result.by_status(), empty='none')})")
+            healed = CoverageHealer(audit).heal_findings(result)
+            say(f"heal: {len(healed.healed)} healed ({', '.join(healed.healed) or 'none'}), {len(healed.still_open)} still open, "
+                f"{len(healed.steps)} processor runs")
+            heal = _heal_summary(slate, healed)
+            degraded = attribute_degraded_rows(client, slate, slate.start, slate.end + timedelta(days=1))
+            health_day = _flagged_fault_day(client, slate, audit_now)
             report_path = out / "coverage_report.html"
             write_report(client, slate.start, slate.end, report_path, now=audit_now)
             say(f"report {report_path}")
@@ -356,10 +414,52 @@ def run_demo(
                    "missing_tables": list(f.missing_tables), "log_events": f.log_events}
                   for f in result.findings],
         faults=slate.manifest(), phases_run=phases, phases_skipped=skipped,
-        report_path=str(report_path),
+        report_path=str(report_path), history_days=len(slate.history_dates),
+        history_games=len(slate.history_games), degraded=degraded, heal=heal, health_day=health_day,
     )
     summary.wall_seconds = round(time.perf_counter() - began, 2)
     return summary
+
+
+def _heal_summary(slate: Slate, healed: HealResult) -> dict[str, Any]:
+    """The deterministic part of a heal: which games (and faults), how many runs and events."""
+    def kind(game_id: str) -> str | None:
+        fault = slate.fault_for(game_id)
+        return fault.kind if fault else None
+
+    return {
+        "healed": [{"game_id": g, "fault": kind(g)} for g in healed.healed],
+        "still_open": [{"game_id": g, "fault": kind(g)} for g in healed.still_open],
+        "steps": len(healed.steps),
+        "failed_steps": len(healed.failed_steps),
+        "heal_events_written": healed.heal_events_written,
+    }
+
+
+def _flagged_fault_day(client: Any, slate: Slate, now: datetime) -> dict[str, Any]:
+    """The first fault day (by date) on which a ``coverage-health`` check does not pass."""
+    from data_processors.reporting.health import collect_health_inputs, run_checks
+
+    for day in sorted({f.game_date for f in slate.faults}):
+        checks = {r.name: r.status for r in run_checks(collect_health_inputs(client, day, now=now))}
+        if any(status != "pass" for status in checks.values()):
+            kinds = sorted(f.kind for f in slate.faults if f.game_date == day)
+            return {"date": day.isoformat(), "fault": ", ".join(kinds), "checks": checks}
+    return {}
+
+
+def _load_history(client: Any, slate: Slate, say: ProgressFn) -> None:
+    """The earlier part of the season: raw box scores in one load job per table, then the
+    nightly phase 3 runs of those days (clean data: gold rows and no coverage events)."""
+    if not slate.history_games:
+        return
+    loaded = sum(_load(client, table, rows) for table, rows in slate.history_raw.items())
+    rows = 0
+    for day in slate.history_dates:
+        rows += PlayerGameSummaryProcessor(bq_client=client).run({"game_date": day}).get("rows_written", 0)
+        TeamOffenseGameSummaryProcessor(bq_client=client).run({"game_date": day})
+    say(f"history {slate.history_dates[0]}..{slate.history_dates[-1]}: {len(slate.history_games)} games, "
+        f"{loaded} raw rows, phase 3 player {rows} rows")
 
 
 def _run_day(client: Any, slate: Slate, day: date, downstream: Sequence[tuple[str, Any, str]],

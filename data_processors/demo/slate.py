@@ -10,7 +10,11 @@
   rebounds, assists): the NBA.com gamebook (primary), Ball Don't Lie, and ESPN (which has no
   shot zones); team box scores equal to the sum of their players;
 * schedule rows with integer ``game_status`` 3 for played games and 1 for a few games on the
-  day after the range (phase 5 predicts those).
+  day after the range (phase 5 predicts those);
+* a clean **history**: the ``history_days`` game days before the range (the earlier part of the
+  season, never before the opener), with every team's games spread evenly, so each player has
+  a full rolling sample when the range starts. History games carry no faults: in the range,
+  the injected faults are the only reasons for a degraded tier.
 
 Faults are injected into distinct games and recorded in :attr:`Slate.faults` with the audit
 status each one must produce (see :data:`FAULT_KINDS`). Everything comes from
@@ -43,6 +47,7 @@ from shared_services.quality.season import season_label
 __all__ = [
     "TEAM_TRICODES",
     "DEFAULT_START_DATE",
+    "DEFAULT_HISTORY_DAYS",
     "FAULT_KINDS",
     "Player",
     "ScheduledGame",
@@ -61,6 +66,9 @@ TEAM_TRICODES: tuple[str, ...] = (
 
 #: Mid-season by default (quality rules expect full samples there).
 DEFAULT_START_DATE = date(2025, 1, 10)
+#: Game days of clean history before the range. Phase 4 expects 8 games mid-season and caps a
+#: player with fewer than 4 at bronze; 14 evenly spread days give every team about 7.
+DEFAULT_HISTORY_DAYS = 14
 
 PRIMARY_TABLE = GAMEBOOK_PLAYER_STATS.table_id
 BDL_TABLE = BDL_PLAYER_BOXSCORES.table_id
@@ -193,6 +201,15 @@ class Slate:
     raw: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: table id -> rows a person wrote by hand (the manual_backfill fault), bypassing processors.
     backfill: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Clean, final games of the ``history_days`` days before ``start`` (no faults).
+    history_games: list[ScheduledGame] = field(default_factory=list)
+    #: table id -> the history's scraped rows (primary gamebook and team box score only).
+    history_raw: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def history_dates(self) -> list[date]:
+        """Dates of the history games, oldest first (empty without history)."""
+        return sorted({g.game_date for g in self.history_games})
 
     @property
     def dates(self) -> list[date]:
@@ -217,7 +234,7 @@ class Slate:
         """Schedule as known before the nightly runs: late-final games still show status 2."""
         late = self.late_final_game_ids
         rows = []
-        for game in [*self.games, *self.future_games]:
+        for game in [*self.history_games, *self.games, *self.future_games]:
             status = (2 if game.game_id in late else 3) if game.final else 1
             rows.append({
                 "game_id": game.game_id, "game_date": game.game_date,
@@ -239,10 +256,13 @@ class Slate:
         return [f.to_dict() for f in self.faults]
 
 
+def _season_opener(day: date) -> date:
+    return date(season_year_of(day), 10, 22)
+
+
 def _game_number_base(start: date) -> int:
     # Roughly 7.4 games a day since the season opener (Oct 22), as the real numbering runs.
-    opener = date(season_year_of(start), 10, 22)
-    return max(1, int((start - opener).days * 7.4) + 1)
+    return max(1, int((start - _season_opener(start)).days * 7.4) + 1)
 
 
 def _rosters(rng: random.Random) -> dict[str, list[Player]]:
@@ -262,9 +282,11 @@ def _rosters(rng: random.Random) -> dict[str, list[Player]]:
     return rosters
 
 
-def _day_games(rng: random.Random, day: date, count: int, number: int, final: bool) -> list[ScheduledGame]:
-    teams = list(TEAM_TRICODES)
-    rng.shuffle(teams)
+def _day_games(rng: random.Random, day: date, count: int, number: int, final: bool,
+               teams: list[str] | None = None) -> list[ScheduledGame]:
+    if teams is None:
+        teams = list(TEAM_TRICODES)
+        rng.shuffle(teams)
     games = []
     season = season_year_of(day) % 100
     for n in range(count):
@@ -297,18 +319,25 @@ def _player_lines(rng: random.Random, roster: list[Player]) -> list[dict[str, An
     return lines
 
 
-def build_slate(seed: int = 7, days: int = 7, start: date | None = None) -> Slate:
+def build_slate(seed: int = 7, days: int = 7, start: date | None = None,
+                history_days: int = DEFAULT_HISTORY_DAYS) -> Slate:
     """Build a deterministic slate of ``days`` days from ``seed`` (see the module docstring).
 
     ``days`` must be at least 1; with fewer games than faults the call raises ``ValueError``.
+    ``history_days`` (>= 0) clean days precede ``start``, fewer when the season opener
+    (October 22) comes first. The history draws from its own random stream: the range's
+    games, rows and faults are the same whatever the history.
 
     Example::
 
         slate = build_slate(seed=7, days=3)
         len(slate.faults)   # 8 (one game per fault kind)
+        slate.history_dates[0], slate.start   # (date(2024, 12, 27), date(2025, 1, 10))
     """
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise ValueError(f"days must be a positive int, got {days!r}")
+    if isinstance(history_days, bool) or not isinstance(history_days, int) or history_days < 0:
+        raise ValueError(f"history_days must be an int >= 0, got {history_days!r}")
     start = start or DEFAULT_START_DATE
     rng = random.Random(seed)
     rosters = _rosters(rng)
@@ -332,7 +361,50 @@ def build_slate(seed: int = 7, days: int = 7, start: date | None = None) -> Slat
     ]
     slate = Slate(seed, start, days, games, future, rosters, faults)
     _fill_rows(slate, rng)
+    _fill_history(slate, history_days, random.Random(f"{seed}:history"))
     return slate
+
+
+def _fill_history(slate: Slate, history_days: int, rng: random.Random) -> None:
+    """Clean final games on the days before the range, every team's load kept even.
+
+    Each day the teams with the fewest games so far play (ties broken at random), so after N
+    days every team has played about N / 2 games, give or take one. Game numbers count up to
+    the range's first game number, as the real numbering does.
+    """
+    first = max(slate.start - timedelta(days=history_days), _season_opener(slate.start))
+    span = (slate.start - first).days
+    if span <= 0:
+        return
+    played = dict.fromkeys(TEAM_TRICODES, 0)
+    plan: list[tuple[date, list[str]]] = []
+    for n in range(span):
+        count = rng.randint(5, 10)
+        order = sorted(TEAM_TRICODES, key=lambda t: (played[t], rng.random()))
+        teams = order[:2 * count]
+        rng.shuffle(teams)
+        for team in teams:
+            played[team] += 1
+        plan.append((first + timedelta(days=n), teams))
+    # Ids below the range's first one are free; right after the opener there may be fewer
+    # than games: drop the oldest days rather than collide with the range's ids.
+    free_ids = _game_number_base(slate.start) - 1
+    while plan and sum(len(teams) // 2 for _, teams in plan) > free_ids:
+        plan.pop(0)
+    number = _game_number_base(slate.start) - sum(len(teams) // 2 for _, teams in plan)
+    games: list[ScheduledGame] = []
+    for day, teams in plan:
+        games.extend(_day_games(rng, day, len(teams) // 2, number, final=True, teams=teams))
+        number += len(teams) // 2
+    raw: dict[str, list[dict[str, Any]]] = {PRIMARY_TABLE: [], TEAM_TABLE: []}
+    for game in games:
+        lines = _player_lines(rng, slate.rosters[game.away]) + _player_lines(rng, slate.rosters[game.home])
+        scraped = datetime.combine(game.game_date + timedelta(days=1), time(10, 0), tzinfo=UTC)
+        base = {"game_id": game.game_id, "game_date": game.game_date, "scraped_at": scraped}
+        raw[PRIMARY_TABLE].extend({**base, **line} for line in lines)
+        raw[TEAM_TABLE].extend(_team_rows(game, game.team_key, lines, scraped))
+    slate.history_games = games
+    slate.history_raw = raw
 
 
 def _fill_rows(slate: Slate, rng: random.Random) -> None:
@@ -358,21 +430,28 @@ def _fill_rows(slate: Slate, rng: random.Random) -> None:
         key = game.team_key
         if kind == "team_box_key_mismatch":
             key = f"{game.game_date:%Y%m%d}_{game.home}_{game.away}"
-        team_rows = []
-        for team in (game.away, game.home):
-            mine = [line for line in lines if line["team_abbr"] == team]
-            team_rows.append({
-                "game_id": key, "nba_game_id": game.game_id, "game_date": game.game_date,
-                "team_abbr": team, "is_home": team == game.home,
-                "points": sum(line["points"] for line in mine),
-                "rebounds": sum(line["rebounds"] for line in mine),
-                "assists": sum(line["assists"] for line in mine), "scraped_at": scraped,
-            })
+        team_rows = _team_rows(game, key, lines, scraped)
         tables[TEAM_TABLE].extend(team_rows)
         if kind == "manual_backfill":
             _backfill(backfill, game, gamebook, team_rows)
     slate.raw = tables
     slate.backfill = backfill
+
+
+def _team_rows(game: ScheduledGame, key: str, lines: list[dict[str, Any]],
+               scraped: datetime) -> list[dict[str, Any]]:
+    """The team box score of one game, filed under ``key``: each team's player sums."""
+    rows = []
+    for team in (game.away, game.home):
+        mine = [line for line in lines if line["team_abbr"] == team]
+        rows.append({
+            "game_id": key, "nba_game_id": game.game_id, "game_date": game.game_date,
+            "team_abbr": team, "is_home": team == game.home,
+            "points": sum(line["points"] for line in mine),
+            "rebounds": sum(line["rebounds"] for line in mine),
+            "assists": sum(line["assists"] for line in mine), "scraped_at": scraped,
+        })
+    return rows
 
 
 def _backfill(backfill: dict[str, list[dict[str, Any]]], game: ScheduledGame,

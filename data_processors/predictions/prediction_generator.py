@@ -60,6 +60,7 @@ from shared_services.constants.source_coverage import (
 from shared_services.events.model import utc_now
 from shared_services.events.serialization import is_missing, json_safe_value
 from shared_services.processors.quality_mixin import QualityMixin
+from shared_services.processors.registry import register_processor
 from shared_services.quality.confidence import cap_confidence, is_significant_reduction
 from shared_services.utils.dates import parse_game_date
 
@@ -143,6 +144,7 @@ def _plain_features(record: Mapping[str, Any]) -> dict[str, Any]:
     return {str(k): json_safe_value(v) if not isinstance(v, date) else v for k, v in record.items()}
 
 
+@register_processor(phase="phase_5", date_option="game_date")
 class PredictionGenerator(QualityMixin, AnalyticsProcessorBase):
     """Phase 5 predictions with quality-capped confidence (see the module docstring).
 

@@ -1,7 +1,11 @@
 """``coverage-audit``: run the audit from a shell or cron.
 
     coverage-audit [--date D | --start D --end D] [--dry-run] [--warehouse URL]
-                   [--config FILE] [--json] [--fail-on critical|warning|never] [-q] [-v]
+                   [--config FILE] [--json] [--fail-on critical|warning|never] [-q] [-v] [--heal]
+
+``--heal`` re-runs the registered processors of every never-processed game found, re-audits
+and resolves what is now normal (see :mod:`data_processors.source_coverage_audit.heal`); with
+``--dry-run`` it prints the plan only. The exit status then reflects the state after healing.
 
 Exit status (as every command): 0 the audit ran and found nothing at or above ``--fail-on``
 (default critical), 1 it did, 2 bad usage or configuration, 3 environment error. When to run
@@ -61,8 +65,19 @@ def _run(ctx: Context) -> Outcome:
         check_tables_exist(client, tables, source=args.config)
     audit = SourceCoverageAuditProcessor(bq_client=client, dry_run=args.dry_run, tables=tables)
     result = audit.run_audit(args.start, args.end) if args.start else audit.run_daily_audit(args.date)
-    return Outcome(text=render_table(result), data=result.to_dict(),
-                   found=[f.severity for f in result.findings if f.is_issue])
+    if not args.heal:
+        return Outcome(text=render_table(result), data=result.to_dict(),
+                       found=[f.severity for f in result.findings if f.is_issue])
+    from data_processors.source_coverage_audit.heal import CoverageHealer
+
+    healed = CoverageHealer(audit).heal_findings(result)
+    # The exit status reflects the state after healing: a healed game is no longer a finding.
+    findings = {f.game_id: f for f in result.findings}
+    if healed.reaudit is not None:
+        findings.update({f.game_id: f for f in healed.reaudit.findings})
+    return Outcome(text=render_table(result) + "\n\n" + healed.render(),
+                   data={**result.to_dict(), "heal": healed.to_dict()},
+                   found=[f.severity for f in findings.values() if f.is_issue])
 
 
 COMMAND = Command(
@@ -78,6 +93,9 @@ COMMAND = Command(
         option("--end", type=cli_date, metavar="YYYY-MM-DD", help="last date of a range (inclusive)"),
         option("--dry-run", action="store_true", help="report only: write and notify nothing"),
         option("--config", metavar="FILE", help="YAML or TOML file with the checked tables"),
+        option("--heal", action="store_true",
+               help="re-run the registered processors of never-processed games, then re-audit "
+                    "(with --dry-run: print the plan only)"),
     ),
 )
 

@@ -156,6 +156,9 @@ class SourceCoverageAuditProcessor:
     LOG_LOOKBEHIND = timedelta(days=1)
     #: Tables may file a late game under the next date; widen each table's date filter.
     TABLE_DATE_SLACK = timedelta(days=1)
+    #: ``resolution_method`` of flags resolved because the game is now normal (SCHEMA.md:
+    #: backfill / source_recovered / ...). The heal sets 'backfill' for its re-audit.
+    RECOVERED_METHOD = "source_recovered"
 
     def __init__(
         self,
@@ -442,7 +445,7 @@ class SourceCoverageAuditProcessor:
             "SET is_resolved = TRUE,\n"
             "    resolved_at = @now,\n"
             "    resolution_method = CASE WHEN event_id IN UNNEST(@recovered_ids)\n"
-            "                             THEN 'source_recovered' ELSE 'superseded' END,\n"
+            "                             THEN @recovered_method ELSE 'superseded' END,\n"
             "    resolved_by = @resolved_by\n"
             "WHERE event_timestamp >= @log_start\n"
             "  AND event_id IN UNNEST(@event_ids)\n"
@@ -454,6 +457,7 @@ class SourceCoverageAuditProcessor:
         self._query(self.resolve_sql(), [
             bigquery.ScalarQueryParameter("now", "TIMESTAMP", now),
             bigquery.ArrayQueryParameter("recovered_ids", "STRING", recovered),
+            bigquery.ScalarQueryParameter("recovered_method", "STRING", self.RECOVERED_METHOD),
             bigquery.ArrayQueryParameter("event_ids", "STRING", recovered + superseded),
             bigquery.ScalarQueryParameter("resolved_by", "STRING", PROCESSOR_NAME),
             bigquery.ScalarQueryParameter("log_start", "TIMESTAMP", log_start),

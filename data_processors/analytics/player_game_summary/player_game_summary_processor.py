@@ -41,6 +41,7 @@ from shared_services.events.model import utc_now
 from shared_services.events.serialization import to_utc_iso
 from shared_services.processors.fallback_source_mixin import FallbackSourceMixin
 from shared_services.processors.quality_mixin import QualityMixin
+from shared_services.processors.registry import register_processor, restrict_to_games
 from shared_services.quality.season import season_label
 from shared_services.utils.dates import parse_game_date
 
@@ -72,6 +73,7 @@ ORDER BY game_id
 """.strip()  # noqa: S608 - table id validated; values are query parameters
 
 
+@register_processor(phase="phase_3", date_option="game_date", games_option="game_ids")
 class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsProcessorBase):
     """Phase 3 player game summary (see the module docstring for usage)."""
 
@@ -196,7 +198,7 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
         if "game_date" not in self.opts:
             raise ValueError("run() needs opts['game_date'] (YYYY-MM-DD)")
         self.game_date = parse_game_date(self.opts["game_date"], "game_date")
-        self.schedule = self.scheduled_final_games(self.game_date)
+        self.schedule = restrict_to_games(self.scheduled_final_games(self.game_date), self.opts.get("game_ids"))
         self.stats["games_scheduled"] = len(self.schedule)
 
     def transform_data(self) -> None:

@@ -52,6 +52,7 @@ from shared_services.constants.source_coverage import (
 from shared_services.events.model import utc_now
 from shared_services.events.serialization import to_utc_iso
 from shared_services.processors.quality_mixin import QualityMixin
+from shared_services.processors.registry import register_processor, restrict_to_games
 from shared_services.utils.dates import parse_game_date
 
 __all__ = ["TeamOffenseGameSummaryProcessor", "team_game_key", "main"]
@@ -91,6 +92,7 @@ def team_game_key(game_date: date, away: str | None, home: str | None) -> str:
     return f"{game_date:%Y%m%d}_{away or ''}_{home or ''}"
 
 
+@register_processor(phase="phase_3", date_option="game_date", games_option="game_ids")
 class TeamOffenseGameSummaryProcessor(QualityMixin, AnalyticsProcessorBase):
     """Phase 3 team offense game summary (see the module docstring for usage)."""
 
@@ -129,7 +131,9 @@ class TeamOffenseGameSummaryProcessor(QualityMixin, AnalyticsProcessorBase):
             for a, h in zip(schedule["away_team_tricode"], schedule["home_team_tricode"], strict=True)
         ]
         self.schedule = schedule
-        self.final_games = schedule[schedule["game_status"].fillna(0).astype(int) == 3].reset_index(drop=True)
+        self.final_games = restrict_to_games(
+            schedule[schedule["game_status"].fillna(0).astype(int) == 3].reset_index(drop=True),
+            self.opts.get("game_ids"))
         self.box = self._query(TEAM_BOXSCORE_SQL, self.game_date)
         self.stats["games_scheduled"] = len(self.final_games)
 

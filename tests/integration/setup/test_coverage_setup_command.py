@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
 import sqlglot
-from google.api_core import exceptions as gexc
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
 from shared_services.bigquery.provisioning import main

@@ -8,6 +8,8 @@ from data_processors.analytics.player_game_summary.player_game_summary_processor
     SCHEDULE_SQL,
     source_query_sql,
 )
+from data_processors.demo.attribution import _queries as attribution_queries
+from data_processors.precompute.dependents import missing_input_sql
 from data_processors.precompute.player_rolling_average_processor import rolling_inputs_sql
 from data_processors.precompute.staleness import stale_rows_sql
 from data_processors.predictions.prediction_generator import features_sql
@@ -32,6 +34,9 @@ def statements():
     yield rolling_inputs_sql(PLAYER_GAME_SUMMARY.table_id, explicit_players=True)
     yield rolling_inputs_sql(PLAYER_GAME_SUMMARY.table_id, explicit_players=False)
     yield stale_rows_sql()
+    yield missing_input_sql()
+    for _table, sql in attribution_queries():
+        yield sql
     yield features_sql()
     audit = SourceCoverageAuditProcessor(bq_client=DuckDBClient(":memory:"))
     yield audit.log_state_sql()
