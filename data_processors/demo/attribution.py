@@ -31,6 +31,7 @@ from shared_services.bigquery.schemas import (
     PLAYER_ROLLING_AVERAGES,
     TEAM_OFFENSE_GAME_SUMMARY,
 )
+from shared_services.bigquery.statements import SAMPLE_DATE, register_statement
 
 __all__ = ["UNEXPLAINED", "NO_TIER", "attribute_degraded_rows", "unexplained_rows"]
 
@@ -88,6 +89,13 @@ def _queries() -> list[tuple[str, str]]:
                                                 phase4=PLAYER_ROLLING_AVERAGES.table_id)),
     ]
 
+
+
+# The demo's attribution queries, for coverage-preflight (shared_services.bigquery.statements).
+for _table, _query in _queries():
+    register_statement(f"demo.attribution.{_table}", _query, [
+        bigquery.ScalarQueryParameter("start_date", "DATE", SAMPLE_DATE),
+        bigquery.ScalarQueryParameter("end_date", "DATE", SAMPLE_DATE)])
 
 def _cause(game_ids: Iterable[Any], fault_of: dict[str, str]) -> str:
     kinds = sorted({fault_of[str(g)] for g in game_ids if str(g) in fault_of})

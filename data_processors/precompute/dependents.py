@@ -34,6 +34,7 @@ from data_processors.precompute.player_rolling_average_processor import (
 from data_processors.precompute.staleness import find_stale_rows
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import PLAYER_GAME_SUMMARY, PLAYER_ROLLING_AVERAGES
+from shared_services.bigquery.statements import SAMPLE_DATE, register_statement
 from shared_services.utils.dates import parse_game_date
 
 __all__ = ["missing_input_sql", "find_dependent_rows"]
@@ -87,6 +88,16 @@ def missing_input_sql(
         .replace("$phase3", quote_table_id(phase3_table))
     )
 
+
+
+# The statement the heal sends, for coverage-preflight (shared_services.bigquery.statements).
+register_statement("heal.phase4_missing_input", missing_input_sql(), [
+    bigquery.ArrayQueryParameter("game_ids", "STRING", ["0022400561"]),
+    bigquery.ScalarQueryParameter("first_game_date", "DATE", SAMPLE_DATE),
+    bigquery.ScalarQueryParameter("last_game_date", "DATE", SAMPLE_DATE),
+    bigquery.ScalarQueryParameter("today", "DATE", SAMPLE_DATE),
+    bigquery.ScalarQueryParameter("window", "INT64", PlayerRollingAverageProcessor.ROLLING_WINDOW),
+])
 
 def find_dependent_rows(
     client: Any,

@@ -510,6 +510,7 @@ def _preflight_statements(context: StatementContext) -> Iterator[LibraryStatemen
         bigquery.ArrayQueryParameter("recovered_ids", "STRING", ids),
         bigquery.ArrayQueryParameter("event_ids", "STRING", ids),
         bigquery.ScalarQueryParameter("resolved_by", "STRING", PROCESSOR_NAME),
+        bigquery.ScalarQueryParameter("recovered_method", "STRING", audit.RECOVERED_METHOD),
         bigquery.ScalarQueryParameter("log_start", "TIMESTAMP", SAMPLE_TIME)))
     yield LibraryStatement("audit.mark_alerted", audit.mark_alerted_sql(), (
         bigquery.ScalarQueryParameter("now", "TIMESTAMP", SAMPLE_TIME),
