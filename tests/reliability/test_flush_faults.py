@@ -52,3 +52,62 @@ def test_permanent_failure_spills_everything_and_replay_loads_each_once(warehous
     assert second.rows_loaded == 0 and second.files_replayed == []
     stored = log_rows(warehouse)
     assert set(stored["event_id"]) == ids and len(stored) == 30
+
+
+def test_a_terminal_load_error_is_spilled_not_raised_and_not_retried(warehouse, notifications):
+    # BadRequest (a schema error, say) is not transient: no retry, but nothing lost either.
+    client = FlakyLoadClient(warehouse, failures=-1,
+                             error_factory=lambda: gexc.BadRequest("Provided Schema does not match"))
+    processor = Processor(client)
+    ids = {processor.log_quality_event("source_missing", "critical", f"e{i}", game_id=f"g{i}")
+           for i in range(7)}
+    assert processor.flush_events() == 0          # did not raise into the processor
+    assert client.calls["load_attempts"] == 1     # terminal: tried once
+    assert processor.pending_event_count == 0
+    [batch] = list(DeadLetterSpool().pending())
+    assert {r["event_id"] for r in batch.rows} == ids
+    assert "BadRequest" in batch.path.with_suffix(".reason").read_text(encoding="utf-8")
+    outcome = processor.coverage_stats["last_outcome"]
+    assert outcome.spilled_path == batch.path and "BadRequest" in (outcome.error or "")
+    assert any("could not be written" in t for t in notifications.titles("error"))
+
+    replayed = replay_dead_letters(warehouse, DeadLetterSpool())
+    assert replayed.rows_loaded == 7 and set(log_rows(warehouse)["event_id"]) == ids
+
+
+def test_the_sink_spills_a_terminal_error_itself(warehouse, tmp_path):
+    from shared_services.events.model import build_event_row
+    from shared_services.events.sink import EventSink, RetryPolicy
+
+    client = FlakyLoadClient(warehouse, failures=-1, error_factory=lambda: gexc.BadRequest("bad row"))
+    spool = DeadLetterSpool(tmp_path / "spool")
+    rows = [build_event_row("fallback_used", "info", f"r{i}") for i in range(3)]
+    sent = []
+    outcome = EventSink(client, spool=spool, policy=RetryPolicy(max_attempts=3, initial_delay=0.0),
+                        notify=lambda **kw: sent.append(kw)).write(rows)
+    assert outcome.written == 0 and outcome.attempts == 1
+    assert outcome.error == "BadRequest: 400 bad row"
+    assert [len(b.rows) for b in spool.pending()] == [3]
+    assert len(sent) == 1 and sent[0]["details"]["dead_letter_file"] == str(outcome.spilled_path)
+
+
+def test_a_failed_replay_keeps_the_file_pending_and_a_later_replay_loads_it(warehouse, tmp_path):
+    from shared_services.events.model import build_event_row
+    from shared_services.events.sink import RetryPolicy
+
+    spool = DeadLetterSpool(tmp_path / "spool")
+    rows = [build_event_row("fallback_used", "info", f"r{i}") for i in range(4)]
+    path = spool.spill("nba_reference.source_coverage_log", "coverage_job_1", rows, "outage")
+    no_wait = RetryPolicy(max_attempts=2, initial_delay=0.0)
+    for error in (lambda: gexc.ServiceUnavailable("still down"), lambda: gexc.BadRequest("rejected")):
+        down = FlakyLoadClient(warehouse, failures=-1, error_factory=error)
+        report = replay_dead_letters(down, spool, policy=no_wait)
+        assert report.files_replayed == [] and list(report.files_failed) == [str(path)]
+        assert [b.path for b in spool.pending()] == [path]       # still there, not "replayed"
+        assert not spool.replayed_directory.exists() or not any(spool.replayed_directory.iterdir())
+        assert log_rows(warehouse).empty
+    report = replay_dead_letters(warehouse, spool, policy=no_wait)
+    assert report.files_replayed == [str(path)] and report.rows_loaded == 4
+    assert list(spool.pending()) == []
+    assert (spool.replayed_directory / path.name).is_file()
+    assert len(log_rows(warehouse)) == 4
