@@ -2,8 +2,8 @@
 is deterministic per seed, and no notification leaves the machine.
 
 The demo runs once for the module (a week, so it has clean days for the health checks) plus
-once more for the determinism comparison; the whole module stays on one xdist worker
-(``xdist_group``) so these module fixtures are never rebuilt on a second worker.
+once more for the determinism comparison; ``--dist loadscope`` (pyproject.toml) keeps the
+whole module on one xdist worker, so these module fixtures are never rebuilt on a second one.
 """
 
 from __future__ import annotations
@@ -38,8 +38,6 @@ EXPECTED_STATUS = {
     "team_box_key_mismatch": "partial_data",      # team tables miss the scheduled key
     "thin_primary_box": "normal",                 # degraded quality, but audit-normal
 }
-
-pytestmark = pytest.mark.xdist_group("demo")
 # Columns that legitimately differ between two runs: timestamps and run ids.
 VOLATILE = {"processed_at", "quality_calculated_at", "processor_run_id"}
 
