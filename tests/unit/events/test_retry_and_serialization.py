@@ -27,6 +27,9 @@ def test_backoff_grows_exponentially_is_capped_and_jittered():
     assert jittered != [1.0, 2.0, 4.0, 5.0, 5.0]
     with pytest.raises(ValueError, match="max_attempts"):
         RetryPolicy(max_attempts=0)
+    # full jitter: anywhere from 0 up to the cap, also for caps below one second
+    short = list(RetryPolicy(max_attempts=30, initial_delay=0.2, max_delay=0.2).delays(random.Random(2)))
+    assert all(0 <= d <= 0.2 for d in short) and min(short) < 0.05
 
 
 @pytest.mark.parametrize("exc, transient", [
