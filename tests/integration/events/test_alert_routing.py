@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
+
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
 from shared_services.events.model import build_event_row
 from shared_services.events.sink import EventSink, RetryPolicy
@@ -44,7 +46,8 @@ def test_outage_of_780_critical_events_sends_one_alert_and_one_lookback_query(wa
     assert len(rows) == 780
     assert rows["alert_sent"].sum() == 1
     sent = rows[rows["alert_sent"]].iloc[0]
-    assert sent["alert_channel"] == "log" and sent["alert_sent_at"] is not None
+    assert sent["alert_channel"] == "log" and pd.notna(sent["alert_sent_at"])
+    assert rows.loc[~rows["alert_sent"], "alert_sent_at"].isna().all()
     assert rows["requires_alert"].all()
 
 

@@ -55,3 +55,14 @@ def test_severity_map_covers_every_status_as_documented():
     assert {s: STATUS_SEVERITY[s].value for s in AuditStatus.ALL} == {
         "normal": "info", "completely_missing": "critical", "logged_but_no_data": "critical",
         "data_exists_no_log": "warning", "partial_data": "warning"}
+
+
+def test_a_finding_serializes_its_date_as_iso_text():
+    from datetime import date
+
+    from data_processors.source_coverage_audit.classify import AuditFinding
+
+    finding = AuditFinding("0022400001", date(2025, 1, 15), "partial_data", "warning", "missing from x",
+                           missing_tables=["x"])
+    data = finding.to_dict()
+    assert data["game_date"] == "2025-01-15" and data["missing_tables"] == ["x"] and finding.is_issue

@@ -38,6 +38,7 @@ def test_backoff_grows_exponentially_is_capped_and_jittered():
     (gexc.ServiceUnavailable("503"), True),
     (gexc.Forbidden("403", errors=[{"reason": "rateLimitExceeded"}]), True),
     (gexc.Forbidden("403", errors=[{"reason": "accessDenied"}]), False),
+    (gexc.Forbidden("Exceeded rate limits: rateLimitExceeded"), True),  # reason only in the text
     (gexc.BadRequest("schema"), False),
     (gexc.NotFound("table"), False),
     (ConnectionResetError("reset"), True),
