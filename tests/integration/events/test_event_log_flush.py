@@ -187,3 +187,25 @@ def test_the_sink_writes_a_batch_of_780_rows_in_one_load_job(warehouse):
     assert (outcome.written, outcome.attempts, outcome.spilled_path) == (780, 1, None)
     assert client.calls["load_table_from_json"] == 1
     assert len(log_rows(warehouse)) == 780
+
+
+def test_replay_command_line_uses_dir_and_reports_failures_with_exit_1(tmp_path, capsys):
+    from shared_services.bigquery.duckdb_client import DuckDBClient
+    from shared_services.bigquery.provisioning import ensure_schema
+    from shared_services.events.model import build_event_row
+
+    db = tmp_path / "cli.duckdb"
+    client = DuckDBClient(str(db))
+    ensure_schema(client)
+    client.close()
+    spool = DeadLetterSpool(tmp_path / "elsewhere")          # not $COVERAGE_DEAD_LETTER_DIR
+    good = spool.spill(COVERAGE_LOG_TABLE, "job_good", [build_event_row("fallback_used", "info", "x")])
+    bad = spool.spill("nba_reference.no_such_table", "job_bad", [{"event_id": "y"}])
+    assert replay_main(["--warehouse", f"duckdb:///{db}", "--dir", str(spool.directory)]) == 1
+    captured = capsys.readouterr()
+    assert "replayed 1 file(s): 1 row(s) loaded, 0 already present; 1 failed" in captured.out
+    assert f"FAILED {bad}: NotFound" in captured.err
+    assert (spool.replayed_directory / good.name).is_file() and bad.is_file()
+    with pytest.raises(SystemExit) as exited:
+        replay_main(["--warehouse", "ftp://nowhere"])
+    assert exited.value.code == 2 and "ftp://nowhere" in capsys.readouterr().err
