@@ -44,6 +44,8 @@ def test_reasons_name_what_is_missing_and_the_record():
         "quality-tracked rows but no data in any checked table")
     assert classify(TABLES, TABLES, 1)[2] == "data in every checked table and 1 log event(s)"
     assert classify(TABLES, [], 0)[2] == "no log events and no data in any checked table"
+    assert classify(TABLES, TABLES, 0)[2] == (
+        "data in every checked table but no coverage record (no log events, no quality-tracked rows)")
 
 
 def test_tables_that_are_not_checked_do_not_count_as_data():

@@ -165,3 +165,14 @@ def test_the_sample_expectation_keeps_the_inherited_tier_when_scores_all_say_gol
     assert (result["tier"], result["score"], result["issues"]) == (QualityTier.SILVER, 100.0, [])
     poor = apply_sample_expectation(inherit_quality(["poor"], [100.0], [[]]), "2025-01-15", max_expected=1)
     assert poor["tier"] == QualityTier.POOR
+
+
+def test_a_thin_sample_scales_the_score_to_one_decimal_and_records_the_ratio() -> None:
+    from shared_services.quality.inheritance import apply_sample_expectation
+
+    base = inherit_quality(["gold", "bronze", "gold"], [100.0, 73.6, 100.0], [[], [], []])
+    thin = apply_sample_expectation(base, "2025-01-15")       # 3 of the 8 expected mid-season
+    assert thin["score"] == 58.9                               # 73.6 x 0.8 = 58.88, one decimal
+    assert thin["issues"] == ["thin_sample:3/8"]
+    assert (thin["metadata"]["expected_sample_size"], thin["metadata"]["sample_ratio"]) == (8, 0.375)
+    assert thin["metadata"]["early_season"] is False and thin["sample_size"] == 3
