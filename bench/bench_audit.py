@@ -19,7 +19,7 @@ Wall time and the number of port calls (queries and load jobs, counted by
 No assertion on time anywhere.
 
     .venv/bin/python bench/bench_audit.py            # full season (~2-4 minutes)
-    .venv/bin/python bench/bench_audit.py --quick    # two weeks, 100 games (seconds)
+    .venv/bin/python bench/bench_audit.py --quick    # five days, 30 games (seconds)
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def run_baseline(client: Any, days: list[date], budget: float, strata: int) -> d
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="smoke run: 100 games over two weeks, 8,000 events")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 30 games over five days, 2,000 events")
     parser.add_argument("--games", type=int, default=1230, help="final games in the season (default 1230)")
     parser.add_argument("--events", type=int, default=100_000, help="rows in the coverage log (default 100000)")
     parser.add_argument("--repeat", type=int, default=3, help="dry-run repetitions of our audit (default 3)")
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     days_limit = None
     if args.quick:
-        args.games, args.events, args.repeat, days_limit = 100, 8000, 1, 14
+        args.games, args.events, args.repeat, days_limit = 30, 2000, 1, 5
 
     print_header("bench_audit: set-based audit vs the sketch's per-game audit (embedded DuckDB warehouse)")
     with temp_workdir("bench_audit_") as workdir:

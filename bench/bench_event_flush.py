@@ -18,7 +18,7 @@ against the sketch's pattern of one flush per game run (actually run, jobs count
 against BigQuery's limit of 1,500 load jobs per table per day.
 
     .venv/bin/python bench/bench_event_flush.py           # ~1-2 minutes
-    .venv/bin/python bench/bench_event_flush.py --quick   # 1,000 events, 60 games
+    .venv/bin/python bench/bench_event_flush.py --quick   # 300 events, 20 games
 """
 
 from __future__ import annotations
@@ -249,14 +249,14 @@ def backfill(workdir: Path, games: int, seed: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="smoke run: 1,000 events and a 60-game backfill")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 300 events and a 20-game backfill")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000],
                         help="event counts to log and flush (default 10000 100000)")
     parser.add_argument("--games", type=int, default=SEASON_GAMES, help="games in the backfill (default 1230)")
     parser.add_argument("--seed", type=int, default=8)
     args = parser.parse_args(argv)
     if args.quick:
-        args.sizes, args.games = [1000], 60
+        args.sizes, args.games = [300], 20
     print_header("bench_event_flush: QualityMixin.log_quality_event / flush_events vs the sketch")
     with temp_workdir("bench_flush_") as workdir:
         _common.isolate_environment(workdir)

@@ -7,7 +7,9 @@ an installed package.
 """
 
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,11 +24,31 @@ _CHANNEL_ENV = (
 )
 
 
-@pytest.fixture
-def warehouse(tmp_path: Any) -> Iterator[DuckDBClient]:
-    """A fresh DuckDB warehouse file with every dataset, table and view created."""
-    client = DuckDBClient(str(tmp_path / "warehouse.duckdb"))
+@pytest.fixture(scope="session")
+def warehouse_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed warehouse file with every dataset, table and view, built ONCE per session.
+
+    ``ensure_schema`` takes about 0.2 s; copying the finished file takes a fraction of that.
+    (Under pytest-xdist each worker builds its own template.)
+    """
+    path = tmp_path_factory.mktemp("warehouse_template") / "warehouse.duckdb"
+    client = DuckDBClient(str(path))
     ensure_schema(client)
+    client.close()
+    leftovers = [p.name for p in path.parent.iterdir() if p != path]
+    assert not leftovers, f"the closed template left {leftovers} beside it; copying would lose them"
+    return path
+
+
+@pytest.fixture
+def warehouse(tmp_path: Any, warehouse_template: Path) -> Iterator[DuckDBClient]:
+    """A fresh DuckDB warehouse file with every dataset, table and view created.
+
+    Each test gets its own copy of the session's template file (built by ``ensure_schema``).
+    """
+    target = Path(tmp_path) / "warehouse.duckdb"
+    shutil.copyfile(warehouse_template, target)
+    client = DuckDBClient(str(target))
     yield client
     client.close()
 

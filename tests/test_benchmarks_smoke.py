@@ -1,38 +1,105 @@
-"""The benchmark scripts still run: each in its seconds-long --quick mode (figures not checked)."""
+"""The benchmark scripts still run, in-process, in their seconds-long ``--quick`` mode.
+
+Wall-clock figures are never checked; the printed COUNTS are (load jobs, queries, rows,
+findings), because they are what the benchmarks claim. Each script's ``main()`` is called in
+this process (no interpreter start-up, no second import of pandas/DuckDB/BigQuery); the
+environment variables and root logging handlers the scripts change are restored afterwards.
+"""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import ast
+import importlib
+import logging
+import os
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
 
 
-@pytest.mark.parametrize("script, marker", [
-    ("bench_audit.py", "queries"),
-    ("bench_event_flush.py", "load job"),
-])
-def test_benchmark_runs_quick(script, marker):
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), "--quick"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    assert marker in done.stdout
+@pytest.fixture
+def run_bench(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., str]]:
+    """``run_bench('bench_audit', '--quick')`` -> everything it printed (exit code checked)."""
+    monkeypatch.syspath_prepend(str(BENCH))
+    saved_env = dict(os.environ)
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+
+    def run(script: str, *argv: str) -> str:
+        module = importlib.import_module(script)
+        assert module.main(list(argv)) == 0
+        return capsys.readouterr().out
+
+    try:
+        yield run
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
 
 
-def test_bench_quality_quick_prints_identical_results_and_every_ratio():
+def _one(pattern: str, text: str) -> re.Match[str]:
+    found = re.findall(pattern, text, flags=re.MULTILINE)
+    assert len(found) == 1, f"expected one line matching {pattern!r}, found {len(found)}:\n{text[-3000:]}"
+    match = re.search(pattern, text, flags=re.MULTILINE)
+    assert match is not None
+    return match
+
+
+def test_bench_audit_quick_prints_a_fixed_query_count_and_one_load_job(run_bench):
+    out = run_bench("bench_audit", "--quick")
+    games, days = (int(g) for g in _one(r"schedule: (\d+) final games, (\d+) game days", out).groups())
+    assert (games, days) == (30, 5)  # the --quick size
+    # ours: 1 schedule + 4 tables + 1 log query per run, whatever the span
+    assert _one(r"season \S+: .*?, (\d+) queries per run \(RecordingClient over 1 run\(s\): "
+                r"(\d+) queries, (\d+) load job\(s\)\)", out).groups() == ("6", "6", "0")
+    assert _one(r"one day \S+: .*?, (\d+) queries per run", out).group(1) == "6"
+    # the findings are the planted conditions, game for game
+    planted = ast.literal_eval(_one(r"planted conditions: (\{.*\})", out).group(1))
+    findings = ast.literal_eval(_one(r"^   findings: (\{.*\})", out).group(1))
+    assert sum(findings.values()) == games == sum(planted.values())
+    assert findings["normal"] == planted.get("healthy", 0) + planted.get("clean", 0)
+    assert findings["logged_but_no_data"] == planted.get("logged_no_data", 0)
+    assert findings["data_exists_no_log"] == planted.get("legacy_no_log", 0)
+    assert findings["partial_data"] == planted.get("partial", 0)
+    issues = games - findings["normal"]
+    # writing: two extra queries (the resolve UPDATE, and the UPDATE recording the one grouped
+    # alert on the flags this audit wrote), ONE load job for all synthetic events
+    first = _one(r"first run: .*?, (\d+) queries, (\d+) load job\(s\); (\d+) synthetic events", out)
+    assert first.groups() == ("8", "1", str(issues))
+    rerun = _one(r"re-run: .*?, (\d+) queries, (\d+) load job\(s\); (\d+) new events", out)
+    assert rerun.groups() == ("6", "0", "0")
+    # the baseline: per day one query, per game 1 + 4 (log + each checked table)
+    assert _one(r"season: [\d.]+ s, (\d+) queries", out).group(1) == str(days + games * 5)
+
+
+def test_bench_event_flush_quick_prints_one_load_job_per_flush(run_bench):
+    out = run_bench("bench_event_flush", "--quick")
+    events = int(_one(r"^-- ([\d,]+) events$", out).group(1).replace(",", ""))
+    assert events == 300  # the --quick size
+    flush = _one(r"flush_events total .*?, (\d+) load job\(s\), (\d+) query .*?, ([\d,]+) rows written", out)
+    assert flush.groups() == ("1", "1", "300")
+    backfill = _one(r"season backfill: (\d+) games x (\d+) events = ([\d,]+) events", out)
+    games, per_game = int(backfill.group(1)), int(backfill.group(2))
+    assert (games, per_game) == (20, 26)
+    total = f"{games * per_game:,}"
+    assert _one(r"ours, one run .*?: (\d+) load jobs .*?, ([\d,]+) rows", out).groups() == ("1", total)
+    assert _one(r"sketch pattern, flush per game run: (\d+) load jobs, ([\d,]+) rows", out).groups() == (
+        str(games), total)
+
+
+def test_bench_quality_quick_prints_identical_results_and_every_ratio(run_bench):
     """bench_quality --quick: the checkers agree and each ratio of issue 15 is printed as a number.
 
     Counts and agreement are asserted; times are not (they depend on the machine's load).
     """
-    import re
-
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_quality.py"), "--quick"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
-    out = done.stdout
-    assert done.returncode == 0, out[-2000:] + done.stderr[-2000:]
+    out = run_bench("bench_quality", "--quick")
     assert "medians of 3" in out
     for rows in ("20,000", "50,000"):
         block = out.split(f"-- assess_quality at {rows} rows x 30 columns", 1)[1].split("\n-- ", 1)[0]

@@ -2,7 +2,9 @@
 
 ``adapter`` is parametrized: ``duckdb`` is the embedded :class:`DuckDBClient`; ``bigquery_http``
 is the REAL ``google.cloud.bigquery.Client`` talking HTTP to the local stand-in server
-(:mod:`tests.support.bq_standin`), which records every request.
+(:mod:`tests.support.bq_standin`), which records every request. The stand-in delegates to the
+embedded implementation, so the pair checks the wire encoding, not BigQuery's semantics; see
+``test_literal_rest_responses.py`` for the cases independent of it.
 """
 
 from __future__ import annotations

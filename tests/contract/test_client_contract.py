@@ -2,6 +2,13 @@
 
 Every test runs against both (see ``adapter`` in conftest). On the HTTP adapter the stand-in
 records the requests, so the tests also check what crosses the wire.
+
+What this does NOT prove: the stand-in (:mod:`tests.support.bq_standin`) delegates storage and
+SQL to the same embedded :class:`DuckDBClient`, so both adapters share one implementation and
+these tests check the REST wire encoding and the real client's handling of it, not that
+the embedded SQL behaves like BigQuery's. The cases independent of the embedded
+implementation are in ``test_literal_rest_responses.py`` (literal BigQuery REST responses,
+parsed by the real client).
 """
 
 from __future__ import annotations

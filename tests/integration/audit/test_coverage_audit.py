@@ -165,14 +165,20 @@ def test_query_count_does_not_grow_with_games_or_days(warehouse):
             game_id = f"00224{day_offset:03d}{n:02d}"
             schedule.append(schedule_row(game_id, day, teams[2 * n], teams[2 * n + 1]))
     load(warehouse, "nba_raw.nbac_schedule", schedule)
-    for row in schedule[::3]:
-        add_data(warehouse, row["game_id"], row["game_date"], row["away_team_tricode"], row["home_team_tricode"],
-                 tables=(GAMEBOOK, TEAM_BOX))
+    # one load job per table (not one per game): the data of every third game
+    with_data = schedule[::3]
+    load(warehouse, TEAM_BOX, [t for r in with_data for t in team_rows(
+        key(r["game_date"], r["away_team_tricode"], r["home_team_tricode"]), r["game_date"],
+        r["away_team_tricode"], r["home_team_tricode"])])
+    load(warehouse, GAMEBOOK, [p for r in with_data for p in player_rows(
+        r["game_id"], r["game_date"], players=4, away=r["away_team_tricode"], home=r["home_team_tricode"])])
     one_day = RecordingClient(warehouse)
     day_result = audit(one_day, dry_run=True).run_daily_audit(start)
     month = RecordingClient(warehouse)
     month_result = audit(month, dry_run=True).run_audit(start, start + timedelta(days=29))
     assert day_result.games_checked == 10 and month_result.games_checked == 300
+    assert {k: v for k, v in month_result.by_status().items() if v} == {
+        "partial_data": 100, "completely_missing": 200}
     assert one_day.calls["query"] == month.calls["query"] == 1 + 4 + 1
     assert day_result.queries_issued == month_result.queries_issued == 6
     # every query names its partition column (the embedded warehouse enforces it anyway)

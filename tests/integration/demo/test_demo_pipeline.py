@@ -1,5 +1,11 @@
 """The demo end to end: every injected fault is caught with its expected audit status, the run
-is deterministic per seed, and no notification leaves the machine."""
+is deterministic per seed, and no notification leaves the machine.
+
+The demo runs ONCE for this module (a week, so it has clean days for the health checks);
+``--dist loadscope`` (pyproject.toml) keeps the module on one xdist worker, so the module
+fixture is never rebuilt on a second one. The determinism comparison (two runs) lives in
+``test_demo_determinism.py`` so the other worker can run it at the same time.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +13,26 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
-from google.cloud import bigquery
 
 from data_processors.demo.runner import DemoSummary, main, run_demo
 from data_processors.demo.slate import FAULT_KINDS, build_slate
 from data_processors.source_coverage_audit import AuditStatus
-from shared_services.bigquery.duckdb_client import DuckDBClient
 
-DAYS = 7   # the demo_week fixture's run (conftest.py)
+DAYS = 7   # the demo_week fixture's run (conftest.py): the faults fall on some days, the others are clean
 SEED = 7
-
+#: What the audit must report for each injected fault, stated from the fault's description
+#: (data/slate.py) and the audit's status table, not read from the product's manifest.
+EXPECTED_STATUS = {
+    "primary_outage_bdl": "partial_data",         # raw gamebook missing, analytics via BDL
+    "primary_outage_espn": "partial_data",
+    "all_sources_empty": "logged_but_no_data",    # critical events, nothing written
+    "late_final_no_data": "completely_missing",   # nothing scraped, nothing logged
+    "late_final_unprocessed": "partial_data",     # raw tables only
+    "manual_backfill": "data_exists_no_log",      # hand-written rows, no coverage record
+    "team_box_key_mismatch": "partial_data",      # team tables miss the scheduled key
+    "thin_primary_box": "normal",                 # degraded quality, but audit-normal
+}
 # Columns that legitimately differ between two runs: timestamps and run ids.
 VOLATILE = {"processed_at", "quality_calculated_at", "processor_run_id"}
 
@@ -28,11 +42,6 @@ def first_run(demo_week: Any) -> Any:
     return demo_week
 
 
-@pytest.fixture(scope="module")
-def second_run(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
-    return run_demo(days=DAYS, seed=SEED, out_dir=tmp_path_factory.mktemp("demo_b"), progress=None)
-
-
 def _status_of(summary: DemoSummary) -> dict[str, str]:
     return {f["game_id"]: f["status"] for f in summary.findings}
 
@@ -40,9 +49,11 @@ def _status_of(summary: DemoSummary) -> dict[str, str]:
 def test_every_injected_fault_gets_its_expected_audit_status(first_run: Any) -> None:
     summary, _, _ = first_run
     statuses = _status_of(summary)
-    assert sorted(f["kind"] for f in summary.faults) == sorted(FAULT_KINDS)
-    for fault in summary.faults:
-        assert statuses[fault["game_id"]] == fault["expected_status"], fault
+    assert sorted(f["kind"] for f in summary.faults) == sorted(FAULT_KINDS) == sorted(EXPECTED_STATUS)
+    assert {f["kind"]: statuses[f["game_id"]] for f in summary.faults} == EXPECTED_STATUS
+    # every game without a fault is normal
+    faulty = {f["game_id"] for f in summary.faults}
+    assert {s for g, s in statuses.items() if g not in faulty} == {"normal"}
 
 
 def test_the_audit_shows_each_status_at_least_once(first_run: Any) -> None:
@@ -88,53 +99,6 @@ def test_outputs_are_written(first_run: Any) -> None:
     assert "Audit findings" in summary.to_text()
 
 
-def _without_timestamp(metadata: Any) -> str:
-    if isinstance(metadata, str):
-        metadata = json.loads(metadata)
-    if not isinstance(metadata, dict):
-        return "null"
-    return json.dumps({k: v for k, v in metadata.items() if k != "assessment_timestamp"}, sort_keys=True)
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if hasattr(value, "__len__"):
-        return json.dumps([str(v) for v in value])
-    return "null" if pd.isna(value) else str(value)
-
-
-def _table(url: str, table: str, start: str, end: str) -> pd.DataFrame:
-    client = DuckDBClient(url.removeprefix("duckdb:///"))
-    try:
-        config = bigquery.QueryJobConfig(query_parameters=[
-            bigquery.ScalarQueryParameter("s", "DATE", start), bigquery.ScalarQueryParameter("e", "DATE", end)])
-        frame = client.query(f"SELECT * FROM `{table}` WHERE game_date BETWEEN @s AND @e",
-                             job_config=config).to_dataframe()
-    finally:
-        client.close()
-    frame = frame.drop(columns=[c for c in VOLATILE if c in frame.columns])
-    frame["quality_metadata"] = [_without_timestamp(m) for m in frame["quality_metadata"]]
-    for column in frame.columns:
-        frame[column] = frame[column].map(_plain)
-    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
-
-
-@pytest.mark.parametrize("table", ["nba_analytics.player_game_summary",
-                                   "nba_analytics.team_offense_game_summary"])
-def test_same_seed_gives_the_same_phase3_tables(first_run: Any, second_run: DemoSummary, table: str) -> None:
-    summary, _, _ = first_run
-    start, end = summary.start.isoformat(), summary.end.isoformat()
-    a = _table(summary.warehouse_url, table, start, end)
-    b = _table(second_run.warehouse_url, table, start, end)
-    assert len(a) > 0
-    pd.testing.assert_frame_equal(a, b)
-
-
-def test_same_seed_gives_the_same_summary_counts(first_run: Any, second_run: DemoSummary) -> None:
-    assert first_run[0].counts() == second_run.counts()
-
-
 def test_a_different_seed_gives_a_different_demo() -> None:
     a, b = build_slate(seed=SEED, days=DAYS), build_slate(seed=SEED + 1, days=DAYS)
     assert [(g.game_id, g.away, g.home) for g in a.games] != [(g.game_id, g.away, g.home) for g in b.games]
@@ -156,7 +120,7 @@ def test_health_on_the_demo_flags_the_fault_day_and_passes_a_clean_day(first_run
     from data_processors.reporting.health import collect_health_inputs, run_checks
     from shared_services.bigquery.factory import make_client
 
-    summary, _, _ = first_run
+    summary, _, _ = first_run  # a week has clean days
     client = make_client(summary.warehouse_url)
     try:
         fault_days = {f["game_date"] for f in summary.faults if f["kind"] == "manual_backfill"}

@@ -75,6 +75,21 @@ def test_nine_gold_and_one_bronze_make_a_bronze_row(warehouse, seed_phase3):
     assert row["team_abbr"] == "LAL"
 
 
+def test_nine_gold_and_one_silver_all_scored_100_make_a_silver_row(warehouse, seed_phase3):
+    # Score and tier disagree on purpose: every score says gold, one input's tier is silver.
+    rows = player_history("p1", 10)
+    rows[6]["quality_tier"] = "silver"
+    assert [r["quality_score"] for r in rows] == [100.0] * 10
+    seed_phase3(rows)
+
+    _, stats = run_phase4(warehouse)
+
+    row = rolling_rows(warehouse).iloc[0]
+    assert stats["rows_written"] == 1
+    assert (row["quality_tier"], row["quality_score"]) == ("silver", 100.0)
+    assert sorted(row["quality_metadata"]["input_tiers"]) == ["gold"] * 9 + ["silver"]
+
+
 def test_only_the_last_ten_games_strictly_before_the_date_count(warehouse, seed_phase3):
     rows = player_history("p1", 12, tiers=["unusable", "poor"] + ["gold"] * 10)
     rows.append(phase3_row("p1", ANALYSIS_DATE, tier="unusable", score=0.0, points=99))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+import os
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -72,8 +75,10 @@ def test_silver_input_caps_a_099_confidence_at_095(warehouse, pipeline):
     assert bool(row["confidence_capped"]) is True
     assert row["game_id"] == game_id_for(ANALYSIS_DATE)
     assert row["model_version"] == "fixed-1"
-    assert row["prediction_id"] == prediction_id(ANALYSIS_DATE, "p1", "fixed-1")
-    assert row["prediction_timestamp"].tzinfo is not None
+    # stated, not computed with the code's prediction_id(): uuid5 of "<date>|<player>|<model>"
+    # in the project's fixed namespace (prediction_generator.PREDICTION_ID_NAMESPACE)
+    expected_id = str(uuid.uuid5(uuid.UUID("6f1c9f5e-2b7a-4f43-9a43-5d1f2f0f6a55"), "2025-01-15|p1|fixed-1"))
+    assert row["prediction_id"] == expected_id == prediction_id("2025-01-15", "p1", "fixed-1")
     assert log_events(warehouse, "quality_degradation").empty  # a 0.04 cap is not worth an event
 
 
@@ -185,11 +190,25 @@ def test_hostile_player_ids_are_stored_as_data(warehouse, pipeline):
 
 
 def test_prediction_timestamps_are_utc(warehouse, pipeline):
+    # The process runs in a zone 8 hours off UTC: a local time stored as if it were UTC would
+    # land 8 hours away from the moment of the run.
     pipeline([player_history("p1", 10)])
-    PredictionGenerator(bq_client=warehouse).run({"game_date": ANALYSIS_DATE})
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "America/Los_Angeles"
+    time.tzset()
+    try:
+        assert time.localtime().tm_gmtoff in (-8 * 3600, -7 * 3600)
+        before = datetime.now(UTC)
+        PredictionGenerator(bq_client=warehouse).run({"game_date": ANALYSIS_DATE})
+        after = datetime.now(UTC)
+    finally:
+        if saved is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
     stamp = pd.Timestamp(predictions(warehouse).iloc[0]["prediction_timestamp"])
-    assert stamp.utcoffset() == timedelta(0) and stamp.tzinfo is not None
-    assert stamp.tz_convert(UTC) == stamp
+    assert before - timedelta(seconds=1) <= stamp.to_pydatetime() <= after + timedelta(seconds=1)
 
 
 def test_command_line(warehouse, pipeline, monkeypatch, capsys):

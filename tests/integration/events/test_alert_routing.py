@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
+
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
 from shared_services.events.model import build_event_row
 from shared_services.events.sink import EventSink, RetryPolicy
@@ -44,7 +46,8 @@ def test_outage_of_780_critical_events_sends_one_alert_and_one_lookback_query(wa
     assert len(rows) == 780
     assert rows["alert_sent"].sum() == 1
     sent = rows[rows["alert_sent"]].iloc[0]
-    assert sent["alert_channel"] == "log" and sent["alert_sent_at"] is not None
+    assert sent["alert_channel"] == "log" and pd.notna(sent["alert_sent_at"])
+    assert rows.loc[~rows["alert_sent"], "alert_sent_at"].isna().all()
     assert rows["requires_alert"].all()
 
 
@@ -63,12 +66,15 @@ def test_a_second_run_inside_the_window_sends_nothing(warehouse, notifications):
         "down": True, "still down": False, "espn down": True}
 
 
-def seed_alert_history(client, hours_ago):
-    """Write one already-alerted critical event, ``hours_ago`` old, straight into the log."""
+def seed_alert_history(client, hours_ago, delivered=True):
+    """Write one critical event, ``hours_ago`` old, straight into the log.
+
+    ``delivered=False`` is an alert that could not go out (``alert_sent = FALSE``).
+    """
     when = datetime.now(UTC) - timedelta(hours=hours_ago)
     row = build_event_row("source_missing", "critical", "earlier outage", primary_source="nbac",
-                          alert_sent=True, alert_sent_at=when, now=when)
-    EventSink(client).write([row])
+                          alert_sent=delivered, alert_sent_at=when if delivered else None, now=when)
+    assert EventSink(client).write([row]).written == 1
 
 
 def test_an_alert_older_than_the_window_does_not_suppress(warehouse, notifications):
@@ -83,6 +89,24 @@ def test_an_alert_inside_the_window_in_the_log_suppresses(warehouse, notificatio
     fresh = Processor(warehouse, "new")
     fresh.log_quality_event("source_missing", "critical", "again", primary_source="nbac")
     assert notifications.count("error") == 0
+
+
+def test_an_undelivered_critical_inside_the_window_does_not_silence_the_next_alert(warehouse, notifications):
+    seed_alert_history(warehouse, hours_ago=1, delivered=False)
+    fresh = Processor(warehouse, "new")
+    fresh.log_quality_event("source_missing", "critical", "again", primary_source="nbac")
+    assert notifications.titles("error") == ["Source coverage: source_missing"]
+    assert fresh.coverage_stats["lookback_queries"] == 1
+
+
+def test_an_undelivered_warning_digest_does_not_silence_the_next_digest(warehouse, notifications):
+    when = datetime.now(UTC) - timedelta(hours=1)
+    row = build_event_row("thin_sample", "warning", "earlier", primary_source="nbac", now=when)
+    assert row["alert_sent"] is False and EventSink(warehouse).write([row]).written == 1
+    fresh = Processor(warehouse, "new")
+    fresh.log_quality_event("thin_sample", "warning", "again", primary_source="nbac")
+    fresh.flush_events()
+    assert notifications.count("warning") == 1
 
 
 def test_warnings_become_one_digest_per_flush_and_info_is_not_sent(warehouse, notifications):

@@ -161,3 +161,51 @@ def test_timestamps_are_timezone_aware_utc(warehouse):
     stamp = log_rows(warehouse)["event_timestamp"].iloc[0]
     assert stamp.tzinfo is not None
     assert before - timedelta(seconds=5) <= stamp.to_pydatetime() <= datetime.now(UTC) + timedelta(seconds=5)
+
+
+def test_780_events_make_one_load_job_and_780_rows(warehouse):
+    # A whole outage night of one processor (10 games x 26 players x 3 events): still ONE job.
+    # (More than 500 rows on purpose: a sink that chunks its batches would make 2 jobs here.)
+    client = RecordingClient(warehouse)
+    processor = Processor(client)
+    ids = [processor.log_quality_event("source_missing", "info", f"event {i}", game_id=f"g{i % 10}",
+                                       player_id=str(i % 26)) for i in range(780)]
+    assert processor.flush_events() == 780
+    assert client.calls["load_table_from_json"] == 1
+    assert client.calls[f"load:{COVERAGE_LOG_TABLE}"] == 1
+    stored = log_rows(warehouse)
+    assert len(stored) == 780 and sorted(stored["event_id"]) == sorted(ids)
+
+
+def test_the_sink_writes_a_batch_of_780_rows_in_one_load_job(warehouse):
+    from shared_services.events.model import build_event_row
+    from shared_services.events.sink import EventSink
+
+    client = RecordingClient(warehouse)
+    rows = [build_event_row("fallback_used", "info", f"row {i}") for i in range(780)]
+    outcome = EventSink(client).write(rows)
+    assert (outcome.written, outcome.attempts, outcome.spilled_path) == (780, 1, None)
+    assert client.calls["load_table_from_json"] == 1
+    assert len(log_rows(warehouse)) == 780
+
+
+def test_replay_command_line_uses_dir_and_reports_failures_with_exit_1(tmp_path, capsys):
+    from shared_services.bigquery.duckdb_client import DuckDBClient
+    from shared_services.bigquery.provisioning import ensure_schema
+    from shared_services.events.model import build_event_row
+
+    db = tmp_path / "cli.duckdb"
+    client = DuckDBClient(str(db))
+    ensure_schema(client)
+    client.close()
+    spool = DeadLetterSpool(tmp_path / "elsewhere")          # not $COVERAGE_DEAD_LETTER_DIR
+    good = spool.spill(COVERAGE_LOG_TABLE, "job_good", [build_event_row("fallback_used", "info", "x")])
+    bad = spool.spill("nba_reference.no_such_table", "job_bad", [{"event_id": "y"}])
+    assert replay_main(["--warehouse", f"duckdb:///{db}", "--dir", str(spool.directory)]) == 1
+    captured = capsys.readouterr()
+    assert "replayed 1 file(s): 1 row(s) loaded, 0 already present; 1 failed" in captured.out
+    assert f"FAILED {bad}: NotFound" in captured.err
+    assert (spool.replayed_directory / good.name).is_file() and bad.is_file()
+    with pytest.raises(SystemExit) as exited:
+        replay_main(["--warehouse", "ftp://nowhere"])
+    assert exited.value.code == 2 and "ftp://nowhere" in capsys.readouterr().err

@@ -344,6 +344,9 @@ def _partitioned(client: DuckDBClient) -> None:
         "UPDATE ds.p SET game_id = 'x' WHERE game_id = 'g1'",
         "DELETE FROM `proj.ds.p` WHERE game_id = 'g1'",
         "WITH x AS (SELECT game_id FROM ds.p) SELECT * FROM x",
+        # scripts: every statement is checked, not only the first
+        "SELECT * FROM ds.p WHERE game_date = '2025-01-15'; SELECT * FROM ds.p",
+        "SELECT 1; DELETE FROM ds.p WHERE game_id = 'g1'",
     ],
 )
 def test_require_partition_filter_rejects(client: DuckDBClient, sql: str) -> None:
@@ -356,17 +359,32 @@ def test_require_partition_filter_rejects(client: DuckDBClient, sql: str) -> Non
 
 
 @pytest.mark.parametrize(
-    "sql",
+    "sql, returned, dml, stored",
     [
-        "SELECT * FROM ds.p WHERE game_date = @d",
-        "SELECT s.game_id FROM ds.p s JOIN UNNEST(@ids) AS i ON i = s.game_id AND s.game_date >= @d",
-        "DELETE FROM ds.p WHERE game_date BETWEEN @d AND @d",
-        "INSERT INTO ds.p (game_id, game_date) VALUES ('g2', @d)",
+        ("SELECT * FROM ds.p WHERE game_date = @d", [("g1", dt.date(2025, 1, 15))], None, ["g1"]),
+        ("SELECT s.game_id FROM ds.p s JOIN UNNEST(@ids) AS i ON i = s.game_id AND s.game_date >= @d",
+         [("g1",)], None, ["g1"]),
+        ("DELETE FROM ds.p WHERE game_date BETWEEN @d AND @d", [], 1, []),
+        ("INSERT INTO ds.p (game_id, game_date) VALUES ('g2', @d)", [], 1, ["g1", "g2"]),
     ],
 )
-def test_require_partition_filter_passes(client: DuckDBClient, sql: str) -> None:
+def test_require_partition_filter_passes(client: DuckDBClient, sql: str, returned: list[tuple],
+                                         dml: int | None, stored: list[str]) -> None:
     _partitioned(client)
-    client.query(sql, job_config=cfg(P("d", "DATE", "2025-01-15"), A("ids", "STRING", ["g1"]))).result()
+    job = client.query(sql, job_config=cfg(P("d", "DATE", "2025-01-15"), A("ids", "STRING", ["g1"])))
+    assert [tuple(r.values()) for r in job.result()] == returned
+    assert job.num_dml_affected_rows == dml
+    assert rows(client, "SELECT game_id FROM ds.p WHERE game_date >= '2000-01-01' ORDER BY 1") == [
+        (g,) for g in stored]
+
+
+def test_a_script_with_one_unfiltered_statement_runs_none_of_its_statements(client: DuckDBClient) -> None:
+    _partitioned(client)
+    script = ("INSERT INTO ds.p (game_id, game_date) VALUES ('g2', DATE '2025-01-16'); "
+              "DELETE FROM ds.p WHERE game_id = 'g1'")
+    with pytest.raises(gexc.BadRequest, match="without a filter over column"):
+        client.query(script)
+    assert rows(client, "SELECT game_id FROM ds.p WHERE game_date >= '2000-01-01'") == [("g1",)]
 
 
 # --------------------------------------------------------------------------- safety

@@ -1,4 +1,6 @@
-"""Every SQL statement the package can emit parses as BigQuery SQL (sqlglot)."""
+"""Every SQL statement the package can emit parses as BigQuery SQL (sqlglot), reads every
+``require_partition_filter`` table through a filter on its partition column, and takes its
+values as ``@named`` parameters (no literal ids or dates spliced in)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from data_processors.source_coverage_audit import DEFAULT_AUDIT_TABLES, SourceCo
 from shared_services.alerts.dispatcher import lookback_sql
 from shared_services.bigquery.duckdb_client import DuckDBClient
 from shared_services.bigquery.provisioning import ddl_statements
-from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE, PLAYER_GAME_SUMMARY
+from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE, PLAYER_GAME_SUMMARY, TABLES
+from shared_services.bigquery.sql_translate import unfiltered_partition_tables
 from shared_services.bigquery.writer import merge_sql
 
 
@@ -52,3 +55,32 @@ def test_every_statement_parses_as_bigquery():
         assert parsed and all(p is not None for p in parsed), sql
         count += 1
     assert count >= 30
+
+
+#: (dataset, table) -> partition column of every table created with require_partition_filter
+REQUIRED = {tuple(t.table_id.lower().split(".")): t.partition_field for t in TABLES
+            if t.require_partition_filter and t.partition_field}
+
+
+def test_every_statement_filters_required_partitions():
+    assert ("nba_reference", "source_coverage_log") in REQUIRED  # the map is not empty by mistake
+    checked = 0
+    for sql in statements():
+        for tree in sqlglot.parse(sql, read="bigquery"):
+            if tree is None or tree.key in ("create", "drop", "alter"):
+                continue
+            assert unfiltered_partition_tables(tree, REQUIRED) == [], sql
+            checked += 1
+    assert checked >= 15
+
+
+def test_query_values_are_parameters():
+    # Statements that read by date/id take @parameters; none holds a quoted game id or date.
+    reads = [lookback_sql(COVERAGE_LOG_TABLE), SCHEDULE_SQL, stale_rows_sql(), features_sql(),
+             rolling_inputs_sql(PLAYER_GAME_SUMMARY.table_id, explicit_players=True),
+             source_query_sql("nba_raw.bdl_player_boxscores", per_game=True)]
+    for sql in reads:
+        tree = sqlglot.parse_one(sql, read="bigquery")
+        assert list(tree.find_all(sqlglot.exp.Parameter)) or "@" in sql, sql
+        literals = [lit.this for lit in tree.find_all(sqlglot.exp.Literal) if lit.is_string]
+        assert not [v for v in literals if v[:2] in ("00", "20") and v[:4].isdigit()], (sql, literals)

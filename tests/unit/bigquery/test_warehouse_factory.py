@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import google.auth
 import pytest
 from google.auth.credentials import AnonymousCredentials
@@ -54,3 +56,38 @@ def test_a_missing_folder_is_a_clear_error_not_a_new_file(tmp_path):
     with pytest.raises(ValueError, match="does not exist"):
         make_client(f"duckdb:///{tmp_path}/no/such/dir/x.duckdb")
     assert not (tmp_path / "no").exists()
+
+
+def _shape(client: DuckDBClient) -> dict[str, Any]:
+    from shared_services.bigquery.schemas import DATASETS
+
+    shape: dict[str, Any] = {}
+    for dataset in DATASETS:
+        for ref in client.list_tables(dataset):
+            table = client.get_table(f"{ref.dataset_id}.{ref.table_id}")
+            partitioning = table.time_partitioning
+            shape[f"{ref.dataset_id}.{ref.table_id}"] = (
+                table.table_type,
+                [(f.name, f.field_type, f.mode) for f in table.schema],
+                partitioning.field if partitioning else None,
+                partitioning.expiration_ms if partitioning else None,
+                table.clustering_fields, table.require_partition_filter, table.num_rows,
+            )
+    return shape
+
+
+def test_the_copied_warehouse_fixture_equals_a_fresh_ensure_schema(warehouse, tmp_path):
+    # tests/conftest.py builds the schema once per session and copies the file per test:
+    # the copy must be exactly what ensure_schema() makes, and empty.
+    from shared_services.bigquery.provisioning import ensure_schema
+    from shared_services.bigquery.schemas import TABLES, VIEWS
+
+    fresh = DuckDBClient(str(tmp_path / "fresh.duckdb"))
+    try:
+        ensure_schema(fresh)
+        expected = _shape(fresh)
+    finally:
+        fresh.close()
+    assert len(expected) == len(TABLES) + len(VIEWS)
+    assert _shape(warehouse) == expected
+    assert {v[-1] for v in expected.values() if v[0] == "TABLE"} == {0}

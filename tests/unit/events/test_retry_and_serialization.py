@@ -27,6 +27,16 @@ def test_backoff_grows_exponentially_is_capped_and_jittered():
     assert jittered != [1.0, 2.0, 4.0, 5.0, 5.0]
     with pytest.raises(ValueError, match="max_attempts"):
         RetryPolicy(max_attempts=0)
+    # the boundaries are valid: one attempt (no retry), no delay at all
+    assert list(RetryPolicy(max_attempts=1).delays(random.Random(0))) == []
+    assert list(RetryPolicy(max_attempts=3, initial_delay=0.0, max_delay=0.0, multiplier=1.0).delays(
+        random.Random(0), jitter=False)) == [0.0, 0.0]
+    for bad in ({"initial_delay": -1.0}, {"max_delay": -0.5}, {"multiplier": 0.5}):
+        with pytest.raises(ValueError, match="delays must be >= 0 and multiplier >= 1"):
+            RetryPolicy(**bad)
+    # full jitter: anywhere from 0 up to the cap, also for caps below one second
+    short = list(RetryPolicy(max_attempts=30, initial_delay=0.2, max_delay=0.2).delays(random.Random(2)))
+    assert all(0 <= d <= 0.2 for d in short) and min(short) < 0.05
 
 
 @pytest.mark.parametrize("exc, transient", [
@@ -35,6 +45,7 @@ def test_backoff_grows_exponentially_is_capped_and_jittered():
     (gexc.ServiceUnavailable("503"), True),
     (gexc.Forbidden("403", errors=[{"reason": "rateLimitExceeded"}]), True),
     (gexc.Forbidden("403", errors=[{"reason": "accessDenied"}]), False),
+    (gexc.Forbidden("Exceeded rate limits: rateLimitExceeded"), True),  # reason only in the text
     (gexc.BadRequest("schema"), False),
     (gexc.NotFound("table"), False),
     (ConnectionResetError("reset"), True),

@@ -153,3 +153,26 @@ def test_aggregate_assessments_rejects_empty_and_incomplete_input() -> None:
         aggregate_assessments([])
     with pytest.raises(ValueError, match="score"):
         aggregate_assessments([{"tier": "gold"}])
+
+
+def test_the_sample_expectation_keeps_the_inherited_tier_when_scores_all_say_gold() -> None:
+    # 9 gold + 1 silver, every score 100: the score alone says gold, worst tier says silver.
+    from shared_services.quality.inheritance import apply_sample_expectation
+
+    inherited = inherit_quality(["gold"] * 9 + ["silver"], [100.0] * 10, [[]] * 10)
+    assert inherited["tier"] == QualityTier.SILVER
+    result = apply_sample_expectation(inherited, "2025-01-15", max_expected=10)
+    assert (result["tier"], result["score"], result["issues"]) == (QualityTier.SILVER, 100.0, [])
+    poor = apply_sample_expectation(inherit_quality(["poor"], [100.0], [[]]), "2025-01-15", max_expected=1)
+    assert poor["tier"] == QualityTier.POOR
+
+
+def test_a_thin_sample_scales_the_score_to_one_decimal_and_records_the_ratio() -> None:
+    from shared_services.quality.inheritance import apply_sample_expectation
+
+    base = inherit_quality(["gold", "bronze", "gold"], [100.0, 73.6, 100.0], [[], [], []])
+    thin = apply_sample_expectation(base, "2025-01-15")       # 3 of the 8 expected mid-season
+    assert thin["score"] == 58.9                               # 73.6 x 0.8 = 58.88, one decimal
+    assert thin["issues"] == ["thin_sample:3/8"]
+    assert (thin["metadata"]["expected_sample_size"], thin["metadata"]["sample_ratio"]) == (8, 0.375)
+    assert thin["metadata"]["early_season"] is False and thin["sample_size"] == 3

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Mutation testing of the modules behind the headline guarantees (docs/testing.md).
+#
+#   bash tests/run_mutation.sh            # the headline modules (see MUTANTS below)
+#   bash tests/run_mutation.sh 'shared_services.events.sink*'   # one module
+#
+# Configuration: [tool.mutmut] in pyproject.toml. Results: `.venv/bin/mutmut results`
+# (survivors), `.venv/bin/mutmut show <name>` (the diff of one mutant). Not part of .ci/run:
+# it takes tens of minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q -e '.[dev,mutation]'
+MUTANTS=(
+  'shared_services.events.sink.*'
+  'shared_services.events.replay.*'
+  'shared_services.alerts.dispatcher.*'
+  'shared_services.alerts.dedup.*'
+  'shared_services.quality.inheritance.*'
+  'shared_services.bigquery.sql_translate.x_unfiltered_partition_tables*'
+  'shared_services.bigquery.sql_translate.x__filter_columns*'
+  'shared_services.bigquery.sql_translate.x__read_tables*'
+  'data_processors.source_coverage_audit.classify.*'
+)
+if [ "$#" -gt 0 ]; then MUTANTS=("$@"); fi
+export HYPOTHESIS_MAX_EXAMPLES="${HYPOTHESIS_MAX_EXAMPLES:-25}"
+.venv/bin/mutmut run --max-children "${MUTMUT_CHILDREN:-2}" "${MUTANTS[@]}"
+.venv/bin/mutmut results
