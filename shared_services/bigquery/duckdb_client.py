@@ -14,8 +14,16 @@ What it enforces, as BigQuery does:
   "Already Exists: Table ..." when the table has rows, as BigQuery's ``duplicate`` reason);
 * job ids are unique per database file (``Conflict`` "Already Exists: Job ..."), persisted
   in the hidden schema ``_embedded_meta`` so another client on the same file sees them;
-* ``require_partition_filter``: reading such a table without a WHERE / ON predicate on its
-  partition column raises BigQuery's ``BadRequest`` message;
+* BigQuery's statement rules, checked on the sqlglot AST of the BigQuery SQL
+  (:mod:`.rules`): partition filters per table (views expanded), MERGE limitations, DuckDB-only
+  syntax, comparison signatures, multi-statement transactions (a script runs atomically),
+  CREATE TABLE validation with PARTITION BY / CLUSTER BY / OPTIONS kept; the full list with the
+  BigQuery documentation of each rule is ``docs/bigquery-rules.md``;
+* load options ``ignore_unknown_values``, ``max_bad_records``, ``schema_update_options``;
+* a failed job keeps its id (``get_job`` returns it with its errors; reuse is ``Conflict``);
+  ``dry_run=True`` validates and returns the schema without executing or writing;
+* a file named like one of its datasets works (the file is attached as catalog
+  ``__bq_warehouse__``, never named after the file);
 * ``to_dataframe()`` dtypes as BigQuery returns them (see :mod:`.jobs`).
 
 Representation choices: JSON columns are DuckDB ``JSON``; result rows hold the parsed
@@ -50,6 +58,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import os
 import re
 import threading
 import uuid
@@ -74,6 +83,7 @@ from google.cloud.bigquery import (
     TimePartitioning,
 )
 from google.cloud.bigquery.table import Row
+from sqlglot import exp
 
 from shared_services.bigquery.jobs import (
     EmbeddedLoadJob,
@@ -82,11 +92,23 @@ from shared_services.bigquery.jobs import (
     convert_duckdb_value,
     schema_from_duckdb_description,
 )
+from shared_services.bigquery.rules import (
+    check_comparisons,
+    check_dialect,
+    check_dml_where,
+    check_merge,
+    check_script,
+    ddl_fields,
+    ddl_options,
+    expand_views,
+    partition_filter_error,
+    unfiltered_partition_tables,
+    validate_table_definition,
+)
 from shared_services.bigquery.sql_translate import (
     duckdb_type,
     normalize_bq_type,
     translate,
-    unfiltered_partition_tables,
 )
 
 __all__ = ["DuckDBClient", "META_SCHEMA"]
@@ -101,6 +123,7 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _NUMERIC_QUANTUM = decimal.Decimal("1e-9")
 _RESULT_CACHE_SIZE = 256
 _LOAD_SOURCE = "__embedded_load_source"
+_DAY_MS = 24 * 60 * 60 * 1000
 
 
 def _q(name: str) -> str:
@@ -180,6 +203,40 @@ def _schema_equivalent(a: SchemaField, b: SchemaField) -> bool:
 # --------------------------------------------------------------------------------------
 class _BadValue(Exception):
     pass
+
+
+#: BigQuery's canonical TIMESTAMP text: ``YYYY-[M]M-[D]D[( |T)[H]H:[M]M:[S]S[.F]][time zone]``
+#: with up to six fractional digits and a zone of ``Z``, ``UTC`` or ``+HH[:MM]``
+#: ("Timestamp type", https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types#timestamp_type).
+#: Python's ``fromisoformat`` accepts more (``20250115``, ISO weeks, 7+ fraction digits), BigQuery
+#: rejects those.
+_TIMESTAMP_RE = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[Tt ](\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,6}))?)?"
+    r"(?:\s*(Z|z|UTC|[+-]\d{1,2}(?::?\d{2})?))?$"
+)
+
+
+def _parse_bq_timestamp(value: str) -> dt.datetime:
+    match = _TIMESTAMP_RE.match(value.strip())
+    if not match:
+        raise _BadValue
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    try:
+        parsed = dt.datetime(
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+            int((fraction or "0").ljust(6, "0")), tzinfo=dt.UTC,
+        )
+    except ValueError:
+        raise _BadValue from None
+    if zone and zone.upper() not in ("Z", "UTC"):
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        hours, minutes = int(digits[:2] if len(digits) > 2 else digits), int(digits[2:] or 0) if len(digits) > 2 else 0
+        if hours > 14 or minutes > 59:
+            raise _BadValue
+        parsed -= sign * dt.timedelta(hours=hours, minutes=minutes)
+    return parsed
 
 
 def _coerce_scalar(value: Any, ftype: str, lenient: bool) -> Any:
@@ -280,14 +337,7 @@ def _coerce_scalar(value: Any, ftype: str, lenient: bool) -> Any:
         if isinstance(value, dt.date) and lenient:
             return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
         if isinstance(value, str):
-            text = value.strip()
-            if text.upper().endswith(" UTC"):
-                text = text[:-4]
-            try:
-                parsed = dt.datetime.fromisoformat(text)
-            except ValueError:
-                raise _BadValue from None
-            return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+            return _parse_bq_timestamp(value)
         raise _BadValue
     if ftype == "DATETIME":
         if isinstance(value, dt.datetime):
@@ -324,7 +374,8 @@ def _coerce_scalar(value: Any, ftype: str, lenient: bool) -> Any:
     raise gexc.BadRequest(f"Unsupported type {ftype} in the embedded warehouse")
 
 
-def _coerce_value(value: Any, field: SchemaField, row_index: int, path: str, lenient: bool) -> Any:
+def _coerce_value(value: Any, field: SchemaField, row_index: int, path: str, lenient: bool,
+                  ignore_unknown: bool = False) -> Any:
     mode = (field.mode or "NULLABLE").upper()
     ftype = normalize_bq_type(field.field_type)
     if mode == "REPEATED":
@@ -344,7 +395,7 @@ def _coerce_value(value: Any, field: SchemaField, row_index: int, path: str, len
                     f"Error while reading data, error message: row {row_index}: field '{path}' "
                     "is REPEATED and cannot contain NULL elements"
                 )
-            out.append(_coerce_single(element, field, ftype, row_index, path, lenient))
+            out.append(_coerce_single(element, field, ftype, row_index, path, lenient, ignore_unknown))
         return out
     if value is None:
         if mode == "REQUIRED":
@@ -353,17 +404,18 @@ def _coerce_value(value: Any, field: SchemaField, row_index: int, path: str, len
                 f"field '{path}' (mode REQUIRED, value is null or absent)"
             )
         return None
-    return _coerce_single(value, field, ftype, row_index, path, lenient)
+    return _coerce_single(value, field, ftype, row_index, path, lenient, ignore_unknown)
 
 
-def _coerce_single(value: Any, field: SchemaField, ftype: str, row_index: int, path: str, lenient: bool) -> Any:
+def _coerce_single(value: Any, field: SchemaField, ftype: str, row_index: int, path: str, lenient: bool,
+                   ignore_unknown: bool = False) -> Any:
     if ftype == "RECORD":
         if not isinstance(value, Mapping):
             raise gexc.BadRequest(
                 f"Error while reading data, error message: row {row_index}: field '{path}' is a "
                 f"RECORD and needs a JSON object, got {value!r}"
             )
-        return _coerce_record(value, list(field.fields), row_index, path + ".", lenient)
+        return _coerce_record(value, list(field.fields), row_index, path + ".", lenient, ignore_unknown)
     try:
         return _coerce_scalar(value, ftype, lenient)
     except (_BadValue, TypeError, ValueError):
@@ -374,18 +426,22 @@ def _coerce_single(value: Any, field: SchemaField, ftype: str, row_index: int, p
 
 
 def _coerce_record(
-    record: Mapping[str, Any], fields: Sequence[SchemaField], row_index: int, prefix: str, lenient: bool
+    record: Mapping[str, Any], fields: Sequence[SchemaField], row_index: int, prefix: str, lenient: bool,
+    ignore_unknown: bool = False,
 ) -> dict[str, Any]:
+    """One row as the schema's columns; an unknown field is an error unless ``ignore_unknown``
+    (``LoadJobConfig.ignore_unknown_values``: BigQuery then drops it, at any nesting level)."""
     by_name = {f.name.lower(): f for f in fields}
     for key in record:
-        if str(key).lower() not in by_name:
+        if str(key).lower() not in by_name and not ignore_unknown:
             raise gexc.BadRequest(
                 f"Error while reading data, error message: JSON parsing error in row {row_index}: "
                 f"No such field: {prefix}{key}."
             )
     lowered = {str(k).lower(): v for k, v in record.items()}
     return {
-        f.name: _coerce_value(lowered.get(f.name.lower()), f, row_index, prefix + f.name, lenient)
+        f.name: _coerce_value(lowered.get(f.name.lower()), f, row_index, prefix + f.name, lenient,
+                              ignore_unknown)
         for f in fields
     }
 
@@ -449,6 +505,75 @@ def _infer_field(name: str, series: pd.Series) -> SchemaField:
     return SchemaField(name, "STRING")
 
 
+#: BigQuery's ``errorResult.reason`` for each error class a job can fail with.
+_REASONS = {"BadRequest": "invalidQuery", "NotFound": "notFound", "Conflict": "duplicate",
+            "Forbidden": "accessDenied"}
+
+
+def _rebuild_error(class_name: str, message: str) -> gexc.GoogleAPICallError:
+    cls = getattr(gexc, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, gexc.GoogleAPICallError)):
+        cls = gexc.BadRequest
+    return cls(message)
+
+
+# --------------------------------------------------------------------------------------
+# Opening the warehouse file
+# --------------------------------------------------------------------------------------
+#: The DuckDB catalog name of the warehouse. ``duckdb.connect(path)`` would name it after the
+#: file, and a file named like one of its datasets (``nba_analytics.duckdb`` holding dataset
+#: ``nba_analytics``) makes ``nba_analytics.t`` ambiguous for DuckDB; so the file is ATTACHed
+#: under this fixed name instead (and the default ``memory`` catalog is detached).
+WAREHOUSE_CATALOG = "__bq_warehouse__"
+
+# One DuckDB instance per file per process (as ``duckdb.connect(path)`` shares one): every
+# client of the same file gets its own connection (cursor) to it, so transactions and job ids
+# are shared exactly as before.
+_INSTANCES: dict[str, tuple[duckdb.DuckDBPyConnection, int]] = {}
+_INSTANCES_LOCK = threading.Lock()
+
+
+def _instance_key(path: str) -> str | None:
+    return None if path in (":memory:", "") else os.path.realpath(path)
+
+
+def _open_warehouse(path: str) -> duckdb.DuckDBPyConnection:
+    key = _instance_key(path)
+    with _INSTANCES_LOCK:
+        if key is not None and key in _INSTANCES:
+            root, users = _INSTANCES[key]
+            _INSTANCES[key] = (root, users + 1)
+        else:
+            root = duckdb.connect(":memory:")
+            try:
+                target = "':memory:'" if key is None else "'" + key.replace("'", "''") + "'"
+                root.execute(f"ATTACH {target} AS {WAREHOUSE_CATALOG}")
+                root.execute(f"USE {WAREHOUSE_CATALOG}")
+                root.execute("DETACH memory")
+            except Exception:
+                root.close()
+                raise
+            if key is not None:
+                _INSTANCES[key] = (root, 1)
+        con = root.cursor() if key is not None else root
+    con.execute(f"USE {WAREHOUSE_CATALOG}")
+    return con
+
+
+def _close_warehouse(path: str, con: duckdb.DuckDBPyConnection) -> None:
+    key = _instance_key(path)
+    with _INSTANCES_LOCK:
+        con.close()
+        if key is None or key not in _INSTANCES:
+            return
+        root, users = _INSTANCES[key]
+        if users <= 1:
+            del _INSTANCES[key]
+            root.close()
+        else:
+            _INSTANCES[key] = (root, users - 1)
+
+
 # --------------------------------------------------------------------------------------
 # The client
 # --------------------------------------------------------------------------------------
@@ -472,7 +597,8 @@ class DuckDBClient:
         self.location = location
         self._lock = threading.RLock()
         self._results: OrderedDict[str, EmbeddedQueryJob] = OrderedDict()
-        self._con: duckdb.DuckDBPyConnection | None = duckdb.connect(self.path)
+        self._con: duckdb.DuckDBPyConnection | None = _open_warehouse(self.path)
+        self._catalog = WAREHOUSE_CATALOG
         try:
             self._con.execute("SET TimeZone='UTC'")
             self._con.execute("SET autoinstall_known_extensions=false")
@@ -480,7 +606,7 @@ class DuckDBClient:
             self._con.execute("SET python_enable_replacements=false")
             self._ensure_meta()
         except Exception:
-            self._con.close()
+            _close_warehouse(self.path, self._con)
             raise
 
     # ----------------------------------------------------------------- lifecycle
@@ -488,7 +614,7 @@ class DuckDBClient:
         """Close the connection (idempotent)."""
         with self._lock:
             if self._con is not None:
-                self._con.close()
+                _close_warehouse(self.path, self._con)
                 self._con = None
 
     def __enter__(self) -> DuckDBClient:
@@ -499,6 +625,10 @@ class DuckDBClient:
 
     def __repr__(self) -> str:
         return f"DuckDBClient(path={self.path!r}, project={self.project!r})"
+
+    def _rel(self, dataset_id: str, table_id: str) -> str:
+        """``"catalog"."dataset"."table"`` for internal SQL (never ambiguous)."""
+        return f"{_q(self._catalog)}.{_q(dataset_id)}.{_q(table_id)}"
 
     @property
     def _conn(self) -> duckdb.DuckDBPyConnection:
@@ -522,6 +652,9 @@ class DuckDBClient:
                 created_at TIMESTAMPTZ NOT NULL
             )"""
         )
+        # Added later; files written by older versions get the columns on open.
+        con.execute(f"ALTER TABLE {META_SCHEMA}.jobs ADD COLUMN IF NOT EXISTS error_reason VARCHAR")
+        con.execute(f"ALTER TABLE {META_SCHEMA}.jobs ADD COLUMN IF NOT EXISTS error_message VARCHAR")
         con.execute(
             f"""CREATE TABLE IF NOT EXISTS {META_SCHEMA}.tables (
                 dataset_id VARCHAR NOT NULL,
@@ -536,6 +669,7 @@ class DuckDBClient:
                 created_at TIMESTAMPTZ NOT NULL
             )"""
         )
+        con.execute(f"ALTER TABLE {META_SCHEMA}.tables ADD COLUMN IF NOT EXISTS view_query VARCHAR")
 
     # ----------------------------------------------------------------- errors
     @contextmanager
@@ -571,7 +705,13 @@ class DuckDBClient:
         if isinstance(err, duckdb.ConstraintException):
             return gexc.BadRequest(f"Constraint violation: {text}")
         if isinstance(err, duckdb.TransactionException):
-            return gexc.Conflict(f"Transaction conflict: {text}")
+            # Conflict (409) means "a job / table with this id already exists" and callers rely
+            # on that; BigQuery reports a concurrent-update abort as a 400.
+            return gexc.BadRequest(
+                f"Transaction is aborted due to concurrent update against table(s) ({text})"
+            )
+        if isinstance(err, duckdb.InvalidInputException) and "division by zero" in text.lower():
+            return gexc.BadRequest(text.split("Invalid Input Error: ", 1)[-1])
         return gexc.BadRequest(text)
 
     # ----------------------------------------------------------------- names
@@ -634,7 +774,7 @@ class DuckDBClient:
         meta = self._meta_row(dataset_id, table_id)
         if meta and meta.get("schema_json"):
             return [SchemaField.from_api_repr(f) for f in json.loads(meta["schema_json"])]
-        cur = self._conn.execute(f"SELECT * FROM {_q(dataset_id)}.{_q(table_id)} LIMIT 0")  # noqa: S608
+        cur = self._conn.execute(f"SELECT * FROM {self._rel(dataset_id, table_id)} LIMIT 0")  # noqa: S608
         schema = schema_from_duckdb_description(cur.description)
         not_null = {
             r[0].lower()
@@ -651,12 +791,34 @@ class DuckDBClient:
             for f in schema
         ]
 
-    def _required_partition_filters(self) -> dict[tuple[str, str], str]:
+    def _required_partition_filters(self) -> dict[tuple[str, str], tuple[str, bool]]:
+        """``(dataset, table) -> (partition column, is TIMESTAMP)`` of require_partition_filter tables."""
         rows = self._conn.execute(
-            f"SELECT dataset_id, table_id, partition_field FROM {META_SCHEMA}.tables "  # noqa: S608
+            f"SELECT dataset_id, table_id, partition_field, schema_json FROM {META_SCHEMA}.tables "  # noqa: S608
             "WHERE require_partition_filter AND partition_field IS NOT NULL"
         ).fetchall()
-        return {(r[0].lower(), r[1].lower()): r[2] for r in rows}
+        out: dict[tuple[str, str], tuple[str, bool]] = {}
+        for ds, tbl, field_name, schema_json in rows:
+            types = {f.get("name", "").lower(): normalize_bq_type(f.get("type", ""))
+                     for f in json.loads(schema_json or "[]")}
+            out[(ds.lower(), tbl.lower())] = (field_name, types.get(field_name.lower()) == "TIMESTAMP")
+        return out
+
+    def _view_sql(self, dataset_id: str, table_id: str) -> str | None:
+        row = self._conn.execute(
+            f"SELECT view_query FROM {META_SCHEMA}.tables WHERE lower(dataset_id) = lower($s) "  # noqa: S608
+            "AND lower(table_id) = lower($t) AND view_query IS NOT NULL",
+            {"s": dataset_id, "t": table_id},
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def _column_names(self, dataset_id: str, table_id: str) -> set[str] | None:
+        rows = self._conn.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND lower(schema_name) = lower($s) AND lower(table_name) = lower($t)",
+            {"s": dataset_id, "t": table_id},
+        ).fetchall()
+        return {str(r[0]).lower() for r in rows} if rows else None
 
     def _prune_meta(self) -> None:
         self._conn.execute(
@@ -698,11 +860,17 @@ class DuckDBClient:
         statement_type: str | None = None,
         query: str | None = None,
         write_disposition: str | None = None,
+        error: gexc.GoogleAPICallError | None = None,
     ) -> None:
         try:
             self._conn.execute(
-                f"INSERT INTO {META_SCHEMA}.jobs VALUES ($id, $type, $dest, $out, $dml, $st, $q, $wd, $ts)",  # noqa: S608
+                f"INSERT INTO {META_SCHEMA}.jobs (job_id, job_type, destination, output_rows, "  # noqa: S608
+                "num_dml_affected_rows, statement_type, query, write_disposition, created_at, "
+                "error_reason, error_message) VALUES ($id, $type, $dest, $out, $dml, $st, $q, $wd, $ts, "
+                "$er, $em)",
                 {
+                    "er": type(error).__name__ if error is not None else None,
+                    "em": (error.message or str(error)) if error is not None else None,
                     "id": job_id,
                     "type": job_type,
                     "dest": destination,
@@ -735,25 +903,32 @@ class DuckDBClient:
                 return self._results[job_id]
             cur = self._conn.execute(
                 f"SELECT job_type, destination, output_rows, num_dml_affected_rows, statement_type, "  # noqa: S608
-                f"query, write_disposition, created_at FROM {META_SCHEMA}.jobs WHERE job_id = $j",
+                f"query, write_disposition, created_at, error_reason, error_message "
+                f"FROM {META_SCHEMA}.jobs WHERE job_id = $j",
                 {"j": job_id},
             )
             row = cur.fetchone()
         if row is None:
             raise gexc.NotFound(f"Not found: Job {self.project}:{self.location or 'US'}.{job_id}")
-        job_type, destination, output_rows, dml, statement_type, query, write_disposition, created = row
+        (job_type, destination, output_rows, dml, statement_type, query, write_disposition, created,
+         error_reason, error_message) = row
         created = convert_duckdb_value(created, SchemaField("c", "TIMESTAMP"))
+        job: Any
         if job_type == "load":
             ds, tbl = self._table_id(destination)
-            return EmbeddedLoadJob(
+            job = EmbeddedLoadJob(
                 job_id, self.project, self.location, created, self._table_ref(ds, tbl),
                 int(output_rows or 0), write_disposition, "NEWLINE_DELIMITED_JSON",
             )
-        rows: list[Row] | None = None if statement_type == "SELECT" else []
-        return EmbeddedQueryJob(
-            job_id, self.project, self.location, created, query or "", statement_type or "",
-            rows, [], dml,
-        )
+        else:
+            rows: list[Row] | None = None if statement_type == "SELECT" else []
+            job = EmbeddedQueryJob(
+                job_id, self.project, self.location, created, query or "", statement_type or "",
+                rows, [], dml,
+            )
+        if error_reason:
+            job.set_failed(_rebuild_error(error_reason, error_message or ""), _REASONS.get(error_reason, "invalid"))
+        return job
 
     # ----------------------------------------------------------------- query
     @staticmethod
@@ -809,56 +984,246 @@ class DuckDBClient:
             raise TypeError(f"job_config must be a QueryJobConfig, got {type(job_config).__name__}")
         if job_config is not None and getattr(job_config, "use_legacy_sql", None):
             raise gexc.BadRequest("Legacy SQL is not supported by the embedded warehouse")
-        types, values = self._parameters(job_config)
-        translation = translate(query, types)
+        dry_run = bool(job_config is not None and job_config.dry_run)
         job_id = self._new_job_id(job_id, job_id_prefix)
         created = _now()
         with self._lock:
-            con = self._conn
-            required = self._required_partition_filters()
-            for statement in translation.statements:
-                missing = unfiltered_partition_tables(statement.ast, required)
-                if missing:
-                    table, column = missing[0]
-                    raise gexc.BadRequest(
-                        f"Cannot query over table '{table}' without a filter over column(s) "
-                        f"'{column}' that can be used for partition elimination"
-                    )
-            self._assert_job_id_free(job_id)
-            rows: list[Row] = []
-            schema: list[SchemaField] = []
-            dml: int | None = None
-            statement_type = translation.statements[-1].kind
-            with self._transaction():
-                for statement in translation.statements:
-                    params = {name: values[name] for name in statement.parameter_names}
-                    cur = con.execute(statement.sql, params)
-                    kind = statement.kind
-                    if kind == "SELECT":
-                        schema = schema_from_duckdb_description(cur.description)
-                        index = {f.name: i for i, f in enumerate(schema)}
-                        rows = [
-                            Row(tuple(convert_duckdb_value(v, f) for v, f in zip(r, schema, strict=True)), index)
-                            for r in cur.fetchall()
-                        ]
-                        dml = None
-                    elif kind in ("INSERT", "UPDATE", "DELETE", "MERGE"):
-                        fetched = cur.fetchone()
-                        dml = (dml or 0) + int(fetched[0] if fetched else 0)
-                        rows, schema = [], []
-                    else:
-                        rows, schema = [], []
-                        self._prune_meta()
-                self._record_job(
-                    job_id, "query", created, num_dml_affected_rows=dml,
-                    statement_type=statement_type, query=query,
-                )
-            job = EmbeddedQueryJob(
-                job_id, self.project, self.location, created, query, statement_type,
-                rows, schema, dml,
-            )
+            if not dry_run:
+                self._assert_job_id_free(job_id)
+            try:
+                types, values = self._parameters(job_config)
+                translation = translate(query, types, catalog=self._catalog)
+                self._check_rules(query, translation, param_types=types)
+                if dry_run:
+                    return self._dry_run(job_id, created, query, translation, values)
+                job = self._execute(job_id, created, query, translation, values)
+            except gexc.GoogleAPICallError as err:
+                if not dry_run:
+                    # As on BigQuery, a failed job keeps its id: get_job returns it with its
+                    # errors and the id cannot be reused.
+                    self._record_failed_job(job_id, "query", created, query, err)
+                raise
             self._remember(job)
             return job
+
+    @contextmanager
+    def _failed_job_recorder(self, job_id: str, job_type: str, created: dt.datetime,
+                             destination: str | None = None) -> Iterator[None]:
+        """Record the job as failed if the block raises a Google error (not the id's own Conflict)."""
+        try:
+            yield
+        except gexc.GoogleAPICallError as err:
+            if not (isinstance(err, gexc.Conflict) and "Already Exists: Job" in str(err)):
+                self._record_failed_job(job_id, job_type, created, None, err, destination=destination)
+            raise
+
+    def _record_failed_job(self, job_id: str, job_type: str, created: dt.datetime, query: str | None,
+                           error: gexc.GoogleAPICallError, destination: str | None = None) -> None:
+        try:
+            self._record_job(job_id, job_type, created, query=query, destination=destination, error=error)
+        except (gexc.Conflict, duckdb.Error):  # pragma: no cover - the id was checked just before
+            pass
+
+    def _check_rules(self, sql: str, translation: Any, partition_filters: bool = True,
+                     param_types: Mapping[str, Any] | None = None) -> None:
+        """BigQuery's statement rules (see docs/bigquery-rules.md); ``BadRequest`` / ``NotFound``."""
+        trees = [st.source_ast if st.source_ast is not None else st.ast for st in translation.statements]
+        type_cache: dict[tuple[str, str], dict[str, str] | None] = {}
+
+        def types_of(ds: str, tbl: str) -> dict[str, str] | None:
+            if (ds, tbl) not in type_cache:
+                try:
+                    fields = self._table_schema(ds, tbl) if self._relation_kind(ds, tbl) else None
+                except duckdb.Error:
+                    fields = None
+                type_cache[(ds, tbl)] = None if fields is None else {
+                    f.name.lower(): ("ARRAY" if (f.mode or "").upper() == "REPEATED" else normalize_bq_type(f.field_type))
+                    for f in fields
+                }
+            return type_cache[(ds, tbl)]
+
+        check_dialect(sql, trees)
+        check_script(trees)
+        created_datasets: set[str] = set()
+        for tree in trees:
+            check_merge(tree)
+            check_dml_where(tree)
+            if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "SCHEMA":
+                created_datasets.add(tree.this.name.lower() if tree.this is not None else "")
+                continue
+            self._check_datasets(tree, created_datasets)
+            if isinstance(tree, exp.Create):
+                self._check_create(tree)
+            check_comparisons(tree, types_of, param_types or {})
+        required = self._required_partition_filters() if partition_filters else {}
+        if required:
+            for tree in trees:
+                expanded = expand_views(tree, self._view_sql)
+                missing = unfiltered_partition_tables(expanded, required, self._column_names)
+                if missing:
+                    raise partition_filter_error(*missing[0])
+
+    def _check_datasets(self, tree: exp.Expression, created: set[str]) -> None:
+        aliases: set[str] | None = None
+        for table in tree.find_all(exp.Table):
+            db = table.args.get("db")
+            if db is None or not db.name:
+                continue
+            name = db.name
+            if name.lower() in created or name.upper() == "INFORMATION_SCHEMA":
+                continue
+            if aliases is None:
+                aliases = {t.alias_or_name.lower() for t in tree.find_all(exp.Table)} | {
+                    sq.alias.lower() for sq in tree.find_all(exp.Subquery) if sq.alias
+                }
+            if name.lower() in aliases:
+                continue  # FROM t, t.array_column
+            if not self._dataset_exists(name):
+                raise gexc.NotFound(
+                    f"Not found: Dataset {self.project}:{name} was not found in location "
+                    f"{self.location or 'US'}"
+                )
+
+    def _execute(self, job_id: str, created: dt.datetime, query: str, translation: Any,
+                 values: Mapping[str, Any]) -> EmbeddedQueryJob:
+        con = self._conn
+        rows: list[Row] = []
+        schema: list[SchemaField] = []
+        dml: int | None = None
+        statements = translation.statements
+        statement_type = "SCRIPT" if len(statements) > 1 else statements[0].kind
+        # The whole job is one DuckDB transaction: a script's BEGIN / COMMIT TRANSACTION mark
+        # what BigQuery commits atomically, and a failure anywhere rolls everything back.
+        with self._transaction():
+            for statement in statements:
+                kind = statement.kind
+                if kind in ("BEGIN", "COMMIT"):
+                    continue
+                params = {name: values[name] for name in statement.parameter_names}
+                source = statement.source_ast
+                existed = self._ddl_target_exists(source)
+                cur = con.execute(statement.sql, params)
+                if kind == "SELECT":
+                    schema = schema_from_duckdb_description(cur.description)
+                    index = {f.name: i for i, f in enumerate(schema)}
+                    rows = [
+                        Row(tuple(convert_duckdb_value(v, f) for v, f in zip(r, schema, strict=True)), index)
+                        for r in cur.fetchall()
+                    ]
+                    dml = None
+                elif kind in ("INSERT", "UPDATE", "DELETE", "MERGE"):
+                    fetched = cur.fetchone()
+                    dml = (dml or 0) + int(fetched[0] if fetched else 0)
+                    rows, schema = [], []
+                else:
+                    rows, schema = [], []
+                    self._prune_meta()
+                    if isinstance(source, exp.Create) and not existed:
+                        self._record_ddl(source)
+            self._record_job(
+                job_id, "query", created, num_dml_affected_rows=dml,
+                statement_type=statement_type, query=query,
+            )
+        return EmbeddedQueryJob(
+            job_id, self.project, self.location, created, query, statement_type,
+            rows, schema, dml,
+        )
+
+    def _dry_run(self, job_id: str, created: dt.datetime, query: str, translation: Any,
+                 values: Mapping[str, Any]) -> EmbeddedQueryJob:
+        """Validate without running: rules, binding (tables, columns, types) and result schema.
+
+        Queries and DML are only planned (``EXPLAIN`` / ``LIMIT 0``); DDL runs so that later
+        statements of a script bind, inside a transaction that is always rolled back. No job
+        is recorded (BigQuery does not store dry-run jobs).
+        """
+        con = self._conn
+        schema: list[SchemaField] = []
+        statements = translation.statements
+        statement_type = "SCRIPT" if len(statements) > 1 else statements[0].kind
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for statement in statements:
+                kind = statement.kind
+                if kind in ("BEGIN", "COMMIT"):
+                    continue
+                params = {name: values[name] for name in statement.parameter_names}
+                if kind == "SELECT":
+                    cur = con.execute(f"SELECT * FROM ({statement.sql}) AS __dry_run LIMIT 0", params)  # noqa: S608
+                    schema = schema_from_duckdb_description(cur.description)
+                elif kind in ("INSERT", "UPDATE", "DELETE", "MERGE"):
+                    con.execute(f"EXPLAIN {statement.sql}", params)
+                else:
+                    con.execute(statement.sql, params)
+        except duckdb.Error as err:
+            raise self._map_error(err) from err
+        finally:
+            con.execute("ROLLBACK")
+        job = EmbeddedQueryJob(job_id, self.project, self.location, created, query, statement_type,
+                               [], schema, None)
+        job.dry_run = True
+        return job
+
+    # ----------------------------------------------------------------- DDL through query()
+    def _ddl_target(self, source: exp.Expression | None) -> tuple[str, str] | None:
+        if not isinstance(source, exp.Create):
+            return None
+        kind = str(source.args.get("kind") or "").upper()
+        if kind not in ("TABLE", "VIEW"):
+            return None
+        target = source.this.this if isinstance(source.this, exp.Schema) else source.this
+        if not isinstance(target, exp.Table) or target.args.get("db") is None:
+            return None
+        return target.args["db"].name, target.name
+
+    def _ddl_target_exists(self, source: exp.Expression | None) -> bool:
+        target = self._ddl_target(source)
+        if target is None or not isinstance(source, exp.Create):
+            return False
+        if source.args.get("replace"):
+            return False
+        return self._relation_kind(*target) is not None
+
+    def _check_create(self, create: exp.Create) -> None:
+        """What BigQuery validates in CREATE TABLE: names, PARTITION BY, CLUSTER BY, OPTIONS."""
+        target = self._ddl_target(create)
+        if target is None or str(create.args.get("kind") or "").upper() != "TABLE":
+            return
+        options = ddl_options(create)
+        fields = ddl_fields(create)
+        if fields:
+            validate_table_definition(f"{target[0]}.{target[1]}", fields, options.partition_field,
+                                      options.clustering, options.partition_types)
+
+    def _record_ddl(self, source: exp.Create) -> None:
+        """Keep what BigQuery keeps from a CREATE TABLE / VIEW run through ``query()``."""
+        target = self._ddl_target(source)
+        if target is None:
+            return
+        ds, tbl = target
+        if str(source.args.get("kind") or "").upper() == "VIEW":
+            body = source.args.get("expression")
+            self._write_meta(ds, tbl, [], None, None, None, None, False, None,
+                             body.sql("bigquery") if body is not None else None)
+            return
+        options = ddl_options(source)
+        self._conn.execute(
+            f"DELETE FROM {META_SCHEMA}.tables WHERE lower(dataset_id) = lower($ds) "  # noqa: S608
+            "AND lower(table_id) = lower($t)",
+            {"ds": ds, "t": tbl},
+        )
+        schema = self._table_schema(ds, tbl)
+        fields = [(f.name, normalize_bq_type(f.field_type), (f.mode or "NULLABLE").upper()) for f in schema]
+        # CREATE TABLE ... AS SELECT has no column list: validate against the result's schema.
+        validate_table_definition(f"{ds}.{tbl}", fields, options.partition_field, options.clustering,
+                                  options.partition_types)
+        partition_field = next((f.name for f in schema if options.partition_field
+                                and f.name.lower() == options.partition_field.lower()), None)
+        self._write_meta(
+            ds, tbl, schema, partition_field, "DAY" if partition_field else None,
+            options.expiration_days * _DAY_MS if options.expiration_days is not None else None,
+            options.clustering or None, options.require_partition_filter, options.description, None,
+        )
 
     # ----------------------------------------------------------------- datasets
     def create_dataset(self, dataset: Any, exists_ok: bool = False, **kwargs: Any) -> Dataset:
@@ -941,22 +1306,44 @@ class DuckDBClient:
                 raise gexc.Conflict(f"Already Exists: Table {self.project}:{ds}.{tbl}")
             view_query = table.view_query
             con = self._conn
+            if view_query:
+                translated = translate(view_query, {}, catalog=self._catalog)
+                if len(translated.statements) != 1 or translated.statements[0].kind != "SELECT":
+                    raise gexc.BadRequest("A view query must be one SELECT statement")
+                self._check_rules(view_query, translated, partition_filters=False)
+            else:
+                self._validate_table(ds, tbl, table)
             with self._transaction():
                 if view_query:
-                    translated = translate(view_query, {})
-                    if len(translated.statements) != 1 or translated.statements[0].kind != "SELECT":
-                        raise gexc.BadRequest("A view query must be one SELECT statement")
-                    con.execute(f"CREATE VIEW {_q(ds)}.{_q(tbl)} AS {translated.statements[0].sql}")
+                    con.execute(f"CREATE VIEW {self._rel(ds, tbl)} AS {translated.statements[0].sql}")
+                    self._write_meta(ds, tbl, [], None, None, None, None, False,
+                                     getattr(table, "description", None), view_query)
                 else:
                     schema = [_normalized_field(f) for f in (table.schema or [])]
-                    if not schema:
-                        raise gexc.BadRequest(
-                            f"Table {ds}.{tbl} needs a schema (the embedded warehouse cannot create "
-                            "a table without columns)"
-                        )
                     self._create_table_sql(ds, tbl, schema)
                     self._insert_meta(ds, tbl, schema, table)
             return self.get_table(self._table_ref(ds, tbl))
+
+    def _validate_table(self, ds: str, tbl: str, table: Any) -> None:
+        """BigQuery's ``tables.insert`` checks (see :func:`.rules.validate_table_definition`)."""
+        schema = [_normalized_field(f) for f in (table.schema or [])]
+        if not schema:
+            raise gexc.BadRequest(
+                f"Table {ds}.{tbl} needs a schema (the embedded warehouse cannot create a table "
+                "without columns)"
+            )
+        partitioning = getattr(table, "time_partitioning", None)
+        partition_field = getattr(partitioning, "field", None) if partitioning else None
+        range_partitioning = getattr(table, "range_partitioning", None)
+        types: tuple[str, ...] = ("DATE", "TIMESTAMP", "DATETIME")
+        if range_partitioning is not None and getattr(range_partitioning, "field", None):
+            partition_field, types = range_partitioning.field, ("INT64",)
+        if table.require_partition_filter and not (partitioning or range_partitioning):
+            raise gexc.BadRequest("require_partition_filter is only allowed on a partitioned table")
+        validate_table_definition(
+            f"{ds}.{tbl}", [(f.name, f.field_type, (f.mode or "NULLABLE")) for f in schema],
+            partition_field, list(table.clustering_fields or []), types,
+        )
 
     def _create_table_sql(self, ds: str, tbl: str, schema: Sequence[SchemaField]) -> None:
         columns = []
@@ -965,9 +1352,10 @@ class DuckDBClient:
             if (field.mode or "NULLABLE").upper() == "REQUIRED":
                 column += " NOT NULL"
             columns.append(column)
-        self._conn.execute(f"CREATE TABLE {_q(ds)}.{_q(tbl)} ({', '.join(columns)})")
+        self._conn.execute(f"CREATE TABLE {self._rel(ds, tbl)} ({', '.join(columns)})")
 
-    def _insert_meta(self, ds: str, tbl: str, schema: Sequence[SchemaField], table: Any) -> None:
+    def _insert_meta(self, ds: str, tbl: str, schema: Sequence[SchemaField], table: Any,
+                     view_query: str | None = None) -> None:
         partitioning = getattr(table, "time_partitioning", None)
         partition_field = getattr(partitioning, "field", None) if partitioning else None
         partition_type = getattr(partitioning, "type_", None) if partitioning else None
@@ -976,19 +1364,38 @@ class DuckDBClient:
             getattr(partitioning, "_properties", {}).get("requirePartitionFilter") if partitioning else False
         )
         clustering = getattr(table, "clustering_fields", None)
+        self._write_meta(ds, tbl, schema, partition_field, partition_type,
+                         int(expiration) if expiration is not None else None,
+                         list(clustering) if clustering else None, require,
+                         getattr(table, "description", None), view_query)
+
+    def _write_meta(
+        self, ds: str, tbl: str, schema: Sequence[SchemaField], partition_field: str | None,
+        partition_type: str | None, expiration_ms: int | None, clustering: list[str] | None,
+        require: bool, description: str | None, view_query: str | None,
+    ) -> None:
         self._conn.execute(
-            f"INSERT INTO {META_SCHEMA}.tables VALUES ($ds, $t, $schema, $pf, $pt, $exp, $cl, $rpf, $desc, $ts)",  # noqa: S608
+            f"DELETE FROM {META_SCHEMA}.tables WHERE lower(dataset_id) = lower($ds) "  # noqa: S608
+            "AND lower(table_id) = lower($t)",
+            {"ds": ds, "t": tbl},
+        )
+        self._conn.execute(
+            f"INSERT INTO {META_SCHEMA}.tables (dataset_id, table_id, schema_json, partition_field, "  # noqa: S608
+            "partition_type, partition_expiration_ms, clustering_fields, require_partition_filter, "
+            "description, created_at, view_query) "
+            "VALUES ($ds, $t, $schema, $pf, $pt, $exp, $cl, $rpf, $desc, $ts, $vq)",
             {
                 "ds": ds,
                 "t": tbl,
-                "schema": json.dumps([f.to_api_repr() for f in schema]),
+                "schema": json.dumps([f.to_api_repr() for f in schema]) if schema else None,
                 "pf": partition_field,
                 "pt": partition_type,
-                "exp": int(expiration) if expiration is not None else None,
-                "cl": json.dumps(list(clustering)) if clustering else None,
+                "exp": expiration_ms,
+                "cl": json.dumps(clustering) if clustering else None,
                 "rpf": require,
-                "desc": getattr(table, "description", None),
+                "desc": description,
                 "ts": _now(),
+                "vq": view_query,
             },
         )
 
@@ -1012,7 +1419,7 @@ class DuckDBClient:
                 result._properties["type"] = "VIEW"
             else:
                 result._properties["type"] = "TABLE"
-                count = self._conn.execute(f"SELECT count(*) FROM {_q(ds)}.{_q(tbl)}").fetchone()  # noqa: S608
+                count = self._conn.execute(f"SELECT count(*) FROM {self._rel(ds, tbl)}").fetchone()  # noqa: S608
                 result._properties["numRows"] = str(count[0] if count else 0)
             if meta.get("partition_field") or meta.get("partition_type"):
                 result.time_partitioning = TimePartitioning(
@@ -1064,7 +1471,7 @@ class DuckDBClient:
                     return
                 raise gexc.NotFound(f"Not found: Table {self.project}:{ds}.{tbl}")
             try:
-                self._conn.execute(f"DROP {kind} {_q(ds)}.{_q(tbl)}")
+                self._conn.execute(f"DROP {kind} {self._rel(ds, tbl)}")
             except duckdb.Error as err:
                 raise self._map_error(err) from err
             self._prune_meta()
@@ -1150,7 +1557,7 @@ class DuckDBClient:
         job_id = self._new_job_id(job_id, job_id_prefix)
         created = _now()
         source_format = "NEWLINE_DELIMITED_JSON" if frame is None else "PARQUET"
-        with self._lock:
+        with self._lock, self._failed_job_recorder(job_id, "load", created, destination=f"{ds}.{tbl}"):
             con = self._conn
             self._assert_job_id_free(job_id)
             if not self._dataset_exists(ds):
@@ -1170,13 +1577,20 @@ class DuckDBClient:
                     )
                 given = [_normalized_field(_infer_field(str(c), frame[c])) for c in frame.columns]
             schema = given if given is not None else list(table_schema or [])
+            updates = {str(o).upper() for o in (config.schema_update_options or [])}
+            if updates and write not in ("WRITE_APPEND", "WRITE_TRUNCATE"):
+                raise gexc.BadRequest(
+                    "Schema update options should only be specified with WRITE_APPEND disposition, "
+                    "or with WRITE_TRUNCATE disposition on a table partition."
+                )
+            added: list[SchemaField] = []
+            relaxed: list[str] = []
             if kind is not None and given is not None and table_schema is not None:
-                self._check_compatible(ds, tbl, given, table_schema)
-            coerced = [
-                _coerce_record(record, schema, index, "", lenient) for index, record in enumerate(records)
-            ]
+                added, relaxed = self._check_compatible(ds, tbl, given, table_schema, updates)
+            coerced = self._coerce_rows(records, schema, lenient, bool(config.ignore_unknown_values),
+                                        int(config.max_bad_records or 0))
             if write == "WRITE_EMPTY" and kind is not None:
-                count = con.execute(f"SELECT count(*) FROM {_q(ds)}.{_q(tbl)}").fetchone()  # noqa: S608
+                count = con.execute(f"SELECT count(*) FROM {self._rel(ds, tbl)}").fetchone()  # noqa: S608
                 if count and count[0]:
                     raise gexc.Conflict(
                         f"Already Exists: Table {self.project}:{ds}.{tbl} (WRITE_EMPTY and the table "
@@ -1193,15 +1607,17 @@ class DuckDBClient:
                 if kind is None:
                     self._create_table_sql(ds, tbl, schema)
                     self._insert_meta(ds, tbl, schema, config)
+                if added or relaxed:
+                    self._apply_schema_updates(ds, tbl, list(table_schema or []), added, relaxed)
                 if write == "WRITE_TRUNCATE" and kind is not None:
-                    con.execute(f"DELETE FROM {_q(ds)}.{_q(tbl)}")  # noqa: S608
+                    con.execute(f"DELETE FROM {self._rel(ds, tbl)}")  # noqa: S608
                 if coerced and arrow is not None:
                     con.register(_LOAD_SOURCE, arrow)
                     try:
                         names = ", ".join(_q(f.name) for f in schema)
                         selects = ", ".join(f"CAST({_q(f.name)} AS {_column_type(f)})" for f in schema)
                         con.execute(
-                            f"INSERT INTO {_q(ds)}.{_q(tbl)} ({names}) SELECT {selects} FROM {_LOAD_SOURCE}"  # noqa: S608
+                            f"INSERT INTO {self._rel(ds, tbl)} ({names}) SELECT {selects} FROM {_LOAD_SOURCE}"  # noqa: S608
                         )
                     finally:
                         con.unregister(_LOAD_SOURCE)
@@ -1209,29 +1625,110 @@ class DuckDBClient:
                     job_id, "load", created, destination=f"{ds}.{tbl}", output_rows=len(coerced),
                     write_disposition=write,
                 )
-        return EmbeddedLoadJob(
+            return EmbeddedLoadJob(
             job_id, self.project, self.location, created, self._table_ref(ds, tbl),
             len(coerced), write, source_format,
-        )
+            )
+
+    @staticmethod
+    def _coerce_rows(records: list[dict[str, Any]], schema: Sequence[SchemaField], lenient: bool,
+                     ignore_unknown: bool, max_bad_records: int) -> list[dict[str, Any]]:
+        """Rows as the schema's columns; up to ``max_bad_records`` bad rows are skipped (as
+        BigQuery's ``maxBadRecords``), one more fails the whole load."""
+        coerced: list[dict[str, Any]] = []
+        bad: list[gexc.BadRequest] = []
+        for index, record in enumerate(records):
+            try:
+                coerced.append(_coerce_record(record, schema, index, "", lenient, ignore_unknown))
+            except gexc.BadRequest as err:
+                if max_bad_records <= 0:
+                    raise
+                bad.append(err)
+                if len(bad) > max_bad_records:
+                    raise gexc.BadRequest(
+                        "Error while reading data, error message: JSON table encountered too many "
+                        f"errors, giving up. Rows: {index + 1}; errors: {len(bad)}; max bad: "
+                        f"{max_bad_records}. First error: {bad[0].message}"
+                    ) from err
+        return coerced
 
     def _check_compatible(
-        self, ds: str, tbl: str, given: Sequence[SchemaField], table_schema: Sequence[SchemaField]
-    ) -> None:
+        self, ds: str, tbl: str, given: Sequence[SchemaField], table_schema: Sequence[SchemaField],
+        updates: set[str] | None = None,
+    ) -> tuple[list[SchemaField], list[str]]:
+        """BigQuery's load-time schema check; returns ``(fields to add, columns to relax)``.
+
+        A new field needs ALLOW_FIELD_ADDITION (and cannot be REQUIRED); REQUIRED -> NULLABLE
+        (or a REQUIRED column left out) needs ALLOW_FIELD_RELAXATION; any other change of type
+        or mode is ``BadRequest`` ("Modifying table schemas",
+        https://cloud.google.com/bigquery/docs/managing-table-schemas).
+        """
+        updates = updates or set()
+        name = f"{self.project}:{ds}.{tbl}"
         existing = {f.name.lower(): f for f in table_schema}
         given_names = {f.name.lower() for f in given}
+        added: list[SchemaField] = []
+        relaxed: list[str] = []
         for field in given:
             current = existing.get(field.name.lower())
-            if current is None or not _schema_equivalent(field, current):
+            new_mode = (field.mode or "NULLABLE").upper()
+            if current is None:
+                if "ALLOW_FIELD_ADDITION" not in updates:
+                    raise gexc.BadRequest(
+                        f"Provided Schema does not match Table {name}. Cannot add fields (field: "
+                        f"{field.name}); field {field.name} is missing in the table"
+                    )
+                if new_mode == "REQUIRED":
+                    raise gexc.BadRequest(
+                        f"Provided Schema does not match Table {name}. Cannot add required fields "
+                        f"to an existing schema. (field: {field.name})"
+                    )
+                added.append(field)
+                continue
+            if not _schema_equivalent(field, current):
                 raise gexc.BadRequest(
-                    f"Provided Schema does not match Table {self.project}:{ds}.{tbl}. Field "
-                    f"{field.name} {'is missing in the table' if current is None else 'has changed type'}"
+                    f"Provided Schema does not match Table {name}. Field {field.name} has changed "
+                    f"type from {normalize_bq_type(current.field_type)} to {normalize_bq_type(field.field_type)}"
                 )
+            old_mode = (current.mode or "NULLABLE").upper()
+            if old_mode == new_mode:
+                continue
+            if old_mode == "REQUIRED" and new_mode == "NULLABLE" and "ALLOW_FIELD_RELAXATION" in updates:
+                relaxed.append(current.name)
+                continue
+            raise gexc.BadRequest(
+                f"Provided Schema does not match Table {name}. Field {field.name} has changed mode "
+                f"from {old_mode} to {new_mode}"
+            )
         for field in table_schema:
             if (field.mode or "").upper() == "REQUIRED" and field.name.lower() not in given_names:
+                if "ALLOW_FIELD_RELAXATION" in updates:
+                    relaxed.append(field.name)
+                    continue
                 raise gexc.BadRequest(
-                    f"Provided Schema does not match Table {self.project}:{ds}.{tbl}. Field "
-                    f"{field.name} is missing in new schema"
+                    f"Provided Schema does not match Table {name}. Field {field.name} is missing in "
+                    "new schema"
                 )
+        return added, relaxed
+
+    def _apply_schema_updates(self, ds: str, tbl: str, table_schema: list[SchemaField],
+                              added: Sequence[SchemaField], relaxed: Sequence[str]) -> None:
+        con = self._conn
+        for field in added:
+            con.execute(f"ALTER TABLE {self._rel(ds, tbl)} ADD COLUMN {_q(field.name)} {_column_type(field)}")
+        lowered = {r.lower() for r in relaxed}
+        for column in relaxed:
+            con.execute(f"ALTER TABLE {self._rel(ds, tbl)} ALTER COLUMN {_q(column)} DROP NOT NULL")
+        schema = [
+            SchemaField(f.name, f.field_type, mode="NULLABLE", description=f.description, fields=f.fields)
+            if f.name.lower() in lowered else f
+            for f in table_schema
+        ] + list(added)
+        con.execute(
+            f"UPDATE {META_SCHEMA}.tables SET schema_json = $schema WHERE lower(dataset_id) = lower($ds) "  # noqa: S608
+            "AND lower(table_id) = lower($t)",
+            {"schema": json.dumps([f.to_api_repr() for f in schema]), "ds": ds, "t": tbl},
+        )
 
 
 # Keep the iterator class importable from here for callers that type-annotate results.

@@ -226,6 +226,14 @@ class _EmbeddedJob:
         self.state = "DONE"
         self.errors: list[dict[str, Any]] | None = None
         self.error_result: dict[str, Any] | None = None
+        self._exception: Exception | None = None
+
+    def set_failed(self, error: Exception, reason: str) -> None:
+        """Mark the job failed with ``error`` (``errors`` / ``error_result`` as BigQuery fills them)."""
+        message = getattr(error, "message", None) or str(error)
+        self._exception = error
+        self.error_result = {"reason": reason, "message": message}
+        self.errors = [dict(self.error_result)]
 
     def done(self, *args: Any, **kwargs: Any) -> bool:
         """Always ``True``: embedded jobs run synchronously."""
@@ -235,9 +243,9 @@ class _EmbeddedJob:
         """Always ``False``."""
         return False
 
-    def exception(self, *args: Any, **kwargs: Any) -> None:
-        """Always ``None`` (a failing job raises at submission)."""
-        return None
+    def exception(self, *args: Any, **kwargs: Any) -> Exception | None:
+        """The error of a failed job (as fetched with ``get_job``), else ``None``."""
+        return self._exception
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(job_id={self.job_id!r}, state={self.state!r})"
@@ -277,12 +285,16 @@ class EmbeddedQueryJob(_EmbeddedJob):
         self.schema = schema
         self.num_dml_affected_rows = num_dml_affected_rows
         self.destination = None
+        #: True for a job returned by ``query(..., job_config=QueryJobConfig(dry_run=True))``.
+        self.dry_run = False
         self.total_bytes_processed = 0
         self.total_bytes_billed = 0
         self.cache_hit = False
 
     def result(self, *args: Any, **kwargs: Any) -> EmbeddedRowIterator:
-        """The rows (empty for DML / DDL)."""
+        """The rows (empty for DML / DDL); a failed job raises its error, as on BigQuery."""
+        if self._exception is not None:
+            raise self._exception
         if self._rows is None:
             from google.api_core.exceptions import NotFound
 
@@ -291,6 +303,10 @@ class EmbeddedQueryJob(_EmbeddedJob):
                 "in this process (the embedded warehouse keeps query results in memory only)"
             )
         return EmbeddedRowIterator(self._rows, self.schema, self.job_id)
+
+    def __iter__(self) -> Iterator[Row]:
+        """Iterate the rows, as ``google.cloud.bigquery.QueryJob`` does."""
+        return iter(self.result())
 
     def to_dataframe(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
         """``self.result().to_dataframe()``."""
@@ -326,5 +342,7 @@ class EmbeddedLoadJob(_EmbeddedJob):
         self.source_format = source_format
 
     def result(self, *args: Any, **kwargs: Any) -> EmbeddedLoadJob:
-        """The job itself (it is already done)."""
+        """The job itself (it is already done); a failed job raises its error."""
+        if self._exception is not None:
+            raise self._exception
         return self

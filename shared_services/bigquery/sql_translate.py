@@ -10,7 +10,11 @@ What the translation does on top of ``sqlglot.transpile(read="bigquery", write="
 * ``UNNEST(x) AS v WITH OFFSET AS o`` keeps BigQuery's 0-based offsets (DuckDB's
   ``WITH ORDINALITY`` is 1-based).
 
-It also answers which ``require_partition_filter`` tables a statement reads without a filter.
+* float literals are FLOAT64 (DuckDB would make ``1.5`` a DECIMAL);
+* ``a / b`` raises "division by zero" as BigQuery does (DuckDB returns ``inf``);
+* ``ARRAY_AGG(x)`` raises on a NULL element as BigQuery does (unless ``IGNORE NULLS``).
+
+BigQuery's statement rules (partition filters, MERGE, dialect) live in :mod:`.rules`.
 
 Example::
 
@@ -21,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -36,7 +41,6 @@ __all__ = [
     "duckdb_type",
     "normalize_bq_type",
     "translate",
-    "unfiltered_partition_tables",
 ]
 
 #: BigQuery scalar type (standard or legacy name) -> DuckDB type.
@@ -103,11 +107,15 @@ class TranslatedStatement:
     sql: str
     ast: exp.Expression
     parameter_names: list[str] = field(default_factory=list)
+    #: The statement as parsed from BigQuery SQL, before any DuckDB rewrite (for rule checks).
+    source_ast: exp.Expression | None = None
 
     @property
     def kind(self) -> str:
-        """'SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE' or 'OTHER' (DDL and the rest)."""
+        """'SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'BEGIN', 'COMMIT' or 'OTHER' (DDL...)."""
         for cls, name in (
+            (exp.Transaction, "BEGIN"),
+            (exp.Commit, "COMMIT"),
             (exp.Insert, "INSERT"),
             (exp.Update, "UPDATE"),
             (exp.Delete, "DELETE"),
@@ -182,11 +190,100 @@ def _zero_based_offsets(tree: exp.Expression, counter: list[int]) -> None:
         node.replace(exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(f"__unnest{n}"))))
 
 
-def translate(sql: str, parameter_types: Mapping[str, str | tuple[str, bool]]) -> Translation:
+def _float_literals(tree: exp.Expression) -> None:
+    """``1.5`` / ``1e3`` are FLOAT64 in GoogleSQL ("Floating point literals"); DuckDB reads a
+    decimal point as DECIMAL, so cast them (``NUMERIC '1.5'`` is a string literal, untouched)."""
+    for node in list(tree.find_all(exp.Literal)):
+        if node.is_string or not re.search(r"[.eE]", str(node.this)):
+            continue
+        if isinstance(node.parent, exp.Cast) and node.parent.to.is_type("double"):
+            continue
+        node.replace(exp.Cast(this=node.copy(), to=exp.DataType.build("DOUBLE")))
+
+
+def _strip_storage_properties(tree: exp.Expression) -> None:
+    """PARTITION BY / CLUSTER BY / OPTIONS have no DuckDB equivalent: the client keeps them as
+    table metadata (see ``DuckDBClient._record_ddl``) and DuckDB gets the plain CREATE."""
+    if not isinstance(tree, exp.Create):
+        return
+    props = tree.args.get("properties")
+    if props is None:
+        return
+    kept = [p for p in props.expressions
+            if not isinstance(p, exp.PartitionedByProperty | exp.ClusterProperty)
+            and type(p) is not exp.Property]
+    if kept:
+        props.set("expressions", kept)
+    else:
+        tree.set("properties", None)
+
+
+def _raise_expr(message: str) -> exp.Expression:
+    return exp.Anonymous(this="error", expressions=[exp.Literal.string(message)])
+
+
+def _checked_division(tree: exp.Expression) -> None:
+    """``x / 0`` is an error on BigQuery ("division by zero"); DuckDB returns inf / NULL."""
+    for node in list(tree.find_all(exp.Div)):
+        if node.args.get("safe"):
+            continue
+        divisor = node.expression
+        guarded = exp.Case(
+            ifs=[exp.If(this=exp.EQ(this=divisor.copy(), expression=exp.Literal.number(0)),
+                        true=_raise_expr("division by zero: " + node.sql("bigquery")[:80]))],
+            default=divisor.copy(),
+        )
+        node.set("expression", exp.Paren(this=guarded))
+
+
+def _array_agg_nulls(tree: exp.Expression) -> None:
+    """``ARRAY_AGG(x)`` over a NULL is an error on BigQuery ("Array cannot have a null
+    element"); DuckDB keeps the NULL. ``ARRAY_AGG(x IGNORE NULLS)`` is left alone."""
+    for node in list(tree.find_all(exp.ArrayAgg)):
+        if isinstance(node.parent, exp.IgnoreNulls):
+            continue
+        holder: exp.Expression = node
+        key = "this"
+        value = node.this
+        if isinstance(value, exp.Order | exp.Distinct):  # ARRAY_AGG(x ORDER BY ..), (DISTINCT x)
+            holder = value
+            if isinstance(value, exp.Distinct):
+                if len(value.expressions) != 1:
+                    continue
+                value = value.expressions[0]
+                key = "expressions"
+            else:
+                value = value.this
+        if value is None or isinstance(value, exp.Limit):
+            continue
+        checked = exp.Case(
+            ifs=[exp.If(this=exp.Is(this=value.copy(), expression=exp.Null()),
+                        true=_raise_expr("Array cannot have a null element; error in writing field "
+                                         + value.sql("bigquery")[:60]))],
+            default=value.copy(),
+        )
+        holder.set(key, [checked] if key == "expressions" else checked)
+
+
+def _qualify_clashing_datasets(tree: exp.Expression, catalog: str | None) -> None:
+    """A dataset named like the warehouse's DuckDB catalog would make ``ds.t`` ambiguous for
+    DuckDB, so such references get the catalog in front."""
+    if not catalog:
+        return
+    for table in tree.find_all(exp.Table):
+        db = table.args.get("db")
+        if db is not None and table.args.get("catalog") is None and db.name.lower() == catalog.lower():
+            table.set("catalog", exp.to_identifier(catalog, quoted=True))
+
+
+def translate(
+    sql: str, parameter_types: Mapping[str, str | tuple[str, bool]], catalog: str | None = None
+) -> Translation:
     """Translate BigQuery SQL into DuckDB statements with typed ``$name`` placeholders.
 
     ``parameter_types`` maps a parameter name to its BigQuery type, or to
-    ``(element_type, True)`` for an array parameter. A referenced parameter that is not in
+    ``(element_type, True)`` for an array parameter. ``catalog`` is the DuckDB catalog name of
+    the warehouse file (references to a dataset of the same name are qualified with it). A referenced parameter that is not in
     the mapping raises ``google.api_core.exceptions.BadRequest`` naming it; a parse error
     raises ``BadRequest`` too.
 
@@ -205,6 +302,7 @@ def translate(sql: str, parameter_types: Mapping[str, str | tuple[str, bool]]) -
     unnest_counter = [0]
     for parsed in trees:
         tree = cast_expression(parsed)
+        source = tree.copy()
         _positional_to_named(tree, positional)
         names: list[str] = []
         for node in list(tree.find_all(exp.Parameter)):
@@ -227,36 +325,19 @@ def translate(sql: str, parameter_types: Mapping[str, str | tuple[str, bool]]) -
             )
             node.replace(typed)
         _drop_project(tree)
+        _qualify_clashing_datasets(tree, catalog)
+        _strip_storage_properties(tree)
         _cast_date_arithmetic(tree)
         _zero_based_offsets(tree, unnest_counter)
+        _float_literals(tree)
+        _checked_division(tree)
+        _array_agg_nulls(tree)
         try:
             duck_sql = tree.sql(dialect="duckdb")
         except SqlglotError as err:
             raise gexc.BadRequest(f"Cannot translate the query for DuckDB: {err}") from err
-        statements.append(TranslatedStatement(sql=duck_sql, ast=tree, parameter_names=names))
+        statements.append(TranslatedStatement(sql=duck_sql, ast=tree, parameter_names=names, source_ast=source))
     return Translation(statements=statements)
-
-
-def _read_tables(tree: exp.Expression) -> list[exp.Table]:
-    """The tables a statement reads (not the target of INSERT, not CREATE statements)."""
-    if isinstance(tree, exp.Create):
-        return []
-    skip: set[int] = set()
-    for ins in tree.find_all(exp.Insert):
-        target = ins.this
-        if isinstance(target, exp.Schema):
-            target = target.this
-        if isinstance(target, exp.Table):
-            skip.add(id(target))
-    cte_names = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    tables = []
-    for table in tree.find_all(exp.Table):
-        if id(table) in skip:
-            continue
-        if not table.args.get("db") and table.name in cte_names:
-            continue
-        tables.append(table)
-    return tables
 
 
 def cast_expression(node: object) -> exp.Expression:
@@ -264,60 +345,3 @@ def cast_expression(node: object) -> exp.Expression:
     if not isinstance(node, exp.Expression):
         raise gexc.BadRequest("Syntax error: the query has an empty statement")
     return node
-
-
-def _filter_columns(tree: exp.Expression) -> set[str]:
-    """Lower-cased names of every column referenced in a WHERE or a JOIN / MERGE ON clause."""
-    names: set[str] = set()
-    scopes: list[exp.Expression] = list(tree.find_all(exp.Where))
-    for join in tree.find_all(exp.Join):
-        on = join.args.get("on")
-        if on is not None:
-            scopes.append(on)
-    for merge in tree.find_all(exp.Merge):
-        on = merge.args.get("on")
-        if on is not None:
-            scopes.append(on)
-    # MERGE ... WHEN [NOT] MATCHED [BY SOURCE] AND <condition>: BigQuery prunes on these too
-    # (the documented "replace a partition" idiom with ON FALSE).
-    for when in tree.find_all(exp.When):
-        condition = when.args.get("condition")
-        if condition is not None:
-            scopes.append(condition)
-    for scope in scopes:
-        for col in scope.find_all(exp.Column):
-            names.add(col.name.lower())
-    return names
-
-
-def unfiltered_partition_tables(
-    tree: exp.Expression, required: Mapping[tuple[str, str], str]
-) -> list[tuple[str, str]]:
-    """``[(table 'ds.t', partition column)]`` read by ``tree`` without a partition filter.
-
-    ``required`` maps ``(dataset, table)`` (lower case) to the partition column of each table
-    created with ``require_partition_filter=True``. A column reference anywhere inside a WHERE
-    clause or a JOIN/MERGE ON condition of the statement counts as a filter (so
-    ``DATE(event_timestamp) >= @d`` counts for ``event_timestamp``).
-
-    Example::
-
-        tree = sqlglot.parse_one('SELECT * FROM ds.t', read='bigquery')
-        unfiltered_partition_tables(tree, {('ds', 't'): 'game_date'})  # [('ds.t', 'game_date')]
-    """
-    if not required:
-        return []
-    missing: list[tuple[str, str]] = []
-    filtered = None
-    for table in _read_tables(tree):
-        key = (table.args["db"].name.lower() if table.args.get("db") else "", table.name.lower())
-        column = required.get(key)
-        if column is None:
-            continue
-        if filtered is None:
-            filtered = _filter_columns(tree)
-        if column.lower() not in filtered:
-            item = (f"{key[0]}.{table.name}", column)
-            if item not in missing:
-                missing.append(item)
-    return missing

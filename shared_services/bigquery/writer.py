@@ -1,11 +1,45 @@
 """Idempotent batch writes: replace the rows of the keys being written, atomically.
 
-:func:`replace_rows` writes a batch with ONE load job into a staging table and ONE ``MERGE``
-statement that deletes the target rows of the same keys and inserts the new ones, in a single
-atomic statement (the BigQuery "replace a slice" idiom, ``ON FALSE``). Processing the same game
-twice therefore leaves one copy of its rows, a failed load leaves the target untouched, and no
-streaming insert is ever used. The ``MERGE`` filters the target on its partition column, so it
-also works on tables with ``require_partition_filter``.
+:func:`replace_rows` writes a batch with ONE load job into a staging table, then runs ONE query
+job holding a multi-statement transaction::
+
+    BEGIN TRANSACTION;
+    DELETE FROM `ds.target` AS T
+    WHERE T.game_date BETWEEN @low AND @high
+      AND EXISTS (SELECT 1 FROM `ds._staging_...` AS S WHERE S.player_id = T.player_id
+                                                        AND S.game_date = T.game_date);
+    INSERT INTO `ds.target` (col, ...) SELECT col, ... FROM `ds._staging_...`;
+    COMMIT TRANSACTION;
+
+Processing the same game twice therefore leaves one copy of its rows, a failed load or a
+failed statement leaves the target untouched, and no streaming insert is ever used.
+
+Why this shape is valid on BigQuery (each point checked against BigQuery's documentation):
+
+* Not a ``MERGE``: "Correlated subqueries within a when_clause, search_condition,
+  merge_update_clause or merge_insert_clause are not supported for MERGE statements"
+  (https://cloud.google.com/bigquery/docs/data-manipulation-language#limitations). The
+  former ``MERGE ... ON FALSE WHEN NOT MATCHED BY SOURCE AND EXISTS (...)`` was rejected.
+* ``DELETE ... WHERE EXISTS (correlated subquery)`` is allowed: the DELETE statement takes any
+  boolean ``WHERE`` condition, and its documented examples delete with a correlated
+  ``[NOT] EXISTS`` subquery over a second table
+  (https://cloud.google.com/bigquery/docs/reference/standard-sql/dml-syntax#delete_statement).
+  Composite keys are one ``AND``-ed equality per key column.
+* Atomic: "Multi-statement transactions" — a transaction inside one query
+  (``BEGIN TRANSACTION`` ... ``COMMIT TRANSACTION``) commits all its DML at once; if a statement
+  fails and there is no exception handler, the query fails and BigQuery rolls the transaction
+  back (https://cloud.google.com/bigquery/docs/transactions, "Transaction scope"). DML
+  (DELETE, INSERT) is among the statements a transaction supports; the staging table is
+  created by the load job and dropped by the client *outside* the transaction (DDL on
+  permanent tables is not allowed inside one).
+* ``require_partition_filter``: the DELETE filters the target on its own partition column
+  (``T.col BETWEEN @low AND @high``, or ``DATE(T.col)`` for a TIMESTAMP column) as a top-level
+  conjunct with query parameters, which is the qualifying filter of "Query partitioned tables"
+  (https://cloud.google.com/bigquery/docs/querying-partitioned-tables). The INSERT ... SELECT
+  only reads the (unpartitioned) staging table.
+
+The embedded warehouse runs the same script as one DuckDB transaction and enforces the same
+rules (see docs/bigquery-rules.md).
 
 Example::
 
@@ -31,10 +65,10 @@ from shared_services.bigquery.identifiers import (
 )
 from shared_services.events.serialization import json_safe_rows
 
-__all__ = ["replace_rows", "merge_sql"]
+__all__ = ["replace_rows", "replace_sql", "merge_sql"]
 
 
-def merge_sql(
+def replace_sql(
     target: str,
     staging: str,
     columns: Sequence[str],
@@ -42,22 +76,34 @@ def merge_sql(
     partition_field: str | None,
     partition_is_timestamp: bool = False,
 ) -> str:
-    """The atomic replace statement (BigQuery SQL with ``@low`` / ``@high`` parameters)."""
+    """The atomic replace script (BigQuery SQL; ``@low`` / ``@high`` DATE parameters when
+    ``partition_field`` is given). See the module docstring for why BigQuery accepts it.
+
+    Example::
+
+        sql = replace_sql('ds.t', 'ds._staging_t_1', ['player_id', 'game_date', 'pts'],
+                          ['player_id', 'game_date'], 'game_date')
+        sql.startswith('BEGIN TRANSACTION;')   # True
+    """
+    if not key_columns:
+        raise ValueError("replace_sql needs at least one key column")
     for name in (*columns, *key_columns, *([partition_field] if partition_field else [])):
         validate_column_name(name)
     key_match = " AND ".join(f"S.{k} = T.{k}" for k in key_columns)
     column = f"DATE(T.{partition_field})" if partition_is_timestamp else f"T.{partition_field}"
-    partition = f"{column} BETWEEN @low AND @high AND " if partition_field else ""
+    partition = f"{column} BETWEEN @low AND @high\n  AND " if partition_field else ""
     column_list = ", ".join(columns)
-    values = ", ".join(f"S.{c}" for c in columns)
-    return (
-        f"MERGE {quote_table_id(target)} AS T\n"  # noqa: S608 - identifiers validated above
-        f"USING {quote_table_id(staging)} AS S\n"
-        "ON FALSE\n"
-        f"WHEN NOT MATCHED BY SOURCE AND {partition}"
-        f"EXISTS (SELECT 1 FROM {quote_table_id(staging)} AS S WHERE {key_match}) THEN DELETE\n"
-        f"WHEN NOT MATCHED THEN INSERT ({column_list}) VALUES ({values})"
-    )
+    # Identifiers are validated above; values travel as query parameters.
+    delete = (f"DELETE FROM {quote_table_id(target)} AS T\nWHERE {partition}"  # noqa: S608
+              f"EXISTS (SELECT 1 FROM {quote_table_id(staging)} AS S WHERE {key_match});\n")
+    insert = (f"INSERT INTO {quote_table_id(target)} ({column_list})\n"  # noqa: S608
+              f"SELECT {column_list} FROM {quote_table_id(staging)};\n")
+    return "BEGIN TRANSACTION;\n" + delete + insert + "COMMIT TRANSACTION;"
+
+
+#: Former name, kept so existing imports keep working; it returns the transaction script now
+#: (the MERGE it used to build is rejected by BigQuery).
+merge_sql = replace_sql
 
 
 def _date_range(rows: Sequence[Mapping[str, Any]], field: str) -> tuple[date, date]:
@@ -79,7 +125,9 @@ def replace_rows(
     """Replace the target rows sharing ``key_columns`` values with ``rows``; returns rows written.
 
     Rows are validated against ``schema`` first (a bad value is a ``ValueError`` naming the
-    row and field, and nothing is written).
+    row and field, and nothing is written). Every row needs a value in each key column (a NULL
+    key could never match, so its old rows would stay next to the new ones). One load job,
+    one query job (a transaction), and the staging table is always dropped.
 
     Example::
 
@@ -96,6 +144,10 @@ def replace_rows(
     if not rows:
         return 0
     clean = json_safe_rows(rows, schema)
+    for index, row in enumerate(clean):
+        for key in key_columns:
+            if row.get(key) is None:
+                raise ValueError(f"row {index}: key column {key!r} of {target} is null")
     columns = [f.name for f in schema]
     dataset = target.rsplit(".", 2)[-2]
     token = hashlib.sha256(uuid.uuid4().bytes).hexdigest()[:16]
@@ -108,18 +160,19 @@ def replace_rows(
         write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
         create_disposition=bigquery.CreateDisposition.CREATE_IF_NEEDED,
     )
+    params: list[Any] = []
+    is_timestamp = False
+    if partition_field:
+        low, high = _date_range(clean, partition_field)
+        is_timestamp = next(f.field_type.upper() for f in schema if f.name == partition_field) == "TIMESTAMP"
+        params = [bigquery.ScalarQueryParameter("low", "DATE", low),
+                  bigquery.ScalarQueryParameter("high", "DATE", high)]
+    script = replace_sql(target, staging, columns, key_columns, partition_field, is_timestamp)
     try:
         client.load_table_from_json(clean, staging_ref, job_config=load_config,
                                     job_id_prefix=f"{job_id_prefix}_").result()
-        params: list[Any] = []
-        is_timestamp = False
-        if partition_field:
-            low, high = _date_range(clean, partition_field)
-            is_timestamp = next(f.field_type.upper() for f in schema if f.name == partition_field) == "TIMESTAMP"
-            params = [bigquery.ScalarQueryParameter("low", "DATE", low),
-                      bigquery.ScalarQueryParameter("high", "DATE", high)]
-        client.query(merge_sql(target, staging, columns, key_columns, partition_field, is_timestamp),
-                     job_config=bigquery.QueryJobConfig(query_parameters=params)).result()
+        client.query(script, job_config=bigquery.QueryJobConfig(query_parameters=params),
+                     job_id_prefix=f"{job_id_prefix}_").result()
     finally:
         client.delete_table(staging_ref, not_found_ok=True)
     return len(clean)

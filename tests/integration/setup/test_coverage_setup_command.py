@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlglot
+from google.api_core import exceptions as gexc
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
 from shared_services.bigquery.provisioning import main
@@ -18,9 +20,9 @@ def test_setup_twice_on_a_duckdb_file(tmp_path, capsys):
     second = capsys.readouterr().out
     assert f"0 table(s) created, {len(TABLES)} already present" in second
     client = DuckDBClient(str(tmp_path / "w.duckdb"))
-    view = client.query(
-        "SELECT * FROM nba_reference.game_source_coverage_summary").to_dataframe()
-    assert list(view.columns)[:3] == ["game_id", "game_date", "season"]
+    # The schema, not a scan: BigQuery rejects any scan of this view (issue 11, section 2).
+    view = client.get_table("nba_reference.game_source_coverage_summary")
+    assert [f.name for f in view.schema][:3] == ["game_id", "game_date", "season"]
     client.close()
 
 
@@ -51,6 +53,13 @@ def test_bad_warehouse_url_is_a_usage_error(capsys):
     assert "accepted forms" in capsys.readouterr().err
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=gexc.BadRequest,
+    reason="issue 11 section 2: the view scans the log (require_partition_filter) with no filter a "
+    "caller can reach; BigQuery and now the embedded warehouse reject every query of it. The "
+    "replacement lands with section 2.",
+)
 def test_summary_view_ranks_severity_and_tier_instead_of_sorting_strings(warehouse):
     from shared_services.events.model import build_event_row
     from shared_services.events.sink import EventSink

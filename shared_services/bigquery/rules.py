@@ -1,0 +1,933 @@
+"""BigQuery's statement rules, checked on the sqlglot AST by the embedded warehouse.
+
+Every rule here is one BigQuery enforces and the embedded (DuckDB) warehouse would otherwise
+accept; each is listed, with its BigQuery documentation section and its test, in
+``docs/bigquery-rules.md``. Violations raise the error class BigQuery returns
+(``google.api_core.exceptions.BadRequest``) with a message close to BigQuery's.
+
+* :func:`unfiltered_partition_tables` — ``require_partition_filter``: a table read must have,
+  *for that table* (aliases and joins resolved), a top-level conjunct comparing its bare
+  partition column (or ``DATE(col)`` for a TIMESTAMP column) with a constant expression. The
+  filter may also reach the table through a derived table, a CTE or an expanded view that
+  projects the column unchanged ("Query partitioned tables",
+  https://cloud.google.com/bigquery/docs/querying-partitioned-tables, and "Set partition filter
+  requirements", https://cloud.google.com/bigquery/docs/managing-partitioned-tables).
+* :func:`check_merge` — "Correlated subqueries within a when_clause, search_condition,
+  merge_update_clause or merge_insert_clause are not supported for MERGE statements"
+  (https://cloud.google.com/bigquery/docs/data-manipulation-language#limitations).
+* :func:`check_dialect` — DuckDB-only syntax that GoogleSQL does not have (``::`` casts,
+  ``ILIKE``, DuckDB functions such as ``list_value``, ``strftime``, ``epoch_ms``)
+  (https://cloud.google.com/bigquery/docs/reference/standard-sql/functions-all).
+* :func:`check_script` — multi-statement transactions: no nesting, ``COMMIT`` needs a
+  ``BEGIN``, no DDL on permanent tables inside a transaction
+  (https://cloud.google.com/bigquery/docs/transactions).
+
+Example::
+
+    import sqlglot
+    tree = sqlglot.parse_one('SELECT * FROM ds.t WHERE d = @d OR x = 1', read='bigquery')
+    unfiltered_partition_tables(tree, {('ds', 't'): ('d', False)})   # [('ds.t', 'd')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import sqlglot
+from google.api_core import exceptions as gexc
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.tokens import TokenType
+
+__all__ = [
+    "DUCKDB_ONLY_FUNCTIONS",
+    "ViewLookup",
+    "ColumnsLookup",
+    "check_dialect",
+    "check_dml_where",
+    "check_merge",
+    "check_script",
+    "expand_views",
+    "partition_filter_error",
+    "unfiltered_partition_tables",
+    "validate_table_definition",
+    "ddl_options",
+    "ddl_fields",
+    "DdlOptions",
+    "CLUSTERABLE_TYPES",
+    "check_comparisons",
+]
+
+#: Functions DuckDB has and GoogleSQL does not (a call is "Function not found" on BigQuery).
+DUCKDB_ONLY_FUNCTIONS = frozenset({
+    "list_value", "list_aggregate", "list_aggr", "list_contains", "list_extract", "list_concat",
+    "strftime", "strptime", "epoch", "epoch_ms", "epoch_us", "epoch_ns", "regexp_matches",
+    "struct_pack", "string_split", "str_split", "len", "datediff", "date_diff_duckdb",
+    "to_timestamp_ms", "make_date", "make_timestamp", "today", "now", "printf", "list_sort",
+})
+
+#: ``(dataset, view) -> BigQuery SQL of the view`` (lower-case keys), or ``None`` if not a view.
+ViewLookup = Callable[[str, str], str | None]
+#: ``(dataset, table) -> lower-case column names``, or ``None`` when unknown.
+ColumnsLookup = Callable[[str, str], set[str] | None]
+
+_MAX_VIEW_DEPTH = 16
+
+
+# --------------------------------------------------------------------------------------
+# Dialect
+# --------------------------------------------------------------------------------------
+def check_dialect(sql: str, trees: Sequence[exp.Expression]) -> None:
+    """Reject DuckDB-only syntax BigQuery's parser does not accept (``BadRequest``).
+
+    Example::
+
+        check_dialect('SELECT x::INT64', [sqlglot.parse_one('SELECT x::INT64', read='bigquery')])
+        # BadRequest: Syntax error: Unexpected ":" ...
+    """
+    try:
+        tokens = sqlglot.Dialect.get_or_raise("bigquery").tokenize(sql)
+    except SqlglotError as err:
+        raise gexc.BadRequest(f"Syntax error: {err}") from err
+    for token in tokens:
+        if token.token_type == TokenType.DCOLON:
+            raise gexc.BadRequest(
+                f'Syntax error: Unexpected ":" at [{token.line}:{token.col}] '
+                "(`::` casts are DuckDB / PostgreSQL syntax; GoogleSQL uses CAST(x AS type))"
+            )
+    for tree in trees:
+        for node in tree.find_all(exp.ILike):
+            raise gexc.BadRequest(
+                "Syntax error: Expected end of input but got keyword ILIKE "
+                f"(`{node.sql('bigquery')[:60]}`; GoogleSQL has no ILIKE, use LOWER(x) LIKE ...)"
+            )
+        for func in tree.find_all(exp.Anonymous):
+            name = str(func.name).lower()
+            if name in DUCKDB_ONLY_FUNCTIONS:
+                raise gexc.BadRequest(f"Function not found: {func.name}")
+
+
+# --------------------------------------------------------------------------------------
+# Scripts and transactions
+# --------------------------------------------------------------------------------------
+def _is_permanent_ddl(tree: exp.Expression) -> bool:
+    if isinstance(tree, exp.Create | exp.Drop | exp.Alter):
+        props = tree.args.get("properties")
+        temporary = bool(props and props.find(exp.TemporaryProperty))
+        return not temporary and not tree.args.get("temporary")
+    return False
+
+
+def check_script(trees: Sequence[exp.Expression]) -> None:
+    """Transaction structure of a multi-statement query, as BigQuery checks it.
+
+    ``BEGIN TRANSACTION`` cannot nest, ``COMMIT`` / ``ROLLBACK`` need an open transaction,
+    DDL on permanent entities is not allowed inside one. The embedded warehouse also needs
+    the transaction committed by the end of the script (it runs the whole job atomically).
+
+    Example::
+
+        check_script(sqlglot.parse('BEGIN TRANSACTION; BEGIN TRANSACTION;', read='bigquery'))
+        # BadRequest: Nested transactions are not supported
+    """
+    open_tx = False
+    for tree in trees:
+        if isinstance(tree, exp.Transaction):
+            if open_tx:
+                raise gexc.BadRequest("Nested transactions are not supported: BEGIN TRANSACTION "
+                                      "inside an open transaction")
+            open_tx = True
+        elif isinstance(tree, exp.Commit):
+            if not open_tx:
+                raise gexc.BadRequest("COMMIT TRANSACTION without an active transaction")
+            open_tx = False
+        elif isinstance(tree, exp.Rollback):
+            raise gexc.BadRequest(
+                "ROLLBACK TRANSACTION is not supported by the embedded warehouse (a failing "
+                "statement already rolls the whole job back)"
+            )
+        elif open_tx and _is_permanent_ddl(tree):
+            raise gexc.BadRequest(
+                "DDL statements creating or dropping permanent entities are not supported inside "
+                f"a multi-statement transaction: {tree.sql('bigquery')[:80]}"
+            )
+    if open_tx:
+        raise gexc.BadRequest(
+            "The script ends inside a transaction (BEGIN TRANSACTION without COMMIT TRANSACTION); "
+            "BigQuery would roll it back, the embedded warehouse rejects it"
+        )
+
+
+# --------------------------------------------------------------------------------------
+# MERGE
+# --------------------------------------------------------------------------------------
+def _defined_aliases(node: exp.Expression) -> set[str]:
+    names: set[str] = set()
+    for table in node.find_all(exp.Table):
+        names.add(table.alias_or_name.lower())
+        names.add(table.name.lower())
+    for sub in node.find_all(exp.Subquery):
+        if sub.alias:
+            names.add(sub.alias.lower())
+    for cte in node.find_all(exp.CTE):
+        names.add(cte.alias_or_name.lower())
+    for unnest in node.find_all(exp.Unnest):
+        alias = unnest.args.get("alias")
+        if isinstance(alias, exp.TableAlias) and alias.name:
+            names.add(alias.name.lower())
+    return names
+
+
+def check_dml_where(tree: exp.Expression) -> None:
+    """DELETE and UPDATE need a WHERE clause on BigQuery ("The WHERE keyword is mandatory";
+    use ``WHERE TRUE`` to touch every row), DML syntax:
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/dml-syntax#delete_statement.
+
+    Example::
+
+        check_dml_where(sqlglot.parse_one('DELETE FROM ds.t', read='bigquery'))   # BadRequest
+    """
+    for node in tree.find_all(exp.Delete, exp.Update):
+        if isinstance(node.parent, exp.When):
+            continue  # MERGE ... THEN UPDATE SET / THEN DELETE have no WHERE
+        if node.args.get("where") is None:
+            kind = "DELETE" if isinstance(node, exp.Delete) else "UPDATE"
+            raise gexc.BadRequest(f"Syntax error: {kind} must have a WHERE clause (use WHERE TRUE "
+                                  "to affect every row)")
+
+
+def check_merge(tree: exp.Expression) -> None:
+    """Reject correlated subqueries in a MERGE's WHEN clauses (BigQuery's DML limitation).
+
+    Example::
+
+        check_merge(sqlglot.parse_one(
+            'MERGE ds.t T USING ds.s S ON FALSE WHEN NOT MATCHED BY SOURCE AND '
+            'EXISTS (SELECT 1 FROM ds.s X WHERE X.k = T.k) THEN DELETE', read='bigquery'))
+        # BadRequest: Correlated subqueries within a when_clause ...
+    """
+    for merge in tree.find_all(exp.Merge):
+        whens = merge.args.get("whens")
+        clauses = list(whens.expressions) if isinstance(whens, exp.Whens) else list(merge.find_all(exp.When))
+        for when in clauses:
+            for select in when.find_all(exp.Select):
+                inner = _defined_aliases(select)
+                for column in select.find_all(exp.Column):
+                    qualifier = column.table
+                    if qualifier and qualifier.lower() not in inner:
+                        raise gexc.BadRequest(
+                            "Correlated subqueries within a when_clause, search_condition, "
+                            "merge_update_clause or merge_insert_clause are not supported for "
+                            f"MERGE statements (the subquery references {qualifier}.{column.name})"
+                        )
+
+
+# --------------------------------------------------------------------------------------
+# Views
+# --------------------------------------------------------------------------------------
+def _table_key(table: exp.Table) -> tuple[str, str]:
+    db = table.args.get("db")
+    return (db.name.lower() if db is not None else "", table.name.lower())
+
+
+def expand_views(tree: exp.Expression, view_sql: ViewLookup, _depth: int = 0) -> exp.Expression:
+    """A copy of ``tree`` with every view reference replaced by its (parsed) definition.
+
+    The view becomes a derived table aliased as the reference was (or by the view's name), so
+    the partition-filter check sees the base tables, as BigQuery does.
+
+    Example::
+
+        expand_views(sqlglot.parse_one('SELECT * FROM ds.v', read='bigquery'),
+                     lambda ds, name: 'SELECT * FROM ds.t' if name == 'v' else None)
+    """
+    if _depth > _MAX_VIEW_DEPTH:
+        raise gexc.BadRequest("Views are nested too deeply (or reference themselves)")
+    tree = tree.copy()
+    for table in list(tree.find_all(exp.Table)):
+        db, name = _table_key(table)
+        if not db:
+            continue
+        sql = view_sql(db, name)
+        if sql is None:
+            continue
+        try:
+            parsed = sqlglot.parse_one(sql, read="bigquery")
+        except SqlglotError as err:  # pragma: no cover - views were parsed when created
+            raise gexc.BadRequest(f"View {db}.{name} cannot be parsed: {err}") from err
+        if not isinstance(parsed, exp.Expression):  # pragma: no cover
+            raise gexc.BadRequest(f"View {db}.{name} has an empty definition")
+        body = expand_views(parsed, view_sql, _depth + 1)
+        alias = table.alias_or_name
+        replacement = exp.Subquery(this=body, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+        if table is tree:
+            return replacement
+        table.replace(replacement)
+    return tree
+
+
+# --------------------------------------------------------------------------------------
+# Partition filters
+# --------------------------------------------------------------------------------------
+@dataclass
+class _Carrier:
+    """Names through which the partition value is visible in one scope.
+
+    ``levels`` maps a lower-case column name to ``'raw_ts'`` (the TIMESTAMP partition column
+    itself: ``col`` or ``DATE(col)`` qualify), ``'raw'`` (a DATE / DATETIME / integer
+    partition column) or ``'date'`` (``DATE(ts)`` already applied).
+    """
+
+    alias: str
+    levels: dict[str, str]
+
+
+def _from_of(select: exp.Expression) -> exp.Expression | None:
+    return select.args.get("from_") or select.args.get("from")
+
+
+def _sources(scope: exp.Expression) -> list[exp.Expression]:
+    """The relations a query block reads directly (tables, derived tables, unnests)."""
+    out: list[exp.Expression] = []
+    if isinstance(scope, exp.Select | exp.Update):
+        src = _from_of(scope)
+        if src is not None and src.this is not None:
+            out.append(src.this)
+        for join in scope.args.get("joins") or []:
+            out.append(join.this)
+    if isinstance(scope, exp.Update | exp.Delete | exp.Merge) and scope.this is not None:
+        out.append(scope.this)
+    if isinstance(scope, exp.Merge) and scope.args.get("using") is not None:
+        out.append(scope.args["using"])
+    return out
+
+
+def _scope_of(table: exp.Expression) -> exp.Expression | None:
+    parent = table.parent
+    if isinstance(parent, exp.From | exp.Join):
+        scope = parent.parent
+        return scope if isinstance(scope, exp.Expression) else None
+    if isinstance(parent, exp.Delete | exp.Update | exp.Merge):
+        return parent
+    return None
+
+
+def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
+    if node is None:
+        return []
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.And):
+        return _conjuncts(node.this) + _conjuncts(node.expression)
+    return [node]
+
+
+def _disjuncts(node: exp.Expression) -> list[exp.Expression]:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Or):
+        return _disjuncts(node.this) + _disjuncts(node.expression)
+    return [node]
+
+
+def _is_constant(node: exp.Expression | None) -> bool:
+    """A literal, parameter or an expression of them (no column, no subquery)."""
+    if node is None:
+        return False
+    if node.find(exp.Column, exp.Select, exp.Subquery, exp.Star) is not None:
+        return False
+    return True
+
+
+class _Resolver:
+    def __init__(self, columns_of: ColumnsLookup, tree: exp.Expression):
+        self.columns_of = columns_of
+        self.tree = tree
+
+    def source_names(self, source: exp.Expression) -> set[str] | None:
+        if isinstance(source, exp.Table):
+            db, name = _table_key(source)
+            if not db:
+                cte = self._cte(name)
+                return self._projected(cte.this) if cte is not None else None
+            return self.columns_of(db, name)
+        if isinstance(source, exp.Subquery):
+            return self._projected(source.this)
+        return None
+
+    def _cte(self, name: str) -> exp.CTE | None:
+        for cte in self.tree.find_all(exp.CTE):
+            if cte.alias_or_name.lower() == name:
+                return cte
+        return None
+
+    @staticmethod
+    def _projected(body: exp.Expression) -> set[str] | None:
+        if not isinstance(body, exp.Select):
+            return None
+        names = set()
+        for projection in body.expressions:
+            if isinstance(projection, exp.Star) or (
+                isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
+            ):
+                return None
+            names.add(projection.alias_or_name.lower())
+        return names
+
+    def unambiguous(self, scope: exp.Expression, mine: exp.Expression, name: str) -> bool:
+        """An unqualified ``name`` in ``scope`` can only mean a column of ``mine``."""
+        for source in _sources(scope):
+            if source is mine:
+                continue
+            names = self.source_names(source)
+            if names is None or name in names:
+                return False
+        return True
+
+
+def _target_level(node: exp.Expression, carrier: _Carrier, scope: exp.Expression,
+                  mine: exp.Expression, resolver: _Resolver) -> str | None:
+    """``'ok'`` if ``node`` is the bare partition column of ``mine`` (or DATE() of a TIMESTAMP)."""
+    wrapped_in_date = False
+    if isinstance(node, exp.Date) and node.this is not None and not node.expressions:
+        wrapped_in_date = True
+        node = node.this
+    if not isinstance(node, exp.Column) or isinstance(node.this, exp.Star):
+        return None
+    name = node.name.lower()
+    level = carrier.levels.get(name)
+    if level is None:
+        return None
+    if node.table:
+        if node.table.lower() != carrier.alias.lower():
+            return None
+    elif not resolver.unambiguous(scope, mine, name):
+        return None
+    if wrapped_in_date:
+        return "ok" if level == "raw_ts" else None
+    return "ok"
+
+
+def _qualifies(cond: exp.Expression, carrier: _Carrier, scope: exp.Expression,
+               mine: exp.Expression, resolver: _Resolver) -> bool:
+    branches = _disjuncts(cond)
+    if len(branches) > 1:
+        return all(_qualifies(b, carrier, scope, mine, resolver) for b in branches)
+    node = branches[0]
+
+    def is_target(side: exp.Expression | None) -> bool:
+        return side is not None and _target_level(side, carrier, scope, mine, resolver) == "ok"
+
+    if isinstance(node, exp.EQ | exp.NEQ | exp.GT | exp.GTE | exp.LT | exp.LTE | exp.NullSafeEQ):
+        left, right = node.this, node.expression
+        return (is_target(left) and _is_constant(right)) or (is_target(right) and _is_constant(left))
+    if isinstance(node, exp.Between):
+        return is_target(node.this) and _is_constant(node.args.get("low")) and _is_constant(node.args.get("high"))
+    if isinstance(node, exp.In):
+        if not is_target(node.this) or node.args.get("query") is not None:
+            return False
+        unnest = node.args.get("unnest")
+        if unnest is not None:
+            return _is_constant(unnest)
+        values = node.expressions
+        return bool(values) and all(_is_constant(v) for v in values)
+    return False
+
+
+def _filters_for(scope: exp.Expression, mine: exp.Expression) -> list[exp.Expression]:
+    conds: list[exp.Expression] = []
+    where = scope.args.get("where")
+    if where is not None:
+        conds += _conjuncts(where.this)
+    if isinstance(scope, exp.Select):
+        for join in scope.args.get("joins") or []:
+            side = (join.args.get("side") or "").upper()
+            if side in ("LEFT", "FULL") and join.this is not mine:
+                continue  # an ON filter does not restrict the preserved side of an outer join
+            conds += _conjuncts(join.args.get("on"))
+    if isinstance(scope, exp.Merge):
+        conds += _conjuncts(scope.args.get("on"))
+        whens = scope.args.get("whens")
+        for when in (whens.expressions if isinstance(whens, exp.Whens) else []):
+            conds += _conjuncts(when.args.get("condition"))
+    return conds
+
+
+def _push_up(scope: exp.Expression, carrier: _Carrier, mine: exp.Expression,
+             resolver: _Resolver) -> list[tuple[exp.Expression, exp.Expression, _Carrier]]:
+    """Where a filter on the output of ``scope`` reaches ``mine``: ``[(outer scope, source
+    node, carrier)]``; ``[]`` when it cannot (not a derived table, window, LIMIT, no column)."""
+    if not isinstance(scope, exp.Select) or scope.args.get("limit") is not None:
+        return []
+    if any(p.find(exp.Window) for p in scope.expressions):
+        return []
+    levels: dict[str, str] = {}
+    for projection in scope.expressions:
+        inner = projection.this if isinstance(projection, exp.Alias) else projection
+        if isinstance(inner, exp.Star) or (isinstance(inner, exp.Column) and isinstance(inner.this, exp.Star)):
+            qualifier = inner.table if isinstance(inner, exp.Column) else ""
+            if (qualifier and qualifier.lower() == carrier.alias.lower()) or (
+                not qualifier and len(_sources(scope)) == 1
+            ):
+                levels.update(carrier.levels)
+            continue
+        wrapped = isinstance(inner, exp.Date)
+        column = inner.this if wrapped else inner
+        if not isinstance(column, exp.Column):
+            continue
+        level = carrier.levels.get(column.name.lower())
+        if level is None:
+            continue
+        if column.table and column.table.lower() != carrier.alias.lower():
+            continue
+        if not column.table and not resolver.unambiguous(scope, mine, column.name.lower()):
+            continue
+        if wrapped:
+            if level != "raw_ts":
+                continue
+            level = "date"
+        levels[projection.alias_or_name.lower()] = level
+    if not levels:
+        return []
+    parent = scope.parent
+    if isinstance(parent, exp.Subquery):
+        outer = _scope_of(parent)
+        if outer is None:
+            return []
+        return [(outer, parent, _Carrier(parent.alias_or_name, levels))]
+    if isinstance(parent, exp.CTE):
+        name = parent.alias_or_name.lower()
+        uses: list[tuple[exp.Expression, exp.Expression, _Carrier]] = []
+        for table in resolver.tree.find_all(exp.Table):
+            if not table.args.get("db") and table.name.lower() == name:
+                outer = _scope_of(table)
+                if outer is None:
+                    return []
+                uses.append((outer, table, _Carrier(table.alias_or_name, levels)))
+        return uses
+    return []
+
+
+def _satisfied(scope: exp.Expression, mine: exp.Expression, carrier: _Carrier,
+               resolver: _Resolver, depth: int = 0) -> bool:
+    if depth > 64:
+        return False
+    if any(_qualifies(c, carrier, scope, mine, resolver) for c in _filters_for(scope, mine)):
+        return True
+    uses = _push_up(scope, carrier, mine, resolver)
+    return bool(uses) and all(_satisfied(o, src, c, resolver, depth + 1) for o, src, c in uses)
+
+
+def _read_tables(tree: exp.Expression) -> list[exp.Table]:
+    """The base tables a statement reads (not an INSERT target, not inside CREATE VIEW)."""
+    if isinstance(tree, exp.Create):
+        kind = str(tree.args.get("kind") or "").upper()
+        body = tree.args.get("expression")
+        if kind != "TABLE" or body is None:
+            return []
+        tree = body
+    skip: set[int] = set()
+    for ins in tree.find_all(exp.Insert):
+        target = ins.this
+        if isinstance(target, exp.Schema):
+            target = target.this
+        if isinstance(target, exp.Table):
+            skip.add(id(target))
+    return [t for t in tree.find_all(exp.Table) if id(t) not in skip and t.args.get("db") is not None]
+
+
+def unfiltered_partition_tables(
+    tree: exp.Expression,
+    required: Mapping[tuple[str, str], tuple[str, bool]],
+    columns_of: ColumnsLookup | None = None,
+) -> list[tuple[str, str]]:
+    """``[('ds.t', partition column)]`` read by ``tree`` without a qualifying partition filter.
+
+    ``required`` maps ``(dataset, table)`` (lower case) to ``(partition column, is_timestamp)``
+    of each table with ``require_partition_filter``. Expand views first (:func:`expand_views`).
+    A filter qualifies when it is a top-level ``AND`` conjunct (an ``OR`` qualifies only if
+    every branch does) of the WHERE / join ON / MERGE ON or WHEN condition of the query block
+    that reads the table, comparing the table's own partition column (qualified by its alias,
+    or unqualified when no other source of that block has such a column) — bare, or inside
+    ``DATE()`` for a TIMESTAMP column — with a constant expression (literals, parameters,
+    functions of them; no column, no subquery). A filter on a derived table / CTE / view
+    column that projects the partition column unchanged reaches the table too.
+
+    Example::
+
+        tree = sqlglot.parse_one('SELECT * FROM ds.t a JOIN ds.u b ON a.k = b.k '
+                                 'WHERE b.d = @d', read='bigquery')
+        unfiltered_partition_tables(tree, {('ds', 't'): ('d', False)})   # [('ds.t', 'd')]
+    """
+    if not required:
+        return []
+    resolver = _Resolver(columns_of or (lambda _db, _name: None), tree)
+    missing: list[tuple[str, str]] = []
+    for table in _read_tables(tree):
+        key = _table_key(table)
+        spec = required.get(key)
+        if spec is None:
+            continue
+        column, is_timestamp = spec
+        scope = _scope_of(table)
+        carrier = _Carrier(table.alias_or_name, {column.lower(): "raw_ts" if is_timestamp else "raw"})
+        if scope is None or not _satisfied(scope, table, carrier, resolver):
+            item = (f"{key[0]}.{table.name}", column)
+            if item not in missing:
+                missing.append(item)
+    return missing
+
+
+def partition_filter_error(table: str, column: str) -> gexc.BadRequest:
+    """BigQuery's error for a read without a partition filter.
+
+    Example::
+
+        raise partition_filter_error('ds.t', 'game_date')
+    """
+    return gexc.BadRequest(
+        f"Cannot query over table '{table}' without a filter over column(s) '{column}' that can "
+        "be used for partition elimination"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Table definitions (create_table and CREATE TABLE)
+# --------------------------------------------------------------------------------------
+#: Types a clustering column may have ("Clustered table limitations":
+#: https://cloud.google.com/bigquery/docs/clustered-tables#limitations), legacy names too.
+CLUSTERABLE_TYPES = frozenset({"DATE", "BOOL", "BOOLEAN", "GEOGRAPHY", "INT64", "INTEGER", "NUMERIC",
+                               "BIGNUMERIC", "STRING", "TIMESTAMP", "DATETIME", "RANGE"})
+#: Types of a time-unit partitioning column ("Time-unit column partitioning":
+#: https://cloud.google.com/bigquery/docs/partitioned-tables#date_timestamp_partitioned_tables).
+TIME_PARTITION_TYPES = ("DATE", "TIMESTAMP", "DATETIME")
+_MAX_CLUSTERING = 4
+_DATASET_RE = r"^[A-Za-z0-9_]{1,1024}$"
+_COLUMN_RE = r"^[A-Za-z_][A-Za-z0-9_]{0,299}$"
+_RESERVED_PREFIXES = ("_table_", "_file_", "_partition", "_row_timestamp", "__root__", "_colidentifier")
+_PARTITION_BY_MESSAGE = (
+    "PARTITION BY expression must be DATE(<timestamp_column>), DATE(<datetime_column>), "
+    "DATETIME_TRUNC(<datetime_column>, DAY/HOUR/MONTH/YEAR), a DATE column, "
+    "TIMESTAMP_TRUNC(<timestamp_column>, DAY/HOUR/MONTH/YEAR), DATE_TRUNC(<date_column>, MONTH/YEAR), "
+    "or RANGE_BUCKET(<int64_column>, GENERATE_ARRAY(<int64_value>, <int64_value>[, <int64_value>]))"
+)
+
+
+def _legacy(type_name: str) -> str:
+    upper = type_name.upper()
+    return {"INT64": "INTEGER", "FLOAT64": "FLOAT", "BOOL": "BOOLEAN", "STRUCT": "RECORD"}.get(upper, upper)
+
+
+def validate_table_definition(
+    table: str,
+    fields: Sequence[tuple[str, str, str]],
+    partition_field: str | None,
+    clustering: Sequence[str] | None,
+    partition_types: Sequence[str] = TIME_PARTITION_TYPES,
+) -> None:
+    """What BigQuery validates when a table is created; ``BadRequest`` naming the problem.
+
+    ``fields`` are the top-level ``(name, type, mode)`` columns. Checks: dataset, table and
+    column names (https://cloud.google.com/bigquery/docs/tables#table_naming,
+    https://cloud.google.com/bigquery/docs/schemas#column_names), duplicate columns, the
+    partition column exists, is top-level, not REPEATED and of ``partition_types``; at most four
+    clustering columns, each existing, top-level, not REPEATED and of a clusterable type.
+
+    Example::
+
+        validate_table_definition('ds.t', [('d', 'DATE', 'NULLABLE')], 'd', ['d'])
+    """
+    import re
+
+    dataset, _, name = table.rpartition(".")
+    if not re.match(_DATASET_RE, dataset or ""):
+        raise gexc.BadRequest(f"Invalid dataset ID \"{dataset}\". Dataset IDs must be alphanumeric "
+                              "(plus underscores) and must be at most 1024 characters long.")
+    if not name or len(name.encode("utf-8")) > 1024 or not re.match(r"^[\w\- ]+$", name):
+        raise gexc.BadRequest(f"Invalid table ID \"{name}\". Table IDs must be alphanumeric (plus "
+                              "underscores, dashes and spaces) and at most 1024 bytes long.")
+    by_name: dict[str, tuple[str, str, str]] = {}
+    for field in fields:
+        column = field[0]
+        if not re.match(_COLUMN_RE, column) or column.lower().startswith(_RESERVED_PREFIXES):
+            raise gexc.BadRequest(
+                f"Invalid field name \"{column}\". Fields must contain only letters, numbers, and "
+                "underscores, start with a letter or underscore, be at most 300 characters long, "
+                "and not use a reserved prefix."
+            )
+        if column.lower() in by_name:
+            raise gexc.BadRequest(f"Field {column} already exists in schema of table {table}")
+        by_name[column.lower()] = field
+    if partition_field:
+        found = by_name.get(partition_field.lower())
+        if found is None:
+            raise gexc.BadRequest(
+                f"The field specified for partitioning cannot be found in the schema: {partition_field}"
+            )
+        ftype, mode = _legacy(found[1]), found[2].upper()
+        allowed = {_legacy(t) for t in partition_types}
+        if mode == "REPEATED" or ftype not in allowed:
+            raise gexc.BadRequest(
+                f"Partitioning field {partition_field} has invalid type {found[1]}{' (REPEATED)' if mode == 'REPEATED' else ''}"
+                f"; it must be a top-level field of type {', '.join(sorted(set(partition_types)))}"
+            )
+    if clustering:
+        if len(clustering) > _MAX_CLUSTERING:
+            raise gexc.BadRequest(
+                f"Too many clustering fields: {len(clustering)}; at most {_MAX_CLUSTERING} clustering "
+                "fields are allowed"
+            )
+        for column in clustering:
+            found = by_name.get(str(column).lower())
+            if found is None:
+                raise gexc.BadRequest(f"The field specified for clustering cannot be found in the schema: {column}")
+            if found[2].upper() == "REPEATED" or _legacy(found[1]) not in CLUSTERABLE_TYPES:
+                raise gexc.BadRequest(
+                    f"Field {column} is of type {found[1]}{' (REPEATED)' if found[2].upper() == 'REPEATED' else ''}"
+                    ", which is not supported for clustering: clustering fields must be top-level, "
+                    "non-repeated fields of type DATE, BOOL, GEOGRAPHY, INT64, NUMERIC, BIGNUMERIC, "
+                    "STRING, TIMESTAMP, DATETIME or RANGE"
+                )
+
+
+@dataclass
+class DdlOptions:
+    """PARTITION BY / CLUSTER BY / OPTIONS of a ``CREATE TABLE`` statement."""
+
+    partition_field: str | None = None
+    partition_types: tuple[str, ...] = TIME_PARTITION_TYPES
+    clustering: list[str] | None = None
+    require_partition_filter: bool = False
+    expiration_days: int | None = None
+    description: str | None = None
+
+
+def _option_value(value: exp.Expression | None) -> object:
+    if isinstance(value, exp.Boolean):
+        return bool(value.this)
+    if isinstance(value, exp.Literal):
+        if value.is_string:
+            return str(value.this)
+        text = str(value.this)
+        return float(text) if any(c in text for c in ".eE") else int(text)
+    if isinstance(value, exp.Null):
+        return None
+    raise gexc.BadRequest(f"Unsupported OPTIONS value {value.sql('bigquery') if value is not None else ''!r}")
+
+
+def ddl_options(create: exp.Create) -> DdlOptions:
+    """Read PARTITION BY, CLUSTER BY and OPTIONS of a CREATE TABLE (``BadRequest`` on an invalid
+    PARTITION BY expression, as BigQuery words it).
+
+    Example::
+
+        ddl_options(sqlglot.parse_one('CREATE TABLE ds.t (d DATE) PARTITION BY d', read='bigquery'))
+    """
+    out = DdlOptions()
+    props = create.args.get("properties")
+    for prop in (props.expressions if props is not None else []):
+        if isinstance(prop, exp.PartitionedByProperty):
+            expr = prop.this
+            while isinstance(expr, exp.Paren):
+                expr = expr.this
+            if isinstance(expr, exp.Column | exp.Identifier):
+                out.partition_field, out.partition_types = expr.name, ("DATE",)
+            elif isinstance(expr, exp.Date) and isinstance(expr.this, exp.Column):
+                out.partition_field, out.partition_types = expr.this.name, ("TIMESTAMP", "DATETIME")
+            elif isinstance(expr, exp.TimestampTrunc) and isinstance(expr.this, exp.Column):
+                out.partition_field, out.partition_types = expr.this.name, ("TIMESTAMP",)
+            elif isinstance(expr, exp.DatetimeTrunc) and isinstance(expr.this, exp.Column):
+                out.partition_field, out.partition_types = expr.this.name, ("DATETIME",)
+            elif isinstance(expr, exp.DateTrunc) and isinstance(expr.this, exp.Column):
+                out.partition_field, out.partition_types = expr.this.name, ("DATE",)
+            elif type(expr).__name__ == "RangeBucket" and isinstance(expr.this, exp.Column):
+                out.partition_field, out.partition_types = expr.this.name, ("INT64",)
+            else:
+                raise gexc.BadRequest(_PARTITION_BY_MESSAGE)
+        elif isinstance(prop, exp.ClusterProperty):
+            out.clustering = [c.name for c in prop.expressions]
+        elif isinstance(prop, exp.Property):
+            key = prop.name.lower()
+            value = _option_value(prop.args.get("value"))
+            if key == "require_partition_filter":
+                out.require_partition_filter = bool(value)
+            elif key == "partition_expiration_days":
+                if value is not None and (not isinstance(value, int | float) or value <= 0):
+                    raise gexc.BadRequest("partition_expiration_days must be a positive number")
+                out.expiration_days = None if value is None else int(value)
+            elif key == "description":
+                out.description = None if value is None else str(value)
+    if out.require_partition_filter and not out.partition_field:
+        raise gexc.BadRequest("require_partition_filter is only allowed on a partitioned table")
+    return out
+
+
+def ddl_fields(create: exp.Create) -> list[tuple[str, str, str]]:
+    """``(name, BigQuery type, mode)`` of the column list of a CREATE TABLE (empty for CTAS)."""
+    fields: list[tuple[str, str, str]] = []
+    if isinstance(create.this, exp.Schema):
+        for column in create.this.expressions:
+            if not isinstance(column, exp.ColumnDef):
+                continue
+            kind = column.args.get("kind")
+            text = kind.sql("bigquery").upper() if kind is not None else "STRING"
+            mode = "NULLABLE"
+            if text.startswith("ARRAY<"):
+                mode, text = "REPEATED", text[6:-1]
+            base = text.split("<", 1)[0].split("(", 1)[0].strip()
+            fields.append((column.name, base, mode))
+    return fields
+
+
+# --------------------------------------------------------------------------------------
+# Comparison signatures
+# --------------------------------------------------------------------------------------
+#: ``(dataset, table) -> {lower-case column: BigQuery type}``, or ``None`` when unknown.
+TypesLookup = Callable[[str, str], dict[str, str] | None]
+
+_FAMILY = {
+    "INT64": "NUM", "INTEGER": "NUM", "FLOAT64": "NUM", "FLOAT": "NUM", "NUMERIC": "NUM",
+    "BIGNUMERIC": "NUM", "DECIMAL": "NUM", "BIGDECIMAL": "NUM",
+    "STRING": "STRING", "BOOL": "BOOL", "BOOLEAN": "BOOL", "BYTES": "BYTES",
+    "DATE": "DATE", "DATETIME": "DATETIME", "TIMESTAMP": "TIMESTAMP", "TIME": "TIME",
+}
+#: Literal / parameter coercion: a STRING literal or parameter compares with these
+#: ("Conversion rules: literal coercion / parameter coercion",
+#: https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_rules).
+_STRING_COERCIBLE = {"DATE", "DATETIME", "TIMESTAMP", "TIME"}
+_DUCK_TO_BQ = {"BIGINT": "INT64", "INT": "INT64", "DOUBLE": "FLOAT64", "VARCHAR": "STRING", "TEXT": "STRING",
+               "BOOLEAN": "BOOL", "TIMESTAMPTZ": "TIMESTAMP", "BLOB": "BYTES"}
+
+
+@dataclass
+class _Typed:
+    type: str
+    coercible_string: bool = False  # a string literal / parameter (may become a date or time)
+
+
+def _datatype_name(node: exp.DataType | None) -> str | None:
+    if node is None:
+        return None
+    name = node.sql("bigquery").upper().split("(", 1)[0].split("<", 1)[0].strip()
+    name = _DUCK_TO_BQ.get(name, name)
+    return name if name in _FAMILY else None
+
+
+class _TypeChecker:
+    def __init__(self, types_of: TypesLookup, param_types: Mapping[str, object]):
+        self.types_of = types_of
+        self.param_types = param_types
+
+    def type_of(self, node: exp.Expression | None) -> _Typed | None:
+        while isinstance(node, exp.Paren):
+            node = node.this
+        if node is None:
+            return None
+        if isinstance(node, exp.Literal):
+            if node.is_string:
+                return _Typed("STRING", coercible_string=True)
+            return _Typed("FLOAT64" if any(c in str(node.this) for c in ".eE") else "INT64")
+        if isinstance(node, exp.Boolean):
+            return _Typed("BOOL")
+        if isinstance(node, exp.Parameter | exp.Placeholder):
+            spec = self.param_types.get(node.name)
+            if isinstance(spec, str) and spec.upper() in _FAMILY:
+                return _Typed(spec.upper(), coercible_string=spec.upper() == "STRING")
+            return None
+        if isinstance(node, exp.Cast):
+            name = _datatype_name(node.args.get("to"))
+            return _Typed(name) if name else None
+        if isinstance(node, exp.Date | exp.CurrentDate | exp.DateAdd | exp.DateSub | exp.DateTrunc):
+            return _Typed("DATE") if not isinstance(node, exp.DateAdd | exp.DateSub | exp.DateTrunc) \
+                or self._is_date(node.this) else None
+        if isinstance(node, exp.CurrentTimestamp | exp.TimestampTrunc):
+            return _Typed("TIMESTAMP")
+        if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
+            return self._column_type(node)
+        return None
+
+    def _is_date(self, node: exp.Expression | None) -> bool:
+        typed = self.type_of(node)
+        return typed is not None and typed.type == "DATE"
+
+    def _column_type(self, column: exp.Column) -> _Typed | None:
+        scope = column.parent
+        while scope is not None and not isinstance(scope, exp.Select | exp.Delete | exp.Update | exp.Merge):
+            scope = scope.parent
+        if scope is None:
+            return None
+        name = column.name.lower()
+        candidates: list[dict[str, str] | None] = []
+        for source in _sources(scope):
+            if column.table and source.alias_or_name.lower() != column.table.lower():
+                continue
+            if isinstance(source, exp.Table) and source.args.get("db") is not None:
+                db, table = _table_key(source)
+                candidates.append(self.types_of(db, table))
+            else:
+                candidates.append(None)
+        if len(candidates) != 1 or candidates[0] is None:
+            # Unknown source, or an unqualified name over several sources: do not guess.
+            if not column.table and candidates and all(c is not None for c in candidates):
+                having = [c for c in candidates if c is not None and name in c]
+                if len(having) == 1:
+                    return _Typed(having[0][name])
+            return None
+        found = candidates[0].get(name)
+        return _Typed(found) if found else None
+
+    def compatible(self, a: _Typed, b: _Typed) -> bool:
+        fa, fb = _FAMILY.get(a.type), _FAMILY.get(b.type)
+        if fa is None or fb is None or fa == fb:
+            return True
+        if {fa, fb} == {"DATE", "DATETIME"}:
+            return True  # DATE coerces to DATETIME
+        if a.coercible_string and fb in _STRING_COERCIBLE:
+            return True
+        if b.coercible_string and fa in _STRING_COERCIBLE:
+            return True
+        return False
+
+
+_OPERATORS = {exp.EQ: "=", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+
+
+def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: Mapping[str, object]) -> None:
+    """Reject comparisons BigQuery has no signature for (TIMESTAMP vs DATE, INT64 vs STRING, ...).
+
+    Only comparisons whose two operand types are known (columns of tables, literals, typed
+    parameters, CASTs and a few date functions) are checked; anything else is left to the
+    engine. Message as BigQuery words it ("No matching signature for operator = for argument
+    types: ...", https://cloud.google.com/bigquery/docs/reference/standard-sql/operators#comparison_operators).
+
+    Example::
+
+        check_comparisons(sqlglot.parse_one("SELECT 1 WHERE 1 = 'a'", read='bigquery'),
+                          lambda ds, t: None, {})   # BadRequest
+    """
+    checker = _TypeChecker(types_of, param_types)
+
+    def fail(op: str, a: _Typed, b: _Typed) -> None:
+        raise gexc.BadRequest(
+            f"No matching signature for operator {op} for argument types: {a.type}, {b.type}. "
+            "Supported signature: ANY " + op + " ANY"
+        )
+
+    for cls, op in _OPERATORS.items():
+        for node in tree.find_all(cls):
+            a, b = checker.type_of(node.this), checker.type_of(node.expression)
+            if a and b and not checker.compatible(a, b):
+                fail(op, a, b)
+    for between in tree.find_all(exp.Between):
+        a = checker.type_of(between.this)
+        for bound in (between.args.get("low"), between.args.get("high")):
+            b = checker.type_of(bound)
+            if a and b and not checker.compatible(a, b):
+                fail("BETWEEN", a, b)
+    for in_node in tree.find_all(exp.In):
+        a = checker.type_of(in_node.this)
+        for value in in_node.expressions:
+            b = checker.type_of(value)
+            if a and b and not checker.compatible(a, b):
+                fail("IN", a, b)

@@ -1,0 +1,524 @@
+"""The embedded warehouse rejects what BigQuery rejects (issue 11, section 3).
+
+One test per rule / rejected example; docs/bigquery-rules.md lists each with the BigQuery
+documentation section it comes from. Accepted counterparts are tested next to each rejection so
+a rule that rejects everything fails too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from google.api_core import exceptions as gexc
+from google.cloud import bigquery
+
+from shared_services.bigquery.duckdb_client import DuckDBClient
+
+P = bigquery.ScalarQueryParameter
+A = bigquery.ArrayQueryParameter
+D = dt.date(2025, 1, 15)
+
+
+def cfg(*params: object, dry_run: bool = False) -> bigquery.QueryJobConfig:
+    return bigquery.QueryJobConfig(query_parameters=list(params), dry_run=dry_run)
+
+
+def _table(client: DuckDBClient, table_id: str, schema: list[bigquery.SchemaField], partition: str | None,
+           require: bool = True) -> None:
+    table = bigquery.Table(f"{client.project}.{table_id}", schema=schema)
+    if partition:
+        table.time_partitioning = bigquery.TimePartitioning(field=partition)
+        table.require_partition_filter = require
+    client.create_table(table)
+
+
+@pytest.fixture
+def client() -> Iterator[DuckDBClient]:
+    c = DuckDBClient(":memory:", project="proj")
+    c.create_dataset("ds")
+    _table(c, "ds.games", [bigquery.SchemaField("game_id", "STRING"), bigquery.SchemaField("game_date", "DATE"),
+                           bigquery.SchemaField("pts", "INT64")], "game_date")
+    _table(c, "ds.log", [bigquery.SchemaField("event_id", "STRING"), bigquery.SchemaField("game_id", "STRING"),
+                         bigquery.SchemaField("event_timestamp", "TIMESTAMP"),
+                         bigquery.SchemaField("severity", "STRING")], "event_timestamp")
+    _table(c, "ds.plain", [bigquery.SchemaField("game_id", "STRING"), bigquery.SchemaField("game_date", "DATE"),
+                           bigquery.SchemaField("other", "STRING")], None)
+    yield c
+    c.close()
+
+
+def run(client: DuckDBClient, sql: str) -> list[tuple]:
+    params = [P("d", "DATE", D), P("lo", "DATE", D), P("hi", "DATE", D), A("ds", "DATE", [D])]
+    job = client.query(sql, job_config=cfg(*params))
+    return [tuple(r.values()) for r in job.result()]
+
+
+def rejected_for_partition(client: DuckDBClient, sql: str, table: str) -> None:
+    with pytest.raises(gexc.BadRequest, match=rf"Cannot query over table '{table}' without a filter"):
+        run(client, sql)
+
+
+# --------------------------------------------------------------------------- partition filters
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM ds.games WHERE game_date = @d",
+    "SELECT * FROM `proj.ds.games` AS g WHERE g.game_date BETWEEN @lo AND @hi AND g.pts > 3",
+    "SELECT * FROM ds.games WHERE game_date >= DATE_SUB(@d, INTERVAL 7 DAY)",
+    "SELECT * FROM ds.games WHERE game_date IN UNNEST(@ds)",
+    "SELECT * FROM ds.games WHERE game_date = @d OR game_date = @hi",
+    "SELECT * FROM ds.log WHERE DATE(event_timestamp) = @d",
+    "SELECT * FROM ds.log WHERE event_timestamp >= TIMESTAMP(@d)",
+    "SELECT p.other FROM ds.plain p JOIN ds.games g ON g.game_id = p.game_id AND g.game_date = @d",
+    "SELECT p.other FROM ds.plain p JOIN ds.games g ON g.game_id = p.game_id WHERE g.game_date = @d",
+    "WITH x AS (SELECT game_id, game_date FROM ds.games) SELECT * FROM x WHERE x.game_date = @d",
+    "SELECT * FROM (SELECT game_id, DATE(event_timestamp) AS day FROM ds.log) s WHERE s.day = @d",
+    "SELECT * FROM ds.plain WHERE game_id IN (SELECT game_id FROM ds.games WHERE game_date = @d)",
+])
+def test_partition_filter_accepted_forms(client: DuckDBClient, sql: str) -> None:
+    assert run(client, sql) == []
+
+
+def test_partition_filter_missing_is_rejected(client: DuckDBClient) -> None:
+    rejected_for_partition(client, "SELECT COUNT(*) FROM ds.games", "ds.games")
+
+
+def test_partition_filter_on_another_joined_tables_column_of_the_same_name_is_rejected(client) -> None:
+    rejected_for_partition(
+        client,
+        "SELECT g.pts FROM ds.games g JOIN ds.plain p ON p.game_id = g.game_id WHERE p.game_date = @d",
+        "ds.games",
+    )
+
+
+def test_partition_filter_unqualified_but_ambiguous_column_is_rejected(client: DuckDBClient) -> None:
+    # ds.plain has a game_date too: BigQuery would say the name is ambiguous; it is not a filter on games.
+    with pytest.raises(gexc.BadRequest):
+        run(client, "SELECT g.pts FROM ds.games g JOIN ds.plain p ON p.game_id = g.game_id WHERE game_date = @d")
+
+
+def test_partition_filter_inside_an_or_with_another_column_is_rejected(client: DuckDBClient) -> None:
+    rejected_for_partition(client, "SELECT * FROM ds.games WHERE game_date = @d OR game_id = 'x'", "ds.games")
+
+
+def test_partition_filter_on_a_function_of_the_column_is_rejected(client: DuckDBClient) -> None:
+    rejected_for_partition(
+        client, "SELECT * FROM ds.games WHERE DATE_ADD(game_date, INTERVAL 1 DAY) = @d", "ds.games")
+
+
+def test_partition_filter_against_a_scalar_subquery_is_rejected(client: DuckDBClient) -> None:
+    rejected_for_partition(
+        client, "SELECT * FROM ds.games WHERE game_date = (SELECT MAX(game_date) FROM ds.plain)", "ds.games")
+
+
+def test_partition_filter_compared_with_another_column_is_rejected(client: DuckDBClient) -> None:
+    rejected_for_partition(client, "SELECT * FROM ds.games WHERE game_date = game_date", "ds.games")
+
+
+def test_partition_filter_on_a_timestamp_column_needs_the_bare_column_or_date_of_it(client) -> None:
+    rejected_for_partition(client, "SELECT * FROM ds.log WHERE EXTRACT(YEAR FROM event_timestamp) = 2025",
+                           "ds.log")
+
+
+def test_partition_filter_views_are_expanded_before_the_check(client: DuckDBClient) -> None:
+    client.query("CREATE VIEW ds.per_game AS SELECT game_id, COUNT(*) AS n FROM ds.log GROUP BY game_id")
+    rejected_for_partition(client, "SELECT * FROM ds.per_game WHERE game_id = 'g1'", "ds.log")
+    # A view that passes the partition column through lets the caller's filter reach the table.
+    client.query("CREATE VIEW ds.games_v AS SELECT game_id, game_date FROM ds.games")
+    assert run(client, "SELECT * FROM ds.games_v WHERE game_date = @d") == []
+    rejected_for_partition(client, "SELECT * FROM ds.games_v", "ds.games")
+
+
+def test_partition_filter_view_created_through_create_table_is_expanded_too(client) -> None:
+    view = bigquery.Table("proj.ds.log_v")
+    view.view_query = "SELECT event_id, severity FROM `proj.ds.log`"
+    client.create_table(view)
+    rejected_for_partition(client, "SELECT * FROM ds.log_v WHERE severity = 'critical'", "ds.log")
+
+
+def test_partition_filter_every_statement_of_a_script_is_checked(client: DuckDBClient) -> None:
+    rejected_for_partition(
+        client,
+        "BEGIN TRANSACTION; SELECT * FROM ds.games WHERE game_date = @d; "
+        "DELETE FROM ds.games WHERE pts > 0; COMMIT TRANSACTION;",
+        "ds.games",
+    )
+
+
+def test_partition_filter_in_a_correlated_exists_does_not_count_for_the_outer_table(client) -> None:
+    rejected_for_partition(
+        client,
+        "DELETE FROM ds.games AS T WHERE EXISTS (SELECT 1 FROM ds.plain S WHERE S.game_id = T.game_id "
+        "AND S.game_date = @d)",
+        "ds.games",
+    )
+
+
+def test_partition_filter_cte_used_twice_needs_a_filter_at_each_use(client: DuckDBClient) -> None:
+    rejected_for_partition(
+        client,
+        "WITH x AS (SELECT game_id, game_date FROM ds.games) "
+        "SELECT * FROM x a JOIN x b ON a.game_id = b.game_id WHERE a.game_date = @d",
+        "ds.games",
+    )
+
+
+# --------------------------------------------------------------------------- MERGE
+OLD_MERGE = (
+    "MERGE `ds.games` AS T USING `ds.plain` AS S ON FALSE "
+    "WHEN NOT MATCHED BY SOURCE AND T.game_date BETWEEN @lo AND @hi AND "
+    "EXISTS (SELECT 1 FROM `ds.plain` AS S WHERE S.game_id = T.game_id) THEN DELETE "
+    "WHEN NOT MATCHED THEN INSERT (game_id, game_date) VALUES (S.game_id, S.game_date)"
+)
+
+
+def test_merge_old_replace_rows_shape_is_rejected(client: DuckDBClient) -> None:
+    with pytest.raises(gexc.BadRequest, match="Correlated subqueries within a when_clause"):
+        run(client, OLD_MERGE)
+
+
+def test_merge_correlated_subquery_in_update_clause_is_rejected(client: DuckDBClient) -> None:
+    with pytest.raises(gexc.BadRequest, match="Correlated subqueries"):
+        run(client, "MERGE ds.plain T USING ds.plain S ON T.game_id = S.game_id WHEN MATCHED THEN "
+                    "UPDATE SET other = (SELECT MAX(x.other) FROM ds.plain x WHERE x.game_id = T.game_id)")
+
+
+def test_merge_without_correlated_subqueries_is_accepted(client: DuckDBClient) -> None:
+    run(client, "MERGE ds.plain T USING ds.plain S ON T.game_id = S.game_id "
+                "WHEN MATCHED AND S.other IN (SELECT other FROM ds.plain) THEN DELETE")
+
+
+# --------------------------------------------------------------------------- scripts
+def test_script_runs_atomically_a_failure_mid_script_leaves_the_target_unchanged(client) -> None:
+    client.query("INSERT INTO ds.plain (game_id, other) VALUES ('g1', 'a'), ('g2', 'b')").result()
+    with pytest.raises(gexc.BadRequest, match="division by zero"):
+        client.query("BEGIN TRANSACTION; DELETE FROM ds.plain WHERE TRUE; "
+                     "INSERT INTO ds.plain (game_id, other) SELECT 'g3', CAST(1 / 0 AS STRING); "
+                     "COMMIT TRANSACTION;")
+    assert sorted(run(client, "SELECT game_id FROM ds.plain")) == [("g1",), ("g2",)]
+
+
+def test_script_statement_type_and_rows(client: DuckDBClient) -> None:
+    job = client.query("BEGIN TRANSACTION; INSERT INTO ds.plain (game_id) VALUES ('g1'); "
+                       "DELETE FROM ds.plain WHERE game_id = 'g1'; COMMIT TRANSACTION;")
+    assert job.statement_type == "SCRIPT"
+    assert run(client, "SELECT * FROM ds.plain") == []
+
+
+@pytest.mark.parametrize("sql, words", [
+    ("BEGIN TRANSACTION; BEGIN TRANSACTION; COMMIT TRANSACTION;", "Nested transactions"),
+    ("COMMIT TRANSACTION;", "without an active transaction"),
+    ("BEGIN TRANSACTION; CREATE TABLE ds.x (a INT64); COMMIT TRANSACTION;", "permanent entities"),
+    ("BEGIN TRANSACTION; DELETE FROM ds.plain WHERE TRUE;", "without COMMIT"),
+])
+def test_script_transaction_structure(client: DuckDBClient, sql: str, words: str) -> None:
+    with pytest.raises(gexc.BadRequest, match=words):
+        client.query(sql)
+
+
+# --------------------------------------------------------------------------- dialect and types
+@pytest.mark.parametrize("sql, words", [
+    ("SELECT CAST('1' AS INT64)::STRING AS x", "Unexpected"),
+    ("SELECT other FROM ds.plain WHERE other ILIKE 'A%'", "ILIKE"),
+    ("SELECT list_value(1, 2) AS x", "Function not found: list_value"),
+    ("SELECT strftime(CURRENT_DATE(), '%Y') AS x", "Function not found: strftime"),
+    ("SELECT epoch_ms(0) AS x", "Function not found: epoch_ms"),
+])
+def test_duckdb_only_syntax_is_bad_request(client: DuckDBClient, sql: str, words: str) -> None:
+    with pytest.raises(gexc.BadRequest, match=words):
+        client.query(sql)
+
+
+def test_float_literals_are_float64(client: DuckDBClient) -> None:
+    job = client.query("SELECT 1.5 AS x, 2 AS n, 1e3 AS e")
+    assert [(f.name, f.field_type) for f in job.schema] == [("x", "FLOAT"), ("n", "INTEGER"), ("e", "FLOAT")]
+    assert [tuple(r.values()) for r in job.result()] == [(1.5, 2, 1000.0)]
+
+
+def test_division_by_zero_raises(client: DuckDBClient) -> None:
+    with pytest.raises(gexc.BadRequest, match="division by zero"):
+        client.query("SELECT 1 / 0 AS x")
+    assert [tuple(r.values()) for r in client.query("SELECT SAFE_DIVIDE(1, 0) AS x, 6 / 3 AS y").result()] == [
+        (None, 2.0)]
+
+
+def test_array_agg_over_null_raises_unless_ignore_nulls(client: DuckDBClient) -> None:
+    client.query("INSERT INTO ds.plain (game_id, other) VALUES ('g1', NULL), ('g2', 'b')").result()
+    with pytest.raises(gexc.BadRequest, match="Array cannot have a null element"):
+        client.query("SELECT ARRAY_AGG(other) AS a FROM ds.plain")
+    got = [tuple(r.values()) for r in client.query("SELECT ARRAY_AGG(other IGNORE NULLS) AS a FROM ds.plain")]
+    assert got == [(["b"],)]
+
+
+# --------------------------------------------------------------------------- errors
+def test_missing_dataset_is_not_found_naming_the_dataset(client: DuckDBClient) -> None:
+    with pytest.raises(gexc.NotFound, match="Dataset proj:nosuch"):
+        client.query("SELECT * FROM nosuch.t")
+
+
+def test_transaction_errors_are_never_conflict(tmp_path: Path) -> None:
+    path = str(tmp_path / "w.duckdb")
+    a, b = DuckDBClient(path), DuckDBClient(path)
+    try:
+        a.create_dataset("ds")
+        a.query("CREATE TABLE ds.t (id INT64, v INT64)").result()
+        a.query("INSERT INTO ds.t (id, v) VALUES (1, 0)").result()
+        a._conn.execute("BEGIN TRANSACTION")
+        a._conn.execute('UPDATE "ds"."t" SET v = 1 WHERE id = 1')
+        with pytest.raises(gexc.GoogleAPICallError) as info:
+            b.query("UPDATE ds.t SET v = 2 WHERE id = 1")
+        assert not isinstance(info.value, gexc.Conflict)
+        assert isinstance(info.value, gexc.BadRequest)
+        a._conn.execute("ROLLBACK")
+    finally:
+        a.close()
+        b.close()
+
+
+# --------------------------------------------------------------------------- jobs
+def test_failed_job_keeps_its_id_with_errors_and_the_id_cannot_be_reused(client: DuckDBClient) -> None:
+    with pytest.raises(gexc.BadRequest):
+        client.query("SELECT no_such_column FROM ds.plain", job_id="job_fails_1")
+    job = client.get_job("job_fails_1")
+    assert job.error_result and job.error_result["reason"] == "invalidQuery"
+    assert job.errors and "no_such_column" in job.errors[0]["message"]
+    with pytest.raises(gexc.BadRequest):
+        job.result()
+    with pytest.raises(gexc.Conflict, match="Already Exists: Job"):
+        client.query("SELECT 1 AS x", job_id="job_fails_1")
+
+
+def test_failed_partition_filter_job_is_recorded_too(client: DuckDBClient) -> None:
+    with pytest.raises(gexc.BadRequest):
+        client.query("SELECT * FROM ds.games", job_id="job_fails_2")
+    assert "partition elimination" in client.get_job("job_fails_2").errors[0]["message"]
+
+
+def test_dry_run_validates_and_writes_nothing(client: DuckDBClient) -> None:
+    client.query("INSERT INTO ds.plain (game_id, other) VALUES ('g1', 'a')").result()
+    job = client.query("DELETE FROM ds.plain WHERE TRUE", job_config=cfg(dry_run=True), job_id="dry_1")
+    assert job.dry_run is True and job.statement_type == "DELETE"
+    assert run(client, "SELECT game_id FROM ds.plain") == [("g1",)]
+    with pytest.raises(gexc.NotFound):
+        client.get_job("dry_1")  # BigQuery does not keep dry-run jobs
+    select = client.query("SELECT game_id, game_date FROM ds.games WHERE game_date = @d",
+                          job_config=cfg(P("d", "DATE", D), dry_run=True))
+    assert [(f.name, f.field_type) for f in select.schema] == [("game_id", "STRING"), ("game_date", "DATE")]
+    assert list(select.result()) == []
+
+
+@pytest.mark.parametrize("sql, error", [
+    ("SELECT * FROM ds.games", gexc.BadRequest),
+    ("SELECT nope FROM ds.plain", gexc.BadRequest),
+    ("SELECT * FROM ds.missing_table", gexc.NotFound),
+    ("MERGE ds.plain T USING ds.plain S ON FALSE WHEN NOT MATCHED BY SOURCE AND EXISTS "
+     "(SELECT 1 FROM ds.plain X WHERE X.game_id = T.game_id) THEN DELETE", gexc.BadRequest),
+])
+def test_dry_run_rejects_what_a_run_rejects(client: DuckDBClient, sql: str, error: type) -> None:
+    with pytest.raises(error):
+        client.query(sql, job_config=cfg(dry_run=True))
+
+
+def test_dry_run_of_a_script_with_ddl_binds_later_statements_and_rolls_back(client) -> None:
+    client.query("CREATE TEMP TABLE tmp AS SELECT 1 AS a; SELECT a FROM tmp;",
+                 job_config=cfg(dry_run=True))
+    with pytest.raises(gexc.GoogleAPICallError):
+        client.query("SELECT a FROM tmp")
+
+
+# --------------------------------------------------------------------------- DDL
+S = bigquery.SchemaField
+
+
+@pytest.mark.parametrize("schema, partition, clustering, words", [
+    ([S("a", "STRING"), S("b", "STRING"), S("c", "STRING"), S("d", "STRING"), S("e", "STRING")],
+     None, ["a", "b", "c", "d", "e"], "Too many clustering fields"),
+    ([S("f", "FLOAT64")], None, ["f"], "not supported for clustering"),
+    ([S("tags", "STRING", mode="REPEATED")], None, ["tags"], "not supported for clustering"),
+    ([S("a", "STRING")], None, ["nope"], "cannot be found"),
+    ([S("a", "STRING")], "d", [], "specified for partitioning cannot be found"),
+    ([S("a", "STRING")], "a", [], "invalid type STRING"),
+    ([S("1bad", "STRING")], None, [], "Invalid field name"),
+    ([S("a", "STRING"), S("A", "INT64")], None, [], "already exists"),
+])
+def test_create_table_validates_like_bigquery(client, schema, partition, clustering, words) -> None:
+    table = bigquery.Table("proj.ds.bad", schema=schema)
+    if partition:
+        table.time_partitioning = bigquery.TimePartitioning(field=partition)
+    if clustering:
+        table.clustering_fields = clustering
+    with pytest.raises(gexc.BadRequest, match=words):
+        client.create_table(table)
+    with pytest.raises(gexc.NotFound):
+        client.get_table("ds.bad")
+
+
+def test_ddl_through_query_honours_partition_cluster_and_options(client: DuckDBClient) -> None:
+    client.query(
+        "CREATE TABLE `proj.ds.events` (event_id STRING NOT NULL, ts TIMESTAMP, kind STRING) "
+        "PARTITION BY DATE(ts) CLUSTER BY kind, event_id "
+        "OPTIONS(require_partition_filter=TRUE, partition_expiration_days=3, description='e')"
+    ).result()
+    table = client.get_table("ds.events")
+    assert table.time_partitioning.field == "ts"
+    assert table.time_partitioning.expiration_ms == 3 * 86_400_000
+    assert table.clustering_fields == ["kind", "event_id"]
+    assert table.require_partition_filter is True and table.description == "e"
+    rejected_for_partition(client, "SELECT * FROM ds.events", "ds.events")
+    assert run(client, "SELECT * FROM ds.events WHERE DATE(ts) = @d") == []
+
+
+@pytest.mark.parametrize("ddl, words", [
+    ("CREATE TABLE ds.x (ts TIMESTAMP) PARTITION BY ts", "invalid type TIMESTAMP"),
+    ("CREATE TABLE ds.x (a STRING) PARTITION BY a", "invalid type STRING"),
+    ("CREATE TABLE ds.x (a INT64) PARTITION BY UPPER(a)", "PARTITION BY expression must be"),
+    ("CREATE TABLE ds.x (d DATE) PARTITION BY nope", "cannot be found"),
+    ("CREATE TABLE ds.x (a STRING, b STRING, c STRING, d STRING, e STRING) CLUSTER BY a, b, c, d, e",
+     "Too many clustering fields"),
+    ("CREATE TABLE ds.x (f FLOAT64) CLUSTER BY f", "not supported for clustering"),
+    ("CREATE TABLE ds.x (a STRING) OPTIONS(require_partition_filter=TRUE)", "partitioned table"),
+])
+def test_ddl_through_query_validates_like_bigquery(client: DuckDBClient, ddl: str, words: str) -> None:
+    with pytest.raises(gexc.BadRequest, match=words):
+        client.query(ddl)
+    with pytest.raises(gexc.NotFound):
+        client.get_table("ds.x")
+
+
+# --------------------------------------------------------------------------- load jobs
+def _load(client: DuckDBClient, rows: list[dict], schema: list, table: str = "ds.loaded", **config: object):
+    return client.load_table_from_json(rows, table, job_config=bigquery.LoadJobConfig(schema=schema, **config))
+
+
+def test_load_unknown_field_is_rejected_unless_ignore_unknown_values(client: DuckDBClient) -> None:
+    schema = [S("a", "STRING"), S("r", "RECORD", fields=[S("x", "INT64")])]
+    with pytest.raises(gexc.BadRequest, match="No such field: extra"):
+        _load(client, [{"a": "1", "extra": 2}], schema)
+    job = _load(client, [{"a": "1", "extra": 2, "r": {"x": 1, "y": 2}}], schema, ignore_unknown_values=True)
+    assert job.output_rows == 1
+    assert [tuple(r.values()) for r in client.query("SELECT a, r.x FROM ds.loaded").result()] == [("1", 1)]
+
+
+def test_load_max_bad_records_skips_up_to_the_limit(client: DuckDBClient) -> None:
+    schema = [S("n", "INT64")]
+    rows = [{"n": 1}, {"n": "x"}, {"n": 3}, {"n": "y"}]
+    with pytest.raises(gexc.BadRequest, match="could not convert value 'x'"):
+        _load(client, rows, schema)
+    with pytest.raises(gexc.BadRequest, match="too many errors"):
+        _load(client, rows, schema, max_bad_records=1)
+    assert _load(client, rows, schema, max_bad_records=2).output_rows == 2
+    assert sorted(r.n for r in client.query("SELECT n FROM ds.loaded").result()) == [1, 3]
+
+
+def test_load_new_field_needs_allow_field_addition(client: DuckDBClient) -> None:
+    _load(client, [{"a": "1"}], [S("a", "STRING")])
+    wider = [S("a", "STRING"), S("b", "INT64")]
+    with pytest.raises(gexc.BadRequest, match="Cannot add fields"):
+        _load(client, [{"a": "2", "b": 2}], wider)
+    with pytest.raises(gexc.BadRequest, match="Cannot add required fields"):
+        _load(client, [{"a": "2", "b": 2}], [S("a", "STRING"), S("b", "INT64", mode="REQUIRED")],
+              schema_update_options=["ALLOW_FIELD_ADDITION"])
+    _load(client, [{"a": "2", "b": 2}], wider, schema_update_options=["ALLOW_FIELD_ADDITION"])
+    assert [(f.name, f.field_type) for f in client.get_table("ds.loaded").schema] == [
+        ("a", "STRING"), ("b", "INTEGER")]
+    assert sorted(tuple(r.values()) for r in client.query("SELECT a, b FROM ds.loaded").result()) == [
+        ("1", None), ("2", 2)]
+
+
+def test_load_mode_change_needs_allow_field_relaxation(client: DuckDBClient) -> None:
+    _load(client, [{"a": "1"}], [S("a", "STRING", mode="REQUIRED")])
+    with pytest.raises(gexc.BadRequest, match="changed mode from REQUIRED to NULLABLE"):
+        _load(client, [{"a": None}], [S("a", "STRING")])
+    _load(client, [{"a": None}], [S("a", "STRING")], schema_update_options=["ALLOW_FIELD_RELAXATION"])
+    assert client.get_table("ds.loaded").schema[0].mode == "NULLABLE"
+    rows = list(client.query("SELECT COUNT(*) AS n FROM ds.loaded WHERE a IS NULL").result())
+    assert rows[0].n == 1
+    # NULLABLE -> REQUIRED is never allowed, whatever the options.
+    with pytest.raises(gexc.BadRequest, match="changed mode from NULLABLE to REQUIRED"):
+        _load(client, [{"a": "x"}], [S("a", "STRING", mode="REQUIRED")],
+              schema_update_options=["ALLOW_FIELD_RELAXATION"])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2025-01-15 03:04:05", dt.datetime(2025, 1, 15, 3, 4, 5, tzinfo=dt.UTC)),
+    ("2025-01-15T03:04:05.123456Z", dt.datetime(2025, 1, 15, 3, 4, 5, 123456, tzinfo=dt.UTC)),
+    ("2025-1-5 3:04:05+02:00", dt.datetime(2025, 1, 5, 1, 4, 5, tzinfo=dt.UTC)),
+    ("2025-01-15 03:04:05 UTC", dt.datetime(2025, 1, 15, 3, 4, 5, tzinfo=dt.UTC)),
+    ("2025-01-15", dt.datetime(2025, 1, 15, tzinfo=dt.UTC)),
+])
+def test_load_timestamp_strings_bigquery_accepts(client: DuckDBClient, text: str, expected: dt.datetime) -> None:
+    _load(client, [{"ts": text}], [S("ts", "TIMESTAMP")])
+    assert next(iter(client.query("SELECT ts FROM ds.loaded").result())).ts == expected
+
+
+@pytest.mark.parametrize("text", ["20250115T030405", "2025-W03-3", "2025-01-15 03:04", "2025-01-15 03:04:05.1234567",
+                                  "2025-02-30 00:00:00", "yesterday", "2025-01-15 03:04:05 +25:00"])
+def test_load_timestamp_strings_bigquery_rejects(client: DuckDBClient, text: str) -> None:
+    with pytest.raises(gexc.BadRequest, match="to TIMESTAMP"):
+        _load(client, [{"ts": text}], [S("ts", "TIMESTAMP")])
+
+
+def test_failed_load_keeps_its_job_id(client: DuckDBClient) -> None:
+    with pytest.raises(gexc.BadRequest):
+        client.load_table_from_json([{"n": "x"}], "ds.loaded", job_id="load_fails_1",
+                                    job_config=bigquery.LoadJobConfig(schema=[S("n", "INT64")]))
+    assert client.get_job("load_fails_1").error_result["reason"] == "invalidQuery"
+    with pytest.raises(gexc.Conflict):
+        client.load_table_from_json([{"n": 1}], "ds.loaded", job_id="load_fails_1",
+                                    job_config=bigquery.LoadJobConfig(schema=[S("n", "INT64")]))
+
+
+# --------------------------------------------------------------------------- warehouse file name
+def test_a_warehouse_file_named_like_one_of_its_datasets_works(tmp_path: Path) -> None:
+    path = str(tmp_path / "nba_analytics.duckdb")
+    with DuckDBClient(path) as first:
+        first.create_dataset("nba_analytics")
+        first.load_table_from_json([{"a": 1}], "nba_analytics.t",
+                                   job_config=bigquery.LoadJobConfig(schema=[S("a", "INT64")])).result()
+        first.query("CREATE VIEW nba_analytics.v AS SELECT a FROM `p.nba_analytics.t`").result()
+        assert [r.a for r in first.query("SELECT a FROM nba_analytics.v").result()] == [1]
+        with DuckDBClient(path) as second:  # a second live client on the same file
+            assert [r.a for r in second.query("SELECT a FROM nba_analytics.t").result()] == [1]
+    with DuckDBClient(path) as reopened:
+        assert reopened.get_table("nba_analytics.t").num_rows == 1
+        assert [r.a for r in reopened.query("SELECT a FROM nba_analytics.v").result()] == [1]
+
+
+# --------------------------------------------------------------------------- comparison signatures
+@pytest.mark.parametrize("sql, types", [
+    ("SELECT * FROM ds.log WHERE DATE(event_timestamp) = @d AND event_timestamp > @d", "TIMESTAMP, DATE"),
+    ("SELECT * FROM ds.games WHERE game_date = @d AND pts = '3'", "INTEGER, STRING"),
+    ("SELECT * FROM ds.games WHERE game_date = @d AND game_id = 7", "STRING, INT64"),
+    ("SELECT * FROM ds.plain WHERE CAST(other AS TIMESTAMP) BETWEEN @lo AND @hi", "TIMESTAMP, DATE"),
+    ("SELECT * FROM ds.games WHERE game_date = @d AND pts IN (1, 'x')", "INTEGER, STRING"),
+])
+def test_comparisons_without_a_bigquery_signature_are_bad_request(client: DuckDBClient, sql: str, types: str) -> None:
+    with pytest.raises(gexc.BadRequest, match=f"No matching signature for operator .* argument types: {types}"):
+        run(client, sql)
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM ds.games WHERE game_date = '2025-01-15'",  # string literal coerces to DATE
+    "SELECT * FROM ds.log WHERE event_timestamp >= '2025-01-15 00:00:00'",
+    "SELECT * FROM ds.games WHERE game_date = @d AND pts > 2.5",  # INT64 vs FLOAT64: numeric
+    "SELECT * FROM ds.log WHERE event_timestamp >= TIMESTAMP(@d)",
+])
+def test_comparisons_bigquery_has_a_signature_for_are_accepted(client: DuckDBClient, sql: str) -> None:
+    assert run(client, sql) == []
+
+
+@pytest.mark.parametrize("sql", ["DELETE FROM ds.plain", "UPDATE ds.plain SET other = 'x'"])
+def test_delete_and_update_need_a_where_clause(client: DuckDBClient, sql: str) -> None:
+    with pytest.raises(gexc.BadRequest, match="must have a WHERE clause"):
+        client.query(sql)
+    client.query(sql + " WHERE TRUE").result()
+
+
+@pytest.mark.parametrize("agg", ["ARRAY_AGG(DISTINCT other)", "ARRAY_AGG(other ORDER BY game_id)"])
+def test_array_agg_distinct_or_ordered_over_null_raises_too(client: DuckDBClient, agg: str) -> None:
+    client.query("INSERT INTO ds.plain (game_id, other) VALUES ('g1', NULL), ('g2', 'b')").result()
+    with pytest.raises(gexc.BadRequest, match="Array cannot have a null element"):
+        client.query(f"SELECT {agg} AS a FROM ds.plain")
+    got = [tuple(r.values()) for r in client.query(f"SELECT {agg} AS a FROM ds.plain WHERE other IS NOT NULL")]
+    assert got == [(["b"],)]
