@@ -30,7 +30,7 @@ from shared_services.constants.source_coverage import (
     parse_severity,
 )
 from shared_services.events.serialization import json_safe_row
-from shared_services.events.text import valid_value
+from shared_services.events.text import valid_text, valid_value
 
 __all__ = [
     "ENV_ENVIRONMENT",
@@ -149,4 +149,22 @@ def build_event_row(
         row["fallback_sources_tried"] = []
     # Valid Unicode at the door: a lone surrogate anywhere would fail the load, then the
     # spool write, for the whole batch. It becomes U+FFFD (see shared_services.events.text).
-    return valid_value(json_safe_row(row, COVERAGE_LOG_SCHEMA))
+    return _valid_row(json_safe_row(row, COVERAGE_LOG_SCHEMA))
+
+
+_PLAIN = (int, float, bool, type(None))
+
+
+def _valid_row(row: dict[str, Any]) -> dict[str, Any]:
+    """``valid_value(row)`` without its JSON pass: ASCII strings (nearly all of them) are
+    valid by construction; anything else goes through :func:`valid_value`."""
+    for name, value in row.items():
+        kind = type(value)
+        if kind is str:
+            if not value.isascii():
+                row[name] = valid_text(value)
+        elif kind is list and all(type(item) is str and item.isascii() for item in value):
+            continue
+        elif kind not in _PLAIN:
+            row[name] = valid_value(value)
+    return row
