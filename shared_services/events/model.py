@@ -29,7 +29,7 @@ from shared_services.constants.source_coverage import (
     parse_event_type,
     parse_severity,
 )
-from shared_services.events.serialization import json_safe_row
+from shared_services.events.serialization import RowConverter
 from shared_services.events.text import valid_text, valid_value
 
 __all__ = [
@@ -112,8 +112,8 @@ def build_event_row(
                               game_id='0022400561', downstream_impact='predictions_blocked')
         row['requires_alert']  # True
     """
-    unknown = sorted(set(columns) - EVENT_KEYWORDS)
-    if unknown:
+    if not columns.keys() <= EVENT_KEYWORDS:
+        unknown = sorted(set(columns) - EVENT_KEYWORDS)
         raise ValueError(
             f"unknown event field(s) {unknown}; accepted keywords: {sorted(EVENT_KEYWORDS)}"
         )
@@ -123,48 +123,55 @@ def build_event_row(
         raise TypeError(f"description must be a str, got {type(description).__name__}")
     tier_before = _quality_part(quality_before, "tier", "quality_before")
     tier_after = _quality_part(quality_after, "tier", "quality_after")
-    timestamp = now or utc_now()
-    row: dict[str, Any] = {name: None for name in EVENT_COLUMNS}
+    convert = _CONVERTER.convert
+    # Every value below is converted exactly as json_safe_row(row, COVERAGE_LOG_SCHEMA) would
+    # (compiled once per schema); values the builder makes itself are JSON-safe by construction.
+    stamp = convert("event_timestamp", now or utc_now())
+    row: dict[str, Any] = dict(_TEMPLATE)
     row.update(
         event_id=str(uuid.uuid4()),
-        event_timestamp=timestamp,
+        event_timestamp=stamp,
         event_type=kind.value,
         severity=level.value,
-        description=description,
+        description=valid_text(description),
         is_synthetic=False,
-        quality_tier_before=None if tier_before is None else str(tier_before),
-        quality_tier_after=None if tier_after is None else str(tier_after),
-        quality_score_before=_quality_part(quality_before, "score", "quality_before"),
-        quality_score_after=_quality_part(quality_after, "score", "quality_after"),
+        quality_tier_before=None if tier_before is None else valid_text(str(tier_before)),
+        quality_tier_after=None if tier_after is None else valid_text(str(tier_after)),
+        quality_score_before=convert(
+            "quality_score_before", _quality_part(quality_before, "score", "quality_before")),
+        quality_score_after=convert(
+            "quality_score_after", _quality_part(quality_after, "score", "quality_after")),
         requires_alert=level in (SourceCoverageSeverity.CRITICAL, SourceCoverageSeverity.WARNING),
         alert_sent=False,
         is_resolved=False,
-        created_at=timestamp,
-        environment=current_environment(),
+        created_at=stamp,
+        environment=valid_text(current_environment()),
         fallback_sources_tried=[],
     )
     for name, value in columns.items():
-        row[name] = value
-    if row["fallback_sources_tried"] is None:
-        row["fallback_sources_tried"] = []
-    # Valid Unicode at the door: a lone surrogate anywhere would fail the load, then the
-    # spool write, for the whole batch. It becomes U+FFFD (see shared_services.events.text).
-    return _valid_row(json_safe_row(row, COVERAGE_LOG_SCHEMA))
+        if name == "fallback_sources_tried" and value is None:
+            continue  # [] as set above
+        # Valid Unicode at the door: a lone surrogate anywhere would fail the load, then the
+        # spool write, for the whole batch. It becomes U+FFFD (see shared_services.events.text).
+        row[name] = _valid(convert(name, value))
+    return row
+
+
+#: Every log column, in schema order, NULL until set (the row's key order is the schema's).
+_TEMPLATE: dict[str, Any] = {name: None for name in EVENT_COLUMNS}
+_CONVERTER = RowConverter(COVERAGE_LOG_SCHEMA)
+
+
+def _valid(value: Any) -> Any:
+    """``valid_value(value)`` without its JSON pass for the common cases (ASCII text)."""
+    kind = type(value)
+    if kind is str:
+        return value if value.isascii() else valid_text(value)
+    if kind is list and all(type(item) is str and item.isascii() for item in value):
+        return value
+    if kind in _PLAIN:
+        return value
+    return valid_value(value)
 
 
 _PLAIN = (int, float, bool, type(None))
-
-
-def _valid_row(row: dict[str, Any]) -> dict[str, Any]:
-    """``valid_value(row)`` without its JSON pass: ASCII strings (nearly all of them) are
-    valid by construction; anything else goes through :func:`valid_value`."""
-    for name, value in row.items():
-        kind = type(value)
-        if kind is str:
-            if not value.isascii():
-                row[name] = valid_text(value)
-        elif kind is list and all(type(item) is str and item.isascii() for item in value):
-            continue
-        elif kind not in _PLAIN:
-            row[name] = valid_value(value)
-    return row

@@ -29,6 +29,7 @@ import pandas as pd
 from google.cloud.bigquery import SchemaField
 
 __all__ = [
+    "RowConverter",
     "RowSerializationError",
     "json_safe_value",
     "json_safe_row",
@@ -292,52 +293,65 @@ def json_safe_row(
             f"{where}unknown field(s) {sorted(unknown)} not in the table schema"
         )
     out: dict[str, Any] = {}
-    for name, field, repeated, required, passing, special in plan.fields:
-        value = row.get(name)
-        kind = type(value)
-        if repeated:
-            if kind is list and all(type(item) in passing for item in value):
-                out[name] = list(value)
-                continue
-        elif value is None:
-            if required:
-                raise RowSerializationError(f"{where}field {name!r} is REQUIRED but is missing or null")
-            if name in row:
-                out[name] = None
-            continue
-        elif kind in passing:
-            out[name] = value
-            continue
-        elif kind in special:
-            try:
-                converted = special[kind](value)
-            except (TypeError, ValueError, ArithmeticError):
-                converted = _convert(value, field, where)  # raises with the field's name
-            if converted is None and required:
-                raise RowSerializationError(f"{where}field {name!r} is REQUIRED but is missing or null")
-            if converted is not None or name in row:
-                out[name] = converted
-            continue
-        if repeated:
-            is_sequence = isinstance(value, list | tuple | np.ndarray | pd.Series)
-            if not is_sequence and is_missing(value):
-                out[name] = []
-                continue
-            if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-                raise RowSerializationError(
-                    f"{where}field {name!r} is REPEATED and needs a list, got {type(value).__name__}"
-                )
-            items = [_convert(item, field, where) for item in value]
-            if any(item is None for item in items):
-                raise RowSerializationError(f"{where}field {name!r}: a REPEATED field cannot hold NULL")
-            out[name] = items
-            continue
-        converted = _convert(value, field, where)
-        if converted is None and field.mode == "REQUIRED":
-            raise RowSerializationError(f"{where}field {name!r} is REQUIRED but is missing or null")
-        if converted is not None or name in row:
+    for entry in plan.fields:
+        name = entry[0]
+        present = name in row
+        converted = _convert_entry(entry, row.get(name), where)
+        if converted is not None or present or entry[2]:
             out[name] = converted
     return out
+
+
+def _convert_entry(entry: tuple[Any, ...], value: Any, where: str) -> Any:
+    """One field of a compiled plan: the JSON value it stores (``[]`` for a missing REPEATED)."""
+    name, field, repeated, required, passing, special = entry
+    kind = type(value)
+    if repeated:
+        if kind is list and all(type(item) in passing for item in value):
+            return list(value)
+        is_sequence = isinstance(value, list | tuple | np.ndarray | pd.Series)
+        if not is_sequence and is_missing(value):
+            return []
+        if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+            raise RowSerializationError(
+                f"{where}field {name!r} is REPEATED and needs a list, got {type(value).__name__}"
+            )
+        items = [_convert(item, field, where) for item in value]
+        if any(item is None for item in items):
+            raise RowSerializationError(f"{where}field {name!r}: a REPEATED field cannot hold NULL")
+        return items
+    if value is None:
+        converted = None
+    elif kind in passing:
+        return value
+    elif kind in special:
+        try:
+            converted = special[kind](value)
+        except (TypeError, ValueError, ArithmeticError):
+            converted = _convert(value, field, where)  # raises with the field's name
+    else:
+        converted = _convert(value, field, where)
+    if converted is None and required:
+        raise RowSerializationError(f"{where}field {name!r} is REQUIRED but is missing or null")
+    return converted
+
+
+class RowConverter:
+    """Per-field conversion for one schema, compiled once: ``convert(name, value)`` is what
+    :func:`json_safe_row` stores for that field (same errors).
+
+    Example::
+
+        >>> RowConverter([SchemaField('d', 'DATE')]).convert('d', date(2025, 1, 2))
+        '2025-01-02'
+    """
+
+    def __init__(self, schema: Sequence[SchemaField]) -> None:
+        self._entries = {entry[0]: entry for entry in _plan(schema).fields}
+
+    def convert(self, name: str, value: Any, where: str = "") -> Any:
+        """The JSON-safe value of field ``name`` (``KeyError`` for a field not in the schema)."""
+        return _convert_entry(self._entries[name], value, where)
 
 
 def json_safe_rows(rows: Iterable[Mapping[str, Any]], schema: Sequence[SchemaField]) -> list[dict[str, Any]]:
