@@ -148,18 +148,27 @@ def build_event_row(
         environment=valid_text(current_environment()),
         fallback_sources_tried=[],
     )
+    text_fields, nullable_fields = _TEXT_FIELDS, _NULLABLE_FIELDS
     for name, value in columns.items():
-        if name == "fallback_sources_tried" and value is None:
-            continue  # [] as set above
         # Valid Unicode at the door: a lone surrogate anywhere would fail the load, then the
         # spool write, for the whole batch. It becomes U+FFFD (see shared_services.events.text).
-        row[name] = _valid(convert(name, value))
+        if type(value) is str and name in text_fields:  # the common case, inlined
+            row[name] = value if value.isascii() else valid_text(value)
+        elif value is None and name in nullable_fields:
+            if name != "fallback_sources_tried":  # stays [] as set above
+                row[name] = None
+        else:
+            row[name] = _valid(convert(name, value))
     return row
 
 
 #: Every log column, in schema order, NULL until set (the row's key order is the schema's).
 _TEMPLATE: dict[str, Any] = {name: None for name in EVENT_COLUMNS}
 _CONVERTER = RowConverter(COVERAGE_LOG_SCHEMA)
+#: Scalar STRING columns (a ``str`` is stored as is) and columns that may be NULL / empty.
+_TEXT_FIELDS = frozenset(f.name for f in COVERAGE_LOG_SCHEMA
+                         if f.field_type.upper() == "STRING" and f.mode != "REPEATED")
+_NULLABLE_FIELDS = frozenset(f.name for f in COVERAGE_LOG_SCHEMA if f.mode != "REQUIRED")
 
 
 def _valid(value: Any) -> Any:
