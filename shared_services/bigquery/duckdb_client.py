@@ -91,6 +91,7 @@ from shared_services.bigquery.jobs import (
     EmbeddedLoadJob,
     EmbeddedQueryJob,
     EmbeddedRowIterator,
+    convert_duckdb_rows,
     convert_duckdb_value,
     schema_from_duckdb_description,
 )
@@ -1195,10 +1196,7 @@ class DuckDBClient:
                 if kind == "SELECT":
                     schema = schema_from_duckdb_description(cur.description)
                     index = {f.name: i for i, f in enumerate(schema)}
-                    rows = [
-                        Row(tuple(convert_duckdb_value(v, f) for v, f in zip(r, schema, strict=True)), index)
-                        for r in cur.fetchall()
-                    ]
+                    rows = [Row(r, index) for r in convert_duckdb_rows(cur.fetchall(), schema)]
                     dml = None
                 elif kind in ("INSERT", "UPDATE", "DELETE", "MERGE"):
                     fetched = cur.fetchone()
