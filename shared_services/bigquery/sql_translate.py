@@ -39,6 +39,7 @@ from sqlglot.errors import SqlglotError
 __all__ = [
     "BQ_TO_DUCKDB_SCALAR",
     "TranslatedStatement",
+    "clear_translation_cache",
     "Translation",
     "duckdb_type",
     "normalize_bq_type",
@@ -301,6 +302,17 @@ def _unnest_semi_join(tree: exp.Expression) -> None:
 _CACHE: OrderedDict[tuple[str, tuple[tuple[str, object], ...], str | None], Translation] = OrderedDict()
 _CACHE_SIZE = 512
 _CACHE_LOCK = threading.Lock()
+
+
+def clear_translation_cache() -> None:
+    """Forget every cached translation (benchmarks use it to time a cold process).
+
+    Example::
+
+        clear_translation_cache()
+    """
+    with _CACHE_LOCK:
+        _CACHE.clear()
 
 
 def translate(
