@@ -59,6 +59,7 @@ import decimal
 import itertools
 import json
 import math
+import operator
 import os
 import re
 import threading
@@ -525,9 +526,15 @@ def _columnar(records: list[dict[str, Any]], schema: Sequence[SchemaField]
         return None  # unknown or differently-cased keys: the per-row path decides
     arrays: list[pa.Array] = []
     casts: dict[str, str] = {}
-    for field in schema:
-        name = field.name  # a property: read once per column, not once per row
-        column = _fast_column([record.get(name) for record in records], field)
+    ordered = [f.name for f in schema]  # SchemaField.name is a property: read once per column
+    if len(schema) > 1 and all(len(record) == len(ordered) for record in records):
+        # every record holds every column: transpose in C
+        values: list[Any] = list(zip(*map(operator.itemgetter(*ordered), records), strict=True)) \
+            if records else [() for _ in ordered]
+    else:
+        values = [[record.get(name) for record in records] for name in ordered]
+    for field, column_values in zip(schema, values, strict=True):
+        column = _fast_column(list(column_values), field)
         if column is None:
             return None
         arrays.append(column[0])
