@@ -126,7 +126,10 @@ def build_event_row(
     convert = _CONVERTER.convert
     # Every value below is converted exactly as json_safe_row(row, COVERAGE_LOG_SCHEMA) would
     # (compiled once per schema); values the builder makes itself are JSON-safe by construction.
-    stamp = convert("event_timestamp", now or utc_now())
+    if now is None:  # aware UTC now: what convert() would write, without the detour
+        stamp = datetime.now(UTC).isoformat(timespec="microseconds")
+    else:
+        stamp = convert("event_timestamp", now)
     row: dict[str, Any] = dict(_TEMPLATE)
     row.update(
         event_id=str(uuid.uuid4()),
@@ -137,9 +140,9 @@ def build_event_row(
         is_synthetic=False,
         quality_tier_before=None if tier_before is None else valid_text(str(tier_before)),
         quality_tier_after=None if tier_after is None else valid_text(str(tier_after)),
-        quality_score_before=convert(
+        quality_score_before=None if quality_before is None else convert(
             "quality_score_before", _quality_part(quality_before, "score", "quality_before")),
-        quality_score_after=convert(
+        quality_score_after=None if quality_after is None else convert(
             "quality_score_after", _quality_part(quality_after, "score", "quality_after")),
         requires_alert=level in (SourceCoverageSeverity.CRITICAL, SourceCoverageSeverity.WARNING),
         alert_sent=False,
