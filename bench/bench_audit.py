@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import _common  # first: puts the repository root on sys.path
-from _common import print_header, ratio, repeat, summary, temp_workdir, timed
+from _common import print_header, ratio, summary, temp_workdir, timed
 from baseline_sketch import SketchAudit
 from season_data import populate
 

@@ -67,7 +67,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import numpy as np
@@ -1599,9 +1599,10 @@ class DuckDBClient:
             # float / bool / None / lists of those (and JSON-column values, which it dumps
             # itself), for which the JSON round trip below is the identity. Anything else
             # takes the round trip and the per-row path, exactly as before.
-            columns = _columnar(rows, [_normalized_field(f) for f in job_config.schema])
+            plain = cast(list[dict[str, Any]], rows)
+            columns = _columnar(plain, [_normalized_field(f) for f in job_config.schema])
             if columns is not None:
-                return self._load(rows, destination, job_config, job_id, job_id_prefix, lenient=False,
+                return self._load(plain, destination, job_config, job_id, job_id_prefix, lenient=False,
                                   frame=None, columns=columns)
         # One C-speed round trip for the batch: same TypeError / NaN behaviour as per-line dumps.
         records = json.loads(json.dumps(rows, ensure_ascii=False)) if rows else []
