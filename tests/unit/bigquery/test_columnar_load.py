@@ -211,3 +211,14 @@ def test_translations_are_cached_and_errors_are_not():
     for _ in range(2):
         with pytest.raises(gexc.BadRequest, match="xs"):
             translate(sql, {})
+
+
+def test_a_lone_surrogate_fails_the_same_way_on_both_paths(client, monkeypatch):
+    rows = [*PLAIN_ROWS, {"id": 9, "name": "Don\ud83c"}]  # build_event_row repairs these at the door
+    with pytest.raises(UnicodeEncodeError) as fast_error:
+        _load(client, "ds.s", rows)
+    _per_row_only(monkeypatch)
+    with pytest.raises(UnicodeEncodeError) as slow_error:
+        _load(client, "ds.s", rows)
+    assert str(fast_error.value) == str(slow_error.value)
+    assert client._relation_kind("ds", "s") is None
