@@ -527,14 +527,14 @@ def _columnar(records: list[dict[str, Any]], schema: Sequence[SchemaField]
     arrays: list[pa.Array] = []
     casts: dict[str, str] = {}
     ordered = [f.name for f in schema]  # SchemaField.name is a property: read once per column
-    if len(schema) > 1 and all(len(record) == len(ordered) for record in records):
-        # every record holds every column: transpose in C
-        values: list[Any] = list(zip(*map(operator.itemgetter(*ordered), records), strict=True)) \
-            if records else [() for _ in ordered]
-    else:
-        values = [[record.get(name) for record in records] for name in ordered]
-    for field, column_values in zip(schema, values, strict=True):
-        column = _fast_column(list(column_values), field)
+    complete = all(len(record) == len(ordered) for record in records)
+    for field, name in zip(schema, ordered, strict=True):
+        # One column at a time, in C when every record holds every column: no per-row
+        # containers are allocated (a transposition into row tuples wakes the cyclic GC over
+        # the whole batch).
+        column_values = list(map(operator.itemgetter(name), records)) if complete \
+            else [record.get(name) for record in records]
+        column = _fast_column(column_values, field)
         if column is None:
             return None
         arrays.append(column[0])

@@ -79,6 +79,8 @@ def to_utc_iso(value: Any) -> str:
         >>> to_utc_iso(datetime(2025, 1, 15, 3, 0))
         '2025-01-15T03:00:00.000000+00:00'
     """
+    if type(value) is datetime and 1678 <= value.year <= 2261:
+        return _utc_datetime_iso(value)  # same text, without the pandas round trip
     if isinstance(value, str):
         parsed = pd.Timestamp(value)
     elif isinstance(value, pd.Timestamp | datetime | np.datetime64):
