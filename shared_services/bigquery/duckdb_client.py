@@ -454,7 +454,7 @@ def _coerce_record(
 # Columnar load path: per column, one type check over the whole column, Arrow arrays handed to
 # DuckDB (dates and timestamps as canonical text, cast by DuckDB). Any column it cannot vouch
 # for sends the WHOLE load back to the per-row path above, so errors, skipped bad records and
-# the loaded values are exactly the per-row path's (tests/bigquery/test_columnar_load.py).
+# the loaded values are exactly the per-row path's (tests/unit/bigquery/test_columnar_load.py).
 # --------------------------------------------------------------------------------------
 _NONE_TYPE = type(None)
 #: Canonical text the fast path hands to DuckDB's CAST; anything else (other separators,
@@ -476,6 +476,15 @@ def _all_true(mask: pa.Array) -> bool:
     return bool(pc.all(mask, min_count=0).as_py())
 
 
+def _json_text(value: Any) -> str:
+    """A JSON column's text; containers go through the round trip (``{1: 'a', '1': 'b'}`` keeps
+    one key there), scalars are their own round trip."""
+    text = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict | list | tuple):
+        text = json.dumps(json.loads(text), ensure_ascii=False)
+    return text
+
+
 def _fast_column(values: list[Any], field: SchemaField) -> tuple[pa.Array, str | None] | None:
     """``values`` as an Arrow array the INSERT's CASTs load exactly as the per-row path would,
     plus the DuckDB type its text must cast to (DATE / TIMESTAMPTZ); None when unsure."""
@@ -495,9 +504,8 @@ def _fast_column(values: list[Any], field: SchemaField) -> tuple[pa.Array, str |
             if mode == "REQUIRED":
                 return None
             kinds.discard(_NONE_TYPE)
-        if ftype == "JSON":  # any JSON value; json.loads produced it, json.dumps writes it back
-            return pa.array([None if v is None else json.dumps(v, ensure_ascii=False) for v in values],
-                            type=pa.string()), None
+        if ftype == "JSON":  # any JSON value, written as the NDJSON round trip would leave it
+            return pa.array([None if v is None else _json_text(v) for v in values], type=pa.string()), None
         if ftype in ("DATE", "TIMESTAMP"):
             if not kinds <= {str}:
                 return None
@@ -1600,7 +1608,12 @@ class DuckDBClient:
             # itself), for which the JSON round trip below is the identity. Anything else
             # takes the round trip and the per-row path, exactly as before.
             plain = cast(list[dict[str, Any]], rows)
-            columns = _columnar(plain, [_normalized_field(f) for f in job_config.schema])
+            schema = [_normalized_field(f) for f in job_config.schema]
+            columns = _columnar(plain, schema)
+            if columns is not None and columns[1]:
+                with self._lock:
+                    if not self._casts_ok(columns[0], schema, columns[1]):
+                        columns = None  # a bad date / timestamp: round trip + per-row path below
             if columns is not None:
                 return self._load(plain, destination, job_config, job_id, job_id_prefix, lenient=False,
                                   frame=None, columns=columns)
@@ -1695,8 +1708,8 @@ class DuckDBClient:
                 added, relaxed = self._check_compatible(ds, tbl, given, table_schema, updates)
             if columns is None and not lenient and schema:
                 columns = _columnar(records, schema)
-            if columns is not None and columns[1] and not self._casts_ok(columns[0], schema, columns[1]):
-                columns = None  # a date / timestamp DuckDB cannot read: the per-row path names it
+                if columns is not None and columns[1] and not self._casts_ok(columns[0], schema, columns[1]):
+                    columns = None  # a date / timestamp DuckDB cannot read: the per-row path names it
             if columns is None:
                 coerced = self._coerce_rows(records, schema, lenient, bool(config.ignore_unknown_values),
                                             int(config.max_bad_records or 0))

@@ -45,6 +45,8 @@ PLAIN_ROWS = [
     {"id": 4, "name": "tz", "score": -0.0, "day": "2025-12-31", "at": "2025-01-15T03:00:00.1-05:30",
      "doc": [1, "two", {"three": 3.5}], "counts": [9223372036854775807]},
     {"id": 5, "at": "2025-03-09T02:30:00+14:00", "doc": 7, "name": "\ufffd bad-surrogate-replaced"},
+    {"id": 6, "doc": {1: "int key", "1": "same key after the JSON round trip"}, "score": 1e300},
+    {"id": 7, "doc": ("tuple", 1.0, True), "name": "x" * 10_000},
 ]
 
 
