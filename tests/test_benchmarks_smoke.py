@@ -77,6 +77,7 @@ def test_bench_audit_quick_prints_a_fixed_query_count_and_one_load_job(run_bench
     assert rerun.groups() == ("6", "0", "0")
     # the baseline: per day one query, per game 1 + 4 (log + each checked table)
     assert _one(r"season: [\d.]+ s, (\d+) queries", out).group(1) == str(days + games * 5)
+    assert "(full season measured)" in out  # no budget given: the baseline is not sampled
 
 
 def test_bench_event_flush_quick_prints_one_load_job_per_flush(run_bench):

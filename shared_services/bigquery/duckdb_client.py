@@ -56,8 +56,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import decimal
+import itertools
 import json
 import math
+import operator
 import os
 import re
 import threading
@@ -65,12 +67,13 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from google.api_core import exceptions as gexc
 from google.cloud.bigquery import (
     Dataset,
@@ -90,6 +93,7 @@ from shared_services.bigquery.jobs import (
     EmbeddedLoadJob,
     EmbeddedQueryJob,
     EmbeddedRowIterator,
+    convert_duckdb_rows,
     convert_duckdb_value,
     schema_from_duckdb_description,
 )
@@ -445,6 +449,107 @@ def _coerce_record(
                               ignore_unknown)
         for f in fields
     }
+
+
+# --------------------------------------------------------------------------------------
+# Columnar load path: per column, one type check over the whole column, Arrow arrays handed to
+# DuckDB (dates and timestamps as canonical text, cast by DuckDB). Any column it cannot vouch
+# for sends the WHOLE load back to the per-row path above, so errors, skipped bad records and
+# the loaded values are exactly the per-row path's (tests/unit/bigquery/test_columnar_load.py).
+# --------------------------------------------------------------------------------------
+_NONE_TYPE = type(None)
+#: Canonical text the fast path hands to DuckDB's CAST; anything else (other separators,
+#: zone names, one-digit fields, far years) goes per row through ``_parse_bq_timestamp``.
+_FAST_TIMESTAMP = (
+    r"^[1-8]\d{3}-\d\d-\d\d[T ](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?"
+    r"(?:Z|[+-](?:0\d|1[0-4]):[0-5]\d)$"
+)
+_FAST_DATE = r"^[1-8]\d{3}-\d\d-\d\d$"
+_FAST_SCALAR_TYPES: dict[str, frozenset[type]] = {
+    "STRING": frozenset({str}),
+    "INTEGER": frozenset({int}),
+    "BOOLEAN": frozenset({bool}),
+    "FLOAT": frozenset({float, int}),
+}
+
+
+def _all_true(mask: pa.Array) -> bool:
+    return bool(pc.all(mask, min_count=0).as_py())
+
+
+def _json_text(value: Any) -> str:
+    """A JSON column's text; containers go through the round trip (``{1: 'a', '1': 'b'}`` keeps
+    one key there), scalars are their own round trip."""
+    text = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict | list | tuple):
+        text = json.dumps(json.loads(text), ensure_ascii=False)
+    return text
+
+
+def _fast_column(values: list[Any], field: SchemaField) -> tuple[pa.Array, str | None] | None:
+    """``values`` as an Arrow array the INSERT's CASTs load exactly as the per-row path would,
+    plus the DuckDB type its text must cast to (DATE / TIMESTAMPTZ); None when unsure."""
+    mode = (field.mode or "NULLABLE").upper()
+    ftype = normalize_bq_type(field.field_type)
+    try:
+        if mode == "REPEATED":
+            allowed = _FAST_SCALAR_TYPES.get(ftype)
+            if allowed is None or ftype == "FLOAT" or not set(map(type, values)) <= {list, _NONE_TYPE}:
+                return None
+            lists = [[] if v is None else v for v in values]
+            if not set(map(type, itertools.chain.from_iterable(lists))) <= allowed:
+                return None
+            return pa.array(lists, type=_arrow_type(field)), None
+        kinds = set(map(type, values))
+        if _NONE_TYPE in kinds:
+            if mode == "REQUIRED":
+                return None
+            kinds.discard(_NONE_TYPE)
+        if ftype == "JSON":  # any JSON value, written as the NDJSON round trip would leave it
+            return pa.array([None if v is None else _json_text(v) for v in values], type=pa.string()), None
+        if ftype in ("DATE", "TIMESTAMP"):
+            if not kinds <= {str}:
+                return None
+            text = pa.array(values, type=pa.string())
+            pattern = _FAST_DATE if ftype == "DATE" else _FAST_TIMESTAMP
+            if not _all_true(pc.match_substring_regex(text, pattern)):
+                return None
+            return text, duckdb_type(ftype)
+        allowed = _FAST_SCALAR_TYPES.get(ftype)
+        if allowed is None or not kinds <= allowed:
+            return None
+        array = pa.array(values, type=_arrow_type(field))
+        if ftype == "FLOAT" and not _all_true(pc.is_finite(array)):
+            return None  # NaN / Infinity tokens: the per-row path rejects them
+        return array, None
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        return None  # out of range for int64, a float that int cannot be exactly, ...
+
+
+def _columnar(records: list[dict[str, Any]], schema: Sequence[SchemaField]
+              ) -> tuple[list[pa.Array], dict[str, str]] | None:
+    """The load's columns as Arrow arrays plus ``{column: DuckDB type}`` of the text columns
+    DuckDB must be able to cast; None when any record or column needs the per-row path."""
+    names = {f.name for f in schema}
+    if len(names) != len(schema) or not all(record.keys() <= names for record in records):
+        return None  # unknown or differently-cased keys: the per-row path decides
+    arrays: list[pa.Array] = []
+    casts: dict[str, str] = {}
+    ordered = [f.name for f in schema]  # SchemaField.name is a property: read once per column
+    complete = all(len(record) == len(ordered) for record in records)
+    for field, name in zip(schema, ordered, strict=True):
+        # One column at a time, in C when every record holds every column: no per-row
+        # containers are allocated (a transposition into row tuples wakes the cyclic GC over
+        # the whole batch).
+        column_values = list(map(operator.itemgetter(name), records)) if complete \
+            else [record.get(name) for record in records]
+        column = _fast_column(column_values, field)
+        if column is None:
+            return None
+        arrays.append(column[0])
+        if column[1] is not None:
+            casts[field.name] = column[1]
+    return arrays, casts
 
 
 def _py(value: Any) -> Any:
@@ -1110,10 +1215,7 @@ class DuckDBClient:
                 if kind == "SELECT":
                     schema = schema_from_duckdb_description(cur.description)
                     index = {f.name: i for i, f in enumerate(schema)}
-                    rows = [
-                        Row(tuple(convert_duckdb_value(v, f) for v, f in zip(r, schema, strict=True)), index)
-                        for r in cur.fetchall()
-                    ]
+                    rows = [Row(r, index) for r in convert_duckdb_rows(cur.fetchall(), schema)]
                     dml = None
                 elif kind in ("INSERT", "UPDATE", "DELETE", "MERGE"):
                     fetched = cur.fetchone()
@@ -1503,8 +1605,24 @@ class DuckDBClient:
             client.load_table_from_json(rows, 'ds.t', job_config=cfg, job_id='flush_abc').result()
         """
         rows = list(json_rows)
-        text = "\n".join(json.dumps(item, ensure_ascii=False) for item in rows)
-        records = [json.loads(line) for line in text.split("\n")] if rows else []
+        if rows and isinstance(job_config, LoadJobConfig) and job_config.schema \
+                and all(type(row) is dict for row in rows):
+            # Columnar path on the rows as given: it accepts only exact str / int / finite
+            # float / bool / None / lists of those (and JSON-column values, which it dumps
+            # itself), for which the JSON round trip below is the identity. Anything else
+            # takes the round trip and the per-row path, exactly as before.
+            plain = cast(list[dict[str, Any]], rows)
+            schema = [_normalized_field(f) for f in job_config.schema]
+            columns = _columnar(plain, schema)
+            if columns is not None and columns[1]:
+                with self._lock:
+                    if not self._casts_ok(columns[0], schema, columns[1]):
+                        columns = None  # a bad date / timestamp: round trip + per-row path below
+            if columns is not None:
+                return self._load(plain, destination, job_config, job_id, job_id_prefix, lenient=False,
+                                  frame=None, columns=columns)
+        # One C-speed round trip for the batch: same TypeError / NaN behaviour as per-line dumps.
+        records = json.loads(json.dumps(rows, ensure_ascii=False)) if rows else []
         for index, record in enumerate(records):
             if not isinstance(record, dict):
                 raise gexc.BadRequest(
@@ -1549,6 +1667,7 @@ class DuckDBClient:
         job_id_prefix: str | None,
         lenient: bool,
         frame: pd.DataFrame | None,
+        columns: tuple[list[pa.Array], dict[str, str]] | None = None,
     ) -> EmbeddedLoadJob:
         if job_config is not None and not isinstance(job_config, LoadJobConfig):
             raise TypeError(f"job_config must be a LoadJobConfig, got {type(job_config).__name__}")
@@ -1591,8 +1710,21 @@ class DuckDBClient:
             relaxed: list[str] = []
             if kind is not None and given is not None and table_schema is not None:
                 added, relaxed = self._check_compatible(ds, tbl, given, table_schema, updates)
-            coerced = self._coerce_rows(records, schema, lenient, bool(config.ignore_unknown_values),
-                                        int(config.max_bad_records or 0))
+            if columns is None and not lenient and schema:
+                columns = _columnar(records, schema)
+                if columns is not None and columns[1] and not self._casts_ok(columns[0], schema, columns[1]):
+                    columns = None  # a date / timestamp DuckDB cannot read: the per-row path names it
+            if columns is None:
+                coerced = self._coerce_rows(records, schema, lenient, bool(config.ignore_unknown_values),
+                                            int(config.max_bad_records or 0))
+                arrow = pa.Table.from_arrays(
+                    [pa.array([row[f.name] for row in coerced], type=_arrow_type(f)) for f in schema],
+                    names=[f.name for f in schema],
+                ) if schema else None
+                row_count = len(coerced)
+            else:
+                arrow = pa.Table.from_arrays(columns[0], names=[f.name for f in schema])
+                row_count = len(records)
             if write == "WRITE_EMPTY" and kind is not None:
                 count = con.execute(f"SELECT count(*) FROM {self._rel(ds, tbl)}").fetchone()  # noqa: S608
                 if count and count[0]:
@@ -1600,13 +1732,6 @@ class DuckDBClient:
                         f"Already Exists: Table {self.project}:{ds}.{tbl} (WRITE_EMPTY and the table "
                         "is not empty)"
                     )
-            arrow = pa.Table.from_arrays(
-                [
-                    pa.array([row[f.name] for row in coerced], type=_arrow_type(f))
-                    for f in schema
-                ],
-                names=[f.name for f in schema],
-            ) if schema else None
             with self._transaction():
                 if kind is None:
                     self._create_table_sql(ds, tbl, schema)
@@ -1615,7 +1740,7 @@ class DuckDBClient:
                     self._apply_schema_updates(ds, tbl, list(table_schema or []), added, relaxed)
                 if write == "WRITE_TRUNCATE" and kind is not None:
                     con.execute(f"DELETE FROM {self._rel(ds, tbl)}")  # noqa: S608
-                if coerced and arrow is not None:
+                if row_count and arrow is not None:
                     con.register(_LOAD_SOURCE, arrow)
                     try:
                         names = ", ".join(_q(f.name) for f in schema)
@@ -1626,13 +1751,33 @@ class DuckDBClient:
                     finally:
                         con.unregister(_LOAD_SOURCE)
                 self._record_job(
-                    job_id, "load", created, destination=f"{ds}.{tbl}", output_rows=len(coerced),
+                    job_id, "load", created, destination=f"{ds}.{tbl}", output_rows=row_count,
                     write_disposition=write,
                 )
             return EmbeddedLoadJob(
             job_id, self.project, self.location, created, self._table_ref(ds, tbl),
-            len(coerced), write, source_format,
+            row_count, write, source_format,
             )
+
+    def _casts_ok(self, arrays: list[pa.Array], schema: Sequence[SchemaField], casts: dict[str, str]) -> bool:
+        """True when DuckDB can cast every date / timestamp text of the columnar path (one
+        vectorised TRY_CAST per column, before the load's transaction)."""
+        con = self._conn
+        source = pa.Table.from_arrays(
+            [a for a, f in zip(arrays, schema, strict=True) if f.name in casts],
+            names=[f.name for f in schema if f.name in casts],
+        )
+        failing = " OR ".join(
+            f"({_q(name)} IS NOT NULL AND TRY_CAST({_q(name)} AS {target}) IS NULL)"
+            for name, target in casts.items()
+        )
+        cursor = con.cursor()  # its own connection: nothing pending on the main one interferes
+        try:
+            cursor.register(_LOAD_SOURCE, source)
+            found = cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_LOAD_SOURCE} WHERE {failing})").fetchall()  # noqa: S608
+        finally:
+            cursor.close()
+        return not found[0][0]
 
     @staticmethod
     def _coerce_rows(records: list[dict[str, Any]], schema: Sequence[SchemaField], lenient: bool,

@@ -47,6 +47,7 @@ __all__ = [
     "EmbeddedRowIterator",
     "rows_to_dataframe",
     "schema_from_duckdb_description",
+    "convert_duckdb_rows",
     "convert_duckdb_value",
 ]
 
@@ -134,6 +135,37 @@ def convert_duckdb_value(value: Any, field: SchemaField) -> Any:
         subs = {f.name: f for f in field.fields}
         return {k: (convert_duckdb_value(v, subs[k]) if k in subs else v) for k, v in value.items()}
     return value
+
+
+#: Scalar types whose DuckDB Python value is already what the BigQuery client returns.
+_AS_IS_TYPES = frozenset({"STRING", "INTEGER", "INT64", "FLOAT", "FLOAT64", "BOOLEAN", "BOOL",
+                          "DATE", "NUMERIC", "BIGNUMERIC", "BYTES", "TIME", "DATETIME"})
+
+
+def convert_duckdb_rows(rows: list[tuple[Any, ...]], schema: Sequence[SchemaField]) -> list[tuple[Any, ...]]:
+    """:func:`convert_duckdb_value` over whole result rows, touching only the columns that
+    need it (TIMESTAMP, JSON, REPEATED, RECORD); rows of plain columns are returned as they
+    came from DuckDB, with no per-cell Python at all.
+
+    Example::
+
+        convert_duckdb_rows([('a', 1)], [SchemaField('s', 'STRING'), SchemaField('n', 'INTEGER')])
+    """
+    todo = [
+        (i, f) for i, f in enumerate(schema)
+        if f.mode == "REPEATED" or str(f.field_type).upper() not in _AS_IS_TYPES
+    ]
+    if not todo:
+        return rows
+    if len(todo) == len(schema):
+        return [tuple(convert_duckdb_value(v, f) for v, f in zip(r, schema, strict=True)) for r in rows]
+    out: list[tuple[Any, ...]] = []
+    for row in rows:
+        cells = list(row)
+        for i, f in todo:
+            cells[i] = convert_duckdb_value(cells[i], f)
+        out.append(tuple(cells))
+    return out
 
 
 # --------------------------------------------------------------------------------------

@@ -29,8 +29,8 @@ from shared_services.constants.source_coverage import (
     parse_event_type,
     parse_severity,
 )
-from shared_services.events.serialization import json_safe_row
-from shared_services.events.text import valid_value
+from shared_services.events.serialization import RowConverter
+from shared_services.events.text import valid_text, valid_value
 
 __all__ = [
     "ENV_ENVIRONMENT",
@@ -112,8 +112,8 @@ def build_event_row(
                               game_id='0022400561', downstream_impact='predictions_blocked')
         row['requires_alert']  # True
     """
-    unknown = sorted(set(columns) - EVENT_KEYWORDS)
-    if unknown:
+    if not columns.keys() <= EVENT_KEYWORDS:
+        unknown = sorted(set(columns) - EVENT_KEYWORDS)
         raise ValueError(
             f"unknown event field(s) {unknown}; accepted keywords: {sorted(EVENT_KEYWORDS)}"
         )
@@ -123,30 +123,67 @@ def build_event_row(
         raise TypeError(f"description must be a str, got {type(description).__name__}")
     tier_before = _quality_part(quality_before, "tier", "quality_before")
     tier_after = _quality_part(quality_after, "tier", "quality_after")
-    timestamp = now or utc_now()
-    row: dict[str, Any] = {name: None for name in EVENT_COLUMNS}
+    convert = _CONVERTER.convert
+    # Every value below is converted exactly as json_safe_row(row, COVERAGE_LOG_SCHEMA) would
+    # (compiled once per schema); values the builder makes itself are JSON-safe by construction.
+    if now is None:  # aware UTC now: what convert() would write, without the detour
+        stamp = datetime.now(UTC).isoformat(timespec="microseconds")
+    else:
+        stamp = convert("event_timestamp", now)
+    row: dict[str, Any] = dict(_TEMPLATE)
     row.update(
         event_id=str(uuid.uuid4()),
-        event_timestamp=timestamp,
+        event_timestamp=stamp,
         event_type=kind.value,
         severity=level.value,
-        description=description,
+        description=valid_text(description),
         is_synthetic=False,
-        quality_tier_before=None if tier_before is None else str(tier_before),
-        quality_tier_after=None if tier_after is None else str(tier_after),
-        quality_score_before=_quality_part(quality_before, "score", "quality_before"),
-        quality_score_after=_quality_part(quality_after, "score", "quality_after"),
+        quality_tier_before=None if tier_before is None else valid_text(str(tier_before)),
+        quality_tier_after=None if tier_after is None else valid_text(str(tier_after)),
+        quality_score_before=None if quality_before is None else convert(
+            "quality_score_before", _quality_part(quality_before, "score", "quality_before")),
+        quality_score_after=None if quality_after is None else convert(
+            "quality_score_after", _quality_part(quality_after, "score", "quality_after")),
         requires_alert=level in (SourceCoverageSeverity.CRITICAL, SourceCoverageSeverity.WARNING),
         alert_sent=False,
         is_resolved=False,
-        created_at=timestamp,
-        environment=current_environment(),
+        created_at=stamp,
+        environment=valid_text(current_environment()),
         fallback_sources_tried=[],
     )
+    text_fields, nullable_fields = _TEXT_FIELDS, _NULLABLE_FIELDS
     for name, value in columns.items():
-        row[name] = value
-    if row["fallback_sources_tried"] is None:
-        row["fallback_sources_tried"] = []
-    # Valid Unicode at the door: a lone surrogate anywhere would fail the load, then the
-    # spool write, for the whole batch. It becomes U+FFFD (see shared_services.events.text).
-    return valid_value(json_safe_row(row, COVERAGE_LOG_SCHEMA))
+        # Valid Unicode at the door: a lone surrogate anywhere would fail the load, then the
+        # spool write, for the whole batch. It becomes U+FFFD (see shared_services.events.text).
+        if type(value) is str and name in text_fields:  # the common case, inlined
+            row[name] = value if value.isascii() else valid_text(value)
+        elif value is None and name in nullable_fields:
+            if name != "fallback_sources_tried":  # stays [] as set above
+                row[name] = None
+        else:
+            row[name] = _valid(convert(name, value))
+    return row
+
+
+#: Every log column, in schema order, NULL until set (the row's key order is the schema's).
+_TEMPLATE: dict[str, Any] = {name: None for name in EVENT_COLUMNS}
+_CONVERTER = RowConverter(COVERAGE_LOG_SCHEMA)
+#: Scalar STRING columns (a ``str`` is stored as is) and columns that may be NULL / empty.
+_TEXT_FIELDS = frozenset(f.name for f in COVERAGE_LOG_SCHEMA
+                         if f.field_type.upper() == "STRING" and f.mode != "REPEATED")
+_NULLABLE_FIELDS = frozenset(f.name for f in COVERAGE_LOG_SCHEMA if f.mode != "REQUIRED")
+
+
+def _valid(value: Any) -> Any:
+    """``valid_value(value)`` without its JSON pass for the common cases (ASCII text)."""
+    kind = type(value)
+    if kind is str:
+        return value if value.isascii() else valid_text(value)
+    if kind is list and all(type(item) is str and item.isascii() for item in value):
+        return value
+    if kind in _PLAIN:
+        return value
+    return valid_value(value)
+
+
+_PLAIN = (int, float, bool, type(None))

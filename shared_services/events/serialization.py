@@ -31,6 +31,7 @@ from google.cloud.bigquery import SchemaField
 from shared_services.quality.nulls import is_placeholder_string
 
 __all__ = [
+    "RowConverter",
     "RowSerializationError",
     "json_safe_value",
     "json_safe_row",
@@ -80,6 +81,8 @@ def to_utc_iso(value: Any) -> str:
         >>> to_utc_iso(datetime(2025, 1, 15, 3, 0))
         '2025-01-15T03:00:00.000000+00:00'
     """
+    if type(value) is datetime and 1678 <= value.year <= 2261:
+        return _utc_datetime_iso(value)  # same text, without the pandas round trip
     if isinstance(value, str):
         parsed = pd.Timestamp(value)
     elif isinstance(value, pd.Timestamp | datetime | np.datetime64):
@@ -220,6 +223,68 @@ def _scored_as_null(value: Any, field_type: str) -> bool:
     if isinstance(value, str) and field_type in _INT | _FLOAT | _NUMERIC:
         return is_placeholder_string(value)
     return False
+def _utc_datetime_iso(value: datetime) -> str:
+    """:func:`to_utc_iso` for a plain ``datetime`` without the pandas round trip."""
+    if not 1678 <= value.year <= 2261:  # outside pandas' range: _convert reports it, unchanged
+        raise ValueError("out of the pandas timestamp range")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    elif value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+# Per type: values of these exact Python types are already what the column stores (the fast
+# path of a compiled plan). Everything else goes through ``_convert`` (the full rules).
+_PASS_THROUGH: dict[str, frozenset[type]] = {
+    **{t: frozenset({str}) for t in _STRING},
+    **{t: frozenset({int}) for t in _INT},
+    **{t: frozenset({bool}) for t in _BOOL},
+    **{t: frozenset({str, int, bool}) for t in _JSON},
+}
+# Per type: exact Python type -> a converter equal to ``_convert`` for values of that type.
+_SPECIAL: dict[str, dict[type, Any]] = {
+    **{t: {float: _finite_or_none} for t in _FLOAT},
+    **{t: {datetime: _utc_datetime_iso} for t in _TIMESTAMP},
+    **{t: {date: date.isoformat, datetime: lambda v: v.date().isoformat()} for t in _DATE},
+    **{t: {datetime: _utc_datetime_iso, date: date.isoformat} for t in _STRING},
+}
+
+
+class _Plan:
+    """One schema compiled once: names, modes and per-field fast converters, so converting a
+    row never reads a ``SchemaField`` property (their getters dominated the per-row cost)."""
+
+    __slots__ = ("fields", "names", "schema")
+
+    def __init__(self, schema: Sequence[SchemaField]) -> None:
+        self.schema = list(schema)  # held: the cache key is the fields' ids
+        self.fields = []
+        for field in self.schema:
+            field_type = field.field_type.upper()
+            self.fields.append((
+                field.name, field, field.mode == "REPEATED", field.mode == "REQUIRED",
+                _PASS_THROUGH.get(field_type, frozenset()), _SPECIAL.get(field_type, {}),
+            ))
+        self.names = frozenset(f.name for f in self.schema)
+
+
+_PLANS: dict[tuple[int, ...], _Plan] = {}
+_PLANS_MAX = 64
+
+
+def _plan(schema: Sequence[SchemaField]) -> _Plan:
+    key = tuple(map(id, schema))
+    plan = _PLANS.get(key)
+    if plan is None:
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.clear()
+        plan = _PLANS[key] = _Plan(schema)
+    return plan
 
 
 def json_safe_row(
@@ -228,42 +293,81 @@ def json_safe_row(
     """Convert one row to the JSON types of ``schema``; unknown fields are an error.
 
     REQUIRED fields must be present and not null; REPEATED fields take any sequence (a
-    missing one becomes ``[]``, as BigQuery stores it).
+    missing one becomes ``[]``, as BigQuery stores it). The schema is compiled once (cached
+    by the identity of its fields); plain values (a ``str`` for STRING, an aware
+    ``datetime`` for TIMESTAMP, ...) take a fast path with the same result.
 
     Example::
 
         >>> json_safe_row({'n': np.int64(2)}, [SchemaField('n', 'INT64')])
         {'n': 2}
     """
-    by_name = {f.name: f for f in schema}
-    unknown = [name for name in row if name not in by_name]
-    if unknown:
+    plan = _plan(schema)
+    if not row.keys() <= plan.names:
+        unknown = [name for name in row if name not in plan.names]
         raise RowSerializationError(
             f"{where}unknown field(s) {sorted(unknown)} not in the table schema"
         )
     out: dict[str, Any] = {}
-    for name, field in by_name.items():
-        value = row.get(name)
-        if field.mode == "REPEATED":
-            is_sequence = isinstance(value, list | tuple | np.ndarray | pd.Series)
-            if not is_sequence and is_missing(value):
-                out[name] = []
-                continue
-            if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-                raise RowSerializationError(
-                    f"{where}field {name!r} is REPEATED and needs a list, got {type(value).__name__}"
-                )
-            items = [_convert(item, field, where) for item in value]
-            if any(item is None for item in items):
-                raise RowSerializationError(f"{where}field {name!r}: a REPEATED field cannot hold NULL")
-            out[name] = items
-            continue
-        converted = _convert(value, field, where)
-        if converted is None and field.mode == "REQUIRED":
-            raise RowSerializationError(f"{where}field {name!r} is REQUIRED but is missing or null")
-        if converted is not None or name in row:
+    for entry in plan.fields:
+        name = entry[0]
+        present = name in row
+        converted = _convert_entry(entry, row.get(name), where)
+        if converted is not None or present or entry[2]:
             out[name] = converted
     return out
+
+
+def _convert_entry(entry: tuple[Any, ...], value: Any, where: str) -> Any:
+    """One field of a compiled plan: the JSON value it stores (``[]`` for a missing REPEATED)."""
+    name, field, repeated, required, passing, special = entry
+    kind = type(value)
+    if repeated:
+        if kind is list and all(type(item) in passing for item in value):
+            return list(value)
+        is_sequence = isinstance(value, list | tuple | np.ndarray | pd.Series)
+        if not is_sequence and is_missing(value):
+            return []
+        if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+            raise RowSerializationError(
+                f"{where}field {name!r} is REPEATED and needs a list, got {type(value).__name__}"
+            )
+        items = [_convert(item, field, where) for item in value]
+        if any(item is None for item in items):
+            raise RowSerializationError(f"{where}field {name!r}: a REPEATED field cannot hold NULL")
+        return items
+    if value is None:
+        converted = None
+    elif kind in passing:
+        return value
+    elif kind in special:
+        try:
+            converted = special[kind](value)
+        except (TypeError, ValueError, ArithmeticError):
+            converted = _convert(value, field, where)  # raises with the field's name
+    else:
+        converted = _convert(value, field, where)
+    if converted is None and required:
+        raise RowSerializationError(f"{where}field {name!r} is REQUIRED but is missing or null")
+    return converted
+
+
+class RowConverter:
+    """Per-field conversion for one schema, compiled once: ``convert(name, value)`` is what
+    :func:`json_safe_row` stores for that field (same errors).
+
+    Example::
+
+        >>> RowConverter([SchemaField('d', 'DATE')]).convert('d', date(2025, 1, 2))
+        '2025-01-02'
+    """
+
+    def __init__(self, schema: Sequence[SchemaField]) -> None:
+        self._entries = {entry[0]: entry for entry in _plan(schema).fields}
+
+    def convert(self, name: str, value: Any, where: str = "") -> Any:
+        """The JSON-safe value of field ``name`` (``KeyError`` for a field not in the schema)."""
+        return _convert_entry(self._entries[name], value, where)
 
 
 def json_safe_rows(rows: Iterable[Mapping[str, Any]], schema: Sequence[SchemaField]) -> list[dict[str, Any]]:

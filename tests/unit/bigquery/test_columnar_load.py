@@ -1,0 +1,226 @@
+"""The columnar load path and the per-row path give identical tables (issue 15).
+
+``load_table_from_json`` first tries the columnar path (one type check per column, Arrow
+arrays, DuckDB casting dates and timestamps); anything it cannot vouch for goes through the
+per-row path. Each test loads the same rows twice - once as the client does, once with the
+columnar path switched off - and compares the DuckDB column types and every value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from google.api_core import exceptions as gexc
+from google.cloud.bigquery import LoadJobConfig, QueryJobConfig, SchemaField
+from google.cloud.bigquery.query import ArrayQueryParameter
+
+from shared_services.bigquery import duckdb_client as dc
+from shared_services.bigquery.duckdb_client import DuckDBClient
+from shared_services.bigquery.provisioning import ensure_schema
+from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
+from shared_services.bigquery.sql_translate import translate
+from shared_services.events.model import build_event_row
+
+SCHEMA = [
+    SchemaField("id", "INT64", mode="REQUIRED"),
+    SchemaField("name", "STRING"),
+    SchemaField("score", "FLOAT64"),
+    SchemaField("ok", "BOOL"),
+    SchemaField("day", "DATE"),
+    SchemaField("at", "TIMESTAMP"),
+    SchemaField("doc", "JSON"),
+    SchemaField("tags", "STRING", mode="REPEATED"),
+    SchemaField("counts", "INT64", mode="REPEATED"),
+]
+
+PLAIN_ROWS = [
+    {"id": 1, "name": "Luka Dončić", "score": 1.5, "ok": True, "day": "2025-01-15",
+     "at": "2025-01-15T03:04:05.123456+00:00", "doc": {"a": [1, 2], "b": None}, "tags": ["x", "y"],
+     "counts": [1, 2]},
+    {"id": 2, "name": None, "score": None, "ok": None, "day": None, "at": None, "doc": None,
+     "tags": [], "counts": None},
+    {"id": 3, "name": "", "score": 2, "ok": False, "day": "2024-02-29", "at": "2025-01-15 23:59:59Z",
+     "doc": "just text", "tags": None},
+    {"id": 4, "name": "tz", "score": -0.0, "day": "2025-12-31", "at": "2025-01-15T03:00:00.1-05:30",
+     "doc": [1, "two", {"three": 3.5}], "counts": [9223372036854775807]},
+    {"id": 5, "at": "2025-03-09T02:30:00+14:00", "doc": 7, "name": "\ufffd bad-surrogate-replaced"},
+    {"id": 6, "doc": {1: "int key", "1": "same key after the JSON round trip"}, "score": 1e300},
+    {"id": 7, "doc": ("tuple", 1.0, True), "name": "x" * 10_000},
+]
+
+
+def _load(client: DuckDBClient, table: str, rows, schema=SCHEMA, **config):
+    cfg = LoadJobConfig(schema=schema, **config)
+    return client.load_table_from_json(rows, table, job_config=cfg).result()
+
+
+def _table(client: DuckDBClient, table: str, order: str = "id"):
+    con = client._conn
+    ds, tbl = table.split(".")
+    types = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position", [ds, tbl]
+    ).fetchall()
+    rows = con.execute(f'SELECT * FROM "{ds}"."{tbl}" ORDER BY {order}').fetchall()  # noqa: S608
+    return types, rows
+
+
+@pytest.fixture()
+def client(tmp_path):
+    with DuckDBClient(str(tmp_path / "w.duckdb")) as c:
+        c.create_dataset("ds")
+        yield c
+
+
+@pytest.fixture()
+def per_row_calls(monkeypatch):
+    """Counts how often the per-row coercion runs (0 means the columnar path loaded)."""
+    calls = []
+    original = DuckDBClient._coerce_rows
+
+    def spy(records, *args, **kwargs):
+        calls.append(len(records))
+        return original(records, *args, **kwargs)
+
+    monkeypatch.setattr(DuckDBClient, "_coerce_rows", staticmethod(spy))
+    return calls
+
+
+def _per_row_only(monkeypatch):
+    monkeypatch.setattr(dc, "_columnar", lambda records, schema: None)
+
+
+def test_plain_rows_take_the_columnar_path_and_match_the_per_row_path(client, per_row_calls, monkeypatch):
+    job = _load(client, "ds.columnar", PLAIN_ROWS)
+    assert job.output_rows == len(PLAIN_ROWS)
+    assert per_row_calls == []  # the columnar path did the load
+    _per_row_only(monkeypatch)
+    _load(client, "ds.per_row", PLAIN_ROWS)
+    assert per_row_calls == [len(PLAIN_ROWS)]
+    columnar, per_row = _table(client, "ds.columnar"), _table(client, "ds.per_row")
+    assert columnar == per_row
+    types, rows = columnar
+    assert dict(types)["at"] == "TIMESTAMP WITH TIME ZONE"
+    assert rows[3][5] == dt.datetime(2025, 1, 15, 8, 30, 0, 100000, tzinfo=dt.UTC)  # -05:30 applied
+    assert rows[4][5] == dt.datetime(2025, 3, 8, 12, 30, tzinfo=dt.UTC)
+    assert rows[1][7] == [] and rows[2][7] == []  # missing / null REPEATED -> empty array
+
+
+def test_coverage_log_rows_are_identical_through_both_paths(tmp_path, per_row_calls, monkeypatch):
+    now = dt.datetime(2025, 1, 15, 3, 4, 5, 678901, tzinfo=dt.UTC)
+    rows = [
+        build_event_row("fallback_used", "info", "used bdl", {"tier": "gold", "score": 98.0},
+                        {"tier": "silver", "score": 88.5}, now=now, game_id="0022400561",
+                        game_date=dt.date(2025, 1, 15), fallback_sources_tried=["a", "b"]),
+        build_event_row("source_missing", "critical", "Don\ud83c", now=now, player_id="1626"),
+        build_event_row("thin_sample", "warning", "", now=now + dt.timedelta(microseconds=1),
+                        resolution_details='{"k": 1}', alert_sent_at=now),
+    ]
+    for index, row in enumerate(rows):
+        row["batch_id"] = f"b{index}"
+    fast_path, slow_path = tmp_path / "fast.duckdb", tmp_path / "slow.duckdb"
+    for path in (fast_path, slow_path):
+        with DuckDBClient(str(path)) as c:
+            ensure_schema(c)
+            if path == slow_path:
+                _per_row_only(monkeypatch)
+            _load(c, COVERAGE_LOG_TABLE, rows, schema=COVERAGE_LOG_SCHEMA)
+    assert per_row_calls == [len(rows)]  # only the forced load went per row
+    with DuckDBClient(str(fast_path)) as fast, DuckDBClient(str(slow_path)) as slow:
+        assert _table(fast, COVERAGE_LOG_TABLE, "batch_id") == _table(slow, COVERAGE_LOG_TABLE, "batch_id")
+        loaded = list(fast.query(f"SELECT * FROM `{COVERAGE_LOG_TABLE}` WHERE event_timestamp >= "
+                                 "TIMESTAMP '2025-01-01' ORDER BY batch_id").result())
+    assert loaded[0]["event_timestamp"] == now and loaded[0]["fallback_sources_tried"] == ["a", "b"]
+    assert loaded[1]["description"] == "Don\ufffd"
+
+
+@pytest.mark.parametrize("unusual", [
+    {"id": 9, "name": 42},                         # a number in a STRING column (BigQuery accepts)
+    {"id": 9, "at": 1736910245.5},                 # epoch seconds
+    {"id": 9, "at": "2025-1-5 3:04:05"},           # one-digit fields: BigQuery's parser, not the fast regex
+    {"id": 9, "at": "2025-01-15T03:04:05 UTC"},
+    {"id": 9, "day": "2025-1-5"},
+    {"id": 9, "counts": ["7"]},
+    {"id": 9, "ok": "true"},
+    {"ID": 9, "Name": "cased keys"},
+])
+def test_unusual_values_fall_back_to_the_per_row_path_with_the_same_table(client, per_row_calls,
+                                                                         monkeypatch, unusual):
+    rows = [*PLAIN_ROWS, unusual]
+    _load(client, "ds.mixed", rows)
+    assert per_row_calls == [len(rows)]  # the whole load went per row
+    _per_row_only(monkeypatch)
+    _load(client, "ds.reference", rows)
+    assert _table(client, "ds.mixed") == _table(client, "ds.reference")
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"id": 9, "day": "2025-02-30"}, "could not convert value '2025-02-30' of field 'day'"),
+    ({"id": 9, "at": "2025-02-30T00:00:00Z"}, "field 'at'"),
+    ({"id": 9, "at": "2025-01-15T03:04:05.1234567Z"}, "field 'at'"),   # 7 fraction digits
+    ({"id": None}, "missing required field 'id'"),
+    ({"id": 9, "score": float("nan")}, "field 'score'"),
+    ({"id": 2**63}, "field 'id'"),
+    ({"id": 9, "nope": 1}, "No such field: nope"),
+])
+def test_bad_values_fail_the_whole_load_as_before(client, monkeypatch, bad, message):
+    rows = [*PLAIN_ROWS, bad]
+    with pytest.raises(gexc.BadRequest) as fast_error:
+        _load(client, "ds.bad", rows)
+    _per_row_only(monkeypatch)
+    with pytest.raises(gexc.BadRequest) as slow_error:
+        _load(client, "ds.bad", rows)
+    assert message in str(fast_error.value)
+    assert str(fast_error.value) == str(slow_error.value)
+    assert client._relation_kind("ds", "bad") is None  # nothing half-written
+
+
+def test_bad_values_within_max_bad_records_are_skipped_as_before(client, monkeypatch):
+    rows = [*PLAIN_ROWS, {"id": 9, "day": "2025-02-30"}]
+    _load(client, "ds.skip", rows, max_bad_records=1)
+    _per_row_only(monkeypatch)
+    _load(client, "ds.skip_ref", rows, max_bad_records=1)
+    assert _table(client, "ds.skip") == _table(client, "ds.skip_ref")
+    assert len(_table(client, "ds.skip")[1]) == len(PLAIN_ROWS)
+
+
+def test_a_date_object_is_still_a_json_type_error(client):
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        _load(client, "ds.t", [{"id": 1, "day": dt.date(2025, 1, 1)}])
+
+
+def test_in_unnest_is_a_semi_join_with_bigquery_null_semantics(client):
+    _load(client, "ds.v", [{"id": i} for i in (1, 2, 3, 4)],
+          schema=[SchemaField("id", "INT64", mode="REQUIRED")])
+    sql = "SELECT id, id IN UNNEST(@xs) AS hit, id NOT IN UNNEST(@xs) AS miss FROM ds.v ORDER BY id"
+    assert "ARRAY_CONTAINS" not in translate(sql, {"xs": ("INT64", True)}).statements[0].sql.upper()
+
+    def run(values):
+        cfg = QueryJobConfig(query_parameters=[ArrayQueryParameter("xs", "INT64", values)])
+        return [(r["id"], r["hit"], r["miss"]) for r in client.query(sql, job_config=cfg).result()]
+
+    assert run([1, 3]) == [(1, True, False), (2, False, True), (3, True, False), (4, False, True)]
+    assert run([1, None]) == [(1, True, False), (2, None, None), (3, None, None), (4, None, None)]
+    assert run([]) == [(1, False, True), (2, False, True), (3, False, True), (4, False, True)]
+
+
+def test_translations_are_cached_and_errors_are_not():
+    sql = "SELECT x FROM ds.t WHERE x IN UNNEST(@xs)"
+    first = translate(sql, {"xs": ("INT64", True)})
+    assert translate(sql, {"xs": ("INT64", True)}) is first
+    assert translate(sql, {"xs": ("STRING", True)}) is not first  # parameter types are part of the key
+    for _ in range(2):
+        with pytest.raises(gexc.BadRequest, match="xs"):
+            translate(sql, {})
+
+
+def test_a_lone_surrogate_fails_the_same_way_on_both_paths(client, monkeypatch):
+    rows = [*PLAIN_ROWS, {"id": 9, "name": "Don\ud83c"}]  # build_event_row repairs these at the door
+    with pytest.raises(UnicodeEncodeError) as fast_error:
+        _load(client, "ds.s", rows)
+    _per_row_only(monkeypatch)
+    with pytest.raises(UnicodeEncodeError) as slow_error:
+        _load(client, "ds.s", rows)
+    assert str(fast_error.value) == str(slow_error.value)
+    assert client._relation_kind("ds", "s") is None
