@@ -57,7 +57,7 @@ def test_bench_audit_quick_prints_a_fixed_query_count_and_one_load_job(run_bench
     games, days = (int(g) for g in _one(r"schedule: (\d+) final games, (\d+) game days", out).groups())
     assert (games, days) == (30, 5)  # the --quick size
     # ours: 1 schedule + 4 tables + 1 log query per run, whatever the span
-    assert _one(r"season \S+: .*?, (\d+) queries per run \(RecordingClient over 1 run\(s\): "
+    assert _one(r"season \S+: .*?, (\d+) queries per run \(RecordingClient, last run: "
                 r"(\d+) queries, (\d+) load job\(s\)\)", out).groups() == ("6", "6", "0")
     assert _one(r"one day \S+: .*?, (\d+) queries per run", out).group(1) == "6"
     # the findings are the planted conditions, game for game
@@ -82,9 +82,9 @@ def test_bench_audit_quick_prints_a_fixed_query_count_and_one_load_job(run_bench
 
 def test_bench_event_flush_quick_prints_one_load_job_per_flush(run_bench):
     out = run_bench("bench_event_flush", "--quick")
-    events = int(_one(r"^-- ([\d,]+) events$", out).group(1).replace(",", ""))
+    events = int(_one(r"^-- ([\d,]+) events \(", out).group(1).replace(",", ""))
     assert events == 300  # the --quick size
-    flush = _one(r"flush_events total .*?, (\d+) load job\(s\), (\d+) query .*?, ([\d,]+) rows written", out)
+    flush = _one(r"flush_events .*?, (\d+) load job\(s\), (\d+) query .*?, ([\d,]+) rows written", out)
     assert flush.groups() == ("1", "1", "300")
     backfill = _one(r"season backfill: (\d+) games x (\d+) events = ([\d,]+) events", out)
     games, per_game = int(backfill.group(1)), int(backfill.group(2))

@@ -19,8 +19,8 @@ from data_processors.source_coverage_audit import DEFAULT_AUDIT_TABLES, SourceCo
 from shared_services.alerts.dispatcher import lookback_sql
 from shared_services.bigquery.duckdb_client import DuckDBClient
 from shared_services.bigquery.provisioning import ddl_statements
+from shared_services.bigquery.rules import unfiltered_partition_tables
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE, PLAYER_GAME_SUMMARY, TABLES
-from shared_services.bigquery.sql_translate import unfiltered_partition_tables
 from shared_services.bigquery.writer import merge_sql
 
 
@@ -57,9 +57,15 @@ def test_every_statement_parses_as_bigquery():
     assert count >= 30
 
 
-#: (dataset, table) -> partition column of every table created with require_partition_filter
-REQUIRED = {tuple(t.table_id.lower().split(".")): t.partition_field for t in TABLES
-            if t.require_partition_filter and t.partition_field}
+#: (dataset, table) -> (partition column, is TIMESTAMP) of every table created with
+#: require_partition_filter (the map the embedded warehouse checks with)
+REQUIRED = {
+    tuple(t.table_id.lower().split(".")): (
+        t.partition_field,
+        next(f.field_type.upper() for f in t.schema if f.name == t.partition_field) == "TIMESTAMP",
+    )
+    for t in TABLES if t.require_partition_filter and t.partition_field
+}
 
 
 def test_every_statement_filters_required_partitions():
