@@ -114,15 +114,22 @@ def test_a_failed_replay_keeps_the_file_pending_and_a_later_replay_loads_it(ware
     assert len(log_rows(warehouse)) == 4
 
 
-def test_one_failing_file_does_not_stop_the_replay_of_the_others(warehouse, tmp_path):
+def test_one_failing_file_does_not_stop_the_replay_of_the_others(warehouse, tmp_path, monkeypatch):
     from shared_services.events.model import build_event_row
     from shared_services.events.sink import RetryPolicy
 
+    from google.cloud import bigquery
+
+    # An allow-listed table whose schema is not the log's: its load fails (BadRequest, the
+    # schema does not match), the file stays in the spool; the other files still load.
+    warehouse.create_table(bigquery.Table(f"{warehouse.project}.nba_reference.wrong_shape_log",
+                                          schema=[bigquery.SchemaField("event_id", "INT64")]))
+    monkeypatch.setenv("COVERAGE_REPLAY_TABLES", "nba_reference.wrong_shape_log")
     spool = DeadLetterSpool(tmp_path / "spool")
     first = [build_event_row("fallback_used", "info", f"a{i}") for i in range(2)]
     third = [build_event_row("fallback_used", "info", f"c{i}") for i in range(3)]
     spool.spill("nba_reference.source_coverage_log", "job_a", first)
-    bad = spool.spill("nba_reference.no_such_table", "job_b", [{"event_id": "x"}])
+    bad = spool.spill("nba_reference.wrong_shape_log", "job_b", [build_event_row("fallback_used", "info", "b")])
     spool.spill("nba_reference.source_coverage_log", "job_c", third)
     report = replay_dead_letters(warehouse, spool, policy=RetryPolicy(max_attempts=2, initial_delay=0.0))
     assert list(report.files_failed) == [str(bad)]
@@ -165,15 +172,22 @@ def test_replay_reports_a_batch_whose_job_already_ran_as_present_not_loaded(ware
     assert len(log_rows(warehouse)) == 1
 
 
-def test_replay_of_a_table_outside_the_package_schemas_reads_its_schema(warehouse, tmp_path):
+def test_replay_loads_an_allow_listed_log_table_and_quarantines_any_other(warehouse, tmp_path, monkeypatch):
     from google.cloud import bigquery
 
-    table = bigquery.Table(f"{warehouse.project}.nba_reference.custom_events", schema=[
-        bigquery.SchemaField("event_id", "STRING", mode="REQUIRED"), bigquery.SchemaField("n", "INT64")])
-    warehouse.create_table(table)
+    from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA
+    from shared_services.events.model import build_event_row
+
+    warehouse.create_table(bigquery.Table(f"{warehouse.project}.nba_reference.coverage_log_v2",
+                                          schema=list(COVERAGE_LOG_SCHEMA)))
+    monkeypatch.setenv("COVERAGE_REPLAY_TABLES", "nba_reference.coverage_log_v2")
     spool = DeadLetterSpool(tmp_path / "spool")
-    spool.spill("nba_reference.custom_events", "job_custom", [{"event_id": "a", "n": "7"}])
+    spool.spill("nba_reference.coverage_log_v2", "job_v2", [build_event_row("fallback_used", "info", "v2")])
+    planted = spool.spill("nba_reference.custom_events", "job_custom", [build_event_row("fallback_used", "info", "x")])
     report = replay_dead_letters(warehouse, spool)
     assert report.rows_loaded == 1 and not report.files_failed
-    got = [tuple(r.values()) for r in warehouse.query("SELECT event_id, n FROM nba_reference.custom_events").result()]
-    assert got == [("a", 7)]
+    assert list(report.files_quarantined) == [str(planted)]
+    got = [r["description"] for r in warehouse.query(
+        "SELECT description FROM nba_reference.coverage_log_v2 WHERE event_timestamp IS NOT NULL "
+        "AND event_timestamp > TIMESTAMP '2000-01-01'").result()]
+    assert got == ["v2"]

@@ -200,12 +200,12 @@ def test_replay_command_line_uses_dir_and_reports_failures_with_exit_1(tmp_path,
     client.close()
     spool = DeadLetterSpool(tmp_path / "elsewhere")          # not $COVERAGE_DEAD_LETTER_DIR
     good = spool.spill(COVERAGE_LOG_TABLE, "job_good", [build_event_row("fallback_used", "info", "x")])
-    bad = spool.spill("nba_reference.no_such_table", "job_bad", [{"event_id": "y"}])
+    bad = spool.spill("nba_reference.no_such_table", "job_bad", [{"event_id": "y"}])  # not on the allow-list
     assert replay_main(["--warehouse", f"duckdb:///{db}", "--dir", str(spool.directory)]) == 1
     captured = capsys.readouterr()
-    assert "replayed 1 file(s): 1 row(s) loaded, 0 already present; 1 failed" in captured.out
-    assert f"FAILED {bad}: NotFound" in captured.err
-    assert (spool.replayed_directory / good.name).is_file() and bad.is_file()
-    with pytest.raises(SystemExit) as exited:
-        replay_main(["--warehouse", "ftp://nowhere"])
-    assert exited.value.code == 2 and "ftp://nowhere" in capsys.readouterr().err
+    assert (f"replayed 1 file(s) from {spool.directory.resolve()}: 1 row(s) loaded, 0 already present; "
+            "0 failed, 1 quarantined, 0 busy") in captured.out
+    assert f"QUARANTINED {bad}: " in captured.err and "allow-list" in captured.err
+    assert (spool.replayed_directory / good.name).is_file() and not bad.exists()
+    assert replay_main(["--warehouse", "ftp://nowhere", "--dir", str(spool.directory)]) == 2
+    assert "ftp://nowhere" in capsys.readouterr().err
