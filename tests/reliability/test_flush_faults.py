@@ -115,10 +115,10 @@ def test_a_failed_replay_keeps_the_file_pending_and_a_later_replay_loads_it(ware
 
 
 def test_one_failing_file_does_not_stop_the_replay_of_the_others(warehouse, tmp_path, monkeypatch):
+    from google.cloud import bigquery
+
     from shared_services.events.model import build_event_row
     from shared_services.events.sink import RetryPolicy
-
-    from google.cloud import bigquery
 
     # An allow-listed table whose schema is not the log's: its load fails (BadRequest, the
     # schema does not match), the file stays in the spool; the other files still load.
