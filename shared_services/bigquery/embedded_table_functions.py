@@ -132,7 +132,7 @@ def create_table_function(
     with client._lock:
         if not client._dataset_exists(ddl.dataset):
             raise gexc.NotFound(f"Not found: Dataset {client.project}:{ddl.dataset}")
-        client._check_rules(checked_sql, checked, param_types=argument_types)
+        client._check_rules(ddl.body, checked, param_types=argument_types)  # raw text: the dialect check
         exists = bool(client._conn.execute(
             "SELECT count(*) FROM duckdb_functions() WHERE database_name = current_database() "
             "AND lower(schema_name) = lower($s) AND lower(function_name) = lower($f) "

@@ -84,6 +84,29 @@ def test_a_function_body_without_the_partition_filter_is_rejected(warehouse):
                         job_config=bigquery.QueryJobConfig(dry_run=True))
 
 
+def test_a_function_body_goes_through_the_same_rules_with_arguments_as_typed_constants(warehouse):
+    """The body is checked like any query: its arguments stand for typed constants (a filter
+    comparing the partition column with one counts), DuckDB-only syntax is rejected, and an
+    argument compared with a column of another type has no signature, as on BigQuery."""
+    filtered = TableFunctionSpec(
+        "nba_reference.events_since", (("since", "TIMESTAMP"),),
+        "SELECT event_id FROM {coverage_log} WHERE event_timestamp >= since",
+        (("coverage_log", COVERAGE_LOG_TABLE),))
+    warehouse.query(table_function_ddl(filtered, warehouse.project)).result()
+    duck_only = TableFunctionSpec(
+        "nba_reference.duck_only", (("since", "TIMESTAMP"),),
+        "SELECT event_id::VARCHAR AS e FROM {coverage_log} WHERE event_timestamp >= since",
+        (("coverage_log", COVERAGE_LOG_TABLE),))
+    with pytest.raises(gexc.BadRequest, match="::"):
+        warehouse.query(table_function_ddl(duck_only, warehouse.project))
+    mistyped = TableFunctionSpec(
+        "nba_reference.mistyped", (("since", "DATE"),),
+        "SELECT event_id FROM {coverage_log} WHERE event_timestamp >= since",
+        (("coverage_log", COVERAGE_LOG_TABLE),))
+    with pytest.raises(gexc.BadRequest, match="No matching signature"):
+        warehouse.query(table_function_ddl(mistyped, warehouse.project))
+
+
 def test_setup_replaces_the_old_view_and_is_idempotent(tmp_path):
     client = DuckDBClient(str(tmp_path / "w.duckdb"))
     client.create_dataset("nba_reference")
