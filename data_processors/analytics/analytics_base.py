@@ -305,6 +305,8 @@ def daily_command(
         example=f"{prog} --date 2025-01-15 --warehouse duckdb:///demo_out/demo.duckdb",
         options=(option("--date", type=cli_date, required=True, metavar="YYYY-MM-DD", help=date_help),),
     )
+
+
 @statement_factory("write")
 def _write_statements(context: StatementContext) -> Iterator[LibraryStatement]:
     """The replace statement ``load_dataframe_batch`` sends for each library processor's table."""

@@ -106,6 +106,8 @@ register_statement("phase4.rolling_inputs.all_players",
 register_statement("phase4.rolling_inputs.some_players",
                    rolling_inputs_sql(PLAYER_GAME_SUMMARY.table_id, explicit_players=True),
                    [*_SAMPLE_ROLLING_PARAMS, bigquery.ArrayQueryParameter("players", "STRING", ["203999"])])
+
+
 def _finite_floats(values: pd.Series) -> np.ndarray:
     # numpy on the column's values: the per-player pandas astype/dropna chain was a third of
     # a run's CPU (the demo runs phase 4 for ~370 players a day).

@@ -223,6 +223,8 @@ def _scored_as_null(value: Any, field_type: str) -> bool:
     if isinstance(value, str) and field_type in _INT | _FLOAT | _NUMERIC:
         return is_placeholder_string(value)
     return False
+
+
 def _utc_datetime_iso(value: datetime) -> str:
     """:func:`to_utc_iso` for a plain ``datetime`` without the pandas round trip."""
     if not 1678 <= value.year <= 2261:  # outside pandas' range: _convert reports it, unchanged

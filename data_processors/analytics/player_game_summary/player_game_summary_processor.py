@@ -229,6 +229,8 @@ COMMAND = daily_command(
         f"{stats.get('games_scheduled', 0)} final game(s), {stats.get('games_with_data', 0)} with data, "
         f"{stats.get('rows_written', 0)} row(s) written; tiers: {format_counts(stats.get('game_tiers', {}).values())}"),
 )
+
+
 @statement_factory("phase3.player_game_summary")
 def _preflight_statements(context: StatementContext) -> Iterator[LibraryStatement]:
     """What this processor sends, for coverage-preflight (shared_services.bigquery.statements)."""
