@@ -215,6 +215,14 @@ def _quarantine(spool: DeadLetterSpool, report: ReplayReport, path: Path, reason
     logger.error("quarantined %s -> %s: %s", path, target, log_safe(reason))
 
 
+def _report_data(spool: DeadLetterSpool, report: ReplayReport) -> dict[str, Any]:
+    """The ``--json`` result of ``coverage-replay``."""
+    return {"directory": str(spool.directory.resolve()), "files_replayed": report.files_replayed,
+            "rows_loaded": report.rows_loaded, "rows_already_present": report.rows_already_present,
+            "files_failed": report.files_failed, "files_quarantined": report.files_quarantined,
+            "files_busy": list(report.files_skipped), "leftovers": report.temporaries}
+
+
 def _run_replay(ctx: Any) -> Any:
     import os
 
@@ -228,25 +236,19 @@ def _run_replay(ctx: Any) -> Any:
             origin = "--dir" if ctx.args.dir is not None else f"${ENV_DEAD_LETTER_DIR}"
             raise UsageError(f"{origin}: dead-letter directory {os.path.abspath(chosen)} does not exist")
         text = f"no dead-letter directory {spool.directory.resolve()}: nothing was ever spilled, nothing to replay"
-        return Outcome(text=text, data={"directory": str(spool.directory.resolve()), "files_replayed": [],
-                                        "rows_loaded": 0, "rows_already_present": 0, "files_failed": {},
-                                        "files_quarantined": {}, "files_busy": [], "leftovers": {}})
+        return Outcome(text=text, data=_report_data(spool, ReplayReport()))
     report = replay_dead_letters(ctx.client(), spool)
-    lines = [f"replayed {len(report.files_replayed)} file(s) from {spool.directory.resolve()}: "
-             f"{report.rows_loaded} row(s) loaded, {report.rows_already_present} already present; "
-             f"{len(report.files_failed)} failed, {len(report.files_quarantined)} quarantined, "
-             f"{len(report.files_skipped)} busy"]
+    summary = (f"replayed {len(report.files_replayed)} file(s) from {spool.directory.resolve()}: "
+               f"{report.rows_loaded} row(s) loaded, {report.rows_already_present} already present; "
+               f"{len(report.files_failed)} failed, {len(report.files_quarantined)} quarantined, "
+               f"{len(report.files_skipped)} busy")
     # Problems go to stderr, one line each (stdout stays the summary, or JSON with --json).
     problems = [f"FAILED {path}: {log_safe(error)}" for path, error in report.files_failed.items()]
     problems += [f"QUARANTINED {path}: {log_safe(reason)}" for path, reason in report.files_quarantined.items()]
     problems += [f"LEFTOVER {path}: {log_safe(what)}" for path, what in report.temporaries.items()]
     for line in problems:
         print(line, file=sys.stderr, flush=True)
-    data = {"directory": str(spool.directory.resolve()), "files_replayed": report.files_replayed,
-            "rows_loaded": report.rows_loaded, "rows_already_present": report.rows_already_present,
-            "files_failed": report.files_failed, "files_quarantined": report.files_quarantined,
-            "files_busy": list(report.files_skipped), "leftovers": report.temporaries}
-    return Outcome(text="\n".join(lines), data=data,
+    return Outcome(text=summary, data=_report_data(spool, report),
                    found=["critical"] * (len(report.files_failed) + len(report.files_quarantined)))
 
 
