@@ -17,9 +17,11 @@ MUTANTS=(
   'shared_services.alerts.dispatcher.*'
   'shared_services.alerts.dedup.*'
   'shared_services.quality.inheritance.*'
-  'shared_services.bigquery.sql_translate.x_unfiltered_partition_tables*'
-  'shared_services.bigquery.sql_translate.x__filter_columns*'
-  'shared_services.bigquery.sql_translate.x__read_tables*'
+  'shared_services.bigquery.rules.x_unfiltered_partition_tables*'
+  'shared_services.bigquery.rules.x__read_tables*'
+  'shared_services.bigquery.rules.x__satisfied*'
+  'shared_services.bigquery.rules.x__qualifies*'
+  'shared_services.bigquery.rules.x__filters_for*'
   'data_processors.source_coverage_audit.classify.*'
 )
 if [ "$#" -gt 0 ]; then MUTANTS=("$@"); fi
