@@ -8,21 +8,28 @@ its helpers from.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from shared_services.events.sink import RetryPolicy
-from tests.contract.test_literal_rest_responses import (  # noqa: F401 - server is a fixture
+from tests.contract.test_literal_rest_responses import (
+    PROJECT,
     UPLOAD,
     _load_done,
     _requested_job_id,
     _rows,
     _sink,
     job_resource,
-    server,
 )
-from tests.support.canned_bigquery import CannedRequest, error_body
+from tests.support.canned_bigquery import CannedBigQuery, CannedRequest, error_body
+
+
+@pytest.fixture
+def server() -> Iterator[CannedBigQuery]:
+    with CannedBigQuery(PROJECT) as canned:
+        yield canned
 
 
 @pytest.mark.parametrize("kwargs, message", [
