@@ -115,3 +115,13 @@ def test_an_undelivered_digest_leaves_its_rows_unsent():
     assert dispatcher.alerts_sent == 0
     for row in rows:
         assert (row["alert_sent"], row["alert_sent_at"], row["alert_channel"]) == (False, None, None)
+
+
+def test_eleven_games_show_the_first_ten_and_an_ellipsis():
+    calls: list[dict] = []
+    dispatcher = _dispatcher(calls)
+    for n in range(11):
+        dispatcher.on_event(_warning("thin_sample", "bdl", f"g{n:02d}"))
+    dispatcher.send_digest()
+    assert calls[0]["message"].split("\n")[0] == (
+        "- thin_sample (source: bdl): 11 event(s); games g00, g01, g02, g03, g04, g05, g06, g07, g08, g09 ...")

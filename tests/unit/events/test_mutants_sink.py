@@ -62,3 +62,57 @@ def test_the_error_of_an_earlier_failed_job_under_our_id_is_kept(server, tmp_pat
     assert outcome.errors_seen == [
         f"earlier job {ids[0]} failed: {{'reason': 'invalid', "
         "'message': 'Error while reading data, error message: JSON parsing error'}"]
+
+
+def test_an_earlier_failed_embedded_job_is_named_with_its_error_type(warehouse):
+    from google.api_core import exceptions as gexc
+
+    from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
+    from shared_services.events.sink import load_rows_exactly_once
+
+    job_id = "coverage_earlier_attempt"
+    with pytest.raises(gexc.BadRequest):      # a first load under our id failed (no event_id)
+        warehouse.load_table_from_json([{"event_type": "x"}], COVERAGE_LOG_TABLE, job_id=job_id).result()
+    rows = [{"event_id": "e1", "event_timestamp": "2025-01-15T03:00:00+00:00", "event_type": "source_missing",
+             "severity": "critical"}]
+    outcome = load_rows_exactly_once(warehouse, COVERAGE_LOG_TABLE, rows, COVERAGE_LOG_SCHEMA, job_id,
+                                     policy=RetryPolicy(max_attempts=2, initial_delay=0.0), sleep=lambda _s: None)
+    assert (outcome.written, outcome.job_id) == (1, f"{job_id}_r1")
+    [seen] = outcome.errors_seen
+    assert seen.startswith(f"earlier job {job_id} failed: BadRequest: ")
+
+
+def test_a_sink_without_client_spills_with_the_batch_id_count_and_reason(tmp_path):
+    from shared_services.events.dead_letter import DeadLetterSpool
+    from shared_services.events.sink import EventSink, batch_job_id
+
+    notes: list[dict] = []
+    sink = EventSink(None, table="ds.log", spool=DeadLetterSpool(tmp_path / "spool"),
+                     notify=lambda **kw: notes.append(kw))
+    rows = _rows(3)
+    outcome = sink.write(rows, processor_name="P")
+    assert outcome.job_id == batch_job_id("ds.log", rows)
+    assert (outcome.rows, outcome.written) == (3, 0)
+    assert outcome.error == "RuntimeError: no bq_client is configured on this processor"
+    assert outcome.spilled_path is not None and outcome.spilled_path.exists()
+    assert notes[0]["details"]["error"] == outcome.error and notes[0]["processor_name"] == "P"
+    empty = sink.write([])
+    assert (empty.job_id, empty.rows, empty.written, empty.spilled_path) == (batch_job_id("ds.log", []), 0, 0, None)
+
+
+def test_the_sink_retries_with_its_own_policy_and_sleep(warehouse, tmp_path):
+    from google.api_core import exceptions as gexc
+
+    from shared_services.events.dead_letter import DeadLetterSpool
+    from shared_services.events.sink import EventSink
+    from tests.support.recording_client import FlakyLoadClient
+
+    client = FlakyLoadClient(warehouse, failures=-1, error_factory=lambda: gexc.ServiceUnavailable("down"))
+    slept: list[float] = []
+    sink = EventSink(client, spool=DeadLetterSpool(tmp_path / "spool"),
+                     policy=RetryPolicy(max_attempts=3, initial_delay=1.0, max_delay=2.0),
+                     sleep=slept.append, notify=lambda **_kw: None)
+    outcome = sink.write(_rows(2))
+    assert outcome.attempts == 3 and client.calls["load_attempts"] == 3    # the default policy makes 5
+    assert len(slept) == 2 and 0 <= slept[0] <= 1.0 and 0 <= slept[1] <= 2.0
+    assert outcome.spilled_path is not None
