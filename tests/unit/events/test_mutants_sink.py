@@ -95,7 +95,15 @@ def test_a_sink_without_client_spills_with_the_batch_id_count_and_reason(tmp_pat
     assert (outcome.rows, outcome.written) == (3, 0)
     assert outcome.error == "RuntimeError: no bq_client is configured on this processor"
     assert outcome.spilled_path is not None and outcome.spilled_path.exists()
-    assert notes[0]["details"]["error"] == outcome.error and notes[0]["processor_name"] == "P"
+    assert outcome.spilled_path.with_suffix(".reason").read_text(encoding="utf-8") == outcome.error + "\n"
+    assert notes == [{
+        "title": "Source coverage events could not be written",
+        "message": (f"3 events for ds.log were spilled to {outcome.spilled_path}; "
+                    "run coverage-replay once the warehouse is back."),
+        "details": {"error": outcome.error, "job_id": outcome.job_id, "attempts": 0,
+                    "dead_letter_file": str(outcome.spilled_path)},
+        "processor_name": "P",
+    }]
     empty = sink.write([])
     assert (empty.job_id, empty.rows, empty.written, empty.spilled_path) == (batch_job_id("ds.log", []), 0, 0, None)
 
