@@ -124,3 +124,37 @@ def test_the_sink_retries_with_its_own_policy_and_sleep(warehouse, tmp_path):
     assert outcome.attempts == 3 and client.calls["load_attempts"] == 3    # the default policy makes 5
     assert len(slept) == 2 and 0 <= slept[0] <= 1.0 and 0 <= slept[1] <= 2.0
     assert outcome.spilled_path is not None
+
+
+def test_the_job_id_names_the_table_and_ends_in_32_hex_digits():
+    import re
+
+    from shared_services.events.sink import batch_job_id
+
+    # BigQuery job ids: letters, digits, '_' and '-' only (jobs.insert, JobReference.jobId)
+    assert re.fullmatch(r"coverage_nba_reference_source_coverage_log_[0-9a-f]{32}",
+                        batch_job_id("nba_reference.source_coverage_log", [{"event_id": "a"}]))
+    assert re.fullmatch(r"replay_my_project_ds_t_1_[0-9a-f]{32}",
+                        batch_job_id("my-project.ds.t$1", [{"event_id": "a"}], prefix="replay"))
+
+
+def test_the_job_id_follows_the_event_ids_when_rows_have_them():
+    from shared_services.events.sink import batch_job_id
+
+    # the same events with changed columns (say, alert_sent set after a retry) are the same batch
+    assert batch_job_id("ds.t", [{"event_id": "a", "alert_sent": False}]) == batch_job_id(
+        "ds.t", [{"event_id": "a", "alert_sent": True}])
+    assert batch_job_id("ds.t", [{"event_id": "a"}]) != batch_job_id("ds.t", [{"event_id": "b"}])
+
+
+def test_rows_without_event_ids_are_identified_by_their_content_in_any_key_order():
+    from datetime import UTC, datetime
+
+    from shared_services.events.sink import batch_job_id
+
+    first = [{"game_id": "1", "n": 2}, {"game_id": "2", "n": 3}]
+    assert batch_job_id("ds.t", first) == batch_job_id("ds.t", [{"n": 2, "game_id": "1"}, {"n": 3, "game_id": "2"}])
+    assert batch_job_id("ds.t", first) != batch_job_id("ds.t", [{"game_id": "1", "n": 2}, {"game_id": "2", "n": 4}])
+    stamped = [{"at": datetime(2025, 1, 15, tzinfo=UTC)}]       # not JSON-native: still an id
+    assert batch_job_id("ds.t", stamped) == batch_job_id("ds.t", [{"at": datetime(2025, 1, 15, tzinfo=UTC)}])
+    assert batch_job_id("ds.t", stamped) != batch_job_id("ds.t", [{"at": datetime(2025, 1, 16, tzinfo=UTC)}])
