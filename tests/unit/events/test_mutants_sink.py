@@ -123,7 +123,7 @@ def test_the_sink_retries_with_its_own_policy_and_sleep(warehouse, tmp_path):
     outcome = sink.write(_rows(2))
     assert outcome.attempts == 3 and client.calls["load_attempts"] == 3    # the default policy makes 5
     assert len(slept) == 2 and 0 <= slept[0] <= 1.0 and 0 <= slept[1] <= 2.0
-    assert outcome.spilled_path is not None
+    assert outcome.spilled_path is not None and outcome.error == "ServiceUnavailable: 503 down"
 
 
 def test_the_job_id_names_the_table_and_ends_in_32_hex_digits():
@@ -158,3 +158,62 @@ def test_rows_without_event_ids_are_identified_by_their_content_in_any_key_order
     stamped = [{"at": datetime(2025, 1, 15, tzinfo=UTC)}]       # not JSON-native: still an id
     assert batch_job_id("ds.t", stamped) == batch_job_id("ds.t", [{"at": datetime(2025, 1, 15, tzinfo=UTC)}])
     assert batch_job_id("ds.t", stamped) != batch_job_id("ds.t", [{"at": datetime(2025, 1, 16, tzinfo=UTC)}])
+
+
+_EVENT = {"event_timestamp": "2025-01-15T03:00:00+00:00", "event_type": "source_missing", "severity": "critical"}
+
+
+def _events(n: int) -> list[dict]:
+    return [{"event_id": f"e{i}", **_EVENT} for i in range(n)]
+
+
+def test_one_clean_load_reports_rows_written_attempts_and_our_job_id(warehouse):
+    from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
+    from shared_services.events.sink import load_rows_exactly_once
+
+    outcome = load_rows_exactly_once(warehouse, COVERAGE_LOG_TABLE, _events(2), COVERAGE_LOG_SCHEMA, "job_clean")
+    assert (outcome.job_id, outcome.rows, outcome.written, outcome.attempts) == ("job_clean", 2, 2, 1)
+    assert (outcome.already_loaded, outcome.errors_seen, outcome.error, outcome.ok) == (False, [], None, True)
+
+
+def test_transient_errors_are_recorded_and_the_last_is_raised_when_attempts_run_out(warehouse):
+    from google.api_core import exceptions as gexc
+
+    from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
+    from shared_services.events.sink import LoadOutcome, load_rows_exactly_once
+    from tests.support.recording_client import FlakyLoadClient
+
+    flaky = FlakyLoadClient(warehouse, failures=1, error_factory=lambda: gexc.ServiceUnavailable("down"))
+    outcome = load_rows_exactly_once(flaky, COVERAGE_LOG_TABLE, _events(3), COVERAGE_LOG_SCHEMA, "job_t",
+                                     policy=RetryPolicy(max_attempts=3, initial_delay=0.0), sleep=lambda _s: None)
+    assert (outcome.written, outcome.attempts, outcome.job_id) == (3, 2, "job_t")
+    assert outcome.errors_seen == ["ServiceUnavailable: 503 down"]
+
+    broken = FlakyLoadClient(warehouse, failures=-1, error_factory=lambda: gexc.ServiceUnavailable("still down"))
+    kept = LoadOutcome(job_id="job_u", rows=1)
+    with pytest.raises(gexc.ServiceUnavailable, match="still down"):
+        load_rows_exactly_once(broken, COVERAGE_LOG_TABLE, _events(1), COVERAGE_LOG_SCHEMA, "job_u",
+                               policy=RetryPolicy(max_attempts=3, initial_delay=0.0), sleep=lambda _s: None,
+                               outcome=kept)
+    assert kept.attempts == 3 and kept.errors_seen == ["ServiceUnavailable: 503 still down"] * 3
+    assert kept.written == 0
+
+
+def test_when_every_id_belongs_to_an_earlier_failed_job_it_gives_up_naming_the_job(warehouse):
+    from google.api_core import exceptions as gexc
+
+    from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
+    from shared_services.events.sink import LoadOutcome, load_rows_exactly_once
+
+    for job_id in ("job_v", "job_v_r1", "job_v_r2"):        # three earlier loads, all failed
+        with pytest.raises(gexc.BadRequest):
+            warehouse.load_table_from_json([{"event_type": "x"}], COVERAGE_LOG_TABLE, job_id=job_id).result()
+    kept = LoadOutcome(job_id="job_v", rows=1)
+    with pytest.raises(gexc.RetryError) as raised:
+        load_rows_exactly_once(warehouse, COVERAGE_LOG_TABLE, _events(1), COVERAGE_LOG_SCHEMA, "job_v",
+                               policy=RetryPolicy(max_attempts=3, initial_delay=0.0), sleep=lambda _s: None,
+                               outcome=kept)
+    assert str(raised.value).startswith("gave up on load job job_v after 3 attempts")
+    assert [e.split(" failed: ")[0] for e in kept.errors_seen] == [
+        "earlier job job_v", "earlier job job_v_r1", "earlier job job_v_r2"]
+    assert kept.written == 0
