@@ -1,0 +1,62 @@
+"""Replay's report of files it could not take (survivors of the mutation run on
+``replay_dead_letters``): a file another replay holds is skipped and left pending; a partial
+leftover of a killed spill is quarantined with its reason; present rows add up over files.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+
+from shared_services.events.dead_letter import DeadLetterSpool
+from shared_services.events.replay import replay_dead_letters
+from tests.reliability.test_spool_replay import spill
+from tests.support.event_log import log_rows
+
+
+def test_a_file_another_replay_holds_is_skipped_and_stays_pending(tmp_path, warehouse):
+    spool = DeadLetterSpool(tmp_path / "spool")
+    held = spill(spool, "held", 2)
+    free = spill(spool, "free", 3)
+    handle = os.open(held, os.O_RDONLY)          # another replay's lock (flock is per open file)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        report = replay_dead_letters(warehouse, spool)
+    finally:
+        os.close(handle)
+    assert report.files_skipped == [str(held)]
+    assert report.files_replayed == [str(free)] and report.rows_loaded == 3
+    assert report.files_failed == {} and report.files_quarantined == {}
+    assert spool.files() == [held]
+    later = replay_dead_letters(warehouse, spool)  # released: the next replay takes it
+    assert later.files_replayed == [str(held)] and later.rows_loaded == 2 and later.files_skipped == []
+    assert len(log_rows(warehouse)) == 5
+
+
+def test_a_partial_leftover_is_quarantined_with_its_reason(tmp_path, warehouse):
+    spool = DeadLetterSpool(tmp_path / "spool")
+    complete = spill(spool, "cut", 4)
+    content = complete.read_bytes()
+    complete.unlink()
+    partial = spool.directory / ".spill-cut.tmp"
+    partial.write_bytes(content[: len(content) // 2])
+    old = time.time() - 3600
+    os.utime(partial, (old, old))
+    report = replay_dead_letters(warehouse, spool)
+    assert report.files_quarantined == {str(partial): "incomplete spill left by a killed process"}
+    assert list(report.temporaries) == [str(partial)] and report.temporaries[str(partial)].startswith("quarantined: ")
+    assert report.files_replayed == [] and report.rows_loaded == 0
+
+
+def test_rows_already_present_add_up_over_files(tmp_path, warehouse):
+    spool = DeadLetterSpool(tmp_path / "spool")
+    first, second = spill(spool, "one", 2), spill(spool, "two", 3)
+    copies = [(p.name, p.read_bytes()) for p in (first, second)]
+    assert replay_dead_letters(warehouse, spool).rows_loaded == 5
+    for name, content in copies:                # the same files spilled again (say, restored)
+        (spool.directory / name).write_bytes(content)
+    again = replay_dead_letters(warehouse, spool)
+    assert (again.rows_loaded, again.rows_already_present) == (0, 5)
+    assert sorted(again.files_replayed) == sorted(str(spool.directory / n) for n, _ in copies)
+    assert len(log_rows(warehouse)) == 5
