@@ -217,3 +217,14 @@ def test_when_every_id_belongs_to_an_earlier_failed_job_it_gives_up_naming_the_j
     assert [e.split(" failed: ")[0] for e in kept.errors_seen] == [
         "earlier job job_v", "earlier job job_v_r1", "earlier job job_v_r2"]
     assert kept.written == 0
+
+
+def test_the_load_sends_the_tables_explicit_schema_never_autodetect(server, tmp_path):
+    server.on("POST", UPLOAD, lambda r: _load_done(r, len(r.upload_rows)))
+    _sink(server, tmp_path).write(_rows(2))
+    [upload] = server.find("POST", UPLOAD)
+    load = upload.upload_metadata["configuration"]["load"]
+    # without a schema the real client turns on autodetect, and BigQuery would guess the types
+    assert not load.get("autodetect")
+    assert [(f["name"], f["type"], f.get("mode")) for f in load["schema"]["fields"]] == [
+        ("event_id", "STRING", "REQUIRED"), ("event_timestamp", "TIMESTAMP", "REQUIRED")]
