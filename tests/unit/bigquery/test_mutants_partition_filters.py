@@ -1,0 +1,67 @@
+"""``require_partition_filter`` forms the mutation run showed unchecked (survivors of
+``rules._qualifies``): reversed comparisons, IN lists, BETWEEN bounds, a column of another
+table, and unqualified names that another joined table also has.
+
+BigQuery accepts a filter that compares the bare partition column with a constant expression
+("Querying partitioned tables", https://cloud.google.com/bigquery/docs/querying-partitioned-tables);
+one bound or list item that depends on another column is not such a filter.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlglot
+
+from shared_services.bigquery.duckdb_client import DuckDBClient
+from shared_services.bigquery.rules import unfiltered_partition_tables
+from tests.unit.bigquery import test_bigquery_rules as rules_tests
+from tests.unit.bigquery.test_bigquery_rules import rejected_for_partition, run
+
+client = rules_tests.client      # the same small warehouse: ds.games (DATE game_date), ds.plain
+
+JOINED = "SELECT g.pts FROM ds.games g JOIN ds.plain p ON p.game_id = g.game_id WHERE "
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM ds.games WHERE @d = game_date",
+    "SELECT * FROM ds.games WHERE @lo <= game_date AND pts > 3",
+    "SELECT * FROM ds.games WHERE game_date IN (@lo, @hi)",
+    "SELECT * FROM ds.games WHERE game_date IN (DATE '2025-01-15', DATE_SUB(@d, INTERVAL 1 DAY))",
+])
+def test_more_accepted_forms(client: DuckDBClient, sql: str) -> None:
+    assert run(client, sql) == []
+
+
+@pytest.mark.parametrize("sql", [
+    JOINED + "g.game_date BETWEEN @lo AND p.game_date",       # one bound is a column
+    JOINED + "g.game_date BETWEEN p.game_date AND @hi",
+    JOINED + "p.game_date BETWEEN @lo AND @hi",                # the other table's column
+    JOINED + "g.game_date IN (@d, p.game_date)",               # one list item is a column
+    JOINED + "@d = p.game_date",
+    "SELECT * FROM ds.games WHERE game_id IN ('a', 'b')",      # IN on another column
+    "SELECT * FROM ds.games WHERE game_date IN (SELECT game_date FROM ds.plain)",
+])
+def test_more_rejected_forms(client: DuckDBClient, sql: str) -> None:
+    rejected_for_partition(client, sql, "ds.games")
+
+
+COLUMNS = {("ds", "games"): {"game_id", "game_date", "pts"}, ("ds", "plain"): {"game_id", "game_date", "other"}}
+REQUIRED = {("ds", "games"): ("game_date", False)}
+
+
+@pytest.mark.parametrize("where, unfiltered", [
+    ("game_date = @d", [("ds.games", "game_date")]),                      # ambiguous: plain has it too
+    ("(game_date = @d OR game_date = @lo)", [("ds.games", "game_date")]),
+    ("g.game_date = @d", []),
+    ("(g.game_date = @d OR g.game_date = @lo)", []),
+    ("pts = 3", [("ds.games", "game_date")]),
+])
+def test_an_unqualified_name_another_joined_table_has_is_not_a_filter(where, unfiltered):
+    tree = sqlglot.parse_one(JOINED + where, read="bigquery")
+    assert unfiltered_partition_tables(tree, REQUIRED, lambda db, name: COLUMNS.get((db, name))) == unfiltered
+
+
+def test_an_unqualified_name_only_the_partitioned_table_has_is_a_filter():
+    tree = sqlglot.parse_one(JOINED + "pts > 1 AND game_date = @d", read="bigquery")
+    only_games = {("ds", "games"): {"game_id", "game_date", "pts"}, ("ds", "plain"): {"game_id", "other"}}
+    assert unfiltered_partition_tables(tree, REQUIRED, lambda db, name: only_games.get((db, name))) == []
