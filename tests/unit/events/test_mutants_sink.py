@@ -228,3 +228,18 @@ def test_the_load_sends_the_tables_explicit_schema_never_autodetect(server, tmp_
     assert not load.get("autodetect")
     assert [(f["name"], f["type"], f.get("mode")) for f in load["schema"]["fields"]] == [
         ("event_id", "STRING", "REQUIRED"), ("event_timestamp", "TIMESTAMP", "REQUIRED")]
+
+
+def test_an_already_loaded_retry_id_is_reported_as_the_job_that_loaded(warehouse):
+    from google.api_core import exceptions as gexc
+
+    from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
+    from shared_services.events.sink import load_rows_exactly_once
+
+    rows = _events(2)
+    with pytest.raises(gexc.BadRequest):                    # the first job under our id failed ...
+        warehouse.load_table_from_json([{"event_type": "x"}], COVERAGE_LOG_TABLE, job_id="job_w").result()
+    warehouse.load_table_from_json(rows, COVERAGE_LOG_TABLE, job_id="job_w_r1").result()  # ... its retry ran
+    outcome = load_rows_exactly_once(warehouse, COVERAGE_LOG_TABLE, rows, COVERAGE_LOG_SCHEMA, "job_w",
+                                     policy=RetryPolicy(max_attempts=3, initial_delay=0.0), sleep=lambda _s: None)
+    assert (outcome.already_loaded, outcome.job_id, outcome.written, outcome.attempts) == (True, "job_w_r1", 2, 2)
