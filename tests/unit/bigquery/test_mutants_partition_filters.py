@@ -65,3 +65,38 @@ def test_an_unqualified_name_only_the_partitioned_table_has_is_a_filter():
     tree = sqlglot.parse_one(JOINED + "pts > 1 AND game_date = @d", read="bigquery")
     only_games = {("ds", "games"): {"game_id", "game_date", "pts"}, ("ds", "plain"): {"game_id", "other"}}
     assert unfiltered_partition_tables(tree, REQUIRED, lambda db, name: only_games.get((db, name))) == []
+
+
+# -- outer joins: an ON filter does not restrict the preserved side -------------------------
+@pytest.mark.parametrize("sql", [
+    # games is the joined (non-preserved) side of a LEFT JOIN: its ON filter prunes it
+    "SELECT p.other FROM ds.plain p LEFT JOIN ds.games g ON g.game_id = p.game_id AND g.game_date = @d",
+    # a LEFT JOIN first, then an inner join whose ON filters games
+    "SELECT g.pts FROM ds.games g LEFT JOIN ds.plain p ON p.game_id = g.game_id "
+    "JOIN ds.plain q ON q.game_id = g.game_id AND g.game_date = @d",
+])
+def test_outer_join_forms_that_filter(client: DuckDBClient, sql: str) -> None:
+    assert run(client, sql) == []
+
+
+@pytest.mark.parametrize("sql", [
+    # games is the preserved side: every games row comes out whatever the ON says
+    "SELECT g.pts FROM ds.games g LEFT JOIN ds.plain p ON p.game_id = g.game_id AND g.game_date = @d",
+    "SELECT g.pts FROM ds.games g LEFT OUTER JOIN ds.plain p ON p.game_id = g.game_id AND g.game_date = @d",
+    "SELECT g.pts FROM ds.games g FULL JOIN ds.plain p ON p.game_id = g.game_id AND g.game_date = @d",
+])
+def test_an_on_filter_of_the_preserved_side_of_an_outer_join_is_rejected(client: DuckDBClient, sql: str) -> None:
+    rejected_for_partition(client, sql, "ds.games")
+
+
+# -- MERGE: the ON and WHEN conditions count ---------------------------------------------------
+MERGE = "MERGE ds.games T USING ds.plain S ON T.game_id = S.game_id{on} WHEN MATCHED{when} THEN UPDATE SET pts = 1"
+
+
+@pytest.mark.parametrize("on, when", [(" AND T.game_date = @d", ""), ("", " AND T.game_date = @d")])
+def test_a_merge_filtered_in_on_or_when_runs(client: DuckDBClient, on: str, when: str) -> None:
+    run(client, MERGE.format(on=on, when=when))
+
+
+def test_a_merge_without_a_partition_filter_is_rejected(client: DuckDBClient) -> None:
+    rejected_for_partition(client, MERGE.format(on=" AND S.game_date = @d", when=""), "ds.games")
