@@ -442,9 +442,13 @@ def _filters_for(scope: exp.Expression, mine: exp.Expression) -> list[exp.Expres
         conds += _conjuncts(where.this)
     if isinstance(scope, exp.Select):
         for join in scope.args.get("joins") or []:
+            # An ON filter does not restrict the preserved side of an outer join: the left
+            # side of a LEFT JOIN, the joined table of a RIGHT JOIN, both sides of a FULL JOIN
+            # (every preserved row comes out whatever the ON says, so nothing is pruned).
             side = (join.args.get("side") or "").upper()
-            if side in ("LEFT", "FULL") and join.this is not mine:
-                continue  # an ON filter does not restrict the preserved side of an outer join
+            if side == "FULL" or (side == "LEFT" and join.this is not mine) \
+                    or (side == "RIGHT" and join.this is mine):
+                continue
             conds += _conjuncts(join.args.get("on"))
     if isinstance(scope, exp.Merge):
         conds += _conjuncts(scope.args.get("on"))

@@ -74,6 +74,8 @@ def test_an_unqualified_name_only_the_partitioned_table_has_is_a_filter():
     # a LEFT JOIN first, then an inner join whose ON filters games
     "SELECT g.pts FROM ds.games g LEFT JOIN ds.plain p ON p.game_id = g.game_id "
     "JOIN ds.plain q ON q.game_id = g.game_id AND g.game_date = @d",
+    # games is the null-supplying (left) side of a RIGHT JOIN: its ON filter prunes it
+    "SELECT p.other FROM ds.games g RIGHT JOIN ds.plain p ON g.game_id = p.game_id AND g.game_date = @d",
 ])
 def test_outer_join_forms_that_filter(client: DuckDBClient, sql: str) -> None:
     assert run(client, sql) == []
@@ -84,6 +86,11 @@ def test_outer_join_forms_that_filter(client: DuckDBClient, sql: str) -> None:
     "SELECT g.pts FROM ds.games g LEFT JOIN ds.plain p ON p.game_id = g.game_id AND g.game_date = @d",
     "SELECT g.pts FROM ds.games g LEFT OUTER JOIN ds.plain p ON p.game_id = g.game_id AND g.game_date = @d",
     "SELECT g.pts FROM ds.games g FULL JOIN ds.plain p ON p.game_id = g.game_id AND g.game_date = @d",
+    # games joined by a FULL JOIN is preserved as well: both sides of a FULL JOIN are
+    "SELECT p.other FROM ds.plain p FULL JOIN ds.games g ON g.game_id = p.game_id AND g.game_date = @d",
+    "SELECT p.other FROM ds.plain p FULL OUTER JOIN ds.games g ON g.game_id = p.game_id AND g.game_date = @d",
+    # games is the joined (preserved) side of a RIGHT JOIN
+    "SELECT g.pts FROM ds.plain p RIGHT JOIN ds.games g ON g.game_id = p.game_id AND g.game_date = @d",
 ])
 def test_an_on_filter_of_the_preserved_side_of_an_outer_join_is_rejected(client: DuckDBClient, sql: str) -> None:
     rejected_for_partition(client, sql, "ds.games")
