@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Protocol
@@ -45,7 +44,7 @@ from shared_services.constants.source_coverage import (
 )
 from shared_services.events.buffer import EventBuffer
 from shared_services.events.dead_letter import DeadLetterSpool
-from shared_services.events.model import build_event_row
+from shared_services.events.model import event_row, new_event_id
 from shared_services.events.sink import EventSink, LoadOutcome, RetryPolicy
 from shared_services.events.text import log_safe
 from shared_services.processors.errors import (
@@ -55,7 +54,6 @@ from shared_services.processors.errors import (
 )
 from shared_services.quality import scoring
 from shared_services.quality.columns import add_quality_columns, quality_columns
-from shared_services.quality.season import season_label
 
 __all__ = ["QualityMixin", "QualityHost"]
 
@@ -285,14 +283,13 @@ class QualityMixin:
             "game_id": game_id,
             "player_id": player_id,
         }
-        columns.update(kwargs)
-        if columns.get("season") is None and columns.get("game_date") is not None:
-            try:
-                columns["season"] = season_label(columns["game_date"])
-            except (TypeError, ValueError):
-                pass  # the row builder reports a malformed date with its field name
-        row = build_event_row(event_type, severity, description, quality_before, quality_after, **columns)
-        state = self._coverage_state()
+        if kwargs:
+            columns.update(kwargs)
+        # Validated and converted now (a bad value raises here, naming its field); the season
+        # label of game_date is derived when no season is given.
+        row = event_row(event_type, severity, description, quality_before, quality_after, columns,
+                        season_from_game_date=True)
+        state = self.__dict__.get("_coverage_state_obj") or self._coverage_state()
         state.dispatcher.on_event(row)
         if state.cannot_keep and len(state.buffer) >= self.EVENT_MEMORY_MAX:
             state.events_dropped += 1  # counted and reported; never a hang
@@ -388,7 +385,7 @@ class QualityMixin:
                 rows = state.buffer.take()
             if not rows:
                 return 0
-            batch_id = str(uuid.uuid4())
+            batch_id = new_event_id()
             for row in rows:
                 row["batch_id"] = row.get("batch_id") or batch_id
             try:
