@@ -201,7 +201,9 @@ class AlertDispatcher:
     @staticmethod
     def _mark(rows: list[dict[str, Any]], delivered: list[str], now: datetime) -> None:
         sent = bool(delivered)
+        sent_at = to_utc_iso(now) if sent else None  # once per call, not per row
+        channel = ",".join(delivered) if sent else None
         for row in rows:
             row["alert_sent"] = sent
-            row["alert_sent_at"] = to_utc_iso(now) if sent else None
-            row["alert_channel"] = ",".join(delivered) if sent else None
+            row["alert_sent_at"] = sent_at
+            row["alert_channel"] = channel

@@ -531,12 +531,13 @@ def _columnar(records: list[dict[str, Any]], schema: Sequence[SchemaField]
     """The load's columns as Arrow arrays plus ``{column: DuckDB type}`` of the text columns
     DuckDB must be able to cast; None when any record or column needs the per-row path."""
     names = {f.name for f in schema}
-    if len(names) != len(schema) or not all(record.keys() <= names for record in records):
+    # map() keeps both whole-batch checks in C (no Python frame per record).
+    if len(names) != len(schema) or not all(map(names.issuperset, records)):
         return None  # unknown or differently-cased keys: the per-row path decides
     arrays: list[pa.Array] = []
     casts: dict[str, str] = {}
     ordered = [f.name for f in schema]  # SchemaField.name is a property: read once per column
-    complete = all(len(record) == len(ordered) for record in records)
+    complete = set(map(len, records)) <= {len(ordered)}
     for field, name in zip(schema, ordered, strict=True):
         # One column at a time, in C when every record holds every column: no per-row
         # containers are allocated (a transposition into row tuples wakes the cyclic GC over
@@ -1606,7 +1607,7 @@ class DuckDBClient:
         """
         rows = list(json_rows)
         if rows and isinstance(job_config, LoadJobConfig) and job_config.schema \
-                and all(type(row) is dict for row in rows):
+                and set(map(type, rows)) <= {dict}:
             # Columnar path on the rows as given: it accepts only exact str / int / finite
             # float / bool / None / lists of those (and JSON-column values, which it dumps
             # itself), for which the JSON round trip below is the identity. Anything else

@@ -357,44 +357,22 @@ def _lean_row(
         stamp = _now_text()
     else:
         stamp = _CONVERTER.convert("event_timestamp", now)
-    row: dict[str, Any] = {  # every log column, in schema order
-        "event_id": new_event_id(),
-        "batch_id": None,
-        "event_timestamp": stamp,
-        "event_type": kind,
-        "severity": level,
-        "is_synthetic": False,
-        "phase": None,
-        "table_name": None,
-        "processor_name": None,
-        "game_id": None,
-        "game_date": None,
-        "season": None,
-        "player_id": None,
-        "team_abbr": None,
-        "description": description if description.isascii() else valid_text(description),
-        "primary_source": None,
-        "primary_source_status": None,
-        "fallback_sources_tried": [],
-        "resolution": None,
-        "resolution_details": None,
-        "quality_tier_before": tier_before,
-        "quality_tier_after": tier_after,
-        "quality_score_before": score_before,
-        "quality_score_after": score_after,
-        "downstream_impact": None,
-        "requires_alert": level in _ALERTING,
-        "alert_sent": False,
-        "alert_channel": None,
-        "alert_sent_at": None,
-        "is_resolved": False,
-        "resolved_at": None,
-        "resolution_method": None,
-        "resolved_by": None,
-        "created_at": stamp,
-        "processor_run_id": None,
-        "environment": current_environment(),
-    }
+    row = dict(_LEAN_TEMPLATE)  # a C-level copy: cheaper than a 36-entry dict display
+    row["event_id"] = new_event_id()
+    row["event_timestamp"] = row["created_at"] = stamp
+    row["event_type"] = kind
+    row["severity"] = level
+    row["description"] = description if description.isascii() else valid_text(description)
+    row["fallback_sources_tried"] = []
+    if quality_before is not None:
+        row["quality_tier_before"] = tier_before
+        row["quality_score_before"] = score_before
+    if quality_after is not None:
+        row["quality_tier_after"] = tier_after
+        row["quality_score_after"] = score_after
+    row["requires_alert"] = level in _ALERTING
+    environment = current_environment()
+    row["environment"] = environment if environment.isascii() else valid_text(environment)
     season: str | None = None
     text_fields, list_fields, dates = _TEXT_FIELDS, _LIST_FIELDS, _DATES
     for name, value in columns.items():
@@ -409,12 +387,13 @@ def _lean_row(
             if cached is None:
                 cached = _date_entry(value)  # raises naming game_date when it is not a date
             row[name], season = cached
-        elif kind_of is list and name in list_fields and all(type(i) is str and i.isascii() for i in value):
+        elif kind_of is list and name in list_fields:
+            # C-level passes: every item exactly a str, all of them ASCII.
+            if not (set(map(type, value)) <= _JUST_STR and "".join(value).isascii()):
+                return None
             row[name] = list(value)
         else:  # any other value: the general converter (same value, same error)
             row[name] = _valid(_CONVERTER.convert(name, value))
-    if not row["environment"].isascii():
-        row["environment"] = valid_text(row["environment"])
     if season_from_game_date and columns.get("season") is None:
         game_date = columns.get("game_date")
         if game_date is not None and season is None:
@@ -442,6 +421,8 @@ def _date_entry(value: date | str) -> tuple[str | None, str | None]:
 
 #: Every log column, in schema order, NULL until set (the row's key order is the schema's).
 _TEMPLATE: dict[str, Any] = {name: None for name in EVENT_COLUMNS}
+#: The lean path's starting row: the flags every new event has.
+_LEAN_TEMPLATE: dict[str, Any] = {**_TEMPLATE, "is_synthetic": False, "alert_sent": False, "is_resolved": False}
 _CONVERTER = RowConverter(COVERAGE_LOG_SCHEMA)
 #: Scalar STRING columns (a ``str`` is stored as is) and columns that may be NULL / empty.
 _TEXT_FIELDS = frozenset(f.name for f in COVERAGE_LOG_SCHEMA
@@ -455,6 +436,7 @@ _DATES: dict[date | str, tuple[str | None, str | None]] = {}
 #: Accepted spellings -> stored text (StrEnum members hash and compare as their values).
 _EVENT_TYPES: dict[str, str] = {m.value: m.value for m in SourceCoverageEventType}
 _SEVERITIES: dict[str, str] = {m.value: m.value for m in SourceCoverageSeverity}
+_JUST_STR = frozenset({str})
 _ENUM_KEY_TYPES = (str, SourceCoverageEventType, SourceCoverageSeverity)
 _ALERTING = frozenset({SourceCoverageSeverity.CRITICAL.value, SourceCoverageSeverity.WARNING.value})
 

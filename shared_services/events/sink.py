@@ -149,12 +149,17 @@ def batch_job_id(table: str, rows: Sequence[dict[str, Any]], prefix: str = "cove
         True
     """
     digest = hashlib.sha256(table.encode())
-    for row in rows:
-        key = row.get("event_id")
-        if key is None:
-            key = json.dumps(row, sort_keys=True, default=str)
-        digest.update(b"\x00")
-        digest.update(str(key).encode())
+    keys = [row.get("event_id") for row in rows]
+    if set(map(type, keys)) <= {str}:
+        # The common case in one update: SHA-256 is a stream, so hashing the concatenation
+        # gives the digest of the per-row updates below (the same job id as always).
+        digest.update("".join(["\x00" + key for key in keys]).encode())
+    else:
+        for row, key in zip(rows, keys, strict=True):
+            if key is None:
+                key = json.dumps(row, sort_keys=True, default=str)
+            digest.update(b"\x00")
+            digest.update(str(key).encode())
     safe_table = "".join(ch if ch.isalnum() else "_" for ch in table)
     return f"{prefix}_{safe_table}_{digest.hexdigest()[:32]}"
 
