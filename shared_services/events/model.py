@@ -228,12 +228,15 @@ def event_row(
     *,
     now: datetime | None = None,
     season_from_game_date: bool = False,
+    labels: tuple[Any, Any, Any, Any, Any, Any] | None = None,
 ) -> dict[str, Any]:
     """:func:`build_event_row` with the columns as one dict (not copied, not modified).
 
-    ``season_from_game_date``: a missing or None ``season`` is the season of ``game_date``
-    (:func:`~shared_services.quality.season.season_label`) when that can be read; a date it
-    cannot read is reported by the ``game_date`` conversion, naming the field.
+    ``labels``: ``(phase, table_name, processor_name, processor_run_id, game_id, player_id)``,
+    columns set before ``columns`` (which override them), as ``log_quality_event`` labels
+    every event. ``season_from_game_date``: a missing or None ``season`` is the season of
+    ``game_date`` (:func:`~shared_services.quality.season.season_label`) when that can be
+    read; a date it cannot read is reported by the ``game_date`` conversion, naming the field.
 
     Example::
 
@@ -242,8 +245,10 @@ def event_row(
         row['season']  # '2024-25'
     """
     row = _lean_row(event_type, severity, description, quality_before, quality_after, columns, now,
-                    season_from_game_date)
+                    season_from_game_date, labels)
     if row is None:
+        if labels is not None:
+            columns = {**dict(zip(_LABELS, labels, strict=True)), **columns}
         if season_from_game_date and columns.get("season") is None and columns.get("game_date") is not None:
             columns = dict(columns)
             try:
@@ -314,26 +319,6 @@ def _general_row(
     return row
 
 
-def _lean_quality(quality: Any) -> tuple[bool, Any, Any]:
-    """(ok, tier text, score) of a plain assessment dict; ok is False for anything else."""
-    if quality is None:
-        return True, None, None
-    if type(quality) is not dict:
-        return False, None, None
-    tier, score = quality.get("tier"), quality.get("score")
-    if tier is not None:
-        if type(tier) is not str or not tier.isascii():
-            tier = _TIER_TEXT.get(tier) if type(tier) in _TIER_TYPES else None
-            if tier is None:
-                return False, None, None
-    if score is not None:
-        if type(score) is not float:
-            return False, None, None
-        if not math.isfinite(score):
-            score = None
-    return True, tier, score
-
-
 def _lean_row(
     event_type: object,
     severity: object,
@@ -343,33 +328,49 @@ def _lean_row(
     columns: dict[str, Any],
     now: datetime | None,
     season_from_game_date: bool,
+    labels: tuple[Any, ...] | None = None,
 ) -> dict[str, Any] | None:
-    """The row for the common case, or None when the general path must decide."""
+    """The row for the common case, or None when the general path must decide.
+
+    It never raises for a value: anything it does not vouch for returns None, and the general
+    path converts (or rejects) the whole event, so errors and their order are the general
+    path's. Few containers are allocated per event (each one feeds the cyclic GC).
+    """
     kind = _EVENT_TYPES.get(event_type) if type(event_type) in _ENUM_KEY_TYPES else None  # type: ignore[call-overload]
     level = _SEVERITIES.get(severity) if type(severity) in _ENUM_KEY_TYPES else None  # type: ignore[call-overload]
     if kind is None or level is None or type(description) is not str or not columns.keys() <= EVENT_KEYWORDS:
         return None
-    ok_before, tier_before, score_before = _lean_quality(quality_before)
-    ok_after, tier_after, score_after = _lean_quality(quality_after)
-    if not (ok_before and ok_after):
-        return None
-    if now is None:
-        stamp = _now_text()
-    else:
-        stamp = _CONVERTER.convert("event_timestamp", now)
     row = dict(_LEAN_TEMPLATE)  # a C-level copy: cheaper than a 36-entry dict display
-    row["event_id"] = new_event_id()
-    row["event_timestamp"] = row["created_at"] = stamp
+    # Quality assessments: a plain dict with an ASCII str (or QualityTier) tier and a float score.
+    for quality, tier_column, score_column in ((quality_before, "quality_tier_before", "quality_score_before"),
+                                               (quality_after, "quality_tier_after", "quality_score_after")):
+        if quality is None:
+            continue
+        if type(quality) is not dict:
+            return None
+        tier = quality.get("tier")
+        if tier is not None and (type(tier) is not str or not tier.isascii()):
+            tier = _TIER_TEXT.get(tier) if type(tier) is QualityTier else None
+            if tier is None:
+                return None
+        score = quality.get("score")
+        if score is not None:
+            if type(score) is not float:
+                return None
+            if not math.isfinite(score):
+                score = None
+        row[tier_column] = tier
+        row[score_column] = score
+    if labels is not None:
+        for name, value in zip(_LABELS, labels, strict=True):
+            if value is not None and (type(value) is not str or not value.isascii()):
+                return None
+            row[name] = value
+    row["event_timestamp"] = row["created_at"] = _now_text() if now is None else \
+        _CONVERTER.convert("event_timestamp", now)
     row["event_type"] = kind
     row["severity"] = level
     row["description"] = description if description.isascii() else valid_text(description)
-    row["fallback_sources_tried"] = []
-    if quality_before is not None:
-        row["quality_tier_before"] = tier_before
-        row["quality_score_before"] = score_before
-    if quality_after is not None:
-        row["quality_tier_after"] = tier_after
-        row["quality_score_after"] = score_after
     row["requires_alert"] = level in _ALERTING
     environment = current_environment()
     row["environment"] = environment if environment.isascii() else valid_text(environment)
@@ -380,20 +381,23 @@ def _lean_row(
         if kind_of is str and name in text_fields:
             row[name] = value if value.isascii() else valid_text(value)
         elif value is None:
-            if name != "fallback_sources_tried":  # stays []; every keyword column is nullable
-                row[name] = None
+            row[name] = None  # a REPEATED column becomes [] below
         elif name == "game_date" and (kind_of is date or kind_of is str):
             cached = dates.get(value)
             if cached is None:
-                cached = _date_entry(value)  # raises naming game_date when it is not a date
+                cached = _date_entry(value)
+                if cached is None:
+                    return None  # not a date: the general path names game_date
             row[name], season = cached
         elif kind_of is list and name in list_fields:
-            # C-level passes: every item exactly a str, all of them ASCII.
-            if not (set(map(type, value)) <= _JUST_STR and "".join(value).isascii()):
-                return None
+            for item in value:
+                if type(item) is not str or not item.isascii():
+                    return None
             row[name] = list(value)
-        else:  # any other value: the general converter (same value, same error)
-            row[name] = _valid(_CONVERTER.convert(name, value))
+        else:  # any other value: the general path (same value, same error, same order)
+            return None
+    if row["fallback_sources_tried"] is None:
+        row["fallback_sources_tried"] = []
     if season_from_game_date and columns.get("season") is None:
         game_date = columns.get("game_date")
         if game_date is not None and season is None:
@@ -403,12 +407,17 @@ def _lean_row(
                 season = None
         if game_date is not None:
             row["season"] = season
+    row["event_id"] = new_event_id()  # last: an event given to the general path uses none
     return row
 
 
-def _date_entry(value: date | str) -> tuple[str | None, str | None]:
-    """``game_date``'s stored text and its season label (None if unreadable), cached."""
-    text = _valid(_CONVERTER.convert("game_date", value))
+def _date_entry(value: date | str) -> tuple[str | None, str | None] | None:
+    """``game_date``'s stored text and its season label (None if unreadable), cached; None
+    when the value is not a date (the general path reports it)."""
+    try:
+        text = _valid(_CONVERTER.convert("game_date", value))
+    except ValueError:
+        return None
     try:
         season: str | None = season_label(value)
     except (TypeError, ValueError):
@@ -436,14 +445,14 @@ _DATES: dict[date | str, tuple[str | None, str | None]] = {}
 #: Accepted spellings -> stored text (StrEnum members hash and compare as their values).
 _EVENT_TYPES: dict[str, str] = {m.value: m.value for m in SourceCoverageEventType}
 _SEVERITIES: dict[str, str] = {m.value: m.value for m in SourceCoverageSeverity}
-_JUST_STR = frozenset({str})
+#: ``labels`` of :func:`event_row`, in order.
+_LABELS = ("phase", "table_name", "processor_name", "processor_run_id", "game_id", "player_id")
 _ENUM_KEY_TYPES = (str, SourceCoverageEventType, SourceCoverageSeverity)
 _ALERTING = frozenset({SourceCoverageSeverity.CRITICAL.value, SourceCoverageSeverity.WARNING.value})
 
 
 #: A ``QualityTier`` member as a tier: its value (what ``str()`` of it gives).
 _TIER_TEXT: dict[Any, str] = {m: m.value for m in QualityTier}
-_TIER_TYPES = (QualityTier,)
 # The lean path stores None for any keyword column: every one of them must be nullable.
 if not EVENT_KEYWORDS <= _NULLABLE_FIELDS:  # pragma: no cover - a schema invariant
     raise RuntimeError(f"REQUIRED keyword columns: {sorted(EVENT_KEYWORDS - _NULLABLE_FIELDS)}")

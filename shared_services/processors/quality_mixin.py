@@ -275,20 +275,12 @@ class QualityMixin:
                 fallback_sources_tried=['nbac_gamebook_player_stats_empty', 'bdl_player_boxscores'],
                 resolution='used_fallback')
         """
-        columns: dict[str, Any] = {
-            "phase": getattr(self, "PHASE", None),
-            "table_name": getattr(self, "OUTPUT_TABLE", None),
-            "processor_name": type(self).__name__,
-            "processor_run_id": getattr(self, "run_id", None),
-            "game_id": game_id,
-            "player_id": player_id,
-        }
-        if kwargs:
-            columns.update(kwargs)
-        # Validated and converted now (a bad value raises here, naming its field); the season
-        # label of game_date is derived when no season is given.
-        row = event_row(event_type, severity, description, quality_before, quality_after, columns,
-                        season_from_game_date=True)
+        # Validated and converted now (a bad value raises here, naming its field); the labels
+        # below are columns too (kwargs override them), and game_date gives the season label.
+        labels = (getattr(self, "PHASE", None), getattr(self, "OUTPUT_TABLE", None), type(self).__name__,
+                  getattr(self, "run_id", None), game_id, player_id)
+        row = event_row(event_type, severity, description, quality_before, quality_after, kwargs,
+                        season_from_game_date=True, labels=labels)
         state = self.__dict__.get("_coverage_state_obj") or self._coverage_state()
         state.dispatcher.on_event(row)
         if state.cannot_keep and len(state.buffer) >= self.EVENT_MEMORY_MAX:
