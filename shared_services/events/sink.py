@@ -149,11 +149,11 @@ def batch_job_id(table: str, rows: Sequence[dict[str, Any]], prefix: str = "cove
         True
     """
     digest = hashlib.sha256(table.encode())
-    keys = [row.get("event_id") for row in rows]
+    keys: list[Any] = [row.get("event_id") for row in rows]
     if set(map(type, keys)) <= {str}:
         # The common case in one update: SHA-256 is a stream, so hashing the concatenation
         # gives the digest of the per-row updates below (the same job id as always).
-        digest.update("".join(["\x00" + key for key in keys]).encode())
+        digest.update(("\x00" + "\x00".join(keys)).encode() if keys else b"")
     else:
         for row, key in zip(rows, keys, strict=True):
             if key is None:
