@@ -361,11 +361,10 @@ def _lean_row(
                 score = None
         row[tier_column] = tier
         row[score_column] = score
-    if labels is not None:
-        for name, value in zip(_LABELS, labels, strict=True):
-            if value is not None and (type(value) is not str or not value.isascii()):
-                return None
-            row[name] = value
+    if labels is not None:  # six labels checked in C: each a str or None, all ASCII
+        if not (set(map(type, labels)) <= _STR_OR_NONE and "".join(filter(None, labels)).isascii()):
+            return None
+        row.update(zip(_LABELS, labels, strict=True))
     row["event_timestamp"] = row["created_at"] = _now_text() if now is None else \
         _CONVERTER.convert("event_timestamp", now)
     row["event_type"] = kind
@@ -445,6 +444,7 @@ _DATES: dict[date | str, tuple[str | None, str | None]] = {}
 #: Accepted spellings -> stored text (StrEnum members hash and compare as their values).
 _EVENT_TYPES: dict[str, str] = {m.value: m.value for m in SourceCoverageEventType}
 _SEVERITIES: dict[str, str] = {m.value: m.value for m in SourceCoverageSeverity}
+_STR_OR_NONE = frozenset({str, type(None)})
 #: ``labels`` of :func:`event_row`, in order.
 _LABELS = ("phase", "table_name", "processor_name", "processor_run_id", "game_id", "player_id")
 _ENUM_KEY_TYPES = (str, SourceCoverageEventType, SourceCoverageSeverity)
