@@ -7,15 +7,15 @@ already JSON-safe for the log's schema, so a later flush cannot fail on a ``date
 scalar.
 
 Speed: a processor may log 100,000 events in a run, so the common case (plain ``str`` / ``date``
-/ ``float`` / list-of-``str`` values) takes a lean path: one dict display in schema order, the
+/ ``float`` / list-of-``str`` values) takes a lean path: a copy of a template row in schema order, the
 enum members looked up in dicts, ``game_date`` and its season label cached per date, the
 timestamp text built from a per-second prefix, event ids drawn from a pool of UUID4 texts
-made from one ``os.urandom`` call. Any other value is converted by the same per-field
-converter as before (:class:`~shared_services.events.serialization.RowConverter`), at call
-time, so a bad value still raises naming its field before anything is buffered; anything
-unusual about the event itself (an unknown keyword, type or severity, a quality dict that is
-not a plain ``dict``) takes the general path, which raises exactly the errors it always did.
-Both paths give the same row (tests/unit/events/test_event_row_fast_path.py).
+made from one ``os.urandom`` call. An event with any other value, or with anything unusual
+about the event itself (an unknown keyword, type or severity, a quality dict that is not a
+plain ``dict``), takes the general path: every value through the schema's converter
+(:class:`~shared_services.events.serialization.RowConverter`), at call time, so a bad value
+still raises naming its field before anything is buffered, with exactly the errors it always
+raised. Both paths give the same row (tests/unit/events/test_event_row_fast_path.py).
 
 Example::
 
