@@ -67,7 +67,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, Protocol, cast, runtime_checkable
 
 import duckdb
 import numpy as np
@@ -116,7 +116,7 @@ from shared_services.bigquery.sql_translate import (
     translate,
 )
 
-__all__ = ["DuckDBClient", "META_SCHEMA"]
+__all__ = ["ColumnarRows", "DuckDBClient", "META_SCHEMA"]
 
 #: Hidden schema holding job ids and table metadata inside the database file.
 META_SCHEMA = "_embedded_meta"
@@ -550,6 +550,50 @@ def _columnar(records: list[dict[str, Any]], schema: Sequence[SchemaField]
         arrays.append(column[0])
         if column[1] is not None:
             casts[field.name] = column[1]
+    return arrays, casts
+
+
+@runtime_checkable
+class ColumnarRows(Protocol):
+    """Rows that can also hand over their columns (e.g.
+    :class:`~shared_services.events.batch.EventBatch`): a ``Sequence`` of row dicts whose
+    ``to_columns()`` gives ``{column: values}`` - the values exactly as the rows hold them - or
+    None. ``load_table_from_json`` then skips the per-row dict-to-column conversion; every
+    column check is the same (``_fast_column``), and anything it cannot vouch for loads the
+    rows through the usual path.
+
+    Example::
+
+        client.load_table_from_json(batch, 'ds.t', job_config=config)   # one load job
+    """
+
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Mapping[str, Any]]: ...
+    def to_columns(self) -> Mapping[str, list[Any]] | None: ...
+
+
+def _columnar_given(given: Mapping[str, list[Any]], count: int, schema: Sequence[SchemaField]
+                    ) -> tuple[list[pa.Array], dict[str, str]] | None:
+    """:func:`_columnar` for columns handed over by :class:`ColumnarRows`: the same checks
+    (no unknown or differently-cased keys, a column missing from every row is NULL), per column."""
+    ordered = [f.name for f in schema]
+    if len(set(ordered)) != len(schema) or not set(given) <= set(ordered):
+        return None
+    if any(type(values) is not list or len(values) != count for values in given.values()):
+        return None
+    arrays: list[pa.Array] = []
+    casts: dict[str, str] = {}
+    nulls: list[Any] | None = None
+    for field, name in zip(schema, ordered, strict=True):
+        values = given.get(name)
+        if values is None:
+            values = nulls = nulls if nulls is not None else [None] * count
+        column = _fast_column(values, field)
+        if column is None:
+            return None
+        arrays.append(column[0])
+        if column[1] is not None:
+            casts[name] = column[1]
     return arrays, casts
 
 
@@ -1605,6 +1649,20 @@ class DuckDBClient:
             cfg = bigquery.LoadJobConfig(schema=schema, write_disposition='WRITE_APPEND')
             client.load_table_from_json(rows, 'ds.t', job_config=cfg, job_id='flush_abc').result()
         """
+        if isinstance(json_rows, ColumnarRows) and isinstance(job_config, LoadJobConfig) and job_config.schema:
+            # Rows that hand over their columns: no per-row dict is built or read here; the
+            # same per-column checks as below, else the rows take the usual path.
+            schema = [_normalized_field(f) for f in job_config.schema]
+            count = len(json_rows)
+            given = json_rows.to_columns() if count else None
+            columns = _columnar_given(given, count, schema) if given is not None else None
+            if columns is not None and columns[1]:
+                with self._lock:
+                    if not self._casts_ok(columns[0], schema, columns[1]):
+                        columns = None
+            if columns is not None:
+                return self._load(cast(Sequence[dict[str, Any]], json_rows), destination, job_config, job_id,
+                                  job_id_prefix, lenient=False, frame=None, columns=columns)
         rows = list(json_rows)
         if rows and isinstance(job_config, LoadJobConfig) and job_config.schema \
                 and set(map(type, rows)) <= {dict}:
@@ -1661,7 +1719,7 @@ class DuckDBClient:
 
     def _load(
         self,
-        records: list[dict[str, Any]],
+        records: Sequence[dict[str, Any]],
         destination: Any,
         job_config: LoadJobConfig | None,
         job_id: str | None,
@@ -1712,11 +1770,11 @@ class DuckDBClient:
             if kind is not None and given is not None and table_schema is not None:
                 added, relaxed = self._check_compatible(ds, tbl, given, table_schema, updates)
             if columns is None and not lenient and schema:
-                columns = _columnar(records, schema)
+                columns = _columnar(list(records), schema)
                 if columns is not None and columns[1] and not self._casts_ok(columns[0], schema, columns[1]):
                     columns = None  # a date / timestamp DuckDB cannot read: the per-row path names it
             if columns is None:
-                coerced = self._coerce_rows(records, schema, lenient, bool(config.ignore_unknown_values),
+                coerced = self._coerce_rows(list(records), schema, lenient, bool(config.ignore_unknown_values),
                                             int(config.max_bad_records or 0))
                 arrow = pa.Table.from_arrays(
                     [pa.array([row[f.name] for row in coerced], type=_arrow_type(f)) for f in schema],

@@ -35,7 +35,7 @@ import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA
 from shared_services.constants.source_coverage import (
@@ -215,7 +215,8 @@ def build_event_row(
                               game_id='0022400561', downstream_impact='predictions_blocked')
         row['requires_alert']  # True
     """
-    return event_row(event_type, severity, description, quality_before, quality_after, columns, now=now)
+    return cast(dict[str, Any], event_row(event_type, severity, description, quality_before, quality_after,
+                                          columns, now=now))
 
 
 def event_row(
@@ -229,7 +230,8 @@ def event_row(
     now: datetime | None = None,
     season_from_game_date: bool = False,
     labels: tuple[Any, Any, Any, Any, Any, Any] | None = None,
-) -> dict[str, Any]:
+    compact: bool = False,
+) -> dict[str, Any] | tuple[Any, ...]:
     """:func:`build_event_row` with the columns as one dict (not copied, not modified).
 
     ``labels``: ``(phase, table_name, processor_name, processor_run_id, game_id, player_id)``,
@@ -237,6 +239,11 @@ def event_row(
     every event. ``season_from_game_date``: a missing or None ``season`` is the season of
     ``game_date`` (:func:`~shared_services.quality.season.season_label`) when that can be
     read; a date it cannot read is reported by the ``game_date`` conversion, naming the field.
+    ``compact``: an event the lean path vouches for that raises no alert (``requires_alert``
+    false: nothing will mutate it) comes back as a lean entry instead of a dict - a tuple of
+    its values in schema order, REPEATED values as tuples (see
+    :mod:`shared_services.events.batch`; ``row_of(entry)`` is the dict). Same validation,
+    same errors.
 
     Example::
 
@@ -246,6 +253,13 @@ def event_row(
     """
     row = _lean_row(event_type, severity, description, quality_before, quality_after, columns, now,
                     season_from_game_date, labels)
+    if compact and row is not None and not row["requires_alert"]:
+        # Tuples of atoms only: the cyclic GC untracks them, so a buffer of 10,000 events
+        # costs the collector nothing (a dict holding a list is traversed on every pass).
+        for name in _LIST_FIELDS:
+            if type(row[name]) is list:
+                row[name] = tuple(row[name])
+        return tuple(row.values())
     if row is None:
         if labels is not None:
             columns = {**dict(zip(_LABELS, labels, strict=True)), **columns}

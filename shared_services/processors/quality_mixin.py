@@ -42,9 +42,10 @@ from shared_services.constants.source_coverage import (
     SourceCoverageEventType,
     SourceCoverageSeverity,
 )
+from shared_services.events.batch import EventBatch
 from shared_services.events.buffer import EventBuffer
 from shared_services.events.dead_letter import DeadLetterSpool
-from shared_services.events.model import event_row, new_event_id
+from shared_services.events.model import EVENT_COLUMNS, event_row, new_event_id
 from shared_services.events.sink import EventSink, LoadOutcome, RetryPolicy
 from shared_services.events.text import log_safe
 from shared_services.processors.errors import (
@@ -60,6 +61,9 @@ __all__ = ["QualityMixin", "QualityHost"]
 logger = logging.getLogger(__name__)
 
 _STATE_LOCK = threading.Lock()
+#: Positions in a lean event tuple (schema order).
+_EVENT_ID, _SEVERITY, _REQUIRES_ALERT, _EVENT_TYPE, _DESCRIPTION = map(
+    EVENT_COLUMNS.index, ("event_id", "severity", "requires_alert", "event_type", "description"))
 
 
 class QualityHost(Protocol):
@@ -279,19 +283,27 @@ class QualityMixin:
         # below are columns too (kwargs override them), and game_date gives the season label.
         labels = (getattr(self, "PHASE", None), getattr(self, "OUTPUT_TABLE", None), type(self).__name__,
                   getattr(self, "run_id", None), game_id, player_id)
+        # An event that raises no alert comes back as a lean tuple (schema order): nothing
+        # mutates it before the flush, and the GC never traverses it while it waits.
         row = event_row(event_type, severity, description, quality_before, quality_after, kwargs,
-                        season_from_game_date=True, labels=labels)
+                        season_from_game_date=True, labels=labels, compact=True)
         state = self.__dict__.get("_coverage_state_obj") or self._coverage_state()
-        state.dispatcher.on_event(row)
+        if isinstance(row, tuple):
+            event_id = row[_EVENT_ID]
+            state.dispatcher.on_event({"severity": row[_SEVERITY], "requires_alert": row[_REQUIRES_ALERT],
+                                       "event_type": row[_EVENT_TYPE], "description": row[_DESCRIPTION]})
+        else:
+            event_id = row["event_id"]
+            state.dispatcher.on_event(row)
         if state.cannot_keep and len(state.buffer) >= self.EVENT_MEMORY_MAX:
             state.events_dropped += 1  # counted and reported; never a hang
-            return str(row["event_id"])
+            return str(event_id)
         pending = state.buffer.append(row)
         threshold = state.retry_at if state.cannot_keep else self.EVENT_BUFFER_MAX
         if pending >= threshold:
             logger.info("event buffer reached %d events; flushing", pending)
             self.flush_events()
-        return str(row["event_id"])
+        return str(event_id)
 
     def log_quality_outcome(
         self,
@@ -374,17 +386,16 @@ class QualityMixin:
         with state.flush_lock:
             with state.buffer.locked():
                 state.dispatcher.send_digest()
-                rows = state.buffer.take()
-            if not rows:
+                entries = state.buffer.take_entries()
+            if not entries:
                 return 0
-            batch_id = new_event_id()
-            for row in rows:
-                row["batch_id"] = row.get("batch_id") or batch_id
+            # Rows carry their batch_id (set once: a retried batch keeps its first one).
+            rows = EventBatch(entries, batch_id=new_event_id())
             try:
                 outcome = self._event_sink().write(rows, processor_name=type(self).__name__)
             except Exception as exc:
                 # Not even the dead-letter spool took them: keep them pending, never drop.
-                state.buffer.restore(rows)
+                state.buffer.restore(list(rows))
                 self._cannot_keep_events(state, exc)
                 return 0
             state.cannot_keep = False

@@ -224,3 +224,54 @@ def test_a_lone_surrogate_fails_the_same_way_on_both_paths(client, monkeypatch):
         _load(client, "ds.s", rows)
     assert str(fast_error.value) == str(slow_error.value)
     assert client._relation_kind("ds", "s") is None
+
+
+class _ColumnRows(list):
+    """Rows that also hand over their columns (the ColumnarRows protocol of EventBatch)."""
+
+    def to_columns(self):
+        names = {name for row in self for name in row}
+        return {name: [row.get(name) for row in self] for name in names}
+
+
+def _no_row_conversion(monkeypatch):
+    """Fails the test if the loader converts row dicts to columns itself."""
+    def refuse(records, schema):
+        raise AssertionError("the handed-over columns were not used")
+    monkeypatch.setattr(dc, "_columnar", refuse)
+
+
+def test_handed_over_columns_load_the_same_table_as_the_per_row_path(client, per_row_calls, monkeypatch):
+    with monkeypatch.context() as patch:
+        _no_row_conversion(patch)
+        job = _load(client, "ds.given", _ColumnRows(PLAIN_ROWS))
+    assert job.output_rows == len(PLAIN_ROWS) and per_row_calls == []
+    _per_row_only(monkeypatch)
+    _load(client, "ds.per_row", [dict(row) for row in PLAIN_ROWS])
+    assert _table(client, "ds.given") == _table(client, "ds.per_row")  # JSON, REPEATED, timestamps, unicode
+
+
+@pytest.mark.parametrize("unusual", [
+    {"id": 9, "name": 42},
+    {"id": 9, "at": "2025-1-5 3:04:05"},
+    {"id": 9, "counts": ["7"]},
+    {"ID": 9, "Name": "cased keys"},
+])
+def test_handed_over_columns_it_cannot_vouch_for_load_per_row_with_the_same_table(client, per_row_calls,
+                                                                                  monkeypatch, unusual):
+    rows = [*PLAIN_ROWS, unusual]
+    _load(client, "ds.given", _ColumnRows(rows))
+    assert per_row_calls == [len(rows)]
+    _per_row_only(monkeypatch)
+    _load(client, "ds.reference", rows)
+    assert _table(client, "ds.given") == _table(client, "ds.reference")
+
+
+def test_handed_over_columns_with_a_bad_value_fail_the_load_as_the_rows_do(client, monkeypatch):
+    rows = [*PLAIN_ROWS, {"id": 9, "day": "2025-02-30"}]
+    with pytest.raises(gexc.BadRequest) as given:
+        _load(client, "ds.given", _ColumnRows(rows))
+    with pytest.raises(gexc.BadRequest) as plain:
+        _load(client, "ds.plain", rows)
+    assert str(given.value) == str(plain.value)
+    assert "could not convert value '2025-02-30' of field 'day'" in str(given.value)
