@@ -22,6 +22,7 @@ Example::
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator, Sequence
 from typing import Any, cast, overload
 
@@ -39,6 +40,7 @@ _REPEATED = tuple(i for i, f in enumerate(COVERAGE_LOG_SCHEMA) if (f.mode or "")
 _REPEATED_NAMES = tuple(EVENT_COLUMNS[i] for i in _REPEATED)
 _BATCH_ID = EVENT_COLUMNS.index("batch_id")
 _EVENT_ID = EVENT_COLUMNS.index("event_id")
+_GETTERS = tuple(map(operator.itemgetter, range(_WIDTH)))
 
 
 def row_of(entry: Entry) -> dict[str, Any]:
@@ -139,7 +141,9 @@ class EventBatch(Sequence[dict[str, Any]]):
             return {name: [] for name in EVENT_COLUMNS}
         if set(map(len, entries)) != {_WIDTH}:
             return None
-        columns = [list(values) for values in zip(*entries, strict=True)]
+        # One C-level pass per column: zip(*entries) would allocate an iterator per entry and
+        # a tuple per column, and the cyclic GC would traverse them all while they live.
+        columns = [list(map(getter, entries)) for getter in _GETTERS]
         for index in _REPEATED:
             columns[index] = [list(v) if type(v) is tuple else v for v in columns[index]]
         batch_id = self.batch_id
