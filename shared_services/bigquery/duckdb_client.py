@@ -494,9 +494,10 @@ def _fast_column(values: list[Any], field: SchemaField) -> tuple[pa.Array, str |
     try:
         if mode == "REPEATED":
             allowed = _FAST_SCALAR_TYPES.get(ftype)
-            if allowed is None or ftype == "FLOAT" or not set(map(type, values)) <= {list, _NONE_TYPE}:
+            # A tuple is a JSON array too (the round trip makes it a list): same values.
+            if allowed is None or ftype == "FLOAT" or not set(map(type, values)) <= {list, tuple, _NONE_TYPE}:
                 return None
-            lists = [[] if v is None else v for v in values]
+            lists = [() if v is None else v for v in values]
             if not set(map(type, itertools.chain.from_iterable(lists))) <= allowed:
                 return None
             return pa.array(lists, type=_arrow_type(field)), None

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterator, Sequence
-from typing import Any, cast, overload
+from typing import Any, overload
 
 from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA
 from shared_services.events.model import EVENT_COLUMNS
@@ -36,11 +36,11 @@ Entry = dict[str, Any] | tuple[Any, ...]
 
 _WIDTH = len(EVENT_COLUMNS)
 _COLUMN_SET = frozenset(EVENT_COLUMNS)
-_REPEATED = tuple(i for i, f in enumerate(COVERAGE_LOG_SCHEMA) if (f.mode or "").upper() == "REPEATED")
-_REPEATED_NAMES = tuple(EVENT_COLUMNS[i] for i in _REPEATED)
+_REPEATED_NAMES = tuple(f.name for f in COVERAGE_LOG_SCHEMA if (f.mode or "").upper() == "REPEATED")
 _BATCH_ID = EVENT_COLUMNS.index("batch_id")
 _EVENT_ID = EVENT_COLUMNS.index("event_id")
 _GETTERS = tuple(map(operator.itemgetter, range(_WIDTH)))
+_NULL_ROW = (None,) * _WIDTH
 
 
 def row_of(entry: Entry) -> dict[str, Any]:
@@ -120,32 +120,33 @@ class EventBatch(Sequence[dict[str, Any]]):
         return [entry.get("event_id") if isinstance(entry, dict) else entry[_EVENT_ID] for entry in self._entries]
 
     def to_columns(self) -> dict[str, list[Any]] | None:
-        """``{column: values}`` for every log column, the values exactly as the rows hold
-        them (REPEATED values as lists); None when a dict entry does not have exactly the log's
-        columns (then only the rows describe the batch).
+        """``{column: values}`` for every log column, the values as the rows hold them
+        (REPEATED values as lists or tuples, which load alike); None when a dict entry does not
+        have exactly the log's columns (then only the rows describe the batch).
 
-        Lean entries are transposed in C (``zip(*entries)``); no per-row dict is built.
+        One C-level pass per column over lean entries; no per-row container is allocated (each
+        allocation counts towards a cyclic-GC pass over everything the process holds).
         """
-        entries = cast(list[tuple[Any, ...]], self._entries)
-        if not set(map(type, entries)) <= {tuple}:
-            converted: list[tuple[Any, ...]] = []
-            for entry in entries:
-                if type(entry) is tuple:
-                    converted.append(entry)
-                elif type(entry) is dict and len(entry) == _WIDTH and entry.keys() == _COLUMN_SET:
-                    converted.append(tuple(map(entry.__getitem__, EVENT_COLUMNS)))
-                else:
-                    return None
-            entries = converted
-        if not entries:
-            return {name: [] for name in EVENT_COLUMNS}
-        if set(map(len, entries)) != {_WIDTH}:
+        entries = self._entries
+        kinds = set(map(type, entries))
+        if not kinds <= {tuple, dict}:
             return None
-        # One C-level pass per column: zip(*entries) would allocate an iterator per entry and
-        # a tuple per column, and the cyclic GC would traverse them all while they live.
-        columns = [list(map(getter, entries)) for getter in _GETTERS]
-        for index in _REPEATED:
-            columns[index] = [list(v) if type(v) is tuple else v for v in columns[index]]
+        if dict in kinds:
+            for entry in entries:
+                if type(entry) is dict and (len(entry) != _WIDTH or entry.keys() != _COLUMN_SET):
+                    return None
+        elif set(map(len, entries)) - {_WIDTH}:
+            return None
+        if dict not in kinds:
+            columns = [list(map(getter, entries)) for getter in _GETTERS]
+        else:  # lean entries in C (dict entries read as a NULL row first), then the dicts' values
+            positions = [position for position, entry in enumerate(entries) if isinstance(entry, dict)]
+            dicts = [entries[position] for position in positions]
+            lean = [_NULL_ROW if isinstance(entry, dict) else entry for entry in entries]
+            columns = [list(map(getter, lean)) for getter in _GETTERS]
+            for column, name in zip(columns, EVENT_COLUMNS, strict=True):
+                for position, value in zip(positions, map(operator.itemgetter(name), dicts), strict=True):
+                    column[position] = value
         batch_id = self.batch_id
         columns[_BATCH_ID] = [v or batch_id for v in columns[_BATCH_ID]]
         return dict(zip(EVENT_COLUMNS, columns, strict=True))

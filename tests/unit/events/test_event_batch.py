@@ -96,7 +96,10 @@ def test_the_batch_is_a_sequence_of_the_rows_with_their_batch_id_and_the_same_co
     assert isinstance(batch, ColumnarRows) and len(batch) == len(EVENTS)
     assert list(batch) == expected and list(batch) == expected  # re-iterable, same rows
     assert batch[2]["batch_id"] == "kept" and batch[-1] == expected[-1] and batch[1:3] == expected[1:3]
-    assert batch.to_columns() == {name: [row[name] for row in expected] for name in EVENT_COLUMNS}
+    columns = batch.to_columns()
+    assert columns is not None and list(columns) == list(EVENT_COLUMNS)
+    assert {name: [list(v) if isinstance(v, tuple) else v for v in values] for name, values in columns.items()} \
+        == {name: [row[name] for row in expected] for name in EVENT_COLUMNS}
     assert batch_job_id(COVERAGE_LOG_TABLE, batch) == batch_job_id(COVERAGE_LOG_TABLE, expected)
     assert batch.column("game_id") == [row["game_id"] for row in expected]
     entries[3]["not_a_column"] = 1  # the rows then describe the batch alone
