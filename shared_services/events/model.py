@@ -356,8 +356,9 @@ def _lean_row(
         return None
     row = dict(_LEAN_TEMPLATE)  # a C-level copy: cheaper than a 36-entry dict display
     # Quality assessments: a plain dict with an ASCII str (or QualityTier) tier and a float score.
-    for quality, tier_column, score_column in ((quality_before, "quality_tier_before", "quality_score_before"),
-                                               (quality_after, "quality_tier_after", "quality_score_after")):
+    for quality, tier_column, score_column in () if quality_before is None and quality_after is None else (
+            (quality_before, "quality_tier_before", "quality_score_before"),
+            (quality_after, "quality_tier_after", "quality_score_after")):
         if quality is None:
             continue
         if type(quality) is not dict:
@@ -376,7 +377,7 @@ def _lean_row(
         row[tier_column] = tier
         row[score_column] = score
     if labels is not None:  # six labels checked in C: each a str or None, all ASCII
-        if not (set(map(type, labels)) <= _STR_OR_NONE and "".join(filter(None, labels)).isascii()):
+        if not (_STR_OR_NONE.issuperset(map(type, labels)) and "".join(filter(None, labels)).isascii()):
             return None
         row.update(zip(_LABELS, labels, strict=True))
     row["event_timestamp"] = row["created_at"] = _now_text() if now is None else \
