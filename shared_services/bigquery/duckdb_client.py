@@ -554,6 +554,10 @@ def _columnar(records: list[dict[str, Any]], schema: Sequence[SchemaField]
     return arrays, casts
 
 
+class _CastFailed(Exception):
+    """The columnar load's INSERT met date / timestamp text DuckDB cannot cast (internal)."""
+
+
 @runtime_checkable
 class ColumnarRows(Protocol):
     """Rows that can also hand over their columns (e.g.
@@ -1657,11 +1661,9 @@ class DuckDBClient:
             count = len(json_rows)
             given = json_rows.to_columns() if count else None
             columns = _columnar_given(given, count, schema) if given is not None else None
-            if columns is not None and columns[1]:
-                with self._lock:
-                    if not self._casts_ok(columns[0], schema, columns[1]):
-                        columns = None
             if columns is not None:
+                # Dates / timestamps are cast by the INSERT itself; text DuckDB cannot cast
+                # sends the load back to the per-row path there (see ``_load``).
                 return self._load(cast(Sequence[dict[str, Any]], json_rows), destination, job_config, job_id,
                                   job_id_prefix, lenient=False, frame=None, columns=columns)
         rows = list(json_rows)
@@ -1674,11 +1676,7 @@ class DuckDBClient:
             plain = cast(list[dict[str, Any]], rows)
             schema = [_normalized_field(f) for f in job_config.schema]
             columns = _columnar(plain, schema)
-            if columns is not None and columns[1]:
-                with self._lock:
-                    if not self._casts_ok(columns[0], schema, columns[1]):
-                        columns = None  # a bad date / timestamp: round trip + per-row path below
-            if columns is not None:
+            if columns is not None:  # a bad date / timestamp: round trip + per-row path in _load
                 return self._load(plain, destination, job_config, job_id, job_id_prefix, lenient=False,
                                   frame=None, columns=columns)
         # One C-speed round trip for the batch: same TypeError / NaN behaviour as per-line dumps.
@@ -1772,16 +1770,12 @@ class DuckDBClient:
                 added, relaxed = self._check_compatible(ds, tbl, given, table_schema, updates)
             if columns is None and not lenient and schema:
                 columns = _columnar(list(records), schema)
-                if columns is not None and columns[1] and not self._casts_ok(columns[0], schema, columns[1]):
-                    columns = None  # a date / timestamp DuckDB cannot read: the per-row path names it
+            if columns is not None and columns[1] and write == "WRITE_EMPTY" \
+                    and not self._casts_ok(columns[0], schema, columns[1]):
+                # Checked first here, so a bad value is reported before the WRITE_EMPTY conflict.
+                columns = None
             if columns is None:
-                coerced = self._coerce_rows(list(records), schema, lenient, bool(config.ignore_unknown_values),
-                                            int(config.max_bad_records or 0))
-                arrow = pa.Table.from_arrays(
-                    [pa.array([row[f.name] for row in coerced], type=_arrow_type(f)) for f in schema],
-                    names=[f.name for f in schema],
-                ) if schema else None
-                row_count = len(coerced)
+                arrow, row_count = self._row_source(list(records), schema, config, lenient)
             else:
                 arrow = pa.Table.from_arrays(columns[0], names=[f.name for f in schema])
                 row_count = len(records)
@@ -1792,32 +1786,71 @@ class DuckDBClient:
                         f"Already Exists: Table {self.project}:{ds}.{tbl} (WRITE_EMPTY and the table "
                         "is not empty)"
                     )
-            with self._transaction():
-                if kind is None:
-                    self._create_table_sql(ds, tbl, schema)
-                    self._insert_meta(ds, tbl, schema, config)
-                if added or relaxed:
-                    self._apply_schema_updates(ds, tbl, list(table_schema or []), added, relaxed)
-                if write == "WRITE_TRUNCATE" and kind is not None:
-                    con.execute(f"DELETE FROM {self._rel(ds, tbl)}")  # noqa: S608
-                if row_count and arrow is not None:
-                    con.register(_LOAD_SOURCE, arrow)
-                    try:
-                        names = ", ".join(_q(f.name) for f in schema)
-                        selects = ", ".join(f"CAST({_q(f.name)} AS {_column_type(f)})" for f in schema)
-                        con.execute(
-                            f"INSERT INTO {self._rel(ds, tbl)} ({names}) SELECT {selects} FROM {_LOAD_SOURCE}"  # noqa: S608
+            cast_text = columns is not None and bool(columns[1])
+            for attempt in range(2):
+                try:
+                    with self._transaction():
+                        if kind is None:
+                            self._create_table_sql(ds, tbl, schema)
+                            self._insert_meta(ds, tbl, schema, config)
+                        if added or relaxed:
+                            self._apply_schema_updates(ds, tbl, list(table_schema or []), added, relaxed)
+                        if write == "WRITE_TRUNCATE" and kind is not None:
+                            con.execute(f"DELETE FROM {self._rel(ds, tbl)}")  # noqa: S608
+                        if row_count and arrow is not None:
+                            self._insert_source(ds, tbl, schema, arrow, cast_text and attempt == 0)
+                        self._record_job(
+                            job_id, "load", created, destination=f"{ds}.{tbl}", output_rows=row_count,
+                            write_disposition=write,
                         )
-                    finally:
-                        con.unregister(_LOAD_SOURCE)
-                self._record_job(
-                    job_id, "load", created, destination=f"{ds}.{tbl}", output_rows=row_count,
-                    write_disposition=write,
-                )
+                    break
+                except _CastFailed:
+                    con.unregister(_LOAD_SOURCE)  # rolled back by now
+                    # The columnar path's date / timestamp text DuckDB cannot cast (the INSERT
+                    # failed, the transaction rolled back, nothing was written): the same load
+                    # again through the JSON round trip and the per-row path, which names the
+                    # value (or skips it under max_bad_records), exactly as before.
+                    round_tripped: list[dict[str, Any]] = json.loads(json.dumps(list(records), ensure_ascii=False))
+                    arrow, row_count = self._row_source(round_tripped, schema, config, lenient)
             return EmbeddedLoadJob(
             job_id, self.project, self.location, created, self._table_ref(ds, tbl),
             row_count, write, source_format,
             )
+
+    def _row_source(self, records: list[dict[str, Any]], schema: Sequence[SchemaField], config: LoadJobConfig,
+                    lenient: bool) -> tuple[pa.Table | None, int]:
+        """The per-row path's Arrow source: rows coerced one by one (errors name the value)."""
+        coerced = self._coerce_rows(records, schema, lenient, bool(config.ignore_unknown_values),
+                                    int(config.max_bad_records or 0))
+        arrow = pa.Table.from_arrays(
+            [pa.array([row[f.name] for row in coerced], type=_arrow_type(f)) for f in schema],
+            names=[f.name for f in schema],
+        ) if schema else None
+        return arrow, len(coerced)
+
+    def _insert_source(self, ds: str, tbl: str, schema: Sequence[SchemaField], arrow: pa.Table,
+                       cast_text: bool) -> None:
+        """``INSERT ... SELECT CAST(...)`` of the load's Arrow source (inside its transaction).
+        ``cast_text``: the columnar path's date / timestamp text is cast here, and a value
+        DuckDB cannot cast raises :class:`_CastFailed` (the caller rolls back and goes per row)."""
+        con = self._conn
+        con.register(_LOAD_SOURCE, arrow)
+        registered = True
+        try:
+            names = ", ".join(_q(f.name) for f in schema)
+            selects = ", ".join(f"CAST({_q(f.name)} AS {_column_type(f)})" for f in schema)
+            con.execute(
+                f"INSERT INTO {self._rel(ds, tbl)} ({names}) SELECT {selects} FROM {_LOAD_SOURCE}"  # noqa: S608
+            )
+        except duckdb.ConversionException as err:
+            if cast_text:
+                # The transaction is aborted: the caller unregisters after its ROLLBACK.
+                registered = False
+                raise _CastFailed from err
+            raise
+        finally:
+            if registered:
+                con.unregister(_LOAD_SOURCE)
 
     def _casts_ok(self, arrays: list[pa.Array], schema: Sequence[SchemaField], casts: dict[str, str]) -> bool:
         """True when DuckDB can cast every date / timestamp text of the columnar path (one
