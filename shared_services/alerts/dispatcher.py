@@ -149,6 +149,17 @@ class AlertDispatcher:
             self.ledger.record(key, now)
             self._mark([row], delivered, now)
 
+    def on_quiet_event(self, event_type: Any, description: Any) -> None:
+        """:meth:`on_event` for an event that raises no alert (``requires_alert`` false):
+        nothing to route or mark, only the INFO line, without building a row dict.
+
+        Example::
+
+            dispatcher.on_quiet_event('fallback_used', 'used bdl_player_boxscores')
+        """
+        if logger.isEnabledFor(logging.INFO):  # log_safe() only for a record that is written
+            logger.info("coverage event %s: %s", event_type, log_safe(description, 500))
+
     def send_digest(self) -> int:
         """Send ONE warning digest for the queued warnings; returns how many rows it covered."""
         with self._lock:

@@ -40,7 +40,8 @@ _REPEATED_NAMES = tuple(f.name for f in COVERAGE_LOG_SCHEMA if (f.mode or "").up
 _BATCH_ID = EVENT_COLUMNS.index("batch_id")
 _EVENT_ID = EVENT_COLUMNS.index("event_id")
 _GETTERS = tuple(map(operator.itemgetter, range(_WIDTH)))
-_NULL_ROW = (None,) * _WIDTH
+#: A row dict's values in ``EVENT_COLUMNS`` order, as a tuple.
+_ROW_VALUES = operator.itemgetter(*EVENT_COLUMNS)
 
 
 def row_of(entry: Entry) -> dict[str, Any]:
@@ -124,8 +125,9 @@ class EventBatch(Sequence[dict[str, Any]]):
         (REPEATED values as lists or tuples, which load alike); None when a dict entry does not
         have exactly the log's columns (then only the rows describe the batch).
 
-        One C-level pass per column over lean entries; no per-row container is allocated (each
-        allocation counts towards a cyclic-GC pass over everything the process holds).
+        One C-level pass per column; no per-row container is allocated for lean entries (each
+        allocation counts towards a cyclic-GC pass over everything the process holds), one
+        tuple per dict entry (its values in schema order, read in C).
         """
         entries = self._entries
         kinds = set(map(type, entries))
@@ -137,16 +139,9 @@ class EventBatch(Sequence[dict[str, Any]]):
                     return None
         elif set(map(len, entries)) - {_WIDTH}:
             return None
-        if dict not in kinds:
-            columns = [list(map(getter, entries)) for getter in _GETTERS]
-        else:  # lean entries in C (dict entries read as a NULL row first), then the dicts' values
-            positions = [position for position, entry in enumerate(entries) if isinstance(entry, dict)]
-            dicts = [entries[position] for position in positions]
-            lean = [_NULL_ROW if isinstance(entry, dict) else entry for entry in entries]
-            columns = [list(map(getter, lean)) for getter in _GETTERS]
-            for column, name in zip(columns, EVENT_COLUMNS, strict=True):
-                for position, value in zip(positions, map(operator.itemgetter(name), dicts), strict=True):
-                    column[position] = value
+        if dict in kinds:  # each dict entry as its values in schema order (one C call per dict)
+            entries = [entry if type(entry) is tuple else _ROW_VALUES(entry) for entry in entries]
+        columns = [list(map(getter, entries)) for getter in _GETTERS]
         batch_id = self.batch_id
         columns[_BATCH_ID] = [v or batch_id for v in columns[_BATCH_ID]]
         return dict(zip(EVENT_COLUMNS, columns, strict=True))

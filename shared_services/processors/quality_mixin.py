@@ -62,8 +62,7 @@ logger = logging.getLogger(__name__)
 
 _STATE_LOCK = threading.Lock()
 #: Positions in a lean event tuple (schema order).
-_EVENT_ID, _SEVERITY, _REQUIRES_ALERT, _EVENT_TYPE, _DESCRIPTION = map(
-    EVENT_COLUMNS.index, ("event_id", "severity", "requires_alert", "event_type", "description"))
+_EVENT_ID, _EVENT_TYPE, _DESCRIPTION = map(EVENT_COLUMNS.index, ("event_id", "event_type", "description"))
 
 
 class QualityHost(Protocol):
@@ -290,8 +289,8 @@ class QualityMixin:
         state = self.__dict__.get("_coverage_state_obj") or self._coverage_state()
         if isinstance(row, tuple):
             event_id = row[_EVENT_ID]
-            state.dispatcher.on_event({"severity": row[_SEVERITY], "requires_alert": row[_REQUIRES_ALERT],
-                                       "event_type": row[_EVENT_TYPE], "description": row[_DESCRIPTION]})
+            # A lean entry raises no alert (event_row's contract): only the INFO line.
+            state.dispatcher.on_quiet_event(row[_EVENT_TYPE], row[_DESCRIPTION])
         else:
             event_id = row["event_id"]
             state.dispatcher.on_event(row)
