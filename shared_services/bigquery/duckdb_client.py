@@ -1854,7 +1854,8 @@ class DuckDBClient:
 
     def _casts_ok(self, arrays: list[pa.Array], schema: Sequence[SchemaField], casts: dict[str, str]) -> bool:
         """True when DuckDB can cast every date / timestamp text of the columnar path (one
-        vectorised TRY_CAST per column, before the load's transaction)."""
+        vectorised TRY_CAST per column, before the load's transaction; only WRITE_EMPTY loads
+        need it first - elsewhere the INSERT's own CAST decides, see ``_insert_source``)."""
         con = self._conn
         source = pa.Table.from_arrays(
             [a for a, f in zip(arrays, schema, strict=True) if f.name in casts],
