@@ -124,7 +124,8 @@ class AlertDispatcher:
         """Route one freshly built event row (mutates its alert columns)."""
         severity = row.get("severity")
         if severity == SourceCoverageSeverity.INFO or not row.get("requires_alert"):
-            logger.info("coverage event %s: %s", row.get("event_type"), log_safe(row.get("description"), 500))
+            if logger.isEnabledFor(logging.INFO):  # log_safe() only for a record that is written
+                logger.info("coverage event %s: %s", row.get("event_type"), log_safe(row.get("description"), 500))
             return
         with self._lock:
             if severity == SourceCoverageSeverity.WARNING:
@@ -147,6 +148,17 @@ class AlertDispatcher:
             )
             self.ledger.record(key, now)
             self._mark([row], delivered, now)
+
+    def on_quiet_event(self, event_type: Any, description: Any) -> None:
+        """:meth:`on_event` for an event that raises no alert (``requires_alert`` false):
+        nothing to route or mark, only the INFO line, without building a row dict.
+
+        Example::
+
+            dispatcher.on_quiet_event('fallback_used', 'used bdl_player_boxscores')
+        """
+        if logger.isEnabledFor(logging.INFO):  # log_safe() only for a record that is written
+            logger.info("coverage event %s: %s", event_type, log_safe(description, 500))
 
     def send_digest(self) -> int:
         """Send ONE warning digest for the queued warnings; returns how many rows it covered."""
@@ -200,7 +212,9 @@ class AlertDispatcher:
     @staticmethod
     def _mark(rows: list[dict[str, Any]], delivered: list[str], now: datetime) -> None:
         sent = bool(delivered)
+        sent_at = to_utc_iso(now) if sent else None  # once per call, not per row
+        channel = ",".join(delivered) if sent else None
         for row in rows:
             row["alert_sent"] = sent
-            row["alert_sent_at"] = to_utc_iso(now) if sent else None
-            row["alert_channel"] = ",".join(delivered) if sent else None
+            row["alert_sent_at"] = sent_at
+            row["alert_channel"] = channel

@@ -67,7 +67,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, Protocol, cast, runtime_checkable
 
 import duckdb
 import numpy as np
@@ -116,7 +116,7 @@ from shared_services.bigquery.sql_translate import (
     translate,
 )
 
-__all__ = ["DuckDBClient", "META_SCHEMA"]
+__all__ = ["ColumnarRows", "DuckDBClient", "META_SCHEMA"]
 
 #: Hidden schema holding job ids and table metadata inside the database file.
 META_SCHEMA = "_embedded_meta"
@@ -494,9 +494,10 @@ def _fast_column(values: list[Any], field: SchemaField) -> tuple[pa.Array, str |
     try:
         if mode == "REPEATED":
             allowed = _FAST_SCALAR_TYPES.get(ftype)
-            if allowed is None or ftype == "FLOAT" or not set(map(type, values)) <= {list, _NONE_TYPE}:
+            # A tuple is a JSON array too (the round trip makes it a list): same values.
+            if allowed is None or ftype == "FLOAT" or not set(map(type, values)) <= {list, tuple, _NONE_TYPE}:
                 return None
-            lists = [[] if v is None else v for v in values]
+            lists = [() if v is None else v for v in values]
             if not set(map(type, itertools.chain.from_iterable(lists))) <= allowed:
                 return None
             return pa.array(lists, type=_arrow_type(field)), None
@@ -531,12 +532,13 @@ def _columnar(records: list[dict[str, Any]], schema: Sequence[SchemaField]
     """The load's columns as Arrow arrays plus ``{column: DuckDB type}`` of the text columns
     DuckDB must be able to cast; None when any record or column needs the per-row path."""
     names = {f.name for f in schema}
-    if len(names) != len(schema) or not all(record.keys() <= names for record in records):
+    # map() keeps both whole-batch checks in C (no Python frame per record).
+    if len(names) != len(schema) or not all(map(names.issuperset, records)):
         return None  # unknown or differently-cased keys: the per-row path decides
     arrays: list[pa.Array] = []
     casts: dict[str, str] = {}
     ordered = [f.name for f in schema]  # SchemaField.name is a property: read once per column
-    complete = all(len(record) == len(ordered) for record in records)
+    complete = set(map(len, records)) <= {len(ordered)}
     for field, name in zip(schema, ordered, strict=True):
         # One column at a time, in C when every record holds every column: no per-row
         # containers are allocated (a transposition into row tuples wakes the cyclic GC over
@@ -549,6 +551,54 @@ def _columnar(records: list[dict[str, Any]], schema: Sequence[SchemaField]
         arrays.append(column[0])
         if column[1] is not None:
             casts[field.name] = column[1]
+    return arrays, casts
+
+
+class _CastFailed(Exception):
+    """The columnar load's INSERT met date / timestamp text DuckDB cannot cast (internal)."""
+
+
+@runtime_checkable
+class ColumnarRows(Protocol):
+    """Rows that can also hand over their columns (e.g.
+    :class:`~shared_services.events.batch.EventBatch`): a ``Sequence`` of row dicts whose
+    ``to_columns()`` gives ``{column: values}`` - the values exactly as the rows hold them - or
+    None. ``load_table_from_json`` then skips the per-row dict-to-column conversion; every
+    column check is the same (``_fast_column``), and anything it cannot vouch for loads the
+    rows through the usual path.
+
+    Example::
+
+        client.load_table_from_json(batch, 'ds.t', job_config=config)   # one load job
+    """
+
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Mapping[str, Any]]: ...
+    def to_columns(self) -> Mapping[str, list[Any]] | None: ...
+
+
+def _columnar_given(given: Mapping[str, list[Any]], count: int, schema: Sequence[SchemaField]
+                    ) -> tuple[list[pa.Array], dict[str, str]] | None:
+    """:func:`_columnar` for columns handed over by :class:`ColumnarRows`: the same checks
+    (no unknown or differently-cased keys, a column missing from every row is NULL), per column."""
+    ordered = [f.name for f in schema]
+    if len(set(ordered)) != len(schema) or not set(given) <= set(ordered):
+        return None
+    if any(type(values) is not list or len(values) != count for values in given.values()):
+        return None
+    arrays: list[pa.Array] = []
+    casts: dict[str, str] = {}
+    nulls: list[Any] | None = None
+    for field, name in zip(schema, ordered, strict=True):
+        values = given.get(name)
+        if values is None:
+            values = nulls = nulls if nulls is not None else [None] * count
+        column = _fast_column(values, field)
+        if column is None:
+            return None
+        arrays.append(column[0])
+        if column[1] is not None:
+            casts[name] = column[1]
     return arrays, casts
 
 
@@ -1604,9 +1654,21 @@ class DuckDBClient:
             cfg = bigquery.LoadJobConfig(schema=schema, write_disposition='WRITE_APPEND')
             client.load_table_from_json(rows, 'ds.t', job_config=cfg, job_id='flush_abc').result()
         """
+        if isinstance(json_rows, ColumnarRows) and isinstance(job_config, LoadJobConfig) and job_config.schema:
+            # Rows that hand over their columns: no per-row dict is built or read here; the
+            # same per-column checks as below, else the rows take the usual path.
+            schema = [_normalized_field(f) for f in job_config.schema]
+            count = len(json_rows)
+            given = json_rows.to_columns() if count else None
+            columns = _columnar_given(given, count, schema) if given is not None else None
+            if columns is not None:
+                # Dates / timestamps are cast by the INSERT itself; text DuckDB cannot cast
+                # sends the load back to the per-row path there (see ``_load``).
+                return self._load(cast(Sequence[dict[str, Any]], json_rows), destination, job_config, job_id,
+                                  job_id_prefix, lenient=False, frame=None, columns=columns)
         rows = list(json_rows)
         if rows and isinstance(job_config, LoadJobConfig) and job_config.schema \
-                and all(type(row) is dict for row in rows):
+                and set(map(type, rows)) <= {dict}:
             # Columnar path on the rows as given: it accepts only exact str / int / finite
             # float / bool / None / lists of those (and JSON-column values, which it dumps
             # itself), for which the JSON round trip below is the identity. Anything else
@@ -1614,11 +1676,7 @@ class DuckDBClient:
             plain = cast(list[dict[str, Any]], rows)
             schema = [_normalized_field(f) for f in job_config.schema]
             columns = _columnar(plain, schema)
-            if columns is not None and columns[1]:
-                with self._lock:
-                    if not self._casts_ok(columns[0], schema, columns[1]):
-                        columns = None  # a bad date / timestamp: round trip + per-row path below
-            if columns is not None:
+            if columns is not None:  # a bad date / timestamp: round trip + per-row path in _load
                 return self._load(plain, destination, job_config, job_id, job_id_prefix, lenient=False,
                                   frame=None, columns=columns)
         # One C-speed round trip for the batch: same TypeError / NaN behaviour as per-line dumps.
@@ -1660,7 +1718,7 @@ class DuckDBClient:
 
     def _load(
         self,
-        records: list[dict[str, Any]],
+        records: Sequence[dict[str, Any]],
         destination: Any,
         job_config: LoadJobConfig | None,
         job_id: str | None,
@@ -1711,17 +1769,13 @@ class DuckDBClient:
             if kind is not None and given is not None and table_schema is not None:
                 added, relaxed = self._check_compatible(ds, tbl, given, table_schema, updates)
             if columns is None and not lenient and schema:
-                columns = _columnar(records, schema)
-                if columns is not None and columns[1] and not self._casts_ok(columns[0], schema, columns[1]):
-                    columns = None  # a date / timestamp DuckDB cannot read: the per-row path names it
+                columns = _columnar(list(records), schema)
+            if columns is not None and columns[1] and write == "WRITE_EMPTY" \
+                    and not self._casts_ok(columns[0], schema, columns[1]):
+                # Checked first here, so a bad value is reported before the WRITE_EMPTY conflict.
+                columns = None
             if columns is None:
-                coerced = self._coerce_rows(records, schema, lenient, bool(config.ignore_unknown_values),
-                                            int(config.max_bad_records or 0))
-                arrow = pa.Table.from_arrays(
-                    [pa.array([row[f.name] for row in coerced], type=_arrow_type(f)) for f in schema],
-                    names=[f.name for f in schema],
-                ) if schema else None
-                row_count = len(coerced)
+                arrow, row_count = self._row_source(list(records), schema, config, lenient)
             else:
                 arrow = pa.Table.from_arrays(columns[0], names=[f.name for f in schema])
                 row_count = len(records)
@@ -1732,36 +1786,76 @@ class DuckDBClient:
                         f"Already Exists: Table {self.project}:{ds}.{tbl} (WRITE_EMPTY and the table "
                         "is not empty)"
                     )
-            with self._transaction():
-                if kind is None:
-                    self._create_table_sql(ds, tbl, schema)
-                    self._insert_meta(ds, tbl, schema, config)
-                if added or relaxed:
-                    self._apply_schema_updates(ds, tbl, list(table_schema or []), added, relaxed)
-                if write == "WRITE_TRUNCATE" and kind is not None:
-                    con.execute(f"DELETE FROM {self._rel(ds, tbl)}")  # noqa: S608
-                if row_count and arrow is not None:
-                    con.register(_LOAD_SOURCE, arrow)
-                    try:
-                        names = ", ".join(_q(f.name) for f in schema)
-                        selects = ", ".join(f"CAST({_q(f.name)} AS {_column_type(f)})" for f in schema)
-                        con.execute(
-                            f"INSERT INTO {self._rel(ds, tbl)} ({names}) SELECT {selects} FROM {_LOAD_SOURCE}"  # noqa: S608
+            cast_text = columns is not None and bool(columns[1])
+            for attempt in range(2):
+                try:
+                    with self._transaction():
+                        if kind is None:
+                            self._create_table_sql(ds, tbl, schema)
+                            self._insert_meta(ds, tbl, schema, config)
+                        if added or relaxed:
+                            self._apply_schema_updates(ds, tbl, list(table_schema or []), added, relaxed)
+                        if write == "WRITE_TRUNCATE" and kind is not None:
+                            con.execute(f"DELETE FROM {self._rel(ds, tbl)}")  # noqa: S608
+                        if row_count and arrow is not None:
+                            self._insert_source(ds, tbl, schema, arrow, cast_text and attempt == 0)
+                        self._record_job(
+                            job_id, "load", created, destination=f"{ds}.{tbl}", output_rows=row_count,
+                            write_disposition=write,
                         )
-                    finally:
-                        con.unregister(_LOAD_SOURCE)
-                self._record_job(
-                    job_id, "load", created, destination=f"{ds}.{tbl}", output_rows=row_count,
-                    write_disposition=write,
-                )
+                    break
+                except _CastFailed:
+                    con.unregister(_LOAD_SOURCE)  # rolled back by now
+                    # The columnar path's date / timestamp text DuckDB cannot cast (the INSERT
+                    # failed, the transaction rolled back, nothing was written): the same load
+                    # again through the JSON round trip and the per-row path, which names the
+                    # value (or skips it under max_bad_records), exactly as before.
+                    round_tripped: list[dict[str, Any]] = json.loads(json.dumps(list(records), ensure_ascii=False))
+                    arrow, row_count = self._row_source(round_tripped, schema, config, lenient)
             return EmbeddedLoadJob(
             job_id, self.project, self.location, created, self._table_ref(ds, tbl),
             row_count, write, source_format,
             )
 
+    def _row_source(self, records: list[dict[str, Any]], schema: Sequence[SchemaField], config: LoadJobConfig,
+                    lenient: bool) -> tuple[pa.Table | None, int]:
+        """The per-row path's Arrow source: rows coerced one by one (errors name the value)."""
+        coerced = self._coerce_rows(records, schema, lenient, bool(config.ignore_unknown_values),
+                                    int(config.max_bad_records or 0))
+        arrow = pa.Table.from_arrays(
+            [pa.array([row[f.name] for row in coerced], type=_arrow_type(f)) for f in schema],
+            names=[f.name for f in schema],
+        ) if schema else None
+        return arrow, len(coerced)
+
+    def _insert_source(self, ds: str, tbl: str, schema: Sequence[SchemaField], arrow: pa.Table,
+                       cast_text: bool) -> None:
+        """``INSERT ... SELECT CAST(...)`` of the load's Arrow source (inside its transaction).
+        ``cast_text``: the columnar path's date / timestamp text is cast here, and a value
+        DuckDB cannot cast raises :class:`_CastFailed` (the caller rolls back and goes per row)."""
+        con = self._conn
+        con.register(_LOAD_SOURCE, arrow)
+        registered = True
+        try:
+            names = ", ".join(_q(f.name) for f in schema)
+            selects = ", ".join(f"CAST({_q(f.name)} AS {_column_type(f)})" for f in schema)
+            con.execute(
+                f"INSERT INTO {self._rel(ds, tbl)} ({names}) SELECT {selects} FROM {_LOAD_SOURCE}"  # noqa: S608
+            )
+        except duckdb.ConversionException as err:
+            if cast_text:
+                # The transaction is aborted: the caller unregisters after its ROLLBACK.
+                registered = False
+                raise _CastFailed from err
+            raise
+        finally:
+            if registered:
+                con.unregister(_LOAD_SOURCE)
+
     def _casts_ok(self, arrays: list[pa.Array], schema: Sequence[SchemaField], casts: dict[str, str]) -> bool:
         """True when DuckDB can cast every date / timestamp text of the columnar path (one
-        vectorised TRY_CAST per column, before the load's transaction)."""
+        vectorised TRY_CAST per column, before the load's transaction; only WRITE_EMPTY loads
+        need it first - elsewhere the INSERT's own CAST decides, see ``_insert_source``)."""
         con = self._conn
         source = pa.Table.from_arrays(
             [a for a, f in zip(arrays, schema, strict=True) if f.name in casts],

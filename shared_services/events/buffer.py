@@ -11,6 +11,10 @@ Example::
     batch = buffer.take()          # buffer is now empty
     buffer.restore(batch)          # the write failed: the events are pending again
     len(buffer)                    # 1
+
+Entries are row dicts or lean tuples (:mod:`shared_services.events.batch`): ``take`` and
+``snapshot`` give row dicts either way; a flush takes the raw entries (``take_entries``) and
+writes them as an :class:`~shared_services.events.batch.EventBatch`.
 """
 
 from __future__ import annotations
@@ -20,54 +24,63 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from shared_services.events.batch import Entry, row_of
+
 __all__ = ["EventBuffer"]
 
 
 class EventBuffer:
-    """An ordered list of pending event rows, guarded by a re-entrant lock."""
+    """An ordered list of pending events (row dicts or lean tuples), guarded by a re-entrant lock."""
 
     def __init__(self) -> None:
-        self._rows: list[dict[str, Any]] = []
+        self._rows: list[Entry] = []
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
         with self._lock:
             return len(self._rows)
 
-    def append(self, row: dict[str, Any]) -> int:
-        """Add one row; returns the number now pending."""
+    def append(self, row: Entry) -> int:
+        """Add one event (a row dict or a lean tuple); returns the number now pending."""
         with self._lock:
             self._rows.append(row)
             return len(self._rows)
 
     def take(self) -> list[dict[str, Any]]:
-        """Remove and return everything pending, in order."""
+        """Remove and return everything pending, in order, as row dicts."""
+        return [row_of(entry) for entry in self.take_entries()]
+
+    def take_entries(self) -> list[Entry]:
+        """Remove and return everything pending, in order, as stored (dicts and lean tuples)."""
         with self._lock:
             rows, self._rows = self._rows, []
             return rows
 
-    def restore(self, rows: list[dict[str, Any]]) -> None:
+    def restore(self, rows: list[Entry]) -> None:
         """Put a batch back in front of anything logged since it was taken."""
         with self._lock:
             self._rows[:0] = rows
 
     def snapshot(self) -> list[dict[str, Any]]:
-        """A shallow copy of the pending rows (for inspection and tests)."""
+        """The pending events as row dicts (for inspection and tests; a lean event's dict is
+        a fresh copy)."""
         with self._lock:
-            return list(self._rows)
+            return [row_of(entry) for entry in self._rows]
 
     def update_where(self, predicate: Callable[[dict[str, Any]], bool], **changes: Any) -> int:
         """Set ``changes`` on every pending row matching ``predicate``; returns how many."""
         with self._lock:
             count = 0
-            for row in self._rows:
+            for index, entry in enumerate(self._rows):
+                row = row_of(entry)
                 if predicate(row):
                     row.update(changes)
+                    self._rows[index] = row  # a lean event becomes a dict once changed
                     count += 1
             return count
 
     @contextmanager
-    def locked(self) -> Iterator[list[dict[str, Any]]]:
-        """Hold the lock and expose the live list (for multi-step decisions)."""
+    def locked(self) -> Iterator[list[Entry]]:
+        """Hold the lock and expose the live list of entries (for multi-step decisions)."""
         with self._lock:
             yield self._rows

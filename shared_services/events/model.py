@@ -1,9 +1,21 @@
 """The coverage event row: validated, complete, shaped like ``source_coverage_log``.
 
-:func:`build_event_row` is what ``QualityMixin.log_quality_event`` calls. It checks the event
-type and severity against the constants, rejects keywords that are not log columns (naming
-them), and returns a plain dict whose values are already JSON-safe for the log's schema, so a
-later flush cannot fail on a ``date`` or a numpy scalar.
+:func:`build_event_row` is what ``QualityMixin.log_quality_event`` calls (through
+:func:`event_row`). It checks the event type and severity against the constants, rejects
+keywords that are not log columns (naming them), and returns a plain dict whose values are
+already JSON-safe for the log's schema, so a later flush cannot fail on a ``date`` or a numpy
+scalar.
+
+Speed: a processor may log 100,000 events in a run, so the common case (plain ``str`` / ``date``
+/ ``float`` / list-of-``str`` values) takes a lean path: a copy of a template row in schema order, the
+enum members looked up in dicts, ``game_date`` and its season label cached per date, the
+timestamp text built from a per-second prefix, event ids drawn from a pool of UUID4 texts
+made from one ``os.urandom`` call. An event with any other value, or with anything unusual
+about the event itself (an unknown keyword, type or severity, a quality dict that is not a
+plain ``dict``), takes the general path: every value through the schema's converter
+(:class:`~shared_services.events.serialization.RowConverter`), at call time, so a bad value
+still raises naming its field before anything is buffered, with exactly the errors it always
+raised. Both paths give the same row (tests/unit/events/test_event_row_fast_path.py).
 
 Example::
 
@@ -17,20 +29,25 @@ Example::
 
 from __future__ import annotations
 
+import math
 import os
-import uuid
+import threading
+import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, cast
 
 from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA
 from shared_services.constants.source_coverage import (
+    QualityTier,
+    SourceCoverageEventType,
     SourceCoverageSeverity,
     parse_event_type,
     parse_severity,
 )
 from shared_services.events.serialization import RowConverter
 from shared_services.events.text import valid_text, valid_value
+from shared_services.quality.season import season_label
 
 __all__ = [
     "ENV_ENVIRONMENT",
@@ -39,6 +56,8 @@ __all__ = [
     "EVENT_KEYWORDS",
     "build_event_row",
     "current_environment",
+    "event_row",
+    "new_event_id",
     "utc_now",
 ]
 
@@ -73,13 +92,97 @@ def utc_now() -> datetime:
 def current_environment() -> str:
     """The deployment environment from ``$COVERAGE_ENVIRONMENT`` (default 'dev').
 
+    Read on every call (a change takes effect at once), without ``os.environ``'s per-call
+    key encoding where the platform's mapping allows it.
+
     Example::
 
         os.environ['COVERAGE_ENVIRONMENT'] = 'prod'; current_environment()  # 'prod'
     """
-    return os.environ.get(ENV_ENVIRONMENT, "").strip() or DEFAULT_ENVIRONMENT
+    environ = os.environ
+    data = getattr(environ, "_data", None)
+    if type(data) is not dict or _ENV_KEY is None:  # pragma: no cover - not CPython's mapping
+        return environ.get(ENV_ENVIRONMENT, "").strip() or DEFAULT_ENVIRONMENT
+    raw = data.get(_ENV_KEY)  # the encoded value, None when unset
+    text = _ENV_TEXT.get(raw)
+    if text is None:
+        text = environ.get(ENV_ENVIRONMENT, "").strip() or DEFAULT_ENVIRONMENT
+        if len(_ENV_TEXT) >= 64:
+            _ENV_TEXT.clear()
+        _ENV_TEXT[raw] = text
+    return text
 
 
+def _env_key() -> Any:
+    encode = getattr(os.environ, "encodekey", None)
+    try:
+        return encode(ENV_ENVIRONMENT) if encode is not None else None
+    except Exception:  # pragma: no cover - a platform without the CPython mapping internals
+        return None
+
+
+#: ``os.environ``'s internal key for $COVERAGE_ENVIRONMENT and its decoded, stripped values.
+_ENV_KEY = _env_key()
+_ENV_TEXT: dict[Any, str] = {}
+
+
+# -- event ids ---------------------------------------------------------------------------
+_ID_BATCH = 512
+_ID_POOL: list[str] = []
+#: Hex digit 8 of a UUID4 text: the variant bits 10xx (RFC 4122) over two random bits.
+_VARIANT_DIGIT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
+def _refill_ids() -> None:
+    text = os.urandom(16 * _ID_BATCH).hex()
+    variant = _VARIANT_DIGIT
+    _ID_POOL.extend(
+        f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant[h[16]]}{h[17:20]}-{h[20:32]}"
+        for h in (text[i:i + 32] for i in range(0, 32 * _ID_BATCH, 32))
+    )
+
+
+def new_event_id() -> str:
+    """A random UUID4 text, as ``str(uuid.uuid4())`` writes it (same entropy source).
+
+    Ids are cut 512 at a time from ONE ``os.urandom`` call; ``list.pop`` hands each out once
+    (atomic under the GIL, so threads never share one), and a forked child starts with an
+    empty pool so it can never repeat its parent's ids.
+
+    Example::
+
+        uuid.UUID(new_event_id()).version  # 4
+    """
+    pool = _ID_POOL
+    try:
+        return pool.pop()
+    except IndexError:
+        with _ID_LOCK:
+            if not pool:
+                _refill_ids()
+        return new_event_id()
+
+
+_ID_LOCK = threading.Lock()
+os.register_at_fork(after_in_child=_ID_POOL.clear)
+
+
+# -- timestamps --------------------------------------------------------------------------
+_SECOND: tuple[int, str] = (-1, "")
+
+
+def _now_text() -> str:
+    """``datetime.now(UTC).isoformat(timespec='microseconds')`` from a per-second prefix."""
+    global _SECOND
+    micros = time.time_ns() // 1000
+    second, fraction = divmod(micros, 1_000_000)
+    cached = _SECOND
+    if cached[0] != second:
+        cached = _SECOND = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+    return f"{cached[1]}.{fraction:06d}+00:00"
+
+
+# -- the row -----------------------------------------------------------------------------
 def _quality_part(quality: Mapping[str, Any] | None, key: str, which: str) -> Any:
     if quality is None:
         return None
@@ -112,6 +215,74 @@ def build_event_row(
                               game_id='0022400561', downstream_impact='predictions_blocked')
         row['requires_alert']  # True
     """
+    return cast(dict[str, Any], event_row(event_type, severity, description, quality_before, quality_after,
+                                          columns, now=now))
+
+
+def event_row(
+    event_type: object,
+    severity: object,
+    description: str,
+    quality_before: Mapping[str, Any] | None,
+    quality_after: Mapping[str, Any] | None,
+    columns: dict[str, Any],
+    *,
+    now: datetime | None = None,
+    season_from_game_date: bool = False,
+    labels: tuple[Any, Any, Any, Any, Any, Any] | None = None,
+    compact: bool = False,
+) -> dict[str, Any] | tuple[Any, ...]:
+    """:func:`build_event_row` with the columns as one dict (not copied, not modified).
+
+    ``labels``: ``(phase, table_name, processor_name, processor_run_id, game_id, player_id)``,
+    columns set before ``columns`` (which override them), as ``log_quality_event`` labels
+    every event. ``season_from_game_date``: a missing or None ``season`` is the season of
+    ``game_date`` (:func:`~shared_services.quality.season.season_label`) when that can be
+    read; a date it cannot read is reported by the ``game_date`` conversion, naming the field.
+    ``compact``: an event the lean path vouches for that raises no alert (``requires_alert``
+    false: nothing will mutate it) comes back as a lean entry instead of a dict - a tuple of
+    its values in schema order, REPEATED values as tuples (see
+    :mod:`shared_services.events.batch`; ``row_of(entry)`` is the dict). Same validation,
+    same errors.
+
+    Example::
+
+        row = event_row('fallback_used', 'info', 'used bdl', None, None,
+                        {'game_date': date(2025, 1, 15)}, season_from_game_date=True)
+        row['season']  # '2024-25'
+    """
+    row = _lean_row(event_type, severity, description, quality_before, quality_after, columns, now,
+                    season_from_game_date, labels)
+    if compact and row is not None and not row["requires_alert"]:
+        # Tuples of atoms only: the cyclic GC untracks them, so a buffer of 10,000 events
+        # costs the collector nothing (a dict holding a list is traversed on every pass).
+        for name in _LIST_FIELDS:
+            if type(row[name]) is list:
+                row[name] = tuple(row[name])
+        return tuple(row.values())
+    if row is None:
+        if labels is not None:
+            columns = {**dict(zip(_LABELS, labels, strict=True)), **columns}
+        if season_from_game_date and columns.get("season") is None and columns.get("game_date") is not None:
+            columns = dict(columns)
+            try:
+                columns["season"] = season_label(columns["game_date"])
+            except (TypeError, ValueError):
+                pass  # the row builder reports a malformed date with its field name
+        row = _general_row(event_type, severity, description, quality_before, quality_after, now, columns)
+    return row
+
+
+def _general_row(
+    event_type: object,
+    severity: object,
+    description: str,
+    quality_before: Mapping[str, Any] | None,
+    quality_after: Mapping[str, Any] | None,
+    now: datetime | None,
+    columns: dict[str, Any],
+) -> dict[str, Any]:
+    """Every check in order, every value through the converter (any input)."""
     if not columns.keys() <= EVENT_KEYWORDS:
         unknown = sorted(set(columns) - EVENT_KEYWORDS)
         raise ValueError(
@@ -126,13 +297,10 @@ def build_event_row(
     convert = _CONVERTER.convert
     # Every value below is converted exactly as json_safe_row(row, COVERAGE_LOG_SCHEMA) would
     # (compiled once per schema); values the builder makes itself are JSON-safe by construction.
-    if now is None:  # aware UTC now: what convert() would write, without the detour
-        stamp = datetime.now(UTC).isoformat(timespec="microseconds")
-    else:
-        stamp = convert("event_timestamp", now)
+    stamp = _now_text() if now is None else convert("event_timestamp", now)
     row: dict[str, Any] = dict(_TEMPLATE)
     row.update(
-        event_id=str(uuid.uuid4()),
+        event_id=new_event_id(),
         event_timestamp=stamp,
         event_type=kind.value,
         severity=level.value,
@@ -165,13 +333,144 @@ def build_event_row(
     return row
 
 
+def _lean_row(
+    event_type: object,
+    severity: object,
+    description: object,
+    quality_before: Any,
+    quality_after: Any,
+    columns: dict[str, Any],
+    now: datetime | None,
+    season_from_game_date: bool,
+    labels: tuple[Any, ...] | None = None,
+) -> dict[str, Any] | None:
+    """The row for the common case, or None when the general path must decide.
+
+    It never raises for a value: anything it does not vouch for returns None, and the general
+    path converts (or rejects) the whole event, so errors and their order are the general
+    path's. Few containers are allocated per event (each one feeds the cyclic GC).
+    """
+    kind = _EVENT_TYPES.get(event_type) if type(event_type) in _ENUM_KEY_TYPES else None  # type: ignore[call-overload]
+    level = _SEVERITIES.get(severity) if type(severity) in _ENUM_KEY_TYPES else None  # type: ignore[call-overload]
+    if kind is None or level is None or type(description) is not str or not columns.keys() <= EVENT_KEYWORDS:
+        return None
+    row = dict(_LEAN_TEMPLATE)  # a C-level copy: cheaper than a 36-entry dict display
+    # Quality assessments: a plain dict with an ASCII str (or QualityTier) tier and a float score.
+    for quality, tier_column, score_column in () if quality_before is None and quality_after is None else (
+            (quality_before, "quality_tier_before", "quality_score_before"),
+            (quality_after, "quality_tier_after", "quality_score_after")):
+        if quality is None:
+            continue
+        if type(quality) is not dict:
+            return None
+        tier = quality.get("tier")
+        if tier is not None and (type(tier) is not str or not tier.isascii()):
+            tier = _TIER_TEXT.get(tier) if type(tier) is QualityTier else None
+            if tier is None:
+                return None
+        score = quality.get("score")
+        if score is not None:
+            if type(score) is not float:
+                return None
+            if not math.isfinite(score):
+                score = None
+        row[tier_column] = tier
+        row[score_column] = score
+    if labels is not None:  # six labels checked in C: each a str or None, all ASCII
+        if not (_STR_OR_NONE.issuperset(map(type, labels)) and "".join(filter(None, labels)).isascii()):
+            return None
+        row.update(zip(_LABELS, labels, strict=True))
+    row["event_timestamp"] = row["created_at"] = _now_text() if now is None else \
+        _CONVERTER.convert("event_timestamp", now)
+    row["event_type"] = kind
+    row["severity"] = level
+    row["description"] = description if description.isascii() else valid_text(description)
+    row["requires_alert"] = level in _ALERTING
+    environment = current_environment()
+    row["environment"] = environment if environment.isascii() else valid_text(environment)
+    season: str | None = None
+    text_fields, list_fields, dates = _TEXT_FIELDS, _LIST_FIELDS, _DATES
+    for name, value in columns.items():
+        kind_of = type(value)
+        if kind_of is str and name in text_fields:
+            row[name] = value if value.isascii() else valid_text(value)
+        elif value is None:
+            row[name] = None  # a REPEATED column becomes [] below
+        elif name == "game_date" and (kind_of is date or kind_of is str):
+            cached = dates.get(value)
+            if cached is None:
+                cached = _date_entry(value)
+                if cached is None:
+                    return None  # not a date: the general path names game_date
+            row[name], season = cached
+        elif kind_of is list and name in list_fields:
+            for item in value:
+                if type(item) is not str or not item.isascii():
+                    return None
+            row[name] = list(value)
+        else:  # any other value: the general path (same value, same error, same order)
+            return None
+    if row["fallback_sources_tried"] is None:
+        row["fallback_sources_tried"] = []
+    if season_from_game_date and columns.get("season") is None:
+        game_date = columns.get("game_date")
+        if game_date is not None and season is None:
+            try:
+                season = season_label(game_date)
+            except (TypeError, ValueError):
+                season = None
+        if game_date is not None:
+            row["season"] = season
+    row["event_id"] = new_event_id()  # last: an event given to the general path uses none
+    return row
+
+
+def _date_entry(value: date | str) -> tuple[str | None, str | None] | None:
+    """``game_date``'s stored text and its season label (None if unreadable), cached; None
+    when the value is not a date (the general path reports it)."""
+    try:
+        text = _valid(_CONVERTER.convert("game_date", value))
+    except ValueError:
+        return None
+    try:
+        season: str | None = season_label(value)
+    except (TypeError, ValueError):
+        season = None
+    if len(_DATES) >= 4096:
+        _DATES.clear()
+    entry = _DATES[value] = (text, season)
+    return entry
+
+
 #: Every log column, in schema order, NULL until set (the row's key order is the schema's).
 _TEMPLATE: dict[str, Any] = {name: None for name in EVENT_COLUMNS}
+#: The lean path's starting row: the flags every new event has.
+_LEAN_TEMPLATE: dict[str, Any] = {**_TEMPLATE, "is_synthetic": False, "alert_sent": False, "is_resolved": False}
 _CONVERTER = RowConverter(COVERAGE_LOG_SCHEMA)
 #: Scalar STRING columns (a ``str`` is stored as is) and columns that may be NULL / empty.
 _TEXT_FIELDS = frozenset(f.name for f in COVERAGE_LOG_SCHEMA
                          if f.field_type.upper() == "STRING" and f.mode != "REPEATED")
 _NULLABLE_FIELDS = frozenset(f.name for f in COVERAGE_LOG_SCHEMA if f.mode != "REQUIRED")
+#: REPEATED STRING columns (a list of ASCII ``str`` is stored as a copy).
+_LIST_FIELDS = frozenset(f.name for f in COVERAGE_LOG_SCHEMA
+                         if f.field_type.upper() == "STRING" and f.mode == "REPEATED")
+#: ``game_date`` values (exact ``date`` or ``str``) -> (stored text, season label).
+_DATES: dict[date | str, tuple[str | None, str | None]] = {}
+#: Accepted spellings -> stored text (StrEnum members hash and compare as their values).
+_EVENT_TYPES: dict[str, str] = {m.value: m.value for m in SourceCoverageEventType}
+_SEVERITIES: dict[str, str] = {m.value: m.value for m in SourceCoverageSeverity}
+_STR_OR_NONE = frozenset({str, type(None)})
+#: ``labels`` of :func:`event_row`, in order.
+_LABELS = ("phase", "table_name", "processor_name", "processor_run_id", "game_id", "player_id")
+_ENUM_KEY_TYPES = (str, SourceCoverageEventType, SourceCoverageSeverity)
+_ALERTING = frozenset({SourceCoverageSeverity.CRITICAL.value, SourceCoverageSeverity.WARNING.value})
+
+
+#: A ``QualityTier`` member as a tier: its value (what ``str()`` of it gives).
+_TIER_TEXT: dict[Any, str] = {m: m.value for m in QualityTier}
+# The lean path stores None for any keyword column: every one of them must be nullable.
+if not EVENT_KEYWORDS <= _NULLABLE_FIELDS:  # pragma: no cover - a schema invariant
+    raise RuntimeError(f"REQUIRED keyword columns: {sorted(EVENT_KEYWORDS - _NULLABLE_FIELDS)}")
 
 
 def _valid(value: Any) -> Any:

@@ -33,6 +33,7 @@ from google.cloud import bigquery
 
 from shared_services.bigquery.identifiers import validate_table_id
 from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
+from shared_services.events.batch import EventBatch, as_rows
 from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.text import log_safe
 
@@ -149,12 +150,17 @@ def batch_job_id(table: str, rows: Sequence[dict[str, Any]], prefix: str = "cove
         True
     """
     digest = hashlib.sha256(table.encode())
-    for row in rows:
-        key = row.get("event_id")
-        if key is None:
-            key = json.dumps(row, sort_keys=True, default=str)
-        digest.update(b"\x00")
-        digest.update(str(key).encode())
+    keys: list[Any] = rows.event_ids() if isinstance(rows, EventBatch) else [row.get("event_id") for row in rows]
+    if set(map(type, keys)) <= {str}:
+        # The common case in one update: SHA-256 is a stream, so hashing the concatenation
+        # gives the digest of the per-row updates below (the same job id as always).
+        digest.update(("\x00" + "\x00".join(keys)).encode() if keys else b"")
+    else:
+        for row, key in zip(rows, keys, strict=True):
+            if key is None:
+                key = json.dumps(row, sort_keys=True, default=str)
+            digest.update(b"\x00")
+            digest.update(str(key).encode())
     safe_table = "".join(ch if ch.isalnum() else "_" for ch in table)
     return f"{prefix}_{safe_table}_{digest.hexdigest()[:32]}"
 
@@ -206,8 +212,8 @@ def load_rows_exactly_once(
     while True:
         result.attempts += 1
         try:
-            job = client.load_table_from_json(
-                list(rows), table, job_config=_load_config(schema), job_id=current_id
+            job = client.load_table_from_json(  # an EventBatch goes as is: a re-iterable Sequence[dict]
+                as_rows(rows), table, job_config=_load_config(schema), job_id=current_id
             )
             job.result()
             result.written = int(getattr(job, "output_rows", None) or len(rows))

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Protocol
@@ -43,9 +42,10 @@ from shared_services.constants.source_coverage import (
     SourceCoverageEventType,
     SourceCoverageSeverity,
 )
+from shared_services.events.batch import EventBatch
 from shared_services.events.buffer import EventBuffer
 from shared_services.events.dead_letter import DeadLetterSpool
-from shared_services.events.model import build_event_row
+from shared_services.events.model import EVENT_COLUMNS, event_row, new_event_id
 from shared_services.events.sink import EventSink, LoadOutcome, RetryPolicy
 from shared_services.events.text import log_safe
 from shared_services.processors.errors import (
@@ -55,13 +55,14 @@ from shared_services.processors.errors import (
 )
 from shared_services.quality import scoring
 from shared_services.quality.columns import add_quality_columns, quality_columns
-from shared_services.quality.season import season_label
 
 __all__ = ["QualityMixin", "QualityHost"]
 
 logger = logging.getLogger(__name__)
 
 _STATE_LOCK = threading.Lock()
+#: Positions in a lean event tuple (schema order).
+_EVENT_ID, _EVENT_TYPE, _DESCRIPTION = map(EVENT_COLUMNS.index, ("event_id", "event_type", "description"))
 
 
 class QualityHost(Protocol):
@@ -277,32 +278,31 @@ class QualityMixin:
                 fallback_sources_tried=['nbac_gamebook_player_stats_empty', 'bdl_player_boxscores'],
                 resolution='used_fallback')
         """
-        columns: dict[str, Any] = {
-            "phase": getattr(self, "PHASE", None),
-            "table_name": getattr(self, "OUTPUT_TABLE", None),
-            "processor_name": type(self).__name__,
-            "processor_run_id": getattr(self, "run_id", None),
-            "game_id": game_id,
-            "player_id": player_id,
-        }
-        columns.update(kwargs)
-        if columns.get("season") is None and columns.get("game_date") is not None:
-            try:
-                columns["season"] = season_label(columns["game_date"])
-            except (TypeError, ValueError):
-                pass  # the row builder reports a malformed date with its field name
-        row = build_event_row(event_type, severity, description, quality_before, quality_after, **columns)
-        state = self._coverage_state()
-        state.dispatcher.on_event(row)
+        # Validated and converted now (a bad value raises here, naming its field); the labels
+        # below are columns too (kwargs override them), and game_date gives the season label.
+        labels = (getattr(self, "PHASE", None), getattr(self, "OUTPUT_TABLE", None), type(self).__name__,
+                  getattr(self, "run_id", None), game_id, player_id)
+        # An event that raises no alert comes back as a lean tuple (schema order): nothing
+        # mutates it before the flush, and the GC never traverses it while it waits.
+        row = event_row(event_type, severity, description, quality_before, quality_after, kwargs,
+                        season_from_game_date=True, labels=labels, compact=True)
+        state = self.__dict__.get("_coverage_state_obj") or self._coverage_state()
+        if isinstance(row, tuple):
+            event_id = row[_EVENT_ID]
+            # A lean entry raises no alert (event_row's contract): only the INFO line.
+            state.dispatcher.on_quiet_event(row[_EVENT_TYPE], row[_DESCRIPTION])
+        else:
+            event_id = row["event_id"]
+            state.dispatcher.on_event(row)
         if state.cannot_keep and len(state.buffer) >= self.EVENT_MEMORY_MAX:
             state.events_dropped += 1  # counted and reported; never a hang
-            return str(row["event_id"])
+            return str(event_id)
         pending = state.buffer.append(row)
         threshold = state.retry_at if state.cannot_keep else self.EVENT_BUFFER_MAX
         if pending >= threshold:
             logger.info("event buffer reached %d events; flushing", pending)
             self.flush_events()
-        return str(row["event_id"])
+        return str(event_id)
 
     def log_quality_outcome(
         self,
@@ -385,17 +385,16 @@ class QualityMixin:
         with state.flush_lock:
             with state.buffer.locked():
                 state.dispatcher.send_digest()
-                rows = state.buffer.take()
-            if not rows:
+                entries = state.buffer.take_entries()
+            if not entries:
                 return 0
-            batch_id = str(uuid.uuid4())
-            for row in rows:
-                row["batch_id"] = row.get("batch_id") or batch_id
+            # Rows carry their batch_id (set once: a retried batch keeps its first one).
+            rows = EventBatch(entries, batch_id=new_event_id())
             try:
                 outcome = self._event_sink().write(rows, processor_name=type(self).__name__)
             except Exception as exc:
                 # Not even the dead-letter spool took them: keep them pending, never drop.
-                state.buffer.restore(rows)
+                state.buffer.restore(list(rows))
                 self._cannot_keep_events(state, exc)
                 return 0
             state.cannot_keep = False

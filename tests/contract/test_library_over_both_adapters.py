@@ -90,3 +90,32 @@ def test_a_retried_flush_meets_conflict_and_does_not_load_twice(adapter: Adapter
            "WHERE event_timestamp >= TIMESTAMP('2000-01-01')")
     assert list(adapter.client.query(sql).result())[0].n == 4
     assert processor.coverage_stats["last_outcome"].already_loaded is True
+
+
+def test_the_flushed_batch_sends_the_json_rows_of_the_buffered_events(adapter: Adapter, monkeypatch, tmp_path) -> None:
+    """Lean (tuple) and dict events alike: the upload is byte for byte the NDJSON of the row
+    dicts the buffer describes, in order, with their batch id (what the dict buffer sent)."""
+    monkeypatch.setenv("COVERAGE_DEAD_LETTER_DIR", str(tmp_path / "spool"))
+    ensure_schema(adapter.client)
+    processor = Processor(adapter.client)
+    processor.log_quality_event("fallback_used", "info", "Dončić \ud83c", {"tier": "gold", "score": 98.0},
+                                game_date="2025-01-15", fallback_sources_tried=["a_empty", "b"])
+    processor.log_quality_event("thin_sample", "warning", "only 4", game_id="0022400561")
+    processor.log_quality_event("fallback_used", "info", "int score", quality_after={"tier": "bronze", "score": 71})
+    processor.log_quality_event("new_player_no_history", "info", "", player_id="1626", season=None)
+    with processor._coverage_state().buffer.locked() as entries:
+        assert {type(entry) for entry in entries} == {tuple, dict}  # both kinds are flushed together
+    pending = processor._coverage_state().buffer.snapshot()
+    assert processor.flush_events() == 4
+    sql = (f"SELECT COUNT(DISTINCT batch_id) AS b, COUNT(*) AS n FROM `{adapter.project}.{COVERAGE_LOG_TABLE}` "
+           "WHERE event_timestamp >= TIMESTAMP('2000-01-01')")
+    counts = list(adapter.client.query(sql).result())[0]
+    assert (counts.b, counts.n) == (1, 4)
+    if adapter.standin:
+        uploads = [u for u in adapter.standin.find("POST", "/upload/bigquery/v2/projects/test-project/jobs")
+                   if u.upload_metadata["configuration"]["load"]["destinationTable"]["tableId"] == "source_coverage_log"]
+        assert len(uploads) == 1
+        sent = uploads[0].upload_data.decode()
+        batch_id = json.loads(sent.splitlines()[0])["batch_id"]
+        expected = [{**row, "batch_id": row["batch_id"] or batch_id} for row in pending]
+        assert sent == "\n".join(json.dumps(row, ensure_ascii=False) for row in expected)

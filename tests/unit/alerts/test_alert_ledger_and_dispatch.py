@@ -61,3 +61,18 @@ def test_a_failed_delivery_leaves_the_row_unsent_with_no_time_or_channel():
     dispatcher.on_event(row)
     assert (row["alert_sent"], row["alert_sent_at"], row["alert_channel"]) == (False, None, None)
     assert dispatcher.alerts_sent == 0
+
+
+def test_a_quiet_event_logs_one_safe_info_line_and_routes_nothing(caplog):
+    dispatcher = AlertDispatcher(lambda: None, processor_name="P", clock=lambda: T0,
+                                 notify_error=lambda **kw: (_ for _ in ()).throw(AssertionError(kw)))
+    with caplog.at_level("INFO", logger="shared_services.alerts.dispatcher"):
+        dispatcher.on_quiet_event("fallback_used", "used bdl\nFAKE LOG LINE " + "x" * 600)
+    (record,) = [r for r in caplog.records if r.name == "shared_services.alerts.dispatcher"]
+    assert record.getMessage().startswith("coverage event fallback_used: used bdl")
+    assert "\n" not in record.getMessage() and "[+" in record.getMessage()  # one line, cut at 500
+    assert dispatcher.alerts_sent == 0 and dispatcher.send_digest() == 0
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="shared_services.alerts.dispatcher"):
+        dispatcher.on_quiet_event("fallback_used", "not formatted")
+    assert caplog.records == []

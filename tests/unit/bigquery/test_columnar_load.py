@@ -224,3 +224,92 @@ def test_a_lone_surrogate_fails_the_same_way_on_both_paths(client, monkeypatch):
         _load(client, "ds.s", rows)
     assert str(fast_error.value) == str(slow_error.value)
     assert client._relation_kind("ds", "s") is None
+
+
+class _ColumnRows(list):
+    """Rows that also hand over their columns (the ColumnarRows protocol of EventBatch)."""
+
+    def to_columns(self):
+        names = {name for row in self for name in row}
+        return {name: [row.get(name) for row in self] for name in names}
+
+
+def _no_row_conversion(monkeypatch):
+    """Fails the test if the loader converts row dicts to columns itself."""
+    def refuse(records, schema):
+        raise AssertionError("the handed-over columns were not used")
+    monkeypatch.setattr(dc, "_columnar", refuse)
+
+
+def test_handed_over_columns_load_the_same_table_as_the_per_row_path(client, per_row_calls, monkeypatch):
+    with monkeypatch.context() as patch:
+        _no_row_conversion(patch)
+        job = _load(client, "ds.given", _ColumnRows(PLAIN_ROWS))
+    assert job.output_rows == len(PLAIN_ROWS) and per_row_calls == []
+    _per_row_only(monkeypatch)
+    _load(client, "ds.per_row", [dict(row) for row in PLAIN_ROWS])
+    assert _table(client, "ds.given") == _table(client, "ds.per_row")  # JSON, REPEATED, timestamps, unicode
+
+
+@pytest.mark.parametrize("unusual", [
+    {"id": 9, "name": 42},
+    {"id": 9, "at": "2025-1-5 3:04:05"},
+    {"id": 9, "counts": ["7"]},
+    {"ID": 9, "Name": "cased keys"},
+])
+def test_handed_over_columns_it_cannot_vouch_for_load_per_row_with_the_same_table(client, per_row_calls,
+                                                                                  monkeypatch, unusual):
+    rows = [*PLAIN_ROWS, unusual]
+    _load(client, "ds.given", _ColumnRows(rows))
+    assert per_row_calls == [len(rows)]
+    _per_row_only(monkeypatch)
+    _load(client, "ds.reference", rows)
+    assert _table(client, "ds.given") == _table(client, "ds.reference")
+
+
+def test_handed_over_columns_with_a_bad_value_fail_the_load_as_the_rows_do(client, monkeypatch):
+    rows = [*PLAIN_ROWS, {"id": 9, "day": "2025-02-30"}]
+    with pytest.raises(gexc.BadRequest) as given:
+        _load(client, "ds.given", _ColumnRows(rows))
+    with pytest.raises(gexc.BadRequest) as plain:
+        _load(client, "ds.plain", rows)
+    assert str(given.value) == str(plain.value)
+    assert "could not convert value '2025-02-30' of field 'day'" in str(given.value)
+
+
+def _jobs(client: DuckDBClient, job_id: str):
+    return client._conn.execute(
+        f"SELECT job_type, output_rows, error_reason FROM {dc.META_SCHEMA}.jobs WHERE job_id = ?",  # noqa: S608
+        [job_id],
+    ).fetchall()
+
+
+@pytest.mark.parametrize("given", [list, _ColumnRows])
+def test_a_date_the_insert_cannot_cast_rolls_back_and_loads_per_row_once(client, per_row_calls, monkeypatch,
+                                                                         given):
+    # The columnar INSERT casts the date text itself; '2025-02-30' fails it inside the load's
+    # transaction, which rolls back (the truncate too), and the same load goes per row, once.
+    _load(client, "ds.t", [{"id": 100}, {"id": 101}])
+    _load(client, "ds.ref", [{"id": 100}, {"id": 101}])
+    rows = [*PLAIN_ROWS, {"id": 9, "day": "2025-02-30"}]
+    job = client.load_table_from_json(
+        given(rows), "ds.t", job_id="trunc_1",
+        job_config=LoadJobConfig(schema=SCHEMA, write_disposition="WRITE_TRUNCATE", max_bad_records=1))
+    assert job.result().output_rows == len(PLAIN_ROWS)
+    assert per_row_calls == [len(rows)]
+    assert _jobs(client, "trunc_1") == [("load", len(PLAIN_ROWS), None)]  # one job, not failed
+    _per_row_only(monkeypatch)
+    _load(client, "ds.ref", rows, write_disposition="WRITE_TRUNCATE", max_bad_records=1)
+    assert _table(client, "ds.t") == _table(client, "ds.ref")
+
+
+def test_write_empty_reports_a_bad_date_before_the_conflict_as_the_per_row_path(client, monkeypatch):
+    rows = [*PLAIN_ROWS, {"id": 9, "day": "2025-02-30"}]
+    _load(client, "ds.t", [{"id": 100}])
+    with pytest.raises(gexc.BadRequest) as fast_error:
+        _load(client, "ds.t", rows, write_disposition="WRITE_EMPTY")
+    _per_row_only(monkeypatch)
+    with pytest.raises(gexc.BadRequest) as slow_error:
+        _load(client, "ds.t", rows, write_disposition="WRITE_EMPTY")
+    assert "could not convert value '2025-02-30' of field 'day'" in str(fast_error.value)
+    assert str(fast_error.value) == str(slow_error.value)

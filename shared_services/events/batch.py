@@ -1,0 +1,152 @@
+"""Lean buffered events and the batch a flush hands to ``load_table_from_json``.
+
+A buffered event is either a row dict (as :func:`~shared_services.events.model.build_event_row`
+returns it) or, for the common case, a *lean entry*: a tuple of the row's values in schema
+order (``EVENT_COLUMNS``) with REPEATED values as tuples. A tuple of strings, numbers and
+``None`` is untracked by the cyclic garbage collector, so 10,000 pending events cost it
+nothing, where 10,000 dicts (each holding a list) were traversed on every full collection.
+
+:class:`EventBatch` is what a flush writes: a ``Sequence[dict]`` whose rows are the JSON rows
+of today (materialised on access, ``batch_id`` filled in), so the real BigQuery client, the
+dead-letter spool and every other reader see exactly the rows they always saw, and which
+also hands its columns over (:meth:`EventBatch.to_columns`) so the embedded warehouse can
+skip the per-row dict-to-column conversion.
+
+Example::
+
+    batch = EventBatch(buffer.take_entries(), batch_id=new_event_id())
+    batch[0]['batch_id'] == batch.batch_id          # True (unless the row had its own)
+    columns = batch.to_columns()                    # {'event_id': [...], ...} or None
+    client.load_table_from_json(batch, table, job_config=config)   # one load job
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
+
+from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA
+from shared_services.events.model import EVENT_COLUMNS
+
+__all__ = ["Entry", "EventBatch", "row_of"]
+
+#: A buffered event: a row dict, or a lean tuple in ``EVENT_COLUMNS`` order.
+Entry = dict[str, Any] | tuple[Any, ...]
+
+_WIDTH = len(EVENT_COLUMNS)
+_COLUMN_SET = frozenset(EVENT_COLUMNS)
+_REPEATED_NAMES = tuple(f.name for f in COVERAGE_LOG_SCHEMA if (f.mode or "").upper() == "REPEATED")
+_BATCH_ID = EVENT_COLUMNS.index("batch_id")
+_EVENT_ID = EVENT_COLUMNS.index("event_id")
+_GETTERS = tuple(map(operator.itemgetter, range(_WIDTH)))
+#: A row dict's values in ``EVENT_COLUMNS`` order, as a tuple.
+_ROW_VALUES = operator.itemgetter(*EVENT_COLUMNS)
+
+
+def row_of(entry: Entry) -> dict[str, Any]:
+    """The row dict of a buffered event (a dict entry is returned as is).
+
+    Example::
+
+        row_of(('a', ...))['event_id']  # 'a'
+    """
+    if type(entry) is dict:
+        return entry
+    row = dict(zip(EVENT_COLUMNS, entry, strict=True))
+    for name in _REPEATED_NAMES:
+        value = row[name]
+        if type(value) is tuple:
+            row[name] = list(value)
+    return row
+
+
+class EventBatch(Sequence[dict[str, Any]]):
+    """One flush's events: a sequence of row dicts that also exposes its columns.
+
+    Dict entries get ``batch_id`` set in place when they have none (as flushes always did);
+    lean entries get it when materialised. Iterating twice gives equal rows (fresh dicts for
+    lean entries), so a retry, the job id and the spool all see the same content.
+
+    Example::
+
+        batch = EventBatch(entries, batch_id='b1')
+        len(batch), list(batch) == [row_of(e) | {'batch_id': 'b1'} for e in entries]
+    """
+
+    __slots__ = ("_entries", "batch_id")
+
+    def __init__(self, entries: list[Entry], batch_id: str) -> None:
+        self._entries = entries
+        self.batch_id = batch_id
+        for entry in entries:
+            if type(entry) is dict:
+                entry["batch_id"] = entry.get("batch_id") or batch_id
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _row(self, entry: Entry) -> dict[str, Any]:
+        if type(entry) is dict:
+            return entry
+        row = row_of(entry)
+        row["batch_id"] = row["batch_id"] or self.batch_id
+        return row
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self._row(entry) for entry in self._entries[index]]
+        return self._row(self._entries[index])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(self._row, self._entries)
+
+    def __repr__(self) -> str:
+        return f"EventBatch({len(self._entries)} events, batch_id={self.batch_id!r})"
+
+    def column(self, name: str) -> list[Any]:
+        """One column's values in row order (``row.get(name)`` of every row)."""
+        if name == "batch_id":
+            return [row.get("batch_id") for row in self]
+        index = EVENT_COLUMNS.index(name) if name in _COLUMN_SET else None
+        return [entry.get(name) if isinstance(entry, dict) else (None if index is None else entry[index])
+                for entry in self._entries]
+
+    def event_ids(self) -> list[Any]:
+        """``row.get('event_id')`` of every row (what the load job id is derived from)."""
+        return [entry.get("event_id") if isinstance(entry, dict) else entry[_EVENT_ID] for entry in self._entries]
+
+    def to_columns(self) -> dict[str, list[Any]] | None:
+        """``{column: values}`` for every log column, the values as the rows hold them
+        (REPEATED values as lists or tuples, which load alike); None when a dict entry does not
+        have exactly the log's columns (then only the rows describe the batch).
+
+        One C-level pass per column; no per-row container is allocated for lean entries (each
+        allocation counts towards a cyclic-GC pass over everything the process holds), one
+        tuple per dict entry (its values in schema order, read in C).
+        """
+        entries = self._entries
+        kinds = set(map(type, entries))
+        if not kinds <= {tuple, dict}:
+            return None
+        if dict in kinds:
+            for entry in entries:
+                if type(entry) is dict and (len(entry) != _WIDTH or entry.keys() != _COLUMN_SET):
+                    return None
+        elif set(map(len, entries)) - {_WIDTH}:
+            return None
+        if dict in kinds:  # each dict entry as its values in schema order (one C call per dict)
+            entries = [entry if type(entry) is tuple else _ROW_VALUES(entry) for entry in entries]
+        columns = [list(map(getter, entries)) for getter in _GETTERS]
+        batch_id = self.batch_id
+        columns[_BATCH_ID] = [v or batch_id for v in columns[_BATCH_ID]]
+        return dict(zip(EVENT_COLUMNS, columns, strict=True))
+
+
+def as_rows(rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """``rows`` itself when it is an :class:`EventBatch` (re-iterable), else a list copy."""
+    return rows if isinstance(rows, EventBatch) else list(rows)
