@@ -76,8 +76,8 @@ BUGS: tuple[PlantedBug, ...] = (
         guarantee="one load job per flush",
         substitutions=(Substitution(
             "shared_services/events/sink.py",
-            old=("            job = client.load_table_from_json(\n"
-                 "                list(rows), table, job_config=_load_config(schema), job_id=current_id\n"
+            old=("            job = client.load_table_from_json(  # an EventBatch goes as is: a re-iterable Sequence[dict]\n"
+                 "                as_rows(rows), table, job_config=_load_config(schema), job_id=current_id\n"
                  "            )\n"
                  "            job.result()\n"),
             new=("            for start in range(0, len(rows), 500):\n"
