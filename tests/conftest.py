@@ -53,6 +53,19 @@ def warehouse(tmp_path: Any, warehouse_template: Path) -> Iterator[DuckDBClient]
     client.close()
 
 
+@pytest.fixture(scope="session")
+def shared_demo_week(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The default demo week (7 days, seed 7), run ONCE per session across xdist workers.
+
+    A :class:`tests.support.demo_runs.DemoWeek`: the summary (pointing at this worker's own copy
+    of the outputs), the notifications a listener saw, the webhook variable after the run and
+    every statement the run sent. Tests that write to its warehouse must copy it first.
+    """
+    from tests.support.demo_runs import demo_week
+
+    return demo_week(tmp_path_factory)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """No real channels, a private dead-letter dir, a known environment label."""

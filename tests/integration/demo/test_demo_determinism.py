@@ -1,8 +1,9 @@
 """The demo is deterministic per seed: two runs with the same seed write the same phase 3
 tables and the same summary counts (timestamps and run ids aside).
 
-A module of its own (two 3-day runs, as before) so that under ``--dist loadscope`` it runs on
-one xdist worker while the main demo module runs on the other.
+The first run is the session's shared demo week (``demo_week``, 7 days, seed 7); this module
+makes the second, independent run with the same arguments. A module of its own so that under
+``--dist loadscope`` it can run on one xdist worker while the other runs the rest.
 """
 
 from __future__ import annotations
@@ -17,16 +18,20 @@ from google.cloud import bigquery
 from data_processors.demo.runner import DemoSummary, run_demo
 from shared_services.bigquery.duckdb_client import DuckDBClient
 
-DAYS = 3
+DAYS = 7   # as the shared demo_week run (tests/support/demo_runs.py)
 SEED = 7
 # Columns that legitimately differ between two runs: timestamps and run ids.
 VOLATILE = {"processed_at", "quality_calculated_at", "processor_run_id"}
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoSummary, DemoSummary]:
-    return tuple(run_demo(days=DAYS, seed=SEED, out_dir=tmp_path_factory.mktemp(f"demo_{n}"), progress=None)
-                 for n in "ab")  # type: ignore[return-value]
+def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoSummary, DemoSummary]:
+    # our own run FIRST: under xdist the other worker may be building the shared demo_week
+    # meanwhile, instead of this worker waiting for it
+    second = run_demo(days=DAYS, seed=SEED, out_dir=tmp_path_factory.mktemp("demo_b"), progress=None)
+    first, _, _ = request.getfixturevalue("demo_week")
+    assert (first.days, first.seed) == (DAYS, SEED)
+    return first, second
 
 
 def _without_timestamp(metadata: Any) -> str:
