@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import shutil
 from datetime import UTC, datetime
-from typing import Any
 
 from data_processors.precompute.staleness import find_stale_rows
 from data_processors.reporting.health import collect_health_inputs
