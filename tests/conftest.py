@@ -66,6 +66,29 @@ def shared_demo_week(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return demo_week(tmp_path_factory)
 
 
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``coverage-demo --days 2`` run ONCE per session as a subprocess with stdout a pipe.
+
+    A :class:`tests.support.cli_runner.DemoRun` whose ``folder`` and ``url`` are this worker's
+    own copy of the run's outputs (commands may write to it).
+    """
+    from tests.support.demo_runs import cli_demo
+
+    return cli_demo(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def forced_demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``coverage-demo --days 2`` again over a copy of ``demo_run``'s folder: refused, then ``--force``.
+
+    A :class:`tests.support.demo_runs.ForcedDemo`, made ONCE per session.
+    """
+    from tests.support.demo_runs import forced_demo
+
+    return forced_demo(tmp_path_factory)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """No real channels, a private dead-letter dir, a known environment label."""

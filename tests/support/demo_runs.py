@@ -1,5 +1,16 @@
 """The demo runs the suite shares (each costs tens of seconds of CPU): built once per session.
 
+Three runs, each made once per session (:func:`tests.support.shared_once.build_once`), each
+worker reading its own copy of the outputs:
+
+* :func:`demo_week` (below);
+* :func:`cli_demo`: ``coverage-demo --days 2`` as a subprocess with stdout a pipe, as under
+  cron (the command-line tests read its warehouse, its output and when that output arrived);
+* :func:`forced_demo`: on a copy of the ``cli_demo`` folder, ``coverage-demo --days 2`` again
+  (refused: a previous run is in the way), then with ``--force --json`` (in-process
+  ``main(argv)``); the refusal test checks both, the determinism test compares the forced run
+  with a run of its own.
+
 :func:`demo_week` is the default demo (7 days, seed 7) run in-process with a (bogus) Slack
 webhook and SMTP host set, a notification listener, and a pass-through recorder on
 ``DuckDBClient.query`` (every statement the demo sends, for the registry drift test). Under
@@ -16,6 +27,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +37,7 @@ import pytest
 from data_processors.demo.runner import DemoSummary, run_demo
 from shared_services.bigquery.duckdb_client import DuckDBClient
 from shared_services.utils import notification_system
+from tests.support.cli_runner import DemoRun, clean_env, command_argv, run_in_process
 from tests.support.shared_once import build_once, private_copy
 
 DAYS = 7
@@ -100,3 +114,68 @@ def demo_week(factory: pytest.TempPathFactory) -> DemoWeek:
     mine = private_copy(folder, factory.mktemp("demo_week"))
     assert Path(week.summary.warehouse_url.removeprefix("duckdb:///")).parent == folder
     return dataclasses.replace(week, summary=relocated(week.summary, folder, mine))
+
+
+CLI_DEMO_DAYS = 2
+
+
+def _piped_demo(folder: Path) -> DemoRun:
+    """``coverage-demo --days 2`` with stdout a pipe, as under cron: when did output arrive?"""
+    process = subprocess.Popen([*command_argv("coverage-demo"), "--days", str(CLI_DEMO_DAYS), "--out", str(folder)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               cwd=folder, env=clean_env())
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    running = process.poll() is None
+    rest, err = process.communicate(timeout=300)
+    return DemoRun(folder, f"duckdb:///{folder / 'demo.duckdb'}", process.returncode, first, running,
+                   first + rest, err)
+
+
+def _shared_cli_demo(factory: pytest.TempPathFactory) -> tuple[DemoRun, Path]:
+    return build_once(factory, "cli_demo", _piped_demo)
+
+
+def cli_demo(factory: pytest.TempPathFactory) -> DemoRun:
+    """The piped ``coverage-demo --days 2`` run; ``folder`` and ``url`` point at this worker's copy."""
+    run, shared = _shared_cli_demo(factory)
+    mine = private_copy(shared, factory.mktemp("cli_demo"))
+    return dataclasses.replace(run, folder=mine, url=f"duckdb:///{mine / 'demo.duckdb'}")
+
+
+@dataclasses.dataclass
+class ForcedDemo:
+    """A second ``coverage-demo --days 2`` over a copy of the first run's folder (``out``)."""
+
+    first: DemoRun
+    out: Path
+    #: notifications.log of the first run, as copied
+    notifications_before: str
+    #: ``coverage-demo --days 2 --out OUT`` over it: refused
+    again: subprocess.CompletedProcess[str]
+    #: notifications.log right after the refusal
+    notifications_after_refusal: str
+    #: ``coverage-demo --days 2 --out OUT --force --json``
+    forced: subprocess.CompletedProcess[str]
+
+
+def _forced_run(factory: pytest.TempPathFactory) -> Any:
+    def build(folder: Path) -> ForcedDemo:
+        first, shared = _shared_cli_demo(factory)
+        out = folder / "demo"
+        shutil.copytree(shared, out)
+        before = (out / "notifications.log").read_text()
+        again = run_in_process("coverage-demo", "--days", str(CLI_DEMO_DAYS), "--out", str(out), cwd=folder)
+        after_refusal = (out / "notifications.log").read_text()
+        forced = run_in_process("coverage-demo", "--days", str(CLI_DEMO_DAYS), "--out", str(out),
+                                "--force", "--json", cwd=folder)
+        return ForcedDemo(first, out, before, again, after_refusal, forced)
+
+    return build
+
+
+def forced_demo(factory: pytest.TempPathFactory) -> ForcedDemo:
+    """The forced re-run (see the module docstring); ``out`` is this worker's copy of its folder."""
+    forced, shared = build_once(factory, "forced_demo", _forced_run(factory))
+    mine = private_copy(shared / "demo", factory.mktemp("forced_demo"))
+    return dataclasses.replace(forced, out=mine)

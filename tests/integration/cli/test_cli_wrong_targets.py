@@ -62,19 +62,20 @@ def test_replay_of_a_missing_directory_is_an_error(cli, setup_db, tmp_path):
     assert not (tmp_path / "no_such_spool").exists()
 
 
-def test_demo_refuses_a_previous_run_and_force_resets_every_output(cli, demo_run, tmp_path):
-    # the first run: a copy of the session's `coverage-demo --days 2` folder (conftest.py)
-    assert demo_run.returncode == 0, demo_run.stderr
-    out = shutil.copytree(demo_run.folder, tmp_path / "demo")
-    notifications = (out / "notifications.log").read_text()
-    [games] = re.findall(r"^Demo \S+ \.\. \S+ \(seed 7\): (\d+) final games", demo_run.stdout, re.M)
+def test_demo_refuses_a_previous_run_and_force_resets_every_output(forced_demo):
+    # the first run is the session's piped `coverage-demo --days 2` (demo_run); on a copy of its
+    # folder the run again, then with --force, is made once per session (tests/support/demo_runs.py)
+    first, out = forced_demo.first, forced_demo.out
+    assert first.returncode == 0, first.stderr
+    notifications = forced_demo.notifications_before
+    [games] = re.findall(r"^Demo \S+ \.\. \S+ \(seed 7\): (\d+) final games", first.stdout, re.M)
 
-    again = cli("coverage-demo", "--days", "2", "--out", str(out))
+    again = forced_demo.again
     assert again.returncode == 2
     assert "pass --force" in assert_one_line_error(again, "coverage-demo")
-    assert (out / "notifications.log").read_text() == notifications        # untouched
+    assert forced_demo.notifications_after_refusal == notifications        # untouched
 
-    forced = cli("coverage-demo", "--days", "2", "--out", str(out), "--force", "--json")
+    forced = forced_demo.forced
     assert forced.returncode == 0, forced.stderr
     assert json.loads(forced.stdout)["games"] == int(games)                # one slate, not two
     assert json.loads(forced.stdout)["faults_missed"] == []                # no UNEXPECTED faults
