@@ -209,14 +209,6 @@ def add_quality_columns(
         raise TypeError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
     columns = quality_columns(assessment, calculated_at)
     columns["quality_tier"] = parse_tier(columns["quality_tier"])
-    if frame.columns.nlevels == 1 and frame.columns.name is None and not frame.columns.isin(QUALITY_COLUMN_NAMES).any():
-        # The usual case (no quality columns yet): one concat appends all nine; assigning
-        # them one by one cost several times more per batch (phase 3 adds them per game).
-        added = pd.DataFrame({name: _constant(columns[name], frame.index) for name in QUALITY_COLUMN_NAMES},
-                             index=frame.index)
-        out = pd.concat([frame, added], axis=1)
-        out.attrs = dict(frame.attrs)
-        return out
     out = frame.copy(deep=False)
     for name in QUALITY_COLUMN_NAMES:
         out[name] = _constant(columns[name], out.index)
