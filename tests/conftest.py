@@ -18,6 +18,49 @@ from shared_services.bigquery.duckdb_client import DuckDBClient
 from shared_services.bigquery.provisioning import ensure_schema
 from shared_services.utils import notification_system
 
+#: Modules that take the longest (demo runs, subprocesses, deadlines), in the order xdist should
+#: hand them out: longest first, so the two workers finish together instead of one running a
+#: long module alone at the end; and interleaved so the two workers build DIFFERENT shared demo
+#: runs at the same time (the week | the piped command-line run, then the determinism run and
+#: the forced run) instead of one waiting for the other's. pyproject.toml passes
+#: --no-loadscope-reorder so xdist keeps this order. Every other module follows, most tests first
+#: (what xdist's own reorder does). Only the order changes; every test still runs.
+SLOW_MODULES_FIRST = (
+    "tests/integration/demo/test_demo_season.py",             # builds the shared demo week
+    "tests/integration/cli/test_cli_convention.py",           # builds the piped coverage-demo run
+    "tests/integration/demo/test_demo_determinism.py",        # its own run, then the forced run
+    "tests/integration/demo/test_demo_heal.py",
+    "tests/integration/demo/test_demo_pipeline.py",
+    "tests/integration/cli/test_cli_wrong_targets.py",
+    "tests/integration/cli/test_cli_bigquery_environment.py",
+    "tests/reliability/test_hostile_input.py",
+    "tests/test_static_checks.py",
+    "tests/test_benchmarks_smoke.py",
+    "tests/integration/audit/test_coverage_audit.py",
+    "tests/integration/preflight/test_preflight_command.py",
+    "tests/integration/preflight/test_registry_covers_sent_statements.py",
+    "tests/reliability/test_spool_replay.py",
+    "tests/integration/downstream/test_phase4_rolling_averages.py",
+    "tests/integration/downstream/test_phase5_predictions.py",
+    "tests/unit/docs/test_docs_work_first_try.py",
+    "tests/reliability/test_sigterm.py",
+    "tests/integration/reporting/test_health_command.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order the modules for xdist (see :data:`SLOW_MODULES_FIRST`); tests within a module keep their order."""
+    missing = [name for name in SLOW_MODULES_FIRST if not (config.rootpath / name).is_file()]
+    if missing:
+        raise pytest.UsageError(f"tests/conftest.py SLOW_MODULES_FIRST names modules that do not exist: {missing}")
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    rank = {name: n for n, name in enumerate(SLOW_MODULES_FIRST)}
+    ordered = sorted(modules, key=lambda name: (rank.get(name, len(rank)), -len(modules[name])))
+    items[:] = [item for name in ordered for item in modules[name]]
+
+
 _CHANNEL_ENV = (
     "SLACK_WEBHOOK_URL", "SLACK_WEBHOOK_URL_ERROR", "SLACK_WEBHOOK_URL_WARNING",
     "SLACK_WEBHOOK_URL_INFO", "SMTP_HOST", "ALERT_EMAIL_TO",
@@ -51,6 +94,42 @@ def warehouse(tmp_path: Any, warehouse_template: Path) -> Iterator[DuckDBClient]
     client = DuckDBClient(str(target))
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def shared_demo_week(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The default demo week (7 days, seed 7), run ONCE per session across xdist workers.
+
+    A :class:`tests.support.demo_runs.DemoWeek`: the summary (pointing at this worker's own copy
+    of the outputs), the notifications a listener saw, the webhook variable after the run and
+    every statement the run sent. Tests that write to its warehouse must copy it first.
+    """
+    from tests.support.demo_runs import demo_week
+
+    return demo_week(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``coverage-demo --days 2`` run ONCE per session as a subprocess with stdout a pipe.
+
+    A :class:`tests.support.cli_runner.DemoRun` whose ``folder`` and ``url`` are this worker's
+    own copy of the run's outputs (commands may write to it).
+    """
+    from tests.support.demo_runs import cli_demo
+
+    return cli_demo(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def forced_demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``coverage-demo --days 2`` again over a copy of ``demo_run``'s folder: refused, then ``--force``.
+
+    A :class:`tests.support.demo_runs.ForcedDemo`, made ONCE per session.
+    """
+    from tests.support.demo_runs import forced_demo
+
+    return forced_demo(tmp_path_factory)
 
 
 @pytest.fixture(autouse=True)

@@ -108,28 +108,64 @@ register_statement("phase4.rolling_inputs.some_players",
                    [*_SAMPLE_ROLLING_PARAMS, bigquery.ArrayQueryParameter("players", "STRING", ["203999"])])
 
 
-def _finite_floats(values: pd.Series) -> np.ndarray:
-    # numpy on the column's values: the per-player pandas astype/dropna chain was a third of
-    # a run's CPU (the demo runs phase 4 for ~370 players a day).
+def _float_array(values: pd.Series) -> np.ndarray:
+    """A column as float64, missing and non-numeric values as NaN (element by element)."""
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
-    else:
-        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    return numbers[~np.isnan(numbers)]
+        return values.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _mean(values: pd.Series) -> float | None:
-    numbers = _finite_floats(values)
+def _mean(numbers: np.ndarray) -> float | None:
+    numbers = numbers[~np.isnan(numbers)]
     return None if numbers.size == 0 else round(float(numbers.mean()), 4)
 
 
-def _stddev(values: pd.Series) -> float | None:
-    numbers = _finite_floats(values)
+def _stddev(numbers: np.ndarray) -> float | None:
+    numbers = numbers[~np.isnan(numbers)]
     if numbers.size < 2:
         return None
     with np.errstate(invalid="ignore"):  # an infinite value gives NaN, as pandas did
         spread = float(numbers.std(ddof=1))
     return None if math.isnan(spread) else round(spread, 4)
+
+
+def _any_true(values: Sequence[Any]) -> bool:
+    """``Series.fillna(False).astype(bool).any()`` on plain values."""
+    return any(not is_missing(v) and bool(v) for v in values)
+
+
+#: The input columns a row is built from, as plain per-row values.
+_VALUE_COLUMNS = ("player_id", "player_name", "team_abbr", "game_id", "game_date", "quality_tier",
+                  "quality_score", "quality_issues", "data_sources", "quality_used_fallback",
+                  "quality_reconstructed", "quality_calculated_at")
+#: The averaged columns, as float64 arrays (NaN for missing).
+_NUMBER_COLUMNS = ("points", "rebounds", "assists")
+
+
+class _Games:
+    """Input games as plain columns (lists and float arrays), most recent first.
+
+    Building a row from pandas objects per player (a sub-frame, a dozen column lookups, a row
+    Series) was most of a phase 4 run's CPU; the whole frame is converted once instead and each
+    player's games are a slice of it.
+    """
+
+    __slots__ = ("values", "numbers", "size")
+
+    def __init__(self, values: dict[str, list[Any]], numbers: dict[str, np.ndarray]) -> None:
+        self.values = values
+        self.numbers = numbers
+        self.size = len(values["game_id"])
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> _Games:
+        # Iterating a Series yields the same objects as the former per-player frame's columns.
+        return cls({name: list(frame[name]) for name in _VALUE_COLUMNS},
+                   {name: _float_array(frame[name]) for name in _NUMBER_COLUMNS})
+
+    def slice(self, start: int, stop: int) -> _Games:
+        return _Games({k: v[start:stop] for k, v in self.values.items()},
+                      {k: v[start:stop] for k, v in self.numbers.items()})
 
 
 def _string_list(value: Any) -> list[str]:
@@ -208,15 +244,19 @@ class PlayerRollingAverageProcessor(QualityMixin, AnalyticsProcessorBase):
 
         Raises :class:`InputQualityError` when an input has no usable quality.
         """
-        tiers = games["quality_tier"].tolist()
-        scores = games["quality_score"].tolist()
+        return self._build_row(_Games.from_frame(games), analysis_date, calculated_at)
+
+    def _build_row(self, games: _Games, analysis_date: date, calculated_at: datetime) -> dict[str, Any]:
+        values = games.values
+        tiers = values["quality_tier"]
+        scores = values["quality_score"]
         bad = [
-            str(gid) for gid, tier, score in zip(games["game_id"], tiers, scores, strict=True)
+            str(gid) for gid, tier, score in zip(values["game_id"], tiers, scores, strict=True)
             if is_missing(tier) or is_missing(score)
         ]
         if bad:
             raise InputQualityError(f"input game(s) {bad} carry no quality tier/score")
-        issue_lists = [_string_list(v) for v in games["quality_issues"]]
+        issue_lists = [_string_list(v) for v in values["quality_issues"]]
         try:
             inherited = inherit_quality([str(t) for t in tiers], [float(s) for s in scores], issue_lists)
         except (TypeError, ValueError) as exc:
@@ -224,35 +264,35 @@ class PlayerRollingAverageProcessor(QualityMixin, AnalyticsProcessorBase):
         quality = apply_sample_expectation(
             inherited, analysis_date, max_expected=self.ROLLING_WINDOW, config=self.get_scoring_config()
         )
-        sources = sorted({s for v in games["data_sources"] for s in _string_list(v)})
-        calculated = [c for c in games["quality_calculated_at"] if not is_missing(c)]
+        sources = sorted({s for v in values["data_sources"] for s in _string_list(v)})
+        calculated = [c for c in values["quality_calculated_at"] if not is_missing(c)]
         newest_input = to_utc_iso(max(calculated)) if calculated else None
-        used_fallback = bool(games["quality_used_fallback"].fillna(False).astype(bool).any()) or (
+        used_fallback = _any_true(values["quality_used_fallback"]) or (
             ISSUE_BACKUP_SOURCE_USED in quality["issues"])
-        reconstructed = bool(games["quality_reconstructed"].fillna(False).astype(bool).any()) or (
+        reconstructed = _any_true(values["quality_reconstructed"]) or (
             ISSUE_RECONSTRUCTED in quality["issues"])
-        game_dates = [_as_date(d) for d in games["game_date"]]
-        latest = games.iloc[0]
+        game_dates = [_as_date(d) for d in values["game_date"]]
         metadata = {
             **quality["metadata"],
-            "input_game_ids": [str(g) for g in games["game_id"]],
+            "input_game_ids": [str(g) for g in values["game_id"]],
             "input_scores": [float(s) for s in scores],
             "max_input_quality_calculated_at": newest_input,
             "rolling_window": self.ROLLING_WINDOW,
         }
+        player_name, team_abbr = values["player_name"][0], values["team_abbr"][0]
         return {
-            "player_id": str(latest["player_id"]),
+            "player_id": str(values["player_id"][0]),
             "analysis_date": analysis_date,
-            "player_name": None if is_missing(latest["player_name"]) else str(latest["player_name"]),
-            "team_abbr": None if is_missing(latest["team_abbr"]) else str(latest["team_abbr"]),
-            "games_in_sample": len(games),
-            "avg_points": _mean(games["points"]),
-            "avg_rebounds": _mean(games["rebounds"]),
-            "avg_assists": _mean(games["assists"]),
-            "stddev_points": _stddev(games["points"]),
+            "player_name": None if is_missing(player_name) else str(player_name),
+            "team_abbr": None if is_missing(team_abbr) else str(team_abbr),
+            "games_in_sample": games.size,
+            "avg_points": _mean(games.numbers["points"]),
+            "avg_rebounds": _mean(games.numbers["rebounds"]),
+            "avg_assists": _mean(games.numbers["assists"]),
+            "stddev_points": _stddev(games.numbers["points"]),
             "first_game_date": min(game_dates),
             "last_game_date": max(game_dates),
-            "source_game_ids": [str(g) for g in games["game_id"]],
+            "source_game_ids": [str(g) for g in values["game_id"]],
             "quality_tier": str(quality["tier"]),
             "quality_score": float(quality["score"]),
             "quality_issues": list(quality["issues"]),
@@ -283,17 +323,35 @@ class PlayerRollingAverageProcessor(QualityMixin, AnalyticsProcessorBase):
         self.stats["analysis_date"] = self.analysis_date.isoformat()
         self.stats["input_rows"] = len(self.games)
 
+    def _games_by_player(self) -> list[tuple[Any, _Games]]:
+        """(player id, that player's games by ``game_rank``) in player id order.
+
+        The same groups as ``games.groupby('player_id', sort=True)`` (rows without a player
+        id belong to none), each sorted by ``game_rank``, from one sort of the whole frame.
+        """
+        frame = self.games
+        if frame.empty:
+            return []
+        frame = frame[frame["player_id"].notna()]
+        frame = frame.sort_values(["player_id", "game_rank"], kind="stable")
+        columns = _Games.from_frame(frame)
+        ids = columns.values["player_id"]
+        groups, start = [], 0
+        for stop in range(1, len(ids) + 1):
+            if stop == len(ids) or ids[stop] != ids[start]:
+                groups.append((ids[start], columns.slice(start, stop)))
+                start = stop
+        return groups
+
     def transform_data(self) -> None:
         calculated_at = utc_now()
         rows: list[dict[str, Any]] = []
         bad_players: dict[str, str] = {}
-        if not self.games.empty:
-            for player_id, games in self.games.groupby("player_id", sort=True):
-                games = games.sort_values("game_rank").reset_index(drop=True)
-                try:
-                    rows.append(self.build_player_row(games, self.analysis_date, calculated_at))
-                except InputQualityError as exc:
-                    bad_players[str(player_id)] = str(exc)
+        for player_id, games in self._games_by_player():
+            try:
+                rows.append(self._build_row(games, self.analysis_date, calculated_at))
+            except InputQualityError as exc:
+                bad_players[str(player_id)] = str(exc)
         with_rows = {row["player_id"] for row in rows}
         seen = set(self.games["player_id"].astype(str)) if not self.games.empty else set()
         no_history = [p for p in (self.requested_players or []) if p not in seen]

@@ -56,6 +56,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import decimal
+import hashlib
 import itertools
 import json
 import math
@@ -65,7 +66,7 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol, cast, runtime_checkable
 
@@ -731,6 +732,98 @@ def _close_warehouse(path: str, con: duckdb.DuckDBPyConnection) -> None:
 
 
 # --------------------------------------------------------------------------------------
+# The catalog as the BigQuery-rule checks see it
+# --------------------------------------------------------------------------------------
+def _partition_filters_of(rows: Iterable[Sequence[Any]]) -> dict[tuple[str, str], tuple[str, bool]]:
+    """``(dataset, table) -> (partition column, is TIMESTAMP)`` from ``(dataset_id, table_id,
+    partition_field, schema_json)`` rows of require_partition_filter tables."""
+    out: dict[tuple[str, str], tuple[str, bool]] = {}
+    for ds, tbl, field_name, schema_json in rows:
+        types = {f.get("name", "").lower(): normalize_bq_type(f.get("type", ""))
+                 for f in json.loads(schema_json or "[]")}
+        out[(ds.lower(), tbl.lower())] = (field_name, types.get(field_name.lower()) == "TIMESTAMP")
+    return out
+
+
+#: The catalog facts the rule checks read: datasets, relations and their kinds, and the rows
+#: of the embedded catalog (``created_at`` aside) - read in three queries per check.
+_SNAPSHOT_META_COLUMNS = ("dataset_id", "table_id", "schema_json", "partition_field", "partition_type",
+                          "partition_expiration_ms", "clustering_fields", "require_partition_filter",
+                          "description", "view_query")
+
+
+class _CatalogSnapshot:
+    """What :meth:`DuckDBClient._check_rules` reads from the catalog, fetched at once.
+
+    The lookups answer exactly as the client's own (case-insensitive names; a table's schema
+    from its catalog row) from three queries instead of several per referenced table. The
+    one lookup it does not cover (a table without a catalog row: its columns from DuckDB) goes
+    to the client and marks the snapshot ``complete = False``. :attr:`digest` identifies the
+    facts: two checks of the same statement against snapshots with equal digests read the
+    same answers, so a passed check's verdict may be reused (see ``_RULE_VERDICTS``).
+    """
+
+    def __init__(self, client: DuckDBClient) -> None:
+        con = client._conn
+        self._client = client
+        self.complete = True
+        schemas = sorted(str(r[0]) for r in con.execute(
+            "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()").fetchall())
+        relations = sorted((str(r[0]), str(r[1]), str(r[2])) for r in con.execute(
+            "SELECT table_schema, table_name, table_type FROM information_schema.tables "
+            "WHERE table_catalog = current_database()").fetchall())
+        meta = sorted(con.execute(
+            f"SELECT {', '.join(_SNAPSHOT_META_COLUMNS)} FROM {META_SCHEMA}.tables").fetchall(),  # noqa: S608
+            key=repr)
+        self._datasets = {name.lower() for name in schemas}
+        self._relations: dict[tuple[str, str], str] = {}
+        for ds, tbl, kind in relations:
+            self._relations.setdefault((ds.lower(), tbl.lower()), "VIEW" if "VIEW" in kind.upper() else "TABLE")
+        self._meta: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in meta:
+            record = dict(zip(_SNAPSHOT_META_COLUMNS, row, strict=True))
+            self._meta.setdefault((str(record["dataset_id"]).lower(), str(record["table_id"]).lower()), record)
+        self.digest = hashlib.sha256(repr((schemas, relations, meta)).encode()).hexdigest()
+
+    def dataset_exists(self, dataset_id: str) -> bool:
+        return dataset_id.lower() in self._datasets
+
+    def relation_kind(self, dataset_id: str, table_id: str) -> str | None:
+        return self._relations.get((dataset_id.lower(), table_id.lower()))
+
+    def table_schema(self, dataset_id: str, table_id: str) -> list[SchemaField]:
+        meta = self._meta.get((dataset_id.lower(), table_id.lower()))
+        if meta and meta.get("schema_json"):
+            return [SchemaField.from_api_repr(f) for f in json.loads(meta["schema_json"])]
+        self.complete = False
+        return self._client._table_schema(dataset_id, table_id)
+
+    def view_sql(self, dataset_id: str, table_id: str) -> str | None:
+        meta = self._meta.get((dataset_id.lower(), table_id.lower()))
+        return None if meta is None or meta["view_query"] is None else str(meta["view_query"])
+
+    def column_names(self, dataset_id: str, table_id: str) -> set[str] | None:
+        self.complete = False
+        return self._client._column_names(dataset_id, table_id)
+
+    def required_partition_filters(self) -> dict[tuple[str, str], tuple[str, bool]]:
+        return _partition_filters_of(
+            (m["dataset_id"], m["table_id"], m["partition_field"], m["schema_json"])
+            for m in self._meta.values() if m["require_partition_filter"] and m["partition_field"] is not None)
+
+
+#: Statements that passed the rule checks, by (warehouse catalog name, SQL text, parameter
+#: types, partition checks on, catalog digest). The checks are a function of exactly these
+#: (the statement is parsed from the text and typed with the parameter types; everything
+#: else they read is in the digest), so a repeated statement against an unchanged catalog
+#: gets the verdict it got before; any DDL, load that creates a table or catalog change
+#: gives a new digest, and a failed check is never stored.
+_RULE_VERDICTS: OrderedDict[tuple[Any, ...], bool] = OrderedDict()
+_RULE_VERDICTS_SIZE = 1024
+_RULE_VERDICTS_LOCK = threading.Lock()
+
+
+# --------------------------------------------------------------------------------------
 # The client
 # --------------------------------------------------------------------------------------
 class DuckDBClient:
@@ -953,12 +1046,7 @@ class DuckDBClient:
             f"SELECT dataset_id, table_id, partition_field, schema_json FROM {META_SCHEMA}.tables "  # noqa: S608
             "WHERE require_partition_filter AND partition_field IS NOT NULL"
         ).fetchall()
-        out: dict[tuple[str, str], tuple[str, bool]] = {}
-        for ds, tbl, field_name, schema_json in rows:
-            types = {f.get("name", "").lower(): normalize_bq_type(f.get("type", ""))
-                     for f in json.loads(schema_json or "[]")}
-            out[(ds.lower(), tbl.lower())] = (field_name, types.get(field_name.lower()) == "TIMESTAMP")
-        return out
+        return _partition_filters_of(rows)
 
     def _view_sql(self, dataset_id: str, table_id: str) -> str | None:
         row = self._conn.execute(
@@ -1152,7 +1240,7 @@ class DuckDBClient:
             try:
                 types, values = self._parameters(job_config)
                 translation = translate(query, types, catalog=self._catalog)
-                self._check_rules(query, translation, param_types=types)
+                self._check_rules(query, translation, param_types=types, reuse_verdict=True)
                 if dry_run:
                     return self._dry_run(job_id, created, query, translation, values)
                 job = self._execute(job_id, created, query, translation, values)
@@ -1184,15 +1272,30 @@ class DuckDBClient:
             pass
 
     def _check_rules(self, sql: str, translation: Any, partition_filters: bool = True,
-                     param_types: Mapping[str, Any] | None = None) -> None:
-        """BigQuery's statement rules (see docs/bigquery-rules.md); ``BadRequest`` / ``NotFound``."""
+                     param_types: Mapping[str, Any] | None = None, reuse_verdict: bool = False) -> None:
+        """BigQuery's statement rules (see docs/bigquery-rules.md); ``BadRequest`` / ``NotFound``.
+
+        ``reuse_verdict``: ``translation`` is ``translate(sql, param_types)``, so a statement
+        that passed against an identical catalog (same digest) passes again without being
+        re-walked (``_RULE_VERDICTS``); every statement is still checked against the catalog
+        it runs on.
+        """
+        catalog = _CatalogSnapshot(self)
+        verdict_key: tuple[Any, ...] | None = None
+        if reuse_verdict:
+            verdict_key = (self._catalog, sql, tuple(sorted((param_types or {}).items())),
+                           partition_filters, catalog.digest)
+            with _RULE_VERDICTS_LOCK:
+                if verdict_key in _RULE_VERDICTS:
+                    _RULE_VERDICTS.move_to_end(verdict_key)
+                    return
         trees = [st.source_ast if st.source_ast is not None else st.ast for st in translation.statements]
         type_cache: dict[tuple[str, str], dict[str, str] | None] = {}
 
         def types_of(ds: str, tbl: str) -> dict[str, str] | None:
             if (ds, tbl) not in type_cache:
                 try:
-                    fields = self._table_schema(ds, tbl) if self._relation_kind(ds, tbl) else None
+                    fields = catalog.table_schema(ds, tbl) if catalog.relation_kind(ds, tbl) else None
                 except duckdb.Error:
                     fields = None
                 type_cache[(ds, tbl)] = None if fields is None else {
@@ -1210,19 +1313,26 @@ class DuckDBClient:
             if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "SCHEMA":
                 created_datasets.add(tree.this.name.lower() if tree.this is not None else "")
                 continue
-            self._check_datasets(tree, created_datasets)
+            self._check_datasets(tree, created_datasets, catalog.dataset_exists)
             if isinstance(tree, exp.Create):
                 self._check_create(tree)
             check_comparisons(tree, types_of, param_types or {})
-        required = self._required_partition_filters() if partition_filters else {}
+        required = catalog.required_partition_filters() if partition_filters else {}
         if required:
             for tree in trees:
-                expanded = expand_views(tree, self._view_sql)
-                missing = unfiltered_partition_tables(expanded, required, self._column_names)
+                expanded = expand_views(tree, catalog.view_sql)
+                missing = unfiltered_partition_tables(expanded, required, catalog.column_names)
                 if missing:
                     raise partition_filter_error(*missing[0])
+        if verdict_key is not None and catalog.complete:
+            with _RULE_VERDICTS_LOCK:
+                _RULE_VERDICTS[verdict_key] = True
+                while len(_RULE_VERDICTS) > _RULE_VERDICTS_SIZE:
+                    _RULE_VERDICTS.popitem(last=False)
 
-    def _check_datasets(self, tree: exp.Expression, created: set[str]) -> None:
+    def _check_datasets(self, tree: exp.Expression, created: set[str],
+                        dataset_exists: Callable[[str], bool] | None = None) -> None:
+        exists = dataset_exists or self._dataset_exists
         aliases: set[str] | None = None
         for table in tree.find_all(exp.Table):
             db = table.args.get("db")
@@ -1237,7 +1347,7 @@ class DuckDBClient:
                 }
             if name.lower() in aliases:
                 continue  # FROM t, t.array_column
-            if not self._dataset_exists(name):
+            if not exists(name):
                 raise gexc.NotFound(
                     f"Not found: Dataset {self.project}:{name} was not found in location "
                     f"{self.location or 'US'}"

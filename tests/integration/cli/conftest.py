@@ -1,4 +1,12 @@
-"""Fixtures of the command-line tests: ``cli`` (run in tmp_path) and one demo run per module."""
+"""Fixtures of the command-line tests: ``cli`` (in-process, in tmp_path) and ``cli_process`` (a
+real subprocess, in tmp_path). The shared ``coverage-demo --days 2`` runs (``demo_run``,
+``forced_demo``) are the root conftest's.
+
+``cli`` runs the command's ``main(argv)`` inside the test process with the same clean
+environment and working directory a subprocess gets (tests/support/cli_runner.py); the tests
+about the process itself (the installed script's exit status, pipes, environment read at
+start-up) use ``cli_process``.
+"""
 
 from __future__ import annotations
 
@@ -9,30 +17,28 @@ from typing import Any
 
 import pytest
 
-from tests.support.cli_runner import DemoRun, clean_env, command_argv, run_cli
+from tests.support.cli_runner import run_cli, run_in_process
+
+CliRunner = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """``cli(name, *args, env=None)`` run in ``tmp_path`` (relative default files land there)."""
+def cli(tmp_path: Path) -> CliRunner:
+    """``cli(name, *args, env=None)`` run in-process in ``tmp_path`` (relative default files land there)."""
+
+    def _run(name: str, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        kwargs.setdefault("cwd", tmp_path)
+        return run_in_process(name, *args, **kwargs)
+
+    return _run
+
+
+@pytest.fixture
+def cli_process(tmp_path: Path) -> CliRunner:
+    """``cli_process(name, *args, env=None)``: the installed command as a subprocess in ``tmp_path``."""
 
     def _run(name: str, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
         kwargs.setdefault("cwd", tmp_path)
         return run_cli(name, *args, **kwargs)
 
     return _run
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    """``coverage-demo --days 2`` with stdout a pipe, as under cron: when did output arrive?"""
-    folder = tmp_path_factory.mktemp("demo")
-    process = subprocess.Popen([*command_argv("coverage-demo"), "--days", "2", "--out", str(folder)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               cwd=folder, env=clean_env())
-    assert process.stdout is not None
-    first = process.stdout.readline()
-    running = process.poll() is None
-    rest, err = process.communicate(timeout=300)
-    return DemoRun(folder, f"duckdb:///{folder / 'demo.duckdb'}", process.returncode, first, running,
-                   first + rest, err)

@@ -26,6 +26,12 @@ DEADLINE = "1.5"   # seconds; the documented default is 60
 
 
 @pytest.fixture
+def cli(cli_process):
+    """Real subprocesses here: credentials and deadlines are read from the process environment."""
+    return cli_process
+
+
+@pytest.fixture
 def silent_port() -> Iterator[int]:
     """A port that accepts connections (the kernel's backlog) and never answers."""
     server = socket.socket()

@@ -38,10 +38,10 @@ def test_every_command_has_the_common_flags_and_an_example(name, capsys):
     assert package_version() in capsys.readouterr().out
 
 
-def test_help_and_version_as_subprocesses(cli):
-    done = cli("coverage-stale", "--help")
+def test_help_and_version_as_subprocesses(cli_process):
+    done = cli_process("coverage-stale", "--help")
     assert done.returncode == 0 and "example:\n  coverage-stale --since" in done.stdout
-    done = cli("coverage-audit", "--version")
+    done = cli_process("coverage-audit", "--version")
     assert done.returncode == 0 and done.stdout.strip().endswith(package_version())
 
 

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 
 import pytest
 
-from shared_services.bigquery.duckdb_client import DuckDBClient
-from shared_services.bigquery.provisioning import ensure_schema
 from tests.support.cli_runner import assert_one_line_error
 
 
 @pytest.fixture
-def setup_db(tmp_path):
-    """A warehouse file with the tables created (no rows)."""
+def setup_db(tmp_path, warehouse_template):
+    """A warehouse file with the tables created (no rows): a copy of the session's template."""
     path = tmp_path / "w.duckdb"
-    client = DuckDBClient(str(path))
-    ensure_schema(client)
-    client.close()
+    shutil.copyfile(warehouse_template, path)
     return path
 
 
@@ -48,8 +46,9 @@ def test_a_read_command_on_a_missing_duckdb_file_creates_nothing(cli, tmp_path, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["spool"]      # no typo.duckdb, no report
 
 
-def test_the_default_warehouse_is_not_created_either(cli, tmp_path):
-    done = cli("coverage-audit")   # no --warehouse, no $COVERAGE_WAREHOUSE: duckdb:///coverage.duckdb
+def test_the_default_warehouse_is_not_created_either(cli_process, tmp_path):
+    # a real subprocess: the default file is relative to the process's working directory
+    done = cli_process("coverage-audit")   # no --warehouse, no $COVERAGE_WAREHOUSE: duckdb:///coverage.duckdb
     assert done.returncode == 2
     assert "coverage.duckdb does not exist (the default" in assert_one_line_error(done, "coverage-audit")
     assert not (tmp_path / "coverage.duckdb").exists()
@@ -63,21 +62,22 @@ def test_replay_of_a_missing_directory_is_an_error(cli, setup_db, tmp_path):
     assert not (tmp_path / "no_such_spool").exists()
 
 
-def test_demo_refuses_a_previous_run_and_force_resets_every_output(cli, tmp_path):
-    out = tmp_path / "demo"
-    first = cli("coverage-demo", "--days", "1", "--out", str(out), "--json")
+def test_demo_refuses_a_previous_run_and_force_resets_every_output(forced_demo):
+    # the first run is the session's piped `coverage-demo --days 2` (demo_run); on a copy of its
+    # folder the run again, then with --force, is made once per session (tests/support/demo_runs.py)
+    first, out = forced_demo.first, forced_demo.out
     assert first.returncode == 0, first.stderr
-    notifications = (out / "notifications.log").read_text()
-    games = json.loads(first.stdout)["games"]
+    notifications = forced_demo.notifications_before
+    [games] = re.findall(r"^Demo \S+ \.\. \S+ \(seed 7\): (\d+) final games", first.stdout, re.M)
 
-    again = cli("coverage-demo", "--days", "1", "--out", str(out))
+    again = forced_demo.again
     assert again.returncode == 2
     assert "pass --force" in assert_one_line_error(again, "coverage-demo")
-    assert (out / "notifications.log").read_text() == notifications        # untouched
+    assert forced_demo.notifications_after_refusal == notifications        # untouched
 
-    forced = cli("coverage-demo", "--days", "1", "--out", str(out), "--force", "--json")
+    forced = forced_demo.forced
     assert forced.returncode == 0, forced.stderr
-    assert json.loads(forced.stdout)["games"] == games                     # one slate, not two
+    assert json.loads(forced.stdout)["games"] == int(games)                # one slate, not two
     assert json.loads(forced.stdout)["faults_missed"] == []                # no UNEXPECTED faults
     # replaced, not appended: as many alert lines as the first run (ids and times differ)
     assert len((out / "notifications.log").read_text().splitlines()) == len(notifications.splitlines()) > 0

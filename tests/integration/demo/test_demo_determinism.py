@@ -1,8 +1,11 @@
 """The demo is deterministic per seed: two runs with the same seed write the same phase 3
 tables and the same summary counts (timestamps and run ids aside).
 
-A module of its own (two 3-day runs, as before) so that under ``--dist loadscope`` it runs on
-one xdist worker while the main demo module runs on the other.
+The first run is this module's own, in-process ``run_demo(days=2, seed=7)``; the second is the
+session's ``coverage-demo --days 2 --force --json`` (``forced_demo``, tests/support/demo_runs.py:
+the command line, seed 7 by default, in a folder of its own), so the comparison also covers the
+command's path to the same run. A module of its own so that under ``--dist loadscope`` it can
+run on one xdist worker while the other runs the rest.
 """
 
 from __future__ import annotations
@@ -16,17 +19,23 @@ from google.cloud import bigquery
 
 from data_processors.demo.runner import DemoSummary, run_demo
 from shared_services.bigquery.duckdb_client import DuckDBClient
+from tests.support.demo_runs import CLI_DEMO_DAYS
 
-DAYS = 3
-SEED = 7
+DAYS = CLI_DEMO_DAYS   # as the shared coverage-demo runs (tests/support/demo_runs.py)
+SEED = 7               # coverage-demo's default seed
 # Columns that legitimately differ between two runs: timestamps and run ids.
 VOLATILE = {"processed_at", "quality_calculated_at", "processor_run_id"}
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoSummary, DemoSummary]:
-    return tuple(run_demo(days=DAYS, seed=SEED, out_dir=tmp_path_factory.mktemp(f"demo_{n}"), progress=None)
-                 for n in "ab")  # type: ignore[return-value]
+def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoSummary, Any, str]:
+    """(our run's summary, the forced command-line run's --json output, its warehouse URL)."""
+    # our own run FIRST: under xdist the other worker may be making the shared runs meanwhile,
+    # instead of this worker waiting for them
+    own = run_demo(days=DAYS, seed=SEED, out_dir=tmp_path_factory.mktemp("demo_a"), progress=None)
+    forced = request.getfixturevalue("forced_demo")
+    assert forced.forced.returncode == 0, forced.forced.stderr
+    return own, json.loads(forced.forced.stdout), f"duckdb:///{forced.out / 'demo.duckdb'}"
 
 
 def _without_timestamp(metadata: Any) -> str:
@@ -64,15 +73,17 @@ def _table(url: str, table: str, start: str, end: str) -> pd.DataFrame:
 @pytest.mark.parametrize("table", ["nba_analytics.player_game_summary",
                                    "nba_analytics.team_offense_game_summary"])
 def test_same_seed_gives_the_same_phase3_tables(runs: Any, table: str) -> None:
-    summary, second_run = runs
+    summary, _, second_url = runs
     start, end = summary.start.isoformat(), summary.end.isoformat()
     a = _table(summary.warehouse_url, table, start, end)
-    b = _table(second_run.warehouse_url, table, start, end)
+    b = _table(second_url, table, start, end)
     assert len(a) > 0
     pd.testing.assert_frame_equal(a, b)
 
 
 def test_same_seed_gives_the_same_summary_counts(runs: Any) -> None:
-    first, second = runs
-    assert first.counts() == second.counts()
-    assert first.report_path != second.report_path  # two runs, not one read twice
+    first, printed, _ = runs
+    second = {k: v for k, v in printed.items() if k not in ("report_path", "wall_seconds", "faults_missed")}
+    # the command prints summary.counts() as JSON (default=str): compare in that form
+    assert json.loads(json.dumps(first.counts(), default=str)) == second
+    assert first.report_path != printed["report_path"]  # two runs, not one read twice

@@ -2,7 +2,9 @@
 
 The demo (phases 3-5, the audit, the report), the staleness query, the health checks and a
 dead-letter replay run on a real embedded warehouse whose ``query`` is wrapped to record what
-it receives (then delegates: nothing is faked). Each recorded statement must equal a
+it receives (then delegates: nothing is faked). The demo is the session's shared demo week,
+recorded the same way while it ran (``tests/support/demo_runs.py``); the rest runs here on a
+copy of its warehouse. Each recorded statement must equal a
 registered one (whitespace aside, the writer's random staging token aside) with the same
 parameter names and types. A query added without registering it fails here.
 """
@@ -10,10 +12,9 @@ parameter names and types. A query added without registering it fails here.
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, datetime
-from typing import Any
 
-from data_processors.demo.runner import run_demo
 from data_processors.precompute.staleness import find_stale_rows
 from data_processors.reporting.health import collect_health_inputs
 from shared_services.bigquery.duckdb_client import DuckDBClient
@@ -21,6 +22,7 @@ from shared_services.bigquery.statements import library_statements
 from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.model import build_event_row
 from shared_services.events.replay import replay_dead_letters
+from tests.support.demo_runs import DemoWeek, statement_signature
 
 _STAGING = re.compile(r"(_staging_[A-Za-z0-9_]+?_)[0-9a-f]{16}\b")
 
@@ -29,16 +31,12 @@ def _normalized(sql: str) -> str:
     return " ".join(_STAGING.sub(r"\1TOKEN", sql).split())
 
 
-def _signature(parameters: Any) -> tuple[tuple[str, str], ...]:
-    out = []
-    for p in parameters or []:
-        kind = getattr(p, "type_", None) or f"ARRAY<{getattr(p, 'array_type', '?')}>"
-        out.append((p.name, str(kind).upper()))
-    return tuple(sorted(out))
+_signature = statement_signature
 
 
-def test_everything_the_library_sends_is_registered(tmp_path, monkeypatch):
-    sent: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+def test_everything_the_library_sends_is_registered(tmp_path, monkeypatch, shared_demo_week: DemoWeek):
+    sent: list[tuple[str, tuple[tuple[str, str], ...]]] = list(shared_demo_week.statements)
+    assert sent, "the shared demo run recorded no statements"
     original = DuckDBClient.query
 
     def recording_query(self, query, job_config=None, *args, **kwargs):
@@ -46,8 +44,9 @@ def test_everything_the_library_sends_is_registered(tmp_path, monkeypatch):
         return original(self, query, job_config, *args, **kwargs)
 
     monkeypatch.setattr(DuckDBClient, "query", recording_query)
-    summary = run_demo(days=1, seed=7, out_dir=str(tmp_path / "demo"), progress=None)
-    client = DuckDBClient(str(tmp_path / "demo" / "demo.duckdb"))
+    summary = shared_demo_week.summary
+    shutil.copy(summary.warehouse_url.removeprefix("duckdb:///"), tmp_path / "demo.duckdb")
+    client = DuckDBClient(str(tmp_path / "demo.duckdb"))
     day = summary.start
     find_stale_rows(client, since=day, today=day)
     collect_health_inputs(client, day, now=datetime.now(UTC))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,6 +18,7 @@ from data_processors.reporting.html_report import (
     render_report,
     write_report,
 )
+from shared_services.bigquery.duckdb_client import DuckDBClient
 from tests.support.recording_client import RecordingClient
 from tests.support.report_scenario import CLEAN, DAY, HOSTILE, NEVER, OUTAGE, build_report_scenario
 
@@ -92,16 +95,49 @@ class _Page(HTMLParser):
         return next(t for t in self.tables if caption_part in t["caption"])
 
 
-@pytest.fixture
-def scenario(warehouse: Any) -> Any:
-    return build_report_scenario(warehouse)
+@pytest.fixture(scope="module")
+def scenario_file(tmp_path_factory: pytest.TempPathFactory, warehouse_template: Path) -> Path:
+    """The scenario (real processors and the audit, about a second) built ONCE for the module."""
+    path = tmp_path_factory.mktemp("report_scenario") / "scenario.duckdb"
+    shutil.copyfile(warehouse_template, path)
+    client = DuckDBClient(str(path))
+    try:
+        build_report_scenario(client)
+    finally:
+        client.close()
+    leftovers = [p.name for p in path.parent.iterdir() if p != path]
+    assert not leftovers, f"the closed scenario left {leftovers} beside it; copying would lose them"
+    return path
 
 
 @pytest.fixture
-def page(scenario: Any, tmp_path: Path) -> tuple[str, _Page]:
-    later = datetime.now(UTC) + timedelta(hours=80)
-    path = write_report(scenario, DAY - timedelta(days=2), DAY + timedelta(days=1), tmp_path / "r.html", now=later)
-    text = path.read_text(encoding="utf-8")
+def scenario(scenario_file: Path, tmp_path: Path) -> Iterator[DuckDBClient]:
+    """Each test's own copy of the built scenario, open."""
+    target = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(scenario_file, target)
+    client = DuckDBClient(str(target))
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def page_text(scenario_file: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The report written ONCE for the module from its own copy of the scenario (tests only read it)."""
+    folder = tmp_path_factory.mktemp("report_page")
+    shutil.copyfile(scenario_file, folder / "warehouse.duckdb")
+    client = DuckDBClient(str(folder / "warehouse.duckdb"))
+    try:
+        later = datetime.now(UTC) + timedelta(hours=80)
+        path = write_report(client, DAY - timedelta(days=2), DAY + timedelta(days=1), folder / "r.html", now=later)
+    finally:
+        client.close()
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def page(page_text: str) -> tuple[str, _Page]:
+    """The module's report text and a fresh parse of it for this test."""
+    text = page_text
     parser = _Page()
     parser.feed(text)
     return text, parser

@@ -8,6 +8,7 @@ a rule that rejects everything fails too.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,9 +36,7 @@ def _table(client: DuckDBClient, table_id: str, schema: list[bigquery.SchemaFiel
     client.create_table(table)
 
 
-@pytest.fixture
-def client() -> Iterator[DuckDBClient]:
-    c = DuckDBClient(":memory:", project="proj")
+def _build(c: DuckDBClient) -> None:
     c.create_dataset("ds")
     _table(c, "ds.games", [bigquery.SchemaField("game_id", "STRING"), bigquery.SchemaField("game_date", "DATE"),
                            bigquery.SchemaField("pts", "INT64")], "game_date")
@@ -46,6 +45,28 @@ def client() -> Iterator[DuckDBClient]:
                          bigquery.SchemaField("severity", "STRING")], "event_timestamp")
     _table(c, "ds.plain", [bigquery.SchemaField("game_id", "STRING"), bigquery.SchemaField("game_date", "DATE"),
                            bigquery.SchemaField("other", "STRING")], None)
+
+
+@pytest.fixture(scope="module")
+def client_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The three tables below built ONCE per module into a closed file; each test copies it."""
+    path = tmp_path_factory.mktemp("rules_template") / "rules.duckdb"
+    template = DuckDBClient(str(path), project="proj")
+    try:
+        _build(template)
+    finally:
+        template.close()
+    leftovers = [p.name for p in path.parent.iterdir() if p != path]
+    assert not leftovers, f"the closed template left {leftovers} beside it; copying would lose them"
+    return path
+
+
+@pytest.fixture
+def client(client_template: Path, tmp_path: Path) -> Iterator[DuckDBClient]:
+    """A warehouse (project ``proj``) with ds.games and ds.log (partitioned, filter required) and ds.plain."""
+    target = tmp_path / "rules.duckdb"
+    shutil.copyfile(client_template, target)
+    c = DuckDBClient(str(target), project="proj")
     yield c
     c.close()
 

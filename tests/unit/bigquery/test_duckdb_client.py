@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,10 +30,26 @@ def rows(client: DuckDBClient, sql: str, *params: object) -> list[tuple]:
     return [tuple(r.values()) for r in client.query(sql, job_config=cfg(*params)).result()]
 
 
+@pytest.fixture(scope="module")
+def client_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed warehouse file (project ``proj``) with dataset ``ds``, built ONCE per module."""
+    path = tmp_path_factory.mktemp("client_template") / "proj.duckdb"
+    template = DuckDBClient(str(path), project="proj")
+    try:
+        template.create_dataset("ds")
+    finally:
+        template.close()
+    leftovers = [p.name for p in path.parent.iterdir() if p != path]
+    assert not leftovers, f"the closed template left {leftovers} beside it; copying would lose them"
+    return path
+
+
 @pytest.fixture
-def client() -> Iterator[DuckDBClient]:
-    c = DuckDBClient(":memory:", project="proj")
-    c.create_dataset("ds")
+def client(client_template: Path, tmp_path: Path) -> Iterator[DuckDBClient]:
+    """A warehouse of its own for each test (a copy of the template): project ``proj``, dataset ``ds``."""
+    target = tmp_path / "proj.duckdb"
+    shutil.copyfile(client_template, target)
+    c = DuckDBClient(str(target), project="proj")
     yield c
     c.close()
 

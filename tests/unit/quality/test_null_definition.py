@@ -98,22 +98,28 @@ def test_sliced_and_chunked_arrow_text_is_counted_from_the_right_offsets(
     assert null_count(chunked) == reference_count(chunked)
 
 
-@pytest.mark.parametrize(("padded_limit", "block_rows"), [(0, 65_536), (10_000, 65_536), (10_000, 7)])
-def test_random_text_matches_the_definition_on_both_padded_paths(
-    padded_limit: int, block_rows: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """20,000 random strings over an alphabet built to hit placeholders, case and whitespace
-    (ASCII and Unicode); with limit 0 every padded string goes through Arrow kernels, with
-    7-row blocks every block boundary case occurs."""
-    monkeypatch.setattr(nulls, "_PADDED_PYTHON_LIMIT", padded_limit)
-    monkeypatch.setattr(nulls, "_TEXT_BLOCK_ROWS", block_rows)
+@pytest.fixture(scope="module")
+def random_text() -> tuple[str | None, ...]:
+    """20,000 random strings (seeded) over an alphabet built to hit placeholders, case and
+    whitespace (ASCII and Unicode), every 97th None; generated ONCE for the module (0.6 s)."""
     rng = np.random.default_rng(14)
     alphabet = list("nNaAuUlLoOeE/-xé") + [" ", "\t", "\u00a0", "\u3000", "\u2028", "\x1c", "\x00"]
     values: list[str | None] = [
         "".join(rng.choice(alphabet, size=int(rng.integers(0, 7)))) for _ in range(20_000)
     ]
     values[::97] = [None] * len(values[::97])
-    column = pd.Series(values)
+    return tuple(values)
+
+
+@pytest.mark.parametrize(("padded_limit", "block_rows"), [(0, 65_536), (10_000, 65_536), (10_000, 7)])
+def test_random_text_matches_the_definition_on_both_padded_paths(
+    padded_limit: int, block_rows: int, monkeypatch: pytest.MonkeyPatch, random_text: tuple[str | None, ...]
+) -> None:
+    """The random strings (``random_text``) counted on every path: with limit 0 every padded
+    string goes through Arrow kernels, with 7-row blocks every block boundary case occurs."""
+    monkeypatch.setattr(nulls, "_PADDED_PYTHON_LIMIT", padded_limit)
+    monkeypatch.setattr(nulls, "_TEXT_BLOCK_ROWS", block_rows)
+    column = pd.Series(list(random_text))
     expected = reference_count(column)
     assert expected > 500  # the alphabet does produce placeholders
     assert null_count(column) == expected
