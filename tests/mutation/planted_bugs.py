@@ -157,9 +157,9 @@ BUGS: tuple[PlantedBug, ...] = (
         substitutions=(Substitution(
             "shared_services/bigquery/duckdb_client.py",
             old=("            for tree in trees:\n"
-                 "                expanded = expand_views(tree, self._view_sql)\n"),
+                 "                expanded = expand_views(tree, catalog.view_sql)\n"),
             new=("            for tree in trees[:1]:\n"
-                 "                expanded = expand_views(tree, self._view_sql)\n"),
+                 "                expanded = expand_views(tree, catalog.view_sql)\n"),
         ),),
         tests=(f"{DUCK}::test_require_partition_filter_rejects",
                f"{DUCK}::test_a_script_with_one_unfiltered_statement_runs_none_of_its_statements"),

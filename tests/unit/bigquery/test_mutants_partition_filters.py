@@ -17,6 +17,7 @@ from shared_services.bigquery.rules import unfiltered_partition_tables
 from tests.unit.bigquery import test_bigquery_rules as rules_tests
 from tests.unit.bigquery.test_bigquery_rules import rejected_for_partition, run
 
+client_template = rules_tests.client_template   # built once per module, copied per test
 client = rules_tests.client      # the same small warehouse: ds.games (DATE game_date), ds.plain
 
 JOINED = "SELECT g.pts FROM ds.games g JOIN ds.plain p ON p.game_id = g.game_id WHERE "
