@@ -7,7 +7,6 @@ an installed package.
 """
 
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 from shared_services.bigquery.duckdb_client import DuckDBClient
 from shared_services.bigquery.provisioning import ensure_schema
 from shared_services.utils import notification_system
+from tests.support.warehouse_files import build_closed_warehouse, open_copy
 
 #: Modules that take the longest (demo runs, subprocesses, deadlines), in the order xdist should
 #: hand them out: longest first, so the two workers finish together instead of one running a
@@ -75,12 +75,7 @@ def warehouse_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (Under pytest-xdist each worker builds its own template.)
     """
     path = tmp_path_factory.mktemp("warehouse_template") / "warehouse.duckdb"
-    client = DuckDBClient(str(path))
-    ensure_schema(client)
-    client.close()
-    leftovers = [p.name for p in path.parent.iterdir() if p != path]
-    assert not leftovers, f"the closed template left {leftovers} beside it; copying would lose them"
-    return path
+    return build_closed_warehouse(path, ensure_schema)
 
 
 @pytest.fixture
@@ -89,9 +84,7 @@ def warehouse(tmp_path: Any, warehouse_template: Path) -> Iterator[DuckDBClient]
 
     Each test gets its own copy of the session's template file (built by ``ensure_schema``).
     """
-    target = Path(tmp_path) / "warehouse.duckdb"
-    shutil.copyfile(warehouse_template, target)
-    client = DuckDBClient(str(target))
+    client = open_copy(warehouse_template, Path(tmp_path) / "warehouse.duckdb")
     yield client
     client.close()
 

@@ -21,6 +21,7 @@ from data_processors.reporting.html_report import (
 from shared_services.bigquery.duckdb_client import DuckDBClient
 from tests.support.recording_client import RecordingClient
 from tests.support.report_scenario import CLEAN, DAY, HOSTILE, NEVER, OUTAGE, build_report_scenario
+from tests.support.warehouse_files import build_closed_warehouse, open_copy
 
 
 class _Page(HTMLParser):
@@ -99,23 +100,13 @@ class _Page(HTMLParser):
 def scenario_file(tmp_path_factory: pytest.TempPathFactory, warehouse_template: Path) -> Path:
     """The scenario (real processors and the audit, about a second) built ONCE for the module."""
     path = tmp_path_factory.mktemp("report_scenario") / "scenario.duckdb"
-    shutil.copyfile(warehouse_template, path)
-    client = DuckDBClient(str(path))
-    try:
-        build_report_scenario(client)
-    finally:
-        client.close()
-    leftovers = [p.name for p in path.parent.iterdir() if p != path]
-    assert not leftovers, f"the closed scenario left {leftovers} beside it; copying would lose them"
-    return path
+    return build_closed_warehouse(path, build_report_scenario, start_from=warehouse_template)
 
 
 @pytest.fixture
 def scenario(scenario_file: Path, tmp_path: Path) -> Iterator[DuckDBClient]:
     """Each test's own copy of the built scenario, open."""
-    target = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(scenario_file, target)
-    client = DuckDBClient(str(target))
+    client = open_copy(scenario_file, tmp_path / "warehouse.duckdb")
     yield client
     client.close()
 

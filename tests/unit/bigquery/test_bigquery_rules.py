@@ -8,7 +8,6 @@ a rule that rejects everything fails too.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
+from tests.support.warehouse_files import build_closed_warehouse, open_copy
 
 P = bigquery.ScalarQueryParameter
 A = bigquery.ArrayQueryParameter
@@ -51,22 +51,13 @@ def _build(c: DuckDBClient) -> None:
 def client_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The three tables below built ONCE per module into a closed file; each test copies it."""
     path = tmp_path_factory.mktemp("rules_template") / "rules.duckdb"
-    template = DuckDBClient(str(path), project="proj")
-    try:
-        _build(template)
-    finally:
-        template.close()
-    leftovers = [p.name for p in path.parent.iterdir() if p != path]
-    assert not leftovers, f"the closed template left {leftovers} beside it; copying would lose them"
-    return path
+    return build_closed_warehouse(path, _build, project="proj")
 
 
 @pytest.fixture
 def client(client_template: Path, tmp_path: Path) -> Iterator[DuckDBClient]:
     """A warehouse (project ``proj``) with ds.games and ds.log (partitioned, filter required) and ds.plain."""
-    target = tmp_path / "rules.duckdb"
-    shutil.copyfile(client_template, target)
-    c = DuckDBClient(str(target), project="proj")
+    c = open_copy(client_template, tmp_path / "rules.duckdb", project="proj")
     yield c
     c.close()
 

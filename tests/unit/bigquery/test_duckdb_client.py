@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from google.cloud import bigquery
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
 from shared_services.bigquery.factory import make_client
+from tests.support.warehouse_files import build_closed_warehouse, open_copy
 
 P = bigquery.ScalarQueryParameter
 A = bigquery.ArrayQueryParameter
@@ -34,22 +34,13 @@ def rows(client: DuckDBClient, sql: str, *params: object) -> list[tuple]:
 def client_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A closed warehouse file (project ``proj``) with dataset ``ds``, built ONCE per module."""
     path = tmp_path_factory.mktemp("client_template") / "proj.duckdb"
-    template = DuckDBClient(str(path), project="proj")
-    try:
-        template.create_dataset("ds")
-    finally:
-        template.close()
-    leftovers = [p.name for p in path.parent.iterdir() if p != path]
-    assert not leftovers, f"the closed template left {leftovers} beside it; copying would lose them"
-    return path
+    return build_closed_warehouse(path, lambda template: template.create_dataset("ds"), project="proj")
 
 
 @pytest.fixture
 def client(client_template: Path, tmp_path: Path) -> Iterator[DuckDBClient]:
     """A warehouse of its own for each test (a copy of the template): project ``proj``, dataset ``ds``."""
-    target = tmp_path / "proj.duckdb"
-    shutil.copyfile(client_template, target)
-    c = DuckDBClient(str(target), project="proj")
+    c = open_copy(client_template, tmp_path / "proj.duckdb", project="proj")
     yield c
     c.close()
 
