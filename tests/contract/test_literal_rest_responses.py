@@ -238,8 +238,13 @@ def test_409_on_a_job_that_had_failed_loads_again_under_a_new_id(server, tmp_pat
     failed = {"reason": "invalid", "message": "Error while reading data, error message: JSON parsing error"}
     server.on("GET", r"/jobs/[^/]+$", lambda r: (200, job_resource(ids[0], "load", {}, error=failed)))
     outcome = _sink(server, tmp_path).write(_rows(2))
-    assert outcome.written == 2 and outcome.already_loaded is False
+    assert outcome.written == 2 and outcome.already_loaded is False and outcome.attempts == 2
     assert ids[1] == f"{ids[0]}_r1" and outcome.job_id == ids[1]
+    # the real client's job object does not raise for a job that failed: its errorResult says
+    # so, and the outcome keeps that error
+    assert outcome.errors_seen == [
+        f"earlier job {ids[0]} failed: {{'reason': 'invalid', "
+        "'message': 'Error while reading data, error message: JSON parsing error'}"]
 
 
 def test_403_rate_limit_exceeded_is_retried(server, tmp_path):
