@@ -124,8 +124,7 @@ class AlertDispatcher:
         """Route one freshly built event row (mutates its alert columns)."""
         severity = row.get("severity")
         if severity == SourceCoverageSeverity.INFO or not row.get("requires_alert"):
-            if logger.isEnabledFor(logging.INFO):  # log_safe() only for a record that is written
-                logger.info("coverage event %s: %s", row.get("event_type"), log_safe(row.get("description"), 500))
+            self.on_quiet_event(row.get("event_type"), row.get("description"))
             return
         with self._lock:
             if severity == SourceCoverageSeverity.WARNING:
