@@ -683,10 +683,95 @@ def _rebuild_error(class_name: str, message: str) -> gexc.GoogleAPICallError:
 #: under this fixed name instead (and the default ``memory`` catalog is detached).
 WAREHOUSE_CATALOG = "__bq_warehouse__"
 
+class _CatalogGeneration:
+    """A counter of the catalog changes made through one DuckDB instance of this process.
+
+    Every statement that may change what :class:`_CatalogSnapshot` reads (datasets, tables,
+    views, the rows of ``_embedded_meta.tables``) goes through a :class:`_TrackedConnection`
+    of the instance, which moves the counter on; a snapshot taken at a generation still holds
+    while the counter has not moved. Another process cannot change the file meanwhile: DuckDB
+    lets one process at a time open a database file for writing, and this process holds it.
+    """
+
+    __slots__ = ("value", "_lock")
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def bump(self) -> None:
+        with self._lock:
+            self.value += 1
+
+
+def _statement_head(sql: str) -> str:
+    """The first keyword of ``sql``, upper case (comments are not skipped: unknown counts as a change)."""
+    text = sql.lstrip()
+    end = 0
+    while end < len(text) and end < 16 and text[end].isalpha():
+        end += 1
+    return text[:end].upper()
+
+
+#: Statements that cannot change the catalog: queries and the start of a transaction.
+_READ_HEADS = frozenset({"SELECT", "BEGIN"})
+#: Statements that end a transaction: its catalog changes become visible to other connections
+#: (COMMIT) or are undone (ROLLBACK), so the generation moves if the transaction changed any.
+_END_HEADS = frozenset({"COMMIT", "ROLLBACK", "ABORT", "END"})
+
+
+class _TrackedConnection:
+    """A DuckDB connection (cursor) that moves its instance's :class:`_CatalogGeneration`.
+
+    ``execute`` counts every statement as a possible catalog change except a plain
+    ``SELECT`` or ``BEGIN``; the end of a transaction that held a change counts again (another
+    connection sees the change only once it is committed, and a rollback undoes it). Code that
+    runs a statement known to leave the catalog alone (the job records, a translated SELECT
+    that does not start with the word ``SELECT``) uses :meth:`execute_untracked`. Everything
+    else is the DuckDB connection's own (``cursor.description``, ``fetchall``...).
+    """
+
+    __slots__ = ("_raw", "_generation", "_changed")
+
+    def __init__(self, raw: duckdb.DuckDBPyConnection, generation: _CatalogGeneration) -> None:
+        self._raw = raw
+        self._generation = generation
+        self._changed = False
+
+    def execute(self, query: str, parameters: Any = None) -> duckdb.DuckDBPyConnection:
+        head = _statement_head(query)
+        if head in _READ_HEADS:
+            return self._raw.execute(query, parameters)
+        if head in _END_HEADS:
+            try:
+                return self._raw.execute(query, parameters)
+            finally:
+                if self._changed:
+                    self._changed = False
+                    self._generation.bump()
+        self._changed = True
+        try:
+            return self._raw.execute(query, parameters)
+        finally:
+            self._generation.bump()
+
+    def execute_untracked(self, query: str, parameters: Any = None) -> duckdb.DuckDBPyConnection:
+        """Run a statement that cannot change datasets, tables, views or ``_embedded_meta.tables``."""
+        return self._raw.execute(query, parameters)
+
+    @property
+    def raw(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection itself."""
+        return self._raw
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+
 # One DuckDB instance per file per process (as ``duckdb.connect(path)`` shares one): every
 # client of the same file gets its own connection (cursor) to it, so transactions and job ids
-# are shared exactly as before.
-_INSTANCES: dict[str, tuple[duckdb.DuckDBPyConnection, int]] = {}
+# are shared exactly as before, and so is the instance's catalog generation.
+_INSTANCES: dict[str, tuple[duckdb.DuckDBPyConnection, int, _CatalogGeneration]] = {}
 _INSTANCES_LOCK = threading.Lock()
 
 
@@ -694,14 +779,15 @@ def _instance_key(path: str) -> str | None:
     return None if path in (":memory:", "") else os.path.realpath(path)
 
 
-def _open_warehouse(path: str) -> duckdb.DuckDBPyConnection:
+def _open_warehouse(path: str) -> _TrackedConnection:
     key = _instance_key(path)
     with _INSTANCES_LOCK:
         if key is not None and key in _INSTANCES:
-            root, users = _INSTANCES[key]
-            _INSTANCES[key] = (root, users + 1)
+            root, users, generation = _INSTANCES[key]
+            _INSTANCES[key] = (root, users + 1, generation)
         else:
             root = duckdb.connect(":memory:")
+            generation = _CatalogGeneration()
             try:
                 target = "':memory:'" if key is None else "'" + key.replace("'", "''") + "'"
                 root.execute(f"ATTACH {target} AS {WAREHOUSE_CATALOG}")
@@ -711,24 +797,24 @@ def _open_warehouse(path: str) -> duckdb.DuckDBPyConnection:
                 root.close()
                 raise
             if key is not None:
-                _INSTANCES[key] = (root, 1)
+                _INSTANCES[key] = (root, 1, generation)
         con = root.cursor() if key is not None else root
     con.execute(f"USE {WAREHOUSE_CATALOG}")
-    return con
+    return _TrackedConnection(con, generation)
 
 
-def _close_warehouse(path: str, con: duckdb.DuckDBPyConnection) -> None:
+def _close_warehouse(path: str, con: _TrackedConnection) -> None:
     key = _instance_key(path)
     with _INSTANCES_LOCK:
-        con.close()
+        con.raw.close()
         if key is None or key not in _INSTANCES:
             return
-        root, users = _INSTANCES[key]
+        root, users, generation = _INSTANCES[key]
         if users <= 1:
             del _INSTANCES[key]
             root.close()
         else:
-            _INSTANCES[key] = (root, users - 1)
+            _INSTANCES[key] = (root, users - 1, generation)
 
 
 # --------------------------------------------------------------------------------------
@@ -846,8 +932,10 @@ class DuckDBClient:
         self.location = location
         self._lock = threading.RLock()
         self._results: OrderedDict[str, EmbeddedQueryJob] = OrderedDict()
-        self._con: duckdb.DuckDBPyConnection | None = _open_warehouse(self.path)
+        self._con: _TrackedConnection | None = _open_warehouse(self.path)
         self._catalog = WAREHOUSE_CATALOG
+        #: The last catalog snapshot and the generation it was taken at (see :meth:`_catalog_snapshot`).
+        self._snapshot: tuple[int, _CatalogSnapshot] | None = None
         try:
             self._con.execute("SET TimeZone='UTC'")
             self._con.execute("SET autoinstall_known_extensions=false")
@@ -880,7 +968,7 @@ class DuckDBClient:
         return f"{_q(self._catalog)}.{_q(dataset_id)}.{_q(table_id)}"
 
     @property
-    def _conn(self) -> duckdb.DuckDBPyConnection:
+    def _conn(self) -> _TrackedConnection:
         if self._con is None:
             raise RuntimeError("the DuckDBClient is closed")
         return self._con
@@ -1107,7 +1195,8 @@ class DuckDBClient:
         error: gexc.GoogleAPICallError | None = None,
     ) -> None:
         try:
-            self._conn.execute(
+            # The job table is not part of the catalog the rule checks read.
+            self._conn.execute_untracked(
                 f"INSERT INTO {META_SCHEMA}.jobs (job_id, job_type, destination, output_rows, "  # noqa: S608
                 "num_dml_affected_rows, statement_type, query, write_disposition, created_at, "
                 "error_reason, error_message) VALUES ($id, $type, $dest, $out, $dml, $st, $q, $wd, $ts, "
@@ -1229,13 +1318,17 @@ class DuckDBClient:
         if job_config is not None and getattr(job_config, "use_legacy_sql", None):
             raise gexc.BadRequest("Legacy SQL is not supported by the embedded warehouse")
         dry_run = bool(job_config is not None and job_config.dry_run)
+        chosen_id = job_id is not None
         job_id = self._new_job_id(job_id, job_id_prefix)
         function_job = create_table_function(self, query, dry_run, job_id)
         if function_job is not None:
             return function_job
         created = _now()
         with self._lock:
-            if not dry_run:
+            if not dry_run and chosen_id:
+                # A caller's id may be taken: refuse before running anything. A generated id
+                # (a random UUID) is not looked up; the job table's primary key still refuses
+                # a duplicate when the job is recorded, inside the job's transaction.
                 self._assert_job_id_free(job_id)
             try:
                 types, values = self._parameters(job_config)
@@ -1280,7 +1373,7 @@ class DuckDBClient:
         re-walked (``_RULE_VERDICTS``); every statement is still checked against the catalog
         it runs on.
         """
-        catalog = _CatalogSnapshot(self)
+        catalog = self._catalog_snapshot()
         verdict_key: tuple[Any, ...] | None = None
         if reuse_verdict:
             verdict_key = (self._catalog, sql, tuple(sorted((param_types or {}).items())),
@@ -1330,6 +1423,19 @@ class DuckDBClient:
                 while len(_RULE_VERDICTS) > _RULE_VERDICTS_SIZE:
                     _RULE_VERDICTS.popitem(last=False)
 
+    def _catalog_snapshot(self) -> _CatalogSnapshot:
+        """The catalog as the rule checks see it: the last snapshot while the instance's catalog
+        generation has not moved since it was taken (no catalog change through any client of
+        this DuckDB instance), else a new one."""
+        generation = self._conn._generation.value  # read before the snapshot: a change during it moves it on
+        cached = self._snapshot
+        if cached is not None and cached[0] == generation:
+            cached[1].complete = True  # per check: whether THIS check read past the snapshot
+            return cached[1]
+        snapshot = _CatalogSnapshot(self)
+        self._snapshot = (generation, snapshot)
+        return snapshot
+
     def _check_datasets(self, tree: exp.Expression, created: set[str],
                         dataset_exists: Callable[[str], bool] | None = None) -> None:
         exists = dataset_exists or self._dataset_exists
@@ -1371,7 +1477,10 @@ class DuckDBClient:
                 params = {name: values[name] for name in statement.parameter_names}
                 source = statement.source_ast
                 existed = self._ddl_target_exists(source)
-                cur = con.execute(statement.sql, params)
+                if kind == "SELECT":  # a query (a DuckDB SELECT, possibly WITH ...): no catalog change
+                    cur = con.execute_untracked(statement.sql, params)
+                else:
+                    cur = con.execute(statement.sql, params)
                 if kind == "SELECT":
                     schema = schema_from_duckdb_description(cur.description)
                     index = {f.name: i for i, f in enumerate(schema)}

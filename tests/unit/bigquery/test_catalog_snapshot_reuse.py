@@ -1,0 +1,145 @@
+"""The catalog snapshot the rule checks read is reused only while the catalog cannot have changed.
+
+``DuckDBClient._check_rules`` reads the catalog (datasets, relations, ``_embedded_meta.tables``)
+before every statement. The snapshot is taken again only when the DuckDB instance's catalog
+generation moved: every statement run through a client's connection except a plain query or
+``BEGIN`` moves it, and so does the end of a transaction that changed something. These tests
+change the catalog in each of those ways (raw SQL on the connection, another client's
+committed transaction, a DDL statement through ``query()``) and check that the next statement
+is judged against the changed catalog; and that queries alone do not retake it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from google.api_core import exceptions as gexc
+from google.cloud import bigquery
+
+from shared_services.bigquery import duckdb_client
+from shared_services.bigquery.duckdb_client import DuckDBClient
+
+SELECT_PLAIN = "SELECT game_id FROM ds.plain WHERE game_id = @g"
+G = bigquery.ScalarQueryParameter("g", "STRING", "x")
+REQUIRE_FILTER = ("UPDATE _embedded_meta.tables SET partition_field = 'game_date', partition_type = 'DAY', "
+                  "require_partition_filter = TRUE WHERE table_id = 'plain'")
+
+
+@pytest.fixture(autouse=True)
+def _no_remembered_verdicts() -> Iterator[None]:
+    duckdb_client._RULE_VERDICTS.clear()
+    yield
+    duckdb_client._RULE_VERDICTS.clear()
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "snapshots.duckdb"
+
+
+@pytest.fixture
+def client(path: Path) -> Iterator[DuckDBClient]:
+    c = DuckDBClient(str(path), project="proj")
+    c.create_dataset("ds")
+    c.create_table(bigquery.Table("proj.ds.plain", schema=[
+        bigquery.SchemaField("game_id", "STRING"), bigquery.SchemaField("game_date", "DATE")]))
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def snapshots(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per catalog snapshot taken."""
+    taken: list[int] = []
+    real = duckdb_client._CatalogSnapshot
+
+    class Counting(real):  # type: ignore[misc, valid-type]
+        def __init__(self, client: DuckDBClient) -> None:
+            taken.append(1)
+            super().__init__(client)
+
+    monkeypatch.setattr(duckdb_client, "_CatalogSnapshot", Counting)
+    return taken
+
+
+def ask(client: DuckDBClient) -> int:
+    job = client.query(SELECT_PLAIN, job_config=bigquery.QueryJobConfig(query_parameters=[G]))
+    return job.result().total_rows or 0
+
+
+def test_queries_alone_reuse_one_snapshot_and_ddl_takes_a_new_one(client: DuckDBClient,
+                                                                  snapshots: list[int]) -> None:
+    for _ in range(4):
+        assert ask(client) == 0
+    assert len(snapshots) == 1
+    client.query("CREATE TABLE ds.other (x INT64)").result()
+    assert len(snapshots) == 1  # the CREATE's own check: the queries did not move the generation
+    assert ask(client) == 0
+    assert len(snapshots) == 2  # the CREATE did
+
+
+def test_raw_sql_on_the_connection_is_seen(client: DuckDBClient) -> None:
+    assert ask(client) == 0
+    client._conn.execute(REQUIRE_FILTER)
+    with pytest.raises(gexc.BadRequest, match="partition elimination"):
+        ask(client)
+
+
+def test_another_clients_transaction_is_seen_once_it_commits(client: DuckDBClient, path: Path) -> None:
+    other = DuckDBClient(str(path), project="proj")
+    try:
+        assert ask(client) == 0
+        other._conn.execute("BEGIN TRANSACTION")
+        other._conn.execute(REQUIRE_FILTER)
+        assert ask(client) == 0  # not committed: this client's statements do not see it yet
+        other._conn.execute("COMMIT")
+        with pytest.raises(gexc.BadRequest, match="partition elimination"):
+            ask(client)
+    finally:
+        other.close()
+
+
+def test_a_rolled_back_change_leaves_the_statement_accepted(client: DuckDBClient) -> None:
+    assert ask(client) == 0
+    client._conn.execute("BEGIN TRANSACTION")
+    client._conn.execute(REQUIRE_FILTER)
+    client._conn.execute("ROLLBACK")
+    assert ask(client) == 0
+
+
+def test_a_table_dropped_and_made_again_with_a_required_filter_is_seen(client: DuckDBClient) -> None:
+    assert ask(client) == 0
+    client.delete_table("ds.plain")
+    table = bigquery.Table("proj.ds.plain", schema=[
+        bigquery.SchemaField("game_id", "STRING"), bigquery.SchemaField("game_date", "DATE")])
+    table.time_partitioning = bigquery.TimePartitioning(field="game_date")
+    table.require_partition_filter = True
+    client.create_table(table)
+    with pytest.raises(gexc.BadRequest, match="partition elimination"):
+        ask(client)
+
+
+def test_a_generated_job_id_is_not_looked_up_but_a_duplicate_is_still_refused(
+        client: DuckDBClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The job table's key refuses a duplicate id even without the look-up before the run."""
+    looked_up: list[str] = []
+    real = DuckDBClient._assert_job_id_free
+
+    def counting(self: DuckDBClient, job_id: str) -> None:
+        looked_up.append(job_id)
+        real(self, job_id)
+
+    monkeypatch.setattr(DuckDBClient, "_assert_job_id_free", counting)
+    first = client.query("SELECT 1 AS x")
+    assert looked_up == []
+    monkeypatch.setattr(duckdb_client.uuid, "uuid4", lambda: first.job_id)  # the next id collides
+    with pytest.raises(gexc.Conflict, match=f"Already Exists: Job proj:US.{first.job_id}"):
+        client.query("INSERT INTO ds.plain (game_id) VALUES ('a')")
+    monkeypatch.undo()
+    assert ask(client) == 0  # the INSERT was rolled back with its job
+    assert client.get_job(first.job_id).statement_type == "SELECT"
+    with pytest.raises(gexc.Conflict):  # a caller's own id is looked up before the run
+        client.query("INSERT INTO ds.plain (game_id) VALUES ('b')", job_id=first.job_id)
+    assert ask(client) == 0
