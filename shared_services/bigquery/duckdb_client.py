@@ -713,8 +713,10 @@ def _statement_head(sql: str) -> str:
     return text[:end].upper()
 
 
-#: Statements that cannot change the catalog: queries and the start of a transaction.
-_READ_HEADS = frozenset({"SELECT", "BEGIN"})
+#: Statements that cannot change the catalog: queries.
+_READ_HEADS = frozenset({"SELECT"})
+#: Statements that start a transaction (no change by themselves).
+_BEGIN_HEADS = frozenset({"BEGIN", "START"})
 #: Statements that end a transaction: its catalog changes become visible to other connections
 #: (COMMIT) or are undone (ROLLBACK), so the generation moves if the transaction changed any.
 _END_HEADS = frozenset({"COMMIT", "ROLLBACK", "ABORT", "END"})
@@ -724,32 +726,38 @@ class _TrackedConnection:
     """A DuckDB connection (cursor) that moves its instance's :class:`_CatalogGeneration`.
 
     ``execute`` counts every statement as a possible catalog change except a plain
-    ``SELECT`` or ``BEGIN``; the end of a transaction that held a change counts again (another
-    connection sees the change only once it is committed, and a rollback undoes it). Code that
-    runs a statement known to leave the catalog alone (the job records, a translated SELECT
-    that does not start with the word ``SELECT``) uses :meth:`execute_untracked`. Everything
-    else is the DuckDB connection's own (``cursor.description``, ``fetchall``...).
+    ``SELECT`` and the start or end of a transaction; the end of a transaction that held a
+    change counts again (another connection sees the change only once it is committed, and a
+    rollback undoes it). Code that runs a statement known to leave the catalog alone (the job
+    records, a translated query or DML on data tables) uses :meth:`execute_untracked`.
+    Everything else is the DuckDB connection's own (``description``, ``fetchall``...).
     """
 
-    __slots__ = ("_raw", "_generation", "_changed")
+    __slots__ = ("_raw", "_generation", "_in_transaction", "_changed")
 
     def __init__(self, raw: duckdb.DuckDBPyConnection, generation: _CatalogGeneration) -> None:
         self._raw = raw
         self._generation = generation
+        self._in_transaction = False
         self._changed = False
 
     def execute(self, query: str, parameters: Any = None) -> duckdb.DuckDBPyConnection:
         head = _statement_head(query)
         if head in _READ_HEADS:
             return self._raw.execute(query, parameters)
+        if head in _BEGIN_HEADS:
+            result = self._raw.execute(query, parameters)
+            self._in_transaction = True
+            return result
         if head in _END_HEADS:
             try:
                 return self._raw.execute(query, parameters)
             finally:
+                self._in_transaction = False
                 if self._changed:
                     self._changed = False
                     self._generation.bump()
-        self._changed = True
+        self._changed = self._in_transaction  # committed at once outside a transaction
         try:
             return self._raw.execute(query, parameters)
         finally:
@@ -896,6 +904,12 @@ class _CatalogSnapshot:
         return _partition_filters_of(
             (m["dataset_id"], m["table_id"], m["partition_field"], m["schema_json"])
             for m in self._meta.values() if m["require_partition_filter"] and m["partition_field"] is not None)
+
+
+def _touches_meta(tree: exp.Expression) -> bool:
+    """Whether a statement names a table of the embedded catalog's own schema (``_embedded_meta``)."""
+    return any(t.args.get("db") is not None and t.args["db"].name.lower() == META_SCHEMA
+               for t in tree.find_all(exp.Table))
 
 
 #: Statements that passed the rule checks, by (warehouse catalog name, SQL text, parameter
@@ -1463,6 +1477,7 @@ class DuckDBClient:
                  values: Mapping[str, Any]) -> EmbeddedQueryJob:
         con = self._conn
         rows: list[Row] = []
+        tuples: list[tuple[Any, ...]] | None = None
         schema: list[SchemaField] = []
         dml: int | None = None
         statements = translation.statements
@@ -1477,21 +1492,24 @@ class DuckDBClient:
                 params = {name: values[name] for name in statement.parameter_names}
                 source = statement.source_ast
                 existed = self._ddl_target_exists(source)
-                if kind == "SELECT":  # a query (a DuckDB SELECT, possibly WITH ...): no catalog change
+                if kind == "SELECT" or (kind in ("INSERT", "UPDATE", "DELETE", "MERGE")
+                                        and not _touches_meta(statement.ast)):
+                    # A query, or DML on data tables: rows change, the catalog does not.
                     cur = con.execute_untracked(statement.sql, params)
                 else:
                     cur = con.execute(statement.sql, params)
                 if kind == "SELECT":
                     schema = schema_from_duckdb_description(cur.description)
                     index = {f.name: i for i, f in enumerate(schema)}
-                    rows = [Row(r, index) for r in convert_duckdb_rows(cur.fetchall(), schema)]
+                    tuples = convert_duckdb_rows(cur.fetchall(), schema)
+                    rows = [Row(r, index) for r in tuples]
                     dml = None
                 elif kind in ("INSERT", "UPDATE", "DELETE", "MERGE"):
                     fetched = cur.fetchone()
                     dml = (dml or 0) + int(fetched[0] if fetched else 0)
-                    rows, schema = [], []
+                    rows, schema, tuples = [], [], None
                 else:
-                    rows, schema = [], []
+                    rows, schema, tuples = [], [], None
                     self._prune_meta()
                     if isinstance(source, exp.Create) and not existed:
                         self._record_ddl(source)
@@ -1501,7 +1519,7 @@ class DuckDBClient:
             )
         return EmbeddedQueryJob(
             job_id, self.project, self.location, created, query, statement_type,
-            rows, schema, dml,
+            rows, schema, dml, values=tuples,
         )
 
     def _dry_run(self, job_id: str, created: dt.datetime, query: str, translation: Any,
@@ -1849,7 +1867,13 @@ class DuckDBClient:
                 self._conn.execute(f"DROP {kind} {self._rel(ds, tbl)}")
             except duckdb.Error as err:
                 raise self._map_error(err) from err
-            self._prune_meta()
+            # The dropped relation's catalog row is the one this makes stale (every other DDL
+            # path prunes what it drops); one keyed delete instead of a scan of the catalog.
+            self._conn.execute(
+                f"DELETE FROM {META_SCHEMA}.tables WHERE lower(dataset_id) = lower($ds) "  # noqa: S608
+                "AND lower(table_id) = lower($t)",
+                {"ds": ds, "t": tbl},
+            )
 
     # ----------------------------------------------------------------- loads
     def load_table_from_json(

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -143,6 +143,39 @@ _AS_IS_TYPES = frozenset({"STRING", "INTEGER", "INT64", "FLOAT", "FLOAT64", "BOO
                           "DATE", "NUMERIC", "BIGNUMERIC", "BYTES", "TIME", "DATETIME"})
 
 
+def _timestamp_utc(value: Any) -> Any:
+    if value is None or not isinstance(value, dt.datetime):
+        return value
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _json_value(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _converter(field: SchemaField) -> Callable[[Any], Any]:
+    """``lambda value: convert_duckdb_value(value, field)``, with the field's type looked up once.
+
+    The common column types get a direct function (the same results: a TIMESTAMP in UTC, JSON
+    parsed, a REPEATED column of plain values as a new list, ``[]`` for NULL); anything else
+    (RECORD, arrays of them) goes through :func:`convert_duckdb_value` itself.
+    """
+    ftype = str(field.field_type).upper()
+    if field.mode == "REPEATED":
+        if field.field_type in _AS_IS_TYPES:
+            return lambda value: [] if value is None else list(value)
+        if field.field_type in ("TIMESTAMP", "JSON"):
+            element = _timestamp_utc if field.field_type == "TIMESTAMP" else _json_value
+            return lambda value: [] if value is None else [element(v) for v in value]
+    elif field.field_type == "TIMESTAMP":
+        return _timestamp_utc
+    elif field.field_type == "JSON":
+        return _json_value
+    elif ftype in _AS_IS_TYPES:
+        return lambda value: value
+    return lambda value: convert_duckdb_value(value, field)
+
+
 def convert_duckdb_rows(rows: list[tuple[Any, ...]], schema: Sequence[SchemaField]) -> list[tuple[Any, ...]]:
     """:func:`convert_duckdb_value` over whole result rows, touching only the columns that
     need it (TIMESTAMP, JSON, REPEATED, RECORD); rows of plain columns are returned as they
@@ -153,20 +186,19 @@ def convert_duckdb_rows(rows: list[tuple[Any, ...]], schema: Sequence[SchemaFiel
         convert_duckdb_rows([('a', 1)], [SchemaField('s', 'STRING'), SchemaField('n', 'INTEGER')])
     """
     todo = [
-        (i, f) for i, f in enumerate(schema)
+        (i, _converter(f)) for i, f in enumerate(schema)
         if f.mode == "REPEATED" or str(f.field_type).upper() not in _AS_IS_TYPES
     ]
-    if not todo:
+    if not todo or not rows:
         return rows
     if len(todo) == len(schema):
-        return [tuple(convert_duckdb_value(v, f) for v, f in zip(r, schema, strict=True)) for r in rows]
-    out: list[tuple[Any, ...]] = []
-    for row in rows:
-        cells = list(row)
-        for i, f in todo:
-            cells[i] = convert_duckdb_value(cells[i], f)
-        out.append(tuple(cells))
-    return out
+        converters = [c for _, c in todo]
+        return [tuple(c(v) for c, v in zip(converters, r, strict=True)) for r in rows]
+    # Column by column: convert each column that needs it, then put the rows back together.
+    columns = list(zip(*rows, strict=True))
+    for i, convert in todo:
+        columns[i] = tuple(map(convert, columns[i]))
+    return list(zip(*columns, strict=True))
 
 
 # --------------------------------------------------------------------------------------
@@ -233,10 +265,14 @@ def rows_to_dataframe(rows: Sequence[Row], schema: Sequence[SchemaField]) -> pd.
 
         df = rows_to_dataframe(list(job.result()), job.schema)
     """
+    return _frame([[row[index] for row in rows] for index in range(len(schema))], schema, len(rows))
+
+
+def _frame(columns: Sequence[list[Any]], schema: Sequence[SchemaField], count: int) -> pd.DataFrame:
     data: dict[str, pd.Series] = {}
-    for index, field in enumerate(schema):
-        data[field.name] = _series([row[index] for row in rows], field)
-    return pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
+    for values, field in zip(columns, schema, strict=True):
+        data[field.name] = _series(values, field)
+    return pd.DataFrame(data, index=pd.RangeIndex(count))
 
 
 class EmbeddedRowIterator:
@@ -248,8 +284,11 @@ class EmbeddedRowIterator:
         assert rows.total_rows == 1 and next(iter(rows))['x'] == 1
     """
 
-    def __init__(self, rows: list[Row], schema: list[SchemaField], job_id: str | None = None):
+    def __init__(self, rows: list[Row], schema: list[SchemaField], job_id: str | None = None,
+                 values: list[tuple[Any, ...]] | None = None):
         self._rows = rows
+        #: The rows' values as tuples (what the rows wrap), when the job kept them.
+        self._values = values
         self.schema = schema
         self.job_id = job_id
         self.total_rows: int | None = len(rows)
@@ -259,6 +298,10 @@ class EmbeddedRowIterator:
 
     def to_dataframe(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
         """The rows as a DataFrame with BigQuery's dtypes (arguments are accepted and ignored)."""
+        if self._values is not None and len(self._values) == len(self._rows):
+            count = len(self._values)
+            columns = [list(c) for c in zip(*self._values, strict=True)] if count else [[] for _ in self.schema]
+            return _frame(columns, self.schema, count)
         return rows_to_dataframe(self._rows, self.schema)
 
     def __repr__(self) -> str:
@@ -331,11 +374,14 @@ class EmbeddedQueryJob(_EmbeddedJob):
         rows: list[Row] | None,
         schema: list[SchemaField],
         num_dml_affected_rows: int | None = None,
+        values: list[tuple[Any, ...]] | None = None,
     ):
         super().__init__(job_id, project, location, created)
         self.query = query
         self.statement_type = statement_type
         self._rows = rows
+        #: ``rows`` as plain tuples (the same values), for ``to_dataframe()`` without per-cell lookups.
+        self._values = values
         self.schema = schema
         self.num_dml_affected_rows = num_dml_affected_rows
         self.destination = None
@@ -356,7 +402,7 @@ class EmbeddedQueryJob(_EmbeddedJob):
                 f"Not found: results of job {self.project}:{self.job_id} are not available "
                 "in this process (the embedded warehouse keeps query results in memory only)"
             )
-        return EmbeddedRowIterator(self._rows, self.schema, self.job_id)
+        return EmbeddedRowIterator(self._rows, self.schema, self.job_id, self._values)
 
     def __iter__(self) -> Iterator[Row]:
         """Iterate the rows, as ``google.cloud.bigquery.QueryJob`` does."""

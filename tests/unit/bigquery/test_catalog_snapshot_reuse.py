@@ -143,3 +143,15 @@ def test_a_generated_job_id_is_not_looked_up_but_a_duplicate_is_still_refused(
     with pytest.raises(gexc.Conflict):  # a caller's own id is looked up before the run
         client.query("INSERT INTO ds.plain (game_id) VALUES ('b')", job_id=first.job_id)
     assert ask(client) == 0
+
+
+def test_dml_on_data_tables_keeps_the_snapshot_and_dml_on_the_catalog_is_seen(
+        client: DuckDBClient, snapshots: list[int]) -> None:
+    assert ask(client) == 0
+    client.query("INSERT INTO ds.plain (game_id) VALUES ('a')").result()
+    client.query("DELETE FROM ds.plain WHERE game_id = 'a'").result()
+    assert ask(client) == 0
+    assert len(snapshots) == 1  # rows changed, the catalog did not
+    client.query(REQUIRE_FILTER).result()  # the embedded catalog's own table, through query()
+    with pytest.raises(gexc.BadRequest, match="partition elimination"):
+        ask(client)
