@@ -127,6 +127,40 @@ def aggregate_assessments(assessments: Iterable[Mapping[str, Any]]) -> dict[str,
     )
 
 
+#: What the sample alone scores, by (rows, day, max_expected, the config's repr): a function of
+#: exactly these (the config is a frozen dataclass of plain values, so equal reprs are equal
+#: configs; ``now`` is fixed). Phase 4 asks for the same few sample sizes for every player.
+_SAMPLE_OUTCOMES: dict[tuple[Any, ...], tuple[int, scoring.ScoringConfig, dict[str, Any]]] = {}
+_SAMPLE_OUTCOMES_SIZE = 4096
+
+
+def _sample_outcome(rows: int, day: Any, max_expected: int | None, base_config: scoring.ScoringConfig
+                    ) -> tuple[int, scoring.ScoringConfig, dict[str, Any]]:
+    """(expected sample size, the field-less config, :func:`assess_quality` of the sample alone)."""
+    key = (rows, day, max_expected, repr(base_config))
+    cached = _SAMPLE_OUTCOMES.get(key)
+    if cached is not None:
+        return cached
+    sample_config = dataclasses.replace(
+        base_config, required_fields=(), optional_fields=(), field_weights={}, primary_sources=()
+    )
+    expected = expected_sample_size(day, sample_config.sample_thresholds)
+    if max_expected is not None:
+        expected = min(expected, int(max_expected))
+    sample = scoring.assess_quality(
+        pd.DataFrame(index=range(rows)),
+        [],
+        context={"expected_sample_size": expected},
+        game_date=day,
+        config=sample_config,
+        now=_FIXED_NOW,
+    )
+    if len(_SAMPLE_OUTCOMES) >= _SAMPLE_OUTCOMES_SIZE:
+        _SAMPLE_OUTCOMES.clear()
+    _SAMPLE_OUTCOMES[key] = (expected, sample_config, sample)  # read, never changed, by the caller
+    return expected, sample_config, sample
+
+
 def apply_sample_expectation(
     inherited: Mapping[str, Any],
     analysis_date: GameDateLike,
@@ -170,21 +204,8 @@ def apply_sample_expectation(
     if isinstance(rows, bool) or not isinstance(rows, numbers.Integral) or rows < 1:
         raise ValueError(f"inherited sample_size must be an int >= 1; got {rows!r}")
     base_config = config if config is not None else scoring.ScoringConfig()
-    sample_config = dataclasses.replace(
-        base_config, required_fields=(), optional_fields=(), field_weights={}, primary_sources=()
-    )
     day = as_game_date(analysis_date)
-    expected = expected_sample_size(day, sample_config.sample_thresholds)
-    if max_expected is not None:
-        expected = min(expected, int(max_expected))
-    sample = scoring.assess_quality(
-        pd.DataFrame(index=range(int(rows))),
-        [],
-        context={"expected_sample_size": expected},
-        game_date=day,
-        config=sample_config,
-        now=_FIXED_NOW,
-    )
+    expected, sample_config, sample = _sample_outcome(int(rows), day, max_expected, base_config)
     # A field-less sample scores 100, x 0.8 when thin: the factor is its score / 100.
     score = round(_check_score(inherited["score"], 0) * sample["score"] / 100.0, 1)
     tier = worst_tier(
