@@ -142,6 +142,15 @@ _VALUE_COLUMNS = ("player_id", "player_name", "team_abbr", "game_id", "game_date
 _NUMBER_COLUMNS = ("points", "rebounds", "assists")
 
 
+def _column_values(values: pd.Series) -> list[Any]:
+    """``list(values)``: the same objects. String and float64 columns take ``tolist()``, which
+    yields them (``str``, ``float``, NaN for a missing string) without boxing each element
+    through the Arrow array; other dtypes are iterated."""
+    if isinstance(values.dtype, pd.StringDtype) or values.dtype == np.float64:
+        return values.tolist()
+    return list(values)
+
+
 class _Games:
     """Input games as plain columns (lists and float arrays), most recent first.
 
@@ -160,7 +169,7 @@ class _Games:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> _Games:
         # Iterating a Series yields the same objects as the former per-player frame's columns.
-        return cls({name: list(frame[name]) for name in _VALUE_COLUMNS},
+        return cls({name: _column_values(frame[name]) for name in _VALUE_COLUMNS},
                    {name: _float_array(frame[name]) for name in _NUMBER_COLUMNS})
 
     def slice(self, start: int, stop: int) -> _Games:
