@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 from google.cloud.bigquery import SchemaField
 
@@ -259,8 +260,46 @@ class AnalyticsProcessorBase:
             except KeyError:
                 partition_field = None
         keys = list(key_columns or self.REPLACE_KEY_COLUMNS)
-        records = df.to_dict("records")
+        records = frame_records(df)
         return replace_rows(self.bq_client, target, records, fields, keys, partition_field)
+
+
+def _column_list(column: pd.Series) -> list[Any] | None:
+    """``column`` as ``to_dict('records')`` holds its values, or ``None`` for a dtype not covered."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype | pd.StringDtype | pd.DatetimeTZDtype) or (
+            isinstance(dtype, np.dtype) and dtype.kind in "biufO"):
+        # Python scalars (float / int / bool / str), categories' values, Timestamps, objects.
+        return column.tolist()
+    if isinstance(dtype, pd.BooleanDtype | pd.core.dtypes.dtypes.BaseMaskedDtype):
+        return [None if v is pd.NA else v for v in column.tolist()]  # to_dict gives None for NA
+    return None
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict('records')``: the same dicts with the same values, built column by column.
+
+    pandas boxes every cell on its own; a column's ``tolist()`` gives the same Python values
+    at once for the dtypes processors produce (numpy numbers, bools and objects, strings,
+    categoricals, UTC timestamps, nullable ints/floats/booleans with ``pd.NA`` as ``None``).
+    Any other dtype, duplicate or non-string column labels: ``to_dict('records')`` itself.
+
+    Example::
+
+        frame_records(pd.DataFrame({'a': [1, 2]}))   # [{'a': 1}, {'a': 2}]
+    """
+    names = list(frame.columns)
+    if frame.columns.has_duplicates or not all(isinstance(n, str) for n in names):
+        return frame.to_dict("records")
+    columns = []
+    for name in names:
+        values = _column_list(frame[name])
+        if values is None:
+            return frame.to_dict("records")
+        columns.append(values)
+    if not names:
+        return frame.to_dict("records")
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def _plain(value: Any) -> Any:
