@@ -1092,7 +1092,17 @@ class DuckDBClient:
         return TableReference(DatasetReference(self.project, dataset_id), table_id)
 
     # ----------------------------------------------------------------- catalog helpers
+    def _current_snapshot(self) -> _CatalogSnapshot | None:
+        """The last catalog snapshot if no catalog change was made since it was taken (else None)."""
+        cached = self._snapshot
+        if cached is not None and cached[0] == self._conn._generation.value:
+            return cached[1]
+        return None
+
     def _dataset_exists(self, dataset_id: str) -> bool:
+        snapshot = self._current_snapshot()
+        if snapshot is not None:
+            return snapshot.dataset_exists(dataset_id)
         row = self._conn.execute(
             "SELECT count(*) FROM duckdb_schemas() WHERE database_name = current_database() "
             "AND lower(schema_name) = lower($s)",
@@ -1101,6 +1111,9 @@ class DuckDBClient:
         return bool(row and row[0])
 
     def _relation_kind(self, dataset_id: str, table_id: str) -> str | None:
+        snapshot = self._current_snapshot()
+        if snapshot is not None:
+            return snapshot.relation_kind(dataset_id, table_id)
         row = self._conn.execute(
             "SELECT table_type FROM information_schema.tables WHERE table_catalog = current_database() "
             "AND lower(table_schema) = lower($s) AND lower(table_name) = lower($t)",
@@ -1446,6 +1459,7 @@ class DuckDBClient:
         if cached is not None and cached[0] == generation:
             cached[1].complete = True  # per check: whether THIS check read past the snapshot
             return cached[1]
+        self._snapshot = None
         snapshot = _CatalogSnapshot(self)
         self._snapshot = (generation, snapshot)
         return snapshot

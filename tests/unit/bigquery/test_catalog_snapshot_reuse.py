@@ -155,3 +155,23 @@ def test_dml_on_data_tables_keeps_the_snapshot_and_dml_on_the_catalog_is_seen(
     client.query(REQUIRE_FILTER).result()  # the embedded catalog's own table, through query()
     with pytest.raises(gexc.BadRequest, match="partition elimination"):
         ask(client)
+
+
+def test_table_and_dataset_lookups_answer_from_a_current_snapshot_only(client: DuckDBClient) -> None:
+    """get_table / delete_table / get_dataset read the snapshot while it is current, the
+    warehouse once anything changed."""
+    assert ask(client) == 0                       # a current snapshot
+    assert client.get_table("ds.plain").table_id == "plain"
+    client._conn.execute("CREATE TABLE ds.raw_t (x BIGINT)")
+    client._conn.execute("CREATE SCHEMA raw_ds")
+    assert client.get_table("ds.raw_t").table_id == "raw_t"
+    assert client.get_dataset("raw_ds").dataset_id == "raw_ds"
+    assert ask(client) == 0                       # a new current snapshot, with raw_t in it
+    client._conn.execute("DROP TABLE ds.raw_t")
+    with pytest.raises(gexc.NotFound):
+        client.get_table("ds.raw_t")
+    client.delete_table("ds.raw_t", not_found_ok=True)
+    assert ask(client) == 0
+    client.delete_table("ds.plain")
+    with pytest.raises(gexc.NotFound):
+        client.get_table("ds.plain")
