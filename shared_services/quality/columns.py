@@ -154,6 +154,22 @@ def _frozen(value: Any) -> Any:
 _TIER_CATEGORIES = [tier.value for tier in sorted(QualityTier, key=lambda t: TIER_RANK[t])]
 
 
+#: The ``quality_tier`` dtype, built once (building a categorical's dtype from its categories
+#: is most of the cost of a small batch's column).
+_TIER_DTYPE = pd.CategoricalDtype(_TIER_CATEGORIES, ordered=True)
+_ONE_CATEGORY: dict[str, pd.CategoricalDtype] = {}
+
+
+def _one_category(value: str) -> pd.CategoricalDtype:
+    """The dtype of a one-category categorical of ``value`` (the same dtype as ``categories=[value]``)."""
+    dtype = _ONE_CATEGORY.get(value)
+    if dtype is None:
+        if len(_ONE_CATEGORY) >= 256:
+            _ONE_CATEGORY.clear()
+        dtype = _ONE_CATEGORY[value] = pd.CategoricalDtype([value])
+    return dtype
+
+
 def _constant(value: Any, index: pd.Index) -> pd.Series:
     """``value`` on every row of ``index``, at the cost of one array allocation.
 
@@ -170,13 +186,10 @@ def _constant(value: Any, index: pd.Index) -> pd.Series:
         data = np.full(rows, value, dtype=np.float64)
     elif isinstance(value, QualityTier):
         data = pd.Categorical.from_codes(
-            np.full(rows, _TIER_CATEGORIES.index(value.value), dtype=np.int8),
-            categories=_TIER_CATEGORIES,
-            ordered=True,
-        )
+            np.full(rows, _TIER_CATEGORIES.index(value.value), dtype=np.int8), dtype=_TIER_DTYPE)
     elif isinstance(value, str):
         # A one-category categorical: 1 byte per row instead of a string (or pointer) each.
-        data = pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), categories=[value])
+        data = pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), dtype=_one_category(value))
     else:
         data = np.empty(rows, dtype=object)
         data.fill(_frozen(value))  # every row holds the same read-only object, no per-row copy
