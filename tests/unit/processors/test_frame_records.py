@@ -33,6 +33,7 @@ FRAMES = {
 }
 
 
+@pytest.mark.filterwarnings("ignore:DataFrame columns are not unique")  # to_dict's own, both sides
 @pytest.mark.parametrize("name", sorted(FRAMES))
 def test_the_same_records_as_to_dict(name: str) -> None:
     frame = FRAMES[name]
