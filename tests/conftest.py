@@ -57,11 +57,11 @@ SLOW_MODULES_FIRST = (
     "tests/integration/demo/test_demo_determinism.py",        # its own run, then the forced run
     "tests/integration/demo/test_demo_heal.py",
     "tests/integration/demo/test_demo_pipeline.py",
-    "tests/integration/cli/test_cli_wrong_targets.py",
     "tests/integration/cli/test_cli_bigquery_environment.py",
     "tests/reliability/test_hostile_input.py",
     "tests/test_static_checks.py",
     "tests/test_benchmarks_smoke.py",
+    "tests/integration/cli/test_cli_wrong_targets.py",        # late: it waits for the forced run
     "tests/integration/audit/test_coverage_audit.py",
     "tests/integration/preflight/test_preflight_command.py",
     "tests/integration/preflight/test_registry_covers_sent_statements.py",
