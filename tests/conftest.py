@@ -7,16 +7,42 @@ an installed package.
 """
 
 
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 
-from shared_services.bigquery.duckdb_client import DuckDBClient
-from shared_services.bigquery.provisioning import ensure_schema
-from shared_services.utils import notification_system
-from tests.support.warehouse_files import build_closed_warehouse, open_copy
+def _keep_compiled_bytecode() -> None:
+    """Cache compiled bytecode in ``.pycache/`` even when ``PYTHONDONTWRITEBYTECODE`` is set.
+
+    With that variable set (some sandboxes and CI images set it) nothing is ever cached: each
+    xdist worker and each of the suite's command-line subprocesses compiles every module it
+    imports again, and pytest rewrites every test module's asserts again (about 3 s of CPU per
+    worker, 0.3 s per subprocess). The suite then keeps bytecode in ONE git-ignored folder at
+    the project root (``sys.pycache_prefix``), not beside the sources, and exports the same
+    setting to the workers and subprocesses it starts. Without the variable Python's default
+    (``__pycache__`` beside each source) is left alone. Bytecode is checked against its source's
+    modification time and size, as always; what runs is the same code.
+    """
+    if not sys.dont_write_bytecode:
+        return
+    prefix = os.environ.get("PYTHONPYCACHEPREFIX") or str(Path(__file__).resolve().parent.parent / ".pycache")
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = prefix
+    sys.dont_write_bytecode = False
+    sys.pycache_prefix = prefix
+
+
+_keep_compiled_bytecode()
+
+import pytest  # noqa: E402  (after the bytecode setting, so what follows is cached)
+
+from shared_services.bigquery.duckdb_client import DuckDBClient  # noqa: E402
+from shared_services.bigquery.provisioning import ensure_schema  # noqa: E402
+from shared_services.utils import notification_system  # noqa: E402
+from tests.support.warehouse_files import build_closed_warehouse, open_copy  # noqa: E402
 
 #: Modules that take the longest (demo runs, subprocesses, deadlines), in the order xdist should
 #: hand them out: longest first, so the two workers finish together instead of one running a
@@ -31,11 +57,11 @@ SLOW_MODULES_FIRST = (
     "tests/integration/demo/test_demo_determinism.py",        # its own run, then the forced run
     "tests/integration/demo/test_demo_heal.py",
     "tests/integration/demo/test_demo_pipeline.py",
-    "tests/integration/cli/test_cli_wrong_targets.py",
     "tests/integration/cli/test_cli_bigquery_environment.py",
     "tests/reliability/test_hostile_input.py",
     "tests/test_static_checks.py",
     "tests/test_benchmarks_smoke.py",
+    "tests/integration/cli/test_cli_wrong_targets.py",        # late: it waits for the forced run
     "tests/integration/audit/test_coverage_audit.py",
     "tests/integration/preflight/test_preflight_command.py",
     "tests/integration/preflight/test_registry_covers_sent_statements.py",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 from tests.support.cli_runner import assert_one_line_error, clean_env, command_argv
 
@@ -14,12 +15,14 @@ def _run(args: list[bytes], cwd) -> subprocess.CompletedProcess[str]:
 
 
 def test_invalid_utf8_and_huge_values_are_usage_errors(tmp_path):
-    done = _run([b"--date", b"2025-01-\xff\xfe"], tmp_path)
-    assert done.returncode == 2
-    assert "is not a date" in assert_one_line_error(done, "coverage-audit")
-    done = _run([b"--date", b"9" * 100_000], tmp_path)
-    assert done.returncode == 2
-    assert len(assert_one_line_error(done, "coverage-audit")) < 1_000        # not 100 kB of echo
+    # the two processes run side by side (each is mostly interpreter start-up)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        invalid_utf8, huge = pool.map(lambda args: _run(args, tmp_path),
+                                      [[b"--date", b"2025-01-\xff\xfe"], [b"--date", b"9" * 100_000]])
+    assert invalid_utf8.returncode == 2
+    assert "is not a date" in assert_one_line_error(invalid_utf8, "coverage-audit")
+    assert huge.returncode == 2
+    assert len(assert_one_line_error(huge, "coverage-audit")) < 1_000        # not 100 kB of echo
 
 
 def test_quotes_in_a_warehouse_path_name_a_missing_file_and_create_nothing(tmp_path):

@@ -87,6 +87,7 @@ class RecordedRequest:
 
 class _RecordingHandler(BaseHTTPRequestHandler):
     server: WebhookRecorder
+    disable_nagle_algorithm = True   # TCP_NODELAY: headers and body are two writes
 
     def _record_and_reply(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

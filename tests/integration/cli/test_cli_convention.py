@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -39,10 +40,12 @@ def test_every_command_has_the_common_flags_and_an_example(name, capsys):
 
 
 def test_help_and_version_as_subprocesses(cli_process):
-    done = cli_process("coverage-stale", "--help")
-    assert done.returncode == 0 and "example:\n  coverage-stale --since" in done.stdout
-    done = cli_process("coverage-audit", "--version")
-    assert done.returncode == 0 and done.stdout.strip().endswith(package_version())
+    # the two processes run side by side (each is mostly interpreter start-up)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        helped, versioned = pool.map(lambda argv: cli_process(*argv),
+                                     [("coverage-stale", "--help"), ("coverage-audit", "--version")])
+    assert helped.returncode == 0 and "example:\n  coverage-stale --since" in helped.stdout
+    assert versioned.returncode == 0 and versioned.stdout.strip().endswith(package_version())
 
 
 def test_single_entry_point_lists_everything_and_runs_each_command(cli, tmp_path):
