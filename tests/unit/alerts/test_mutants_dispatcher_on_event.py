@@ -84,3 +84,16 @@ def test_a_repeated_key_is_suppressed_inside_the_window_and_alerts_again_after_i
     assert len(calls) == 3
     assert again["alert_sent_at"] == "2025-01-15T16:00:00.000000+00:00"
     assert dispatcher.ledger.last_sent[("source_missing", "nbac_gamebook")] == T0 + timedelta(hours=4)
+
+
+@pytest.mark.parametrize("row", [
+    _critical(severity="info", event_type="fallback_used", description="used bdl_player_boxscores"),
+    _critical(requires_alert=False, event_type="fallback_used", description="used bdl_player_boxscores"),
+])
+def test_a_row_that_raises_no_alert_leaves_its_type_and_description_in_the_info_log(row, caplog):
+    # For an info event this line is the only trace outside the log table.
+    dispatcher = _recording([], [T0])
+    with caplog.at_level("INFO", logger="shared_services.alerts.dispatcher"):
+        dispatcher.on_event(row)
+    assert [r.getMessage() for r in caplog.records if r.name == "shared_services.alerts.dispatcher"] == [
+        "coverage event fallback_used: used bdl_player_boxscores"]
