@@ -97,3 +97,16 @@ def test_a_row_that_raises_no_alert_leaves_its_type_and_description_in_the_info_
         dispatcher.on_event(row)
     assert [r.getMessage() for r in caplog.records if r.name == "shared_services.alerts.dispatcher"] == [
         "coverage event fallback_used: used bdl_player_boxscores"]
+
+
+def test_a_suppressed_alert_leaves_a_debug_line_naming_its_key(caplog):
+    # With -v an operator can see why a critical event sent nothing.
+    calls: list[dict] = []
+    dispatcher = _recording(calls, [T0])
+    dispatcher.on_event(_critical())
+    with caplog.at_level("DEBUG", logger="shared_services.alerts.dispatcher"):
+        dispatcher.on_event(_critical(description="still missing"))
+    messages = [r.getMessage() for r in caplog.records
+                if r.name == "shared_services.alerts.dispatcher" and r.levelname == "DEBUG"]
+    assert len(calls) == 1 and len(messages) == 1
+    assert messages[0].startswith("alert suppressed for ('source_missing', 'nbac_gamebook')")
