@@ -8,10 +8,11 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from pathlib import Path
 
 from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.replay import replay_dead_letters
-from tests.reliability.test_spool_replay import spill
+from tests.reliability.test_spool_replay import event_rows, spill
 from tests.support.event_log import log_rows
 
 
@@ -60,3 +61,53 @@ def test_rows_already_present_add_up_over_files(tmp_path, warehouse):
     assert (again.rows_loaded, again.rows_already_present) == (0, 5)
     assert sorted(again.files_replayed) == sorted(str(spool.directory / n) for n, _ in copies)
     assert len(log_rows(warehouse)) == 5
+
+
+def _leftover(spool: DeadLetterSpool, name: str, job_id: str, count: int) -> Path:
+    """A complete spill left as ``.tmp`` by a process killed between fsync and rename, an hour ago."""
+    complete = spill(spool, job_id, count)
+    content = complete.read_bytes()
+    complete.unlink()
+    temp = spool.directory / name
+    temp.write_bytes(content)
+    old = time.time() - 3600
+    os.utime(temp, (old, old))
+    return temp
+
+
+def test_a_leftover_another_process_holds_does_not_stop_the_recovery_of_the_next(tmp_path, warehouse, caplog):
+    spool = DeadLetterSpool(tmp_path / "spool")
+    held = _leftover(spool, ".spill-a-held.tmp", "held", 2)     # sorted first
+    free = _leftover(spool, ".spill-b-free.tmp", "free", 3)
+    handle = os.open(held, os.O_RDONLY)          # another process is finishing it
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with caplog.at_level("WARNING", logger="shared_services.events.replay"):
+            report = replay_dead_letters(warehouse, spool)
+    finally:
+        os.close(handle)
+    assert list(report.temporaries) == [str(free)] and report.temporaries[str(free)].startswith("recovered: ")
+    assert report.rows_loaded == 3 and len(report.files_replayed) == 1
+    assert held.exists() and not free.exists()
+    assert sorted(log_rows(warehouse)["description"]) == [f"free {i}" for i in range(3)]
+    # the operator's line names the leftover and what became of it
+    [line] = [r.getMessage() for r in caplog.records if r.name == "shared_services.events.replay"]
+    assert line.startswith(f"leftover spill {free} recovered (")
+
+
+def test_an_explicit_table_list_replaces_the_default_allow_list(tmp_path, warehouse, monkeypatch):
+    from google.cloud import bigquery
+
+    from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA
+
+    monkeypatch.delenv("COVERAGE_REPLAY_TABLES", raising=False)
+    other = "nba_reference.coverage_log_v2"
+    warehouse.create_table(bigquery.Table(f"{warehouse.project}.{other}", schema=list(COVERAGE_LOG_SCHEMA)))
+    spool = DeadLetterSpool(tmp_path / "spool")
+    default = spill(spool, "to_default", 2)                       # the coverage log itself
+    to_v2 = spool.spill(other, "to_v2", event_rows(1, "v2"))
+    report = replay_dead_letters(warehouse, spool, tables=[other])
+    assert report.files_replayed == [str(to_v2)] and report.rows_loaded == 1
+    assert list(report.files_quarantined) == [str(default)]
+    assert f"allow-list {[other]}" in report.files_quarantined[str(default)]
+    assert len(log_rows(warehouse)) == 0
