@@ -86,13 +86,13 @@ def test_a_leftover_another_process_holds_does_not_stop_the_recovery_of_the_next
             report = replay_dead_letters(warehouse, spool)
     finally:
         os.close(handle)
-    assert list(report.temporaries) == [str(free)] and report.temporaries[str(free)].startswith("recovered: ")
-    assert report.rows_loaded == 3 and len(report.files_replayed) == 1
+    [moved] = report.files_replayed                 # the recovered file, under its final name
+    assert report.temporaries == {str(free): f"recovered: {moved}"} and report.rows_loaded == 3
     assert held.exists() and not free.exists()
     assert sorted(log_rows(warehouse)["description"]) == [f"free {i}" for i in range(3)]
     # the operator's line names the leftover and what became of it
     [line] = [r.getMessage() for r in caplog.records if r.name == "shared_services.events.replay"]
-    assert line.startswith(f"leftover spill {free} recovered (")
+    assert line == f"leftover spill {free} recovered ({moved})"
 
 
 def test_an_explicit_table_list_replaces_the_default_allow_list(tmp_path, warehouse, monkeypatch):
@@ -111,3 +111,41 @@ def test_an_explicit_table_list_replaces_the_default_allow_list(tmp_path, wareho
     assert list(report.files_quarantined) == [str(default)]
     assert f"allow-list {[other]}" in report.files_quarantined[str(default)]
     assert len(log_rows(warehouse)) == 0
+
+
+def test_a_held_file_sorted_first_does_not_stop_the_files_after_it(tmp_path, warehouse):
+    spool = DeadLetterSpool(tmp_path / "spool")
+    held, free = spill(spool, "a_held", 2), spill(spool, "b_free", 3)
+    assert spool.files() == [held, free]
+    handle = os.open(held, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        report = replay_dead_letters(warehouse, spool)
+    finally:
+        os.close(handle)
+    assert report.files_skipped == [str(held)] and report.files_replayed == [str(free)]
+    assert report.rows_loaded == 3
+
+
+def test_a_planted_file_sorted_first_is_quarantined_and_the_next_file_still_loads(tmp_path, warehouse):
+    spool = DeadLetterSpool(tmp_path / "spool")
+    planted = spool.spill("nba_analytics.player_game_summary", "job_x", event_rows(1, "planted"))
+    good = spill(spool, "good", 2)
+    assert spool.files() == [planted, good]
+    report = replay_dead_letters(warehouse, spool)
+    assert list(report.files_quarantined) == [str(planted)]
+    assert report.files_replayed == [str(good)] and report.rows_loaded == 2
+
+
+def test_a_file_that_cannot_be_read_fails_with_its_error_stays_and_the_rest_load(tmp_path, warehouse):
+    # A read error of the disk (EIO): /proc/self/mem is a regular file whose offset 0 cannot be read.
+    spool = DeadLetterSpool(tmp_path / "spool")
+    good = spill(spool, "good", 2)
+    unreadable = spool.directory / "a__unreadable.ndjson"
+    unreadable.symlink_to("/proc/self/mem")
+    assert spool.files() == [unreadable, good]
+    report = replay_dead_letters(warehouse, spool)
+    assert list(report.files_failed) == [str(unreadable)]
+    assert report.files_failed[str(unreadable)].startswith("OSError: [Errno 5]")
+    assert report.files_quarantined == {} and unreadable.is_symlink()      # left for the next run
+    assert report.files_replayed == [str(good)] and report.rows_loaded == 2
