@@ -10,6 +10,7 @@ import os
 import time
 from pathlib import Path
 
+from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
 from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.replay import replay_dead_letters
 from tests.reliability.test_spool_replay import event_rows, spill
@@ -149,3 +150,19 @@ def test_a_file_that_cannot_be_read_fails_with_its_error_stays_and_the_rest_load
     assert report.files_failed[str(unreadable)].startswith("OSError: [Errno 5]")
     assert report.files_quarantined == {} and unreadable.is_symlink()      # left for the next run
     assert report.files_replayed == [str(good)] and report.rows_loaded == 2
+
+
+def test_a_file_whose_rows_do_not_fit_the_log_is_quarantined_with_the_reason_and_the_next_loads(tmp_path, warehouse):
+    spool = DeadLetterSpool(tmp_path / "spool")
+    rows = event_rows(2, "bad")
+    del rows[1]["event_timestamp"]                # the log's partition column is REQUIRED
+    bad = spool.spill(COVERAGE_LOG_TABLE, "a_bad", rows)
+    good = spill(spool, "b_good", 3)
+    assert spool.files() == [bad, good]
+    report = replay_dead_letters(warehouse, spool)
+    assert list(report.files_quarantined) == [str(bad)]
+    reason = report.files_quarantined[str(bad)]
+    assert reason.startswith("rows do not fit the coverage log: ") and "event_timestamp" in reason
+    assert not bad.exists() and (spool.quarantine_directory / bad.name).is_file()
+    assert report.files_replayed == [str(good)] and report.rows_loaded == 3
+    assert sorted(log_rows(warehouse)["description"]) == [f"b_good {i}" for i in range(3)]
