@@ -13,6 +13,7 @@ from pathlib import Path
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
 from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.replay import replay_dead_letters
+from shared_services.events.sink import RetryPolicy
 from tests.reliability.test_spool_replay import event_rows, spill
 from tests.support.event_log import log_rows
 
@@ -166,3 +167,26 @@ def test_a_file_whose_rows_do_not_fit_the_log_is_quarantined_with_the_reason_and
     assert not bad.exists() and (spool.quarantine_directory / bad.name).is_file()
     assert report.files_replayed == [str(good)] and report.rows_loaded == 3
     assert sorted(log_rows(warehouse)["description"]) == [f"b_good {i}" for i in range(3)]
+
+
+def test_a_file_that_fails_to_load_sorted_first_is_logged_kept_and_the_next_file_loads(
+        tmp_path, warehouse, monkeypatch, caplog):
+    from google.cloud import bigquery
+
+    # An allow-listed table whose schema is not the log's: its load fails (BadRequest).
+    wrong = "nba_reference.a_wrong_shape_log"
+    warehouse.create_table(bigquery.Table(f"{warehouse.project}.{wrong}",
+                                          schema=[bigquery.SchemaField("event_id", "INT64")]))
+    monkeypatch.setenv("COVERAGE_REPLAY_TABLES", wrong)
+    spool = DeadLetterSpool(tmp_path / "spool")
+    bad = spool.spill(wrong, "job_bad", event_rows(1, "bad"))
+    good = spill(spool, "job_good", 2)
+    assert spool.files() == [bad, good]
+    with caplog.at_level("ERROR", logger="shared_services.events.replay"):
+        report = replay_dead_letters(warehouse, spool, policy=RetryPolicy(max_attempts=1, initial_delay=0.0))
+    assert list(report.files_failed) == [str(bad)] and report.files_failed[str(bad)].startswith("BadRequest: ")
+    assert report.files_replayed == [str(good)] and report.rows_loaded == 2
+    assert spool.files() == [bad]                                  # kept for the next run
+    [line] = [r.getMessage() for r in caplog.records if r.name == "shared_services.events.replay"]
+    cause = report.files_failed[str(bad)].removeprefix("BadRequest: ")
+    assert line.startswith(f"replay of {bad} failed: {cause.splitlines()[0]}") and "\n" not in line
