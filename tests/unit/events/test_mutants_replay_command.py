@@ -83,3 +83,54 @@ def test_no_dead_letter_directory_is_nothing_to_do_and_says_where_it_looked(tmp_
     assert replay_main(["--warehouse", f"duckdb:///{db}"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"no dead-letter directory {(tmp_path / 'coverage_dead_letter').resolve()}: ")
+
+
+def test_a_named_directory_that_does_not_exist_is_a_usage_error_naming_where_it_came_from(
+        tmp_path, capsys, monkeypatch):
+    db = _warehouse(tmp_path)
+    missing = tmp_path / "no_such_spool"
+    assert replay_main(["--warehouse", f"duckdb:///{db}", "--dir", str(missing)]) == 2
+    assert capsys.readouterr().err == f"coverage-replay: error: --dir: dead-letter directory {missing} does not exist\n"
+    monkeypatch.setenv("COVERAGE_DEAD_LETTER_DIR", str(missing))
+    assert replay_main(["--warehouse", f"duckdb:///{db}"]) == 2
+    assert capsys.readouterr().err == (
+        f"coverage-replay: error: $COVERAGE_DEAD_LETTER_DIR: dead-letter directory {missing} does not exist\n")
+
+
+def test_the_environment_names_the_directory_when_dir_is_not_given(tmp_path, capsys, monkeypatch):
+    db = _warehouse(tmp_path)
+    spool = DeadLetterSpool(tmp_path / "from_env")
+    spill(spool, "job_env", 2)
+    monkeypatch.setenv("COVERAGE_DEAD_LETTER_DIR", str(spool.directory))
+    monkeypatch.chdir(tmp_path)
+    assert replay_main(["--warehouse", f"duckdb:///{db}", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["directory"] == str(spool.directory.resolve()) and data["rows_loaded"] == 2
+
+
+def test_each_problem_is_one_stderr_line_with_its_reason(tmp_path, capsys, monkeypatch):
+    from google.cloud import bigquery
+
+    db = _warehouse(tmp_path)
+    wrong = "nba_reference.wrong_shape_log"          # allow-listed, but its load fails
+    client = DuckDBClient(str(db))
+    client.create_table(bigquery.Table(f"{client.project}.{wrong}", schema=[bigquery.SchemaField("event_id", "INT64")]))
+    client.close()
+    monkeypatch.setenv("COVERAGE_REPLAY_TABLES", wrong)
+    spool = DeadLetterSpool(tmp_path / "spool")
+    failing = spool.spill(wrong, "job_fail", event_rows(1, "fail"))
+    planted = spool.spill("nba_analytics.player_game_summary", "job_x", event_rows(1, "planted"))
+    complete = spill(spool, "job_left", 1)           # a complete spill left as .tmp an hour ago
+    leftover = spool.directory / ".spill-left.tmp"
+    complete.replace(leftover)
+    os.utime(leftover, (1, 1))
+    assert replay_main(["--warehouse", f"duckdb:///{db}", "--dir", str(spool.directory), "--json"]) == 1
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    # (the log's WARNING / ERROR lines go to stderr as well; these are the report's own lines)
+    lines = [line for line in captured.err.splitlines() if line.startswith(("FAILED ", "QUARANTINED ", "LEFTOVER "))]
+    assert len(lines) == 3
+    assert lines[0].startswith(f"FAILED {failing}: BadRequest: 400 ")
+    assert lines[1] == f"QUARANTINED {planted}: {data['files_quarantined'][str(planted)]}"
+    assert lines[2] == f"LEFTOVER {leftover}: {data['leftovers'][str(leftover)]}"
+    assert data["leftovers"][str(leftover)] == f"recovered: {complete}"
