@@ -129,14 +129,20 @@ def test_a_held_file_sorted_first_does_not_stop_the_files_after_it(tmp_path, war
     assert report.rows_loaded == 3
 
 
-def test_a_planted_file_sorted_first_is_quarantined_and_the_next_file_still_loads(tmp_path, warehouse):
+def test_a_planted_file_sorted_first_is_quarantined_and_the_next_file_still_loads(tmp_path, warehouse, caplog):
     spool = DeadLetterSpool(tmp_path / "spool")
     planted = spool.spill("nba_analytics.player_game_summary", "job_x", event_rows(1, "planted"))
     good = spill(spool, "good", 2)
     assert spool.files() == [planted, good]
-    report = replay_dead_letters(warehouse, spool)
+    with caplog.at_level("ERROR", logger="shared_services.events.replay"):
+        report = replay_dead_letters(warehouse, spool)
     assert list(report.files_quarantined) == [str(planted)]
     assert report.files_replayed == [str(good)] and report.rows_loaded == 2
+    # one ERROR line: the file, where it went, why
+    reason = report.files_quarantined[str(planted)]
+    assert "nba_analytics.player_game_summary" in reason and "allow-list" in reason
+    [line] = [r.getMessage() for r in caplog.records if r.name == "shared_services.events.replay"]
+    assert line == f"quarantined {planted} -> {spool.quarantine_directory / planted.name}: {reason}"
 
 
 def test_a_file_that_cannot_be_read_fails_with_its_error_stays_and_the_rest_load(tmp_path, warehouse):
