@@ -196,3 +196,13 @@ def test_a_file_that_fails_to_load_sorted_first_is_logged_kept_and_the_next_file
     [line] = [r.getMessage() for r in caplog.records if r.name == "shared_services.events.replay"]
     cause = report.files_failed[str(bad)].removeprefix("BadRequest: ")
     assert line.startswith(f"replay of {bad} failed: {cause.splitlines()[0]}") and "\n" not in line
+
+
+def test_the_allow_list_reads_the_mapping_it_is_given_comma_separated(monkeypatch):
+    from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
+    from shared_services.events.replay import allowed_replay_tables
+
+    monkeypatch.setenv("COVERAGE_REPLAY_TABLES", "ops.from_the_process")   # not the mapping given
+    given = {"COVERAGE_REPLAY_TABLES": " ops.log_a,ops.log_b , ,"}
+    assert allowed_replay_tables(given) == {COVERAGE_LOG_TABLE, "ops.log_a", "ops.log_b"}
+    assert allowed_replay_tables({}) == {COVERAGE_LOG_TABLE}
