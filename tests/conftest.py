@@ -87,6 +87,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = [item for name in ordered for item in modules[name]]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_rule_verdicts_from_an_earlier_session() -> None:
+    """Each session starts with an empty rule-verdict cache (``duckdb_client._RULE_VERDICTS``).
+
+    A normal run starts empty anyway. mutmut runs each mutant's tests as a new pytest session
+    in a process forked from the one that ran the whole selection unmutated: without this,
+    every statement an "accepted" test sends would get the unmutated code's cached verdict, and
+    a mutant that wrongly rejects it would survive (docs/testing.md, "Mutation testing").
+    """
+    from shared_services.bigquery import duckdb_client
+
+    duckdb_client._RULE_VERDICTS.clear()
+
+
 _CHANNEL_ENV = (
     "SLACK_WEBHOOK_URL", "SLACK_WEBHOOK_URL_ERROR", "SLACK_WEBHOOK_URL_WARNING",
     "SLACK_WEBHOOK_URL_INFO", "SMTP_HOST", "ALERT_EMAIL_TO",

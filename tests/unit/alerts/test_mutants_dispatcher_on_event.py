@@ -84,3 +84,29 @@ def test_a_repeated_key_is_suppressed_inside_the_window_and_alerts_again_after_i
     assert len(calls) == 3
     assert again["alert_sent_at"] == "2025-01-15T16:00:00.000000+00:00"
     assert dispatcher.ledger.last_sent[("source_missing", "nbac_gamebook")] == T0 + timedelta(hours=4)
+
+
+@pytest.mark.parametrize("row", [
+    _critical(severity="info", event_type="fallback_used", description="used bdl_player_boxscores"),
+    _critical(requires_alert=False, event_type="fallback_used", description="used bdl_player_boxscores"),
+])
+def test_a_row_that_raises_no_alert_leaves_its_type_and_description_in_the_info_log(row, caplog):
+    # For an info event this line is the only trace outside the log table.
+    dispatcher = _recording([], [T0])
+    with caplog.at_level("INFO", logger="shared_services.alerts.dispatcher"):
+        dispatcher.on_event(row)
+    assert [r.getMessage() for r in caplog.records if r.name == "shared_services.alerts.dispatcher"] == [
+        "coverage event fallback_used: used bdl_player_boxscores"]
+
+
+def test_a_suppressed_alert_leaves_a_debug_line_naming_its_key(caplog):
+    # With -v an operator can see why a critical event sent nothing.
+    calls: list[dict] = []
+    dispatcher = _recording(calls, [T0])
+    dispatcher.on_event(_critical())
+    with caplog.at_level("DEBUG", logger="shared_services.alerts.dispatcher"):
+        dispatcher.on_event(_critical(description="still missing"))
+    messages = [r.getMessage() for r in caplog.records
+                if r.name == "shared_services.alerts.dispatcher" and r.levelname == "DEBUG"]
+    assert len(calls) == 1 and len(messages) == 1
+    assert messages[0].startswith("alert suppressed for ('source_missing', 'nbac_gamebook')")
