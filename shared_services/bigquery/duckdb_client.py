@@ -474,6 +474,14 @@ _FAST_SCALAR_TYPES: dict[str, frozenset[type]] = {
 }
 
 
+#: Column types whose equal values of one exact Python type always load the same value
+#: (not FLOAT: ``0.0 == -0.0``), for the constant-column shortcut.
+_CONSTANT_TYPES: dict[str, frozenset[type]] = {"STRING": frozenset({str}), "BOOLEAN": frozenset({bool})}
+
+#: Types whose all-NULL column the fast path loads as a typed NULL array.
+_FAST_NULL_TYPES = frozenset({"STRING", "INTEGER", "BOOLEAN", "FLOAT", "JSON", "DATE", "TIMESTAMP"})
+
+
 def _all_true(mask: pa.Array) -> bool:
     return bool(pc.all(mask, min_count=0).as_py())
 
@@ -487,7 +495,7 @@ def _json_text(value: Any) -> str:
     return text
 
 
-def _fast_column(values: list[Any], field: SchemaField) -> tuple[pa.Array, str | None] | None:
+def _fast_column(values: Sequence[Any], field: SchemaField) -> tuple[pa.Array, str | None] | None:
     """``values`` as an Arrow array the INSERT's CASTs load exactly as the per-row path would,
     plus the DuckDB type its text must cast to (DATE / TIMESTAMPTZ); None when unsure."""
     mode = (field.mode or "NULLABLE").upper()
@@ -507,6 +515,13 @@ def _fast_column(values: list[Any], field: SchemaField) -> tuple[pa.Array, str |
             if mode == "REQUIRED":
                 return None
             kinds.discard(_NONE_TYPE)
+            if not kinds and ftype in _FAST_NULL_TYPES:  # all NULL: no per-value work
+                return pa.nulls(len(values), type=_arrow_type(field)), None
+        elif len(kinds) == 1 and ftype in _CONSTANT_TYPES and kinds <= _CONSTANT_TYPES[ftype] \
+                and values[0] == values[-1] and values.count(values[0]) == len(values):
+            # One value in every row (labels, flags): equal str / bool values of one exact type
+            # are the same value, so the array is that value repeated.
+            return pa.repeat(pa.scalar(values[0], type=_arrow_type(field)), len(values)), None
         if ftype == "JSON":  # any JSON value, written as the NDJSON round trip would leave it
             return pa.array([None if v is None else _json_text(v) for v in values], type=pa.string()), None
         if ftype in ("DATE", "TIMESTAMP"):
@@ -575,17 +590,17 @@ class ColumnarRows(Protocol):
 
     def __len__(self) -> int: ...
     def __iter__(self) -> Iterator[Mapping[str, Any]]: ...
-    def to_columns(self) -> Mapping[str, list[Any]] | None: ...
+    def to_columns(self) -> Mapping[str, Sequence[Any]] | None: ...
 
 
-def _columnar_given(given: Mapping[str, list[Any]], count: int, schema: Sequence[SchemaField]
+def _columnar_given(given: Mapping[str, Sequence[Any]], count: int, schema: Sequence[SchemaField]
                     ) -> tuple[list[pa.Array], dict[str, str]] | None:
     """:func:`_columnar` for columns handed over by :class:`ColumnarRows`: the same checks
     (no unknown or differently-cased keys, a column missing from every row is NULL), per column."""
     ordered = [f.name for f in schema]
     if len(set(ordered)) != len(schema) or not set(given) <= set(ordered):
         return None
-    if any(type(values) is not list or len(values) != count for values in given.values()):
+    if any(type(values) not in (list, tuple) or len(values) != count for values in given.values()):
         return None
     arrays: list[pa.Array] = []
     casts: dict[str, str] = {}

@@ -39,7 +39,6 @@ _COLUMN_SET = frozenset(EVENT_COLUMNS)
 _REPEATED_NAMES = tuple(f.name for f in COVERAGE_LOG_SCHEMA if (f.mode or "").upper() == "REPEATED")
 _BATCH_ID = EVENT_COLUMNS.index("batch_id")
 _EVENT_ID = EVENT_COLUMNS.index("event_id")
-_GETTERS = tuple(map(operator.itemgetter, range(_WIDTH)))
 #: A row dict's values in ``EVENT_COLUMNS`` order, as a tuple.
 _ROW_VALUES = operator.itemgetter(*EVENT_COLUMNS)
 
@@ -120,12 +119,13 @@ class EventBatch(Sequence[dict[str, Any]]):
         """``row.get('event_id')`` of every row (what the load job id is derived from)."""
         return [entry.get("event_id") if isinstance(entry, dict) else entry[_EVENT_ID] for entry in self._entries]
 
-    def to_columns(self) -> dict[str, list[Any]] | None:
-        """``{column: values}`` for every log column, the values as the rows hold them
-        (REPEATED values as lists or tuples, which load alike); None when a dict entry does not
-        have exactly the log's columns (then only the rows describe the batch).
+    def to_columns(self) -> dict[str, list[Any] | tuple[Any, ...]] | None:
+        """``{column: values}`` for every log column (a list or tuple in row order), the values
+        as the rows hold them (REPEATED values as lists or tuples, which load alike); None when
+        a dict entry does not have exactly the log's columns (then only the rows describe the
+        batch).
 
-        One C-level pass per column; no per-row container is allocated for lean entries (each
+        One transposition in C; no per-row container is allocated for lean entries (each
         allocation counts towards a cyclic-GC pass over everything the process holds), one
         tuple per dict entry (its values in schema order, read in C).
         """
@@ -141,9 +141,13 @@ class EventBatch(Sequence[dict[str, Any]]):
             return None
         if dict in kinds:  # each dict entry as its values in schema order (one C call per dict)
             entries = [entry if type(entry) is tuple else _ROW_VALUES(entry) for entry in entries]
-        columns = [list(map(getter, entries)) for getter in _GETTERS]
+        if not entries:
+            return {name: [] for name in EVENT_COLUMNS}
+        # One transposition in C (zip over the entries): a tuple per column, no per-value call.
+        columns: list[list[Any] | tuple[Any, ...]] = list(zip(*entries, strict=True))
         batch_id = self.batch_id
-        columns[_BATCH_ID] = [v or batch_id for v in columns[_BATCH_ID]]
+        ids = columns[_BATCH_ID]
+        columns[_BATCH_ID] = [batch_id] * len(ids) if ids.count(None) == len(ids) else [v or batch_id for v in ids]
         return dict(zip(EVENT_COLUMNS, columns, strict=True))
 
 

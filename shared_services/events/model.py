@@ -37,6 +37,8 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
+import numpy as np
+
 from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA
 from shared_services.constants.source_coverage import (
     QualityTier,
@@ -127,25 +129,29 @@ _ENV_TEXT: dict[Any, str] = {}
 
 
 # -- event ids ---------------------------------------------------------------------------
-_ID_BATCH = 512
+_ID_BATCH = 1024
 _ID_POOL: list[str] = []
-#: Hex digit 8 of a UUID4 text: the variant bits 10xx (RFC 4122) over two random bits.
-_VARIANT_DIGIT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+_DASH = ord("-")
 
 
 def _refill_ids() -> None:
-    text = os.urandom(16 * _ID_BATCH).hex()
-    variant = _VARIANT_DIGIT
-    _ID_POOL.extend(
-        f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant[h[16]]}{h[17:20]}-{h[20:32]}"
-        for h in (text[i:i + 32] for i in range(0, 32 * _ID_BATCH, 32))
-    )
+    """1,024 UUID4 texts from one ``os.urandom`` call, formatted in numpy (no per-id Python):
+    version nibble 4 and variant bits 10 set as ``uuid.UUID(bytes=..., version=4)`` sets them."""
+    raw = np.frombuffer(os.urandom(16 * _ID_BATCH), dtype=np.uint8).reshape(_ID_BATCH, 16).copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    digits = np.frombuffer(raw.tobytes().hex().encode("ascii"), dtype=np.uint8).reshape(_ID_BATCH, 32)
+    text = np.full((_ID_BATCH, 37), _DASH, dtype=np.uint8)  # 8-4-4-4-12 digits, dashes, a space
+    for start, stop, offset in ((0, 8, 0), (8, 12, 1), (12, 16, 2), (16, 20, 3), (20, 32, 4)):
+        text[:, start + offset:stop + offset] = digits[:, start:stop]
+    text[:, 36] = ord(" ")
+    _ID_POOL.extend(text.tobytes().decode("ascii").split())
 
 
 def new_event_id() -> str:
     """A random UUID4 text, as ``str(uuid.uuid4())`` writes it (same entropy source).
 
-    Ids are cut 512 at a time from ONE ``os.urandom`` call; ``list.pop`` hands each out once
+    Ids are cut 1,024 at a time from ONE ``os.urandom`` call; ``list.pop`` hands each out once
     (atomic under the GIL, so threads never share one), and a forked child starts with an
     empty pool so it can never repeat its parent's ids.
 
@@ -348,36 +354,30 @@ def _lean_row(
 
     It never raises for a value: anything it does not vouch for returns None, and the general
     path converts (or rejects) the whole event, so errors and their order are the general
-    path's. Few containers are allocated per event (each one feeds the cyclic GC).
+    path's. Few containers are allocated per event (each one feeds the cyclic GC), and the
+    common keywords are checked together (types and ASCII in C) rather than one by one.
     """
     kind = _EVENT_TYPES.get(event_type) if type(event_type) in _ENUM_KEY_TYPES else None  # type: ignore[call-overload]
     level = _SEVERITIES.get(severity) if type(severity) in _ENUM_KEY_TYPES else None  # type: ignore[call-overload]
     if kind is None or level is None or type(description) is not str or not columns.keys() <= EVENT_KEYWORDS:
         return None
     row = dict(_LEAN_TEMPLATE)  # a C-level copy: cheaper than a 36-entry dict display
-    # Quality assessments: a plain dict with an ASCII str (or QualityTier) tier and a float score.
-    for quality, tier_column, score_column in () if quality_before is None and quality_after is None else (
-            (quality_before, "quality_tier_before", "quality_score_before"),
-            (quality_after, "quality_tier_after", "quality_score_after")):
-        if quality is None:
-            continue
-        if type(quality) is not dict:
+    if quality_before is not None or quality_after is not None:
+        if not _lean_quality(row, quality_before, quality_after):
             return None
-        tier = quality.get("tier")
-        if tier is not None and (type(tier) is not str or not tier.isascii()):
-            tier = _TIER_TEXT.get(tier) if type(tier) is QualityTier else None
-            if tier is None:
+    if labels is not None:
+        # Six labels, each a str or None, all ASCII; the four run-constant ones are checked
+        # once per distinct value (a processor's phase, table, name and run id).
+        if not _STR_OR_NONE.issuperset(map(type, labels)):
+            return None
+        head, game_id, player_id = labels[:4], labels[4], labels[5]
+        if head not in _ASCII_HEADS:  # exact str / None: equal means the same text
+            if not "".join(filter(None, head)).isascii():
                 return None
-        score = quality.get("score")
-        if score is not None:
-            if type(score) is not float:
-                return None
-            if not math.isfinite(score):
-                score = None
-        row[tier_column] = tier
-        row[score_column] = score
-    if labels is not None:  # six labels checked in C: each a str or None, all ASCII
-        if not (_STR_OR_NONE.issuperset(map(type, labels)) and "".join(filter(None, labels)).isascii()):
+            if len(_ASCII_HEADS) >= 256:
+                _ASCII_HEADS.clear()
+            _ASCII_HEADS.add(head)
+        if not ((game_id is None or game_id.isascii()) and (player_id is None or player_id.isascii())):
             return None
         row.update(zip(_LABELS, labels, strict=True))
     row["event_timestamp"] = row["created_at"] = _now_text() if now is None else \
@@ -389,27 +389,35 @@ def _lean_row(
     environment = current_environment()
     row["environment"] = environment if environment.isascii() else valid_text(environment)
     season: str | None = None
-    text_fields, list_fields, dates = _TEXT_FIELDS, _LIST_FIELDS, _DATES
-    for name, value in columns.items():
-        kind_of = type(value)
-        if kind_of is str and name in text_fields:
-            row[name] = value if value.isascii() else valid_text(value)
-        elif value is None:
-            row[name] = None  # a REPEATED column becomes [] below
-        elif name == "game_date" and (kind_of is date or kind_of is str):
-            cached = dates.get(value)
+    if columns:
+        game_date = columns.get("game_date")
+        fallback = columns.get("fallback_sources_tried")
+        if columns.keys() <= _TEXT_KEYWORDS_PLUS and (fallback is None or type(fallback) is list) \
+                and (game_date is None or type(game_date) is date or type(game_date) is str):
+            # The common shape in C: every other value a str or None, all ASCII.
+            values = list(columns.values())
+            if game_date is not None:
+                values.remove(game_date)
+            if fallback is not None:
+                values.remove(fallback)
+                if not (_STR_ONLY.issuperset(map(type, fallback)) and "".join(fallback).isascii()):
+                    return None
+            if not (_STR_OR_NONE.issuperset(map(type, values)) and "".join(filter(None, values)).isascii()):
+                if not _lean_columns(row, columns):
+                    return None
+            else:
+                row.update(columns)
+                if fallback is not None:
+                    row["fallback_sources_tried"] = list(fallback)
+        elif not _lean_columns(row, columns):
+            return None
+        if game_date is not None:
+            cached = _DATES.get(game_date) if type(game_date) is date or type(game_date) is str else None
             if cached is None:
-                cached = _date_entry(value)
+                cached = _date_entry(game_date) if type(game_date) is date or type(game_date) is str else None
                 if cached is None:
                     return None  # not a date: the general path names game_date
-            row[name], season = cached
-        elif kind_of is list and name in list_fields:
-            for item in value:
-                if type(item) is not str or not item.isascii():
-                    return None
-            row[name] = list(value)
-        else:  # any other value: the general path (same value, same error, same order)
-            return None
+            row["game_date"], season = cached
     if row["fallback_sources_tried"] is None:
         row["fallback_sources_tried"] = []
     if season_from_game_date and columns.get("season") is None:
@@ -423,6 +431,54 @@ def _lean_row(
             row["season"] = season
     row["event_id"] = new_event_id()  # last: an event given to the general path uses none
     return row
+
+
+def _lean_quality(row: dict[str, Any], quality_before: Any, quality_after: Any) -> bool:
+    """Quality assessments into ``row``: a plain dict with an ASCII str (or QualityTier) tier
+    and a float score each; False when the general path must decide."""
+    for quality, tier_column, score_column in (
+            (quality_before, "quality_tier_before", "quality_score_before"),
+            (quality_after, "quality_tier_after", "quality_score_after")):
+        if quality is None:
+            continue
+        if type(quality) is not dict:
+            return False
+        tier = quality.get("tier")
+        if tier is not None and (type(tier) is not str or not tier.isascii()):
+            tier = _TIER_TEXT.get(tier) if type(tier) is QualityTier else None
+            if tier is None:
+                return False
+        score = quality.get("score")
+        if score is not None:
+            if type(score) is not float:
+                return False
+            if not math.isfinite(score):
+                score = None
+        row[tier_column] = tier
+        row[score_column] = score
+    return True
+
+
+def _lean_columns(row: dict[str, Any], columns: dict[str, Any]) -> bool:
+    """The keywords one by one (non-ASCII text, unusual keys); False when the general path
+    must decide. ``game_date`` is only checked here (the caller stores it)."""
+    text_fields, list_fields = _TEXT_FIELDS, _LIST_FIELDS
+    for name, value in columns.items():
+        kind_of = type(value)
+        if kind_of is str and name in text_fields:
+            row[name] = value if value.isascii() else valid_text(value)
+        elif value is None:
+            row[name] = None  # a REPEATED column becomes [] later
+        elif name == "game_date" and (kind_of is date or kind_of is str):
+            pass
+        elif kind_of is list and name in list_fields:
+            for item in value:
+                if type(item) is not str or not item.isascii():
+                    return False
+            row[name] = list(value)
+        else:  # any other value: the general path (same value, same error, same order)
+            return False
+    return True
 
 
 def _date_entry(value: date | str) -> tuple[str | None, str | None] | None:
@@ -460,6 +516,12 @@ _DATES: dict[date | str, tuple[str | None, str | None]] = {}
 _EVENT_TYPES: dict[str, str] = {m.value: m.value for m in SourceCoverageEventType}
 _SEVERITIES: dict[str, str] = {m.value: m.value for m in SourceCoverageSeverity}
 _STR_OR_NONE = frozenset({str, type(None)})
+_STR_ONLY = frozenset({str})
+#: Keywords whose common values the lean path checks together: scalar STRING columns (a str
+#: or None), ``game_date`` (a date or str) and ``fallback_sources_tried`` (a list of str).
+_TEXT_KEYWORDS_PLUS = (_TEXT_FIELDS & EVENT_KEYWORDS) | {"game_date", "fallback_sources_tried"}
+#: ``(phase, table_name, processor_name, processor_run_id)`` labels known to be ASCII.
+_ASCII_HEADS: set[tuple[Any, ...]] = set()
 #: ``labels`` of :func:`event_row`, in order.
 _LABELS = ("phase", "table_name", "processor_name", "processor_run_id", "game_id", "player_id")
 _ENUM_KEY_TYPES = (str, SourceCoverageEventType, SourceCoverageSeverity)
