@@ -578,8 +578,9 @@ class _CastFailed(Exception):
 class ColumnarRows(Protocol):
     """Rows that can also hand over their columns (e.g.
     :class:`~shared_services.events.batch.EventBatch`): a ``Sequence`` of row dicts whose
-    ``to_columns()`` gives ``{column: values}`` - the values exactly as the rows hold them - or
-    None. ``load_table_from_json`` then skips the per-row dict-to-column conversion; every
+    ``to_columns()`` gives ``{column: values}`` - the values exactly as the rows hold them, or
+    for a TIMESTAMP column a ``timestamp[us, UTC]`` Arrow array of the instants the rows' text
+    names - or None. ``load_table_from_json`` then skips the per-row dict-to-column conversion; every
     column check is the same (``_fast_column``), and anything it cannot vouch for loads the
     rows through the usual path.
 
@@ -600,7 +601,8 @@ def _columnar_given(given: Mapping[str, Sequence[Any]], count: int, schema: Sequ
     ordered = [f.name for f in schema]
     if len(set(ordered)) != len(schema) or not set(given) <= set(ordered):
         return None
-    if any(type(values) not in (list, tuple) or len(values) != count for values in given.values()):
+    if any((type(values) not in (list, tuple) and not isinstance(values, pa.TimestampArray)) or len(values) != count
+           for values in given.values()):
         return None
     arrays: list[pa.Array] = []
     casts: dict[str, str] = {}
@@ -609,6 +611,15 @@ def _columnar_given(given: Mapping[str, Sequence[Any]], count: int, schema: Sequ
         values = given.get(name)
         if values is None:
             values = nulls = nulls if nulls is not None else [None] * count
+        if isinstance(values, pa.TimestampArray):
+            # Instants handed over as such (no text to check or cast): exactly the column's
+            # Arrow type, no NULL in a REQUIRED column, else the rows take the usual path.
+            mode = (field.mode or "NULLABLE").upper()
+            if normalize_bq_type(field.field_type) != "TIMESTAMP" or mode == "REPEATED" \
+                    or values.type != _arrow_type(field) or (mode == "REQUIRED" and values.null_count):
+                return None
+            arrays.append(values)
+            continue
         column = _fast_column(values, field)
         if column is None:
             return None

@@ -24,10 +24,13 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterator, Sequence
-from typing import Any, overload
+from itertools import compress, repeat
+from typing import Any, cast, overload
+
+import pyarrow as pa
 
 from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA
-from shared_services.events.model import EVENT_COLUMNS
+from shared_services.events.model import EVENT_COLUMNS, stamp_micros, stamp_text
 
 __all__ = ["Entry", "EventBatch", "row_of"]
 
@@ -41,6 +44,14 @@ _BATCH_ID = EVENT_COLUMNS.index("batch_id")
 _EVENT_ID = EVENT_COLUMNS.index("event_id")
 #: A row dict's values in ``EVENT_COLUMNS`` order, as a tuple.
 _ROW_VALUES = operator.itemgetter(*EVENT_COLUMNS)
+#: Columns a lean entry may hold as integer microseconds (see ``model.stamp_text``).
+_STAMP_NAMES = ("event_timestamp", "created_at")
+_STAMP_INDEXES = tuple(EVENT_COLUMNS.index(name) for name in _STAMP_NAMES)
+_STAMP_TYPE = pa.timestamp("us", tz="UTC")
+_INT_ONLY = {int}
+_TUPLE_ONLY = {tuple}
+_ENTRY_ID = operator.itemgetter(_EVENT_ID)
+_IS_DICT = dict.__instancecheck__
 
 
 def row_of(entry: Entry) -> dict[str, Any]:
@@ -57,7 +68,36 @@ def row_of(entry: Entry) -> dict[str, Any]:
         value = row[name]
         if type(value) is tuple:
             row[name] = list(value)
+    for name in _STAMP_NAMES:
+        value = row[name]
+        if type(value) is int:
+            row[name] = stamp_text(value)
     return row
+
+
+def _stamp_column(values: Sequence[Any], memo: dict[str, int | None]) -> pa.Array | list[Any] | Sequence[Any]:
+    """A timestamp column of a batch: a ``timestamp[us, UTC]`` Arrow array when every value is
+    a lean entry's integer or the exact text :func:`stamp_text` writes (the instant the row's
+    text names), else the values as the rows hold them (integers as their text)."""
+    kinds = set(map(type, values))
+    if int not in kinds:
+        return values
+    if kinds != _INT_ONLY:
+        micros = [v if type(v) is int else _memo_micros(v, memo) for v in values]
+        if micros.count(None):
+            return [stamp_text(v) if type(v) is int else v for v in values]
+        values = micros
+    return pa.array(values, type=_STAMP_TYPE)
+
+
+def _memo_micros(text: Any, memo: dict[str, int | None]) -> int | None:
+    if type(text) is not str:
+        return None
+    try:
+        return memo[text]
+    except KeyError:
+        micros = memo[text] = stamp_micros(text)
+        return micros
 
 
 class EventBatch(Sequence[dict[str, Any]]):
@@ -78,9 +118,9 @@ class EventBatch(Sequence[dict[str, Any]]):
     def __init__(self, entries: list[Entry], batch_id: str) -> None:
         self._entries = entries
         self.batch_id = batch_id
-        for entry in entries:
-            if type(entry) is dict:
-                entry["batch_id"] = entry.get("batch_id") or batch_id
+        row: dict[str, Any]
+        for row in filter(_IS_DICT, entries):  # type: ignore[assignment]  # only the dicts reach Python
+            row["batch_id"] = row.get("batch_id") or batch_id
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -109,45 +149,53 @@ class EventBatch(Sequence[dict[str, Any]]):
 
     def column(self, name: str) -> list[Any]:
         """One column's values in row order (``row.get(name)`` of every row)."""
-        if name == "batch_id":
-            return [row.get("batch_id") for row in self]
+        if name == "batch_id" or name in _STAMP_NAMES:
+            return [row.get(name) for row in self]
         index = EVENT_COLUMNS.index(name) if name in _COLUMN_SET else None
         return [entry.get(name) if isinstance(entry, dict) else (None if index is None else entry[index])
                 for entry in self._entries]
 
     def event_ids(self) -> list[Any]:
         """``row.get('event_id')`` of every row (what the load job id is derived from)."""
-        return [entry.get("event_id") if isinstance(entry, dict) else entry[_EVENT_ID] for entry in self._entries]
+        entries = self._entries
+        if set(map(type, entries)) <= _TUPLE_ONLY:
+            return list(map(_ENTRY_ID, entries))
+        return [entry.get("event_id") if isinstance(entry, dict) else entry[_EVENT_ID] for entry in entries]
 
-    def to_columns(self) -> dict[str, list[Any] | tuple[Any, ...]] | None:
+    def to_columns(self) -> dict[str, Sequence[Any]] | None:
         """``{column: values}`` for every log column (a list or tuple in row order), the values
         as the rows hold them (REPEATED values as lists or tuples, which load alike); None when
         a dict entry does not have exactly the log's columns (then only the rows describe the
-        batch).
+        batch). ``event_timestamp`` and ``created_at`` come as a ``timestamp[us, UTC]`` Arrow
+        array of the instants the rows' text names when the batch holds lean entries and every
+        text is the canonical one (``model.stamp_text``), else as the rows' text.
 
         One transposition in C; no per-row container is allocated for lean entries (each
         allocation counts towards a cyclic-GC pass over everything the process holds), one
         tuple per dict entry (its values in schema order, read in C).
         """
         entries = self._entries
-        kinds = set(map(type, entries))
-        if not kinds <= {tuple, dict}:
-            return None
-        if dict in kinds:
-            for entry in entries:
-                if type(entry) is dict and (len(entry) != _WIDTH or entry.keys() != _COLUMN_SET):
-                    return None
-        elif set(map(len, entries)) - {_WIDTH}:
-            return None
-        if dict in kinds:  # each dict entry as its values in schema order (one C call per dict)
-            entries = [entry if type(entry) is tuple else _ROW_VALUES(entry) for entry in entries]
         if not entries:
             return {name: [] for name in EVENT_COLUMNS}
+        kinds = list(map(type, entries))
+        dicts = kinds.count(dict)
+        if dicts + kinds.count(tuple) != len(entries) or set(map(len, entries)) - {_WIDTH}:
+            return None
+        if dicts:  # each dict entry as its values in schema order (one C call per dict)
+            entries = list(entries)
+            for index in compress(range(len(kinds)), map(operator.is_, kinds, repeat(dict))):
+                row = cast(dict[str, Any], entries[index])
+                if row.keys() != _COLUMN_SET:
+                    return None
+                entries[index] = _ROW_VALUES(row)
         # One transposition in C (zip over the entries): a tuple per column, no per-value call.
-        columns: list[list[Any] | tuple[Any, ...]] = list(zip(*entries, strict=True))
+        columns: list[Any] = list(zip(*entries, strict=True))
         batch_id = self.batch_id
         ids = columns[_BATCH_ID]
         columns[_BATCH_ID] = [batch_id] * len(ids) if ids.count(None) == len(ids) else [v or batch_id for v in ids]
+        memo: dict[str, int | None] = {}  # a dict row's two stamps are usually one text
+        for index in _STAMP_INDEXES:
+            columns[index] = _stamp_column(columns[index], memo)
         return dict(zip(EVENT_COLUMNS, columns, strict=True))
 
 

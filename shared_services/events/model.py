@@ -60,6 +60,8 @@ __all__ = [
     "current_environment",
     "event_row",
     "new_event_id",
+    "stamp_micros",
+    "stamp_text",
     "utc_now",
 ]
 
@@ -126,6 +128,11 @@ def _env_key() -> Any:
 #: ``os.environ``'s internal key for $COVERAGE_ENVIRONMENT and its decoded, stripped values.
 _ENV_KEY = _env_key()
 _ENV_TEXT: dict[Any, str] = {}
+#: ``os.environ`` as imported and its internal mapping (changed in place by every set/unset).
+_ENVIRON = os.environ
+_ENV_DATA: dict[Any, Any] | None = getattr(os.environ, "_data", None) if _ENV_KEY is not None else None
+if type(_ENV_DATA) is not dict:  # pragma: no cover - not CPython's mapping
+    _ENV_DATA = None
 
 
 # -- event ids ---------------------------------------------------------------------------
@@ -179,13 +186,58 @@ _SECOND: tuple[int, str] = (-1, "")
 
 def _now_text() -> str:
     """``datetime.now(UTC).isoformat(timespec='microseconds')`` from a per-second prefix."""
+    return stamp_text(time.time_ns() // 1000)
+
+
+def stamp_text(micros: int) -> str:
+    """The log's timestamp text of ``micros`` (microseconds since the epoch, UTC):
+    ``datetime.isoformat(timespec='microseconds')`` of that instant in UTC.
+
+    A lean entry (:mod:`shared_services.events.batch`) keeps its ``event_timestamp`` and
+    ``created_at`` as this integer; its row dict holds this text.
+
+    Example::
+
+        stamp_text(1_737_003_967_891_011)  # '2025-01-16T05:06:07.891011+00:00'
+    """
     global _SECOND
-    micros = time.time_ns() // 1000
     second, fraction = divmod(micros, 1_000_000)
     cached = _SECOND
     if cached[0] != second:
         cached = _SECOND = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
     return f"{cached[1]}.{fraction:06d}+00:00"
+
+
+def stamp_micros(text: Any) -> int | None:
+    """The inverse of :func:`stamp_text` for its exact output, else None (any other text,
+    offset, precision or type): ``stamp_text(stamp_micros(t)) == t`` whenever it is not None.
+
+    Example::
+
+        stamp_micros('2025-01-16T05:06:07.891011+00:00')  # 1737003967891011
+    """
+    if type(text) is not str or len(text) != 32 or text[19] != "." or not text.endswith("+00:00"):
+        return None
+    fraction = text[20:26]
+    if not (fraction.isascii() and fraction.isdigit()):
+        return None
+    second = _SECONDS.get(text[:19])
+    if second is None:
+        try:
+            parsed = datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+        except ValueError:
+            return None
+        second = int(parsed.timestamp())
+        if stamp_text(second * 1_000_000)[:19] != text[:19]:  # not the canonical spelling
+            return None
+        if len(_SECONDS) >= 4096:
+            _SECONDS.clear()
+        _SECONDS[text[:19]] = second
+    return second * 1_000_000 + int(fraction)
+
+
+#: Canonical ``YYYY-MM-DDTHH:MM:SS`` prefixes -> seconds since the epoch (see stamp_micros).
+_SECONDS: dict[str, int] = {}
 
 
 # -- the row -----------------------------------------------------------------------------
@@ -257,6 +309,11 @@ def event_row(
                         {'game_date': date(2025, 1, 15)}, season_from_game_date=True)
         row['season']  # '2024-25'
     """
+    if compact and now is None and labels is not None:
+        entry = _quiet_entry(event_type, severity, description, quality_before, quality_after, columns, labels,
+                             season_from_game_date)
+        if entry is not None:
+            return entry
     row = _lean_row(event_type, severity, description, quality_before, quality_after, columns, now,
                     season_from_game_date, labels)
     if compact and row is not None and not row["requires_alert"]:
@@ -433,6 +490,90 @@ def _lean_row(
     return row
 
 
+def _quiet_entry(
+    event_type: object,
+    severity: object,
+    description: object,
+    quality_before: Any,
+    quality_after: Any,
+    columns: dict[str, Any],
+    labels: tuple[Any, ...],
+    season_from_game_date: bool,
+) -> tuple[Any, ...] | None:
+    """The lean entry of the commonest event, or None for :func:`_lean_row` to decide.
+
+    The commonest event: a plain ``str`` type and non-alerting severity, ASCII text
+    everywhere, ``str`` / None labels and keywords (``game_date`` a ``date`` or ``str``,
+    ``fallback_sources_tried`` a list of ``str``), plain quality dicts. It is what
+    ``tuple(_lean_row(...).values())`` gives with REPEATED values as tuples, except that
+    ``event_timestamp`` and ``created_at`` are the integer :func:`stamp_text` formats (the
+    row dict holds that text; tests/unit/events/test_event_batch.py compares them). Anything
+    else returns None before an event id is drawn, so the other paths decide as they always did.
+    """
+    if type(event_type) is not str or type(severity) is not str or type(description) is not str:
+        return None
+    kind = _EVENT_TYPES.get(event_type)
+    level = _QUIET_SEVERITIES.get(severity)
+    if kind is None or level is None or not description.isascii() or not columns.keys() <= _TEXT_KEYWORDS_PLUS \
+            or not _STR_OR_NONE.issuperset(map(type, labels)) or not "".join(filter(None, labels)).isascii():
+        return None
+    row = _QUIET_TEMPLATE.copy()
+    if quality_before is not None or quality_after is not None:
+        if not _lean_quality(row, quality_before, quality_after):
+            return None
+    row.update(zip(_LABELS, labels, strict=True))
+    # current_environment() inlined: the cached text of $COVERAGE_ENVIRONMENT's raw value.
+    environment = _ENV_TEXT.get(_ENV_DATA.get(_ENV_KEY)) if os.environ is _ENVIRON and _ENV_DATA is not None \
+        else None
+    if environment is None:
+        environment = current_environment()
+    if not environment.isascii():
+        return None
+    row["environment"] = environment
+    season: str | None = None
+    game_date: Any = None
+    cached: tuple[str | None, str | None] | None = None
+    if columns:
+        game_date = columns.get("game_date")
+        fallback = columns.get("fallback_sources_tried")
+        rest = columns
+        if game_date is not None:
+            if type(game_date) is not date and type(game_date) is not str:
+                return None
+            cached = _DATES.get(game_date)
+            if cached is None:
+                cached = _date_entry(game_date)
+                if cached is None:
+                    return None
+            rest = columns.copy()
+            del rest["game_date"]
+        if fallback is not None:
+            if type(fallback) is not list or not _STR_ONLY.issuperset(map(type, fallback)) \
+                    or not "".join(fallback).isascii():
+                return None
+            if rest is columns:
+                rest = columns.copy()
+            del rest["fallback_sources_tried"]
+        # Every other keyword a str or None (scalar STRING columns), all ASCII: checked in C.
+        if not (_STR_OR_NONE.issuperset(map(type, rest.values())) and "".join(filter(None, rest.values())).isascii()):
+            return None
+        row.update(columns)
+        row["fallback_sources_tried"] = () if fallback is None else tuple(fallback)
+        if cached is not None:
+            row["game_date"], season = cached
+    if season_from_game_date and game_date is not None and columns.get("season") is None:
+        row["season"] = season  # season_label(game_date), None when it cannot read the date
+    row["event_type"] = kind
+    row["severity"] = level
+    row["description"] = description
+    row["event_timestamp"] = row["created_at"] = time.time_ns() // 1000
+    try:
+        row["event_id"] = _ID_POOL.pop()  # last: an event given to another path uses none
+    except IndexError:
+        row["event_id"] = new_event_id()
+    return tuple(row.values())
+
+
 def _lean_quality(row: dict[str, Any], quality_before: Any, quality_after: Any) -> bool:
     """Quality assessments into ``row``: a plain dict with an ASCII str (or QualityTier) tier
     and a float score each; False when the general path must decide."""
@@ -517,6 +658,11 @@ _EVENT_TYPES: dict[str, str] = {m.value: m.value for m in SourceCoverageEventTyp
 _SEVERITIES: dict[str, str] = {m.value: m.value for m in SourceCoverageSeverity}
 _STR_OR_NONE = frozenset({str, type(None)})
 _STR_ONLY = frozenset({str})
+#: Severities that raise no alert (their events are buffered as lean tuples).
+_QUIET_SEVERITIES: dict[str, str] = {m.value: m.value for m in SourceCoverageSeverity
+                                     if m.value not in (SourceCoverageSeverity.CRITICAL, SourceCoverageSeverity.WARNING)}
+#: A quiet event's starting row (``_quiet_entry``): the lean flags, no alert, no sources tried.
+_QUIET_TEMPLATE: dict[str, Any] = {**_LEAN_TEMPLATE, "requires_alert": False, "fallback_sources_tried": ()}
 #: Keywords whose common values the lean path checks together: scalar STRING columns (a str
 #: or None), ``game_date`` (a date or str) and ``fallback_sources_tried`` (a list of str).
 _TEXT_KEYWORDS_PLUS = (_TEXT_FIELDS & EVENT_KEYWORDS) | {"game_date", "fallback_sources_tried"}
