@@ -29,8 +29,7 @@ from typing import Any, cast, overload
 
 import pyarrow as pa
 
-from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA
-from shared_services.events.model import EVENT_COLUMNS, stamp_micros, stamp_text
+from shared_services.events.model import EVENT_COLUMNS, entry_row, stamp_micros, stamp_text
 
 __all__ = ["Entry", "EventBatch", "row_of"]
 
@@ -39,7 +38,6 @@ Entry = dict[str, Any] | tuple[Any, ...]
 
 _WIDTH = len(EVENT_COLUMNS)
 _COLUMN_SET = frozenset(EVENT_COLUMNS)
-_REPEATED_NAMES = tuple(f.name for f in COVERAGE_LOG_SCHEMA if (f.mode or "").upper() == "REPEATED")
 _BATCH_ID = EVENT_COLUMNS.index("batch_id")
 _EVENT_ID = EVENT_COLUMNS.index("event_id")
 #: A row dict's values in ``EVENT_COLUMNS`` order, as a tuple.
@@ -61,18 +59,7 @@ def row_of(entry: Entry) -> dict[str, Any]:
 
         row_of(('a', ...))['event_id']  # 'a'
     """
-    if type(entry) is dict:
-        return entry
-    row = dict(zip(EVENT_COLUMNS, entry, strict=True))
-    for name in _REPEATED_NAMES:
-        value = row[name]
-        if type(value) is tuple:
-            row[name] = list(value)
-    for name in _STAMP_NAMES:
-        value = row[name]
-        if type(value) is int:
-            row[name] = stamp_text(value)
-    return row
+    return entry if isinstance(entry, dict) else entry_row(entry)
 
 
 def _stamp_column(values: Sequence[Any], memo: dict[str, int | None]) -> pa.Array | list[Any] | Sequence[Any]:

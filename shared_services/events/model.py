@@ -58,6 +58,7 @@ __all__ = [
     "EVENT_KEYWORDS",
     "build_event_row",
     "current_environment",
+    "entry_row",
     "event_row",
     "new_event_id",
     "stamp_micros",
@@ -309,7 +310,8 @@ def event_row(
                         {'game_date': date(2025, 1, 15)}, season_from_game_date=True)
         row['season']  # '2024-25'
     """
-    if compact and now is None and labels is not None:
+    if compact and now is None and labels is not None and type(severity) is str \
+            and severity in _SEVERITY_TEMPLATES:
         entry = _quiet_entry(event_type, severity, description, quality_before, quality_after, columns, labels,
                              season_from_game_date)
         if entry is not None:
@@ -411,30 +413,36 @@ def _lean_row(
 
     It never raises for a value: anything it does not vouch for returns None, and the general
     path converts (or rejects) the whole event, so errors and their order are the general
-    path's. Few containers are allocated per event (each one feeds the cyclic GC), and the
-    common keywords are checked together (types and ASCII in C) rather than one by one.
+    path's. Few containers are allocated per event (each one feeds the cyclic GC).
     """
     kind = _EVENT_TYPES.get(event_type) if type(event_type) in _ENUM_KEY_TYPES else None  # type: ignore[call-overload]
     level = _SEVERITIES.get(severity) if type(severity) in _ENUM_KEY_TYPES else None  # type: ignore[call-overload]
     if kind is None or level is None or type(description) is not str or not columns.keys() <= EVENT_KEYWORDS:
         return None
     row = dict(_LEAN_TEMPLATE)  # a C-level copy: cheaper than a 36-entry dict display
-    if quality_before is not None or quality_after is not None:
-        if not _lean_quality(row, quality_before, quality_after):
+    # Quality assessments: a plain dict with an ASCII str (or QualityTier) tier and a float score.
+    for quality, tier_column, score_column in () if quality_before is None and quality_after is None else (
+            (quality_before, "quality_tier_before", "quality_score_before"),
+            (quality_after, "quality_tier_after", "quality_score_after")):
+        if quality is None:
+            continue
+        if type(quality) is not dict:
             return None
-    if labels is not None:
-        # Six labels, each a str or None, all ASCII; the four run-constant ones are checked
-        # once per distinct value (a processor's phase, table, name and run id).
-        if not _STR_OR_NONE.issuperset(map(type, labels)):
-            return None
-        head, game_id, player_id = labels[:4], labels[4], labels[5]
-        if head not in _ASCII_HEADS:  # exact str / None: equal means the same text
-            if not "".join(filter(None, head)).isascii():
+        tier = quality.get("tier")
+        if tier is not None and (type(tier) is not str or not tier.isascii()):
+            tier = _TIER_TEXT.get(tier) if type(tier) is QualityTier else None
+            if tier is None:
                 return None
-            if len(_ASCII_HEADS) >= 256:
-                _ASCII_HEADS.clear()
-            _ASCII_HEADS.add(head)
-        if not ((game_id is None or game_id.isascii()) and (player_id is None or player_id.isascii())):
+        score = quality.get("score")
+        if score is not None:
+            if type(score) is not float:
+                return None
+            if not math.isfinite(score):
+                score = None
+        row[tier_column] = tier
+        row[score_column] = score
+    if labels is not None:  # six labels checked in C: each a str or None, all ASCII
+        if not (_STR_OR_NONE.issuperset(map(type, labels)) and "".join(filter(None, labels)).isascii()):
             return None
         row.update(zip(_LABELS, labels, strict=True))
     row["event_timestamp"] = row["created_at"] = _now_text() if now is None else \
@@ -446,35 +454,27 @@ def _lean_row(
     environment = current_environment()
     row["environment"] = environment if environment.isascii() else valid_text(environment)
     season: str | None = None
-    if columns:
-        game_date = columns.get("game_date")
-        fallback = columns.get("fallback_sources_tried")
-        if columns.keys() <= _TEXT_KEYWORDS_PLUS and (fallback is None or type(fallback) is list) \
-                and (game_date is None or type(game_date) is date or type(game_date) is str):
-            # The common shape in C: every other value a str or None, all ASCII.
-            values = list(columns.values())
-            if game_date is not None:
-                values.remove(game_date)
-            if fallback is not None:
-                values.remove(fallback)
-                if not (_STR_ONLY.issuperset(map(type, fallback)) and "".join(fallback).isascii()):
-                    return None
-            if not (_STR_OR_NONE.issuperset(map(type, values)) and "".join(filter(None, values)).isascii()):
-                if not _lean_columns(row, columns):
-                    return None
-            else:
-                row.update(columns)
-                if fallback is not None:
-                    row["fallback_sources_tried"] = list(fallback)
-        elif not _lean_columns(row, columns):
-            return None
-        if game_date is not None:
-            cached = _DATES.get(game_date) if type(game_date) is date or type(game_date) is str else None
+    text_fields, list_fields, dates = _TEXT_FIELDS, _LIST_FIELDS, _DATES
+    for name, value in columns.items():
+        kind_of = type(value)
+        if kind_of is str and name in text_fields:
+            row[name] = value if value.isascii() else valid_text(value)
+        elif value is None:
+            row[name] = None  # a REPEATED column becomes [] below
+        elif name == "game_date" and (kind_of is date or kind_of is str):
+            cached = dates.get(value)
             if cached is None:
-                cached = _date_entry(game_date) if type(game_date) is date or type(game_date) is str else None
+                cached = _date_entry(value)
                 if cached is None:
                     return None  # not a date: the general path names game_date
-            row["game_date"], season = cached
+            row[name], season = cached
+        elif kind_of is list and name in list_fields:
+            for item in value:
+                if type(item) is not str or not item.isascii():
+                    return None
+            row[name] = list(value)
+        else:  # any other value: the general path (same value, same error, same order)
+            return None
     if row["fallback_sources_tried"] is None:
         row["fallback_sources_tried"] = []
     if season_from_game_date and columns.get("season") is None:
@@ -502,69 +502,100 @@ def _quiet_entry(
 ) -> tuple[Any, ...] | None:
     """The lean entry of the commonest event, or None for :func:`_lean_row` to decide.
 
-    The commonest event: a plain ``str`` type and non-alerting severity, ASCII text
-    everywhere, ``str`` / None labels and keywords (``game_date`` a ``date`` or ``str``,
-    ``fallback_sources_tried`` a list of ``str``), plain quality dicts. It is what
-    ``tuple(_lean_row(...).values())`` gives with REPEATED values as tuples, except that
-    ``event_timestamp`` and ``created_at`` are the integer :func:`stamp_text` formats (the
-    row dict holds that text; tests/unit/events/test_event_batch.py compares them). Anything
-    else returns None before an event id is drawn, so the other paths decide as they always did.
+    The commonest event: a plain ``str`` type and a severity that raises no alert, ASCII
+    text everywhere, ``str`` / None labels and keywords (``game_date`` a ``date`` or ``str``,
+    ``fallback_sources_tried`` a list of ``str``), plain quality dicts (an ASCII ``str`` tier,
+    a finite ``float`` score). It is what ``tuple(_lean_row(...).values())`` gives with
+    REPEATED values as tuples, except that ``event_timestamp`` and ``created_at`` are the
+    integer :func:`stamp_text` formats (the row dict holds that text;
+    tests/unit/events/test_event_row_fast_path.py compares them). Anything else returns None
+    before an event id is drawn, so the other paths decide as they always did.
     """
     if type(event_type) is not str or type(severity) is not str or type(description) is not str:
         return None
     kind = _EVENT_TYPES.get(event_type)
-    level = _QUIET_SEVERITIES.get(severity)
-    if kind is None or level is None or not description.isascii() or not columns.keys() <= _TEXT_KEYWORDS_PLUS \
-            or not _STR_OR_NONE.issuperset(map(type, labels)) or not "".join(filter(None, labels)).isascii():
+    template = _SEVERITY_TEMPLATES.get(severity)
+    if kind is None or template is None or not description.isascii() or not columns.keys() <= _TEXT_KEYWORDS_PLUS \
+            or not _STR_OR_NONE.issuperset(map(type, labels)):
         return None
-    row = _QUIET_TEMPLATE.copy()
-    if quality_before is not None or quality_after is not None:
-        if not _lean_quality(row, quality_before, quality_after):
-            return None
-    row.update(zip(_LABELS, labels, strict=True))
-    # current_environment() inlined: the cached text of $COVERAGE_ENVIRONMENT's raw value.
+    # The run-constant part of the row (flags, phase, table, processor, run id, environment)
+    # is one cached template per distinct value, its ASCII checked once.
     environment = _ENV_TEXT.get(_ENV_DATA.get(_ENV_KEY)) if os.environ is _ENVIRON and _ENV_DATA is not None \
         else None
     if environment is None:
         environment = current_environment()
-    if not environment.isascii():
-        return None
-    row["environment"] = environment
-    season: str | None = None
+    head = labels[:4]
+    row = template[1].get(head)
+    if row is None or row["environment"] is not environment:
+        row = _head_template(template, head, environment)
+        if row is None:
+            return None
+    row = row.copy()
+    game_id, player_id = labels[4], labels[5]
+    if game_id is not None:
+        if not game_id.isascii():
+            return None
+        row["game_id"] = game_id
+    if player_id is not None:
+        if not player_id.isascii():
+            return None
+        row["player_id"] = player_id
+    if quality_before is not None:
+        if type(quality_before) is not dict:
+            return None
+        tier = quality_before.get("tier")
+        score = quality_before.get("score")
+        if (tier is not None and (type(tier) is not str or not tier.isascii())) \
+                or (score is not None and (type(score) is not float or not math.isfinite(score))):
+            return None
+        row["quality_tier_before"] = tier
+        row["quality_score_before"] = score
+    if quality_after is not None:
+        if type(quality_after) is not dict:
+            return None
+        tier = quality_after.get("tier")
+        score = quality_after.get("score")
+        if (tier is not None and (type(tier) is not str or not tier.isascii())) \
+                or (score is not None and (type(score) is not float or not math.isfinite(score))):
+            return None
+        row["quality_tier_after"] = tier
+        row["quality_score_after"] = score
     game_date: Any = None
-    cached: tuple[str | None, str | None] | None = None
     if columns:
+        values = columns.values()
+        kinds = list(map(type, values))
         game_date = columns.get("game_date")
         fallback = columns.get("fallback_sources_tried")
-        rest = columns
-        if game_date is not None:
-            if type(game_date) is not date and type(game_date) is not str:
+        # Every value a str or None except a date game_date and a list fallback_sources_tried
+        # (counted in C), every str ASCII.
+        others = len(kinds) - kinds.count(str) - kinds.count(_NONE)
+        if others:
+            if others != (type(game_date) is date) + (type(fallback) is list):
                 return None
+            if fallback is not None and not (_STR_ONLY.issuperset(map(type, fallback))
+                                             and "".join(fallback).isascii()):
+                return None
+        elif fallback is not None:  # a str: the general path says it is not a list
+            return None
+        if not "".join(filter(_IS_STR, values)).isascii():
+            return None
+        cached: tuple[str | None, str | None] | None = None
+        if game_date is not None:
             cached = _DATES.get(game_date)
             if cached is None:
                 cached = _date_entry(game_date)
                 if cached is None:
                     return None
-            rest = columns.copy()
-            del rest["game_date"]
-        if fallback is not None:
-            if type(fallback) is not list or not _STR_ONLY.issuperset(map(type, fallback)) \
-                    or not "".join(fallback).isascii():
-                return None
-            if rest is columns:
-                rest = columns.copy()
-            del rest["fallback_sources_tried"]
-        # Every other keyword a str or None (scalar STRING columns), all ASCII: checked in C.
-        if not (_STR_OR_NONE.issuperset(map(type, rest.values())) and "".join(filter(None, rest.values())).isascii()):
-            return None
         row.update(columns)
-        row["fallback_sources_tried"] = () if fallback is None else tuple(fallback)
+        if fallback is not None:
+            row["fallback_sources_tried"] = tuple(fallback)
+        elif "fallback_sources_tried" in columns:
+            row["fallback_sources_tried"] = ()
         if cached is not None:
-            row["game_date"], season = cached
-    if season_from_game_date and game_date is not None and columns.get("season") is None:
-        row["season"] = season  # season_label(game_date), None when it cannot read the date
+            row["game_date"] = cached[0]
+            if season_from_game_date and columns.get("season") is None:
+                row["season"] = cached[1]  # season_label(game_date), None when it cannot read it
     row["event_type"] = kind
-    row["severity"] = level
     row["description"] = description
     row["event_timestamp"] = row["created_at"] = time.time_ns() // 1000
     try:
@@ -574,52 +605,36 @@ def _quiet_entry(
     return tuple(row.values())
 
 
-def _lean_quality(row: dict[str, Any], quality_before: Any, quality_after: Any) -> bool:
-    """Quality assessments into ``row``: a plain dict with an ASCII str (or QualityTier) tier
-    and a float score each; False when the general path must decide."""
-    for quality, tier_column, score_column in (
-            (quality_before, "quality_tier_before", "quality_score_before"),
-            (quality_after, "quality_tier_after", "quality_score_after")):
-        if quality is None:
-            continue
-        if type(quality) is not dict:
-            return False
-        tier = quality.get("tier")
-        if tier is not None and (type(tier) is not str or not tier.isascii()):
-            tier = _TIER_TEXT.get(tier) if type(tier) is QualityTier else None
-            if tier is None:
-                return False
-        score = quality.get("score")
-        if score is not None:
-            if type(score) is not float:
-                return False
-            if not math.isfinite(score):
-                score = None
-        row[tier_column] = tier
-        row[score_column] = score
-    return True
+def _head_template(template: tuple[dict[str, Any], dict[tuple[Any, ...], dict[str, Any]]], head: tuple[Any, ...],
+                   environment: str) -> dict[str, Any] | None:
+    """The cached starting row of one severity for ``head`` (phase, table, processor, run
+    id) and ``environment``; None when any of them is not ASCII (another path decides)."""
+    if not ("".join(filter(None, head)).isascii() and environment.isascii()):
+        return None
+    base, rows = template
+    if len(rows) >= 64:
+        rows.clear()
+    row = rows[head] = {**base, **dict(zip(_LABELS[:4], head, strict=True)), "environment": environment}
+    return row
 
 
-def _lean_columns(row: dict[str, Any], columns: dict[str, Any]) -> bool:
-    """The keywords one by one (non-ASCII text, unusual keys); False when the general path
-    must decide. ``game_date`` is only checked here (the caller stores it)."""
-    text_fields, list_fields = _TEXT_FIELDS, _LIST_FIELDS
-    for name, value in columns.items():
-        kind_of = type(value)
-        if kind_of is str and name in text_fields:
-            row[name] = value if value.isascii() else valid_text(value)
-        elif value is None:
-            row[name] = None  # a REPEATED column becomes [] later
-        elif name == "game_date" and (kind_of is date or kind_of is str):
-            pass
-        elif kind_of is list and name in list_fields:
-            for item in value:
-                if type(item) is not str or not item.isascii():
-                    return False
+def entry_row(entry: tuple[Any, ...]) -> dict[str, Any]:
+    """The row dict of a lean entry (REPEATED tuples as lists, integer stamps as text).
+
+    Example::
+
+        entry_row(event_row('fallback_used', 'info', 'x', None, None, {}, compact=True))['severity']  # 'info'
+    """
+    row = dict(zip(EVENT_COLUMNS, entry, strict=True))
+    for name in _LIST_FIELDS:
+        value = row[name]
+        if type(value) is tuple:
             row[name] = list(value)
-        else:  # any other value: the general path (same value, same error, same order)
-            return False
-    return True
+    for name in _STAMP_FIELDS:
+        value = row[name]
+        if type(value) is int:
+            row[name] = stamp_text(value)
+    return row
 
 
 def _date_entry(value: date | str) -> tuple[str | None, str | None] | None:
@@ -658,16 +673,20 @@ _EVENT_TYPES: dict[str, str] = {m.value: m.value for m in SourceCoverageEventTyp
 _SEVERITIES: dict[str, str] = {m.value: m.value for m in SourceCoverageSeverity}
 _STR_OR_NONE = frozenset({str, type(None)})
 _STR_ONLY = frozenset({str})
-#: Severities that raise no alert (their events are buffered as lean tuples).
-_QUIET_SEVERITIES: dict[str, str] = {m.value: m.value for m in SourceCoverageSeverity
-                                     if m.value not in (SourceCoverageSeverity.CRITICAL, SourceCoverageSeverity.WARNING)}
-#: A quiet event's starting row (``_quiet_entry``): the lean flags, no alert, no sources tried.
-_QUIET_TEMPLATE: dict[str, Any] = {**_LEAN_TEMPLATE, "requires_alert": False, "fallback_sources_tried": ()}
+_NONE = type(None)
+#: Columns a lean entry holds as integer microseconds (:func:`stamp_text`).
+_STAMP_FIELDS = ("event_timestamp", "created_at")
+_IS_STR = str.__instancecheck__
+#: Per severity that raises no alert: ``_quiet_entry``'s starting row (the lean flags, the
+#: severity, no sources tried) and its copies per labels and environment (``_head_template``).
+_SEVERITY_TEMPLATES: dict[str, tuple[dict[str, Any], dict[tuple[Any, ...], dict[str, Any]]]] = {
+    level.value: ({**_LEAN_TEMPLATE, "severity": level.value, "fallback_sources_tried": (), "requires_alert": False},
+                  {})
+    for level in SourceCoverageSeverity if level not in (SourceCoverageSeverity.CRITICAL, SourceCoverageSeverity.WARNING)
+}
 #: Keywords whose common values the lean path checks together: scalar STRING columns (a str
 #: or None), ``game_date`` (a date or str) and ``fallback_sources_tried`` (a list of str).
 _TEXT_KEYWORDS_PLUS = (_TEXT_FIELDS & EVENT_KEYWORDS) | {"game_date", "fallback_sources_tried"}
-#: ``(phase, table_name, processor_name, processor_run_id)`` labels known to be ASCII.
-_ASCII_HEADS: set[tuple[Any, ...]] = set()
 #: ``labels`` of :func:`event_row`, in order.
 _LABELS = ("phase", "table_name", "processor_name", "processor_run_id", "game_id", "player_id")
 _ENUM_KEY_TYPES = (str, SourceCoverageEventType, SourceCoverageSeverity)
