@@ -25,7 +25,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterator, Sequence
 from itertools import compress, repeat
-from typing import Any, cast, overload
+from typing import Any, overload
 
 import pyarrow as pa
 
@@ -62,16 +62,19 @@ def row_of(entry: Entry) -> dict[str, Any]:
     return entry if isinstance(entry, dict) else entry_row(entry)
 
 
-def _stamp_column(values: Sequence[Any], memo: dict[str, int | None]) -> pa.Array | list[Any] | Sequence[Any]:
+def _stamp_column(values: Sequence[Any], memo: dict[str, int | None]) -> pa.Array | Sequence[Any]:
     """A timestamp column of a batch: a ``timestamp[us, UTC]`` Arrow array when every value is
-    a lean entry's integer or the exact text :func:`stamp_text` writes (the instant the row's
-    text names), else the values as the rows hold them (integers as their text)."""
+    a lean entry's integer or the exact text :func:`stamp_text` writes (the instant that text
+    names), else the values as the rows hold them (integers as their text)."""
     kinds = set(map(type, values))
     if int not in kinds:
         return values
     if kinds != _INT_ONLY:
-        micros = [v if type(v) is int else _memo_micros(v, memo) for v in values]
-        if micros.count(None):
+        micros = list(values)
+        # Only the values that are not integers (dict rows' text) reach Python.
+        for index in compress(range(len(values)), map(operator.is_not, map(type, values), repeat(int))):
+            micros[index] = _memo_micros(values[index], memo)
+        if set(map(type, micros)) != _INT_ONLY:
             return [stamp_text(v) if type(v) is int else v for v in values]
         values = micros
     return pa.array(values, type=_STAMP_TYPE)
@@ -170,11 +173,12 @@ class EventBatch(Sequence[dict[str, Any]]):
             return None
         if dicts:  # each dict entry as its values in schema order (one C call per dict)
             entries = list(entries)
-            for index in compress(range(len(kinds)), map(operator.is_, kinds, repeat(dict))):
-                row = cast(dict[str, Any], entries[index])
-                if row.keys() != _COLUMN_SET:
+            positions = list(compress(range(len(kinds)), map(operator.is_, kinds, repeat(dict))))
+            for index in positions:
+                try:  # 36 keys, every log column among them: exactly the log's columns
+                    entries[index] = _ROW_VALUES(entries[index])
+                except KeyError:
                     return None
-                entries[index] = _ROW_VALUES(row)
         # One transposition in C (zip over the entries): a tuple per column, no per-value call.
         columns: list[Any] = list(zip(*entries, strict=True))
         batch_id = self.batch_id
