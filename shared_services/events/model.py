@@ -499,17 +499,19 @@ def _quiet_entry(
     columns: dict[str, Any],
     labels: tuple[Any, ...],
     season_from_game_date: bool,
-) -> tuple[Any, ...] | None:
+) -> tuple[Any, ...] | dict[str, Any] | None:
     """The lean entry of the commonest event, or None for :func:`_lean_row` to decide.
 
-    The commonest event: a plain ``str`` type and a severity that raises no alert, ASCII
-    text everywhere, ``str`` / None labels and keywords (``game_date`` a ``date`` or ``str``,
-    ``fallback_sources_tried`` a list of ``str``), plain quality dicts (an ASCII ``str`` tier,
-    a finite ``float`` score). It is what ``tuple(_lean_row(...).values())`` gives with
-    REPEATED values as tuples, except that ``event_timestamp`` and ``created_at`` are the
-    integer :func:`stamp_text` formats (the row dict holds that text;
-    tests/unit/events/test_event_row_fast_path.py compares them). Anything else returns None
-    before an event id is drawn, so the other paths decide as they always did.
+    The commonest event: a plain ``str`` type and severity, ASCII text everywhere, ``str`` /
+    None labels and keywords (``game_date`` a ``date`` or ``str``, ``fallback_sources_tried`` a
+    list of ``str``), plain quality dicts (an ASCII ``str`` tier, a finite ``float`` score).
+    A quiet event's entry is what ``tuple(_lean_row(...).values())`` gives with REPEATED
+    values as tuples, except that ``event_timestamp`` and ``created_at`` are the integer
+    :func:`stamp_text` formats (the row dict holds that text); an alerting event (the
+    dispatcher marks its row later) comes back as the row dict :func:`_lean_row` builds.
+    tests/unit/events/test_event_row_fast_path.py compares both with the general path.
+    Anything else returns None before an event id is drawn, so the other paths decide as
+    they always did.
     """
     if type(event_type) is not str or type(severity) is not str or type(description) is not str:
         return None
@@ -597,11 +599,15 @@ def _quiet_entry(
                 row["season"] = cached[1]  # season_label(game_date), None when it cannot read it
     row["event_type"] = kind
     row["description"] = description
-    row["event_timestamp"] = row["created_at"] = time.time_ns() // 1000
     try:
         row["event_id"] = _ID_POOL.pop()  # last: an event given to another path uses none
     except IndexError:
         row["event_id"] = new_event_id()
+    if row["requires_alert"]:  # the dispatcher marks it: a row dict, as _lean_row builds it
+        row["event_timestamp"] = row["created_at"] = _now_text()
+        row["fallback_sources_tried"] = list(row["fallback_sources_tried"])
+        return row
+    row["event_timestamp"] = row["created_at"] = time.time_ns() // 1000
     return tuple(row.values())
 
 
@@ -677,12 +683,12 @@ _NONE = type(None)
 #: Columns a lean entry holds as integer microseconds (:func:`stamp_text`).
 _STAMP_FIELDS = ("event_timestamp", "created_at")
 _IS_STR = str.__instancecheck__
-#: Per severity that raises no alert: ``_quiet_entry``'s starting row (the lean flags, the
-#: severity, no sources tried) and its copies per labels and environment (``_head_template``).
+#: Per severity: ``_quiet_entry``'s starting row (the lean flags, the severity, whether it
+#: alerts, no sources tried) and its copies per labels and environment (``_head_template``).
 _SEVERITY_TEMPLATES: dict[str, tuple[dict[str, Any], dict[tuple[Any, ...], dict[str, Any]]]] = {
-    level.value: ({**_LEAN_TEMPLATE, "severity": level.value, "fallback_sources_tried": (), "requires_alert": False},
-                  {})
-    for level in SourceCoverageSeverity if level not in (SourceCoverageSeverity.CRITICAL, SourceCoverageSeverity.WARNING)
+    level.value: ({**_LEAN_TEMPLATE, "severity": level.value, "fallback_sources_tried": (),
+                   "requires_alert": level in (SourceCoverageSeverity.CRITICAL, SourceCoverageSeverity.WARNING)}, {})
+    for level in SourceCoverageSeverity
 }
 #: Keywords whose common values the lean path checks together: scalar STRING columns (a str
 #: or None), ``game_date`` (a date or str) and ``fallback_sources_tried`` (a list of str).
