@@ -590,7 +590,15 @@ def _quiet_entry(
                     return None
         row.update(columns)
         if fallback is not None:
-            row["fallback_sources_tried"] = tuple(fallback)
+            # One shared tuple per distinct list of sources: a processor names the same few
+            # again and again, and each kept container adds to the cyclic GC's work.
+            sources = tuple(fallback)
+            shared = _SOURCES.get(sources)
+            if shared is None:
+                if len(_SOURCES) >= 1024:
+                    _SOURCES.clear()
+                shared = _SOURCES[sources] = sources
+            row["fallback_sources_tried"] = shared
         elif "fallback_sources_tried" in columns:
             row["fallback_sources_tried"] = ()
         if cached is not None:
@@ -680,6 +688,8 @@ _SEVERITIES: dict[str, str] = {m.value: m.value for m in SourceCoverageSeverity}
 _STR_OR_NONE = frozenset({str, type(None)})
 _STR_ONLY = frozenset({str})
 _NONE = type(None)
+#: Lists of sources tried as shared tuples (``_quiet_entry``).
+_SOURCES: dict[tuple[str, ...], tuple[str, ...]] = {}
 #: Columns a lean entry holds as integer microseconds (:func:`stamp_text`).
 _STAMP_FIELDS = ("event_timestamp", "created_at")
 _IS_STR = str.__instancecheck__
