@@ -2,15 +2,18 @@
 
 A buffered event is either a row dict (as :func:`~shared_services.events.model.build_event_row`
 returns it) or, for the common case, a *lean entry*: a tuple of the row's values in schema
-order (``EVENT_COLUMNS``) with REPEATED values as tuples. A tuple of strings, numbers and
+order (``EVENT_COLUMNS``) with REPEATED values as tuples and, for events built by the quiet
+path, ``event_timestamp`` / ``created_at`` as integer microseconds since the epoch (the row
+holds their text, :func:`~shared_services.events.model.stamp_text`). A tuple of strings, numbers and
 ``None`` is untracked by the cyclic garbage collector, so 10,000 pending events cost it
 nothing, where 10,000 dicts (each holding a list) were traversed on every full collection.
 
 :class:`EventBatch` is what a flush writes: a ``Sequence[dict]`` whose rows are the JSON rows
 of today (materialised on access, ``batch_id`` filled in), so the real BigQuery client, the
 dead-letter spool and every other reader see exactly the rows they always saw, and which
-also hands its columns over (:meth:`EventBatch.to_columns`) so the embedded warehouse can
-skip the per-row dict-to-column conversion.
+also hands its columns over (:meth:`EventBatch.to_columns`, one transposition in C; the two
+timestamps as an Arrow array of instants) so the embedded warehouse can skip the per-row
+dict-to-column conversion and the text-to-timestamp cast.
 
 Example::
 

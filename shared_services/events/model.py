@@ -10,7 +10,12 @@ Speed: a processor may log 100,000 events in a run, so the common case (plain ``
 / ``float`` / list-of-``str`` values) takes a lean path: a copy of a template row in schema order, the
 enum members looked up in dicts, ``game_date`` and its season label cached per date, the
 timestamp text built from a per-second prefix, event ids drawn from a pool of UUID4 texts
-made from one ``os.urandom`` call. An event with any other value, or with anything unusual
+made from one ``os.urandom`` call (formatted in numpy). The commonest events (``str`` type
+and severity, ASCII text, ``str`` / None labels and keywords) take a flatter path still
+(``_quiet_entry``): one cached starting row per severity and run labels, the keywords' types
+and ASCII checked together in C, and - for an event that raises no alert - the buffered
+tuple keeps its two timestamps as integer microseconds (:func:`stamp_text` gives the row's
+text). An event with any other value, or with anything unusual
 about the event itself (an unknown keyword, type or severity, a quality dict that is not a
 plain ``dict``), takes the general path: every value through the schema's converter
 (:class:`~shared_services.events.serialization.RowConverter`), at call time, so a bad value
