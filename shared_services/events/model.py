@@ -222,6 +222,9 @@ def stamp_micros(text: Any) -> int | None:
 
         stamp_micros('2025-01-16T05:06:07.891011+00:00')  # 1737003967891011
     """
+    known = _KNOWN_STAMPS.get(text) if type(text) is str else None
+    if known is not None:
+        return known
     if type(text) is not str or len(text) != 32 or text[19] != "." or not text.endswith("+00:00"):
         return None
     fraction = text[20:26]
@@ -244,6 +247,8 @@ def stamp_micros(text: Any) -> int | None:
 
 #: Canonical ``YYYY-MM-DDTHH:MM:SS`` prefixes -> seconds since the epoch (see stamp_micros).
 _SECONDS: dict[str, int] = {}
+#: Recent alerting rows' stamp text -> its microseconds (``stamp_text(v) == k`` for each pair).
+_KNOWN_STAMPS: dict[str, int] = {}
 
 
 # -- the row -----------------------------------------------------------------------------
@@ -617,7 +622,11 @@ def _quiet_entry(
     except IndexError:
         row["event_id"] = new_event_id()
     if row["requires_alert"]:  # the dispatcher marks it: a row dict, as _lean_row builds it
-        row["event_timestamp"] = row["created_at"] = _now_text()
+        micros = time.time_ns() // 1000
+        stamp = row["event_timestamp"] = row["created_at"] = stamp_text(micros)
+        if len(_KNOWN_STAMPS) >= 16384:
+            _KNOWN_STAMPS.clear()
+        _KNOWN_STAMPS[stamp] = micros  # the flush reads the instant back without parsing
         row["fallback_sources_tried"] = list(row["fallback_sources_tried"])
         return row
     row["event_timestamp"] = row["created_at"] = time.time_ns() // 1000
