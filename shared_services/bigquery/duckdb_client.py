@@ -504,9 +504,10 @@ def _fast_column(values: Sequence[Any], field: SchemaField) -> tuple[pa.Array, s
         if mode == "REPEATED":
             allowed = _FAST_SCALAR_TYPES.get(ftype)
             # A tuple is a JSON array too (the round trip makes it a list): same values.
-            if allowed is None or ftype == "FLOAT" or not set(map(type, values)) <= {list, tuple, _NONE_TYPE}:
+            outer = set(map(type, values))
+            if allowed is None or ftype == "FLOAT" or not outer <= {list, tuple, _NONE_TYPE}:
                 return None
-            lists = [() if v is None else v for v in values]
+            lists = [() if v is None else v for v in values] if _NONE_TYPE in outer else values
             if not set(map(type, itertools.chain.from_iterable(lists))) <= allowed:
                 return None
             return pa.array(lists, type=_arrow_type(field)), None

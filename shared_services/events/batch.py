@@ -32,7 +32,13 @@ from typing import Any, overload
 
 import pyarrow as pa
 
-from shared_services.events.model import EVENT_COLUMNS, entry_row, stamp_micros, stamp_text
+from shared_services.events.model import (
+    _KNOWN_STAMPS,
+    EVENT_COLUMNS,
+    entry_row,
+    stamp_micros,
+    stamp_text,
+)
 
 __all__ = ["Entry", "EventBatch", "row_of"]
 
@@ -52,6 +58,7 @@ _STAMP_TYPE = pa.timestamp("us", tz="UTC")
 _INT_ONLY = {int}
 _TUPLE_ONLY = {tuple}
 _ENTRY_ID = operator.itemgetter(_EVENT_ID)
+_ID_KEY: dict[type, Any] = {tuple: _EVENT_ID, dict: "event_id"}
 _IS_DICT = dict.__instancecheck__
 
 
@@ -74,11 +81,17 @@ def _stamp_column(values: Sequence[Any], memo: dict[str, int | None]) -> pa.Arra
         return values
     if kinds != _INT_ONLY:
         micros = list(values)
-        # Only the values that are not integers (dict rows' text) reach Python.
-        for index in compress(range(len(values)), map(operator.is_not, map(type, values), repeat(int))):
-            micros[index] = _memo_micros(values[index], memo)
-        if set(map(type, micros)) != _INT_ONLY:
-            return [stamp_text(v) if type(v) is int else v for v in values]
+        # Only the values that are not integers (dict rows' text) are read back: in C when the
+        # text is a stamp this process wrote (model's cache), else one by one.
+        positions = list(compress(range(len(values)), map(operator.is_not, map(type, values), repeat(int))))
+        texts = list(map(values.__getitem__, positions))
+        read: list[int | None] = list(map(_KNOWN_STAMPS.get, texts))
+        if None in read:
+            read = [_memo_micros(text, memo) for text in texts]
+            if None in read:
+                return [stamp_text(v) if type(v) is int else v for v in values]
+        for index, value in zip(positions, read, strict=True):
+            micros[index] = value
         values = micros
     return pa.array(values, type=_STAMP_TYPE)
 
@@ -151,8 +164,14 @@ class EventBatch(Sequence[dict[str, Any]]):
     def event_ids(self) -> list[Any]:
         """``row.get('event_id')`` of every row (what the load job id is derived from)."""
         entries = self._entries
-        if set(map(type, entries)) <= _TUPLE_ONLY:
+        kinds = list(map(type, entries))
+        if kinds.count(tuple) == len(kinds):
             return list(map(_ENTRY_ID, entries))
+        if kinds.count(dict) + kinds.count(tuple) == len(kinds):  # each entry's own key, in C
+            try:
+                return list(map(operator.getitem, entries, map(_ID_KEY.__getitem__, kinds)))
+            except KeyError:
+                pass  # a dict row without an event_id: .get below
         return [entry.get("event_id") if isinstance(entry, dict) else entry[_EVENT_ID] for entry in entries]
 
     def to_columns(self) -> dict[str, Sequence[Any]] | None:
@@ -178,8 +197,12 @@ class EventBatch(Sequence[dict[str, Any]]):
             entries = list(entries)
             positions = list(compress(range(len(kinds)), map(operator.is_, kinds, repeat(dict))))
             for index in positions:
+                row = entries[index]
+                if tuple(row) == EVENT_COLUMNS:  # the builders' rows: the log's columns in order
+                    entries[index] = tuple(row.values())  # type: ignore[union-attr]
+                    continue
                 try:  # 36 keys, every log column among them: exactly the log's columns
-                    entries[index] = _ROW_VALUES(entries[index])
+                    entries[index] = _ROW_VALUES(row)
                 except KeyError:
                     return None
         # One transposition in C (zip over the entries): a tuple per column, no per-value call.
