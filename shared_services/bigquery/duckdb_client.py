@@ -474,6 +474,14 @@ _FAST_SCALAR_TYPES: dict[str, frozenset[type]] = {
 }
 
 
+#: Column types whose equal values of one exact Python type always load the same value
+#: (not FLOAT: ``0.0 == -0.0``), for the constant-column shortcut.
+_CONSTANT_TYPES: dict[str, frozenset[type]] = {"STRING": frozenset({str}), "BOOLEAN": frozenset({bool})}
+
+#: Types whose all-NULL column the fast path loads as a typed NULL array.
+_FAST_NULL_TYPES = frozenset({"STRING", "INTEGER", "BOOLEAN", "FLOAT", "JSON", "DATE", "TIMESTAMP"})
+
+
 def _all_true(mask: pa.Array) -> bool:
     return bool(pc.all(mask, min_count=0).as_py())
 
@@ -487,7 +495,7 @@ def _json_text(value: Any) -> str:
     return text
 
 
-def _fast_column(values: list[Any], field: SchemaField) -> tuple[pa.Array, str | None] | None:
+def _fast_column(values: Sequence[Any], field: SchemaField) -> tuple[pa.Array, str | None] | None:
     """``values`` as an Arrow array the INSERT's CASTs load exactly as the per-row path would,
     plus the DuckDB type its text must cast to (DATE / TIMESTAMPTZ); None when unsure."""
     mode = (field.mode or "NULLABLE").upper()
@@ -496,9 +504,10 @@ def _fast_column(values: list[Any], field: SchemaField) -> tuple[pa.Array, str |
         if mode == "REPEATED":
             allowed = _FAST_SCALAR_TYPES.get(ftype)
             # A tuple is a JSON array too (the round trip makes it a list): same values.
-            if allowed is None or ftype == "FLOAT" or not set(map(type, values)) <= {list, tuple, _NONE_TYPE}:
+            outer = set(map(type, values))
+            if allowed is None or ftype == "FLOAT" or not outer <= {list, tuple, _NONE_TYPE}:
                 return None
-            lists = [() if v is None else v for v in values]
+            lists = [() if v is None else v for v in values] if _NONE_TYPE in outer else values
             if not set(map(type, itertools.chain.from_iterable(lists))) <= allowed:
                 return None
             return pa.array(lists, type=_arrow_type(field)), None
@@ -507,6 +516,13 @@ def _fast_column(values: list[Any], field: SchemaField) -> tuple[pa.Array, str |
             if mode == "REQUIRED":
                 return None
             kinds.discard(_NONE_TYPE)
+            if not kinds and ftype in _FAST_NULL_TYPES:  # all NULL: no per-value work
+                return pa.nulls(len(values), type=_arrow_type(field)), None
+        elif len(kinds) == 1 and ftype in _CONSTANT_TYPES and kinds <= _CONSTANT_TYPES[ftype] \
+                and values[0] == values[-1] and values.count(values[0]) == len(values):
+            # One value in every row (labels, flags): equal str / bool values of one exact type
+            # are the same value, so the array is that value repeated.
+            return pa.repeat(pa.scalar(values[0], type=_arrow_type(field)), len(values)), None
         if ftype == "JSON":  # any JSON value, written as the NDJSON round trip would leave it
             return pa.array([None if v is None else _json_text(v) for v in values], type=pa.string()), None
         if ftype in ("DATE", "TIMESTAMP"):
@@ -563,8 +579,9 @@ class _CastFailed(Exception):
 class ColumnarRows(Protocol):
     """Rows that can also hand over their columns (e.g.
     :class:`~shared_services.events.batch.EventBatch`): a ``Sequence`` of row dicts whose
-    ``to_columns()`` gives ``{column: values}`` - the values exactly as the rows hold them - or
-    None. ``load_table_from_json`` then skips the per-row dict-to-column conversion; every
+    ``to_columns()`` gives ``{column: values}`` - the values exactly as the rows hold them, or
+    for a TIMESTAMP column a ``timestamp[us, UTC]`` Arrow array of the instants the rows' text
+    names - or None. ``load_table_from_json`` then skips the per-row dict-to-column conversion; every
     column check is the same (``_fast_column``), and anything it cannot vouch for loads the
     rows through the usual path.
 
@@ -575,17 +592,18 @@ class ColumnarRows(Protocol):
 
     def __len__(self) -> int: ...
     def __iter__(self) -> Iterator[Mapping[str, Any]]: ...
-    def to_columns(self) -> Mapping[str, list[Any]] | None: ...
+    def to_columns(self) -> Mapping[str, Sequence[Any]] | None: ...
 
 
-def _columnar_given(given: Mapping[str, list[Any]], count: int, schema: Sequence[SchemaField]
+def _columnar_given(given: Mapping[str, Sequence[Any]], count: int, schema: Sequence[SchemaField]
                     ) -> tuple[list[pa.Array], dict[str, str]] | None:
     """:func:`_columnar` for columns handed over by :class:`ColumnarRows`: the same checks
     (no unknown or differently-cased keys, a column missing from every row is NULL), per column."""
     ordered = [f.name for f in schema]
     if len(set(ordered)) != len(schema) or not set(given) <= set(ordered):
         return None
-    if any(type(values) is not list or len(values) != count for values in given.values()):
+    if any((type(values) not in (list, tuple) and not isinstance(values, pa.TimestampArray)) or len(values) != count
+           for values in given.values()):
         return None
     arrays: list[pa.Array] = []
     casts: dict[str, str] = {}
@@ -594,6 +612,15 @@ def _columnar_given(given: Mapping[str, list[Any]], count: int, schema: Sequence
         values = given.get(name)
         if values is None:
             values = nulls = nulls if nulls is not None else [None] * count
+        if isinstance(values, pa.TimestampArray):
+            # Instants handed over as such (no text to check or cast): exactly the column's
+            # Arrow type, no NULL in a REQUIRED column, else the rows take the usual path.
+            mode = (field.mode or "NULLABLE").upper()
+            if normalize_bq_type(field.field_type) != "TIMESTAMP" or mode == "REPEATED" \
+                    or values.type != _arrow_type(field) or (mode == "REQUIRED" and values.null_count):
+                return None
+            arrays.append(values)
+            continue
         column = _fast_column(values, field)
         if column is None:
             return None

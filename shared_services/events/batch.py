@@ -2,15 +2,18 @@
 
 A buffered event is either a row dict (as :func:`~shared_services.events.model.build_event_row`
 returns it) or, for the common case, a *lean entry*: a tuple of the row's values in schema
-order (``EVENT_COLUMNS``) with REPEATED values as tuples. A tuple of strings, numbers and
+order (``EVENT_COLUMNS``) with REPEATED values as tuples and, for events built by the quiet
+path, ``event_timestamp`` / ``created_at`` as integer microseconds since the epoch (the row
+holds their text, :func:`~shared_services.events.model.stamp_text`). A tuple of strings, numbers and
 ``None`` is untracked by the cyclic garbage collector, so 10,000 pending events cost it
 nothing, where 10,000 dicts (each holding a list) were traversed on every full collection.
 
 :class:`EventBatch` is what a flush writes: a ``Sequence[dict]`` whose rows are the JSON rows
 of today (materialised on access, ``batch_id`` filled in), so the real BigQuery client, the
 dead-letter spool and every other reader see exactly the rows they always saw, and which
-also hands its columns over (:meth:`EventBatch.to_columns`) so the embedded warehouse can
-skip the per-row dict-to-column conversion.
+also hands its columns over (:meth:`EventBatch.to_columns`, one transposition in C; the two
+timestamps as an Arrow array of instants) so the embedded warehouse can skip the per-row
+dict-to-column conversion and the text-to-timestamp cast.
 
 Example::
 
@@ -24,10 +27,18 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterator, Sequence
+from itertools import compress, repeat
 from typing import Any, overload
 
-from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA
-from shared_services.events.model import EVENT_COLUMNS
+import pyarrow as pa
+
+from shared_services.events.model import (
+    _KNOWN_STAMPS,
+    EVENT_COLUMNS,
+    entry_row,
+    stamp_micros,
+    stamp_text,
+)
 
 __all__ = ["Entry", "EventBatch", "row_of"]
 
@@ -36,12 +47,19 @@ Entry = dict[str, Any] | tuple[Any, ...]
 
 _WIDTH = len(EVENT_COLUMNS)
 _COLUMN_SET = frozenset(EVENT_COLUMNS)
-_REPEATED_NAMES = tuple(f.name for f in COVERAGE_LOG_SCHEMA if (f.mode or "").upper() == "REPEATED")
 _BATCH_ID = EVENT_COLUMNS.index("batch_id")
 _EVENT_ID = EVENT_COLUMNS.index("event_id")
-_GETTERS = tuple(map(operator.itemgetter, range(_WIDTH)))
 #: A row dict's values in ``EVENT_COLUMNS`` order, as a tuple.
 _ROW_VALUES = operator.itemgetter(*EVENT_COLUMNS)
+#: Columns a lean entry may hold as integer microseconds (see ``model.stamp_text``).
+_STAMP_NAMES = ("event_timestamp", "created_at")
+_STAMP_INDEXES = tuple(EVENT_COLUMNS.index(name) for name in _STAMP_NAMES)
+_STAMP_TYPE = pa.timestamp("us", tz="UTC")
+_INT_ONLY = {int}
+_TUPLE_ONLY = {tuple}
+_ENTRY_ID = operator.itemgetter(_EVENT_ID)
+_ID_KEY: dict[type, Any] = {tuple: _EVENT_ID, dict: "event_id"}
+_IS_DICT = dict.__instancecheck__
 
 
 def row_of(entry: Entry) -> dict[str, Any]:
@@ -51,14 +69,41 @@ def row_of(entry: Entry) -> dict[str, Any]:
 
         row_of(('a', ...))['event_id']  # 'a'
     """
-    if type(entry) is dict:
-        return entry
-    row = dict(zip(EVENT_COLUMNS, entry, strict=True))
-    for name in _REPEATED_NAMES:
-        value = row[name]
-        if type(value) is tuple:
-            row[name] = list(value)
-    return row
+    return entry if isinstance(entry, dict) else entry_row(entry)
+
+
+def _stamp_column(values: Sequence[Any], memo: dict[str, int | None]) -> pa.Array | Sequence[Any]:
+    """A timestamp column of a batch: a ``timestamp[us, UTC]`` Arrow array when every value is
+    a lean entry's integer or the exact text :func:`stamp_text` writes (the instant that text
+    names), else the values as the rows hold them (integers as their text)."""
+    kinds = set(map(type, values))
+    if int not in kinds:
+        return values
+    if kinds != _INT_ONLY:
+        micros = list(values)
+        # Only the values that are not integers (dict rows' text) are read back: in C when the
+        # text is a stamp this process wrote (model's cache), else one by one.
+        positions = list(compress(range(len(values)), map(operator.is_not, map(type, values), repeat(int))))
+        texts = list(map(values.__getitem__, positions))
+        read: list[int | None] = list(map(_KNOWN_STAMPS.get, texts))
+        if None in read:
+            read = [_memo_micros(text, memo) for text in texts]
+            if None in read:
+                return [stamp_text(v) if type(v) is int else v for v in values]
+        for index, value in zip(positions, read, strict=True):
+            micros[index] = value
+        values = micros
+    return pa.array(values, type=_STAMP_TYPE)
+
+
+def _memo_micros(text: Any, memo: dict[str, int | None]) -> int | None:
+    if type(text) is not str:
+        return None
+    try:
+        return memo[text]
+    except KeyError:
+        micros = memo[text] = stamp_micros(text)
+        return micros
 
 
 class EventBatch(Sequence[dict[str, Any]]):
@@ -79,9 +124,9 @@ class EventBatch(Sequence[dict[str, Any]]):
     def __init__(self, entries: list[Entry], batch_id: str) -> None:
         self._entries = entries
         self.batch_id = batch_id
-        for entry in entries:
-            if type(entry) is dict:
-                entry["batch_id"] = entry.get("batch_id") or batch_id
+        row: dict[str, Any]
+        for row in filter(_IS_DICT, entries):  # type: ignore[assignment]  # only the dicts reach Python
+            row["batch_id"] = row.get("batch_id") or batch_id
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -110,40 +155,64 @@ class EventBatch(Sequence[dict[str, Any]]):
 
     def column(self, name: str) -> list[Any]:
         """One column's values in row order (``row.get(name)`` of every row)."""
-        if name == "batch_id":
-            return [row.get("batch_id") for row in self]
+        if name == "batch_id" or name in _STAMP_NAMES:
+            return [row.get(name) for row in self]
         index = EVENT_COLUMNS.index(name) if name in _COLUMN_SET else None
         return [entry.get(name) if isinstance(entry, dict) else (None if index is None else entry[index])
                 for entry in self._entries]
 
     def event_ids(self) -> list[Any]:
         """``row.get('event_id')`` of every row (what the load job id is derived from)."""
-        return [entry.get("event_id") if isinstance(entry, dict) else entry[_EVENT_ID] for entry in self._entries]
+        entries = self._entries
+        kinds = list(map(type, entries))
+        if kinds.count(tuple) == len(kinds):
+            return list(map(_ENTRY_ID, entries))
+        if kinds.count(dict) + kinds.count(tuple) == len(kinds):  # each entry's own key, in C
+            try:
+                return list(map(operator.getitem, entries, map(_ID_KEY.__getitem__, kinds)))
+            except KeyError:
+                pass  # a dict row without an event_id: .get below
+        return [entry.get("event_id") if isinstance(entry, dict) else entry[_EVENT_ID] for entry in entries]
 
-    def to_columns(self) -> dict[str, list[Any]] | None:
-        """``{column: values}`` for every log column, the values as the rows hold them
-        (REPEATED values as lists or tuples, which load alike); None when a dict entry does not
-        have exactly the log's columns (then only the rows describe the batch).
+    def to_columns(self) -> dict[str, Sequence[Any]] | None:
+        """``{column: values}`` for every log column (a list or tuple in row order), the values
+        as the rows hold them (REPEATED values as lists or tuples, which load alike); None when
+        a dict entry does not have exactly the log's columns (then only the rows describe the
+        batch). ``event_timestamp`` and ``created_at`` come as a ``timestamp[us, UTC]`` Arrow
+        array of the instants the rows' text names when the batch holds lean entries and every
+        text is the canonical one (``model.stamp_text``), else as the rows' text.
 
-        One C-level pass per column; no per-row container is allocated for lean entries (each
+        One transposition in C; no per-row container is allocated for lean entries (each
         allocation counts towards a cyclic-GC pass over everything the process holds), one
         tuple per dict entry (its values in schema order, read in C).
         """
         entries = self._entries
-        kinds = set(map(type, entries))
-        if not kinds <= {tuple, dict}:
+        if not entries:
+            return {name: [] for name in EVENT_COLUMNS}
+        kinds = list(map(type, entries))
+        dicts = kinds.count(dict)
+        if dicts + kinds.count(tuple) != len(entries) or set(map(len, entries)) - {_WIDTH}:
             return None
-        if dict in kinds:
-            for entry in entries:
-                if type(entry) is dict and (len(entry) != _WIDTH or entry.keys() != _COLUMN_SET):
+        if dicts:  # each dict entry as its values in schema order (one C call per dict)
+            entries = list(entries)
+            positions = list(compress(range(len(kinds)), map(operator.is_, kinds, repeat(dict))))
+            for index in positions:
+                row = entries[index]
+                if tuple(row) == EVENT_COLUMNS:  # the builders' rows: the log's columns in order
+                    entries[index] = tuple(row.values())  # type: ignore[union-attr]
+                    continue
+                try:  # 36 keys, every log column among them: exactly the log's columns
+                    entries[index] = _ROW_VALUES(row)
+                except KeyError:
                     return None
-        elif set(map(len, entries)) - {_WIDTH}:
-            return None
-        if dict in kinds:  # each dict entry as its values in schema order (one C call per dict)
-            entries = [entry if type(entry) is tuple else _ROW_VALUES(entry) for entry in entries]
-        columns = [list(map(getter, entries)) for getter in _GETTERS]
+        # One transposition in C (zip over the entries): a tuple per column, no per-value call.
+        columns: list[Any] = list(zip(*entries, strict=True))
         batch_id = self.batch_id
-        columns[_BATCH_ID] = [v or batch_id for v in columns[_BATCH_ID]]
+        ids = columns[_BATCH_ID]
+        columns[_BATCH_ID] = [batch_id] * len(ids) if ids.count(None) == len(ids) else [v or batch_id for v in ids]
+        memo: dict[str, int | None] = {}  # a dict row's two stamps are usually one text
+        for index in _STAMP_INDEXES:
+            columns[index] = _stamp_column(columns[index], memo)
         return dict(zip(EVENT_COLUMNS, columns, strict=True))
 
 

@@ -10,7 +10,12 @@ Speed: a processor may log 100,000 events in a run, so the common case (plain ``
 / ``float`` / list-of-``str`` values) takes a lean path: a copy of a template row in schema order, the
 enum members looked up in dicts, ``game_date`` and its season label cached per date, the
 timestamp text built from a per-second prefix, event ids drawn from a pool of UUID4 texts
-made from one ``os.urandom`` call. An event with any other value, or with anything unusual
+made from one ``os.urandom`` call (formatted in numpy). The commonest events (``str`` type
+and severity, ASCII text, ``str`` / None labels and keywords) take a flatter path still
+(``_quiet_entry``): one cached starting row per severity and run labels, the keywords' types
+and ASCII checked together in C, and - for an event that raises no alert - the buffered
+tuple keeps its two timestamps as integer microseconds (:func:`stamp_text` gives the row's
+text). An event with any other value, or with anything unusual
 about the event itself (an unknown keyword, type or severity, a quality dict that is not a
 plain ``dict``), takes the general path: every value through the schema's converter
 (:class:`~shared_services.events.serialization.RowConverter`), at call time, so a bad value
@@ -37,6 +42,8 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
+import numpy as np
+
 from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA
 from shared_services.constants.source_coverage import (
     QualityTier,
@@ -56,8 +63,11 @@ __all__ = [
     "EVENT_KEYWORDS",
     "build_event_row",
     "current_environment",
+    "entry_row",
     "event_row",
     "new_event_id",
+    "stamp_micros",
+    "stamp_text",
     "utc_now",
 ]
 
@@ -124,28 +134,37 @@ def _env_key() -> Any:
 #: ``os.environ``'s internal key for $COVERAGE_ENVIRONMENT and its decoded, stripped values.
 _ENV_KEY = _env_key()
 _ENV_TEXT: dict[Any, str] = {}
+#: ``os.environ`` as imported and its internal mapping (changed in place by every set/unset).
+_ENVIRON = os.environ
+_ENV_DATA: dict[Any, Any] | None = getattr(os.environ, "_data", None) if _ENV_KEY is not None else None
+if type(_ENV_DATA) is not dict:  # pragma: no cover - not CPython's mapping
+    _ENV_DATA = None
 
 
 # -- event ids ---------------------------------------------------------------------------
-_ID_BATCH = 512
+_ID_BATCH = 1024
 _ID_POOL: list[str] = []
-#: Hex digit 8 of a UUID4 text: the variant bits 10xx (RFC 4122) over two random bits.
-_VARIANT_DIGIT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+_DASH = ord("-")
 
 
 def _refill_ids() -> None:
-    text = os.urandom(16 * _ID_BATCH).hex()
-    variant = _VARIANT_DIGIT
-    _ID_POOL.extend(
-        f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant[h[16]]}{h[17:20]}-{h[20:32]}"
-        for h in (text[i:i + 32] for i in range(0, 32 * _ID_BATCH, 32))
-    )
+    """1,024 UUID4 texts from one ``os.urandom`` call, formatted in numpy (no per-id Python):
+    version nibble 4 and variant bits 10 set as ``uuid.UUID(bytes=..., version=4)`` sets them."""
+    raw = np.frombuffer(os.urandom(16 * _ID_BATCH), dtype=np.uint8).reshape(_ID_BATCH, 16).copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    digits = np.frombuffer(raw.tobytes().hex().encode("ascii"), dtype=np.uint8).reshape(_ID_BATCH, 32)
+    text = np.full((_ID_BATCH, 37), _DASH, dtype=np.uint8)  # 8-4-4-4-12 digits, dashes, a space
+    for start, stop, offset in ((0, 8, 0), (8, 12, 1), (12, 16, 2), (16, 20, 3), (20, 32, 4)):
+        text[:, start + offset:stop + offset] = digits[:, start:stop]
+    text[:, 36] = ord(" ")
+    _ID_POOL.extend(text.tobytes().decode("ascii").split())
 
 
 def new_event_id() -> str:
     """A random UUID4 text, as ``str(uuid.uuid4())`` writes it (same entropy source).
 
-    Ids are cut 512 at a time from ONE ``os.urandom`` call; ``list.pop`` hands each out once
+    Ids are cut 1,024 at a time from ONE ``os.urandom`` call; ``list.pop`` hands each out once
     (atomic under the GIL, so threads never share one), and a forked child starts with an
     empty pool so it can never repeat its parent's ids.
 
@@ -173,13 +192,63 @@ _SECOND: tuple[int, str] = (-1, "")
 
 def _now_text() -> str:
     """``datetime.now(UTC).isoformat(timespec='microseconds')`` from a per-second prefix."""
+    return stamp_text(time.time_ns() // 1000)
+
+
+def stamp_text(micros: int) -> str:
+    """The log's timestamp text of ``micros`` (microseconds since the epoch, UTC):
+    ``datetime.isoformat(timespec='microseconds')`` of that instant in UTC.
+
+    A lean entry (:mod:`shared_services.events.batch`) keeps its ``event_timestamp`` and
+    ``created_at`` as this integer; its row dict holds this text.
+
+    Example::
+
+        stamp_text(1_737_003_967_891_011)  # '2025-01-16T05:06:07.891011+00:00'
+    """
     global _SECOND
-    micros = time.time_ns() // 1000
     second, fraction = divmod(micros, 1_000_000)
     cached = _SECOND
     if cached[0] != second:
         cached = _SECOND = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
     return f"{cached[1]}.{fraction:06d}+00:00"
+
+
+def stamp_micros(text: Any) -> int | None:
+    """The inverse of :func:`stamp_text` for its exact output, else None (any other text,
+    offset, precision or type): ``stamp_text(stamp_micros(t)) == t`` whenever it is not None.
+
+    Example::
+
+        stamp_micros('2025-01-16T05:06:07.891011+00:00')  # 1737003967891011
+    """
+    known = _KNOWN_STAMPS.get(text) if type(text) is str else None
+    if known is not None:
+        return known
+    if type(text) is not str or len(text) != 32 or text[19] != "." or not text.endswith("+00:00"):
+        return None
+    fraction = text[20:26]
+    if not (fraction.isascii() and fraction.isdigit()):
+        return None
+    second = _SECONDS.get(text[:19])
+    if second is None:
+        try:
+            parsed = datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+        except ValueError:
+            return None
+        second = int(parsed.timestamp())
+        if stamp_text(second * 1_000_000)[:19] != text[:19]:  # not the canonical spelling
+            return None
+        if len(_SECONDS) >= 4096:
+            _SECONDS.clear()
+        _SECONDS[text[:19]] = second
+    return second * 1_000_000 + int(fraction)
+
+
+#: Canonical ``YYYY-MM-DDTHH:MM:SS`` prefixes -> seconds since the epoch (see stamp_micros).
+_SECONDS: dict[str, int] = {}
+#: Recent alerting rows' stamp text -> its microseconds (``stamp_text(v) == k`` for each pair).
+_KNOWN_STAMPS: dict[str, int] = {}
 
 
 # -- the row -----------------------------------------------------------------------------
@@ -251,6 +320,12 @@ def event_row(
                         {'game_date': date(2025, 1, 15)}, season_from_game_date=True)
         row['season']  # '2024-25'
     """
+    if compact and now is None and labels is not None and type(severity) is str \
+            and severity in _SEVERITY_TEMPLATES:
+        entry = _quiet_entry(event_type, severity, description, quality_before, quality_after, columns, labels,
+                             season_from_game_date)
+        if entry is not None:
+            return entry
     row = _lean_row(event_type, severity, description, quality_before, quality_after, columns, now,
                     season_from_game_date, labels)
     if compact and row is not None and not row["requires_alert"]:
@@ -425,6 +500,171 @@ def _lean_row(
     return row
 
 
+def _quiet_entry(
+    event_type: object,
+    severity: object,
+    description: object,
+    quality_before: Any,
+    quality_after: Any,
+    columns: dict[str, Any],
+    labels: tuple[Any, ...],
+    season_from_game_date: bool,
+) -> tuple[Any, ...] | dict[str, Any] | None:
+    """The lean entry of the commonest event, or None for :func:`_lean_row` to decide.
+
+    The commonest event: a plain ``str`` type and severity, ASCII text everywhere, ``str`` /
+    None labels and keywords (``game_date`` a ``date`` or ``str``, ``fallback_sources_tried`` a
+    list of ``str``), plain quality dicts (an ASCII ``str`` tier, a finite ``float`` score).
+    A quiet event's entry is what ``tuple(_lean_row(...).values())`` gives with REPEATED
+    values as tuples, except that ``event_timestamp`` and ``created_at`` are the integer
+    :func:`stamp_text` formats (the row dict holds that text); an alerting event (the
+    dispatcher marks its row later) comes back as the row dict :func:`_lean_row` builds.
+    tests/unit/events/test_event_row_fast_path.py compares both with the general path.
+    Anything else returns None before an event id is drawn, so the other paths decide as
+    they always did.
+    """
+    if type(event_type) is not str or type(severity) is not str or type(description) is not str:
+        return None
+    kind = _EVENT_TYPES.get(event_type)
+    template = _SEVERITY_TEMPLATES.get(severity)
+    if kind is None or template is None or not description.isascii() or not columns.keys() <= _TEXT_KEYWORDS_PLUS \
+            or not _STR_OR_NONE.issuperset(map(type, labels)):
+        return None
+    # The run-constant part of the row (flags, phase, table, processor, run id, environment)
+    # is one cached template per distinct value, its ASCII checked once.
+    environment = _ENV_TEXT.get(_ENV_DATA.get(_ENV_KEY)) if os.environ is _ENVIRON and _ENV_DATA is not None \
+        else None
+    if environment is None:
+        environment = current_environment()
+    head = labels[:4]
+    row = template[1].get(head)
+    if row is None or row["environment"] is not environment:
+        row = _head_template(template, head, environment)
+        if row is None:
+            return None
+    row = row.copy()
+    game_id, player_id = labels[4], labels[5]
+    if game_id is not None:
+        if not game_id.isascii():
+            return None
+        row["game_id"] = game_id
+    if player_id is not None:
+        if not player_id.isascii():
+            return None
+        row["player_id"] = player_id
+    if quality_before is not None:
+        if type(quality_before) is not dict:
+            return None
+        tier = quality_before.get("tier")
+        score = quality_before.get("score")
+        if (tier is not None and (type(tier) is not str or not tier.isascii())) \
+                or (score is not None and (type(score) is not float or not math.isfinite(score))):
+            return None
+        row["quality_tier_before"] = tier
+        row["quality_score_before"] = score
+    if quality_after is not None:
+        if type(quality_after) is not dict:
+            return None
+        tier = quality_after.get("tier")
+        score = quality_after.get("score")
+        if (tier is not None and (type(tier) is not str or not tier.isascii())) \
+                or (score is not None and (type(score) is not float or not math.isfinite(score))):
+            return None
+        row["quality_tier_after"] = tier
+        row["quality_score_after"] = score
+    game_date: Any = None
+    if columns:
+        values = columns.values()
+        kinds = list(map(type, values))
+        game_date = columns.get("game_date")
+        fallback = columns.get("fallback_sources_tried")
+        # Every value a str or None except a date game_date and a list fallback_sources_tried
+        # (counted in C), every str ASCII.
+        others = len(kinds) - kinds.count(str) - kinds.count(_NONE)
+        if others:
+            if others != (type(game_date) is date) + (type(fallback) is list):
+                return None
+            if fallback is not None and not (_STR_ONLY.issuperset(map(type, fallback))
+                                             and "".join(fallback).isascii()):
+                return None
+        elif fallback is not None:  # a str: the general path says it is not a list
+            return None
+        if not "".join(filter(_IS_STR, values)).isascii():
+            return None
+        cached: tuple[str | None, str | None] | None = None
+        if game_date is not None:
+            cached = _DATES.get(game_date)
+            if cached is None:
+                cached = _date_entry(game_date)
+                if cached is None:
+                    return None
+        row.update(columns)
+        if fallback is not None:
+            # One shared tuple per distinct list of sources: a processor names the same few
+            # again and again, and each kept container adds to the cyclic GC's work.
+            sources = tuple(fallback)
+            shared = _SOURCES.get(sources)
+            if shared is None:
+                if len(_SOURCES) >= 1024:
+                    _SOURCES.clear()
+                shared = _SOURCES[sources] = sources
+            row["fallback_sources_tried"] = shared
+        elif "fallback_sources_tried" in columns:
+            row["fallback_sources_tried"] = ()
+        if cached is not None:
+            row["game_date"] = cached[0]
+            if season_from_game_date and columns.get("season") is None:
+                row["season"] = cached[1]  # season_label(game_date), None when it cannot read it
+    row["event_type"] = kind
+    row["description"] = description
+    try:
+        row["event_id"] = _ID_POOL.pop()  # last: an event given to another path uses none
+    except IndexError:
+        row["event_id"] = new_event_id()
+    if row["requires_alert"]:  # the dispatcher marks it: a row dict, as _lean_row builds it
+        micros = time.time_ns() // 1000
+        stamp = row["event_timestamp"] = row["created_at"] = stamp_text(micros)
+        if len(_KNOWN_STAMPS) >= 16384:
+            _KNOWN_STAMPS.clear()
+        _KNOWN_STAMPS[stamp] = micros  # the flush reads the instant back without parsing
+        row["fallback_sources_tried"] = list(row["fallback_sources_tried"])
+        return row
+    row["event_timestamp"] = row["created_at"] = time.time_ns() // 1000
+    return tuple(row.values())
+
+
+def _head_template(template: tuple[dict[str, Any], dict[tuple[Any, ...], dict[str, Any]]], head: tuple[Any, ...],
+                   environment: str) -> dict[str, Any] | None:
+    """The cached starting row of one severity for ``head`` (phase, table, processor, run
+    id) and ``environment``; None when any of them is not ASCII (another path decides)."""
+    if not ("".join(filter(None, head)).isascii() and environment.isascii()):
+        return None
+    base, rows = template
+    if len(rows) >= 64:
+        rows.clear()
+    row = rows[head] = {**base, **dict(zip(_LABELS[:4], head, strict=True)), "environment": environment}
+    return row
+
+
+def entry_row(entry: tuple[Any, ...]) -> dict[str, Any]:
+    """The row dict of a lean entry (REPEATED tuples as lists, integer stamps as text).
+
+    Example::
+
+        entry_row(event_row('fallback_used', 'info', 'x', None, None, {}, compact=True))['severity']  # 'info'
+    """
+    row = dict(zip(EVENT_COLUMNS, entry, strict=True))
+    for name in _LIST_FIELDS:
+        value = row[name]
+        if type(value) is tuple:
+            row[name] = list(value)
+    for name in _STAMP_FIELDS:
+        value = row[name]
+        if type(value) is int:
+            row[name] = stamp_text(value)
+    return row
+
+
 def _date_entry(value: date | str) -> tuple[str | None, str | None] | None:
     """``game_date``'s stored text and its season label (None if unreadable), cached; None
     when the value is not a date (the general path reports it)."""
@@ -460,6 +700,23 @@ _DATES: dict[date | str, tuple[str | None, str | None]] = {}
 _EVENT_TYPES: dict[str, str] = {m.value: m.value for m in SourceCoverageEventType}
 _SEVERITIES: dict[str, str] = {m.value: m.value for m in SourceCoverageSeverity}
 _STR_OR_NONE = frozenset({str, type(None)})
+_STR_ONLY = frozenset({str})
+_NONE = type(None)
+#: Lists of sources tried as shared tuples (``_quiet_entry``).
+_SOURCES: dict[tuple[str, ...], tuple[str, ...]] = {}
+#: Columns a lean entry holds as integer microseconds (:func:`stamp_text`).
+_STAMP_FIELDS = ("event_timestamp", "created_at")
+_IS_STR = str.__instancecheck__
+#: Per severity: ``_quiet_entry``'s starting row (the lean flags, the severity, whether it
+#: alerts, no sources tried) and its copies per labels and environment (``_head_template``).
+_SEVERITY_TEMPLATES: dict[str, tuple[dict[str, Any], dict[tuple[Any, ...], dict[str, Any]]]] = {
+    level.value: ({**_LEAN_TEMPLATE, "severity": level.value, "fallback_sources_tried": (),
+                   "requires_alert": level in (SourceCoverageSeverity.CRITICAL, SourceCoverageSeverity.WARNING)}, {})
+    for level in SourceCoverageSeverity
+}
+#: Keywords whose common values the lean path checks together: scalar STRING columns (a str
+#: or None), ``game_date`` (a date or str) and ``fallback_sources_tried`` (a list of str).
+_TEXT_KEYWORDS_PLUS = (_TEXT_FIELDS & EVENT_KEYWORDS) | {"game_date", "fallback_sources_tried"}
 #: ``labels`` of :func:`event_row`, in order.
 _LABELS = ("phase", "table_name", "processor_name", "processor_run_id", "game_id", "player_id")
 _ENUM_KEY_TYPES = (str, SourceCoverageEventType, SourceCoverageSeverity)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from google.api_core import exceptions as gexc
 from google.cloud.bigquery import LoadJobConfig
@@ -98,12 +99,21 @@ def test_the_batch_is_a_sequence_of_the_rows_with_their_batch_id_and_the_same_co
     assert batch[2]["batch_id"] == "kept" and batch[-1] == expected[-1] and batch[1:3] == expected[1:3]
     columns = batch.to_columns()
     assert columns is not None and list(columns) == list(EVENT_COLUMNS)
-    assert {name: [list(v) if isinstance(v, tuple) else v for v in values] for name, values in columns.items()} \
+    # The timestamps come as instants (Arrow), each the one its row's text names.
+    assert {name: _as_row_values(values) for name, values in columns.items()} \
         == {name: [row[name] for row in expected] for name in EVENT_COLUMNS}
+    assert all(isinstance(columns[name], pa.TimestampArray) for name in ("event_timestamp", "created_at"))
     assert batch_job_id(COVERAGE_LOG_TABLE, batch) == batch_job_id(COVERAGE_LOG_TABLE, expected)
     assert batch.column("game_id") == [row["game_id"] for row in expected]
     entries[3]["not_a_column"] = 1  # the rows then describe the batch alone
     assert batch.to_columns() is None
+
+
+def _as_row_values(values: Any) -> list[Any]:
+    """A handed-over column as the rows spell it: tuples as lists, Arrow instants as text."""
+    if isinstance(values, pa.TimestampArray):
+        return [None if v is None else model.stamp_text(v) for v in values.cast(pa.int64()).to_pylist()]
+    return [list(v) if isinstance(v, tuple) else v for v in values]
 
 
 def test_an_empty_batch_has_empty_columns():
@@ -186,3 +196,67 @@ def test_a_flush_writes_one_batch_and_keeps_it_when_nothing_takes_it(tmp_path, m
     else:
         assert written == len(EVENTS) and processor.coverage_stats["load_jobs"] == 1
     client.close()
+
+
+@pytest.mark.parametrize("micros", [0, 1_737_003_967_891_011, 1_735_689_599_999_999, 1_735_689_600_000_000,
+                                    4_102_444_800_000_001])
+def test_a_lean_entrys_stamp_is_the_text_of_its_instant_and_back(micros):
+    instant = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=micros)
+    text = model.stamp_text(micros)
+    assert text == instant.isoformat(timespec="microseconds")
+    assert model.stamp_micros(text) == micros
+
+
+@pytest.mark.parametrize("text", [
+    "2025-01-16T05:06:07.891011Z", "2025-01-16T05:06:07.891011+01:00", "2025-01-16T05:06:07.89101+00:00",
+    "2025-01-16 05:06:07.891011+00:00", "2025-02-30T05:06:07.891011+00:00", "2025-01-16T05:06:07.89101١+00:00",
+    "2025-01-16T24:06:07.891011+00:00", "0999-01-16T05:06:07.891011+00:00", None, 1737003967891011,
+])
+def test_only_the_canonical_stamp_text_reads_back_as_an_instant(text):
+    assert model.stamp_micros(text) is None
+
+
+def _loaded_both_ways(tmp_path: Any, monkeypatch: Any, batch: EventBatch) -> tuple[Any, Any]:
+    """The batch loaded from its columns (no per-row conversion allowed) and as plain rows."""
+    config = LoadJobConfig(schema=COVERAGE_LOG_SCHEMA)
+    with DuckDBClient(str(tmp_path / "columns.duckdb")) as columns, \
+            DuckDBClient(str(tmp_path / "rows.duckdb")) as rows:
+        ensure_schema(columns)
+        ensure_schema(rows)
+        with monkeypatch.context() as patch:
+            def refuse(*args: Any, **kwargs: Any) -> Any:
+                raise AssertionError("the batch must load from its columns")
+            patch.setattr(dc, "_columnar", refuse)
+            patch.setattr(DuckDBClient, "_coerce_rows", staticmethod(refuse))
+            columns.load_table_from_json(batch, COVERAGE_LOG_TABLE, job_config=config).result()
+        with monkeypatch.context() as patch:
+            patch.setattr(dc, "_columnar", lambda records, schema: None)  # the per-row path
+            rows.load_table_from_json(list(batch), COVERAGE_LOG_TABLE, job_config=config).result()
+        return _table(columns), _table(rows)
+
+
+def test_lean_entries_hand_over_their_instants_and_load_the_rows_table(tmp_path, monkeypatch):
+    processor = Processor(None)
+    for index in range(50):
+        processor.log_quality_event("fallback_used", "info", f"event {index}", game_id=f"00224{index:05d}",
+                                    game_date=dt.date(2025, 1, 15), fallback_sources_tried=["a", "b"])
+    entries = processor._coverage_state().buffer.take_entries()
+    assert {type(entry) for entry in entries} == {tuple}
+    batch = EventBatch(entries, batch_id="b1")
+    columns = batch.to_columns()
+    assert columns is not None and isinstance(columns["event_timestamp"], pa.TimestampArray)
+    assert _as_row_values(columns["created_at"]) == [row["created_at"] for row in batch]
+    got, want = _loaded_both_ways(tmp_path, monkeypatch, batch)
+    assert got == want and len(got[1]) == 50
+
+
+def test_a_stamp_that_is_not_the_canonical_text_goes_over_as_the_rows_text(tmp_path, monkeypatch):
+    entries = _processor()._coverage_state().buffer.take_entries()
+    marked = next(entry for entry in entries if isinstance(entry, dict))
+    marked["created_at"] = "2025-01-16 05:06:07Z"  # another spelling the load accepts
+    batch = EventBatch(entries, batch_id="b1")
+    columns = batch.to_columns()
+    assert columns is not None and isinstance(columns["event_timestamp"], pa.TimestampArray)
+    assert list(columns["created_at"]) == [row["created_at"] for row in batch]  # text, as the rows hold it
+    got, want = _loaded_both_ways(tmp_path, monkeypatch, batch)
+    assert got == want and len(got[1]) == len(EVENTS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -27,6 +28,7 @@ from shared_services.constants.source_coverage import (
     SourceCoverageSeverity,
 )
 from shared_services.events import model
+from shared_services.events.batch import row_of
 from shared_services.events.model import EVENT_COLUMNS, event_row, new_event_id
 from shared_services.quality.season import season_label
 from tests.support.event_log import Processor
@@ -60,12 +62,35 @@ def _outcome(build: Any) -> tuple[str, Any]:
     return "row", row
 
 
+def _compact_now(event_type: Any, severity: Any, description: Any, before: Any, after: Any,
+                 labels: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``event_row(compact=True)`` as log_quality_event calls it (the clock's time, so the
+    quiet-event path with its integer stamps is taken), as a row; its two stamps are checked
+    (equal, canonical, within the call) and then set to NOW's text for the comparison."""
+    low = time.time_ns() // 1000
+    entry = event_row(event_type, severity, description, before, after, dict(kwargs),
+                      season_from_game_date=True, labels=labels, compact=True)
+    high = time.time_ns() // 1000
+    row = row_of(entry) if isinstance(entry, tuple) else dict(entry)
+    if isinstance(entry, tuple):
+        assert not row["requires_alert"] and all(not isinstance(v, list | dict) for v in entry)
+    stamp = row["event_timestamp"]
+    assert row["created_at"] == stamp and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", stamp)
+    micros = model.stamp_micros(stamp)
+    assert micros is not None and low <= micros <= high
+    row["event_timestamp"] = row["created_at"] = NOW.isoformat(timespec="microseconds")
+    return row
+
+
 def _assert_same(event_type: Any, severity: Any, description: Any, before: Any, after: Any,
                  labels: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     expected = _outcome(lambda: _reference(event_type, severity, description, before, after, labels, kwargs))
     actual = _outcome(lambda: event_row(event_type, severity, description, before, after, dict(kwargs), now=NOW,
                                         season_from_game_date=True, labels=labels))
     assert actual == expected
+    # The buffered form (a lean tuple for a quiet event) gives the same row or error too.
+    compact = _outcome(lambda: _compact_now(event_type, severity, description, before, after, labels, kwargs))
+    assert compact == expected
 
 
 COMMON = {
@@ -119,7 +144,8 @@ def test_unusual_values_give_the_general_paths_row_or_error(kwargs, before):
     ("fell_back", "info", "x"), ("fallback_used", "urgent", "x"), ("fallback_used", "info", 3),
     (["fallback_used"], "info", "x"), ("fallback_used", {"info"}, "x"),
     (SourceCoverageEventType.FALLBACK_USED, SourceCoverageSeverity.CRITICAL, "enum members"),
-    ("fallback_used", "info", "Don\ud83c"),
+    ("fallback_used", "info", "Don\ud83c"), ("fallback_used", "info", "a long, plain description; " * 40),
+    ("fallback_used", "warning", " "),
 ])
 def test_event_fields_give_the_general_paths_row_or_error(event_type, severity, description):
     _assert_same(event_type, severity, description, None, None, LABELS, COMMON)
