@@ -500,6 +500,19 @@ def _lean_row(
     return row
 
 
+def _plain_quality(quality: Any) -> tuple[str | None, float | None] | None:
+    """``(tier, score)`` of a plain quality dict (an ASCII ``str`` tier, a finite ``float``
+    score, either may be None), or None when :func:`_quiet_entry` must leave it to the other paths."""
+    if type(quality) is not dict:
+        return None
+    tier = quality.get("tier")
+    score = quality.get("score")
+    if (tier is not None and (type(tier) is not str or not tier.isascii())) \
+            or (score is not None and (type(score) is not float or not math.isfinite(score))):
+        return None
+    return tier, score
+
+
 def _quiet_entry(
     event_type: object,
     severity: object,
@@ -553,25 +566,15 @@ def _quiet_entry(
             return None
         row["player_id"] = player_id
     if quality_before is not None:
-        if type(quality_before) is not dict:
+        plain = _plain_quality(quality_before)
+        if plain is None:
             return None
-        tier = quality_before.get("tier")
-        score = quality_before.get("score")
-        if (tier is not None and (type(tier) is not str or not tier.isascii())) \
-                or (score is not None and (type(score) is not float or not math.isfinite(score))):
-            return None
-        row["quality_tier_before"] = tier
-        row["quality_score_before"] = score
+        row["quality_tier_before"], row["quality_score_before"] = plain
     if quality_after is not None:
-        if type(quality_after) is not dict:
+        plain = _plain_quality(quality_after)
+        if plain is None:
             return None
-        tier = quality_after.get("tier")
-        score = quality_after.get("score")
-        if (tier is not None and (type(tier) is not str or not tier.isascii())) \
-                or (score is not None and (type(score) is not float or not math.isfinite(score))):
-            return None
-        row["quality_tier_after"] = tier
-        row["quality_score_after"] = score
+        row["quality_tier_after"], row["quality_score_after"] = plain
     game_date: Any = None
     if columns:
         values = columns.values()

@@ -134,20 +134,7 @@ def test_the_columnar_batch_and_the_per_row_dicts_load_identical_tables(tmp_path
                    for _ in range(2))
     entries[-1].update(alert_sent=True, alert_sent_at="2025-01-16T05:06:07.891011+00:00", alert_channel="slack")
     batch = EventBatch(entries, batch_id="b1")
-    config = LoadJobConfig(schema=COVERAGE_LOG_SCHEMA)
-    with DuckDBClient(str(tmp_path / "columns.duckdb")) as columns, \
-            DuckDBClient(str(tmp_path / "rows.duckdb")) as rows:
-        ensure_schema(columns)
-        ensure_schema(rows)
-        with monkeypatch.context() as patch:
-            def refuse(*args: Any, **kwargs: Any) -> Any:
-                raise AssertionError("the batch must load from its columns")
-            patch.setattr(dc, "_columnar", refuse)
-            patch.setattr(DuckDBClient, "_coerce_rows", staticmethod(refuse))
-            assert columns.load_table_from_json(batch, COVERAGE_LOG_TABLE, job_config=config).result().output_rows == 9
-        monkeypatch.setattr(dc, "_columnar", lambda records, schema: None)  # the per-row path
-        rows.load_table_from_json(list(batch), COVERAGE_LOG_TABLE, job_config=config).result()
-        got, want = _table(columns), _table(rows)
+    got, want = _loaded_both_ways(tmp_path, monkeypatch, batch)
     assert got == want  # types, NULLs, REPEATED, timestamps, unicode
     loaded = {row[0]: row for row in got[1]}
     assert len(loaded) == 9 and all(row[EVENT_COLUMNS.index("batch_id")] == "b1" for row in got[1])
@@ -228,7 +215,8 @@ def _loaded_both_ways(tmp_path: Any, monkeypatch: Any, batch: EventBatch) -> tup
                 raise AssertionError("the batch must load from its columns")
             patch.setattr(dc, "_columnar", refuse)
             patch.setattr(DuckDBClient, "_coerce_rows", staticmethod(refuse))
-            columns.load_table_from_json(batch, COVERAGE_LOG_TABLE, job_config=config).result()
+            loaded = columns.load_table_from_json(batch, COVERAGE_LOG_TABLE, job_config=config).result()
+            assert loaded.output_rows == len(batch)
         with monkeypatch.context() as patch:
             patch.setattr(dc, "_columnar", lambda records, schema: None)  # the per-row path
             rows.load_table_from_json(list(batch), COVERAGE_LOG_TABLE, job_config=config).result()

@@ -8,27 +8,17 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from pathlib import Path
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
-from shared_services.bigquery.provisioning import ensure_schema
 from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.replay import main as replay_main
 from shared_services.events.replay import replay_dead_letters
-from tests.reliability.test_spool_replay import event_rows, spill
+from tests.reliability.test_spool_replay import event_rows, spill, warehouse_file
 from tests.support.event_log import log_rows
 
 
-def _warehouse(tmp_path: Path) -> Path:
-    db = tmp_path / "w.duckdb"
-    client = DuckDBClient(str(db))
-    ensure_schema(client)
-    client.close()
-    return db
-
-
 def test_the_json_report_names_each_file_by_what_became_of_it(tmp_path, capsys):
-    db = _warehouse(tmp_path)
+    db = warehouse_file(tmp_path)
     # c_again's rows are in the warehouse already: an earlier replay loaded the same file
     earlier = DeadLetterSpool(tmp_path / "earlier")
     first = spill(earlier, "c_again", 3)
@@ -73,7 +63,7 @@ def test_the_json_report_names_each_file_by_what_became_of_it(tmp_path, capsys):
 def test_no_dead_letter_directory_is_nothing_to_do_and_says_where_it_looked(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("COVERAGE_DEAD_LETTER_DIR", raising=False)
     monkeypatch.chdir(tmp_path)                        # the default directory is relative: not there
-    db = _warehouse(tmp_path)
+    db = warehouse_file(tmp_path)
     code = replay_main(["--warehouse", f"duckdb:///{db}", "--json"])
     data = json.loads(capsys.readouterr().out)
     assert code == 0
@@ -87,7 +77,7 @@ def test_no_dead_letter_directory_is_nothing_to_do_and_says_where_it_looked(tmp_
 
 def test_a_named_directory_that_does_not_exist_is_a_usage_error_naming_where_it_came_from(
         tmp_path, capsys, monkeypatch):
-    db = _warehouse(tmp_path)
+    db = warehouse_file(tmp_path)
     missing = tmp_path / "no_such_spool"
     assert replay_main(["--warehouse", f"duckdb:///{db}", "--dir", str(missing)]) == 2
     assert capsys.readouterr().err == f"coverage-replay: error: --dir: dead-letter directory {missing} does not exist\n"
@@ -98,7 +88,7 @@ def test_a_named_directory_that_does_not_exist_is_a_usage_error_naming_where_it_
 
 
 def test_the_environment_names_the_directory_when_dir_is_not_given(tmp_path, capsys, monkeypatch):
-    db = _warehouse(tmp_path)
+    db = warehouse_file(tmp_path)
     spool = DeadLetterSpool(tmp_path / "from_env")
     spill(spool, "job_env", 2)
     monkeypatch.setenv("COVERAGE_DEAD_LETTER_DIR", str(spool.directory))
@@ -111,7 +101,7 @@ def test_the_environment_names_the_directory_when_dir_is_not_given(tmp_path, cap
 def test_each_problem_is_one_stderr_line_with_its_reason(tmp_path, capsys, monkeypatch):
     from google.cloud import bigquery
 
-    db = _warehouse(tmp_path)
+    db = warehouse_file(tmp_path)
     wrong = "nba_reference.wrong_shape_log"          # allow-listed, but its load fails
     client = DuckDBClient(str(db))
     client.create_table(bigquery.Table(f"{client.project}.{wrong}", schema=[bigquery.SchemaField("event_id", "INT64")]))
