@@ -108,3 +108,40 @@ def test_a_merge_filtered_in_on_or_when_runs(client: DuckDBClient, on: str, when
 
 def test_a_merge_without_a_partition_filter_is_rejected(client: DuckDBClient) -> None:
     rejected_for_partition(client, MERGE.format(on=" AND S.game_date = @d", when=""), "ds.games")
+
+
+# A filter in an outer query reaches the table through derived tables that project the
+# partition column unchanged (docs/bigquery-rules.md). The check follows a column through at
+# most 64 nested query levels (a guard against pathological statements; no real statement nests
+# that deep); deeper, it cannot prove the filter and refuses the statement as unfiltered
+# (survivors of ``rules._satisfied``: the guard's bound, its step, and what it answers).
+NESTED_COLUMNS = {("ds", "games"): {"game_id", "game_date", "pts"}}
+
+
+def _nested(levels: int, where: str) -> str:
+    sql = "SELECT game_date, pts FROM ds.games"
+    for level in range(levels):
+        sql = f"SELECT game_date, pts FROM ({sql}) AS q{level}"
+    return f"{sql} WHERE {where}"
+
+
+def _unfiltered(sql: str) -> list[tuple[str, str]]:
+    tree = sqlglot.parse_one(sql, read="bigquery")
+    return unfiltered_partition_tables(tree, REQUIRED, lambda db, name: NESTED_COLUMNS.get((db, name)))
+
+
+@pytest.mark.parametrize("levels", [1, 40, 64])
+def test_an_outer_filter_reaches_the_table_through_up_to_64_nested_levels(levels: int) -> None:
+    assert _unfiltered(_nested(levels, "game_date = @d")) == []
+    assert _unfiltered(_nested(levels, "pts > 3")) == [("ds.games", "game_date")]
+
+
+@pytest.mark.parametrize("levels", [65, 70])
+def test_beyond_64_nested_levels_the_statement_is_refused_filtered_or_not(levels: int) -> None:
+    assert _unfiltered(_nested(levels, "game_date = @d")) == [("ds.games", "game_date")]
+    assert _unfiltered(_nested(levels, "pts > 3")) == [("ds.games", "game_date")]
+
+
+def test_a_filter_through_40_nested_levels_runs_on_the_embedded_warehouse(client: DuckDBClient) -> None:
+    assert run(client, _nested(40, "game_date = @d")) == []
+    rejected_for_partition(client, _nested(40, "pts > 3"), "ds.games")
