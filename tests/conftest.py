@@ -101,6 +101,21 @@ def _no_rule_verdicts_from_an_earlier_session() -> None:
     duckdb_client._RULE_VERDICTS.clear()
 
 
+
+@pytest.fixture
+def no_rule_verdicts() -> Iterator[None]:
+    """An empty rule-verdict cache for one test, emptied again after it.
+
+    The cache is per process: a test that counts rule walks, or checks that a changed catalog
+    gets a fresh check, must not be given a verdict another test left for the same statement.
+    Use it with ``pytestmark = pytest.mark.usefixtures("no_rule_verdicts")``.
+    """
+    from shared_services.bigquery import duckdb_client
+
+    duckdb_client._RULE_VERDICTS.clear()
+    yield
+    duckdb_client._RULE_VERDICTS.clear()
+
 _CHANNEL_ENV = (
     "SLACK_WEBHOOK_URL", "SLACK_WEBHOOK_URL_ERROR", "SLACK_WEBHOOK_URL_WARNING",
     "SLACK_WEBHOOK_URL_INFO", "SMTP_HOST", "ALERT_EMAIL_TO",

@@ -35,13 +35,9 @@ def _plain(client: DuckDBClient, other_type: str = "INT64", partitioned: bool = 
     client.create_table(table)
 
 
-@pytest.fixture(autouse=True)
-def _no_remembered_verdicts() -> Iterator[None]:
-    """The verdict cache is per process: start every test without verdicts another test left
-    (an identical catalog and statement elsewhere would otherwise save a walk counted here)."""
-    duckdb_client._RULE_VERDICTS.clear()
-    yield
-    duckdb_client._RULE_VERDICTS.clear()
+#: Every test starts without verdicts another test left (an identical catalog and statement
+#: elsewhere would otherwise save the rule walk a test here counts or expects).
+pytestmark = pytest.mark.usefixtures("no_rule_verdicts")
 
 
 @pytest.fixture
