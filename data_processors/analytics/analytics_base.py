@@ -289,7 +289,7 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         frame_records(pd.DataFrame({'a': [1, 2]}))   # [{'a': 1}, {'a': 2}]
     """
     names = list(frame.columns)
-    if frame.columns.has_duplicates or not all(isinstance(n, str) for n in names):
+    if not names or frame.columns.has_duplicates or not all(isinstance(n, str) for n in names):
         return frame.to_dict("records")
     columns = []
     for name in names:
@@ -297,8 +297,6 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         if values is None:
             return frame.to_dict("records")
         columns.append(values)
-    if not names:
-        return frame.to_dict("records")
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 

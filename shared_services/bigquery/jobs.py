@@ -162,14 +162,14 @@ def _converter(field: SchemaField) -> Callable[[Any], Any]:
     """
     ftype = str(field.field_type).upper()
     if field.mode == "REPEATED":
-        if field.field_type in _AS_IS_TYPES:
+        if ftype in _AS_IS_TYPES:
             return lambda value: [] if value is None else list(value)
-        if field.field_type in ("TIMESTAMP", "JSON"):
-            element = _timestamp_utc if field.field_type == "TIMESTAMP" else _json_value
+        if ftype in ("TIMESTAMP", "JSON"):
+            element = _timestamp_utc if ftype == "TIMESTAMP" else _json_value
             return lambda value: [] if value is None else [element(v) for v in value]
-    elif field.field_type == "TIMESTAMP":
+    elif ftype == "TIMESTAMP":
         return _timestamp_utc
-    elif field.field_type == "JSON":
+    elif ftype == "JSON":
         return _json_value
     elif ftype in _AS_IS_TYPES:
         return lambda value: value
