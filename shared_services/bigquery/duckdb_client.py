@@ -803,53 +803,118 @@ class _TrackedConnection:
         return getattr(self._raw, name)
 
 
-# One DuckDB instance per file per process (as ``duckdb.connect(path)`` shares one): every
-# client of the same file gets its own connection (cursor) to it, so transactions and job ids
-# are shared exactly as before, and so is the instance's catalog generation.
-_INSTANCES: dict[str, tuple[duckdb.DuckDBPyConnection, int, _CatalogGeneration]] = {}
+# ONE in-memory DuckDB instance per process hosts every warehouse the process opens: each file
+# (or ``':memory:'`` warehouse) is ATTACHed to it under a catalog name of its own while a client
+# has it open, and DETACHed (checkpointed, its file lock released) when the last one closes.
+# Creating a DuckDB instance costs about 15 ms of CPU; attaching a file about 2 ms. Every client
+# of the same file gets its own connection (cursor) to the same attached catalog, so
+# transactions and job ids are shared exactly as before. The instance's catalog generation
+# counts the changes made through any of its connections (to any attached warehouse).
+_ROOT: duckdb.DuckDBPyConnection | None = None
+_GENERATION = _CatalogGeneration()
+#: Open warehouse files (real path) -> (catalog name, clients open).
+_INSTANCES: dict[str, tuple[str, int]] = {}
+#: Catalog names in use (files and ``':memory:'`` warehouses).
+_ALIASES: set[str] = set()
 _INSTANCES_LOCK = threading.Lock()
+#: A forked child's inherited instances (see :func:`_forget_instance_in_child`).
+_INHERITED: list[duckdb.DuckDBPyConnection] = []
+#: The root connection's own catalog: an empty in-memory one, never a warehouse.
+_ROOT_CATALOG = "__bq_root__"
+
+
+def _forget_instance_in_child() -> None:
+    """A forked child cannot use its parent's DuckDB instance (its threads did not survive the
+    fork): it starts with none, and opens what it needs itself. The parent's instance is kept
+    referenced, never closed here: closing it would checkpoint the parent's files from the child."""
+    global _ROOT, _GENERATION, _INSTANCES_LOCK
+    if _ROOT is not None:
+        _INHERITED.append(_ROOT)
+    _ROOT = None
+    _GENERATION = _CatalogGeneration()
+    _INSTANCES.clear()
+    _ALIASES.clear()
+    _INSTANCES_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_instance_in_child)
 
 
 def _instance_key(path: str) -> str | None:
     return None if path in (":memory:", "") else os.path.realpath(path)
 
 
-def _open_warehouse(path: str) -> _TrackedConnection:
+def _root() -> duckdb.DuckDBPyConnection:
+    """The process's DuckDB instance (created on first use; caller holds ``_INSTANCES_LOCK``)."""
+    global _ROOT
+    if _ROOT is None:
+        root = duckdb.connect(":memory:")
+        try:
+            # The default ``memory`` catalog goes: a dataset named ``memory`` must not resolve to it.
+            root.execute(f"ATTACH ':memory:' AS {_ROOT_CATALOG}")
+            root.execute(f"USE {_ROOT_CATALOG}")
+            root.execute("DETACH memory")
+        except Exception:
+            root.close()
+            raise
+        _ROOT = root
+    return _ROOT
+
+
+def _free_alias() -> str:
+    """:data:`WAREHOUSE_CATALOG`, or when a warehouse already holds it, the first of
+    ``__bq_warehouse_2__``, ``__bq_warehouse_3__``... that is free (the usual one-warehouse
+    process always gets the same name, so translations cached by catalog name carry over)."""
+    if WAREHOUSE_CATALOG not in _ALIASES:
+        return WAREHOUSE_CATALOG
+    number = 2
+    while f"__bq_warehouse_{number}__" in _ALIASES:
+        number += 1
+    return f"__bq_warehouse_{number}__"
+
+
+def _open_warehouse(path: str) -> tuple[_TrackedConnection, str]:
+    """A connection to the warehouse at ``path`` (attached on first use) and its catalog name."""
     key = _instance_key(path)
     with _INSTANCES_LOCK:
+        root = _root()
         if key is not None and key in _INSTANCES:
-            root, users, generation = _INSTANCES[key]
-            _INSTANCES[key] = (root, users + 1, generation)
+            alias, users = _INSTANCES[key]
+            _INSTANCES[key] = (alias, users + 1)
         else:
-            root = duckdb.connect(":memory:")
-            generation = _CatalogGeneration()
-            try:
-                target = "':memory:'" if key is None else "'" + key.replace("'", "''") + "'"
-                root.execute(f"ATTACH {target} AS {WAREHOUSE_CATALOG}")
-                root.execute(f"USE {WAREHOUSE_CATALOG}")
-                root.execute("DETACH memory")
-            except Exception:
-                root.close()
-                raise
+            alias = _free_alias()
+            target = "':memory:'" if key is None else "'" + key.replace("'", "''") + "'"
+            root.execute(f"ATTACH {target} AS {alias}")
+            _ALIASES.add(alias)
             if key is not None:
-                _INSTANCES[key] = (root, 1, generation)
-        con = root.cursor() if key is not None else root
-    con.execute(f"USE {WAREHOUSE_CATALOG}")
-    return _TrackedConnection(con, generation)
+                _INSTANCES[key] = (alias, 1)
+        try:
+            con = root.cursor()
+            con.execute(f"USE {alias}")
+        except Exception:
+            _release(key, alias)
+            raise
+    return _TrackedConnection(con, _GENERATION), alias
 
 
-def _close_warehouse(path: str, con: _TrackedConnection) -> None:
-    key = _instance_key(path)
+def _release(key: str | None, alias: str) -> None:
+    """One client of ``alias`` is gone: DETACH it when it was the last (caller holds the lock)."""
+    if key is not None and key in _INSTANCES:
+        users = _INSTANCES[key][1]
+        if users > 1:
+            _INSTANCES[key] = (alias, users - 1)
+            return
+        del _INSTANCES[key]
+    _ALIASES.discard(alias)
+    if _ROOT is not None:
+        _ROOT.execute(f"DETACH {alias}")
+        _GENERATION.bump()  # a later warehouse may get this catalog name: no snapshot carries over
+
+
+def _close_warehouse(path: str, con: _TrackedConnection, alias: str) -> None:
     with _INSTANCES_LOCK:
         con.raw.close()
-        if key is None or key not in _INSTANCES:
-            return
-        root, users, generation = _INSTANCES[key]
-        if users <= 1:
-            del _INSTANCES[key]
-            root.close()
-        else:
-            _INSTANCES[key] = (root, users - 1, generation)
+        _release(_instance_key(path), alias)
 
 
 # --------------------------------------------------------------------------------------
@@ -973,8 +1038,8 @@ class DuckDBClient:
         self.location = location
         self._lock = threading.RLock()
         self._results: OrderedDict[str, EmbeddedQueryJob] = OrderedDict()
-        self._con: _TrackedConnection | None = _open_warehouse(self.path)
-        self._catalog = WAREHOUSE_CATALOG
+        self._con: _TrackedConnection | None
+        self._con, self._catalog = _open_warehouse(self.path)
         #: The last catalog snapshot and the generation it was taken at (see :meth:`_catalog_snapshot`).
         self._snapshot: tuple[int, _CatalogSnapshot] | None = None
         try:
@@ -984,7 +1049,7 @@ class DuckDBClient:
             self._con.execute("SET python_enable_replacements=false")
             self._ensure_meta()
         except Exception:
-            _close_warehouse(self.path, self._con)
+            _close_warehouse(self.path, self._con, self._catalog)
             raise
 
     # ----------------------------------------------------------------- lifecycle
@@ -992,7 +1057,7 @@ class DuckDBClient:
         """Close the connection (idempotent)."""
         with self._lock:
             if self._con is not None:
-                _close_warehouse(self.path, self._con)
+                _close_warehouse(self.path, self._con, self._catalog)
                 self._con = None
 
     def __enter__(self) -> DuckDBClient:

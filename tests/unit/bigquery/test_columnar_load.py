@@ -60,7 +60,7 @@ def _table(client: DuckDBClient, table: str, order: str = "id"):
     ds, tbl = table.split(".")
     types = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position", [ds, tbl]
+        "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? ORDER BY ordinal_position", [ds, tbl]
     ).fetchall()
     rows = con.execute(f'SELECT * FROM "{ds}"."{tbl}" ORDER BY {order}').fetchall()  # noqa: S608
     return types, rows

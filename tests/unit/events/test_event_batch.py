@@ -123,7 +123,8 @@ def test_an_empty_batch_has_empty_columns():
 def _table(client: DuckDBClient) -> tuple[Any, Any]:
     ds, tbl = COVERAGE_LOG_TABLE.split(".")
     con = client._conn
-    types = con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? "
+    types = con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                        "WHERE table_catalog = current_database() AND table_schema = ? "
                         "AND table_name = ? ORDER BY ordinal_position", [ds, tbl]).fetchall()
     return types, con.execute(f'SELECT * FROM "{ds}"."{tbl}" ORDER BY event_id').fetchall()  # noqa: S608
 
