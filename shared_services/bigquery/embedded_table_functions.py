@@ -170,8 +170,10 @@ def _arguments_as_parameters(body: str, names: list[str]) -> str:
     """``body`` with each unqualified reference to an argument written as the parameter ``@name``."""
     import sqlglot
 
+    from shared_services.bigquery.dialect import CoverageBigQuery
+
     wanted = {name.lower() for name in names}
-    tree = sqlglot.parse_one(body, read="bigquery")
+    tree = sqlglot.parse_one(body, read=CoverageBigQuery)
     for column in list(tree.find_all(exp.Column)):
         if not column.table and column.name.lower() in wanted:
             column.replace(exp.Parameter(this=exp.Var(this=column.name)))

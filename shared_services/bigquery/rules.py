@@ -40,6 +40,8 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import TokenType
 
+from shared_services.bigquery.dialect import CoverageBigQuery
+
 __all__ = [
     "DUCKDB_ONLY_FUNCTIONS",
     "ViewLookup",
@@ -253,7 +255,7 @@ def expand_views(tree: exp.Expression, view_sql: ViewLookup, _depth: int = 0) ->
         if sql is None:
             continue
         try:
-            parsed = sqlglot.parse_one(sql, read="bigquery")
+            parsed = sqlglot.parse_one(sql, read=CoverageBigQuery)
         except SqlglotError as err:  # pragma: no cover - views were parsed when created
             raise gexc.BadRequest(f"View {db}.{name} cannot be parsed: {err}") from err
         if not isinstance(parsed, exp.Expression):  # pragma: no cover

@@ -36,6 +36,7 @@ from google.api_core import exceptions as gexc
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from shared_services.bigquery.dialect import CoverageBigQuery
 from shared_services.bigquery.embedded_table_functions import rewrite_table_function_calls
 
 __all__ = [
@@ -362,7 +363,7 @@ def _translate(
         t = translate('SELECT x FROM ds.t WHERE x IN UNNEST(@xs)', {'xs': ('INT64', True)})
     """
     try:
-        trees = [t for t in sqlglot.parse(sql, read="bigquery") if t is not None]
+        trees = [t for t in sqlglot.parse(sql, read=CoverageBigQuery) if t is not None]
     except SqlglotError as err:
         raise gexc.BadRequest(f"Syntax error: {err}") from err
     if not trees:
