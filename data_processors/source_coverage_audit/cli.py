@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from data_processors.source_coverage_audit.config import check_tables_exist, load_audit_tables
-from data_processors.source_coverage_audit.processor import (
-    AuditResult,
-    SourceCoverageAuditProcessor,
-)
 from shared_services.cli import Command, Context, Outcome, UsageError, cli_date, option
+
+if TYPE_CHECKING:
+    from data_processors.source_coverage_audit.processor import AuditResult
 
 __all__ = ["COMMAND", "main", "render_table"]
 
@@ -59,6 +58,11 @@ def _run(ctx: Context) -> Outcome:
         raise UsageError("--start and --end go together")
     if args.start and args.end and args.end < args.start:
         raise UsageError(f"--end {args.end} is before --start {args.start}")
+    # The audit (pandas, the SDK) loads here, after the arguments were checked: --help and
+    # usage errors answer without it (see data_processors/commands/__init__.py).
+    from data_processors.source_coverage_audit.config import check_tables_exist, load_audit_tables
+    from data_processors.source_coverage_audit.processor import SourceCoverageAuditProcessor
+
     tables = load_audit_tables(args.config) if args.config else None
     client = ctx.client()
     if tables is not None:
