@@ -558,4 +558,7 @@ def _run_main(ctx: Any) -> Any:
 
 
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("data_processors.demo.runner", sys.modules[__name__])
     sys.exit(main())

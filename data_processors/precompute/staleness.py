@@ -270,4 +270,7 @@ def stale_outcome(client: Any, since: date | None) -> Outcome:
 
 
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("data_processors.precompute.staleness", sys.modules[__name__])
     sys.exit(main())

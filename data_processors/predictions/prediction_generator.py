@@ -322,4 +322,7 @@ class PredictionGenerator(QualityMixin, AnalyticsProcessorBase):
 
 
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("data_processors.predictions.prediction_generator", sys.modules[__name__])
     sys.exit(main())

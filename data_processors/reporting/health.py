@@ -380,4 +380,7 @@ def health_outcome(client: Any, day: date) -> Outcome:
 
 
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("data_processors.reporting.health", sys.modules[__name__])
     sys.exit(main())

@@ -882,4 +882,7 @@ def write_report(client: Any, start: date | str, end: date | str, out: str | Pat
 
 
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("data_processors.reporting.html_report", sys.modules[__name__])
     sys.exit(main())

@@ -297,4 +297,7 @@ _SAMPLE_VALUES: dict[str, Any] = {"DATE": SAMPLE_DATE, "TIMESTAMP": SAMPLE_TIME}
 
 
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("shared_services.bigquery.provisioning", sys.modules[__name__])
     sys.exit(main())

@@ -235,4 +235,7 @@ def _preflight_statements(context: StatementContext) -> Iterator[LibraryStatemen
 
 
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("data_processors.analytics.player_game_summary.player_game_summary_processor", sys.modules[__name__])
     sys.exit(main())

@@ -202,4 +202,7 @@ def _text(value: Any) -> str | None:
 
 
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("data_processors.analytics.team_offense_game_summary.team_offense_game_summary_processor", sys.modules[__name__])
     sys.exit(main())

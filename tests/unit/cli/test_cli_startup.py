@@ -21,7 +21,7 @@ import pytest
 
 from data_processors.nba_coverage import COMMANDS
 from shared_services.cli import exit_code_for, register_exit_code
-from tests.support.cli_runner import assert_one_line_error, clean_env, command_argv
+from tests.support.cli_runner import assert_one_line_error, clean_env, command_argv, run_in_process
 
 #: What a command may load only when it does its work.
 HEAVY = ("pandas", "numpy", "pyarrow", "google.cloud.bigquery", "google.api_core", "google.auth",
@@ -127,12 +127,16 @@ def test_the_installed_script_imports_no_heavy_library_for_a_usage_error(tmp_pat
                       "YYYY-MM-DD (see coverage-audit --help)"]
 
 
-def test_the_work_modules_load_when_a_command_runs(tmp_path):
-    # the other half: a command that does work imports its work module and answers as before
-    done = subprocess.run([*command_argv("coverage-setup"), "--print-ddl", "--project", "my-project"],
-                          capture_output=True, text=True, cwd=tmp_path, env=clean_env(), timeout=120)
+def test_python_dash_m_on_a_work_module_still_runs_its_command(tmp_path):
+    # `python -m data_processors.precompute.staleness` runs the module as __main__; the command
+    # (declared in data_processors/commands/stale.py) then imports the module by name, which
+    # must find that same copy, not load a second one that registers its statements again
+    assert run_in_process("coverage-setup", "--warehouse", "duckdb:///w.duckdb", cwd=tmp_path).returncode == 0
+    done = subprocess.run([sys.executable, "-m", "data_processors.precompute.staleness", "--since", "2025-01-01",
+                           "--warehouse", "duckdb:///w.duckdb"], capture_output=True, text=True, cwd=tmp_path,
+                          env=clean_env(), timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "CREATE TABLE IF NOT EXISTS `my-project.nba_reference.source_coverage_log`" in done.stdout
+    assert done.stdout.strip() == "no stale rows" and done.stderr == ""
 
 
 def test_a_registered_code_still_wins_over_the_built_in_table():
