@@ -22,20 +22,21 @@ from shared_services.cli.errors import EXIT_OK, EXIT_USAGE
 __all__ = ["COMMANDS", "main", "load_command"]
 
 #: Every command: short name -> module defining ``COMMAND``. Add a line here for a new command
-#: (and its ``coverage-<name>`` console script in pyproject.toml).
+#: (and its ``coverage-<name>`` console script in pyproject.toml). The modules are light (they
+#: import no pandas, SDK or DuckDB until the command runs; tests/unit/cli/test_cli_startup.py).
 COMMANDS: dict[str, str] = {
-    "setup": "shared_services.bigquery.provisioning",
-    "preflight": "shared_services.bigquery.preflight",
-    "demo": "data_processors.demo.runner",
-    "player-game-summary": "data_processors.analytics.player_game_summary.player_game_summary_processor",
-    "team-offense": "data_processors.analytics.team_offense_game_summary.team_offense_game_summary_processor",
-    "rolling-averages": "data_processors.precompute.player_rolling_average_processor",
-    "predictions": "data_processors.predictions.prediction_generator",
+    "setup": "shared_services.commands.setup",
+    "preflight": "shared_services.commands.preflight",
+    "demo": "data_processors.commands.demo",
+    "player-game-summary": "data_processors.commands.player_game_summary",
+    "team-offense": "data_processors.commands.team_offense",
+    "rolling-averages": "data_processors.commands.rolling_averages",
+    "predictions": "data_processors.commands.predictions",
     "audit": "data_processors.source_coverage_audit.cli",
-    "health": "data_processors.reporting.health",
-    "report": "data_processors.reporting.html_report",
-    "stale": "data_processors.precompute.staleness",
-    "replay": "shared_services.events.replay",
+    "health": "data_processors.commands.health",
+    "report": "data_processors.commands.report",
+    "stale": "data_processors.commands.stale",
+    "replay": "shared_services.commands.replay",
 }
 
 

@@ -132,3 +132,12 @@ def test_bench_quality_quick_prints_identical_results_and_every_ratio(run_bench)
     assert re.search(r"ours / plain assignment time [\d.]+x \(goal <= 5x\)", columns), columns
     # Allocation is deterministic: 44 bytes per row of quality columns for a 24-byte-per-row frame.
     assert memory and 1.8 <= float(memory.group(1)) < 2.0, columns
+
+
+def test_bench_cli_startup_quick_counts_the_heavy_libraries_each_start_imported(run_bench):
+    """bench_cli_startup --quick: the command loads none of them, the old way (work module first) several."""
+    out = run_bench("bench_cli_startup", "--quick")
+    line = _one(r"^   coverage-audit usage error: ours .*? heavy (\d+); baseline .*? heavy (\d+);", out)
+    assert int(line.group(1)) == 0
+    assert int(line.group(2)) >= 3        # pandas, numpy, pyarrow, google-cloud-bigquery, ...
+    assert _one(r"^-- CPU of (\d+) start-ups", out).group(1) == "1"

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from google.cloud.bigquery import SchemaField
 
+from data_processors.commands.daily import daily_command
 from shared_services.bigquery.schemas import table_spec
 from shared_services.bigquery.statements import (
     LIBRARY_PACKAGES,
@@ -43,7 +44,6 @@ from shared_services.bigquery.statements import (
     statement_factory,
 )
 from shared_services.bigquery.writer import replace_rows
-from shared_services.cli import Command, Context, Outcome, cli_date, option
 from shared_services.events.sink import EventsNotKeptError, RetryPolicy
 
 __all__ = ["AnalyticsProcessorBase", "ProcessTerminated", "daily_command", "run_daily_command"]
@@ -298,50 +298,6 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             return frame.to_dict("records")
         columns.append(values)
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready copy of processor stats (enums by value, dates as ISO text)."""
-    if isinstance(value, Mapping):
-        return {str(getattr(k, "value", k)): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_plain(v) for v in value]
-    if isinstance(value, date):
-        return value.isoformat()
-    return getattr(value, "value", value)
-
-
-def daily_command(
-    processor_cls: type[AnalyticsProcessorBase],
-    *,
-    prog: str,
-    description: str,
-    summarize: Callable[[dict[str, Any], date], str],
-    opts_key: str = "game_date",
-    date_help: str = "game date, YYYY-MM-DD",
-) -> Command:
-    """The :class:`~shared_services.cli.Command` of a one-date processor (``--date D``).
-
-    ``--json`` prints the run's stats; bad dates and warehouse URLs are usage errors (exit 2),
-    a DuckDB warehouse file that does not exist is refused (nothing is created).
-
-    Example::
-
-        COMMAND = daily_command(MyProcessor, prog='my-processor', description='Run my phase.',
-                                summarize=lambda stats, day: f"{stats['rows_written']} rows")
-        main = COMMAND.main
-    """
-
-    def _run(ctx: Context) -> Outcome:
-        day: date = ctx.args.date
-        stats = processor_cls(bq_client=ctx.client()).run({opts_key: day})
-        return Outcome(text=summarize(stats, day), data=_plain({"date": day, **stats}))
-
-    return Command(
-        name=prog, summary=description, run=_run,
-        example=f"{prog} --date 2025-01-15 --warehouse duckdb:///demo_out/demo.duckdb",
-        options=(option("--date", type=cli_date, required=True, metavar="YYYY-MM-DD", help=date_help),),
-    )
 
 
 @statement_factory("write")

@@ -63,6 +63,11 @@ from data_processors.analytics.player_game_summary.player_game_summary_processor
 from data_processors.analytics.team_offense_game_summary.team_offense_game_summary_processor import (
     TeamOffenseGameSummaryProcessor,
 )
+from data_processors.commands.demo import (  # noqa: F401  (the command line lives in a light module)
+    COMMAND,
+    MAX_DEMO_DAYS,
+    main,
+)
 from data_processors.demo.attribution import attribute_degraded_rows, unexplained_rows
 from data_processors.demo.slate import (
     BDL_TABLE,
@@ -484,8 +489,6 @@ def _run_day(client: Any, slate: Slate, day: date, downstream: Sequence[tuple[st
         say(f"{day}: {label} for {following}: {written} rows")
 
 
-#: The longest demo: a regular season spans about 170 days.
-MAX_DEMO_DAYS = 366
 #: What one demo run writes into its output folder; they are replaced together.
 DEMO_OUTPUTS = ("demo.duckdb", "demo.duckdb.wal", "coverage_report.html", "fault_manifest.json",
                 "notifications.log", "dead_letter")
@@ -554,37 +557,8 @@ def _run_main(ctx: Any) -> Any:
     return Outcome(text="\n" + summary.to_text(), data=data, found=["critical"] * len(missed))
 
 
-def _command() -> Any:
-    from shared_services.cli import Command, cli_date, option
-
-    return Command(
-        name="coverage-demo",
-        summary="Run a deterministic, fault-injected week through phases 3-5, the audit and the report.",
-        description="Run a deterministic, fault-injected week through phases 3-5, the audit and the "
-                    "report. Each injected fault the audit did not catch is a critical finding.",
-        example="coverage-demo --days 3 --out /tmp/demo --force",
-        run=_run_main,
-        warehouse="own",
-        warehouse_help="duckdb:/// URL (default: a fresh DIR/demo.duckdb)",
-        fail_on="critical",
-        options=(
-            option("--days", type=int, default=7, help="game days to simulate (default 7)"),
-            option("--seed", type=int, default=7, help="random seed (default 7)"),
-            option("--start", type=cli_date, metavar="YYYY-MM-DD", help="first game date (default 2025-01-10)"),
-            option("--out", default="demo_out", metavar="DIR", help="output directory (default demo_out)"),
-            option("--force", action="store_true",
-                   help="replace a previous run's outputs (all of them) instead of refusing"),
-        ),
-    )
-
-
-COMMAND = _command()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``coverage-demo``; returns the exit status (0 when every fault was caught)."""
-    return COMMAND.main(argv)
-
-
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("data_processors.demo.runner", sys.modules[__name__])
     sys.exit(main())

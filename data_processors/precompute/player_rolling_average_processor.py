@@ -37,11 +37,11 @@ import numpy as np
 import pandas as pd
 from google.cloud import bigquery
 
-from data_processors.analytics.analytics_base import AnalyticsProcessorBase, daily_command
+from data_processors.analytics.analytics_base import AnalyticsProcessorBase
+from data_processors.commands.rolling_averages import COMMAND, main  # noqa: F401  (re-exported: the command line lives in a light module)
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import PLAYER_GAME_SUMMARY, PLAYER_ROLLING_AVERAGES
 from shared_services.bigquery.statements import SAMPLE_DATE, register_statement
-from shared_services.cli import format_counts
 from shared_services.constants.source_coverage import (
     SourceCoverageEventType,
     SourceCoverageSeverity,
@@ -395,22 +395,8 @@ class PlayerRollingAverageProcessor(QualityMixin, AnalyticsProcessorBase):
         self.stats["queries_issued"] = self.queries_issued
 
 
-COMMAND = daily_command(
-    PlayerRollingAverageProcessor,
-    prog="coverage-rolling-averages",
-    description="Compute phase 4 rolling averages (worst-wins quality) for an analysis date.",
-    opts_key="analysis_date",
-    date_help="analysis date, YYYY-MM-DD (games strictly before it)",
-    summarize=lambda stats, day: (
-        f"{stats.get('rows_written', 0)} rolling average row(s) for {day.isoformat()}; "
-        f"tiers: {format_counts(stats.get('tiers') or {})}; queries: {stats.get('queries_issued')}"),
-)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``coverage-rolling-averages --date D [--warehouse URL]``."""
-    return COMMAND.main(argv)
-
-
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("data_processors.precompute.player_rolling_average_processor", sys.modules[__name__])
     sys.exit(main())

@@ -38,20 +38,24 @@ Python::
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 from google.cloud import bigquery
 
+from data_processors.commands.stale import (  # noqa: F401  (re-exported)
+    COMMAND,
+    DEFAULT_SINCE_DAYS,
+    main,
+)
 from data_processors.precompute.player_rolling_average_processor import (
     PlayerRollingAverageProcessor,
 )
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import PLAYER_GAME_SUMMARY, PLAYER_ROLLING_AVERAGES
 from shared_services.bigquery.statements import SAMPLE_DATE, register_statement
-from shared_services.cli import Command, Context, Outcome, cli_date, option
+from shared_services.cli import Outcome
 from shared_services.events.serialization import json_safe_value
 from shared_services.utils.dates import parse_game_date
 
@@ -62,11 +66,10 @@ __all__ = [
     "PRIORITIES",
     "stale_rows_sql",
     "find_stale_rows",
+    "stale_outcome",
     "main",
 ]
 
-#: Default look-back for phase 4 rows: analysis dates in the last 30 days.
-DEFAULT_SINCE_DAYS = 30
 #: Changed inputs that make a stale row ``high`` priority by themselves.
 HIGH_PRIORITY_CHANGED_INPUTS = 3
 #: Changed inputs that make a stale row at least ``medium`` priority.
@@ -251,8 +254,14 @@ def _table(records: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
-def _run(ctx: Context) -> Outcome:
-    records = _records(find_stale_rows(ctx.client(), ctx.args.since))
+def stale_outcome(client: Any, since: date | None) -> Outcome:
+    """What ``coverage-stale --since D`` prints and exits with: one warning per stale row.
+
+    Example::
+
+        stale_outcome(make_client('duckdb:///demo_out/demo.duckdb'), date(2025, 1, 1)).text
+    """
+    records = _records(find_stale_rows(client, since))
     if records:
         text = f"{_table(records)}\n\n{len(records)} stale row(s)"
     else:
@@ -260,29 +269,8 @@ def _run(ctx: Context) -> Outcome:
     return Outcome(text=text, data=records, found=["warning"] * len(records))
 
 
-COMMAND = Command(
-    name="coverage-stale",
-    summary="List phase 4 rolling averages built from phase 3 rows reprocessed since.",
-    description="List phase 4 rolling averages built from phase 3 rows that were reprocessed "
-                "since. Each stale row is a warning finding: exit 1 when there is one (default "
-                "--fail-on warning).",
-    example="coverage-stale --since 2025-01-01 --json --warehouse duckdb:///demo_out/demo.duckdb",
-    run=_run,
-    fail_on="warning",
-    options=(option("--since", type=cli_date, metavar="YYYY-MM-DD",
-                    help=f"earliest analysis date (default {DEFAULT_SINCE_DAYS} days ago)"),),
-)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``coverage-stale``: 0 nothing stale, 1 stale rows, 2 bad usage, 3 environment error.
-
-    Example::
-
-        coverage-stale --since 2025-01-01 --json
-    """
-    return COMMAND.main(argv)
-
-
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("data_processors.precompute.staleness", sys.modules[__name__])
     sys.exit(main())

@@ -35,14 +35,15 @@ import math
 import numbers
 import sys
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, ClassVar
 
 import pandas as pd
 from google.cloud import bigquery
 
-from data_processors.analytics.analytics_base import AnalyticsProcessorBase, daily_command
+from data_processors.analytics.analytics_base import AnalyticsProcessorBase
+from data_processors.commands.predictions import COMMAND, main  # noqa: F401  (re-exported: the command line lives in a light module)
 from data_processors.predictions.baseline_model import BaselineModel, PredictionModel, check_model
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import (
@@ -320,21 +321,8 @@ class PredictionGenerator(QualityMixin, AnalyticsProcessorBase):
         self.stats["queries_issued"] = self.queries_issued
 
 
-COMMAND = daily_command(
-    PredictionGenerator,
-    prog="coverage-predictions",
-    description="Predict points for a game date from phase 4 rows, capping confidence by quality.",
-    summarize=lambda stats, day: (
-        f"{stats.get('predictions_written', 0)} prediction(s) for {day.isoformat()}; "
-        f"{len(stats.get('skipped_unusable', []))} skipped (unusable), "
-        f"{len(stats.get('model_failures', []))} model failure(s), {stats.get('capped', 0)} capped"),
-)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``coverage-predictions --date D [--warehouse URL]``."""
-    return COMMAND.main(argv)
-
-
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("data_processors.predictions.prediction_generator", sys.modules[__name__])
     sys.exit(main())

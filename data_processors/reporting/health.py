@@ -49,6 +49,7 @@ from typing import Any
 import pandas as pd
 from google.cloud import bigquery
 
+from data_processors.commands.health import COMMAND, main  # noqa: F401  (re-exported)
 from data_processors.reporting.html_report import TierTable, fetch_tier_counts, tier_counts_sql
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import (
@@ -57,7 +58,7 @@ from shared_services.bigquery.schemas import (
     TEAM_OFFENSE_GAME_SUMMARY,
 )
 from shared_services.bigquery.statements import SAMPLE_DATE, SAMPLE_TIME, register_statement
-from shared_services.cli import Command, Context, Outcome, cli_date, option
+from shared_services.cli import Outcome
 from shared_services.quality.season import as_game_date, season_start
 from shared_services.utils.dates import parse_game_date
 
@@ -77,6 +78,7 @@ __all__ = [
     "exit_status",
     "collect_health_inputs",
     "render_checks",
+    "health_outcome",
     "main",
 ]
 
@@ -363,32 +365,22 @@ def collect_health_inputs(client: Any, day: date | str, now: datetime | None = N
 _SEVERITY = {FAIL: "critical", WARN: "warning", PASS: "info"}
 
 
-def _run(ctx: Context) -> Outcome:
-    from data_processors.source_coverage_audit.processor import default_audit_date
+def health_outcome(client: Any, day: date) -> Outcome:
+    """Run the checks for ``day`` on ``client``: what ``coverage-health`` prints and exits with.
 
-    day = ctx.args.date or default_audit_date(datetime.now(UTC))
-    results = run_checks(collect_health_inputs(ctx.client(), day))
+    Example::
+
+        health_outcome(make_client('duckdb:///demo_out/demo.duckdb'), date(2025, 1, 11)).found
+    """
+    results = run_checks(collect_health_inputs(client, day))
     data = {"date": day.isoformat(), "checks": [asdict(r) for r in results],
             "overall": max((r.status for r in results), key=_RANK.__getitem__, default=PASS)}
     return Outcome(text=render_checks(results, day), data=data,
                    found=[_SEVERITY[r.status] for r in results])
 
 
-COMMAND = Command(
-    name="coverage-health",
-    summary="The daily source coverage health checks as pass / warn / fail.",
-    example="coverage-health --date 2025-01-15 --warehouse duckdb:///demo_out/demo.duckdb",
-    run=_run,
-    fail_on="critical",
-    options=(option("--date", type=cli_date, metavar="YYYY-MM-DD",
-                    help="game date to check (default: yesterday, America/Los_Angeles)"),),
-)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``coverage-health``; see the module docstring for the exit status."""
-    return COMMAND.main(argv)
-
-
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("data_processors.reporting.health", sys.modules[__name__])
     sys.exit(main())

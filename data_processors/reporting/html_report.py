@@ -47,6 +47,7 @@ import pandas as pd
 from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
+from data_processors.commands.report import COMMAND, main  # noqa: F401  (re-exported)
 from shared_services.bigquery.identifiers import quote_table_id, validate_column_name
 from shared_services.bigquery.schemas import (
     COVERAGE_LOG_TABLE,
@@ -880,52 +881,8 @@ def write_report(client: Any, start: date | str, end: date | str, out: str | Pat
     return path
 
 
-def _run_report(ctx: Any) -> Any:
-    from shared_services.cli import Outcome, UsageError
-
-    args = ctx.args
-    if args.end < args.start:
-        raise UsageError(f"--end {args.end} is before --start {args.start}")
-    now = None
-    if args.now:
-        try:
-            now = datetime.fromisoformat(args.now)
-        except ValueError:
-            raise UsageError(f"--now: {args.now!r} is not an ISO-8601 time") from None
-        if now.tzinfo is None:
-            raise UsageError("--now needs a UTC offset, e.g. 2025-01-17T15:00:00+00:00")
-    path = write_report(ctx.client(), args.start, args.end, args.out, now)
-    return Outcome(text=f"wrote {path}", data={"report_path": str(path), "start": args.start.isoformat(),
-                                               "end": args.end.isoformat()})
-
-
-def _command() -> Any:
-    from shared_services.cli import Command, cli_date, option
-
-    return Command(
-        name="coverage-report",
-        summary="Write a self-contained HTML source coverage report.",
-        example="coverage-report --start 2025-01-10 --end 2025-01-16 "
-                "--warehouse duckdb:///demo_out/demo.duckdb --out report.html",
-        run=_run_report,
-        options=(
-            option("--start", type=cli_date, required=True, metavar="YYYY-MM-DD", help="first game date"),
-            option("--end", type=cli_date, required=True, metavar="YYYY-MM-DD", help="last game date"),
-            option("--out", default="coverage_report.html", metavar="FILE",
-                   help="output file (default coverage_report.html)"),
-            option("--now", metavar="TIME",
-                   help="reference time for 'open for' ages, ISO-8601 with offset (default now)"),
-        ),
-    )
-
-
-COMMAND = _command()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``coverage-report``; returns the exit status (2 for bad usage)."""
-    return COMMAND.main(argv)
-
-
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("data_processors.reporting.html_report", sys.modules[__name__])
     sys.exit(main())

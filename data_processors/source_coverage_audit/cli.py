@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from data_processors.source_coverage_audit.config import check_tables_exist, load_audit_tables
-from data_processors.source_coverage_audit.processor import (
-    AuditResult,
-    SourceCoverageAuditProcessor,
-)
 from shared_services.cli import Command, Context, Outcome, UsageError, cli_date, option
+
+if TYPE_CHECKING:
+    from data_processors.source_coverage_audit.processor import AuditResult
 
 __all__ = ["COMMAND", "main", "render_table"]
 
@@ -59,8 +58,17 @@ def _run(ctx: Context) -> Outcome:
         raise UsageError("--start and --end go together")
     if args.start and args.end and args.end < args.start:
         raise UsageError(f"--end {args.end} is before --start {args.start}")
-    tables = load_audit_tables(args.config) if args.config else None
+    # The audit (pandas, the SDK) loads after the arguments and the warehouse URL were
+    # checked: --help and usage errors answer without it (data_processors/commands/__init__.py).
+    tables = None
+    if args.config:
+        from data_processors.source_coverage_audit.config import load_audit_tables
+
+        tables = load_audit_tables(args.config)
     client = ctx.client()
+    from data_processors.source_coverage_audit.config import check_tables_exist
+    from data_processors.source_coverage_audit.processor import SourceCoverageAuditProcessor
+
     if tables is not None:
         check_tables_exist(client, tables, source=args.config)
     audit = SourceCoverageAuditProcessor(bq_client=client, dry_run=args.dry_run, tables=tables)

@@ -24,11 +24,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from google.cloud import bigquery
 
+from data_processors.source_coverage_audit.audit_date import PACIFIC, default_audit_date
 from data_processors.source_coverage_audit.classify import AuditFinding, AuditStatus, classify
 from data_processors.source_coverage_audit.config import (
     DEFAULT_AUDIT_TABLES,
@@ -59,7 +59,6 @@ __all__ = ["SourceCoverageAuditProcessor", "AuditResult", "PACIFIC", "audit_flag
 
 logger = logging.getLogger(__name__)
 
-PACIFIC = ZoneInfo("America/Los_Angeles")
 PROCESSOR_NAME = "SourceCoverageAuditProcessor"
 ENV_DRY_RUN = "AUDIT_DRY_RUN"
 
@@ -82,19 +81,6 @@ def audit_flag_id(game_id: str, status: str, now: datetime) -> str:
     """
     day = now.astimezone(UTC).date().isoformat()
     return str(uuid.uuid5(AUDIT_FLAG_NAMESPACE, f"silent_failure|{game_id}|{status}|{day}"))
-
-
-def default_audit_date(now: datetime) -> date:
-    """Yesterday in America/Los_Angeles (NBA game dates are local dates).
-
-    Example::
-
-        >>> default_audit_date(datetime(2025, 1, 16, 7, 30, tzinfo=UTC))   # 23:30 PT on the 15th
-        datetime.date(2025, 1, 14)
-    """
-    if now.tzinfo is None:
-        raise ValueError("the audit clock must return a timezone-aware datetime")
-    return now.astimezone(PACIFIC).date() - timedelta(days=1)
 
 
 @dataclass

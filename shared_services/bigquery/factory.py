@@ -21,7 +21,9 @@ BigQuery deadline: every HTTP request to BigQuery waits at most ``COVERAGE_BIGQU
 seconds (default 60), and once BigQuery has not answered (connection errors, timeouts, 5xx,
 429) for that long, the next attempt raises :class:`BigQueryUnreachable` instead of retrying
 for the SDK's default 10 minutes. A command then exits 3. Missing credentials raise
-:class:`BigQueryCredentialsMissing` naming the fix (exit 3).
+:class:`BigQueryCredentialsMissing` naming the fix (exit 3); finding out waits at most
+``METADATA_PROBE_SECONDS`` (3 s, or the deadline when smaller) for the Compute Engine metadata
+server (:class:`MetadataProbe`), not google-auth's ~12 s when nothing answers there.
 
 Example::
 
@@ -31,6 +33,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -285,19 +288,20 @@ def make_client(url: str | None = None) -> Any:
 def _bigquery_client(parsed: WarehouseURL) -> Any:
     """A real ``bigquery.Client`` with the deadline transport (see the module docstring)."""
     deadline = bigquery_timeout()
-    # Heavy SDK imports stay in this branch.
+    # SDK imports stay in this branch; the credentials are found before the BigQuery client
+    # (and pandas with it) is imported, so "no credentials" answers without loading it.
     import google.auth
     from google.auth import exceptions as auth_exceptions
     from google.auth.credentials import AnonymousCredentials
-    from google.cloud import bigquery
 
     if parsed.anonymous:
         credentials: Any = AnonymousCredentials()
     else:
+        # duck-typed google.auth.transport.Request (subclassing it would load google.auth here)
+        probe: Any = MetadataProbe(min(deadline, METADATA_PROBE_SECONDS))
         try:
             credentials, _default_project = google.auth.default(
-                scopes=["https://www.googleapis.com/auth/bigquery"]
-            )
+                scopes=["https://www.googleapis.com/auth/bigquery"], request=probe)
         except auth_exceptions.DefaultCredentialsError as exc:
             detail = " ".join(str(exc).split()).split(". ")[0]
             source = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
@@ -305,9 +309,75 @@ def _bigquery_client(parsed: WarehouseURL) -> Any:
             raise BigQueryCredentialsMissing(
                 f"no Google credentials for bigquery://{parsed.project}{where}; {_CREDENTIALS_FIX}"
             ) from None
+    from google.cloud import bigquery
+
     options = {"api_endpoint": parsed.endpoint} if parsed.endpoint else None
     return bigquery.Client(project=parsed.project, credentials=credentials, location=parsed.location,
                            client_options=options, _http=_deadline_session(credentials, deadline))
+
+
+#: The longest credential discovery waits for the Compute Engine metadata server (capped by
+#: ``COVERAGE_BIGQUERY_TIMEOUT``); one unanswered request and the server counts as absent. Off Google Cloud, where nothing answers at the
+#: metadata address, google-auth alone tries three times for 3 s each, with back-off: about
+#: 12 s before "no credentials". On Compute Engine / Cloud Run the server answers in
+#: milliseconds.
+METADATA_PROBE_SECONDS = 3.0
+
+_METADATA_FLAVOR = "metadata-flavor"
+
+
+class MetadataProbe:
+    """The ``request`` google-auth's credential discovery uses, with a deadline for the metadata server.
+
+    Until the Compute Engine metadata server has answered once, a request to it (it carries
+    the ``Metadata-Flavor: Google`` header) waits at most ``budget`` seconds. When it gets no
+    answer (a timeout, a refused connection), the server counts as absent: that request and
+    the following ones get an immediate 503 without a ``Metadata-Flavor`` header, which
+    google-auth reads as "not on Google Cloud", without its retries. Once the server has
+    answered, and for every other request (e.g. a workload identity token exchange), nothing
+    is changed.
+
+    Example::
+
+        google.auth.default(scopes=[...], request=MetadataProbe(3.0))
+    """
+
+    def __init__(self, budget: float, inner: Any = None) -> None:
+        if inner is None:
+            from google.auth.transport.requests import Request
+
+            inner = Request()
+        self.budget = float(budget)
+        self._inner = inner
+        self.answered = False
+        self.absent = False
+
+    def __call__(self, url: str, method: str = "GET", body: Any = None, headers: Any = None,
+                 timeout: Any = None, **kwargs: Any) -> Any:
+        probing = not self.answered and any(str(key).lower() == _METADATA_FLAVOR for key in (headers or {}))
+        if not probing:
+            return self._inner(url, method=method, body=body, headers=headers, timeout=timeout, **kwargs)
+        if self.absent:
+            return _NoMetadataServer()
+        from google.auth import exceptions as auth_exceptions
+
+        try:
+            response = self._inner(url, method=method, body=body, headers=headers,
+                                   timeout=_capped(timeout, self.budget), **kwargs)
+        except auth_exceptions.TransportError as exc:
+            logging.getLogger(__name__).debug("no metadata server at %s: %s", url, exc)
+            self.absent = True
+            return _NoMetadataServer()
+        self.answered = True
+        return response
+
+
+class _NoMetadataServer:
+    """The answer of an absent metadata server: 503, no ``Metadata-Flavor`` header."""
+
+    status = 503
+    headers: dict[str, str] = {}
+    data = b"no metadata server answered within the credential discovery budget"
 
 
 def _capped(timeout: Any, limit: float) -> Any:

@@ -30,7 +30,6 @@ Python::
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -41,8 +40,9 @@ from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
 from shared_services.bigquery.statements import LibraryStatement, ScratchTable, library_statements
+from shared_services.commands.preflight import COMMAND, main  # noqa: F401  (re-exported)
 
-__all__ = ["StatementCheck", "PreflightResult", "run_preflight", "main"]
+__all__ = ["StatementCheck", "PreflightResult", "run_preflight", "preflight_outcome", "main"]
 
 #: Scratch (staging) tables expire on their own even if the preflight is killed.
 SCRATCH_EXPIRATION = timedelta(hours=1)
@@ -162,14 +162,18 @@ def run_preflight(
     return result
 
 
-def _run(ctx: Any) -> Any:
+def preflight_outcome(client: Any, only: str | None = None, audit_config: str | None = None) -> Any:
+    """Check every library statement on ``client``: what ``coverage-preflight`` prints (an ``Outcome``).
+
+    A rejected statement is a critical finding; a bad ``audit_config`` is a ``UsageError``.
+
+    Example::
+
+        preflight_outcome(make_client('duckdb:///coverage.duckdb'), only='audit.').found
+    """
     from shared_services.cli import EnvironmentProblem, Outcome, UsageError
 
-    # sqlglot logs a warning for every BigQuery-only DDL option it does not carry over to the
-    # embedded warehouse; one line per statement is the output here.
-    logging.getLogger("sqlglot").setLevel(logging.ERROR)
-    client = ctx.client()
-    options = {"audit_config": ctx.args.audit_config} if ctx.args.audit_config else {}
+    options = {"audit_config": audit_config} if audit_config else {}
     try:
         statements = library_statements(getattr(client, "project", None), options=options)
     except ValueError as exc:  # a bad --audit-config
@@ -177,11 +181,11 @@ def _run(ctx: Any) -> Any:
     except Exception as exc:  # a broken installation: a library module does not import
         raise EnvironmentProblem(f"could not collect the library's statements: {_one_line(exc)}") from exc
     try:
-        result = run_preflight(client, statements, only=ctx.args.only)
+        result = run_preflight(client, statements, only=only)
     except Exception as exc:  # the warehouse itself failed (network, permissions), not a statement
         raise EnvironmentProblem(f"the warehouse could not be used: {_one_line(exc)}") from exc
-    if ctx.args.only and not result.checks:
-        raise UsageError(f"--only {ctx.args.only!r} matches no statement")
+    if only and not result.checks:
+        raise UsageError(f"--only {only!r} matches no statement")
     if any("Not found: Table" in (c.error or "") or "Not found: Dataset" in (c.error or "")
            for c in result.failed):
         print("hint: run coverage-setup against this warehouse first", file=sys.stderr)
@@ -189,31 +193,8 @@ def _run(ctx: Any) -> Any:
     return Outcome(text=text, data=result.to_dict(), found=["critical"] * len(result.failed))
 
 
-def _command() -> Any:
-    from shared_services.cli import Command, option
-
-    return Command(
-        name="coverage-preflight",
-        summary="Dry-run every statement the library can send against the warehouse (free on "
-                "BigQuery); one line per statement; a rejected statement is a critical finding.",
-        example="coverage-preflight --warehouse 'bigquery://my-project?location=US'",
-        run=_run,
-        fail_on="critical",
-        options=(
-            option("--only", metavar="PREFIX", help="check only the statements whose name starts with PREFIX"),
-            option("--audit-config", metavar="FILE",
-                   help="the YAML / TOML table list coverage-audit runs with (default: its built-in tables)"),
-        ),
-    )
-
-
-COMMAND = _command()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``coverage-preflight``: 0 all pass, 1 a statement failed, 2 usage, 3 environment."""
-    return COMMAND.main(argv)
-
-
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("shared_services.bigquery.preflight", sys.modules[__name__])
     sys.exit(main())

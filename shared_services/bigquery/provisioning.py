@@ -41,6 +41,7 @@ from shared_services.bigquery.statements import (
     StatementContext,
     statement_factory,
 )
+from shared_services.commands.setup import COMMAND, main  # noqa: F401  (re-exported)
 
 __all__ = [
     "SetupReport",
@@ -50,6 +51,7 @@ __all__ = [
     "table_ddl",
     "view_ddl",
     "table_function_ddl",
+    "setup_outcome",
     "main",
 ]
 
@@ -245,14 +247,16 @@ def ddl_statements(
     return statements
 
 
-def _run_setup(ctx: Any) -> Any:
+def setup_outcome(client: Any, warehouse_url: str) -> Any:
+    """:func:`ensure_schema` on ``client``, as ``coverage-setup`` prints it (an ``Outcome``).
+
+    Example::
+
+        setup_outcome(make_client('duckdb:///coverage.duckdb'), 'duckdb:///coverage.duckdb').text
+    """
     from shared_services.cli import Outcome
 
-    if ctx.args.print_ddl:
-        statements = ddl_statements(ctx.args.project)
-        return Outcome(text="\n".join(statement + ";\n" for statement in statements),
-                       data={"statements": statements})
-    report = ensure_schema(ctx.client())
+    report = ensure_schema(client)
     lines = [f"created dataset {dataset}" for dataset in report.datasets_created]
     lines += [f"created table   {table}" for table in report.tables_created]
     lines += [f"exists          {table}" for table in report.tables_existing]
@@ -261,31 +265,12 @@ def _run_setup(ctx: Any) -> Any:
     lines += [f"table function  {function}" for function in report.functions_created]
     lines.append(f"setup complete: {len(report.tables_created)} table(s) created, "
                  f"{len(report.tables_existing)} already present, {len(report.functions_created)} table function(s)")
-    data = {"warehouse": ctx.warehouse_url(), "datasets_created": list(report.datasets_created),
+    data = {"warehouse": warehouse_url, "datasets_created": list(report.datasets_created),
             "tables_created": list(report.tables_created), "tables_existing": list(report.tables_existing),
             "views_created": list(report.views_created),
             "obsolete_views_dropped": list(report.obsolete_views_dropped),
             "functions_created": list(report.functions_created)}
     return Outcome(text="\n".join(lines), data=data)
-
-
-def _command() -> Any:
-    from shared_services.cli import Command, option
-
-    return Command(
-        name="coverage-setup",
-        summary="Create the source coverage datasets, tables and table functions (idempotent).",
-        example="coverage-setup --warehouse duckdb:///coverage.duckdb   # or --print-ddl --project my-project",
-        run=_run_setup,
-        warehouse="create",
-        options=(
-            option("--print-ddl", action="store_true", help="print BigQuery DDL and exit; touches no warehouse"),
-            option("--project", help="project id to qualify names with in --print-ddl output"),
-        ),
-    )
-
-
-COMMAND = _command()
 
 
 @statement_factory("setup")
@@ -311,10 +296,8 @@ def _setup_statements(context: StatementContext) -> Iterator[LibraryStatement]:
 _SAMPLE_VALUES: dict[str, Any] = {"DATE": SAMPLE_DATE, "TIMESTAMP": SAMPLE_TIME}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``coverage-setup``; returns the exit status."""
-    return COMMAND.main(argv)
-
-
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("shared_services.bigquery.provisioning", sys.modules[__name__])
     sys.exit(main())

@@ -184,9 +184,28 @@ def format_counts(counts: Mapping[Any, int] | Iterable[Any], empty: str = "none"
 # -- exit codes: the one place -------------------------------------------------------------
 _EXIT_TABLE: list[tuple[type[BaseException], int]] = []
 
+#: The built-in entries, lowest priority first: (module, class name, exit code). A class is
+#: looked up only when its module is already imported: an exception of a module nobody
+#: imported cannot exist, so ``--help`` and usage errors never load the SDK or DuckDB for it.
+_DEFAULT_EXIT_CODES: tuple[tuple[str, str, int], ...] = (
+    ("builtins", "OSError", EXIT_ENVIRONMENT),          # disk, permission, network, timeouts
+    ("builtins", "MemoryError", EXIT_ENVIRONMENT),
+    *(("google.api_core.exceptions", name, EXIT_ENVIRONMENT)
+      for name in ("RetryError", "Unauthorized", "Forbidden", "NotFound", "TooManyRequests",
+                   "ServerError", "DeadlineExceeded")),
+    ("google.auth.exceptions", "GoogleAuthError", EXIT_ENVIRONMENT),
+    # IOException: the file is locked by another process, unreadable or not a database.
+    *(("duckdb", name, EXIT_ENVIRONMENT)
+      for name in ("IOException", "PermissionException", "OutOfMemoryException")),
+    ("shared_services.processors.errors", "ImproperlyConfigured", EXIT_USAGE),
+    ("shared_services.processors.errors", "CoverageStorageError", EXIT_ENVIRONMENT),
+)
+
 
 def register_exit_code(exc_type: type[BaseException], code: int) -> None:
     """Map an exception class (and its subclasses) to an exit code; later entries win.
+
+    Entries registered here take precedence over the built-in ones.
 
     Example::
 
@@ -195,39 +214,13 @@ def register_exit_code(exc_type: type[BaseException], code: int) -> None:
     _EXIT_TABLE.append((exc_type, code))
 
 
-def _default_table() -> None:
-    register_exit_code(OSError, EXIT_ENVIRONMENT)       # disk, permission, network, timeouts
-    register_exit_code(MemoryError, EXIT_ENVIRONMENT)
-    try:
-        from google.api_core import exceptions as gexc
-
-        for cls in (gexc.RetryError, gexc.Unauthorized, gexc.Forbidden, gexc.NotFound,
-                    gexc.TooManyRequests, gexc.ServerError, gexc.DeadlineExceeded):
-            register_exit_code(cls, EXIT_ENVIRONMENT)
-    except ImportError:  # pragma: no cover - a dependency
-        pass
-    try:
-        from google.auth import exceptions as auth_exc
-
-        register_exit_code(auth_exc.GoogleAuthError, EXIT_ENVIRONMENT)
-    except ImportError:  # pragma: no cover - a dependency
-        pass
-    try:
-        import duckdb
-
-        # IOException: the file is locked by another process, unreadable or not a database.
-        for name in ("IOException", "PermissionException", "OutOfMemoryException"):
-            if hasattr(duckdb, name):
-                register_exit_code(getattr(duckdb, name), EXIT_ENVIRONMENT)
-    except ImportError:  # pragma: no cover - a dependency
-        pass
-    from shared_services.processors.errors import CoverageStorageError, ImproperlyConfigured
-
-    register_exit_code(ImproperlyConfigured, EXIT_USAGE)
-    register_exit_code(CoverageStorageError, EXIT_ENVIRONMENT)
-
-
-_default_table()
+def _default_exit_code(exc: BaseException) -> int | None:
+    for module_name, class_name, code in reversed(_DEFAULT_EXIT_CODES):
+        module = sys.modules.get(module_name)
+        exc_type = getattr(module, class_name, None) if module is not None else None
+        if isinstance(exc_type, type) and isinstance(exc, exc_type):
+            return code
+    return None
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -245,17 +238,19 @@ def exit_code_for(exc: BaseException) -> int:
     for exc_type, mapped in reversed(_EXIT_TABLE):
         if isinstance(exc, exc_type):
             return mapped
-    return EXIT_INTERNAL
+    default = _default_exit_code(exc)
+    return EXIT_INTERNAL if default is None else default
 
 
 def _one_line(exc: BaseException) -> str:
-    from google.api_core import exceptions as gexc
-
-    if isinstance(exc, gexc.NotFound):
+    # Only an imported module's exceptions can have been raised, so a usage error is printed
+    # without loading the SDK.
+    gexc: Any = sys.modules.get("google.api_core.exceptions")
+    if gexc is not None and isinstance(exc, gexc.NotFound):
         text = f"{exc.message}; is this the right warehouse? run coverage-setup on it first"
-    elif isinstance(exc, gexc.GoogleAPICallError):
+    elif gexc is not None and isinstance(exc, gexc.GoogleAPICallError):
         text = f"BigQuery: {exc.code} {exc.message}"
-    elif isinstance(exc, gexc.RetryError):
+    elif gexc is not None and isinstance(exc, gexc.RetryError):
         text = f"BigQuery did not answer in time ({exc.message}; cause: {exc.cause})"
     else:
         text = str(exc) or type(exc).__name__

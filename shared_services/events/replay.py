@@ -39,6 +39,7 @@ from shared_services.bigquery.identifiers import (
 )
 from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
 from shared_services.bigquery.statements import SAMPLE_TIME, register_statement
+from shared_services.commands.replay import COMMAND, main  # noqa: F401  (re-exported)
 from shared_services.events.dead_letter import DamagedSpoolFile, DeadLetterSpool, SpilledBatch
 from shared_services.events.serialization import RowSerializationError, json_safe_rows
 from shared_services.events.sink import RetryPolicy, load_rows_exactly_once
@@ -47,7 +48,7 @@ from shared_services.events.text import log_safe
 DEFAULT_RETRY_POLICY = RetryPolicy()
 ENV_REPLAY_TABLES = "COVERAGE_REPLAY_TABLES"
 
-__all__ = ["ENV_REPLAY_TABLES", "ReplayReport", "allowed_replay_tables", "replay_dead_letters", "main"]
+__all__ = ["ENV_REPLAY_TABLES", "ReplayReport", "allowed_replay_tables", "replay_dead_letters", "replay_outcome", "main"]
 
 logger = logging.getLogger(__name__)
 
@@ -223,21 +224,22 @@ def _report_data(spool: DeadLetterSpool, report: ReplayReport) -> dict[str, Any]
             "files_busy": list(report.files_skipped), "leftovers": report.temporaries}
 
 
-def _run_replay(ctx: Any) -> Any:
-    import os
+def replay_outcome(spool: DeadLetterSpool, client: Any | None) -> Any:
+    """Replay ``spool`` into ``client``: what ``coverage-replay`` prints (an ``Outcome``).
 
-    from shared_services.cli import Outcome, UsageError
-    from shared_services.events.dead_letter import ENV_DEAD_LETTER_DIR
+    ``client`` None: the spool's directory does not exist, nothing was ever spilled. Each file
+    that failed or was quarantined is a critical finding; problems go to stderr, one line each.
 
-    chosen = ctx.args.dir if ctx.args.dir is not None else os.environ.get(ENV_DEAD_LETTER_DIR) or None
-    spool = DeadLetterSpool(chosen)
-    if not spool.directory.is_dir():
-        if chosen is not None:   # named by --dir or the environment: a wrong path, not "nothing to do"
-            origin = "--dir" if ctx.args.dir is not None else f"${ENV_DEAD_LETTER_DIR}"
-            raise UsageError(f"{origin}: dead-letter directory {os.path.abspath(chosen)} does not exist")
+    Example::
+
+        replay_outcome(DeadLetterSpool('/var/spool/coverage'), make_client()).text
+    """
+    from shared_services.cli import Outcome
+
+    if client is None:
         text = f"no dead-letter directory {spool.directory.resolve()}: nothing was ever spilled, nothing to replay"
         return Outcome(text=text, data=_report_data(spool, ReplayReport()))
-    report = replay_dead_letters(ctx.client(), spool)
+    report = replay_dead_letters(client, spool)
     summary = (f"replayed {len(report.files_replayed)} file(s) from {spool.directory.resolve()}: "
                f"{report.rows_loaded} row(s) loaded, {report.rows_already_present} already present; "
                f"{len(report.files_failed)} failed, {len(report.files_quarantined)} quarantined, "
@@ -252,28 +254,8 @@ def _run_replay(ctx: Any) -> Any:
                    found=["critical"] * (len(report.files_failed) + len(report.files_quarantined)))
 
 
-def _command() -> Any:
-    from shared_services.cli import Command, option
-
-    return Command(
-        name="coverage-replay",
-        summary="Load spilled coverage event batches from the dead-letter directory, exactly once.",
-        example="coverage-replay --dir /var/spool/coverage --warehouse bigquery://my-project",
-        run=_run_replay,
-        fail_on="critical",
-        options=(option("--dir", metavar="DIR",
-                        help="dead-letter directory (default $COVERAGE_DEAD_LETTER_DIR or "
-                             "./coverage_dead_letter); a named directory must exist"),),
-    )
-
-
-COMMAND = _command()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``coverage-replay``: 0 all replayed, 1 a file failed (--fail-on), 2 usage, 3 environment."""
-    return COMMAND.main(argv)
-
-
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("shared_services.events.replay", sys.modules[__name__])
     sys.exit(main())

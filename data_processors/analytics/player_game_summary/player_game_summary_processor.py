@@ -27,7 +27,8 @@ from typing import Any
 import pandas as pd
 from google.cloud import bigquery
 
-from data_processors.analytics.analytics_base import AnalyticsProcessorBase, daily_command
+from data_processors.analytics.analytics_base import AnalyticsProcessorBase
+from data_processors.commands.player_game_summary import COMMAND, main  # noqa: F401  (re-exported: the command line lives in a light module)
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import PLAYER_GAME_SUMMARY, SCHEDULE
 from shared_services.bigquery.statements import (
@@ -36,7 +37,6 @@ from shared_services.bigquery.statements import (
     StatementContext,
     statement_factory,
 )
-from shared_services.cli import format_counts
 from shared_services.events.model import utc_now
 from shared_services.events.serialization import to_utc_iso
 from shared_services.processors.fallback_source_mixin import FallbackSourceMixin
@@ -221,16 +221,6 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
         self.stats["rows_written"] = self.save_output(self.transformed)
 
 
-COMMAND = daily_command(
-    PlayerGameSummaryProcessor,
-    prog="coverage-player-game-summary",
-    description="Run the phase 3 player game summary for every final game of a date.",
-    summarize=lambda stats, day: (
-        f"{stats.get('games_scheduled', 0)} final game(s), {stats.get('games_with_data', 0)} with data, "
-        f"{stats.get('rows_written', 0)} row(s) written; tiers: {format_counts(stats.get('game_tiers', {}).values())}"),
-)
-
-
 @statement_factory("phase3.player_game_summary")
 def _preflight_statements(context: StatementContext) -> Iterator[LibraryStatement]:
     """What this processor sends, for coverage-preflight (shared_services.bigquery.statements)."""
@@ -244,10 +234,8 @@ def _preflight_statements(context: StatementContext) -> Iterator[LibraryStatemen
                                source_query_sql(table, per_game=True), (game_date, game_id))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``coverage-player-game-summary --date D [--warehouse URL]``."""
-    return COMMAND.main(argv)
-
-
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("data_processors.analytics.player_game_summary.player_game_summary_processor", sys.modules[__name__])
     sys.exit(main())

@@ -40,11 +40,11 @@ from typing import Any, ClassVar
 import pandas as pd
 from google.cloud import bigquery
 
-from data_processors.analytics.analytics_base import AnalyticsProcessorBase, daily_command
+from data_processors.analytics.analytics_base import AnalyticsProcessorBase
+from data_processors.commands.team_offense import COMMAND, main  # noqa: F401  (re-exported: the command line lives in a light module)
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import SCHEDULE, TEAM_BOXSCORE, TEAM_OFFENSE_GAME_SUMMARY
 from shared_services.bigquery.statements import SAMPLE_DATE, register_statement
-from shared_services.cli import format_counts
 from shared_services.constants.source_coverage import (
     SourceCoverageEventType,
     SourceCoverageSeverity,
@@ -201,20 +201,8 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-COMMAND = daily_command(
-    TeamOffenseGameSummaryProcessor,
-    prog="coverage-team-offense",
-    description="Run the phase 3 team offense game summary for every final game of a date.",
-    summarize=lambda stats, day: (
-        f"{stats.get('games_scheduled', 0)} final game(s), {stats.get('games_with_data', 0)} with data, "
-        f"{stats.get('rows_written', 0)} row(s) written; tiers: {format_counts(stats.get('game_tiers', {}).values())}"),
-)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``coverage-team-offense --date D [--warehouse URL]``."""
-    return COMMAND.main(argv)
-
-
 if __name__ == "__main__":  # pragma: no cover
+    # `python -m` this module: the command imports it by name; let that find this copy
+    # (a second one would register its statements and processors twice)
+    sys.modules.setdefault("data_processors.analytics.team_offense_game_summary.team_offense_game_summary_processor", sys.modules[__name__])
     sys.exit(main())

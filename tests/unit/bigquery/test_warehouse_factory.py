@@ -11,6 +11,7 @@ from google.cloud import bigquery
 
 from shared_services.bigquery import make_client, parse_warehouse_url
 from shared_services.bigquery.duckdb_client import DuckDBClient
+from shared_services.bigquery.factory import METADATA_PROBE_SECONDS, MetadataProbe
 from shared_services.bigquery.port import BigQueryClientLike
 
 
@@ -45,9 +46,18 @@ def test_malformed_urls_show_the_accepted_forms(url):
 
 def test_bigquery_url_builds_a_real_client_with_default_credentials(monkeypatch):
     # google.auth.default() needs Google's cloud; it is the one thing replaced here.
-    monkeypatch.setattr(google.auth, "default", lambda scopes=None: (AnonymousCredentials(), None))
+    asked: list[Any] = []
+
+    def default(scopes=None, request=None):   # google.auth.default's own parameters
+        asked.append(request)
+        return AnonymousCredentials(), None
+
+    monkeypatch.setattr(google.auth, "default", default)
     client = make_client("bigquery://my-project-123?location=EU")
     assert isinstance(client, bigquery.Client)
+    # the metadata server gets at most METADATA_PROBE_SECONDS (the deadline is 60 s by default)
+    [probe] = asked
+    assert isinstance(probe, MetadataProbe) and probe.budget == METADATA_PROBE_SECONDS == 3.0
     assert client.project == "my-project-123" and client.location == "EU"
     assert parse_warehouse_url("bigquery://my-project-123").location is None
 

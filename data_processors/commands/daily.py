@@ -1,0 +1,84 @@
+"""The command of a one-date processor (``--date D``), declared without importing the processor.
+
+Example::
+
+    COMMAND = daily_command('my_package.my_module:MyProcessor', prog='my-processor',
+                            description='Run my phase.',
+                            summarize=lambda stats, day: f"{stats['rows_written']} rows")
+    main = COMMAND.main
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from shared_services.cli import Command, Context, Outcome, cli_date, option
+
+if TYPE_CHECKING:
+    from data_processors.analytics.analytics_base import AnalyticsProcessorBase
+
+__all__ = ["daily_command", "plain_stats"]
+
+
+def plain_stats(value: Any) -> Any:
+    """JSON-ready copy of processor stats (enums by value, dates as ISO text).
+
+    Example::
+
+        plain_stats({'date': date(2025, 1, 15), 'tiers': {QualityTier.GOLD: 3}})
+        # {'date': '2025-01-15', 'tiers': {'gold': 3}}
+    """
+    if isinstance(value, Mapping):
+        return {str(getattr(k, "value", k)): plain_stats(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [plain_stats(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return getattr(value, "value", value)
+
+
+def _processor_class(processor: type[AnalyticsProcessorBase] | str) -> type[AnalyticsProcessorBase]:
+    if not isinstance(processor, str):
+        return processor
+    module, _, name = processor.partition(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def daily_command(
+    processor: type[AnalyticsProcessorBase] | str,
+    *,
+    prog: str,
+    description: str,
+    summarize: Callable[[dict[str, Any], date], str],
+    opts_key: str = "game_date",
+    date_help: str = "game date, YYYY-MM-DD",
+) -> Command:
+    """The :class:`~shared_services.cli.Command` of a one-date processor (``--date D``).
+
+    ``processor`` is the processor class, or ``'package.module:Class'``: then its module (and
+    pandas, the SDK) is imported only when the command runs, after the warehouse was opened,
+    so ``--help`` and usage errors stay fast. ``--json`` prints the run's stats; bad dates and
+    warehouse URLs are usage errors (exit 2), a DuckDB warehouse file that does not exist is
+    refused (nothing is created).
+
+    Example::
+
+        COMMAND = daily_command(MyProcessor, prog='my-processor', description='Run my phase.',
+                                summarize=lambda stats, day: f"{stats['rows_written']} rows")
+        main = COMMAND.main
+    """
+
+    def _run(ctx: Context) -> Outcome:
+        day: date = ctx.args.date
+        client = ctx.client()
+        stats = _processor_class(processor)(bq_client=client).run({opts_key: day})
+        return Outcome(text=summarize(stats, day), data=plain_stats({"date": day, **stats}))
+
+    return Command(
+        name=prog, summary=description, run=_run,
+        example=f"{prog} --date 2025-01-15 --warehouse duckdb:///demo_out/demo.duckdb",
+        options=(option("--date", type=cli_date, required=True, metavar="YYYY-MM-DD", help=date_help),),
+    )
