@@ -540,7 +540,7 @@ def _quiet_entry(
         return None
     kind = _EVENT_TYPES.get(event_type)
     template = _SEVERITY_TEMPLATES.get(severity)
-    if kind is None or template is None or not description.isascii() or not columns.keys() <= _TEXT_KEYWORDS_PLUS \
+    if kind is None or template is None or not columns.keys() <= _TEXT_KEYWORDS_PLUS \
             or not _STR_OR_NONE.issuperset(map(type, labels)):
         return None
     # The run-constant part of the row (flags, phase, table, processor, run id, environment)
@@ -550,103 +550,125 @@ def _quiet_entry(
     if environment is None:
         environment = current_environment()
     head = labels[:4]
-    row = template[1].get(head)
-    if row is None or row["environment"] is not environment:
-        row = _head_template(template, head, environment)
-        if row is None:
+    start = template[1].get(head)
+    if start is None or start[0]["environment"] is not environment:
+        start = _head_template(template, head, environment)
+        if start is None:
             return None
-    row = row.copy()
     game_id, player_id = labels[4], labels[5]
-    if game_id is not None:
-        if not game_id.isascii():
-            return None
-        row["game_id"] = game_id
-    if player_id is not None:
-        if not player_id.isascii():
-            return None
-        row["player_id"] = player_id
+    values = columns.values()
+    # Every text of the event ASCII: the description, the two ids and the keywords' str values
+    # (one check in C over their concatenation).
+    if not "".join(filter(_IS_STR, (description, game_id, player_id, *values))).isascii():
+        return None
+    before = after = None
     if quality_before is not None:
-        plain = _plain_quality(quality_before)
-        if plain is None:
+        before = _plain_quality(quality_before)
+        if before is None:
             return None
-        row["quality_tier_before"], row["quality_score_before"] = plain
     if quality_after is not None:
-        plain = _plain_quality(quality_after)
-        if plain is None:
+        after = _plain_quality(quality_after)
+        if after is None:
             return None
-        row["quality_tier_after"], row["quality_score_after"] = plain
-    game_date: Any = None
+    cached: tuple[str | None, str | None] | None = None
+    fallback: Any = None
     if columns:
-        values = columns.values()
         kinds = list(map(type, values))
         game_date = columns.get("game_date")
         fallback = columns.get("fallback_sources_tried")
         # Every value a str or None except a date game_date and a list fallback_sources_tried
-        # (counted in C), every str ASCII.
+        # (counted in C).
         others = len(kinds) - kinds.count(str) - kinds.count(_NONE)
         if others:
             if others != (type(game_date) is date) + (type(fallback) is list):
                 return None
-            if fallback is not None and not (_STR_ONLY.issuperset(map(type, fallback))
-                                             and "".join(fallback).isascii()):
-                return None
+            if fallback is not None:
+                if not (_STR_ONLY.issuperset(map(type, fallback)) and "".join(fallback).isascii()):
+                    return None
+                # One shared tuple per distinct list of sources: a processor names the same few
+                # again and again, and each kept container adds to the cyclic GC's work.
+                sources = tuple(fallback)
+                fallback = _SOURCES.get(sources)
+                if fallback is None:
+                    if len(_SOURCES) >= 1024:
+                        _SOURCES.clear()
+                    fallback = _SOURCES[sources] = sources
         elif fallback is not None:  # a str: the general path says it is not a list
             return None
-        if not "".join(filter(_IS_STR, values)).isascii():
-            return None
-        cached: tuple[str | None, str | None] | None = None
         if game_date is not None:
             cached = _DATES.get(game_date)
             if cached is None:
                 cached = _date_entry(game_date)
                 if cached is None:
                     return None
-        row.update(columns)
-        if fallback is not None:
-            # One shared tuple per distinct list of sources: a processor names the same few
-            # again and again, and each kept container adds to the cyclic GC's work.
-            sources = tuple(fallback)
-            shared = _SOURCES.get(sources)
-            if shared is None:
-                if len(_SOURCES) >= 1024:
-                    _SOURCES.clear()
-                shared = _SOURCES[sources] = sources
-            row["fallback_sources_tried"] = shared
-        elif "fallback_sources_tried" in columns:
-            row["fallback_sources_tried"] = ()
-        if cached is not None:
-            row["game_date"] = cached[0]
-            if season_from_game_date and columns.get("season") is None:
-                row["season"] = cached[1]  # season_label(game_date), None when it cannot read it
-    row["event_type"] = kind
-    row["description"] = description
-    try:
-        row["event_id"] = _ID_POOL.pop()  # last: an event given to another path uses none
-    except IndexError:
-        row["event_id"] = new_event_id()
-    if row["requires_alert"]:  # the dispatcher marks it: a row dict, as _lean_row builds it
+    if start[0]["requires_alert"]:  # the dispatcher marks it: a row dict, as _lean_row builds it
+        row = start[0].copy()
+        if game_id is not None:
+            row["game_id"] = game_id
+        if player_id is not None:
+            row["player_id"] = player_id
+        if before is not None:
+            row["quality_tier_before"], row["quality_score_before"] = before
+        if after is not None:
+            row["quality_tier_after"], row["quality_score_after"] = after
+        if columns:
+            row.update(columns)
+            if cached is not None:
+                row["game_date"] = cached[0]
+                if season_from_game_date and columns.get("season") is None:
+                    row["season"] = cached[1]  # season_label(game_date), None when it cannot read it
+        row["fallback_sources_tried"] = [] if fallback is None else list(fallback)
+        row["event_type"] = kind
+        row["description"] = description
+        row["event_id"] = new_event_id()  # last: an event given to another path uses none
         micros = time.time_ns() // 1000
         stamp = row["event_timestamp"] = row["created_at"] = stamp_text(micros)
         if len(_KNOWN_STAMPS) >= 16384:
             _KNOWN_STAMPS.clear()
         _KNOWN_STAMPS[stamp] = micros  # the flush reads the instant back without parsing
-        row["fallback_sources_tried"] = list(row["fallback_sources_tried"])
         return row
-    row["event_timestamp"] = row["created_at"] = time.time_ns() // 1000
-    return tuple(row.values())
+    # A quiet event: its values by position in a copy of the cached starting values.
+    entry = start[1].copy()
+    if game_id is not None:
+        entry[_AT_GAME_ID] = game_id
+    if player_id is not None:
+        entry[_AT_PLAYER_ID] = player_id
+    if before is not None:
+        entry[_AT_TIER_BEFORE], entry[_AT_SCORE_BEFORE] = before
+    if after is not None:
+        entry[_AT_TIER_AFTER], entry[_AT_SCORE_AFTER] = after
+    if columns:
+        for name, value in columns.items():
+            entry[_AT[name]] = value
+        if fallback is not None:
+            entry[_AT_SOURCES] = fallback
+        elif "fallback_sources_tried" in columns:
+            entry[_AT_SOURCES] = ()
+        if cached is not None:
+            entry[_AT_GAME_DATE] = cached[0]
+            if season_from_game_date and columns.get("season") is None:
+                entry[_AT_SEASON] = cached[1]  # season_label(game_date), None when it cannot read it
+    entry[_AT_EVENT_TYPE] = kind
+    entry[_AT_DESCRIPTION] = description
+    pool = _ID_POOL
+    entry[_AT_EVENT_ID] = pool.pop() if pool else new_event_id()  # last: another path uses none
+    entry[_AT_STAMP] = entry[_AT_CREATED] = time.time_ns() // 1000
+    return tuple(entry)
 
 
-def _head_template(template: tuple[dict[str, Any], dict[tuple[Any, ...], dict[str, Any]]], head: tuple[Any, ...],
-                   environment: str) -> dict[str, Any] | None:
+def _head_template(template: tuple[dict[str, Any], dict[tuple[Any, ...], tuple[dict[str, Any], list[Any]]]],
+                   head: tuple[Any, ...], environment: str) -> tuple[dict[str, Any], list[Any]] | None:
     """The cached starting row of one severity for ``head`` (phase, table, processor, run
-    id) and ``environment``; None when any of them is not ASCII (another path decides)."""
+    id) and ``environment``, with its values in schema order; None when any of them is not
+    ASCII (another path decides)."""
     if not ("".join(filter(None, head)).isascii() and environment.isascii()):
         return None
     base, rows = template
     if len(rows) >= 64:
         rows.clear()
-    row = rows[head] = {**base, **dict(zip(_LABELS[:4], head, strict=True)), "environment": environment}
-    return row
+    row = {**base, **dict(zip(_LABELS[:4], head, strict=True)), "environment": environment}
+    start = rows[head] = (row, list(row.values()))
+    return start
 
 
 def entry_row(entry: tuple[Any, ...]) -> dict[str, Any]:
@@ -712,7 +734,7 @@ _STAMP_FIELDS = ("event_timestamp", "created_at")
 _IS_STR = str.__instancecheck__
 #: Per severity: ``_quiet_entry``'s starting row (the lean flags, the severity, whether it
 #: alerts, no sources tried) and its copies per labels and environment (``_head_template``).
-_SEVERITY_TEMPLATES: dict[str, tuple[dict[str, Any], dict[tuple[Any, ...], dict[str, Any]]]] = {
+_SEVERITY_TEMPLATES: dict[str, tuple[dict[str, Any], dict[tuple[Any, ...], tuple[dict[str, Any], list[Any]]]]] = {
     level.value: ({**_LEAN_TEMPLATE, "severity": level.value, "fallback_sources_tried": (),
                    "requires_alert": level in (SourceCoverageSeverity.CRITICAL, SourceCoverageSeverity.WARNING)}, {})
     for level in SourceCoverageSeverity
@@ -720,6 +742,13 @@ _SEVERITY_TEMPLATES: dict[str, tuple[dict[str, Any], dict[tuple[Any, ...], dict[
 #: Keywords whose common values the lean path checks together: scalar STRING columns (a str
 #: or None), ``game_date`` (a date or str) and ``fallback_sources_tried`` (a list of str).
 _TEXT_KEYWORDS_PLUS = (_TEXT_FIELDS & EVENT_KEYWORDS) | {"game_date", "fallback_sources_tried"}
+#: A column's position in a lean entry (schema order), for ``_quiet_entry``.
+_AT: dict[str, int] = {name: index for index, name in enumerate(EVENT_COLUMNS)}
+_AT_EVENT_ID, _AT_STAMP, _AT_CREATED = _AT["event_id"], _AT["event_timestamp"], _AT["created_at"]
+_AT_EVENT_TYPE, _AT_DESCRIPTION, _AT_SOURCES = _AT["event_type"], _AT["description"], _AT["fallback_sources_tried"]
+_AT_GAME_ID, _AT_PLAYER_ID, _AT_GAME_DATE, _AT_SEASON = _AT["game_id"], _AT["player_id"], _AT["game_date"], _AT["season"]
+_AT_TIER_BEFORE, _AT_SCORE_BEFORE = _AT["quality_tier_before"], _AT["quality_score_before"]
+_AT_TIER_AFTER, _AT_SCORE_AFTER = _AT["quality_tier_after"], _AT["quality_score_after"]
 #: ``labels`` of :func:`event_row`, in order.
 _LABELS = ("phase", "table_name", "processor_name", "processor_run_id", "game_id", "player_id")
 _ENUM_KEY_TYPES = (str, SourceCoverageEventType, SourceCoverageSeverity)
