@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 import sqlglot
 
+from shared_services.bigquery.dialect import CoverageBigQuery
 from shared_services.bigquery.duckdb_client import DuckDBClient
 from shared_services.bigquery.rules import unfiltered_partition_tables
 from tests.unit.bigquery import test_bigquery_rules as rules_tests
@@ -126,7 +127,9 @@ def _nested(levels: int, where: str) -> str:
 
 
 def _unfiltered(sql: str) -> list[tuple[str, str]]:
-    tree = sqlglot.parse_one(sql, read="bigquery")
+    # Parsed as the embedded warehouse parses (the same tree as sqlglot's BigQuery dialect,
+    # tests/unit/bigquery/test_dialect.py, without its quadratic copying of nested queries).
+    tree = sqlglot.parse_one(sql, read=CoverageBigQuery)
     return unfiltered_partition_tables(tree, REQUIRED, lambda db, name: NESTED_COLUMNS.get((db, name)))
 
 
