@@ -171,7 +171,9 @@ def warehouse(tmp_path: Any, warehouse_template: Path) -> Iterator[DuckDBClient]
     """
     client = open_copy(warehouse_template, Path(tmp_path) / "warehouse.duckdb")
     yield client
-    client.close()
+    # The class's close, not the instance attribute: a test may have replaced that with a no-op
+    # (a command under test must not close the shared client) and monkeypatch may undo it later.
+    DuckDBClient.close(client)
 
 
 @pytest.fixture(scope="session")

@@ -144,12 +144,16 @@ def test_lookback_failure_fails_open_without_querying_per_event(tmp_path, notifi
     # A warehouse without the log table: the lookback fails once, alerts still go out.
     from shared_services.bigquery.duckdb_client import DuckDBClient
 
-    client = RecordingClient(DuckDBClient(str(tmp_path / "empty.duckdb")))
-    processor = Processor(client)
-    for key in ("a", "b", "c"):
-        processor.log_quality_event("source_missing", "critical", key, primary_source=key)
-    assert notifications.count("error") == 3
-    assert client.calls["query"] == 1
+    embedded = DuckDBClient(str(tmp_path / "empty.duckdb"))
+    client = RecordingClient(embedded)
+    try:
+        processor = Processor(client)
+        for key in ("a", "b", "c"):
+            processor.log_quality_event("source_missing", "critical", key, primary_source=key)
+        assert notifications.count("error") == 3
+        assert client.calls["query"] == 1
+    finally:
+        embedded.close()
 
 
 def test_lookback_query_is_parameterized_and_partition_filtered(warehouse):
