@@ -80,18 +80,13 @@ def _stamp_column(values: Sequence[Any], memo: dict[str, int | None]) -> pa.Arra
     if int not in kinds:
         return values
     if kinds != _INT_ONLY:
-        micros = list(values)
-        # Only the values that are not integers (dict rows' text) are read back: in C when the
-        # text is a stamp this process wrote (model's cache), else one by one.
-        positions = list(compress(range(len(values)), map(operator.is_not, map(type, values), repeat(int))))
-        texts = list(map(values.__getitem__, positions))
-        read: list[int | None] = list(map(_KNOWN_STAMPS.get, texts))
-        if None in read:
-            read = [_memo_micros(text, memo) for text in texts]
-            if None in read:
+        # In C: an integer stays itself (the cache holds only text), a stamp this process wrote
+        # (model's cache) becomes its instant; anything else is read back one by one below.
+        micros: list[Any] = list(map(_KNOWN_STAMPS.get, values, values))
+        if set(map(type, micros)) != _INT_ONLY:
+            micros = [value if type(value) is int else _memo_micros(value, memo) for value in values]
+            if None in micros:
                 return [stamp_text(v) if type(v) is int else v for v in values]
-        for index, value in zip(positions, read, strict=True):
-            micros[index] = value
         values = micros
     return pa.array(values, type=_STAMP_TYPE)
 
