@@ -15,12 +15,12 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from shared_services.cli import Command, Context, Outcome, cli_date, option
+from shared_services.cli import Command, Context, Outcome, cli_date, format_counts, option
 
 if TYPE_CHECKING:
     from data_processors.analytics.analytics_base import AnalyticsProcessorBase
 
-__all__ = ["daily_command", "plain_stats"]
+__all__ = ["daily_command", "phase3_summary", "plain_stats"]
 
 
 def plain_stats(value: Any) -> Any:
@@ -38,6 +38,19 @@ def plain_stats(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return getattr(value, "value", value)
+
+
+def phase3_summary(stats: Mapping[str, Any], day: date) -> str:
+    """The one-line summary of a phase 3 run (player and team game summaries).
+
+    Example::
+
+        phase3_summary({'games_scheduled': 2, 'games_with_data': 2, 'rows_written': 40,
+                        'game_tiers': {'a': 'gold', 'b': 'gold'}}, date(2025, 1, 15))
+        # '2 final game(s), 2 with data, 40 row(s) written; tiers: gold 2'
+    """
+    return (f"{stats.get('games_scheduled', 0)} final game(s), {stats.get('games_with_data', 0)} with data, "
+            f"{stats.get('rows_written', 0)} row(s) written; tiers: {format_counts(stats.get('game_tiers', {}).values())}")
 
 
 def _processor_class(processor: type[AnalyticsProcessorBase] | str) -> type[AnalyticsProcessorBase]:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from data_processors.commands.daily import daily_command
-from shared_services.cli import format_counts
+from data_processors.commands.daily import daily_command, phase3_summary
 
 __all__ = ["COMMAND", "main"]
 
@@ -23,9 +22,7 @@ COMMAND = daily_command(
     "TeamOffenseGameSummaryProcessor",
     prog="coverage-team-offense",
     description="Run the phase 3 team offense game summary for every final game of a date.",
-    summarize=lambda stats, day: (
-        f"{stats.get('games_scheduled', 0)} final game(s), {stats.get('games_with_data', 0)} with data, "
-        f"{stats.get('rows_written', 0)} row(s) written; tiers: {format_counts(stats.get('game_tiers', {}).values())}"),
+    summarize=phase3_summary,
 )
 
 
