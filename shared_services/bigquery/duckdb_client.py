@@ -495,6 +495,25 @@ def _json_text(value: Any) -> str:
     return text
 
 
+def _json_texts(values: Sequence[Any]) -> list[str | None]:
+    """``_json_text`` of each value (None stays NULL); a container several rows hold as the
+    same object (a batch's shared quality metadata) is written once. ``values`` holds every
+    object for the whole call, so an id is not reused meanwhile."""
+    texts: list[str | None] = []
+    seen: dict[int, str] = {}
+    for value in values:
+        if value is None:
+            texts.append(None)
+        elif isinstance(value, dict | list | tuple):
+            text = seen.get(id(value))
+            if text is None:
+                text = seen[id(value)] = _json_text(value)
+            texts.append(text)
+        else:
+            texts.append(_json_text(value))
+    return texts
+
+
 def _fast_column(values: Sequence[Any], field: SchemaField) -> tuple[pa.Array, str | None] | None:
     """``values`` as an Arrow array the INSERT's CASTs load exactly as the per-row path would,
     plus the DuckDB type its text must cast to (DATE / TIMESTAMPTZ); None when unsure."""
@@ -524,7 +543,7 @@ def _fast_column(values: Sequence[Any], field: SchemaField) -> tuple[pa.Array, s
             # are the same value, so the array is that value repeated.
             return pa.repeat(pa.scalar(values[0], type=_arrow_type(field)), len(values)), None
         if ftype == "JSON":  # any JSON value, written as the NDJSON round trip would leave it
-            return pa.array([None if v is None else _json_text(v) for v in values], type=pa.string()), None
+            return pa.array(_json_texts(values), type=pa.string()), None
         if ftype in ("DATE", "TIMESTAMP"):
             if not kinds <= {str}:
                 return None
