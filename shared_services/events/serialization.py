@@ -118,6 +118,16 @@ def json_safe_value(value: Any) -> Any:
         >>> json_safe_value({'d': date(2025, 1, 1), 'n': np.int64(3), 'x': [Decimal('1.5')]})
         {'d': '2025-01-01', 'n': 3, 'x': [1.5]}
     """
+    kind = type(value)
+    # Exact plain types first (what metadata dicts mostly hold): the same results as below.
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {k if type(k) is str else str(k): json_safe_value(v) for k, v in value.items()}
+    if kind is list:
+        return [json_safe_value(v) for v in value]
     if is_missing(value):
         return None
     value = _plain(value)

@@ -206,3 +206,37 @@ def test_any_values_give_the_same_rows_or_the_same_error(names, scores, stamps, 
     assert json.dumps(got) == json.dumps(expected)
     assert [[type(v) for v in r.values()] for r in got] == [[type(v) for v in r.values()] for r in expected]
     assert all(not isinstance(v, float) or math.isfinite(v) for r in got for v in r.values())
+
+
+class _Dict(dict):  # noqa: FURB189 - a subclass on purpose: it takes json_safe_value's general path
+    pass
+
+
+class _List(list):  # noqa: FURB189
+    pass
+
+
+def _general_form(value):
+    """``value`` with every container a subclass and every number a numpy scalar: none of it
+    is an exact plain type, so json_safe_value converts it by its general rules."""
+    if type(value) is dict:
+        return _Dict({k: _general_form(v) for k, v in value.items()})
+    if type(value) is list:
+        return _List(_general_form(v) for v in value)
+    if type(value) is bool:
+        return np.bool_(value)
+    if type(value) is int and -(2**63) <= value < 2**63:
+        return np.int64(value)
+    if type(value) is float:
+        return np.float64(value)
+    return value
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_json)
+def test_json_safe_value_of_plain_values_equals_its_general_rules(value):
+    fast = serialization.json_safe_value(value)
+    general = serialization.json_safe_value(_general_form(value))
+    assert json.dumps(fast) == json.dumps(general)
+    assert fast == general
+    assert "NaN" not in json.dumps(fast) and "Infinity" not in json.dumps(fast)
