@@ -112,6 +112,7 @@ from shared_services.bigquery.rules import (
     validate_table_definition,
 )
 from shared_services.bigquery.sql_translate import (
+    STAGING_PLACEHOLDER,
     duckdb_type,
     normalize_bq_type,
     translate,
@@ -923,7 +924,18 @@ class _CatalogSnapshot:
         for row in meta:
             record = dict(zip(_SNAPSHOT_META_COLUMNS, row, strict=True))
             self._meta.setdefault((str(record["dataset_id"]).lower(), str(record["table_id"]).lower()), record)
-        self.digest = hashlib.sha256(repr((schemas, relations, meta)).encode()).hexdigest()
+        self._facts = repr((schemas, relations, meta))
+        self.digest = hashlib.sha256(self._facts.encode()).hexdigest()
+
+    def renamed_digest(self, token: str, placeholder: str) -> str | None:
+        """:attr:`digest` of the facts with ``token`` written as ``placeholder`` (both lower
+        case), or None when that renaming might not be one-to-one: the placeholder is already
+        there, or the token is there in another letter case."""
+        facts = self._facts
+        lower = facts.lower()
+        if placeholder in lower or lower.count(token) != facts.count(token):
+            return None
+        return hashlib.sha256(facts.replace(token, placeholder).encode()).hexdigest()
 
     def dataset_exists(self, dataset_id: str) -> bool:
         return dataset_id.lower() in self._datasets
@@ -1451,6 +1463,13 @@ class DuckDBClient:
         if reuse_verdict:
             verdict_key = (self._catalog, sql, tuple(sorted((param_types or {}).items())),
                            partition_filters, catalog.digest)
+            template = getattr(translation, "template", None)
+            renamed = catalog.renamed_digest(template[1], STAGING_PLACEHOLDER) if template else None
+            if template is not None and renamed is not None:
+                # A staging table's text (replace_rows): the checks only compare names, so
+                # the statement and catalog with its random token written as one placeholder
+                # (both renamed alike, one-to-one) get the verdict the same shape got before.
+                verdict_key = (self._catalog, template[0], *verdict_key[2:4], "renamed", renamed)
             with _RULE_VERDICTS_LOCK:
                 if verdict_key in _RULE_VERDICTS:
                     _RULE_VERDICTS.move_to_end(verdict_key)
