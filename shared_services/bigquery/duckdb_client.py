@@ -906,8 +906,6 @@ class _CatalogSnapshot:
 
     def __init__(self, client: DuckDBClient) -> None:
         con = client._conn
-        self._client = client
-        self.complete = True
         schemas = sorted(str(r[0]) for r in con.execute(
             "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()").fetchall())
         relations = sorted((str(r[0]), str(r[1]), str(r[2])) for r in con.execute(
@@ -916,6 +914,13 @@ class _CatalogSnapshot:
         meta = sorted(con.execute(
             f"SELECT {', '.join(_SNAPSHOT_META_COLUMNS)} FROM {META_SCHEMA}.tables").fetchall(),  # noqa: S608
             key=repr)
+        self._setup(client, schemas, relations, meta)
+
+    def _setup(self, client: DuckDBClient, schemas: list[str], relations: list[tuple[str, str, str]],
+               meta: list[Any]) -> None:
+        self._client = client
+        self.complete = True
+        self._lists = (schemas, relations, meta)
         self._datasets = {name.lower() for name in schemas}
         self._relations: dict[tuple[str, str], str] = {}
         for ds, tbl, kind in relations:
@@ -926,6 +931,23 @@ class _CatalogSnapshot:
             self._meta.setdefault((str(record["dataset_id"]).lower(), str(record["table_id"]).lower()), record)
         self._facts = repr((schemas, relations, meta))
         self.digest = hashlib.sha256(self._facts.encode()).hexdigest()
+
+    def without_relation(self, dataset_id: str, table_id: str) -> _CatalogSnapshot | None:
+        """The snapshot a fresh read gives after ``DROP`` of that relation and the keyed delete
+        of its catalog rows (``delete_table``): the same facts less the relation (names match
+        case-insensitively, as DuckDB resolves them) and less its ``_embedded_meta.tables`` rows.
+        None unless every name involved is ASCII (where Python's and DuckDB's lower case agree)."""
+        schemas, relations, meta = self._lists
+        names = [dataset_id, table_id, *(n for r in relations for n in r[:2]),
+                 *(str(n) for m in meta for n in m[:2])]
+        if not all(name.isascii() for name in names):
+            return None
+        key = (dataset_id.lower(), table_id.lower())
+        kept_relations = [r for r in relations if (r[0].lower(), r[1].lower()) != key]
+        kept_meta = [m for m in meta if (str(m[0]).lower(), str(m[1]).lower()) != key]
+        patched = object.__new__(type(self))  # no catalog read: the facts are known
+        patched._setup(self._client, list(schemas), kept_relations, kept_meta)
+        return patched
 
     def renamed_digest(self, token: str, placeholder: str) -> str | None:
         """:attr:`digest` of the facts with ``token`` written as ``placeholder`` (both lower
@@ -1942,6 +1964,8 @@ class DuckDBClient:
                 if not_found_ok:
                     return
                 raise gexc.NotFound(f"Not found: Table {self.project}:{ds}.{tbl}")
+            current = self._current_snapshot()
+            generation = self._conn._generation.value
             try:
                 self._conn.execute(f"DROP {kind} {self._rel(ds, tbl)}")
             except duckdb.Error as err:
@@ -1953,6 +1977,13 @@ class DuckDBClient:
                 "AND lower(table_id) = lower($t)",
                 {"ds": ds, "t": tbl},
             )
+            if current is not None and self._conn._generation.value == generation + 2:
+                # Only these two statements changed the catalog since the snapshot was current
+                # (each moved the generation once, nothing else did): the next check reads the
+                # snapshot less this relation instead of reading the whole catalog again.
+                patched = current.without_relation(ds, tbl)
+                if patched is not None:
+                    self._snapshot = (generation + 2, patched)
 
     # ----------------------------------------------------------------- loads
     def load_table_from_json(

@@ -215,3 +215,67 @@ def test_replace_rows_through_the_cached_shape_writes_each_batch(client):
         assert replace_rows(client, "ds.target", rows, schema, ["id"], "d") == n + 1
     got = client.query("SELECT id FROM ds.target WHERE d = '2025-01-15' ORDER BY id").result()
     assert [r["id"] for r in got] == [0, 1, 2]
+
+
+# -- the snapshot after delete_table -------------------------------------------------------
+def _fresh(client: DuckDBClient) -> duckdb_client._CatalogSnapshot:
+    return duckdb_client._CatalogSnapshot(client)
+
+
+@pytest.mark.parametrize("drop", ["ds._staging_target_0123456789abcdef", "DS._Staging_Target_0123456789ABCDEF",
+                                  "ds.view_of_target", "ds.no_meta_row"])
+def test_the_snapshot_delete_table_leaves_is_what_a_fresh_read_gives(client, drop):
+    client.load_table_from_json([{"id": 1, "d": "2025-01-15"}], "ds._staging_target_0123456789abcdef",
+                                job_config=bigquery.LoadJobConfig(schema=[
+                                    bigquery.SchemaField("id", "INT64"), bigquery.SchemaField("d", "DATE")])).result()
+    client.query("CREATE VIEW ds.view_of_target AS SELECT id FROM ds.target").result()
+    client._conn.execute("CREATE TABLE ds.no_meta_row (x INTEGER)")
+    client._catalog_snapshot()  # current before the drop
+    client.delete_table(drop)
+    kept = client._current_snapshot()
+    assert kept is not None, "the snapshot was patched, not dropped"
+    fresh = _fresh(client)
+    assert kept.digest == fresh.digest
+    assert kept._facts == fresh._facts
+    for ds, tbl in [("ds", "target"), ("ds", "_staging_target_0123456789abcdef"), ("ds", "view_of_target"),
+                    ("DS", "NO_META_ROW")]:
+        assert kept.relation_kind(ds, tbl) == fresh.relation_kind(ds, tbl)
+        assert kept.view_sql(ds, tbl) == fresh.view_sql(ds, tbl)
+
+
+def test_a_stale_snapshot_or_another_change_is_not_patched(client):
+    client.create_table(bigquery.Table("proj.ds.other", schema=[bigquery.SchemaField("x", "INT64")]))
+    client._conn.execute("CREATE TABLE ds.raw_change (x INTEGER)")  # the snapshot is stale now
+    client.delete_table("ds.other")
+    assert client._current_snapshot() is None
+    fresh = client._catalog_snapshot()
+    assert fresh.relation_kind("ds", "raw_change") == "TABLE" and fresh.relation_kind("ds", "other") is None
+
+
+def test_a_non_ascii_name_in_the_catalog_is_read_again(client):
+    client._conn.execute('CREATE TABLE ds."naïve" (x INTEGER)')
+    client.create_table(bigquery.Table("proj.ds.other", schema=[bigquery.SchemaField("x", "INT64")]))
+    client._catalog_snapshot()
+    client.delete_table("ds.other")
+    assert client._current_snapshot() is None
+    assert client._catalog_snapshot().relation_kind("ds", "other") is None
+
+
+def test_a_change_another_client_makes_during_the_drop_is_not_missed(client, tmp_path, monkeypatch):
+    client.create_table(bigquery.Table("proj.ds.other", schema=[bigquery.SchemaField("x", "INT64")]))
+    other = DuckDBClient(str(tmp_path / "staging.duckdb"), project="proj")  # the same DuckDB instance
+    real = duckdb_client._TrackedConnection.execute
+
+    def execute(self, query, parameters=None):  # type: ignore[no-untyped-def]
+        result = real(self, query, parameters)
+        if query.startswith("DROP") and self is client._conn:
+            other._conn.execute("CREATE TABLE ds.made_meanwhile (x INTEGER)")
+        return result
+
+    client._catalog_snapshot()
+    monkeypatch.setattr(duckdb_client._TrackedConnection, "execute", execute)
+    client.delete_table("ds.other")
+    monkeypatch.undo()
+    assert client._current_snapshot() is None
+    assert client._catalog_snapshot().relation_kind("ds", "made_meanwhile") == "TABLE"
+    other.close()
