@@ -2088,12 +2088,18 @@ class DuckDBClient:
         create = str(config.create_disposition or "CREATE_IF_NEEDED").upper()
         if write not in ("WRITE_APPEND", "WRITE_TRUNCATE", "WRITE_EMPTY"):
             raise gexc.BadRequest(f"Unsupported write disposition {write}")
+        chosen_id = job_id is not None
         job_id = self._new_job_id(job_id, job_id_prefix)
         created = _now()
         source_format = "NEWLINE_DELIMITED_JSON" if frame is None else "PARQUET"
         with self._lock, self._failed_job_recorder(job_id, "load", created, destination=f"{ds}.{tbl}"):
             con = self._conn
-            self._assert_job_id_free(job_id)
+            if chosen_id:
+                # A caller's id may be taken: refuse before loading anything. A generated id (a
+                # random UUID) is not looked up, as for queries; the job table's primary key
+                # still refuses a duplicate when the job is recorded, inside the load's
+                # transaction, so nothing is written then either.
+                self._assert_job_id_free(job_id)
             if not self._dataset_exists(ds):
                 raise gexc.NotFound(f"Not found: Dataset {self.project}:{ds}")
             kind = self._relation_kind(ds, tbl)

@@ -279,3 +279,35 @@ def test_a_change_another_client_makes_during_the_drop_is_not_missed(client, tmp
     assert client._current_snapshot() is None
     assert client._catalog_snapshot().relation_kind("ds", "made_meanwhile") == "TABLE"
     other.close()
+
+
+# -- load job ids ---------------------------------------------------------------------------
+def test_a_generated_load_job_id_is_not_looked_up_but_a_duplicate_is_still_refused(client, monkeypatch):
+    looked_up: list[str] = []
+    real = DuckDBClient._assert_job_id_free
+
+    def counting(self: DuckDBClient, job_id: str) -> None:
+        looked_up.append(job_id)
+        real(self, job_id)
+
+    monkeypatch.setattr(DuckDBClient, "_assert_job_id_free", counting)
+    schema = [bigquery.SchemaField("id", "INT64"), bigquery.SchemaField("d", "DATE")]
+    config = bigquery.LoadJobConfig(schema=schema)
+    first = client.load_table_from_json([{"id": 1, "d": "2025-01-15"}], "ds.target", job_config=config).result()
+    assert looked_up == []
+    real_uuid4 = duckdb_client.uuid.uuid4
+    monkeypatch.setattr(duckdb_client.uuid, "uuid4", lambda: first.job_id)  # the next id collides
+    with pytest.raises(gexc.Conflict, match=f"Already Exists: Job proj:US.{first.job_id}"):
+        client.load_table_from_json([{"id": 2, "d": "2025-01-15"}], "ds.target", job_config=config)
+    with pytest.raises(gexc.Conflict):  # a new table's load: the table is not created either
+        client.load_table_from_json([{"id": 3, "d": "2025-01-15"}], "ds.created_by_load", job_config=config)
+    monkeypatch.setattr(duckdb_client.uuid, "uuid4", real_uuid4)
+    with pytest.raises(gexc.Conflict):  # a caller's own id is looked up before the load
+        client.load_table_from_json([{"id": 4, "d": "2025-01-15"}], "ds.target", job_config=config,
+                                    job_id=first.job_id)
+    assert looked_up == [first.job_id]
+    rows = client.query("SELECT id FROM ds.target WHERE d = '2025-01-15'").result()
+    assert [r["id"] for r in rows] == [1]
+    with pytest.raises(gexc.NotFound):
+        client.get_table("ds.created_by_load")
+    assert client.get_job(first.job_id).output_rows == 1
