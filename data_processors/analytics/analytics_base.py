@@ -46,7 +46,7 @@ from shared_services.bigquery.statements import (
 from shared_services.bigquery.writer import replace_rows
 from shared_services.events.sink import EventsNotKeptError, RetryPolicy
 
-__all__ = ["AnalyticsProcessorBase", "ProcessTerminated", "daily_command", "run_daily_command"]
+__all__ = ["AnalyticsProcessorBase", "ProcessTerminated", "RowsByKey", "daily_command", "run_daily_command"]
 
 
 class ProcessTerminated(SystemExit):
@@ -337,3 +337,51 @@ def run_daily_command(
     """
     return daily_command(processor_cls, prog=prog, description=description, summarize=summarize,
                          opts_key=opts_key, date_help=date_help).main(argv)
+
+
+class RowsByKey:
+    """One frame's rows by the value of one column, read many times (a day's rows per game).
+
+    ``rows(value)`` is ``frame[frame[column] == value].reset_index(drop=True)`` - the same
+    rows in the same order, the same columns and dtypes - without comparing the whole column
+    and copying every column for each value: the positions of each value are found once, and
+    a value whose rows are contiguous (a query ordered by the column) is a slice. A value that
+    is not a ``str``, or a column that is not a string or object column (where ``==`` could
+    mean something else, or give NA), takes the comparison itself.
+
+    Example::
+
+        games = RowsByKey(box_scores, 'game_id')
+        games.rows('0022400561')          # that game's rows, index 0..n-1
+    """
+
+    __slots__ = ("frame", "column", "_positions")
+
+    def __init__(self, frame: pd.DataFrame, column: str) -> None:
+        self.frame = frame
+        self.column = column
+        self._positions: dict[str, list[int]] | None = None
+        values = frame[column]
+        dtype = values.dtype
+        if (isinstance(dtype, pd.StringDtype) and dtype.na_value is not pd.NA) or dtype == np.dtype(object):
+            positions: dict[str, list[int]] = {}
+            for index, value in enumerate(values.tolist()):
+                if isinstance(value, str):  # missing values (NaN / None) never equal a str
+                    positions.setdefault(value, []).append(index)
+            self._positions = positions
+
+    def rows(self, value: Any, reset_index: bool = True) -> pd.DataFrame:
+        """The rows whose column equals ``value``, re-indexed from 0 (with ``reset_index=False``
+        keeping the frame's own index labels, as ``frame[frame[column] == value]`` does)."""
+        frame = self.frame
+        if self._positions is None or type(value) is not str:
+            found_rows = frame[frame[self.column] == value]
+        else:
+            found = self._positions.get(value)
+            if not found:
+                found_rows = frame.iloc[0:0]
+            elif found[-1] - found[0] + 1 == len(found):
+                found_rows = frame.iloc[found[0]:found[-1] + 1]
+            else:
+                found_rows = frame.take(found)
+        return found_rows.reset_index(drop=True) if reset_index else found_rows

@@ -87,7 +87,7 @@ from shared_services.bigquery.provisioning import ensure_schema
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE, SCHEDULE, table_spec
 from shared_services.bigquery.statements import SAMPLE_DATE, SAMPLE_TIME, register_statement
 from shared_services.cli import format_counts
-from shared_services.events.serialization import json_safe_rows
+from shared_services.events.serialization import json_safe_batch
 from shared_services.utils import notification_system
 from shared_services.utils.dates import parse_game_date
 
@@ -267,7 +267,7 @@ def _load(client: Any, table_id: str, rows: Sequence[Mapping[str, Any]]) -> int:
         return 0
     schema = table_spec(table_id).schema
     config = bigquery.LoadJobConfig(schema=schema, write_disposition=bigquery.WriteDisposition.WRITE_APPEND)
-    client.load_table_from_json(json_safe_rows(rows, schema), table_id, job_config=config).result()
+    client.load_table_from_json(json_safe_batch(rows, schema), table_id, job_config=config).result()
     return len(rows)
 
 

@@ -112,6 +112,7 @@ from shared_services.bigquery.rules import (
     validate_table_definition,
 )
 from shared_services.bigquery.sql_translate import (
+    STAGING_PLACEHOLDER,
     duckdb_type,
     normalize_bq_type,
     translate,
@@ -495,6 +496,25 @@ def _json_text(value: Any) -> str:
     return text
 
 
+def _json_texts(values: Sequence[Any]) -> list[str | None]:
+    """``_json_text`` of each value (None stays NULL); a container several rows hold as the
+    same object (a batch's shared quality metadata) is written once. ``values`` holds every
+    object for the whole call, so an id is not reused meanwhile."""
+    texts: list[str | None] = []
+    seen: dict[int, str] = {}
+    for value in values:
+        if value is None:
+            texts.append(None)
+        elif isinstance(value, dict | list | tuple):
+            text = seen.get(id(value))
+            if text is None:
+                text = seen[id(value)] = _json_text(value)
+            texts.append(text)
+        else:
+            texts.append(_json_text(value))
+    return texts
+
+
 def _fast_column(values: Sequence[Any], field: SchemaField) -> tuple[pa.Array, str | None] | None:
     """``values`` as an Arrow array the INSERT's CASTs load exactly as the per-row path would,
     plus the DuckDB type its text must cast to (DATE / TIMESTAMPTZ); None when unsure."""
@@ -524,7 +544,7 @@ def _fast_column(values: Sequence[Any], field: SchemaField) -> tuple[pa.Array, s
             # are the same value, so the array is that value repeated.
             return pa.repeat(pa.scalar(values[0], type=_arrow_type(field)), len(values)), None
         if ftype == "JSON":  # any JSON value, written as the NDJSON round trip would leave it
-            return pa.array([None if v is None else _json_text(v) for v in values], type=pa.string()), None
+            return pa.array(_json_texts(values), type=pa.string()), None
         if ftype in ("DATE", "TIMESTAMP"):
             if not kinds <= {str}:
                 return None
@@ -951,8 +971,6 @@ class _CatalogSnapshot:
 
     def __init__(self, client: DuckDBClient) -> None:
         con = client._conn
-        self._client = client
-        self.complete = True
         schemas = sorted(str(r[0]) for r in con.execute(
             "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()").fetchall())
         relations = sorted((str(r[0]), str(r[1]), str(r[2])) for r in con.execute(
@@ -961,6 +979,13 @@ class _CatalogSnapshot:
         meta = sorted(con.execute(
             f"SELECT {', '.join(_SNAPSHOT_META_COLUMNS)} FROM {META_SCHEMA}.tables").fetchall(),  # noqa: S608
             key=repr)
+        self._setup(client, schemas, relations, meta)
+
+    def _setup(self, client: DuckDBClient, schemas: list[str], relations: list[tuple[str, str, str]],
+               meta: list[Any]) -> None:
+        self._client = client
+        self.complete = True
+        self._lists = (schemas, relations, meta)
         self._datasets = {name.lower() for name in schemas}
         self._relations: dict[tuple[str, str], str] = {}
         for ds, tbl, kind in relations:
@@ -969,7 +994,35 @@ class _CatalogSnapshot:
         for row in meta:
             record = dict(zip(_SNAPSHOT_META_COLUMNS, row, strict=True))
             self._meta.setdefault((str(record["dataset_id"]).lower(), str(record["table_id"]).lower()), record)
-        self.digest = hashlib.sha256(repr((schemas, relations, meta)).encode()).hexdigest()
+        self._facts = repr((schemas, relations, meta))
+        self.digest = hashlib.sha256(self._facts.encode()).hexdigest()
+
+    def without_relation(self, dataset_id: str, table_id: str) -> _CatalogSnapshot | None:
+        """The snapshot a fresh read gives after ``DROP`` of that relation and the keyed delete
+        of its catalog rows (``delete_table``): the same facts less the relation (names match
+        case-insensitively, as DuckDB resolves them) and less its ``_embedded_meta.tables`` rows.
+        None unless every name involved is ASCII (where Python's and DuckDB's lower case agree)."""
+        schemas, relations, meta = self._lists
+        names = [dataset_id, table_id, *(n for r in relations for n in r[:2]),
+                 *(str(n) for m in meta for n in m[:2])]
+        if not all(name.isascii() for name in names):
+            return None
+        key = (dataset_id.lower(), table_id.lower())
+        kept_relations = [r for r in relations if (r[0].lower(), r[1].lower()) != key]
+        kept_meta = [m for m in meta if (str(m[0]).lower(), str(m[1]).lower()) != key]
+        patched = object.__new__(type(self))  # no catalog read: the facts are known
+        patched._setup(self._client, list(schemas), kept_relations, kept_meta)
+        return patched
+
+    def renamed_digest(self, token: str, placeholder: str) -> str | None:
+        """:attr:`digest` of the facts with ``token`` written as ``placeholder`` (both lower
+        case), or None when that renaming might not be one-to-one: the placeholder is already
+        there, or the token is there in another letter case."""
+        facts = self._facts
+        lower = facts.lower()
+        if placeholder in lower or lower.count(token) != facts.count(token):
+            return None
+        return hashlib.sha256(facts.replace(token, placeholder).encode()).hexdigest()
 
     def dataset_exists(self, dataset_id: str) -> bool:
         return dataset_id.lower() in self._datasets
@@ -1497,6 +1550,13 @@ class DuckDBClient:
         if reuse_verdict:
             verdict_key = (self._catalog, sql, tuple(sorted((param_types or {}).items())),
                            partition_filters, catalog.digest)
+            template = getattr(translation, "template", None)
+            renamed = catalog.renamed_digest(template[1], STAGING_PLACEHOLDER) if template else None
+            if template is not None and renamed is not None:
+                # A staging table's text (replace_rows): the checks only compare names, so
+                # the statement and catalog with its random token written as one placeholder
+                # (both renamed alike, one-to-one) get the verdict the same shape got before.
+                verdict_key = (self._catalog, template[0], *verdict_key[2:4], "renamed", renamed)
             with _RULE_VERDICTS_LOCK:
                 if verdict_key in _RULE_VERDICTS:
                     _RULE_VERDICTS.move_to_end(verdict_key)
@@ -1969,6 +2029,8 @@ class DuckDBClient:
                 if not_found_ok:
                     return
                 raise gexc.NotFound(f"Not found: Table {self.project}:{ds}.{tbl}")
+            current = self._current_snapshot()
+            generation = self._conn._generation.value
             try:
                 self._conn.execute(f"DROP {kind} {self._rel(ds, tbl)}")
             except duckdb.Error as err:
@@ -1980,6 +2042,13 @@ class DuckDBClient:
                 "AND lower(table_id) = lower($t)",
                 {"ds": ds, "t": tbl},
             )
+            if current is not None and self._conn._generation.value == generation + 2:
+                # Only these two statements changed the catalog since the snapshot was current
+                # (each moved the generation once, nothing else did): the next check reads the
+                # snapshot less this relation instead of reading the whole catalog again.
+                patched = current.without_relation(ds, tbl)
+                if patched is not None:
+                    self._snapshot = (generation + 2, patched)
 
     # ----------------------------------------------------------------- loads
     def load_table_from_json(
@@ -2084,12 +2153,18 @@ class DuckDBClient:
         create = str(config.create_disposition or "CREATE_IF_NEEDED").upper()
         if write not in ("WRITE_APPEND", "WRITE_TRUNCATE", "WRITE_EMPTY"):
             raise gexc.BadRequest(f"Unsupported write disposition {write}")
+        chosen_id = job_id is not None
         job_id = self._new_job_id(job_id, job_id_prefix)
         created = _now()
         source_format = "NEWLINE_DELIMITED_JSON" if frame is None else "PARQUET"
         with self._lock, self._failed_job_recorder(job_id, "load", created, destination=f"{ds}.{tbl}"):
             con = self._conn
-            self._assert_job_id_free(job_id)
+            if chosen_id:
+                # A caller's id may be taken: refuse before loading anything. A generated id (a
+                # random UUID) is not looked up, as for queries; the job table's primary key
+                # still refuses a duplicate when the job is recorded, inside the load's
+                # transaction, so nothing is written then either.
+                self._assert_job_id_free(job_id)
             if not self._dataset_exists(ds):
                 raise gexc.NotFound(f"Not found: Dataset {self.project}:{ds}")
             kind = self._relation_kind(ds, tbl)

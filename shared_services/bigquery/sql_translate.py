@@ -46,6 +46,7 @@ __all__ = [
     "Translation",
     "duckdb_type",
     "normalize_bq_type",
+    "staging_template",
     "translate",
 ]
 
@@ -138,6 +139,69 @@ class Translation:
     """All statements of one query text, translated."""
 
     statements: list[TranslatedStatement]
+    #: For a text naming a staging table (see :func:`staging_template`): ``(template text,
+    #: the name's random token)``, the template being the text with the token written as
+    #: :data:`STAGING_PLACEHOLDER`; else None.
+    template: tuple[str, str] | None = None
+
+
+#: ``replace_rows`` stages a batch in ``<dataset>._staging_<table>_<16 hex digits>``: a new
+#: name, so a new query text, on every call. The text is translated (and its rule verdict
+#: kept) once per shape, with the token written as this placeholder. It has letters (a
+#: translation that changed the name's case would show) and no proper prefix that is also a
+#: suffix (so where it occurs in a renamed text is exactly where the token was).
+STAGING_PLACEHOLDER = "c0ffee0000000000"
+_STAGING_NAME = re.compile(r"_staging_[A-Za-z0-9_]*?_([0-9a-f]{16})(?![A-Za-z0-9_])")
+_COMMENT_MARKS = ("--", "/*", "#")
+
+
+def staging_template(sql: str) -> tuple[str, str] | None:
+    """``(template text, token)`` when ``sql`` names one staging table token and that token
+    occurs nowhere else (in any letter case), the placeholder nowhere at all, and the text
+    has no comment; else None (the text is translated as it is).
+
+    Example::
+
+        staging_template('SELECT 1 FROM `ds._staging_t_0123456789abcdef`')
+        # ('SELECT 1 FROM `ds._staging_t_c0ffee0000000000`', '0123456789abcdef')
+    """
+    if "_staging_" not in sql:
+        return None
+    tokens = [m.group(1) for m in _STAGING_NAME.finditer(sql)]
+    if not tokens or len(set(tokens)) != 1 or any(mark in sql for mark in _COMMENT_MARKS):
+        return None
+    token = tokens[0]
+    lower = sql.lower()
+    if token == STAGING_PLACEHOLDER or STAGING_PLACEHOLDER in lower or lower.count(token) != len(tokens):
+        return None
+    return sql.replace(token, STAGING_PLACEHOLDER), token
+
+
+def _renamed_tree(tree: exp.Expression, token: str) -> exp.Expression:
+    """A copy of ``tree`` with the placeholder written as ``token`` in every name and literal."""
+    copy = tree.copy()
+    for node in list(copy.walk()):
+        for key, value in list(node.args.items()):
+            if isinstance(value, str) and STAGING_PLACEHOLDER in value:
+                node.set(key, value.replace(STAGING_PLACEHOLDER, token))  # set() drops cached hashes
+    return copy
+
+
+def _from_template(template: Translation, template_sql: str, token: str) -> Translation | None:
+    """``template``'s statements with the placeholder written as ``token``; None when the
+    placeholder does not come out of the translation exactly as it went in."""
+    statements: list[TranslatedStatement] = []
+    for statement in template.statements:
+        text = statement.sql
+        if text.lower().count(STAGING_PLACEHOLDER) != text.count(STAGING_PLACEHOLDER):
+            return None
+        statements.append(TranslatedStatement(
+            sql=text.replace(STAGING_PLACEHOLDER, token),
+            ast=_renamed_tree(statement.ast, token),
+            parameter_names=list(statement.parameter_names),
+            source_ast=None if statement.source_ast is None else _renamed_tree(statement.source_ast, token),
+        ))
+    return Translation(statements=statements, template=(template_sql, token))
 
 
 def _positional_to_named(tree: exp.Expression, counter: list[int]) -> None:
@@ -339,7 +403,22 @@ def translate(
         if cached is not None:
             _CACHE.move_to_end(key)
             return cached
-    result = _translate(sql, parameter_types, catalog)
+    result: Translation | None = None
+    templated = staging_template(sql)
+    if templated is not None:
+        # A staging table's text: the template's translation (cached under the template's
+        # text) with the token written back. Any error: the text itself is translated below,
+        # so the error names the real table.
+        try:
+            base = translate(templated[0], parameter_types, catalog)
+        except gexc.GoogleAPICallError:
+            base = None
+        if base is not None:
+            result = _from_template(base, templated[0], templated[1])
+        if result is not None:
+            return result  # not cached: the token makes the text one of a kind
+    if result is None:
+        result = _translate(sql, parameter_types, catalog)
     with _CACHE_LOCK:
         _CACHE[key] = result
         while len(_CACHE) > _CACHE_SIZE:

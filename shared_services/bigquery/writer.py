@@ -63,7 +63,7 @@ from shared_services.bigquery.identifiers import (
     validate_column_name,
     validate_table_id,
 )
-from shared_services.events.serialization import json_safe_rows
+from shared_services.events.serialization import json_safe_batch
 
 __all__ = ["replace_rows", "replace_sql", "merge_sql"]
 
@@ -106,9 +106,14 @@ def replace_sql(
 merge_sql = replace_sql
 
 
-def _date_range(rows: Sequence[Mapping[str, Any]], field: str) -> tuple[date, date]:
-    values = [date.fromisoformat(str(r[field])[:10]) for r in rows if r.get(field) is not None]
-    if len(values) != len(rows):
+def _date_range(column: Sequence[Any], field: str) -> tuple[date, date]:
+    """The lowest and highest date of a partition column's values (each row needs one)."""
+    try:  # one parse per distinct value (a batch's rows share a few dates), in row order
+        distinct: Sequence[Any] = list(dict.fromkeys(column))
+    except TypeError:  # an unhashable value: fromisoformat below rejects it
+        distinct = column
+    values = [date.fromisoformat(str(value)[:10]) for value in distinct if value is not None]
+    if any(value is None for value in column):
         raise ValueError(f"every row needs a value in partition column {field!r}")
     return min(values), max(values)
 
@@ -143,11 +148,14 @@ def replace_rows(
             raise ValueError(f"column {key!r} is not in the schema of {target}")
     if not rows:
         return 0
-    clean = json_safe_rows(rows, schema)
-    for index, row in enumerate(clean):
-        for key in key_columns:
-            if row.get(key) is None:
-                raise ValueError(f"row {index}: key column {key!r} of {target} is null")
+    # Converted column by column; the rows it stands for are json_safe_rows(rows, schema).
+    clean = json_safe_batch(rows, schema)
+    given = clean.to_columns()
+    if given is None or any(key not in given or None in given[key] for key in key_columns):
+        for index, row in enumerate(clean):
+            for key in key_columns:
+                if row.get(key) is None:
+                    raise ValueError(f"row {index}: key column {key!r} of {target} is null")
     columns = [f.name for f in schema]
     dataset = target.rsplit(".", 2)[-2]
     token = hashlib.sha256(uuid.uuid4().bytes).hexdigest()[:16]
@@ -163,7 +171,9 @@ def replace_rows(
     params: list[Any] = []
     is_timestamp = False
     if partition_field:
-        low, high = _date_range(clean, partition_field)
+        low, high = _date_range(
+            given.get(partition_field, [None] * len(clean)) if given is not None
+            else [row.get(partition_field) for row in clean], partition_field)
         is_timestamp = next(f.field_type.upper() for f in schema if f.name == partition_field) == "TIMESTAMP"
         params = [bigquery.ScalarQueryParameter("low", "DATE", low),
                   bigquery.ScalarQueryParameter("high", "DATE", high)]

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import operator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -31,11 +32,13 @@ from google.cloud.bigquery import SchemaField
 from shared_services.quality.nulls import is_placeholder_string
 
 __all__ = [
+    "JsonRows",
     "RowConverter",
     "RowSerializationError",
     "json_safe_value",
     "json_safe_row",
     "json_safe_rows",
+    "json_safe_batch",
     "to_utc_iso",
     "is_missing",
 ]
@@ -115,6 +118,16 @@ def json_safe_value(value: Any) -> Any:
         >>> json_safe_value({'d': date(2025, 1, 1), 'n': np.int64(3), 'x': [Decimal('1.5')]})
         {'d': '2025-01-01', 'n': 3, 'x': [1.5]}
     """
+    kind = type(value)
+    # Exact plain types first (what metadata dicts mostly hold): the same results as below.
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {k if type(k) is str else str(k): json_safe_value(v) for k, v in value.items()}
+    if kind is list:
+        return [json_safe_value(v) for v in value]
     if is_missing(value):
         return None
     value = _plain(value)
@@ -381,3 +394,150 @@ def json_safe_rows(rows: Iterable[Mapping[str, Any]], schema: Sequence[SchemaFie
         [{'n': 1}, {'n': 2}]
     """
     return [json_safe_row(row, schema, where=f"row {index}: ") for index, row in enumerate(rows)]
+
+
+_NONE_TYPE = type(None)
+
+
+class JsonRows(Sequence[dict[str, Any]]):
+    """The rows :func:`json_safe_rows` returns, held column by column (see :func:`json_safe_batch`).
+
+    A read-only ``Sequence`` of row dicts equal to ``json_safe_rows(rows, schema)`` (the same
+    keys in the same order, the same values), built on first access; :meth:`to_columns`
+    hands the columns over without building them, so ``DuckDBClient.load_table_from_json``
+    loads them column-wise (it is a ``ColumnarRows``). Rows must not be changed in place:
+    cells holding equal converted values may share one object.
+
+    Example::
+
+        batch = json_safe_batch([{'n': np.int64(2)}], [SchemaField('n', 'INT64')])
+        list(batch) == [{'n': 2}]        # True
+        batch.to_columns()               # {'n': [2]}
+    """
+
+    __slots__ = ("_names", "_columns", "_count", "_rows")
+
+    def __init__(self, names: Sequence[str], columns: Sequence[list[Any]] | None, count: int,
+                 rows: list[dict[str, Any]] | None = None) -> None:
+        self._names = tuple(names)
+        self._columns = None if columns is None else tuple(columns)
+        self._count = count
+        self._rows = rows
+
+    @classmethod
+    def from_rows(cls, rows: list[dict[str, Any]]) -> JsonRows:
+        """Rows converted one by one (no columns to hand over: :meth:`to_columns` is None)."""
+        return cls((), None, len(rows), rows)
+
+    def _materialised(self) -> list[dict[str, Any]]:
+        rows = self._rows
+        if rows is None:
+            names = self._names
+            columns = self._columns or ()
+            rows = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)] \
+                if names else [{} for _ in range(self._count)]
+            self._rows = rows
+        return rows
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._materialised()[index]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._materialised())
+
+    def __repr__(self) -> str:
+        return f"JsonRows({self._count} rows)"
+
+    def to_columns(self) -> dict[str, list[Any]] | None:
+        """``{column: values in row order}`` of the columns the rows hold (a column no row
+        holds is absent), or None when the rows were converted one by one."""
+        if self._columns is None:
+            return None
+        return dict(zip(self._names, self._columns, strict=True))
+
+
+def _convert_column(entry: tuple[Any, ...], values: list[Any]) -> list[Any] | None:
+    """What :func:`_convert_entry` stores for each of ``values`` (one column), or None when
+    any value raises (the per-row path then reports it, naming the row).
+
+    Text is converted once per distinct string (a pure function of the text); a container
+    that several rows hold as the same object (a quality column's shared value) once per
+    object, its result shared by those rows.
+    """
+    repeated, required, passing = entry[2], entry[3], entry[4]
+    kinds = set(map(type, values))
+    if not repeated and (kinds <= passing or (not required and kinds <= passing | {_NONE_TYPE})):
+        return values  # already what the column stores (None stays None)
+    by_text: dict[str, Any] = {}
+    by_object: dict[int, Any] = {}
+    out: list[Any] = []
+    append = out.append
+    try:
+        for value in values:
+            kind = type(value)
+            if kind is str:
+                if value not in by_text:
+                    by_text[value] = _convert_entry(entry, value, "")
+                append(by_text[value])
+            elif isinstance(value, dict | list | tuple):
+                # ``values`` holds the object for the whole call: its id is not reused.
+                key = id(value)
+                if key not in by_object:
+                    by_object[key] = _convert_entry(entry, value, "")
+                append(by_object[key])
+            elif kind in passing and not repeated:
+                append(value)
+            else:
+                append(_convert_entry(entry, value, ""))
+    except Exception:  # noqa: BLE001 - the per-row path raises it again, naming the row
+        return None
+    return out
+
+
+def json_safe_batch(rows: Iterable[Mapping[str, Any]], schema: Sequence[SchemaField]) -> JsonRows:
+    """:func:`json_safe_rows`, converted column by column: the same rows, the same errors.
+
+    When every row is a ``dict`` with the same keys (a frame's records), each column is
+    converted at once: a column whose values already are what it stores is kept as is,
+    and a repeated string or shared container is converted once. Anything else, and any
+    value that does not convert, takes :func:`json_safe_rows` itself (which raises the
+    error naming the row and field).
+
+    Example::
+
+        rows = json_safe_batch(frame_records(df), schema)
+        client.load_table_from_json(rows, 'ds._staging_t', job_config=config)
+    """
+    rows = rows if isinstance(rows, list) else list(rows)
+    batch = _columns_of(rows, schema)
+    return batch if batch is not None else JsonRows.from_rows(json_safe_rows(rows, schema))
+
+
+def _columns_of(rows: list[Any], schema: Sequence[SchemaField]) -> JsonRows | None:
+    count = len(rows)
+    if not count or set(map(type, rows)) != {dict}:
+        return None
+    plan = _plan(schema)
+    keys = rows[0].keys()
+    if not keys <= plan.names or not all(map(keys.__eq__, map(dict.keys, rows))):
+        return None  # unknown fields, or rows with different keys: the per-row path decides
+    names: list[str] = []
+    columns: list[list[Any]] = []
+    for entry in plan.fields:
+        name = entry[0]
+        if name not in keys:
+            if entry[3]:  # REQUIRED and missing: the per-row path names the row
+                return None
+            if entry[2]:  # a missing REPEATED field is stored as [] (one list per row)
+                names.append(name)
+                columns.append([[] for _ in range(count)])
+            continue
+        converted = _convert_column(entry, list(map(operator.itemgetter(name), rows)))
+        if converted is None:
+            return None
+        names.append(name)
+        columns.append(converted)
+    return JsonRows(names, columns, count)

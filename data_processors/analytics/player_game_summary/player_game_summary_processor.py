@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 from google.cloud import bigquery
 
-from data_processors.analytics.analytics_base import AnalyticsProcessorBase
+from data_processors.analytics.analytics_base import AnalyticsProcessorBase, RowsByKey
 from data_processors.commands.player_game_summary import COMMAND, main  # noqa: F401  (re-exported: the command line lives in a light module)
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import PLAYER_GAME_SUMMARY, SCHEDULE
@@ -117,12 +117,11 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
         key = (source, game_date)
         if self._date_cache is not None:
             if key not in self._date_cache:
-                self._date_cache[key] = self._query(
+                self._date_cache[key] = RowsByKey(self._query(
                     source_query_sql(table, per_game=False),
                     [bigquery.ScalarQueryParameter("game_date", "DATE", game_date)],
-                )
-            frame = self._date_cache[key]
-            return frame[frame["game_id"] == game_id].reset_index(drop=True)
+                ), "game_id")
+            return self._date_cache[key].rows(game_id)
         return self._query(
             source_query_sql(table, per_game=True),
             [bigquery.ScalarQueryParameter("game_date", "DATE", game_date),
@@ -175,7 +174,7 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
 
     # -- one game -----------------------------------------------------------------------
     #: Within run(): each source is read once per date and sliced per game in memory.
-    _date_cache: dict[tuple[str, date], pd.DataFrame] | None = None
+    _date_cache: dict[tuple[str, date], RowsByKey] | None = None
 
     def process_game(self, game_id: str, game_date: date | str) -> dict[str, Any] | None:
         """Process one game and write its rows now; returns its quality (None if no data).

@@ -40,7 +40,7 @@ from typing import Any, ClassVar
 import pandas as pd
 from google.cloud import bigquery
 
-from data_processors.analytics.analytics_base import AnalyticsProcessorBase
+from data_processors.analytics.analytics_base import AnalyticsProcessorBase, RowsByKey
 from data_processors.commands.team_offense import COMMAND, main  # noqa: F401  (re-exported: the command line lives in a light module)
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import SCHEDULE, TEAM_BOXSCORE, TEAM_OFFENSE_GAME_SUMMARY
@@ -138,12 +138,22 @@ class TeamOffenseGameSummaryProcessor(QualityMixin, AnalyticsProcessorBase):
         self.stats["games_scheduled"] = len(self.final_games)
 
     # -- transforming -------------------------------------------------------------------
+    _box_index: RowsByKey | None = None
+
+    def _box_rows(self, key: str) -> pd.DataFrame:
+        """``self.box[self.box['game_id'] == key]`` (its index labels kept), the positions of
+        each key found once per box."""
+        index = self._box_index
+        if index is None or index.frame is not self.box:
+            index = self._box_index = RowsByKey(self.box, "game_id")
+        return index.rows(key, reset_index=False)
+
     def build_game_rows(self, game: dict[str, Any]) -> tuple[pd.DataFrame | None, dict[str, Any] | None]:
         """Score and shape one final game's team rows; (rows with quality columns, assessment)."""
         key = str(game["team_key"])
         source = self.PRIMARY_SOURCES[0]
         common: dict[str, Any] = {"game_id": key, "game_date": self.game_date, "primary_source": source}
-        rows = self.box[self.box["game_id"] == key]
+        rows = self._box_rows(key)
         if rows.empty:
             self.log_quality_event(
                 SourceCoverageEventType.SOURCE_MISSING, SourceCoverageSeverity.CRITICAL,
