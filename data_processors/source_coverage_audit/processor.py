@@ -54,6 +54,7 @@ from shared_services.events.model import build_event_row
 from shared_services.events.sink import EventSink, LoadOutcome
 from shared_services.quality.season import season_label
 from shared_services.utils.dates import parse_game_date
+from shared_services.utils.frames import frame_records
 
 __all__ = ["SourceCoverageAuditProcessor", "AuditResult", "PACIFIC", "audit_flag_id", "default_audit_date"]
 
@@ -223,7 +224,7 @@ class SourceCoverageAuditProcessor:
         ])
         frame = frame.drop_duplicates(subset=["game_id"]).reset_index(drop=True)
         frame["game_date"] = [parse_game_date(d, "schedule.game_date") for d in frame["game_date"]]
-        records = frame.to_dict("records")
+        records = frame_records(frame)
         for spec in self.tables:
             frame[f"key::{spec.table}"] = [
                 game_key(spec.key_format, str(r["game_id"]), r["game_date"],
@@ -279,7 +280,7 @@ class SourceCoverageAuditProcessor:
         """Per schedule game_id: real event count and open synthetic flags [(event_id, status)]."""
         key_columns = [c for c in schedule.columns if c.startswith("key::")]
         owner: dict[str, str] = {}
-        for row in schedule.to_dict("records"):
+        for row in frame_records(schedule):
             game_id = str(row["game_id"])
             owner[game_id] = game_id
             for column in key_columns:
@@ -308,7 +309,7 @@ class SourceCoverageAuditProcessor:
                   tracked_keys: dict[str, set[str]], log_state: dict[str, dict[str, Any]]) -> list[AuditFinding]:
         names = [spec.table for spec in self.tables]
         findings = []
-        for row in schedule.to_dict("records"):
+        for row in frame_records(schedule):
             game_id = str(row["game_id"])
             with_data = [spec.table for spec in self.tables if row[f"key::{spec.table}"] in presence[spec.table]]
             events = log_state[game_id]["real_events"]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data_processors.analytics.analytics_base import frame_records
+from shared_services.utils.frames import frame_records
 
 
 def _typed(records: list[dict[str, Any]]) -> list[list[tuple[str, type, str]]]:
