@@ -34,14 +34,20 @@ HOSTILE = [
 
 
 def snapshot(client):
-    """Every known table's row count (one query: a scalar subquery per table) and the table list."""
-    subqueries = []
+    """Every known table's row count (one query: a count per table, UNION ALL) and the table list.
+
+    (One SELECT of a scalar subquery per table counted the same, but DuckDB took ~50 ms to
+    plan it against ~8 ms for the UNION ALL; the suite takes 52 snapshots.)
+    """
+    counts_sql = []
     for n, spec in enumerate(TABLES):
         # A real partition filter (a constant range on the bare column), as BigQuery requires.
         where = f"WHERE {spec.partition_field} >= '0001-01-01'" if spec.partition_field else ""
-        subqueries.append(f"(SELECT COUNT(*) FROM `{spec.table_id}` {where}) AS n{n}")
-    row = client.query(f"SELECT {', '.join(subqueries)}").to_dataframe().iloc[0]
-    counts = {spec.table_id: int(row[f"n{n}"]) for n, spec in enumerate(TABLES)}
+        counts_sql.append(f"SELECT {n} AS n, COUNT(*) AS c FROM `{spec.table_id}` {where}")
+    frame = client.query(" UNION ALL ".join(counts_sql)).to_dataframe()
+    found = {int(n): int(c) for n, c in zip(frame["n"], frame["c"], strict=True)}
+    assert sorted(found) == list(range(len(TABLES)))
+    counts = {spec.table_id: found[n] for n, spec in enumerate(TABLES)}
     datasets = sorted({spec.dataset for spec in TABLES})
     tables = [(t.dataset_id, t.table_id) for ds in datasets for t in client.list_tables(ds)]
     return counts, tables
