@@ -16,7 +16,6 @@ import pytest
 from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
-from shared_services.bigquery import duckdb_client
 from shared_services.bigquery.duckdb_client import DuckDBClient
 
 SELECT_PLAIN = "SELECT game_id FROM ds.plain WHERE game_id = @g"
@@ -61,20 +60,6 @@ def ask(client: DuckDBClient, sql: str, *params: bigquery.ScalarQueryParameter) 
 
 G = bigquery.ScalarQueryParameter("g", "STRING", "x")
 N = bigquery.ScalarQueryParameter("n", "INT64", 3)
-
-
-@pytest.fixture
-def walks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The statements whose rules were actually walked (check_comparisons runs once per walk)."""
-    seen: list[str] = []
-    real = duckdb_client.check_comparisons
-
-    def counting(tree, types_of, param_types):  # type: ignore[no-untyped-def]
-        seen.append(tree.sql())
-        return real(tree, types_of, param_types)
-
-    monkeypatch.setattr(duckdb_client, "check_comparisons", counting)
-    return seen
 
 
 def test_a_repeated_statement_on_an_unchanged_catalog_is_walked_once(client: DuckDBClient,

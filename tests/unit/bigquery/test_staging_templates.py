@@ -127,20 +127,6 @@ def client(tmp_path: Path) -> Iterator[DuckDBClient]:
     c.close()
 
 
-@pytest.fixture
-def walks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Statements whose rules were walked (check_comparisons runs once per walk)."""
-    seen: list[str] = []
-    real = duckdb_client.check_comparisons
-
-    def counting(tree, types_of, param_types):  # type: ignore[no-untyped-def]
-        seen.append(tree.sql())
-        return real(tree, types_of, param_types)
-
-    monkeypatch.setattr(duckdb_client, "check_comparisons", counting)
-    return seen
-
-
 def _replace(client: DuckDBClient, id_type: str = "INT64") -> str:
     """Stage one row (its id column of ``id_type``) and run the replace script; returns the token."""
     token = _token()
