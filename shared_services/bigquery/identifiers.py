@@ -15,12 +15,18 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["validate_table_id", "validate_column_name", "quote_table_id", "InvalidIdentifierError"]
+__all__ = ["validate_table_id", "validate_project_id", "validate_column_name", "quote_table_id",
+           "InvalidIdentifierError"]
 
 _PROJECT = r"[a-z][a-z0-9\-]{4,28}[a-z0-9]"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]{0,1023}"
 _TABLE_RE = re.compile(rf"^(?:{_PROJECT}\.)?{_NAME}\.{_NAME}$")
 _COLUMN_RE = re.compile(rf"^{_NAME}$")
+_PROJECT_RE = re.compile(rf"^{_PROJECT}$")
+_DATASET_TABLE_RE = re.compile(rf"^{_NAME}\.{_NAME}$")
+#: Google Cloud's rule for a project id (what this module accepts), said once for every error.
+PROJECT_ID_RULE = ("6 to 30 characters: lowercase letters, digits and hyphens, starting with a letter "
+                   "and not ending with a hyphen")
 
 
 class InvalidIdentifierError(ValueError):
@@ -37,11 +43,29 @@ def validate_table_id(table_id: object) -> str:
         raise InvalidIdentifierError(f"table id must be a str, got {type(table_id).__name__}")
     candidate = table_id.strip().strip("`")
     if not _TABLE_RE.match(candidate):
+        project, _, rest = candidate.partition(".")
+        if _DATASET_TABLE_RE.match(rest) and not _PROJECT_RE.match(project):
+            raise InvalidIdentifierError(
+                f"invalid table id {table_id!r}: its project id {project!r} is not one; a project id is "
+                f"{PROJECT_ID_RULE}")
         raise InvalidIdentifierError(
             f"invalid table id {table_id!r}: expected 'dataset.table' or 'project.dataset.table' "
             "made of letters, digits and underscores"
         )
     return candidate
+
+
+def validate_project_id(project: object) -> str:
+    """Return ``project`` if it is a Google Cloud project id, else raise naming it and the rule.
+
+    Example::
+
+        validate_project_id('my-project')   # 'my-project'
+        validate_project_id('p')            # InvalidIdentifierError: invalid project id 'p': ...
+    """
+    if not isinstance(project, str) or not _PROJECT_RE.match(project):
+        raise InvalidIdentifierError(f"invalid project id {project!r}: a project id is {PROJECT_ID_RULE}")
+    return project
 
 
 def validate_column_name(name: object) -> str:

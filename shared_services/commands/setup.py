@@ -10,12 +10,22 @@ Example::
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 
+from shared_services.bigquery.identifiers import InvalidIdentifierError, validate_project_id
 from shared_services.cli import Command, Context, Outcome, option
 
 __all__ = ["COMMAND", "main"]
+
+
+def _project(text: str) -> str:
+    """``type=`` of ``--project``: a Google Cloud project id, else a usage error naming the rule."""
+    try:
+        return validate_project_id(text.strip())
+    except InvalidIdentifierError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("invalid project id ")) from None
 
 
 def _run(ctx: Context) -> Outcome:
@@ -39,7 +49,8 @@ COMMAND = Command(
     warehouse="create",
     options=(
         option("--print-ddl", action="store_true", help="print BigQuery DDL and exit; touches no warehouse"),
-        option("--project", help="project id to qualify names with in --print-ddl output"),
+        option("--project", type=_project, metavar="PROJECT_ID",
+               help="project id to qualify names with in --print-ddl output"),
     ),
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlglot
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
@@ -48,6 +49,26 @@ def test_print_ddl_touches_no_warehouse(tmp_path, monkeypatch, capsys):
         "(start_date DATE, end_date DATE)")
     assert "FROM `my-project.nba_reference.source_coverage_log`" in function_ddl
     assert "VIEW" not in out
+
+
+@pytest.mark.parametrize("project", ["p", "My-Project", "my_project", "1project", "my-project-", "x" * 31,
+                                     "my-project; DROP TABLE t", "my-project`"])
+def test_a_bad_project_is_a_usage_error_naming_the_rule(project, tmp_path, monkeypatch, capsys):
+    # Was exit 4 ("unexpected") with a message that blamed letters and underscores.
+    monkeypatch.chdir(tmp_path)
+    assert main(["--print-ddl", "--project", project]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and list(tmp_path.iterdir()) == []
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in captured.err
+    assert "argument --project" in lines[0] and repr(project) in lines[0]
+    assert "6 to 30 characters: lowercase letters, digits and hyphens" in lines[0]
+
+
+def test_a_project_id_at_the_rules_edges_is_accepted(capsys):
+    for project in ("abcdef", "a" + "b" * 28 + "9", "my-project-2"):
+        assert main(["--print-ddl", "--project", f" {project} "]) == 0
+        assert f"`{project}.nba_reference.source_coverage_log`" in capsys.readouterr().out
 
 
 def test_bad_warehouse_url_is_a_usage_error(capsys):

@@ -557,3 +557,20 @@ def test_an_unexpected_error_inside_a_load_rolls_back_and_leaves_the_client_usab
     assert [r.id for r in client.query("SELECT id FROM ds.t ORDER BY id").result()] == ["kept"]
     client.load_table_from_json([{"id": "next"}], "ds.t", job_config=config).result()
     assert client.query("SELECT COUNT(*) AS n FROM ds.t").to_dataframe()["n"][0] == 2
+
+
+def test_a_table_id_with_a_bad_project_names_the_project_rule():
+    from shared_services.bigquery.identifiers import (
+        InvalidIdentifierError,
+        validate_project_id,
+        validate_table_id,
+    )
+
+    with pytest.raises(InvalidIdentifierError, match=r"its project id 'p' is not one; a project id is 6 to 30"):
+        validate_table_id("p.nba_reference.source_coverage_log")
+    with pytest.raises(InvalidIdentifierError, match=r"letters, digits and underscores"):
+        validate_table_id("my-project.nba reference.log")  # the dataset is what is wrong: the general message
+    with pytest.raises(InvalidIdentifierError, match=r"invalid project id 'P': a project id is 6 to 30"):
+        validate_project_id("P")
+    assert validate_project_id("my-project") == "my-project"
+    assert validate_table_id("my-project.nba_reference.source_coverage_log") == "my-project.nba_reference.source_coverage_log"
