@@ -56,7 +56,6 @@ _STAMP_NAMES = ("event_timestamp", "created_at")
 _STAMP_INDEXES = tuple(EVENT_COLUMNS.index(name) for name in _STAMP_NAMES)
 _STAMP_TYPE = pa.timestamp("us", tz="UTC")
 _INT_ONLY = {int}
-_TUPLE_ONLY = {tuple}
 _ENTRY_ID = operator.itemgetter(_EVENT_ID)
 _ID_KEY: dict[type, Any] = {tuple: _EVENT_ID, dict: "event_id"}
 _IS_DICT = dict.__instancecheck__

@@ -601,33 +601,7 @@ def _quiet_entry(
                 cached = _date_entry(game_date)
                 if cached is None:
                     return None
-    if start[0]["requires_alert"]:  # the dispatcher marks it: a row dict, as _lean_row builds it
-        row = start[0].copy()
-        if game_id is not None:
-            row["game_id"] = game_id
-        if player_id is not None:
-            row["player_id"] = player_id
-        if before is not None:
-            row["quality_tier_before"], row["quality_score_before"] = before
-        if after is not None:
-            row["quality_tier_after"], row["quality_score_after"] = after
-        if columns:
-            row.update(columns)
-            if cached is not None:
-                row["game_date"] = cached[0]
-                if season_from_game_date and columns.get("season") is None:
-                    row["season"] = cached[1]  # season_label(game_date), None when it cannot read it
-        row["fallback_sources_tried"] = [] if fallback is None else list(fallback)
-        row["event_type"] = kind
-        row["description"] = description
-        row["event_id"] = new_event_id()  # last: an event given to another path uses none
-        micros = time.time_ns() // 1000
-        stamp = row["event_timestamp"] = row["created_at"] = stamp_text(micros)
-        if len(_KNOWN_STAMPS) >= 16384:
-            _KNOWN_STAMPS.clear()
-        _KNOWN_STAMPS[stamp] = micros  # the flush reads the instant back without parsing
-        return row
-    # A quiet event: its values by position in a copy of the cached starting values.
+    # The event's values by position in a copy of the cached starting values (schema order).
     entry = start[1].copy()
     if game_id is not None:
         entry[_AT_GAME_ID] = game_id
@@ -652,8 +626,18 @@ def _quiet_entry(
     entry[_AT_DESCRIPTION] = description
     pool = _ID_POOL
     entry[_AT_EVENT_ID] = pool.pop() if pool else new_event_id()  # last: another path uses none
-    entry[_AT_STAMP] = entry[_AT_CREATED] = time.time_ns() // 1000
-    return tuple(entry)
+    micros = time.time_ns() // 1000
+    if not start[0]["requires_alert"]:  # a quiet event: the lean entry
+        entry[_AT_STAMP] = entry[_AT_CREATED] = micros
+        return tuple(entry)
+    # An alerting event (the dispatcher marks its row later): the row dict, as _lean_row builds it.
+    row = dict(zip(EVENT_COLUMNS, entry, strict=True))
+    row["fallback_sources_tried"] = list(row["fallback_sources_tried"])
+    stamp = row["event_timestamp"] = row["created_at"] = stamp_text(micros)
+    if len(_KNOWN_STAMPS) >= 16384:
+        _KNOWN_STAMPS.clear()
+    _KNOWN_STAMPS[stamp] = micros  # the flush reads the instant back without parsing
+    return row
 
 
 def _head_template(template: tuple[dict[str, Any], dict[tuple[Any, ...], tuple[dict[str, Any], list[Any]]]],
