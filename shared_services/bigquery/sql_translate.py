@@ -403,7 +403,6 @@ def translate(
         if cached is not None:
             _CACHE.move_to_end(key)
             return cached
-    result: Translation | None = None
     templated = staging_template(sql)
     if templated is not None:
         # A staging table's text: the template's translation (cached under the template's
@@ -413,12 +412,10 @@ def translate(
             base = translate(templated[0], parameter_types, catalog)
         except gexc.GoogleAPICallError:
             base = None
-        if base is not None:
-            result = _from_template(base, templated[0], templated[1])
-        if result is not None:
-            return result  # not cached: the token makes the text one of a kind
-    if result is None:
-        result = _translate(sql, parameter_types, catalog)
+        renamed = None if base is None else _from_template(base, templated[0], templated[1])
+        if renamed is not None:
+            return renamed  # not cached: the token makes the text one of a kind
+    result = _translate(sql, parameter_types, catalog)
     with _CACHE_LOCK:
         _CACHE[key] = result
         while len(_CACHE) > _CACHE_SIZE:
