@@ -831,6 +831,8 @@ class _TrackedConnection:
 # transactions and job ids are shared exactly as before. The instance's catalog generation
 # counts the changes made through any of its connections (to any attached warehouse).
 _ROOT: duckdb.DuckDBPyConnection | None = None
+#: DuckDB worker threads of the embedded warehouse's instance (see :func:`_root`).
+EMBEDDED_THREADS = 1
 _GENERATION = _CatalogGeneration()
 #: Open warehouse files (real path) -> (catalog name, clients open).
 _INSTANCES: dict[str, tuple[str, int]] = {}
@@ -868,7 +870,11 @@ def _root() -> duckdb.DuckDBPyConnection:
     """The process's DuckDB instance (created on first use; caller holds ``_INSTANCES_LOCK``)."""
     global _ROOT
     if _ROOT is None:
-        root = duckdb.connect(":memory:")
+        # One worker thread: the embedded warehouse's statements are small (a load of 10,000
+        # events, a season's audit), and DuckDB's task scheduling across threads cost more than
+        # it gained: an event flush's INSERT took half the time with one thread (bench/README.md),
+        # and under ``pytest -n 2`` two processes no longer fight over two cores with four threads.
+        root = duckdb.connect(":memory:", config={"threads": EMBEDDED_THREADS})
         try:
             # The default ``memory`` catalog goes: a dataset named ``memory`` must not resolve to it.
             root.execute(f"ATTACH ':memory:' AS {_ROOT_CATALOG}")

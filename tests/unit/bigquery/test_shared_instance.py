@@ -134,3 +134,16 @@ def test_a_forked_child_opens_its_own_instance_and_leaves_the_parents_alone(tmp_
         assert check.query("SELECT x FROM ds.t").to_dataframe()["x"].tolist() == [2]
     finally:
         check.close()
+
+
+def test_the_instance_runs_statements_on_one_worker_thread(tmp_path):
+    """The embedded instance is created with ``EMBEDDED_THREADS`` (one) worker threads: an
+    event flush's INSERT took half the time, and ``pytest -n 2`` no longer runs four DuckDB
+    threads on two cores. A client's own connection reports the instance-wide setting."""
+    client = DuckDBClient(str(tmp_path / "w.duckdb"))
+    try:
+        [(threads,)] = client._conn.execute("SELECT current_setting('threads')").fetchall()
+        assert dc.EMBEDDED_THREADS == 1
+        assert int(threads) == dc.EMBEDDED_THREADS
+    finally:
+        client.close()
