@@ -7,13 +7,18 @@ made in memory. An outage of 780 critical events of one key therefore sends one 
 issues at most one query.
 
 The dispatcher writes the outcome onto the event row itself: ``alert_sent``,
-``alert_sent_at`` and ``alert_channel``.
+``alert_sent_at`` and ``alert_channel``. A warning buffered as a lean entry (a tuple in
+schema order, :func:`~shared_services.events.model.event_row`'s ``compact`` form) cannot be
+changed in place: its marked copy is handed back by :meth:`AlertDispatcher.take_entry_marks`
+for the buffer to put in its place (``EventBuffer.replace_entries``) before the flush takes it.
 
 Example::
 
     dispatcher = AlertDispatcher(lambda: client, processor_name='PlayerGameSummaryProcessor')
     dispatcher.on_event(row)       # critical rows may notify now; warnings are queued
+    dispatcher.on_entry(entry)     # a lean entry (info or warning): logged or queued
     dispatcher.send_digest()       # at flush: one notify_warning for the queued warnings
+    buffer.replace_entries(dispatcher.take_entry_marks())   # the marked lean warnings
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from google.cloud import bigquery
 
@@ -32,13 +37,33 @@ from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
 from shared_services.bigquery.statements import SAMPLE_TIME, register_statement
 from shared_services.constants.source_coverage import SourceCoverageSeverity
-from shared_services.events.model import utc_now
+from shared_services.events.model import EVENT_COLUMNS, utc_now
 from shared_services.events.serialization import to_utc_iso
 from shared_services.events.text import log_safe
 
 __all__ = ["AlertDispatcher", "lookback_sql"]
 
 logger = logging.getLogger(__name__)
+
+#: A pending warning: a row dict, or a lean entry (a tuple of its values in schema order).
+Pending = dict[str, Any] | tuple[Any, ...]
+#: Positions in a lean entry of the columns the digest reads and the marks it writes.
+_AT = {name: EVENT_COLUMNS.index(name) for name in (
+    "event_type", "severity", "primary_source", "game_id", "description", "requires_alert",
+    "alert_sent", "alert_sent_at", "alert_channel")}
+_WARNING = SourceCoverageSeverity.WARNING.value
+
+
+def _field(row: Pending, name: str) -> Any:
+    """``row.get(name)`` of a row dict or a lean entry."""
+    return row.get(name) if type(row) is dict else row[_AT[name]]  # type: ignore[union-attr, index]
+
+
+def _key(row: Pending) -> AlertKey:
+    """:func:`alert_key` of a row dict or a lean entry."""
+    if type(row) is dict:
+        return alert_key(row)  # type: ignore[arg-type]
+    return (str(row[_AT["event_type"]] or ""), str(row[_AT["primary_source"]] or ""))  # type: ignore[index]
 
 
 def lookback_sql(table: str) -> str:
@@ -86,7 +111,9 @@ class AlertDispatcher:
         self._notify_warning = notify_warning
         self._lock = threading.RLock()
         self._history_loaded = False
-        self._pending_warnings: list[dict[str, Any]] = []
+        self._pending_warnings: list[Pending] = []
+        #: id(lean entry) -> (that entry, its marked copy), until :meth:`take_entry_marks`.
+        self._entry_marks: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
         #: How many lookback queries this dispatcher issued (0 or 1).
         self.lookback_queries = 0
         #: How many notifications this dispatcher sent (critical alerts + digests).
@@ -159,6 +186,41 @@ class AlertDispatcher:
         if logger.isEnabledFor(logging.INFO):  # log_safe() only for a record that is written
             logger.info("coverage event %s: %s", event_type, log_safe(description, 500))
 
+    def on_entry(self, entry: tuple[Any, ...]) -> None:
+        """Route an event buffered as a lean entry (:func:`~shared_services.events.model.event_row`'s
+        ``compact`` form: info or warning, never critical): a warning is queued for the digest
+        (its marked copy comes back from :meth:`take_entry_marks`), anything else gets the
+        INFO line only.
+
+        Example::
+
+            dispatcher.on_entry(event_row('thin_sample', 'warning', 'x', None, None, {},
+                                          labels=labels, compact=True))
+        """
+        if not entry[_AT["requires_alert"]]:
+            self.on_quiet_event(entry[_AT["event_type"]], entry[_AT["description"]])
+            return
+        if entry[_AT["severity"]] != _WARNING:
+            # A tuple cannot be marked where the buffer holds it: a critical event must be a dict.
+            raise TypeError(f"only info and warning events can be lean entries, got severity "
+                            f"{entry[_AT['severity']]!r}")
+        with self._lock:
+            self._pending_warnings.append(entry)
+
+    def take_entry_marks(self) -> dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]]:
+        """The marked copies of the lean warnings the digests covered since the last call:
+        ``{id(entry): (entry, marked copy)}`` (each original is held, so its id stays its own),
+        for ``EventBuffer.replace_entries``; empties the record.
+
+        Example::
+
+            dispatcher.send_digest()
+            buffer.replace_entries(dispatcher.take_entry_marks())
+        """
+        with self._lock:
+            marks, self._entry_marks = self._entry_marks, {}
+            return marks
+
     def send_digest(self) -> int:
         """Send ONE warning digest for the queued warnings; returns how many rows it covered."""
         with self._lock:
@@ -167,19 +229,19 @@ class AlertDispatcher:
                 return 0
             self._load_history()
             now = self.clock()
-            grouped: dict[AlertKey, list[dict[str, Any]]] = defaultdict(list)
+            grouped: dict[AlertKey, list[Pending]] = defaultdict(list)
             for row in queued:
-                grouped[alert_key(row)].append(row)
+                grouped[_key(row)].append(row)
             fresh = {k: rows for k, rows in grouped.items() if self.ledger.should_alert(k, now)}
             if not fresh:
                 return 0
             lines = []
             for (event_type, source), rows in sorted(fresh.items()):
-                games = sorted({str(r.get("game_id")) for r in rows if r.get("game_id")})
+                games = sorted({str(game) for game in (_field(r, "game_id") for r in rows) if game})
                 shown = ", ".join(games[:10]) + (" ..." if len(games) > 10 else "")
                 lines.append(f"- {event_type} (source: {source or 'n/a'}): {len(rows)} event(s)"
                              + (f"; games {shown}" if shown else ""))
-                lines.append(f"  e.g. {rows[0].get('description')}")
+                lines.append(f"  e.g. {_field(rows[0], 'description')}")
             covered = [row for rows in fresh.values() for row in rows]
             delivered = self._send(
                 self._notify_warning,
@@ -208,12 +270,20 @@ class AlertDispatcher:
         delivered = getattr(result, "delivered", None)
         return list(delivered) if delivered is not None else ["log"]
 
-    @staticmethod
-    def _mark(rows: list[dict[str, Any]], delivered: list[str], now: datetime) -> None:
+    def _mark(self, rows: list[Pending], delivered: list[str], now: datetime) -> None:
+        """Write the delivery outcome onto each row dict; a lean entry's marked copy is kept
+        for :meth:`take_entry_marks` (caller holds ``self._lock``)."""
         sent = bool(delivered)
         sent_at = to_utc_iso(now) if sent else None  # once per call, not per row
         channel = ",".join(delivered) if sent else None
+        at_sent, at_sent_at, at_channel = _AT["alert_sent"], _AT["alert_sent_at"], _AT["alert_channel"]
         for row in rows:
-            row["alert_sent"] = sent
-            row["alert_sent_at"] = sent_at
-            row["alert_channel"] = channel
+            if type(row) is dict:
+                row["alert_sent"] = sent
+                row["alert_sent_at"] = sent_at
+                row["alert_channel"] = channel
+            else:
+                entry = cast(tuple[Any, ...], row)
+                marked = list(entry)
+                marked[at_sent], marked[at_sent_at], marked[at_channel] = sent, sent_at, channel
+                self._entry_marks[id(entry)] = (entry, tuple(marked))

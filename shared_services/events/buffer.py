@@ -20,7 +20,7 @@ writes them as an :class:`~shared_services.events.batch.EventBatch`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -55,6 +55,29 @@ class EventBuffer:
         with self._lock:
             rows, self._rows = self._rows, []
             return rows
+
+    def replace_entries(self, marks: Mapping[int, tuple[Entry, Entry]]) -> int:
+        """Put each pending entry's replacement in its place: ``marks`` maps ``id(entry)`` to
+        ``(entry, replacement)`` (the alert dispatcher's marked lean warnings,
+        ``AlertDispatcher.take_entry_marks``). The original is matched by identity (``marks``
+        holds it, so its id cannot be another object's); entries no longer pending are skipped.
+        Returns how many were replaced.
+
+        Example::
+
+            buffer.replace_entries({id(entry): (entry, marked)})   # 1
+        """
+        if not marks:
+            return 0
+        with self._lock:
+            rows = self._rows
+            replaced = 0
+            for index, entry in enumerate(rows):
+                hit = marks.get(id(entry))
+                if hit is not None and hit[0] is entry:
+                    rows[index] = hit[1]
+                    replaced += 1
+            return replaced
 
     def restore(self, rows: list[Entry]) -> None:
         """Put a batch back in front of anything logged since it was taken."""

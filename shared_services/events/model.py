@@ -13,7 +13,7 @@ timestamp text built from a per-second prefix, event ids drawn from a pool of UU
 made from one ``os.urandom`` call (formatted in numpy). The commonest events (``str`` type
 and severity, ASCII text, ``str`` / None labels and keywords) take a flatter path still
 (``_quiet_entry``): one cached starting row per severity and run labels, the keywords' types
-and ASCII checked together in C, and - for an event that raises no alert - the buffered
+and ASCII checked together in C, and - for an event that is not critical - the buffered
 tuple keeps its two timestamps as integer microseconds (:func:`stamp_text` gives the row's
 text). An event with any other value, or with anything unusual
 about the event itself (an unknown keyword, type or severity, a quality dict that is not a
@@ -308,8 +308,10 @@ def event_row(
     every event. ``season_from_game_date``: a missing or None ``season`` is the season of
     ``game_date`` (:func:`~shared_services.quality.season.season_label`) when that can be
     read; a date it cannot read is reported by the ``game_date`` conversion, naming the field.
-    ``compact``: an event the lean path vouches for that raises no alert (``requires_alert``
-    false: nothing will mutate it) comes back as a lean entry instead of a dict - a tuple of
+    ``compact``: an event the lean path vouches for that is not critical (nothing mutates it
+    before the flush: a warning's digest marks are applied to the buffered tuple by identity,
+    see :meth:`~shared_services.alerts.dispatcher.AlertDispatcher.take_entry_marks`) comes
+    back as a lean entry instead of a dict - a tuple of
     its values in schema order, REPEATED values as tuples (see
     :mod:`shared_services.events.batch`; ``row_of(entry)`` is the dict). Same validation,
     same errors.
@@ -328,7 +330,7 @@ def event_row(
             return entry
     row = _lean_row(event_type, severity, description, quality_before, quality_after, columns, now,
                     season_from_game_date, labels)
-    if compact and row is not None and not row["requires_alert"]:
+    if compact and row is not None and row["severity"] != _CRITICAL:
         # Tuples of atoms only: the cyclic GC untracks them, so a buffer of 10,000 events
         # costs the collector nothing (a dict holding a list is traversed on every pass).
         for name in _LIST_FIELDS:
@@ -528,10 +530,11 @@ def _quiet_entry(
     The commonest event: a plain ``str`` type and severity, ASCII text everywhere, ``str`` /
     None labels and keywords (``game_date`` a ``date`` or ``str``, ``fallback_sources_tried`` a
     list of ``str``), plain quality dicts (an ASCII ``str`` tier, a finite ``float`` score).
-    A quiet event's entry is what ``tuple(_lean_row(...).values())`` gives with REPEATED
-    values as tuples, except that ``event_timestamp`` and ``created_at`` are the integer
-    :func:`stamp_text` formats (the row dict holds that text); an alerting event (the
-    dispatcher marks its row later) comes back as the row dict :func:`_lean_row` builds.
+    An info or warning event's entry is what ``tuple(_lean_row(...).values())`` gives with
+    REPEATED values as tuples, except that ``event_timestamp`` and ``created_at`` are the
+    integer :func:`stamp_text` formats (the row dict holds that text); a critical event (the
+    dispatcher marks its row as soon as it is routed) comes back as the row dict
+    :func:`_lean_row` builds.
     tests/unit/events/test_event_row_fast_path.py compares both with the general path.
     Anything else returns None before an event id is drawn, so the other paths decide as
     they always did.
@@ -627,10 +630,11 @@ def _quiet_entry(
     pool = _ID_POOL
     entry[_AT_EVENT_ID] = pool.pop() if pool else new_event_id()  # last: another path uses none
     micros = time.time_ns() // 1000
-    if not start[0]["requires_alert"]:  # a quiet event: the lean entry
+    if start[0]["severity"] != _CRITICAL:  # info or warning: the lean entry
         entry[_AT_STAMP] = entry[_AT_CREATED] = micros
         return tuple(entry)
-    # An alerting event (the dispatcher marks its row later): the row dict, as _lean_row builds it.
+    # A critical event (the dispatcher marks its row when it routes it): the row dict, as
+    # _lean_row builds it.
     row = dict(zip(EVENT_COLUMNS, entry, strict=True))
     row["fallback_sources_tried"] = list(row["fallback_sources_tried"])
     stamp = row["event_timestamp"] = row["created_at"] = stamp_text(micros)
@@ -737,6 +741,8 @@ _AT_TIER_AFTER, _AT_SCORE_AFTER = _AT["quality_tier_after"], _AT["quality_score_
 _LABELS = ("phase", "table_name", "processor_name", "processor_run_id", "game_id", "player_id")
 _ENUM_KEY_TYPES = (str, SourceCoverageEventType, SourceCoverageSeverity)
 _ALERTING = frozenset({SourceCoverageSeverity.CRITICAL.value, SourceCoverageSeverity.WARNING.value})
+#: The one severity whose events are buffered as row dicts (see :func:`event_row`'s ``compact``).
+_CRITICAL = SourceCoverageSeverity.CRITICAL.value
 
 
 #: A ``QualityTier`` member as a tier: its value (what ``str()`` of it gives).

@@ -62,7 +62,7 @@ logger = logging.getLogger(__name__)
 
 _STATE_LOCK = threading.Lock()
 #: Positions in a lean event tuple (schema order).
-_EVENT_ID, _EVENT_TYPE, _DESCRIPTION = map(EVENT_COLUMNS.index, ("event_id", "event_type", "description"))
+_EVENT_ID = EVENT_COLUMNS.index("event_id")
 
 
 class QualityHost(Protocol):
@@ -282,15 +282,15 @@ class QualityMixin:
         # below are columns too (kwargs override them), and game_date gives the season label.
         labels = (getattr(self, "PHASE", None), getattr(self, "OUTPUT_TABLE", None), type(self).__name__,
                   getattr(self, "run_id", None), game_id, player_id)
-        # An event that raises no alert comes back as a lean tuple (schema order): nothing
-        # mutates it before the flush, and the GC never traverses it while it waits.
+        # An info or warning event comes back as a lean tuple (schema order): the GC never
+        # traverses it while it waits; a warning's digest marks replace it at the flush.
         row = event_row(event_type, severity, description, quality_before, quality_after, kwargs,
                         season_from_game_date=True, labels=labels, compact=True)
         state = self.__dict__.get("_coverage_state_obj") or self._coverage_state()
         if isinstance(row, tuple):
             event_id = row[_EVENT_ID]
-            # A lean entry raises no alert (event_row's contract): only the INFO line.
-            state.dispatcher.on_quiet_event(row[_EVENT_TYPE], row[_DESCRIPTION])
+            # Info: only the INFO line; warning: queued for the digest (event_row's contract).
+            state.dispatcher.on_entry(row)
         else:
             event_id = row["event_id"]
             state.dispatcher.on_event(row)
@@ -385,6 +385,8 @@ class QualityMixin:
         with state.flush_lock:
             with state.buffer.locked():
                 state.dispatcher.send_digest()
+                # Lean warnings the digest covered: their marked copies (alert_sent...).
+                state.buffer.replace_entries(state.dispatcher.take_entry_marks())
                 entries = state.buffer.take_entries()
             if not entries:
                 return 0

@@ -63,8 +63,10 @@ def test_compact_entries_are_the_rows_the_dict_path_builds():
         materialised = row_of(compact)
         assert list(materialised) == list(EVENT_COLUMNS)
         assert {**materialised, "event_id": None} == {**plain, "event_id": None}
-        # Only events nothing mutates later (no alert) are tuples, and only atoms are inside.
-        assert isinstance(compact, tuple) == (not plain["requires_alert"] and severity == "info"
+        # Info and warning events of the lean paths are tuples (a warning's digest marks replace
+        # the tuple by identity at the flush); a critical one is a dict: the dispatcher marks it
+        # in place as it routes it. Only atoms are inside a tuple.
+        assert isinstance(compact, tuple) == (severity in ("info", "warning")
                                               and description != "int score: general path")
         if isinstance(compact, tuple):
             assert all(not isinstance(v, list | dict) for v in compact)
@@ -75,7 +77,7 @@ def test_the_buffer_holds_both_kinds_and_gives_rows_either_way():
     state = processor._coverage_state()
     with state.buffer.locked() as entries:
         kinds = [type(entry).__name__ for entry in entries]
-    assert kinds == ["tuple", "tuple", "dict", "dict", "dict", "tuple", "tuple"]
+    assert kinds == ["tuple", "tuple", "tuple", "dict", "dict", "tuple", "tuple"]
     rows = state.buffer.snapshot()
     assert all(list(row) == list(EVENT_COLUMNS) for row in rows)
     assert rows[0]["fallback_sources_tried"] == ["a_empty", "b"] and rows[5]["fallback_sources_tried"] == []
@@ -91,12 +93,12 @@ def test_the_buffer_holds_both_kinds_and_gives_rows_either_way():
 def test_the_batch_is_a_sequence_of_the_rows_with_their_batch_id_and_the_same_columns():
     processor = _processor()
     entries = processor._coverage_state().buffer.take_entries()
-    entries[2]["batch_id"] = "kept"  # a row that already has one keeps it (a retried batch)
+    entries[3]["batch_id"] = "kept"  # a row that already has one keeps it (a retried batch)
     expected = [{**row_of(e), "batch_id": row_of(e)["batch_id"] or "b1"} for e in entries]
     batch = EventBatch(entries, batch_id="b1")
     assert isinstance(batch, ColumnarRows) and len(batch) == len(EVENTS)
     assert list(batch) == expected and list(batch) == expected  # re-iterable, same rows
-    assert batch[2]["batch_id"] == "kept" and batch[-1] == expected[-1] and batch[1:3] == expected[1:3]
+    assert batch[3]["batch_id"] == "kept" and batch[-1] == expected[-1] and batch[1:3] == expected[1:3]
     columns = batch.to_columns()
     assert columns is not None and list(columns) == list(EVENT_COLUMNS)
     # The timestamps come as instants (Arrow), each the one its row's text names.
@@ -179,8 +181,16 @@ def test_a_flush_writes_one_batch_and_keeps_it_when_nothing_takes_it(tmp_path, m
         after = processor._coverage_state().buffer.snapshot()
         batch_ids = {row["batch_id"] for row in after}
         assert len(batch_ids) == 1 and None not in batch_ids
-        # Alert marks (dict entries, shared with `before`) and all values kept; only batch_id set.
-        assert [{**row, "batch_id": None} for row in after] == [{**row, "batch_id": None} for row in before]
+        # All values kept; only batch_id set, and the warning (a lean entry when logged) carries
+        # the digest's marks: the digest went out (to the log channel) before the load failed.
+        warning = EVENTS.index(next(e for e in EVENTS if e[1] == "warning"))
+        marks = ("alert_sent", "alert_sent_at", "alert_channel")
+        assert [before[warning][k] for k in marks] == [False, None, None]
+        assert after[warning]["alert_sent"] is True and after[warning]["alert_channel"] == "log"
+        assert model.stamp_micros(after[warning]["alert_sent_at"]) is not None  # canonical UTC text
+        marked = {k: after[warning][k] for k in marks}
+        assert [{**row, "batch_id": None} for row in after] \
+            == [{**row, "batch_id": None, **(marked if n == warning else {})} for n, row in enumerate(before)]
     else:
         assert written == len(EVENTS) and processor.coverage_stats["load_jobs"] == 1
     client.close()
