@@ -1102,10 +1102,11 @@ class DuckDBClient:
         #: The last catalog snapshot and the generation it was taken at (see :meth:`_catalog_snapshot`).
         self._snapshot: tuple[int, _CatalogSnapshot] | None = None
         try:
-            self._con.execute("SET TimeZone='UTC'")
-            self._con.execute("SET autoinstall_known_extensions=false")
+            # Settings of this connection (no catalog change: other clients' snapshots stay).
+            self._con.execute_untracked("SET TimeZone='UTC'")
+            self._con.execute_untracked("SET autoinstall_known_extensions=false")
             # Never resolve an unknown table name to a Python variable of the calling frames.
-            self._con.execute("SET python_enable_replacements=false")
+            self._con.execute_untracked("SET python_enable_replacements=false")
             self._ensure_meta()
         except Exception:
             _close_warehouse(self.path, self._con, self._catalog)
@@ -1139,7 +1140,17 @@ class DuckDBClient:
         return self._con
 
     def _ensure_meta(self) -> None:
+        """Create the embedded catalog's schema and tables, or add the columns later versions
+        added; a file that already has all of it (the usual open) is left alone after one query."""
         con = self._conn
+        present = con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = $meta AND ((table_name = 'jobs' AND column_name IN "
+            "('error_reason', 'error_message')) OR (table_name = 'tables' AND column_name = 'view_query'))",
+            {"meta": META_SCHEMA},
+        ).fetchone()
+        if present is not None and present[0] == 3:  # the newest columns, so everything before them
+            return
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {META_SCHEMA}")
         con.execute(
             f"""CREATE TABLE IF NOT EXISTS {META_SCHEMA}.jobs (
@@ -1265,14 +1276,16 @@ class DuckDBClient:
         snapshot = self._current_snapshot()
         if snapshot is not None:
             return snapshot.relation_kind(dataset_id, table_id)
+        # The two lists information_schema.tables is made of, read directly: about 30 % less
+        # than the information_schema view, which builds every column of both.
         row = self._conn.execute(
-            "SELECT table_type FROM information_schema.tables WHERE table_catalog = current_database() "
-            "AND lower(table_schema) = lower($s) AND lower(table_name) = lower($t)",
+            "SELECT 'TABLE' FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND lower(schema_name) = lower($s) AND lower(table_name) = lower($t) UNION ALL "
+            "SELECT 'VIEW' FROM duckdb_views() WHERE database_name = current_database() "
+            "AND lower(schema_name) = lower($s) AND lower(view_name) = lower($t)",
             {"s": dataset_id, "t": table_id},
         ).fetchone()
-        if row is None:
-            return None
-        return "VIEW" if "VIEW" in str(row[0]).upper() else "TABLE"
+        return None if row is None else str(row[0])
 
     def _meta_row(self, dataset_id: str, table_id: str) -> dict[str, Any] | None:
         cur = self._conn.execute(

@@ -574,3 +574,65 @@ def test_a_table_id_with_a_bad_project_names_the_project_rule():
         validate_project_id("P")
     assert validate_project_id("my-project") == "my-project"
     assert validate_table_id("my-project.nba_reference.source_coverage_log") == "my-project.nba_reference.source_coverage_log"
+
+
+@pytest.mark.parametrize("name", ["ds.t", "DS.T", "ds.v", "Ds.V", "ds.missing", "other.t", "other.mixed_Case",
+                                  "OTHER.MIXED_CASE", "nope.t"])
+def test_relation_kind_answers_as_information_schema_does(tmp_path, name):
+    """``_relation_kind`` reads DuckDB's table and view lists; information_schema.tables (what it
+    read before) is the reference, for tables, views, missing names, other datasets and case."""
+    client = DuckDBClient(str(tmp_path / "w.duckdb"))
+    try:
+        for dataset in ("ds", "other"):
+            client.create_dataset(dataset)
+        client.query("CREATE TABLE ds.t AS SELECT 1 AS x").result()
+        client.query("CREATE VIEW ds.v AS SELECT x FROM ds.t").result()
+        client.query("CREATE TABLE other.Mixed_Case AS SELECT 1 AS x").result()
+        dataset, table = name.split(".")
+        rows = client._conn.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_catalog = current_database() "
+            "AND lower(table_schema) = lower($s) AND lower(table_name) = lower($t)",
+            {"s": dataset, "t": table}).fetchall()
+        expected = None if not rows else ("VIEW" if "VIEW" in rows[0][0] else "TABLE")
+        assert client._current_snapshot() is None  # the catalog queries, not a snapshot, answer
+        assert client._relation_kind(dataset, table) == expected
+    finally:
+        client.close()
+
+
+def _meta_columns(client: DuckDBClient) -> dict[str, list[str]]:
+    rows = client._conn.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = '_embedded_meta' ORDER BY table_name, column_index").fetchall()
+    out: dict[str, list[str]] = {}
+    for table, column in rows:
+        out.setdefault(table, []).append(column)
+    return out
+
+
+def test_an_older_warehouse_file_gets_the_newer_catalog_columns_when_opened(tmp_path):
+    """A file written before ``error_reason`` / ``error_message`` / ``view_query`` existed gets
+    them on open (one probe query decides whether any DDL is needed); a current file keeps its
+    catalog as it is, rows included."""
+    path = str(tmp_path / "w.duckdb")
+    fresh = DuckDBClient(path)
+    current = _meta_columns(fresh)
+    assert {"error_reason", "error_message"} <= set(current["jobs"]) and "view_query" in current["tables"]
+    fresh.create_dataset("ds")
+    fresh.query("CREATE TABLE ds.t AS SELECT 1 AS x").result()
+    jobs_before = fresh._conn.execute("SELECT count(*) FROM _embedded_meta.jobs").fetchone()[0]
+    for table, column in (("jobs", "error_reason"), ("jobs", "error_message"), ("tables", "view_query")):
+        fresh._conn.execute(f"ALTER TABLE _embedded_meta.{table} DROP COLUMN {column}")
+    fresh.close()
+    reopened = DuckDBClient(path)
+    try:
+        assert _meta_columns(reopened) == current
+        assert reopened._conn.execute("SELECT count(*) FROM _embedded_meta.jobs").fetchone()[0] == jobs_before
+        assert reopened.query("SELECT x FROM ds.t").to_dataframe()["x"].tolist() == [1]
+    finally:
+        reopened.close()
+    again = DuckDBClient(path)
+    try:
+        assert _meta_columns(again) == current
+    finally:
+        again.close()
