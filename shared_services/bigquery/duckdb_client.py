@@ -964,6 +964,13 @@ _SNAPSHOT_META_COLUMNS = ("dataset_id", "table_id", "schema_json", "partition_fi
                           "description", "view_query")
 
 
+#: (dataset, name, information_schema's table_type) of every table and view of the warehouse.
+_RELATIONS_SQL = (
+    "SELECT schema_name, table_name, 'BASE TABLE' FROM duckdb_tables() WHERE database_name = current_database() "
+    "UNION ALL SELECT schema_name, view_name, 'VIEW' FROM duckdb_views() WHERE database_name = current_database()"
+)
+
+
 class _CatalogSnapshot:
     """What :meth:`DuckDBClient._check_rules` reads from the catalog, fetched at once.
 
@@ -979,9 +986,9 @@ class _CatalogSnapshot:
         con = client._conn
         schemas = sorted(str(r[0]) for r in con.execute(
             "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()").fetchall())
-        relations = sorted((str(r[0]), str(r[1]), str(r[2])) for r in con.execute(
-            "SELECT table_schema, table_name, table_type FROM information_schema.tables "
-            "WHERE table_catalog = current_database()").fetchall())
+        # information_schema.tables' rows, from the two lists that view is made of (a third less
+        # work: the view builds every column of both).
+        relations = sorted((str(r[0]), str(r[1]), str(r[2])) for r in con.execute(_RELATIONS_SQL).fetchall())
         meta = sorted(con.execute(
             f"SELECT {', '.join(_SNAPSHOT_META_COLUMNS)} FROM {META_SCHEMA}.tables").fetchall(),  # noqa: S608
             key=repr)
@@ -1101,6 +1108,9 @@ class DuckDBClient:
         self._con, self._catalog = _open_warehouse(self.path)
         #: The last catalog snapshot and the generation it was taken at (see :meth:`_catalog_snapshot`).
         self._snapshot: tuple[int, _CatalogSnapshot] | None = None
+        #: Single catalog answers (:meth:`_lookup`) and the generation they hold for.
+        self._lookups: dict[tuple[str, str, str], Any] = {}
+        self._lookups_generation = -1
         try:
             # Settings of this connection (no catalog change: other clients' snapshots stay).
             self._con.execute_untracked("SET TimeZone='UTC'")
@@ -1261,42 +1271,74 @@ class DuckDBClient:
             return cached[1]
         return None
 
+    def _lookup(self, kind: str, dataset_id: str, table_id: str, fetch: Callable[[], Any]) -> Any:
+        """``fetch()``'s answer, or the one it gave for the same names (spelled exactly so) while
+        the instance's catalog generation has not moved since: no catalog change through any
+        client of this DuckDB instance, exactly the rule :meth:`_catalog_snapshot` holds to.
+        An answer is kept only when the generation did not move while it was read."""
+        generation = self._conn._generation.value
+        if generation != self._lookups_generation:
+            self._lookups.clear()
+            self._lookups_generation = generation
+        key = (kind, dataset_id, table_id)
+        if key in self._lookups:
+            return self._lookups[key]
+        answer = fetch()
+        if self._conn._generation.value == generation:
+            if len(self._lookups) >= 256:
+                self._lookups.clear()
+            self._lookups[key] = answer
+        return answer
+
     def _dataset_exists(self, dataset_id: str) -> bool:
         snapshot = self._current_snapshot()
         if snapshot is not None:
             return snapshot.dataset_exists(dataset_id)
-        row = self._conn.execute(
-            "SELECT count(*) FROM duckdb_schemas() WHERE database_name = current_database() "
-            "AND lower(schema_name) = lower($s)",
-            {"s": dataset_id},
-        ).fetchone()
-        return bool(row and row[0])
+
+        def fetch() -> bool:
+            row = self._conn.execute(
+                "SELECT count(*) FROM duckdb_schemas() WHERE database_name = current_database() "
+                "AND lower(schema_name) = lower($s)",
+                {"s": dataset_id},
+            ).fetchone()
+            return bool(row and row[0])
+
+        return bool(self._lookup("dataset", dataset_id, "", fetch))
 
     def _relation_kind(self, dataset_id: str, table_id: str) -> str | None:
         snapshot = self._current_snapshot()
         if snapshot is not None:
             return snapshot.relation_kind(dataset_id, table_id)
-        # The two lists information_schema.tables is made of, read directly: about 30 % less
-        # than the information_schema view, which builds every column of both.
-        row = self._conn.execute(
-            "SELECT 'TABLE' FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND lower(schema_name) = lower($s) AND lower(table_name) = lower($t) UNION ALL "
-            "SELECT 'VIEW' FROM duckdb_views() WHERE database_name = current_database() "
-            "AND lower(schema_name) = lower($s) AND lower(view_name) = lower($t)",
-            {"s": dataset_id, "t": table_id},
-        ).fetchone()
-        return None if row is None else str(row[0])
+
+        def fetch() -> str | None:
+            # The two lists information_schema.tables is made of, read directly: about 30 % less
+            # than the information_schema view, which builds every column of both.
+            row = self._conn.execute(
+                "SELECT 'TABLE' FROM duckdb_tables() WHERE database_name = current_database() "
+                "AND lower(schema_name) = lower($s) AND lower(table_name) = lower($t) UNION ALL "
+                "SELECT 'VIEW' FROM duckdb_views() WHERE database_name = current_database() "
+                "AND lower(schema_name) = lower($s) AND lower(view_name) = lower($t)",
+                {"s": dataset_id, "t": table_id},
+            ).fetchone()
+            return None if row is None else str(row[0])
+
+        kind: str | None = self._lookup("relation", dataset_id, table_id, fetch)
+        return kind
 
     def _meta_row(self, dataset_id: str, table_id: str) -> dict[str, Any] | None:
-        cur = self._conn.execute(
-            f"SELECT * FROM {META_SCHEMA}.tables WHERE lower(dataset_id) = lower($s) "  # noqa: S608
-            "AND lower(table_id) = lower($t)",
-            {"s": dataset_id, "t": table_id},
-        )
-        row = cur.fetchone()
-        if row is None:
-            return None
-        return dict(zip([d[0] for d in cur.description or []], row, strict=True))
+        def fetch() -> dict[str, Any] | None:
+            cur = self._conn.execute(
+                f"SELECT * FROM {META_SCHEMA}.tables WHERE lower(dataset_id) = lower($s) "  # noqa: S608
+                "AND lower(table_id) = lower($t)",
+                {"s": dataset_id, "t": table_id},
+            )
+            row = cur.fetchone()
+            if row is None:
+                return None
+            return dict(zip([d[0] for d in cur.description or []], row, strict=True))
+
+        found = self._lookup("meta", dataset_id, table_id, fetch)
+        return None if found is None else dict(found)  # a copy: callers may change it
 
     def _table_schema(self, dataset_id: str, table_id: str) -> list[SchemaField]:
         meta = self._meta_row(dataset_id, table_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -636,3 +637,61 @@ def test_an_older_warehouse_file_gets_the_newer_catalog_columns_when_opened(tmp_
         assert _meta_columns(again) == current
     finally:
         again.close()
+
+
+class _CountingConnection:
+    """The client's connection, counting the statements it is given (catalog lookups included)."""
+
+    def __init__(self, inner):
+        self._inner = inner
+        self.statements = 0
+
+    def execute(self, *args, **kwargs):
+        self.statements += 1
+        return self._inner.execute(*args, **kwargs)
+
+    def execute_untracked(self, *args, **kwargs):
+        self.statements += 1
+        return self._inner.execute_untracked(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
+def test_catalog_lookups_are_asked_once_per_catalog_generation_and_see_every_change(tmp_path):
+    """A relation's kind, a dataset and a catalog row are read once while nothing changed the
+    catalog; a change through another client of the same file (or a rolled-back one through
+    this client) is seen at the next lookup."""
+    path = str(tmp_path / "w.duckdb")
+    a, b = DuckDBClient(path), DuckDBClient(path)
+    try:
+        a.create_dataset("ds")
+        counting = a._con = _CountingConnection(a._con)
+        assert a._relation_kind("ds", "t") is None and a._meta_row("ds", "t") is None
+        assert a._dataset_exists("ds") and not a._dataset_exists("nope")
+        asked = counting.statements
+        assert a._relation_kind("ds", "t") is None and a._meta_row("ds", "t") is None
+        assert a._dataset_exists("ds") and not a._dataset_exists("nope")
+        assert counting.statements == asked  # the same answers, nothing asked again
+        b.create_table(bigquery.Table(f"{b.project}.ds.t", schema=[bigquery.SchemaField("x", "INTEGER")]))
+        assert a._relation_kind("ds", "t") == "TABLE"
+        row = a._meta_row("ds", "t")
+        assert row is not None and [f["name"] for f in json.loads(row["schema_json"])] == ["x"]
+        row["schema_json"] = "changed by the caller"
+        assert a._meta_row("ds", "t")["schema_json"] != "changed by the caller"  # each caller its own copy
+        b.query("CREATE VIEW ds.v AS SELECT x FROM ds.t").result()
+        assert a._relation_kind("ds", "v") == "VIEW"
+        b.delete_table("ds.t")
+        assert a._relation_kind("ds", "t") is None and a._meta_row("ds", "t") is None
+        b.create_dataset("nope")
+        assert a._dataset_exists("nope")
+        with pytest.raises(RuntimeError):
+            with a._transaction():
+                a._conn.execute('CREATE TABLE "ds"."inside" (x INTEGER)')
+                assert a._relation_kind("ds", "inside") == "TABLE"
+                raise RuntimeError("roll back")
+        assert a._relation_kind("ds", "inside") is None
+    finally:
+        a._con = getattr(a._con, "_inner", a._con)
+        a.close()
+        b.close()
