@@ -52,6 +52,10 @@ _AT = {name: EVENT_COLUMNS.index(name) for name in (
     "event_type", "severity", "primary_source", "game_id", "description", "requires_alert",
     "alert_sent", "alert_sent_at", "alert_channel")}
 _WARNING = SourceCoverageSeverity.WARNING.value
+#: Where the three alert columns start in a lean entry; they are adjacent, in this order.
+_MARKS_AT = _AT["alert_sent"]
+if (_AT["alert_channel"], _AT["alert_sent_at"]) != (_MARKS_AT + 1, _MARKS_AT + 2):  # pragma: no cover
+    raise RuntimeError("the log schema's alert columns are no longer alert_sent, alert_channel, alert_sent_at")
 
 
 def _field(row: Pending, name: str) -> Any:
@@ -276,7 +280,7 @@ class AlertDispatcher:
         sent = bool(delivered)
         sent_at = to_utc_iso(now) if sent else None  # once per call, not per row
         channel = ",".join(delivered) if sent else None
-        at_sent, at_sent_at, at_channel = _AT["alert_sent"], _AT["alert_sent_at"], _AT["alert_channel"]
+        marks = (sent, channel, sent_at)  # schema order: alert_sent, alert_channel, alert_sent_at
         for row in rows:
             if type(row) is dict:
                 row["alert_sent"] = sent
@@ -284,6 +288,4 @@ class AlertDispatcher:
                 row["alert_channel"] = channel
             else:
                 entry = cast(tuple[Any, ...], row)
-                marked = list(entry)
-                marked[at_sent], marked[at_sent_at], marked[at_channel] = sent, sent_at, channel
-                self._entry_marks[id(entry)] = (entry, tuple(marked))
+                self._entry_marks[id(entry)] = (entry, entry[:_MARKS_AT] + marks + entry[_MARKS_AT + 3:])

@@ -69,15 +69,14 @@ class EventBuffer:
         """
         if not marks:
             return 0
+        # While ``marks`` holds each original, no other live object has its id: a match by id
+        # is a match by identity. One pass in C: each entry's replacement, or the entry itself.
+        replacement = {key: pair[1] for key, pair in marks.items()}
         with self._lock:
             rows = self._rows
-            replaced = 0
-            for index, entry in enumerate(rows):
-                hit = marks.get(id(entry))
-                if hit is not None and hit[0] is entry:
-                    rows[index] = hit[1]
-                    replaced += 1
-            return replaced
+            ids = list(map(id, rows))
+            rows[:] = list(map(replacement.get, ids, rows))
+            return len(replacement.keys() & set(ids))
 
     def restore(self, rows: list[Entry]) -> None:
         """Put a batch back in front of anything logged since it was taken."""
