@@ -62,7 +62,7 @@ logger = logging.getLogger(__name__)
 
 _STATE_LOCK = threading.Lock()
 #: Positions in a lean event tuple (schema order).
-_EVENT_ID = EVENT_COLUMNS.index("event_id")
+_EVENT_ID, _REQUIRES_ALERT = EVENT_COLUMNS.index("event_id"), EVENT_COLUMNS.index("requires_alert")
 
 
 class QualityHost(Protocol):
@@ -289,20 +289,37 @@ class QualityMixin:
         state = self.__dict__.get("_coverage_state_obj") or self._coverage_state()
         if isinstance(row, tuple):
             event_id = row[_EVENT_ID]
-            # Info: only the INFO line; warning: queued for the digest (event_row's contract).
-            state.dispatcher.on_entry(row)
+            if row[_REQUIRES_ALERT]:
+                # A warning: queued for the digest and buffered under the buffer's lock, which a
+                # flush holds from its digest to taking the entries, so a flush in another thread
+                # finds both or neither and its mark finds the entry (a tuple is marked by
+                # replacing it where the buffer holds it).
+                with state.buffer.locked():
+                    state.dispatcher.on_entry(row)
+                    pending = self._keep_event(state, row)
+            else:
+                state.dispatcher.on_entry(row)  # info: only the INFO line
+                pending = self._keep_event(state, row)
         else:
+            # A row dict: a critical alert is marked in place as it is routed.
             event_id = row["event_id"]
             state.dispatcher.on_event(row)
-        if state.cannot_keep and len(state.buffer) >= self.EVENT_MEMORY_MAX:
-            state.events_dropped += 1  # counted and reported; never a hang
+            pending = self._keep_event(state, row)
+        if pending is None:
             return str(event_id)
-        pending = state.buffer.append(row)
         threshold = state.retry_at if state.cannot_keep else self.EVENT_BUFFER_MAX
         if pending >= threshold:
             logger.info("event buffer reached %d events; flushing", pending)
             self.flush_events()
         return str(event_id)
+
+    def _keep_event(self, state: _CoverageState, row: Any) -> int | None:
+        """Buffer one event; returns the number now pending, or None when it was dropped (no
+        room while neither the warehouse nor the spool takes events: counted and reported)."""
+        if state.cannot_keep and len(state.buffer) >= self.EVENT_MEMORY_MAX:
+            state.events_dropped += 1  # counted and reported; never a hang
+            return None
+        return state.buffer.append(row)
 
     def log_quality_outcome(
         self,

@@ -46,3 +46,33 @@ def test_one_processor_shared_by_threads_keeps_every_event(warehouse):
     processor.flush_events()
     stored = log_rows(warehouse)
     assert len(stored) == 1000 and stored["event_id"].is_unique
+
+
+def test_a_flush_in_another_thread_between_queueing_and_buffering_a_warning_keeps_its_mark(warehouse, notifications):
+    """A warning is a lean tuple, marked at the flush by replacing it where the buffer holds it.
+    Here a flush starts in another thread at the worst moment: right after the warning was
+    queued for the digest, before it is buffered. The flush must not send a digest covering
+    the warning while the warning is not yet in the buffer (its mark would find nothing and
+    the stored row would say ``alert_sent = false`` for an alert that went out): queueing and
+    buffering happen under the buffer's lock, so the flush waits for both."""
+    processor = Processor(warehouse)
+    dispatcher = processor._coverage_state().dispatcher
+    queue_entry = dispatcher.on_entry
+    racing: list[threading.Thread] = []
+
+    def on_entry_then_race(entry):
+        queue_entry(entry)
+        if not racing:
+            racing.append(threading.Thread(target=processor.flush_events))
+            racing[0].start()
+            racing[0].join(timeout=0.3)  # a flush that can run now runs to the end meanwhile
+
+    dispatcher.on_entry = on_entry_then_race
+    processor.log_quality_event("thin_sample", "warning", "only 4 players", game_id="0022400561",
+                                primary_source="nbac")
+    racing[0].join()
+    processor.flush_events()
+    stored = log_rows(warehouse)
+    assert len(stored) == 1
+    assert notifications.count("warning") == 1  # the digest went out, once
+    assert bool(stored.iloc[0]["alert_sent"]) and stored.iloc[0]["alert_channel"] == "log"
