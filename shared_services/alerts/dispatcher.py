@@ -9,8 +9,9 @@ issues at most one query.
 The dispatcher writes the outcome onto the event row itself: ``alert_sent``,
 ``alert_sent_at`` and ``alert_channel``. A warning buffered as a lean entry (a tuple in
 schema order, :func:`~shared_services.events.model.event_row`'s ``compact`` form) cannot be
-changed in place: its marked copy is handed back by :meth:`AlertDispatcher.take_entry_marks`
-for the buffer to put in its place (``EventBuffer.replace_entries``) before the flush takes it.
+changed in place: its marks are handed back by :meth:`AlertDispatcher.take_entry_marks`, by
+event id, for the buffer to apply (``EventBuffer.apply_alert_marks``) before the flush takes
+its entries.
 
 Example::
 
@@ -18,7 +19,7 @@ Example::
     dispatcher.on_event(row)       # critical rows may notify now; warnings are queued
     dispatcher.on_entry(entry)     # a lean entry (info or warning): logged or queued
     dispatcher.send_digest()       # at flush: one notify_warning for the queued warnings
-    buffer.replace_entries(dispatcher.take_entry_marks())   # the marked lean warnings
+    buffer.apply_alert_marks(dispatcher.take_entry_marks())   # the lean warnings' marks
 """
 
 from __future__ import annotations
@@ -49,13 +50,11 @@ logger = logging.getLogger(__name__)
 Pending = dict[str, Any] | tuple[Any, ...]
 #: Positions in a lean entry of the columns the digest reads and the marks it writes.
 _AT = {name: EVENT_COLUMNS.index(name) for name in (
-    "event_type", "severity", "primary_source", "game_id", "description", "requires_alert",
+    "event_id", "event_type", "severity", "primary_source", "game_id", "description", "requires_alert",
     "alert_sent", "alert_sent_at", "alert_channel")}
 _WARNING = SourceCoverageSeverity.WARNING.value
-#: Where the three alert columns start in a lean entry; they are adjacent, in this order.
-_MARKS_AT = _AT["alert_sent"]
-if (_AT["alert_channel"], _AT["alert_sent_at"]) != (_MARKS_AT + 1, _MARKS_AT + 2):  # pragma: no cover
-    raise RuntimeError("the log schema's alert columns are no longer alert_sent, alert_channel, alert_sent_at")
+#: A lean warning's marks: (alert_sent, alert_channel, alert_sent_at).
+AlertMarks = tuple[bool, str | None, str | None]
 
 
 def _field(row: Pending, name: str) -> Any:
@@ -116,8 +115,8 @@ class AlertDispatcher:
         self._lock = threading.RLock()
         self._history_loaded = False
         self._pending_warnings: list[Pending] = []
-        #: id(lean entry) -> (that entry, its marked copy), until :meth:`take_entry_marks`.
-        self._entry_marks: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+        #: event id of a lean warning a digest covered -> its marks, until :meth:`take_entry_marks`.
+        self._entry_marks: dict[str, AlertMarks] = {}
         #: How many lookback queries this dispatcher issued (0 or 1).
         self.lookback_queries = 0
         #: How many notifications this dispatcher sent (critical alerts + digests).
@@ -193,7 +192,7 @@ class AlertDispatcher:
     def on_entry(self, entry: tuple[Any, ...]) -> None:
         """Route an event buffered as a lean entry (:func:`~shared_services.events.model.event_row`'s
         ``compact`` form: info or warning, never critical): a warning is queued for the digest
-        (its marked copy comes back from :meth:`take_entry_marks`), anything else gets the
+        (its marks come back from :meth:`take_entry_marks`), anything else gets the
         INFO line only.
 
         Example::
@@ -211,15 +210,15 @@ class AlertDispatcher:
         with self._lock:
             self._pending_warnings.append(entry)
 
-    def take_entry_marks(self) -> dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]]:
-        """The marked copies of the lean warnings the digests covered since the last call:
-        ``{id(entry): (entry, marked copy)}`` (each original is held, so its id stays its own),
-        for ``EventBuffer.replace_entries``; empties the record.
+    def take_entry_marks(self) -> dict[str, AlertMarks]:
+        """The marks of the lean warnings the digests covered since the last call, by event
+        id: ``{event_id: (alert_sent, alert_channel, alert_sent_at)}``, for
+        ``EventBuffer.apply_alert_marks``; empties the record.
 
         Example::
 
             dispatcher.send_digest()
-            buffer.replace_entries(dispatcher.take_entry_marks())
+            buffer.apply_alert_marks(dispatcher.take_entry_marks())
         """
         with self._lock:
             marks, self._entry_marks = self._entry_marks, {}
@@ -275,17 +274,16 @@ class AlertDispatcher:
         return list(delivered) if delivered is not None else ["log"]
 
     def _mark(self, rows: list[Pending], delivered: list[str], now: datetime) -> None:
-        """Write the delivery outcome onto each row dict; a lean entry's marked copy is kept
-        for :meth:`take_entry_marks` (caller holds ``self._lock``)."""
+        """Write the delivery outcome onto each row dict; a lean entry's marks are kept by
+        event id for :meth:`take_entry_marks` (caller holds ``self._lock``)."""
         sent = bool(delivered)
         sent_at = to_utc_iso(now) if sent else None  # once per call, not per row
         channel = ",".join(delivered) if sent else None
-        marks = (sent, channel, sent_at)  # schema order: alert_sent, alert_channel, alert_sent_at
+        marks: AlertMarks = (sent, channel, sent_at)
         for row in rows:
             if type(row) is dict:
                 row["alert_sent"] = sent
                 row["alert_sent_at"] = sent_at
                 row["alert_channel"] = channel
             else:
-                entry = cast(tuple[Any, ...], row)
-                self._entry_marks[id(entry)] = (entry, entry[:_MARKS_AT] + marks + entry[_MARKS_AT + 3:])
+                self._entry_marks[cast(tuple[Any, ...], row)[_AT["event_id"]]] = marks

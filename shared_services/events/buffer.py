@@ -25,6 +25,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from shared_services.events.batch import Entry, row_of
+from shared_services.events.model import EVENT_COLUMNS
+
+_EVENT_ID = EVENT_COLUMNS.index("event_id")
+#: Where the three alert columns start in a lean entry; they are adjacent, in this order.
+_MARKS_AT = EVENT_COLUMNS.index("alert_sent")
+if EVENT_COLUMNS[_MARKS_AT:_MARKS_AT + 3] != ("alert_sent", "alert_channel", "alert_sent_at"):  # pragma: no cover
+    raise RuntimeError("the log schema's alert columns are no longer alert_sent, alert_channel, alert_sent_at")
 
 __all__ = ["EventBuffer"]
 
@@ -56,27 +63,34 @@ class EventBuffer:
             rows, self._rows = self._rows, []
             return rows
 
-    def replace_entries(self, marks: Mapping[int, tuple[Entry, Entry]]) -> int:
-        """Put each pending entry's replacement in its place: ``marks`` maps ``id(entry)`` to
-        ``(entry, replacement)`` (the alert dispatcher's marked lean warnings,
-        ``AlertDispatcher.take_entry_marks``). The original is matched by identity (``marks``
-        holds it, so its id cannot be another object's); entries no longer pending are skipped.
-        Returns how many were replaced.
+    def apply_alert_marks(self, marks: Mapping[Any, tuple[bool, str | None, str | None]]) -> int:
+        """Write the alert dispatcher's marks onto the pending events they name: ``marks`` maps
+        an event id to ``(alert_sent, alert_channel, alert_sent_at)``
+        (``AlertDispatcher.take_entry_marks``). A lean entry is replaced by its marked copy, a
+        row dict (a lean entry :meth:`update_where` changed, say) is updated; events no longer
+        pending are skipped. Returns how many were marked.
 
         Example::
 
-            buffer.replace_entries({id(entry): (entry, marked)})   # 1
+            buffer.apply_alert_marks({'6f1c...': (True, 'log,slack', '2025-01-15T12:00:00.000000+00:00')})
         """
         if not marks:
             return 0
-        # While ``marks`` holds each original, no other live object has its id: a match by id
-        # is a match by identity. One pass in C: each entry's replacement, or the entry itself.
-        replacement = {key: pair[1] for key, pair in marks.items()}
         with self._lock:
             rows = self._rows
-            ids = list(map(id, rows))
-            rows[:] = list(map(replacement.get, ids, rows))
-            return len(replacement.keys() & set(ids))
+            marked = 0
+            for index, entry in enumerate(rows):
+                if type(entry) is tuple:
+                    mark = marks.get(entry[_EVENT_ID])
+                    if mark is not None:
+                        rows[index] = entry[:_MARKS_AT] + mark + entry[_MARKS_AT + 3:]
+                        marked += 1
+                else:
+                    mark = marks.get(entry.get("event_id"))  # type: ignore[union-attr]
+                    if mark is not None:
+                        entry["alert_sent"], entry["alert_channel"], entry["alert_sent_at"] = mark  # type: ignore[index]
+                        marked += 1
+            return marked
 
     def restore(self, rows: list[Entry]) -> None:
         """Put a batch back in front of anything logged since it was taken."""

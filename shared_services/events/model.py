@@ -309,7 +309,7 @@ def event_row(
     ``game_date`` (:func:`~shared_services.quality.season.season_label`) when that can be
     read; a date it cannot read is reported by the ``game_date`` conversion, naming the field.
     ``compact``: an event the lean path vouches for that is not critical (nothing mutates it
-    before the flush: a warning's digest marks are applied to the buffered tuple by identity,
+    before the flush: a warning's digest marks are applied to the buffered tuple by event id,
     see :meth:`~shared_services.alerts.dispatcher.AlertDispatcher.take_entry_marks`) comes
     back as a lean entry instead of a dict - a tuple of
     its values in schema order, REPEATED values as tuples (see

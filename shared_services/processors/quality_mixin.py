@@ -402,8 +402,8 @@ class QualityMixin:
         with state.flush_lock:
             with state.buffer.locked():
                 state.dispatcher.send_digest()
-                # Lean warnings the digest covered: their marked copies (alert_sent...).
-                state.buffer.replace_entries(state.dispatcher.take_entry_marks())
+                # Lean warnings the digest covered: their marks (alert_sent...), by event id.
+                state.buffer.apply_alert_marks(state.dispatcher.take_entry_marks())
                 entries = state.buffer.take_entries()
             if not entries:
                 return 0

@@ -2,8 +2,8 @@
 
 ``log_quality_event`` buffers an info or warning event as a tuple in schema order
 (``event_row(..., compact=True)``). A tuple cannot be marked in place, so the dispatcher hands
-back marked copies (``take_entry_marks``) and the buffer swaps them in by identity
-(``EventBuffer.replace_entries``) before the flush takes its entries. These tests hold the
+back the marks by event id (``take_entry_marks``) and the buffer applies them
+(``EventBuffer.apply_alert_marks``) before the flush takes its entries. These tests hold the
 tuple route equal to the dict route, line for line and mark for mark; expectations are the
 dict route's results or written out.
 """
@@ -18,7 +18,8 @@ import pytest
 from shared_services.alerts.dispatcher import AlertDispatcher
 from shared_services.events.batch import row_of
 from shared_services.events.buffer import EventBuffer
-from shared_services.events.model import event_row
+from shared_services.events.model import EVENT_COLUMNS, event_row
+from tests.support.event_log import Processor, log_rows
 
 T0 = datetime(2025, 1, 15, 12, tzinfo=UTC)
 LABELS = ("phase_3", "nba_analytics.player_game_summary", "P", "run-1", None, None)
@@ -67,10 +68,13 @@ def test_a_digest_of_lean_warnings_is_the_digest_of_their_rows_and_marks_the_sam
     assert "0022400009 ..." in by_rows[0]["message"]  # the first ten games, then the cut
     marks = entries_dispatcher.take_entry_marks()
     assert entries_dispatcher.take_entry_marks() == {}  # handed over once
-    assert set(marks) == {id(entry) for entry in entries}
-    for entry, row in zip(entries, rows, strict=True):
-        original, marked = marks[id(entry)]
-        assert original is entry and row_of(entry)["alert_sent"] is False  # the tuple is untouched
+    assert set(marks) == {row["event_id"] for row in rows}
+    buffer = EventBuffer()
+    for entry in entries:
+        buffer.append(entry)
+    assert buffer.apply_alert_marks(marks) == len(entries)
+    for entry, marked, row in zip(entries, buffer.take_entries(), rows, strict=True):
+        assert type(marked) is tuple and row_of(entry)["alert_sent"] is False  # the original is untouched
         assert row_of(marked) == row  # the dict route's marked row, value for value
         assert [row[k] for k in MARKS] == [True, "2025-01-15T12:00:00.000000+00:00", "log,slack"]
 
@@ -87,7 +91,7 @@ def test_an_undelivered_digest_marks_lean_warnings_unsent():
         dispatcher.on_entry(entry)
     assert dispatcher.send_digest() == 13 and len(calls) == 1
     marks = dispatcher.take_entry_marks()
-    assert all([row_of(marked)[k] for k in MARKS] == [False, None, None] for _, marked in marks.values())
+    assert len(marks) == 13 and set(marks.values()) == {(False, None, None)}
 
 
 def test_an_info_entry_is_only_logged_and_a_critical_tuple_is_refused():
@@ -101,16 +105,33 @@ def test_an_info_entry_is_only_logged_and_a_critical_tuple_is_refused():
         dispatcher.on_entry(tuple(critical.values()))
 
 
-def test_the_buffer_swaps_in_marked_copies_by_identity_only():
+def test_the_buffer_marks_the_events_the_marks_name_tuples_and_dicts_alike():
     buffer = EventBuffer()
-    first, second = _warnings()[:2]
-    twin = tuple(list(first))  # equal to `first`, another object
-    assert twin == first and twin is not first
-    for entry in (first, twin, second):
+    first, second, third = _warnings()[:3]
+    as_dict = row_of(third)  # a lean entry update_where changed becomes a dict
+    for entry in (first, second, as_dict):
         buffer.append(entry)
-    marked_first = first[:-1] + ("marked",)
+    event_id = EVENT_COLUMNS.index("event_id")
+    mark = (True, "log", "2025-01-15T12:00:00.000000+00:00")
     gone = _warnings()[5]  # marked, but no longer pending: skipped
-    replaced = buffer.replace_entries({id(first): (first, marked_first), id(gone): (gone, gone[:-1] + ("x",))})
-    assert replaced == 1
-    assert buffer.take_entries() == [marked_first, twin, second]
-    assert buffer.replace_entries({}) == 0
+    assert buffer.apply_alert_marks({first[event_id]: mark, third[event_id]: mark, gone[event_id]: mark}) == 2
+    taken = buffer.take_entries()
+    assert taken[1] is second  # not named: the same object
+    assert [row_of(taken[0])[k] for k in MARKS] == [True, "2025-01-15T12:00:00.000000+00:00", "log"]
+    assert taken[0][:26] == first[:26] and taken[0][29:] == first[29:]  # nothing else changed
+    assert taken[2] is as_dict and [as_dict[k] for k in MARKS] == [True, "2025-01-15T12:00:00.000000+00:00", "log"]
+    assert buffer.apply_alert_marks({}) == 0
+
+
+def test_a_pending_warning_changed_by_update_where_keeps_the_digests_mark(warehouse, notifications):
+    """update_where turns a lean entry into a dict; the digest queued the tuple. The mark goes
+    by event id, so the stored row still says the alert went out."""
+    processor = Processor(warehouse)
+    processor.log_quality_event("thin_sample", "warning", "only 4 players", game_id="0022400561")
+    buffer = processor._coverage_state().buffer
+    assert buffer.update_where(lambda row: row["severity"] == "warning", resolution="watching") == 1
+    processor.flush_events()
+    stored = log_rows(warehouse)
+    assert notifications.count("warning") == 1 and len(stored) == 1
+    row = stored.iloc[0]
+    assert bool(row["alert_sent"]) and row["alert_channel"] == "log" and row["resolution"] == "watching"
