@@ -294,7 +294,7 @@ class QualityMixin:
                 # flush holds from its digest to taking the entries, so a flush in another thread
                 # finds both or neither and its mark finds the entry (a tuple is marked by
                 # replacing it where the buffer holds it).
-                with state.buffer.locked():
+                with state.buffer.lock:
                     state.dispatcher.on_entry(row)
                     pending = self._keep_event(state, row)
             else:
