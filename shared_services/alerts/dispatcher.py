@@ -38,7 +38,7 @@ from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
 from shared_services.bigquery.statements import SAMPLE_TIME, register_statement
 from shared_services.constants.source_coverage import SourceCoverageSeverity
-from shared_services.events.model import EVENT_COLUMNS, utc_now
+from shared_services.events.model import COLUMN_INDEX, utc_now
 from shared_services.events.serialization import to_utc_iso
 from shared_services.events.text import log_safe
 
@@ -48,10 +48,6 @@ logger = logging.getLogger(__name__)
 
 #: A pending warning: a row dict, or a lean entry (a tuple of its values in schema order).
 Pending = dict[str, Any] | tuple[Any, ...]
-#: Positions in a lean entry of the columns the digest reads and the marks it writes.
-_AT = {name: EVENT_COLUMNS.index(name) for name in (
-    "event_id", "event_type", "severity", "primary_source", "game_id", "description", "requires_alert",
-    "alert_sent", "alert_sent_at", "alert_channel")}
 _WARNING = SourceCoverageSeverity.WARNING.value
 #: A lean warning's marks: (alert_sent, alert_channel, alert_sent_at).
 AlertMarks = tuple[bool, str | None, str | None]
@@ -59,14 +55,14 @@ AlertMarks = tuple[bool, str | None, str | None]
 
 def _field(row: Pending, name: str) -> Any:
     """``row.get(name)`` of a row dict or a lean entry."""
-    return row.get(name) if type(row) is dict else row[_AT[name]]  # type: ignore[union-attr, index]
+    return row.get(name) if type(row) is dict else row[COLUMN_INDEX[name]]  # type: ignore[union-attr, index]
 
 
 def _key(row: Pending) -> AlertKey:
-    """:func:`alert_key` of a row dict or a lean entry."""
+    """:func:`alert_key` of a row dict or a lean entry (its two columns read by position)."""
     if type(row) is dict:
         return alert_key(row)  # type: ignore[arg-type]
-    return (str(row[_AT["event_type"]] or ""), str(row[_AT["primary_source"]] or ""))  # type: ignore[index]
+    return alert_key({"event_type": _field(row, "event_type"), "primary_source": _field(row, "primary_source")})
 
 
 def lookback_sql(table: str) -> str:
@@ -200,13 +196,13 @@ class AlertDispatcher:
             dispatcher.on_entry(event_row('thin_sample', 'warning', 'x', None, None, {},
                                           labels=labels, compact=True))
         """
-        if not entry[_AT["requires_alert"]]:
-            self.on_quiet_event(entry[_AT["event_type"]], entry[_AT["description"]])
+        if not entry[COLUMN_INDEX["requires_alert"]]:
+            self.on_quiet_event(entry[COLUMN_INDEX["event_type"]], entry[COLUMN_INDEX["description"]])
             return
-        if entry[_AT["severity"]] != _WARNING:
+        if entry[COLUMN_INDEX["severity"]] != _WARNING:
             # A tuple cannot be marked where the buffer holds it: a critical event must be a dict.
             raise TypeError(f"only info and warning events can be lean entries, got severity "
-                            f"{entry[_AT['severity']]!r}")
+                            f"{entry[COLUMN_INDEX['severity']]!r}")
         with self._lock:
             self._pending_warnings.append(entry)
 
@@ -286,4 +282,4 @@ class AlertDispatcher:
                 row["alert_sent_at"] = sent_at
                 row["alert_channel"] = channel
             else:
-                self._entry_marks[cast(tuple[Any, ...], row)[_AT["event_id"]]] = marks
+                self._entry_marks[cast(tuple[Any, ...], row)[COLUMN_INDEX["event_id"]]] = marks

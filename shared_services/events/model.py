@@ -57,6 +57,7 @@ from shared_services.events.text import valid_text, valid_value
 from shared_services.quality.season import season_label
 
 __all__ = [
+    "COLUMN_INDEX",
     "ENV_ENVIRONMENT",
     "DEFAULT_ENVIRONMENT",
     "EVENT_COLUMNS",
@@ -616,7 +617,7 @@ def _quiet_entry(
         entry[_AT_TIER_AFTER], entry[_AT_SCORE_AFTER] = after
     if columns:
         for name, value in columns.items():
-            entry[_AT[name]] = value
+            entry[COLUMN_INDEX[name]] = value
         if fallback is not None:
             entry[_AT_SOURCES] = fallback
         elif "fallback_sources_tried" in columns:
@@ -730,13 +731,13 @@ _SEVERITY_TEMPLATES: dict[str, tuple[dict[str, Any], dict[tuple[Any, ...], tuple
 #: Keywords whose common values the lean path checks together: scalar STRING columns (a str
 #: or None), ``game_date`` (a date or str) and ``fallback_sources_tried`` (a list of str).
 _TEXT_KEYWORDS_PLUS = (_TEXT_FIELDS & EVENT_KEYWORDS) | {"game_date", "fallback_sources_tried"}
-#: A column's position in a lean entry (schema order), for ``_quiet_entry``.
-_AT: dict[str, int] = {name: index for index, name in enumerate(EVENT_COLUMNS)}
-_AT_EVENT_ID, _AT_STAMP, _AT_CREATED = _AT["event_id"], _AT["event_timestamp"], _AT["created_at"]
-_AT_EVENT_TYPE, _AT_DESCRIPTION, _AT_SOURCES = _AT["event_type"], _AT["description"], _AT["fallback_sources_tried"]
-_AT_GAME_ID, _AT_PLAYER_ID, _AT_GAME_DATE, _AT_SEASON = _AT["game_id"], _AT["player_id"], _AT["game_date"], _AT["season"]
-_AT_TIER_BEFORE, _AT_SCORE_BEFORE = _AT["quality_tier_before"], _AT["quality_score_before"]
-_AT_TIER_AFTER, _AT_SCORE_AFTER = _AT["quality_tier_after"], _AT["quality_score_after"]
+#: A column's position in a lean entry (schema order): ``entry[COLUMN_INDEX['event_id']]``.
+COLUMN_INDEX: dict[str, int] = {name: index for index, name in enumerate(EVENT_COLUMNS)}
+_AT_EVENT_ID, _AT_STAMP, _AT_CREATED = COLUMN_INDEX["event_id"], COLUMN_INDEX["event_timestamp"], COLUMN_INDEX["created_at"]
+_AT_EVENT_TYPE, _AT_DESCRIPTION, _AT_SOURCES = COLUMN_INDEX["event_type"], COLUMN_INDEX["description"], COLUMN_INDEX["fallback_sources_tried"]
+_AT_GAME_ID, _AT_PLAYER_ID, _AT_GAME_DATE, _AT_SEASON = COLUMN_INDEX["game_id"], COLUMN_INDEX["player_id"], COLUMN_INDEX["game_date"], COLUMN_INDEX["season"]
+_AT_TIER_BEFORE, _AT_SCORE_BEFORE = COLUMN_INDEX["quality_tier_before"], COLUMN_INDEX["quality_score_before"]
+_AT_TIER_AFTER, _AT_SCORE_AFTER = COLUMN_INDEX["quality_tier_after"], COLUMN_INDEX["quality_score_after"]
 #: ``labels`` of :func:`event_row`, in order.
 _LABELS = ("phase", "table_name", "processor_name", "processor_run_id", "game_id", "player_id")
 _ENUM_KEY_TYPES = (str, SourceCoverageEventType, SourceCoverageSeverity)
