@@ -630,18 +630,15 @@ def _quiet_entry(
     entry[_AT_DESCRIPTION] = description
     pool = _ID_POOL
     entry[_AT_EVENT_ID] = pool.pop() if pool else new_event_id()  # last: another path uses none
-    micros = time.time_ns() // 1000
+    micros = entry[_AT_STAMP] = entry[_AT_CREATED] = time.time_ns() // 1000
     if start[0]["severity"] != _CRITICAL:  # info or warning: the lean entry
-        entry[_AT_STAMP] = entry[_AT_CREATED] = micros
         return tuple(entry)
-    # A critical event (the dispatcher marks its row when it routes it): the row dict, as
-    # _lean_row builds it.
-    row = dict(zip(EVENT_COLUMNS, entry, strict=True))
-    row["fallback_sources_tried"] = list(row["fallback_sources_tried"])
-    stamp = row["event_timestamp"] = row["created_at"] = stamp_text(micros)
+    # A critical event (the dispatcher marks its row when it routes it): the entry's row dict,
+    # as _lean_row builds it, its stamp remembered so the flush reads the instant back.
+    row = entry_row(tuple(entry))
     if len(_KNOWN_STAMPS) >= 16384:
         _KNOWN_STAMPS.clear()
-    _KNOWN_STAMPS[stamp] = micros  # the flush reads the instant back without parsing
+    _KNOWN_STAMPS[row["event_timestamp"]] = micros
     return row
 
 
