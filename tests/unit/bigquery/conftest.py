@@ -19,3 +19,17 @@ def walks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(duckdb_client, "check_comparisons", counting)
     return seen
+
+
+@pytest.fixture
+def job_id_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The job ids ``DuckDBClient._assert_job_id_free`` was asked about (it still checks each)."""
+    looked_up: list[str] = []
+    real = duckdb_client.DuckDBClient._assert_job_id_free
+
+    def counting(self: duckdb_client.DuckDBClient, job_id: str) -> None:
+        looked_up.append(job_id)
+        real(self, job_id)
+
+    monkeypatch.setattr(duckdb_client.DuckDBClient, "_assert_job_id_free", counting)
+    return looked_up

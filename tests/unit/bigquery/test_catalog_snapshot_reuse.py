@@ -120,16 +120,9 @@ def test_a_table_dropped_and_made_again_with_a_required_filter_is_seen(client: D
 
 
 def test_a_generated_job_id_is_not_looked_up_but_a_duplicate_is_still_refused(
-        client: DuckDBClient, monkeypatch: pytest.MonkeyPatch) -> None:
+        client: DuckDBClient, monkeypatch: pytest.MonkeyPatch, job_id_lookups: list[str]) -> None:
     """The job table's key refuses a duplicate id even without the look-up before the run."""
-    looked_up: list[str] = []
-    real = DuckDBClient._assert_job_id_free
-
-    def counting(self: DuckDBClient, job_id: str) -> None:
-        looked_up.append(job_id)
-        real(self, job_id)
-
-    monkeypatch.setattr(DuckDBClient, "_assert_job_id_free", counting)
+    looked_up = job_id_lookups
     first = client.query("SELECT 1 AS x")
     assert looked_up == []
     monkeypatch.setattr(duckdb_client.uuid, "uuid4", lambda: first.job_id)  # the next id collides

@@ -268,15 +268,9 @@ def test_a_change_another_client_makes_during_the_drop_is_not_missed(client, tmp
 
 
 # -- load job ids ---------------------------------------------------------------------------
-def test_a_generated_load_job_id_is_not_looked_up_but_a_duplicate_is_still_refused(client, monkeypatch):
-    looked_up: list[str] = []
-    real = DuckDBClient._assert_job_id_free
-
-    def counting(self: DuckDBClient, job_id: str) -> None:
-        looked_up.append(job_id)
-        real(self, job_id)
-
-    monkeypatch.setattr(DuckDBClient, "_assert_job_id_free", counting)
+def test_a_generated_load_job_id_is_not_looked_up_but_a_duplicate_is_still_refused(client, monkeypatch,
+                                                                                   job_id_lookups):
+    looked_up = job_id_lookups
     schema = [bigquery.SchemaField("id", "INT64"), bigquery.SchemaField("d", "DATE")]
     config = bigquery.LoadJobConfig(schema=schema)
     first = client.load_table_from_json([{"id": 1, "d": "2025-01-15"}], "ds.target", job_config=config).result()
