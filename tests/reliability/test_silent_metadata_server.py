@@ -13,7 +13,6 @@ and the timeouts handed down, not by time; ``timeout=`` only turns a hang into a
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,43 +23,27 @@ from google.auth.compute_engine import _metadata
 
 from shared_services.bigquery.factory import METADATA_PROBE_SECONDS, MetadataProbe
 from tests.support.cli_runner import assert_one_line_error, clean_env, run_cli
+from tests.support.slow_servers import LoopbackServer
 
 FLAVOR = {"Metadata-Flavor": "Google"}
 
 
-class SilentServer:
+class SilentServer(LoopbackServer):
     """Accepts connections on 127.0.0.1, counts them, never answers."""
 
     def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.1)
-        self.port = int(self._listener.getsockname()[1])
         self.connections = 0
         self._held: list[socket.socket] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
+        super().__init__()
 
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            self._held.append(conn)
-
-    def __enter__(self) -> SilentServer:
-        self._thread.start()
-        return self
+    def _accepted(self, conn: socket.socket) -> None:
+        self.connections += 1
+        self._held.append(conn)
 
     def __exit__(self, *exc_info: Any) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+        super().__exit__(*exc_info)
         for conn in self._held:
             conn.close()
-        self._listener.close()
 
 
 @pytest.fixture

@@ -15,36 +15,26 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import Any
+from typing import Any, Self
 
-__all__ = ["TrickleServer", "HTTP_OK", "SMTP_GREETING"]
+__all__ = ["LoopbackServer", "TrickleServer", "HTTP_OK", "SMTP_GREETING"]
 
 HTTP_OK = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
 SMTP_GREETING = b"220 " + b"slow.example ESMTP " + b"." * 20 + b"\r\n"
 
 
-class TrickleServer:
-    """A TCP server on 127.0.0.1 that sends ``reply`` one byte per ``interval`` seconds."""
+class LoopbackServer:
+    """A TCP listener on 127.0.0.1 (a free port) that hands each connection it accepts to
+    :meth:`_accepted`, from a thread of its own, while the ``with`` block runs."""
 
-    def __init__(self, reply: bytes, *, interval: float = 0.2, read_request: bool = False) -> None:
-        self.reply = reply
-        self.interval = interval
-        self.read_request = read_request
-        self.finished = 0
-        self.cut_off = 0
-        self.bytes_sent = 0
-        self._lock = threading.Lock()
+    def __init__(self) -> None:
         self._stop = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.1)
         self.port = int(self._listener.getsockname()[1])
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/slack"
-
-    def __enter__(self) -> TrickleServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -61,7 +51,31 @@ class TrickleServer:
                 continue
             except OSError:
                 return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+            self._accepted(conn)
+
+    def _accepted(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+
+class TrickleServer(LoopbackServer):
+    """A TCP server on 127.0.0.1 that sends ``reply`` one byte per ``interval`` seconds."""
+
+    def __init__(self, reply: bytes, *, interval: float = 0.2, read_request: bool = False) -> None:
+        self.reply = reply
+        self.interval = interval
+        self.read_request = read_request
+        self.finished = 0
+        self.cut_off = 0
+        self.bytes_sent = 0
+        self._lock = threading.Lock()
+        super().__init__()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack"
+
+    def _accepted(self, conn: socket.socket) -> None:
+        threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
     def _read_http_request(self, conn: socket.socket) -> None:
         data = b""
