@@ -45,7 +45,6 @@ import importlib
 import json
 import logging
 import os
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -558,7 +557,6 @@ def _run_main(ctx: Any) -> Any:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # `python -m` this module: the command imports it by name; let that find this copy
-    # (a second one would register its statements and processors twice)
-    sys.modules.setdefault("data_processors.demo.runner", sys.modules[__name__])
-    sys.exit(main())
+    from shared_services.cli import run_as_module
+
+    run_as_module(main)

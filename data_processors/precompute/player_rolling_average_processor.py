@@ -28,7 +28,6 @@ the mixin comes first so its context-manager and flush cooperate through ``super
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
@@ -396,7 +395,6 @@ class PlayerRollingAverageProcessor(QualityMixin, AnalyticsProcessorBase):
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # `python -m` this module: the command imports it by name; let that find this copy
-    # (a second one would register its statements and processors twice)
-    sys.modules.setdefault("data_processors.precompute.player_rolling_average_processor", sys.modules[__name__])
-    sys.exit(main())
+    from shared_services.cli import run_as_module
+
+    run_as_module(main)

@@ -37,7 +37,6 @@ Python::
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -270,7 +269,6 @@ def stale_outcome(client: Any, since: date | None) -> Outcome:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # `python -m` this module: the command imports it by name; let that find this copy
-    # (a second one would register its statements and processors twice)
-    sys.modules.setdefault("data_processors.precompute.staleness", sys.modules[__name__])
-    sys.exit(main())
+    from shared_services.cli import run_as_module
+
+    run_as_module(main)

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import sys
 import uuid
 from collections.abc import Mapping
 from datetime import date
@@ -322,7 +321,6 @@ class PredictionGenerator(QualityMixin, AnalyticsProcessorBase):
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # `python -m` this module: the command imports it by name; let that find this copy
-    # (a second one would register its statements and processors twice)
-    sys.modules.setdefault("data_processors.predictions.prediction_generator", sys.modules[__name__])
-    sys.exit(main())
+    from shared_services.cli import run_as_module
+
+    run_as_module(main)

@@ -194,7 +194,6 @@ def preflight_outcome(client: Any, only: str | None = None, audit_config: str | 
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # `python -m` this module: the command imports it by name; let that find this copy
-    # (a second one would register its statements and processors twice)
-    sys.modules.setdefault("shared_services.bigquery.preflight", sys.modules[__name__])
-    sys.exit(main())
+    from shared_services.cli import run_as_module
+
+    run_as_module(main)

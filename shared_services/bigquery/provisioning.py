@@ -16,7 +16,6 @@ Example (Python)::
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -297,7 +296,6 @@ _SAMPLE_VALUES: dict[str, Any] = {"DATE": SAMPLE_DATE, "TIMESTAMP": SAMPLE_TIME}
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # `python -m` this module: the command imports it by name; let that find this copy
-    # (a second one would register its statements and processors twice)
-    sys.modules.setdefault("shared_services.bigquery.provisioning", sys.modules[__name__])
-    sys.exit(main())
+    from shared_services.cli import run_as_module
+
+    run_as_module(main)

@@ -37,17 +37,18 @@ if TYPE_CHECKING:
         option,
         package_version,
         register_exit_code,
+        run_as_module,
         run_command,
     )
 
 _CORE = (
     "Command", "Context", "Option", "Outcome", "option", "cli_date", "format_counts",
-    "exit_code_for", "register_exit_code", "run_command", "package_version", "FAIL_ON_LEVELS",
+    "exit_code_for", "register_exit_code", "run_command", "run_as_module", "package_version", "FAIL_ON_LEVELS",
 )
 
 __all__ = [
     "Command", "Context", "Option", "Outcome", "option", "cli_date", "format_counts",
-    "exit_code_for", "register_exit_code", "run_command", "package_version", "FAIL_ON_LEVELS",
+    "exit_code_for", "register_exit_code", "run_command", "run_as_module", "package_version", "FAIL_ON_LEVELS",
     "CommandError", "UsageError", "EnvironmentProblem",
     "EXIT_OK", "EXIT_FOUND", "EXIT_USAGE", "EXIT_ENVIRONMENT", "EXIT_INTERNAL",
 ]

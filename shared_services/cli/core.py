@@ -504,6 +504,24 @@ def _silence_stdout() -> None:
         pass
 
 
+def run_as_module(main: Callable[[], int]) -> None:
+    """``python -m`` a work module whose command lives in a light command module: register
+    the running module under its import name first, so the command's import of it by name
+    finds this copy (a second copy would register its statements and processors twice),
+    then exit with ``main()``'s status.
+
+    Example::
+
+        if __name__ == "__main__":
+            run_as_module(main)
+    """
+    module = sys.modules["__main__"]
+    spec = getattr(module, "__spec__", None)
+    if spec is not None and spec.name:
+        sys.modules.setdefault(spec.name, module)
+    sys.exit(main())
+
+
 def run_command(command: Command, argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     """Parse, run and print ``command``; every exception becomes an exit code and ONE line.
 

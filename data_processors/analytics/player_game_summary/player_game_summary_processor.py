@@ -19,7 +19,6 @@ Python::
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
@@ -234,7 +233,6 @@ def _preflight_statements(context: StatementContext) -> Iterator[LibraryStatemen
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # `python -m` this module: the command imports it by name; let that find this copy
-    # (a second one would register its statements and processors twice)
-    sys.modules.setdefault("data_processors.analytics.player_game_summary.player_game_summary_processor", sys.modules[__name__])
-    sys.exit(main())
+    from shared_services.cli import run_as_module
+
+    run_as_module(main)

@@ -32,7 +32,6 @@ Python::
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, ClassVar
@@ -212,7 +211,6 @@ def _text(value: Any) -> str | None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # `python -m` this module: the command imports it by name; let that find this copy
-    # (a second one would register its statements and processors twice)
-    sys.modules.setdefault("data_processors.analytics.team_offense_game_summary.team_offense_game_summary_processor", sys.modules[__name__])
-    sys.exit(main())
+    from shared_services.cli import run_as_module
+
+    run_as_module(main)
