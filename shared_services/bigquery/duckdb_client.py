@@ -1004,7 +1004,8 @@ class _CatalogSnapshot:
         self._client = client
         self.complete = True
         self._lists = (schemas, relations, meta)
-        self._datasets = {name.lower() for name in schemas}
+        # The embedded catalog's own schema is not a dataset: BigQuery has no such dataset.
+        self._datasets = {name.lower() for name in schemas} - {META_SCHEMA}
         self._relations: dict[tuple[str, str], str] = {}
         for ds, tbl, kind in relations:
             self._relations.setdefault((ds.lower(), tbl.lower()), _relation_kind_of(kind))
@@ -1296,6 +1297,8 @@ class DuckDBClient:
         return answer
 
     def _dataset_exists(self, dataset_id: str) -> bool:
+        if dataset_id.lower() == META_SCHEMA:
+            return False  # the embedded catalog's own schema: no BigQuery dataset of that name
         snapshot = self._current_snapshot()
         if snapshot is not None:
             return snapshot.dataset_exists(dataset_id)
@@ -2283,8 +2286,10 @@ class DuckDBClient:
                         if added or relaxed:
                             self._apply_schema_updates(ds, tbl, list(table_schema or []), added, relaxed)
                         if write == "WRITE_TRUNCATE" and kind is not None:
-                            con.execute(f"DELETE FROM {self._rel(ds, tbl)}")  # noqa: S608
+                            con.execute_untracked(f"DELETE FROM {self._rel(ds, tbl)}")  # noqa: S608
                         if row_count and arrow is not None:
+                            # Rows only: the catalog is unchanged (the destination is a data
+                            # table; the embedded catalog's own schema is no dataset, above).
                             self._insert_source(ds, tbl, schema, arrow, cast_text and attempt == 0)
                         self._record_job(
                             job_id, "load", created, destination=f"{ds}.{tbl}", output_rows=row_count,
@@ -2326,7 +2331,7 @@ class DuckDBClient:
         try:
             names = ", ".join(_q(f.name) for f in schema)
             selects = ", ".join(f"CAST({_q(f.name)} AS {_column_type(f)})" for f in schema)
-            con.execute(
+            con.execute_untracked(
                 f"INSERT INTO {self._rel(ds, tbl)} ({names}) SELECT {selects} FROM {_LOAD_SOURCE}"  # noqa: S608
             )
         except duckdb.ConversionException as err:

@@ -141,9 +141,20 @@ def test_dml_on_data_tables_keeps_the_snapshot_and_dml_on_the_catalog_is_seen(
     assert ask(client) == 0
     client.query("INSERT INTO ds.plain (game_id) VALUES ('a')").result()
     client.query("DELETE FROM ds.plain WHERE game_id = 'a'").result()
+    client.load_table_from_json([{"game_id": "b"}], "ds.plain").result()   # a load into a table
+    config = bigquery.LoadJobConfig(write_disposition="WRITE_TRUNCATE")
+    client.load_table_from_json([{"game_id": "c"}], "ds.plain", job_config=config).result()
     assert ask(client) == 0
     assert len(snapshots) == 1  # rows changed, the catalog did not
-    client.query(REQUIRE_FILTER).result()  # the embedded catalog's own table, through query()
+    # The embedded catalog's own schema is no dataset (BigQuery has none of that name): a
+    # query or load cannot reach it, so rows-only DML and loads never change the catalog.
+    with pytest.raises(gexc.NotFound, match="_embedded_meta"):
+        client.query(REQUIRE_FILTER).result()
+    with pytest.raises(gexc.NotFound, match="(?i)_embedded_meta"):
+        client.load_table_from_json([{"dataset_id": "ds", "table_id": "x", "created_at": "2025-01-01T00:00:00Z"}],
+                                    "_EMBEDDED_META.tables").result()
+    assert ask(client) == 0 and len(snapshots) == 1
+    client._conn.execute(REQUIRE_FILTER)  # the adapter's own catalog write (tracked) is seen
     with pytest.raises(gexc.BadRequest, match="partition elimination"):
         ask(client)
 
