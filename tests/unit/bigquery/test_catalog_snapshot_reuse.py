@@ -177,3 +177,25 @@ def test_table_and_dataset_lookups_answer_from_a_current_snapshot_only(client: D
     client.delete_table("ds.plain")
     with pytest.raises(gexc.NotFound):
         client.get_table("ds.plain")
+
+
+def test_a_catalog_row_from_the_snapshot_equals_the_one_read_alone(client: DuckDBClient) -> None:
+    """``_meta_row`` answers from a current snapshot: every column, ``created_at`` included."""
+    table = bigquery.Table("proj.ds.Parted", schema=[
+        bigquery.SchemaField("game_id", "STRING", mode="REQUIRED"), bigquery.SchemaField("game_date", "DATE")])
+    table.time_partitioning = bigquery.TimePartitioning(field="game_date", expiration_ms=86_400_000)
+    table.clustering_fields = ["game_id"]
+    table.require_partition_filter = True
+    table.description = "a 'quoted' description"
+    client.create_table(table)
+    client.query("CREATE VIEW ds.v AS SELECT game_id FROM ds.plain").result()
+    names = [("ds", "parted"), ("DS", "PARTED"), ("ds", "plain"), ("ds", "v"), ("ds", "missing")]
+    client._catalog_snapshot()
+    assert client._current_snapshot() is not None
+    from_snapshot = [client._meta_row(ds, tbl) for ds, tbl in names]
+    client._snapshot = None
+    client._lookups.clear()
+    alone = [client._meta_row(ds, tbl) for ds, tbl in names]
+    assert from_snapshot == alone
+    assert alone[0] is not None and alone[0]["created_at"] is not None and alone[-1] is None
+    assert client.get_table("ds.parted").created == client.get_table("DS.Parted").created
