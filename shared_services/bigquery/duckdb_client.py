@@ -53,7 +53,6 @@ Example::
 
 from __future__ import annotations
 
-import atexit
 import base64
 import datetime as dt
 import decimal
@@ -847,84 +846,12 @@ _INHERITED: list[duckdb.DuckDBPyConnection] = []
 #: The root connection's own catalog: an empty in-memory one, never a warehouse.
 _ROOT_CATALOG = "__bq_root__"
 
-#: The columns of a job record (``_embedded_meta.jobs``), in the order its rows are kept.
-_JOB_COLUMNS = ("job_id", "job_type", "destination", "output_rows", "num_dml_affected_rows", "statement_type",
-                "query", "write_disposition", "created_at", "error_reason", "error_message")
-#: Job records not yet written, per open warehouse (catalog name -> job id -> row). Only a
-#: finished single ``SELECT`` with a generated id waits here: it changed nothing, so its record
-#: has nothing to commit with, and writing it alone took two statements (the record and a
-#: COMMIT, about 2 ms) for a query that itself often takes less. They are written in one
-#: INSERT when a client of the warehouse closes, when :data:`_PENDING_JOBS_MAX` wait, when
-#: ``get_job`` asks for one it does not hold, and at interpreter exit; the id look-ups read
-#: them too. A process killed before that loses only such records: ``get_job`` of that
-#: SELECT in a later process says NotFound (nothing else reads them).
-_PENDING_JOBS: dict[str, dict[str, tuple[Any, ...]]] = {}
-_PENDING_JOBS_LOCK = threading.Lock()
-#: A multi-row VALUES of bound parameters costs DuckDB more per row as it grows (measured: 1
-#: row 1.3 ms, 5 rows 3 ms, 30 rows 10.5 ms, 256 rows 65 ms); 32 keeps each write short.
-_PENDING_JOBS_MAX = 32
-
-
-def _defer_job(catalog: str, row: tuple[Any, ...]) -> int:
-    """Keep ``row`` (a job record, :data:`_JOB_COLUMNS`) for ``catalog``; how many now wait there."""
-    with _PENDING_JOBS_LOCK:
-        pending = _PENDING_JOBS.setdefault(catalog, {})
-        pending[row[0]] = row
-        return len(pending)
-
-
-def _job_pending(catalog: str, job_id: str) -> bool:
-    with _PENDING_JOBS_LOCK:
-        return job_id in _PENDING_JOBS.get(catalog, ())
-
-
-def _write_pending_jobs(execute: Callable[..., Any], catalog: str) -> None:
-    """Write ``catalog``'s waiting job records in one INSERT run by ``execute`` (autocommit); on
-    failure they wait on (the error is raised)."""
-    with _PENDING_JOBS_LOCK:
-        pending = _PENDING_JOBS.pop(catalog, None)
-    if not pending:
-        return
-    rows = list(pending.values())
-    marks = ", ".join(["(" + ", ".join(["?"] * len(_JOB_COLUMNS)) + ")"] * len(rows))
-    values = [value for row in rows for value in row]
-    insert = f"INTO {_q(catalog)}.{META_SCHEMA}.jobs ({', '.join(_JOB_COLUMNS)}) VALUES {marks}"
-    try:
-        try:
-            execute(f"INSERT {insert}", values)
-        except duckdb.ConstraintException:
-            # A generated id a written job already has (a UUID4 collision) must not keep the
-            # other records from being written (OR IGNORE costs DuckDB twice the plain INSERT:
-            # only here). Autocommit: the failed INSERT wrote nothing.
-            execute(f"INSERT OR IGNORE {insert}", values)
-    except BaseException:
-        with _PENDING_JOBS_LOCK:
-            _PENDING_JOBS.setdefault(catalog, {}).update(pending)
-        raise
-
-
-def _write_all_pending_jobs() -> None:
-    """At interpreter exit: the records of clients never closed (best effort, nothing raised)."""
-    root = _ROOT
-    if root is None:
-        return
-    for catalog in list(_PENDING_JOBS):
-        if catalog not in _ALIASES:
-            continue
-        try:
-            _write_pending_jobs(root.execute, catalog)
-        except Exception:  # noqa: BLE001,S112 - exiting: a lost SELECT record is all that is at stake
-            continue
-
-
-atexit.register(_write_all_pending_jobs)
-
 
 def _forget_instance_in_child() -> None:
     """A forked child cannot use its parent's DuckDB instance (its threads did not survive the
     fork): it starts with none, and opens what it needs itself. The parent's instance is kept
     referenced, never closed here: closing it would checkpoint the parent's files from the child."""
-    global _ROOT, _GENERATION, _INSTANCES_LOCK, _PENDING_JOBS_LOCK
+    global _ROOT, _GENERATION, _INSTANCES_LOCK
     if _ROOT is not None:
         _INHERITED.append(_ROOT)
     _ROOT = None
@@ -932,8 +859,6 @@ def _forget_instance_in_child() -> None:
     _INSTANCES.clear()
     _ALIASES.clear()
     _INSTANCES_LOCK = threading.Lock()
-    _PENDING_JOBS.clear()  # the parent's to write
-    _PENDING_JOBS_LOCK = threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_instance_in_child)
@@ -1009,8 +934,6 @@ def _release(key: str | None, alias: str) -> None:
             return
         del _INSTANCES[key]
     _ALIASES.discard(alias)
-    with _PENDING_JOBS_LOCK:
-        _PENDING_JOBS.pop(alias, None)  # a ':memory:' warehouse's (its clients' close wrote a file's)
     if _ROOT is not None:
         _ROOT.execute(f"DETACH {alias}")
         _GENERATION.bump()  # a later warehouse may get this catalog name: no snapshot carries over
@@ -1254,18 +1177,8 @@ class DuckDBClient:
         """Close the connection (idempotent)."""
         with self._lock:
             if self._con is not None:
-                if _instance_key(self.path) is not None:
-                    self._write_deferred_jobs()
                 _close_warehouse(self.path, self._con, self._catalog)
                 self._con = None
-
-    def _write_deferred_jobs(self) -> None:
-        """Write this warehouse's waiting SELECT job records (:data:`_PENDING_JOBS`); a failure
-        leaves them waiting for the next try (a read-only job's record must not fail its caller)."""
-        try:
-            _write_pending_jobs(self._conn.execute_untracked, self._catalog)
-        except duckdb.Error:
-            pass
 
     def __enter__(self) -> DuckDBClient:
         return self
@@ -1544,8 +1457,6 @@ class DuckDBClient:
         return job_id
 
     def _assert_job_id_free(self, job_id: str) -> None:
-        if _job_pending(self._catalog, job_id):
-            raise self._job_conflict(job_id)
         row = self._conn.execute(
             f"SELECT count(*) FROM {META_SCHEMA}.jobs WHERE job_id = $j",  # noqa: S608
             {"j": job_id},
@@ -1569,8 +1480,6 @@ class DuckDBClient:
         write_disposition: str | None = None,
         error: gexc.GoogleAPICallError | None = None,
     ) -> None:
-        if _job_pending(self._catalog, job_id):  # a SELECT's record, not written yet, has the id
-            raise self._job_conflict(job_id)
         try:
             # The job table is not part of the catalog the rule checks read.
             self._conn.execute_untracked(
@@ -1611,8 +1520,6 @@ class DuckDBClient:
         with self._lock:
             if job_id in self._results:
                 return self._results[job_id]
-            if _job_pending(self._catalog, job_id):
-                self._write_deferred_jobs()  # another client's SELECT: its record is read below
             cur = self._conn.execute(
                 f"SELECT job_type, destination, output_rows, num_dml_affected_rows, statement_type, "  # noqa: S608
                 f"query, write_disposition, created_at, error_reason, error_message "
@@ -1720,7 +1627,7 @@ class DuckDBClient:
                 self._check_rules(query, translation, param_types=types, reuse_verdict=True)
                 if dry_run:
                     return self._dry_run(job_id, created, query, translation, values)
-                job = self._execute(job_id, created, query, translation, values, defer_record=not chosen_id)
+                job = self._execute(job_id, created, query, translation, values)
             except gexc.GoogleAPICallError as err:
                 if not dry_run:
                     # As on BigQuery, a failed job keeps its id: get_job returns it with its
@@ -1852,15 +1759,13 @@ class DuckDBClient:
                 )
 
     def _execute(self, job_id: str, created: dt.datetime, query: str, translation: Any,
-                 values: Mapping[str, Any], defer_record: bool = False) -> EmbeddedQueryJob:
+                 values: Mapping[str, Any]) -> EmbeddedQueryJob:
         con = self._conn
         rows: list[Row] = []
         tuples: list[tuple[Any, ...]] | None = None
         schema: list[SchemaField] = []
         dml: int | None = None
         statements = translation.statements
-        if defer_record and len(statements) == 1 and statements[0].kind == "SELECT":
-            return self._select(job_id, created, query, statements[0], values)
         statement_type = "SCRIPT" if len(statements) > 1 else statements[0].kind
         # The whole job is one DuckDB transaction: a script's BEGIN / COMMIT TRANSACTION mark
         # what BigQuery commits atomically, and a failure anywhere rolls everything back.
@@ -1900,28 +1805,6 @@ class DuckDBClient:
         return EmbeddedQueryJob(
             job_id, self.project, self.location, created, query, statement_type,
             rows, schema, dml, values=tuples,
-        )
-
-    def _select(self, job_id: str, created: dt.datetime, query: str, statement: Any,
-                values: Mapping[str, Any]) -> EmbeddedQueryJob:
-        """One SELECT under a generated job id: no transaction of ours around it (DuckDB runs a
-        statement in its own, which reads one consistent state) and its job record waits to be
-        written with others (:data:`_PENDING_JOBS`): a SELECT has nothing to commit."""
-        params = {name: values[name] for name in statement.parameter_names}
-        try:
-            cur = self._conn.execute_untracked(statement.sql, params)
-            schema = schema_from_duckdb_description(cur.description)
-            fetched = cur.fetchall()
-        except duckdb.Error as err:
-            raise self._map_error(err) from err
-        tuples = convert_duckdb_rows(fetched, schema)
-        index = {f.name: i for i, f in enumerate(schema)}
-        record = (job_id, "query", None, None, None, "SELECT", query, None, created, None, None)
-        if _defer_job(self._catalog, record) >= _PENDING_JOBS_MAX:
-            self._write_deferred_jobs()
-        return EmbeddedQueryJob(
-            job_id, self.project, self.location, created, query, "SELECT",
-            [Row(r, index) for r in tuples], schema, None, values=tuples,
         )
 
     def _dry_run(self, job_id: str, created: dt.datetime, query: str, translation: Any,
