@@ -1376,7 +1376,9 @@ class DuckDBClient:
 
     def _meta_row(self, dataset_id: str, table_id: str) -> dict[str, Any] | None:
         snapshot = self._current_snapshot()
-        if snapshot is not None:
+        if snapshot is not None and dataset_id.isascii() and table_id.isascii():
+            # (the snapshot matches names with Python's lower case, the query below with
+            # DuckDB's; they agree on ASCII)
             return snapshot.meta_row(dataset_id, table_id)
 
         def fetch() -> dict[str, Any] | None:

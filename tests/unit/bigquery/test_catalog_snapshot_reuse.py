@@ -199,3 +199,13 @@ def test_a_catalog_row_from_the_snapshot_equals_the_one_read_alone(client: DuckD
     assert from_snapshot == alone
     assert alone[0] is not None and alone[0]["created_at"] is not None and alone[-1] is None
     assert client.get_table("ds.parted").created == client.get_table("DS.Parted").created
+
+
+def test_a_table_with_a_non_ascii_name_keeps_its_catalog_row(client: DuckDBClient) -> None:
+    """BigQuery table names may be Unicode; the row is found however DuckDB folds its case."""
+    table = bigquery.Table("proj.ds.İstanbul_Straße", schema=[bigquery.SchemaField("game_date", "DATE")])
+    table.time_partitioning = bigquery.TimePartitioning(field="game_date")
+    client.create_table(table)
+    client._catalog_snapshot()
+    got = client.get_table("ds.İstanbul_Straße")
+    assert got.time_partitioning is not None and got.time_partitioning.field == "game_date"
