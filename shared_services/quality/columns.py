@@ -229,7 +229,9 @@ def add_quality_columns(
         # nine column insertions: per-insertion overhead is most of the cost on a game's rows.
         # The column order is what the insertions give: a quality column the frame already
         # has keeps its place, the others follow in QUALITY_COLUMN_NAMES order.
-        data: dict[Any, Any] = {name: frame[name] for name in frame.columns}
+        # (``items()`` hands out the column Series at about half the cost of ``frame[name]``
+        # each, the largest part of a game's cost here; the same objects and no copy.)
+        data: dict[Any, Any] = dict(frame.items())
         for name in QUALITY_COLUMN_NAMES:
             data[name] = _constant(columns[name], frame.index)
         return pd.DataFrame(data, index=frame.index, copy=False)
