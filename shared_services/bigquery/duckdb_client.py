@@ -1082,12 +1082,6 @@ class _CatalogSnapshot:
             for m in self._meta.values() if m["require_partition_filter"] and m["partition_field"] is not None)
 
 
-def _touches_meta(tree: exp.Expression) -> bool:
-    """Whether a statement names a table of the embedded catalog's own schema (``_embedded_meta``)."""
-    return any(t.args.get("db") is not None and t.args["db"].name.lower() == META_SCHEMA
-               for t in tree.find_all(exp.Table))
-
-
 def _stored_parameters(job_config: QueryJobConfig) -> list[Any]:
     """The config's query parameters, as its ``query_parameters`` property gives them.
 
@@ -1746,6 +1740,11 @@ class DuckDBClient:
             if db is None or not db.name:
                 continue
             name = db.name
+            if name.lower() == META_SCHEMA:
+                # The embedded catalog's own schema is no dataset, whatever an alias or a
+                # CREATE SCHEMA of the same statement says.
+                raise gexc.NotFound(f"Not found: Dataset {self.project}:{name} was not found in location "
+                                    f"{self.location or 'US'}")
             if name.lower() in created or name.upper() == "INFORMATION_SCHEMA":
                 continue
             if aliases is None:
@@ -1779,9 +1778,9 @@ class DuckDBClient:
                 params = {name: values[name] for name in statement.parameter_names}
                 source = statement.source_ast
                 existed = self._ddl_target_exists(source)
-                if kind == "SELECT" or (kind in ("INSERT", "UPDATE", "DELETE", "MERGE")
-                                        and not _touches_meta(statement.ast)):
-                    # A query, or DML on data tables: rows change, the catalog does not.
+                if kind in ("SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"):
+                    # A query, or DML: rows of data tables change, the catalog does not (no
+                    # statement that names the catalog's own schema passes _check_datasets).
                     cur = con.execute_untracked(statement.sql, params)
                 else:
                     cur = con.execute(statement.sql, params)

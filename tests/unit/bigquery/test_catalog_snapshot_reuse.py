@@ -153,6 +153,14 @@ def test_dml_on_data_tables_keeps_the_snapshot_and_dml_on_the_catalog_is_seen(
     with pytest.raises(gexc.NotFound, match="(?i)_embedded_meta"):
         client.load_table_from_json([{"dataset_id": "ds", "table_id": "x", "created_at": "2025-01-01T00:00:00Z"}],
                                     "_EMBEDDED_META.tables").result()
+    client.query("INSERT INTO ds.plain (game_id) VALUES ('a')").result()
+    for hidden in (  # nor through an alias of that name, or a CREATE SCHEMA of it in the script
+            "UPDATE _embedded_meta.tables SET require_partition_filter = TRUE "
+            "FROM ds.plain AS _embedded_meta WHERE TRUE",
+            "CREATE SCHEMA IF NOT EXISTS _embedded_meta; "
+            "UPDATE _embedded_meta.tables SET require_partition_filter = TRUE WHERE TRUE"):
+        with pytest.raises(gexc.NotFound, match="_embedded_meta"):
+            client.query(hidden).result()
     assert ask(client) == 0 and len(snapshots) == 1
     client._conn.execute(REQUIRE_FILTER)  # the adapter's own catalog write (tracked) is seen
     with pytest.raises(gexc.BadRequest, match="partition elimination"):
