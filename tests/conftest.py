@@ -54,7 +54,7 @@ from tests.support.warehouse_files import build_closed_warehouse, open_copy  # n
 SLOW_MODULES_FIRST = (
     "tests/integration/demo/test_demo_season.py",             # builds the shared demo week
     "tests/integration/cli/test_cli_convention.py",           # builds the piped coverage-demo run
-    "tests/integration/demo/test_demo_determinism.py",        # its own run, then the forced run
+    "tests/integration/demo/test_demo_determinism.py",        # compares the piped and the forced run
     "tests/integration/demo/test_demo_heal.py",
     "tests/integration/demo/test_demo_pipeline.py",
     "tests/integration/cli/test_cli_bigquery_environment.py",

@@ -29,7 +29,7 @@ Command line::
     coverage-demo [--warehouse URL] [--days N] [--seed S] [--start YYYY-MM-DD] [--out DIR] [--force]
 
 A folder holding a previous run is refused unless ``--force``, which replaces all of its
-outputs together (warehouse, report, manifest, notifications.log, dead letters).
+outputs together (warehouse, report, manifest, notifications.log, dead letters, summary.json).
 
 Python::
 
@@ -172,6 +172,23 @@ class DemoSummary:
         data["start"], data["end"] = self.start.isoformat(), self.end.isoformat()
         return data
 
+    @property
+    def faults_missed(self) -> list[str]:
+        """Ids of the injected faults the audit did not classify as expected (empty for the demo)."""
+        caught = {f["game_id"]: f["status"] for f in self.findings}
+        return [f["game_id"] for f in self.faults if caught.get(f["game_id"]) != f["expected_status"]]
+
+    def to_data(self) -> dict[str, Any]:
+        """What ``coverage-demo --json`` prints and ``<out>/summary.json`` holds: :meth:`counts`
+        plus the report path, the wall time and the faults missed.
+
+        Example::
+
+            summary.to_data()['faults_missed']   # []
+        """
+        return {**self.counts(), "report_path": self.report_path, "wall_seconds": self.wall_seconds,
+                "faults_missed": self.faults_missed}
+
     def to_text(self) -> str:
         """A short human summary."""
         lines = [
@@ -212,6 +229,7 @@ class DemoSummary:
             lines.append(f"  {self.health_command}")
         lines.append(f"Report: {self.report_path}")
         lines.append(f"Alert texts (log channel): {Path(self.report_path).parent / 'notifications.log'}")
+        lines.append(f"This summary as JSON: {Path(self.report_path).parent / SUMMARY_FILE}")
         lines.append(f"Wall time: {self.wall_seconds:.1f} s")
         return "\n".join(lines)
 
@@ -422,6 +440,10 @@ def run_demo(
         history_games=len(slate.history_games), degraded=degraded, heal=heal, health_day=health_day,
     )
     summary.wall_seconds = round(time.perf_counter() - began, 2)
+    # The summary as data beside the report, for scripts (what --json prints); written last,
+    # so its presence says the run finished.
+    (out / SUMMARY_FILE).write_text(json.dumps(summary.to_data(), indent=2, default=str) + "\n",
+                                    encoding="utf-8")
     return summary
 
 
@@ -488,9 +510,11 @@ def _run_day(client: Any, slate: Slate, day: date, downstream: Sequence[tuple[st
         say(f"{day}: {label} for {following}: {written} rows")
 
 
+#: The run's summary as JSON (:meth:`DemoSummary.to_data`), written when the run ends.
+SUMMARY_FILE = "summary.json"
 #: What one demo run writes into its output folder; they are replaced together.
 DEMO_OUTPUTS = ("demo.duckdb", "demo.duckdb.wal", "coverage_report.html", "fault_manifest.json",
-                "notifications.log", "dead_letter")
+                "notifications.log", "dead_letter", SUMMARY_FILE)
 
 
 def prepare_outputs(out_dir: str | os.PathLike[str], warehouse_url: str | None, force: bool) -> list[Path]:
@@ -549,11 +573,8 @@ def _run_main(ctx: Any) -> Any:
         ctx.say(f"--force: removed the previous run's {', '.join(p.name for p in removed)}")
     summary = run_demo(args.warehouse, days=args.days, seed=args.seed, out_dir=args.out,
                        progress=ctx.say, start=args.start)
-    caught = {f["game_id"]: f["status"] for f in summary.findings}
-    missed = [f["game_id"] for f in summary.faults if caught.get(f["game_id"]) != f["expected_status"]]
-    data = {**summary.counts(), "report_path": summary.report_path,
-            "wall_seconds": summary.wall_seconds, "faults_missed": missed}
-    return Outcome(text="\n" + summary.to_text(), data=data, found=["critical"] * len(missed))
+    data = summary.to_data()
+    return Outcome(text="\n" + summary.to_text(), data=data, found=["critical"] * len(data["faults_missed"]))
 
 
 if __name__ == "__main__":  # pragma: no cover

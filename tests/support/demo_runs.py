@@ -9,7 +9,7 @@ worker reading its own copy of the outputs:
 * :func:`forced_demo`: on a copy of the ``cli_demo`` folder, ``coverage-demo --days 2`` again
   (refused: a previous run is in the way), then with ``--force --json`` (in-process
   ``main(argv)``); the refusal test checks both, the determinism test compares the forced run
-  with a run of its own.
+  with the piped one (tables, and its ``--json`` output with the piped run's ``summary.json``).
 
 :func:`demo_week` is the default demo (7 days, seed 7) run in-process with a (bogus) Slack
 webhook and SMTP host set, a notification listener, and a pass-through recorder on
