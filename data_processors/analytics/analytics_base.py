@@ -45,9 +45,11 @@ from shared_services.bigquery.statements import (
 )
 from shared_services.bigquery.writer import replace_rows
 from shared_services.events.sink import EventsNotKeptError, RetryPolicy
+from shared_services.utils.dates import MAX_SPAN_DAYS, check_span, parse_game_date
 from shared_services.utils.frames import frame_records
 
-__all__ = ["AnalyticsProcessorBase", "ProcessTerminated", "RowsByKey", "daily_command", "run_daily_command"]
+__all__ = ["MAX_RUN_DAYS", "AnalyticsProcessorBase", "ProcessTerminated", "RowsByDate", "RowsByKey", "daily_command",
+           "run_daily_command", "run_dates"]
 
 
 class ProcessTerminated(SystemExit):
@@ -350,3 +352,78 @@ class RowsByKey:
             else:
                 found_rows = frame.take(found)
         return found_rows.reset_index(drop=True) if reset_index else found_rows
+
+
+#: The longest span one phase 3 run takes (``start_date`` .. ``end_date``).
+MAX_RUN_DAYS = MAX_SPAN_DAYS
+
+
+def run_dates(opts: Mapping[str, Any], date_option: str = "game_date") -> tuple[date, date]:
+    """The first and last game date of a run: ``opts[date_option]`` alone (one day), or
+    ``opts['start_date']`` .. ``opts['end_date']`` (both included, at most :data:`MAX_RUN_DAYS`).
+
+    Errors are ``ValueError`` naming the option. A one-day span is exactly a ``game_date`` run.
+
+    Example::
+
+        run_dates({'game_date': '2025-01-15'})                                  # (Jan 15, Jan 15)
+        run_dates({'start_date': '2024-12-27', 'end_date': '2025-01-09'})       # 14 days, one run
+    """
+    has_day = date_option in opts
+    has_span = "start_date" in opts or "end_date" in opts
+    if has_day and has_span:
+        raise ValueError(f"run() takes opts[{date_option!r}] or opts['start_date'] and opts['end_date'], not both")
+    if has_day:
+        day = parse_game_date(opts[date_option], date_option)
+        return day, day
+    if not has_span:
+        raise ValueError(f"run() needs opts[{date_option!r}] (YYYY-MM-DD), or opts['start_date'] and "
+                         "opts['end_date'] for a span of days")
+    missing = [name for name in ("start_date", "end_date") if name not in opts]
+    if missing:
+        raise ValueError(f"run() needs opts[{missing[0]!r}] too: a span of days has both start_date and end_date")
+    start = parse_game_date(opts["start_date"], "start_date")
+    end = parse_game_date(opts["end_date"], "end_date")
+    check_span(start, end)
+    return start, end
+
+
+class RowsByDate:
+    """One frame's rows by (date, key): what a one-day query of the same table would give per key.
+
+    A run over a span of days reads a source once for the whole span; ``rows(day, key)`` is
+    ``RowsByKey(<that day's rows>, key_column).rows(key)``: the rows of ``key`` filed under
+    ``day`` only (a game whose rows were filed under another day is not found on this one, as
+    a one-day run would not find it), in the frame's order, with that day's index labels
+    (0..n-1 of the day's rows, as a one-day query numbers them).
+
+    Example::
+
+        box = RowsByDate(team_rows, 'game_date', 'game_id')
+        box.rows(date(2025, 1, 15), '20250115_LAL_BOS')
+    """
+
+    __slots__ = ("_by_date", "_empty")
+
+    def __init__(self, frame: pd.DataFrame, date_column: str, key_column: str) -> None:
+        positions: dict[date, list[int]] = {}
+        for index, value in enumerate(frame[date_column].tolist()):
+            if value is not None and value is not pd.NaT and value == value:  # NULL dates match no day
+                positions.setdefault(parse_game_date(value, date_column), []).append(index)
+        self._empty = frame.iloc[0:0]
+        self._by_date: dict[date, RowsByKey] = {}
+        for day, found in positions.items():
+            part = frame.iloc[found[0]:found[-1] + 1] if found[-1] - found[0] + 1 == len(found) else frame.take(found)
+            self._by_date[day] = RowsByKey(part.reset_index(drop=True), key_column)
+
+    def day(self, day: date) -> pd.DataFrame:
+        """Every row filed under ``day`` (index 0..n-1; no rows: the frame's columns, empty)."""
+        index = self._by_date.get(day)
+        return self._empty if index is None else index.frame
+
+    def rows(self, day: date, key: Any, reset_index: bool = True) -> pd.DataFrame:
+        """The rows of ``key`` filed under ``day`` (see the class docstring)."""
+        index = self._by_date.get(day)
+        if index is None:
+            return self._empty.reset_index(drop=True) if reset_index else self._empty
+        return index.rows(key, reset_index=reset_index)

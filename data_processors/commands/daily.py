@@ -15,7 +15,16 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from shared_services.cli import Command, Context, Outcome, cli_date, format_counts, option
+from shared_services.cli import (
+    Command,
+    Context,
+    Outcome,
+    UsageError,
+    cli_date,
+    format_counts,
+    option,
+)
+from shared_services.utils.dates import MAX_SPAN_DAYS, check_span
 
 if TYPE_CHECKING:
     from data_processors.analytics.analytics_base import AnalyticsProcessorBase
@@ -68,8 +77,14 @@ def daily_command(
     summarize: Callable[[dict[str, Any], date], str],
     opts_key: str = "game_date",
     date_help: str = "game date, YYYY-MM-DD",
+    through: bool = False,
 ) -> Command:
     """The :class:`~shared_services.cli.Command` of a one-date processor (``--date D``).
+
+    With ``through=True`` (a processor whose ``run()`` takes ``start_date`` / ``end_date``, as
+    the phase 3 ones do) it also has ``--through D2``: every date from ``--date`` through ``D2``
+    in one run, a backfill (``--through`` before ``--date`` or a span over the limit is a
+    usage error, exit 2, before the warehouse is opened).
 
     ``processor`` is the processor class, or ``'package.module:Class'``: then its module (and
     pandas, the SDK) is imported only when the command runs, after the warehouse was opened,
@@ -86,12 +101,28 @@ def daily_command(
 
     def _run(ctx: Context) -> Outcome:
         day: date = ctx.args.date
+        last: date | None = getattr(ctx.args, "through", None)
+        opts: dict[str, Any] = {opts_key: day}
+        if last is not None:
+            try:  # before the warehouse is opened: a usage error (exit 2) names both options
+                check_span(day, last, "--date", "--through")
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+            opts = {"start_date": day, "end_date": last}
         client = ctx.client()
-        stats = _processor_class(processor)(bq_client=client).run({opts_key: day})
-        return Outcome(text=summarize(stats, day), data=plain_stats({"date": day, **stats}))
+        stats = _processor_class(processor)(bq_client=client).run(opts)
+        data = {"date": day, **({"through": last} if last is not None else {}), **stats}
+        return Outcome(text=summarize(stats, day), data=plain_stats(data))
 
+    options = [option("--date", type=cli_date, required=True, metavar="YYYY-MM-DD", help=date_help)]
+    if through:
+        options.append(option(
+            "--through", type=cli_date, metavar="YYYY-MM-DD",
+            help=f"last date of a backfill: every date from --date through this one in ONE run (one "
+                 f"load job for the rows, one for the events; at most {MAX_SPAN_DAYS} days)"))
     return Command(
         name=prog, summary=description, run=_run,
-        example=f"{prog} --date 2025-01-15 --warehouse duckdb:///demo_out/demo.duckdb",
-        options=(option("--date", type=cli_date, required=True, metavar="YYYY-MM-DD", help=date_help),),
+        example=(f"{prog} --date 2024-12-27 --through 2025-01-09 --warehouse duckdb:///demo_out/demo.duckdb"
+                 if through else f"{prog} --date 2025-01-15 --warehouse duckdb:///demo_out/demo.duckdb"),
+        options=tuple(options),
     )

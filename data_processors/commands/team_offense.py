@@ -1,4 +1,5 @@
-"""``coverage-team-offense --date D``: phase 3 team offense game summary for one date.
+"""``coverage-team-offense --date D [--through D2]``: phase 3 team offense game summary for one date, or
+every date of a backfill in one run.
 
 The processor is :class:`~data_processors.analytics.team_offense_game_summary.team_offense_game_summary_processor.TeamOffenseGameSummaryProcessor`,
 imported when the command runs.
@@ -6,6 +7,7 @@ imported when the command runs.
 Example::
 
     coverage-team-offense --date 2025-01-15 --warehouse duckdb:///demo_out/demo.duckdb
+    coverage-team-offense --date 2024-12-27 --through 2025-01-09 --warehouse duckdb:///demo_out/demo.duckdb
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ COMMAND = daily_command(
     "data_processors.analytics.team_offense_game_summary.team_offense_game_summary_processor:"
     "TeamOffenseGameSummaryProcessor",
     prog="coverage-team-offense",
-    description="Run the phase 3 team offense game summary for every final game of a date.",
+    description="Run the phase 3 team offense game summary for every final game of a date "
+                "(or, with --through, of every date of a backfill in one run).",
     summarize=phase3_summary,
+    through=True,
 )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``coverage-team-offense --date D [--warehouse URL]``."""
+    """Entry point of ``coverage-team-offense --date D [--through D2] [--warehouse URL]``."""
     return COMMAND.main(argv)
 
 

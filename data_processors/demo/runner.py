@@ -18,7 +18,8 @@ What :func:`run_demo` does, in order:
    writes the HTML report and returns a :class:`DemoSummary`.
 
 Before the range, ``history_days`` (default 14) clean days are loaded and processed by the
-same phase 3 processors, so players have a full rolling sample and clean rows reach gold.
+same phase 3 processors (one backfill run each over those days), so players have a full
+rolling sample and clean rows reach gold.
 
 No real Slack or email is ever used: for the duration of the run the channel variables
 (``SLACK_WEBHOOK_URL*``, ``SMTP_*``, ``ALERT_EMAIL_*``) are removed from the environment and
@@ -475,15 +476,15 @@ def _flagged_fault_day(client: Any, slate: Slate, now: datetime) -> dict[str, An
 
 
 def _load_history(client: Any, slate: Slate, say: ProgressFn) -> None:
-    """The earlier part of the season: raw box scores in one load job per table, then the
-    nightly phase 3 runs of those days (clean data: gold rows and no coverage events)."""
+    """The earlier part of the season: raw box scores in one load job per table, then phase 3
+    over those days as a backfill (one run per processor for the whole span: the same rows as
+    a run per day; clean data: gold rows and no coverage events)."""
     if not slate.history_games:
         return
     loaded = sum(_load(client, table, rows) for table, rows in slate.history_raw.items())
-    rows = 0
-    for day in slate.history_dates:
-        rows += PlayerGameSummaryProcessor(bq_client=client).run({"game_date": day}).get("rows_written", 0)
-        TeamOffenseGameSummaryProcessor(bq_client=client).run({"game_date": day})
+    span = {"start_date": slate.history_dates[0], "end_date": slate.history_dates[-1]}
+    rows = PlayerGameSummaryProcessor(bq_client=client).run(span).get("rows_written", 0)
+    TeamOffenseGameSummaryProcessor(bq_client=client).run(span)
     say(f"history {slate.history_dates[0]}..{slate.history_dates[-1]}: {len(slate.history_games)} games, "
         f"{loaded} raw rows, phase 3 player {rows} rows")
 

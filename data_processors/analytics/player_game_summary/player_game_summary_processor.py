@@ -8,11 +8,13 @@ and gap; flushes all events of a run in one load job.
 Command line::
 
     coverage-player-game-summary --date 2025-01-15 [--warehouse URL]
+    coverage-player-game-summary --date 2024-12-27 --through 2025-01-09   # a backfill, one run
 
 Python::
 
     processor = PlayerGameSummaryProcessor(bq_client=make_client('duckdb:///demo.duckdb'))
     processor.run({'game_date': '2025-01-15'})          # every final game that day
+    processor.run({'start_date': '2024-12-27', 'end_date': '2025-01-09'})  # every day of a span
     processor.process_game('0022400561', '2025-01-15')  # one game (writes at once)
     processor.flush_events()
 """
@@ -26,7 +28,7 @@ from typing import Any
 import pandas as pd
 from google.cloud import bigquery
 
-from data_processors.analytics.analytics_base import AnalyticsProcessorBase, RowsByKey
+from data_processors.analytics.analytics_base import AnalyticsProcessorBase, RowsByDate, run_dates
 from data_processors.commands.player_game_summary import COMMAND, main  # noqa: F401  (re-exported: the command line lives in a light module)
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import PLAYER_GAME_SUMMARY, SCHEDULE
@@ -53,23 +55,41 @@ _SOURCE_COLUMNS = (
 
 
 def source_query_sql(table: str, per_game: bool) -> str:
-    """Parameterized, partition-filtered read of one raw box score table."""
-    game_filter = "\n  AND game_id = @game_id" if per_game else ""
+    """Parameterized, partition-filtered read of one raw box score table: one game
+    (``@game_date``, ``@game_id``), or every game of a run's days (``@start_date`` ..
+    ``@end_date``; one day is a span of one).
+
+    ``BETWEEN`` two DATE parameters on the partition column is a qualifying partition filter
+    ("Query partitioned tables": a filter on the partitioning column's value prunes, and
+    ``require_partition_filter`` is satisfied; the embedded warehouse checks it the same way).
+    """
+    if per_game:
+        where = "game_date = @game_date\n  AND game_id = @game_id"
+        order = "game_id, player_id"
+    else:
+        where = "game_date BETWEEN @start_date AND @end_date"
+        order = "game_date, game_id, player_id"
     return (
         "SELECT *\n"
         f"FROM {quote_table_id(table)}\n"
-        f"WHERE game_date = @game_date{game_filter}\n"
-        "ORDER BY game_id, player_id"
+        f"WHERE {where}\n"
+        f"ORDER BY {order}"
     )
 
 
+#: A run's final games, every day of its span (one day: start_date = end_date).
 SCHEDULE_SQL = f"""
 SELECT game_id, game_date, season_year, home_team_tricode, away_team_tricode
 FROM {quote_table_id(SCHEDULE.table_id)}
-WHERE game_date = @game_date
+WHERE game_date BETWEEN @start_date AND @end_date
   AND game_status = 3
-ORDER BY game_id
+ORDER BY game_date, game_id
 """.strip()  # noqa: S608 - table id validated; values are query parameters
+
+
+def _span_parameters(start: date, end: date) -> list[bigquery.ScalarQueryParameter]:
+    return [bigquery.ScalarQueryParameter("start_date", "DATE", start),
+            bigquery.ScalarQueryParameter("end_date", "DATE", end)]
 
 
 @register_processor(phase="phase_3", date_option="game_date", games_option="game_ids")
@@ -106,21 +126,23 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
         config = bigquery.QueryJobConfig(query_parameters=list(params))
         return self.bq_client.query(sql, job_config=config).to_dataframe()
 
-    def scheduled_final_games(self, game_date: date) -> pd.DataFrame:
-        """Final games (game_status 3) on the schedule for ``game_date``."""
-        return self._query(SCHEDULE_SQL, [bigquery.ScalarQueryParameter("game_date", "DATE", game_date)])
+    def scheduled_final_games(self, game_date: date, end_date: date | None = None) -> pd.DataFrame:
+        """Final games (game_status 3) on the schedule for ``game_date`` (through ``end_date``),
+        by date and game id."""
+        return self._query(SCHEDULE_SQL, _span_parameters(game_date, end_date or game_date))
 
     def fetch_source(self, source: str, game_id: str, game_date: date) -> pd.DataFrame:
-        """Rows of one game from one source (within a run, one query per source and date)."""
+        """Rows of one game from one source. Within a run, each source is read once for the
+        run's whole span of days (when first needed) and each game's rows are taken from the
+        rows filed under its date: what a one-game query gives."""
         table = self.SOURCE_TABLES[source]
-        key = (source, game_date)
-        if self._date_cache is not None:
-            if key not in self._date_cache:
-                self._date_cache[key] = RowsByKey(self._query(
-                    source_query_sql(table, per_game=False),
-                    [bigquery.ScalarQueryParameter("game_date", "DATE", game_date)],
-                ), "game_id")
-            return self._date_cache[key].rows(game_id)
+        span = self._span
+        if self._date_cache is not None and span is not None and span[0] <= game_date <= span[1]:
+            rows = self._date_cache.get(source)
+            if rows is None:
+                rows = self._date_cache[source] = RowsByDate(self._query(
+                    source_query_sql(table, per_game=False), _span_parameters(*span)), "game_date", "game_id")
+            return rows.rows(game_date, game_id)
         return self._query(
             source_query_sql(table, per_game=True),
             [bigquery.ScalarQueryParameter("game_date", "DATE", game_date),
@@ -172,8 +194,10 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
         return rows, quality
 
     # -- one game -----------------------------------------------------------------------
-    #: Within run(): each source is read once per date and sliced per game in memory.
-    _date_cache: dict[tuple[str, date], RowsByKey] | None = None
+    #: Within run(): each source is read once for the run's days and sliced per game in memory.
+    _date_cache: dict[str, RowsByDate] | None = None
+    #: Within run(): the run's first and last game date.
+    _span: tuple[date, date] | None = None
 
     def process_game(self, game_id: str, game_date: date | str) -> dict[str, Any] | None:
         """Process one game and write its rows now; returns its quality (None if no data).
@@ -191,26 +215,28 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
             self.load_dataframe_batch(rows, self.OUTPUT_TABLE)
         return quality
 
-    # -- a whole day (the run lifecycle) ------------------------------------------------
+    # -- a whole day, or a span of days (the run lifecycle) -------------------------------
     def extract_data(self) -> None:
-        if "game_date" not in self.opts:
-            raise ValueError("run() needs opts['game_date'] (YYYY-MM-DD)")
-        self.game_date = parse_game_date(self.opts["game_date"], "game_date")
-        self.schedule = restrict_to_games(self.scheduled_final_games(self.game_date), self.opts.get("game_ids"))
+        self.game_date, self.end_date = run_dates(self.opts)
+        self.schedule = restrict_to_games(self.scheduled_final_games(self.game_date, self.end_date),
+                                          self.opts.get("game_ids"))
         self.stats["games_scheduled"] = len(self.schedule)
 
     def transform_data(self) -> None:
         frames: list[pd.DataFrame] = []
         tiers: dict[str, str] = {}
         self._date_cache = {}
+        self._span = (self.game_date, self.end_date)
+        days = [parse_game_date(d, "game_date") for d in self.schedule["game_date"].tolist()]
         try:
-            for game_id in self.schedule["game_id"].tolist():
-                rows, quality = self.build_game_rows(game_id, self.game_date)
+            for game_id, day in zip(self.schedule["game_id"].tolist(), days, strict=True):
+                rows, quality = self.build_game_rows(game_id, day)
                 tiers[game_id] = quality["tier"] if quality else "no_data"
                 if rows is not None:
                     frames.append(rows)
         finally:
             self._date_cache = None
+            self._span = None
         self.transformed = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         self.stats["game_tiers"] = tiers
         self.stats["games_with_data"] = len(frames)
@@ -224,10 +250,11 @@ def _preflight_statements(context: StatementContext) -> Iterator[LibraryStatemen
     """What this processor sends, for coverage-preflight (shared_services.bigquery.statements)."""
     game_date = bigquery.ScalarQueryParameter("game_date", "DATE", SAMPLE_DATE)
     game_id = bigquery.ScalarQueryParameter("game_id", "STRING", "0022400561")
-    yield LibraryStatement("phase3.player_game_summary.schedule", SCHEDULE_SQL, (game_date,))
+    span = tuple(_span_parameters(SAMPLE_DATE, SAMPLE_DATE))
+    yield LibraryStatement("phase3.player_game_summary.schedule", SCHEDULE_SQL, span)
     for source, table in sorted(PlayerGameSummaryProcessor.SOURCE_TABLES.items()):
         yield LibraryStatement(f"phase3.player_game_summary.source.{source}.by_date",
-                               source_query_sql(table, per_game=False), (game_date,))
+                               source_query_sql(table, per_game=False), span)
         yield LibraryStatement(f"phase3.player_game_summary.source.{source}.by_game",
                                source_query_sql(table, per_game=True), (game_date, game_id))
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from datetime import date
 
 import pytest
 
+from shared_services.bigquery.duckdb_client import DuckDBClient
 from tests.support.cli_runner import assert_one_line_error
+from tests.support.scenario import load, player_rows, schedule_row
 
 
 @pytest.fixture
@@ -111,3 +114,34 @@ def test_dates_the_warehouse_cannot_hold_are_usage_errors(cli, setup_db, name, a
     done = cli(name, *args, "--warehouse", f"duckdb:///{setup_db}")
     assert done.returncode == 2
     assert "outside the supported range" in assert_one_line_error(done, name)
+
+
+@pytest.mark.parametrize("name", ["coverage-player-game-summary", "coverage-team-offense"])
+@pytest.mark.parametrize("dates, message", [
+    (("2025-01-10", "2025-01-09"), "--through 2025-01-09 is before --date 2025-01-10"),
+    (("2024-01-10", "2025-01-10"), "--date .. --through spans 367 days; one run takes at most 366"),
+])
+def test_a_backwards_or_too_long_backfill_is_refused_before_the_warehouse_opens(cli, tmp_path, name, dates, message):
+    missing = tmp_path / "not_created.duckdb"  # the span is checked first: no "file not found"
+    done = cli(name, "--date", dates[0], "--through", dates[1], "--warehouse", f"duckdb:///{missing}")
+    assert done.returncode == 2
+    assert message in assert_one_line_error(done, name)
+    assert not missing.exists()
+
+
+def test_a_backfill_runs_every_date_in_one_run(cli, setup_db):
+    client = DuckDBClient(str(setup_db))
+    try:
+        days = [date(2025, 1, 13), date(2025, 1, 15)]
+        load(client, "nba_raw.nbac_schedule", [schedule_row(f"00224005{n:02d}", d) for n, d in enumerate(days)])
+        load(client, "nba_raw.nbac_gamebook_player_stats",
+             [r for n, d in enumerate(days) for r in player_rows(f"00224005{n:02d}", d)])
+    finally:
+        client.close()
+    done = cli("coverage-player-game-summary", "--date", "2025-01-13", "--through", "2025-01-15",
+               "--warehouse", f"duckdb:///{setup_db}", "--json")
+    assert done.returncode == 0, done.stderr
+    stats = json.loads(done.stdout)
+    assert (stats["date"], stats["through"]) == ("2025-01-13", "2025-01-15")
+    assert stats["game_tiers"] == {"0022400500": "gold", "0022400501": "gold"}
+    assert stats["rows_written"] == 26
