@@ -52,7 +52,7 @@ from typing import Any
 import _common  # noqa: F401 - first: puts the repository root on sys.path
 import numpy as np
 import pandas as pd
-from _common import print_header, ratio, summary, timed
+from _common import frozen_heap, print_header, ratio, summary, timed
 from baseline_sketch import SketchQualityScorer
 
 from shared_services.quality.columns import add_quality_columns, quality_columns
@@ -278,10 +278,11 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("   pandera is not installed: .venv/bin/pip install -e '.[bench]'")
         return 2
-    for rows in sizes:
-        bench_scoring(rows, args.repeat, args.seed)
-        gc.collect()
-    bench_columns(args.columns_rows, args.repeat)
+    with frozen_heap():  # the collections between runs walk only what the runs made
+        for rows in sizes:
+            bench_scoring(rows, args.repeat, args.seed)
+            gc.collect()
+        bench_columns(args.columns_rows, args.repeat)
     return 0
 
 
