@@ -21,6 +21,7 @@ Python::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
@@ -151,10 +152,11 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
 
     def fetch_functions(self, game_date: date) -> dict[str, Callable[[str], pd.DataFrame]]:
         """One fetch function per declared source, bound to ``game_date``."""
-        return {
-            source: (lambda gid, s=source: self.fetch_source(s, gid, game_date))
-            for source in self.get_source_order()
-        }
+        return {source: functools.partial(self._fetch_one, source, game_date=game_date)
+                for source in self.get_source_order()}
+
+    def _fetch_one(self, source: str, game_id: str, *, game_date: date) -> pd.DataFrame:
+        return self.fetch_source(source, game_id, game_date)
 
     # -- transforming -------------------------------------------------------------------
     def transform_player_stats(self, data: pd.DataFrame, game_date: date) -> pd.DataFrame:
