@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from google.cloud.bigquery import SchemaField
+from google.cloud.bigquery import ScalarQueryParameter, SchemaField
 
 from data_processors.commands.daily import daily_command
 from shared_services.bigquery.schemas import table_spec
@@ -49,7 +49,7 @@ from shared_services.utils.dates import MAX_SPAN_DAYS, check_span, parse_game_da
 from shared_services.utils.frames import frame_records
 
 __all__ = ["MAX_RUN_DAYS", "AnalyticsProcessorBase", "ProcessTerminated", "RowsByDate", "RowsByKey", "daily_command",
-           "run_daily_command", "run_dates"]
+           "run_daily_command", "run_dates", "span_parameters"]
 
 
 class ProcessTerminated(SystemExit):
@@ -386,6 +386,16 @@ def run_dates(opts: Mapping[str, Any], date_option: str = "game_date") -> tuple[
     end = parse_game_date(opts["end_date"], "end_date")
     check_span(start, end)
     return start, end
+
+
+def span_parameters(start: date, end: date) -> list[ScalarQueryParameter]:
+    """The ``@start_date`` / ``@end_date`` DATE query parameters of a run's span.
+
+    Example::
+
+        config = bigquery.QueryJobConfig(query_parameters=span_parameters(*run_dates(opts)))
+    """
+    return [ScalarQueryParameter("start_date", "DATE", start), ScalarQueryParameter("end_date", "DATE", end)]
 
 
 class RowsByDate:

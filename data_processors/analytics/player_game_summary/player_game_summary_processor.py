@@ -29,7 +29,12 @@ from typing import Any
 import pandas as pd
 from google.cloud import bigquery
 
-from data_processors.analytics.analytics_base import AnalyticsProcessorBase, RowsByDate, run_dates
+from data_processors.analytics.analytics_base import (
+    AnalyticsProcessorBase,
+    RowsByDate,
+    run_dates,
+    span_parameters,
+)
 from data_processors.commands.player_game_summary import COMMAND, main  # noqa: F401  (re-exported: the command line lives in a light module)
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import PLAYER_GAME_SUMMARY, SCHEDULE
@@ -88,10 +93,6 @@ ORDER BY game_date, game_id
 """.strip()  # noqa: S608 - table id validated; values are query parameters
 
 
-def _span_parameters(start: date, end: date) -> list[bigquery.ScalarQueryParameter]:
-    return [bigquery.ScalarQueryParameter("start_date", "DATE", start),
-            bigquery.ScalarQueryParameter("end_date", "DATE", end)]
-
 
 @register_processor(phase="phase_3", date_option="game_date", games_option="game_ids")
 class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsProcessorBase):
@@ -130,7 +131,7 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
     def scheduled_final_games(self, game_date: date, end_date: date | None = None) -> pd.DataFrame:
         """Final games (game_status 3) on the schedule for ``game_date`` (through ``end_date``),
         by date and game id."""
-        return self._query(SCHEDULE_SQL, _span_parameters(game_date, end_date or game_date))
+        return self._query(SCHEDULE_SQL, span_parameters(game_date, end_date or game_date))
 
     def fetch_source(self, source: str, game_id: str, game_date: date) -> pd.DataFrame:
         """Rows of one game from one source. Within a run, each source is read once for the
@@ -142,7 +143,7 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
             rows = self._date_cache.get(source)
             if rows is None:
                 rows = self._date_cache[source] = RowsByDate(self._query(
-                    source_query_sql(table, per_game=False), _span_parameters(*span)), "game_date", "game_id")
+                    source_query_sql(table, per_game=False), span_parameters(*span)), "game_date", "game_id")
             return rows.rows(game_date, game_id)
         return self._query(
             source_query_sql(table, per_game=True),
@@ -252,7 +253,7 @@ def _preflight_statements(context: StatementContext) -> Iterator[LibraryStatemen
     """What this processor sends, for coverage-preflight (shared_services.bigquery.statements)."""
     game_date = bigquery.ScalarQueryParameter("game_date", "DATE", SAMPLE_DATE)
     game_id = bigquery.ScalarQueryParameter("game_id", "STRING", "0022400561")
-    span = tuple(_span_parameters(SAMPLE_DATE, SAMPLE_DATE))
+    span = tuple(span_parameters(SAMPLE_DATE, SAMPLE_DATE))
     yield LibraryStatement("phase3.player_game_summary.schedule", SCHEDULE_SQL, span)
     for source, table in sorted(PlayerGameSummaryProcessor.SOURCE_TABLES.items()):
         yield LibraryStatement(f"phase3.player_game_summary.source.{source}.by_date",

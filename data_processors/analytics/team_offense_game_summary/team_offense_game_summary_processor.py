@@ -41,7 +41,12 @@ from typing import Any, ClassVar
 import pandas as pd
 from google.cloud import bigquery
 
-from data_processors.analytics.analytics_base import AnalyticsProcessorBase, RowsByDate, run_dates
+from data_processors.analytics.analytics_base import (
+    AnalyticsProcessorBase,
+    RowsByDate,
+    run_dates,
+    span_parameters,
+)
 from data_processors.commands.team_offense import COMMAND, main  # noqa: F401  (re-exported: the command line lives in a light module)
 from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import SCHEDULE, TEAM_BOXSCORE, TEAM_OFFENSE_GAME_SUMMARY
@@ -78,14 +83,10 @@ ORDER BY game_date, game_id, team_abbr
 """.strip()  # noqa: S608 - table id validated; values are query parameters
 
 
-def _span_parameters(start: date, end: date) -> list[bigquery.ScalarQueryParameter]:
-    return [bigquery.ScalarQueryParameter("start_date", "DATE", start),
-            bigquery.ScalarQueryParameter("end_date", "DATE", end)]
-
 
 # The statements extract_data sends, for coverage-preflight (shared_services.bigquery.statements).
-register_statement("phase3.team_offense.schedule", SCHEDULE_SQL, _span_parameters(SAMPLE_DATE, SAMPLE_DATE))
-register_statement("phase3.team_offense.team_boxscore", TEAM_BOXSCORE_SQL, _span_parameters(SAMPLE_DATE, SAMPLE_DATE))
+register_statement("phase3.team_offense.schedule", SCHEDULE_SQL, span_parameters(SAMPLE_DATE, SAMPLE_DATE))
+register_statement("phase3.team_offense.team_boxscore", TEAM_BOXSCORE_SQL, span_parameters(SAMPLE_DATE, SAMPLE_DATE))
 
 _OUTPUT_COLUMNS = ("game_id", "game_date", "team_abbr", "points", "assists")
 
@@ -125,7 +126,7 @@ class TeamOffenseGameSummaryProcessor(QualityMixin, AnalyticsProcessorBase):
     # -- reading ------------------------------------------------------------------------
     def _query(self, sql: str, start: date, end: date | None = None) -> pd.DataFrame:
         self.queries_issued += 1
-        config = bigquery.QueryJobConfig(query_parameters=_span_parameters(start, end or start))
+        config = bigquery.QueryJobConfig(query_parameters=span_parameters(start, end or start))
         return self.bq_client.query(sql, job_config=config).to_dataframe()
 
     def extract_data(self) -> None:
