@@ -197,3 +197,29 @@ def test_one_day_is_a_span_of_one() -> None:
     assert run_dates({"game_date": "2025-01-15"}) == (day, day)
     assert run_dates({"start_date": day, "end_date": "2025-01-15"}) == (day, day)
     assert run_dates({"start_date": "2024-10-22", "end_date": "2025-10-21"}) == (date(2024, 10, 22), date(2025, 10, 21))
+
+
+def test_a_span_run_that_fails_writes_none_of_its_days_and_keeps_its_events(
+        warehouse: DuckDBClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One replace at the end: a failure on a later day leaves the earlier days unwritten (a
+    re-run does them all), and the events logged before it are still flushed."""
+    first = date(2025, 1, 13)
+    days = [first, first + timedelta(days=1)]
+    load(warehouse, SCHEDULE.table_id, [schedule_row(f"00224007{n:02d}", d) for n, d in enumerate(days)])
+    load(warehouse, BDL, [r for n, d in enumerate(days) for r in player_rows(f"00224007{n:02d}", d)])
+    original = PlayerGameSummaryProcessor.build_game_rows
+
+    def failing(self: PlayerGameSummaryProcessor, game_id: str, game_date: Any) -> Any:
+        if game_date == days[1]:
+            raise RuntimeError("source read failed")
+        return original(self, game_id, game_date)
+
+    monkeypatch.setattr(PlayerGameSummaryProcessor, "build_game_rows", failing)
+    with pytest.raises(RuntimeError, match="source read failed"):
+        PlayerGameSummaryProcessor(bq_client=warehouse).run({"start_date": days[0], "end_date": days[1]})
+    written = warehouse.query(f"SELECT COUNT(*) AS n FROM `{PLAYER_GAME_SUMMARY.table_id}` "
+                              "WHERE game_date >= '2000-01-01'").to_dataframe()["n"][0]
+    assert written == 0
+    events = _table(warehouse, COVERAGE_LOG_TABLE, "event_timestamp")
+    # the first day's game fell back to BDL before the failure: that event was flushed
+    assert events[["game_id", "event_type"]].values.tolist() == [["0022400700", "fallback_used"]]
