@@ -442,9 +442,11 @@ def run_demo(
     )
     summary.wall_seconds = round(time.perf_counter() - began, 2)
     # The summary as data beside the report, for scripts (what --json prints); written last,
-    # so its presence says the run finished.
-    (out / SUMMARY_FILE).write_text(json.dumps(summary.to_data(), indent=2, default=str) + "\n",
-                                    encoding="utf-8")
+    # and whole or not at all (a temporary file renamed into place), so its presence says the
+    # run finished and a reader never finds half a file.
+    partial = out / f".{SUMMARY_FILE}.partial"
+    partial.write_text(json.dumps(summary.to_data(), indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(partial, out / SUMMARY_FILE)
     return summary
 
 

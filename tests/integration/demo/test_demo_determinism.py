@@ -120,3 +120,10 @@ def test_summary_file_holds_what_json_printed(piped: DemoRun, forced: ForcedDemo
     summary = json.loads((piped.folder / SUMMARY_FILE).read_text(encoding="utf-8"))
     folder = Path(summary["report_path"]).parent
     assert f"This summary as JSON: {folder / SUMMARY_FILE}" in piped.stdout
+
+
+def test_the_summary_file_is_written_whole_or_not_at_all(piped: DemoRun, forced: ForcedDemo) -> None:
+    """Written to a temporary name and renamed: no partial file is left beside it."""
+    for folder in (piped.folder, forced.out):
+        assert not any(p.name.endswith(".partial") for p in folder.iterdir())
+        assert (folder / SUMMARY_FILE).read_text(encoding="utf-8").endswith("}\n")
