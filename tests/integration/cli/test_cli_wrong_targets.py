@@ -145,3 +145,12 @@ def test_a_backfill_runs_every_date_in_one_run(cli, setup_db):
     assert (stats["date"], stats["through"]) == ("2025-01-13", "2025-01-15")
     assert stats["game_tiers"] == {"0022400500": "gold", "0022400501": "gold"}
     assert stats["rows_written"] == 26
+
+
+@pytest.mark.parametrize("value", ["2025-01-15'; DROP TABLE nba_raw.nbac_schedule; --", "", "9" * 10_000])
+def test_a_hostile_through_is_a_one_line_usage_error(cli, setup_db, value):
+    done = cli("coverage-team-offense", "--date", "2025-01-10", "--through", value,
+               "--warehouse", f"duckdb:///{setup_db}")
+    assert done.returncode == 2
+    line = assert_one_line_error(done, "coverage-team-offense")
+    assert "argument --through" in line and len(line) < 1_000
