@@ -45,10 +45,10 @@ from shared_services.bigquery.statements import (
 )
 from shared_services.bigquery.writer import replace_rows
 from shared_services.events.sink import EventsNotKeptError, RetryPolicy
-from shared_services.utils.dates import MAX_SPAN_DAYS, check_span, parse_game_date
+from shared_services.utils.dates import check_span, parse_game_date
 from shared_services.utils.frames import frame_records
 
-__all__ = ["MAX_RUN_DAYS", "AnalyticsProcessorBase", "ProcessTerminated", "RowsByDate", "RowsByKey", "daily_command",
+__all__ = ["AnalyticsProcessorBase", "ProcessTerminated", "RowsByDate", "RowsByKey", "daily_command",
            "run_daily_command", "run_dates", "span_parameters"]
 
 
@@ -354,13 +354,10 @@ class RowsByKey:
         return found_rows.reset_index(drop=True) if reset_index else found_rows
 
 
-#: The longest span one phase 3 run takes (``start_date`` .. ``end_date``).
-MAX_RUN_DAYS = MAX_SPAN_DAYS
-
-
 def run_dates(opts: Mapping[str, Any], date_option: str = "game_date") -> tuple[date, date]:
     """The first and last game date of a run: ``opts[date_option]`` alone (one day), or
-    ``opts['start_date']`` .. ``opts['end_date']`` (both included, at most :data:`MAX_RUN_DAYS`).
+    ``opts['start_date']`` .. ``opts['end_date']`` (both included, at most
+    :data:`~shared_services.utils.dates.MAX_SPAN_DAYS`).
 
     Errors are ``ValueError`` naming the option. A one-day span is exactly a ``game_date`` run.
 
@@ -425,6 +422,10 @@ class RowsByDate:
         for day, found in positions.items():
             part = frame.iloc[found[0]:found[-1] + 1] if found[-1] - found[0] + 1 == len(found) else frame.take(found)
             self._by_date[day] = RowsByKey(part.reset_index(drop=True), key_column)
+
+    def dates(self) -> list[date]:
+        """The dates that have rows, oldest first."""
+        return sorted(self._by_date)
 
     def day(self, day: date) -> pd.DataFrame:
         """Every row filed under ``day`` (index 0..n-1; no rows: the frame's columns, empty)."""

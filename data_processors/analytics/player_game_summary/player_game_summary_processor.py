@@ -93,7 +93,6 @@ ORDER BY game_date, game_id
 """.strip()  # noqa: S608 - table id validated; values are query parameters
 
 
-
 @register_processor(phase="phase_3", date_option="game_date", games_option="game_ids")
 class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsProcessorBase):
     """Phase 3 player game summary (see the module docstring for usage)."""

@@ -35,7 +35,7 @@ Python::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -82,8 +82,6 @@ WHERE game_date BETWEEN @start_date AND @end_date
 ORDER BY game_date, game_id, team_abbr
 """.strip()  # noqa: S608 - table id validated; values are query parameters
 
-
-
 # The statements extract_data sends, for coverage-preflight (shared_services.bigquery.statements).
 register_statement("phase3.team_offense.schedule", SCHEDULE_SQL, span_parameters(SAMPLE_DATE, SAMPLE_DATE))
 register_statement("phase3.team_offense.team_boxscore", TEAM_BOXSCORE_SQL, span_parameters(SAMPLE_DATE, SAMPLE_DATE))
@@ -124,9 +122,9 @@ class TeamOffenseGameSummaryProcessor(QualityMixin, AnalyticsProcessorBase):
         self.queries_issued = 0
 
     # -- reading ------------------------------------------------------------------------
-    def _query(self, sql: str, start: date, end: date | None = None) -> pd.DataFrame:
+    def _query(self, sql: str, start: date, end: date) -> pd.DataFrame:
         self.queries_issued += 1
-        config = bigquery.QueryJobConfig(query_parameters=span_parameters(start, end or start))
+        config = bigquery.QueryJobConfig(query_parameters=span_parameters(start, end))
         return self.bq_client.query(sql, job_config=config).to_dataframe()
 
     def extract_data(self) -> None:
@@ -202,10 +200,12 @@ class TeamOffenseGameSummaryProcessor(QualityMixin, AnalyticsProcessorBase):
         # Orphans day by day: a box row whose key matches no scheduled game of ITS date (one
         # warning per date, as a one-day run of each date logs it).
         box = self._box_by_date()
+        known: dict[date, set[str]] = {}
+        for day, key in zip(self.schedule["game_date"], self.schedule["team_key"], strict=True):
+            known.setdefault(day, set()).add(key)
         all_orphans: list[str] = []
-        for day in _days(self.game_date, self.end_date):
-            known = set(self.schedule.loc[self.schedule["game_date"] == day, "team_key"])
-            orphans = sorted(set(box.day(day)["game_id"].astype(str)) - known)
+        for day in box.dates():
+            orphans = sorted(set(box.day(day)["game_id"].astype(str)) - known.get(day, set()))
             if orphans:
                 self.log_quality_event(
                     SourceCoverageEventType.VALIDATION_FAILURE, SourceCoverageSeverity.WARNING,
@@ -222,10 +222,6 @@ class TeamOffenseGameSummaryProcessor(QualityMixin, AnalyticsProcessorBase):
     def save_data(self) -> None:
         self.stats["rows_written"] = self.save_output(self.transformed)
         self.stats["queries_issued"] = self.queries_issued
-
-
-def _days(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
 def _text(value: Any) -> str | None:
