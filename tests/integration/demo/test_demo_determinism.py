@@ -27,6 +27,7 @@ from data_processors.demo.runner import SUMMARY_FILE
 from shared_services.bigquery.duckdb_client import DuckDBClient
 from tests.support.cli_runner import DemoRun
 from tests.support.demo_runs import ForcedDemo, cli_demo, forced_demo
+from tests.support.table_compare import comparable
 
 SEED = 7               # coverage-demo's default seed
 # Columns that legitimately differ between two runs: timestamps and run ids.
@@ -58,22 +59,6 @@ def runs(piped: DemoRun, forced: ForcedDemo) -> tuple[dict[str, Any], str, dict[
     return written, piped.url, json.loads(forced.forced.stdout), f"duckdb:///{forced.out / 'demo.duckdb'}"
 
 
-def _without_timestamp(metadata: Any) -> str:
-    if isinstance(metadata, str):
-        metadata = json.loads(metadata)
-    if not isinstance(metadata, dict):
-        return "null"
-    return json.dumps({k: v for k, v in metadata.items() if k != "assessment_timestamp"}, sort_keys=True)
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if hasattr(value, "__len__"):
-        return json.dumps([str(v) for v in value])
-    return "null" if pd.isna(value) else str(value)
-
-
 def _table(url: str, table: str, start: str, end: str) -> pd.DataFrame:
     client = DuckDBClient(url.removeprefix("duckdb:///"))
     try:
@@ -83,11 +68,7 @@ def _table(url: str, table: str, start: str, end: str) -> pd.DataFrame:
                              job_config=config).to_dataframe()
     finally:
         client.close()
-    frame = frame.drop(columns=[c for c in VOLATILE if c in frame.columns])
-    frame["quality_metadata"] = [_without_timestamp(m) for m in frame["quality_metadata"]]
-    for column in frame.columns:
-        frame[column] = frame[column].map(_plain)
-    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+    return comparable(frame, VOLATILE)
 
 
 @pytest.mark.parametrize("table", ["nba_analytics.player_game_summary",
