@@ -9,7 +9,6 @@ environment variables and root logging handlers the scripts change are restored 
 from __future__ import annotations
 
 import ast
-import gc
 import importlib
 import logging
 import os
@@ -27,11 +26,8 @@ BENCH = ROOT / "bench"
 def run_bench(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., str]]:
     """``run_bench('bench_audit', '--quick')`` -> everything it printed (exit code checked).
 
-    The objects the test process already holds are frozen (``gc.freeze``) while a script runs:
-    the benchmarks call ``gc.collect()`` before every timed run, and in a process that has
-    imported and collected the whole suite each full collection took a sizeable fraction of a
-    second. Frozen objects are still alive and still freed later (``gc.unfreeze``); only the
-    script's own objects are scanned.
+    A script that collects garbage between its timed runs freezes the process's objects first
+    (``bench/_common.py``'s ``frozen_heap``), which includes everything this test process holds.
     """
     monkeypatch.syspath_prepend(str(BENCH))
     saved_env = dict(os.environ)
@@ -40,12 +36,7 @@ def run_bench(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str
 
     def run(script: str, *argv: str) -> str:
         module = importlib.import_module(script)
-        gc.collect()
-        gc.freeze()
-        try:
-            assert module.main(list(argv)) == 0
-        finally:
-            gc.unfreeze()
+        assert module.main(list(argv)) == 0
         return capsys.readouterr().out
 
     try:
