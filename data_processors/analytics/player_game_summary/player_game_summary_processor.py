@@ -137,12 +137,13 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
         run's whole span of days (when first needed) and each game's rows are taken from the
         rows filed under its date: what a one-game query gives."""
         table = self.SOURCE_TABLES[source]
-        span = self._span
-        if self._date_cache is not None and span is not None and span[0] <= game_date <= span[1]:
-            rows = self._date_cache.get(source)
+        cache = self._date_cache  # exists only within run(), whose days are game_date .. end_date
+        if cache is not None and self.game_date <= game_date <= self.end_date:
+            rows = cache.get(source)
             if rows is None:
-                rows = self._date_cache[source] = RowsByDate(self._query(
-                    source_query_sql(table, per_game=False), span_parameters(*span)), "game_date", "game_id")
+                rows = cache[source] = RowsByDate(self._query(
+                    source_query_sql(table, per_game=False), span_parameters(self.game_date, self.end_date)),
+                    "game_date", "game_id")
             return rows.rows(game_date, game_id)
         return self._query(
             source_query_sql(table, per_game=True),
@@ -198,8 +199,6 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
     # -- one game -----------------------------------------------------------------------
     #: Within run(): each source is read once for the run's days and sliced per game in memory.
     _date_cache: dict[str, RowsByDate] | None = None
-    #: Within run(): the run's first and last game date.
-    _span: tuple[date, date] | None = None
 
     def process_game(self, game_id: str, game_date: date | str) -> dict[str, Any] | None:
         """Process one game and write its rows now; returns its quality (None if no data).
@@ -228,7 +227,6 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
         frames: list[pd.DataFrame] = []
         tiers: dict[str, str] = {}
         self._date_cache = {}
-        self._span = (self.game_date, self.end_date)
         days = [parse_game_date(d, "game_date") for d in self.schedule["game_date"].tolist()]
         try:
             for game_id, day in zip(self.schedule["game_id"].tolist(), days, strict=True):
@@ -238,7 +236,6 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
                     frames.append(rows)
         finally:
             self._date_cache = None
-            self._span = None
         self.transformed = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         self.stats["game_tiers"] = tiers
         self.stats["games_with_data"] = len(frames)
