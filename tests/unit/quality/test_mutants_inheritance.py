@@ -30,3 +30,24 @@ def test_a_bad_score_is_named_by_its_position(scores, error, message):
 def test_a_non_str_issue_is_named_with_its_list():
     with pytest.raises(TypeError, match=r"^issues_lists\[1\] holds a non-str issue 42$"):
         inherit_quality(["gold", "gold"], [90.0, 90.0], [["ok"], ["fine", 42]])
+
+
+def test_the_sample_is_scored_without_the_processors_fields_and_sources():
+    """``apply_sample_expectation`` scores only the sample's size: a processor's own required
+    and optional fields, weights and primary sources say nothing about it. Left in the
+    sample's config, the empty sample frame would miss every required field and every
+    primary source (the mutation run's open survivor: ``required_fields=()`` etc. dropped)."""
+    from shared_services.quality.inheritance import apply_sample_expectation
+    from shared_services.quality.scoring import ScoringConfig
+
+    processor_config = ScoringConfig(
+        required_fields=("points", "minutes_played"), optional_fields=("plus_minus",),
+        field_weights={"points": 10.0}, primary_sources=("nbac_gamebook_player_stats",))
+    for rows, max_expected in ((10, 10), (3, 8), (1, 8)):  # full, thin, a single game
+        base = inherit_quality(["gold"] * rows, [100.0] * rows, [[] for _ in range(rows)])
+        plain = apply_sample_expectation(base, "2025-01-15", max_expected=max_expected)
+        with_fields = apply_sample_expectation(base, "2025-01-15", max_expected=max_expected,
+                                               config=processor_config)
+        assert {k: with_fields[k] for k in ("tier", "score", "issues")} == \
+            {k: plain[k] for k in ("tier", "score", "issues")}, (rows, with_fields)
+    assert apply_sample_expectation(base, "2025-01-15", config=processor_config)["tier"] == "poor"
