@@ -110,3 +110,27 @@ def test_a_suppressed_alert_leaves_a_debug_line_naming_its_key(caplog):
                 if r.name == "shared_services.alerts.dispatcher" and r.levelname == "DEBUG"]
     assert len(calls) == 1 and len(messages) == 1
     assert messages[0].startswith("alert suppressed for ('source_missing', 'nbac_gamebook')")
+
+
+def test_a_lean_info_event_leaves_its_type_and_description_in_the_info_log(caplog):
+    # The commonest event of all goes through on_entry as a lean tuple, not a row dict; its
+    # INFO line must name the event type as the dict route does (mutation run, stop 24).
+    from shared_services.events.model import event_row
+
+    labels = ("phase_3", "nba_analytics.player_game_summary", "PlayerGameSummaryProcessor", "run-7",
+              "0022400561", None)
+    entry = event_row("fallback_used", "info", "used bdl_player_boxscores", None, None, {},
+                      labels=labels, compact=True)
+    assert type(entry) is tuple  # the lean route, not a dict
+    with caplog.at_level("INFO", logger="shared_services.alerts.dispatcher"):
+        _recording([], [T0]).on_entry(entry)
+    assert [r.getMessage() for r in caplog.records if r.name == "shared_services.alerts.dispatcher"] == [
+        "coverage event fallback_used: used bdl_player_boxscores"]
+
+
+def test_a_quiet_events_info_line_keeps_the_first_500_characters_of_a_long_description(caplog):
+    description = "".join(f"{i:04d}," for i in range(400))   # 2,000 characters, each position readable
+    with caplog.at_level("INFO", logger="shared_services.alerts.dispatcher"):
+        _recording([], [T0]).on_quiet_event("fallback_used", description)
+    [line] = [r.getMessage() for r in caplog.records if r.name == "shared_services.alerts.dispatcher"]
+    assert line == f"coverage event fallback_used: {description[:500]}... [+1500 chars]"
