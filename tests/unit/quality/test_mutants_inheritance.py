@@ -51,3 +51,20 @@ def test_the_sample_is_scored_without_the_processors_fields_and_sources():
         assert {k: with_fields[k] for k in ("tier", "score", "issues")} == \
             {k: plain[k] for k in ("tier", "score", "issues")}, (rows, with_fields)
     assert apply_sample_expectation(base, "2025-01-15", config=processor_config)["tier"] == "poor"
+
+
+@pytest.mark.parametrize("size", [True, 2.5, 0, -3, "3"])
+def test_a_sample_size_that_is_not_a_positive_int_is_refused_naming_it(size):
+    # A bool is an int to Python, and 2.5 would silently become 2 (mutation run, stop 24).
+    from shared_services.quality.inheritance import apply_sample_expectation
+
+    with pytest.raises(ValueError, match=f"^inherited sample_size must be an int >= 1; got {re.escape(repr(size))}$"):
+        apply_sample_expectation({"tier": "gold", "score": 100.0, "sample_size": size}, "2025-01-15")
+
+
+def test_an_assessment_that_is_not_a_mapping_is_named_by_its_position_and_type():
+    from shared_services.quality.inheritance import aggregate_assessments
+
+    good = {"tier": "gold", "score": 100.0, "issues": []}
+    with pytest.raises(TypeError, match=r"^assessments\[1\] must be a mapping; got str$"):
+        aggregate_assessments([good, "gold"])
