@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 MUTANTS=(
   'shared_services.events.sink.*'
   'shared_services.events.replay.*'
+  'shared_services.commands.replay.*'
   'shared_services.alerts.dispatcher.*'
   'shared_services.alerts.dedup.*'
   'shared_services.quality.inheritance.*'
