@@ -153,11 +153,8 @@ class PlayerGameSummaryProcessor(FallbackSourceMixin, QualityMixin, AnalyticsPro
 
     def fetch_functions(self, game_date: date) -> dict[str, Callable[[str], pd.DataFrame]]:
         """One fetch function per declared source, bound to ``game_date``."""
-        return {source: functools.partial(self._fetch_one, source, game_date=game_date)
+        return {source: functools.partial(self.fetch_source, source, game_date=game_date)
                 for source in self.get_source_order()}
-
-    def _fetch_one(self, source: str, game_id: str, *, game_date: date) -> pd.DataFrame:
-        return self.fetch_source(source, game_id, game_date)
 
     # -- transforming -------------------------------------------------------------------
     def transform_player_stats(self, data: pd.DataFrame, game_date: date) -> pd.DataFrame:
