@@ -13,6 +13,9 @@ cd "$(dirname "$0")/.."
 .venv/bin/pip install -q -e '.[dev,mutation]'
 MUTANTS=(
   'shared_services.events.sink.*'
+  'shared_services.events.model.*'
+  'shared_services.events.batch.*'
+  'shared_services.events.buffer.*'
   'shared_services.events.replay.*'
   'shared_services.commands.replay.*'
   'shared_services.alerts.dispatcher.*'

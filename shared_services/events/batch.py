@@ -46,7 +46,6 @@ __all__ = ["Entry", "EventBatch", "row_of"]
 Entry = dict[str, Any] | tuple[Any, ...]
 
 _WIDTH = len(EVENT_COLUMNS)
-_COLUMN_SET = frozenset(EVENT_COLUMNS)
 _BATCH_ID = EVENT_COLUMNS.index("batch_id")
 _EVENT_ID = EVENT_COLUMNS.index("event_id")
 #: A row dict's values in ``EVENT_COLUMNS`` order, as a tuple.
@@ -146,14 +145,6 @@ class EventBatch(Sequence[dict[str, Any]]):
 
     def __repr__(self) -> str:
         return f"EventBatch({len(self._entries)} events, batch_id={self.batch_id!r})"
-
-    def column(self, name: str) -> list[Any]:
-        """One column's values in row order (``row.get(name)`` of every row)."""
-        if name == "batch_id" or name in _STAMP_NAMES:
-            return [row.get(name) for row in self]
-        index = EVENT_COLUMNS.index(name) if name in _COLUMN_SET else None
-        return [entry.get(name) if isinstance(entry, dict) else (None if index is None else entry[index])
-                for entry in self._entries]
 
     def event_ids(self) -> list[Any]:
         """``row.get('event_id')`` of every row (what the load job id is derived from)."""
