@@ -134,6 +134,25 @@ def _no_rule_verdicts_from_an_earlier_session() -> None:
     duckdb_client._RULE_VERDICTS.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_event_row_caches_from_an_earlier_session() -> None:
+    """Each session starts with the event-row builder's caches empty (``events/model.py``:
+    dates and their seasons, timestamp seconds, known stamps, source lists, the per-run row
+    templates, the environment's text and the id pool).
+
+    The same reason as the rule verdicts above: under mutmut a mutant's session is forked from
+    a process that already built rows with the unmutated code, and a mutant in the code that
+    fills a cache would be hidden by the entries that code left there.
+    """
+    from shared_services.events import model
+
+    for cache in (model._DATES, model._SECONDS, model._KNOWN_STAMPS, model._SOURCES, model._ENV_TEXT):
+        cache.clear()
+    for _base, rows in model._SEVERITY_TEMPLATES.values():
+        rows.clear()
+    model._SECOND = (-1, "")
+    model._ID_POOL.clear()
+
 
 @pytest.fixture(scope="module", autouse=True)
 def _long_lived_objects_frozen() -> None:
