@@ -490,15 +490,8 @@ def _lean_row(
             return None
     if row["fallback_sources_tried"] is None:
         row["fallback_sources_tried"] = []
-    if season_from_game_date and columns.get("season") is None:
-        game_date = columns.get("game_date")
-        if game_date is not None and season is None:
-            try:
-                season = season_label(game_date)
-            except (TypeError, ValueError):
-                season = None
-        if game_date is not None:
-            row["season"] = season
+    if season_from_game_date and columns.get("season") is None and columns.get("game_date") is not None:
+        row["season"] = season  # the game_date branch above read it (None when it cannot)
     row["event_id"] = new_event_id()  # last: an event given to the general path uses none
     return row
 

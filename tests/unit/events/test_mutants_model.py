@@ -10,14 +10,17 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import numpy as np
 import pytest
 
 from shared_services.events import model
+from shared_services.events.batch import row_of
 from shared_services.events.model import (
     EVENT_KEYWORDS,
     build_event_row,
+    event_row,
     new_event_id,
     stamp_micros,
     stamp_text,
@@ -97,3 +100,60 @@ def test_event_ids_carry_every_random_bit_of_a_uuid4():
     assert random_bits.shape[1] == 122
     assert (random_bits.min(axis=0) == 0).all() and (random_bits.max(axis=0) == 1).all()
     assert len({column.tobytes() for column in random_bits.T}) == 122
+
+
+LABELS = ("phase_3", "nba_analytics.player_game_summary", "P", "run-1", "0022400561", None)
+
+
+def _logged(*args: Any, **columns: Any) -> dict[str, Any]:
+    """The row of an event built as ``log_quality_event`` builds it (labels, the lean paths)."""
+    return row_of(event_row(*args, columns, season_from_game_date=True, labels=LABELS, compact=True))
+
+
+def test_an_environment_change_applies_to_the_next_lean_event(monkeypatch):
+    seen = []
+    for value in ("prod", "  staging ", None, "prod"):
+        if value is None:
+            monkeypatch.delenv("COVERAGE_ENVIRONMENT")
+        else:
+            monkeypatch.setenv("COVERAGE_ENVIRONMENT", value)
+        seen.append(_logged("fallback_used", "info", "x", None, None)["environment"])
+    assert seen == ["prod", "staging", "dev", "prod"]
+
+
+def test_an_environment_label_with_undecodable_bytes_is_stored_as_valid_unicode(monkeypatch):
+    # os.environ gives a byte that is not UTF-8 back as a lone surrogate (surrogateescape)
+    monkeypatch.setenv("COVERAGE_ENVIRONMENT", "pr\udcffod")
+    assert _logged("fallback_used", "info", "x", None, None)["environment"] == "pr\ufffdod"
+    monkeypatch.setenv("COVERAGE_ENVIRONMENT", "prød")
+    assert _logged("fallback_used", "info", "x", None, None)["environment"] == "prød"
+
+
+def test_a_season_given_with_the_game_date_is_kept_on_every_path():
+    for extra in ({}, {"alert_sent": False}):  # the lean paths, then the general one (a bool column)
+        row = _logged("fallback_used", "info", "x", None, None,
+                      game_date=date(2025, 1, 15), season="2023-24", **extra)
+        assert row["season"] == "2023-24", extra
+        row = _logged("fallback_used", "info", "x", None, None, game_date=date(2025, 1, 15), **extra)
+        assert row["season"] == "2024-25", extra
+
+
+def test_build_event_row_leaves_the_season_to_its_caller():
+    assert build_event_row("fallback_used", "info", "x", game_date="2025-01-15")["season"] is None
+    assert build_event_row("fallback_used", "info", "x", game_date="2025-01-15", season="2024-25")["season"] == "2024-25"
+
+
+@pytest.mark.parametrize("bad", [5, None, b"bytes"])
+def test_a_description_that_is_not_text_is_named_with_its_type(bad):
+    with pytest.raises(TypeError) as raised:
+        build_event_row("fallback_used", "info", bad)
+    assert str(raised.value) == f"description must be a str, got {type(bad).__name__}"
+
+
+@pytest.mark.parametrize("tier", [["gold"], {"tier": "gold"}])
+def test_an_unhashable_tier_gives_the_general_paths_row(tier):
+    quality = {"tier": tier, "score": 91.0}
+    lean = _logged("fallback_used", "info", "x", None, quality)
+    general = row_of(event_row("fallback_used", "info", "x", None, quality, {}, labels=LABELS))
+    assert lean["quality_tier_after"] == general["quality_tier_after"] == str(tier)
+    assert lean["quality_score_after"] == 91.0
