@@ -1,0 +1,145 @@
+"""QualityMixin's context manager and its "cannot be kept" alert (survivors of the mutation run
+on ``processors/quality_mixin.py``): ``with processor:`` goes through the next class's
+``__enter__`` / ``__exit__`` (a host that opens and closes something), flushing first; and the
+one error notification sent when neither the warehouse nor the spool takes events says what
+an operator needs: which table, how many events, the cap, the error and the spool folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from google.api_core import exceptions as gexc
+
+from shared_services.processors.quality_mixin import QualityMixin
+from tests.support.event_log import FAST_RETRY, Processor
+from tests.support.recording_client import FlakyLoadClient
+
+
+class _Resource:
+    """A host base class with its own context manager (say, one that opens a connection)."""
+
+    suppress = False
+
+    def __enter__(self) -> str:
+        self.calls = ["enter"]
+        return "the resource"
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        self.calls.append("exit")
+        self.exit_args = (exc_type, exc, tb)
+        self.pending_at_exit = self.pending_event_count  # type: ignore[attr-defined]
+        return self.suppress
+
+
+class _Host(QualityMixin, _Resource):
+    FLUSH_RETRY_POLICY = FAST_RETRY
+
+    def __init__(self, client: Any) -> None:
+        self.bq_client = client
+        self.run_id = "run-1"
+
+
+def test_with_gives_the_next_classes_enter_and_flushes_before_its_exit(warehouse):
+    host = _Host(warehouse)
+    with host as entered:
+        host.log_quality_event("fallback_used", "info", "in the block")
+    assert entered == "the resource" and host.calls == ["enter", "exit"]
+    assert host.exit_args == (None, None, None) and host.pending_at_exit == 0
+    assert host.coverage_stats["events_written"] == 1
+
+
+@pytest.mark.parametrize("suppress", [False, True])
+def test_the_next_classes_exit_sees_the_blocks_error_and_decides_whether_it_propagates(warehouse, suppress):
+    host = _Host(warehouse)
+    host.suppress = suppress
+    error = ValueError("the block failed")
+    try:
+        with host:
+            host.log_quality_event("fallback_used", "info", "before the error")
+            raise error
+    except ValueError as raised:
+        assert not suppress and raised is error
+    else:
+        assert suppress
+    exc_type, exc, tb = host.exit_args
+    assert exc_type is ValueError and exc is error and tb is error.__traceback__
+    assert host.pending_at_exit == 0  # flushed before the next class's exit
+
+
+def test_without_a_next_context_manager_with_gives_the_processor_and_never_swallows_errors(warehouse):
+    processor = Processor(warehouse)
+    with processor as entered:
+        assert entered is processor
+    with pytest.raises(KeyError):
+        with processor:
+            raise KeyError("not swallowed")
+
+
+def test_the_cannot_be_kept_alert_names_table_count_cap_error_and_spool(warehouse, tmp_path, monkeypatch,
+                                                                        notifications):
+    blocker = tmp_path / "not_a_directory"
+    blocker.write_text("a file where the spool's parent should be\n")
+    spool = blocker / "spool"
+    monkeypatch.setenv("COVERAGE_DEAD_LETTER_DIR", str(tmp_path / "the_environments_spool"))
+
+    class OwnSpool(Processor):  # the class's own folder, not $COVERAGE_DEAD_LETTER_DIR's
+        DEAD_LETTER_DIR = str(spool)
+
+    client = FlakyLoadClient(warehouse, failures=-1, error_factory=lambda: gexc.ServiceUnavailable("down"))
+    processor = OwnSpool(client)
+    for n in range(3):
+        processor.log_quality_event("fallback_used", "info", f"e{n}")
+    assert processor.flush_events() == 0
+    alerts = [n for _, n in notifications.items if n.title == "Source coverage events cannot be kept"]
+    assert len(alerts) == 1 and str(alerts[0].level) == "error"
+    alert = alerts[0]
+    assert alert.processor_name == "OwnSpool"
+    assert f"Neither {Processor.COVERAGE_LOG_TABLE} nor the dead-letter spool accepts events" in alert.message
+    assert "3 event(s) are held only in memory" in alert.message
+    assert f"at most {Processor.EVENT_MEMORY_MAX}" in alert.message and "They are lost" in alert.message
+    assert alert.details["events_not_kept"] == 3
+    assert Path(alert.details["dead_letter_dir"]) == spool
+    # the spool's own error, named with its type: mkdir under a file
+    assert alert.details["error"].startswith("NotADirectoryError: ") and str(spool) in alert.details["error"]
+
+
+def _outcome_rows(quality: dict[str, Any], **kwargs: Any) -> tuple[bool, list[dict[str, Any]]]:
+    processor = Processor(None)
+    usable = processor.log_quality_outcome(quality, "game 0022400561", game_id="0022400561",
+                                           primary_source="nbac_gamebook_player_stats", **kwargs)
+    return usable, processor._coverage_state().buffer.snapshot()
+
+
+@pytest.mark.parametrize("impact", [None, "predictions_skipped"])
+def test_an_unusable_outcome_is_one_critical_event_that_says_the_rows_were_skipped(impact):
+    quality = {"tier": "unusable", "score": 0.0, "issues": ["missing_required:points", "no_rows"]}
+    usable, rows = _outcome_rows(quality, **({} if impact is None else {"unusable_impact": impact}))
+    assert usable is False and len(rows) == 1
+    row = rows[0]
+    assert (row["event_type"], row["severity"]) == ("validation_failure", "critical")
+    assert row["description"] == "Data for game 0022400561 is unusable: missing_required:points, no_rows"
+    assert row["resolution"] == "skipped" and row["downstream_impact"] == (impact or "predictions_blocked")
+    assert (row["quality_tier_after"], row["quality_score_after"]) == ("unusable", 0.0)
+    assert (row["game_id"], row["primary_source"]) == ("0022400561", "nbac_gamebook_player_stats")
+
+
+@pytest.mark.parametrize("tier", ["bronze", "poor"])
+def test_a_degraded_outcome_is_one_warning_with_its_tier_score_and_issues(tier):
+    usable, rows = _outcome_rows({"tier": tier, "score": 71.5, "issues": ["thin_sample", "nulls:minutes"]})
+    assert usable is True and len(rows) == 1
+    row = rows[0]
+    assert (row["event_type"], row["severity"]) == ("quality_degradation", "warning")
+    assert row["description"] == f"game 0022400561 scored {tier} (71.5): thin_sample, nulls:minutes"
+    assert row["downstream_impact"] == "predictions_degraded" and row["resolution"] is None
+    assert (row["quality_tier_after"], row["quality_score_after"]) == (tier, 71.5)
+    assert (row["game_id"], row["primary_source"]) == ("0022400561", "nbac_gamebook_player_stats")
+
+
+def test_an_outcome_without_issues_says_so_and_a_good_one_logs_nothing():
+    _, rows = _outcome_rows({"tier": "bronze", "score": 80.0, "issues": []})
+    assert rows[0]["description"] == "game 0022400561 scored bronze (80.0): no issues"
+    for tier in ("gold", "silver"):
+        assert _outcome_rows({"tier": tier, "score": 99.0, "issues": ["minor"]}) == (True, [])
