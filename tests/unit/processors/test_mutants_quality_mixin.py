@@ -143,3 +143,48 @@ def test_an_outcome_without_issues_says_so_and_a_good_one_logs_nothing():
     assert rows[0]["description"] == "game 0022400561 scored bronze (80.0): no issues"
     for tier in ("gold", "silver"):
         assert _outcome_rows({"tier": tier, "score": 99.0, "issues": ["minor"]}) == (True, [])
+
+
+#: Every scoring knob a processor class may override, with a value other than the default,
+#: and the ScoringConfig field it must reach.
+_KNOBS = [
+    ("DEFAULT_FIELD_WEIGHT", 7.5, "default_weight"),
+    ("OPTIONAL_NULL_TOLERANCE", 0.3, "optional_null_tolerance"),
+    ("REQUIRED_NULL_TOLERANCE", 0.05, "required_null_tolerance"),
+    ("REQUIRED_NULL_COST", 40.0, "required_null_cost"),
+    ("REQUIRED_NULL_POOR_RATE", 0.6, "required_null_poor_rate"),
+    ("SAMPLE_THRESHOLD_EARLY_SEASON", 2, "sample_threshold_early"),
+    ("SAMPLE_THRESHOLD_MID_SEASON", 4, "sample_threshold_mid"),
+    ("SAMPLE_THRESHOLD_FULL_SEASON", 10, "sample_threshold_full"),
+    ("PRIMARY_SOURCES", ["nbac_gamebook_player_stats"], "primary_sources"),
+    ("REQUIRED_FIELDS", ["points"], "required_fields"),
+    ("OPTIONAL_FIELDS", ["plus_minus"], "optional_fields"),
+]
+
+
+@pytest.mark.parametrize(("attribute", "value", "field"), _KNOBS)
+def test_each_scoring_attribute_a_processor_overrides_reaches_its_scoring(attribute, value, field):
+    default = getattr(QualityMixin().get_scoring_config(), field)
+    tuned = type("Tuned", (QualityMixin,), {attribute: value})  # defined now, not at import
+    got = getattr(tuned().get_scoring_config(), field)
+    expected = tuple(value) if isinstance(value, list) else value
+    assert got == expected and got != default
+
+
+def test_the_mixin_itself_builds_its_default_scoring_config():
+    config = QualityMixin().get_scoring_config()
+    assert config is not None and config.required_fields == () and config.default_weight == 10.0
+    assert QualityMixin().get_scoring_config() is config  # built once, then reused
+
+
+def test_reconstructed_data_is_scored_as_reconstructed():
+    import pandas as pd
+
+    primary = type("Primary", (QualityMixin,), {"REQUIRED_FIELDS": ["points"],
+                                                "PRIMARY_SOURCES": ["nbac_gamebook_player_stats"]})
+    frame = pd.DataFrame({"points": [10, 12, 9]})
+    plain = primary().assess_quality(frame, ["nbac_gamebook_player_stats"])
+    rebuilt = primary().assess_quality(frame, ["nbac_gamebook_player_stats"], reconstruction_applied=True)
+    assert "reconstructed" in rebuilt["issues"] and "reconstructed" not in plain["issues"]
+    # SCORING.md: reconstruction applied -> at most silver
+    assert (plain["tier"], rebuilt["tier"]) == ("gold", "silver") and rebuilt["metadata"]["reconstruction_applied"] is True
