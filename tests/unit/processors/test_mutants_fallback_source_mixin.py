@@ -131,3 +131,34 @@ def test_the_other_argument_errors_name_what_is_wrong():
     with pytest.raises(TypeError) as missing:
         NoLog().fetch_with_fallback(GAME, {PRIMARY: lambda g: ROWS})
     assert str(missing.value) == "NoLog needs log_quality_event(); add QualityMixin to its bases"
+
+
+def _define(**attrs: Any) -> type:
+    return type("Defined", (FallbackSourceMixin, QualityMixin), {"PRIMARY_SOURCES": [PRIMARY], **attrs})
+
+
+@pytest.mark.parametrize(("attrs", "message"), [
+    ({"FALLBACK_SOURCES": BDL}, f"Defined.FALLBACK_SOURCES must be a list of source names, got {BDL!r}"),
+    ({"FALLBACK_SOURCES": [BDL, 5]}, "Defined.FALLBACK_SOURCES holds an invalid source name 5"),
+    ({"FALLBACK_SOURCES": [BDL, "  "]}, "Defined.FALLBACK_SOURCES holds an invalid source name '  '"),
+    ({"FALLBACK_SOURCES": ["reconstructed"]},
+     "Defined.FALLBACK_SOURCES: source name 'reconstructed' is reserved for outcome markers; rename it"),
+    ({"FALLBACK_SOURCES": [f"{BDL}_error"]},
+     f"Defined.FALLBACK_SOURCES: source name '{BDL}_error' is reserved for outcome markers; rename it"),
+    ({"SOURCE_RETRY_BACKOFF_SECONDS": -0.1}, "Defined.SOURCE_RETRY_BACKOFF_SECONDS must be >= 0"),
+    ({"FALLBACK_SOURCES": [BDL, PRIMARY]},
+     f"Defined: source(s) ['{PRIMARY}'] listed more than once across PRIMARY_SOURCES and FALLBACK_SOURCES; "
+     "list each source once, in priority order"),
+])
+def test_each_configuration_error_is_one_message_naming_class_attribute_and_value(attrs, message):
+    from shared_services.processors.errors import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured) as raised:
+        _define(**attrs)
+    assert str(raised.value) == message
+
+
+def test_no_wait_between_attempts_is_allowed():
+    chain = type("NoWait", (Chain,), {"SOURCE_RETRY_ATTEMPTS": 2, "SOURCE_RETRY_BACKOFF_SECONDS": 0})()
+    data, _ = chain.fetch_with_fallback(GAME, {PRIMARY: _raises("down"), BDL: lambda g: ROWS})
+    assert data is ROWS and chain.slept == [0]
