@@ -7,6 +7,7 @@ an operator needs: which table, how many events, the cap, the error and the spoo
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +189,21 @@ def test_reconstructed_data_is_scored_as_reconstructed():
     assert "reconstructed" in rebuilt["issues"] and "reconstructed" not in plain["issues"]
     # SCORING.md: reconstruction applied -> at most silver
     assert (plain["tier"], rebuilt["tier"]) == ("gold", "silver") and rebuilt["metadata"]["reconstruction_applied"] is True
+
+
+@pytest.mark.parametrize("attrs", [
+    {"ALERT_DEDUP_WINDOW": timedelta(0)},                          # no dedup: every alert goes out
+    {"EVENT_BUFFER_MAX": 1},                                       # flush after every event
+    {"EVENT_BUFFER_MAX": 500, "EVENT_MEMORY_MAX": 500},            # hold no more than one batch
+])
+def test_the_boundary_values_of_the_event_settings_are_accepted(attrs):
+    cls = type("Edge", (QualityMixin,), attrs)
+    assert all(getattr(cls, name) == value for name, value in attrs.items())
+
+
+def test_an_event_memory_cap_that_is_not_an_int_is_refused_by_name():
+    from shared_services.processors.errors import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured) as raised:
+        type("Capped", (QualityMixin,), {"EVENT_MEMORY_MAX": "50000"})
+    assert str(raised.value) == "Capped: EVENT_MEMORY_MAX must be an int >= EVENT_BUFFER_MAX (10000), got '50000'"
