@@ -16,6 +16,8 @@ MUTANTS=(
   'shared_services.events.model.*'
   'shared_services.events.batch.*'
   'shared_services.events.buffer.*'
+  'shared_services.processors.quality_mixin.*'
+  'shared_services.processors.fallback_source_mixin.*'
   'shared_services.events.replay.*'
   'shared_services.commands.replay.*'
   'shared_services.alerts.dispatcher.*'

@@ -207,3 +207,43 @@ def test_an_event_memory_cap_that_is_not_an_int_is_refused_by_name():
     with pytest.raises(ImproperlyConfigured) as raised:
         type("Capped", (QualityMixin,), {"EVENT_MEMORY_MAX": "50000"})
     assert str(raised.value) == "Capped: EVENT_MEMORY_MAX must be an int >= EVENT_BUFFER_MAX (10000), got '50000'"
+
+
+def test_every_event_is_labelled_with_the_hosts_phase_table_class_and_run():
+    processor = Processor(None)
+    processor.log_quality_event("fallback_used", "info", "labelled")
+    [row] = processor._coverage_state().buffer.snapshot()
+    assert (row["phase"], row["table_name"], row["processor_name"], row["processor_run_id"]) \
+        == ("phase_3", "nba_analytics.player_game_summary", "Processor", "run-1")
+
+
+def test_the_counters_add_up_over_flushes_and_a_spill_without_an_attempt_is_no_load_job(warehouse, tmp_path,
+                                                                                       monkeypatch, notifications):
+    monkeypatch.setenv("COVERAGE_DEAD_LETTER_DIR", str(tmp_path / "spool"))
+    processor = Processor(warehouse)
+    for batch in (2, 3):
+        for n in range(batch):
+            processor.log_quality_event("fallback_used", "info", f"e{n}")
+        assert processor.flush_events() == batch
+    stats = processor.coverage_stats
+    assert (stats["load_jobs"], stats["events_written"]) == (2, 5)
+
+    offline = Processor(None)  # no client: spilled at once, no load attempted
+    offline.log_quality_event("fallback_used", "info", "spilled")
+    assert offline.flush_events() == 0 and offline.coverage_stats["load_jobs"] == 0
+    spilled = [n for _, n in notifications.items if str(n.level) == "error"]
+    assert spilled and all(n.processor_name == "Processor" for n in spilled)
+
+
+def test_an_event_dropped_for_lack_of_room_still_gets_its_id(warehouse, tmp_path, monkeypatch):
+    import uuid
+
+    blocker = tmp_path / "not_a_directory"
+    blocker.write_text("x\n")
+    monkeypatch.setenv("COVERAGE_DEAD_LETTER_DIR", str(blocker / "spool"))
+    tiny = type("Tiny", (Processor,), {"EVENT_BUFFER_MAX": 2, "EVENT_MEMORY_MAX": 2})
+    client = FlakyLoadClient(warehouse, failures=-1, error_factory=lambda: gexc.ServiceUnavailable("down"))
+    processor = tiny(client)
+    ids = [processor.log_quality_event("fallback_used", "info", f"e{n}") for n in range(4)]
+    assert processor.coverage_stats["events_not_kept"] >= 2  # the cap was reached: some were dropped
+    assert all(uuid.UUID(event_id).version == 4 for event_id in ids) and len(set(ids)) == 4
