@@ -247,3 +247,17 @@ def test_an_event_dropped_for_lack_of_room_still_gets_its_id(warehouse, tmp_path
     ids = [processor.log_quality_event("fallback_used", "info", f"e{n}") for n in range(4)]
     assert processor.coverage_stats["events_not_kept"] >= 2  # the cap was reached: some were dropped
     assert all(uuid.UUID(event_id).version == 4 for event_id in ids) and len(set(ids)) == 4
+
+
+def test_a_critical_alert_names_the_processor_and_a_host_without_a_client_spills(tmp_path, monkeypatch,
+                                                                                notifications):
+    monkeypatch.setenv("COVERAGE_DEAD_LETTER_DIR", str(tmp_path / "spool"))
+
+    class NoClient(QualityMixin):  # no bq_client attribute at all
+        pass
+
+    processor = NoClient()
+    processor.log_quality_event("source_missing", "critical", "nothing for game 0022400561")
+    critical = [n for _, n in notifications.items if n.title == "Source coverage: source_missing"]
+    assert len(critical) == 1 and critical[0].processor_name == "NoClient"
+    assert processor.flush_events() == 0 and len(list((tmp_path / "spool").iterdir())) == 1
