@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from google.api_core import exceptions as gexc
 
+from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.processors.quality_mixin import QualityMixin
 from tests.support.event_log import FAST_RETRY, Processor
 from tests.support.recording_client import FlakyLoadClient
@@ -260,4 +261,4 @@ def test_a_critical_alert_names_the_processor_and_a_host_without_a_client_spills
     processor.log_quality_event("source_missing", "critical", "nothing for game 0022400561")
     critical = [n for _, n in notifications.items if n.title == "Source coverage: source_missing"]
     assert len(critical) == 1 and critical[0].processor_name == "NoClient"
-    assert processor.flush_events() == 0 and len(list((tmp_path / "spool").iterdir())) == 1
+    assert processor.flush_events() == 0 and len(DeadLetterSpool(tmp_path / "spool").files()) == 1
