@@ -262,3 +262,16 @@ def test_a_critical_alert_names_the_processor_and_a_host_without_a_client_spills
     critical = [n for _, n in notifications.items if n.title == "Source coverage: source_missing"]
     assert len(critical) == 1 and critical[0].processor_name == "NoClient"
     assert processor.flush_events() == 0 and len(DeadLetterSpool(tmp_path / "spool").files()) == 1
+
+
+@pytest.mark.parametrize(("window", "alerts"), [(None, 1), (timedelta(0), 2)])
+def test_a_class_dedup_window_decides_whether_a_repeated_critical_alerts_again(tmp_path, monkeypatch,
+                                                                              notifications, window, alerts):
+    monkeypatch.setenv("COVERAGE_DEAD_LETTER_DIR", str(tmp_path / "spool"))
+    host = Processor if window is None else type("NoDedup", (Processor,), {"ALERT_DEDUP_WINDOW": window})
+    processor = host(None)
+    for _ in range(2):
+        processor.log_quality_event("source_missing", "critical", "nothing for game 0022400561",
+                                    primary_source="nbac_gamebook_player_stats")
+    sent = [n for _, n in notifications.items if n.title == "Source coverage: source_missing"]
+    assert len(sent) == alerts
