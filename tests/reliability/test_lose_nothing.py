@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from google.api_core import exceptions as gexc
@@ -13,7 +12,7 @@ from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.replay import replay_dead_letters
 from shared_services.events.sink import EventsNotKeptError
 from shared_services.processors.quality_mixin import QualityMixin
-from tests.support.event_log import FAST_RETRY, Processor, log_rows
+from tests.support.event_log import FAST_RETRY, Processor, log_rows, unwritable_spool
 from tests.support.recording_client import FlakyLoadClient
 
 LONE = json.loads('"\\ud83c"')  # what a cut emoji in scraped JSON decodes to
@@ -64,12 +63,6 @@ def test_the_spool_writer_never_fails_on_content_and_replay_loads_it(warehouse, 
 # -- case 5: warehouse down AND spool not writable ------------------------------------------
 
 
-def _unwritable_spool(tmp_path: Path) -> Path:
-    blocker = tmp_path / "not_a_directory"
-    blocker.write_text("a file where the spool's parent should be\n")
-    return blocker / "spool"   # mkdir fails even for root
-
-
 class SmallBufferProcessor(Processor):
     EVENT_BUFFER_MAX = 20
     EVENT_MEMORY_MAX = 100
@@ -77,7 +70,7 @@ class SmallBufferProcessor(Processor):
 
 def test_nothing_can_keep_events_notifies_once_keeps_running_and_counts_them(warehouse, tmp_path,
                                                                             monkeypatch, notifications):
-    monkeypatch.setenv("COVERAGE_DEAD_LETTER_DIR", str(_unwritable_spool(tmp_path)))
+    monkeypatch.setenv("COVERAGE_DEAD_LETTER_DIR", str(unwritable_spool(tmp_path)))
     client = FlakyLoadClient(warehouse, failures=-1, error_factory=lambda: gexc.ServiceUnavailable("down"))
     processor = SmallBufferProcessor(client)
     for i in range(300):
@@ -109,7 +102,7 @@ class RunHost(SmallBufferProcessor, AnalyticsProcessorBase):
 
 def test_a_run_that_could_not_keep_its_events_ends_with_an_environment_error(warehouse, tmp_path, monkeypatch,
                                                                              notifications):
-    monkeypatch.setenv("COVERAGE_DEAD_LETTER_DIR", str(_unwritable_spool(tmp_path)))
+    monkeypatch.setenv("COVERAGE_DEAD_LETTER_DIR", str(unwritable_spool(tmp_path)))
     client = FlakyLoadClient(warehouse, failures=-1, error_factory=lambda: gexc.ServiceUnavailable("down"))
     with pytest.raises(EventsNotKeptError, match=r"^150 coverage event\(s\) could not be written") as caught:
         RunHost(client).run({})

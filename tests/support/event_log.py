@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,6 +15,13 @@ from shared_services.processors.quality_mixin import QualityMixin
 
 #: Retries without sleeping, so fault tests stay fast.
 FAST_RETRY = RetryPolicy(max_attempts=4, initial_delay=0.0)
+
+
+def unwritable_spool(tmp_path: Path) -> Path:
+    """A dead-letter folder that cannot be made, even by root: its parent is a regular file."""
+    blocker = tmp_path / "not_a_directory"
+    blocker.write_text("a file where the spool's parent should be\n")
+    return blocker / "spool"
 
 
 class Processor(QualityMixin):

@@ -1,22 +1,26 @@
-"""QualityMixin's context manager and its "cannot be kept" alert (survivors of the mutation run
-on ``processors/quality_mixin.py``): ``with processor:`` goes through the next class's
-``__enter__`` / ``__exit__`` (a host that opens and closes something), flushing first; and the
-one error notification sent when neither the warehouse nor the spool takes events says what
-an operator needs: which table, how many events, the cap, the error and the spool folder.
+"""QualityMixin (survivors of the mutation run on ``processors/quality_mixin.py``): ``with
+processor:`` through the next class's ``__enter__`` / ``__exit__``, flushing first; the "cannot
+be kept" alert (table, count, cap, error, spool folder); ``log_quality_outcome``'s events; each
+scoring attribute reaching the class's config; the event settings' bounds; the labels and
+counters every event and flush carry; a dropped event's id; a host without a client; and the
+class's alert dedup window.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from google.api_core import exceptions as gexc
 
 from shared_services.events.dead_letter import DeadLetterSpool
+from shared_services.processors.errors import ImproperlyConfigured
 from shared_services.processors.quality_mixin import QualityMixin
-from tests.support.event_log import FAST_RETRY, Processor
+from tests.support.event_log import FAST_RETRY, Processor, unwritable_spool
 from tests.support.recording_client import FlakyLoadClient
 
 
@@ -82,9 +86,7 @@ def test_without_a_next_context_manager_with_gives_the_processor_and_never_swall
 
 def test_the_cannot_be_kept_alert_names_table_count_cap_error_and_spool(warehouse, tmp_path, monkeypatch,
                                                                         notifications):
-    blocker = tmp_path / "not_a_directory"
-    blocker.write_text("a file where the spool's parent should be\n")
-    spool = blocker / "spool"
+    spool = unwritable_spool(tmp_path)
     monkeypatch.setenv("COVERAGE_DEAD_LETTER_DIR", str(tmp_path / "the_environments_spool"))
 
     class OwnSpool(Processor):  # the class's own folder, not $COVERAGE_DEAD_LETTER_DIR's
@@ -180,8 +182,6 @@ def test_the_mixin_itself_builds_its_default_scoring_config():
 
 
 def test_reconstructed_data_is_scored_as_reconstructed():
-    import pandas as pd
-
     primary = type("Primary", (QualityMixin,), {"REQUIRED_FIELDS": ["points"],
                                                 "PRIMARY_SOURCES": ["nbac_gamebook_player_stats"]})
     frame = pd.DataFrame({"points": [10, 12, 9]})
@@ -203,8 +203,6 @@ def test_the_boundary_values_of_the_event_settings_are_accepted(attrs):
 
 
 def test_an_event_memory_cap_that_is_not_an_int_is_refused_by_name():
-    from shared_services.processors.errors import ImproperlyConfigured
-
     with pytest.raises(ImproperlyConfigured) as raised:
         type("Capped", (QualityMixin,), {"EVENT_MEMORY_MAX": "50000"})
     assert str(raised.value) == "Capped: EVENT_MEMORY_MAX must be an int >= EVENT_BUFFER_MAX (10000), got '50000'"
@@ -237,11 +235,7 @@ def test_the_counters_add_up_over_flushes_and_a_spill_without_an_attempt_is_no_l
 
 
 def test_an_event_dropped_for_lack_of_room_still_gets_its_id(warehouse, tmp_path, monkeypatch):
-    import uuid
-
-    blocker = tmp_path / "not_a_directory"
-    blocker.write_text("x\n")
-    monkeypatch.setenv("COVERAGE_DEAD_LETTER_DIR", str(blocker / "spool"))
+    monkeypatch.setenv("COVERAGE_DEAD_LETTER_DIR", str(unwritable_spool(tmp_path)))
     tiny = type("Tiny", (Processor,), {"EVENT_BUFFER_MAX": 2, "EVENT_MEMORY_MAX": 2})
     client = FlakyLoadClient(warehouse, failures=-1, error_factory=lambda: gexc.ServiceUnavailable("down"))
     processor = tiny(client)
