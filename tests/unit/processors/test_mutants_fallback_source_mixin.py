@@ -11,29 +11,14 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from shared_services.processors.errors import ImproperlyConfigured
 from shared_services.processors.fallback_source_mixin import FallbackSourceMixin
 from shared_services.processors.quality_mixin import QualityMixin
+from tests.unit.processors.test_fallback_source_mixin import ROWS, Chain
+from tests.unit.processors.test_fallback_source_mixin import events as _events
 
-ROWS = pd.DataFrame({"player_id": ["1", "2"], "points": [10, 20]})
 GAME = "0022400561"
-PRIMARY, BDL, ESPN = "nbac_gamebook_player_stats", "bdl_player_boxscores", "espn_game_boxscore"
-
-
-class Chain(FallbackSourceMixin, QualityMixin):
-    PRIMARY_SOURCES = [PRIMARY]
-    FALLBACK_SOURCES = [BDL, ESPN]
-    RECONSTRUCTION_ALLOWED = True
-
-    def __init__(self) -> None:
-        self.source_metadata: dict[str, Any] = {}
-        self.slept: list[float] = []
-
-    def _sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-
-
-def _events(processor: QualityMixin) -> list[dict[str, Any]]:
-    return processor._coverage_state().buffer.snapshot()
+[PRIMARY], [BDL, ESPN] = Chain.PRIMARY_SOURCES, Chain.FALLBACK_SOURCES  # the gamebook, bdl, espn
 
 
 def _raises(message: str) -> Any:
@@ -151,8 +136,6 @@ def _define(**attrs: Any) -> type:
      "list each source once, in priority order"),
 ])
 def test_each_configuration_error_is_one_message_naming_class_attribute_and_value(attrs, message):
-    from shared_services.processors.errors import ImproperlyConfigured
-
     with pytest.raises(ImproperlyConfigured) as raised:
         _define(**attrs)
     assert str(raised.value) == message
