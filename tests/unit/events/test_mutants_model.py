@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from shared_services.events.model import (
     stamp_micros,
     stamp_text,
 )
+from tests.unit.events.test_event_batch import LABELS
 
 
 class _Text(str):
@@ -81,7 +82,7 @@ def test_a_stamp_reads_back_as_the_same_instant_in_any_local_time_zone(machine_t
     machine_time_zone(zone)
     model._SECONDS.clear()  # parsed afresh under this zone, not answered from the cache
     micros = (datetime(2025, 1, 16, 5, 6, 7, 891011, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)) \
-        // (datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC))
+        // timedelta(microseconds=1)
     assert stamp_text(micros) == "2025-01-16T05:06:07.891011+00:00"
     assert stamp_micros("2025-01-16T05:06:07.891011+00:00") == micros
 
@@ -100,9 +101,6 @@ def test_event_ids_carry_every_random_bit_of_a_uuid4():
     assert random_bits.shape[1] == 122
     assert (random_bits.min(axis=0) == 0).all() and (random_bits.max(axis=0) == 1).all()
     assert len({column.tobytes() for column in random_bits.T}) == 122
-
-
-LABELS = ("phase_3", "nba_analytics.player_game_summary", "P", "run-1", "0022400561", None)
 
 
 def _logged(*args: Any, **columns: Any) -> dict[str, Any]:
