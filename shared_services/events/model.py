@@ -16,8 +16,8 @@ and severity, ASCII text, ``str`` / None labels and keywords) take a flatter pat
 and ASCII checked together in C, and - for an event that is not critical - the buffered
 tuple keeps its two timestamps as integer microseconds (:func:`stamp_text` gives the row's
 text). An event with any other value, or with anything unusual
-about the event itself (an unknown keyword, type or severity, a quality dict that is not a
-plain ``dict``), takes the general path: every value through the schema's converter
+about the event itself (an unknown keyword, type, severity or quality tier, a quality dict
+that is not a plain ``dict``), takes the general path: every value through the schema's converter
 (:class:`~shared_services.events.serialization.RowConverter`), at call time, so a bad value
 still raises naming its field before anything is buffered, with exactly the errors it always
 raised. Both paths give the same row (tests/unit/events/test_event_row_fast_path.py).
@@ -51,6 +51,7 @@ from shared_services.constants.source_coverage import (
     SourceCoverageSeverity,
     parse_event_type,
     parse_severity,
+    parse_tier,
 )
 from shared_services.events.serialization import RowConverter
 from shared_services.events.text import valid_text, valid_value
@@ -261,6 +262,19 @@ def _quality_part(quality: Mapping[str, Any] | None, key: str, which: str) -> An
     return quality.get(key)
 
 
+def _quality_tier(quality: Mapping[str, Any] | None, which: str) -> str | None:
+    """The tier name of ``which`` (``quality_before`` / ``quality_after``): None when it has no
+    tier; an unknown tier is a ``ValueError`` naming the argument (SCORING.md: unknown tier
+    strings are an error - the log's summary view ranks only the five)."""
+    tier = _quality_part(quality, "tier", which)
+    if tier is None:
+        return None
+    try:
+        return parse_tier(tier).value
+    except ValueError as err:
+        raise ValueError(f"{which}: {err}") from None
+
+
 def build_event_row(
     event_type: object,
     severity: object,
@@ -274,8 +288,8 @@ def build_event_row(
     """Build one complete, JSON-safe log row.
 
     ``columns`` may hold any log column listed in :data:`EVENT_KEYWORDS`; anything else is a
-    ``ValueError`` that names the keyword. Unknown event types and severities are
-    ``ValueError`` too. ``environment`` defaults to :func:`current_environment`. Every string
+    ``ValueError`` that names the keyword. Unknown event types, severities and quality tiers
+    (``quality_before`` / ``quality_after``'s ``tier``) are ``ValueError`` too. ``environment`` defaults to :func:`current_environment`. Every string
     in the row is valid Unicode: a lone UTF-16 surrogate (a cut emoji) is replaced by U+FFFD,
     so one scraped name can never block the batch it is flushed with.
 
@@ -370,8 +384,8 @@ def _general_row(
     level = parse_severity(severity)
     if not isinstance(description, str):
         raise TypeError(f"description must be a str, got {type(description).__name__}")
-    tier_before = _quality_part(quality_before, "tier", "quality_before")
-    tier_after = _quality_part(quality_after, "tier", "quality_after")
+    tier_before = _quality_tier(quality_before, "quality_before")
+    tier_after = _quality_tier(quality_after, "quality_after")
     convert = _CONVERTER.convert
     # Every value below is converted exactly as json_safe_row(row, COVERAGE_LOG_SCHEMA) would
     # (compiled once per schema); values the builder makes itself are JSON-safe by construction.
@@ -384,8 +398,8 @@ def _general_row(
         severity=level.value,
         description=valid_text(description),
         is_synthetic=False,
-        quality_tier_before=None if tier_before is None else valid_text(str(tier_before)),
-        quality_tier_after=None if tier_after is None else valid_text(str(tier_after)),
+        quality_tier_before=tier_before,
+        quality_tier_after=tier_after,
         quality_score_before=None if quality_before is None else convert(
             "quality_score_before", _quality_part(quality_before, "score", "quality_before")),
         quality_score_after=None if quality_after is None else convert(
@@ -442,8 +456,10 @@ def _lean_row(
         if type(quality) is not dict:
             return None
         tier = quality.get("tier")
-        if tier is not None and (type(tier) is not str or not tier.isascii()):
-            tier = _TIER_TEXT.get(tier) if type(tier) is QualityTier else None
+        if tier is not None:
+            # A tier name or QualityTier member (StrEnum: both find its value); anything else,
+            # an unknown name included, goes to the general path, which names it.
+            tier = _TIER_TEXT.get(tier) if type(tier) is str or type(tier) is QualityTier else None
             if tier is None:
                 return None
         score = quality.get("score")
@@ -497,13 +513,13 @@ def _lean_row(
 
 
 def _plain_quality(quality: Any) -> tuple[str | None, float | None] | None:
-    """``(tier, score)`` of a plain quality dict (an ASCII ``str`` tier, a finite ``float``
+    """``(tier, score)`` of a plain quality dict (a ``str`` tier name, a finite ``float``
     score, either may be None), or None when :func:`_quiet_entry` must leave it to the other paths."""
     if type(quality) is not dict:
         return None
     tier = quality.get("tier")
     score = quality.get("score")
-    if (tier is not None and (type(tier) is not str or not tier.isascii())) \
+    if (tier is not None and (type(tier) is not str or tier not in _TIER_NAMES)) \
             or (score is not None and (type(score) is not float or not math.isfinite(score))):
         return None
     return tier, score
@@ -738,6 +754,8 @@ _CRITICAL = SourceCoverageSeverity.CRITICAL.value
 
 #: A ``QualityTier`` member as a tier: its value (what ``str()`` of it gives).
 _TIER_TEXT: dict[Any, str] = {m: m.value for m in QualityTier}
+#: The five tier names.
+_TIER_NAMES = frozenset(_TIER_TEXT.values())
 # The lean path stores None for any keyword column: every one of them must be nullable.
 if not EVENT_KEYWORDS <= _NULLABLE_FIELDS:  # pragma: no cover - a schema invariant
     raise RuntimeError(f"REQUIRED keyword columns: {sorted(EVENT_KEYWORDS - _NULLABLE_FIELDS)}")

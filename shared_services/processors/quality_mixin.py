@@ -41,6 +41,7 @@ from shared_services.constants.source_coverage import (
     QualityTier,
     SourceCoverageEventType,
     SourceCoverageSeverity,
+    parse_tier,
 )
 from shared_services.events.batch import EventBatch
 from shared_services.events.buffer import EventBuffer
@@ -267,8 +268,9 @@ class QualityMixin:
         """Buffer one event (written at the next flush) and route its alert; returns its id.
 
         ``kwargs`` are log columns (``game_date``, ``season``, ``primary_source``,
-        ``fallback_sources_tried``, ``downstream_impact``, ...). Unknown keywords, event types
-        and severities raise ``ValueError`` naming them; nothing is buffered then.
+        ``fallback_sources_tried``, ``downstream_impact``, ...). Unknown keywords, event types,
+        severities and quality tiers (``quality_before`` / ``quality_after``'s ``tier``) raise
+        ``ValueError`` naming them; nothing is buffered then.
 
         Example::
 
@@ -333,7 +335,9 @@ class QualityMixin:
 
         Unusable: a critical ``validation_failure`` (the rows should not be written). Poor or
         bronze: a warning ``quality_degradation``. Silver and gold: nothing. ``columns`` are
-        log columns (``game_id``, ``game_date``, ``primary_source``, ...).
+        log columns (``game_id``, ``game_date``, ``primary_source``, ...). A ``quality``
+        whose tier is missing or unknown is a ``ValueError`` naming it, and nothing is logged:
+        it is never taken for usable data.
 
         Example::
 
@@ -341,8 +345,13 @@ class QualityMixin:
             if self.log_quality_outcome(quality, f"game {game_id}", game_id=game_id):
                 self.load_dataframe_batch(self.add_quality_columns(frame, quality))
         """
+        if not isinstance(quality, Mapping):
+            raise TypeError(f"quality must be the dict assess_quality returns, got {type(quality).__name__}")
+        try:
+            tier = parse_tier(quality.get("tier"))
+        except ValueError as err:
+            raise ValueError(f"quality: {err}") from None
         issues = ", ".join(quality.get("issues") or []) or "no issues"
-        tier = quality.get("tier")
         if tier == QualityTier.UNUSABLE:
             self.log_quality_event(
                 SourceCoverageEventType.VALIDATION_FAILURE, SourceCoverageSeverity.CRITICAL,

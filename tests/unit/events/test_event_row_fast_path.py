@@ -158,13 +158,15 @@ _VALUE = st.one_of(
     st.sampled_from(["2025-01-15", "2024-07-01", "2025-02-30", "N/A", ""]),
     st.lists(_TEXT, max_size=3),
 )
+#: The five tiers, as names and as members (any other tier is refused, naming it).
+_TIERS = st.sampled_from([*QualityTier, *(tier.value for tier in QualityTier)])
 _COLUMN = st.sampled_from(sorted(model.EVENT_KEYWORDS) + ["not_a_column"])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kwargs=st.dictionaries(_COLUMN, _VALUE, max_size=6),
        labels=st.tuples(_TEXT, _TEXT, st.just("P"), _TEXT, _TEXT, st.one_of(_TEXT, st.integers(0, 9))),
-       quality=st.one_of(st.none(), st.fixed_dictionaries({"tier": _TEXT, "score": st.one_of(
+       quality=st.one_of(st.none(), st.fixed_dictionaries({"tier": st.one_of(_TEXT, _TIERS), "score": st.one_of(
            st.none(), st.floats(allow_nan=True), st.integers(0, 100))})),
        severity=st.sampled_from(["info", "warning", "critical", "fatal"]))
 def test_any_input_gives_the_general_paths_row_or_error(kwargs, labels, quality, severity):

@@ -149,9 +149,12 @@ def test_a_description_that_is_not_text_is_named_with_its_type(bad):
 
 
 @pytest.mark.parametrize("tier", [["gold"], {"tier": "gold"}])
-def test_an_unhashable_tier_gives_the_general_paths_row(tier):
+def test_an_unhashable_tier_is_refused_by_every_path_naming_it(tier):
+    # An unhashable tier must neither raise TypeError from a look-up nor be stored as its str().
     quality = {"tier": tier, "score": 91.0}
-    lean = _logged("fallback_used", "info", "x", None, quality)
-    general = row_of(event_row("fallback_used", "info", "x", None, quality, {}, labels=LABELS))
-    assert lean["quality_tier_after"] == general["quality_tier_after"] == str(tier)
-    assert lean["quality_score_after"] == 91.0
+    expected = f"quality_after: unknown quality tier {tier!r}; expected one of: gold, silver, bronze, poor, unusable"
+    with pytest.raises(ValueError) as lean:
+        _logged("fallback_used", "info", "x", None, quality)
+    with pytest.raises(ValueError) as general:
+        event_row("fallback_used", "info", "x", None, quality, {}, labels=LABELS)
+    assert str(lean.value) == str(general.value) == expected
