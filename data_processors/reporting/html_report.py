@@ -47,7 +47,7 @@ from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
 from data_processors.commands.report import COMMAND, main  # noqa: F401  (re-exported)
-from shared_services.bigquery.identifiers import quote_table_id, validate_column_name
+from shared_services.bigquery.identifiers import quote_column, quote_table_id
 from shared_services.bigquery.schemas import (
     COVERAGE_LOG_TABLE,
     PLAYER_GAME_SUMMARY,
@@ -185,7 +185,7 @@ def tier_counts_sql(tables: Sequence[TierTable]) -> str:
     """
     parts = []
     for spec in tables:
-        column = validate_column_name(spec.date_column)
+        column = quote_column(spec.date_column)  # a reserved keyword is a name only when quoted
         parts.append(
             f"SELECT '{spec.table}' AS table_id, {column} AS day, quality_tier, COUNT(*) AS row_count\n"
             f"FROM {quote_table_id(spec.table)}\n"

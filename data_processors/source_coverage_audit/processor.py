@@ -37,7 +37,7 @@ from data_processors.source_coverage_audit.config import (
     load_audit_tables,
     validate_audit_tables,
 )
-from shared_services.bigquery.identifiers import quote_table_id, validate_table_id
+from shared_services.bigquery.identifiers import quote_column, quote_table_id, validate_table_id
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE, SCHEDULE
 from shared_services.bigquery.statements import (
     SAMPLE_DATE,
@@ -236,12 +236,14 @@ class SourceCoverageAuditProcessor:
     def table_presence_sql(self, spec: AuditTable) -> str:
         """One table's presence check (BigQuery SQL, ``@game_keys`` array parameter)."""
         tracked = "COUNTIF(quality_calculated_at IS NOT NULL)" if spec.tracks_quality else "0"
+        # Configured columns in back-ticks: a reserved keyword (`range`) is a name only when quoted.
+        key, day = quote_column(spec.id_column), quote_column(spec.date_column)
         return (
-            f"SELECT {spec.id_column} AS game_key, COUNT(*) AS row_count, {tracked} AS tracked_rows\n"
+            f"SELECT {key} AS game_key, COUNT(*) AS row_count, {tracked} AS tracked_rows\n"
             f"FROM {quote_table_id(spec.table)}\n"
-            f"WHERE {spec.date_column} BETWEEN @start_date AND @end_date\n"
-            f"  AND {spec.id_column} IN UNNEST(@game_keys)\n"
-            f"GROUP BY {spec.id_column}"
+            f"WHERE {day} BETWEEN @start_date AND @end_date\n"
+            f"  AND {key} IN UNNEST(@game_keys)\n"
+            f"GROUP BY {key}"
         )
 
     def _table_presence(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["validate_table_id", "validate_project_id", "validate_column_name", "quote_table_id",
+__all__ = ["validate_table_id", "validate_project_id", "validate_column_name", "quote_column", "quote_table_id",
            "InvalidIdentifierError"]
 
 _PROJECT = r"[a-z][a-z0-9\-]{4,28}[a-z0-9]"
@@ -75,6 +75,19 @@ def validate_column_name(name: object) -> str:
             f"invalid column name {name!r}: use letters, digits and underscores, not starting with a digit"
         )
     return name
+
+
+def quote_column(name: object) -> str:
+    """The validated column name in back-ticks, ready for BigQuery SQL: a reserved keyword
+    (``rows``, ``range``, ``new``) must be quoted to be a name ("Lexical structure and syntax",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical#reserved_keywords).
+
+    Example::
+
+        quote_column('rows')    # '`rows`'
+        quote_column('a b')     # InvalidIdentifierError: invalid column name 'a b': ...
+    """
+    return f"`{validate_column_name(name)}`"
 
 
 def quote_table_id(table_id: str) -> str:

@@ -23,7 +23,11 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
-from shared_services.bigquery.identifiers import validate_column_name, validate_table_id
+from shared_services.bigquery.identifiers import (
+    quote_column,
+    validate_column_name,
+    validate_table_id,
+)
 from shared_services.bigquery.schemas import (
     OBSOLETE_VIEWS,
     TABLE_FUNCTIONS,
@@ -41,6 +45,7 @@ from shared_services.bigquery.statements import (
     statement_factory,
 )
 from shared_services.commands.setup import COMMAND, main  # noqa: F401  (re-exported)
+from shared_services.events.text import valid_text
 
 __all__ = [
     "SetupReport",
@@ -179,6 +184,17 @@ def ensure_schema(
     return report
 
 
+def _string_literal(text: str) -> str:
+    """``text`` as a GoogleSQL double-quoted string literal. ``json.dumps`` escapes quotes,
+    backslashes and control characters the way GoogleSQL reads them; ``ensure_ascii=False``
+    keeps other characters as they are, because a surrogate escape (``\\ud83d`` for half an
+    emoji) is refused: "\\uhhhh ... the range D800-DFFF isn't allowed" ("Lexical structure and
+    syntax", section "Escape sequences for string and bytes literals",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical#escape_sequences).
+    A lone surrogate in ``text`` itself is replaced (U+FFFD): it has no UTF-8 form to send."""
+    return json.dumps(valid_text(text), ensure_ascii=False)
+
+
 def _column_ddl(field_: bigquery.SchemaField) -> str:
     type_ = field_.field_type.upper()
     type_ = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL"}.get(type_, type_)
@@ -186,11 +202,11 @@ def _column_ddl(field_: bigquery.SchemaField) -> str:
         type_ = "STRUCT<" + ", ".join(_column_ddl(f) for f in field_.fields) + ">"
     if field_.mode == "REPEATED":
         type_ = f"ARRAY<{type_}>"
-    parts = [f"{field_.name} {type_}"]
+    parts = [f"{quote_column(field_.name)} {type_}"]  # a reserved keyword is a name only when quoted
     if field_.mode == "REQUIRED":
         parts.append("NOT NULL")
     if field_.description:
-        parts.append(f"OPTIONS(description={json.dumps(field_.description)})")
+        parts.append(f"OPTIONS(description={_string_literal(field_.description)})")
     return " ".join(parts)
 
 
@@ -207,16 +223,17 @@ def table_ddl(spec: TableSpec, project: str | None = None) -> str:
     options: list[str] = []
     if spec.partition_field:
         kind = next(f.field_type.upper() for f in spec.schema if f.name == spec.partition_field)
-        expr = spec.partition_field if kind == "DATE" else f"DATE({spec.partition_field})"
+        column = quote_column(spec.partition_field)
+        expr = column if kind == "DATE" else f"DATE({column})"
         lines.append(f"PARTITION BY {expr}")
         if spec.partition_expiration_days:
             options.append(f"partition_expiration_days={spec.partition_expiration_days}")
         if spec.require_partition_filter:
             options.append("require_partition_filter=TRUE")
     if spec.clustering_fields:
-        lines.append("CLUSTER BY " + ", ".join(spec.clustering_fields))
+        lines.append("CLUSTER BY " + ", ".join(quote_column(name) for name in spec.clustering_fields))
     if spec.description:
-        options.append(f"description={json.dumps(spec.description)}")
+        options.append(f"description={_string_literal(spec.description)}")
     if options:
         lines.append("OPTIONS(" + ", ".join(options) + ")")
     return "\n".join(lines)

@@ -17,7 +17,9 @@ accept; each is listed, with its BigQuery documentation section and its test, in
   (https://cloud.google.com/bigquery/docs/data-manipulation-language#limitations).
 * :func:`check_dialect` — DuckDB-only syntax that GoogleSQL does not have (``::`` casts,
   ``ILIKE``, DuckDB functions such as ``list_value``, ``strftime``, ``epoch_ms``)
-  (https://cloud.google.com/bigquery/docs/reference/standard-sql/functions-all).
+  (https://cloud.google.com/bigquery/docs/reference/standard-sql/functions-all), and reserved
+  keywords used unquoted as names (``SELECT rows FROM ...``; "Lexical structure and syntax",
+  https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical#reserved_keywords).
 * :func:`check_script` — multi-statement transactions: no nesting, ``COMMIT`` needs a
   ``BEGIN``, no DDL on permanent tables inside a transaction
   (https://cloud.google.com/bigquery/docs/transactions).
@@ -44,6 +46,7 @@ from shared_services.bigquery.dialect import CoverageBigQuery
 
 __all__ = [
     "DUCKDB_ONLY_FUNCTIONS",
+    "RESERVED_KEYWORDS",
     "ViewLookup",
     "ColumnsLookup",
     "check_dialect",
@@ -68,6 +71,22 @@ DUCKDB_ONLY_FUNCTIONS = frozenset({
     "struct_pack", "string_split", "str_split", "len", "datediff", "date_diff_duckdb",
     "to_timestamp_ms", "make_date", "make_timestamp", "today", "now", "printf", "list_sort",
 })
+
+#: GoogleSQL's reserved keywords: "If an identifier is the same as a reserved keyword, the
+#: identifier must be quoted" (a name after a dot in a path excepted: ``abc5.GROUP`` is valid)
+#: ("Lexical structure and syntax", sections "Quoted identifiers" and "Reserved keywords",
+#: https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical#reserved_keywords).
+RESERVED_KEYWORDS = frozenset("""
+    ALL AND ANY ARRAY AS ASC ASSERT_ROWS_MODIFIED AT BETWEEN BY CASE CAST COLLATE CONTAINS CREATE
+    CROSS CUBE CURRENT DEFAULT DEFINE DESC DISTINCT ELSE END ENUM ESCAPE EXCEPT EXCLUDE EXISTS
+    EXTRACT FALSE FETCH FOLLOWING FOR FROM FULL GROUP GROUPING GROUPS HASH HAVING IF IGNORE IN
+    INNER INTERSECT INTERVAL INTO IS JOIN LATERAL LEFT LIKE LIMIT LOOKUP MERGE NATURAL NEW NO NOT
+    NULL NULLS OF ON OR ORDER OUTER OVER PARTITION PRECEDING PROTO QUALIFY RANGE RECURSIVE RESPECT
+    RIGHT ROLLUP ROWS SELECT SET SOME STRUCT TABLESAMPLE THEN TO TREAT TRUE UNBOUNDED UNION UNNEST
+    USING WHEN WHERE WINDOW WITH WITHIN
+""".split())
+#: A path's parts in order (``catalog.db.table.column``): a part after another one follows a dot.
+_PATH_PARTS = ("catalog", "db", "table", "this")
 
 #: ``(dataset, view) -> BigQuery SQL of the view`` (lower-case keys), or ``None`` if not a view.
 ViewLookup = Callable[[str, str], str | None]
@@ -108,6 +127,29 @@ def check_dialect(sql: str, trees: Sequence[exp.Expression]) -> None:
             name = str(func.name).lower()
             if name in DUCKDB_ONLY_FUNCTIONS:
                 raise gexc.BadRequest(f"Function not found: {func.name}")
+        _check_reserved_identifiers(tree)
+
+
+def _after_a_dot(identifier: exp.Identifier) -> bool:
+    """True when ``identifier`` follows another part of its path (``t.rows``, ``ds.range``)."""
+    parent = identifier.parent
+    if isinstance(parent, exp.Column | exp.Table) and identifier.arg_key in _PATH_PARTS:
+        position = _PATH_PARTS.index(identifier.arg_key)
+        return any(parent.args.get(part) is not None for part in _PATH_PARTS[:position])
+    return isinstance(parent, exp.Dot) and identifier.arg_key == "expression"
+
+
+def _check_reserved_identifiers(tree: exp.Expression) -> None:
+    """An unquoted reserved keyword used as a name (a column, table, alias, column definition)
+    is a syntax error on BigQuery, which DuckDB and sqlglot both accept (see RESERVED_KEYWORDS)."""
+    for identifier in tree.find_all(exp.Identifier):
+        word = identifier.name.upper()
+        if identifier.quoted or word not in RESERVED_KEYWORDS or _after_a_dot(identifier):
+            continue
+        raise gexc.BadRequest(
+            f"Syntax error: Unexpected keyword {word} (a reserved keyword used as a name must be "
+            f"quoted with backticks: `{identifier.name}`)"
+        )
 
 
 # --------------------------------------------------------------------------------------

@@ -335,6 +335,33 @@ def _array_agg_nulls(tree: exp.Expression) -> None:
         holder.set(key, [checked] if key == "expressions" else checked)
 
 
+def _group_by_select_aliases(tree: exp.Expression) -> None:
+    """``GROUP BY name`` where ``name`` is also a SELECT alias groups by the ALIAS on BigQuery
+    ("If a query contains aliases in the SELECT clause, those aliases override names in the
+    corresponding FROM clause": "Query syntax", section "GROUP BY clause",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/query-syntax#group_by_clause)
+    and by the FROM column on DuckDB: ``COALESCE(p, '') AS p ... GROUP BY p`` gave one group
+    for NULL and one for '' here, one group there. Such a name is replaced by the aliased
+    expression, so both group alike (aggregates and window functions are left alone: BigQuery
+    cannot group by them either, and its error comes from the engine as before)."""
+    for select in tree.find_all(exp.Select):
+        group = select.args.get("group")
+        if group is None:
+            continue
+        aliases: dict[str, exp.Expression] = {}
+        for item in select.expressions:
+            if isinstance(item, exp.Alias) and item.alias:
+                aliases.setdefault(item.alias.lower(), item.this)
+        for node in group.expressions:
+            if not isinstance(node, exp.Column) or node.table:
+                continue
+            aliased = aliases.get(node.name.lower())
+            if aliased is None or (isinstance(aliased, exp.Column) and aliased.name.lower() == node.name.lower()) \
+                    or aliased.find(exp.AggFunc, exp.Window) is not None:
+                continue
+            node.replace(aliased.copy())
+
+
 def _qualify_clashing_datasets(tree: exp.Expression, catalog: str | None) -> None:
     """A dataset named like the warehouse's DuckDB catalog would make ``ds.t`` ambiguous for
     DuckDB, so such references get the catalog in front."""
@@ -472,6 +499,7 @@ def _translate(
             )
             node.replace(typed)
         rewrite_table_function_calls(tree)
+        _group_by_select_aliases(tree)
         _unnest_semi_join(tree)
         _drop_project(tree)
         _qualify_clashing_datasets(tree, catalog)

@@ -59,8 +59,8 @@ from typing import Any
 from google.cloud import bigquery
 
 from shared_services.bigquery.identifiers import (
+    quote_column,
     quote_table_id,
-    validate_column_name,
     validate_table_id,
 )
 from shared_services.events.serialization import json_safe_batch
@@ -87,13 +87,15 @@ def replace_sql(
     """
     if not key_columns:
         raise ValueError("replace_sql needs at least one key column")
-    for name in (*columns, *key_columns, *([partition_field] if partition_field else [])):
-        validate_column_name(name)
-    key_match = " AND ".join(f"S.{k} = T.{k}" for k in key_columns)
-    column = f"DATE(T.{partition_field})" if partition_is_timestamp else f"T.{partition_field}"
+    # Every column validated and in back-ticks (a reserved keyword such as `rows` is a name only
+    # when quoted); values travel as query parameters.
+    quoted = [quote_column(name) for name in columns]
+    keys = [quote_column(name) for name in key_columns]
+    key_match = " AND ".join(f"S.{k} = T.{k}" for k in keys)
+    part = quote_column(partition_field) if partition_field else ""
+    column = f"DATE(T.{part})" if partition_is_timestamp else f"T.{part}"
     partition = f"{column} BETWEEN @low AND @high\n  AND " if partition_field else ""
-    column_list = ", ".join(columns)
-    # Identifiers are validated above; values travel as query parameters.
+    column_list = ", ".join(quoted)
     delete = (f"DELETE FROM {quote_table_id(target)} AS T\nWHERE {partition}"  # noqa: S608
               f"EXISTS (SELECT 1 FROM {quote_table_id(staging)} AS S WHERE {key_match});\n")
     insert = (f"INSERT INTO {quote_table_id(target)} ({column_list})\n"  # noqa: S608

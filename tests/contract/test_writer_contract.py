@@ -85,6 +85,22 @@ def test_timestamp_partitioned_target_with_required_filter(adapter: Adapter) -> 
     assert _rows(adapter, sql) == [("e1", "a2"), ("e2", "b")]
 
 
+def test_reserved_keywords_as_column_names_replace_rows_on_both_adapters(adapter: Adapter) -> None:
+    # `rows`, `range`, `new` and `hash` are GoogleSQL reserved keywords: a name only when quoted.
+    # The embedded warehouse refuses them unquoted, as BigQuery does (docs/bigquery-rules.md).
+    reserved = [S("rows", "STRING", mode="REQUIRED"), S("range", "DATE", mode="REQUIRED"), S("new", "INT64"),
+                S("hash", "STRING")]
+    target = _table(adapter, "nba_precompute.reserved_names", reserved, "range")
+    day = dt.date(2025, 1, 15)
+    replace_rows(adapter.client, target, [{"rows": "a", "range": day, "new": 1, "hash": "x"},
+                                          {"rows": "b", "range": day, "new": 2, "hash": "y"}],
+                 reserved, ["rows", "range"], "range")
+    replace_rows(adapter.client, target, [{"rows": "a", "range": day, "new": 3, "hash": "z"}],
+                 reserved, ["rows", "range"], "range")
+    sql = f"SELECT `rows`, `new`, `hash` FROM `{adapter.project}.{target}` WHERE `range` = '2025-01-15' ORDER BY 1"
+    assert _rows(adapter, sql) == [("a", 3, "z"), ("b", 2, "y")]
+
+
 def test_a_failing_script_leaves_the_target_unchanged(adapter: Adapter) -> None:
     # The target says `games` is REQUIRED, the caller's schema does not: the load into staging
     # succeeds, the DELETE runs, the INSERT fails - and the transaction rolls the DELETE back.
@@ -119,8 +135,12 @@ def test_the_script_is_a_bigquery_transaction_and_never_a_merge() -> None:
     assert kinds == ["Transaction", "Delete", "Insert", "Commit"]
     assert "MERGE" not in sql.upper()
     delete = statements[1]
-    assert "S.player_id = T.player_id AND S.game_date = T.game_date" in delete.sql("bigquery")
-    assert "T.game_date BETWEEN @low AND @high" in delete.sql("bigquery")
+    assert "S.`player_id` = T.`player_id` AND S.`game_date` = T.`game_date`" in delete.sql("bigquery")
+    assert "T.`game_date` BETWEEN @low AND @high" in delete.sql("bigquery")
     assert merge_sql is replace_sql  # the old name still works for existing imports
     ts = replace_sql("ds.t", "ds.s", ["id", "ts"], ["id"], "ts", partition_is_timestamp=True)
-    assert "DATE(T.ts) BETWEEN @low AND @high" in ts
+    assert "DATE(T.`ts`) BETWEEN @low AND @high" in ts
+    # Reserved keywords as column names (BigQuery refuses them unquoted): every use quoted.
+    reserved = replace_sql("ds.t", "ds.s", ["rows", "range", "new"], ["rows"], "range")
+    assert "S.`rows` = T.`rows`" in reserved and "T.`range` BETWEEN" in reserved
+    assert "INSERT INTO `ds.t` (`rows`, `range`, `new`)\nSELECT `rows`, `range`, `new` FROM `ds.s`;" in reserved

@@ -36,10 +36,10 @@ def test_print_ddl_touches_no_warehouse(tmp_path, monkeypatch, capsys):
     for statement in statements:
         sqlglot.parse_one(statement, read="bigquery")
     log_ddl = next(s for s in statements if "source_coverage_log` (" in s)
-    assert "PARTITION BY DATE(event_timestamp)" in log_ddl
-    assert "CLUSTER BY severity, event_type, game_id" in log_ddl
+    assert "PARTITION BY DATE(`event_timestamp`)" in log_ddl  # every column name quoted
+    assert "CLUSTER BY `severity`, `event_type`, `game_id`" in log_ddl
     assert "partition_expiration_days=730" in log_ddl and "require_partition_filter=TRUE" in log_ddl
-    assert "fallback_sources_tried ARRAY<STRING>" in log_ddl
+    assert "`fallback_sources_tried` ARRAY<STRING>" in log_ddl
     assert "`my-project.nba_reference.source_coverage_log`" in log_ddl
     assert "CASE MAX(CASE severity WHEN 'critical' THEN 2" in out  # ranked, never MAX(severity)
     function_ddl = next(s.strip() for s in statements if "TABLE FUNCTION" in s)

@@ -242,6 +242,48 @@ def test_duckdb_only_syntax_is_bad_request(client: DuckDBClient, sql: str, words
         client.query(sql)
 
 
+@pytest.mark.parametrize(("sql", "word"), [
+    ("SELECT rows FROM ds.plain", "ROWS"),
+    ("SELECT game_id AS range FROM ds.plain", "RANGE"),
+    ("SELECT n.game_id FROM ds.plain AS new", "NEW"),
+    ("SELECT 1 FROM ds.plain WINDOW window AS (ORDER BY game_id)", "WINDOW"),
+    ("SELECT STRUCT(1 AS hash) AS s", "HASH"),
+    ("SELECT x FROM rows.t", "ROWS"),
+    ("INSERT INTO ds.plain (game_id, lookup) VALUES ('a', 'b')", "LOOKUP"),
+    ("CREATE TABLE ds.k (groups INT64)", "GROUPS"),
+])
+def test_a_reserved_keyword_used_as_a_name_unquoted_is_bad_request(client: DuckDBClient, sql: str, word: str) -> None:
+    with pytest.raises(gexc.BadRequest, match=rf"^400 Syntax error: Unexpected keyword {word} \(a reserved keyword "):
+        client.query(sql)
+    assert "k" not in {t.table_id for t in client.list_tables("ds")}  # nothing was created
+
+
+def test_a_reserved_keyword_quoted_or_after_a_dot_is_a_name(client: DuckDBClient) -> None:
+    client.query("CREATE TABLE ds.k (`rows` INT64, `range` STRING, s STRUCT<`new` INT64>)").result()
+    client.query("INSERT INTO ds.k (`rows`, `range`, s) VALUES (1, 'a', STRUCT(2 AS `new`))").result()
+    rows = run(client, "SELECT k.rows, `range` AS `window`, k.s.new FROM ds.k AS k WHERE `rows` = 1")
+    assert rows == [(1, "a", 2)]
+    # A named parameter may be a reserved keyword ("Lexical structure and syntax": a named query
+    # parameter "can start with an identifier or a reserved keyword").
+    job = client.query("SELECT @window AS w", job_config=cfg(P("window", "INT64", 7)))
+    assert [tuple(r.values()) for r in job.result()] == [(7,)]
+
+
+def test_group_by_a_name_that_is_also_a_select_alias_groups_by_the_alias(client: DuckDBClient) -> None:
+    # BigQuery: SELECT aliases override FROM names in GROUP BY; DuckDB grouped by the column,
+    # giving NULL and '' two groups here where BigQuery gives one (the alert lookback's shape).
+    client.query("INSERT INTO ds.plain (game_id, game_date, other) VALUES "
+                 "('a', DATE '2025-01-15', NULL), ('a', DATE '2025-01-15', ''), ('a', DATE '2025-01-15', 'x')").result()
+    assert run(client, "SELECT game_id, COALESCE(other, '') AS other, COUNT(*) AS n FROM ds.plain "
+                       "GROUP BY game_id, other ORDER BY 2") == [("a", "", 2), ("a", "x", 1)]
+    assert run(client, "SELECT UPPER(game_id) AS game_id, COUNT(*) AS n FROM ds.plain GROUP BY game_id") == [("A", 3)]
+    # a qualified name is the FROM column; an alias of the column itself changes nothing
+    assert run(client, "SELECT COALESCE(p.other, '') AS other, COUNT(*) AS n FROM ds.plain p "
+                       "GROUP BY p.other ORDER BY 1") == [("", 1), ("", 1), ("x", 1)]
+    assert run(client, "SELECT other AS other, COUNT(*) AS n FROM ds.plain GROUP BY other ORDER BY 1") == [
+        (None, 1), ("", 1), ("x", 1)]
+
+
 def test_float_literals_are_float64(client: DuckDBClient) -> None:
     job = client.query("SELECT 1.5 AS x, 2 AS n, 1e3 AS e")
     assert [(f.name, f.field_type) for f in job.schema] == [("x", "FLOAT"), ("n", "INTEGER"), ("e", "FLOAT")]
