@@ -64,6 +64,7 @@ __all__ = [
     "EVENT_COLUMNS",
     "EVENT_KEYWORDS",
     "build_event_row",
+    "check_event_columns",
     "current_environment",
     "entry_row",
     "event_row",
@@ -301,6 +302,25 @@ def build_event_row(
     """
     return cast(dict[str, Any], event_row(event_type, severity, description, quality_before, quality_after,
                                           columns, now=now))
+
+
+def check_event_columns(columns: Mapping[str, Any]) -> None:
+    """Raise what :func:`build_event_row` would raise for these keyword columns, or nothing.
+
+    For code that logs an event only on some paths (a fallback, an unusable assessment): it
+    checks the caller's columns up front, so a misspelt keyword or a malformed date fails on
+    every call instead of only on the night an event is due - when the event it would have
+    logged is lost.
+
+    Example::
+
+        check_event_columns({'game_date': '2025-01-15', 'team_abbr': 'LAL'})   # fine
+        check_event_columns({'gamedate': '2025-01-15'})   # ValueError: unknown event field(s) ['gamedate'] ...
+    """
+    if not isinstance(columns, Mapping):
+        raise TypeError(f"event columns must be a mapping of keyword to value, got {type(columns).__name__}")
+    _general_row(SourceCoverageEventType.FALLBACK_USED, SourceCoverageSeverity.INFO, "", None, None, None,
+                 dict(columns))
 
 
 def event_row(

@@ -33,6 +33,7 @@ from shared_services.constants.source_coverage import (
     SourceCoverageEventType,
     SourceCoverageSeverity,
 )
+from shared_services.events.model import check_event_columns
 from shared_services.processors.errors import ImproperlyConfigured, check_mixins_first
 from shared_services.quality.scoring import RECONSTRUCTED_SOURCE, is_failed_source
 
@@ -42,6 +43,9 @@ logger = logging.getLogger(__name__)
 
 #: The name recorded in ``sources_tried`` when reconstruction supplied the data.
 RECONSTRUCTED = RECONSTRUCTED_SOURCE
+#: Event fields fetch_with_fallback fills in itself (a caller's value would clash with them).
+_FIELDS_SET_HERE = frozenset({"game_id", "primary_source", "primary_source_status", "fallback_sources_tried",
+                              "resolution", "resolution_details", "downstream_impact"})
 
 FetchFunction = Callable[[str], "pd.DataFrame | None"]
 
@@ -176,7 +180,10 @@ class FallbackSourceMixin:
         """Try every declared source in order; returns ``(data or None, sources_tried)``.
 
         ``event_fields`` (``game_date``, ``season``, ``team_abbr`` ...) are added to the events
-        this call logs. A fetch function for an undeclared source is a ``ValueError``.
+        this call logs; they are checked before any source is fetched, so a misspelt keyword or a
+        malformed date raises on every call, not only when a source fails and an event is due.
+        A fetch function for an undeclared source is a ``ValueError``; one that is not callable
+        (``None`` means "not configured") a ``TypeError``.
 
         Example::
 
@@ -197,6 +204,18 @@ class FallbackSourceMixin:
         log_event = getattr(self, "log_quality_event", None)
         if not callable(log_event):
             raise TypeError(f"{type(self).__name__} needs log_quality_event(); add QualityMixin to its bases")
+        not_callable = sorted(name for name, fetch in fetch_functions.items() if fetch is not None and not callable(fetch))
+        if reconstruction_fn is not None and not callable(reconstruction_fn):
+            not_callable.append("reconstruction_fn")
+        if not_callable:
+            raise TypeError(f"{type(self).__name__}: fetch function(s) for {not_callable} are not callable")
+        # The caller's event fields are checked now, on every call: an event is logged only when
+        # a source fails, and a bad field found then would lose that very event.
+        taken = sorted(set(event_fields) & _FIELDS_SET_HERE)
+        if taken:
+            raise ValueError(f"{type(self).__name__}.fetch_with_fallback sets {taken} itself; "
+                             f"event_fields may not give them")
+        check_event_columns(event_fields)
 
         result = FallbackResult(game_id)
         data: pd.DataFrame | None = None

@@ -46,7 +46,7 @@ from shared_services.constants.source_coverage import (
 from shared_services.events.batch import EventBatch
 from shared_services.events.buffer import EventBuffer
 from shared_services.events.dead_letter import DeadLetterSpool
-from shared_services.events.model import EVENT_COLUMNS, event_row, new_event_id
+from shared_services.events.model import EVENT_COLUMNS, check_event_columns, event_row, new_event_id
 from shared_services.events.sink import EventSink, LoadOutcome, RetryPolicy
 from shared_services.events.text import log_safe
 from shared_services.processors.errors import (
@@ -337,7 +337,8 @@ class QualityMixin:
         bronze: a warning ``quality_degradation``. Silver and gold: nothing. ``columns`` are
         log columns (``game_id``, ``game_date``, ``primary_source``, ...). A ``quality``
         whose tier is missing or unknown is a ``ValueError`` naming it, and nothing is logged:
-        it is never taken for usable data.
+        it is never taken for usable data. ``columns`` are checked on every call, whatever the
+        tier (an unknown keyword or a malformed ``game_date`` raises even for gold data).
 
         Example::
 
@@ -351,6 +352,13 @@ class QualityMixin:
             tier = parse_tier(quality.get("tier"))
         except ValueError as err:
             raise ValueError(f"quality: {err}") from None
+        # The columns are checked on every call: only a weak or unusable assessment logs an
+        # event, and a bad column found then would lose that event.
+        taken = sorted(set(columns) & {"resolution", "downstream_impact"})
+        if taken:
+            raise ValueError(f"log_quality_outcome sets {taken} itself (downstream_impact through unusable_impact); "
+                             f"columns may not give them")
+        check_event_columns({**columns, "downstream_impact": unusable_impact})
         issues = ", ".join(quality.get("issues") or []) or "no issues"
         if tier == QualityTier.UNUSABLE:
             self.log_quality_event(
