@@ -31,8 +31,13 @@ def _run(ctx: Context) -> Outcome:
             raise UsageError(f"--now: {args.now!r} is not an ISO-8601 time") from None
         if now.tzinfo is None:
             raise UsageError("--now needs a UTC offset, e.g. 2025-01-17T15:00:00+00:00")
+    from data_processors.reporting.html_report import check_report_path, write_report
+
+    try:
+        check_report_path(args.out)  # before the warehouse is opened: --out must not be one
+    except ValueError as exc:
+        raise UsageError(f"--out: {exc}") from None
     client = ctx.client()
-    from data_processors.reporting.html_report import write_report
 
     path = write_report(client, args.start, args.end, args.out, now)
     return Outcome(text=f"wrote {path}", data={"report_path": str(path), "start": args.start.isoformat(),

@@ -35,6 +35,7 @@ Python::
 from __future__ import annotations
 
 import html
+import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -81,6 +82,7 @@ __all__ = [
     "render_report",
     "write_report",
     "main",
+    "check_report_path",
 ]
 
 TIERS: tuple[str, ...] = tuple(t.value for t in QualityTier)
@@ -874,9 +876,47 @@ def write_report(client: Any, start: date | str, end: date | str, out: str | Pat
 
         write_report(make_client(), '2025-01-10', '2025-01-16', 'coverage_report.html')
     """
-    path = Path(out)
+    path = check_report_path(out)
+    page = render_report(collect_report_data(client, start, end, now))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(collect_report_data(client, start, end, now)), encoding="utf-8")
+    # Written beside the target and renamed over it: a reader (or a killed run) never sees half
+    # a page, and a failure leaves the previous report as it was.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(page, encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
+#: How every page :func:`render_report` writes begins (checked before one is overwritten).
+_PAGE_START = b"<!doctype html>"
+
+
+def check_report_path(out: str | Path) -> Path:
+    """``out`` as a path the report may be written to; ``ValueError`` naming it otherwise.
+
+    A report replaces only an earlier report: an existing file that is not one (a warehouse
+    given by mistake, ``--out w.duckdb``) is refused, as is a directory.
+
+    Example::
+
+        check_report_path('coverage_report.html')   # Path('coverage_report.html')
+        check_report_path('demo_out/demo.duckdb')   # ValueError: ... exists and is not an HTML report
+    """
+    path = Path(out)
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory; give a file name, e.g. {path / 'coverage_report.html'}")
+    if path.exists():
+        try:
+            with path.open("rb") as existing:
+                start = existing.read(len(_PAGE_START)).lower()
+        except OSError as exc:
+            raise ValueError(f"{path} exists and cannot be read ({exc.strerror}); choose another file") from None
+        if start != _PAGE_START:
+            raise ValueError(f"{path} exists and is not an HTML report (a warehouse or another file?); "
+                             "it is left as it is: choose another file name")
     return path
 
 

@@ -154,3 +154,32 @@ def test_a_hostile_through_is_a_one_line_usage_error(cli, setup_db, value):
     assert done.returncode == 2
     line = assert_one_line_error(done, "coverage-team-offense")
     assert "argument --through" in line and len(line) < 1_000
+
+
+def test_report_out_naming_the_warehouse_is_refused_and_the_warehouse_is_unchanged(cli, setup_db, tmp_path):
+    before = setup_db.read_bytes()
+    done = cli("coverage-report", *READS["coverage-report"], "--warehouse", f"duckdb:///{setup_db}",
+               "--out", str(setup_db))
+    assert done.returncode == 2
+    line = assert_one_line_error(done, "coverage-report")
+    assert f"--out: {setup_db} exists and is not an HTML report" in line
+    assert setup_db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb"]  # no .wal, no temporary
+    (tmp_path / "reports").mkdir()
+    done = cli("coverage-report", *READS["coverage-report"], "--warehouse", f"duckdb:///{setup_db}",
+               "--out", str(tmp_path / "reports"))
+    assert done.returncode == 2
+    assert "is a directory; give a file name" in assert_one_line_error(done, "coverage-report")
+
+
+def test_report_out_replaces_an_earlier_report_whole(cli, setup_db, tmp_path):
+    out = tmp_path / "report.html"
+    args = [*READS["coverage-report"], "--warehouse", f"duckdb:///{setup_db}", "--out", str(out),
+            "--now", "2025-01-17T15:00:00+00:00"]  # the same page twice
+    assert cli("coverage-report", *args).returncode == 0
+    first = out.read_text(encoding="utf-8")
+    assert first.startswith("<!DOCTYPE html>") and first.rstrip().endswith("</html>")
+    out.write_text(first.replace("</html>", "<!-- an earlier run --></html>"), encoding="utf-8")
+    assert cli("coverage-report", *args).returncode == 0
+    assert out.read_text(encoding="utf-8") == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "w.duckdb"]  # no temporary left
