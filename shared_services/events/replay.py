@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -40,6 +41,7 @@ from shared_services.bigquery.identifiers import (
 from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
 from shared_services.bigquery.statements import SAMPLE_TIME, register_statement
 from shared_services.commands.replay import COMMAND, main  # noqa: F401  (re-exported)
+from shared_services.constants.source_coverage import parse_event_type, parse_severity, parse_tier
 from shared_services.events.dead_letter import DamagedSpoolFile, DeadLetterSpool, SpilledBatch
 from shared_services.events.serialization import RowSerializationError, json_safe_rows
 from shared_services.events.sink import RetryPolicy, load_rows_exactly_once
@@ -48,7 +50,8 @@ from shared_services.events.text import log_safe
 DEFAULT_RETRY_POLICY = RetryPolicy()
 ENV_REPLAY_TABLES = "COVERAGE_REPLAY_TABLES"
 
-__all__ = ["ENV_REPLAY_TABLES", "ReplayReport", "allowed_replay_tables", "replay_dead_letters", "replay_outcome", "main"]
+__all__ = ["ENV_REPLAY_TABLES", "ReplayReport", "allowed_replay_tables", "check_log_rows", "replay_dead_letters",
+           "replay_outcome", "main"]
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +134,8 @@ def replay_batch(
     """Load one spilled batch exactly once; returns (rows loaded, rows already present)."""
     table = validate_table_id(batch.table)
     schema = list(COVERAGE_LOG_SCHEMA)  # only coverage logs are replayed (allow-list)
-    rows = json_safe_rows(batch.rows, schema)
+    rows = _distinct_events(json_safe_rows(batch.rows, schema))
+    check_log_rows(rows)
     present = _already_present(client, table, rows) if any("event_id" in r for r in rows) else set()
     remaining = [r for r in rows if r.get("event_id") not in present]
     if not remaining:
@@ -139,6 +143,50 @@ def replay_batch(
     outcome = load_rows_exactly_once(client, table, remaining, schema, batch.job_id, policy=policy, sleep=sleep)
     loaded = 0 if outcome.already_loaded else outcome.written
     return loaded, len(rows) - loaded
+
+
+#: A BigQuery job id: "letters (uppercase or lowercase), numbers, underscores (_), or dashes (-)",
+#: at most 1,024 characters ("Running jobs programmatically", section "Generating a job ID",
+#: https://cloud.google.com/bigquery/docs/running-jobs#generate-jobid).
+_JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,1024}")
+
+
+def check_log_rows(rows: Sequence[Mapping[str, Any]]) -> None:
+    """Raise ``RowSerializationError`` naming the first row whose event type, severity or
+    quality tier the live path would refuse (``build_event_row``): a spool file's checksum
+    proves it is whole, not that its rows are events. Rows spilled by an older build, or an
+    edited file, are quarantined instead of loaded.
+
+    Example::
+
+        check_log_rows([{'event_type': 'source_missing', 'severity': 'critical'}])   # fine
+        check_log_rows([{'event_type': 'made_up', 'severity': 'critical'}])   # RowSerializationError: row 0: ...
+    """
+    checks = (("event_type", parse_event_type), ("severity", parse_severity),
+              ("quality_tier_before", parse_tier), ("quality_tier_after", parse_tier))
+    for index, row in enumerate(rows):
+        for column, parse in checks:
+            value = row.get(column)
+            if value is None and column.startswith("quality_"):
+                continue
+            try:
+                parse(value)
+            except ValueError as exc:
+                raise RowSerializationError(f"row {index}: {column}: {exc}") from None
+
+
+def _distinct_events(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows without a repeated ``event_id`` (the first kept): an event is logged once."""
+    seen: set[Any] = set()
+    distinct = []
+    for row in rows:
+        event_id = row.get("event_id")
+        if event_id is not None:
+            if event_id in seen:
+                continue
+            seen.add(event_id)
+        distinct.append(row)
+    return distinct
 
 
 def replay_dead_letters(
@@ -181,6 +229,10 @@ def replay_dead_letters(
                 continue
             except OSError as exc:
                 report.files_failed[str(path)] = f"{type(exc).__name__}: {exc}"
+                continue
+            if not isinstance(batch.job_id, str) or not _JOB_ID.fullmatch(batch.job_id):
+                _quarantine(spool, report, path, f"job id {str(batch.job_id)[:80]!r} is not one BigQuery accepts "
+                                                 "(letters, digits, '_' and '-', at most 1,024): the file was altered")
                 continue
             if _valid_table_or_none(batch.table) not in allowed:
                 _quarantine(spool, report, path, f"table {batch.table!r} is not on the replay allow-list "

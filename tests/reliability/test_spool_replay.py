@@ -178,3 +178,84 @@ def test_two_replays_at_once_both_end_cleanly_and_load_each_row_once(tmp_path):
     assert len(stored) == 90 and stored["event_id"].is_unique
     assert not spool.files()
     assert sorted(p.name for p in spool.replayed_directory.glob("*.ndjson")) == sorted(f.name for f in files)
+
+
+# -- rows and job ids the live path would refuse -------------------------------------------------
+
+
+def test_a_file_whose_rows_the_live_path_would_refuse_is_quarantined_naming_the_row(tmp_path):
+    db = warehouse_file(tmp_path)
+    spool = DeadLetterSpool(tmp_path / "spool")
+    good = spill(spool, "a_good", 3)
+    bad = {}
+    for column, value in (("event_type", "made_up"), ("severity", "catastrophic"),
+                          ("quality_tier_after", "platinum")):
+        rows = event_rows(2, column)
+        rows[1] = {**rows[1], column: value}  # an older build, or an edited file: the checksum is fine
+        bad[column] = (spool.spill(COVERAGE_LOG_TABLE, f"b_{column}", rows, reason="x"), value)
+    client = DuckDBClient(str(db))
+    try:
+        report = replay_dead_letters(client, spool)
+    finally:
+        client.close()
+    assert report.files_replayed == [str(good)]
+    for column, (path, value) in bad.items():
+        reason = report.files_quarantined[str(path)]
+        assert reason.startswith(f"rows do not fit the coverage log: row 1: {column}: unknown "), reason
+        assert repr(value) in reason
+        assert not path.exists() and (spool.directory / "quarantine" / path.name).exists()
+    assert stored_descriptions(db) == ["a_good 0", "a_good 1", "a_good 2"]  # nothing of the bad files
+
+
+def test_an_event_repeated_in_one_file_is_loaded_once(tmp_path):
+    db = warehouse_file(tmp_path)
+    spool = DeadLetterSpool(tmp_path / "spool")
+    rows = event_rows(2, "twice")
+    spool.spill(COVERAGE_LOG_TABLE, "dup", [rows[0], rows[1], dict(rows[0])], reason="x")
+    client = DuckDBClient(str(db))
+    try:
+        report = replay_dead_letters(client, spool)
+    finally:
+        client.close()
+    assert report.rows_loaded == 2 and not report.files_failed and not report.files_quarantined
+    assert stored_descriptions(db) == ["twice 0", "twice 1"]
+
+
+def test_a_job_id_bigquery_cannot_accept_is_quarantined_not_failed_every_night(tmp_path):
+    db = warehouse_file(tmp_path)
+    spool = DeadLetterSpool(tmp_path / "spool")
+    paths = [spool.spill(COVERAGE_LOG_TABLE, job_id, event_rows(1, f"j{n}"), reason="x")
+             for n, job_id in enumerate(["job'; DROP TABLE t; --", "flush.with.dots", "x" * 1025])]
+    client = DuckDBClient(str(db))
+    try:
+        report = replay_dead_letters(client, spool)
+        again = replay_dead_letters(client, spool)
+    finally:
+        client.close()
+    assert sorted(report.files_quarantined) == sorted(map(str, paths)) and not report.files_failed
+    assert all("is not one BigQuery accepts (letters, digits, '_' and '-', at most 1,024)" in r
+               for r in report.files_quarantined.values())
+    assert again.files_quarantined == {} and again.files_failed == {} and again.files_replayed == []
+    assert stored_descriptions(db) == []
+
+
+def test_the_salvage_snippet_of_the_operations_guide_works_on_a_quarantined_cut_file(tmp_path):
+    db = warehouse_file(tmp_path)
+    spool = DeadLetterSpool(tmp_path / "spool")
+    path = spill(spool, "flush_cut", 4)
+    data = path.read_bytes()
+    path.write_bytes(data[: data.rindex(b"\n", 0, data.rindex(b'"__coverage_spool__"')) - 7])  # cut mid row 4
+    client = DuckDBClient(str(db))
+    try:
+        first = replay_dead_letters(client, spool)
+        [quarantined] = [Path(p) for p in first.files_quarantined]
+        text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+        snippet = text.split("Salvaging the complete rows of a quarantined file")[1].split("```python\n")[1]
+        snippet = snippet.split("```")[0].replace("/var/spool/coverage", str(spool.directory))
+        snippet = snippet.replace("FILE.ndjson", quarantined.name)
+        exec(compile(snippet, "operations.md", "exec"), {})  # noqa: S102 - the guide's own code
+        second = replay_dead_letters(client, spool)
+    finally:
+        client.close()
+    assert second.files_quarantined == {} and second.files_failed == {} and len(second.files_replayed) == 1
+    assert stored_descriptions(db) == ["flush_cut 0", "flush_cut 1", "flush_cut 2"]
