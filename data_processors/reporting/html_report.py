@@ -47,7 +47,7 @@ import pandas as pd
 from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
-from data_processors.commands.report import COMMAND, main  # noqa: F401  (re-exported)
+from data_processors.commands.report import COMMAND, check_report_path, main  # noqa: F401  (re-exported)
 from shared_services.bigquery.identifiers import quote_column, quote_table_id
 from shared_services.bigquery.schemas import (
     COVERAGE_LOG_TABLE,
@@ -890,34 +890,6 @@ def write_report(client: Any, start: date | str, end: date | str, out: str | Pat
     return path
 
 
-#: How every page :func:`render_report` writes begins (checked before one is overwritten).
-_PAGE_START = b"<!doctype html>"
-
-
-def check_report_path(out: str | Path) -> Path:
-    """``out`` as a path the report may be written to; ``ValueError`` naming it otherwise.
-
-    A report replaces only an earlier report: an existing file that is not one (a warehouse
-    given by mistake, ``--out w.duckdb``) is refused, as is a directory.
-
-    Example::
-
-        check_report_path('coverage_report.html')   # Path('coverage_report.html')
-        check_report_path('demo_out/demo.duckdb')   # ValueError: ... exists and is not an HTML report
-    """
-    path = Path(out)
-    if path.is_dir():
-        raise ValueError(f"{path} is a directory; give a file name, e.g. {path / 'coverage_report.html'}")
-    if path.exists():
-        try:
-            with path.open("rb") as existing:
-                start = existing.read(len(_PAGE_START)).lower()
-        except OSError as exc:
-            raise ValueError(f"{path} exists and cannot be read ({exc.strerror}); choose another file") from None
-        if start != _PAGE_START:
-            raise ValueError(f"{path} exists and is not an HTML report (a warehouse or another file?); "
-                             "it is left as it is: choose another file name")
-    return path
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -162,6 +162,8 @@ def load_audit_tables(path: str | Path) -> tuple[AuditTable, ...]:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise AuditConfigError(f"cannot read audit config {file}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise AuditConfigError(f"audit config {file} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     try:
         if file.suffix.lower() == ".toml":
             data: Any = tomllib.loads(text)

@@ -26,12 +26,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
+from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
 from data_processors.source_coverage_audit.audit_date import PACIFIC, default_audit_date
 from data_processors.source_coverage_audit.classify import AuditFinding, AuditStatus, classify
 from data_processors.source_coverage_audit.config import (
     DEFAULT_AUDIT_TABLES,
+    AuditConfigError,
     AuditTable,
     game_key,
     load_audit_tables,
@@ -252,13 +254,24 @@ class SourceCoverageAuditProcessor:
         """Per table: the game keys it has, and those of them with quality-tracked rows."""
         presence: dict[str, set[str]] = {}
         tracked: dict[str, set[str]] = {}
-        for spec in self.tables:
+        for index, spec in enumerate(self.tables):
             keys = sorted(set(schedule[f"key::{spec.table}"]))
-            frame = self._query(self.table_presence_sql(spec), [
-                bigquery.ScalarQueryParameter("start_date", "DATE", start - self.TABLE_DATE_SLACK),
-                bigquery.ScalarQueryParameter("end_date", "DATE", end + self.TABLE_DATE_SLACK),
-                bigquery.ArrayQueryParameter("game_keys", "STRING", keys),
-            ])
+            try:
+                frame = self._query(self.table_presence_sql(spec), [
+                    bigquery.ScalarQueryParameter("start_date", "DATE", start - self.TABLE_DATE_SLACK),
+                    bigquery.ScalarQueryParameter("end_date", "DATE", end + self.TABLE_DATE_SLACK),
+                    bigquery.ArrayQueryParameter("game_keys", "STRING", keys),
+                ])
+            except gexc.BadRequest as exc:
+                if spec in DEFAULT_AUDIT_TABLES:
+                    raise
+                # A configured table the query cannot read as described (a column it does not
+                # have, a date column that is not a DATE): the configuration's mistake, exit 2.
+                reason = str(getattr(exc, "message", exc)).splitlines()[0][:300]
+                raise AuditConfigError(
+                    f"audit table tables[{index}] {spec.table}: cannot be read with id_column "
+                    f"{spec.id_column!r} and date_column {spec.date_column!r} (a DATE column): {reason}"
+                ) from None
             presence[spec.table] = set(frame["game_key"].astype(str))
             tracked[spec.table] = set(frame.loc[frame["tracked_rows"] > 0, "game_key"].astype(str))
         return presence, tracked

@@ -32,6 +32,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -214,12 +215,26 @@ def register_exit_code(exc_type: type[BaseException], code: int) -> None:
     _EXIT_TABLE.append((exc_type, code))
 
 
+#: DuckDB raises some file and disk problems as its base ``Error`` or a ``TransactionException``
+#: ("Corrupt database file: computed checksum ...", "Cannot open file ...wal: Operation not
+#: permitted"): by their message they are the environment's (exit 3), not a bug.
+_DUCKDB_ENVIRONMENT = re.compile(
+    r"Corrupt database file|Cannot open file|Operation not permitted|Permission denied|"
+    r"No space left on device|Read-only file system|Could not (?:write|read|truncate|sync|fsync)",
+    re.IGNORECASE,
+)
+
+
 def _default_exit_code(exc: BaseException) -> int | None:
     for module_name, class_name, code in reversed(_DEFAULT_EXIT_CODES):
         module = sys.modules.get(module_name)
         exc_type = getattr(module, class_name, None) if module is not None else None
         if isinstance(exc_type, type) and isinstance(exc, exc_type):
             return code
+    duckdb = sys.modules.get("duckdb")
+    error = getattr(duckdb, "Error", None) if duckdb is not None else None
+    if isinstance(error, type) and isinstance(exc, error) and _DUCKDB_ENVIRONMENT.search(str(exc)):
+        return EXIT_ENVIRONMENT
     return None
 
 

@@ -61,6 +61,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 ENV_DEAD_LETTER_DIR = "COVERAGE_DEAD_LETTER_DIR"
+#: Tables besides the coverage log that replay may load into (comma-separated table ids).
+ENV_REPLAY_TABLES = "COVERAGE_REPLAY_TABLES"
 DEFAULT_DEAD_LETTER_DIR = "coverage_dead_letter"
 _SAFE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _SUFFIX = ".ndjson"

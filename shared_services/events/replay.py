@@ -42,13 +42,17 @@ from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_T
 from shared_services.bigquery.statements import SAMPLE_TIME, register_statement
 from shared_services.commands.replay import COMMAND, main  # noqa: F401  (re-exported)
 from shared_services.constants.source_coverage import parse_event_type, parse_severity, parse_tier
-from shared_services.events.dead_letter import DamagedSpoolFile, DeadLetterSpool, SpilledBatch
+from shared_services.events.dead_letter import (
+    ENV_REPLAY_TABLES,
+    DamagedSpoolFile,
+    DeadLetterSpool,
+    SpilledBatch,
+)
 from shared_services.events.serialization import RowSerializationError, json_safe_rows
 from shared_services.events.sink import RetryPolicy, load_rows_exactly_once
 from shared_services.events.text import log_safe
 
 DEFAULT_RETRY_POLICY = RetryPolicy()
-ENV_REPLAY_TABLES = "COVERAGE_REPLAY_TABLES"
 
 __all__ = ["ENV_REPLAY_TABLES", "ReplayReport", "allowed_replay_tables", "check_log_rows", "replay_dead_letters",
            "replay_outcome", "main"]

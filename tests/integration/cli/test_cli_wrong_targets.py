@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
-from tests.support.cli_runner import assert_one_line_error
+from tests.support.cli_runner import assert_one_line_error, clean_env
 from tests.support.scenario import load, player_rows, schedule_row
 
 
@@ -104,6 +104,44 @@ def test_audit_config_with_a_misspelled_table_names_the_file_and_entry(cli, setu
     assert done.returncode == 2
     line = assert_one_line_error(done, "coverage-audit")
     assert f"{config}: tables[2]: table nba_analytics.player_gme_summary not found" in line
+
+
+@pytest.mark.parametrize(("entry", "words"), [
+    ("    id_column: gameid\n", "id_column 'gameid'"),
+    ("    date_column: player_id\n", "date_column 'player_id' (a DATE column)"),
+])
+def test_audit_config_naming_a_column_the_table_cannot_give_is_a_usage_error(cli, setup_db, tmp_path, entry, words):
+    client = DuckDBClient(str(setup_db))
+    load(client, "nba_raw.nbac_schedule", [schedule_row("0022400561", date(2025, 1, 15))])  # a game to check
+    client.close()
+    config = tmp_path / "audit.yaml"
+    config.write_text("tables:\n  - table: nba_raw.nbac_gamebook_player_stats\n" + entry)
+    done = cli("coverage-audit", "--date", "2025-01-15", "--config", str(config), "--dry-run",
+               "--warehouse", f"duckdb:///{setup_db}")
+    assert done.returncode == 2
+    line = assert_one_line_error(done, "coverage-audit")
+    assert "audit table tables[0] nba_raw.nbac_gamebook_player_stats: cannot be read with " in line
+    assert words in line
+
+
+def test_audit_config_that_is_not_utf8_is_a_usage_error(cli, setup_db, tmp_path):
+    config = tmp_path / "audit.yaml"
+    text = b"tables:\n  - table: nba_raw.caf\xe9\n"
+    config.write_bytes(text)
+    done = cli("coverage-audit", "--date", "2025-01-15", "--config", str(config),
+               "--warehouse", f"duckdb:///{setup_db}")
+    assert done.returncode == 2
+    assert f"audit config {config} is not UTF-8 text (byte {text.index(0xE9)}); save it as UTF-8" in \
+        assert_one_line_error(done, "coverage-audit")
+
+
+def test_a_bad_replay_allow_list_is_a_usage_error_before_the_warehouse_opens(cli, setup_db, tmp_path):
+    (tmp_path / "spool").mkdir()
+    env = clean_env(COVERAGE_REPLAY_TABLES="nba_reference.other_log, x'; DROP TABLE t")
+    done = cli("coverage-replay", "--dir", str(tmp_path / "spool"), "--warehouse", f"duckdb:///{setup_db}", env=env)
+    assert done.returncode == 2
+    line = assert_one_line_error(done, "coverage-replay")
+    assert line.startswith("coverage-replay: error: $COVERAGE_REPLAY_TABLES: invalid table id \"x'; DROP TABLE t\"")
 
 
 @pytest.mark.parametrize("name, args", [

@@ -36,6 +36,13 @@ from shared_services.processors.errors import ImproperlyConfigured
     (gexc.ServiceUnavailable("down"), 3),
     (auth_exc.RefreshError("token"), 3),
     (duckdb.IOException("Could not set lock on file"), 3),
+    # file and disk trouble DuckDB raises as its base Error or a TransactionException (by message)
+    (duckdb.Error("Corrupt database file: computed checksum 3265 does not match stored checksum 8710 "
+                  "in block at location 12288"), 3),
+    (duckdb.TransactionException('Failed to commit: Cannot open file "w.duckdb.wal": Operation not permitted'), 3),
+    (duckdb.TransactionException("Could not write file \"w.duckdb.wal\": No space left on device"), 3),
+    (duckdb.Error("INTERNAL Error: an assertion failed"), 4),
+    (duckdb.BinderException('Binder Error: Referenced column "gameid" not found'), 4),
     (KeyError("bug"), 4),
     (ValueError("a bug, not a usage error"), 4),
 ])
