@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from shared_services.cli import Command, Context, Outcome, UsageError, cli_date, option
+from shared_services.events.text import log_safe
 
 if TYPE_CHECKING:
     from data_processors.source_coverage_audit.processor import AuditResult
@@ -42,7 +43,8 @@ def render_table(result: AuditResult) -> str:
     lines += [header, "-" * len(header)]
     order = {"critical": 0, "warning": 1, "info": 2}
     for f in sorted(result.findings, key=lambda f: (order.get(f.severity, 3), f.game_date, f.game_id)):
-        lines.append(f"{f.game_id[:14]:<14} {f.game_date.isoformat():<10} {f.status:<19} {f.severity:<8} "
+        # log_safe: a game id holding a newline or terminal escapes stays one line of the table.
+        lines.append(f"{log_safe(f.game_id)[:14]:<14} {f.game_date.isoformat():<10} {f.status:<19} {f.severity:<8} "
                      f"{f.action:<10} {', '.join(f.missing_tables) or '-'}")
     lines.append("")
     lines.append(f"queries: {result.queries_issued}, events written: {result.events_written}, "

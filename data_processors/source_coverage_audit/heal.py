@@ -62,6 +62,7 @@ from shared_services.constants.source_coverage import (
 )
 from shared_services.events.model import build_event_row
 from shared_services.events.sink import EventSink
+from shared_services.events.text import log_safe
 from shared_services.processors.registry import (
     ProcessorRegistry,
     RegisteredProcessor,
@@ -210,7 +211,9 @@ class HealResult:
         for game in self.games:
             after = f" -> {game.status_after}" if game.status_after else ""
             lines.append(f"  {game.game_id} {game.game_date} {game.status_before}{after} [{game.outcome}]")
-        return "\n".join(lines)
+        # One line each whatever the data holds (a game id or an error text with a newline or
+        # terminal escapes must not forge or split lines in a cron log).
+        return "\n".join(log_safe(line) for line in lines)
 
 
 class CoverageHealer:

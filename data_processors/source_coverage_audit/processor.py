@@ -134,8 +134,19 @@ class AuditResult:
         }
 
 
+_YES, _NO = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
 def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+    """A yes/no environment variable; anything else (``maybe``, ``ture``) is refused rather
+    than read as "no": for ``AUDIT_DRY_RUN`` a typo must not make the run write."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise AuditConfigError(f"${name}: {os.environ[name]!r} is not a yes/no value "
+                           f"(one of {', '.join(_YES)} or {', '.join(v for v in _NO if v)})")
 
 
 class SourceCoverageAuditProcessor:

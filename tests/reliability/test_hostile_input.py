@@ -14,6 +14,7 @@ from data_processors.analytics.player_game_summary.player_game_summary_processor
     PlayerGameSummaryProcessor,
 )
 from data_processors.source_coverage_audit import AuditConfigError, SourceCoverageAuditProcessor
+from data_processors.source_coverage_audit.cli import render_table
 from shared_services.bigquery.identifiers import InvalidIdentifierError
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE, TABLES
 from shared_services.processors.errors import ImproperlyConfigured
@@ -104,13 +105,19 @@ def test_hostile_event_fields_are_data(warehouse, value):
                              "resolution_details")} == {value}
 
 
-@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize("value", [*HOSTILE, "00224\n00561\x1b[31m FORGED\r\u2028x"])
 def test_hostile_schedule_ids_through_the_audit_are_data(warehouse, value):
     load(warehouse, "nba_raw.nbac_schedule", [schedule_row(value, DAY, away=value, home=value)])
     before = snapshot(warehouse)
     result = SourceCoverageAuditProcessor(bq_client=warehouse).run_daily_audit(DAY)
     assert [(f.game_id, f.status) for f in result.findings] == [(value, "completely_missing")]
     unchanged_except(before, snapshot(warehouse), {COVERAGE_LOG_TABLE})
+    # The text table a cron log keeps: the finding is one line, however the id is made.
+    table = render_table(result).splitlines()
+    rule = next(i for i, row in enumerate(table) if row.startswith("-----"))
+    assert table[rule + 2] == "" and table[rule + 3].startswith("queries: ")  # one finding, one line
+    assert "completely_missing" in table[rule + 1]
+    assert not any(c in table[rule + 1] for c in "\r\x1b\x00\u2028")
 
 
 @pytest.mark.parametrize("table", [

@@ -149,6 +149,13 @@ def test_dry_run_reports_the_same_findings_and_changes_nothing(five_statuses, no
     monkeypatch.setenv("AUDIT_DRY_RUN", "true")
     env_dry = audit(five_statuses).run_daily_audit(DAY)
     assert log_rows(five_statuses).empty
+    for typo in ("maybe", "ture", "y", "dry"):  # never read as "no": a typo must not make the run write
+        monkeypatch.setenv("AUDIT_DRY_RUN", typo)
+        with pytest.raises(AuditConfigError, match=rf"^\$AUDIT_DRY_RUN: '{typo}' is not a yes/no value \(one of 1, "):
+            audit(five_statuses)
+    assert log_rows(five_statuses).empty and notifications.items == []
+    monkeypatch.setenv("AUDIT_DRY_RUN", " Off ")
+    assert audit(five_statuses).dry_run is False
     monkeypatch.delenv("AUDIT_DRY_RUN")
     real = audit(five_statuses).run_daily_audit(DAY)
     assert [(f.game_id, f.status) for f in dry.findings] == [(f.game_id, f.status) for f in real.findings]

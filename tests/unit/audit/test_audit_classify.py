@@ -68,3 +68,17 @@ def test_a_finding_serializes_its_date_as_iso_text():
                            missing_tables=["x"])
     data = finding.to_dict()
     assert data["game_date"] == "2025-01-15" and data["missing_tables"] == ["x"] and finding.is_issue
+
+
+def test_the_heal_text_is_one_line_per_game_whatever_the_id_holds():
+    from datetime import date
+
+    from data_processors.source_coverage_audit.heal import GameHeal, HealResult
+
+    hostile = "00224\n00561\x1b[31m FORGED\r"
+    result = HealResult(dry_run=True, run_id="r", games=[GameHeal(hostile, date(2025, 1, 15), "completely_missing"),
+                                                         GameHeal("0022400562", date(2025, 1, 15), "partial_data")])
+    lines = result.render().splitlines()
+    games = lines[lines.index("Games:") + 1:]
+    assert len(games) == 2 and games[1] == "  0022400562 2025-01-15 partial_data [planned]"
+    assert games[0] == "  00224\\n00561\\x1b[31m FORGED\\r 2025-01-15 completely_missing [planned]"
