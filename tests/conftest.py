@@ -62,6 +62,7 @@ SLOW_MODULES_FIRST = (
     "tests/integration/demo/test_demo_pipeline.py",
     "tests/integration/cli/test_cli_bigquery_environment.py",
     "tests/reliability/test_hostile_input.py",
+    "tests/reliability/test_closed_pipe.py",                  # one 1-day demo as a subprocess
     "tests/test_static_checks.py",
     "tests/test_benchmarks_smoke.py",
     "tests/integration/cli/test_cli_wrong_targets.py",        # late: it waits for the forced run

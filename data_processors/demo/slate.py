@@ -342,18 +342,19 @@ def build_slate(seed: int = 7, days: int = 7, start: date | None = None,
     rng = random.Random(seed)
     rosters = _rosters(rng)
     number = _game_number_base(start)
+    kinds = list(FAULT_KINDS)
     games: list[ScheduledGame] = []
     for n in range(days):
         day = start + timedelta(days=n)
         count = rng.randint(5, 10)
+        if n == days - 1:
+            # The last day gets the games a short demo still needs: one per fault kind (a
+            # 1-day demo drew 5-7). Nothing changes for a slate that had enough already.
+            count = max(count, len(kinds) - len(games))
         games.extend(_day_games(rng, day, count, number, final=True))
         number += count
     after = start + timedelta(days=days)
     future = _day_games(rng, after, 3, number, final=False)
-
-    kinds = list(FAULT_KINDS)
-    if len(games) < len(kinds):
-        raise ValueError(f"{len(games)} games are too few for {len(kinds)} faults; use more days")
     chosen = rng.sample(games, len(kinds))
     faults = [
         InjectedFault(kind, g.game_id, g.game_date, g.team_key, *FAULT_KINDS[kind])

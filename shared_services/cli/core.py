@@ -365,7 +365,16 @@ class Context:
         """A progress line: stdout, stderr under ``--json`` (stdout stays JSON), none with ``-q``."""
         if self.quiet:
             return
-        print(line, file=sys.stderr if self.json else sys.stdout, flush=True)
+        try:
+            print(line, file=sys.stderr if self.json else sys.stdout, flush=True)
+        except BrokenPipeError:
+            # `| head` closed the pipe: the reader has what it wanted. The work goes on (a demo
+            # or a backfill half done would be worse than a progress line lost), quietly.
+            self.quiet = True
+            if self.json:
+                _silence_stderr()
+            else:
+                _silence_stdout()
 
     def close(self) -> None:
         while self._closers:
@@ -515,6 +524,15 @@ def _silence_stdout() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - no real file descriptor (captured output)
+        pass
+
+
+def _silence_stderr() -> None:
+    """:func:`_silence_stdout` for stderr (progress under ``--json`` goes there)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stderr.fileno())
     except (OSError, ValueError):  # pragma: no cover - no real file descriptor (captured output)
         pass
 
