@@ -27,7 +27,6 @@ the mixin comes first so its context-manager and flush cooperate through ``super
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
@@ -115,17 +114,17 @@ def _float_array(values: pd.Series) -> np.ndarray:
 
 
 def _mean(numbers: np.ndarray) -> float | None:
-    numbers = numbers[~np.isnan(numbers)]
+    # SCORING.md rule 4: a non-finite value is null. It is left out like NaN, so one infinite
+    # stat (a scraper's division by zero) cannot make the average of the other games NULL.
+    numbers = numbers[np.isfinite(numbers)]
     return None if numbers.size == 0 else round(float(numbers.mean()), 4)
 
 
 def _stddev(numbers: np.ndarray) -> float | None:
-    numbers = numbers[~np.isnan(numbers)]
+    numbers = numbers[np.isfinite(numbers)]  # as in _mean
     if numbers.size < 2:
         return None
-    with np.errstate(invalid="ignore"):  # an infinite value gives NaN, as pandas did
-        spread = float(numbers.std(ddof=1))
-    return None if math.isnan(spread) else round(spread, 4)
+    return round(float(numbers.std(ddof=1)), 4)
 
 
 def _any_true(values: Sequence[Any]) -> bool:

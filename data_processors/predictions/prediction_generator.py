@@ -61,6 +61,7 @@ from shared_services.events.model import utc_now
 from shared_services.events.serialization import is_missing, json_safe_value
 from shared_services.processors.quality_mixin import QualityMixin
 from shared_services.processors.registry import register_processor
+from shared_services.quality.checks import quality_score, text_list
 from shared_services.quality.confidence import cap_confidence, is_significant_reduction
 from shared_services.utils.dates import parse_game_date
 
@@ -210,9 +211,10 @@ class PredictionGenerator(QualityMixin, AnalyticsProcessorBase):
         day = parse_game_date(raw_date, "game_date")
         tier = parse_tier(features.get("quality_tier"))
         score_value = features.get("quality_score")
-        score = None if score_value is None or is_missing(score_value) else float(score_value)
+        score = None if score_value is None or is_missing(score_value) else \
+            quality_score(score_value, "features['quality_score']")
         raw_issues = features.get("quality_issues")
-        issues = [] if raw_issues is None else [str(i) for i in raw_issues]
+        issues = [] if raw_issues is None else text_list(raw_issues, "features['quality_issues']")
         quality = {"tier": tier.value, "score": score}
         if tier is QualityTier.UNUSABLE:
             self.log_quality_event(

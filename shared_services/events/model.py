@@ -431,6 +431,10 @@ def _general_row(
         environment=valid_text(current_environment()),
         fallback_sources_tried=[],
     )
+    for which, column in (("quality_before", "quality_score_before"), ("quality_after", "quality_score_after")):
+        score = row[column]
+        if score is not None and not 0.0 <= score <= 100.0:  # NaN and infinities are NULL by now
+            raise ValueError(f"{which}: score must be a number from 0 to 100; got {score!r}")
     text_fields, nullable_fields = _TEXT_FIELDS, _NULLABLE_FIELDS
     for name, value in columns.items():
         # Valid Unicode at the door: a lone surrogate anywhere would fail the load, then the
@@ -488,6 +492,8 @@ def _lean_row(
                 return None
             if not math.isfinite(score):
                 score = None
+            elif not 0.0 <= score <= 100.0:
+                return None  # the general path names it
         row[tier_column] = tier
         row[score_column] = score
     if labels is not None:  # six labels checked in C: each a str or None, all ASCII
@@ -533,14 +539,14 @@ def _lean_row(
 
 
 def _plain_quality(quality: Any) -> tuple[str | None, float | None] | None:
-    """``(tier, score)`` of a plain quality dict (a ``str`` tier name, a finite ``float``
-    score, either may be None), or None when :func:`_quiet_entry` must leave it to the other paths."""
+    """``(tier, score)`` of a plain quality dict (a ``str`` tier name, a ``float`` score from 0
+    to 100, either may be None), or None when :func:`_quiet_entry` must leave it to the other paths."""
     if type(quality) is not dict:
         return None
     tier = quality.get("tier")
     score = quality.get("score")
     if (tier is not None and (type(tier) is not str or tier not in _TIER_NAMES)) \
-            or (score is not None and (type(score) is not float or not math.isfinite(score))):
+            or (score is not None and (type(score) is not float or not 0.0 <= score <= 100.0)):
         return None
     return tier, score
 

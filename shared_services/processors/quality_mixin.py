@@ -55,6 +55,7 @@ from shared_services.processors.errors import (
     check_name_list,
 )
 from shared_services.quality import scoring
+from shared_services.quality.checks import text_list
 from shared_services.quality.columns import add_quality_columns, quality_columns
 
 __all__ = ["QualityMixin", "QualityHost"]
@@ -359,7 +360,7 @@ class QualityMixin:
             raise ValueError(f"log_quality_outcome sets {taken} itself (downstream_impact through unusable_impact); "
                              f"columns may not give them")
         check_event_columns({**columns, "downstream_impact": unusable_impact})
-        issues = ", ".join(quality.get("issues") or []) or "no issues"
+        issues = ", ".join(text_list(quality.get("issues") or [], "quality['issues']")) or "no issues"
         if tier == QualityTier.UNUSABLE:
             self.log_quality_event(
                 SourceCoverageEventType.VALIDATION_FAILURE, SourceCoverageSeverity.CRITICAL,

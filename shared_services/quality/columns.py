@@ -23,6 +23,7 @@ import pandas as pd
 from shared_services.bigquery.schemas import QUALITY_COLUMN_NAMES
 from shared_services.constants.source_coverage import TIER_RANK, QualityTier, parse_tier
 from shared_services.events.serialization import json_safe_value, to_utc_iso
+from shared_services.quality.checks import quality_score, text_list
 from shared_services.quality.scoring import is_failed_source
 
 __all__ = [
@@ -63,8 +64,10 @@ def quality_columns(assessment: Mapping[str, Any], calculated_at: datetime | str
     if missing:
         raise ValueError(f"assessment is missing key(s) {missing}")
     metadata = dict(assessment.get("metadata") or {})
-    issues = [str(i) for i in assessment["issues"]]
-    sources = [str(s) for s in assessment["sources"]]
+    # Lists of names (a str would become one issue per letter) and a score from 0 to 100.
+    issues = text_list(assessment["issues"], "assessment['issues']")
+    sources = text_list(assessment["sources"], "assessment['sources']")
+    score = quality_score(assessment["score"], "assessment['score']")
     when = calculated_at or metadata.get("assessment_timestamp")
     if when is None:
         from shared_services.events.model import utc_now
@@ -72,7 +75,7 @@ def quality_columns(assessment: Mapping[str, Any], calculated_at: datetime | str
         when = utc_now()
     return {
         "quality_tier": parse_tier(assessment["tier"]).value,
-        "quality_score": float(assessment["score"]),
+        "quality_score": score,
         "quality_issues": issues,
         "data_sources": successful_sources(sources),
         "quality_sample_size": int(metadata.get("sample_size") or 0),

@@ -24,6 +24,7 @@ import pandas as pd
 
 from shared_services.constants.source_coverage import QualityTier, parse_tier, worst_tier
 from shared_services.quality import scoring
+from shared_services.quality.checks import quality_score, text_list
 from shared_services.quality.season import GameDateLike, as_game_date, expected_sample_size
 
 __all__ = [
@@ -41,12 +42,9 @@ AGGREGATION_METHOD = "worst_wins"
 
 
 def _check_score(value: object, index: int) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"scores[{index}] must be a number; got {type(value).__name__} {value!r}")
-    number = float(value)
-    if math.isnan(number):
+    if isinstance(value, float) and math.isnan(value):
         raise ValueError(f"scores[{index}] is NaN; every input needs a real quality score")
-    return number
+    return quality_score(value, f"scores[{index}]")  # a number from 0 to 100
 
 
 def inherit_quality(
@@ -211,7 +209,7 @@ def apply_sample_expectation(
     tier = worst_tier(
         [inherited["tier"], sample["tier"], scoring.tier_for_score(score, sample_config)]
     )
-    issues = sorted(set(inherited.get("issues") or []) | set(sample["issues"]))
+    issues = sorted(set(text_list(inherited.get("issues") or [], "inherited['issues']")) | set(sample["issues"]))
     metadata = dict(inherited.get("metadata") or {})
     metadata.update(
         expected_sample_size=expected,

@@ -67,3 +67,21 @@ def test_missing_input_quality_is_an_input_error():
 def test_bad_window_configuration_is_rejected_at_class_definition():
     with pytest.raises(ImproperlyConfigured, match="ROLLING_WINDOW"):
         type("Bad", (PlayerRollingAverageProcessor,), {"ROLLING_WINDOW": 0})
+
+
+def test_a_non_finite_stat_is_left_out_like_a_null_not_averaged():
+    # SCORING.md rule 4: +-inf is null. One infinite line among nine good ones used to make the
+    # average infinite, written as NULL: the nine good games were lost.
+    frame = games(["gold"] * 10, [100.0] * 10)
+    frame["points"] = [20.0] * 8 + [float("inf"), 26.0]
+    frame["rebounds"] = [4.0, float("-inf")] + [6.0] * 8
+    row = processor().build_player_row(frame, DAY, NOW)
+    assert row["avg_points"] == round((20.0 * 8 + 26.0) / 9, 4)
+    assert row["avg_rebounds"] == round((4.0 + 6.0 * 8) / 9, 4)
+    frame["assists"] = [float("inf")] * 10
+    assert processor().build_player_row(frame, DAY, NOW)["avg_assists"] is None
+
+
+def test_an_input_score_outside_0_to_100_is_an_input_error():
+    with pytest.raises(ValueError, match=r"scores\[1\] must be a number from 0 to 100; got -5.0"):
+        processor().build_player_row(games(["gold"] * 10, [100.0, -5.0] + [100.0] * 8), DAY, NOW)

@@ -106,3 +106,21 @@ def test_log_quality_outcome_takes_tier_members_as_their_names():
     assert [(e["event_type"], e["quality_tier_after"]) for e in events] == [
         ("validation_failure", "unusable"), ("quality_degradation", "poor")]
     assert events[1]["description"].startswith("game g2 scored poor (")
+
+
+@pytest.mark.parametrize("score", [-5.0, 100.5, 150.0, 1e9, -0.001])
+@pytest.mark.parametrize("which", ["quality_before", "quality_after"])
+def test_every_path_refuses_a_score_outside_0_to_100(score, which):
+    quality = {"tier": "gold", "score": score}
+    before, after = (quality, None) if which == "quality_before" else (None, quality)
+    for name, build in _paths(before, after):
+        with pytest.raises(ValueError) as raised:
+            build()
+        assert str(raised.value) == f"{which}: score must be a number from 0 to 100; got {score!r}", name
+
+
+@pytest.mark.parametrize(("score", "stored"), [(0.0, 0.0), (100.0, 100.0), (100, 100.0), (float("nan"), None),
+                                               (float("inf"), None), (None, None)])
+def test_every_path_stores_the_edges_and_keeps_non_finite_scores_null(score, stored):
+    for name, build in _paths({"tier": "gold", "score": score}, None):
+        assert build()["quality_score_before"] == stored, name

@@ -18,9 +18,12 @@ def test_no_input_says_so_in_full():
 
 
 @pytest.mark.parametrize("scores, error, message", [
-    ([90.0, "88"], TypeError, "scores[1] must be a number; got str '88'"),
+    ([90.0, "88"], TypeError, "scores[1] must be a number from 0 to 100; got str '88'"),
     ([90.0, 70.0, float("nan")], ValueError, "scores[2] is NaN; every input needs a real quality score"),
-    ([True], TypeError, "scores[0] must be a number; got bool True"),
+    ([True], TypeError, "scores[0] must be a number from 0 to 100; got bool True"),
+    ([90.0, -5.0], ValueError, "scores[1] must be a number from 0 to 100; got -5.0"),
+    ([100.5], ValueError, "scores[0] must be a number from 0 to 100; got 100.5"),
+    ([50.0, float("inf")], ValueError, "scores[1] must be a number from 0 to 100; got inf"),
 ])
 def test_a_bad_score_is_named_by_its_position(scores, error, message):
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
