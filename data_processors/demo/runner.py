@@ -516,15 +516,21 @@ def _run_day(client: Any, slate: Slate, day: date, downstream: Sequence[tuple[st
 #: The run's summary as JSON (:meth:`DemoSummary.to_data`), written when the run ends.
 SUMMARY_FILE = "summary.json"
 #: What one demo run writes into its output folder; they are replaced together.
+#: Written into the output folder when ``--warehouse`` names a file elsewhere: that file's real
+#: path, so a later ``--force`` replaces the warehouse this demo made and no other file.
+WAREHOUSE_MARKER = "warehouse.txt"
 DEMO_OUTPUTS = ("demo.duckdb", "demo.duckdb.wal", "coverage_report.html", "fault_manifest.json",
-                "notifications.log", "dead_letter", SUMMARY_FILE)
+                "notifications.log", "dead_letter", SUMMARY_FILE, WAREHOUSE_MARKER)
 
 
 def prepare_outputs(out_dir: str | os.PathLike[str], warehouse_url: str | None, force: bool) -> list[Path]:
     """Refuse to run over a previous run unless ``force``; with it, remove ALL of that run's outputs.
 
     A previous run is any of :data:`DEMO_OUTPUTS` in ``out_dir``, or a non-empty DuckDB file
-    named by ``warehouse_url``. Returns what was removed.
+    named by ``warehouse_url``. Such a file outside ``out_dir`` is replaced only when the
+    folder's :data:`WAREHOUSE_MARKER` names it (an earlier demo made it); any other file is
+    refused even with ``force``: the demo never deletes a warehouse it did not make. Returns
+    what was removed.
 
     Example::
 
@@ -551,8 +557,14 @@ def prepare_outputs(out_dir: str | os.PathLike[str], warehouse_url: str | None, 
             file = Path(str(parsed.path))
             if not file.parent.is_dir():
                 raise UsageError(f"--warehouse: folder {file.parent.resolve()} does not exist")
-            found += [f for f in (file, file.with_name(file.name + ".wal"))
+            theirs = [f for f in (file, file.with_name(file.name + ".wal"))
                       if f.exists() and f.stat().st_size > 0 and f not in found]
+            if theirs and file.resolve().parent != out.resolve() and _marked_warehouse(out) != file.resolve():
+                raise UsageError(
+                    f"--warehouse: {file} exists and no earlier demo in {out} made it (its {WAREHOUSE_MARKER} "
+                    "does not name it); the demo never replaces a warehouse it did not make: remove it "
+                    "yourself or choose another path")
+            found += theirs
     if found and not force:
         names = ", ".join(str(f) for f in found)
         raise UsageError(f"a previous demo run is in the way ({names}); pass --force to replace all "
@@ -565,6 +577,27 @@ def prepare_outputs(out_dir: str | os.PathLike[str], warehouse_url: str | None, 
     return found
 
 
+def _marked_warehouse(out: Path) -> Path | None:
+    """The warehouse path an earlier demo recorded in ``out`` (None without a readable marker)."""
+    try:
+        text = (out / WAREHOUSE_MARKER).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return Path(text) if text else None
+
+
+def _mark_warehouse(out_dir: str | os.PathLike[str], warehouse_url: str | None) -> None:
+    """Record a warehouse file outside ``out_dir`` as this demo's (see :data:`WAREHOUSE_MARKER`)."""
+    if warehouse_url is None:
+        return
+    path = parse_warehouse_url(warehouse_url).path
+    if path in (None, ":memory:"):
+        return
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / WAREHOUSE_MARKER).write_text(f"{Path(str(path)).resolve()}\n", encoding="utf-8")
+
+
 def _run_main(ctx: Any) -> Any:
     from shared_services.cli import Outcome, UsageError
 
@@ -574,6 +607,7 @@ def _run_main(ctx: Any) -> Any:
     removed = prepare_outputs(args.out, args.warehouse, args.force)
     if removed:
         ctx.say(f"--force: removed the previous run's {', '.join(p.name for p in removed)}")
+    _mark_warehouse(args.out, args.warehouse)  # before the warehouse exists: a killed run is still ours
     summary = run_demo(args.warehouse, days=args.days, seed=args.seed, out_dir=args.out,
                        progress=ctx.say, start=args.start)
     data = summary.to_data()

@@ -86,11 +86,26 @@ def test_demo_refuses_a_previous_run_and_force_resets_every_output(forced_demo):
     assert len((out / "notifications.log").read_text().splitlines()) == len(notifications.splitlines()) > 0
 
 
-def test_demo_refuses_an_existing_warehouse_file(cli, setup_db, tmp_path):
-    done = cli("coverage-demo", "--days", "1", "--out", str(tmp_path / "o"), "--warehouse", f"duckdb:///{setup_db}")
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["plain", "force"])
+def test_demo_refuses_an_existing_warehouse_file_it_did_not_make_even_with_force(cli, setup_db, tmp_path, force):
+    before = setup_db.read_bytes()
+    done = cli("coverage-demo", "--days", "1", "--out", str(tmp_path / "o"), "--warehouse", f"duckdb:///{setup_db}",
+               *force)
     assert done.returncode == 2
-    assert str(setup_db) in assert_one_line_error(done, "coverage-demo")
-    assert not (tmp_path / "o" / "notifications.log").exists()
+    line = assert_one_line_error(done, "coverage-demo")
+    assert f"--warehouse: {setup_db} exists and no earlier demo in {tmp_path / 'o'} made it" in line
+    assert "the demo never replaces a warehouse it did not make" in line
+    assert setup_db.read_bytes() == before and not (tmp_path / "o").exists()
+
+
+def test_demo_force_replaces_the_outside_warehouse_an_earlier_demo_made(cli, tmp_path):
+    own = tmp_path / "own.duckdb"
+    args = ["--days", "1", "--out", str(tmp_path / "o"), "--warehouse", f"duckdb:///{own}"]
+    assert cli("coverage-demo", *args).returncode == 0
+    assert (tmp_path / "o" / "warehouse.txt").read_text(encoding="utf-8") == f"{own.resolve()}\n"
+    again = cli("coverage-demo", *args, "--force")
+    assert again.returncode == 0, again.stderr
+    assert "own.duckdb" in again.stdout.splitlines()[0]  # "--force: removed the previous run's ..., own.duckdb"
 
 
 def test_audit_config_with_a_misspelled_table_names_the_file_and_entry(cli, setup_db, tmp_path):
