@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import operator
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -51,6 +52,7 @@ _BOOL = {"BOOL", "BOOLEAN"}
 _TIMESTAMP = {"TIMESTAMP"}
 _DATETIME = {"DATETIME"}
 _DATE = {"DATE"}
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _JSON = {"JSON"}
 _RECORD = {"RECORD", "STRUCT"}
 
@@ -211,6 +213,10 @@ def _convert(value: Any, field: SchemaField, where: str) -> Any:
             if isinstance(value, date):
                 return value.isoformat()
             if isinstance(value, str):
+                # 'YYYY-MM-DD' only, as everywhere else in the library: Python 3.11's
+                # fromisoformat also reads '20250115' and '2025-W03-3', which BigQuery refuses.
+                if not _ISO_DATE.fullmatch(value):
+                    raise ValueError("expected YYYY-MM-DD")
                 return date.fromisoformat(value).isoformat()
             raise TypeError("not a date")
         if field_type in _JSON:

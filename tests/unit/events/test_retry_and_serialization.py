@@ -90,6 +90,10 @@ def test_json_safe_row_converts_what_processors_pass():
     ({"id": "p", "n": "seven"}, "'n'"),
     ({"id": "p", "n": 1.5}, "'n'"),
     ({"id": "p", "d": "15/01/2025"}, "'d'"),
+    # Python's fromisoformat reads these; the library's dates (and BigQuery's) are YYYY-MM-DD only
+    ({"id": "p", "d": "20250115"}, r"'d' \(DATE\): cannot store '20250115': expected YYYY-MM-DD"),
+    ({"id": "p", "d": "2025-W03-3"}, r"'d' \(DATE\): cannot store '2025-W03-3': expected YYYY-MM-DD"),
+    ({"id": "p", "d": "2025-1-5"}, "expected YYYY-MM-DD"),
     ({"id": "p", "tags": "a,b"}, "REPEATED"),
     ({"id": "p", "ok": "maybe"}, "'ok'"),
 ])
