@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 from collections.abc import Sequence
 
@@ -76,7 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         command = load_command(arguments[0])
     except UsageError as exc:
-        print(f"nba-coverage: error: {exc}", file=sys.stderr)
+        line = f"nba-coverage: error: {exc}"
+        print(line, file=sys.stderr)
+        if "--json" in arguments[1:]:  # as every command does: the error as JSON on stdout too
+            print(json.dumps({"error": line, "exit_code": EXIT_USAGE}))
         return EXIT_USAGE
     return run_command(command, arguments[1:], prog=f"nba-coverage {command.name.removeprefix('coverage-')}")
 

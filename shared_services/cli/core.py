@@ -415,8 +415,9 @@ class Command:
     def build_parser(self, prog: str | None = None) -> argparse.ArgumentParser:
         """The argparse parser: common flags first, then the declared options."""
         epilog = f"example:\n  {self.example}\n\n{_EXIT_HELP}"
+        # allow_abbrev=False: `--dat` is not `--date` (a typo must not pick an option silently).
         parser = _Parser(prog=prog or self.name, description=self.description or self.summary,
-                         epilog=epilog, formatter_class=_Formatter)
+                         epilog=epilog, formatter_class=_Formatter, allow_abbrev=False)
         common = parser.add_argument_group("common options")
         common.add_argument("--version", action="version",
                             version=f"%(prog)s ({_PACKAGE}) {package_version()}")

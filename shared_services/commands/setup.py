@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from shared_services.bigquery.identifiers import InvalidIdentifierError, validate_project_id
-from shared_services.cli import Command, Context, Outcome, option
+from shared_services.cli import Command, Context, Outcome, UsageError, option
 
 __all__ = ["COMMAND", "main"]
 
@@ -29,6 +29,9 @@ def _project(text: str) -> str:
 
 
 def _run(ctx: Context) -> Outcome:
+    if ctx.args.project is not None and not ctx.args.print_ddl:
+        raise UsageError("--project only qualifies the names --print-ddl prints; add --print-ddl, or name the "
+                         "project in the warehouse URL (--warehouse bigquery://PROJECT)")
     if ctx.args.print_ddl:
         from shared_services.bigquery.provisioning import ddl_statements
 

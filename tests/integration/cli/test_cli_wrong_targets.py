@@ -236,3 +236,24 @@ def test_report_out_replaces_an_earlier_report_whole(cli, setup_db, tmp_path):
     assert cli("coverage-report", *args).returncode == 0
     assert out.read_text(encoding="utf-8") == first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "w.duckdb"]  # no temporary left
+
+
+def test_an_abbreviated_option_is_not_taken_for_the_full_one(cli, setup_db):
+    done = cli("coverage-audit", "--dat", "2025-01-15", "--warehouse", f"duckdb:///{setup_db}")
+    assert done.returncode == 2
+    assert "unrecognized arguments: --dat 2025-01-15" in assert_one_line_error(done, "coverage-audit")
+
+
+def test_setup_project_without_print_ddl_is_refused_and_creates_nothing(cli, tmp_path):
+    done = cli("coverage-setup", "--project", "my-project-1", "--warehouse", "duckdb:///x.duckdb")
+    assert done.returncode == 2
+    assert "--project only qualifies the names --print-ddl prints" in assert_one_line_error(done, "coverage-setup")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_single_entry_point_answers_an_unknown_command_in_json_when_asked(cli):
+    done = cli("nba-coverage", "bogus", "--json")
+    assert done.returncode == 2
+    payload = json.loads(done.stdout)
+    assert payload["exit_code"] == 2 and payload["error"].startswith("nba-coverage: error: unknown command 'bogus'")
+    assert done.stderr.count("\n") == 1
