@@ -344,6 +344,10 @@ class Context:
             raise UsageError(f"{source}: {exc}") from None
         if must_exist is None:
             must_exist = self.command.warehouse == "existing"
+        if parsed.kind == "duckdb" and parsed.path not in (None, ":memory:") \
+                and os.path.isdir(os.path.abspath(str(parsed.path))):
+            raise UsageError(f"{source}: {os.path.abspath(str(parsed.path))} is a directory, not a warehouse file; "
+                             f"name a .duckdb file (e.g. duckdb:///{os.path.join(str(parsed.path), 'coverage.duckdb')})")
         if must_exist and parsed.kind == "duckdb" and parsed.path not in (None, ":memory:"):
             path = os.path.abspath(str(parsed.path))
             if not os.path.isfile(path):
@@ -451,14 +455,24 @@ class _LogFormatter(logging.Formatter):
         self.with_tracebacks = with_tracebacks
 
     def format(self, record: logging.LogRecord) -> str:
-        if self.with_tracebacks or not record.exc_info:
+        if self.with_tracebacks:
             return super().format(record)
-        exc = record.exc_info[1]
+        exc = record.exc_info[1] if record.exc_info else None
         plain = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
-        line = super().format(plain)
+        # A message holding a multi-line text (DuckDB's "LINE 1: ... ^^^" errors, a source's
+        # reply) stays one line: its line breaks and other control characters are escaped.
+        line = _ONE_LINE.sub(_escaped, super().format(plain))
         if exc is not None:
             line += f" ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}; -v for the traceback)"
         return line
+
+
+_ONE_LINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    return {"\n": "\\n", "\r": "\\r"}.get(char, f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}")
 
 
 def _configure_output(verbosity: int, quiet: bool) -> Callable[[], None]:

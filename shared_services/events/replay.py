@@ -247,6 +247,13 @@ def replay_dead_letters(
             except RowSerializationError as exc:
                 _quarantine(spool, report, path, f"rows do not fit the coverage log: {exc}")
                 continue
+            except ValueError as exc:
+                # The file's own content, not the warehouse's state: a value no conversion can
+                # take (a timestamp in year 10000) would fail the same way every night. Set
+                # aside with the reason instead. A warehouse's refusal (a 400: a table of
+                # another shape, which an operator can fix) keeps the file for the next replay.
+                _quarantine(spool, report, path, f"the rows cannot be loaded as they are: {type(exc).__name__}: {exc}")
+                continue
             except Exception as exc:
                 report.files_failed[str(batch.path)] = f"{type(exc).__name__}: {exc}"
                 logger.error("replay of %s failed: %s", batch.path, log_safe(exc))
@@ -295,7 +302,11 @@ def replay_outcome(spool: DeadLetterSpool, client: Any | None) -> Any:
     if client is None:
         text = f"no dead-letter directory {spool.directory.resolve()}: nothing was ever spilled, nothing to replay"
         return Outcome(text=text, data=_report_data(spool, ReplayReport()))
-    report = replay_dead_letters(client, spool)
+    previous, logger.disabled = logger.disabled, True  # each problem is printed once, below
+    try:
+        report = replay_dead_letters(client, spool)
+    finally:
+        logger.disabled = previous
     summary = (f"replayed {len(report.files_replayed)} file(s) from {spool.directory.resolve()}: "
                f"{report.rows_loaded} row(s) loaded, {report.rows_already_present} already present; "
                f"{len(report.files_failed)} failed, {len(report.files_quarantined)} quarantined, "

@@ -68,6 +68,7 @@ def test_damaged_files_are_quarantined_and_the_good_ones_replayed(tmp_path, caps
     assert code == 1
     err = capsys.readouterr().err
     assert err.count("QUARANTINED") == 2 and "Traceback" not in err
+    assert len(err.splitlines()) == 2  # one line per problem, not also a log record of it
     assert stored_descriptions(db) == [f"c_good {i}" for i in range(5)]
     quarantine = spool.quarantine_directory
     assert sorted(p.name for p in quarantine.glob("*.ndjson")) == [cut_mid_line.name, cut_at_line.name]
@@ -259,3 +260,22 @@ def test_the_salvage_snippet_of_the_operations_guide_works_on_a_quarantined_cut_
         client.close()
     assert second.files_quarantined == {} and second.files_failed == {} and len(second.files_replayed) == 1
     assert stored_descriptions(db) == ["flush_cut 0", "flush_cut 1", "flush_cut 2"]
+
+
+def test_rows_no_load_can_take_are_quarantined_not_failed_every_night(tmp_path):
+    db = warehouse_file(tmp_path)
+    spool = DeadLetterSpool(tmp_path / "spool")
+    rows = event_rows(2, "far")
+    rows[1] = {**rows[1], "event_timestamp": "9999-12-31T23:59:59.999999+00:00", "created_at": "9999-12-31T23:59:59Z"}
+    far = spool.spill(COVERAGE_LOG_TABLE, "far_future", rows, reason="x")
+    good = spill(spool, "good", 1)
+    client = DuckDBClient(str(db))
+    try:
+        report = replay_dead_letters(client, spool)
+        again = replay_dead_letters(client, spool)
+    finally:
+        client.close()
+    assert report.files_replayed == [str(good)] and report.files_failed == {}
+    assert report.files_quarantined[str(far)].startswith("the rows cannot be loaded as they are: ")
+    assert again.files_quarantined == again.files_failed == {}
+    assert stored_descriptions(db) == ["good 0"]

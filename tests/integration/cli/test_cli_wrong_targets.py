@@ -257,3 +257,14 @@ def test_the_single_entry_point_answers_an_unknown_command_in_json_when_asked(cl
     payload = json.loads(done.stdout)
     assert payload["exit_code"] == 2 and payload["error"].startswith("nba-coverage: error: unknown command 'bogus'")
     assert done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("name", ["coverage-health", "coverage-setup"])
+def test_a_directory_named_as_the_warehouse_is_said_to_be_one(cli, tmp_path, name):
+    (tmp_path / "d.duckdb").mkdir()
+    args = ["--date", "2025-01-15"] if name == "coverage-health" else []
+    done = cli(name, *args, "--warehouse", "duckdb:///d.duckdb")
+    assert done.returncode == 2
+    line = assert_one_line_error(done, name)
+    assert f"--warehouse: {tmp_path / 'd.duckdb'} is a directory, not a warehouse file" in line
+    assert "coverage-setup --warehouse" not in line  # no advice that leads back here

@@ -89,3 +89,21 @@ def test_format_counts_is_plain_text():
     assert format_counts(tiers.values()) == "gold 2, no_data 1, silver 1"
     assert format_counts({}) == "none"
     assert format_counts({"normal": 3, "partial_data": 0}) == "normal 3"
+
+
+def test_a_log_record_with_a_multi_line_text_is_one_line_on_stderr():
+    import logging
+
+    from shared_services.cli.core import _LogFormatter
+
+    duckdb_error = 'Catalog Error: Table "t" does not exist!\nDid you mean "u"?\n\nLINE 1: SELECT * FROM t\n              ^'
+    record = logging.makeLogRecord({"msg": "%s failed for %s (attempt %d): %s", "levelname": "WARNING",
+                                    "name": "shared_services.processors.fallback_source_mixin",
+                                    "args": ("nbac", "0022400561\x1b[2J", 1, duckdb_error)})
+    line = _LogFormatter(with_tracebacks=False).format(record)
+    assert "\n" not in line and "\x1b" not in line
+    assert line == ("WARNING shared_services.processors.fallback_source_mixin: nbac failed for 0022400561\\x1b[2J "
+                    "(attempt 1): Catalog Error: Table \"t\" does not exist!\\nDid you mean \"u\"?\\n\\nLINE 1: "
+                    "SELECT * FROM t\\n              ^")
+    # -v: the record as it is (tracebacks and all)
+    assert "\n" in _LogFormatter(with_tracebacks=True).format(record)
