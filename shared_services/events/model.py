@@ -53,7 +53,7 @@ from shared_services.constants.source_coverage import (
     parse_severity,
     parse_tier,
 )
-from shared_services.events.serialization import RowConverter
+from shared_services.events.serialization import RowConverter, RowSerializationError, is_missing
 from shared_services.events.text import valid_text, valid_value
 from shared_services.quality.season import season_label
 
@@ -445,8 +445,27 @@ def _general_row(
             if name != "fallback_sources_tried":  # stays [] as set above
                 row[name] = None
         else:
+            _check_name_value(name, value)
             row[name] = _valid(convert(name, value))
     return row
+
+
+def _check_name_value(name: str, value: Any) -> None:
+    """Refuse a value a name / id column (or the list of sources) would store as other text."""
+    if name in _NAME_FIELDS:
+        if isinstance(value, str) or (isinstance(value, _INT_TYPES) and not isinstance(value, bool | np.bool_)) \
+                or is_missing(value):  # NaN / NaT / pd.NA: a missing value, stored as NULL
+            return
+        raise RowSerializationError(f"field {name!r} (STRING): cannot store {value!r}: a name or id is a str "
+                                    f"(or an int), not a {type(value).__name__}")
+    if name in _LIST_FIELDS:
+        if not isinstance(value, list | tuple | np.ndarray):
+            raise RowSerializationError(f"field {name!r} (STRING, REPEATED): cannot store {value!r}: a list of "
+                                        f"names is a list or tuple (in order), not a {type(value).__name__}")
+        for item in value:
+            if not isinstance(item, str):
+                raise RowSerializationError(f"field {name!r} (STRING, REPEATED): cannot store {value!r}: "
+                                            f"{item!r} is not a str")
 
 
 def _lean_row(
@@ -737,6 +756,12 @@ _CONVERTER = RowConverter(COVERAGE_LOG_SCHEMA)
 _TEXT_FIELDS = frozenset(f.name for f in COVERAGE_LOG_SCHEMA
                          if f.field_type.upper() == "STRING" and f.mode != "REPEATED")
 _NULLABLE_FIELDS = frozenset(f.name for f in COVERAGE_LOG_SCHEMA if f.mode != "REQUIRED")
+#: Columns that hold a name or an id: a ``str``, or an ``int`` id. A float (2544.0 from a
+#: pandas column with a NaN), bytes, a bool or a container would be stored as its text
+#: ("2544.0", "b'0022400561'", '["a"]') and match nothing; ``resolution_details`` is free text
+#: (a dict or list there becomes its JSON). See :func:`_check_name_value`.
+_NAME_FIELDS = frozenset(_TEXT_FIELDS - {"description", "resolution_details"})
+_INT_TYPES = (int, np.integer)
 #: REPEATED STRING columns (a list of ASCII ``str`` is stored as a copy).
 _LIST_FIELDS = frozenset(f.name for f in COVERAGE_LOG_SCHEMA
                          if f.field_type.upper() == "STRING" and f.mode == "REPEATED")

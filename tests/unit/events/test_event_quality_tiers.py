@@ -1,4 +1,5 @@
-"""Quality tiers in events: only the five tiers are stored; anything else is refused, naming it.
+"""Quality tiers, scores and ids in events: what the log can rank and match is stored; anything else
+is refused, naming it.
 
 SCORING.md: "Unknown tier strings are an error." An event's ``quality_before`` /
 ``quality_after`` used to be stored with whatever ``tier`` it held (``'platinum'``, ``'GOLD'``,
@@ -124,3 +125,33 @@ def test_every_path_refuses_a_score_outside_0_to_100(score, which):
 def test_every_path_stores_the_edges_and_keeps_non_finite_scores_null(score, stored):
     for name, build in _paths({"tier": "gold", "score": score}, None):
         assert build()["quality_score_before"] == stored, name
+
+
+# -- names and ids ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("column", "value", "words"), [
+    ("game_id", b"0022400561", "a name or id is a str (or an int), not a bytes"),
+    ("player_id", 2544.0, "a name or id is a str (or an int), not a float"),  # a pandas int column with a NaN
+    ("team_abbr", True, "a name or id is a str (or an int), not a bool"),
+    ("primary_source", ["nbac"], "a name or id is a str (or an int), not a list"),
+    ("season", {"2024-25"}, "a name or id is a str (or an int), not a set"),
+    ("fallback_sources_tried", {"nbac", "bdl"}, "a list of names is a list or tuple (in order), not a set"),
+    ("fallback_sources_tried", ["nbac", 3], "3 is not a str"),
+])
+def test_a_name_or_id_of_another_type_is_refused_not_stored_as_other_text(column, value, words):
+    processor = Processor()
+    for severity in ("info", "critical"):
+        with pytest.raises(ValueError) as raised:
+            processor.log_quality_event("fallback_used", severity, "x", **{column: value})
+        assert str(raised.value).startswith(f"field {column!r} (STRING") and words in str(raised.value)
+    assert processor.pending_event_count == 0
+
+
+def test_ints_missing_values_and_free_text_are_stored_as_before():
+    import numpy as np
+
+    row = build_event_row("fallback_used", "info", "x", player_id=np.int64(2544), game_id=22400561,
+                          team_abbr=float("nan"), resolution_details={"why": ["late"]},
+                          fallback_sources_tried=("a", "b"))
+    assert (row["player_id"], row["game_id"], row["team_abbr"]) == ("2544", "22400561", None)
+    assert row["resolution_details"] == '{"why": ["late"]}' and row["fallback_sources_tried"] == ["a", "b"]
