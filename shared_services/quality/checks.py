@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from shared_services.events.text import valid_text
+
 __all__ = ["quality_score", "text_list"]
 
 #: Ordered containers whose items are taken one by one (a DataFrame cell may hold an array).
@@ -32,7 +34,8 @@ def text_list(value: Any, what: str) -> list[str]:
     """``value`` as a list of ``str``: a list, tuple, numpy array or Series of ``str``.
 
     A ``str`` / ``bytes`` (not a list of names), a set (no order), a mapping or anything else,
-    or an item that is not a ``str``, is a ``TypeError`` naming ``what``.
+    or an item that is not a ``str``, is a ``TypeError`` naming ``what``. A lone surrogate in an
+    item is replaced by U+FFFD (it could not be stored).
 
     Example::
 
@@ -47,7 +50,9 @@ def text_list(value: Any, what: str) -> list[str]:
     for index, item in enumerate(items):
         if not isinstance(item, str):
             raise TypeError(f"{what}[{index}] must be a str; got {type(item).__name__} {item!r}")
-    return items
+    # Valid Unicode, as for events: a lone surrogate (half an emoji) cannot be written to a
+    # table and would fail the whole load; it becomes U+FFFD.
+    return [item if item.isascii() else valid_text(item) for item in items]
 
 
 def quality_score(value: Any, what: str) -> float:

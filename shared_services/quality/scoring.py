@@ -70,6 +70,7 @@ import numpy as np
 import pandas as pd
 
 from shared_services.constants.source_coverage import QualityTier, tier_at_most
+from shared_services.events.text import valid_text
 from shared_services.quality.nulls import null_count
 from shared_services.quality.season import (
     DEFAULT_EARLY_SEASON_GAMES,
@@ -453,7 +454,9 @@ def _check_sources(sources_used: object) -> list[str]:
             raise TypeError(
                 f"sources_used entries must be str; got {type(source).__name__} {source!r}"
             )
-    return list(sources_used)
+    # A lone surrogate cannot be written to the output's data_sources column: it would fail
+    # the whole load later with an encoding error naming nothing. It becomes U+FFFD here.
+    return [source if source.isascii() else valid_text(source) for source in sources_used]
 
 
 def _check_columns(data: pd.DataFrame) -> None:

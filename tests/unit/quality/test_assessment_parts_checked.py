@@ -87,3 +87,15 @@ def test_a_prediction_refuses_features_whose_quality_is_not_one(extra, error, me
     # an array of issues (a DataFrame cell) is fine
     fine = {**features, "quality_score": 90.0, "quality_issues": np.array(["backup_source_used"])}
     assert generator.generate_prediction("p1", "g1", fine, game_date="2025-01-15")["player_id"] == "p1"
+
+
+def test_a_lone_surrogate_in_a_source_name_is_replaced_so_the_output_can_be_written():
+    from shared_services.quality.scoring import ScoringConfig, assess_quality
+
+    quality = assess_quality(pd.DataFrame({"points": [1]}), ["nbac_gamebook\ud83d", "bdl"],
+                             config=ScoringConfig(required_fields=("points",)))
+    assert quality["sources"] == ["nbac_gamebook\ufffd", "bdl"]
+    columns = quality_columns({**GOOD, "sources": ["espn\udc80"], "issues": ["x\ud800"]})
+    assert columns["data_sources"] == ["espn\ufffd"] and columns["quality_issues"] == ["x\ufffd"]
+    for value in (*quality["sources"], *columns["data_sources"], *columns["quality_issues"]):
+        value.encode("utf-8")  # writable: no lone surrogate left
