@@ -205,6 +205,8 @@ class PredictionGenerator(QualityMixin, AnalyticsProcessorBase):
                  'quality_tier': 'silver', 'quality_score': 90.0}, game_date='2025-01-15')
             record['final_confidence'] <= 0.95    # True
         """
+        if not isinstance(features, Mapping):
+            raise TypeError(f"features must be a mapping of feature name to value (a row); got {type(features).__name__}")
         raw_date = game_date or features.get("game_date") or features.get("analysis_date")
         if raw_date is None:
             raise ValueError(f"no game date for player {player_id!r}: pass game_date=")

@@ -53,6 +53,12 @@ _TIMESTAMP = {"TIMESTAMP"}
 _DATETIME = {"DATETIME"}
 _DATE = {"DATE"}
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: A timestamp as text ("Canonical format" of TIMESTAMP in BigQuery's data types reference,
+#: https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types#timestamp_type).
+_TIMESTAMP_TEXT = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?)?"
+    r" ?(?:[Zz]|UTC|[+-][0-9]{1,2}(?::?[0-9]{2})?)?"
+)
 _JSON = {"JSON"}
 _RECORD = {"RECORD", "STRUCT"}
 
@@ -89,6 +95,10 @@ def to_utc_iso(value: Any) -> str:
     if type(value) is datetime and 1678 <= value.year <= 2261:
         return _utc_datetime_iso(value)  # same text, without the pandas round trip
     if isinstance(value, str):
+        # Date-and-time text only, as BigQuery reads it (canonical timestamp format): pandas
+        # alone also reads 'now', 'today', 'Jan 15 2025' and '15/01/2025'.
+        if not _TIMESTAMP_TEXT.fullmatch(value.strip()):
+            raise ValueError(f"{value!r} is not a timestamp; expected YYYY-MM-DD[THH:MM[:SS[.ffffff]]][Z|+HH:MM]")
         parsed = pd.Timestamp(value)
     elif isinstance(value, pd.Timestamp | datetime | np.datetime64):
         parsed = pd.Timestamp(value)

@@ -201,6 +201,9 @@ def apply_sample_expectation(
     rows = inherited["sample_size"]
     if isinstance(rows, bool) or not isinstance(rows, numbers.Integral) or rows < 1:
         raise ValueError(f"inherited sample_size must be an int >= 1; got {rows!r}")
+    if max_expected is not None and (isinstance(max_expected, bool) or not isinstance(max_expected, numbers.Integral)
+                                     or max_expected < 0):
+        raise ValueError(f"max_expected must be an int >= 0 or None; got {max_expected!r}")
     base_config = config if config is not None else scoring.ScoringConfig()
     day = as_game_date(analysis_date)
     expected, sample_config, sample = _sample_outcome(int(rows), day, max_expected, base_config)

@@ -125,6 +125,8 @@ def season_start(game_date: GameDateLike) -> date:
     """
     day = as_game_date(game_date)
     year = day.year - 1 if day.month <= 6 else day.year
+    if year < 1:  # January-June of year 1 would belong to a season of year 0
+        raise ValueError(f"game_date {day.isoformat()} has no season: the first season starts in year 1")
     return date(year, SEASON_START_MONTH, SEASON_START_DAY)
 
 

@@ -51,6 +51,8 @@ def aggregate_quality_tiers(tiers: Iterable[QualityTier | str]) -> QualityTier:
         >>> aggregate_quality_tiers(['silver', 'poor']) == 'poor'
         True
     """
+    if isinstance(tiers, str | bytes):  # list('gold') would be four unknown tiers 'g', 'o', ...
+        raise TypeError(f"tiers must be a list of tiers, not the {type(tiers).__name__} {tiers!r}")
     parsed = list(tiers)
     if not parsed:
         raise ValueError("aggregate_quality_tiers() needs at least one tier; got none")

@@ -94,6 +94,11 @@ def test_json_safe_row_converts_what_processors_pass():
     ({"id": "p", "d": "20250115"}, r"'d' \(DATE\): cannot store '20250115': expected YYYY-MM-DD"),
     ({"id": "p", "d": "2025-W03-3"}, r"'d' \(DATE\): cannot store '2025-W03-3': expected YYYY-MM-DD"),
     ({"id": "p", "d": "2025-1-5"}, "expected YYYY-MM-DD"),
+    # pandas alone reads these as times ('now' as the current time): not timestamps
+    ({"id": "p", "ts": "now"}, r"'ts' \(TIMESTAMP\): cannot store 'now': 'now' is not a timestamp; expected "),
+    ({"id": "p", "ts": "today"}, "'today' is not a timestamp"),
+    ({"id": "p", "ts": "Jan 15 2025"}, "'Jan 15 2025' is not a timestamp"),
+    ({"id": "p", "ts": "15/01/2025 03:00"}, "is not a timestamp"),
     ({"id": "p", "tags": "a,b"}, "REPEATED"),
     ({"id": "p", "ok": "maybe"}, "'ok'"),
 ])

@@ -99,3 +99,20 @@ def test_a_lone_surrogate_in_a_source_name_is_replaced_so_the_output_can_be_writ
     assert columns["data_sources"] == ["espn\ufffd"] and columns["quality_issues"] == ["x\ufffd"]
     for value in (*quality["sources"], *columns["data_sources"], *columns["quality_issues"]):
         value.encode("utf-8")  # writable: no lone surrogate left
+
+
+def test_small_misuses_get_an_error_that_names_them():
+    from shared_services.quality.scoring import ScoringConfig, assess_quality
+    from shared_services.utils.source_coverage_utils import aggregate_quality_tiers
+
+    with pytest.raises(TypeError, match=r"^tiers must be a list of tiers, not the str 'gold'$"):
+        aggregate_quality_tiers("gold")  # was: unknown quality tier 'g'
+    inherited = {"tier": "gold", "score": 100.0, "issues": [], "sample_size": 8}
+    for bad in (-1, 2.5, True, "3"):
+        with pytest.raises(ValueError, match=r"^max_expected must be an int >= 0 or None; got "):
+            apply_sample_expectation(inherited, "2025-01-15", max_expected=bad)
+    generator = PredictionGenerator(bq_client=NoWarehouse(), model=Model())
+    with pytest.raises(TypeError, match=r"^features must be a mapping of feature name to value \(a row\); got NoneType$"):
+        generator.generate_prediction("p1", "g1", None, game_date="2025-01-15")
+    with pytest.raises(ValueError, match=r"^game_date 0001-01-01 has no season: the first season starts in year 1$"):
+        assess_quality(pd.DataFrame({"a": [1]}), ["primary"], game_date="0001-01-01", config=ScoringConfig())
