@@ -10,7 +10,7 @@ an installed package.
 import gc
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -294,3 +294,20 @@ def notifications() -> Iterator[NotificationLog]:
     notification_system.register_listener(log)
     yield log
     notification_system.unregister_listener(log)
+
+
+@pytest.fixture
+def machine_time_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Set the process's local time zone (``TZ`` + ``time.tzset``); restored afterwards.
+
+    Example: ``machine_time_zone('IST-5:30')`` (POSIX zones need no tz database).
+    """
+    import time
+
+    def set_zone(zone: str) -> None:
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    time.tzset()

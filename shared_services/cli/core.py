@@ -38,7 +38,7 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TextIO
 
 from shared_services.cli.errors import (
     EXIT_ENVIRONMENT,
@@ -375,10 +375,7 @@ class Context:
             # `| head` closed the pipe: the reader has what it wanted. The work goes on (a demo
             # or a backfill half done would be worse than a progress line lost), quietly.
             self.quiet = True
-            if self.json:
-                _silence_stderr()
-            else:
-                _silence_stdout()
+            _silence_stdout(sys.stderr if self.json else sys.stdout)
 
     def close(self) -> None:
         while self._closers:
@@ -534,20 +531,12 @@ def _verbosity(argv: Sequence[str]) -> int:
     return count
 
 
-def _silence_stdout() -> None:
-    """After a closed pipe: point stdout at /dev/null so the interpreter's final flush is quiet."""
+def _silence_stdout(stream: TextIO | None = None) -> None:
+    """After a closed pipe: point ``stream`` (default stdout) at /dev/null so later writes and
+    the interpreter's final flush are quiet."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # pragma: no cover - no real file descriptor (captured output)
-        pass
-
-
-def _silence_stderr() -> None:
-    """:func:`_silence_stdout` for stderr (progress under ``--json`` goes there)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stderr.fileno())
+        os.dup2(devnull, (stream or sys.stdout).fileno())
     except (OSError, ValueError):  # pragma: no cover - no real file descriptor (captured output)
         pass
 

@@ -14,8 +14,8 @@ from shared_services.bigquery.duckdb_client import DuckDBClient
 from shared_services.bigquery.provisioning import ensure_schema
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
 from shared_services.events.dead_letter import DeadLetterSpool
+from shared_services.events.replay import ReplayReport, replay_dead_letters
 from shared_services.events.replay import main as replay_main
-from shared_services.events.replay import replay_dead_letters
 from tests.support.bq_standin import BigQueryStandIn
 from tests.support.event_log import Processor, log_rows
 from tests.support.scenario import load, schedule_row
@@ -40,6 +40,15 @@ def warehouse_file(tmp_path: Path) -> Path:
     ensure_schema(client)
     client.close()
     return path
+
+
+def replay_twice(path: Path, spool: DeadLetterSpool) -> tuple[ReplayReport, ReplayReport]:
+    """Two replays of ``spool`` into the warehouse at ``path``, one after the other."""
+    client = DuckDBClient(str(path))
+    try:
+        return replay_dead_letters(client, spool), replay_dead_letters(client, spool)
+    finally:
+        client.close()
 
 
 def stored_descriptions(path: Path) -> list[str]:
@@ -227,12 +236,7 @@ def test_a_job_id_bigquery_cannot_accept_is_quarantined_not_failed_every_night(t
     spool = DeadLetterSpool(tmp_path / "spool")
     paths = [spool.spill(COVERAGE_LOG_TABLE, job_id, event_rows(1, f"j{n}"), reason="x")
              for n, job_id in enumerate(["job'; DROP TABLE t; --", "flush.with.dots", "x" * 1025])]
-    client = DuckDBClient(str(db))
-    try:
-        report = replay_dead_letters(client, spool)
-        again = replay_dead_letters(client, spool)
-    finally:
-        client.close()
+    report, again = replay_twice(db, spool)
     assert sorted(report.files_quarantined) == sorted(map(str, paths)) and not report.files_failed
     assert all("is not one BigQuery accepts (letters, digits, '_' and '-', at most 1,024)" in r
                for r in report.files_quarantined.values())
@@ -269,12 +273,7 @@ def test_rows_no_load_can_take_are_quarantined_not_failed_every_night(tmp_path):
     rows[1] = {**rows[1], "event_timestamp": "9999-12-31T23:59:59.999999+00:00", "created_at": "9999-12-31T23:59:59Z"}
     far = spool.spill(COVERAGE_LOG_TABLE, "far_future", rows, reason="x")
     good = spill(spool, "good", 1)
-    client = DuckDBClient(str(db))
-    try:
-        report = replay_dead_letters(client, spool)
-        again = replay_dead_letters(client, spool)
-    finally:
-        client.close()
+    report, again = replay_twice(db, spool)
     assert report.files_replayed == [str(good)] and report.files_failed == {}
     assert report.files_quarantined[str(far)].startswith("the rows cannot be loaded as they are: ")
     assert again.files_quarantined == again.files_failed == {}

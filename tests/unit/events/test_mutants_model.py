@@ -6,9 +6,7 @@ machine in any time zone, and event ids that carry all 122 random bits of a UUID
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -63,18 +61,6 @@ def test_a_quality_argument_that_is_not_a_dict_is_named_with_its_type(which, bad
     with pytest.raises(TypeError) as raised:
         build_event_row("fallback_used", "info", "x", **{which: bad})
     assert str(raised.value) == f"{which} must be a quality assessment dict or None, got {type(bad).__name__}"
-
-
-@pytest.fixture
-def machine_time_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
-    """Set the process's local time zone (``TZ`` + ``time.tzset``); restored afterwards."""
-    def set_zone(zone: str) -> None:
-        monkeypatch.setenv("TZ", zone)
-        time.tzset()
-
-    yield set_zone
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.parametrize("zone", ["EST+5", "IST-5:30", "UTC0"])  # POSIX zones: no tz database needed

@@ -11,10 +11,7 @@ keys missing from an unusable result.
 
 from __future__ import annotations
 
-import os
-import time
 import types
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 import numpy as np
@@ -112,23 +109,8 @@ def test_the_configs_early_season_games_decides_early_season():
     assert never["metadata"]["early_season"] is False
 
 
-@pytest.fixture
-def far_time_zone() -> Iterator[None]:
-    """The process's local time zone 9.5 hours east of UTC (restored afterwards)."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "ACST-9:30"
-    time.tzset()
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = before
-        time.tzset()
-
-
-def test_the_assessment_time_is_utc_whatever_the_machines_time_zone(far_time_zone):
+def test_the_assessment_time_is_utc_whatever_the_machines_time_zone(machine_time_zone):
+    machine_time_zone("ACST-9:30")  # 9.5 hours east of UTC
     config = ScoringConfig(required_fields=("points",))
     given = datetime(2025, 1, 15, 20, 0, tzinfo=timezone(timedelta(hours=-5)))
     assert assess_quality(pd.DataFrame({"points": [1]}), ["primary"], config=config, now=given)[
