@@ -1011,9 +1011,12 @@ class _CatalogSnapshot:
         self._lists = (schemas, relations, meta)
         # The embedded catalog's own schema is not a dataset: BigQuery has no such dataset.
         self._datasets = {name.lower() for name in schemas} - {META_SCHEMA}
+        self._dataset_spelling = {name.lower(): name for name in schemas}
         self._relations: dict[tuple[str, str], str] = {}
+        self._spelling: dict[tuple[str, str], tuple[str, str]] = {}
         for ds, tbl, kind in relations:
             self._relations.setdefault((ds.lower(), tbl.lower()), _relation_kind_of(kind))
+            self._spelling.setdefault((ds.lower(), tbl.lower()), (ds, tbl))
         self._meta: dict[tuple[str, str], dict[str, Any]] = {}
         for row in meta:
             record = dict(zip(_SNAPSHOT_META_COLUMNS, row, strict=True))
@@ -1051,6 +1054,14 @@ class _CatalogSnapshot:
 
     def dataset_exists(self, dataset_id: str) -> bool:
         return dataset_id.lower() in self._datasets
+
+    def spelling(self, dataset_id: str, table_id: str | None = None) -> tuple[str, ...] | None:
+        """How the catalog spells a relation (``(dataset, table)``) or, without ``table_id``, a
+        dataset (``(dataset,)``); None when it has none of that name in any letter case."""
+        if table_id is None:
+            name = self._dataset_spelling.get(dataset_id.lower())
+            return None if name is None else (name,)
+        return self._spelling.get((dataset_id.lower(), table_id.lower()))
 
     def relation_kind(self, dataset_id: str, table_id: str) -> str | None:
         return self._relations.get((dataset_id.lower(), table_id.lower()))
@@ -1701,6 +1712,7 @@ class DuckDBClient:
                 created_datasets.add(tree.this.name.lower() if tree.this is not None else "")
                 continue
             self._check_datasets(tree, created_datasets, catalog.dataset_exists)
+            self._check_name_case(tree, catalog)
             if isinstance(tree, exp.Create):
                 self._check_create(tree)
             check_comparisons(tree, types_of, param_types or {})
@@ -1758,6 +1770,38 @@ class DuckDBClient:
                     f"Not found: Dataset {self.project}:{name} was not found in location "
                     f"{self.location or 'US'}"
                 )
+
+    def _check_name_case(self, tree: exp.Expression, catalog: _CatalogSnapshot) -> None:
+        """Dataset and table names are case-sensitive on BigQuery ("Lexical structure and
+        syntax", section "Case sensitivity": "Dataset and table names are case-sensitive unless
+        the is_case_insensitive option is set to TRUE",
+        https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical#case_sensitivity);
+        DuckDB resolves ``ds.T`` to ``ds.t``. A reference spelled otherwise than the catalog
+        spells it is ``NotFound`` here as there; a CREATE of a name that differs from an
+        existing one only in case is refused (BigQuery would make a second table; this
+        warehouse cannot hold both)."""
+        for table in tree.find_all(exp.Table):
+            db = table.args.get("db")
+            if db is None or not db.name or not table.name or db.name.upper() == "INFORMATION_SCHEMA":
+                continue
+            dataset, name = db.name, table.name
+            spelled = catalog.spelling(dataset, name)
+            if spelled is None:
+                known = catalog.spelling(dataset)
+                if known is not None and known[0] != dataset and known[0].lower() != META_SCHEMA:
+                    raise gexc.NotFound(
+                        f"Not found: Dataset {self.project}:{dataset} was not found in location "
+                        f"{self.location or 'US'} (dataset names are case-sensitive: the dataset is {known[0]})")
+                continue
+            if spelled == (dataset, name):
+                continue
+            where = f"{spelled[0]}.{spelled[1]}"
+            if isinstance(tree, exp.Create) and tree.this is not None and table is tree.this.find(exp.Table):
+                raise gexc.BadRequest(
+                    f"Cannot create {dataset}.{name}: the embedded warehouse already holds {where}, which "
+                    "differs only in letter case (BigQuery would keep both; use one spelling)")
+            raise gexc.NotFound(f"Not found: Table {self.project}:{dataset}.{name} was not found in location "
+                                f"{self.location or 'US'} (table names are case-sensitive: the table is {where})")
 
     def _execute(self, job_id: str, created: dt.datetime, query: str, translation: Any,
                  values: Mapping[str, Any]) -> EmbeddedQueryJob:

@@ -284,6 +284,28 @@ def test_group_by_a_name_that_is_also_a_select_alias_groups_by_the_alias(client:
         (None, 1), ("", 1), ("x", 1)]
 
 
+@pytest.mark.parametrize(("sql", "words"), [
+    ("SELECT other FROM ds.Plain", r"Not found: Table proj:ds.Plain was not found .*the table is ds.plain\)"),
+    ("SELECT other FROM DS.plain", r"Not found: Table proj:DS.plain .*the table is ds.plain\)"),
+    ("SELECT other FROM `proj.ds.PLAIN`", r"table names are case-sensitive: the table is ds.plain"),
+    ("INSERT INTO ds.Plain (game_id) VALUES ('a')", r"the table is ds.plain"),
+    ("DELETE FROM ds.plain WHERE game_id IN (SELECT game_id FROM ds.Plain WHERE TRUE)", r"the table is ds.plain"),
+    ("SELECT 1 AS x FROM Ds.missing", r"Not found: Dataset proj:Ds was not found .*the dataset is ds\)"),
+])
+def test_dataset_and_table_names_are_case_sensitive(client: DuckDBClient, sql: str, words: str) -> None:
+    with pytest.raises(gexc.NotFound, match=words):
+        client.query(sql).result()
+    assert run(client, "SELECT COUNT(*) AS n FROM ds.plain") == [(0,)]  # the exact spelling still works
+
+
+def test_a_table_differing_only_in_case_cannot_be_created_beside_another(client: DuckDBClient) -> None:
+    for sql in ("CREATE TABLE ds.PLAIN (x INT64)", "CREATE OR REPLACE TABLE ds.Plain (x INT64)"):
+        with pytest.raises(gexc.BadRequest, match=r"^400 Cannot create ds.P\w+: the embedded warehouse already holds "
+                                                  r"ds.plain, which differs only in letter case"):
+            client.query(sql).result()
+    assert [f.name for f in client.get_table("ds.plain").schema] == ["game_id", "game_date", "other"]  # not replaced
+
+
 def test_float_literals_are_float64(client: DuckDBClient) -> None:
     job = client.query("SELECT 1.5 AS x, 2 AS n, 1e3 AS e")
     assert [(f.name, f.field_type) for f in job.schema] == [("x", "FLOAT"), ("n", "INTEGER"), ("e", "FLOAT")]
