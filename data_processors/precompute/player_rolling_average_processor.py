@@ -249,8 +249,14 @@ class PlayerRollingAverageProcessor(QualityMixin, AnalyticsProcessorBase):
     def build_player_row(self, games: pd.DataFrame, analysis_date: date, calculated_at: datetime) -> dict[str, Any]:
         """One output row from one player's input games (most recent first).
 
-        Raises :class:`InputQualityError` when an input has no usable quality.
+        Raises :class:`InputQualityError` when an input has no usable quality, and
+        ``ValueError`` naming them when ``games`` lacks columns it needs.
         """
+        if not isinstance(games, pd.DataFrame):
+            raise TypeError(f"games must be a DataFrame of one player's input games; got {type(games).__name__}")
+        missing = [name for name in (*_VALUE_COLUMNS, *_NUMBER_COLUMNS) if name not in games.columns]
+        if missing:
+            raise ValueError(f"games lacks the column(s) {missing}; it needs {[*_VALUE_COLUMNS, *_NUMBER_COLUMNS]}")
         return self._build_row(_Games.from_frame(games), analysis_date, calculated_at)
 
     def _build_row(self, games: _Games, analysis_date: date, calculated_at: datetime) -> dict[str, Any]:

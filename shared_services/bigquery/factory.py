@@ -93,7 +93,9 @@ def duckdb_lock_timeout(environ: Any = None) -> float:
     except ValueError:
         value = -1.0
     if not value >= 0 or value == float("inf"):
-        raise ValueError(f"{ENV_DUCKDB_LOCK_TIMEOUT}={text!r} must be a number of seconds >= 0")
+        # A UsageError (a ValueError): a command reports it as it is, naming the variable, not
+        # as a fault of --warehouse.
+        raise UsageError(f"${ENV_DUCKDB_LOCK_TIMEOUT}={text!r}: expected a number of seconds >= 0")
     return value
 
 

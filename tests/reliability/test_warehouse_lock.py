@@ -67,3 +67,14 @@ def test_a_bad_lock_timeout_setting_names_the_variable(tmp_path, monkeypatch, va
     monkeypatch.setenv("COVERAGE_DUCKDB_LOCK_TIMEOUT", value)
     with pytest.raises(ValueError, match="COVERAGE_DUCKDB_LOCK_TIMEOUT"):
         make_client(f"duckdb:///{tmp_path / 'x.duckdb'}")
+
+
+def test_a_bad_lock_timeout_setting_is_reported_as_itself_not_as_the_warehouse_argument(tmp_path):
+    from tests.support.cli_runner import assert_one_line_error, clean_env, run_in_process
+
+    done = run_in_process("coverage-setup", "--warehouse", "duckdb:///x.duckdb", cwd=tmp_path,
+                          env=clean_env(COVERAGE_DUCKDB_LOCK_TIMEOUT="abc"))
+    assert done.returncode == 2
+    assert assert_one_line_error(done, "coverage-setup") == (
+        "coverage-setup: error: $COVERAGE_DUCKDB_LOCK_TIMEOUT='abc': expected a number of seconds >= 0")
+    assert list(tmp_path.iterdir()) == []

@@ -85,3 +85,11 @@ def test_a_non_finite_stat_is_left_out_like_a_null_not_averaged():
 def test_an_input_score_outside_0_to_100_is_an_input_error():
     with pytest.raises(ValueError, match=r"scores\[1\] must be a number from 0 to 100; got -5.0"):
         processor().build_player_row(games(["gold"] * 10, [100.0, -5.0] + [100.0] * 8), DAY, NOW)
+
+
+def test_a_games_frame_without_a_needed_column_is_named_not_a_bare_key_error():
+    frame = games(["gold"] * 3, [100.0] * 3).drop(columns=["rebounds", "quality_score"])
+    with pytest.raises(ValueError, match=r"^games lacks the column\(s\) \['quality_score', 'rebounds'\]; it needs "):
+        processor().build_player_row(frame, DAY, NOW)
+    with pytest.raises(TypeError, match="^games must be a DataFrame of one player's input games; got list$"):
+        processor().build_player_row([], DAY, NOW)
