@@ -52,6 +52,8 @@ def test_the_good_forms_are_taken_as_they_were():
     assert columns["quality_score"] == 0.0 and type(columns["quality_score"]) is float
     assert quality_columns({**GOOD, "score": 100})["quality_score"] == 100.0
     assert text_list(pd.Series(["x", "y"]), "s") == ["x", "y"] and quality_score(np.int64(7), "s") == 7.0
+    # plain str items out of an array (not numpy.str_, which would travel on into rows and JSON)
+    assert [type(item) for item in text_list(np.array(["a", "b"]), "s")] == [str, str]
 
 
 def test_aggregation_refuses_a_score_outside_0_to_100():
