@@ -436,12 +436,32 @@ class Command:
                 help=f"exit 1 when a finding at or above this severity exists (default {self.fail_on})")
         own = parser.add_argument_group(f"{self.name} options") if self.options else parser
         for declared in self.options:
-            own.add_argument(*declared.flags, **dict(declared.kwargs))
+            kwargs = dict(declared.kwargs)
+            if kwargs.get("action", "store") == "store" and kwargs.get("nargs") is None:
+                kwargs["action"] = _StoreOnce  # `--date A ... --date B` is a mistake, not "B"
+            own.add_argument(*declared.flags, **kwargs)
+        common_once = {"--warehouse"}
+        for action in parser._actions:
+            if common_once & set(action.option_strings) and type(action) is argparse._StoreAction:
+                action.__class__ = _StoreOnce
         return parser
 
     def main(self, argv: Sequence[str] | None = None) -> int:
         """Parse ``argv`` (default ``sys.argv[1:]``), run, print; returns the exit status."""
         return run_command(self, argv)
+
+
+class _StoreOnce(argparse._StoreAction):
+    """``store``, refusing a second value: a command line (or a cron line edited twice) that
+    gives an option twice is a usage error naming it, not a silent "the last one wins"."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        seen: set[str] = getattr(namespace, "_given_once", set())
+        if self.dest in seen:
+            parser.error(f"argument {'/'.join(self.option_strings)}: given more than once")
+        namespace._given_once = seen | {self.dest}  # noqa: SLF001 - the parse's own record
+        super().__call__(parser, namespace, values, option_string)
 
 
 class _LogFormatter(logging.Formatter):

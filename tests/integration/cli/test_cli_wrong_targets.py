@@ -268,3 +268,14 @@ def test_a_directory_named_as_the_warehouse_is_said_to_be_one(cli, tmp_path, nam
     line = assert_one_line_error(done, name)
     assert f"--warehouse: {tmp_path / 'd.duckdb'} is a directory, not a warehouse file" in line
     assert "coverage-setup --warehouse" not in line  # no advice that leads back here
+
+
+@pytest.mark.parametrize(("name", "args", "option"), [
+    ("coverage-audit", ["--date", "2025-01-15", "--date", "2025-01-16"], "--date"),
+    ("coverage-health", ["--date", "2025-01-15", "--warehouse", "duckdb:///a.duckdb"], "--warehouse"),
+    ("coverage-report", ["--start", "2025-01-10", "--end", "2025-01-16", "--out", "a.html", "--out", "b.html"], "--out"),
+])
+def test_an_option_given_twice_is_refused_not_the_last_one_taken(cli, setup_db, name, args, option):
+    done = cli(name, "--warehouse", f"duckdb:///{setup_db}", *args)
+    assert done.returncode == 2
+    assert f"argument {option}: given more than once" in assert_one_line_error(done, name)
