@@ -186,9 +186,15 @@ def preflight_outcome(client: Any, only: str | None = None, audit_config: str | 
         raise EnvironmentProblem(f"the warehouse could not be used: {_one_line(exc)}") from exc
     if only and not result.checks:
         raise UsageError(f"--only {only!r} matches no statement")
-    if any("Not found: Table" in (c.error or "") or "Not found: Dataset" in (c.error or "")
-           for c in result.failed):
+    missing = [c for c in result.failed if "Not found: Table" in (c.error or "") or "Not found: Dataset" in (c.error or "")]
+    # A configured audit table that is missing is the configuration's (a misspelt name), not
+    # something coverage-setup creates.
+    configured = [c for c in missing if audit_config and c.name.startswith("audit.presence.")]
+    if len(configured) < len(missing):
         print("hint: run coverage-setup against this warehouse first", file=sys.stderr)
+    if configured:
+        print(f"hint: check the table names in --audit-config {audit_config} "
+              f"({', '.join(c.name.removeprefix('audit.presence.') for c in configured)})", file=sys.stderr)
     text = "\n".join([*(check.line() for check in result.checks), result.summary()])
     return Outcome(text=text, data=result.to_dict(), found=["critical"] * len(result.failed))
 

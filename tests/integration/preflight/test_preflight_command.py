@@ -201,3 +201,15 @@ def test_dry_run_flag_matches_the_real_client(warehouse):
     job = warehouse.query("SELECT 1 AS x", job_config=bigquery.QueryJobConfig(dry_run=True))
     assert job.dry_run is True and [f.name for f in job.schema] == ["x"]
     assert list(job.result()) == []
+
+
+def test_a_misspelt_audit_config_table_hints_at_the_config_not_at_setup(tmp_path, capsys, warehouse_template):
+    import shutil
+
+    shutil.copyfile(warehouse_template, tmp_path / "w.duckdb")  # set up: every library table exists
+    config = tmp_path / "audit.yaml"
+    config.write_text("tables:\n  - table: nba_raw.nbac_gamebok_player_stats\n")
+    assert main(["--warehouse", f"duckdb:///{tmp_path}/w.duckdb", "--audit-config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [f"hint: check the table names in --audit-config {config} "
+                                "(nba_raw.nbac_gamebok_player_stats)"]
