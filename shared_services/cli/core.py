@@ -50,6 +50,7 @@ from shared_services.cli.errors import (
     EnvironmentProblem,
     UsageError,
 )
+from shared_services.events.text import one_line
 
 __all__ = [
     "Command",
@@ -478,18 +479,10 @@ class _LogFormatter(logging.Formatter):
         plain = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
         # A message holding a multi-line text (DuckDB's "LINE 1: ... ^^^" errors, a source's
         # reply) stays one line: its line breaks and other control characters are escaped.
-        line = _ONE_LINE.sub(_escaped, super().format(plain))
+        line = one_line(super().format(plain))
         if exc is not None:
             line += f" ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}; -v for the traceback)"
         return line
-
-
-_ONE_LINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]")
-
-
-def _escaped(match: re.Match[str]) -> str:
-    char = match.group()
-    return {"\n": "\\n", "\r": "\\r"}.get(char, f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}")
 
 
 def _configure_output(verbosity: int, quiet: bool) -> Callable[[], None]:

@@ -103,6 +103,18 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
+def one_line(text: str) -> str:
+    """``text`` with its line breaks and other control characters escaped (``\\n``, ``\\x1b``):
+    one line, whatever it holds (a multi-line database error, a hostile id).
+
+    Example::
+
+        >>> one_line('LINE 1: x\\n  ^')
+        'LINE 1: x\\\\n  ^'
+    """
+    return _CONTROL.sub(_escape, text)
+
+
 def log_safe(value: object, limit: int = 2_000) -> str:
     """``str(value)`` as ONE line: control characters escaped, invalid code points replaced.
 
@@ -117,7 +129,7 @@ def log_safe(value: object, limit: int = 2_000) -> str:
         text = str(value)
     except Exception:  # a broken __str__ must not break logging
         text = f"<unprintable {type(value).__name__}>"
-    text = _CONTROL.sub(_escape, valid_text(text))
+    text = one_line(valid_text(text))
     if len(text) > limit:
         text = text[:limit] + f"... [+{len(text) - limit} chars]"
     return text
