@@ -15,12 +15,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from shared_services.bigquery.identifiers import validate_table_id
 from shared_services.cli import Command, Context, Outcome, UsageError, option
 from shared_services.events.dead_letter import (
     ENV_DEAD_LETTER_DIR,
     ENV_REPLAY_TABLES,
     DeadLetterSpool,
+    extra_replay_tables,
 )
 
 __all__ = ["COMMAND", "main"]
@@ -29,12 +29,10 @@ __all__ = ["COMMAND", "main"]
 def _run(ctx: Context) -> Outcome:
     chosen = ctx.args.dir if ctx.args.dir is not None else os.environ.get(ENV_DEAD_LETTER_DIR) or None
     spool = DeadLetterSpool(chosen)
-    for table in os.environ.get(ENV_REPLAY_TABLES, "").split(","):
-        try:  # a bad entry is the caller's to fix, before anything is opened
-            if table.strip():
-                validate_table_id(table.strip())
-        except ValueError as exc:
-            raise UsageError(f"${ENV_REPLAY_TABLES}: {exc}") from None
+    try:  # a bad entry is the caller's to fix, before anything is opened
+        extra_replay_tables()
+    except ValueError as exc:
+        raise UsageError(f"${ENV_REPLAY_TABLES}: {exc}") from None
     client = None
     if spool.directory.is_dir():
         client = ctx.client()

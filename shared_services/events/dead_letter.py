@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from shared_services.bigquery.identifiers import validate_table_id
 from shared_services.events.text import log_safe, valid_value
 
 try:  # POSIX only; without it two replays at once may both try a file (still exactly-once)
@@ -63,6 +64,20 @@ logger = logging.getLogger(__name__)
 ENV_DEAD_LETTER_DIR = "COVERAGE_DEAD_LETTER_DIR"
 #: Tables besides the coverage log that replay may load into (comma-separated table ids).
 ENV_REPLAY_TABLES = "COVERAGE_REPLAY_TABLES"
+
+
+def extra_replay_tables(environ: Any = None) -> list[str]:
+    """The table ids ``$COVERAGE_REPLAY_TABLES`` names, validated (``InvalidIdentifierError``,
+    a ``ValueError``, names a bad one). Light: the replay command checks them before it opens
+    anything.
+
+    Example::
+
+        >>> extra_replay_tables({'COVERAGE_REPLAY_TABLES': ' ops.log_v2 ,'})
+        ['ops.log_v2']
+    """
+    env = os.environ if environ is None else environ
+    return [validate_table_id(t.strip()) for t in env.get(ENV_REPLAY_TABLES, "").split(",") if t.strip()]
 DEFAULT_DEAD_LETTER_DIR = "coverage_dead_letter"
 _SAFE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _SUFFIX = ".ndjson"

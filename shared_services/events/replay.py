@@ -20,7 +20,6 @@ Example (Python)::
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sys
 import time
@@ -47,6 +46,7 @@ from shared_services.events.dead_letter import (
     DamagedSpoolFile,
     DeadLetterSpool,
     SpilledBatch,
+    extra_replay_tables,
 )
 from shared_services.events.serialization import RowSerializationError, json_safe_rows
 from shared_services.events.sink import RetryPolicy, load_rows_exactly_once
@@ -124,9 +124,7 @@ def allowed_replay_tables(environ: Mapping[str, str] | None = None) -> frozenset
         >>> sorted(allowed_replay_tables({'COVERAGE_REPLAY_TABLES': 'ops.coverage_log_v2'}))
         ['nba_reference.source_coverage_log', 'ops.coverage_log_v2']
     """
-    env = os.environ if environ is None else environ
-    extra = [t.strip() for t in env.get(ENV_REPLAY_TABLES, "").split(",") if t.strip()]
-    return frozenset({COVERAGE_LOG_TABLE, *(validate_table_id(t) for t in extra)})
+    return frozenset({COVERAGE_LOG_TABLE, *extra_replay_tables(environ)})
 
 
 def replay_batch(
