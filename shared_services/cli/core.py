@@ -345,13 +345,12 @@ class Context:
             raise UsageError(f"{source}: {exc}") from None
         if must_exist is None:
             must_exist = self.command.warehouse == "existing"
-        if parsed.kind == "duckdb" and parsed.path not in (None, ":memory:") \
-                and os.path.isdir(os.path.abspath(str(parsed.path))):
-            raise UsageError(f"{source}: {os.path.abspath(str(parsed.path))} is a directory, not a warehouse file; "
-                             f"name a .duckdb file (e.g. duckdb:///{os.path.join(str(parsed.path), 'coverage.duckdb')})")
-        if must_exist and parsed.kind == "duckdb" and parsed.path not in (None, ":memory:"):
+        if parsed.kind == "duckdb" and parsed.path not in (None, ":memory:"):
             path = os.path.abspath(str(parsed.path))
-            if not os.path.isfile(path):
+            if os.path.isdir(path):
+                raise UsageError(f"{source}: {path} is a directory, not a warehouse file; name a .duckdb file "
+                                 f"(e.g. duckdb:///{os.path.join(str(parsed.path), 'coverage.duckdb')})")
+            if must_exist and not os.path.isfile(path):
                 raise UsageError(
                     f"warehouse file {path} does not exist ({source} {url!r}); check the path, "
                     f"or create the warehouse with: coverage-setup --warehouse {url}")
@@ -423,7 +422,7 @@ class Command:
         common = parser.add_argument_group("common options")
         common.add_argument("--version", action="version",
                             version=f"%(prog)s ({_PACKAGE}) {package_version()}")
-        common.add_argument("--warehouse", metavar="URL", help=self.warehouse_help)
+        common.add_argument("--warehouse", metavar="URL", help=self.warehouse_help, action=_StoreOnce)
         common.add_argument("--json", action="store_true",
                             help="print the result as JSON on stdout (progress goes to stderr)")
         common.add_argument("-q", "--quiet", action="store_true",
@@ -441,10 +440,6 @@ class Command:
             if kwargs.get("action", "store") == "store" and kwargs.get("nargs") is None:
                 kwargs["action"] = _StoreOnce  # `--date A ... --date B` is a mistake, not "B"
             own.add_argument(*declared.flags, **kwargs)
-        common_once = {"--warehouse"}
-        for action in parser._actions:
-            if common_once & set(action.option_strings) and type(action) is argparse._StoreAction:
-                action.__class__ = _StoreOnce
         return parser
 
     def main(self, argv: Sequence[str] | None = None) -> int:
