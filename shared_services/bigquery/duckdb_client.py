@@ -835,6 +835,15 @@ class _TrackedConnection:
 _ROOT: duckdb.DuckDBPyConnection | None = None
 #: DuckDB worker threads of the embedded warehouse's instance (see :func:`_root`).
 EMBEDDED_THREADS = 1
+#: WAL size at which the embedded warehouse checkpoints by itself (DuckDB's default is 16 MB).
+#: A 10,000-event flush writes about 4.8 MB of WAL, so at the default a 100,000-event run
+#: checkpointed twice mid-run, and each checkpoint rewrote the log table's partly filled row
+#: group again; at 128 MB such a run checkpoints once, when the warehouse is closed
+#: (bench/README.md: flush plus close 1.26 s -> 1.03-1.07 s). Committed loads are durable
+#: either way (the WAL is written and synced at each COMMIT; a killed process's WAL is
+#: replayed on the next open, tests/reliability/test_killed_process.py); what grows is the
+#: memory the un-checkpointed data holds until then and the replay after a kill.
+EMBEDDED_CHECKPOINT_THRESHOLD = "128MB"
 _GENERATION = _CatalogGeneration()
 #: Open warehouse files (real path) -> (catalog name, clients open).
 _INSTANCES: dict[str, tuple[str, int]] = {}
@@ -876,7 +885,8 @@ def _root() -> duckdb.DuckDBPyConnection:
         # events, a season's audit), and DuckDB's task scheduling across threads cost more than
         # it gained: an event flush's INSERT took half the time with one thread (bench/README.md),
         # and under ``pytest -n 2`` two processes no longer fight over two cores with four threads.
-        root = duckdb.connect(":memory:", config={"threads": EMBEDDED_THREADS})
+        root = duckdb.connect(":memory:", config={"threads": EMBEDDED_THREADS,
+                                                    "checkpoint_threshold": EMBEDDED_CHECKPOINT_THRESHOLD})
         try:
             # The default ``memory`` catalog goes: a dataset named ``memory`` must not resolve to it.
             root.execute(f"ATTACH ':memory:' AS {_ROOT_CATALOG}")
