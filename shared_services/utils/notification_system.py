@@ -26,7 +26,8 @@ Channels (each one independent; a failing channel never breaks the caller):
     last byte (a server that trickles its reply is cut off), not just per socket read.
 ``email``
     SMTP, enabled when ``SMTP_HOST`` and ``ALERT_EMAIL_TO`` are set. ``SMTP_PORT`` (default
-    25, or 587 with ``SMTP_STARTTLS=true``), ``SMTP_USER`` / ``SMTP_PASSWORD`` (login when
+    25, or 587 with ``SMTP_STARTTLS=true``; a value that is neither true nor false is read as
+    true, never as a silent clear-text connection), ``SMTP_USER`` / ``SMTP_PASSWORD`` (login when
     both are set), ``ALERT_EMAIL_FROM`` (default ``nba-source-coverage@localhost``),
     ``ALERT_EMAIL_TO`` (comma-separated), ``ALERT_EMAIL_MIN_LEVEL`` (default ``warning``,
     so info is not emailed), ``NOTIFY_SMTP_TIMEOUT`` seconds (default 10), the total deadline
@@ -207,6 +208,7 @@ DEFAULT_EMAIL_FROM = "nba-source-coverage@localhost"
 DEFAULT_HTTP_TIMEOUT = 5.0
 DEFAULT_SMTP_TIMEOUT = 10.0
 _TRUE_STRINGS = frozenset({"1", "true", "yes", "on"})
+_FALSE_STRINGS = frozenset({"", "0", "false", "no", "off"})
 
 
 @dataclass(frozen=True)
@@ -307,12 +309,30 @@ class NotificationConfig:
             smtp_port=_env_int(env, "SMTP_PORT"),
             smtp_user=env.get("SMTP_USER") or None,
             smtp_password=env.get("SMTP_PASSWORD") or None,
-            smtp_starttls=env.get("SMTP_STARTTLS", "").strip().lower() in _TRUE_STRINGS,
+            smtp_starttls=_env_starttls(env),
             smtp_timeout=_env_float(env, "NOTIFY_SMTP_TIMEOUT", DEFAULT_SMTP_TIMEOUT),
             email_from=env.get("ALERT_EMAIL_FROM", "").strip() or DEFAULT_EMAIL_FROM,
             email_to=recipients,
             email_min_level=min_level or NotificationLevel.WARNING,
         )
+
+
+def _env_starttls(env: Mapping[str, str]) -> bool:
+    """``SMTP_STARTTLS`` as a flag. A value that is neither true nor false (a typo: ``ture``,
+    ``ye``) means STARTTLS, the safe reading: taking it for "off" would send the login and
+    the alerts in clear text; taking it for "on" at worst fails delivery against a server
+    without TLS, with that server's error in ``failed['email']`` beside this warning."""
+    text = env.get("SMTP_STARTTLS", "")
+    flag = text.strip().lower()
+    if flag in _TRUE_STRINGS:
+        return True
+    if flag in _FALSE_STRINGS:
+        return False
+    logger.warning(
+        "SMTP_STARTTLS=%r is neither true nor false (1/0, true/false, yes/no, on/off); "
+        "using STARTTLS, the safe reading", text,
+    )
+    return True
 
 
 def _env_float(env: Mapping[str, str], name: str, default: float) -> float:

@@ -365,6 +365,50 @@ def test_smtp_login_uses_configured_credentials(channels: Channels) -> None:
     assert "535" in rejected.failed["email"]
 
 
+@pytest.mark.parametrize("typo", ["ture", "ye", "treu", "enabled"])
+def test_a_misspelt_smtp_starttls_never_sends_the_password_in_clear_text(
+    channels: Channels, notification_log: pytest.LogCaptureFixture, typo: str
+) -> None:
+    """A typo used to mean "no STARTTLS": the login went over plain SMTP. It now means
+    STARTTLS, so against this server (no TLS) nothing is sent, and the log says why."""
+    with smtp_recorder(credentials=("alerts", "s3cret")) as secured:
+        channels.env.setenv("SMTP_PORT", str(secured.port))
+        channels.env.setenv("SMTP_USER", "alerts")
+        channels.env.setenv("SMTP_PASSWORD", "s3cret")
+        channels.env.setenv("SMTP_STARTTLS", typo)
+        result = notify_error("Typo in STARTTLS", "must not go out in clear text")
+        messages = secured.snapshot()
+
+    assert messages == []
+    assert "STARTTLS" in result.failed["email"]
+    warnings = [r.getMessage() for r in notification_log.records if r.levelno == logging.WARNING]
+    assert any(f"SMTP_STARTTLS={typo!r} is neither true nor false" in w for w in warnings), warnings
+
+
+@pytest.mark.parametrize("off", ["", "0", "false", "No", " OFF "])
+def test_an_explicit_smtp_starttls_off_still_logs_in_without_tls(channels: Channels, off: str) -> None:
+    with smtp_recorder(credentials=("alerts", "s3cret")) as secured:
+        channels.env.setenv("SMTP_PORT", str(secured.port))
+        channels.env.setenv("SMTP_USER", "alerts")
+        channels.env.setenv("SMTP_PASSWORD", "s3cret")
+        channels.env.setenv("SMTP_STARTTLS", off)
+        result = notify_error("Plain relay", "the operator chose no TLS")
+        messages = secured.snapshot()
+
+    assert "email" in result.delivered
+    assert [email.login for email in messages] == ["alerts"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1", True), ("TRUE", True), (" yes ", True), ("on", True), ("ture", True),
+    ("", False), ("0", False), ("False", False), ("no", False), ("off", False),
+])
+def test_smtp_starttls_readings_and_the_default_port(text: str, expected: bool) -> None:
+    config = NotificationConfig.from_env({"SMTP_STARTTLS": text})
+    assert config.smtp_starttls is expected
+    assert config.get_smtp_port() == (587 if expected else 25)
+
+
 # ---------------------------------------------------------------------------------------------
 # Hostile and awkward content
 # ---------------------------------------------------------------------------------------------
