@@ -16,8 +16,9 @@ accept; each is listed, with its BigQuery documentation section and its test, in
   merge_update_clause or merge_insert_clause are not supported for MERGE statements"
   (https://cloud.google.com/bigquery/docs/data-manipulation-language#limitations).
 * :func:`check_dialect` — DuckDB-only syntax that GoogleSQL does not have (``::`` casts,
-  ``ILIKE``, DuckDB functions such as ``list_value``, ``strftime``, ``epoch_ms``)
-  (https://cloud.google.com/bigquery/docs/reference/standard-sql/functions-all), and reserved
+  ``ILIKE``), calls of functions GoogleSQL does not have (:func:`check_functions`: an allow
+  list of its built-ins, so DuckDB's ``list_value``, ``date_part`` or ``arg_max`` are
+  refused; https://cloud.google.com/bigquery/docs/reference/standard-sql/functions-all), and reserved
   keywords used unquoted as names (``SELECT rows FROM ...``; "Lexical structure and syntax",
   https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical#reserved_keywords).
 * :func:`check_script` — multi-statement transactions: no nesting, ``COMMIT`` needs a
@@ -43,13 +44,17 @@ from sqlglot.errors import SqlglotError
 from sqlglot.tokens import TokenType
 
 from shared_services.bigquery.dialect import CoverageBigQuery
+from shared_services.bigquery.googlesql_functions import (
+    GOOGLESQL_FUNCTIONS,
+    GOOGLESQL_TABLE_FUNCTIONS,
+)
 
 __all__ = [
-    "DUCKDB_ONLY_FUNCTIONS",
     "RESERVED_KEYWORDS",
     "ViewLookup",
     "ColumnsLookup",
     "check_dialect",
+    "check_functions",
     "check_dml_where",
     "check_merge",
     "check_script",
@@ -63,14 +68,6 @@ __all__ = [
     "CLUSTERABLE_TYPES",
     "check_comparisons",
 ]
-
-#: Functions DuckDB has and GoogleSQL does not (a call is "Function not found" on BigQuery).
-DUCKDB_ONLY_FUNCTIONS = frozenset({
-    "list_value", "list_aggregate", "list_aggr", "list_contains", "list_extract", "list_concat",
-    "strftime", "strptime", "epoch", "epoch_ms", "epoch_us", "epoch_ns", "regexp_matches",
-    "struct_pack", "string_split", "str_split", "len", "datediff", "date_diff_duckdb",
-    "to_timestamp_ms", "make_date", "make_timestamp", "today", "now", "printf", "list_sort",
-})
 
 #: GoogleSQL's reserved keywords: "If an identifier is the same as a reserved keyword, the
 #: identifier must be quoted" (a name after a dot in a path excepted: ``abc5.GROUP`` is valid)
@@ -123,11 +120,103 @@ def check_dialect(sql: str, trees: Sequence[exp.Expression]) -> None:
                 "Syntax error: Expected end of input but got keyword ILIKE "
                 f"(`{node.sql('bigquery')[:60]}`; GoogleSQL has no ILIKE, use LOWER(x) LIKE ...)"
             )
-        for func in tree.find_all(exp.Anonymous):
-            name = str(func.name).lower()
-            if name in DUCKDB_ONLY_FUNCTIONS:
-                raise gexc.BadRequest(f"Function not found: {func.name}")
         _check_reserved_identifiers(tree)
+    check_functions(sql, trees)
+
+
+def _temporary_functions(trees: Sequence[exp.Expression]) -> set[str]:
+    """Lower-case names of the script's ``CREATE TEMP FUNCTION name(...)`` (called unqualified)."""
+    names: set[str] = set()
+    for tree in trees:
+        if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "FUNCTION":
+            target = tree.this.this if isinstance(tree.this, exp.UserDefinedFunction) else tree.this
+            if isinstance(target, exp.Table) and not target.args.get("db"):
+                names.add(target.name.lower())
+    return names
+
+
+def _written_name(func: exp.Func) -> str | None:
+    """The name a call was written with, when the parse kept it (sqlglot records it for
+    functions it builds from its table, and an unknown function keeps its own); None for the
+    few functions parsed by a dedicated routine (see ``_PARSED_APART``)."""
+    if isinstance(func, exp.Anonymous):
+        return str(func.name)
+    name = func.meta.get(CoverageBigQuery.ORIGINAL_NAME_META_KEY or "")
+    return str(name) if name else None
+
+
+def _not_found(name: str) -> gexc.BadRequest:
+    return gexc.BadRequest(
+        f"Function not found: {name} (not a GoogleSQL built-in function nor a CREATE TEMP FUNCTION "
+        "of this script, though the embedded warehouse's DuckDB may run it; a user-defined "
+        f"function is called with its dataset, ds.{name}(...); the built-ins: "
+        "https://cloud.google.com/bigquery/docs/reference/standard-sql/functions-all)"
+    )
+
+
+#: Function names sqlglot parses with a routine of their own (their tree keeps no name, so
+#: they are found in the tokens) that GoogleSQL does not have: ``arg_max(a, b)`` parses like
+#: ``MAX_BY(a, b)``, ``try_cast`` like ``SAFE_CAST``. Keywords are left out (``LIKE ANY (...)``,
+#: ``CASE (x) WHEN``).
+_PARSED_APART = frozenset(
+    name for name in (*CoverageBigQuery.Parser.FUNCTION_PARSERS, *CoverageBigQuery.Parser.NO_PAREN_FUNCTION_PARSERS)
+    if name.upper() not in GOOGLESQL_FUNCTIONS | GOOGLESQL_TABLE_FUNCTIONS and name.upper() not in RESERVED_KEYWORDS
+)
+#: A name after one of these is a table's or a function's being defined, not a call.
+_DEFINING_WORDS = frozenset({"INTO", "TABLE", "FUNCTION", "EXISTS", "VIEW", "PROCEDURE"})
+
+
+def check_functions(sql: str, trees: Sequence[exp.Expression]) -> None:
+    """Refuse a call of a function GoogleSQL does not have (``BadRequest`` "Function not found").
+
+    Unqualified calls must name a GoogleSQL built-in (:data:`GOOGLESQL_FUNCTIONS`; in ``FROM``,
+    :data:`GOOGLESQL_TABLE_FUNCTIONS`) or a ``CREATE TEMP FUNCTION`` of the same script.
+    Qualified calls (``ds.udf(x)``, ``NET.HOST(x)``, ``ML.PREDICT(...)``) are user-defined or
+    namespaced and not checked by name; ``SAFE.f(x)`` is checked as ``f``. BigQuery: "Function
+    calls" and "All functions"
+    (https://cloud.google.com/bigquery/docs/reference/standard-sql/functions-all).
+
+    Example::
+
+        sql = "SELECT date_part('year', d) FROM ds.t"
+        check_functions(sql, [sqlglot.parse_one(sql, read='bigquery')])
+        # BadRequest: Function not found: date_part (not a GoogleSQL function: ...)
+    """
+    temporary = _temporary_functions(trees)
+    for tree in trees:
+        for func in tree.find_all(exp.Func):
+            name = _written_name(func)
+            if name is None or "." in name:
+                continue  # ``\`ds.fn\`(...)``: qualified in one quoted name
+            parent = func.parent
+            if (isinstance(parent, exp.Dot) and func.arg_key == "expression") or isinstance(parent, exp.NetFunc):
+                continue  # qualified: a user-defined or namespaced function
+            if isinstance(parent, exp.Table) and func.arg_key == "this":
+                if parent.args.get("db") is not None:
+                    continue  # ds.table_function(...)
+                allowed = GOOGLESQL_TABLE_FUNCTIONS
+            else:
+                allowed = GOOGLESQL_FUNCTIONS
+            if name.upper() not in allowed and name.lower() not in temporary:
+                raise _not_found(name)
+    if not _PARSED_APART:
+        return
+    try:
+        tokens = sqlglot.Dialect.get_or_raise("bigquery").tokenize(sql)
+    except SqlglotError:
+        return  # check_dialect reports it
+    for index, token in enumerate(tokens[:-1]):
+        if token.text.upper() not in _PARSED_APART or tokens[index + 1].token_type != TokenType.L_PAREN:
+            continue
+        before = tokens[index - 1] if index else None
+        if before is not None and before.token_type == TokenType.DOT:
+            if index < 2 or tokens[index - 2].text.upper() != "SAFE":
+                continue  # a namespaced or user-defined function
+        elif before is not None and before.text.upper() in _DEFINING_WORDS:
+            continue
+        if token.text.lower() in temporary:
+            continue
+        raise _not_found(token.text)
 
 
 def _after_a_dot(identifier: exp.Identifier) -> bool:
