@@ -41,7 +41,7 @@ import sqlglot
 from google.api_core import exceptions as gexc
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 from shared_services.bigquery.dialect import CoverageBigQuery
 from shared_services.bigquery.googlesql_functions import (
@@ -121,7 +121,7 @@ def check_dialect(sql: str, trees: Sequence[exp.Expression]) -> None:
                 f"(`{node.sql('bigquery')[:60]}`; GoogleSQL has no ILIKE, use LOWER(x) LIKE ...)"
             )
         _check_reserved_identifiers(tree)
-    check_functions(sql, trees)
+    check_functions(sql, trees, tokens)
 
 
 def _temporary_functions(trees: Sequence[exp.Expression]) -> set[str]:
@@ -166,7 +166,7 @@ _PARSED_APART = frozenset(
 _DEFINING_WORDS = frozenset({"INTO", "TABLE", "FUNCTION", "EXISTS", "VIEW", "PROCEDURE"})
 
 
-def check_functions(sql: str, trees: Sequence[exp.Expression]) -> None:
+def check_functions(sql: str, trees: Sequence[exp.Expression], tokens: Sequence[Token] | None = None) -> None:
     """Refuse a call of a function GoogleSQL does not have (``BadRequest`` "Function not found").
 
     Unqualified calls must name a GoogleSQL built-in (:data:`GOOGLESQL_FUNCTIONS`; in ``FROM``,
@@ -175,6 +175,8 @@ def check_functions(sql: str, trees: Sequence[exp.Expression]) -> None:
     namespaced and not checked by name; ``SAFE.f(x)`` is checked as ``f``. BigQuery: "Function
     calls" and "All functions"
     (https://cloud.google.com/bigquery/docs/reference/standard-sql/functions-all).
+
+    ``tokens``: ``sql``'s BigQuery tokens when the caller has them (else read here).
 
     Example::
 
@@ -199,12 +201,11 @@ def check_functions(sql: str, trees: Sequence[exp.Expression]) -> None:
                 allowed = GOOGLESQL_FUNCTIONS
             if name.upper() not in allowed and name.lower() not in temporary:
                 raise _not_found(name)
-    if not _PARSED_APART:
-        return
-    try:
-        tokens = sqlglot.Dialect.get_or_raise("bigquery").tokenize(sql)
-    except SqlglotError:
-        return  # check_dialect reports it
+    if tokens is None:
+        try:
+            tokens = sqlglot.Dialect.get_or_raise("bigquery").tokenize(sql)
+        except SqlglotError:
+            return  # check_dialect reports it
     for index, token in enumerate(tokens[:-1]):
         if token.text.upper() not in _PARSED_APART or tokens[index + 1].token_type != TokenType.L_PAREN:
             continue
