@@ -1794,24 +1794,51 @@ class DuckDBClient:
             db = table.args.get("db")
             if db is None or not db.name or not table.name or db.name.upper() == "INFORMATION_SCHEMA":
                 continue
-            dataset, name = db.name, table.name
-            spelled = catalog.spelling(dataset, name)
-            if spelled is None:
-                known = catalog.spelling(dataset)
-                if known is not None and known[0] != dataset and known[0].lower() != META_SCHEMA:
-                    raise gexc.NotFound(
-                        f"Not found: Dataset {self.project}:{dataset} was not found in location "
-                        f"{self.location or 'US'} (dataset names are case-sensitive: the dataset is {known[0]})")
-                continue
-            if spelled == (dataset, name):
-                continue
-            where = f"{spelled[0]}.{spelled[1]}"
-            if isinstance(tree, exp.Create) and tree.this is not None and table is tree.this.find(exp.Table):
-                raise gexc.BadRequest(
-                    f"Cannot create {dataset}.{name}: the embedded warehouse already holds {where}, which "
-                    "differs only in letter case (BigQuery would keep both; use one spelling)")
-            raise gexc.NotFound(f"Not found: Table {self.project}:{dataset}.{name} was not found in location "
-                                f"{self.location or 'US'} (table names are case-sensitive: the table is {where})")
+            creating = isinstance(tree, exp.Create) and tree.this is not None and table is tree.this.find(exp.Table)
+            error = self._spelling_error(catalog, db.name, table.name, creating=creating)
+            if error is not None:
+                raise error
+
+    def _spelling_error(self, catalog: _CatalogSnapshot, dataset: str, name: str | None, *,
+                        creating: bool = False) -> gexc.GoogleAPICallError | None:
+        """The error BigQuery gives for ``dataset.name`` (or the dataset alone) when the catalog
+        spells it in another letter case (see :meth:`_check_name_case`): ``NotFound``, or
+        ``BadRequest`` for a name being created; None when the spelling is the catalog's or
+        the catalog has no such name in any case."""
+        spelled = catalog.spelling(dataset, name) if name is not None else None
+        if spelled is None:
+            known = catalog.spelling(dataset)
+            if known is not None and known[0] != dataset and known[0].lower() != META_SCHEMA:
+                if creating and name is None:
+                    return gexc.BadRequest(
+                        f"Cannot create dataset {dataset}: the embedded warehouse already holds {known[0]}, "
+                        "which differs only in letter case (BigQuery would keep both; use one spelling)")
+                return gexc.NotFound(
+                    f"Not found: Dataset {self.project}:{dataset} was not found in location "
+                    f"{self.location or 'US'} (dataset names are case-sensitive: the dataset is {known[0]})")
+            return None
+        if spelled == (dataset, name):
+            return None
+        where = f"{spelled[0]}.{spelled[1]}"
+        if creating:
+            return gexc.BadRequest(
+                f"Cannot create {dataset}.{name}: the embedded warehouse already holds {where}, which "
+                "differs only in letter case (BigQuery would keep both; use one spelling)")
+        return gexc.NotFound(f"Not found: Table {self.project}:{dataset}.{name} was not found in location "
+                             f"{self.location or 'US'} (table names are case-sensitive: the table is {where})")
+
+    def _check_api_spelling(self, dataset: str, name: str | None = None, *, creating: bool = False) -> None:
+        """:meth:`_spelling_error` for a name given to the client API (``get_table('ds.T')``,
+        a load into ``ds.T``): names are case-sensitive there too ("Create and use tables",
+        section "Table naming": "Table names are case-sensitive by default. mytable and MyTable
+        can coexist in the same dataset", https://cloud.google.com/bigquery/docs/tables#table_naming),
+        so the same error is raised. The embedded catalog's own
+        schema is no dataset: the usual checks report it as not found."""
+        if dataset.lower() == META_SCHEMA:
+            return
+        error = self._spelling_error(self._catalog_snapshot(), dataset, name, creating=creating)
+        if error is not None:
+            raise error
 
     def _execute(self, job_id: str, created: dt.datetime, query: str, translation: Any,
                  values: Mapping[str, Any]) -> EmbeddedQueryJob:
@@ -1970,6 +1997,7 @@ class DuckDBClient:
         if dataset_id.lower() == META_SCHEMA:
             raise gexc.BadRequest(f"Dataset name {dataset_id} is reserved")
         with self._lock:
+            self._check_api_spelling(dataset_id, creating=True)
             if self._dataset_exists(dataset_id):
                 if not exists_ok:
                     raise gexc.Conflict(f"Already Exists: Dataset {self.project}:{dataset_id}")
@@ -1986,6 +2014,7 @@ class DuckDBClient:
         """
         dataset_id = self._dataset_id(dataset)
         with self._lock:
+            self._check_api_spelling(dataset_id)
             if not self._dataset_exists(dataset_id):
                 raise gexc.NotFound(f"Not found: Dataset {self.project}:{dataset_id}")
         return Dataset(DatasetReference(self.project, dataset_id))
@@ -2001,9 +2030,10 @@ class DuckDBClient:
         """
         dataset_id = self._dataset_id(dataset)
         with self._lock:
-            if not self._dataset_exists(dataset_id):
+            if not self._dataset_exists(dataset_id) or self._spelling_error(self._catalog_snapshot(), dataset_id, None):
                 if not_found_ok:
                     return
+                self._check_api_spelling(dataset_id)
                 raise gexc.NotFound(f"Not found: Dataset {self.project}:{dataset_id}")
             try:
                 self._conn.execute(f"DROP SCHEMA {_q(dataset_id)} {'CASCADE' if delete_contents else ''}")
@@ -2031,6 +2061,7 @@ class DuckDBClient:
             table = Table(self._table_ref(ds, tbl))
         ds, tbl = self._table_id(table)
         with self._lock:
+            self._check_api_spelling(ds, tbl, creating=True)
             if not self._dataset_exists(ds):
                 raise gexc.NotFound(f"Not found: Dataset {self.project}:{ds}")
             if self._relation_kind(ds, tbl) is not None:
@@ -2142,6 +2173,7 @@ class DuckDBClient:
         """
         ds, tbl = self._table_id(table)
         with self._lock:
+            self._check_api_spelling(ds, tbl)
             kind = self._relation_kind(ds, tbl)
             if kind is None:
                 raise gexc.NotFound(f"Not found: Table {self.project}:{ds}.{tbl}")
@@ -2180,6 +2212,7 @@ class DuckDBClient:
         """
         ds = self._dataset_id(dataset)
         with self._lock:
+            self._check_api_spelling(ds)
             if not self._dataset_exists(ds):
                 raise gexc.NotFound(f"Not found: Dataset {self.project}:{ds}")
             names = self._conn.execute(
@@ -2199,9 +2232,10 @@ class DuckDBClient:
         ds, tbl = self._table_id(table)
         with self._lock:
             kind = self._relation_kind(ds, tbl)
-            if kind is None:
+            if kind is None or self._spelling_error(self._catalog_snapshot(), ds, tbl) is not None:
                 if not_found_ok:
-                    return
+                    return  # ds.T when only ds.t exists: not found, as on BigQuery
+                self._check_api_spelling(ds, tbl)
                 raise gexc.NotFound(f"Not found: Table {self.project}:{ds}.{tbl}")
             current = self._current_snapshot()
             generation = self._conn._generation.value
@@ -2339,6 +2373,9 @@ class DuckDBClient:
                 # still refuses a duplicate when the job is recorded, inside the load's
                 # transaction, so nothing is written then either.
                 self._assert_job_id_free(job_id)
+            # A load into ds.T when ds.t exists would append to ds.t here; BigQuery would create
+            # ds.T (or, with CREATE_NEVER, find no table).
+            self._check_api_spelling(ds, tbl, creating=create != "CREATE_NEVER")
             if not self._dataset_exists(ds):
                 raise gexc.NotFound(f"Not found: Dataset {self.project}:{ds}")
             kind = self._relation_kind(ds, tbl)

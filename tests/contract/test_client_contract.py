@@ -231,6 +231,41 @@ def test_missing_table_is_not_found(adapter: Adapter) -> None:
         adapter.client.create_table(bigquery.Table(f"{adapter.project}.no_dataset.t", schema=EVENT_SCHEMA))
 
 
+def test_dataset_and_table_ids_given_to_the_api_are_case_sensitive(adapter: Adapter) -> None:
+    """``ds.T`` is another table than ``ds.t`` on BigQuery (its REST ids are case-sensitive);
+    DuckDB resolved it to ``ds.t``, so a processor's ``get_table`` or load in the wrong case
+    worked here and failed in production (docs/bigquery-rules.md)."""
+    client, project = adapter.client, adapter.project
+    client.create_dataset("nba_reference")
+    client.create_table(bigquery.Table(f"{project}.nba_reference.events", schema=EVENT_SCHEMA))
+    client.load_table_from_json(ROWS[:1], f"{project}.nba_reference.events",
+                                job_config=bigquery.LoadJobConfig(schema=EVENT_SCHEMA)).result()
+    for wrong in ("nba_reference.Events", "NBA_Reference.events"):
+        with pytest.raises(gexc.NotFound, match="case-sensitive"):
+            client.get_table(f"{project}.{wrong}")
+        with pytest.raises(gexc.NotFound, match="case-sensitive"):
+            client.delete_table(f"{project}.{wrong}")
+        client.delete_table(f"{project}.{wrong}", not_found_ok=True)  # not found: nothing dropped
+    with pytest.raises(gexc.NotFound, match="case-sensitive"):
+        client.get_dataset("NBA_REFERENCE")
+    with pytest.raises(gexc.NotFound, match="case-sensitive"):
+        list(client.list_tables("Nba_Reference"))  # the real client asks when iterated
+    # A load or a create that BigQuery would make a second table of is refused (one DuckDB
+    # table cannot be both); with CREATE_NEVER it finds no table, as on BigQuery.
+    with pytest.raises(gexc.BadRequest, match="differs only in letter case"):
+        client.load_table_from_json(ROWS[1:2], f"{project}.nba_reference.EVENTS",
+                                    job_config=bigquery.LoadJobConfig(schema=EVENT_SCHEMA)).result()
+    never = bigquery.LoadJobConfig(schema=EVENT_SCHEMA, create_disposition="CREATE_NEVER")
+    with pytest.raises(gexc.NotFound, match="case-sensitive"):
+        client.load_table_from_json(ROWS[1:2], f"{project}.nba_reference.EVENTS", job_config=never).result()
+    with pytest.raises(gexc.BadRequest, match="differs only in letter case"):
+        client.create_table(bigquery.Table(f"{project}.nba_reference.EVENTS", schema=EVENT_SCHEMA))
+    with pytest.raises(gexc.BadRequest, match="differs only in letter case"):
+        client.create_dataset("NBA_reference")
+    assert client.get_table(f"{project}.nba_reference.events").num_rows == 1  # untouched
+    assert [t.table_id for t in client.list_tables("nba_reference")] == ["events"]
+
+
 def test_unknown_field_in_load_is_bad_request(adapter: Adapter) -> None:
     _setup(adapter)
     bad = [ROWS[0], {**ROWS[1], "surprise": 1}]

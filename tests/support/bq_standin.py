@@ -1,7 +1,7 @@
 """A small stand-in for the BigQuery REST API, for the real ``google.cloud.bigquery.Client``.
 
 It serves just enough of the API over HTTP on 127.0.0.1 (datasets and tables insert / get /
-delete, jobs.insert for queries, multipart upload for loads, jobs.get, jobs.getQueryResults,
+delete, tables.list, jobs.insert for queries, multipart upload for loads, jobs.get, jobs.getQueryResults,
 jobs.query) and delegates storage and SQL to a :class:`DuckDBClient`. Every request is
 RECORDED (method, path, query string, JSON body or multipart parts) so tests can check what
 crosses the wire. Errors are returned as BigQuery error bodies with the HTTP status the real
@@ -251,6 +251,12 @@ class BigQueryStandIn:
                 contents = req.query.get("deleteContents", ["false"])[0].lower() == "true"
                 self.backend.delete_dataset(rest[1], delete_contents=contents)
                 return 204, None
+        if len(rest) == 3 and rest[0] == "datasets" and rest[2] == "tables" and req.method == "GET":
+            refs = self.backend.list_tables(rest[1])
+            return 200, {"kind": "bigquery#tableList", "totalItems": len(refs), "tables": [
+                {"kind": "bigquery#table", "id": f"{self.project}:{r.dataset_id}.{r.table_id}",
+                 "tableReference": {"projectId": self.project, "datasetId": r.dataset_id, "tableId": r.table_id},
+                 "type": "TABLE"} for r in refs]}
         if len(rest) == 3 and rest[0] == "datasets" and rest[2] == "tables" and req.method == "POST":
             table = bigquery.Table.from_api_repr(req.json)
             created = self.backend.create_table(table)

@@ -208,8 +208,7 @@ def _fresh(client: DuckDBClient) -> duckdb_client._CatalogSnapshot:
     return duckdb_client._CatalogSnapshot(client)
 
 
-@pytest.mark.parametrize("drop", ["ds._staging_target_0123456789abcdef", "DS._Staging_Target_0123456789ABCDEF",
-                                  "ds.view_of_target", "ds.no_meta_row"])
+@pytest.mark.parametrize("drop", ["ds._staging_target_0123456789abcdef", "ds.view_of_target", "ds.no_meta_row"])
 def test_the_snapshot_delete_table_leaves_is_what_a_fresh_read_gives(client, drop):
     client.load_table_from_json([{"id": 1, "d": "2025-01-15"}], "ds._staging_target_0123456789abcdef",
                                 job_config=bigquery.LoadJobConfig(schema=[
@@ -229,12 +228,29 @@ def test_the_snapshot_delete_table_leaves_is_what_a_fresh_read_gives(client, dro
         assert kept.view_sql(ds, tbl) == fresh.view_sql(ds, tbl)
 
 
+def test_the_table_spelled_in_another_case_is_not_dropped(client):
+    """``DS._Staging_...`` names another table on BigQuery (names are case-sensitive)."""
+    client.load_table_from_json([{"id": 1, "d": "2025-01-15"}], "ds._staging_target_0123456789abcdef",
+                                job_config=bigquery.LoadJobConfig(schema=[
+                                    bigquery.SchemaField("id", "INT64"), bigquery.SchemaField("d", "DATE")])).result()
+    with pytest.raises(gexc.NotFound, match="the table is ds._staging_target_0123456789abcdef"):
+        client.delete_table("DS._Staging_Target_0123456789ABCDEF")
+    client.delete_table("ds._Staging_Target_0123456789ABCDEF", not_found_ok=True)
+    assert client.get_table("ds._staging_target_0123456789abcdef").num_rows == 1
+
+
 def test_a_stale_snapshot_or_another_change_is_not_patched(client):
     client.create_table(bigquery.Table("proj.ds.other", schema=[bigquery.SchemaField("x", "INT64")]))
+    client._catalog_snapshot()
     client._conn.execute("CREATE TABLE ds.raw_change (x INTEGER)")  # the snapshot is stale now
+    stale = client._snapshot
     client.delete_table("ds.other")
-    assert client._current_snapshot() is None
-    fresh = client._catalog_snapshot()
+    # The drop read the catalog afresh first (the name's spelling is checked against it), so
+    # the snapshot it kept is that fresh one, patched: never the stale one.
+    kept = client._current_snapshot()
+    assert kept is not None and stale is not None and kept is not stale[1]
+    fresh = duckdb_client._CatalogSnapshot(client)
+    assert kept._facts == fresh._facts
     assert fresh.relation_kind("ds", "raw_change") == "TABLE" and fresh.relation_kind("ds", "other") is None
 
 
