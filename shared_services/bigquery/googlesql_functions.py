@@ -6,8 +6,12 @@ calling one would pass every local test and fail on BigQuery with "Function not 
 the rule checks (:func:`shared_services.bigquery.rules.check_functions`) refuse any
 unqualified call whose name is not listed here. Names come from the "Function list" table of
 each category page of the GoogleSQL reference
-(https://cloud.google.com/bigquery/docs/reference/standard-sql/functions-all), read
-2026-11-28. Namespaced functions (``NET.HOST``, ``KEYS.NEW_KEYSET``, ``HLL_COUNT.MERGE``,
+(https://cloud.google.com/bigquery/docs/reference/standard-sql/functions-all: its 398
+entries, read 2026-11-28, checked against each category's "Function list"), plus the
+conditional expressions (``COALESCE``, ``IF``, ``IFNULL``, ``NULLIF``) and the ``STRUCT`` /
+``UNNEST`` operators. Names other GoogleSQL products have and BigQuery does not
+(``ARRAY_FILTER``, ``ARRAY_INCLUDES``, ``BOOL_ARRAY``, ``JSON_CONTAINS``, ``ZEROIFNULL``) are
+left out on purpose. Namespaced functions (``NET.HOST``, ``KEYS.NEW_KEYSET``, ``HLL_COUNT.MERGE``,
 ``ML.PREDICT``, ``AI.*``) and user-defined functions are called with a dot and are not checked
 by name; ``SAFE.`` calls are checked on the name after it.
 
@@ -63,9 +67,8 @@ GOOGLESQL_FUNCTIONS: frozenset[str] = _names("""
 
     FARM_FINGERPRINT MD5 SHA1 SHA256 SHA512
 
-    BOOL FLOAT64 INT64 STRING LAX_BOOL LAX_FLOAT64 LAX_INT64 LAX_STRING BOOL_ARRAY
-    FLOAT64_ARRAY INT64_ARRAY STRING_ARRAY LAX_BOOL_ARRAY LAX_FLOAT64_ARRAY LAX_INT64_ARRAY
-    LAX_STRING_ARRAY JSON_ARRAY JSON_ARRAY_APPEND JSON_ARRAY_INSERT JSON_CONTAINS JSON_EXTRACT
+    BOOL FLOAT64 INT64 STRING LAX_BOOL LAX_FLOAT64 LAX_INT64 LAX_STRING
+    JSON_ARRAY JSON_ARRAY_APPEND JSON_ARRAY_INSERT JSON_EXTRACT
     JSON_EXTRACT_ARRAY JSON_EXTRACT_SCALAR JSON_EXTRACT_STRING_ARRAY JSON_FLATTEN JSON_KEYS
     JSON_OBJECT JSON_QUERY JSON_QUERY_ARRAY JSON_REMOVE JSON_SET JSON_STRIP_NULLS JSON_TYPE
     JSON_VALUE JSON_VALUE_ARRAY PARSE_JSON TO_JSON TO_JSON_STRING
@@ -93,9 +96,17 @@ GOOGLESQL_FUNCTIONS: frozenset[str] = _names("""
     SAFE_CONVERT_BYTES_TO_STRING SOUNDEX SPLIT STARTS_WITH STRPOS SUBSTR SUBSTRING TO_BASE32
     TO_BASE64 TO_CODE_POINTS TO_HEX TRANSLATE TRIM UNICODE UPPER
 
-    GENERATE_UUID
+    GENERATE_UUID TYPEOF
 
-    COALESCE IF IFNULL NULLIF NULLIFZERO ZEROIFNULL
+    BAG_OF_WORDS TEXT_ANALYZE TF_IDF
+
+    DETERMINISTIC_DECRYPT_BYTES DETERMINISTIC_DECRYPT_STRING DETERMINISTIC_ENCRYPT
+    DLP_DETERMINISTIC_DECRYPT DLP_DETERMINISTIC_ENCRYPT DLP_KEY_CHAIN
+
+    DESTINATION_NODE_ID EDGES ELEMENT_ID LABELS NODES PATH_FIRST PATH_LAST PATH_LENGTH
+    SOURCE_NODE_ID
+
+    COALESCE IF IFNULL NULLIF
 
     ST_ANGLE ST_AREA ST_ASBINARY ST_ASGEOJSON ST_ASTEXT ST_AZIMUTH ST_BOUNDARY ST_BOUNDINGBOX
     ST_BUFFER ST_BUFFERWITHTOLERANCE ST_CENTROID ST_CENTROID_AGG ST_CLOSESTPOINT ST_CLUSTERDBSCAN

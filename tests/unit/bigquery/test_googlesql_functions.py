@@ -111,5 +111,7 @@ def test_the_lists_hold_upper_case_names_and_none_of_duckdbs_usual_suspects() ->
     assert all(n == n.upper() and n.replace("_", "").isalnum() for n in names)
     assert len(GOOGLESQL_FUNCTIONS) > 300
     suspects = {"DATE_PART", "LIST_HAS", "GENERATE_SERIES", "ARG_MAX", "LEN", "NVL", "MEDIAN", "STRFTIME",
-                "EPOCH_MS", "LIST_VALUE", "TRY_CAST", "NOW", "TODAY", "DATEDIFF", "CURRENT_SETTING"}
+                "EPOCH_MS", "LIST_VALUE", "TRY_CAST", "NOW", "TODAY", "DATEDIFF", "CURRENT_SETTING",
+                # other GoogleSQL products' (Spanner, Bigtable, ZetaSQL), not BigQuery's
+                "ARRAY_FILTER", "ARRAY_INCLUDES", "BOOL_ARRAY", "JSON_CONTAINS", "ZEROIFNULL", "DOT_PRODUCT"}
     assert not names & suspects
