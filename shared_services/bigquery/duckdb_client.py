@@ -1033,6 +1033,22 @@ class _CatalogSnapshot:
             self._meta.setdefault((str(record["dataset_id"]).lower(), str(record["table_id"]).lower()), record)
         self._facts = repr((schemas, relations, meta))
         self.digest = hashlib.sha256(self._facts.encode()).hexdigest()
+        self._table_functions: dict[tuple[str, str], tuple[str, str]] | None = None
+
+    def table_function_spelling(self, dataset_id: str, name: str) -> tuple[str, str] | None:
+        """How the catalog spells the table function ``dataset_id.name`` (any letter case), or
+        None. Read on first use (DuckDB lists every function to answer); not among the facts
+        :attr:`digest` covers, so a check that asks marks the snapshot incomplete (its verdict
+        is not reused)."""
+        self.complete = False
+        if self._table_functions is None:
+            rows = self._client._conn.execute(
+                "SELECT schema_name, function_name FROM duckdb_functions() WHERE database_name = current_database() "
+                "AND function_type = 'table_macro'").fetchall()
+            self._table_functions = {}
+            for ds, fn in rows:
+                self._table_functions.setdefault((str(ds).lower(), str(fn).lower()), (str(ds), str(fn)))
+        return self._table_functions.get((dataset_id.lower(), name.lower()))
 
     def without_relation(self, dataset_id: str, table_id: str) -> _CatalogSnapshot | None:
         """The snapshot a fresh read gives after ``DROP`` of that relation and the keyed delete
@@ -1791,6 +1807,9 @@ class DuckDBClient:
         existing one only in case is refused (BigQuery would make a second table; this
         warehouse cannot hold both)."""
         for table in tree.find_all(exp.Table):
+            if isinstance(table.this, exp.Anonymous):  # FROM ds.fn(...): a table function call
+                self._check_table_function_case(table, catalog)
+                continue
             db = table.args.get("db")
             if db is None or not db.name or not table.name or db.name.upper() == "INFORMATION_SCHEMA":
                 continue
@@ -1798,6 +1817,24 @@ class DuckDBClient:
             error = self._spelling_error(catalog, db.name, table.name, creating=creating)
             if error is not None:
                 raise error
+
+    def _check_table_function_case(self, table: exp.Table, catalog: _CatalogSnapshot) -> None:
+        """A table function's name is case-sensitive too (``ds.MyFn(...)`` is not ``ds.myfn``),
+        and so is its dataset's; DuckDB's macros resolve in any case."""
+        call = table.this
+        parts = [p.name for p in (table.args.get("catalog"), table.args.get("db")) if p is not None]
+        parts += str(call.name).split(".")
+        if len(parts) < 2:
+            return  # unqualified: a built-in (check_functions) or not found
+        dataset, name = parts[-2], parts[-1]
+        error = self._spelling_error(catalog, dataset, None)
+        if error is not None:
+            raise error
+        spelled = catalog.table_function_spelling(dataset, name)
+        if spelled is not None and spelled != (dataset, name):
+            raise gexc.NotFound(
+                f"Not found: Table-valued function {self.project}.{dataset}.{name} (function names are "
+                f"case-sensitive: the function is {spelled[0]}.{spelled[1]})")
 
     def _spelling_error(self, catalog: _CatalogSnapshot, dataset: str, name: str | None, *,
                         creating: bool = False) -> gexc.GoogleAPICallError | None:

@@ -133,14 +133,17 @@ def create_table_function(
         if not client._dataset_exists(ddl.dataset):
             raise gexc.NotFound(f"Not found: Dataset {client.project}:{ddl.dataset}")
         client._check_rules(ddl.body, checked, param_types=argument_types)  # raw text: the dialect check
-        # Whether it exists matters only without OR REPLACE (an error, or IF NOT EXISTS skips);
-        # DuckDB lists every built-in function to answer (about 20 ms), so OR REPLACE does not ask.
-        exists = False if ddl.replace and not ddl.if_not_exists else bool(client._conn.execute(
-            "SELECT count(*) FROM duckdb_functions() WHERE database_name = current_database() "
-            "AND lower(schema_name) = lower($s) AND lower(function_name) = lower($f) "
-            "AND function_type = 'table_macro'",
-            {"s": ddl.dataset, "f": ddl.name},
-        ).fetchone()[0])  # type: ignore[index]
+        # The name as the catalog spells it, in any letter case (DuckDB lists every built-in
+        # function to answer, about 20 ms, once per CREATE). Function names are case-sensitive
+        # on BigQuery: ds.MyFn beside ds.myfn would be a second function there, and here
+        # CREATE OR REPLACE would replace the other one.
+        spelled = client._catalog_snapshot().table_function_spelling(ddl.dataset, ddl.name)
+        if spelled is not None and spelled != (ddl.dataset, ddl.name):
+            raise gexc.BadRequest(
+                f"Cannot create table function {ddl.dataset}.{ddl.name}: the embedded warehouse already "
+                f"holds {spelled[0]}.{spelled[1]}, which differs only in letter case (BigQuery would keep "
+                "both; use one spelling)")
+        exists = spelled is not None
         if exists and not ddl.replace and not ddl.if_not_exists:
             raise gexc.BadRequest(f"Already Exists: Table function {client.project}:{ddl.dataset}.{ddl.name}")
         skip = exists and ddl.if_not_exists

@@ -306,6 +306,26 @@ def test_a_table_differing_only_in_case_cannot_be_created_beside_another(client:
     assert [f.name for f in client.get_table("ds.plain").schema] == ["game_id", "game_date", "other"]  # not replaced
 
 
+def test_table_function_names_are_case_sensitive(client: DuckDBClient) -> None:
+    client.query("CREATE TABLE FUNCTION ds.RecentGames(d DATE) AS "
+                 "(SELECT game_id FROM ds.plain WHERE game_date >= d)").result()
+    client.query("INSERT INTO ds.plain (game_id, game_date) VALUES ('g1', DATE '2025-01-15')").result()
+    call = "SELECT game_id FROM {}(DATE '2025-01-01')"
+    assert run(client, call.format("ds.RecentGames")) == [("g1",)]
+    assert run(client, call.format("`ds.RecentGames`")) == [("g1",)]
+    for wrong in ("ds.recentgames", "ds.RECENTGAMES", "`ds.recentGames`"):
+        with pytest.raises(gexc.NotFound, match=r"case-sensitive: the function is ds.RecentGames\)$"):
+            client.query(call.format(wrong))
+    with pytest.raises(gexc.NotFound, match="dataset names are case-sensitive"):
+        client.query(call.format("DS.RecentGames"))
+    # A second function spelled otherwise would be a second function on BigQuery; here
+    # CREATE OR REPLACE would have replaced this one.
+    for verb in ("CREATE", "CREATE OR REPLACE"):
+        with pytest.raises(gexc.BadRequest, match="differs only in letter case"):
+            client.query(f"{verb} TABLE FUNCTION ds.recentgames(d DATE) AS (SELECT 1 AS game_id)").result()
+    assert run(client, call.format("ds.RecentGames")) == [("g1",)]  # still the original
+
+
 def test_float_literals_are_float64(client: DuckDBClient) -> None:
     job = client.query("SELECT 1.5 AS x, 2 AS n, 1e3 AS e")
     assert [(f.name, f.field_type) for f in job.schema] == [("x", "FLOAT"), ("n", "INTEGER"), ("e", "FLOAT")]
