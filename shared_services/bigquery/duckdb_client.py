@@ -1896,6 +1896,8 @@ class DuckDBClient:
                 params = {name: values[name] for name in statement.parameter_names}
                 source = statement.source_ast
                 existed = self._ddl_target_exists(source)
+                if kind in ("UPDATE", "MERGE"):
+                    self._check_one_source_row(statement.ast, params)
                 if kind in ("SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"):
                     # A query, or DML: rows of data tables change, the catalog does not (no
                     # statement that names the catalog's own schema passes _check_datasets).
@@ -1925,6 +1927,43 @@ class DuckDBClient:
             job_id, self.project, self.location, created, query, statement_type,
             rows, schema, dml, values=tuples,
         )
+
+    def _check_one_source_row(self, tree: exp.Expression, params: Mapping[str, Any]) -> None:
+        """BigQuery's runtime rule for DML that joins a source: "If a row in the table to be
+        updated joins with more than one row from the FROM clause, then the query generates the
+        following runtime error: UPDATE/MERGE must match at most one source row for each target
+        row" (DML syntax, "UPDATE statement" and "MERGE statement",
+        https://cloud.google.com/bigquery/docs/reference/standard-sql/dml-syntax#update_statement).
+        DuckDB silently applies one of the matches (which one is arbitrary): an upsert whose
+        staging rows repeat a key passed here and failed in production. Checked, inside the
+        job's transaction, on the translated statement: a MERGE with a ``WHEN MATCHED`` clause
+        (its ON condition) and an ``UPDATE ... FROM`` (its WHERE condition)."""
+        target = tree.this
+        if not isinstance(target, exp.Table):
+            return
+        reference = target.alias_or_name
+        if isinstance(tree, exp.Merge):
+            whens = tree.args.get("whens")
+            clauses = whens.expressions if isinstance(whens, exp.Whens) else []
+            source, on = tree.args.get("using"), tree.args.get("on")
+            if source is None or on is None or not any(w.args.get("matched") for w in clauses):
+                return
+            join = f"{target.sql('duckdb')} JOIN {source.sql('duckdb')} ON {on.sql('duckdb')}"
+        elif isinstance(tree, exp.Update):
+            sources = tree.args.get("from_")
+            if not isinstance(sources, exp.From):
+                return
+            where = tree.args.get("where")
+            join = f"{target.sql('duckdb')} CROSS JOIN {sources.this.sql('duckdb')}"
+            if where is not None:
+                join += f" WHERE {where.this.sql('duckdb')}"
+        else:
+            return
+        check = (f"SELECT 1 FROM {join} GROUP BY {exp.column('rowid', table=reference).sql('duckdb')} "  # noqa: S608
+                 "HAVING COUNT(*) > 1 LIMIT 1")
+        used = {name: value for name, value in params.items() if f"${name}" in check}
+        if self._conn.execute_untracked(check, used).fetchone():
+            raise gexc.BadRequest("UPDATE/MERGE must match at most one source row for each target row")
 
     def _dry_run(self, job_id: str, created: dt.datetime, query: str, translation: Any,
                  values: Mapping[str, Any]) -> EmbeddedQueryJob:

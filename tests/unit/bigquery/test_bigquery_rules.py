@@ -326,6 +326,44 @@ def test_table_function_names_are_case_sensitive(client: DuckDBClient) -> None:
     assert run(client, call.format("ds.RecentGames")) == [("g1",)]  # still the original
 
 
+def _upsert_tables(client: DuckDBClient) -> None:
+    client.query("CREATE TABLE ds.target (k INT64, v INT64)").result()
+    client.query("CREATE TABLE ds.staged (k INT64, v INT64)").result()
+    client.query("INSERT INTO ds.target (k, v) VALUES (1, 0), (2, 0)").result()
+    # k = 1 twice (a staging batch that repeats a key), k = 3 new, k = 4 twice but new
+    client.query("INSERT INTO ds.staged (k, v) VALUES (1, 10), (1, 11), (3, 5), (4, 7), (4, 8)").result()
+
+
+@pytest.mark.parametrize("sql", [
+    "MERGE ds.target T USING ds.staged S ON T.k = S.k WHEN MATCHED THEN UPDATE SET v = S.v "
+    "WHEN NOT MATCHED THEN INSERT (k, v) VALUES (S.k, S.v)",
+    "MERGE ds.target T USING (SELECT k, v FROM ds.staged WHERE v > @floor) AS S ON T.k = S.k "
+    "WHEN MATCHED THEN DELETE",
+    "UPDATE ds.target SET v = s.v FROM ds.staged AS s WHERE target.k = s.k",
+    "UPDATE ds.target AS T SET v = s.v FROM ds.staged s WHERE T.k = s.k AND s.v >= @floor",
+])
+def test_dml_matching_a_target_row_with_two_source_rows_fails_and_changes_nothing(client: DuckDBClient,
+                                                                                  sql: str) -> None:
+    _upsert_tables(client)
+    with pytest.raises(gexc.BadRequest, match=r"^400 UPDATE/MERGE must match at most one source row for each "
+                                              r"target row$"):
+        client.query(sql, job_config=cfg(P("floor", "INT64", 1))).result()
+    assert run(client, "SELECT k, v FROM ds.target ORDER BY k") == [(1, 0), (2, 0)]
+
+
+def test_dml_whose_matches_are_one_to_one_runs(client: DuckDBClient) -> None:
+    _upsert_tables(client)
+    # Repeated source keys that match no target row are only inserted (BigQuery rejects a
+    # repeated source row only once it matches a target row), and a source made unique runs.
+    client.query("MERGE ds.target T USING ds.staged S ON T.k = S.k "
+                 "WHEN NOT MATCHED AND S.k = 3 THEN INSERT (k, v) VALUES (S.k, S.v)").result()
+    client.query("MERGE ds.target T USING (SELECT k, MAX(v) AS v FROM ds.staged GROUP BY k) AS S ON T.k = S.k "
+                 "WHEN MATCHED THEN UPDATE SET v = S.v").result()
+    client.query("UPDATE ds.target SET v = target.v + 1 FROM ds.staged AS s WHERE target.k = s.k AND s.v = @v",
+                 job_config=cfg(P("v", "INT64", 10))).result()
+    assert run(client, "SELECT k, v FROM ds.target ORDER BY k") == [(1, 12), (2, 0), (3, 5)]
+
+
 def test_float_literals_are_float64(client: DuckDBClient) -> None:
     job = client.query("SELECT 1.5 AS x, 2 AS n, 1e3 AS e")
     assert [(f.name, f.field_type) for f in job.schema] == [("x", "FLOAT"), ("n", "INTEGER"), ("e", "FLOAT")]
