@@ -187,6 +187,8 @@ def check_functions(sql: str, trees: Sequence[exp.Expression], tokens: Sequence[
     temporary = _temporary_functions(trees)
     for tree in trees:
         for func in tree.find_all(exp.Func):
+            if isinstance(func, exp.WeekStart):
+                continue  # WEEK(MONDAY): a date part (DATE_TRUNC, DATE_DIFF, EXTRACT, LAST_DAY), no call
             name = _written_name(func)
             if name is None or "." in name:
                 continue  # ``\`ds.fn\`(...)``: qualified in one quoted name

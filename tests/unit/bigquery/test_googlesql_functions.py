@@ -97,6 +97,8 @@ def test_googlesql_calls_in_every_form_still_run(client: DuckDBClient) -> None:
 @pytest.mark.parametrize("sql", [
     "SELECT ds.udf(1), `proj.ds.udf`(2), NET.HOST('https://x.org'), KEYS.NEW_KEYSET('AEAD_AES_GCM_256')",
     "SELECT SAFE.PARSE_DATE('%Y-%m-%d', '2025-01-15'), SAFE.MAX_BY(a, b) FROM ds.t",
+    "SELECT DATE_TRUNC(d, WEEK(MONDAY)), DATE_DIFF(a, b, WEEK(SUNDAY)), EXTRACT(WEEK(MONDAY) FROM d), "
+    "LAST_DAY(d, WEEK(FRIDAY)) FROM ds.t",                     # WEEK(<weekday>) is a date part
     "SELECT ML.PREDICT(MODEL ds.m, (SELECT 1))",
     "INSERT INTO ds.position (decode) VALUES (1)",           # names sqlglot knows as functions, as names
     "CREATE TABLE ds.overlay (x INT64)",
