@@ -335,6 +335,84 @@ def _array_agg_nulls(tree: exp.Expression) -> None:
         holder.set(key, [checked] if key == "expressions" else checked)
 
 
+#: Weekday numbers as DuckDB's ``dayofweek`` gives them (Sunday 0).
+_WEEKDAYS = {"SUNDAY": 0, "MONDAY": 1, "TUESDAY": 2, "WEDNESDAY": 3, "THURSDAY": 4, "FRIDAY": 5, "SATURDAY": 6}
+_VALUE = "__bq_value__"
+
+
+def _template(duckdb_sql: str, value: exp.Expression) -> exp.Expression:
+    """``duckdb_sql`` parsed (DuckDB dialect) with each ``__bq_value__`` column replaced by a copy of ``value``."""
+    tree = sqlglot.parse_one(duckdb_sql, read="duckdb")
+    for column in list(tree.find_all(exp.Column)):
+        if column.name == _VALUE:
+            column.replace(value.copy())
+    return exp.Paren(this=tree)
+
+
+def _extract_parts(tree: exp.Expression) -> None:
+    """Date parts whose numbering differs on DuckDB ("EXTRACT", date functions,
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/date_functions#extract):
+
+    * ``DAYOFWEEK``: 1 (Sunday) to 7; DuckDB's ``dayofweek`` counts from 0.
+    * ``WEEK`` / ``WEEK(<WEEKDAY>)``: 0 to 53, weeks beginning on Sunday (or WEEKDAY), the days
+      before the year's first such day in week 0; DuckDB's ``week`` is the ISO week.
+    * ``ISOWEEK``: the ISO 8601 week, which is DuckDB's ``week`` (DuckDB has no ``isoweek``).
+    """
+    for node in list(tree.find_all(exp.Extract)):
+        part, value = node.this, node.expression
+        if value is None:
+            continue
+        if isinstance(part, exp.WeekStart):
+            weekday = _WEEKDAYS.get(part.this.name.upper()) if part.this is not None else None
+            if weekday is None:
+                continue
+        elif isinstance(part, exp.Var) and part.name.upper() in ("DAYOFWEEK", "WEEK", "ISOWEEK"):
+            weekday = 0
+        else:
+            continue
+        name = part.name.upper() if isinstance(part, exp.Var) else "WEEK"
+        if name == "DAYOFWEEK":
+            node.replace(_template(f"dayofweek({_VALUE}) + 1", value))
+        elif name == "ISOWEEK":
+            node.replace(_template(f"week({_VALUE})", value))
+        else:
+            # The year's first WEEKDAY falls on day-of-year f = 1 + (weekday - dow(Jan 1)) mod 7;
+            # day d is then in week (d - f + 7) // 7 (0 before it).
+            first = f"(1 + ({weekday} - dayofweek(date_trunc('year', {_VALUE})) + 7) % 7)"
+            node.replace(_template(f"(dayofyear({_VALUE}) - {first} + 7) // 7", value))
+
+
+#: A STRING cast to INT64: an optional sign and decimal digits, or hex (``0x1A``) (conversion
+#: rules, "CAST AS INT64"); ``'1.5'`` is "Bad int64 value", where DuckDB rounds it to 2.
+_INT64_TEXT = r"^\s*[+-]?([0-9]+|0[xX][0-9a-fA-F]+)\s*$"
+
+
+def _int64_casts(tree: exp.Expression) -> None:
+    """``CAST(x AS INT64)`` / ``SAFE_CAST`` as BigQuery converts (conversion functions, "CAST AS
+    INT64", https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions#cast_as_int64):
+    a FLOAT64 rounds halfway cases away from zero (2.5 -> 3, -2.5 -> -3; DuckDB rounds to even:
+    2, -2), and a STRING must be an integer (``'1.5'`` is an error, NULL for SAFE_CAST; DuckDB
+    rounds it). The value's type is only known to DuckDB, so the cast is chosen by ``typeof``
+    (folded when the statement is planned); other types cast as before."""
+    for node in list(tree.find_all(exp.Cast)):
+        to = node.args.get("to")
+        value = node.this
+        if not isinstance(to, exp.DataType) or to.this != exp.DataType.Type.BIGINT \
+                or isinstance(value, exp.Parameter | exp.Literal | exp.Null):
+            continue
+        safe = isinstance(node, exp.TryCast)
+        cast = "TRY_CAST" if safe else "CAST"
+        bad = "NULL" if safe else f"error('Bad int64 value: ' || CAST({_VALUE} AS VARCHAR))"
+        node.replace(_template(
+            f"CASE typeof({_VALUE}) "
+            f"WHEN 'DOUBLE' THEN {cast}(round(TRY_CAST({_VALUE} AS DOUBLE)) AS BIGINT) "
+            f"WHEN 'FLOAT' THEN {cast}(round(TRY_CAST({_VALUE} AS DOUBLE)) AS BIGINT) "
+            f"WHEN 'VARCHAR' THEN {cast}(CASE WHEN {_VALUE} IS NULL "
+            f"OR regexp_matches(CAST({_VALUE} AS VARCHAR), '{_INT64_TEXT}') THEN CAST({_VALUE} AS VARCHAR) "
+            f"ELSE {bad} END AS BIGINT) "
+            f"ELSE {cast}({_VALUE} AS BIGINT) END", value))
+
+
 def _group_by_select_aliases(tree: exp.Expression) -> None:
     """``GROUP BY name`` where ``name`` is also a SELECT alias groups by the ALIAS on BigQuery
     ("If a query contains aliases in the SELECT clause, those aliases override names in the
@@ -509,6 +587,8 @@ def _translate(
         _float_literals(tree)
         _checked_division(tree)
         _array_agg_nulls(tree)
+        _extract_parts(tree)
+        _int64_casts(tree)
         try:
             duck_sql = tree.sql(dialect="duckdb")
         except SqlglotError as err:

@@ -1,0 +1,99 @@
+"""Functions whose results DuckDB computes differently from BigQuery give BigQuery's results.
+
+Each case is a value BigQuery documents (docs/bigquery-rules.md, "Results"), checked through
+the embedded warehouse, beside what DuckDB itself gives for the same call, so a test fails
+if the translation stops correcting it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from google.api_core import exceptions as gexc
+from google.cloud import bigquery
+
+from shared_services.bigquery.duckdb_client import DuckDBClient
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[DuckDBClient]:
+    c = DuckDBClient(":memory:")
+    yield c
+    c.close()
+
+
+def one(client: DuckDBClient, sql: str) -> tuple[object, ...]:
+    rows = [tuple(r.values()) for r in client.query(sql).result()]
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def duck(client: DuckDBClient, sql: str) -> tuple[object, ...]:
+    return client._conn.raw.execute(sql).fetchone()
+
+
+# Sunday 2025-01-05 is the year's first Sunday; 2025-01-04 a Saturday; 2025-01-06 a Monday.
+def test_dayofweek_counts_from_1_on_sunday(client: DuckDBClient) -> None:
+    # "DAYOFWEEK: Returns values in the range [1,7] with Sunday as the first day of the week."
+    days = [dt.date(2025, 1, 5) + dt.timedelta(days=n) for n in range(7)]  # Sunday .. Saturday
+    sql = "SELECT " + ", ".join(f"EXTRACT(DAYOFWEEK FROM DATE '{d}') AS d{i}" for i, d in enumerate(days))
+    assert one(client, sql) == (1, 2, 3, 4, 5, 6, 7)
+    assert one(client, "SELECT EXTRACT(DAYOFWEEK FROM TIMESTAMP '2025-01-05 23:30:00+00') AS d") == (1,)
+    assert duck(client, "SELECT dayofweek(DATE '2025-01-05')") == (0,)  # DuckDB's own: from 0
+
+
+def test_week_is_sunday_based_with_week_0_before_the_first_sunday(client: DuckDBClient) -> None:
+    # "WEEK: Returns the week number of the date in the range [0, 53]. Weeks begin with Sunday,
+    # and dates prior to the first Sunday of the year are in week 0."
+    got = one(client, "SELECT EXTRACT(WEEK FROM DATE '2025-01-04') AS a, EXTRACT(WEEK FROM DATE '2025-01-05') AS b, "
+                      "EXTRACT(WEEK FROM DATE '2025-01-11') AS c, EXTRACT(WEEK FROM DATE '2025-12-31') AS d, "
+                      "EXTRACT(WEEK FROM DATE '2023-01-01') AS e")
+    assert got == (0, 1, 1, 52, 1)  # 2023-01-01 is itself a Sunday
+    assert duck(client, "SELECT week(DATE '2025-01-04')") == (1,)  # DuckDB's: the ISO week
+    # WEEK(<WEEKDAY>): weeks begin on that day, the days before its first one in week 0.
+    got = one(client, "SELECT EXTRACT(WEEK(MONDAY) FROM DATE '2025-01-05') AS a, "
+                      "EXTRACT(WEEK(MONDAY) FROM DATE '2025-01-06') AS b, "
+                      "EXTRACT(WEEK(SATURDAY) FROM DATE '2025-01-04') AS c, "
+                      "EXTRACT(WEEK(WEDNESDAY) FROM DATE '2025-01-01') AS d")
+    assert got == (0, 1, 1, 1)
+
+
+def test_week_numbers_agree_with_pythons_sunday_and_monday_week_numbers(client: DuckDBClient) -> None:
+    """``%U`` / ``%W`` are C's week-of-year with Sunday / Monday first, days before the first one
+    in week 0: the same definition, from an independent implementation, over three years."""
+    start = dt.date(2023, 1, 1)
+    days = [start + dt.timedelta(days=n) for n in range(0, 3 * 366, 5)]
+    config = bigquery.QueryJobConfig(query_parameters=[bigquery.ArrayQueryParameter("days", "DATE", days)])
+    rows = [tuple(r.values()) for r in client.query(
+        "SELECT d, EXTRACT(WEEK FROM d) AS w, EXTRACT(WEEK(MONDAY) FROM d) AS m FROM UNNEST(@days) AS d ORDER BY d",
+        job_config=config).result()]
+    assert rows == [(d, int(d.strftime("%U")), int(d.strftime("%W"))) for d in days]
+
+
+def test_isoweek_is_the_iso_week(client: DuckDBClient) -> None:
+    got = one(client, "SELECT EXTRACT(ISOWEEK FROM DATE '2025-12-29') AS a, EXTRACT(ISOWEEK FROM DATE '2025-01-05') AS b")
+    assert got == (dt.date(2025, 12, 29).isocalendar().week, dt.date(2025, 1, 5).isocalendar().week) == (1, 1)
+
+
+def test_float_to_int64_rounds_halfway_cases_away_from_zero(client: DuckDBClient) -> None:
+    # "Halfway cases such as 1.5 or -0.5 round away from zero."
+    rows = [r[0] for r in client.query(
+        "SELECT CAST(x AS INT64) AS n FROM UNNEST([2.5, -2.5, 0.5, -0.5, 1.4, NULL]) AS x WITH OFFSET AS o "
+        "ORDER BY o").result()]
+    assert rows == [3, -3, 1, -1, 1, None]
+    assert duck(client, "SELECT CAST(2.5::DOUBLE AS BIGINT), CAST(-2.5::DOUBLE AS BIGINT)") == (2, -2)  # to even
+    assert one(client, "SELECT CAST(AVG(x) AS INT64) AS n FROM UNNEST([1, 2]) AS x") == (2,)
+    assert one(client, "SELECT SAFE_CAST(x AS INT64) AS n FROM UNNEST([1e20]) AS x") == (None,)
+
+
+def test_a_string_that_is_not_an_integer_does_not_cast_to_int64(client: DuckDBClient) -> None:
+    assert duck(client, "SELECT CAST('1.5' AS BIGINT)") == (2,)  # DuckDB rounds it
+    with pytest.raises(gexc.BadRequest, match="Bad int64 value: 1.5"):
+        client.query("SELECT CAST(s AS INT64) AS n FROM UNNEST(['12', '1.5']) AS s").result()
+    rows = [r[0] for r in client.query(
+        "SELECT SAFE_CAST(s AS INT64) AS n FROM UNNEST(['12', '-7', '1.5', 'x', '0x1A', NULL]) AS s WITH OFFSET AS o "
+        "ORDER BY o").result()]
+    assert rows == [12, -7, None, None, 26, None]
+    assert one(client, "SELECT CAST(b AS INT64) AS n FROM UNNEST([TRUE]) AS b") == (1,)  # other types as before
