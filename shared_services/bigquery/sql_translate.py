@@ -382,6 +382,39 @@ def _extract_parts(tree: exp.Expression) -> None:
             node.replace(_template(f"(dayofyear({_VALUE}) - {first} + 7) // 7", value))
 
 
+#: DATE_TRUNC granularities as ``time_bucket`` widths (buckets counted from 2000-01-01 for
+#: months and years, from Monday 2000-01-03 for days and weeks).
+_BUCKETS = {"DAY": "1 day", "MONTH": "1 month", "QUARTER": "3 months", "YEAR": "1 year"}
+
+
+def _date_trunc_types(tree: exp.Expression) -> None:
+    """``DATE_TRUNC(value, granularity)`` returns the value's own type on BigQuery (a DATE for
+    a DATE: date functions, "DATE_TRUNC",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/date_functions#date_trunc);
+    DuckDB's ``date_trunc`` turns a DATE into a TIMESTAMP, so ``DATE_TRUNC(game_date, MONTH)``
+    came back as a DATETIME. ``time_bucket`` keeps the type: DAY, WEEK (Sunday),
+    WEEK(<WEEKDAY>), ISOWEEK (Monday), MONTH, QUARTER and YEAR are written with it; ISOYEAR is
+    left as it was."""
+    for node in list(tree.find_all(exp.DateTrunc)):
+        if node.meta.get("bigquery_name", "").upper() != "DATE_TRUNC" or node.this is None:
+            continue
+        unit = node.args.get("unit")
+        offset: int | None = None
+        if isinstance(unit, exp.WeekStart):
+            weekday = _WEEKDAYS.get(unit.this.name.upper()) if unit.this is not None else None
+            if weekday is None:
+                continue
+            offset = weekday - 1  # days from Monday, the default origin's weekday
+        elif isinstance(unit, exp.Literal | exp.Var) and unit.name.upper() in ("WEEK", "ISOWEEK"):
+            offset = -1 if unit.name.upper() == "WEEK" else 0
+        elif isinstance(unit, exp.Literal | exp.Var) and unit.name.upper() in _BUCKETS:
+            node.replace(_template(f"time_bucket(INTERVAL '{_BUCKETS[unit.name.upper()]}', {_VALUE})", node.this))
+            continue
+        else:
+            continue
+        node.replace(_template(f"time_bucket(INTERVAL '7 days', {_VALUE}, INTERVAL '{offset} days')", node.this))
+
+
 #: A STRING cast to INT64: an optional sign and decimal digits, or hex (``0x1A``) (conversion
 #: rules, "CAST AS INT64"); ``'1.5'`` is "Bad int64 value", where DuckDB rounds it to 2.
 _INT64_TEXT = r"^\s*[+-]?([0-9]+|0[xX][0-9a-fA-F]+)\s*$"
@@ -588,6 +621,7 @@ def _translate(
         _checked_division(tree)
         _array_agg_nulls(tree)
         _extract_parts(tree)
+        _date_trunc_types(tree)
         _int64_casts(tree)
         try:
             duck_sql = tree.sql(dialect="duckdb")

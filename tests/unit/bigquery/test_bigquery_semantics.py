@@ -97,3 +97,40 @@ def test_a_string_that_is_not_an_integer_does_not_cast_to_int64(client: DuckDBCl
         "ORDER BY o").result()]
     assert rows == [12, -7, None, None, 26, None]
     assert one(client, "SELECT CAST(b AS INT64) AS n FROM UNNEST([TRUE]) AS b") == (1,)  # other types as before
+
+
+def _python_trunc(day: dt.date, unit: str) -> dt.date:
+    """DATE_TRUNC as BigQuery defines it, written independently in Python."""
+    weekdays = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+    if unit == "DAY":
+        return day
+    if unit == "MONTH":
+        return day.replace(day=1)
+    if unit == "QUARTER":
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    if unit == "YEAR":
+        return day.replace(month=1, day=1)
+    start = {"WEEK": "SUNDAY", "ISOWEEK": "MONDAY"}.get(unit) or unit[5:-1]  # WEEK(FRIDAY) -> FRIDAY
+    return day - dt.timedelta(days=(day.weekday() - weekdays.index(start)) % 7)
+
+
+_TRUNC_UNITS = ["DAY", "WEEK", "ISOWEEK", "WEEK(MONDAY)", "WEEK(WEDNESDAY)", "WEEK(SATURDAY)", "MONTH",
+                "QUARTER", "YEAR"]
+
+
+def test_date_trunc_of_a_date_is_a_date_at_every_granularity(client: DuckDBClient) -> None:
+    # DATE_TRUNC(date, ...) "returns a DATE"; DuckDB's date_trunc returned a TIMESTAMP (a DATETIME here).
+    assert duck(client, "SELECT typeof(date_trunc('month', DATE '2025-01-15'))") == ("TIMESTAMP",)
+    days = [dt.date(1999, 12, 25) + dt.timedelta(days=n) for n in range(0, 400, 3)]
+    select = ", ".join(f"DATE_TRUNC(d, {unit}) AS u{i}" for i, unit in enumerate(_TRUNC_UNITS))
+    config = bigquery.QueryJobConfig(query_parameters=[bigquery.ArrayQueryParameter("days", "DATE", days)])
+    job = client.query(f"SELECT d, {select} FROM UNNEST(@days) AS d ORDER BY d", job_config=config)
+    assert {f.field_type for f in job.schema} == {"DATE"}
+    rows = [tuple(r.values()) for r in job.result()]
+    assert rows == [(d, *(_python_trunc(d, unit) for unit in _TRUNC_UNITS)) for d in days]
+
+
+def test_date_trunc_of_a_timestamp_stays_a_timestamp(client: DuckDBClient) -> None:
+    job = client.query("SELECT DATE_TRUNC(TIMESTAMP '2025-01-15 10:30:00+00', MONTH) AS m")
+    assert [f.field_type for f in job.schema] == ["TIMESTAMP"]
+    assert [r["m"] for r in job.result()] == [dt.datetime(2025, 1, 1, tzinfo=dt.UTC)]
