@@ -340,12 +340,15 @@ _WEEKDAYS = {"SUNDAY": 0, "MONDAY": 1, "TUESDAY": 2, "WEDNESDAY": 3, "THURSDAY":
 _VALUE = "__bq_value__"
 
 
-def _template(duckdb_sql: str, value: exp.Expression) -> exp.Expression:
-    """``duckdb_sql`` parsed (DuckDB dialect) with each ``__bq_value__`` column replaced by a copy of ``value``."""
+def _template(duckdb_sql: str, value: exp.Expression, **others: exp.Expression) -> exp.Expression:
+    """``duckdb_sql`` parsed (DuckDB dialect) in parentheses, each ``__bq_value__`` column
+    replaced by a copy of ``value`` and each column named like a keyword of ``others`` by a
+    copy of that expression."""
     tree = sqlglot.parse_one(duckdb_sql, read="duckdb")
+    fills = {_VALUE: value, **others}
     for column in list(tree.find_all(exp.Column)):
-        if column.name == _VALUE:
-            column.replace(value.copy())
+        if column.name in fills:
+            column.replace(fills[column.name].copy())
     return exp.Paren(this=tree)
 
 
@@ -413,6 +416,29 @@ def _date_trunc_types(tree: exp.Expression) -> None:
         else:
             continue
         node.replace(_template(f"time_bucket(INTERVAL '7 days', {_VALUE}, INTERVAL '{offset} days')", node.this))
+
+
+def _substr_positions(tree: exp.Expression) -> None:
+    """``SUBSTR(value, position, length)`` as BigQuery reads it (string functions, "SUBSTR",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions#substr): a
+    position off the left end (0, or before ``-LENGTH(value)``) starts at 1, and a negative
+    length is an error. DuckDB counts such a position as characters before the start
+    (``SUBSTR('apple', 0, 2)`` gave ``'a'``, BigQuery ``'ap'``) and reads a negative length
+    backwards. Without a length both agree."""
+    for node in list(tree.find_all(exp.Substring)):
+        value, start, length = node.this, node.args.get("start"), node.args.get("length")
+        if value is None or start is None or length is None:
+            continue
+        if not (isinstance(start, exp.Literal) and start.is_int and int(start.name) > 0):
+            node.set("start", _template(
+                f"CASE WHEN __bq_start__ = 0 OR __bq_start__ < -length({_VALUE}) THEN 1 ELSE __bq_start__ END",
+                value, __bq_start__=start))
+        if not (isinstance(length, exp.Literal) and length.is_int):
+            node.set("length", _template(
+                f"CASE WHEN {_VALUE} < 0 THEN error('Third argument in SUBSTR() cannot be negative') "
+                f"ELSE {_VALUE} END", length))
+        elif int(length.name) < 0:
+            node.set("length", _template("error('Third argument in SUBSTR() cannot be negative')", length))
 
 
 #: A STRING cast to INT64: an optional sign and decimal digits, or hex (``0x1A``) (conversion
@@ -622,6 +648,7 @@ def _translate(
         _array_agg_nulls(tree)
         _extract_parts(tree)
         _date_trunc_types(tree)
+        _substr_positions(tree)
         _int64_casts(tree)
         try:
             duck_sql = tree.sql(dialect="duckdb")

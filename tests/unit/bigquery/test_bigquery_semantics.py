@@ -134,3 +134,18 @@ def test_date_trunc_of_a_timestamp_stays_a_timestamp(client: DuckDBClient) -> No
     job = client.query("SELECT DATE_TRUNC(TIMESTAMP '2025-01-15 10:30:00+00', MONTH) AS m")
     assert [f.field_type for f in job.schema] == ["TIMESTAMP"]
     assert [r["m"] for r in job.result()] == [dt.datetime(2025, 1, 1, tzinfo=dt.UTC)]
+
+
+def test_substr_off_the_left_end_starts_at_1_and_a_negative_length_is_an_error(client: DuckDBClient) -> None:
+    # A position of 0, or before -LENGTH(value), starts at position 1.
+    assert duck(client, "SELECT substring('apple', 0, 2), substring('apple', -10, 2)") == ("a", "")  # DuckDB's
+    got = one(client, "SELECT SUBSTR('apple', 0, 2) AS a, SUBSTR('apple', -10, 2) AS b, SUBSTR('apple', -2, 1) AS c, "
+                      "SUBSTR('apple', 2, 2) AS d, SUBSTR('apple', 0) AS e, SUBSTR('apple', 6, 2) AS f, "
+                      "SUBSTRING('apple', -5, 2) AS g")
+    assert got == ("ap", "ap", "l", "pp", "apple", "", "ap")
+    rows = [r[0] for r in client.query(
+        "SELECT SUBSTR('apple', p, 2) AS x FROM UNNEST([0, -10, 1, -1, NULL]) AS p WITH OFFSET AS o ORDER BY o").result()]
+    assert rows == ["ap", "ap", "ap", "e", None]
+    for length in ("-1", "l"):
+        with pytest.raises(gexc.BadRequest, match="cannot be negative"):
+            client.query(f"SELECT SUBSTR('apple', 2, {length}) AS x FROM UNNEST([-1]) AS l").result()
