@@ -441,8 +441,29 @@ def _substr_positions(tree: exp.Expression) -> None:
             node.set("length", _template("error('Third argument in SUBSTR() cannot be negative')", length))
 
 
-#: A STRING cast to INT64: an optional sign and decimal digits, or hex (``0x1A``) (conversion
-#: rules, "CAST AS INT64"); ``'1.5'`` is "Bad int64 value", where DuckDB rounds it to 2.
+_WHOLE_INTERVAL_UNITS = ("MICROSECOND", "MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY")
+
+
+def _timestamp_diff_intervals(tree: exp.Expression) -> None:
+    """``TIMESTAMP_DIFF(a, b, unit)`` counts whole intervals of the unit (timestamp functions,
+    "TIMESTAMP_DIFF", https://cloud.google.com/bigquery/docs/reference/standard-sql/timestamp_functions#timestamp_diff:
+    ``TIMESTAMP_DIFF("2001-02-01 01:00:00", "2001-02-01 00:00:01", HOUR)`` is 0 "because only
+    the number of whole specified HOUR intervals are included"); DuckDB's ``date_diff`` counts
+    boundaries (1 there). DuckDB's ``date_sub`` counts whole intervals. DATE_DIFF and
+    DATETIME_DIFF count boundaries on both and are left alone."""
+    for node in list(tree.find_all(exp.TimestampDiff)):
+        unit = node.args.get("unit")
+        later, earlier = node.this, node.expression
+        if not isinstance(unit, exp.Var | exp.Literal) or unit.name.upper() not in _WHOLE_INTERVAL_UNITS \
+                or later is None or earlier is None:
+            continue
+        node.replace(exp.Anonymous(this="date_sub", expressions=[
+            exp.Literal.string(unit.name.lower()), earlier.copy(), later.copy()]))
+
+
+#: A STRING cast to INT64: an optional sign and decimal digits, or hex (``0x1A``; conversion
+#: functions: "A hex string can be cast to an integer"). Other text is an error on BigQuery
+#: (``'1.5'``: "Bad int64 value: 1.5"), where DuckDB rounded it to 2.
 _INT64_TEXT = r"^\s*[+-]?([0-9]+|0[xX][0-9a-fA-F]+)\s*$"
 
 
@@ -649,6 +670,7 @@ def _translate(
         _extract_parts(tree)
         _date_trunc_types(tree)
         _substr_positions(tree)
+        _timestamp_diff_intervals(tree)
         _int64_casts(tree)
         try:
             duck_sql = tree.sql(dialect="duckdb")

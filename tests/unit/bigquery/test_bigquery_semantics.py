@@ -149,3 +149,20 @@ def test_substr_off_the_left_end_starts_at_1_and_a_negative_length_is_an_error(c
     for length in ("-1", "l"):
         with pytest.raises(gexc.BadRequest, match="cannot be negative"):
             client.query(f"SELECT SUBSTR('apple', 2, {length}) AS x FROM UNNEST([-1]) AS l").result()
+
+
+def test_timestamp_diff_counts_whole_intervals(client: DuckDBClient) -> None:
+    # The documented example: 0 "because only the number of whole specified HOUR intervals are included".
+    sql = "SELECT TIMESTAMP_DIFF(TIMESTAMP '2001-02-01 01:00:00', TIMESTAMP '2001-02-01 00:00:01', HOUR) AS h"
+    assert one(client, sql) == (0,)
+    assert duck(client, "SELECT date_diff('hour', TIMESTAMP '2001-02-01 00:00:01', "
+                        "TIMESTAMP '2001-02-01 01:00:00')") == (1,)  # DuckDB's boundaries
+    got = one(client, "SELECT TIMESTAMP_DIFF(TIMESTAMP '2025-01-02 00:00:00+00', TIMESTAMP '2025-01-01 12:00:00+00', DAY) AS a, "
+                      "TIMESTAMP_DIFF(TIMESTAMP '2025-01-01 12:00:00+00', TIMESTAMP '2025-01-02 00:00:00+00', DAY) AS b, "
+                      "TIMESTAMP_DIFF(TIMESTAMP '2025-01-01 02:00:00+00', TIMESTAMP '2025-01-01 00:59:59+00', HOUR) AS c, "
+                      "TIMESTAMP_DIFF(TIMESTAMP '2025-01-01 00:00:01.5+00', TIMESTAMP '2025-01-01 00:00:00+00', MILLISECOND) AS d, "
+                      "TIMESTAMP_DIFF(TIMESTAMP '2025-01-01 00:01:00+00', TIMESTAMP '2025-01-01 00:00:00.000001+00', MINUTE) AS e")
+    assert got == (0, 0, 1, 1500, 0)
+    # DATE_DIFF counts boundaries (Saturday -> Sunday is one WEEK), on both.
+    assert one(client, "SELECT DATE_DIFF(DATE '2017-10-15', DATE '2017-10-14', WEEK) AS w, "
+                       "DATE_DIFF(DATE '2017-12-30', DATE '2014-12-30', YEAR) AS y") == (1, 3)
