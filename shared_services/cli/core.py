@@ -226,15 +226,23 @@ _DUCKDB_ENVIRONMENT = re.compile(
 )
 
 
+#: A warehouse file or folder the command may not write (see :func:`_one_line`).
+_NO_WRITE_ACCESS = re.compile(r"Permission denied|Read-only file system|Operation not permitted", re.IGNORECASE)
+
+
+def _is_duckdb_error(exc: BaseException) -> bool:
+    duckdb = sys.modules.get("duckdb")
+    error = getattr(duckdb, "Error", None) if duckdb is not None else None
+    return isinstance(error, type) and isinstance(exc, error)
+
+
 def _default_exit_code(exc: BaseException) -> int | None:
     for module_name, class_name, code in reversed(_DEFAULT_EXIT_CODES):
         module = sys.modules.get(module_name)
         exc_type = getattr(module, class_name, None) if module is not None else None
         if isinstance(exc_type, type) and isinstance(exc, exc_type):
             return code
-    duckdb = sys.modules.get("duckdb")
-    error = getattr(duckdb, "Error", None) if duckdb is not None else None
-    if isinstance(error, type) and isinstance(exc, error) and _DUCKDB_ENVIRONMENT.search(str(exc)):
+    if _is_duckdb_error(exc) and _DUCKDB_ENVIRONMENT.search(str(exc)):
         return EXIT_ENVIRONMENT
     return None
 
@@ -272,6 +280,10 @@ def _one_line(exc: BaseException) -> str:
         text = str(exc) or type(exc).__name__
         if not isinstance(exc, CommandError):
             text = f"{type(exc).__name__}: {text}"
+        if _is_duckdb_error(exc) and _NO_WRITE_ACCESS.search(text):
+            text += ("; the embedded warehouse needs write access to its file and folder, even to "
+                     "read (it records every job and keeps a .wal beside the file): run as the file's "
+                     "owner, or copy the file to a writable folder and point --warehouse at the copy")
     text = " ".join(text.split())
     return text if len(text) <= 600 else text[:597] + "..."
 

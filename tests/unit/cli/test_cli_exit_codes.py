@@ -107,3 +107,24 @@ def test_a_log_record_with_a_multi_line_text_is_one_line_on_stderr():
                     "SELECT * FROM t\\n              ^")
     # -v: the record as it is (tracebacks and all)
     assert "\n" in _LogFormatter(with_tracebacks=True).format(record)
+
+
+@pytest.mark.parametrize("exc", [
+    duckdb.IOException('IO Error: Cannot open file "/srv/w.duckdb": Permission denied'),
+    duckdb.TransactionException('Failed to commit: Cannot open file "w.duckdb.wal": Operation not permitted'),
+    duckdb.IOException('IO Error: Cannot open file "/mnt/ro/w.duckdb": Read-only file system'),
+])
+def test_a_warehouse_the_command_may_not_write_says_what_to_do(exc):
+    from shared_services.cli.core import _one_line
+
+    line = _one_line(exc)
+    assert exit_code_for(exc) == 3
+    assert "\n" not in line and line.startswith(type(exc).__name__)
+    assert "needs write access to its file and folder" in line and "copy the file to a writable folder" in line
+
+
+def test_other_duckdb_errors_get_no_write_access_hint():
+    from shared_services.cli.core import _one_line
+
+    assert "write access" not in _one_line(duckdb.IOException("Could not set lock on file"))
+    assert "write access" not in _one_line(PermissionError("Permission denied: 'report.html'"))
