@@ -968,8 +968,8 @@ class _TypeChecker:
             if node.is_string:
                 return _Typed("STRING", coercible_string=True)
             return _Typed("FLOAT64" if any(c in str(node.this) for c in ".eE") else "INT64")
-        if isinstance(node, exp.Boolean):
-            return _Typed("BOOL")
+        if isinstance(node, exp.Boolean | exp.Predicate | exp.And | exp.Or | exp.Not):
+            return _Typed("BOOL")  # TRUE / FALSE, a comparison or a condition
         if isinstance(node, exp.Parameter | exp.Placeholder):
             spec = self.param_types.get(node.name)
             if isinstance(spec, str) and spec.upper() in _FAMILY:
@@ -1071,3 +1071,101 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
             b = checker.type_of(value)
             if a and b and not checker.compatible(a, b):
                 fail("IN", a, b)
+    _check_arithmetic(tree, checker)
+    _check_numeric_aggregates(tree, checker)
+    _check_set_operations(tree, checker)
+
+
+_ARITHMETIC = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/"}
+#: Legacy and alias type names as GoogleSQL names them (messages and INT64 checks).
+_CANONICAL = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL", "DECIMAL": "NUMERIC",
+              "BIGDECIMAL": "BIGNUMERIC"}
+
+
+def _canon(typed: _Typed) -> str:
+    return _CANONICAL.get(typed.type, typed.type)
+
+
+def _check_arithmetic(tree: exp.Expression, checker: _TypeChecker) -> None:
+    """``+ - * /`` BigQuery has no signature for: "All arithmetic operators accept input of
+    numeric type T"; besides, DATE +/- INT64 (days) and the difference of two DATEs, DATETIMEs
+    or TIMESTAMPs (operators, "Arithmetic operators", "Date arithmetics operators",
+    "Datetime subtraction", https://cloud.google.com/bigquery/docs/reference/standard-sql/operators).
+    DuckDB also adds ``'1' + 1`` and ``TRUE + 1``. Only operands of known types are checked."""
+    for cls, op in _ARITHMETIC.items():
+        for node in tree.find_all(cls):
+            a, b = checker.type_of(node.this), checker.type_of(node.expression)
+            if not (a and b):
+                continue
+            fa, fb = _FAMILY.get(a.type), _FAMILY.get(b.type)
+            if fa is None or fb is None or fa == fb == "NUM":
+                continue
+            if cls is exp.Add and {fa, fb} == {"DATE", "NUM"} and "INT64" in (_canon(a), _canon(b)):
+                continue  # date + int64 / int64 + date
+            if cls is exp.Sub and fa == "DATE" and _canon(b) == "INT64":
+                continue  # date - int64
+            if cls is exp.Sub and fa == fb and fa in ("DATE", "DATETIME", "TIMESTAMP"):
+                continue  # an INTERVAL
+            if cls is exp.Sub and (a.coercible_string or b.coercible_string) and {fa, fb} & _STRING_COERCIBLE:
+                continue  # a literal that becomes the other side's type
+            raise gexc.BadRequest(
+                f"No matching signature for operator {op} for argument types: {_canon(a)}, {_canon(b)}")
+
+
+def _check_numeric_aggregates(tree: exp.Expression, checker: _TypeChecker) -> None:
+    """``SUM`` and ``AVG`` take "any supported numeric data type" or INTERVAL (aggregate
+    functions, "SUM" / "AVG" > Supported Argument Types,
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/aggregate_functions#sum);
+    DuckDB also sums BOOLs (``SUM(is_starter)``) and averages numeric text."""
+    for cls, name in ((exp.Sum, "SUM"), (exp.Avg, "AVG")):
+        for node in tree.find_all(cls):
+            value = node.this
+            if isinstance(value, exp.Distinct) and len(value.expressions) == 1:
+                value = value.expressions[0]
+            typed = checker.type_of(value)
+            family = _FAMILY.get(typed.type) if typed else None
+            if typed is not None and family is not None and family != "NUM":
+                raise gexc.BadRequest(
+                    f"No matching signature for aggregate function {name} for argument types: {_canon(typed)}. "
+                    f"Supported signatures: {name}(INT64); {name}(NUMERIC); {name}(BIGNUMERIC); "
+                    f"{name}(FLOAT64); {name}(INTERVAL)")
+
+
+def _set_operation_inputs(node: exp.Expression, kind: type[exp.Expression]) -> list[exp.Select] | None:
+    """The SELECTs a chain of one set operator combines, in order; None when one of them is not a plain SELECT."""
+    if isinstance(node, exp.Subquery):
+        node = node.this
+    if isinstance(node, kind) and not node.args.get("by_name") and not node.args.get("on") \
+            and not node.args.get("side") and not node.args.get("kind"):
+        left = _set_operation_inputs(node.this, kind)
+        right = _set_operation_inputs(node.expression, kind)
+        return None if left is None or right is None else left + right
+    return [node] if isinstance(node, exp.Select) else None
+
+
+def _check_set_operations(tree: exp.Expression, checker: _TypeChecker) -> None:
+    """Set operations: "paired columns must also have either the same data type or a common
+    supertype" (query syntax, "Set operators",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/query-syntax#set_operators);
+    DuckDB unions INT64 with STRING as text. Checked by position, for columns of known types,
+    when every input is a plain SELECT without ``*`` (``BY NAME`` / ``CORRESPONDING`` are left alone)."""
+    for kind, name in ((exp.Union, "UNION"), (exp.Intersect, "INTERSECT"), (exp.Except, "EXCEPT")):
+        for node in tree.find_all(kind):
+            if isinstance(node.parent, kind):
+                continue  # checked with the whole chain from its top
+            inputs = _set_operation_inputs(node, kind)
+            if not inputs or any(s.find(exp.Star) is not None and any(
+                    isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
+                    for e in s.expressions) for s in inputs):
+                continue
+            widths = {len(s.expressions) for s in inputs}
+            if len(widths) != 1:
+                continue  # a column count mismatch: the engine reports it
+            label = f"{name} {'ALL' if not node.args.get('distinct') else 'DISTINCT'}"
+            for index in range(widths.pop()):
+                typed = [checker.type_of(s.expressions[index].unalias()) for s in inputs]
+                known = [t for t in typed if t is not None]
+                for other in known[1:]:
+                    if not checker.compatible(known[0], other):
+                        raise gexc.BadRequest(
+                            f"Column {index + 1} in {label} has incompatible types: {_canon(known[0])}, {_canon(other)}")

@@ -642,6 +642,59 @@ def test_comparisons_bigquery_has_a_signature_for_are_accepted(client: DuckDBCli
     assert run(client, sql) == []
 
 
+@pytest.mark.parametrize(("sql", "message"), [
+    # arithmetic on a STRING or a BOOL (DuckDB casts and adds)
+    ("SELECT other + 1 AS x FROM ds.plain", "No matching signature for operator \\+ for argument types: STRING, INT64"),
+    ("SELECT '1' + 1 AS x", "No matching signature for operator \\+ for argument types: STRING, INT64"),
+    ("SELECT pts * TRUE AS x FROM ds.games WHERE game_date = @d",
+     "No matching signature for operator \\* for argument types: INT64, BOOL"),
+    ("SELECT game_date + 1.5 AS x FROM ds.plain", "operator \\+ for argument types: DATE, FLOAT64"),
+    ("SELECT event_timestamp + 1 AS x FROM ds.log WHERE event_timestamp >= @ts",
+     "operator \\+ for argument types: TIMESTAMP, INT64"),
+    # SUM / AVG of what is not a number (DuckDB sums BOOLs, averages text)
+    ("SELECT SUM(game_id = 'g1') AS n FROM ds.plain", None),
+    ("SELECT AVG(other) AS a FROM ds.plain", "No matching signature for aggregate function AVG for argument types: STRING"),
+    # set operations without a common supertype (DuckDB unions them as text)
+    ("SELECT pts FROM ds.games WHERE game_date = @d UNION ALL SELECT other FROM ds.plain",
+     "^400 Column 1 in UNION ALL has incompatible types: INT64, STRING$"),
+    ("SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 'three'", "Column 1 in UNION ALL has incompatible types: INT64, STRING"),
+    ("SELECT game_id, game_date FROM ds.plain UNION DISTINCT SELECT game_id, TRUE FROM ds.plain",
+     "Column 2 in UNION DISTINCT has incompatible types: DATE, BOOL"),
+    ("SELECT n FROM (SELECT 1 AS n EXCEPT DISTINCT SELECT 'x')", "Column 1 in EXCEPT DISTINCT"),
+])
+def test_operands_bigquery_has_no_signature_for_are_bad_request(client: DuckDBClient, sql: str,
+                                                                message: str | None) -> None:
+    config = cfg(P("d", "DATE", dt.date(2025, 1, 15)), P("ts", "TIMESTAMP", dt.datetime(2025, 1, 15, tzinfo=dt.UTC)))
+    with pytest.raises(gexc.BadRequest, match=message or "No matching signature for aggregate function SUM for "
+                                                         "argument types: BOOL"):
+        client.query(sql, job_config=config)
+
+
+def test_duckdb_itself_runs_the_sum_and_the_union_bigquery_refuses(client: DuckDBClient) -> None:
+    """SUM of BOOLs and a UNION of INT64 with STRING run on DuckDB (silently); the arithmetic
+    cases above DuckDB refuses too, in its own words, and the rule gives BigQuery's."""
+    raw = client._conn.raw
+    assert raw.execute("SELECT SUM(x) FROM (SELECT unnest([TRUE, TRUE, FALSE]) AS x)").fetchone() == (2,)
+    assert raw.execute("SELECT 1 AS x UNION ALL SELECT 'a' ORDER BY x").fetchall() == [("1",), ("a",)]
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT pts + 1.5 AS a, pts / 2 AS b, -pts AS c, pts - 1 AS d FROM ds.games WHERE game_date = @d",
+    "SELECT game_date + 1 AS a, 1 + game_date AS b, game_date - 7 AS c, game_date - game_date AS e, "
+    "game_date + INTERVAL 1 DAY AS f FROM ds.plain",
+    "SELECT event_timestamp - event_timestamp AS i FROM ds.log WHERE event_timestamp >= @ts",
+    "SELECT SUM(pts) AS s, AVG(pts) AS a, SUM(DISTINCT pts) AS d, SUM(IF(pts > 1, 1, 0)) AS n, "
+    "COUNTIF(pts > 1) AS c FROM ds.games WHERE game_date = @d",
+    "SELECT pts FROM ds.games WHERE game_date = @d UNION ALL SELECT 2.5",                  # INT64 / FLOAT64
+    "SELECT game_date FROM ds.plain UNION ALL SELECT '2025-01-15'",                        # literal coercion
+    "SELECT game_date FROM ds.plain UNION ALL SELECT DATETIME '2025-01-15 10:00:00'",      # DATE -> DATETIME
+    "SELECT * FROM ds.plain UNION ALL SELECT * FROM ds.plain",
+])
+def test_operands_bigquery_has_a_signature_for_are_accepted(client: DuckDBClient, sql: str) -> None:
+    config = cfg(P("d", "DATE", dt.date(2025, 1, 15)), P("ts", "TIMESTAMP", dt.datetime(2025, 1, 15, tzinfo=dt.UTC)))
+    client.query(sql, job_config=config).result()
+
+
 @pytest.mark.parametrize("sql", ["DELETE FROM ds.plain", "UPDATE ds.plain SET other = 'x'"])
 def test_delete_and_update_need_a_where_clause(client: DuckDBClient, sql: str) -> None:
     with pytest.raises(gexc.BadRequest, match="must have a WHERE clause"):
