@@ -365,20 +365,24 @@ def test_smtp_login_uses_configured_credentials(channels: Channels) -> None:
     assert "535" in rejected.failed["email"]
 
 
+def _error_through_a_login_server(channels: Channels, starttls: str) -> tuple[NotificationResult, list[Any]]:
+    """notify_error with SMTP_STARTTLS=``starttls`` against a server (no TLS) that wants a login."""
+    with smtp_recorder(credentials=("alerts", "s3cret")) as secured:
+        channels.env.setenv("SMTP_PORT", str(secured.port))
+        channels.env.setenv("SMTP_USER", "alerts")
+        channels.env.setenv("SMTP_PASSWORD", "s3cret")
+        channels.env.setenv("SMTP_STARTTLS", starttls)
+        result = notify_error("STARTTLS setting", "does the login go out in clear text?")
+        return result, secured.snapshot()
+
+
 @pytest.mark.parametrize("typo", ["ture", "ye", "treu", "enabled"])
 def test_a_misspelt_smtp_starttls_never_sends_the_password_in_clear_text(
     channels: Channels, notification_log: pytest.LogCaptureFixture, typo: str
 ) -> None:
     """A typo used to mean "no STARTTLS": the login went over plain SMTP. It now means
     STARTTLS, so against this server (no TLS) nothing is sent, and the log says why."""
-    with smtp_recorder(credentials=("alerts", "s3cret")) as secured:
-        channels.env.setenv("SMTP_PORT", str(secured.port))
-        channels.env.setenv("SMTP_USER", "alerts")
-        channels.env.setenv("SMTP_PASSWORD", "s3cret")
-        channels.env.setenv("SMTP_STARTTLS", typo)
-        result = notify_error("Typo in STARTTLS", "must not go out in clear text")
-        messages = secured.snapshot()
-
+    result, messages = _error_through_a_login_server(channels, typo)
     assert messages == []
     assert "STARTTLS" in result.failed["email"]
     warnings = [r.getMessage() for r in notification_log.records if r.levelno == logging.WARNING]
@@ -387,14 +391,7 @@ def test_a_misspelt_smtp_starttls_never_sends_the_password_in_clear_text(
 
 @pytest.mark.parametrize("off", ["", "0", "false", "No", " OFF "])
 def test_an_explicit_smtp_starttls_off_still_logs_in_without_tls(channels: Channels, off: str) -> None:
-    with smtp_recorder(credentials=("alerts", "s3cret")) as secured:
-        channels.env.setenv("SMTP_PORT", str(secured.port))
-        channels.env.setenv("SMTP_USER", "alerts")
-        channels.env.setenv("SMTP_PASSWORD", "s3cret")
-        channels.env.setenv("SMTP_STARTTLS", off)
-        result = notify_error("Plain relay", "the operator chose no TLS")
-        messages = secured.snapshot()
-
+    result, messages = _error_through_a_login_server(channels, off)
     assert "email" in result.delivered
     assert [email.login for email in messages] == ["alerts"]
 
