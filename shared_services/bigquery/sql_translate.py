@@ -461,6 +461,77 @@ def _timestamp_diff_intervals(tree: exp.Expression) -> None:
             exp.Literal.string(unit.name.lower()), earlier.copy(), later.copy()]))
 
 
+def _like_escapes(tree: exp.Expression) -> None:
+    """A backslash escapes ``%``, ``_`` and itself in a BigQuery LIKE pattern (operators, "Comparison
+    operators" > LIKE: "You can escape \\, _, or % using two backslashes"); DuckDB's LIKE has no
+    escape character unless given one, so ``'a\\%'`` matched ``'axb'`` here. Given: ``ESCAPE '\\'``."""
+    for node in list(tree.find_all(exp.Like)):
+        if isinstance(node.parent, exp.Escape) or isinstance(node.expression, exp.Any | exp.All):
+            continue
+        node.replace(exp.Escape(this=node.copy(), expression=exp.Literal.string("\\")))
+
+
+#: FORMAT specifiers DuckDB's ``printf`` reads as BigQuery does (flags, width, precision).
+_PRINTF_SPEC = re.compile(r"%([-+ #0']*)(\d+|\*)?(?:\.(\d+|\*))?([a-zA-Z%])")
+_PRINTF_TYPES = frozenset("diouxXfFeEgGs%")
+
+
+def _format_printf(tree: exp.Expression) -> None:
+    """``FORMAT('%05d', n)`` (string functions, "FORMAT"): DuckDB's ``format`` takes ``{}``
+    placeholders, so a BigQuery format string came back unchanged ('%05d'). A literal format
+    whose specifiers ``printf`` shares (d i o u x X f F e E g G s %, flags, width, precision)
+    is written with DuckDB's ``printf``, each ``%s`` argument as its text (``printf`` wants a
+    string there, BigQuery takes any value). Any other format (``%t``, ``%T``, ``%p``, ``*``
+    widths, a format from a column) is refused: a wrong string would pass silently."""
+    for node in list(tree.find_all(exp.Format)):
+        fmt = node.this
+        if not (isinstance(fmt, exp.Literal) and fmt.is_string):
+            raise gexc.BadRequest(
+                "FORMAT with a format string that is not a literal is not supported by the embedded warehouse")
+        specs = list(_PRINTF_SPEC.finditer(fmt.name))
+        if any(m.group(4) not in _PRINTF_TYPES or "*" in (m.group(2) or "") + (m.group(3) or "")
+               or "'" in m.group(1) for m in specs):
+            raise gexc.BadRequest(
+                f"FORMAT({fmt.name!r}, ...): the embedded warehouse supports the specifiers "
+                "%d %i %o %u %x %X %f %F %e %E %g %G %s %% (with flags, width and precision); "
+                "%t, %T, %p, %P and * widths are not emulated")
+        arguments = [a.copy() for a in node.expressions]
+        consuming = [m.group(4) for m in specs if m.group(4) != "%"]
+        for index, kind in enumerate(consuming[:len(arguments)]):
+            if kind == "s":
+                arguments[index] = exp.Cast(this=arguments[index], to=exp.DataType.build("VARCHAR"))
+        node.replace(exp.Anonymous(this="printf", expressions=[fmt.copy(), *arguments]))
+
+
+def _safe_calls(tree: exp.Expression) -> None:
+    """``SAFE.f(...)`` returns NULL where ``f`` raises (function calls, "SAFE. prefix",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/functions-reference#safe_prefix);
+    sqlglot wrote ``SAFE.f`` for DuckDB, which has no such prefix. DuckDB's ``try(expr)`` is the
+    same: NULL instead of an error."""
+    for node in list(tree.find_all(exp.SafeFunc)):
+        if node.this is not None:
+            node.replace(exp.Anonymous(this="try", expressions=[node.this.copy()]))
+
+
+def _unix_seconds_floor(tree: exp.Expression) -> None:
+    """``UNIX_SECONDS(ts)`` "truncates higher levels of precision by rounding down to the
+    beginning of the second" (timestamp functions, "UNIX_SECONDS"); sqlglot's
+    ``CAST(EPOCH(ts) AS BIGINT)`` rounded (1.8 s -> 2)."""
+    for node in list(tree.find_all(exp.UnixSeconds)):
+        if node.this is not None:
+            node.replace(_template(f"CAST(floor(epoch({_VALUE})) AS BIGINT)", node.this))
+
+
+def _numeric_precision(tree: exp.Expression) -> None:
+    """``NUMERIC`` is DECIMAL(38, 9) on BigQuery (data types, "Decimal types"); DuckDB's plain
+    ``DECIMAL`` is DECIMAL(18, 3), so ``CAST(x AS NUMERIC)`` and ``NUMERIC '1.23456789'`` kept 3
+    decimals (1.235). Table columns were already DECIMAL(38, 9); casts and literals now are."""
+    for node in list(tree.find_all(exp.DataType)):
+        if node.this == exp.DataType.Type.DECIMAL and not node.expressions:
+            node.set("expressions", [exp.DataTypeParam(this=exp.Literal.number(38)),
+                                     exp.DataTypeParam(this=exp.Literal.number(9))])
+
+
 #: A STRING cast to INT64: an optional sign and decimal digits, or hex (``0x1A``; conversion
 #: functions: "A hex string can be cast to an integer"). Other text is an error on BigQuery
 #: (``'1.5'``: "Bad int64 value: 1.5"), where DuckDB rounded it to 2.
@@ -624,7 +695,10 @@ def _translate(
         t = translate('SELECT x FROM ds.t WHERE x IN UNNEST(@xs)', {'xs': ('INT64', True)})
     """
     try:
-        trees = [t for t in sqlglot.parse(sql, read=CoverageBigQuery) if t is not None]
+        # A comment after the last ';' parses as a statement of its own (``exp.Semicolon``) that
+        # would be the job's last and leave it with no rows: it is no statement.
+        trees = [t for t in sqlglot.parse(sql, read=CoverageBigQuery)
+                 if t is not None and not isinstance(t, exp.Semicolon)]
     except SqlglotError as err:
         raise gexc.BadRequest(f"Syntax error: {err}") from err
     if not trees:
@@ -671,6 +745,11 @@ def _translate(
         _date_trunc_types(tree)
         _substr_positions(tree)
         _timestamp_diff_intervals(tree)
+        _like_escapes(tree)
+        _format_printf(tree)
+        _safe_calls(tree)
+        _unix_seconds_floor(tree)
+        _numeric_precision(tree)
         _int64_casts(tree)
         try:
             duck_sql = tree.sql(dialect="duckdb")

@@ -166,3 +166,57 @@ def test_timestamp_diff_counts_whole_intervals(client: DuckDBClient) -> None:
     # DATE_DIFF counts boundaries (Saturday -> Sunday is one WEEK), on both.
     assert one(client, "SELECT DATE_DIFF(DATE '2017-10-15', DATE '2017-10-14', WEEK) AS w, "
                        "DATE_DIFF(DATE '2017-12-30', DATE '2014-12-30', YEAR) AS y") == (1, 3)
+
+
+@pytest.mark.parametrize("sql", ["SELECT 1 AS x; -- the end", "SELECT 1 AS x; /* done */", "SELECT 1 AS x;\n\n-- a\n-- b\n"])
+def test_a_comment_after_the_last_semicolon_is_no_statement(client: DuckDBClient, sql: str) -> None:
+    # It parsed as a statement of its own, the job's last, and the job returned no rows.
+    job = client.query(sql)
+    assert [f.name for f in job.schema] == ["x"] and [tuple(r.values()) for r in job.result()] == [(1,)]
+
+
+def test_like_patterns_escape_with_a_backslash(client: DuckDBClient) -> None:
+    # "You can escape \, _, or % using two backslashes": '\\%' is a literal %.
+    got = one(client, r"SELECT 'a%b' LIKE 'a\\%b' AS a, 'axb' LIKE 'a\\%b' AS b, 'a_b' LIKE r'a\_b' AS c, "
+                      r"'axb' LIKE r'a\_b' AS d, 'a\\b' LIKE r'a\\b' AS e, 'abc' NOT LIKE 'b%' AS f")
+    assert got == (True, False, True, False, True, True)
+    # DuckDB has no escape character by default: the backslash is a character to match.
+    assert duck(client, r"SELECT 'a%b' LIKE 'a\%b', 'a\xb' LIKE 'a\%b'") == (False, True)
+
+
+def test_format_takes_printf_specifiers(client: DuckDBClient) -> None:
+    assert duck(client, "SELECT format('%05d', 42)") == ("%05d",)  # DuckDB's format: {} placeholders
+    got = one(client, "SELECT FORMAT('%05d|%s|%.2f|%x|%s|%d%%', 42, 'a', 3.14159, 255, DATE '2025-01-15', 50) AS f, "
+                      "FORMAT('%s', 42) AS g, FORMAT('%i', NULL) AS h, FORMAT('%-4s|', 'ab') AS i")
+    assert got == ("00042|a|3.14|ff|2025-01-15|50%", "42", None, "ab  |")
+
+
+@pytest.mark.parametrize("sql", ["SELECT FORMAT('%t', 1) AS f", "SELECT FORMAT('%T', 'a') AS f",
+                                 "SELECT FORMAT('%*d', 3, 1) AS f",
+                                 "SELECT FORMAT(s, 1) AS f FROM UNNEST(['%d']) AS s"])
+def test_a_format_the_warehouse_cannot_reproduce_is_refused_not_guessed(client: DuckDBClient, sql: str) -> None:
+    with pytest.raises(gexc.BadRequest, match="FORMAT"):
+        client.query(sql)
+
+
+def test_the_safe_prefix_gives_null_instead_of_an_error(client: DuckDBClient) -> None:
+    got = one(client, "SELECT SAFE.PARSE_DATE('%Y-%m-%d', 'not a date') AS a, "
+                      "SAFE.PARSE_DATE('%Y-%m-%d', '2025-01-15') AS b, SAFE.SUBSTR('apple', 2, 2) AS c")
+    assert got == (None, dt.date(2025, 1, 15), "pp")
+    with pytest.raises(gexc.BadRequest):
+        client.query("SELECT PARSE_DATE('%Y-%m-%d', 'not a date') AS a").result()
+
+
+def test_unix_seconds_rounds_down_to_the_second(client: DuckDBClient) -> None:
+    got = one(client, "SELECT UNIX_SECONDS(TIMESTAMP '2025-01-01 00:00:01.8+00') AS a, "
+                      "UNIX_SECONDS(TIMESTAMP '1969-12-31 23:59:59.5+00') AS b")
+    assert got == (1735689601, -1)
+
+
+def test_numeric_keeps_nine_decimals_in_casts_and_literals(client: DuckDBClient) -> None:
+    from decimal import Decimal
+
+    assert duck(client, "SELECT CAST('1.23456789' AS DECIMAL)") == (Decimal("1.235"),)  # DuckDB's DECIMAL(18, 3)
+    got = one(client, "SELECT NUMERIC '1.23456789' AS a, CAST('0.0001' AS NUMERIC) + CAST('0.0002' AS NUMERIC) AS b, "
+                      "CAST('12345678901234567890.5' AS NUMERIC) AS c")
+    assert got == (Decimal("1.23456789"), Decimal("0.0003"), Decimal("12345678901234567890.5"))
