@@ -1135,8 +1135,7 @@ def _set_operation_inputs(node: exp.Expression, kind: type[exp.Expression]) -> l
     """The SELECTs a chain of one set operator combines, in order; None when one of them is not a plain SELECT."""
     if isinstance(node, exp.Subquery):
         node = node.this
-    if isinstance(node, kind) and not node.args.get("by_name") and not node.args.get("on") \
-            and not node.args.get("side") and not node.args.get("kind"):
+    if isinstance(node, kind) and not node.args.get("by_name"):  # BY NAME / CORRESPONDING: by name
         left = _set_operation_inputs(node.this, kind)
         right = _set_operation_inputs(node.expression, kind)
         return None if left is None or right is None else left + right

@@ -709,3 +709,24 @@ def test_array_agg_distinct_or_ordered_over_null_raises_too(client: DuckDBClient
         client.query(f"SELECT {agg} AS a FROM ds.plain")
     got = [tuple(r.values()) for r in client.query(f"SELECT {agg} AS a FROM ds.plain WHERE other IS NOT NULL")]
     assert got == [(["b"],)]
+
+
+@pytest.mark.parametrize(("sql", "refused"), [
+    ("(SELECT 1 AS x) UNION ALL (SELECT 'a' AS x)", True),                   # inputs in parentheses
+    ("SELECT 1 AS a, 'x' AS b UNION ALL BY NAME SELECT 'y' AS b, 2 AS a", False),   # paired by name
+    ("SELECT 1 AS a, 'x' AS b FULL UNION ALL BY NAME SELECT 'y' AS b", False),
+    ("SELECT 1 AS a UNION ALL CORRESPONDING SELECT 2 AS a", False),
+    ("SELECT 1 AS x UNION ALL SELECT 2 AS x, 3 AS y", False),                # a width mismatch: the engine's
+])
+def test_set_operations_are_paired_by_position_unless_by_name(sql: str, refused: bool) -> None:
+    import sqlglot
+
+    from shared_services.bigquery.dialect import CoverageBigQuery
+    from shared_services.bigquery.rules import check_comparisons
+
+    tree = sqlglot.parse_one(sql, read=CoverageBigQuery)
+    if refused:
+        with pytest.raises(gexc.BadRequest, match="Column 1 in UNION ALL has incompatible types: INT64, STRING"):
+            check_comparisons(tree, lambda ds, t: None, {})
+    else:
+        check_comparisons(tree, lambda ds, t: None, {})

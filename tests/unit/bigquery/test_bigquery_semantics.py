@@ -220,3 +220,12 @@ def test_numeric_keeps_nine_decimals_in_casts_and_literals(client: DuckDBClient)
     got = one(client, "SELECT NUMERIC '1.23456789' AS a, CAST('0.0001' AS NUMERIC) + CAST('0.0002' AS NUMERIC) AS b, "
                       "CAST('12345678901234567890.5' AS NUMERIC) AS c")
     assert got == (Decimal("1.23456789"), Decimal("0.0003"), Decimal("12345678901234567890.5"))
+
+
+def test_other_date_parts_are_left_as_they_were(client: DuckDBClient) -> None:
+    """Only DAYOFWEEK, WEEK and ISOWEEK are rewritten; the parts around them in one statement keep their values."""
+    got = one(client, "SELECT EXTRACT(YEAR FROM d) AS y, EXTRACT(DAYOFWEEK FROM d) AS w, EXTRACT(MONTH FROM d) AS m, "
+                      "EXTRACT(DAYOFYEAR FROM d) AS j, EXTRACT(WEEK FROM d) AS k, EXTRACT(QUARTER FROM d) AS q, "
+                      "EXTRACT(DAY FROM d) AS day FROM UNNEST([DATE '2025-05-15']) AS d")
+    day = dt.date(2025, 5, 15)
+    assert got == (2025, day.isoweekday() % 7 + 1, 5, day.timetuple().tm_yday, int(day.strftime("%U")), 2, 15)
