@@ -564,6 +564,29 @@ def _int64_casts(tree: exp.Expression) -> None:
             f"ELSE {cast}({_VALUE} AS BIGINT) END", value))
 
 
+def _bool_casts(tree: exp.Expression) -> None:
+    """``CAST(s AS BOOL)`` of a STRING: "Returns TRUE if x is "true" and FALSE if x is "false".
+    All other values of x are invalid and throw an error instead of casting to a boolean. A
+    string is case-insensitive when converting to a boolean" (conversion functions, "CAST AS
+    BOOL", https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions#cast_as_bool);
+    DuckDB also reads '1', 't', 'yes' as TRUE. NULL for SAFE_CAST. Other types cast as before."""
+    for node in list(tree.find_all(exp.Cast)):
+        to = node.args.get("to")
+        value = node.this
+        if not isinstance(to, exp.DataType) or to.this != exp.DataType.Type.BOOLEAN \
+                or isinstance(value, exp.Parameter | exp.Boolean | exp.Null):
+            continue
+        safe = isinstance(node, exp.TryCast)
+        cast = "TRY_CAST" if safe else "CAST"
+        bad = "NULL" if safe else f"error('Bad bool value: ' || CAST({_VALUE} AS VARCHAR))"
+        node.replace(_template(
+            f"CASE typeof({_VALUE}) "
+            f"WHEN 'VARCHAR' THEN {cast}(CASE WHEN {_VALUE} IS NULL "
+            f"OR lower(CAST({_VALUE} AS VARCHAR)) IN ('true', 'false') THEN lower(CAST({_VALUE} AS VARCHAR)) "
+            f"ELSE {bad} END AS BOOLEAN) "
+            f"ELSE {cast}({_VALUE} AS BOOLEAN) END", value))
+
+
 def _group_by_select_aliases(tree: exp.Expression) -> None:
     """``GROUP BY name`` where ``name`` is also a SELECT alias groups by the ALIAS on BigQuery
     ("If a query contains aliases in the SELECT clause, those aliases override names in the
@@ -751,6 +774,7 @@ def _translate(
         _unix_seconds_floor(tree)
         _numeric_precision(tree)
         _int64_casts(tree)
+        _bool_casts(tree)
         try:
             duck_sql = tree.sql(dialect="duckdb")
         except SqlglotError as err:

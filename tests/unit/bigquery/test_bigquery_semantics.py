@@ -229,3 +229,18 @@ def test_other_date_parts_are_left_as_they_were(client: DuckDBClient) -> None:
                       "EXTRACT(DAY FROM d) AS day FROM UNNEST([DATE '2025-05-15']) AS d")
     day = dt.date(2025, 5, 15)
     assert got == (2025, day.isoweekday() % 7 + 1, 5, day.timetuple().tm_yday, int(day.strftime("%U")), 2, 15)
+
+
+def test_only_true_and_false_cast_to_bool(client: DuckDBClient) -> None:
+    # "Returns TRUE if x is "true" and FALSE if x is "false". All other values of x are invalid".
+    assert duck(client, "SELECT CAST('1' AS BOOLEAN), CAST('yes' AS BOOLEAN)") == (True, True)  # DuckDB's
+    rows = [r[0] for r in client.query(
+        "SELECT CAST(s AS BOOL) AS b FROM UNNEST(['true', 'FALSE', 'True', NULL]) AS s WITH OFFSET AS o "
+        "ORDER BY o").result()]
+    assert rows == [True, False, True, None]
+    with pytest.raises(gexc.BadRequest, match="Bad bool value: 1"):
+        client.query("SELECT CAST(s AS BOOL) AS b FROM UNNEST(['1']) AS s").result()
+    rows = [r[0] for r in client.query(
+        "SELECT SAFE_CAST(s AS BOOL) AS b FROM UNNEST(['1', 'yes', 'true']) AS s WITH OFFSET AS o ORDER BY o").result()]
+    assert rows == [None, None, True]
+    assert one(client, "SELECT CAST(0 AS BOOL) AS a, CAST(2 AS BOOL) AS b") == (False, True)  # INT64: as before
