@@ -522,6 +522,64 @@ def _unix_seconds_floor(tree: exp.Expression) -> None:
             node.replace(_template(f"CAST(floor(epoch({_VALUE})) AS BIGINT)", node.this))
 
 
+def _array_slice_offsets(tree: exp.Expression) -> None:
+    """``ARRAY_SLICE(array, start_offset, end_offset)`` counts offsets from 0 (negative ones from
+    the end, -1 the last) and a NULL offset gives NULL (array functions, "ARRAY_SLICE",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/array_functions#array_slice);
+    DuckDB's ``array_slice`` counts from 1 (every slice was one to the left) and gives [] for
+    NULL."""
+    for node in list(tree.find_all(exp.ArraySlice)):
+        value, start, end = node.this, node.args.get("start"), node.args.get("end")
+        if value is None or start is None or end is None:
+            continue
+        node.replace(_template(
+            "CASE WHEN __bq_start__ IS NULL OR __bq_end__ IS NULL THEN NULL ELSE array_slice("
+            f"{_VALUE}, CASE WHEN __bq_start__ >= 0 THEN __bq_start__ + 1 ELSE __bq_start__ END, "
+            "CASE WHEN __bq_end__ >= 0 THEN __bq_end__ + 1 ELSE __bq_end__ END) END",
+            value, __bq_start__=start, __bq_end__=end))
+
+
+def _instr_occurrences(tree: exp.Expression) -> None:
+    """``INSTR(value, subvalue, position, occurrence)`` (string functions, "INSTR"): sqlglot drops
+    the occurrence for DuckDB (``INSTR('banana', 'an', 1, 2)`` gave 2, BigQuery 4) and DuckDB
+    cannot search backwards from a negative position. Those calls are refused rather than
+    answered wrongly; the plain and positive-position forms run."""
+    for node in list(tree.find_all(exp.StrPosition)):
+        position, occurrence = node.args.get("position"), node.args.get("occurrence")
+        plain_position = position is None or (isinstance(position, exp.Literal) and position.is_int
+                                              and int(position.name) > 0)
+        plain_occurrence = occurrence is None or (isinstance(occurrence, exp.Literal) and occurrence.name == "1")
+        if not (plain_position and plain_occurrence):
+            raise gexc.BadRequest(
+                "INSTR with an occurrence other than 1, or a position that is not a positive integer "
+                "literal, is not emulated by the embedded warehouse (run it on BigQuery)")
+        node.set("occurrence", None)  # 1: the first match, which is what DuckDB finds
+
+
+def _unix_millis_floor(tree: exp.Expression) -> None:
+    """``UNIX_MILLIS`` rounds down like ``UNIX_SECONDS`` (timestamp functions, "UNIX_MILLIS":
+    "Truncates higher levels of precision by rounding down"); DuckDB's ``epoch_ms`` rounded."""
+    for node in list(tree.find_all(exp.UnixMillis)):
+        if node.this is not None:
+            node.replace(_template(f"CAST(floor(epoch_us({_VALUE}) / 1000) AS BIGINT)", node.this))
+
+
+def _numeric_text(tree: exp.Expression) -> None:
+    """A NUMERIC as text has no trailing zeros on BigQuery (``CAST(NUMERIC '1.50' AS STRING)`` is
+    ``'1.5'``); DuckDB writes every decimal of DECIMAL(38, 9) (``'1.500000000'``). Chosen by
+    ``typeof``; other types cast as before."""
+    for node in list(tree.find_all(exp.Cast)):
+        to = node.args.get("to")
+        value = node.this
+        if not isinstance(to, exp.DataType) or to.this not in (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR) \
+                or isinstance(value, exp.Parameter | exp.Literal | exp.Null) or isinstance(node, exp.TryCast):
+            continue
+        node.replace(_template(
+            f"CASE WHEN typeof({_VALUE}) LIKE 'DECIMAL%' AND contains(CAST({_VALUE} AS VARCHAR), '.') "
+            f"THEN regexp_replace(regexp_replace(CAST({_VALUE} AS VARCHAR), '0+$', ''), '\\.$', '') "
+            f"ELSE CAST({_VALUE} AS VARCHAR) END", value))
+
+
 def _numeric_precision(tree: exp.Expression) -> None:
     """``NUMERIC`` is DECIMAL(38, 9) on BigQuery (data types, "Decimal types"); DuckDB's plain
     ``DECIMAL`` is DECIMAL(18, 3), so ``CAST(x AS NUMERIC)`` and ``NUMERIC '1.23456789'`` kept 3
@@ -772,6 +830,10 @@ def _translate(
         _format_printf(tree)
         _safe_calls(tree)
         _unix_seconds_floor(tree)
+        _unix_millis_floor(tree)
+        _array_slice_offsets(tree)
+        _instr_occurrences(tree)
+        _numeric_text(tree)
         _numeric_precision(tree)
         _int64_casts(tree)
         _bool_casts(tree)

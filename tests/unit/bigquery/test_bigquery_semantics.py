@@ -244,3 +244,31 @@ def test_only_true_and_false_cast_to_bool(client: DuckDBClient) -> None:
         "SELECT SAFE_CAST(s AS BOOL) AS b FROM UNNEST(['1', 'yes', 'true']) AS s WITH OFFSET AS o ORDER BY o").result()]
     assert rows == [None, None, True]
     assert one(client, "SELECT CAST(0 AS BOOL) AS a, CAST(2 AS BOOL) AS b") == (False, True)  # INT64: as before
+
+
+def test_array_slice_counts_offsets_from_zero(client: DuckDBClient) -> None:
+    letters = "['a', 'b', 'c', 'd', 'e']"
+    cases = {(1, 3): ["b", "c", "d"], (-1, 3): [], (-1, -3): [], (-3, -1): ["c", "d", "e"], (-3, -3): ["c"],
+             (1, -30): [], (-30, 30): ["a", "b", "c", "d", "e"], (-30, -5): ["a"], (5, 30): [], (0, 0): ["a"]}
+    sql = "SELECT " + ", ".join(f"ARRAY_SLICE({letters}, {a}, {b}) AS s{i}" for i, (a, b) in enumerate(cases))
+    assert list(one(client, sql)) == list(cases.values())
+    assert duck(client, f"SELECT array_slice({letters}, 1, 3)") == (["a", "b", "c"],)  # DuckDB's: from 1
+
+
+def test_instr_forms_the_warehouse_cannot_answer_are_refused(client: DuckDBClient) -> None:
+    assert one(client, "SELECT INSTR('banana', 'an', 3, 1) AS a, INSTR('banana', 'an') AS b") == (4, 2)
+    for call in ("INSTR('banana', 'an', 1, 2)", "INSTR('banana', 'an', -1)", "INSTR(s, 'an', p)"):
+        with pytest.raises(gexc.BadRequest, match="INSTR with an occurrence"):
+            client.query(f"SELECT {call} AS i FROM UNNEST(['banana']) AS s, UNNEST([1]) AS p")
+
+
+def test_unix_millis_rounds_down(client: DuckDBClient) -> None:
+    assert one(client, "SELECT UNIX_MILLIS(TIMESTAMP '1970-01-01 00:00:00.0018+00') AS a, "
+                       "UNIX_MILLIS(TIMESTAMP '2008-12-25 15:30:00+00') AS b") == (1, 1230219000000)
+
+
+def test_a_numeric_as_text_has_no_trailing_zeros(client: DuckDBClient) -> None:
+    got = one(client, "SELECT CAST(NUMERIC '1.50' AS STRING) AS a, CAST(NUMERIC '0' AS STRING) AS b, "
+                      "CAST(NUMERIC '100' AS STRING) AS c, CAST(NUMERIC '-0.0003' AS STRING) AS d, "
+                      "FORMAT('%s', NUMERIC '2.50') AS e, CAST(100 AS STRING) AS f")
+    assert got == ("1.5", "0", "100", "-0.0003", "2.5", "100")
