@@ -363,10 +363,8 @@ def _extract_parts(tree: exp.Expression) -> None:
     """
     for node in list(tree.find_all(exp.Extract)):
         part, value = node.this, node.expression
-        if value is None:
-            continue
         if isinstance(part, exp.WeekStart):
-            weekday = _WEEKDAYS.get(part.this.name.upper()) if part.this is not None else None
+            weekday = _WEEKDAYS.get(part.name.upper())
             if weekday is None:
                 continue
         elif isinstance(part, exp.Var) and part.name.upper() in ("DAYOFWEEK", "WEEK", "ISOWEEK"):
@@ -398,13 +396,11 @@ def _date_trunc_types(tree: exp.Expression) -> None:
     came back as a DATETIME. ``time_bucket`` keeps the type: DAY, WEEK (Sunday),
     WEEK(<WEEKDAY>), ISOWEEK (Monday), MONTH, QUARTER and YEAR are written with it; ISOYEAR is
     left as it was."""
-    for node in list(tree.find_all(exp.DateTrunc)):
-        if node.meta.get("bigquery_name", "").upper() != "DATE_TRUNC" or node.this is None:
-            continue
+    for node in list(tree.find_all(exp.DateTrunc)):  # DATE_TRUNC (TIMESTAMP_TRUNC etc. are other nodes)
         unit = node.args.get("unit")
         offset: int | None = None
         if isinstance(unit, exp.WeekStart):
-            weekday = _WEEKDAYS.get(unit.this.name.upper()) if unit.this is not None else None
+            weekday = _WEEKDAYS.get(unit.name.upper())
             if weekday is None:
                 continue
             offset = weekday - 1  # days from Monday, the default origin's weekday

@@ -131,9 +131,19 @@ def test_date_trunc_of_a_date_is_a_date_at_every_granularity(client: DuckDBClien
 
 
 def test_date_trunc_of_a_timestamp_stays_a_timestamp(client: DuckDBClient) -> None:
-    job = client.query("SELECT DATE_TRUNC(TIMESTAMP '2025-01-15 10:30:00+00', MONTH) AS m")
-    assert [f.field_type for f in job.schema] == ["TIMESTAMP"]
-    assert [r["m"] for r in job.result()] == [dt.datetime(2025, 1, 1, tzinfo=dt.UTC)]
+    job = client.query("SELECT DATE_TRUNC(TIMESTAMP '2025-01-15 10:30:00+00', MONTH) AS m, "
+                       "DATE_TRUNC(TIMESTAMP '2025-01-15 10:30:00+00', WEEK) AS w")
+    assert [f.field_type for f in job.schema] == ["TIMESTAMP", "TIMESTAMP"]
+    assert [tuple(r.values()) for r in job.result()] == [
+        (dt.datetime(2025, 1, 1, tzinfo=dt.UTC), dt.datetime(2025, 1, 12, tzinfo=dt.UTC))]
+
+
+def test_each_date_trunc_of_a_statement_is_rewritten(client: DuckDBClient) -> None:
+    """One the rewrite leaves alone (ISOYEAR) does not stop the ones after it."""
+    job = client.query("SELECT DATE_TRUNC(DATE '2025-01-15', ISOYEAR) AS y, DATE_TRUNC(DATE '2025-01-15', MONTH) AS m, "
+                       "DATE_TRUNC(DATE '2025-01-15', WEEK(FRIDAY)) AS f")
+    assert [f.field_type for f in job.schema][1:] == ["DATE", "DATE"]
+    assert [tuple(r.values())[1:] for r in job.result()] == [(dt.date(2025, 1, 1), dt.date(2025, 1, 10))]
 
 
 def test_substr_off_the_left_end_starts_at_1_and_a_negative_length_is_an_error(client: DuckDBClient) -> None:
