@@ -54,6 +54,7 @@ _DUCKDB_ONLY = [
     ("SELECT nvl(game_id, 'x') AS g FROM ds.plain", "nvl", "SELECT coalesce(game_id, 'x') FROM ds.plain"),
     ("SELECT try_cast(game_id AS INT64) AS n FROM ds.plain", "try_cast", "SELECT try_cast(game_id AS BIGINT) FROM ds.plain"),
     ("SELECT current_setting('TimeZone') AS tz", "current_setting", "SELECT current_setting('TimeZone')"),
+    ("SELECT char(65) AS c", "char", "SELECT chr(65)"),
     ("SELECT * FROM generate_series(1, 3)", "generate_series", "SELECT * FROM generate_series(1, 3)"),
     ("SELECT * FROM range(3)", "range", "SELECT * FROM range(3)"),
     ("SELECT game_id FROM ds.plain WHERE datediff('day', game_date, DATE '2025-02-01') > 16", "datediff",
@@ -103,6 +104,11 @@ def test_googlesql_calls_in_every_form_still_run(client: DuckDBClient) -> None:
     "INSERT INTO ds.position (decode) VALUES (1)",           # names sqlglot knows as functions, as names
     "CREATE TABLE ds.overlay (x INT64)",
     "CREATE TEMP FUNCTION median(x INT64) AS (x); SELECT median(1)",   # the script's own function
+    "CREATE TEMP FUNCTION char(x INT64) AS (x); SELECT char(1)",       # ... named like a DuckDB one
+    "CREATE TEMP TABLE position (x INT64)",                            # a table named like a function
+    "INSERT INTO position (x) VALUES (1)",
+    "CREATE TABLE IF NOT EXISTS decode (x INT64)",
+    "SELECT x.convert(1) FROM ds.t",                                   # a method-like qualified call
 ])
 def test_qualified_user_and_namespaced_calls_and_look_alike_names_are_not_checked_by_name(sql: str) -> None:
     check_functions(sql, sqlglot.parse(sql, read=CoverageBigQuery))
