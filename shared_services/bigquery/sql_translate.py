@@ -429,12 +429,10 @@ def _substr_positions(tree: exp.Expression) -> None:
             node.set("start", _template(
                 f"CASE WHEN __bq_start__ = 0 OR __bq_start__ < -length({_VALUE}) THEN 1 ELSE __bq_start__ END",
                 value, __bq_start__=start))
-        if not (isinstance(length, exp.Literal) and length.is_int):
+        if not (isinstance(length, exp.Literal) and length.is_int):  # (-1 parses as a negation, not a literal)
             node.set("length", _template(
                 f"CASE WHEN {_VALUE} < 0 THEN error('Third argument in SUBSTR() cannot be negative') "
                 f"ELSE {_VALUE} END", length))
-        elif int(length.name) < 0:
-            node.set("length", _template("error('Third argument in SUBSTR() cannot be negative')", length))
 
 
 _WHOLE_INTERVAL_UNITS = ("MICROSECOND", "MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY")

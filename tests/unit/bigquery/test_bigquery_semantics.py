@@ -153,6 +153,9 @@ def test_substr_off_the_left_end_starts_at_1_and_a_negative_length_is_an_error(c
                       "SUBSTR('apple', 2, 2) AS d, SUBSTR('apple', 0) AS e, SUBSTR('apple', 6, 2) AS f, "
                       "SUBSTRING('apple', -5, 2) AS g")
     assert got == ("ap", "ap", "l", "pp", "apple", "", "ap")
+    # a SUBSTR left as it was does not stop the next one; a length of 0 is the empty string
+    assert one(client, "SELECT SUBSTR('apple', 2) AS a, SUBSTR('apple', 0, 2) AS b, SUBSTR('apple', 2, 0) AS c") == (
+        "pple", "ap", "")
     rows = [r[0] for r in client.query(
         "SELECT SUBSTR('apple', p, 2) AS x FROM UNNEST([0, -10, 1, -1, NULL]) AS p WITH OFFSET AS o ORDER BY o").result()]
     assert rows == ["ap", "ap", "ap", "e", None]
