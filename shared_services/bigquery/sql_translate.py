@@ -447,12 +447,13 @@ def _timestamp_diff_intervals(tree: exp.Expression) -> None:
     DATETIME_DIFF count boundaries on both and are left alone."""
     for node in list(tree.find_all(exp.TimestampDiff)):
         unit = node.args.get("unit")
-        later, earlier = node.this, node.expression
-        if not isinstance(unit, exp.Var | exp.Literal) or unit.name.upper() not in _WHOLE_INTERVAL_UNITS \
-                or later is None or earlier is None:
+        name = unit.name.upper() if isinstance(unit, exp.Var | exp.Literal) else ""
+        if name not in _WHOLE_INTERVAL_UNITS:
+            # A TIMESTAMP's parts go up to DAY; a larger one means DATE arguments, which
+            # "behaves like DATE_DIFF" (boundaries), as sqlglot already writes it.
             continue
         node.replace(exp.Anonymous(this="date_sub", expressions=[
-            exp.Literal.string(unit.name.lower()), earlier.copy(), later.copy()]))
+            exp.Literal.string(name.lower()), node.expression.copy(), node.this.copy()]))
 
 
 def _like_escapes(tree: exp.Expression) -> None:
