@@ -661,6 +661,7 @@ def test_comparisons_bigquery_has_a_signature_for_are_accepted(client: DuckDBCli
     ("SELECT game_id, game_date FROM ds.plain UNION DISTINCT SELECT game_id, TRUE FROM ds.plain",
      "Column 2 in UNION DISTINCT has incompatible types: DATE, BOOL"),
     ("SELECT n FROM (SELECT 1 AS n EXCEPT DISTINCT SELECT 'x')", "Column 1 in EXCEPT DISTINCT"),
+    ("SELECT 1 AS n INTERSECT DISTINCT SELECT 'x'", "^400 Column 1 in INTERSECT DISTINCT has incompatible types: INT64, STRING$"),
 ])
 def test_operands_bigquery_has_no_signature_for_are_bad_request(client: DuckDBClient, sql: str,
                                                                 message: str | None) -> None:
@@ -717,6 +718,12 @@ def test_array_agg_distinct_or_ordered_over_null_raises_too(client: DuckDBClient
     ("SELECT 1 AS a, 'x' AS b FULL UNION ALL BY NAME SELECT 'y' AS b", False),
     ("SELECT 1 AS a UNION ALL CORRESPONDING SELECT 2 AS a", False),
     ("SELECT 1 AS x UNION ALL SELECT 2 AS x, 3 AS y", False),                # a width mismatch: the engine's
+    ("SELECT 1 AS x, COUNT(*) AS n FROM t UNION ALL SELECT 'a', 2", True),   # a * inside COUNT is no SELECT *
+    # a chain left alone (SELECT *, a width mismatch, a nested same-kind link) does not stop the next one
+    ("SELECT * FROM (SELECT * FROM t UNION ALL SELECT * FROM t) AS a, (SELECT 1 AS y UNION ALL SELECT 'b') AS b", True),
+    ("SELECT * FROM (SELECT 1 AS x UNION ALL SELECT 2, 3) AS a, (SELECT 1 AS y UNION ALL SELECT 'b') AS b", True),
+    ("SELECT * FROM (SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 3) AS a, "
+     "(SELECT 1 AS y UNION ALL SELECT 'b') AS b", True),
 ])
 def test_set_operations_are_paired_by_position_unless_by_name(sql: str, refused: bool) -> None:
     import sqlglot

@@ -86,6 +86,8 @@ def test_float_to_int64_rounds_halfway_cases_away_from_zero(client: DuckDBClient
     assert duck(client, "SELECT CAST(2.5::DOUBLE AS BIGINT), CAST(-2.5::DOUBLE AS BIGINT)") == (2, -2)  # to even
     assert one(client, "SELECT CAST(AVG(x) AS INT64) AS n FROM UNNEST([1, 2]) AS x") == (2,)
     assert one(client, "SELECT SAFE_CAST(x AS INT64) AS n FROM UNNEST([1e20]) AS x") == (None,)
+    with pytest.raises(gexc.BadRequest, match="out of range"):  # CAST raises where SAFE_CAST gives NULL
+        client.query("SELECT CAST(x AS INT64) AS n FROM UNNEST([1e20]) AS x").result()
     # another cast before it in the statement does not stop the rewrite
     assert one(client, "SELECT CAST(x AS STRING) AS s, CAST(x AS INT64) AS n FROM UNNEST([2.5]) AS x") == ("2.5", 3)
 
