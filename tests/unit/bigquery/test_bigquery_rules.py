@@ -654,6 +654,10 @@ def test_comparisons_bigquery_has_a_signature_for_are_accepted(client: DuckDBCli
     # SUM / AVG of what is not a number (DuckDB sums BOOLs, averages text)
     ("SELECT SUM(game_id = 'g1') AS n FROM ds.plain", None),
     ("SELECT AVG(other) AS a FROM ds.plain", "No matching signature for aggregate function AVG for argument types: STRING"),
+    ("SELECT SUM(DISTINCT other) AS s FROM ds.plain", "aggregate function SUM for argument types: STRING"),
+    # an operand of unknown type, or a valid DATE + INT64, before it does not stop the check
+    ("SELECT x + 1 AS a, TRUE + 1 AS b FROM UNNEST([1]) AS x", "operator \\+ for argument types: BOOL, INT64"),
+    ("SELECT game_date + 1 AS a, game_date + 1.5 AS b FROM ds.plain", "operator \\+ for argument types: DATE, FLOAT64"),
     # set operations without a common supertype (DuckDB unions them as text)
     ("SELECT pts FROM ds.games WHERE game_date = @d UNION ALL SELECT other FROM ds.plain",
      "^400 Column 1 in UNION ALL has incompatible types: INT64, STRING$"),
