@@ -28,8 +28,9 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlglot
 from google.api_core import exceptions as gexc
@@ -591,6 +592,26 @@ def _numeric_precision(tree: exp.Expression) -> None:
 _INT64_TEXT = r"^\s*[+-]?([0-9]+|0[xX][0-9a-fA-F]+)\s*$"
 
 
+def _casts_to(tree: exp.Expression, target: Any, constants: Any
+              ) -> Iterator[tuple[exp.Expression, exp.Expression, str, bool]]:
+    """``(node, value, 'CAST' or 'TRY_CAST', safe)`` for each CAST / SAFE_CAST to ``target`` of
+    a value that is not an instance of ``constants`` (typed parameters, literals: their cast
+    is exact)."""
+    for node in list(tree.find_all(exp.Cast)):
+        to = node.args.get("to")
+        if isinstance(to, exp.DataType) and to.this == target and not isinstance(node.this, constants):
+            safe = isinstance(node, exp.TryCast)
+            yield node, node.this, "TRY_CAST" if safe else "CAST", safe
+
+
+def _text_branch(cast: str, safe: bool, accepted: str, text: str, label: str, target: str) -> str:
+    """The ``WHEN 'VARCHAR'`` branch of a checked cast: ``text`` cast to ``target`` when
+    ``accepted`` (or NULL), else NULL for SAFE_CAST and BigQuery's "Bad <label> value" error."""
+    bad = "NULL" if safe else f"error('Bad {label} value: ' || CAST({_VALUE} AS VARCHAR))"
+    return (f"WHEN 'VARCHAR' THEN {cast}(CASE WHEN {_VALUE} IS NULL OR {accepted} THEN {text} "
+            f"ELSE {bad} END AS {target})")
+
+
 def _int64_casts(tree: exp.Expression) -> None:
     """``CAST(x AS INT64)`` / ``SAFE_CAST`` as BigQuery converts (conversion functions, "CAST AS
     INT64", https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions#cast_as_int64):
@@ -598,23 +619,14 @@ def _int64_casts(tree: exp.Expression) -> None:
     2, -2), and a STRING must be an integer (``'1.5'`` is an error, NULL for SAFE_CAST; DuckDB
     rounds it). The value's type is only known to DuckDB, so the cast is chosen by ``typeof``
     (folded when the statement is planned); other types cast as before."""
-    for node in list(tree.find_all(exp.Cast)):
-        to = node.args.get("to")
-        value = node.this
-        if not isinstance(to, exp.DataType) or to.this != exp.DataType.Type.BIGINT \
-                or isinstance(value, exp.Parameter | exp.Literal | exp.Null):
-            continue
-        safe = isinstance(node, exp.TryCast)
-        cast = "TRY_CAST" if safe else "CAST"
-        bad = "NULL" if safe else f"error('Bad int64 value: ' || CAST({_VALUE} AS VARCHAR))"
+    for node, value, cast, safe in _casts_to(tree, exp.DataType.Type.BIGINT, exp.Parameter | exp.Literal | exp.Null):
+        text = f"CAST({_VALUE} AS VARCHAR)"
         node.replace(_template(
             f"CASE typeof({_VALUE}) "
             f"WHEN 'DOUBLE' THEN {cast}(round(TRY_CAST({_VALUE} AS DOUBLE)) AS BIGINT) "
             f"WHEN 'FLOAT' THEN {cast}(round(TRY_CAST({_VALUE} AS DOUBLE)) AS BIGINT) "
-            f"WHEN 'VARCHAR' THEN {cast}(CASE WHEN {_VALUE} IS NULL "
-            f"OR regexp_matches(CAST({_VALUE} AS VARCHAR), '{_INT64_TEXT}') THEN CAST({_VALUE} AS VARCHAR) "
-            f"ELSE {bad} END AS BIGINT) "
-            f"ELSE {cast}({_VALUE} AS BIGINT) END", value))
+            + _text_branch(cast, safe, f"regexp_matches({text}, '{_INT64_TEXT}')", text, "int64", "BIGINT")
+            + f" ELSE {cast}({_VALUE} AS BIGINT) END", value))
 
 
 def _bool_casts(tree: exp.Expression) -> None:
@@ -623,21 +635,12 @@ def _bool_casts(tree: exp.Expression) -> None:
     string is case-insensitive when converting to a boolean" (conversion functions, "CAST AS
     BOOL", https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions#cast_as_bool);
     DuckDB also reads '1', 't', 'yes' as TRUE. NULL for SAFE_CAST. Other types cast as before."""
-    for node in list(tree.find_all(exp.Cast)):
-        to = node.args.get("to")
-        value = node.this
-        if not isinstance(to, exp.DataType) or to.this != exp.DataType.Type.BOOLEAN \
-                or isinstance(value, exp.Parameter | exp.Boolean | exp.Null):
-            continue
-        safe = isinstance(node, exp.TryCast)
-        cast = "TRY_CAST" if safe else "CAST"
-        bad = "NULL" if safe else f"error('Bad bool value: ' || CAST({_VALUE} AS VARCHAR))"
+    for node, value, cast, safe in _casts_to(tree, exp.DataType.Type.BOOLEAN, exp.Parameter | exp.Boolean | exp.Null):
+        lowered = f"lower(CAST({_VALUE} AS VARCHAR))"
         node.replace(_template(
             f"CASE typeof({_VALUE}) "
-            f"WHEN 'VARCHAR' THEN {cast}(CASE WHEN {_VALUE} IS NULL "
-            f"OR lower(CAST({_VALUE} AS VARCHAR)) IN ('true', 'false') THEN lower(CAST({_VALUE} AS VARCHAR)) "
-            f"ELSE {bad} END AS BOOLEAN) "
-            f"ELSE {cast}({_VALUE} AS BOOLEAN) END", value))
+            + _text_branch(cast, safe, f"{lowered} IN ('true', 'false')", lowered, "bool", "BOOLEAN")
+            + f" ELSE {cast}({_VALUE} AS BOOLEAN) END", value))
 
 
 def _group_by_select_aliases(tree: exp.Expression) -> None:
