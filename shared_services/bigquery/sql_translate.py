@@ -450,8 +450,16 @@ def _timestamp_diff_intervals(tree: exp.Expression) -> None:
         unit = node.args.get("unit")
         name = unit.name.upper() if isinstance(unit, exp.Var | exp.Literal) else ""
         if name not in _WHOLE_INTERVAL_UNITS:
-            # A TIMESTAMP's parts go up to DAY; a larger one means DATE arguments, which
-            # "behaves like DATE_DIFF" (boundaries), as sqlglot already writes it.
+            # A TIMESTAMP's parts go up to DAY; a larger one (WEEK, WEEK(<WEEKDAY>), MONTH...)
+            # means DATE arguments: "TIMESTAMP_DIFF(DATE, DATE, PART) behaves like
+            # DATE_DIFF(DATE, DATE, PART)", so it is written as DATE_DIFF (Sunday weeks).
+            if unit is not None:
+                # Parsed as BigQuery's DATE_DIFF, so WEEK reads as sqlglot reads it there.
+                diff = sqlglot.parse_one(f"DATE_DIFF(__bq_end__, __bq_start__, {unit.sql('bigquery')})",
+                                         read=CoverageBigQuery)
+                for column in list(diff.find_all(exp.Column)):
+                    column.replace((node.this if column.name == "__bq_end__" else node.expression).copy())
+                node.replace(diff)
             continue
         node.replace(exp.Anonymous(this="date_sub", expressions=[
             exp.Literal.string(name.lower()), node.expression.copy(), node.this.copy()]))

@@ -180,6 +180,9 @@ def test_timestamp_diff_counts_whole_intervals(client: DuckDBClient) -> None:
                       "TIMESTAMP_DIFF(TIMESTAMP '2025-01-01 00:00:01.5+00', TIMESTAMP '2025-01-01 00:00:00+00', MILLISECOND) AS d, "
                       "TIMESTAMP_DIFF(TIMESTAMP '2025-01-01 00:01:00+00', TIMESTAMP '2025-01-01 00:00:00.000001+00', MINUTE) AS e")
     assert got == (0, 0, 1, 1500, 0)
+    # "TIMESTAMP_DIFF(DATE, DATE, PART) behaves like DATE_DIFF(DATE, DATE, PART)": Sunday weeks.
+    assert one(client, "SELECT TIMESTAMP_DIFF(DATE '2017-10-15', DATE '2017-10-14', WEEK) AS w, "
+                       "TIMESTAMP_DIFF(DATE '2017-12-30', DATE '2014-12-30', YEAR) AS y") == (1, 3)
     # DATE_DIFF counts boundaries (Saturday -> Sunday is one WEEK), on both.
     assert one(client, "SELECT DATE_DIFF(DATE '2017-10-15', DATE '2017-10-14', WEEK) AS w, "
                        "DATE_DIFF(DATE '2017-12-30', DATE '2014-12-30', YEAR) AS y") == (1, 3)
