@@ -172,3 +172,18 @@ _GOOGLESQL_FORMS = [
 @pytest.mark.parametrize("sql", _GOOGLESQL_FORMS)
 def test_valid_googlesql_forms_are_not_taken_for_unknown_functions(sql: str) -> None:
     check_functions(sql, sqlglot.parse(sql, read=CoverageBigQuery))
+
+
+@pytest.mark.parametrize("sql", [
+    # a table the script creates does not make its name a function
+    "CREATE TEMP TABLE median AS SELECT 1 AS x; SELECT median(x) AS m FROM median",
+    # a persistent function is called with its dataset: unqualified it is not found
+    "CREATE FUNCTION ds.median(x INT64) AS (x); SELECT median(1) AS m",
+    # a date part, a quoted qualified call or a qualified call before it does not end the check
+    "SELECT DATE_TRUNC(d, WEEK(MONDAY)) AS w, median(x) AS m FROM ds.t",
+    "SELECT `ds.fn`(1) AS f, median(x) AS m FROM ds.t",
+    "SELECT ds.fn(1) AS f, median(x) AS m FROM ds.t",
+])
+def test_what_does_not_make_a_name_callable_or_end_the_check(sql: str) -> None:
+    with pytest.raises(gexc.BadRequest, match="Function not found: median"):
+        check_functions(sql, sqlglot.parse(sql, read=CoverageBigQuery))
