@@ -584,6 +584,35 @@ def _numeric_text(tree: exp.Expression) -> None:
             f"ELSE CAST({_VALUE} AS VARCHAR) END", value))
 
 
+def _math_domain_errors(tree: exp.Expression) -> None:
+    """``SQRT`` of a negative number and ``LN`` / ``LOG`` / ``LOG10`` of zero or a negative number
+    are errors on BigQuery (mathematical functions: "Generates an error if X is less than 0",
+    "... less than or equal to zero"; ``-inf`` and NaN give NaN); DuckDB returned NaN or -inf,
+    which would flow into averages silently."""
+    for node in list(tree.find_all(exp.Sqrt, exp.Ln, exp.Log)):
+        if isinstance(node, exp.Sqrt):
+            guard = f"{_VALUE} < 0 AND isfinite({_VALUE})"
+            message = "Argument to SQRT cannot be negative"
+            value = node.this
+        else:
+            value = node.expression if isinstance(node, exp.Log) and node.expression is not None else node.this
+            guard = f"{_VALUE} <= 0 AND isfinite({_VALUE})"
+            message = "Argument to LOG cannot be zero or negative"
+        if value is None:
+            continue
+        checked = _template(f"CASE WHEN {guard} THEN error('{message}') ELSE {_VALUE} END", value)
+        if isinstance(node, exp.Log) and node.expression is not None:
+            base = node.this
+            if not (isinstance(base, exp.Literal) and not base.is_string and float(base.name) > 0
+                    and float(base.name) != 1):
+                node.set("this", _template(
+                    "CASE WHEN __bq_base__ <= 0 OR __bq_base__ = 1 THEN error('Base of LOG cannot be zero, "
+                    "negative or one') ELSE __bq_base__ END", base, __bq_base__=base))
+            node.set("expression", checked)
+        else:
+            node.set("this", checked)
+
+
 def _numeric_precision(tree: exp.Expression) -> None:
     """``NUMERIC`` is DECIMAL(38, 9) on BigQuery (data types, "Decimal types"); DuckDB's plain
     ``DECIMAL`` is DECIMAL(18, 3), so ``CAST(x AS NUMERIC)`` and ``NUMERIC '1.23456789'`` kept 3
@@ -840,6 +869,7 @@ def _translate(
         _array_slice_offsets(tree)
         _instr_occurrences(tree)
         _numeric_text(tree)
+        _math_domain_errors(tree)
         _numeric_precision(tree)
         _int64_casts(tree)
         _bool_casts(tree)

@@ -292,3 +292,19 @@ def test_a_numeric_as_text_has_no_trailing_zeros(client: DuckDBClient) -> None:
                       "CAST(NUMERIC '100' AS STRING) AS c, CAST(NUMERIC '-0.0003' AS STRING) AS d, "
                       "FORMAT('%s', NUMERIC '2.50') AS e, CAST(100 AS STRING) AS f")
     assert got == ("1.5", "0", "100", "-0.0003", "2.5", "100")
+
+
+def test_sqrt_and_log_of_numbers_outside_their_domain_are_errors(client: DuckDBClient) -> None:
+    # "Generates an error if X is less than 0" (SQRT), "... less than or equal to zero" (LN, LOG, LOG10).
+    assert duck(client, "SELECT isnan(sqrt(-1.0)), ln(0.0)") == (True, float("-inf"))  # DuckDB's: no error
+    assert one(client, "SELECT SQRT(4) AS a, LN(EXP(1)) AS b, LOG10(100) AS c, LOG(8, 2) AS d") == (2.0, 1.0, 2.0, 3.0)
+    for call, message in (("SQRT(x)", "SQRT cannot be negative"), ("LN(x + 1)", "LOG cannot be zero or negative"),
+                          ("LOG10(x)", "LOG cannot be zero or negative"), ("LOG(x, 2)", "LOG cannot be zero"),
+                          ("LOG(8, x + 2)", "Base of LOG cannot be zero, negative or one")):
+        with pytest.raises(gexc.BadRequest, match=message):
+            client.query(f"SELECT {call} AS v FROM UNNEST([-1.0]) AS x").result()
+    # -inf and NaN give NaN, NULL gives NULL, as before
+    rows = [tuple(r.values()) for r in client.query(
+        "SELECT SQRT(x) AS s, LN(x) AS l FROM UNNEST([CAST('-inf' AS FLOAT64), CAST(NULL AS FLOAT64)]) AS x "
+        "WITH OFFSET AS o ORDER BY o").result()]
+    assert [tuple(v != v if v is not None else None for v in row) for row in rows] == [(True, True), (None, None)]
