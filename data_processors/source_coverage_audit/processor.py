@@ -56,6 +56,7 @@ from shared_services.events.model import build_event_row
 from shared_services.events.sink import EventSink, LoadOutcome
 from shared_services.quality.season import season_label
 from shared_services.utils.dates import parse_game_date
+from shared_services.utils.flags import FLAG_NO, FLAG_YES, parse_flag
 from shared_services.utils.frames import frame_records
 
 __all__ = ["SourceCoverageAuditProcessor", "AuditResult", "PACIFIC", "audit_flag_id", "default_audit_date"]
@@ -134,19 +135,14 @@ class AuditResult:
         }
 
 
-_YES, _NO = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
-
-
 def _env_flag(name: str) -> bool:
     """A yes/no environment variable; anything else (``maybe``, ``ture``) is refused rather
     than read as "no": for ``AUDIT_DRY_RUN`` a typo must not make the run write."""
-    value = os.environ.get(name, "").strip().lower()
-    if value in _YES:
-        return True
-    if value in _NO:
-        return False
+    flag = parse_flag(os.environ.get(name, ""))
+    if flag is not None:
+        return flag
     raise AuditConfigError(f"${name}: {os.environ[name]!r} is not a yes/no value "
-                           f"(one of {', '.join(_YES)} or {', '.join(v for v in _NO if v)})")
+                           f"(one of {', '.join(FLAG_YES)} or {', '.join(v for v in FLAG_NO if v)})")
 
 
 class SourceCoverageAuditProcessor:

@@ -80,6 +80,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared_services.events.text import log_safe, valid_text, valid_value
+from shared_services.utils.flags import parse_flag
 
 __all__ = [
     "NotificationLevel",
@@ -207,8 +208,6 @@ NotificationListener = Callable[[NotificationResult, Notification], object]
 DEFAULT_EMAIL_FROM = "nba-source-coverage@localhost"
 DEFAULT_HTTP_TIMEOUT = 5.0
 DEFAULT_SMTP_TIMEOUT = 10.0
-_TRUE_STRINGS = frozenset({"1", "true", "yes", "on"})
-_FALSE_STRINGS = frozenset({"", "0", "false", "no", "off"})
 
 
 @dataclass(frozen=True)
@@ -323,11 +322,9 @@ def _env_starttls(env: Mapping[str, str]) -> bool:
     the alerts in clear text; taking it for "on" at worst fails delivery against a server
     without TLS, with that server's error in ``failed['email']`` beside this warning."""
     text = env.get("SMTP_STARTTLS", "")
-    flag = text.strip().lower()
-    if flag in _TRUE_STRINGS:
-        return True
-    if flag in _FALSE_STRINGS:
-        return False
+    flag = parse_flag(text)
+    if flag is not None:
+        return flag
     logger.warning(
         "SMTP_STARTTLS=%r is neither true nor false (1/0, true/false, yes/no, on/off); "
         "using STARTTLS, the safe reading", text,
