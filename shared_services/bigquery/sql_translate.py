@@ -341,11 +341,11 @@ _WEEKDAYS = {"SUNDAY": 0, "MONDAY": 1, "TUESDAY": 2, "WEDNESDAY": 3, "THURSDAY":
 _VALUE = "__bq_value__"
 
 
-def _template(duckdb_sql: str, value: exp.Expression, **others: exp.Expression) -> exp.Expression:
-    """``duckdb_sql`` parsed (DuckDB dialect) in parentheses, each ``__bq_value__`` column
-    replaced by a copy of ``value`` and each column named like a keyword of ``others`` by a
-    copy of that expression."""
-    tree = sqlglot.parse_one(duckdb_sql, read="duckdb")
+def _template(sql: str, value: exp.Expression, read: Any = "duckdb", **others: exp.Expression) -> exp.Expression:
+    """``sql`` parsed (DuckDB dialect unless ``read`` says otherwise) in parentheses, each
+    ``__bq_value__`` column replaced by a copy of ``value`` and each column named like a
+    keyword of ``others`` by a copy of that expression."""
+    tree = sqlglot.parse_one(sql, read=read)
     fills = {_VALUE: value, **others}
     for column in list(tree.find_all(exp.Column)):
         if column.name in fills:
@@ -453,13 +453,9 @@ def _timestamp_diff_intervals(tree: exp.Expression) -> None:
             # A TIMESTAMP's parts go up to DAY; a larger one (WEEK, WEEK(<WEEKDAY>), MONTH...)
             # means DATE arguments: "TIMESTAMP_DIFF(DATE, DATE, PART) behaves like
             # DATE_DIFF(DATE, DATE, PART)", so it is written as DATE_DIFF (Sunday weeks).
-            if unit is not None:
-                # Parsed as BigQuery's DATE_DIFF, so WEEK reads as sqlglot reads it there.
-                diff = sqlglot.parse_one(f"DATE_DIFF(__bq_end__, __bq_start__, {unit.sql('bigquery')})",
-                                         read=CoverageBigQuery)
-                for column in list(diff.find_all(exp.Column)):
-                    column.replace((node.this if column.name == "__bq_end__" else node.expression).copy())
-                node.replace(diff)
+            if unit is not None:  # read as BigQuery's DATE_DIFF, so WEEK means what it means there
+                node.replace(_template(f"DATE_DIFF({_VALUE}, __bq_start__, {unit.sql('bigquery')})", node.this,
+                                       read=CoverageBigQuery, __bq_start__=node.expression))
             continue
         node.replace(exp.Anonymous(this="date_sub", expressions=[
             exp.Literal.string(name.lower()), node.expression.copy(), node.this.copy()]))
@@ -517,13 +513,20 @@ def _safe_calls(tree: exp.Expression) -> None:
             node.replace(exp.Anonymous(this="try", expressions=[node.this.copy()]))
 
 
-def _unix_seconds_floor(tree: exp.Expression) -> None:
-    """``UNIX_SECONDS(ts)`` "truncates higher levels of precision by rounding down to the
-    beginning of the second" (timestamp functions, "UNIX_SECONDS"); sqlglot's
-    ``CAST(EPOCH(ts) AS BIGINT)`` rounded (1.8 s -> 2)."""
-    for node in list(tree.find_all(exp.UnixSeconds)):
+#: DuckDB for ``UNIX_SECONDS`` / ``UNIX_MILLIS`` rounded down (see :func:`_unix_epoch_floor`).
+_EPOCH_FLOORS: dict[type[exp.Expression], str] = {
+    exp.UnixSeconds: f"CAST(floor(epoch({_VALUE})) AS BIGINT)",
+    exp.UnixMillis: f"CAST(floor(epoch_us({_VALUE}) / 1000) AS BIGINT)",
+}
+
+
+def _unix_epoch_floor(tree: exp.Expression) -> None:
+    """``UNIX_SECONDS(ts)`` and ``UNIX_MILLIS(ts)`` "truncate higher levels of precision by
+    rounding down" (timestamp functions, "UNIX_SECONDS", "UNIX_MILLIS"); sqlglot's
+    ``CAST(EPOCH(ts) AS BIGINT)`` and DuckDB's ``epoch_ms`` rounded (1.8 s -> 2)."""
+    for node in list(tree.find_all(*_EPOCH_FLOORS)):
         if node.this is not None:
-            node.replace(_template(f"CAST(floor(epoch({_VALUE})) AS BIGINT)", node.this))
+            node.replace(_template(_EPOCH_FLOORS[type(node)], node.this))
 
 
 def _array_slice_offsets(tree: exp.Expression) -> None:
@@ -560,23 +563,13 @@ def _instr_occurrences(tree: exp.Expression) -> None:
         node.set("occurrence", None)  # 1: the first match, which is what DuckDB finds
 
 
-def _unix_millis_floor(tree: exp.Expression) -> None:
-    """``UNIX_MILLIS`` rounds down like ``UNIX_SECONDS`` (timestamp functions, "UNIX_MILLIS":
-    "Truncates higher levels of precision by rounding down"); DuckDB's ``epoch_ms`` rounded."""
-    for node in list(tree.find_all(exp.UnixMillis)):
-        if node.this is not None:
-            node.replace(_template(f"CAST(floor(epoch_us({_VALUE}) / 1000) AS BIGINT)", node.this))
-
-
 def _numeric_text(tree: exp.Expression) -> None:
     """A NUMERIC as text has no trailing zeros on BigQuery (``CAST(NUMERIC '1.50' AS STRING)`` is
     ``'1.5'``); DuckDB writes every decimal of DECIMAL(38, 9) (``'1.500000000'``). Chosen by
     ``typeof``; other types cast as before."""
-    for node in list(tree.find_all(exp.Cast)):
-        to = node.args.get("to")
-        value = node.this
-        if not isinstance(to, exp.DataType) or to.this not in (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR) \
-                or isinstance(value, exp.Parameter | exp.Literal | exp.Null) or isinstance(node, exp.TryCast):
+    for node, value, _, safe in _casts_to(tree, (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR),
+                                          exp.Parameter | exp.Literal | exp.Null):
+        if safe:
             continue
         node.replace(_template(
             f"CASE WHEN typeof({_VALUE}) LIKE 'DECIMAL%' AND contains(CAST({_VALUE} AS VARCHAR), '.') "
@@ -631,12 +624,13 @@ _INT64_TEXT = r"^\s*[+-]?([0-9]+|0[xX][0-9a-fA-F]+)\s*$"
 
 def _casts_to(tree: exp.Expression, target: Any, constants: Any
               ) -> Iterator[tuple[exp.Expression, exp.Expression, str, bool]]:
-    """``(node, value, 'CAST' or 'TRY_CAST', safe)`` for each CAST / SAFE_CAST to ``target`` of
-    a value that is not an instance of ``constants`` (typed parameters, literals: their cast
-    is exact)."""
+    """``(node, value, 'CAST' or 'TRY_CAST', safe)`` for each CAST / SAFE_CAST to ``target`` (a
+    type, or a tuple of types) of a value that is not an instance of ``constants`` (typed
+    parameters, literals: their cast is exact)."""
+    targets = target if isinstance(target, tuple) else (target,)
     for node in list(tree.find_all(exp.Cast)):
         to = node.args.get("to")
-        if isinstance(to, exp.DataType) and to.this == target and not isinstance(node.this, constants):
+        if isinstance(to, exp.DataType) and to.this in targets and not isinstance(node.this, constants):
             safe = isinstance(node, exp.TryCast)
             yield node, node.this, "TRY_CAST" if safe else "CAST", safe
 
@@ -864,8 +858,7 @@ def _translate(
         _like_escapes(tree)
         _format_printf(tree)
         _safe_calls(tree)
-        _unix_seconds_floor(tree)
-        _unix_millis_floor(tree)
+        _unix_epoch_floor(tree)
         _array_slice_offsets(tree)
         _instr_occurrences(tree)
         _numeric_text(tree)
