@@ -34,8 +34,9 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlglot
 from google.api_core import exceptions as gexc
@@ -1033,6 +1034,17 @@ class _TypeChecker:
 _OPERATORS = {exp.EQ: "=", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
 
 
+def _typed_operands(tree: exp.Expression, checker: _TypeChecker, operators: Mapping[Any, str]
+                    ) -> Iterator[tuple[Any, str, _Typed, _Typed]]:
+    """``(class, operator, left type, right type)`` of each binary ``operators`` node of
+    ``tree`` whose two operand types are known."""
+    for cls, op in operators.items():
+        for node in tree.find_all(cls):
+            a, b = checker.type_of(node.this), checker.type_of(node.expression)
+            if a and b:
+                yield cls, op, a, b
+
+
 def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: Mapping[str, object]) -> None:
     """Reject comparisons BigQuery has no signature for (TIMESTAMP vs DATE, INT64 vs STRING, ...).
 
@@ -1054,11 +1066,9 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
             "Supported signature: ANY " + op + " ANY"
         )
 
-    for cls, op in _OPERATORS.items():
-        for node in tree.find_all(cls):
-            a, b = checker.type_of(node.this), checker.type_of(node.expression)
-            if a and b and not checker.compatible(a, b):
-                fail(op, a, b)
+    for _, op, left, right in _typed_operands(tree, checker, _OPERATORS):
+        if not checker.compatible(left, right):
+            fail(op, left, right)
     for between in tree.find_all(exp.Between):
         a = checker.type_of(between.this)
         for bound in (between.args.get("low"), between.args.get("high")):
@@ -1092,24 +1102,20 @@ def _check_arithmetic(tree: exp.Expression, checker: _TypeChecker) -> None:
     or TIMESTAMPs (operators, "Arithmetic operators", "Date arithmetics operators",
     "Datetime subtraction", https://cloud.google.com/bigquery/docs/reference/standard-sql/operators).
     DuckDB also adds ``'1' + 1`` and ``TRUE + 1``. Only operands of known types are checked."""
-    for cls, op in _ARITHMETIC.items():
-        for node in tree.find_all(cls):
-            a, b = checker.type_of(node.this), checker.type_of(node.expression)
-            if not (a and b):
-                continue
-            fa, fb = _FAMILY.get(a.type), _FAMILY.get(b.type)
-            if fa is None or fb is None or fa == fb == "NUM":
-                continue
-            if cls is exp.Add and {fa, fb} == {"DATE", "NUM"} and "INT64" in (_canon(a), _canon(b)):
-                continue  # date + int64 / int64 + date
-            if cls is exp.Sub and fa == "DATE" and _canon(b) == "INT64":
-                continue  # date - int64
-            if cls is exp.Sub and fa == fb and fa in ("DATE", "DATETIME", "TIMESTAMP"):
-                continue  # an INTERVAL
-            if cls is exp.Sub and (a.coercible_string or b.coercible_string) and {fa, fb} & _STRING_COERCIBLE:
-                continue  # a literal that becomes the other side's type
-            raise gexc.BadRequest(
-                f"No matching signature for operator {op} for argument types: {_canon(a)}, {_canon(b)}")
+    for cls, op, a, b in _typed_operands(tree, checker, _ARITHMETIC):
+        fa, fb = _FAMILY.get(a.type), _FAMILY.get(b.type)
+        if fa is None or fb is None or fa == fb == "NUM":
+            continue
+        if cls is exp.Add and {fa, fb} == {"DATE", "NUM"} and "INT64" in (_canon(a), _canon(b)):
+            continue  # date + int64 / int64 + date
+        if cls is exp.Sub and fa == "DATE" and _canon(b) == "INT64":
+            continue  # date - int64
+        if cls is exp.Sub and fa == fb and fa in ("DATE", "DATETIME", "TIMESTAMP"):
+            continue  # an INTERVAL
+        if cls is exp.Sub and (a.coercible_string or b.coercible_string) and {fa, fb} & _STRING_COERCIBLE:
+            continue  # a literal that becomes the other side's type
+        raise gexc.BadRequest(
+            f"No matching signature for operator {op} for argument types: {_canon(a)}, {_canon(b)}")
 
 
 def _check_numeric_aggregates(tree: exp.Expression, checker: _TypeChecker) -> None:
