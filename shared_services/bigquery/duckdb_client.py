@@ -96,8 +96,8 @@ from shared_services.bigquery.jobs import (
     EmbeddedLoadJob,
     EmbeddedQueryJob,
     EmbeddedRowIterator,
-    convert_duckdb_rows,
     convert_duckdb_value,
+    fetch_duckdb_rows,
     schema_from_duckdb_description,
 )
 from shared_services.bigquery.rules import (
@@ -1907,7 +1907,7 @@ class DuckDBClient:
                 if kind == "SELECT":
                     schema = schema_from_duckdb_description(cur.description)
                     index = {f.name: i for i, f in enumerate(schema)}
-                    tuples = convert_duckdb_rows(cur.fetchall(), schema)
+                    tuples = fetch_duckdb_rows(cur, schema)
                     rows = [Row(r, index) for r in tuples]
                     dml = None
                 elif kind in ("INSERT", "UPDATE", "DELETE", "MERGE"):

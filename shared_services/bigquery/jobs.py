@@ -17,6 +17,8 @@ DATETIME            ``datetime64[us]``
 STRING              ``str`` on pandas >= 3 (``object`` on pandas 2)
 JSON                as STRING, holding compact JSON text (rows hold parsed values)
 BYTES, TIME         ``object``
+INTERVAL            ``object`` holding ``pandas.DateOffset`` values (rows hold
+                    ``dateutil.relativedelta.relativedelta``), as the BigQuery client
 REPEATED            ``object`` holding numpy arrays
 RECORD              ``object`` holding dicts
 ==================  =====================================================
@@ -32,12 +34,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from dateutil.relativedelta import relativedelta
 from db_dtypes import DateArray  # also registers the "dbdate" pandas dtype
 from google.cloud.bigquery import SchemaField, TableReference
 from google.cloud.bigquery.table import Row
@@ -50,6 +54,8 @@ __all__ = [
     "schema_from_duckdb_description",
     "convert_duckdb_rows",
     "convert_duckdb_value",
+    "fetch_duckdb_rows",
+    "interval_value",
 ]
 
 
@@ -81,7 +87,10 @@ _DUCK_ID_TO_BQ = {
     "blob": "BYTES",
     "varchar": "STRING",
     "uuid": "STRING",
-    "interval": "STRING",
+    # Datetime subtraction and interval literals (operators, "Datetime subtraction":
+    # "Return Data Type INTERVAL"); the rows hold what the BigQuery client parses an
+    # INTERVAL into, a ``dateutil.relativedelta.relativedelta`` (see fetch_duckdb_rows).
+    "interval": "INTERVAL",
 }
 
 
@@ -140,7 +149,8 @@ def convert_duckdb_value(value: Any, field: SchemaField) -> Any:
 
 #: Scalar types whose DuckDB Python value is already what the BigQuery client returns.
 _AS_IS_TYPES = frozenset({"STRING", "INTEGER", "INT64", "FLOAT", "FLOAT64", "BOOLEAN", "BOOL",
-                          "DATE", "NUMERIC", "BIGNUMERIC", "BYTES", "TIME", "DATETIME"})
+                          "DATE", "NUMERIC", "BIGNUMERIC", "BYTES", "TIME", "DATETIME",
+                          "INTERVAL"})  # (fetch_duckdb_rows reads an INTERVAL as a relativedelta)
 
 
 def _timestamp_utc(value: Any) -> Any:
@@ -174,6 +184,56 @@ def _converter(field: SchemaField) -> Callable[[Any], Any]:
     elif ftype in _AS_IS_TYPES:
         return lambda value: value
     return lambda value: convert_duckdb_value(value, field)
+
+
+def interval_value(value: Any) -> relativedelta | None:
+    """An INTERVAL as the BigQuery client returns it: a ``relativedelta`` (its
+    ``interval_to_py`` parses the canonical text ``Y-M D H:M:S.F`` into one), from DuckDB's
+    Arrow ``MonthDayNano`` (months, days and nanoseconds kept apart, as BigQuery keeps them).
+
+    Example::
+
+        interval_value(pa.MonthDayNano([14, 2, 3_600_000_000_000]))  # relativedelta(years=+1, months=+2, days=+2, hours=+1)
+    """
+    if value is None:
+        return None
+    months, days, nanoseconds = value
+    return relativedelta(months=months, days=days, microseconds=int(nanoseconds / 1000))
+
+
+def fetch_duckdb_rows(cursor: Any, schema: Sequence[SchemaField]) -> list[tuple[Any, ...]]:
+    """The result rows of an executed DuckDB cursor, as :func:`convert_duckdb_rows` gives them.
+
+    DuckDB's Python rows hold an INTERVAL as a ``timedelta`` that counts a month as 30 days
+    (``INTERVAL 1 YEAR`` came back as 360 days); a result with an INTERVAL column is read
+    through Arrow instead, whose ``month_day_nano_interval`` keeps months, days and time
+    apart, so the rows hold the same ``relativedelta`` the BigQuery client parses from the
+    canonical text. Every other column of such a result is read from Arrow too, with DuckDB's
+    own Python types where Arrow's differ (a HUGEINT is an ``int``, not a ``Decimal``).
+
+    Example::
+
+        cur = con.execute("SELECT INTERVAL 1 YEAR AS i")
+        fetch_duckdb_rows(cur, schema_from_duckdb_description(cur.description))  # [(relativedelta(years=+1),)]
+    """
+    description = cursor.description or []
+    if not any(str(getattr(d[1], "id", "")).lower() == "interval" for d in description):
+        return convert_duckdb_rows(cursor.fetchall(), schema)
+    with warnings.catch_warnings():
+        # DuckDB warns that Arrow output of a DB-API result copies the rows: it does, once.
+        warnings.simplefilter("ignore", UserWarning)
+        table = cursor.to_arrow_table()
+    columns: list[list[Any]] = []
+    for column, entry in zip(table.columns, description, strict=True):
+        values = column.to_pylist()
+        type_id = str(getattr(entry[1], "id", "")).lower()
+        if type_id == "interval":
+            values = [interval_value(v) for v in values]
+        elif type_id in ("hugeint", "uhugeint"):
+            values = [None if v is None else int(v) for v in values]
+        columns.append(values)
+    rows = list(zip(*columns, strict=True)) if columns else []
+    return convert_duckdb_rows(rows, schema)
 
 
 def convert_duckdb_rows(rows: list[tuple[Any, ...]], schema: Sequence[SchemaField]) -> list[tuple[Any, ...]]:
@@ -255,6 +315,10 @@ def _series(values: list[Any], field: SchemaField) -> pd.Series:
         return pd.Series(text, dtype=_STRING_DTYPE)
     if ftype == "STRING":
         return pd.Series(values, dtype=_STRING_DTYPE)
+    if ftype == "INTERVAL":
+        # The BigQuery client's DataFrame goes through Arrow's month_day_nano_interval, which
+        # pandas holds as DateOffset objects (months, days, nanoseconds).
+        return pd.Series(pa.array(values, type=pa.month_day_nano_interval()).to_pandas(), dtype="object")
     return pd.Series(values, dtype="object")
 
 

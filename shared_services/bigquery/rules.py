@@ -932,7 +932,14 @@ _FAMILY = {
     "BIGNUMERIC": "NUM", "DECIMAL": "NUM", "BIGDECIMAL": "NUM",
     "STRING": "STRING", "BOOL": "BOOL", "BOOLEAN": "BOOL", "BYTES": "BYTES",
     "DATE": "DATE", "DATETIME": "DATETIME", "TIMESTAMP": "TIMESTAMP", "TIME": "TIME",
+    "INTERVAL": "INTERVAL",
 }
+#: Value functions whose result has their first argument's type (navigation functions
+#: "LAG" / "LEAD" / "FIRST_VALUE" / "LAST_VALUE", aggregate functions "MIN" / "MAX" /
+#: "ANY_VALUE": "Returned Data Types: Same type as expression").
+_SAME_TYPE_FUNCTIONS: tuple[type[exp.Expression], ...] = (
+    exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue, exp.Min, exp.Max, exp.AnyValue)
+_DATETIME_FAMILIES = ("DATE", "DATETIME", "TIMESTAMP")
 #: Literal / parameter coercion: a STRING literal or parameter compares with these
 #: ("Conversion rules: literal coercion / parameter coercion",
 #: https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_rules).
@@ -986,6 +993,32 @@ class _TypeChecker:
             return _Typed("TIMESTAMP")
         if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
             return self._column_type(node)
+        if isinstance(node, exp.Window):
+            return self.type_of(node.this)
+        if isinstance(node, _SAME_TYPE_FUNCTIONS):
+            typed = self.type_of(node.this)
+            return _Typed(typed.type) if typed else None
+        if isinstance(node, exp.Interval):
+            return _Typed("INTERVAL")
+        if isinstance(node, exp.Add | exp.Sub):
+            return self._datetime_arithmetic_type(node)
+        return None
+
+    def _datetime_arithmetic_type(self, node: exp.Add | exp.Sub) -> _Typed | None:
+        """The type of datetime and interval arithmetic (operators, "Datetime subtraction":
+        INTERVAL; "Interval arithmetic operators": DATE +/- INTERVAL is a DATETIME, TIMESTAMP
+        and DATETIME keep their type); None for anything else (numbers are not typed here)."""
+        a, b = self.type_of(node.this), self.type_of(node.expression)
+        if a is None or b is None:
+            return None
+        fa, fb = _FAMILY.get(a.type), _FAMILY.get(b.type)
+        if isinstance(node, exp.Sub) and fa == fb and fa in _DATETIME_FAMILIES:
+            return _Typed("INTERVAL")
+        if fa == fb == "INTERVAL":
+            return _Typed("INTERVAL")
+        for point, other in ((fa, fb), (fb, fa) if isinstance(node, exp.Add) else (None, None)):
+            if point in _DATETIME_FAMILIES and other == "INTERVAL":
+                return _Typed("DATETIME" if point == "DATE" else point)
         return None
 
     def _is_date(self, node: exp.Expression | None) -> bool:
@@ -1110,12 +1143,41 @@ def _check_arithmetic(tree: exp.Expression, checker: _TypeChecker) -> None:
             continue  # date + int64 / int64 + date
         if cls is exp.Sub and fa == "DATE" and _canon(b) == "INT64":
             continue  # date - int64
-        if cls is exp.Sub and fa == fb and fa in ("DATE", "DATETIME", "TIMESTAMP"):
+        if cls is exp.Sub and {fa, fb} <= {"DATE", "STRING"} and "DATE" in (fa, fb) \
+                and (fa == fb or a.coercible_string or b.coercible_string):
+            raise gexc.BadRequest(_DATE_MINUS_DATE)  # (a string literal there is a DATE too)
+        if cls is exp.Sub and fa == fb and fa in _DATETIME_FAMILIES:
             continue  # an INTERVAL
+        if "INTERVAL" in (fa, fb):
+            if _interval_signature(cls, a, b):
+                continue
         if cls is exp.Sub and (a.coercible_string or b.coercible_string) and {fa, fb} & _STRING_COERCIBLE:
             continue  # a literal that becomes the other side's type
         raise gexc.BadRequest(
             f"No matching signature for operator {op} for argument types: {_canon(a)}, {_canon(b)}")
+
+
+#: DATE - DATE: "Computes the difference between two datetime values as an interval" (operators,
+#: "Datetime subtraction"); DuckDB returns the number of days as an integer, so a comparison
+#: with a number or a load into an INT64 column would pass here and fail on BigQuery.
+_DATE_MINUS_DATE = (
+    "DATE - DATE is an INTERVAL on BigQuery (operators, \"Datetime subtraction\"), which the "
+    "embedded warehouse does not emulate (DuckDB returns a number of days): write "
+    "DATE_DIFF(later, earlier, DAY) for the number of days, which both give alike")
+
+
+def _interval_signature(cls: Any, a: _Typed, b: _Typed) -> bool:
+    """Whether ``a <op> b`` with an INTERVAL operand has a signature (operators, "Interval
+    arithmetic operators": a DATE, DATETIME or TIMESTAMP plus or minus an INTERVAL; an
+    INTERVAL times or divided by an INT64; and INTERVAL plus or minus INTERVAL)."""
+    fa, fb = _FAMILY.get(a.type), _FAMILY.get(b.type)
+    if cls is exp.Add:
+        return {fa, fb} <= {"INTERVAL", *_DATETIME_FAMILIES} and fa != fb or fa == fb == "INTERVAL"
+    if cls is exp.Sub:
+        return fb == "INTERVAL" and (fa == "INTERVAL" or fa in _DATETIME_FAMILIES)
+    if cls is exp.Mul:
+        return "INT64" in (_canon(a), _canon(b)) and "INTERVAL" in (fa, fb)
+    return fa == "INTERVAL" and _canon(b) == "INT64"  # exp.Div
 
 
 def _check_numeric_aggregates(tree: exp.Expression, checker: _TypeChecker) -> None:
@@ -1130,7 +1192,7 @@ def _check_numeric_aggregates(tree: exp.Expression, checker: _TypeChecker) -> No
                 value = value.expressions[0]
             typed = checker.type_of(value)
             family = _FAMILY.get(typed.type) if typed else None
-            if typed is not None and family is not None and family != "NUM":
+            if typed is not None and family is not None and family not in ("NUM", "INTERVAL"):
                 raise gexc.BadRequest(
                     f"No matching signature for aggregate function {name} for argument types: {_canon(typed)}. "
                     f"Supported signatures: {name}(INT64); {name}(NUMERIC); {name}(BIGNUMERIC); "

@@ -312,3 +312,19 @@ def test_require_partition_filter(adapter: Adapter) -> None:
         "SELECT COUNT(*) AS n FROM nba_reference.events WHERE DATE(event_timestamp) >= @d", job_config=config
     ).result()
     assert [r.n for r in rows] == [3]
+
+
+@pytest.mark.filterwarnings("ignore:Unable to determine Arrow type for field")  # the real client's own
+def test_an_interval_result_crosses_the_wire_as_bigquerys_canonical_text(adapter: Adapter) -> None:
+    """A datetime difference is an INTERVAL column (operators, "Datetime subtraction"); over
+    HTTP it travels as canonical text (``0-0 1 12:34:56.789``) that the real client parses
+    into the same ``relativedelta`` the embedded warehouse returns."""
+    from dateutil.relativedelta import relativedelta
+
+    job = adapter.client.query(
+        "SELECT TIMESTAMP '2021-06-01 12:34:56.789+00' - TIMESTAMP '2021-05-31 00:00:00+00' AS d, "
+        "INTERVAL 14 MONTH AS m, TIMESTAMP '2021-05-31 00:00:00+00' - TIMESTAMP '2021-05-31 00:00:01.5+00' AS n")
+    rows = [tuple(r.values()) for r in job.result()]
+    assert rows == [(relativedelta(days=1, hours=12, minutes=34, seconds=56, microseconds=789000),
+                     relativedelta(years=1, months=2), relativedelta(seconds=-1, microseconds=-500000))]
+    assert [f.field_type for f in job.result().schema] == ["INTERVAL"] * 3

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from google.cloud import bigquery
 
 from shared_services.alerts.dispatcher import AlertDispatcher
@@ -93,7 +94,8 @@ EXPECTED_ROWS = [
 ]
 
 
-def _serve_select(server: CannedBigQuery) -> None:
+def _serve_select(server: CannedBigQuery, schema: dict[str, Any] = SCHEMA_JSON,
+                  rows: list[dict[str, Any]] = ROWS_JSON) -> None:
     jobs: dict[str, dict[str, Any]] = {}
 
     def insert(request: CannedRequest) -> tuple[int, Any]:
@@ -107,11 +109,11 @@ def _serve_select(server: CannedBigQuery) -> None:
         job_id = request.path.rsplit("/", 1)[1]
         body: dict[str, Any] = {
             "kind": "bigquery#getQueryResultsResponse", "etag": "\"cmVzdWx0cw==\"",
-            "schema": SCHEMA_JSON, "jobReference": jobs[job_id]["jobReference"],
-            "totalRows": "2", "totalBytesProcessed": "1024", "jobComplete": True, "cacheHit": False,
+            "schema": schema, "jobReference": jobs[job_id]["jobReference"],
+            "totalRows": str(len(rows)), "totalBytesProcessed": "1024", "jobComplete": True, "cacheHit": False,
         }
         if request.query.get("maxResults") != ["0"]:
-            body["rows"] = ROWS_JSON
+            body["rows"] = rows
         return 200, body
 
     server.on("POST", r"^/bigquery/v2/projects/[^/]+/jobs$", insert)
@@ -152,6 +154,45 @@ def test_the_embedded_warehouse_returns_what_the_real_client_parses(tmp_path):
         embedded.close()
     assert got == EXPECTED_ROWS
     assert [type(v) for v in got[0]] == [type(v) for v in EXPECTED_ROWS[0]]
+
+
+# The INTERVAL examples of GoogleSQL's operators page ("Datetime subtraction", "Interval
+# arithmetic operators"), in the canonical text BigQuery sends ("[sign]Y-M [sign]D [sign]H:M:S[.F]",
+# data types, "Interval type").
+INTERVAL_SQL = ('SELECT TIMESTAMP "2021-06-01 12:34:56.789" - TIMESTAMP "2021-05-31 00:00:00" AS time_diff, '
+                "INTERVAL 35 SECOND * 4 AS mul2, INTERVAL 10 YEAR / 3 AS div1, INTERVAL 1 MONTH / 12 AS div2, "
+                "TIMESTAMP '2021-05-31 00:00:00' - TIMESTAMP '2021-06-01 12:34:56.789' AS negative, "
+                "CAST(NULL AS TIMESTAMP) - TIMESTAMP '2021-05-31 00:00:00' AS missing")
+INTERVAL_TEXTS = ["0-0 0 36:34:56.789", "0-0 0 0:2:20", "3-4 0 0:0:0", "0-0 2 12:0:0", "0-0 0 -36:34:56.789", None]
+
+
+@pytest.mark.filterwarnings("ignore:Unable to determine Arrow type for field")  # the real client's own
+@pytest.mark.filterwarnings("ignore:Retrieving DataFrames via google-cloud-bigquery")
+def test_an_interval_reads_as_the_relativedelta_the_real_client_parses_from_bigquerys_text(server):
+    names = ["time_diff", "mul2", "div1", "div2", "negative", "missing"]
+    _serve_select(server, {"fields": [{"name": n, "type": "INTERVAL", "mode": "NULLABLE"} for n in names]},
+                  [{"f": [{"v": text} for text in INTERVAL_TEXTS]}])
+    real = server.make_client().query(INTERVAL_SQL)
+    [expected] = [tuple(r.values()) for r in real.result()]
+    assert expected[0].days == 1 and expected[0].hours == 12  # the client's own parse of "36:34:56.789"
+    embedded = DuckDBClient(":memory:", project=PROJECT)
+    try:
+        job = embedded.query(INTERVAL_SQL)
+        [got] = [tuple(r.values()) for r in job.result()]
+        assert got == expected
+        assert [f.field_type for f in job.result().schema] == ["INTERVAL"] * len(names)
+        # the DataFrame too: the real client's holds pandas DateOffsets (via Arrow), so does ours
+        frame, real_frame = job.to_dataframe(), real.to_dataframe()
+        assert list(frame.dtypes) == list(real_frame.dtypes) == [object] * len(names)
+        assert frame.iloc[0, :5].tolist() == real_frame.iloc[0, :5].tolist()
+        assert frame.iloc[0, 5] is None and real_frame.iloc[0, 5] is None
+        # DuckDB's own rows hold a month as 30 days: a year became 360 days
+        raw = embedded._conn.raw.execute("SELECT INTERVAL 1 YEAR").fetchone()
+        assert raw == (dt.timedelta(days=360),)
+        assert [tuple(r.values()) for r in embedded.query("SELECT INTERVAL 1 YEAR AS y").result()] == \
+            [(relativedelta(years=1),)]
+    finally:
+        embedded.close()
 
 
 def test_dml_statistics_of_a_documented_job_resource(server):

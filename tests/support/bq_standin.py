@@ -59,6 +59,19 @@ class RecordedRequest:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _canonical_interval(value: Any) -> str:
+    """An INTERVAL in BigQuery's canonical text ``[sign]Y-M [sign]D [sign]H:M:S[.F]`` (data
+    types, "Interval type"), as the REST API sends it."""
+    months = value.years * 12 + value.months
+    micros = ((value.hours * 60 + value.minutes) * 60 + value.seconds) * 1_000_000 + value.microseconds
+    calendar = f"{'-' if months < 0 else ''}{abs(months) // 12}-{abs(months) % 12}"
+    seconds, fraction = divmod(abs(micros), 1_000_000)
+    time = f"{'-' if micros < 0 else ''}{seconds // 3600}:{seconds // 60 % 60}:{seconds % 60}"
+    if fraction:
+        time += "." + f"{fraction:06d}".rstrip("0")
+    return f"{calendar} {value.days} {time}"
+
+
 def _encode_cell(value: Any, f: SchemaField) -> Any:
     if f.mode == "REPEATED":
         scalar = SchemaField(f.name, f.field_type, fields=f.fields)
@@ -81,6 +94,8 @@ def _encode_cell(value: Any, f: SchemaField) -> Any:
         return json.dumps(value, separators=(",", ":"))
     if ftype == "BYTES":
         return base64.b64encode(value).decode()
+    if ftype == "INTERVAL":
+        return _canonical_interval(value)
     if isinstance(value, decimal.Decimal):
         return str(value.normalize()) if value == value.to_integral_value() else format(value, "f")
     return str(value)

@@ -675,6 +675,46 @@ def test_operands_bigquery_has_no_signature_for_are_bad_request(client: DuckDBCl
         client.query(sql, job_config=config)
 
 
+@pytest.mark.parametrize(("sql", "message"), [
+    # "Datetime subtraction" is an INTERVAL; compared with a number it has no signature
+    ("SELECT event_timestamp - LAG(event_timestamp) OVER (ORDER BY event_timestamp) > 3600 AS a FROM ds.log "
+     "WHERE event_timestamp >= @ts", "^400 No matching signature for operator > for argument types: INTERVAL, INT64"),
+    ("SELECT MAX(event_timestamp) - MIN(event_timestamp) = 0 AS a FROM ds.log WHERE event_timestamp >= @ts",
+     "operator = for argument types: INTERVAL, INT64"),
+    # "Interval arithmetic operators": times or divided by an INT64 only, plus or minus a datetime or an INTERVAL
+    ("SELECT INTERVAL 1 DAY * 1.5 AS a", "^400 No matching signature for operator \\* for argument types: INTERVAL, FLOAT64$"),
+    ("SELECT INTERVAL 1 DAY / 2.0 AS a", "operator / for argument types: INTERVAL, FLOAT64"),
+    ("SELECT 1 + INTERVAL 1 DAY AS a", "operator \\+ for argument types: INT64, INTERVAL"),
+    ("SELECT INTERVAL 1 DAY - event_timestamp AS a FROM ds.log WHERE event_timestamp >= @ts",
+     "operator - for argument types: INTERVAL, TIMESTAMP"),
+    ("SELECT INTERVAL 1 DAY * INTERVAL 1 DAY AS a", "operator \\* for argument types: INTERVAL, INTERVAL"),
+])
+def test_interval_operands_bigquery_has_no_signature_for_are_bad_request(client: DuckDBClient, sql: str,
+                                                                         message: str) -> None:
+    config = cfg(P("ts", "TIMESTAMP", dt.datetime(2025, 1, 15, tzinfo=dt.UTC)))
+    with pytest.raises(gexc.BadRequest, match=message):
+        client.query(sql, job_config=config)
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT game_date - game_date AS e FROM ds.plain",
+    # days of rest, the way a processor would first write it: LAG's type is its argument's
+    "SELECT game_date - LAG(game_date) OVER (PARTITION BY game_id ORDER BY game_date) AS rest FROM ds.plain",
+    "SELECT MAX(game_date) - MIN(game_date) AS span FROM ds.plain",
+    "SELECT game_date - '2025-01-01' AS e FROM ds.plain",       # the literal is a DATE there
+    "SELECT DATE '2025-01-15' - DATE '2025-01-01' AS e",
+])
+def test_date_minus_date_is_refused_with_the_date_diff_that_both_compute_alike(client: DuckDBClient, sql: str) -> None:
+    """BigQuery computes DATE - DATE as an INTERVAL ('0-0 14 0:0:0'); DuckDB as the integer 14,
+    which a comparison with a number or an INT64 column takes silently. Not emulated: refused,
+    naming the DATE_DIFF that gives the same number of days on both."""
+    with pytest.raises(gexc.BadRequest, match=r"DATE - DATE is an INTERVAL on BigQuery .* DATE_DIFF\(later, earlier, DAY\)"):
+        client.query(sql)
+    assert client._conn.raw.execute("SELECT DATE '2025-01-15' - DATE '2025-01-01'").fetchone() == (14,)  # DuckDB's
+    got = [tuple(r.values()) for r in client.query("SELECT DATE_DIFF(DATE '2025-01-15', DATE '2025-01-01', DAY) AS d")]
+    assert got == [(14,)]
+
+
 def test_duckdb_itself_runs_the_sum_and_the_union_bigquery_refuses(client: DuckDBClient) -> None:
     """SUM of BOOLs and a UNION of INT64 with STRING run on DuckDB (silently); the arithmetic
     cases above DuckDB refuses too, in its own words, and the rule gives BigQuery's."""
@@ -685,9 +725,17 @@ def test_duckdb_itself_runs_the_sum_and_the_union_bigquery_refuses(client: DuckD
 
 @pytest.mark.parametrize("sql", [
     "SELECT pts + 1.5 AS a, pts / 2 AS b, -pts AS c, pts - 1 AS d FROM ds.games WHERE game_date = @d",
-    "SELECT game_date + 1 AS a, 1 + game_date AS b, game_date - 7 AS c, game_date - game_date AS e, "
+    "SELECT game_date + 1 AS a, 1 + game_date AS b, game_date - 7 AS c, "
     "game_date + INTERVAL 1 DAY AS f FROM ds.plain",
     "SELECT event_timestamp - event_timestamp AS i FROM ds.log WHERE event_timestamp >= @ts",
+    # INTERVALs: datetime differences, literals, their documented arithmetic, SUM / AVG of them
+    "SELECT event_timestamp - LAG(event_timestamp) OVER (ORDER BY event_timestamp) > INTERVAL 1 HOUR AS a, "
+    "event_timestamp - INTERVAL 1 DAY AS b, INTERVAL 1 DAY * 2 AS c, 3 * INTERVAL 1 DAY AS d, "
+    "INTERVAL 10 YEAR / 3 AS e, INTERVAL 1 DAY + INTERVAL 2 HOUR AS f, INTERVAL 1 DAY + event_timestamp AS g "
+    "FROM ds.log WHERE event_timestamp >= @ts",
+    "SELECT AVG(event_timestamp - event_timestamp) AS a, MAX(event_timestamp) - MIN(event_timestamp) AS b "
+    "FROM ds.log WHERE event_timestamp >= @ts",
+    "SELECT DATE_DIFF(game_date, LAG(game_date) OVER (ORDER BY game_date), DAY) > 1 AS rested FROM ds.plain",
     "SELECT SUM(pts) AS s, AVG(pts) AS a, SUM(DISTINCT pts) AS d, SUM(IF(pts > 1, 1, 0)) AS n, "
     "COUNTIF(pts > 1) AS c FROM ds.games WHERE game_date = @d",
     "SELECT pts FROM ds.games WHERE game_date = @d UNION ALL SELECT 2.5",                  # INT64 / FLOAT64
