@@ -46,6 +46,11 @@ MUTANTS=(
   'shared_services.bigquery.sql_translate.x__timestamp_diff_intervals*'
   'shared_services.bigquery.sql_translate.x__int64_casts*'
   'shared_services.bigquery.sql_translate.x__template*'
+  # stop 28: INTERVAL results and operands
+  'shared_services.bigquery.rules.x__interval_signature*'
+  'shared_services.bigquery.rules.xǁ_TypeCheckerǁ_datetime_arithmetic_type*'
+  'shared_services.bigquery.jobs.x_interval_value*'
+  'shared_services.bigquery.jobs.x_fetch_duckdb_rows*'
 )
 if [ "$#" -gt 0 ]; then MUTANTS=("$@"); fi
 export HYPOTHESIS_MAX_EXAMPLES="${HYPOTHESIS_MAX_EXAMPLES:-25}"
