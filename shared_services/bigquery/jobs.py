@@ -217,7 +217,7 @@ def fetch_duckdb_rows(cursor: Any, schema: Sequence[SchemaField]) -> list[tuple[
         fetch_duckdb_rows(cur, schema_from_duckdb_description(cur.description))  # [(relativedelta(years=+1),)]
     """
     description = cursor.description or []
-    if not any(str(getattr(d[1], "id", "")).lower() == "interval" for d in description):
+    if not any(d[1].id == "interval" for d in description):
         return convert_duckdb_rows(cursor.fetchall(), schema)
     with warnings.catch_warnings():
         # DuckDB warns that Arrow output of a DB-API result copies the rows: it does, once.
@@ -226,14 +226,13 @@ def fetch_duckdb_rows(cursor: Any, schema: Sequence[SchemaField]) -> list[tuple[
     columns: list[list[Any]] = []
     for column, entry in zip(table.columns, description, strict=True):
         values = column.to_pylist()
-        type_id = str(getattr(entry[1], "id", "")).lower()
+        type_id = entry[1].id
         if type_id == "interval":
             values = [interval_value(v) for v in values]
         elif type_id in ("hugeint", "uhugeint"):
             values = [None if v is None else int(v) for v in values]
         columns.append(values)
-    rows = list(zip(*columns, strict=True)) if columns else []
-    return convert_duckdb_rows(rows, schema)
+    return convert_duckdb_rows(list(zip(*columns, strict=True)), schema)
 
 
 def convert_duckdb_rows(rows: list[tuple[Any, ...]], schema: Sequence[SchemaField]) -> list[tuple[Any, ...]]:

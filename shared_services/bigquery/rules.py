@@ -42,6 +42,7 @@ import sqlglot
 from google.api_core import exceptions as gexc
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
+from sqlglot.parser import Parser
 from sqlglot.tokens import Token, TokenType
 
 from shared_services.bigquery.dialect import CoverageBigQuery
@@ -122,7 +123,86 @@ def check_dialect(sql: str, trees: Sequence[exp.Expression]) -> None:
                 f"(`{node.sql('bigquery')[:60]}`; GoogleSQL has no ILIKE, use LOWER(x) LIKE ...)"
             )
         _check_reserved_identifiers(tree)
+    check_type_names(tokens, trees)
     check_functions(sql, trees, tokens)
+
+
+#: GoogleSQL's type names and their documented aliases (data types: "Boolean type ... SQL
+#: aliases: BOOLEAN", "Integer types ... INT, SMALLINT, INTEGER, BIGINT, TINYINT, BYTEINT",
+#: "DECIMAL is an alias for NUMERIC", "BIGDECIMAL is an alias for BIGNUMERIC",
+#: https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types).
+GOOGLESQL_TYPE_NAMES = frozenset({
+    "ARRAY", "BIGNUMERIC", "BIGDECIMAL", "BOOL", "BOOLEAN", "BYTES", "DATE", "DATETIME", "FLOAT64",
+    "GEOGRAPHY", "INT64", "INT", "SMALLINT", "INTEGER", "BIGINT", "TINYINT", "BYTEINT", "INTERVAL",
+    "JSON", "NUMERIC", "DECIMAL", "RANGE", "STRING", "STRUCT", "TIME", "TIMESTAMP",
+})
+#: What sqlglot parses those names into (tests/unit/bigquery/test_bigquery_rules.py checks that
+#: each name gives one of these, and nothing else here comes from another spelling).
+_GOOGLESQL_KINDS = frozenset({
+    exp.DataType.Type.ARRAY, exp.DataType.Type.BIGDECIMAL, exp.DataType.Type.BOOLEAN,
+    exp.DataType.Type.BINARY, exp.DataType.Type.DATE, exp.DataType.Type.TIMESTAMP,
+    exp.DataType.Type.DOUBLE, exp.DataType.Type.GEOGRAPHY, exp.DataType.Type.BIGINT,
+    exp.DataType.Type.INT, exp.DataType.Type.SMALLINT, exp.DataType.Type.TINYINT,
+    exp.DataType.Type.INTERVAL, exp.DataType.Type.JSON, exp.DataType.Type.DECIMAL,
+    exp.DataType.Type.RANGE, exp.DataType.Type.TEXT, exp.DataType.Type.STRUCT,
+    exp.DataType.Type.TIME, exp.DataType.Type.TIMESTAMPTZ,
+})
+#: The tokens GoogleSQL's type names are read as; another word read as one of them (TEXT,
+#: DOUBLE, TIMESTAMPTZ, INT4, BINARY, NUMBER) parses to the same kind, so it is found by its text.
+_GOOGLESQL_TYPE_TOKENS = frozenset({
+    TokenType.ARRAY, TokenType.BIGDECIMAL, TokenType.BOOLEAN, TokenType.BINARY, TokenType.DATE,
+    TokenType.TIMESTAMP, TokenType.DOUBLE, TokenType.GEOGRAPHY, TokenType.BIGINT, TokenType.INT,
+    TokenType.SMALLINT, TokenType.TINYINT, TokenType.INTERVAL, TokenType.JSON, TokenType.DECIMAL,
+    TokenType.RANGE, TokenType.TEXT, TokenType.STRUCT, TokenType.TIME, TokenType.TIMESTAMPTZ,
+})
+
+
+#: Every token sqlglot may read as a type.
+_TYPE_TOKENS = frozenset(Parser.TYPE_TOKENS)
+
+
+def _type_not_found(name: str) -> gexc.BadRequest:
+    return gexc.BadRequest(
+        f"Type not found: {name} (not a GoogleSQL type, though the embedded warehouse's DuckDB "
+        "may take it; GoogleSQL's: STRING, INT64, FLOAT64, NUMERIC, BIGNUMERIC, BOOL, BYTES, DATE, "
+        "DATETIME, TIME, TIMESTAMP, INTERVAL, JSON, GEOGRAPHY, ARRAY<T>, STRUCT<...>, RANGE<T>; "
+        "https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types)")
+
+
+def check_type_names(tokens: Sequence[Token], trees: Sequence[exp.Expression]) -> None:
+    """Refuse a type BigQuery does not have, in a CAST, a column definition, ``ARRAY<...>`` or
+    ``STRUCT<...>`` (``BadRequest`` "Type not found: VARCHAR"): DuckDB takes VARCHAR, TEXT,
+    DOUBLE, FLOAT, REAL, HUGEINT, UUID, BLOB, TIMESTAMPTZ... so ``CAST(x AS VARCHAR)`` ran here
+    and failed on BigQuery. A word that is also a name in the statement (a column ``text``) is
+    not taken for a type. A parameterized type (``STRING(10)``, ``NUMERIC(5, 2)``) is refused in
+    a CAST: BigQuery takes them for columns and script variables only.
+
+    Example::
+
+        check_type_names(tokens, [sqlglot.parse_one('SELECT CAST(1 AS VARCHAR)', read='bigquery')])
+        # BadRequest: Type not found: VARCHAR ...
+    """
+    names = {node.name.lower() for tree in trees for node in tree.find_all(exp.Identifier, exp.Var)}
+    written = [t for t in tokens if t.token_type in _TYPE_TOKENS and t.text.upper() not in GOOGLESQL_TYPE_NAMES
+               and t.text.lower() not in names]
+    for tree in trees:
+        for node in tree.find_all(exp.DataType):
+            if node.this not in _GOOGLESQL_KINDS:
+                # The word as written (REAL and FLOAT4 parse as FLOAT, HUGEINT as INT128).
+                kind = TokenType.__members__.get(node.this.name)
+                spelled = [t.text for t in written if t.token_type == kind]
+                raise _type_not_found(spelled[0] if spelled else node.this.name)
+    for token in written:
+        if token.token_type in _GOOGLESQL_TYPE_TOKENS:
+            raise _type_not_found(token.text)
+    for tree in trees:
+        for cast in tree.find_all(exp.Cast):  # (SAFE_CAST too)
+            target = cast.args.get("to")
+            if target is not None and next(target.find_all(exp.DataTypeParam), None) is not None:
+                raise gexc.BadRequest(
+                    f"Parameterized types are not allowed in CAST: {target.sql('bigquery')} (data types, "
+                    "\"Parameterized data types\": \"You can only use parameterized data types with columns and "
+                    "script variables\"); cast to the type without its parameters")
 
 
 def _temporary_functions(trees: Sequence[exp.Expression]) -> set[str]:

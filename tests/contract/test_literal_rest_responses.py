@@ -186,6 +186,13 @@ def test_an_interval_reads_as_the_relativedelta_the_real_client_parses_from_bigq
         assert list(frame.dtypes) == list(real_frame.dtypes) == [object] * len(names)
         assert frame.iloc[0, :5].tolist() == real_frame.iloc[0, :5].tolist()
         assert frame.iloc[0, 5] is None and real_frame.iloc[0, 5] is None
+        # the other columns of a result with an INTERVAL keep their types (read through Arrow,
+        # where DuckDB's SUM of INT64, a HUGEINT, would be a Decimal), NULLs stay None
+        mixed = [tuple(r.values()) for r in embedded.query(
+            "SELECT INTERVAL 2 DAY AS i, SUM(n) AS h, COUNT(*) AS c, CAST(NULL AS INT64) AS z, "
+            "DATE '2025-01-15' AS d, 'x' AS s FROM UNNEST([5, 1]) AS n").result()]
+        assert mixed == [(relativedelta(days=2), 6, 2, None, dt.date(2025, 1, 15), "x")]
+        assert [type(v) for v in mixed[0][:3]] == [relativedelta, int, int]
         # DuckDB's own rows hold a month as 30 days: a year became 360 days
         raw = embedded._conn.raw.execute("SELECT INTERVAL 1 YEAR").fetchone()
         assert raw == (dt.timedelta(days=360),)

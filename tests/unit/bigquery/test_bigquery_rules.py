@@ -688,6 +688,19 @@ def test_operands_bigquery_has_no_signature_for_are_bad_request(client: DuckDBCl
     ("SELECT INTERVAL 1 DAY - event_timestamp AS a FROM ds.log WHERE event_timestamp >= @ts",
      "operator - for argument types: INTERVAL, TIMESTAMP"),
     ("SELECT INTERVAL 1 DAY * INTERVAL 1 DAY AS a", "operator \\* for argument types: INTERVAL, INTERVAL"),
+    # what interval arithmetic gives, compared with what it is not
+    ("SELECT (INTERVAL 1 DAY + INTERVAL 1 HOUR) > 1 AS a", "operator > for argument types: INTERVAL, INT64"),
+    ("SELECT (INTERVAL 2 DAY - INTERVAL 1 HOUR) > 1 AS a", "operator > for argument types: INTERVAL, INT64"),
+    ("SELECT (game_date + INTERVAL 1 DAY) = 5 AS a FROM ds.plain", "operator = for argument types: DATETIME, INT64"),
+    ("SELECT (event_timestamp - INTERVAL 1 DAY) = 5 AS a FROM ds.log WHERE event_timestamp >= @ts",
+     "operator = for argument types: TIMESTAMP, INT64"),
+    ("SELECT (INTERVAL 1 DAY + event_timestamp) = 5 AS a FROM ds.log WHERE event_timestamp >= @ts",
+     "operator = for argument types: TIMESTAMP, INT64"),
+    ("SELECT (event_timestamp + 1) = 5 AS a FROM ds.log WHERE event_timestamp >= @ts",
+     "operator \\+ for argument types: TIMESTAMP, INT64"),   # (a TIMESTAMP plus a number has no type either)
+    # INTERVAL - TIMESTAMP has no signature (and no type): the arithmetic says so, not the comparison
+    ("SELECT (INTERVAL 1 DAY - event_timestamp) = 5 AS a FROM ds.log WHERE event_timestamp >= @ts",
+     "operator - for argument types: INTERVAL, TIMESTAMP"),
 ])
 def test_interval_operands_bigquery_has_no_signature_for_are_bad_request(client: DuckDBClient, sql: str,
                                                                          message: str) -> None:
@@ -736,6 +749,14 @@ def test_duckdb_itself_runs_the_sum_and_the_union_bigquery_refuses(client: DuckD
     "SELECT AVG(event_timestamp - event_timestamp) AS a, MAX(event_timestamp) - MIN(event_timestamp) AS b "
     "FROM ds.log WHERE event_timestamp >= @ts",
     "SELECT DATE_DIFF(game_date, LAG(game_date) OVER (ORDER BY game_date), DAY) > 1 AS rested FROM ds.plain",
+    # the types of interval arithmetic, read where they are compared: INTERVAL -/+ INTERVAL is
+    # an INTERVAL, TIMESTAMP + INTERVAL (either order) a TIMESTAMP, DATE + INTERVAL a DATETIME
+    "SELECT INTERVAL 2 DAY - INTERVAL 1 DAY > INTERVAL 1 HOUR AS a, (event_timestamp + INTERVAL 1 DAY) > @ts AS b, "
+    "(INTERVAL 1 DAY + event_timestamp) > @ts AS c, "
+    "(event_timestamp - TIMESTAMP_ADD(event_timestamp, INTERVAL 1 HOUR)) < INTERVAL 2 HOUR AS d "
+    "FROM ds.log WHERE event_timestamp >= @ts",
+    "SELECT (game_date + INTERVAL 1 DAY) > DATETIME '2025-01-15 10:00:00' AS a, (game_date + 1) = @d AS b FROM ds.plain",
+    "SELECT (pts - 1) > 0 AS a FROM ds.games WHERE game_date = @d",
     "SELECT SUM(pts) AS s, AVG(pts) AS a, SUM(DISTINCT pts) AS d, SUM(IF(pts > 1, 1, 0)) AS n, "
     "COUNTIF(pts > 1) AS c FROM ds.games WHERE game_date = @d",
     "SELECT pts FROM ds.games WHERE game_date = @d UNION ALL SELECT 2.5",                  # INT64 / FLOAT64
@@ -789,3 +810,47 @@ def test_set_operations_are_paired_by_position_unless_by_name(sql: str, refused:
             check_comparisons(tree, lambda ds, t: None, {})
     else:
         check_comparisons(tree, lambda ds, t: None, {})
+
+
+# -- type names (data types: GoogleSQL's names and their documented aliases) ---------------------
+@pytest.mark.parametrize(("written", "named"), [
+    ("VARCHAR", "VARCHAR"), ("TEXT", "TEXT"), ("DOUBLE", "DOUBLE"), ("FLOAT", "FLOAT"), ("REAL", "REAL"),
+    ("HUGEINT", "HUGEINT"), ("UUID", "UUID"), ("BLOB", "BLOB"), ("TIMESTAMPTZ", "TIMESTAMPTZ"),
+    ("INT4", "INT4"), ("CHAR(3)", "CHAR"), ("ARRAY<VARCHAR>", "VARCHAR"), ("STRUCT<a DOUBLE>", "DOUBLE"),
+])
+def test_a_type_bigquery_does_not_have_is_type_not_found(client: DuckDBClient, written: str, named: str) -> None:
+    """DuckDB takes these (``CAST(x AS VARCHAR)`` ran here and failed on BigQuery)."""
+    duck_spelling = written.replace("STRUCT<a DOUBLE>", "STRUCT(a DOUBLE)").replace("ARRAY<VARCHAR>", "VARCHAR[]")
+    client._conn.raw.execute(f"SELECT CAST(NULL AS {duck_spelling})").fetchall()  # DuckDB's own: fine
+    for sql in (f"SELECT CAST(NULL AS {written}) AS x", f"SELECT SAFE_CAST(NULL AS {written}) AS x",
+                f"CREATE TABLE ds.typed (x {written})"):
+        with pytest.raises(gexc.BadRequest, match=rf"^400 Type not found: {named} \(not a GoogleSQL type"):
+            client.query(sql)
+    assert client.list_tables("ds") and "typed" not in {t.table_id for t in client.list_tables("ds")}
+
+
+def test_googlesql_type_names_and_aliases_are_accepted_and_a_column_named_like_a_type_is_a_column(
+        client: DuckDBClient) -> None:
+    from shared_services.bigquery.rules import GOOGLESQL_TYPE_NAMES
+
+    written = ["INT64", "INT", "SMALLINT", "INTEGER", "BIGINT", "TINYINT", "BYTEINT", "NUMERIC", "DECIMAL",
+               "BIGNUMERIC", "BIGDECIMAL", "FLOAT64", "BOOL", "BOOLEAN", "STRING", "BYTES", "DATE", "DATETIME",
+               "TIME", "TIMESTAMP", "JSON", "INTERVAL", "ARRAY<INT64>", "STRUCT<a STRING, b ARRAY<FLOAT64>>"]
+    assert {w.split("<")[0].split("(")[0] for w in written} | {"GEOGRAPHY", "RANGE"} == GOOGLESQL_TYPE_NAMES
+    client.query("SELECT " + ", ".join(f"CAST(NULL AS {w}) AS c{i}" for i, w in enumerate(written))).result()
+    client.query("CREATE TABLE ds.words (text STRING, double FLOAT64, uuid STRING, code STRING(3), "
+                 "amount NUMERIC(5, 2))").result()  # parameterized: a column may be
+    client.query("SELECT text, double AS real, CAST(uuid AS STRING) AS varchar FROM ds.words").result()
+    client.query("SELECT DATE '2025-01-15' AS a, DATETIME '2025-01-15 10:00:00' AS b, TIMESTAMP '2025-01-15' AS c, "
+                 "JSON '{}' AS d, NUMERIC '1.5' AS e, INTERVAL 1 DAY AS f, "
+                 "EXTRACT(YEAR FROM DATE '2025-01-15') AS h, NULL AS i UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, "
+                 "NULL, NULL, NULL").result()
+
+
+@pytest.mark.parametrize("target", ["STRING(10)", "NUMERIC(5, 2)", "BYTES(4)", "ARRAY<NUMERIC(5, 2)>"])
+def test_a_parameterized_type_in_a_cast_is_refused(client: DuckDBClient, target: str) -> None:
+    """"You can only use parameterized data types with columns and script variables" (data types,
+    "Parameterized data types"); DuckDB cast to VARCHAR(10) and DECIMAL(5, 2) without a word."""
+    for call in ("CAST", "SAFE_CAST"):
+        with pytest.raises(gexc.BadRequest, match=r"^400 Parameterized types are not allowed in CAST: "):
+            client.query(f"SELECT {call}('1' AS {target}) AS x")
