@@ -43,6 +43,7 @@ import pandas as pd
 import pyarrow as pa
 from dateutil.relativedelta import relativedelta
 from db_dtypes import DateArray  # also registers the "dbdate" pandas dtype
+from google.api_core import exceptions as gexc
 from google.cloud.bigquery import SchemaField, TableReference
 from google.cloud.bigquery.table import Row
 
@@ -217,22 +218,44 @@ def fetch_duckdb_rows(cursor: Any, schema: Sequence[SchemaField]) -> list[tuple[
         fetch_duckdb_rows(cur, schema_from_duckdb_description(cur.description))  # [(relativedelta(years=+1),)]
     """
     description = cursor.description or []
-    if not any(d[1].id == "interval" for d in description):
-        return convert_duckdb_rows(cursor.fetchall(), schema)
+    kinds = [d[1].id for d in description]
+    rows = _arrow_rows(cursor, kinds) if "interval" in kinds else cursor.fetchall()
+    for index, kind in enumerate(kinds):
+        if kind in _WIDE_INTEGERS and rows:
+            _check_int64(rows, index, description[index][0])
+    return convert_duckdb_rows(rows, schema)
+
+
+#: DuckDB's integers wider than INT64: its ``SUM`` of an INT64 column is a HUGEINT.
+_WIDE_INTEGERS = ("hugeint", "uhugeint")
+_INT64_RANGE = (-(2**63), 2**63 - 1)
+
+
+def _check_int64(rows: Sequence[tuple[Any, ...]], index: int, name: str) -> None:
+    """BigQuery's ``SUM`` of INT64 is an INT64 and "Returns an error if an overflow occurs"
+    (aggregate functions, "SUM"); DuckDB sums into a 128-bit HUGEINT and returned the larger
+    number. A value of such a column outside INT64 is BigQuery's error."""
+    values = [row[index] for row in rows if row[index] is not None]
+    if values and (min(values) < _INT64_RANGE[0] or max(values) > _INT64_RANGE[1]):
+        raise gexc.BadRequest(f"Int64 overflow: column {name} holds {max(values, key=abs)}, outside INT64 "
+                              "(BigQuery's SUM of INT64 values is an INT64 and raises on overflow)")
+
+
+def _arrow_rows(cursor: Any, kinds: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The rows of a result read through Arrow (see :func:`fetch_duckdb_rows`)."""
     with warnings.catch_warnings():
         # DuckDB warns that Arrow output of a DB-API result copies the rows: it does, once.
         warnings.simplefilter("ignore", UserWarning)
         table = cursor.to_arrow_table()
     columns: list[list[Any]] = []
-    for column, entry in zip(table.columns, description, strict=True):
+    for column, kind in zip(table.columns, kinds, strict=True):
         values = column.to_pylist()
-        type_id = entry[1].id
-        if type_id == "interval":
+        if kind == "interval":
             values = [interval_value(v) for v in values]
-        elif type_id in ("hugeint", "uhugeint"):
+        elif kind in _WIDE_INTEGERS:
             values = [None if v is None else int(v) for v in values]
         columns.append(values)
-    return convert_duckdb_rows(list(zip(*columns, strict=True)), schema)
+    return list(zip(*columns, strict=True))
 
 
 def convert_duckdb_rows(rows: list[tuple[Any, ...]], schema: Sequence[SchemaField]) -> list[tuple[Any, ...]]:

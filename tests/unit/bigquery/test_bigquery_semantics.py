@@ -308,3 +308,17 @@ def test_sqrt_and_log_of_numbers_outside_their_domain_are_errors(client: DuckDBC
         "SELECT SQRT(x) AS s, LN(x) AS l FROM UNNEST([CAST('-inf' AS FLOAT64), CAST(NULL AS FLOAT64)]) AS x "
         "WITH OFFSET AS o ORDER BY o").result()]
     assert [tuple(v != v if v is not None else None for v in row) for row in rows] == [(True, True), (None, None)]
+
+
+def test_a_sum_of_int64_past_the_int64_range_is_an_overflow_error(client: DuckDBClient) -> None:
+    # SUM: "Returns an error if an overflow occurs"; DuckDB sums INT64s into a 128-bit HUGEINT.
+    top = 2**63 - 1
+    assert duck(client, f"SELECT sum(n) FROM unnest([{top}, 1]) AS t(n)") == (top + 1,)  # DuckDB's own
+    for values, shown in (([top, 1], top + 1), ([-top, -2], -top - 2)):
+        with pytest.raises(gexc.BadRequest, match=rf"^400 Int64 overflow: column s holds {shown}, outside INT64"):
+            client.query(f"SELECT SUM(n) AS s, INTERVAL 1 DAY AS i FROM UNNEST({values}) AS n")
+        with pytest.raises(gexc.BadRequest, match="Int64 overflow"):
+            client.query(f"SELECT SUM(n) AS s FROM UNNEST({values}) AS n")
+    assert one(client, f"SELECT SUM(n) AS s FROM UNNEST([{top - 1}, 1]) AS n") == (top,)
+    assert one(client, f"SELECT SUM(n) AS s FROM UNNEST([{-top}, -1]) AS n") == (-top - 1,)
+    assert one(client, "SELECT SUM(n) AS s FROM UNNEST(ARRAY<INT64>[]) AS n") == (None,)
