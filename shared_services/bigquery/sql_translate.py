@@ -345,7 +345,11 @@ def _template(sql: str, value: exp.Expression, read: Any = "duckdb", **others: e
     """``sql`` parsed (DuckDB dialect unless ``read`` says otherwise) in parentheses, each
     ``__bq_value__`` column replaced by a copy of ``value`` and each column named like a
     keyword of ``others`` by a copy of that expression."""
-    tree = sqlglot.parse_one(sql, read=read)
+    return _fill(cast_expression(sqlglot.parse_one(sql, read=read)), value, **others)
+
+
+def _fill(tree: exp.Expression, value: exp.Expression, **others: exp.Expression) -> exp.Expression:
+    """``tree`` in parentheses with its placeholders filled (see :func:`_template`)."""
     fills = {_VALUE: value, **others}
     for column in list(tree.find_all(exp.Column)):
         if column.name in fills:
@@ -459,6 +463,61 @@ def _timestamp_diff_intervals(tree: exp.Expression) -> None:
             continue
         node.replace(exp.Anonymous(this="date_sub", expressions=[
             exp.Literal.string(name.lower()), node.expression.copy(), node.this.copy()]))
+
+
+#: DuckDB for a subscript by position (see :func:`_subscripts`): ``__bq_value__`` is the array
+#: or JSON value, ``__bq_index__`` the index. DuckDB's lists count from 1, its JSON arrays from 0.
+_OUT_OF_BOUNDS = ("error('Array index ' || CAST(__bq_index__ AS VARCHAR) || ' is out of bounds ('"
+                  " || CASE WHEN __bq_index__ < {low} THEN 'underflow' ELSE 'overflow' END || ')')")
+_ARRAY_SUBSCRIPTS = {
+    # OFFSET(i): 0-based, an error out of bounds
+    (0, False): f"CASE WHEN __bq_index__ < 0 OR __bq_index__ >= len({_VALUE}) THEN {_OUT_OF_BOUNDS.format(low=0)} "
+                f"ELSE {_VALUE}[__bq_index__ + 1] END",
+    (0, True): f"CASE WHEN __bq_index__ < 0 THEN NULL ELSE {_VALUE}[__bq_index__ + 1] END",  # SAFE_OFFSET
+    # ORDINAL(i): 1-based, an error out of bounds
+    (1, False): f"CASE WHEN __bq_index__ < 1 OR __bq_index__ > len({_VALUE}) THEN {_OUT_OF_BOUNDS.format(low=1)} "
+                f"ELSE {_VALUE}[__bq_index__] END",
+    (1, True): f"CASE WHEN __bq_index__ < 1 THEN NULL ELSE {_VALUE}[__bq_index__] END",  # SAFE_ORDINAL
+}
+#: A plain ``x[i]``: OFFSET(i) of an array, the zero-based element of a JSON array (SQL NULL for
+#: a negative index, "operators", "JSON subscript operator").
+_PLAIN_SUBSCRIPT = (f"CASE WHEN typeof({_VALUE}) = 'JSON' THEN (CASE WHEN __bq_index__ < 0 THEN NULL "
+                    f"ELSE {_VALUE}[__bq_index__] END) ELSE ({_ARRAY_SUBSCRIPTS[(0, False)]}) END")
+
+
+def _subscripts(tree: exp.Expression) -> None:
+    """Array and JSON subscripts by position (operators, "Array subscript operator" and "JSON
+    subscript operator", https://cloud.google.com/bigquery/docs/reference/standard-sql/operators):
+
+    * ``a[OFFSET(i)]`` and the plain ``a[i]`` count from 0, ``a[ORDINAL(i)]`` from 1; outside
+      the array they are an error ("Array index 5 is out of bounds (overflow)"), with
+      ``SAFE_OFFSET`` / ``SAFE_ORDINAL`` NULL;
+    * a JSON value's ``j[i]`` counts from 0 and is SQL NULL outside the array or for a negative i.
+
+    sqlglot shifted a literal index for DuckDB's 1-based lists but not a column or an
+    expression (``a[OFFSET(i)]`` was the element before), shifted a JSON array's index too
+    (``j[0]`` was the second element), and DuckDB returns NULL out of bounds and counts a
+    negative index from the end. A plain ``x[i]`` is an array or a JSON value: which one is
+    only known when the query runs, so both are written and DuckDB's ``typeof`` chooses.
+    A field name (``j['name']``) is left alone.
+    """
+    # Innermost first (reversed pre-order): an outer subscript copies the inner one rewritten.
+    for node in reversed(list(tree.find_all(exp.Bracket, bfs=False))):
+        if len(node.expressions) != 1 or node.this is None:
+            continue
+        index = node.expressions[0]
+        if isinstance(index, exp.Literal) and index.is_string:
+            continue  # a JSON field name (or a map key)
+        offset, safe = node.args.get("offset"), bool(node.args.get("safe"))
+        sql = _PLAIN_SUBSCRIPT if offset is None else _ARRAY_SUBSCRIPTS.get((int(offset), safe))
+        if sql is None:
+            continue
+        written = cast_expression(sqlglot.parse_one(sql, read="duckdb"))
+        for subscript in written.find_all(exp.Bracket):
+            # Already DuckDB's index: sqlglot would add 1 to a literal one when writing DuckDB.
+            subscript.set("offset", 1)
+        written = _fill(written, node.this, __bq_index__=index)
+        node.replace(written)
 
 
 def _like_escapes(tree: exp.Expression) -> None:
@@ -855,6 +914,7 @@ def _translate(
         _date_trunc_types(tree)
         _substr_positions(tree)
         _timestamp_diff_intervals(tree)
+        _subscripts(tree)
         _like_escapes(tree)
         _format_printf(tree)
         _safe_calls(tree)

@@ -322,3 +322,48 @@ def test_a_sum_of_int64_past_the_int64_range_is_an_overflow_error(client: DuckDB
     assert one(client, f"SELECT SUM(n) AS s FROM UNNEST([{top - 1}, 1]) AS n") == (top,)
     assert one(client, f"SELECT SUM(n) AS s FROM UNNEST([{-top}, -1]) AS n") == (-top - 1,)
     assert one(client, "SELECT SUM(n) AS s FROM UNNEST(ARRAY<INT64>[]) AS n") == (None,)
+
+
+def test_array_subscripts_count_from_0_or_1_with_a_column_index_too(client: DuckDBClient) -> None:
+    # "OFFSET(index)": zero-based; "ORDINAL(index)": one-based; a plain index is OFFSET. sqlglot
+    # shifted only a literal index for DuckDB's 1-based lists: a[OFFSET(i)] was the element before.
+    sql = ("SELECT a[OFFSET(i)] AS o, a[i] AS p, a[ORDINAL(i)] AS r, a[SAFE_OFFSET(i)] AS so, "
+           "a[SAFE_ORDINAL(i)] AS sr, a[OFFSET(1)] AS lo, a[ORDINAL(1)] AS lr, a[1] AS lp "
+           "FROM (SELECT [10, 20, 30] AS a), UNNEST([1]) AS i")
+    assert one(client, sql) == (20, 20, 10, 20, 10, 20, 10, 20)
+    assert duck(client, "SELECT a[i] FROM (SELECT [10, 20, 30] AS a, 1 AS i)") == (10,)  # DuckDB's own: from 1
+    assert one(client, "SELECT SPLIT('a,b,c', ',')[OFFSET(2)] AS a, a[OFFSET(b[OFFSET(0)])] AS n "
+                       "FROM (SELECT [10, 20, 30] AS a, [2] AS b)") == ("c", 30)
+
+
+@pytest.mark.parametrize(("subscript", "message"), [
+    ("OFFSET(3)", "Array index 3 is out of bounds \\(overflow\\)"),
+    ("OFFSET(-1)", "Array index -1 is out of bounds \\(underflow\\)"),
+    ("ORDINAL(0)", "Array index 0 is out of bounds \\(underflow\\)"),
+    ("ORDINAL(4)", "Array index 4 is out of bounds \\(overflow\\)"),
+    ("3", "Array index 3 is out of bounds \\(overflow\\)"),
+])
+def test_an_array_subscript_out_of_bounds_is_an_error_and_null_with_safe(client: DuckDBClient, subscript: str,
+                                                                          message: str) -> None:
+    # "If the index is out of range, an error is produced" (OFFSET / ORDINAL); SAFE_ returns NULL.
+    assert duck(client, "SELECT [10, 20, 30][5], [10, 20, 30][-1]") == (None, 30)  # DuckDB's own: NULL, from the end
+    with pytest.raises(gexc.BadRequest, match=message):
+        client.query(f"SELECT a[{subscript}] AS x FROM (SELECT [10, 20, 30] AS a)").result()
+    safe = subscript.replace("OFFSET(", "SAFE_OFFSET(").replace("ORDINAL(", "SAFE_ORDINAL(")
+    if safe != subscript:
+        assert one(client, f"SELECT a[{safe}] AS x FROM (SELECT [10, 20, 30] AS a)") == (None,)
+    assert one(client, "SELECT CAST(NULL AS ARRAY<INT64>)[OFFSET(1)] AS a, [1, 2][OFFSET(NULL)] AS b") == (None, None)
+
+
+def test_json_subscripts_count_from_0_and_are_null_outside_the_array(client: DuckDBClient) -> None:
+    # operators, "JSON subscript operator": a zero-based index; "If a negative value is entered, or
+    # the value is greater than or equal to the size of the array ... a SQL NULL is returned".
+    doc = ("SELECT json_value.class.students[0]['name'] AS first_student FROM UNNEST([JSON "
+           "'{\"class\" : {\"students\" : [{\"name\" : \"Jane\"}]}}', JSON '{\"class\" : {\"students\" : []}}', "
+           "JSON '{\"class\" : {\"students\" : [{\"name\" : \"John\"}, {\"name\": \"Jamie\"}]}}']) AS json_value "
+           "WITH OFFSET AS o ORDER BY o")
+    assert [tuple(r.values()) for r in client.query(doc).result()] == [("Jane",), (None,), ("John",)]
+    got = one(client, "SELECT j[0] AS a, j[2] AS b, j[3] AS c, j[-1] AS d, j[i] AS e, k.s[0] AS f, k['s'][1] AS g, "
+                      "k[0] AS h, m[1][0] AS i FROM (SELECT JSON '[10, 20, 30]' AS j, JSON '{\"s\": [5, 6]}' AS k, "
+                      "JSON '[[1, 2], [3, 4]]' AS m), UNNEST([1]) AS i")
+    assert got == (10, 30, None, None, 20, 5, 6, None, 3)
