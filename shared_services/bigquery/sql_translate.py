@@ -520,6 +520,43 @@ def _subscripts(tree: exp.Expression) -> None:
         node.replace(written)
 
 
+#: ``JSON_TYPE``'s names (json functions, "JSON_TYPE": "object, array, string, number,
+#: boolean, null") for DuckDB's ``json_type`` (VARCHAR, BIGINT, UBIGINT, DOUBLE, ...).
+_JSON_TYPE_NAMES = (
+    f"CASE WHEN {_VALUE} IS NULL THEN NULL ELSE (CASE json_type({_VALUE}) WHEN 'VARCHAR' THEN 'string' "
+    "WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array' "
+    "WHEN 'BIGINT' THEN 'number' WHEN 'UBIGINT' THEN 'number' WHEN 'HUGEINT' THEN 'number' "
+    f"WHEN 'DOUBLE' THEN 'number' ELSE error('JSON_TYPE: unknown JSON type ' || json_type({_VALUE})) END) END")
+#: ``STRING(x)``: of a JSON value, the JSON string's text ("If the JSON value isn't a string, an
+#: error is produced"); of a TIMESTAMP, its text as before. Which one is known when it runs.
+_STRING_OF = (
+    f"CASE WHEN typeof({_VALUE}) = 'JSON' THEN (CASE WHEN {_VALUE} IS NULL THEN NULL "
+    f"WHEN json_type(CAST({_VALUE} AS JSON)) = 'VARCHAR' THEN CAST({_VALUE} AS JSON) ->> '$' "
+    f"ELSE error('STRING: the JSON value is not a string: ' || CAST({_VALUE} AS VARCHAR)) END) "
+    f"ELSE CAST({_VALUE} AS VARCHAR) END")
+
+
+def _json_conversions(tree: exp.Expression) -> None:
+    """JSON functions DuckDB answered in its own words (json functions,
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions):
+
+    * ``JSON_TYPE`` names ``string`` / ``number`` / ``boolean`` / ``null`` / ``object`` /
+      ``array``; DuckDB's ``json_type`` said ``VARCHAR``, ``UBIGINT``, ``DOUBLE``...
+    * ``STRING(json)`` is the JSON string without its quotes (``'purple'``, it was
+      ``'"purple"'``), an error for any other JSON value;
+    * ``TO_JSON(x)`` is a JSON value (sqlglot wrote it as text, so the rows held a string).
+    """
+    for typed in list(tree.find_all(exp.JSONType)):
+        typed.replace(_template(_JSON_TYPE_NAMES, typed.this))
+    for text in list(tree.find_all(exp.String)):
+        if set(text.args) - {"this"} or text.this is None:
+            continue  # STRING(timestamp, time_zone)
+        text.replace(_template(_STRING_OF, text.this))
+    for formatted in list(tree.find_all(exp.JSONFormat)):
+        if formatted.args.get("to_json") and not formatted.args.get("options") and formatted.this is not None:
+            formatted.replace(exp.Anonymous(this="to_json", expressions=[formatted.this.copy()]))
+
+
 def _like_escapes(tree: exp.Expression) -> None:
     """A backslash escapes ``%``, ``_`` and itself in a BigQuery LIKE pattern (operators, "Comparison
     operators" > LIKE: "You can escape \\, _, or % using two backslashes"); DuckDB's LIKE has no
@@ -915,6 +952,7 @@ def _translate(
         _substr_positions(tree)
         _timestamp_diff_intervals(tree)
         _subscripts(tree)
+        _json_conversions(tree)
         _like_escapes(tree)
         _format_printf(tree)
         _safe_calls(tree)

@@ -367,3 +367,25 @@ def test_json_subscripts_count_from_0_and_are_null_outside_the_array(client: Duc
                       "k[0] AS h, m[1][0] AS i FROM (SELECT JSON '[10, 20, 30]' AS j, JSON '{\"s\": [5, 6]}' AS k, "
                       "JSON '[[1, 2], [3, 4]]' AS m), UNNEST([1]) AS i")
     assert got == (10, 30, None, None, 20, 5, 6, None, 3)
+
+
+def test_json_type_string_and_to_json_answer_as_the_json_functions_page_does(client: DuckDBClient) -> None:
+    values = ("JSON '\"apple\"'", "JSON '10'", "JSON '3.14'", "JSON 'null'", "JSON '{\"city\": \"New York\"}'",
+              "JSON '[\"a\"]'", "JSON 'true'", "CAST(NULL AS JSON)")
+    assert one(client, "SELECT " + ", ".join(f"JSON_TYPE({v}) AS t{i}" for i, v in enumerate(values))) == (
+        "string", "number", "number", "null", "object", "array", "boolean", None)
+    assert duck(client, "SELECT json_type('10'::JSON), json_type('\"a\"'::JSON)") == ("UBIGINT", "VARCHAR")  # DuckDB's
+    # STRING(json): "Converts a JSON string to a SQL STRING value"; other JSON values are errors
+    assert one(client, "SELECT STRING(JSON '\"purple\"') AS a, STRING(JSON_QUERY(JSON '{\"name\": \"sky\", "
+                       "\"color\": \"blue\"}', '$.color')) AS b, STRING(CAST(NULL AS JSON)) AS c, "
+                       "STRING(TIMESTAMP '2024-01-01 10:00:00+00') AS d") == ("purple", "blue", None, "2024-01-01 10:00:00+00")
+    assert duck(client, "SELECT CAST('\"purple\"'::JSON AS VARCHAR)") == ('"purple"',)  # what STRING() gave
+    for value in ("JSON '123'", "JSON 'null'"):
+        with pytest.raises(gexc.BadRequest, match="STRING: the JSON value is not a string"):
+            client.query(f"SELECT STRING({value}) AS s").result()
+    # TO_JSON is a JSON value: JSON_OBJECT takes it as one, not as the text of one
+    job = client.query("SELECT TO_JSON(STRUCT(1 AS id, [10, 20] AS coordinates)) AS a, "
+                       "JSON_OBJECT(['a', 'b'], [TO_JSON(10), TO_JSON(['foo', 'bar'])]) AS b")
+    assert [tuple(r.values()) for r in job.result()] == [({"id": 1, "coordinates": [10, 20]},
+                                                          {"a": 10, "b": ["foo", "bar"]})]
+    assert [f.field_type for f in job.result().schema] == ["JSON", "JSON"]
