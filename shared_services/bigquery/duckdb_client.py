@@ -54,6 +54,7 @@ Example::
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import decimal
 import hashlib
@@ -110,12 +111,15 @@ from shared_services.bigquery.rules import (
     ddl_options,
     expand_views,
     partition_filter_error,
+    string_json_calls,
     unfiltered_partition_tables,
     validate_table_definition,
 )
 from shared_services.bigquery.sql_translate import (
+    JSON_CALL_META,
     STAGING_PLACEHOLDER,
     duckdb_type,
+    json_text_results,
     normalize_bq_type,
     translate,
 )
@@ -615,6 +619,26 @@ class ColumnarRows(Protocol):
     def __len__(self) -> int: ...
     def __iter__(self) -> Iterator[Mapping[str, Any]]: ...
     def to_columns(self) -> Mapping[str, Sequence[Any]] | None: ...
+
+
+def _types_lookup(catalog: Any) -> Callable[[str, str], dict[str, str] | None]:
+    """``(dataset, table) -> {lower-case column: BigQuery type}`` (None for no such table) over a
+    catalog snapshot, each table read once: what the statement rules type columns with."""
+    type_cache: dict[tuple[str, str], dict[str, str] | None] = {}
+
+    def types_of(ds: str, tbl: str) -> dict[str, str] | None:
+        if (ds, tbl) not in type_cache:
+            try:
+                fields = catalog.table_schema(ds, tbl) if catalog.relation_kind(ds, tbl) else None
+            except duckdb.Error:
+                fields = None
+            type_cache[(ds, tbl)] = None if fields is None else {
+                f.name.lower(): ("ARRAY" if (f.mode or "").upper() == "REPEATED" else normalize_bq_type(f.field_type))
+                for f in fields
+            }
+        return type_cache[(ds, tbl)]
+
+    return types_of
 
 
 def _columnar_given(given: Mapping[str, Sequence[Any]], count: int, schema: Sequence[SchemaField]
@@ -1658,6 +1682,7 @@ class DuckDBClient:
                 types, values = self._parameters(job_config)
                 translation = translate(query, types, catalog=self._catalog)
                 self._check_rules(query, translation, param_types=types, reuse_verdict=True)
+                translation = self._json_text(translation, types)
                 if dry_run:
                     return self._dry_run(job_id, created, query, translation, values)
                 job = self._execute(job_id, created, query, translation, values)
@@ -1714,19 +1739,7 @@ class DuckDBClient:
                     _RULE_VERDICTS.move_to_end(verdict_key)
                     return
         trees = [st.source_ast if st.source_ast is not None else st.ast for st in translation.statements]
-        type_cache: dict[tuple[str, str], dict[str, str] | None] = {}
-
-        def types_of(ds: str, tbl: str) -> dict[str, str] | None:
-            if (ds, tbl) not in type_cache:
-                try:
-                    fields = catalog.table_schema(ds, tbl) if catalog.relation_kind(ds, tbl) else None
-                except duckdb.Error:
-                    fields = None
-                type_cache[(ds, tbl)] = None if fields is None else {
-                    f.name.lower(): ("ARRAY" if (f.mode or "").upper() == "REPEATED" else normalize_bq_type(f.field_type))
-                    for f in fields
-                }
-            return type_cache[(ds, tbl)]
+        types_of = _types_lookup(catalog)
 
         check_dialect(sql, trees)
         check_script(trees)
@@ -1754,6 +1767,20 @@ class DuckDBClient:
                 _RULE_VERDICTS[verdict_key] = True
                 while len(_RULE_VERDICTS) > _RULE_VERDICTS_SIZE:
                     _RULE_VERDICTS.popitem(last=False)
+
+    def _json_text(self, translation: Any, param_types: Mapping[str, Any] | None = None) -> Any:
+        """``translation`` with each JSON_QUERY / JSON_EXTRACT of a STRING returning JSON text,
+        as BigQuery's does (``sql_translate.json_text_results``); the same object when the
+        statements have no such call (the common case costs one attribute read)."""
+        if not any(st.json_calls for st in translation.statements):
+            return translation
+        types_of = _types_lookup(self._catalog_snapshot())
+        statements = []
+        for st in translation.statements:
+            source = st.source_ast if st.source_ast is not None else st.ast
+            calls = string_json_calls(source, types_of, param_types or {}, JSON_CALL_META) if st.json_calls else set()
+            statements.append(json_text_results(st, calls))
+        return dataclasses.replace(translation, statements=statements)
 
     def _catalog_snapshot(self) -> _CatalogSnapshot:
         """The catalog as the rule checks see it: the last snapshot while the instance's catalog
@@ -2151,6 +2178,7 @@ class DuckDBClient:
                 if len(translated.statements) != 1 or translated.statements[0].kind != "SELECT":
                     raise gexc.BadRequest("A view query must be one SELECT statement")
                 self._check_rules(view_query, translated, partition_filters=False)
+                translated = self._json_text(translated)
             else:
                 self._validate_table(ds, tbl, table)
             with self._transaction():

@@ -504,6 +504,21 @@ def _from_of(select: exp.Expression) -> exp.Expression | None:
     return select.args.get("from_") or select.args.get("from")
 
 
+def _cte_body(reference: exp.Expression, name: str) -> exp.Expression | None:
+    """The query of the CTE ``name`` that ``reference`` (a table without a dataset) reads: the
+    nearest enclosing WITH that defines it."""
+    node: Any = reference.parent
+    while node is not None:
+        with_ = node.args.get("with_") or node.args.get("with")
+        if isinstance(with_, exp.With):
+            for cte in with_.expressions:
+                if cte.alias_or_name.lower() == name:
+                    body: exp.Expression | None = cte.this
+                    return body
+        node = node.parent
+    return None
+
+
 def _sources(scope: exp.Expression) -> list[exp.Expression]:
     """The relations a query block reads directly (tables, derived tables, unnests)."""
     out: list[exp.Expression] = []
@@ -1046,6 +1061,7 @@ class _TypeChecker:
     def __init__(self, types_of: TypesLookup, param_types: Mapping[str, object]):
         self.types_of = types_of
         self.param_types = param_types
+        self._depth = 0  # CTEs and derived tables followed (a recursive CTE ends the walk)
 
     def type_of(self, node: exp.Expression | None) -> _Typed | None:
         while isinstance(node, exp.Paren):
@@ -1120,7 +1136,7 @@ class _TypeChecker:
                 db, table = _table_key(source)
                 candidates.append(self.types_of(db, table))
             else:
-                candidates.append(None)
+                candidates.append(self._derived_types(source, name))
         if len(candidates) != 1 or candidates[0] is None:
             # Unknown source, or an unqualified name over several sources: do not guess.
             if not column.table and candidates and all(c is not None for c in candidates):
@@ -1130,6 +1146,30 @@ class _TypeChecker:
             return None
         found = candidates[0].get(name)
         return _Typed(found) if found else None
+
+    def _derived_types(self, source: exp.Expression, name: str) -> dict[str, str] | None:
+        """``{name: type}`` when ``source`` is a CTE or a derived table whose SELECT list gives
+        the column ``name`` a known type (one SELECT, no ``*``), ``{}`` when that list has no
+        such column; None when unknown."""
+        body: exp.Expression | None = None
+        if isinstance(source, exp.Subquery):
+            body = source.this
+        elif isinstance(source, exp.Table) and not source.args.get("db"):
+            body = _cte_body(source, source.name.lower())
+        if not isinstance(body, exp.Select) or self._depth > 16:
+            return None
+        for projection in body.expressions:
+            if isinstance(projection, exp.Star) or (isinstance(projection, exp.Column)
+                                                     and isinstance(projection.this, exp.Star)):
+                return None
+            if projection.alias_or_name.lower() == name:
+                self._depth += 1
+                try:
+                    typed = self.type_of(projection.unalias())
+                finally:
+                    self._depth -= 1
+                return {name: typed.type} if typed else None
+        return {}  # every column of the SELECT list is named, and none is this one
 
     def compatible(self, a: _Typed, b: _Typed) -> bool:
         fa, fb = _FAMILY.get(a.type), _FAMILY.get(b.type)
@@ -1197,6 +1237,27 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
     _check_arithmetic(tree, checker)
     _check_numeric_aggregates(tree, checker)
     _check_set_operations(tree, checker)
+
+
+def string_json_calls(tree: exp.Expression, types_of: TypesLookup, param_types: Mapping[str, object],
+                      meta_key: str) -> set[int]:
+    """The ``meta[meta_key]`` numbers of the JSON_QUERY / JSON_EXTRACT / JSON_QUERY_ARRAY /
+    JSON_EXTRACT_ARRAY calls of ``tree`` whose first argument is known to be a STRING (a STRING
+    column of a table, a string literal or parameter, a CAST to STRING): BigQuery returns JSON
+    text there, and JSON for a JSON argument (see ``sql_translate.json_text_results``).
+
+    Example::
+
+        string_json_calls(tree, types_of, {}, 'bq_json_call')   # {1}
+    """
+    checker = _TypeChecker(types_of, param_types)
+    found: set[int] = set()
+    for node in tree.find_all(exp.JSONExtract, exp.JSONExtractArray):
+        number = node.meta.get(meta_key)
+        typed = checker.type_of(node.this)
+        if number is not None and typed is not None and _FAMILY.get(typed.type) == "STRING":
+            found.add(number)
+    return found
 
 
 _ARITHMETIC = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/"}

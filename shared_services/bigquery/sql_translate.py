@@ -117,6 +117,9 @@ class TranslatedStatement:
     parameter_names: list[str] = field(default_factory=list)
     #: The statement as parsed from BigQuery SQL, before any DuckDB rewrite (for rule checks).
     source_ast: exp.Expression | None = None
+    #: How many JSON_QUERY / JSON_EXTRACT (and _ARRAY) calls it has, each tagged in both trees
+    #: (see :func:`json_text_results`).
+    json_calls: int = 0
 
     @property
     def kind(self) -> str:
@@ -914,6 +917,7 @@ def _translate(
     unnest_counter = [0]
     for parsed in trees:
         tree = cast_expression(parsed)
+        json_calls = _tag_json_calls(tree)
         source = tree.copy()
         _positional_to_named(tree, positional)
         names: list[str] = []
@@ -968,8 +972,56 @@ def _translate(
             duck_sql = tree.sql(dialect="duckdb")
         except SqlglotError as err:
             raise gexc.BadRequest(f"Cannot translate the query for DuckDB: {err}") from err
-        statements.append(TranslatedStatement(sql=duck_sql, ast=tree, parameter_names=names, source_ast=source))
+        statements.append(TranslatedStatement(sql=duck_sql, ast=tree, parameter_names=names, source_ast=source,
+                                              json_calls=json_calls))
     return Translation(statements=statements)
+
+
+#: ``meta`` key numbering a statement's JSON_QUERY / JSON_EXTRACT calls in its source and its
+#: translated tree alike (both copies of one parse).
+JSON_CALL_META = "bq_json_call"
+_JSON_CALLS = (exp.JSONExtract, exp.JSONExtractArray)
+
+
+def _tag_json_calls(tree: exp.Expression) -> int:
+    count = 0
+    for count, node in enumerate(tree.find_all(*_JSON_CALLS), start=1):
+        node.meta[JSON_CALL_META] = count
+    return count
+
+
+def json_text_results(statement: TranslatedStatement, text_calls: set[int]) -> TranslatedStatement:
+    """``statement`` with the JSON_QUERY / JSON_EXTRACT calls numbered in ``text_calls`` (those
+    whose first argument is a STRING, as the statement rules find it) returning JSON text.
+
+    "JSON_QUERY(json_string_expr, json_path) ... Return type: json_string_expr: a JSON-formatted
+    STRING; json_expr: JSON" (json functions, JSON_QUERY; JSON_QUERY_ARRAY: ARRAY<JSON-formatted
+    STRING>), and a JSON null there is SQL NULL. DuckDB's ``->`` returns JSON for both, so
+    the rows held ``'Jamie'`` (the parsed value) where BigQuery's hold ``'"Jamie"'``. The
+    argument's type is known only against the catalog, so this runs per query, after the
+    cached translation; the statement comes back unchanged when no call is listed.
+
+    Example::
+
+        json_text_results(statement, {1}).sql   # "SELECT NULLIF(CAST(s -> '$.a' AS TEXT), 'null') ..."
+    """
+    if not text_calls:
+        return statement
+    tree = statement.ast.copy()
+    for node in list(tree.find_all(*_JSON_CALLS)):
+        if node.meta.get(JSON_CALL_META) not in text_calls:
+            continue
+        if isinstance(node, exp.JSONExtractArray):
+            node.replace(exp.Cast(this=node.copy(), to=exp.DataType.build("VARCHAR[]", dialect="duckdb")))
+        else:
+            text = exp.Cast(this=node.copy(), to=exp.DataType.build("VARCHAR"))
+            node.replace(exp.Nullif(this=text, expression=exp.Literal.string("null")))
+    try:
+        sql = tree.sql(dialect="duckdb")
+    except SqlglotError as err:
+        raise gexc.BadRequest(f"Cannot translate the query for DuckDB: {err}") from err
+    return TranslatedStatement(sql=sql, ast=tree, parameter_names=statement.parameter_names,
+                               source_ast=statement.source_ast, json_calls=statement.json_calls)
 
 
 def cast_expression(node: object) -> exp.Expression:

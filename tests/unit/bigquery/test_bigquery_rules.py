@@ -854,3 +854,30 @@ def test_a_parameterized_type_in_a_cast_is_refused(client: DuckDBClient, target:
     for call in ("CAST", "SAFE_CAST"):
         with pytest.raises(gexc.BadRequest, match=r"^400 Parameterized types are not allowed in CAST: "):
             client.query(f"SELECT {call}('1' AS {target}) AS x")
+
+
+@pytest.mark.parametrize(("sql", "message"), [
+    ("WITH x AS (SELECT event_timestamp AS t FROM ds.log WHERE event_timestamp >= @ts) "
+     "SELECT * FROM x WHERE t = DATE '2025-01-15'", "operator = for argument types: TIMESTAMP, DATE"),
+    ("SELECT * FROM (SELECT game_date AS day FROM ds.plain) AS s WHERE s.day = 5", "argument types: DATE, INT64"),
+    ("WITH a AS (SELECT game_date FROM ds.plain), b AS (SELECT game_date AS e FROM a) "
+     "SELECT e - LAG(e) OVER (ORDER BY e) AS rest FROM b", "DATE - DATE is an INTERVAL"),
+    ("SELECT SUM(starter) AS n FROM (SELECT TRUE AS starter)", "aggregate function SUM for argument types: BOOL"),
+])
+def test_a_cte_or_derived_table_column_has_the_type_of_its_select_expression(client: DuckDBClient, sql: str,
+                                                                              message: str) -> None:
+    config = cfg(P("ts", "TIMESTAMP", dt.datetime(2025, 1, 15, tzinfo=dt.UTC)))
+    with pytest.raises(gexc.BadRequest, match=message):
+        client.query(sql, job_config=config)
+
+
+@pytest.mark.parametrize("sql", [
+    "WITH x AS (SELECT * FROM ds.plain) SELECT * FROM x WHERE game_date = DATE '2025-01-15'",  # * : by name
+    "WITH r AS (SELECT 1 AS k UNION ALL SELECT 2) SELECT k FROM r WHERE k = 2",                # a UNION
+    "WITH RECURSIVE r AS (SELECT 1 AS k UNION ALL SELECT k + 1 FROM r WHERE k < 3) SELECT k FROM r WHERE k = 2",
+    "WITH a AS (SELECT game_date AS d FROM ds.plain) SELECT * FROM a, ds.plain WHERE d = game_date",
+    "SELECT s.day FROM (SELECT game_date AS day FROM ds.plain) AS s WHERE s.day = '2025-01-15'",
+    "WITH x AS (SELECT game_id FROM ds.plain) SELECT * FROM x WHERE game_id = 'g1'",
+])
+def test_cte_and_derived_table_columns_bigquery_accepts_pass(client: DuckDBClient, sql: str) -> None:
+    client.query(sql).result()
