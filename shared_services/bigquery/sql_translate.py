@@ -569,6 +569,30 @@ def _json_conversions(tree: exp.Expression) -> None:
             formatted.replace(exp.Anonymous(this="to_json", expressions=[formatted.this.copy()]))
 
 
+def _conversions(tree: exp.Expression) -> None:
+    """Conversions whose type or meaning sqlglot's DuckDB text changed:
+
+    * ``DATE_FROM_UNIX_DATE(n)`` is a DATE (date functions); it came back as a DATETIME;
+    * ``GENERATE_TIMESTAMP_ARRAY`` of string literals is an ``ARRAY<TIMESTAMP>`` (the literals
+      coerce to TIMESTAMP); they were cast to DuckDB's TIMESTAMP, a DATETIME;
+    * ``CAST(x AS STRING FORMAT '...')`` is refused: the FORMAT clause was dropped, so
+      ``CAST(d AS STRING FORMAT 'DAY')`` gave '2026-11-28' for 'SATURDAY'.
+    """
+    for unix in list(tree.find_all(exp.DateFromUnixDate)):
+        if unix.this is not None:
+            unix.replace(_template(f"CAST('1970-01-01' AS DATE) + CAST({_VALUE} AS INTEGER)", unix.this))
+    for series in tree.find_all(exp.GenerateTimestampArray):
+        for key in ("start", "end"):
+            bound = series.args.get(key)
+            if isinstance(bound, exp.Literal) and bound.is_string:
+                series.set(key, exp.Cast(this=bound.copy(), to=exp.DataType.build("TIMESTAMPTZ")))
+    for cast in tree.find_all(exp.Cast):
+        if cast.args.get("format") is not None:
+            raise gexc.BadRequest(
+                f"CAST with a FORMAT clause ({cast.sql('bigquery')[:80]}) is not emulated by the embedded "
+                "warehouse (DuckDB would drop the format); use FORMAT_DATE / FORMAT_TIMESTAMP / FORMAT")
+
+
 def _like_escapes(tree: exp.Expression) -> None:
     """A backslash escapes ``%``, ``_`` and itself in a BigQuery LIKE pattern (operators, "Comparison
     operators" > LIKE: "You can escape \\, _, or % using two backslashes"); DuckDB's LIKE has no
@@ -966,6 +990,7 @@ def _translate(
         _timestamp_diff_intervals(tree)
         _subscripts(tree)
         _json_conversions(tree)
+        _conversions(tree)
         _like_escapes(tree)
         _format_printf(tree)
         _safe_calls(tree)

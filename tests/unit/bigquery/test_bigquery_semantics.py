@@ -439,3 +439,19 @@ def test_a_lax_json_path_is_refused_not_answered_with_null(client: DuckDBClient,
         client.query(f"SELECT {call} AS x FROM (SELECT JSON '{{\"class\": {{\"students\": [{{\"name\": \"Jane\"}}]}}}}' AS j)")
     assert one(client, "SELECT JSON_QUERY(JSON '{\"class\": {\"students\": [{\"name\": \"Jane\"}]}}', "
                        "'$.class.students[0].name') AS x") == ("Jane",)
+
+
+def test_conversions_keep_bigquerys_types_and_a_cast_format_is_refused(client: DuckDBClient) -> None:
+    # DATE_FROM_UNIX_DATE "Returns DATE"; it came back as a DATETIME
+    job = client.query("SELECT DATE_FROM_UNIX_DATE(14238) AS d, DATE_FROM_UNIX_DATE(NULL) AS n")
+    assert [tuple(r.values()) for r in job.result()] == [(dt.date(2008, 12, 25), None)]
+    assert [f.field_type for f in job.result().schema] == ["DATE", "DATE"]
+    # GENERATE_TIMESTAMP_ARRAY of string literals: ARRAY<TIMESTAMP> (the page's example)
+    job = client.query("SELECT GENERATE_TIMESTAMP_ARRAY('2016-10-05 00:00:00', '2016-10-07 00:00:00', "
+                       "INTERVAL 1 DAY) AS timestamp_array")
+    day = dt.datetime(2016, 10, 5, tzinfo=dt.UTC)
+    assert [tuple(r.values()) for r in job.result()] == [([day, day + dt.timedelta(days=1), day + dt.timedelta(days=2)],)]
+    assert job.result().schema[0].field_type == "TIMESTAMP"
+    # a FORMAT clause was dropped: 'DAY' gave the date itself
+    with pytest.raises(gexc.BadRequest, match="CAST with a FORMAT clause .* is not emulated"):
+        client.query("SELECT CAST(CURRENT_DATE() AS STRING FORMAT 'DAY') AS current_day")
