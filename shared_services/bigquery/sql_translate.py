@@ -593,6 +593,36 @@ def _conversions(tree: exp.Expression) -> None:
                 "warehouse (DuckDB would drop the format); use FORMAT_DATE / FORMAT_TIMESTAMP / FORMAT")
 
 
+#: Format elements that give ``PARSE_TIMESTAMP`` the offset itself (DuckDB then returns an instant).
+_OFFSET_ELEMENTS = ("%z", "%Ez", "%Z")
+
+
+def _timestamp_results(tree: exp.Expression) -> None:
+    """Functions that return a TIMESTAMP (an instant) on BigQuery but a DuckDB TIMESTAMP (a
+    DATETIME, no time zone) as sqlglot wrote them (timestamp functions,
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/timestamp_functions):
+
+    * ``TIMESTAMP_MILLIS`` / ``TIMESTAMP_MICROS`` ("Return Data Type: TIMESTAMP");
+    * ``PARSE_TIMESTAMP(format, text[, time_zone])``: a text without an offset is read in
+      ``time_zone`` ("If time_zone isn't specified, the default time zone, UTC, is used"). The
+      time zone was dropped: ``PARSE_TIMESTAMP(f, '2024-01-05 19:30:00', 'America/New_York')``
+      came back as 19:30 (no zone) where BigQuery gives 2024-01-06 00:30+00.
+    """
+    for unix in list(tree.find_all(exp.UnixToTime)):
+        scale = unix.args.get("scale")
+        if isinstance(scale, exp.Literal) and scale.name in ("3", "6"):
+            unix.replace(exp.Anonymous(this="timezone", expressions=[exp.Literal.string("UTC"), unix.copy()]))
+    for parse in list(tree.find_all(exp.StrToTime)):
+        fmt = parse.args.get("format")
+        if isinstance(fmt, exp.Literal) and any(element in fmt.name for element in _OFFSET_ELEMENTS):
+            continue  # the text names its offset: DuckDB's strptime returns the instant
+        zone = parse.args.get("zone")
+        inner = parse.copy()
+        inner.set("zone", None)
+        parse.replace(exp.Anonymous(this="timezone", expressions=[
+            zone.copy() if zone is not None else exp.Literal.string("UTC"), inner]))
+
+
 def _like_escapes(tree: exp.Expression) -> None:
     """A backslash escapes ``%``, ``_`` and itself in a BigQuery LIKE pattern (operators, "Comparison
     operators" > LIKE: "You can escape \\, _, or % using two backslashes"); DuckDB's LIKE has no
@@ -991,6 +1021,7 @@ def _translate(
         _subscripts(tree)
         _json_conversions(tree)
         _conversions(tree)
+        _timestamp_results(tree)
         _like_escapes(tree)
         _format_printf(tree)
         _safe_calls(tree)

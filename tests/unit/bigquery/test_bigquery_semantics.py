@@ -455,3 +455,24 @@ def test_conversions_keep_bigquerys_types_and_a_cast_format_is_refused(client: D
     # a FORMAT clause was dropped: 'DAY' gave the date itself
     with pytest.raises(gexc.BadRequest, match="CAST with a FORMAT clause .* is not emulated"):
         client.query("SELECT CAST(CURRENT_DATE() AS STRING FORMAT 'DAY') AS current_day")
+
+
+def test_timestamp_functions_return_instants_and_parse_timestamp_reads_its_time_zone(client: DuckDBClient) -> None:
+    # "TIMESTAMP_MILLIS / TIMESTAMP_MICROS ... Return Data Type: TIMESTAMP"; PARSE_TIMESTAMP reads a
+    # text without an offset in its time_zone argument, UTC by default.
+    christmas = dt.datetime(2008, 12, 25, 15, 30, tzinfo=dt.UTC)
+    job = client.query("SELECT TIMESTAMP_SECONDS(1230219000) AS s, TIMESTAMP_MILLIS(1230219000000) AS ms, "
+                       "TIMESTAMP_MICROS(1230219000000000) AS us")
+    assert [tuple(r.values()) for r in job.result()] == [(christmas, christmas, christmas)]
+    assert [f.field_type for f in job.result().schema] == ["TIMESTAMP"] * 3
+    assert duck(client, "SELECT typeof(epoch_ms(1230219000000))") == ("TIMESTAMP",)  # DuckDB's own: no zone
+    tip_off = "'%Y-%m-%d %H:%M:%S', '2024-01-05 19:30:00'"
+    job = client.query(f"SELECT PARSE_TIMESTAMP({tip_off}) AS utc, PARSE_TIMESTAMP({tip_off}, 'America/New_York') AS et, "
+                       "PARSE_TIMESTAMP('%Y-%m-%d %H:%M:%S%z', '2024-01-05 19:30:00-0500') AS offset, "
+                       "PARSE_TIMESTAMP('%c', 'Thu Dec 25 07:30:00 2008') AS doc")
+    assert [tuple(r.values()) for r in job.result()] == [(
+        dt.datetime(2024, 1, 5, 19, 30, tzinfo=dt.UTC), dt.datetime(2024, 1, 6, 0, 30, tzinfo=dt.UTC),
+        dt.datetime(2024, 1, 6, 0, 30, tzinfo=dt.UTC), dt.datetime(2008, 12, 25, 7, 30, tzinfo=dt.UTC))]
+    assert [f.field_type for f in job.result().schema] == ["TIMESTAMP"] * 4
+    assert one(client, "SELECT PARSE_DATETIME('%Y-%m-%d %H:%M:%S', '2024-01-05 19:30:00') AS d") == (
+        dt.datetime(2024, 1, 5, 19, 30),)  # a DATETIME stays one
