@@ -157,8 +157,9 @@ _GOOGLESQL_TYPE_TOKENS = frozenset({
 })
 
 
-#: Every token sqlglot may read as a type.
-_TYPE_TOKENS = frozenset(Parser.TYPE_TOKENS)
+#: Every token sqlglot may read as a type, but for keywords that are mostly something else
+#: (NULL, UNION, EXTRACT's YEAR): a type written so is still found in the tree, named by its kind.
+_TYPE_TOKENS = frozenset(Parser.TYPE_TOKENS) - {TokenType.NULL, TokenType.UNION, TokenType.YEAR}
 
 
 def _type_not_found(name: str) -> gexc.BadRequest:
@@ -182,9 +183,10 @@ def check_type_names(tokens: Sequence[Token], trees: Sequence[exp.Expression]) -
         check_type_names(tokens, [sqlglot.parse_one('SELECT CAST(1 AS VARCHAR)', read='bigquery')])
         # BadRequest: Type not found: VARCHAR ...
     """
-    names = {node.name.lower() for tree in trees for node in tree.find_all(exp.Identifier, exp.Var)}
-    written = [t for t in tokens if t.token_type in _TYPE_TOKENS and t.text.upper() not in GOOGLESQL_TYPE_NAMES
-               and t.text.lower() not in names]
+    written = [t for t in tokens if t.token_type in _TYPE_TOKENS and t.text.upper() not in GOOGLESQL_TYPE_NAMES]
+    if written:  # (most statements write none: the names are read only then)
+        names = {node.name.lower() for tree in trees for node in tree.find_all(exp.Identifier, exp.Var)}
+        written = [t for t in written if t.text.lower() not in names]
     for tree in trees:
         for node in tree.find_all(exp.DataType):
             if node.this not in _GOOGLESQL_KINDS:
