@@ -511,7 +511,7 @@ def _cte_body(reference: exp.Expression, name: str) -> exp.Expression | None:
     nearest enclosing WITH that defines it."""
     node: Any = reference.parent
     while node is not None:
-        with_ = node.args.get("with_") or node.args.get("with")
+        with_ = node.args.get("with_")
         if isinstance(with_, exp.With):
             for cte in with_.expressions:
                 if cte.alias_or_name.lower() == name:
@@ -1153,11 +1153,13 @@ class _TypeChecker:
         """``{name: type}`` when ``source`` is a CTE or a derived table whose SELECT list gives
         the column ``name`` a known type (one SELECT, no ``*``), ``{}`` when that list has no
         such column; None when unknown."""
-        body: exp.Expression | None = None
+        # (a table of a dataset never comes here: _column_type reads its columns' types itself)
         if isinstance(source, exp.Subquery):
             body = source.this
-        elif isinstance(source, exp.Table) and not source.args.get("db"):
+        elif isinstance(source, exp.Table):
             body = _cte_body(source, source.name.lower())
+        else:
+            return None
         if not isinstance(body, exp.Select) or self._depth > 16:
             return None
         for projection in body.expressions:

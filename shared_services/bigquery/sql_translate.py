@@ -616,11 +616,9 @@ def _timestamp_results(tree: exp.Expression) -> None:
         fmt = parse.args.get("format")
         if isinstance(fmt, exp.Literal) and any(element in fmt.name for element in _OFFSET_ELEMENTS):
             continue  # the text names its offset: DuckDB's strptime returns the instant
-        zone = parse.args.get("zone")
-        inner = parse.copy()
-        inner.set("zone", None)
+        zone = parse.args.get("zone")  # (sqlglot writes no zone for DuckDB's strptime)
         parse.replace(exp.Anonymous(this="timezone", expressions=[
-            zone.copy() if zone is not None else exp.Literal.string("UTC"), inner]))
+            zone.copy() if zone is not None else exp.Literal.string("UTC"), parse.copy()]))
 
 
 def _like_escapes(tree: exp.Expression) -> None:

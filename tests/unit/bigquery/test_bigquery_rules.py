@@ -881,3 +881,10 @@ def test_a_cte_or_derived_table_column_has_the_type_of_its_select_expression(cli
 ])
 def test_cte_and_derived_table_columns_bigquery_accepts_pass(client: DuckDBClient, sql: str) -> None:
     client.query(sql).result()
+
+
+def test_a_cte_that_reads_itself_ends_the_type_walk(client: DuckDBClient) -> None:
+    """A (not valid) self-reading CTE: the type checker follows it a bounded number of levels and
+    gives up; DuckDB then refuses the statement in its words (no RecursionError, no hang)."""
+    with pytest.raises(gexc.BadRequest):
+        client.query("WITH RECURSIVE r AS (SELECT k AS k FROM r) SELECT k FROM r WHERE k = 1")

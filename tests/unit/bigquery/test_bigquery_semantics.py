@@ -322,6 +322,12 @@ def test_a_sum_of_int64_past_the_int64_range_is_an_overflow_error(client: DuckDB
     assert one(client, f"SELECT SUM(n) AS s FROM UNNEST([{top - 1}, 1]) AS n") == (top,)
     assert one(client, f"SELECT SUM(n) AS s FROM UNNEST([{-top}, -1]) AS n") == (-top - 1,)
     assert one(client, "SELECT SUM(n) AS s FROM UNNEST(ARRAY<INT64>[]) AS n") == (None,)
+    # the value named is the one out of range, whichever sign (one group's sum overflows, another's does not)
+    with pytest.raises(gexc.BadRequest, match=rf"holds {-top - 6}, outside INT64"):
+        client.query(f"SELECT g, SUM(n) AS s FROM (SELECT 1 AS g, {-top} AS n UNION ALL SELECT 1, -6 "
+                     "UNION ALL SELECT 2, 5) GROUP BY g")
+    # a NULL sum beside an INTERVAL (read through Arrow) stays NULL
+    assert one(client, "SELECT INTERVAL 1 DAY AS i, SUM(n) AS s FROM UNNEST(ARRAY<INT64>[]) AS n")[1:] == (None,)
 
 
 def test_array_subscripts_count_from_0_or_1_with_a_column_index_too(client: DuckDBClient) -> None:
@@ -417,6 +423,9 @@ def test_json_query_of_a_string_is_json_text_and_of_json_a_json_value() -> None:
                            "SELECT JSON_QUERY(json_string, '$.name') IS NULL AS a FROM t") == (True,)
         config = bigquery.QueryJobConfig(query_parameters=[bigquery.ScalarQueryParameter("p", "STRING", '{"k": "v"}')])
         assert [tuple(r.values()) for r in client.query("SELECT JSON_QUERY(@p, '$.k') AS k", job_config=config)] == [('"v"',)]
+        # a JSON argument's call before a STRING argument's leaves the second one rewritten too
+        assert one(client, "SELECT JSON_QUERY(j, '$.name') AS a, JSON_QUERY(s, '$.name') AS b FROM ds.t") == (
+            "Jamie", '"Jamie"')
         # a view keeps it
         client.create_table(_view(client, "SELECT JSON_QUERY(s, '$.name') AS a FROM ds.t"))
         assert one(client, "SELECT a FROM ds.v") == ('"Jamie"',)
