@@ -725,8 +725,13 @@ def _instr_occurrences(tree: exp.Expression) -> None:
 
 def _numeric_text(tree: exp.Expression) -> None:
     """A NUMERIC as text has no trailing zeros on BigQuery (``CAST(NUMERIC '1.50' AS STRING)`` is
-    ``'1.5'``); DuckDB writes every decimal of DECIMAL(38, 9) (``'1.500000000'``). Chosen by
-    ``typeof``; other types cast as before."""
+    ``'1.5'``); DuckDB writes every decimal of DECIMAL(38, 9) (``'1.500000000'``). A FLOAT64
+    with a whole value is written without ``.0`` (the reference's examples: ``CAST(1.0 AS
+    STRING)`` is ``'1'``; "A returned NaN or 0 will not be signed": -0.0 is ``'0'``); DuckDB
+    wrote ``'1.0'``, so a key built from a whole-number FLOAT64 differed from BigQuery's.
+    Beyond 1e15 and for fractions DuckDB's shortest round-trip text stays. Chosen by ``typeof``
+    (``TRY_CAST`` binds for any type; it runs only for a DOUBLE); other types cast as before."""
+    whole = f"TRY_CAST({_VALUE} AS DOUBLE)"
     for node, value, _, safe in _casts_to(tree, (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR),
                                           exp.Parameter | exp.Literal | exp.Null):
         if safe:
@@ -734,6 +739,8 @@ def _numeric_text(tree: exp.Expression) -> None:
         node.replace(_template(
             f"CASE WHEN typeof({_VALUE}) LIKE 'DECIMAL%' AND contains(CAST({_VALUE} AS VARCHAR), '.') "
             f"THEN regexp_replace(regexp_replace(CAST({_VALUE} AS VARCHAR), '0+$', ''), '\\.$', '') "
+            f"WHEN typeof({_VALUE}) = 'DOUBLE' AND {whole} = trunc({whole}) AND abs({whole}) < 1e15 "
+            f"THEN CAST(CAST({whole} AS BIGINT) AS VARCHAR) "
             f"ELSE CAST({_VALUE} AS VARCHAR) END", value))
 
 

@@ -485,3 +485,14 @@ def test_timestamp_functions_return_instants_and_parse_timestamp_reads_its_time_
     assert [f.field_type for f in job.result().schema] == ["TIMESTAMP"] * 4
     assert one(client, "SELECT PARSE_DATETIME('%Y-%m-%d %H:%M:%S', '2024-01-05 19:30:00') AS d") == (
         dt.datetime(2024, 1, 5, 19, 30),)  # a DATETIME stays one
+
+
+def test_a_whole_float64_as_text_has_no_trailing_zero(client: DuckDBClient) -> None:
+    # conversion functions, CAST AS STRING: "A returned NaN or 0 will not be signed"; the
+    # reference's examples write CAST(1.0 AS STRING) as '1'. DuckDB wrote '1.0' (and '-0.0').
+    assert duck(client, "SELECT CAST(1.0::DOUBLE AS VARCHAR), CAST(-0.0::DOUBLE AS VARCHAR)") == ("1.0", "-0.0")
+    got = one(client, "SELECT CAST(x AS STRING) AS a, CAST(1.0 AS STRING) AS b, CAST(-0.0 AS STRING) AS c, "
+                      "CAST(2.5 AS STRING) AS d, CAST(CAST('nan' AS FLOAT64) AS STRING) AS e, "
+                      "CAST(CAST('-inf' AS FLOAT64) AS STRING) AS f, CONCAT('pts_', CAST(x AS STRING)) AS g, "
+                      "CAST(7 AS STRING) AS h, CAST(DATE '2024-01-01' AS STRING) AS i FROM UNNEST([24.0]) AS x")
+    assert got == ("24", "1", "0", "2.5", "nan", "-inf", "pts_24", "7", "2024-01-01")
