@@ -496,3 +496,13 @@ def test_a_whole_float64_as_text_has_no_trailing_zero(client: DuckDBClient) -> N
                       "CAST(CAST('-inf' AS FLOAT64) AS STRING) AS f, CONCAT('pts_', CAST(x AS STRING)) AS g, "
                       "CAST(7 AS STRING) AS h, CAST(DATE '2024-01-01' AS STRING) AS i FROM UNNEST([24.0]) AS x")
     assert got == ("24", "1", "0", "2.5", "nan", "-inf", "pts_24", "7", "2024-01-01")
+
+
+def test_each_rewrite_reaches_every_node_of_a_statement(client: DuckDBClient) -> None:
+    """A node a rewrite leaves alone (a JSON field name, STRING with a time zone) does not stop
+    the rewrite of the next one (mutation testing: ``continue`` made ``break``)."""
+    assert one(client, "SELECT j['k'] AS a, arr[OFFSET(i)] AS b FROM "
+                       "(SELECT JSON '{\"k\": 1}' AS j, [10, 20] AS arr, 1 AS i)") == (1, 20)
+    got = one(client, "SELECT STRING(TIMESTAMP '2024-01-01 10:00:00+00', 'America/New_York') AS a, "
+                      "STRING(JSON '\"x\"') AS b")
+    assert got[1] == "x" and got[0].startswith("2024-01-01 05:00:00")  # the zone is applied, not dropped
