@@ -51,6 +51,18 @@ MUTANTS=(
   'shared_services.bigquery.rules.xǁ_TypeCheckerǁ_datetime_arithmetic_type*'
   'shared_services.bigquery.jobs.x_interval_value*'
   'shared_services.bigquery.jobs.x_fetch_duckdb_rows*'
+  'shared_services.bigquery.jobs.x__check_int64*'
+  'shared_services.bigquery.jobs.x__arrow_rows*'
+  'shared_services.bigquery.rules.x_check_type_names*'
+  'shared_services.bigquery.rules.x_string_json_calls*'
+  'shared_services.bigquery.rules.x__cte_body*'
+  'shared_services.bigquery.rules.xǁ_TypeCheckerǁ_derived_types*'
+  'shared_services.bigquery.sql_translate.x__subscripts*'
+  'shared_services.bigquery.sql_translate.x__json_conversions*'
+  'shared_services.bigquery.sql_translate.x__conversions*'
+  'shared_services.bigquery.sql_translate.x__timestamp_results*'
+  'shared_services.bigquery.sql_translate.x_json_text_results*'
+  'shared_services.bigquery.sql_translate.x__tag_json_calls*'
 )
 if [ "$#" -gt 0 ]; then MUTANTS=("$@"); fi
 export HYPOTHESIS_MAX_EXAMPLES="${HYPOTHESIS_MAX_EXAMPLES:-25}"
