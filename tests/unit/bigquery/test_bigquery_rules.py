@@ -701,9 +701,16 @@ def test_operands_bigquery_has_no_signature_for_are_bad_request(client: DuckDBCl
     # INTERVAL - TIMESTAMP has no signature (and no type): the arithmetic says so, not the comparison
     ("SELECT (INTERVAL 1 DAY - event_timestamp) = 5 AS a FROM ds.log WHERE event_timestamp >= @ts",
      "operator - for argument types: INTERVAL, TIMESTAMP"),
+    # a CTE's or derived table's column has the type of its SELECT expression
+    ("WITH x AS (SELECT event_timestamp AS t FROM ds.log WHERE event_timestamp >= @ts) "
+     "SELECT * FROM x WHERE t = DATE '2025-01-15'", "operator = for argument types: TIMESTAMP, DATE"),
+    ("SELECT * FROM (SELECT game_date AS day FROM ds.plain) AS s WHERE s.day = 5", "argument types: DATE, INT64"),
+    ("WITH a AS (SELECT game_date FROM ds.plain), b AS (SELECT game_date AS e FROM a) "
+     "SELECT e - LAG(e) OVER (ORDER BY e) AS rest FROM b", "DATE - DATE is an INTERVAL"),
+    ("SELECT SUM(starter) AS n FROM (SELECT TRUE AS starter)", "aggregate function SUM for argument types: BOOL"),
 ])
-def test_interval_operands_bigquery_has_no_signature_for_are_bad_request(client: DuckDBClient, sql: str,
-                                                                         message: str) -> None:
+def test_interval_and_derived_operands_bigquery_has_no_signature_for_are_bad_request(
+        client: DuckDBClient, sql: str, message: str) -> None:
     config = cfg(P("ts", "TIMESTAMP", dt.datetime(2025, 1, 15, tzinfo=dt.UTC)))
     with pytest.raises(gexc.BadRequest, match=message):
         client.query(sql, job_config=config)
@@ -856,19 +863,6 @@ def test_a_parameterized_type_in_a_cast_is_refused(client: DuckDBClient, target:
             client.query(f"SELECT {call}('1' AS {target}) AS x")
 
 
-@pytest.mark.parametrize(("sql", "message"), [
-    ("WITH x AS (SELECT event_timestamp AS t FROM ds.log WHERE event_timestamp >= @ts) "
-     "SELECT * FROM x WHERE t = DATE '2025-01-15'", "operator = for argument types: TIMESTAMP, DATE"),
-    ("SELECT * FROM (SELECT game_date AS day FROM ds.plain) AS s WHERE s.day = 5", "argument types: DATE, INT64"),
-    ("WITH a AS (SELECT game_date FROM ds.plain), b AS (SELECT game_date AS e FROM a) "
-     "SELECT e - LAG(e) OVER (ORDER BY e) AS rest FROM b", "DATE - DATE is an INTERVAL"),
-    ("SELECT SUM(starter) AS n FROM (SELECT TRUE AS starter)", "aggregate function SUM for argument types: BOOL"),
-])
-def test_a_cte_or_derived_table_column_has_the_type_of_its_select_expression(client: DuckDBClient, sql: str,
-                                                                              message: str) -> None:
-    config = cfg(P("ts", "TIMESTAMP", dt.datetime(2025, 1, 15, tzinfo=dt.UTC)))
-    with pytest.raises(gexc.BadRequest, match=message):
-        client.query(sql, job_config=config)
 
 
 @pytest.mark.parametrize("sql", [
