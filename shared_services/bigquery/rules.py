@@ -1029,7 +1029,7 @@ _FAMILY = {
     "BIGNUMERIC": "NUM", "DECIMAL": "NUM", "BIGDECIMAL": "NUM",
     "STRING": "STRING", "BOOL": "BOOL", "BOOLEAN": "BOOL", "BYTES": "BYTES",
     "DATE": "DATE", "DATETIME": "DATETIME", "TIMESTAMP": "TIMESTAMP", "TIME": "TIME",
-    "INTERVAL": "INTERVAL",
+    "INTERVAL": "INTERVAL", "JSON": "JSON",
 }
 #: Value functions whose result has their first argument's type (navigation functions
 #: "LAG" / "LEAD" / "FIRST_VALUE" / "LAST_VALUE", aggregate functions "MIN" / "MAX" /
@@ -1098,6 +1098,10 @@ class _TypeChecker:
             return _Typed(typed.type) if typed else None
         if isinstance(node, exp.Interval):
             return _Typed("INTERVAL")
+        if isinstance(node, exp.ParseJSON):  # JSON '...' and PARSE_JSON(...)
+            return _Typed("JSON")
+        if isinstance(node, exp.Array):  # [1, 2], ARRAY<T>[...]
+            return _Typed("ARRAY")
         if isinstance(node, exp.Add | exp.Sub):
             return self._datetime_arithmetic_type(node)
         return None
@@ -1189,6 +1193,7 @@ class _TypeChecker:
 
 
 _OPERATORS = {exp.EQ: "=", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+_NOT_COMPARABLE = frozenset({"JSON", "ARRAY", "GEOGRAPHY"})
 
 
 def _typed_operands(tree: exp.Expression, checker: _TypeChecker, operators: Mapping[Any, str]
@@ -1223,7 +1228,13 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
             "Supported signature: ANY " + op + " ANY"
         )
 
-    for _, op, left, right in _typed_operands(tree, checker, _OPERATORS):
+    for cls, op, left, right in _typed_operands(tree, checker, _OPERATORS):
+        for side in (left, right):
+            if side.type in _NOT_COMPARABLE:
+                # data types, "Comparable data types": "All data types are supported except for:
+                # GEOGRAPHY, JSON, ARRAY"; DuckDB compares JSON as text and lists element-wise.
+                kind = "Equality" if cls in (exp.EQ, exp.NEQ) else "Less than"
+                raise gexc.BadRequest(f"{kind} is not defined for arguments of type {side.type}")
         if not checker.compatible(left, right):
             fail(op, left, right)
     for between in tree.find_all(exp.Between):
@@ -1239,6 +1250,7 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
             if a and b and not checker.compatible(a, b):
                 fail("IN", a, b)
     _check_arithmetic(tree, checker)
+    _check_subscripted(tree, checker)
     _check_numeric_aggregates(tree, checker)
     _check_set_operations(tree, checker)
 
@@ -1300,6 +1312,17 @@ def _check_arithmetic(tree: exp.Expression, checker: _TypeChecker) -> None:
             continue  # a literal that becomes the other side's type
         raise gexc.BadRequest(
             f"No matching signature for operator {op} for argument types: {_canon(a)}, {_canon(b)}")
+
+
+def _check_subscripted(tree: exp.Expression, checker: _TypeChecker) -> None:
+    """``x[...]`` subscripts an ARRAY, a JSON value or a STRUCT (operators, "Array subscript
+    operator", "JSON subscript operator", "Struct subscript operator"); DuckDB also indexes a
+    STRING (``s[0]`` was ``'a'``). Refused when the operand's type is known to be a scalar."""
+    for node in tree.find_all(exp.Bracket):
+        typed = checker.type_of(node.this)
+        if typed is not None and _FAMILY.get(typed.type) is not None and typed.type != "JSON":
+            raise gexc.BadRequest(
+                f"Element access using [] is not supported on values of type {_canon(typed)}")
 
 
 #: DATE - DATE: "Computes the difference between two datetime values as an interval" (operators,

@@ -882,3 +882,28 @@ def test_a_cte_that_reads_itself_ends_the_type_walk(client: DuckDBClient) -> Non
     gives up; DuckDB then refuses the statement in its words (no RecursionError, no hang)."""
     with pytest.raises(gexc.BadRequest):
         client.query("WITH RECURSIVE r AS (SELECT k AS k FROM r) SELECT k FROM r WHERE k = 1")
+
+
+@pytest.mark.parametrize(("sql", "message"), [
+    # operators, "Array subscript operator": an ARRAY, a JSON value or a STRUCT; DuckDB indexed a STRING
+    ("SELECT other[0] AS c FROM ds.plain", "^400 Element access using \\[\\] is not supported on values of type STRING$"),
+    ("SELECT other[OFFSET(0)] AS c FROM ds.plain", "values of type STRING"),
+    ("SELECT 'abc'[0] AS c", "values of type STRING"),
+    ("SELECT game_date[0] AS c FROM ds.plain", "values of type DATE"),
+    # data types, "Comparable data types": not JSON, not ARRAY
+    ("SELECT * FROM (SELECT JSON '{}' AS j) WHERE j = j", "^400 Equality is not defined for arguments of type JSON$"),
+    ("SELECT * FROM (SELECT JSON '{}' AS j) WHERE j = '{}'", "Equality is not defined for arguments of type JSON"),
+    ("SELECT * FROM (SELECT [1, 2] AS a) WHERE a = a", "Equality is not defined for arguments of type ARRAY"),
+])
+def test_subscripts_of_scalars_and_comparisons_of_json_or_arrays_are_refused(client: DuckDBClient, sql: str,
+                                                                            message: str) -> None:
+    assert client._conn.raw.execute("SELECT 'abc'[1], '{}'::JSON = '{}'::JSON, [1] = [1]").fetchone() == (
+        "a", True, True)  # DuckDB's own: all fine
+    with pytest.raises(gexc.BadRequest, match=message):
+        client.query(sql)
+
+
+def test_subscripts_and_comparisons_bigquery_has_pass(client: DuckDBClient) -> None:
+    client.query("SELECT a[OFFSET(0)] AS x, j[0] AS y, j['k'] AS z, JSON_VALUE(j, '$.k') = 'v' AS w, "
+                 "ARRAY_LENGTH(a) = 2 AS v, STRING(j['k']) = 'v' AS u "
+                 "FROM (SELECT [1, 2] AS a, JSON '{\"k\": \"v\"}' AS j)").result()
