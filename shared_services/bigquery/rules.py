@@ -1251,6 +1251,7 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
                 fail("IN", a, b)
     _check_arithmetic(tree, checker)
     _check_subscripted(tree, checker)
+    _check_orderable_groupable(tree, checker)
     _check_numeric_aggregates(tree, checker)
     _check_set_operations(tree, checker)
 
@@ -1312,6 +1313,44 @@ def _check_arithmetic(tree: exp.Expression, checker: _TypeChecker) -> None:
             continue  # a literal that becomes the other side's type
         raise gexc.BadRequest(
             f"No matching signature for operator {op} for argument types: {_canon(a)}, {_canon(b)}")
+
+
+#: data types, "Orderable data types" (not ARRAY, STRUCT, GEOGRAPHY, JSON) and "Groupable data
+#: types" (GROUP BY, DISTINCT, PARTITION BY: not GEOGRAPHY, JSON; "PARTITION BY expressions
+#: can't include floating point types").
+_NOT_ORDERABLE = frozenset({"ARRAY", "JSON", "GEOGRAPHY"})
+_NOT_GROUPABLE = frozenset({"JSON", "GEOGRAPHY"})
+
+
+def _check_orderable_groupable(tree: exp.Expression, checker: _TypeChecker) -> None:
+    """ORDER BY, GROUP BY, SELECT DISTINCT and PARTITION BY of a type BigQuery cannot order,
+    group or partition by (DuckDB orders and groups JSON as text, lists element-wise, and
+    partitions by a FLOAT64). Only expressions of known type are checked."""
+    def typed(node: exp.Expression | None) -> str | None:
+        found = checker.type_of(node)
+        return _canon(found) if found is not None else None
+
+    for ordered in tree.find_all(exp.Ordered):
+        kind = typed(ordered.this)
+        if kind in _NOT_ORDERABLE:
+            raise gexc.BadRequest(f"ORDER BY does not support expressions of type {kind}")
+    for group in tree.find_all(exp.Group):
+        for key in group.expressions:
+            kind = typed(key)
+            if kind in _NOT_GROUPABLE:
+                raise gexc.BadRequest(f"Grouping by expressions of type {kind} is not allowed")
+    for select in tree.find_all(exp.Select):
+        if select.args.get("distinct") is None:
+            continue
+        for position, projection in enumerate(select.expressions, start=1):
+            kind = typed(projection.unalias())
+            if kind in _NOT_GROUPABLE:
+                raise gexc.BadRequest(f"Column {position} of type {kind} cannot be used in SELECT DISTINCT")
+    for window in tree.find_all(exp.Window):
+        for key in window.args.get("partition_by") or []:
+            kind = typed(key)
+            if kind in _NOT_GROUPABLE or kind == "FLOAT64":
+                raise gexc.BadRequest(f"Partitioning by expressions of type {kind} is not allowed")
 
 
 def _check_subscripted(tree: exp.Expression, checker: _TypeChecker) -> None:

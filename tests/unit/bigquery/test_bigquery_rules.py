@@ -907,3 +907,31 @@ def test_subscripts_and_comparisons_bigquery_has_pass(client: DuckDBClient) -> N
     client.query("SELECT a[OFFSET(0)] AS x, j[0] AS y, j['k'] AS z, JSON_VALUE(j, '$.k') = 'v' AS w, "
                  "ARRAY_LENGTH(a) = 2 AS v, STRING(j['k']) = 'v' AS u "
                  "FROM (SELECT [1, 2] AS a, JSON '{\"k\": \"v\"}' AS j)").result()
+
+
+@pytest.mark.parametrize(("sql", "message"), [
+    # data types, "Orderable data types": not ARRAY, STRUCT, GEOGRAPHY, JSON
+    ("SELECT j FROM (SELECT JSON '{}' AS j) ORDER BY j", "^400 ORDER BY does not support expressions of type JSON$"),
+    ("SELECT a FROM (SELECT [1] AS a) ORDER BY a", "ORDER BY does not support expressions of type ARRAY"),
+    ("SELECT STRING_AGG(other ORDER BY j) AS s FROM (SELECT 'x' AS other, JSON '1' AS j)", "type JSON"),
+    # "Groupable data types": GROUP BY, DISTINCT and PARTITION BY, not JSON; PARTITION BY no FLOAT64
+    ("SELECT j, COUNT(*) AS n FROM (SELECT JSON '{}' AS j) GROUP BY j", "^400 Grouping by expressions of type JSON"),
+    ("SELECT DISTINCT game_id, j FROM (SELECT game_id, JSON '{}' AS j FROM ds.plain)",
+     "^400 Column 2 of type JSON cannot be used in SELECT DISTINCT$"),
+    ("SELECT SUM(pts) OVER (PARTITION BY CAST(pts AS FLOAT64)) AS s FROM ds.games WHERE game_date = @d",
+     "^400 Partitioning by expressions of type FLOAT64 is not allowed$"),
+])
+def test_ordering_grouping_and_partitioning_by_types_bigquery_cannot_are_refused(
+        client: DuckDBClient, sql: str, message: str) -> None:
+    raw = client._conn.raw
+    assert raw.execute("SELECT count(DISTINCT j) FROM (SELECT '{}'::JSON AS j)").fetchone() == (1,)  # DuckDB: fine
+    with pytest.raises(gexc.BadRequest, match=message):
+        client.query(sql, job_config=cfg(P("d", "DATE", dt.date(2025, 1, 15))))
+
+
+def test_ordering_grouping_and_partitioning_bigquery_allows_pass(client: DuckDBClient) -> None:
+    client.query("SELECT a, COUNT(*) AS n FROM (SELECT [1] AS a) GROUP BY a").result()  # ARRAY is groupable
+    client.query("SELECT DISTINCT pts, CAST(pts AS FLOAT64) AS f FROM ds.games WHERE game_date = @d "
+                 "ORDER BY f", job_config=cfg(P("d", "DATE", dt.date(2025, 1, 15)))).result()
+    client.query("SELECT SUM(pts) OVER (PARTITION BY game_id ORDER BY CAST(pts AS FLOAT64)) AS s FROM ds.games "
+                 "WHERE game_date = @d", job_config=cfg(P("d", "DATE", dt.date(2025, 1, 15)))).result()
