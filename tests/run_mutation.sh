@@ -63,6 +63,8 @@ MUTANTS=(
   'shared_services.bigquery.sql_translate.x__timestamp_results*'
   'shared_services.bigquery.sql_translate.x_json_text_results*'
   'shared_services.bigquery.sql_translate.x__tag_json_calls*'
+  'shared_services.bigquery.rules.x__check_subscripted*'
+  'shared_services.bigquery.rules.x__check_orderable_groupable*'
 )
 if [ "$#" -gt 0 ]; then MUTANTS=("$@"); fi
 export HYPOTHESIS_MAX_EXAMPLES="${HYPOTHESIS_MAX_EXAMPLES:-25}"
