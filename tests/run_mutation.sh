@@ -65,6 +65,7 @@ MUTANTS=(
   'shared_services.bigquery.sql_translate.x__tag_json_calls*'
   'shared_services.bigquery.rules.x__check_subscripted*'
   'shared_services.bigquery.rules.x__check_orderable_groupable*'
+  'shared_services.bigquery.sql_translate.x__array_agg_limits*'
 )
 if [ "$#" -gt 0 ]; then MUTANTS=("$@"); fi
 export HYPOTHESIS_MAX_EXAMPLES="${HYPOTHESIS_MAX_EXAMPLES:-25}"

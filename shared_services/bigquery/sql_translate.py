@@ -310,6 +310,35 @@ def _checked_division(tree: exp.Expression) -> None:
         node.set("expression", exp.Paren(this=guarded))
 
 
+def _array_agg_limits(tree: exp.Expression) -> None:
+    """``ARRAY_AGG(x ORDER BY y LIMIT n)`` keeps the first ``n`` values (aggregate functions,
+    ARRAY_AGG: "LIMIT: Specifies the maximum number of expression inputs in the result"); DuckDB
+    has no LIMIT inside an aggregate (a parser error here, so "the last five games' points"
+    could not run). Written as the whole aggregate sliced to its first ``n`` elements; the same
+    for ``STRING_AGG(x, sep ORDER BY y LIMIT n)``, its NULLs left out before the limit."""
+    for node in list(tree.find_all(exp.ArrayAgg)):
+        limit = node.this
+        if not isinstance(limit, exp.Limit) or limit.this is None or limit.expression is None:
+            continue
+        node.set("this", limit.this)
+        outer = node.parent if isinstance(node.parent, exp.IgnoreNulls | exp.RespectNulls) else node
+        if isinstance(outer.parent, exp.Window):
+            continue  # (BigQuery takes no LIMIT in an analytic ARRAY_AGG: DuckDB says so)
+        outer.replace(exp.Anonymous(this="list_slice", expressions=[
+            outer.copy(), exp.Literal.number(1), limit.expression.copy()]))
+    for concat in list(tree.find_all(exp.GroupConcat)):
+        # STRING_AGG(x, sep ORDER BY y LIMIT n): "NULL values are ignored", then the first n are joined.
+        limit = concat.this
+        if not isinstance(limit, exp.Limit) or limit.this is None or limit.expression is None \
+                or isinstance(concat.parent, exp.Window):
+            continue
+        separator = concat.args.get("separator")
+        values = exp.IgnoreNulls(this=exp.ArrayAgg(this=limit.this.copy()))
+        concat.replace(exp.Anonymous(this="array_to_string", expressions=[
+            exp.Anonymous(this="list_slice", expressions=[values, exp.Literal.number(1), limit.expression.copy()]),
+            separator.copy() if separator is not None else exp.Literal.string(",")]))
+
+
 def _array_agg_nulls(tree: exp.Expression) -> None:
     """``ARRAY_AGG(x)`` over a NULL is an error on BigQuery ("Array cannot have a null
     element"); DuckDB keeps the NULL. ``ARRAY_AGG(x IGNORE NULLS)`` is left alone."""
@@ -1018,6 +1047,7 @@ def _translate(
         _zero_based_offsets(tree, unnest_counter)
         _float_literals(tree)
         _checked_division(tree)
+        _array_agg_limits(tree)
         _array_agg_nulls(tree)
         _extract_parts(tree)
         _date_trunc_types(tree)

@@ -506,3 +506,22 @@ def test_each_rewrite_reaches_every_node_of_a_statement(client: DuckDBClient) ->
     got = one(client, "SELECT STRING(TIMESTAMP '2024-01-01 10:00:00+00', 'America/New_York') AS a, "
                       "STRING(JSON '\"x\"') AS b")
     assert got[1] == "x" and got[0].startswith("2024-01-01 05:00:00")  # the zone is applied, not dropped
+
+
+def test_array_agg_and_string_agg_take_a_limit(client: DuckDBClient) -> None:
+    # ARRAY_AGG / STRING_AGG: "LIMIT: Specifies the maximum number of expression inputs in the
+    # result"; DuckDB has no LIMIT inside an aggregate (it was a parser error): the last games.
+    with pytest.raises(Exception, match="syntax error"):
+        duck(client, "SELECT array_agg(x ORDER BY x LIMIT 2) FROM unnest([3, 1, 2]) AS t(x)")
+    got = [tuple(r.values()) for r in client.query(
+        "SELECT player, ARRAY_AGG(pts ORDER BY day DESC LIMIT 2) AS last_two, "
+        "STRING_AGG(CAST(pts AS STRING), '/' ORDER BY day DESC LIMIT 2) AS text FROM ("
+        "SELECT 'a' AS player, 1 AS day, 10 AS pts UNION ALL SELECT 'a', 2, 20 UNION ALL SELECT 'a', 3, 30 "
+        "UNION ALL SELECT 'b', 1, 5) GROUP BY player ORDER BY player").result()]
+    assert got == [("a", [30, 20], "30/20"), ("b", [5], "5")]
+    # NULLs: STRING_AGG leaves them out before the limit, ARRAY_AGG IGNORE NULLS too; else an error
+    assert one(client, "SELECT STRING_AGG(x, ',' ORDER BY x DESC LIMIT 2) AS s, "
+                       "ARRAY_AGG(x IGNORE NULLS ORDER BY x DESC LIMIT 2) AS a "
+                       "FROM UNNEST(['c', NULL, 'a', 'b']) AS x") == ("c,b", ["c", "b"])
+    with pytest.raises(gexc.BadRequest, match="Array cannot have a null element"):
+        client.query("SELECT ARRAY_AGG(x ORDER BY x LIMIT 2) AS a FROM UNNEST([3, NULL, 1]) AS x").result()
