@@ -66,6 +66,7 @@ MUTANTS=(
   'shared_services.bigquery.rules.x__check_subscripted*'
   'shared_services.bigquery.rules.x__check_orderable_groupable*'
   'shared_services.bigquery.sql_translate.x__array_agg_limits*'
+  'shared_services.bigquery.sql_translate.x__unnested_struct_fields*'
 )
 if [ "$#" -gt 0 ]; then MUTANTS=("$@"); fi
 export HYPOTHESIS_MAX_EXAMPLES="${HYPOTHESIS_MAX_EXAMPLES:-25}"

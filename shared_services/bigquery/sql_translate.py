@@ -264,6 +264,21 @@ def _zero_based_offsets(tree: exp.Expression, counter: list[int]) -> None:
         node.replace(exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(f"__unnest{n}"))))
 
 
+def _unnested_struct_fields(tree: exp.Expression) -> None:
+    """``FROM t, UNNEST(t.players)`` without an alias: the elements' STRUCT fields are columns
+    ("UNNEST operator": "the fields of a STRUCT become the output columns"), so ``SELECT name``
+    reads them. DuckDB's ``UNNEST`` in FROM gave one column ``unnest`` (a binder error here);
+    sqlglot wrote the DuckDB form only for a STRUCT literal. Any unaliased UNNEST in FROM or a
+    JOIN becomes ``(SELECT UNNEST(x, max_depth := 2))``, whose columns are the fields (a scalar
+    array gives its one column, as before)."""
+    for node in list(tree.find_all(exp.Unnest)):
+        if not isinstance(node.parent, exp.From | exp.Join) or node.args.get("alias") is not None \
+                or node.args.get("offset") or len(node.expressions) != 1:
+            continue
+        node.replace(exp.Subquery(this=_template(f"SELECT UNNEST({_VALUE}, max_depth := 2)",
+                                                 node.expressions[0]).this))
+
+
 def _float_literals(tree: exp.Expression) -> None:
     """``1.5`` / ``1e3`` are FLOAT64 in GoogleSQL ("Floating point literals"); DuckDB reads a
     decimal point as DECIMAL, so cast them (``NUMERIC '1.5'`` is a string literal, untouched)."""
@@ -1045,6 +1060,7 @@ def _translate(
         _strip_storage_properties(tree)
         _cast_date_arithmetic(tree)
         _zero_based_offsets(tree, unnest_counter)
+        _unnested_struct_fields(tree)
         _float_literals(tree)
         _checked_division(tree)
         _array_agg_limits(tree)

@@ -525,3 +525,31 @@ def test_array_agg_and_string_agg_take_a_limit(client: DuckDBClient) -> None:
                        "FROM UNNEST(['c', NULL, 'a', 'b']) AS x") == ("c,b", ["c", "b"])
     with pytest.raises(gexc.BadRequest, match="Array cannot have a null element"):
         client.query("SELECT ARRAY_AGG(x ORDER BY x LIMIT 2) AS a FROM UNNEST([3, NULL, 1]) AS x").result()
+
+
+def test_an_unaliased_unnest_of_structs_exposes_their_fields() -> None:
+    # "UNNEST operator": for an array of STRUCTs without an alias, the fields are the output
+    # columns. DuckDB's UNNEST in FROM gave one column named unnest (a binder error here).
+    client = DuckDBClient(":memory:")
+    try:
+        client.create_dataset("ds")
+        schema = [bigquery.SchemaField("game_id", "STRING"), bigquery.SchemaField(
+            "players", "RECORD", mode="REPEATED",
+            fields=[bigquery.SchemaField("name", "STRING"), bigquery.SchemaField("pts", "INT64")])]
+        client.create_table(bigquery.Table(f"{client.project}.ds.g", schema=schema))
+        client.load_table_from_json([{"game_id": "g1", "players": [{"name": "a", "pts": 10}, {"name": "b", "pts": 20}]}],
+                                    "ds.g", job_config=bigquery.LoadJobConfig(schema=schema)).result()
+        with pytest.raises(Exception, match="not found"):
+            client._conn.raw.execute("SELECT name FROM ds.g, UNNEST(players)").fetchall()  # DuckDB's own
+        rows = [tuple(r.values()) for r in client.query(
+            "SELECT game_id, name, pts FROM ds.g, UNNEST(players) ORDER BY pts").result()]
+        assert rows == [("g1", "a", 10), ("g1", "b", 20)]
+        assert one(client, "SELECT (SELECT SUM(pts) FROM UNNEST(players)) AS total FROM ds.g") == (30,)
+        # aliased, scalar, WITH OFFSET: as before
+        assert [tuple(r.values()) for r in client.query(
+            "SELECT p.name FROM ds.g, UNNEST(players) AS p ORDER BY p.name").result()] == [("a",), ("b",)]
+        assert one(client, "SELECT COUNT(*) AS n FROM UNNEST(GENERATE_ARRAY(1, 5))") == (5,)
+        assert [tuple(r.values()) for r in client.query(
+            "SELECT x, o FROM UNNEST([5, 6]) AS x WITH OFFSET AS o ORDER BY o").result()] == [(5, 0), (6, 1)]
+    finally:
+        client.close()
