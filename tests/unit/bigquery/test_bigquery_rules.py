@@ -918,6 +918,7 @@ def test_subscripts_and_comparisons_bigquery_has_pass(client: DuckDBClient) -> N
     ("SELECT j, COUNT(*) AS n FROM (SELECT JSON '{}' AS j) GROUP BY j", "^400 Grouping by expressions of type JSON"),
     ("SELECT DISTINCT game_id, j FROM (SELECT game_id, JSON '{}' AS j FROM ds.plain)",
      "^400 Column 2 of type JSON cannot be used in SELECT DISTINCT$"),
+    ("SELECT * FROM (SELECT DISTINCT JSON '{}' AS j)", "Column 1 of type JSON cannot be used in SELECT DISTINCT"),
     ("SELECT SUM(pts) OVER (PARTITION BY CAST(pts AS FLOAT64)) AS s FROM ds.games WHERE game_date = @d",
      "^400 Partitioning by expressions of type FLOAT64 is not allowed$"),
 ])

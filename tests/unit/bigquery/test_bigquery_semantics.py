@@ -553,3 +553,12 @@ def test_an_unaliased_unnest_of_structs_exposes_their_fields() -> None:
             "SELECT x, o FROM UNNEST([5, 6]) AS x WITH OFFSET AS o ORDER BY o").result()] == [(5, 0), (6, 1)]
     finally:
         client.close()
+
+
+def test_the_aggregate_limit_and_unnest_rewrites_reach_every_node(client: DuckDBClient) -> None:
+    """An aggregate without LIMIT, or an aliased UNNEST, before the one to rewrite does not stop
+    the rewrite (mutation testing: ``continue`` made ``break``); STRING_AGG's default separator."""
+    assert one(client, "SELECT ARRAY_AGG(x) AS a, ARRAY_AGG(x ORDER BY x LIMIT 1) AS b, STRING_AGG(CAST(x AS STRING)) AS c, "
+                       "STRING_AGG(CAST(x AS STRING) ORDER BY x LIMIT 2) AS d FROM UNNEST([2, 1, 3]) AS x "
+                       "WITH OFFSET AS o") == ([2, 1, 3], [1], "2,1,3", "1,2")
+    assert one(client, "SELECT x, n FROM UNNEST([1]) AS x, (SELECT [STRUCT(7 AS n)] AS arr) AS t, UNNEST(t.arr)") == (1, 7)
