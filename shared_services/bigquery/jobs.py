@@ -18,7 +18,7 @@ STRING              ``str`` on pandas >= 3 (``object`` on pandas 2)
 JSON                as STRING, holding compact JSON text (rows hold parsed values)
 BYTES, TIME         ``object``
 INTERVAL            ``object`` holding ``pandas.DateOffset`` values (rows hold
-                    ``dateutil.relativedelta.relativedelta``), as the BigQuery client
+                    ``dateutil.relativedelta.relativedelta``), as the BigQuery client's do
 REPEATED            ``object`` holding numpy arrays
 RECORD              ``object`` holding dicts
 ==================  =====================================================

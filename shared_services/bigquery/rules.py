@@ -1289,10 +1289,13 @@ def _canon(typed: _Typed) -> str:
 
 def _check_arithmetic(tree: exp.Expression, checker: _TypeChecker) -> None:
     """``+ - * /`` BigQuery has no signature for: "All arithmetic operators accept input of
-    numeric type T"; besides, DATE +/- INT64 (days) and the difference of two DATEs, DATETIMEs
-    or TIMESTAMPs (operators, "Arithmetic operators", "Date arithmetics operators",
-    "Datetime subtraction", https://cloud.google.com/bigquery/docs/reference/standard-sql/operators).
-    DuckDB also adds ``'1' + 1`` and ``TRUE + 1``. Only operands of known types are checked."""
+    numeric type T"; besides, DATE +/- INT64 (days), the difference of two DATETIMEs or
+    TIMESTAMPs, and the INTERVAL signatures (:func:`_interval_signature`) (operators,
+    "Arithmetic operators", "Date arithmetics operators", "Datetime subtraction", "Interval
+    arithmetic operators", https://cloud.google.com/bigquery/docs/reference/standard-sql/operators).
+    DuckDB also adds ``'1' + 1`` and ``TRUE + 1``. The difference of two DATEs, an INTERVAL on
+    BigQuery, is refused as not emulated (``_DATE_MINUS_DATE``). Only operands of known types
+    are checked."""
     for cls, op, a, b in _typed_operands(tree, checker, _ARITHMETIC):
         fa, fb = _FAMILY.get(a.type), _FAMILY.get(b.type)
         if fa is None or fb is None or fa == fb == "NUM":

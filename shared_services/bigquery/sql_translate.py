@@ -1084,10 +1084,7 @@ def _translate(
         _numeric_precision(tree)
         _int64_casts(tree)
         _bool_casts(tree)
-        try:
-            duck_sql = tree.sql(dialect="duckdb")
-        except SqlglotError as err:
-            raise gexc.BadRequest(f"Cannot translate the query for DuckDB: {err}") from err
+        duck_sql = _duckdb_sql(tree)
         statements.append(TranslatedStatement(sql=duck_sql, ast=tree, parameter_names=names, source_ast=source,
                                               json_calls=json_calls))
     return Translation(statements=statements)
@@ -1132,12 +1129,16 @@ def json_text_results(statement: TranslatedStatement, text_calls: set[int]) -> T
         else:
             text = exp.Cast(this=node.copy(), to=exp.DataType.build("VARCHAR"))
             node.replace(exp.Nullif(this=text, expression=exp.Literal.string("null")))
+    return TranslatedStatement(sql=_duckdb_sql(tree), ast=tree, parameter_names=statement.parameter_names,
+                               source_ast=statement.source_ast, json_calls=statement.json_calls)
+
+
+def _duckdb_sql(tree: exp.Expression) -> str:
+    """The DuckDB text of a translated tree (``BadRequest`` when sqlglot cannot write it)."""
     try:
-        sql = tree.sql(dialect="duckdb")
+        return tree.sql(dialect="duckdb")
     except SqlglotError as err:
         raise gexc.BadRequest(f"Cannot translate the query for DuckDB: {err}") from err
-    return TranslatedStatement(sql=sql, ast=tree, parameter_names=statement.parameter_names,
-                               source_ast=statement.source_ast, json_calls=statement.json_calls)
 
 
 def cast_expression(node: object) -> exp.Expression:
