@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-import pandas as pd
 from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
@@ -57,7 +56,6 @@ from shared_services.events.sink import EventSink, LoadOutcome
 from shared_services.quality.season import season_label
 from shared_services.utils.dates import parse_game_date
 from shared_services.utils.flags import FLAG_NO, FLAG_YES, parse_flag
-from shared_services.utils.frames import frame_records
 
 __all__ = ["SourceCoverageAuditProcessor", "AuditResult", "PACIFIC", "audit_flag_id", "default_audit_date"]
 
@@ -193,7 +191,7 @@ class SourceCoverageAuditProcessor:
         now = self._now()
         result = AuditResult(start, end, dry_run=self.dry_run)
         schedule = self._scheduled_final_games(start, end)
-        if not schedule.empty:
+        if schedule:
             presence, tracked = self._table_presence(schedule, start, end)
             log_state = self._log_state(schedule, start, now)
             result.findings = self._findings(schedule, presence, tracked, log_state)
@@ -211,10 +209,18 @@ class SourceCoverageAuditProcessor:
             raise ValueError("the audit clock must return a timezone-aware datetime")
         return now
 
-    def _query(self, sql: str, params: Sequence[Any]) -> pd.DataFrame:
+    def _query(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        """The job's rows as dicts (column name -> value, as ``Row`` objects hold them).
+
+        Rows, not a DataFrame: the audit reads a few thousand small rows once, and a
+        DataFrame's dtypes would only be undone again (NA / NaN back to None, arrays back to
+        lists). A DML statement (the resolutions, the alert record) gives no rows."""
         self.queries_issued += 1
         config = bigquery.QueryJobConfig(query_parameters=list(params))
-        return self.bq_client.query(sql, job_config=config).to_dataframe()
+        rows = self.bq_client.query(sql, job_config=config).result()
+        names = [f.name for f in rows.schema or ()]
+        # By position: ``Row.values()`` deep-copies every row.
+        return [{name: row[index] for index, name in enumerate(names)} for row in rows]
 
     def scheduled_games_sql(self) -> str:
         """The schedule read: final games from ``@start_date`` to ``@end_date``."""
@@ -226,21 +232,25 @@ class SourceCoverageAuditProcessor:
             "ORDER BY game_date, game_id"
         )
 
-    def _scheduled_final_games(self, start: date, end: date) -> pd.DataFrame:
-        frame = self._query(self.scheduled_games_sql(), [
+    def _scheduled_final_games(self, start: date, end: date) -> list[dict[str, Any]]:
+        """The schedule's final games in order, each game once (its first row), with
+        ``game_date`` parsed and ``key::<table>`` the game's key in each checked table."""
+        rows = self._query(self.scheduled_games_sql(), [
             bigquery.ScalarQueryParameter("start_date", "DATE", start),
             bigquery.ScalarQueryParameter("end_date", "DATE", end),
         ])
-        frame = frame.drop_duplicates(subset=["game_id"]).reset_index(drop=True)
-        frame["game_date"] = [parse_game_date(d, "schedule.game_date") for d in frame["game_date"]]
-        records = frame_records(frame)
-        for spec in self.tables:
-            frame[f"key::{spec.table}"] = [
-                game_key(spec.key_format, str(r["game_id"]), r["game_date"],
-                         _text(r["away_team_tricode"]), _text(r["home_team_tricode"]))
-                for r in records
-            ]
-        return frame
+        games: list[dict[str, Any]] = []
+        seen: set[Any] = set()
+        for row in rows:
+            if row["game_id"] in seen:
+                continue
+            seen.add(row["game_id"])
+            day = row["game_date"] = parse_game_date(row["game_date"], "schedule.game_date")
+            game_id, away, home = str(row["game_id"]), _text(row["away_team_tricode"]), _text(row["home_team_tricode"])
+            for spec in self.tables:
+                row[f"key::{spec.table}"] = game_key(spec.key_format, game_id, day, away, home)
+            games.append(row)
+        return games
 
     def table_presence_sql(self, spec: AuditTable) -> str:
         """One table's presence check (BigQuery SQL, ``@game_keys`` array parameter)."""
@@ -256,15 +266,16 @@ class SourceCoverageAuditProcessor:
         )
 
     def _table_presence(
-        self, schedule: pd.DataFrame, start: date, end: date
+        self, schedule: list[dict[str, Any]], start: date, end: date
     ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
         """Per table: the game keys it has, and those of them with quality-tracked rows."""
         presence: dict[str, set[str]] = {}
         tracked: dict[str, set[str]] = {}
         for index, spec in enumerate(self.tables):
-            keys = sorted(set(schedule[f"key::{spec.table}"]))
+            column = f"key::{spec.table}"
+            keys = sorted({game[column] for game in schedule})
             try:
-                frame = self._query(self.table_presence_sql(spec), [
+                rows = self._query(self.table_presence_sql(spec), [
                     bigquery.ScalarQueryParameter("start_date", "DATE", start - self.TABLE_DATE_SLACK),
                     bigquery.ScalarQueryParameter("end_date", "DATE", end + self.TABLE_DATE_SLACK),
                     bigquery.ArrayQueryParameter("game_keys", "STRING", keys),
@@ -279,8 +290,8 @@ class SourceCoverageAuditProcessor:
                     f"audit table tables[{index}] {spec.table}: cannot be read with id_column "
                     f"{spec.id_column!r} and date_column {spec.date_column!r} (a DATE column): {reason}"
                 ) from None
-            presence[spec.table] = set(frame["game_key"].astype(str))
-            tracked[spec.table] = set(frame.loc[frame["tracked_rows"] > 0, "game_key"].astype(str))
+            presence[spec.table] = {str(row["game_key"]) for row in rows}
+            tracked[spec.table] = {str(row["game_key"]) for row in rows if row["tracked_rows"] > 0}
         return presence, tracked
 
     def log_state_sql(self) -> str:
@@ -298,11 +309,11 @@ class SourceCoverageAuditProcessor:
             "GROUP BY game_id"
         )
 
-    def _log_state(self, schedule: pd.DataFrame, start: date, now: datetime) -> dict[str, dict[str, Any]]:
+    def _log_state(self, schedule: list[dict[str, Any]], start: date, now: datetime) -> dict[str, dict[str, Any]]:
         """Per schedule game_id: real event count and open synthetic flags [(event_id, status)]."""
-        key_columns = [c for c in schedule.columns if c.startswith("key::")]
+        key_columns = [f"key::{spec.table}" for spec in self.tables]
         owner: dict[str, str] = {}
-        for row in frame_records(schedule):
+        for row in schedule:
             game_id = str(row["game_id"])
             owner[game_id] = game_id
             for column in key_columns:
@@ -311,27 +322,27 @@ class SourceCoverageAuditProcessor:
         # Events are written when processing (or an audit) ran, which can be long after the
         # game: look up to now. The log is clustered by game_id, which keeps this cheap.
         log_end = now + timedelta(days=1)
-        frame = self._query(self.log_state_sql(), [
+        rows = self._query(self.log_state_sql(), [
             bigquery.ScalarQueryParameter("log_start", "TIMESTAMP", log_start),
             bigquery.ScalarQueryParameter("log_end", "TIMESTAMP", log_end),
             bigquery.ArrayQueryParameter("game_keys", "STRING", sorted(owner)),
         ])
         state: dict[str, dict[str, Any]] = {gid: {"real_events": 0, "open_flags": []} for gid in set(owner.values())}
-        for row in frame.itertuples(index=False):
-            target = state[owner[str(row.game_id)]]
-            target["real_events"] += int(row.real_events or 0)
-            for flag in list(row.open_flags if row.open_flags is not None else []):
+        for row in rows:
+            target = state[owner[str(row["game_id"])]]
+            target["real_events"] += int(row["real_events"] or 0)
+            for flag in row["open_flags"] or ():
                 event_id, _, status = str(flag).partition("|")
                 if (event_id, status) not in target["open_flags"]:  # one flag, however many copies
                     target["open_flags"].append((event_id, status))
         return state
 
     # -- deciding --------------------------------------------------------------------------
-    def _findings(self, schedule: pd.DataFrame, presence: dict[str, set[str]],
+    def _findings(self, schedule: list[dict[str, Any]], presence: dict[str, set[str]],
                   tracked_keys: dict[str, set[str]], log_state: dict[str, dict[str, Any]]) -> list[AuditFinding]:
         names = [spec.table for spec in self.tables]
         findings = []
-        for row in frame_records(schedule):
+        for row in schedule:
             game_id = str(row["game_id"])
             with_data = [spec.table for spec in self.tables if row[f"key::{spec.table}"] in presence[spec.table]]
             events = log_state[game_id]["real_events"]
@@ -533,13 +544,13 @@ _NO_CLIENT = object()
 
 
 def _text(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+    if value is None or (isinstance(value, float) and value != value):
         return None
     return str(value)
 
 
 def _season(row: dict[str, Any]) -> str:
     year = row.get("season_year")
-    if year is not None and not pd.isna(year):
+    if year is not None and not (isinstance(year, float) and year != year):
         return f"{int(year)}-{(int(year) + 1) % 100:02d}"
     return season_label(row["game_date"])
