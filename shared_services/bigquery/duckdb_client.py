@@ -605,11 +605,15 @@ class _CastFailed(Exception):
 class ColumnarRows(Protocol):
     """Rows that can also hand over their columns (e.g.
     :class:`~shared_services.events.batch.EventBatch`): a ``Sequence`` of row dicts whose
-    ``to_columns()`` gives ``{column: values}`` - the values exactly as the rows hold them, or
-    for a TIMESTAMP column a ``timestamp[us, UTC]`` Arrow array of the instants the rows' text
-    names - or None. ``load_table_from_json`` then skips the per-row dict-to-column conversion; every
-    column check is the same (``_fast_column``), and anything it cannot vouch for loads the
-    rows through the usual path.
+    ``to_columns()`` gives ``{column: values}`` - a list or tuple of the values exactly as the
+    rows hold them, or an Arrow array of those values (of the column's Arrow type; for a DATE or
+    TIMESTAMP the rows' text, or for a TIMESTAMP a ``timestamp[us, UTC]`` array of the instants
+    the text names) - or None. ``load_table_from_json`` then skips the per-row dict-to-column
+    conversion; every column check is the one the rows would get (``_fast_column`` for values,
+    ``_given_arrow`` for arrays: REQUIRED, REPEATED, finite FLOAT, canonical date text), and
+    anything it cannot vouch for (a JSON column as an array, another Arrow type) loads the
+    rows through the usual path. Arrays must hold exactly the rows' values: converting Python
+    values to Arrow can coerce (``True`` to ``1.0``), which the rows would not.
 
     Example::
 
@@ -648,7 +652,7 @@ def _columnar_given(given: Mapping[str, Sequence[Any]], count: int, schema: Sequ
     ordered = [f.name for f in schema]
     if len(set(ordered)) != len(schema) or not set(given) <= set(ordered):
         return None
-    if any((type(values) not in (list, tuple) and not isinstance(values, pa.TimestampArray)) or len(values) != count
+    if any((type(values) not in (list, tuple) and not isinstance(values, pa.Array)) or len(values) != count
            for values in given.values()):
         return None
     arrays: list[pa.Array] = []
@@ -658,22 +662,41 @@ def _columnar_given(given: Mapping[str, Sequence[Any]], count: int, schema: Sequ
         values = given.get(name)
         if values is None:
             values = nulls = nulls if nulls is not None else [None] * count
-        if isinstance(values, pa.TimestampArray):
-            # Instants handed over as such (no text to check or cast): exactly the column's
-            # Arrow type, no NULL in a REQUIRED column, else the rows take the usual path.
-            mode = (field.mode or "NULLABLE").upper()
-            if normalize_bq_type(field.field_type) != "TIMESTAMP" or mode == "REPEATED" \
-                    or values.type != _arrow_type(field) or (mode == "REQUIRED" and values.null_count):
-                return None
-            arrays.append(values)
-            continue
-        column = _fast_column(values, field)
+        column = _given_arrow(values, field) if isinstance(values, pa.Array) else _fast_column(values, field)
         if column is None:
             return None
         arrays.append(column[0])
         if column[1] is not None:
             casts[name] = column[1]
     return arrays, casts
+
+
+#: Column types :func:`_given_arrow` takes as Arrow arrays.
+_GIVEN_ARROW_TYPES = frozenset({"STRING", "INTEGER", "FLOAT", "BOOLEAN", "DATE", "TIMESTAMP"})
+
+
+def _given_arrow(values: pa.Array, field: SchemaField) -> tuple[pa.Array, str | None] | None:
+    """:func:`_fast_column` for a column handed over as an Arrow array: loaded as is when it
+    is exactly the column's Arrow type (or, for a DATE or TIMESTAMP, canonical text DuckDB
+    casts), with the per-row path's checks done on the array (no NULL in a REQUIRED column,
+    no NULL list or NULL element in a REPEATED one, no NaN or infinity in a FLOAT); else None."""
+    mode = (field.mode or "NULLABLE").upper()
+    ftype = normalize_bq_type(field.field_type)
+    if ftype not in _GIVEN_ARROW_TYPES or (mode == "REQUIRED" and values.null_count):
+        return None  # e.g. JSON: an Arrow string could be the value or its JSON text
+    if values.type == _arrow_type(field):
+        if mode == "REPEATED":
+            if values.null_count or values.flatten().null_count or ftype == "FLOAT":
+                return None
+        elif ftype == "FLOAT" and not _all_true(pc.is_finite(values)):
+            return None
+        return values, None
+    if ftype in ("DATE", "TIMESTAMP") and mode != "REPEATED" and values.type == pa.string():
+        pattern = _FAST_DATE if ftype == "DATE" else _FAST_TIMESTAMP
+        if not _all_true(pc.match_substring_regex(values, pattern)):
+            return None
+        return values, duckdb_type(ftype)
+    return None
 
 
 def _py(value: Any) -> Any:

@@ -31,7 +31,9 @@ from itertools import chain, compress, repeat
 from typing import Any, overload
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA
 from shared_services.events.model import (
     _KNOWN_STAMPS,
     EVENT_COLUMNS,
@@ -58,6 +60,31 @@ _INT_ONLY = {int}
 _ENTRY_ID = operator.itemgetter(_EVENT_ID)
 _ID_KEY: dict[type, Any] = {tuple: _EVENT_ID, dict: "event_id"}
 _IS_DICT = dict.__instancecheck__
+_NONE = type(None)
+
+
+def _entry_arrow_type(name: str, bq_type: str, mode: str) -> tuple[pa.DataType, frozenset[type] | None]:
+    """A log column's Arrow type in :meth:`EventBatch.to_columns`' Arrow form, and the exact
+    Python types a dict entry's value may have there (None: a list or tuple of ``str``)."""
+    if mode == "REPEATED":
+        return pa.list_(pa.string()), None
+    if name in _STAMP_NAMES:
+        return _STAMP_TYPE, frozenset({int})  # instants (dict entries' text is read back first)
+    if bq_type in ("STRING", "DATE", "TIMESTAMP"):  # a DATE or any other TIMESTAMP: the rows' text
+        return pa.string(), frozenset({str, _NONE})
+    if bq_type in ("BOOL", "BOOLEAN"):
+        return pa.bool_(), frozenset({bool, _NONE})
+    if bq_type in ("FLOAT64", "FLOAT"):
+        return pa.float64(), frozenset({float, int, _NONE})
+    raise AssertionError(f"no Arrow form for log column {name} ({bq_type})")  # pragma: no cover
+
+
+_ENTRY_TYPES = [_entry_arrow_type(f.name, f.field_type.upper(), (f.mode or "NULLABLE").upper())
+                for f in COVERAGE_LOG_SCHEMA]
+#: The Arrow type of a whole entry: pyarrow converts a list of entries to it in C++, column by
+#: column in one pass (the transposition and every column's conversion at once).
+_ENTRY_STRUCT = pa.struct([pa.field(name, arrow) for name, (arrow, _) in zip(EVENT_COLUMNS, _ENTRY_TYPES, strict=True)])
+_ENTRY_ALLOWED = tuple(allowed for _, allowed in _ENTRY_TYPES)
 
 
 def row_of(entry: Entry) -> dict[str, Any]:
@@ -178,6 +205,9 @@ class EventBatch(Sequence[dict[str, Any]]):
         dicts = kinds.count(dict)
         if dicts + kinds.count(tuple) != len(entries) or set(map(len, entries)) - {_WIDTH}:
             return None
+        arrow = self._arrow_columns(entries, kinds)
+        if arrow is not None:
+            return arrow
         if dicts:  # each dict entry as its values in schema order (read by name, in C)
             entries = list(entries)
             positions = list(compress(range(len(kinds)), map(operator.is_, kinds, repeat(dict))))
@@ -201,6 +231,87 @@ class EventBatch(Sequence[dict[str, Any]]):
         for index in _STAMP_INDEXES:
             columns[index] = _stamp_column(columns[index], memo)
         return dict(zip(EVENT_COLUMNS, columns, strict=True))
+
+    def _arrow_columns(self, entries: list[Entry], kinds: list[type]) -> dict[str, Sequence[Any]] | None:
+        """:meth:`to_columns` as Arrow arrays, or None for the lists form.
+
+        Lean entries hold exactly the column's Python types (both paths that build them,
+        ``model._quiet_entry`` and the general row's values, convert every value to its
+        column's type first; ``apply_alert_marks`` writes a bool and two ``str``), so pyarrow
+        converts them without coercing anything; a general-path entry's two stamps are text,
+        read back to instants here. A dict entry is taken only when each value has one of its
+        column's exact types (pyarrow would turn ``True`` into ``1.0`` in a FLOAT column, or a
+        ``str`` into a list of its letters in a REPEATED one). Any stamp that is not the
+        canonical text, or a conversion pyarrow refuses, gives None (the lists form, which the
+        loader checks value by value).
+        """
+        rows: list[Any] = entries
+        if kinds.count(dict):
+            rows = list(entries)
+            for index, kind in enumerate(kinds):
+                if kind is dict:
+                    values = _vetted_values(rows[index])
+                    if values is None:
+                        return None
+                    rows[index] = values
+        try:
+            columns = _struct_columns(rows)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError, UnicodeError):
+            # Stamps as text (entries of the general path): read back, entry by entry, and
+            # converted once more; anything else pyarrow refuses: the lists form.
+            try:
+                columns = _struct_columns([_with_instants(row) for row in rows])
+            except (pa.ArrowException, TypeError, ValueError, OverflowError, UnicodeError):
+                return None
+        batch_ids = columns[_BATCH_ID]
+        # A lean entry has no batch id (None), a dict row its own or this batch's (set above):
+        # empty text counts as none, as ``_row`` reads it.
+        if batch_ids.null_count == len(batch_ids):
+            columns[_BATCH_ID] = pa.repeat(pa.scalar(self.batch_id, pa.string()), len(batch_ids))
+        else:
+            missing = pc.fill_null(pc.equal(batch_ids, ""), True)
+            columns[_BATCH_ID] = pc.if_else(missing, pa.scalar(self.batch_id, pa.string()), batch_ids)
+        return dict(zip(EVENT_COLUMNS, columns, strict=True))
+
+
+def _struct_columns(rows: list[Any]) -> list[pa.Array]:
+    """The entries' columns (one pass in C++ over value tuples in schema order)."""
+    return pa.array(rows, type=_ENTRY_STRUCT).flatten()  # type: ignore[no-any-return]
+
+
+def _with_instants(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``row`` with its two stamps as integer microseconds, a text one read back with
+    :func:`~shared_services.events.model.stamp_micros`; ``ValueError`` for any other text
+    (the rows' own text then goes over in the lists form, never a NULL in its place)."""
+    if all(type(row[at]) is int for at in _STAMP_INDEXES):
+        return row
+    values = list(row)
+    for at in _STAMP_INDEXES:
+        if type(values[at]) is not int and values[at] is not None:
+            values[at] = stamp_micros(values[at])
+            if values[at] is None:
+                raise ValueError("a stamp that is not the canonical text")
+    return tuple(values)
+
+
+def _vetted_values(row: dict[str, Any]) -> tuple[Any, ...] | None:
+    """A dict entry's values in schema order with its stamps as integer microseconds, when
+    every value has one of its column's exact types (:data:`_ENTRY_ALLOWED`); else None."""
+    try:
+        values = list(_ROW_VALUES(row))
+    except KeyError:
+        return None
+    for index in _STAMP_INDEXES:
+        value = values[index]
+        if type(value) is str:
+            values[index] = stamp_micros(value)  # None for any text but the canonical one
+    for value, allowed in zip(values, _ENTRY_ALLOWED, strict=True):
+        if allowed is None:
+            if value is not None and (type(value) not in (list, tuple) or not all(type(v) is str for v in value)):
+                return None
+        elif type(value) not in allowed:
+            return None
+    return tuple(values)
 
 
 def as_rows(rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:

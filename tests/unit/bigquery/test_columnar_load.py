@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pyarrow as pa
 import pytest
 from google.api_core import exceptions as gexc
 from google.cloud.bigquery import LoadJobConfig, QueryJobConfig, SchemaField
@@ -313,3 +314,103 @@ def test_write_empty_reports_a_bad_date_before_the_conflict_as_the_per_row_path(
         _load(client, "ds.t", rows, write_disposition="WRITE_EMPTY")
     assert "could not convert value '2025-02-30' of field 'day'" in str(fast_error.value)
     assert str(fast_error.value) == str(slow_error.value)
+
+
+ARROW_SCHEMA = [f for f in SCHEMA if f.name != "doc"]
+
+
+class _ArrowColumnRows(list):
+    """Rows that hand over their columns as Arrow arrays (EventBatch's Arrow form)."""
+
+    def __init__(self, rows, types=None):
+        super().__init__(rows)
+        self.types = types or {}
+
+    def to_columns(self):
+        columns = {}
+        for field in ARROW_SCHEMA:
+            default = pa.string() if field.field_type in ("DATE", "TIMESTAMP") else dc._arrow_type(field)
+            columns[field.name] = pa.array([row.get(field.name) for row in self],
+                                           type=self.types.get(field.name, default))
+        return columns
+
+
+ARROW_ROWS = [{k: v for k, v in row.items() if k != "doc"} for row in PLAIN_ROWS]
+
+
+def test_columns_handed_over_as_arrow_load_the_same_table_as_the_per_row_path(client, per_row_calls, monkeypatch):
+    # No NULL lists here (the rows load them as []; an Arrow NULL list is left to the rows, below).
+    rows = [{**row, "tags": row.get("tags") or [], "counts": row.get("counts") or []} for row in ARROW_ROWS]
+    with monkeypatch.context() as patch:
+        _no_row_conversion(patch)
+        job = _load(client, "ds.given", _ArrowColumnRows(rows), schema=ARROW_SCHEMA)
+    assert job.output_rows == len(rows) and per_row_calls == []
+    _per_row_only(monkeypatch)
+    _load(client, "ds.per_row", rows, schema=ARROW_SCHEMA)
+    assert _table(client, "ds.given") == _table(client, "ds.per_row")
+
+
+@pytest.fixture()
+def rows_decided(monkeypatch):
+    """Counts the loads whose rows were converted to columns by the loader itself (the handed-over
+    columns were refused)."""
+    calls = []
+    original = dc._columnar
+
+    def spy(records, schema):
+        calls.append(len(records))
+        return original(records, schema)
+
+    monkeypatch.setattr(dc, "_columnar", spy)
+    return calls
+
+
+@pytest.mark.parametrize(("rows", "types"), [
+    ([*ARROW_ROWS], {}),                                          # NULL lists: the rows load them as []
+    ([{"id": 9, "tags": ["a", None]}], {}),                       # a NULL element: the rows' error
+    ([{"id": 9, "day": "2025/01/15"}], {}),                       # DuckDB casts it, BigQuery refuses it
+    ([{"id": 9, "at": "2025-01-15T03:04:05.1234567Z"}], {}),      # 7 digits: likewise
+    ([{"id": 9, "score": 1.5}], {"score": pa.float32()}),         # another Arrow type
+    ([{"id": 9, "name": "x"}], {"name": pa.large_string()}),
+])
+def test_arrow_columns_it_cannot_vouch_for_are_left_to_the_rows(client, rows_decided, monkeypatch, rows, types):
+    # Lists where a row gives none, so that only the case's own value can refuse the arrays.
+    rows = [{"tags": [], "counts": [], **row} for row in [{"id": 1, "tags": ["x"]}, *rows]]
+    outcome = _outcome(lambda: _load(client, "ds.given", _ArrowColumnRows(rows, types), schema=ARROW_SCHEMA))
+    assert rows_decided[:1] == [len(rows)]  # the rows decided (a second look after their JSON round trip)
+    _per_row_only(monkeypatch)
+    assert outcome == _outcome(lambda: _load(client, "ds.reference", rows, schema=ARROW_SCHEMA))
+    if outcome == "loaded":
+        assert _table(client, "ds.given") == _table(client, "ds.reference")
+
+
+def test_a_nan_or_a_null_id_in_arrow_fails_the_load_as_the_rows_do(client, monkeypatch):
+    for bad in ({"id": 9, "score": float("nan")}, {"id": None}):
+        rows = [{"id": 1, "tags": [], "counts": []}, {"tags": [], "counts": [], **bad}]  # no NULL list: Arrow decides
+        with pytest.raises(gexc.BadRequest) as given:
+            _load(client, "ds.given", _ArrowColumnRows(rows), schema=ARROW_SCHEMA)
+        with pytest.raises(gexc.BadRequest) as plain:
+            _load(client, "ds.plain", rows, schema=ARROW_SCHEMA)
+        assert str(given.value) == str(plain.value)
+    assert client._relation_kind("ds", "given") is None
+
+
+def test_a_json_column_handed_over_as_arrow_is_left_to_the_rows(client, rows_decided):
+    class JsonArrow(list):
+        def to_columns(self):
+            return {"id": pa.array([r["id"] for r in self], pa.int64()),
+                    "doc": pa.array([r["doc"] for r in self], pa.string())}
+
+    rows = [{"id": 1, "doc": "just text"}]
+    _load(client, "ds.j", JsonArrow(rows), schema=[SchemaField("id", "INT64"), SchemaField("doc", "JSON")])
+    assert rows_decided[:1] == [1]
+    got = client.query("SELECT TO_JSON_STRING(doc) AS doc FROM ds.j").result()
+    assert [r["doc"] for r in got] == ['"just text"']  # the JSON string, not the text as JSON
+
+
+def _outcome(load):
+    try:
+        load()
+    except gexc.GoogleAPICallError as err:
+        return f"{type(err).__name__}: {err.message}"
+    return "loaded"

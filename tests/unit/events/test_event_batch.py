@@ -111,9 +111,12 @@ def test_the_batch_is_a_sequence_of_the_rows_with_their_batch_id_and_the_same_co
 
 
 def _as_row_values(values: Any) -> list[Any]:
-    """A handed-over column as the rows spell it: tuples as lists, Arrow instants as text."""
+    """A handed-over column as the rows spell it: Arrow arrays as Python values (instants as
+    their text), tuples as lists."""
     if isinstance(values, pa.TimestampArray):
         return [None if v is None else model.stamp_text(v) for v in values.cast(pa.int64()).to_pylist()]
+    if isinstance(values, pa.Array):
+        values = values.to_pylist()
     return [list(v) if isinstance(v, tuple) else v for v in values]
 
 
@@ -259,3 +262,46 @@ def test_a_stamp_that_is_not_the_canonical_text_goes_over_as_the_rows_text(tmp_p
     assert list(columns["created_at"]) == [row["created_at"] for row in batch]  # text, as the rows hold it
     got, want = _loaded_both_ways(tmp_path, monkeypatch, batch)
     assert got == want and len(got[1]) == len(EVENTS)
+
+
+def test_every_column_goes_over_as_arrow_and_loads_the_rows_table(tmp_path, monkeypatch):
+    # Quiet-path tuples (integer stamps), general-path tuples (text stamps: the non-ASCII
+    # description, the 5,000-letter label) and critical dict rows: all in one Arrow pass.
+    entries = _processor()._coverage_state().buffer.take_entries()
+    assert {type(entry) for entry in entries} == {tuple, dict}
+    assert any(isinstance(entry, tuple) and isinstance(entry[EVENT_COLUMNS.index("created_at")], str)
+               for entry in entries)
+    batch = EventBatch(entries, batch_id="b1")
+    columns = batch.to_columns()
+    assert columns is not None and all(isinstance(values, pa.Array) for values in columns.values())
+    assert columns["batch_id"].to_pylist() == ["b1"] * len(EVENTS)
+    assert {name: _as_row_values(values) for name, values in columns.items()} \
+        == {name: [row[name] for row in batch] for name in EVENT_COLUMNS}
+    got, want = _loaded_both_ways(tmp_path, monkeypatch, batch)
+    assert got == want and len(got[1]) == len(EVENTS)
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("quality_score_before", True),           # pyarrow would load 1.0
+    ("fallback_sources_tried", "a_empty"),    # pyarrow would load ['a', '_', 'e', ...]
+    ("team_abbr", b"DAL"),                    # pyarrow would load 'DAL'
+    ("created_at", "2025-01-16 05:06:07Z"),   # not the canonical stamp text
+])
+def test_a_dict_row_value_arrow_would_coerce_keeps_the_lists_form(tmp_path, monkeypatch, column, value):
+    entries = _processor()._coverage_state().buffer.take_entries()
+    marked = next(entry for entry in entries if isinstance(entry, dict))
+    marked[column] = value
+    batch = EventBatch(entries, batch_id="b1")
+    columns = batch.to_columns()
+    assert columns is not None and not isinstance(columns[column], pa.Array)
+    assert _as_row_values(columns[column]) == [row[column] for row in batch]
+
+
+def test_a_general_path_tuple_with_another_stamp_text_keeps_the_lists_form():
+    entries = _processor()._coverage_state().buffer.take_entries()
+    at = EVENT_COLUMNS.index("created_at")
+    index = next(i for i, entry in enumerate(entries) if isinstance(entry, tuple) and isinstance(entry[at], str))
+    entries[index] = (*entries[index][:at], "2025-01-16T05:06:07Z", *entries[index][at + 1:])
+    columns = EventBatch(entries, batch_id="b1").to_columns()
+    assert columns is not None and not isinstance(columns["batch_id"], pa.Array)
+    assert columns["created_at"][index] == "2025-01-16T05:06:07Z"  # the row's own text, never NULL
