@@ -544,13 +544,13 @@ _NO_CLIENT = object()
 
 
 def _text(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    return str(value)
+    return None if value is None else str(value)
 
 
 def _season(row: dict[str, Any]) -> str:
-    year = row.get("season_year")
-    if year is not None and not (isinstance(year, float) and year != year):
+    """The schedule's season (``season_year`` 2019 is '2019-20', whatever the game's date: the
+    2020 bubble played 2019-20 games into October 2020), or the game date's when it has none."""
+    year = row["season_year"]
+    if year is not None:
         return f"{int(year)}-{(int(year) + 1) % 100:02d}"
     return season_label(row["game_date"])
