@@ -102,6 +102,7 @@ from shared_services.bigquery.jobs import (
     schema_from_duckdb_description,
 )
 from shared_services.bigquery.rules import (
+    alter_added_columns,
     check_comparisons,
     check_dialect,
     check_dml_where,
@@ -1777,6 +1778,7 @@ class DuckDBClient:
             self._check_name_case(tree, catalog)
             if isinstance(tree, exp.Create):
                 self._check_create(tree)
+            alter_added_columns(tree)  # what BigQuery refuses in ALTER TABLE, and what is not run here
             check_comparisons(tree, types_of, param_types or {})
         required = catalog.required_partition_filters() if partition_filters else {}
         if required:
@@ -1948,6 +1950,11 @@ class DuckDBClient:
                 existed = self._ddl_target_exists(source)
                 if kind in ("UPDATE", "MERGE"):
                     self._check_one_source_row(statement.ast, params)
+                added = alter_added_columns(source) if source is not None else None
+                if added is not None:
+                    self._alter_add_columns(source, added)
+                    rows, schema, tuples, dml = [], [], None, None
+                    continue
                 if kind in ("SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"):
                     # A query, or DML: rows of data tables change, the catalog does not (no
                     # statement that names the catalog's own schema passes _check_datasets).
@@ -2069,6 +2076,33 @@ class DuckDBClient:
         if source.args.get("replace"):
             return False
         return self._relation_kind(*target) is not None
+
+    def _alter_add_columns(self, alter: exp.Expression, added: list[tuple[str, str, str, bool]]) -> None:
+        """``ALTER TABLE ... ADD COLUMN``, applied to the table AND to the schema the client
+        reports (``get_table``), as a load's ALLOW_FIELD_ADDITION is (``_apply_schema_updates``)."""
+        table = alter.this
+        if not isinstance(table, exp.Table) or table.args.get("db") is None:
+            raise gexc.BadRequest("ALTER TABLE needs a dataset-qualified table name")
+        ds, tbl = table.args["db"].name, table.name
+        kind = self._relation_kind(ds, tbl)
+        if kind is None:
+            if alter.args.get("exists"):
+                return  # ALTER TABLE IF EXISTS of no table: no effect
+            raise gexc.NotFound(f"Not found: Table {self.project}:{ds}.{tbl}")
+        if kind == "VIEW":
+            raise gexc.BadRequest(f"{self.project}:{ds}.{tbl} is a view: ALTER TABLE ADD COLUMN needs a table")
+        schema = self._table_schema(ds, tbl)
+        names = {f.name.lower() for f in schema}
+        fields: list[SchemaField] = []
+        for name, bq_type, mode, if_not_exists in added:
+            if name.lower() in names:
+                if if_not_exists:
+                    continue
+                raise gexc.BadRequest(f"Column already exists: {name}")
+            names.add(name.lower())
+            fields.append(_normalized_field(SchemaField(name, bq_type, mode=mode)))
+        if fields:
+            self._apply_schema_updates(ds, tbl, schema, fields, [])
 
     def _check_create(self, create: exp.Create) -> None:
         """What BigQuery validates in CREATE TABLE: names, PARTITION BY, CLUSTER BY, OPTIONS."""

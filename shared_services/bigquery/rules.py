@@ -416,6 +416,51 @@ def check_dml_where(tree: exp.Expression) -> None:
                                   "to affect every row)")
 
 
+def alter_added_columns(tree: exp.Expression) -> list[tuple[str, str, str, bool]] | None:
+    """``[(name, BigQuery type, mode, if_not_exists)]`` of an ``ALTER TABLE ... ADD COLUMN``
+    statement, None for any other statement; ``BadRequest`` for what BigQuery refuses there or
+    the embedded warehouse does not run.
+
+    BigQuery ("ALTER TABLE ADD COLUMN statement", Details,
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/data-definition-language#alter_table_add_column_statement):
+    "You cannot add a REQUIRED column to an existing table schema"; a new column is NULL for
+    the existing rows (an empty ARRAY when REPEATED). Other ALTER TABLE actions (SET OPTIONS,
+    DROP COLUMN, RENAME, ...) are not run by the embedded warehouse: refused, naming the action,
+    rather than half-applied (DuckDB would change the table but not the schema the client
+    reports).
+
+    Example::
+
+        alter_added_columns(sqlglot.parse_one('ALTER TABLE ds.t ADD COLUMN n INT64', read='bigquery'))
+        # [('n', 'INT64', 'NULLABLE', False)]
+    """
+    if not isinstance(tree, exp.Alter):
+        return None
+    if str(tree.args.get("kind") or "").upper() != "TABLE":
+        raise gexc.BadRequest(f"ALTER {tree.args.get('kind')} is not supported by the embedded warehouse")
+    columns: list[tuple[str, str, str, bool]] = []
+    for action in tree.args.get("actions") or []:
+        if not isinstance(action, exp.ColumnDef):
+            name = type(action).__name__
+            what = {"AlterSet": "SET OPTIONS", "Drop": "DROP COLUMN", "AlterRename": "RENAME TO",
+                    "RenameColumn": "RENAME COLUMN", "AlterColumn": "ALTER COLUMN"}.get(name, name)
+            raise gexc.BadRequest(f"ALTER TABLE ... {what} is not supported by the embedded warehouse "
+                                  "(ALTER TABLE ... ADD COLUMN is)")
+        kind = action.args.get("kind")
+        text = kind.sql("bigquery").upper() if kind is not None else "STRING"
+        mode = "NULLABLE"
+        if text.startswith("ARRAY<"):
+            mode, text = "REPEATED", text[6:-1]
+        if text.startswith(("STRUCT", "ARRAY")):
+            raise gexc.BadRequest(f"ALTER TABLE ADD COLUMN {action.name} {kind.sql('bigquery') if kind else ''}: "
+                                  "a STRUCT column is not supported by the embedded warehouse")
+        if any(isinstance(c.args.get("kind"), exp.NotNullColumnConstraint) for c in action.args.get("constraints") or []):
+            raise gexc.BadRequest(f"Cannot add a REQUIRED column to an existing table schema: {action.name} "
+                                  "(add it NULLABLE)")
+        columns.append((action.name, text.split("(", 1)[0].strip(), mode, bool(action.args.get("exists"))))
+    return columns
+
+
 def check_merge(tree: exp.Expression) -> None:
     """Reject correlated subqueries in a MERGE's WHEN clauses (BigQuery's DML limitation).
 
@@ -758,7 +803,15 @@ def _satisfied(scope: exp.Expression, mine: exp.Expression, carrier: _Carrier,
 
 
 def _read_tables(tree: exp.Expression) -> list[exp.Table]:
-    """The base tables a statement reads (not an INSERT target, not inside CREATE VIEW)."""
+    """The base tables a statement reads (not an INSERT target, not inside CREATE VIEW; none
+    for DROP or ALTER, which change a table's definition and read no row: BigQuery's own
+    example of changing ``require_partition_filter`` is an ``ALTER TABLE ... SET OPTIONS`` on
+    such a table ("Set partition filter requirements",
+    https://cloud.google.com/bigquery/docs/managing-partitioned-tables#require-filter), and
+    the requirement is on "queries on the table"). TRUNCATE TABLE stays checked: the docs do
+    not say it is exempt, and refusing here what BigQuery might accept is the safe side."""
+    if isinstance(tree, exp.Drop | exp.Alter):
+        return []
     if isinstance(tree, exp.Create):
         kind = str(tree.args.get("kind") or "").upper()
         body = tree.args.get("expression")

@@ -96,6 +96,45 @@ def test_partition_filter_missing_is_rejected(client: DuckDBClient) -> None:
     rejected_for_partition(client, "SELECT COUNT(*) FROM ds.games", "ds.games")
 
 
+def test_ddl_that_reads_no_row_needs_no_partition_filter(client: DuckDBClient) -> None:
+    client.query("ALTER TABLE ds.log ADD COLUMN IF NOT EXISTS note STRING").result()
+    rejected_for_partition(client, "SELECT COUNT(*) FROM ds.games", "ds.games")  # still required
+    rejected_for_partition(client, "TRUNCATE TABLE ds.games", "ds.games")  # not documented as exempt
+    client.query("DROP TABLE ds.games").result()
+    assert client._relation_kind("ds", "games") is None
+
+
+def test_alter_table_add_column_changes_the_table_and_the_schema_the_client_reports(client: DuckDBClient) -> None:
+    client.query("INSERT INTO ds.plain (game_id) VALUES ('g1')").result()
+    client.query("ALTER TABLE ds.plain ADD COLUMN IF NOT EXISTS note STRING, ADD COLUMN tags ARRAY<STRING>, "
+                 "ADD COLUMN n INT64").result()
+    client.query("ALTER TABLE ds.plain ADD COLUMN IF NOT EXISTS NOTE STRING").result()  # there: no effect
+    reported = [(f.name, f.field_type, f.mode) for f in client.get_table("proj.ds.plain").schema]
+    assert reported[3:] == [("note", "STRING", "NULLABLE"), ("tags", "STRING", "REPEATED"), ("n", "INTEGER", "NULLABLE")]
+    # Existing rows: NULL, and an empty ARRAY for the REPEATED column (the DDL reference's words).
+    assert [tuple(r) for r in client.query("SELECT note, tags, n FROM ds.plain").result()] == [(None, [], None)]
+    client.query("ALTER TABLE IF EXISTS ds.nothing ADD COLUMN x STRING").result()  # no table: no effect
+
+
+@pytest.mark.parametrize(("sql", "error", "message"), [
+    ("ALTER TABLE ds.plain ADD COLUMN r DATE NOT NULL", gexc.BadRequest,
+     "Cannot add a REQUIRED column to an existing table schema: r"),
+    ("ALTER TABLE ds.plain ADD COLUMN other STRING", gexc.BadRequest, "Column already exists: other"),
+    ("ALTER TABLE ds.plain ADD COLUMN v VARCHAR", gexc.BadRequest, "Type not found: VARCHAR"),
+    ("ALTER TABLE ds.plain ADD COLUMN s STRUCT<a INT64>", gexc.BadRequest, "STRUCT column is not supported"),
+    ("ALTER TABLE ds.plain SET OPTIONS (description = 'x')", gexc.BadRequest, r"ALTER TABLE \.\.\. SET OPTIONS is not"),
+    ("ALTER TABLE ds.plain DROP COLUMN other", gexc.BadRequest, r"ALTER TABLE \.\.\. DROP COLUMN is not"),
+    ("ALTER TABLE ds.plain RENAME TO plain2", gexc.BadRequest, r"ALTER TABLE \.\.\. RENAME TO is not"),
+    ("ALTER TABLE ds.nothing ADD COLUMN x STRING", gexc.NotFound, "Not found: Table proj:ds.nothing"),
+])
+def test_alter_table_refusals_change_nothing(client: DuckDBClient, sql: str, error: type, message: str) -> None:
+    before = [(f.name, f.field_type, f.mode) for f in client.get_table("proj.ds.plain").schema]
+    with pytest.raises(error, match=message):
+        client.query(sql).result()
+    assert [(f.name, f.field_type, f.mode) for f in client.get_table("proj.ds.plain").schema] == before
+    assert client._column_names("ds", "plain") == {name for name, _, _ in before}
+
+
 def test_partition_filter_on_another_joined_tables_column_of_the_same_name_is_rejected(client) -> None:
     rejected_for_partition(
         client,
