@@ -414,3 +414,33 @@ def _outcome(load):
     except gexc.GoogleAPICallError as err:
         return f"{type(err).__name__}: {err.message}"
     return "loaded"
+
+
+class _GivenArrays(list):
+    """Rows that hand over the arrays given (whatever they are), for the loader to vet."""
+
+    def __init__(self, rows, arrays):
+        super().__init__(rows)
+        self.arrays = arrays
+
+    def to_columns(self):
+        return self.arrays
+
+
+@pytest.mark.parametrize(("field", "rows", "array"), [
+    # a NaN inside a REPEATED FLOAT: the rows' NaN token is an error
+    (SchemaField("v", "FLOAT64", mode="REPEATED"), [{"v": [1.5, float("nan")]}],
+     pa.array([[1.5, float("nan")]], pa.list_(pa.float64()))),
+    # an INTEGER column handed over as timestamp text: never cast as a timestamp
+    (SchemaField("v", "INT64"), [{"v": "2025-01-15T03:04:05Z"}], pa.array(["2025-01-15T03:04:05Z"])),
+    # a REPEATED DATE column handed over as plain text: the rows give no array
+    (SchemaField("v", "DATE", mode="REPEATED"), [{"v": "2025-01-15"}], pa.array(["2025-01-15"])),
+])
+def test_arrays_of_another_shape_than_the_column_are_left_to_the_rows(client, rows_decided, monkeypatch,
+                                                                      field, rows, array):
+    schema = [field]
+    outcome = _outcome(lambda: _load(client, "ds.given", _GivenArrays(rows, {"v": array}), schema=schema))
+    assert rows_decided[:1] == [len(rows)]
+    _per_row_only(monkeypatch)
+    assert outcome == _outcome(lambda: _load(client, "ds.reference", rows, schema=schema))
+    assert outcome != "loaded"

@@ -247,6 +247,7 @@ def test_lean_entries_hand_over_their_instants_and_load_the_rows_table(tmp_path,
     batch = EventBatch(entries, batch_id="b1")
     columns = batch.to_columns()
     assert columns is not None and isinstance(columns["event_timestamp"], pa.TimestampArray)
+    assert all(isinstance(values, pa.Array) for values in columns.values())  # the Arrow form, whole
     assert _as_row_values(columns["created_at"]) == [row["created_at"] for row in batch]
     got, want = _loaded_both_ways(tmp_path, monkeypatch, batch)
     assert got == want and len(got[1]) == 50
@@ -267,18 +268,24 @@ def test_a_stamp_that_is_not_the_canonical_text_goes_over_as_the_rows_text(tmp_p
 def test_every_column_goes_over_as_arrow_and_loads_the_rows_table(tmp_path, monkeypatch):
     # Quiet-path tuples (integer stamps), general-path tuples (text stamps: the non-ASCII
     # description, the 5,000-letter label) and critical dict rows: all in one Arrow pass.
-    entries = _processor()._coverage_state().buffer.take_entries()
+    processor = _processor()
+    processor.log_quality_event("source_missing", "critical", "both sources empty", game_id="0022400001",
+                                fallback_sources_tried=["a_empty", "b_empty"])
+    entries = processor._coverage_state().buffer.take_entries()
     assert {type(entry) for entry in entries} == {tuple, dict}
     assert any(isinstance(entry, tuple) and isinstance(entry[EVENT_COLUMNS.index("created_at")], str)
                for entry in entries)
+    dicts = [entry for entry in entries if isinstance(entry, dict)]
+    dicts[0]["batch_id"] = ""  # no batch id (empty text counts as none, as for the rows)
+    dicts[1]["batch_id"] = "kept"  # a retried batch's own id
     batch = EventBatch(entries, batch_id="b1")
     columns = batch.to_columns()
     assert columns is not None and all(isinstance(values, pa.Array) for values in columns.values())
-    assert columns["batch_id"].to_pylist() == ["b1"] * len(EVENTS)
+    assert columns["batch_id"].to_pylist() == ["kept" if entry is dicts[1] else "b1" for entry in entries]
     assert {name: _as_row_values(values) for name, values in columns.items()} \
         == {name: [row[name] for row in batch] for name in EVENT_COLUMNS}
     got, want = _loaded_both_ways(tmp_path, monkeypatch, batch)
-    assert got == want and len(got[1]) == len(EVENTS)
+    assert got == want and len(got[1]) == len(entries)
 
 
 @pytest.mark.parametrize(("column", "value"), [
