@@ -81,7 +81,10 @@ def test_a_configured_table_the_audit_cannot_read_is_the_configurations_error(wa
     message = str(raised.value)
     assert message.startswith(f"audit table tables[1] {GAMEBOOK}: cannot be read with id_column 'player_name' "
                               "and date_column 'scraped_at' (a DATE column): ")
-    assert "\n" not in message and len(message) < 500  # the first line of BigQuery's reason
+    # BigQuery's own reason, its first line: the date column given is a TIMESTAMP, not a DATE
+    assert message.endswith("(a DATE column): No matching signature for operator BETWEEN for argument types: "
+                            "TIMESTAMP, DATE. Supported signature: ANY BETWEEN ANY")
+    assert "\n" not in message
 
 
 def test_a_default_table_the_audit_cannot_read_is_bigquerys_error(warehouse):
@@ -89,3 +92,10 @@ def test_a_default_table_the_audit_cannot_read_is_bigquerys_error(warehouse):
     warehouse.query(f"DROP TABLE {GAMEBOOK}").result()
     with pytest.raises(gexc.NotFound):
         _audit(warehouse).run_daily_audit(DAY)
+
+
+def test_a_schedule_row_without_a_team_keys_the_date_teams_tables_without_it(warehouse):
+    load(warehouse, "nba_raw.nbac_schedule", [{**schedule_row("0022400561", DAY, "PHX", "DAL"),
+                                               "home_team_tricode": None}])
+    [finding] = _audit(warehouse).run_daily_audit(DAY).findings
+    assert finding.game_key == f"{DAY:%Y%m%d}_PHX_"  # never the text 'None'

@@ -109,8 +109,10 @@ def test_alter_table_add_column_changes_the_table_and_the_schema_the_client_repo
     client.query("ALTER TABLE ds.plain ADD COLUMN IF NOT EXISTS note STRING, ADD COLUMN tags ARRAY<STRING>, "
                  "ADD COLUMN n INT64").result()
     client.query("ALTER TABLE ds.plain ADD COLUMN IF NOT EXISTS NOTE STRING").result()  # there: no effect
+    client.query("ALTER TABLE ds.plain ADD COLUMN code STRING(3)").result()  # a parameterized type: its base type
     reported = [(f.name, f.field_type, f.mode) for f in client.get_table("proj.ds.plain").schema]
-    assert reported[3:] == [("note", "STRING", "NULLABLE"), ("tags", "STRING", "REPEATED"), ("n", "INTEGER", "NULLABLE")]
+    assert reported[3:] == [("note", "STRING", "NULLABLE"), ("tags", "STRING", "REPEATED"), ("n", "INTEGER", "NULLABLE"),
+                            ("code", "STRING", "NULLABLE")]
     # Existing rows: NULL, and an empty ARRAY for the REPEATED column (the DDL reference's words).
     assert [tuple(r) for r in client.query("SELECT note, tags, n FROM ds.plain").result()] == [(None, [], None)]
     client.query("ALTER TABLE IF EXISTS ds.nothing ADD COLUMN x STRING").result()  # no table: no effect
@@ -125,6 +127,12 @@ def test_alter_table_add_column_changes_the_table_and_the_schema_the_client_repo
     ("ALTER TABLE ds.plain SET OPTIONS (description = 'x')", gexc.BadRequest, r"ALTER TABLE \.\.\. SET OPTIONS is not"),
     ("ALTER TABLE ds.plain DROP COLUMN other", gexc.BadRequest, r"ALTER TABLE \.\.\. DROP COLUMN is not"),
     ("ALTER TABLE ds.plain RENAME TO plain2", gexc.BadRequest, r"ALTER TABLE \.\.\. RENAME TO is not"),
+    ("ALTER TABLE ds.plain RENAME COLUMN other TO other2", gexc.BadRequest, r"ALTER TABLE \.\.\. RENAME COLUMN is not"),
+    ("ALTER TABLE ds.plain ALTER COLUMN other SET DATA TYPE STRING", gexc.BadRequest,
+     r"ALTER TABLE \.\.\. ALTER COLUMN is not supported by the embedded warehouse \(ALTER TABLE \.\.\. ADD COLUMN is\)"),
+    ("ALTER VIEW ds.plain SET OPTIONS (description = 'x')", gexc.BadRequest, "ALTER VIEW is not supported"),
+    ("ALTER TABLE ds.plain ADD COLUMN s ARRAY<STRUCT<a INT64>>", gexc.BadRequest,
+     r"ALTER TABLE ADD COLUMN s ARRAY<STRUCT<a INT64>>: a STRUCT column is not supported"),
     ("ALTER TABLE ds.nothing ADD COLUMN x STRING", gexc.NotFound, "Not found: Table proj:ds.nothing"),
 ])
 def test_alter_table_refusals_change_nothing(client: DuckDBClient, sql: str, error: type, message: str) -> None:
