@@ -2102,6 +2102,15 @@ class DuckDBClient:
             names.add(name.lower())
             fields.append(_normalized_field(SchemaField(name, bq_type, mode=mode)))
         if fields:
+            # The names as CREATE TABLE checks them (characters, reserved prefixes such as
+            # _PARTITION), with the table's partitioning and clustering as they are.
+            meta = self._meta_row(ds, tbl) or {}
+            validate_table_definition(
+                f"{ds}.{tbl}",
+                [(f.name, normalize_bq_type(f.field_type), (f.mode or "NULLABLE").upper()) for f in [*schema, *fields]],
+                meta.get("partition_field"),
+                json.loads(meta["clustering_fields"]) if meta.get("clustering_fields") else None,
+            )
             self._apply_schema_updates(ds, tbl, schema, fields, [])
 
     def _check_create(self, create: exp.Create) -> None:

@@ -133,6 +133,8 @@ def test_alter_table_add_column_changes_the_table_and_the_schema_the_client_repo
     ("ALTER VIEW ds.plain SET OPTIONS (description = 'x')", gexc.BadRequest, "ALTER VIEW is not supported"),
     ("ALTER TABLE ds.plain ADD COLUMN s ARRAY<STRUCT<a INT64>>", gexc.BadRequest,
      r"ALTER TABLE ADD COLUMN s ARRAY<STRUCT<a INT64>>: a STRUCT column is not supported"),
+    ("ALTER TABLE ds.plain ADD COLUMN _PARTITIONTIME TIMESTAMP", gexc.BadRequest, "_PARTITIONTIME"),
+    ("ALTER TABLE ds.plain ADD COLUMN `bad name!` STRING", gexc.BadRequest, "bad name!"),
     ("ALTER TABLE ds.nothing ADD COLUMN x STRING", gexc.NotFound, "Not found: Table proj:ds.nothing"),
 ])
 def test_alter_table_refusals_change_nothing(client: DuckDBClient, sql: str, error: type, message: str) -> None:
