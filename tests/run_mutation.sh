@@ -73,6 +73,7 @@ MUTANTS=(
   'shared_services.events.batch.x__with_instants*'
   'data_processors.source_coverage_audit.processor.*'
   'shared_services.bigquery.rules.x_alter_added_columns*'
+  'shared_services.bigquery.rules.x_alter_set_options*'
 )
 if [ "$#" -gt 0 ]; then MUTANTS=("$@"); fi
 export HYPOTHESIS_MAX_EXAMPLES="${HYPOTHESIS_MAX_EXAMPLES:-25}"

@@ -103,6 +103,7 @@ from shared_services.bigquery.jobs import (
 )
 from shared_services.bigquery.rules import (
     alter_added_columns,
+    alter_set_options,
     check_comparisons,
     check_dialect,
     check_dml_where,
@@ -1779,6 +1780,7 @@ class DuckDBClient:
             if isinstance(tree, exp.Create):
                 self._check_create(tree)
             alter_added_columns(tree)  # what BigQuery refuses in ALTER TABLE, and what is not run here
+            alter_set_options(tree)
             check_comparisons(tree, types_of, param_types or {})
         required = catalog.required_partition_filters() if partition_filters else {}
         if required:
@@ -1951,8 +1953,12 @@ class DuckDBClient:
                 if kind in ("UPDATE", "MERGE"):
                     self._check_one_source_row(statement.ast, params)
                 added = alter_added_columns(source) if source is not None else None
-                if added is not None:
-                    self._alter_add_columns(source, added)
+                options = alter_set_options(source) if source is not None else None
+                if added is not None or options is not None:
+                    if added is not None:
+                        self._alter_add_columns(source, added)
+                    else:
+                        self._alter_set_options(source, options or {})
                     rows, schema, tuples, dml = [], [], None, None
                     continue
                 if kind in ("SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"):
@@ -2077,9 +2083,8 @@ class DuckDBClient:
             return False
         return self._relation_kind(*target) is not None
 
-    def _alter_add_columns(self, alter: exp.Expression, added: list[tuple[str, str, str, bool]]) -> None:
-        """``ALTER TABLE ... ADD COLUMN``, applied to the table AND to the schema the client
-        reports (``get_table``), as a load's ALLOW_FIELD_ADDITION is (``_apply_schema_updates``)."""
+    def _alter_target(self, alter: exp.Expression) -> tuple[str, str] | None:
+        """The table an ALTER TABLE names (None: IF EXISTS and there is none, nothing to do)."""
         table = alter.this
         if not isinstance(table, exp.Table) or table.args.get("db") is None:
             raise gexc.BadRequest("ALTER TABLE needs a dataset-qualified table name")
@@ -2087,10 +2092,49 @@ class DuckDBClient:
         kind = self._relation_kind(ds, tbl)
         if kind is None:
             if alter.args.get("exists"):
-                return  # ALTER TABLE IF EXISTS of no table: no effect
+                return None  # ALTER TABLE IF EXISTS of no table: no effect
             raise gexc.NotFound(f"Not found: Table {self.project}:{ds}.{tbl}")
         if kind == "VIEW":
-            raise gexc.BadRequest(f"{self.project}:{ds}.{tbl} is a view: ALTER TABLE ADD COLUMN needs a table")
+            raise gexc.BadRequest(f"{self.project}:{ds}.{tbl} is a view: ALTER TABLE needs a table")
+        return ds, tbl
+
+    def _alter_set_options(self, alter: exp.Expression, options: Mapping[str, object]) -> None:
+        """``ALTER TABLE ... SET OPTIONS``: the options the client reports (``get_table``) and
+        the rules enforce (``require_partition_filter``); NULL clears one."""
+        target = self._alter_target(alter)
+        if target is None:
+            return
+        ds, tbl = target
+        meta = self._meta_row(ds, tbl) or {}
+        partitioned = bool(meta.get("partition_field"))
+        sets: dict[str, object] = {}
+        if "require_partition_filter" in options:
+            if options["require_partition_filter"] and not partitioned:
+                raise gexc.BadRequest("require_partition_filter is only allowed on a partitioned table")
+            sets["require_partition_filter"] = bool(options["require_partition_filter"])
+        if "partition_expiration_days" in options:
+            days = options["partition_expiration_days"]
+            if days is not None and not partitioned:
+                raise gexc.BadRequest("partition_expiration_days is only allowed on a partitioned table")
+            sets["partition_expiration_ms"] = None if days is None else int(float(days) * _DAY_MS)  # type: ignore[arg-type]
+        if "description" in options:
+            sets["description"] = options["description"]
+        if not meta:  # a table made outside the client: give it its row first
+            self._write_meta(ds, tbl, self._table_schema(ds, tbl), None, None, None, None, False, None, None)
+        assignments = ", ".join(f"{column} = ${column}" for column in sets)
+        self._conn.execute(
+            f"UPDATE {META_SCHEMA}.tables SET {assignments} WHERE lower(dataset_id) = lower($ds) "  # noqa: S608
+            "AND lower(table_id) = lower($t)",
+            {**sets, "ds": ds, "t": tbl},
+        )
+
+    def _alter_add_columns(self, alter: exp.Expression, added: list[tuple[str, str, str, bool]]) -> None:
+        """``ALTER TABLE ... ADD COLUMN``, applied to the table AND to the schema the client
+        reports (``get_table``), as a load's ALLOW_FIELD_ADDITION is (``_apply_schema_updates``)."""
+        target = self._alter_target(alter)
+        if target is None:
+            return
+        ds, tbl = target
         schema = self._table_schema(ds, tbl)
         names = {f.name.lower() for f in schema}
         fields: list[SchemaField] = []

@@ -434,10 +434,17 @@ def alter_added_columns(tree: exp.Expression) -> list[tuple[str, str, str, bool]
         alter_added_columns(sqlglot.parse_one('ALTER TABLE ds.t ADD COLUMN n INT64', read='bigquery'))
         # [('n', 'INT64', 'NULLABLE', False)]
     """
-    if not isinstance(tree, exp.Alter):
+    if isinstance(tree, exp.Command) and str(tree.this).upper() == "ALTER":
+        # sqlglot could not read it (it keeps the text as a command): DuckDB must not run it.
+        raise gexc.BadRequest("This ALTER statement is not supported by the embedded warehouse (it runs "
+                              "ALTER TABLE ... ADD COLUMN and ALTER TABLE ... SET OPTIONS, one action each)")
+    if not isinstance(tree, exp.Alter) or alter_set_options(tree) is not None:
         return None
     if str(tree.args.get("kind") or "").upper() != "TABLE":
         raise gexc.BadRequest(f"ALTER {tree.args.get('kind')} is not supported by the embedded warehouse")
+    if tree.args.get("options"):  # sqlglot keeps a SET OPTIONS after other actions here
+        raise gexc.BadRequest("ALTER TABLE ... SET OPTIONS is not supported by the embedded warehouse beside "
+                              "other actions (run it as a statement of its own)")
     columns: list[tuple[str, str, str, bool]] = []
     for action in tree.args.get("actions") or []:
         if not isinstance(action, exp.ColumnDef):
@@ -459,6 +466,55 @@ def alter_added_columns(tree: exp.Expression) -> list[tuple[str, str, str, bool]
                                   "(add it NULLABLE)")
         columns.append((action.name, text.split("(", 1)[0].strip(), mode, bool(action.args.get("exists"))))
     return columns
+
+
+#: The table options ``ALTER TABLE ... SET OPTIONS`` may change on the embedded warehouse.
+ALTERABLE_OPTIONS = ("description", "require_partition_filter", "partition_expiration_days")
+
+
+def alter_set_options(tree: exp.Expression) -> dict[str, object] | None:
+    """``{option: value}`` of an ``ALTER TABLE ... SET OPTIONS (...)`` statement (None: clear
+    the option), None for any other statement; ``BadRequest`` for an option or value the
+    embedded warehouse does not take.
+
+    BigQuery ("ALTER TABLE SET OPTIONS statement",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/data-definition-language#alter_table_set_options_statement):
+    "Setting the value replaces the existing value for that option, if there was one. Setting
+    the value to NULL clears the table's value for that option." It is how the docs change
+    ``require_partition_filter`` ("Set partition filter requirements",
+    https://cloud.google.com/bigquery/docs/managing-partitioned-tables#require-filter). Taken
+    here: :data:`ALTERABLE_OPTIONS`; any other option is refused by name, not dropped.
+
+    Example::
+
+        alter_set_options(sqlglot.parse_one(
+            "ALTER TABLE ds.t SET OPTIONS (require_partition_filter = false)", read='bigquery'))
+        # {'require_partition_filter': False}
+    """
+    if not isinstance(tree, exp.Alter) or str(tree.args.get("kind") or "").upper() != "TABLE":
+        return None
+    actions = tree.args.get("actions") or []
+    if len(actions) != 1 or not isinstance(actions[0], exp.AlterSet):
+        return None
+    options: dict[str, object] = {}
+    for props in actions[0].expressions:
+        for prop in props.expressions if isinstance(props, exp.Properties) else [props]:
+            key = prop.name.lower() if isinstance(prop, exp.Property) else ""
+            if key not in ALTERABLE_OPTIONS:
+                raise gexc.BadRequest(f"ALTER TABLE SET OPTIONS: option {key or prop.sql('bigquery')!r} is not "
+                                      f"supported by the embedded warehouse (it takes {', '.join(ALTERABLE_OPTIONS)})")
+            value = _option_value(prop.args.get("value"))
+            if key == "require_partition_filter" and value is not None and not isinstance(value, bool):
+                raise gexc.BadRequest(f"require_partition_filter must be TRUE, FALSE or NULL, not {value!r}")
+            if key == "partition_expiration_days" and value is not None and \
+                    (isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
+                raise gexc.BadRequest("partition_expiration_days must be a positive number")
+            if key == "description" and value is not None and not isinstance(value, str):
+                raise gexc.BadRequest(f"description must be a STRING, not {value!r}")
+            options[key] = value
+    if not options:
+        raise gexc.BadRequest("ALTER TABLE SET OPTIONS needs at least one option")
+    return options
 
 
 def check_merge(tree: exp.Expression) -> None:

@@ -104,6 +104,24 @@ def test_ddl_that_reads_no_row_needs_no_partition_filter(client: DuckDBClient) -
     assert client._relation_kind("ds", "games") is None
 
 
+def test_alter_table_set_options_changes_what_the_client_reports_and_the_rules_enforce(client: DuckDBClient) -> None:
+    # The partition filter requirement, switched off and on as BigQuery's docs do it.
+    rejected_for_partition(client, "SELECT COUNT(*) FROM ds.games", "ds.games")
+    client.query("ALTER TABLE ds.games SET OPTIONS (require_partition_filter = false, description = 'games', "
+                 "partition_expiration_days = 30)").result()
+    assert run(client, "SELECT COUNT(*) FROM ds.games") == [(0,)]
+    table = client.get_table("proj.ds.games")
+    assert (table.description, table.time_partitioning.expiration_ms) == ("games", 30 * 24 * 3600 * 1000)
+    client.query("ALTER TABLE ds.games SET OPTIONS (require_partition_filter = true, description = NULL, "
+                 "partition_expiration_days = NULL)").result()
+    rejected_for_partition(client, "SELECT COUNT(*) FROM ds.games", "ds.games")
+    table = client.get_table("proj.ds.games")
+    assert (table.require_partition_filter, table.description, table.time_partitioning.expiration_ms) == (True, None, None)
+    assert [(f.name, f.field_type) for f in table.schema] == [("game_id", "STRING"), ("game_date", "DATE"),
+                                                              ("pts", "INTEGER")]
+    client.query("ALTER TABLE IF EXISTS ds.nothing SET OPTIONS (description = 'x')").result()  # no effect
+
+
 def test_alter_table_add_column_changes_the_table_and_the_schema_the_client_reports(client: DuckDBClient) -> None:
     client.query("INSERT INTO ds.plain (game_id) VALUES ('g1')").result()
     client.query("ALTER TABLE ds.plain ADD COLUMN IF NOT EXISTS note STRING, ADD COLUMN tags ARRAY<STRING>, "
@@ -124,7 +142,17 @@ def test_alter_table_add_column_changes_the_table_and_the_schema_the_client_repo
     ("ALTER TABLE ds.plain ADD COLUMN other STRING", gexc.BadRequest, "Column already exists: other"),
     ("ALTER TABLE ds.plain ADD COLUMN v VARCHAR", gexc.BadRequest, "Type not found: VARCHAR"),
     ("ALTER TABLE ds.plain ADD COLUMN s STRUCT<a INT64>", gexc.BadRequest, "STRUCT column is not supported"),
-    ("ALTER TABLE ds.plain SET OPTIONS (description = 'x')", gexc.BadRequest, r"ALTER TABLE \.\.\. SET OPTIONS is not"),
+    ("ALTER TABLE ds.plain SET OPTIONS (description = 'x'), ADD COLUMN z STRING", gexc.BadRequest,
+     "This ALTER statement is not supported by the embedded warehouse"),
+    ("ALTER TABLE ds.plain ADD COLUMN z STRING, SET OPTIONS (description = 'x')", gexc.BadRequest,
+     r"ALTER TABLE \.\.\. SET OPTIONS is not"),
+    ("ALTER TABLE ds.plain SET OPTIONS (labels = [('team', 'lal')])", gexc.BadRequest,
+     "option 'labels' is not supported by the embedded warehouse"),
+    ("ALTER TABLE ds.plain SET OPTIONS (require_partition_filter = true)", gexc.BadRequest,
+     "require_partition_filter is only allowed on a partitioned table"),
+    ("ALTER TABLE ds.plain SET OPTIONS (partition_expiration_days = 7)", gexc.BadRequest,
+     "partition_expiration_days is only allowed on a partitioned table"),
+    ("ALTER TABLE ds.plain SET OPTIONS (description = 7)", gexc.BadRequest, "description must be a STRING"),
     ("ALTER TABLE ds.plain DROP COLUMN other", gexc.BadRequest, r"ALTER TABLE \.\.\. DROP COLUMN is not"),
     ("ALTER TABLE ds.plain RENAME TO plain2", gexc.BadRequest, r"ALTER TABLE \.\.\. RENAME TO is not"),
     ("ALTER TABLE ds.plain RENAME COLUMN other TO other2", gexc.BadRequest, r"ALTER TABLE \.\.\. RENAME COLUMN is not"),
@@ -138,11 +166,13 @@ def test_alter_table_add_column_changes_the_table_and_the_schema_the_client_repo
     ("ALTER TABLE ds.nothing ADD COLUMN x STRING", gexc.NotFound, "Not found: Table proj:ds.nothing"),
 ])
 def test_alter_table_refusals_change_nothing(client: DuckDBClient, sql: str, error: type, message: str) -> None:
-    before = [(f.name, f.field_type, f.mode) for f in client.get_table("proj.ds.plain").schema]
+    before = client.get_table("proj.ds.plain")
     with pytest.raises(error, match=message):
         client.query(sql).result()
-    assert [(f.name, f.field_type, f.mode) for f in client.get_table("proj.ds.plain").schema] == before
-    assert client._column_names("ds", "plain") == {name for name, _, _ in before}
+    after = client.get_table("proj.ds.plain")
+    assert [(f.name, f.field_type, f.mode) for f in after.schema] == [(f.name, f.field_type, f.mode) for f in before.schema]
+    assert (after.description, after.require_partition_filter) == (before.description, before.require_partition_filter)
+    assert client._column_names("ds", "plain") == {f.name for f in before.schema}
 
 
 def test_partition_filter_on_another_joined_tables_column_of_the_same_name_is_rejected(client) -> None:
