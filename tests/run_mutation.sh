@@ -74,6 +74,7 @@ MUTANTS=(
   'data_processors.source_coverage_audit.processor.*'
   'shared_services.bigquery.rules.x_alter_added_columns*'
   'shared_services.bigquery.rules.x_alter_set_options*'
+  'shared_services.bigquery.rules.x_check_statement_kinds*'
 )
 if [ "$#" -gt 0 ]; then MUTANTS=("$@"); fi
 export HYPOTHESIS_MAX_EXAMPLES="${HYPOTHESIS_MAX_EXAMPLES:-25}"

@@ -109,6 +109,7 @@ from shared_services.bigquery.rules import (
     check_dml_where,
     check_merge,
     check_script,
+    check_statement_kinds,
     ddl_fields,
     ddl_options,
     expand_views,
@@ -1766,6 +1767,7 @@ class DuckDBClient:
         trees = [st.source_ast if st.source_ast is not None else st.ast for st in translation.statements]
         types_of = _types_lookup(catalog)
 
+        check_statement_kinds(trees)
         check_dialect(sql, trees)
         check_script(trees)
         created_datasets: set[str] = set()

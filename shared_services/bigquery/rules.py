@@ -328,6 +328,73 @@ def _check_reserved_identifiers(tree: exp.Expression) -> None:
 
 
 # --------------------------------------------------------------------------------------
+# Statement kinds
+# --------------------------------------------------------------------------------------
+#: What the embedded warehouse runs: queries, DML, DDL and transactions
+#: (https://cloud.google.com/bigquery/docs/reference/standard-sql/query-syntax, .../dml-syntax,
+#: .../data-definition-language, .../procedural-language#transactions).
+_RUNNABLE: tuple[type, ...] = (
+    exp.Query, exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.TruncateTable,
+    exp.Create, exp.Drop, exp.Alter, exp.Transaction, exp.Commit, exp.Rollback, exp.Semicolon,
+)
+#: Objects CREATE / DROP make here (TABLE FUNCTION and TEMP FUNCTION are FUNCTION to sqlglot).
+_RUNNABLE_OBJECTS = frozenset({"TABLE", "VIEW", "SCHEMA", "FUNCTION"})
+#: The first words of GoogleSQL statements the embedded warehouse does not run.
+_GOOGLESQL_NOT_RUN = frozenset({
+    "DECLARE", "SET", "EXPORT", "GRANT", "REVOKE", "CALL", "EXECUTE", "ASSERT", "RAISE", "RETURN",
+    "LOOP", "WHILE", "REPEAT", "FOR", "IF", "CASE", "BREAK", "LEAVE", "CONTINUE", "ITERATE",
+    "CREATE PROCEDURE", "CREATE MODEL", "CREATE SNAPSHOT", "CREATE SEARCH", "CREATE VECTOR",
+    "CREATE ROW", "CREATE CAPACITY", "CREATE RESERVATION", "CREATE ASSIGNMENT", "CREATE EXTERNAL",
+    "DROP PROCEDURE", "DROP MODEL", "DROP SNAPSHOT", "DROP SEARCH", "DROP VECTOR", "DROP ROW",
+    "DROP EXTERNAL", "LOAD DATA",
+})
+
+
+def check_statement_kinds(trees: Sequence[exp.Expression | None]) -> None:
+    """Only queries, DML, DDL of tables / views / datasets / functions and transactions reach
+    DuckDB (``BadRequest`` otherwise).
+
+    BigQuery has no PRAGMA, COPY, CHECKPOINT, INSTALL, ATTACH, CREATE SEQUENCE or DuckDB's SET;
+    DuckDB runs them, and some touch this machine (``COPY t TO '/path'`` wrote a file,
+    ``SET threads = 4`` changed the warehouse's settings). GoogleSQL statements that are none of
+    the above (scripting's DECLARE / SET, CALL, EXECUTE IMMEDIATE, EXPORT DATA, LOAD DATA,
+    GRANT, CREATE SNAPSHOT TABLE, CREATE PROCEDURE, ...) are refused by name as not supported
+    here, rather than failing with a DuckDB parser error. ``BEGIN`` alone is left to the
+    transaction checks, ``ALTER`` to :func:`alter_added_columns`.
+
+    Example::
+
+        check_statement_kinds(sqlglot.parse("COPY ds.t TO '/tmp/t.csv'", read='bigquery'))
+        # BadRequest: Syntax error: COPY is not a GoogleSQL statement ...
+    """
+    for tree in trees:
+        if tree is None:
+            continue
+        if isinstance(tree, exp.Create | exp.Drop):
+            if str(tree.args.get("kind") or "").upper() in _RUNNABLE_OBJECTS:
+                continue
+        elif isinstance(tree, _RUNNABLE):
+            continue
+        text = tree.sql("bigquery") if not isinstance(tree, exp.Command) \
+            else f"{tree.this} {tree.expression or ''}"
+        if isinstance(tree, exp.LoadData):
+            text = "LOAD DATA " + text
+        words = text.replace("(", " ").upper().split()
+        if not words or words[0] in ("BEGIN", "ALTER"):
+            continue
+        first = words[0]
+        two = " ".join(words[:2])
+        if two in _GOOGLESQL_NOT_RUN or first in _GOOGLESQL_NOT_RUN:
+            what = {"EXECUTE": "EXECUTE IMMEDIATE", "EXPORT": "EXPORT DATA"}.get(
+                first, two if first in ("CREATE", "DROP", "LOAD") else first)
+            raise gexc.BadRequest(f"{what} statements are not supported by the embedded warehouse (it runs "
+                                  f"queries, DML, DDL and transactions): {text.strip()[:80]}")
+        what = two if first in ("CREATE", "DROP") else first
+        raise gexc.BadRequest(f"Syntax error: {what} is not a GoogleSQL statement (the embedded warehouse runs "
+                              "queries, DML, DDL and transactions only)")
+
+
+# --------------------------------------------------------------------------------------
 # Scripts and transactions
 # --------------------------------------------------------------------------------------
 def _is_permanent_ddl(tree: exp.Expression) -> bool:
