@@ -359,8 +359,8 @@ def check_statement_kinds(trees: Sequence[exp.Expression | None]) -> None:
     ``SET threads = 4`` changed the warehouse's settings). GoogleSQL statements that are none of
     the above (scripting's DECLARE / SET, CALL, EXECUTE IMMEDIATE, EXPORT DATA, LOAD DATA,
     GRANT, CREATE SNAPSHOT TABLE, CREATE PROCEDURE, ...) are refused by name as not supported
-    here, rather than failing with a DuckDB parser error. ``BEGIN`` alone is left to the
-    transaction checks, ``ALTER`` to :func:`alter_added_columns`.
+    here, rather than failing with a DuckDB parser error; so is a BEGIN ... END block (``BEGIN;``
+    alone is BEGIN TRANSACTION). ``ALTER`` is left to :func:`alter_added_columns`.
 
     Example::
 
@@ -380,8 +380,11 @@ def check_statement_kinds(trees: Sequence[exp.Expression | None]) -> None:
         if isinstance(tree, exp.LoadData):
             text = "LOAD DATA " + text
         words = text.replace("(", " ").upper().split()
-        if not words or words[0] in ("BEGIN", "ALTER"):
+        if not words or words[0] == "ALTER":
             continue
+        if words[0] == "BEGIN":  # BEGIN; alone is a Transaction by now: this is a block
+            raise gexc.BadRequest("BEGIN ... END blocks are not supported by the embedded warehouse (it runs "
+                                  "queries, DML, DDL and transactions): write the statements without the block")
         first = words[0]
         two = " ".join(words[:2])
         if two in _GOOGLESQL_NOT_RUN or first in _GOOGLESQL_NOT_RUN:

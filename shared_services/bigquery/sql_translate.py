@@ -959,6 +959,15 @@ def clear_translation_cache() -> None:
         _CACHE.clear()
 
 
+def _bare_begin(tree: Any) -> Any:
+    """``BEGIN;`` is ``BEGIN TRANSACTION;`` ("BEGIN [TRANSACTION];", procedural language,
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/procedural-language#begin_transaction);
+    sqlglot keeps it as a command. A ``BEGIN`` with statements after it is a BEGIN ... END block."""
+    if isinstance(tree, exp.Command) and str(tree.this).upper() == "BEGIN" and tree.expression is None:
+        return exp.Transaction()
+    return tree
+
+
 def translate(
     sql: str, parameter_types: Mapping[str, str | tuple[str, bool]], catalog: str | None = None
 ) -> Translation:
@@ -1018,7 +1027,7 @@ def _translate(
     try:
         # A comment after the last ';' parses as a statement of its own (``exp.Semicolon``) that
         # would be the job's last and leave it with no rows: it is no statement.
-        trees = [t for t in sqlglot.parse(sql, read=CoverageBigQuery)
+        trees = [_bare_begin(t) for t in sqlglot.parse(sql, read=CoverageBigQuery)
                  if t is not None and not isinstance(t, exp.Semicolon)]
     except SqlglotError as err:
         raise gexc.BadRequest(f"Syntax error: {err}") from err

@@ -10,6 +10,8 @@ DuckDB parser error.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from google.api_core import exceptions as gexc
 
@@ -70,10 +72,12 @@ def test_duckdb_only_statements_are_syntax_errors_and_touch_nothing(client, tmp_
     ("CREATE SNAPSHOT TABLE ds.snap CLONE ds.t", "CREATE SNAPSHOT"),
     ("CREATE PROCEDURE ds.p() BEGIN SELECT 1; END", "CREATE PROCEDURE"),
     ("ASSERT (SELECT COUNT(*) FROM ds.t) = 1 AS 'one row'", "ASSERT"),
+    ("BEGIN SELECT 1; END;", "BEGIN ... END"),
 ])
 def test_googlesql_statements_not_run_here_are_refused_by_name(client, sql, name):
     settings = _settings(client)
-    with pytest.raises(gexc.BadRequest, match=rf"^400 {name} statements are not supported by the embedded warehouse"):
+    with pytest.raises(gexc.BadRequest,
+                       match=rf"^400 {re.escape(name)} (statements|blocks) are not supported by the embedded warehouse"):
         client.query(sql).result()
     assert _settings(client) == settings
 
@@ -89,3 +93,12 @@ def test_googlesql_statements_not_run_here_are_refused_by_name(client, sql, name
 ])
 def test_queries_dml_ddl_and_transactions_still_run(client, sql):
     client.query(sql).result()
+
+
+def test_begin_alone_is_begin_transaction(client):
+    # "BEGIN [TRANSACTION];" (procedural language): it used to fail as a COMMIT without one.
+    client.query("BEGIN; INSERT INTO ds.t (a) VALUES (2); COMMIT;").result()
+    assert [tuple(r) for r in client.query("SELECT a FROM ds.t ORDER BY a").result()] == [(1,), (2,)]
+    with pytest.raises(gexc.BadRequest, match="The script ends inside a transaction"):
+        client.query("BEGIN; INSERT INTO ds.t (a) VALUES (3);").result()
+    assert [tuple(r) for r in client.query("SELECT a FROM ds.t ORDER BY a").result()] == [(1,), (2,)]
