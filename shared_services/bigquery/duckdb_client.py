@@ -1775,7 +1775,10 @@ class DuckDBClient:
             check_merge(tree)
             check_dml_where(tree)
             if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "SCHEMA":
-                created_datasets.add(tree.this.name.lower() if tree.this is not None else "")
+                # sqlglot puts the dataset of CREATE SCHEMA ds in the table's db: Table(db=ds)
+                target = tree.this
+                name = (target.args.get("db") or target.this) if isinstance(target, exp.Table) else None
+                created_datasets.add(name.name.lower() if name is not None else "")
                 continue
             self._check_datasets(tree, created_datasets, catalog.dataset_exists)
             self._check_name_case(tree, catalog)

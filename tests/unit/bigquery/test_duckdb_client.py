@@ -183,6 +183,17 @@ def test_create_view_and_schema_via_query(client: DuckDBClient) -> None:
     assert client.get_table("ds2.v").table_type == "VIEW"
 
 
+def test_a_script_uses_the_dataset_it_creates(client: DuckDBClient) -> None:
+    # The dataset of CREATE SCHEMA is known to the script's later statements (it was looked up
+    # in the catalog, where it did not exist yet: NotFound).
+    client.query("CREATE SCHEMA ds2; CREATE TABLE ds2.t (a INT64); INSERT INTO ds2.t (a) VALUES (1); "
+                 "SELECT a FROM ds2.t").result()
+    assert rows(client, "SELECT a FROM ds2.t") == [(1,)]
+    client.query("CREATE SCHEMA ds3; DROP SCHEMA ds3").result()
+    with pytest.raises(gexc.NotFound, match="Dataset proj:ds4"):
+        client.query("CREATE SCHEMA ds3; SELECT * FROM ds4.t").result()  # another one is still checked
+
+
 def test_row_access_and_iterator(client: DuckDBClient) -> None:
     result = client.query("SELECT 1 AS a, 'x' AS b").result()
     assert result.total_rows == 1
