@@ -600,6 +600,10 @@ def _columnar(records: list[dict[str, Any]], schema: Sequence[SchemaField]
     return arrays, casts
 
 
+#: sqlglot's names of GoogleSQL functions that differ from how a query writes them.
+_SQLGLOT_FUNCTION_NAMES = {"JSON_BOOL": "BOOL", "JSON_KEYS_AT_DEPTH": "JSON_KEYS"}
+
+
 class _CastFailed(Exception):
     """The columnar load's INSERT met date / timestamp text DuckDB cannot cast (internal)."""
 
@@ -1355,6 +1359,17 @@ class DuckDBClient:
             match = re.search(r"Schema with name (\S+) does not exist", text)
             if match:
                 return gexc.NotFound(f"Not found: Dataset {self.project}:{match.group(1)} ({text})")
+            match = re.search(r"(?:Scalar|Aggregate|Table) Function with name (\S+) does not exist", text)
+            if match:
+                # A GoogleSQL function (it passed the function list) that the translation has
+                # no DuckDB form for: name it as written (sqlglot spells JSONBool j_s_o_n_bool),
+                # without DuckDB's "Did you mean" (a DuckDB function, not a GoogleSQL one).
+                name = re.sub(r"(?<![a-z0-9])((?:[a-z]_)+[a-z])(?=_|$)", lambda m: m.group(1).replace("_", ""),
+                              match.group(1)).upper()
+                name = _SQLGLOT_FUNCTION_NAMES.get(name, name)
+                return gexc.BadRequest(
+                    f"Function not supported by the embedded warehouse: {name} (GoogleSQL has it, the embedded "
+                    "warehouse does not emulate it; write the query with other functions or run it on BigQuery)")
             return gexc.BadRequest(text)
         if isinstance(err, duckdb.ConstraintException):
             return gexc.BadRequest(f"Constraint violation: {text}")

@@ -1015,3 +1015,19 @@ def test_ordering_grouping_and_partitioning_bigquery_allows_pass(client: DuckDBC
                  "ORDER BY f", job_config=cfg(P("d", "DATE", dt.date(2025, 1, 15)))).result()
     client.query("SELECT SUM(pts) OVER (PARTITION BY game_id ORDER BY CAST(pts AS FLOAT64)) AS s FROM ds.games "
                  "WHERE game_date = @d", job_config=cfg(P("d", "DATE", dt.date(2025, 1, 15)))).result()
+
+
+@pytest.mark.parametrize(("sql", "name"), [
+    ("SELECT LAX_INT64(JSON '1')", "LAX_INT64"),
+    ("SELECT BOOL(JSON 'true')", "BOOL"),
+    ("SELECT JSON_KEYS(JSON '{\"a\": 1}')", "JSON_KEYS"),
+    ("SELECT JSON_ARRAY_APPEND(JSON '[1]', '$', 2)", "JSON_ARRAY_APPEND"),
+])
+def test_a_googlesql_function_not_emulated_is_named_as_written(client: DuckDBClient, sql: str, name: str) -> None:
+    # It passes the GoogleSQL function list; DuckDB has no such function. The message used to be
+    # DuckDB's ("Scalar Function with name j_s_o_n_bool does not exist! Did you mean "json"?").
+    with pytest.raises(gexc.BadRequest) as raised:
+        client.query(sql).result()
+    assert str(raised.value) == (f"400 Function not supported by the embedded warehouse: {name} (GoogleSQL has it, "
+                                 "the embedded warehouse does not emulate it; write the query with other functions "
+                                 "or run it on BigQuery)")
