@@ -102,3 +102,17 @@ def test_begin_alone_is_begin_transaction(client):
     with pytest.raises(gexc.BadRequest, match="The script ends inside a transaction"):
         client.query("BEGIN; INSERT INTO ds.t (a) VALUES (3);").result()
     assert [tuple(r) for r in client.query("SELECT a FROM ds.t ORDER BY a").result()] == [(1,), (2,)]
+
+
+@pytest.mark.parametrize(("sql", "name"), [
+    ("SELECT 1; COPY ds.t TO '{path}'", "COPY"),                       # after a query
+    ("CREATE TABLE ds.u (a INT64); CREATE SEQUENCE ds.s", "CREATE SEQUENCE"),  # after allowed DDL
+    ("ALTER TABLE ds.t ADD COLUMN b STRING; PRAGMA database_list", "PRAGMA"),  # after an ALTER
+    ("DROP TABLE ds.t; DROP SEQUENCE ds.s", "DROP SEQUENCE"),
+])
+def test_every_statement_of_a_script_is_checked_and_named(client, tmp_path, sql, name):
+    path = tmp_path / "leak.csv"
+    with pytest.raises(gexc.BadRequest, match=rf"^400 Syntax error: {name} is not a GoogleSQL statement"):
+        client.query(sql.format(path=path)).result()
+    assert not path.exists()
+    assert [tuple(r) for r in client.query("SELECT * FROM ds.t").result()] == [(1,)]  # nothing ran

@@ -153,6 +153,16 @@ def test_alter_table_add_column_changes_the_table_and_the_schema_the_client_repo
     ("ALTER TABLE ds.plain SET OPTIONS (partition_expiration_days = 7)", gexc.BadRequest,
      "partition_expiration_days is only allowed on a partitioned table"),
     ("ALTER TABLE ds.plain SET OPTIONS (description = 7)", gexc.BadRequest, "description must be a STRING"),
+    ("ALTER TABLE ds.games SET OPTIONS (require_partition_filter = 'yes')", gexc.BadRequest,
+     "require_partition_filter must be TRUE, FALSE or NULL, not 'yes'"),
+    ("ALTER TABLE ds.games SET OPTIONS (partition_expiration_days = 0)", gexc.BadRequest,
+     "partition_expiration_days must be a positive number"),
+    ("ALTER TABLE ds.games SET OPTIONS (partition_expiration_days = -1.5)", gexc.BadRequest,
+     "Unsupported OPTIONS value '-1.5'"),
+    ("ALTER TABLE ds.games SET OPTIONS (partition_expiration_days = TRUE)", gexc.BadRequest,
+     "partition_expiration_days must be a positive number"),
+    ("ALTER TABLE ds.games SET OPTIONS (partition_expiration_days = '3')", gexc.BadRequest,
+     "partition_expiration_days must be a positive number"),
     ("ALTER TABLE ds.plain DROP COLUMN other", gexc.BadRequest, r"ALTER TABLE \.\.\. DROP COLUMN is not"),
     ("ALTER TABLE ds.plain RENAME TO plain2", gexc.BadRequest, r"ALTER TABLE \.\.\. RENAME TO is not"),
     ("ALTER TABLE ds.plain RENAME COLUMN other TO other2", gexc.BadRequest, r"ALTER TABLE \.\.\. RENAME COLUMN is not"),
@@ -166,10 +176,11 @@ def test_alter_table_add_column_changes_the_table_and_the_schema_the_client_repo
     ("ALTER TABLE ds.nothing ADD COLUMN x STRING", gexc.NotFound, "Not found: Table proj:ds.nothing"),
 ])
 def test_alter_table_refusals_change_nothing(client: DuckDBClient, sql: str, error: type, message: str) -> None:
-    before = client.get_table("proj.ds.plain")
+    before, games = client.get_table("proj.ds.plain"), client.get_table("proj.ds.games")
     with pytest.raises(error, match=message):
         client.query(sql).result()
     after = client.get_table("proj.ds.plain")
+    assert client.get_table("proj.ds.games").time_partitioning.expiration_ms == games.time_partitioning.expiration_ms
     assert [(f.name, f.field_type, f.mode) for f in after.schema] == [(f.name, f.field_type, f.mode) for f in before.schema]
     assert (after.description, after.require_partition_filter) == (before.description, before.require_partition_filter)
     assert client._column_names("ds", "plain") == {f.name for f in before.schema}
