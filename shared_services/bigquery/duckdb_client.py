@@ -1972,13 +1972,13 @@ class DuckDBClient:
                 existed = self._ddl_target_exists(source)
                 if kind in ("UPDATE", "MERGE"):
                     self._check_one_source_row(statement.ast, params)
-                added = alter_added_columns(source) if source is not None else None
                 options = alter_set_options(source) if source is not None else None
-                if added is not None or options is not None:
-                    if added is not None:
-                        self._alter_add_columns(source, added)
+                added = alter_added_columns(source) if source is not None and options is None else None
+                if options is not None or added is not None:
+                    if options is not None:
+                        self._alter_set_options(source, options)
                     else:
-                        self._alter_set_options(source, options or {})
+                        self._alter_add_columns(source, added or [])
                     rows, schema, tuples, dml = [], [], None, None
                     continue
                 if kind in ("SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"):

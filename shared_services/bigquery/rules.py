@@ -335,8 +335,8 @@ def _check_reserved_identifiers(tree: exp.Expression) -> None:
 #: .../data-definition-language, .../procedural-language#transactions).
 _RUNNABLE: tuple[type, ...] = (
     exp.Query, exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.TruncateTable,
-    exp.Create, exp.Drop, exp.Alter, exp.Transaction, exp.Commit, exp.Rollback, exp.Semicolon,
-)
+    exp.Alter, exp.Transaction, exp.Commit, exp.Rollback, exp.Semicolon,
+)  # CREATE and DROP: by the object they make (_RUNNABLE_OBJECTS)
 #: Objects CREATE / DROP make here (TABLE FUNCTION and TEMP FUNCTION are FUNCTION to sqlglot).
 _RUNNABLE_OBJECTS = frozenset({"TABLE", "VIEW", "SCHEMA", "FUNCTION"})
 #: The first words of GoogleSQL statements the embedded warehouse does not run.
@@ -508,8 +508,8 @@ def alter_added_columns(tree: exp.Expression) -> list[tuple[str, str, str, bool]
         # sqlglot could not read it (it keeps the text as a command): DuckDB must not run it.
         raise gexc.BadRequest("This ALTER statement is not supported by the embedded warehouse (it runs "
                               "ALTER TABLE ... ADD COLUMN and ALTER TABLE ... SET OPTIONS, one action each)")
-    if not isinstance(tree, exp.Alter) or alter_set_options(tree) is not None:
-        return None
+    if not isinstance(tree, exp.Alter) or _sets_options_only(tree):
+        return None  # SET OPTIONS alone: alter_set_options
     if str(tree.args.get("kind") or "").upper() != "TABLE":
         raise gexc.BadRequest(f"ALTER {tree.args.get('kind')} is not supported by the embedded warehouse")
     if tree.args.get("options"):  # sqlglot keeps a SET OPTIONS after other actions here
@@ -523,19 +523,24 @@ def alter_added_columns(tree: exp.Expression) -> list[tuple[str, str, str, bool]
                     "RenameColumn": "RENAME COLUMN", "AlterColumn": "ALTER COLUMN"}.get(name, name)
             raise gexc.BadRequest(f"ALTER TABLE ... {what} is not supported by the embedded warehouse "
                                   "(ALTER TABLE ... ADD COLUMN is)")
-        kind = action.args.get("kind")
-        text = kind.sql("bigquery").upper() if kind is not None else "STRING"
-        mode = "NULLABLE"
-        if text.startswith("ARRAY<"):
-            mode, text = "REPEATED", text[6:-1]
+        text, mode = _column_def_type(action)
         if text.startswith(("STRUCT", "ARRAY")):
-            raise gexc.BadRequest(f"ALTER TABLE ADD COLUMN {action.name} {kind.sql('bigquery') if kind else ''}: "
+            kind = action.args["kind"]  # (no type is STRING: a STRUCT was written)
+            raise gexc.BadRequest(f"ALTER TABLE ADD COLUMN {action.name} {kind.sql('bigquery')}: "
                                   "a STRUCT column is not supported by the embedded warehouse")
         if any(isinstance(c.args.get("kind"), exp.NotNullColumnConstraint) for c in action.args.get("constraints") or []):
             raise gexc.BadRequest(f"Cannot add a REQUIRED column to an existing table schema: {action.name} "
                                   "(add it NULLABLE)")
         columns.append((action.name, text.split("(", 1)[0].strip(), mode, bool(action.args.get("exists"))))
     return columns
+
+
+def _sets_options_only(tree: exp.Expression) -> bool:
+    """An ``ALTER TABLE`` whose one action is ``SET OPTIONS (...)``."""
+    if not isinstance(tree, exp.Alter) or str(tree.args.get("kind") or "").upper() != "TABLE":
+        return False
+    actions = tree.args.get("actions") or []
+    return len(actions) == 1 and isinstance(actions[0], exp.AlterSet)
 
 
 #: The table options ``ALTER TABLE ... SET OPTIONS`` may change on the embedded warehouse.
@@ -561,13 +566,10 @@ def alter_set_options(tree: exp.Expression) -> dict[str, object] | None:
             "ALTER TABLE ds.t SET OPTIONS (require_partition_filter = false)", read='bigquery'))
         # {'require_partition_filter': False}
     """
-    if not isinstance(tree, exp.Alter) or str(tree.args.get("kind") or "").upper() != "TABLE":
-        return None
-    actions = tree.args.get("actions") or []
-    if len(actions) != 1 or not isinstance(actions[0], exp.AlterSet):
+    if not _sets_options_only(tree):
         return None
     options: dict[str, object] = {}
-    for props in actions[0].expressions:
+    for props in tree.args["actions"][0].expressions:
         for prop in props.expressions if isinstance(props, exp.Properties) else [props]:
             key = prop.name.lower() if isinstance(prop, exp.Property) else ""
             if key not in ALTERABLE_OPTIONS:
@@ -1180,6 +1182,16 @@ def ddl_options(create: exp.Create) -> DdlOptions:
     return out
 
 
+def _column_def_type(column: exp.ColumnDef) -> tuple[str, str]:
+    """``(type as written in upper case, mode)`` of a column definition: ``ARRAY<T>`` is T,
+    REPEATED; no type is STRING."""
+    kind = column.args.get("kind")
+    text = kind.sql("bigquery").upper() if kind is not None else "STRING"
+    if text.startswith("ARRAY<"):
+        return text[6:-1], "REPEATED"
+    return text, "NULLABLE"
+
+
 def ddl_fields(create: exp.Create) -> list[tuple[str, str, str]]:
     """``(name, BigQuery type, mode)`` of the column list of a CREATE TABLE (empty for CTAS)."""
     fields: list[tuple[str, str, str]] = []
@@ -1187,11 +1199,7 @@ def ddl_fields(create: exp.Create) -> list[tuple[str, str, str]]:
         for column in create.this.expressions:
             if not isinstance(column, exp.ColumnDef):
                 continue
-            kind = column.args.get("kind")
-            text = kind.sql("bigquery").upper() if kind is not None else "STRING"
-            mode = "NULLABLE"
-            if text.startswith("ARRAY<"):
-                mode, text = "REPEATED", text[6:-1]
+            text, mode = _column_def_type(column)
             base = text.split("<", 1)[0].split("(", 1)[0].strip()
             fields.append((column.name, base, mode))
     return fields

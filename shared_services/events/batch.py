@@ -298,13 +298,9 @@ def _vetted_values(row: dict[str, Any]) -> tuple[Any, ...] | None:
     """A dict entry's values in schema order with its stamps as integer microseconds, when
     every value has one of its column's exact types (:data:`_ENTRY_ALLOWED`); else None."""
     try:
-        values = list(_ROW_VALUES(row))
-    except KeyError:
+        values = _with_instants(_ROW_VALUES(row))
+    except (KeyError, ValueError):  # a column missing, a stamp that is not the canonical text
         return None
-    for index in _STAMP_INDEXES:
-        value = values[index]
-        if type(value) is str:
-            values[index] = stamp_micros(value)  # None for any text but the canonical one
     for value, allowed in zip(values, _ENTRY_ALLOWED, strict=True):
         if allowed is None:
             if value is not None and (type(value) not in (list, tuple) or not all(type(v) is str for v in value)):
