@@ -377,8 +377,6 @@ def check_statement_kinds(trees: Sequence[exp.Expression | None]) -> None:
             continue
         text = tree.sql("bigquery") if not isinstance(tree, exp.Command) \
             else f"{tree.this} {tree.expression or ''}"
-        if isinstance(tree, exp.LoadData):
-            text = "LOAD DATA " + text
         words = text.replace("(", " ").upper().split()
         if not words or words[0] == "ALTER":
             continue
