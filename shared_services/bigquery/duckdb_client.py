@@ -1787,7 +1787,7 @@ class DuckDBClient:
         check_script(trees)
         created_datasets: set[str] = set()
         for tree in trees:
-            check_merge(tree)
+            check_merge(tree, types_of)
             check_dml_where(tree)
             if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "SCHEMA":
                 # sqlglot puts the dataset of CREATE SCHEMA ds in the table's db: Table(db=ds)

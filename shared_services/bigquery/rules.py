@@ -91,6 +91,8 @@ _PATH_PARTS = ("catalog", "db", "table", "this")
 ViewLookup = Callable[[str, str], str | None]
 #: ``(dataset, table) -> lower-case column names``, or ``None`` when unknown.
 ColumnsLookup = Callable[[str, str], set[str] | None]
+#: ``(dataset, table) -> {lower-case column: BigQuery type}``, None for no such relation.
+ColumnTypesLookup = Callable[[str, str], Mapping[str, str] | None]
 
 _MAX_VIEW_DEPTH = 16
 
@@ -587,8 +589,21 @@ def alter_set_options(tree: exp.Expression) -> dict[str, object] | None:
     return options
 
 
-def check_merge(tree: exp.Expression) -> None:
-    """Reject correlated subqueries in a MERGE's WHEN clauses (BigQuery's DML limitation).
+def check_merge(tree: exp.Expression, columns_of: ColumnTypesLookup | None = None) -> None:
+    """Reject correlated subqueries in a MERGE's WHEN clauses (BigQuery's DML limitations,
+    https://cloud.google.com/bigquery/docs/data-manipulation-language#limitations:
+    "Correlated subqueries within a when_clause, search_condition, merge_update_clause or
+    merge_insert_clause are not supported for MERGE statements"). A correlated subquery
+    "references a column from outside that subquery"
+    (https://cloud.google.com/bigquery/docs/reference/standard-sql/subqueries#correlated_subqueries),
+    qualified or not.
+
+    A reference qualified by a name the subquery does not define (``T.k``) is correlated.
+    With ``columns_of`` (:data:`ColumnTypesLookup`, as the warehouse's catalog answers it)
+    an unqualified one is too when no relation, output name or UNNEST alias inside the
+    subquery has that name and the MERGE's target or source has it as a column (a name is
+    resolved in the subquery first). A subquery reading a relation whose columns are not
+    known is not judged by name.
 
     Example::
 
@@ -600,17 +615,84 @@ def check_merge(tree: exp.Expression) -> None:
     for merge in tree.find_all(exp.Merge):
         whens = merge.args.get("whens")
         clauses = list(whens.expressions) if isinstance(whens, exp.Whens) else list(merge.find_all(exp.When))
+        outer: set[str] | None = None
         for when in clauses:
             for select in when.find_all(exp.Select):
                 inner = _defined_aliases(select)
                 for column in select.find_all(exp.Column):
                     qualifier = column.table
                     if qualifier and qualifier.lower() not in inner:
-                        raise gexc.BadRequest(
-                            "Correlated subqueries within a when_clause, search_condition, "
-                            "merge_update_clause or merge_insert_clause are not supported for "
-                            f"MERGE statements (the subquery references {qualifier}.{column.name})"
-                        )
+                        _refuse_correlated(f"{qualifier}.{column.name}")
+                if columns_of is None:
+                    continue
+                visible = _visible_columns(select, columns_of)
+                if visible is None:
+                    continue  # a relation inside whose columns are not known: not judged
+                if outer is None:
+                    outer = _merge_columns(merge, columns_of)
+                for column in select.find_all(exp.Column):
+                    name = column.name.lower()
+                    if not column.table and name not in visible and name not in inner and name in outer:
+                        _refuse_correlated(f"{column.name}, a column of the MERGE's target or source that no "
+                                           "relation inside the subquery has")
+
+
+def _refuse_correlated(reference: str) -> None:
+    raise gexc.BadRequest(
+        "Correlated subqueries within a when_clause, search_condition, merge_update_clause or "
+        f"merge_insert_clause are not supported for MERGE statements (the subquery references {reference})"
+    )
+
+
+def _relation_columns(table: exp.Table, node: exp.Expression, columns_of: ColumnTypesLookup) -> set[str] | None:
+    """The columns of one table reference inside ``node``: a CTE's output names when one of
+    ``node``'s CTEs has its name, else the catalog's; None when not known."""
+    db = table.args.get("db")
+    if db is None:
+        for cte in node.find_all(exp.CTE):
+            if cte.alias_or_name.lower() == table.name.lower():
+                body = cte.this
+                if isinstance(body, exp.Query) and "*" not in body.named_selects:
+                    return {name.lower() for name in body.named_selects}
+        return None
+    found = columns_of(db.name.lower(), table.name.lower())
+    return None if found is None else {str(name).lower() for name in found}
+
+
+def _visible_columns(select: exp.Select, columns_of: ColumnTypesLookup) -> set[str] | None:
+    """Every column name a reference inside ``select`` may resolve to without leaving it (the
+    columns of each relation it reads, at any depth, and every output name and UNNEST alias
+    it defines); None when a relation's columns are not known."""
+    names: set[str] = set()
+    for table in select.find_all(exp.Table):
+        columns = _relation_columns(table, select, columns_of)
+        if columns is None:
+            return None
+        names |= columns
+    for query in select.find_all(exp.Select):
+        names.update(name.lower() for name in query.named_selects)
+    for unnest in select.find_all(exp.Unnest):
+        alias = unnest.args.get("alias")
+        if isinstance(alias, exp.TableAlias):
+            names.update(column.name.lower() for column in alias.columns)
+            if alias.name:
+                names.add(alias.name.lower())
+    return names
+
+
+def _merge_columns(merge: exp.Merge, columns_of: ColumnTypesLookup) -> set[str]:
+    """The column names of a MERGE's target and source (those known)."""
+    names: set[str] = set()
+    for part in (merge.this, merge.args.get("using")):
+        if isinstance(part, exp.Table):
+            names |= _relation_columns(part, merge, columns_of) or set()
+        elif isinstance(part, exp.Subquery | exp.Query):
+            body = part.this if isinstance(part, exp.Subquery) else part
+            if isinstance(body, exp.Query):
+                names.update(name.lower() for name in body.named_selects if name != "*")
+            for table in part.find_all(exp.Table):
+                names |= _relation_columns(table, merge, columns_of) or set()
+    return names
 
 
 # --------------------------------------------------------------------------------------

@@ -286,6 +286,49 @@ def test_merge_correlated_subquery_in_update_clause_is_rejected(client: DuckDBCl
                     "UPDATE SET other = (SELECT MAX(x.other) FROM ds.plain x WHERE x.game_id = T.game_id)")
 
 
+PLAIN_MERGE = "MERGE ds.plain T USING {source} S ON T.game_id = S.game_id WHEN MATCHED {clause}"
+
+
+@pytest.mark.parametrize(("source", "clause", "named"), [
+    # The subquery's table (ds.games) has no column `other`: BigQuery takes the target's.
+    ("ds.plain", "THEN UPDATE SET other = (SELECT MAX(CAST(x.pts AS STRING)) FROM ds.games x "
+                 "WHERE x.game_date = @d AND other IS NOT NULL)", "other"),
+    ("ds.plain", "AND EXISTS (SELECT 1 FROM ds.log l WHERE DATE(l.event_timestamp) = @d "
+                 "AND l.event_id = other) THEN DELETE", "other"),
+    # A column only the source subquery names.
+    ("(SELECT game_id, 'z' AS zz FROM ds.plain)",
+     "AND EXISTS (SELECT 1 FROM ds.log l WHERE DATE(l.event_timestamp) = @d AND l.event_id = zz) THEN DELETE",
+     "zz"),
+    # Deeper inside: a nested subquery's table does not have it either.
+    ("ds.plain", "AND EXISTS (SELECT 1 FROM (SELECT event_id FROM ds.log WHERE DATE(event_timestamp) = @d) "
+                 "WHERE event_id = other) THEN DELETE", "other"),
+])
+def test_merge_unqualified_reference_to_an_outer_column_is_correlated(client, source, clause, named) -> None:
+    """dml-syntax#merge_statement: no correlated subquery in a WHEN clause, qualified or not.
+    DuckDB runs these (it resolves the name outward); BigQuery refuses the statement."""
+    client.query("INSERT INTO ds.plain (game_id, other) VALUES ('g1', 'a')").result()
+    with pytest.raises(gexc.BadRequest, match=rf"Correlated subqueries .* references {named}, a column of "
+                                              r"the MERGE's target or source"):
+        run(client, PLAIN_MERGE.format(source=source, clause=clause))
+    assert run(client, "SELECT game_id, other FROM ds.plain") == [("g1", "a")]  # nothing changed
+
+
+@pytest.mark.parametrize("clause", [
+    # game_id is a column of ds.log: the name resolves inside the subquery (innermost first).
+    "AND EXISTS (SELECT 1 FROM ds.log l WHERE DATE(l.event_timestamp) = @d AND game_id = 'g1') THEN DELETE",
+    # An UNNEST alias, an output name used in ORDER BY, a CTE's column: all defined inside.
+    "AND EXISTS (SELECT 1 FROM UNNEST(['g1']) AS other WHERE other = 'g1') THEN DELETE",
+    "AND EXISTS (SELECT v AS other FROM UNNEST(['g1']) AS v ORDER BY other) THEN DELETE",
+    "AND EXISTS (WITH c AS (SELECT 'g1' AS other) SELECT 1 FROM c WHERE other = 'g1') THEN DELETE",
+])
+def test_merge_unqualified_name_defined_inside_the_subquery_is_not_correlated(client, clause) -> None:
+    client.query("INSERT INTO ds.plain (game_id, other) VALUES ('g1', 'a')").result()
+    client.query("INSERT INTO ds.log (event_id, game_id, event_timestamp) "
+                 "VALUES ('e1', 'g1', TIMESTAMP '2025-01-15 12:00:00+00')").result()
+    run(client, PLAIN_MERGE.format(source="ds.plain", clause=clause))
+    assert run(client, "SELECT game_id FROM ds.plain") == []  # the MERGE ran: its DELETE matched
+
+
 def test_merge_without_correlated_subqueries_is_accepted(client: DuckDBClient) -> None:
     run(client, "MERGE ds.plain T USING ds.plain S ON T.game_id = S.game_id "
                 "WHEN MATCHED AND S.other IN (SELECT other FROM ds.plain) THEN DELETE")
