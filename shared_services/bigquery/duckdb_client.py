@@ -632,6 +632,48 @@ class ColumnarRows(Protocol):
     def to_columns(self) -> Mapping[str, Sequence[Any]] | None: ...
 
 
+#: QueryJobConfig settings (API names: jobs#JobConfiguration, jobs#JobConfigurationQuery,
+#: https://cloud.google.com/bigquery/docs/reference/rest/v2/Job) the embedded warehouse acts
+#: on, or that do not change what a query returns or writes (billing, caching, priority,
+#: labels, the job's time limit). Any other setting would be ignored here and honored by
+#: BigQuery (a ``destination`` the result never reaches, a ``default_dataset`` for unqualified
+#: names), so it is refused by name.
+_QUERY_JOB_SETTINGS = frozenset({"query", "dryRun", "labels", "jobTimeoutMs", "jobType"})
+_QUERY_SETTINGS = frozenset({"query", "queryParameters", "parameterMode", "useLegacySql", "priority",
+                             "useQueryCache", "maximumBytesBilled"})
+#: The Python property of each refused API name (QueryJobConfig's docs), for the message.
+_QUERY_SETTING_PROPERTIES = {
+    "defaultDataset": "default_dataset", "destinationTable": "destination", "clustering": "clustering_fields",
+    "userDefinedFunctionResources": "udf_resources",
+}
+_QUERY_SETTING_HINTS = {
+    "default_dataset": "qualify each table name with its dataset (ds.table)",
+    "destination": "write the result with INSERT INTO ... SELECT or CREATE TABLE ... AS SELECT",
+}
+
+
+def _check_query_config(config: QueryJobConfig) -> None:
+    """``BadRequest`` naming a QueryJobConfig setting the embedded warehouse would ignore.
+
+    Example::
+
+        _check_query_config(QueryJobConfig(destination='proj.ds.out'))
+        # BadRequest: QueryJobConfig.destination: not supported by the embedded warehouse ...
+    """
+    properties = config._properties
+    query = properties.get("query") or {}
+    unknown = sorted([name for name in properties if name not in _QUERY_JOB_SETTINGS]
+                     + [name for name in query if name not in _QUERY_SETTINGS])
+    if not unknown:
+        return
+    names = [_QUERY_SETTING_PROPERTIES.get(name, re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()) for name in unknown]
+    hints = [hint for setting, hint in _QUERY_SETTING_HINTS.items() if setting in names]
+    raise gexc.BadRequest(
+        f"{', '.join('QueryJobConfig.' + name for name in names)}: not supported by the embedded warehouse "
+        f"(ignored here, honored by BigQuery){'; ' + '; '.join(hints) if hints else ''}"
+    )
+
+
 def _types_lookup(catalog: Any) -> Callable[[str, str], dict[str, str] | None]:
     """``(dataset, table) -> {lower-case column: BigQuery type}`` (None for no such table) over a
     catalog snapshot, each table read once: what the statement rules type columns with."""
@@ -1706,6 +1748,8 @@ class DuckDBClient:
             raise TypeError(f"job_config must be a QueryJobConfig, got {type(job_config).__name__}")
         if job_config is not None and getattr(job_config, "use_legacy_sql", None):
             raise gexc.BadRequest("Legacy SQL is not supported by the embedded warehouse")
+        if job_config is not None:
+            _check_query_config(job_config)
         dry_run = bool(job_config is not None and job_config.dry_run)
         chosen_id = job_id is not None
         job_id = self._new_job_id(job_id, job_id_prefix)
