@@ -613,10 +613,8 @@ def check_merge(tree: exp.Expression, columns_of: ColumnTypesLookup | None = Non
         # BadRequest: Correlated subqueries within a when_clause ...
     """
     for merge in tree.find_all(exp.Merge):
-        whens = merge.args.get("whens")
-        clauses = list(whens.expressions) if isinstance(whens, exp.Whens) else list(merge.find_all(exp.When))
         outer: set[str] | None = None
-        for when in clauses:
+        for when in merge.find_all(exp.When):
             for select in when.find_all(exp.Select):
                 inner = _defined_aliases(select)
                 for column in select.find_all(exp.Column):
@@ -672,26 +670,28 @@ def _visible_columns(select: exp.Select, columns_of: ColumnTypesLookup) -> set[s
     for query in select.find_all(exp.Select):
         names.update(name.lower() for name in query.named_selects)
     for unnest in select.find_all(exp.Unnest):
-        alias = unnest.args.get("alias")
+        # UNNEST(x) AS v WITH OFFSET AS o: sqlglot holds v as the alias's column, o as offset.
+        alias, offset = unnest.args.get("alias"), unnest.args.get("offset")
         if isinstance(alias, exp.TableAlias):
             names.update(column.name.lower() for column in alias.columns)
-            if alias.name:
-                names.add(alias.name.lower())
+        if isinstance(offset, exp.Expression) and offset.name:
+            names.add(offset.name.lower())
     return names
 
 
 def _merge_columns(merge: exp.Merge, columns_of: ColumnTypesLookup) -> set[str]:
-    """The column names of a MERGE's target and source (those known)."""
+    """The column names of a MERGE's target and source (those known): a source subquery's
+    output names, and the columns of the tables it reads when it selects ``*``."""
     names: set[str] = set()
     for part in (merge.this, merge.args.get("using")):
         if isinstance(part, exp.Table):
             names |= _relation_columns(part, merge, columns_of) or set()
-        elif isinstance(part, exp.Subquery | exp.Query):
-            body = part.this if isinstance(part, exp.Subquery) else part
-            if isinstance(body, exp.Query):
-                names.update(name.lower() for name in body.named_selects if name != "*")
-            for table in part.find_all(exp.Table):
-                names |= _relation_columns(table, merge, columns_of) or set()
+        elif isinstance(part, exp.Subquery):
+            outputs = {name.lower() for name in part.named_selects}
+            names |= outputs
+            if "*" in outputs:
+                for table in part.find_all(exp.Table):
+                    names |= _relation_columns(table, merge, columns_of) or set()
     return names
 
 

@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlglot
 from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
+from shared_services.bigquery.rules import check_merge
 from tests.support.warehouse_files import build_closed_warehouse, open_copy
 
 P = bigquery.ScalarQueryParameter
@@ -281,7 +283,7 @@ def test_merge_old_replace_rows_shape_is_rejected(client: DuckDBClient) -> None:
 
 
 def test_merge_correlated_subquery_in_update_clause_is_rejected(client: DuckDBClient) -> None:
-    with pytest.raises(gexc.BadRequest, match="Correlated subqueries"):
+    with pytest.raises(gexc.BadRequest, match=r"^400 Correlated subqueries .*\(the subquery references T\.game_id\)$"):
         run(client, "MERGE ds.plain T USING ds.plain S ON T.game_id = S.game_id WHEN MATCHED THEN "
                     "UPDATE SET other = (SELECT MAX(x.other) FROM ds.plain x WHERE x.game_id = T.game_id)")
 
@@ -302,12 +304,25 @@ PLAIN_MERGE = "MERGE ds.plain T USING {source} S ON T.game_id = S.game_id WHEN M
     # Deeper inside: a nested subquery's table does not have it either.
     ("ds.plain", "AND EXISTS (SELECT 1 FROM (SELECT event_id FROM ds.log WHERE DATE(event_timestamp) = @d) "
                  "WHERE event_id = other) THEN DELETE", "other"),
+    # A CTE inside the subquery without that column.
+    ("ds.plain", "AND EXISTS (WITH c AS (SELECT 'g1' AS k) SELECT 1 FROM c WHERE k = other) THEN DELETE", "other"),
+    # A column of the target only (the source table does not have it) ...
+    ("ds.extra", "AND EXISTS (SELECT 1 FROM ds.log l WHERE DATE(l.event_timestamp) = @d "
+                 "AND l.event_id = other) THEN DELETE", "other"),
+    # ... and of a source subquery selecting * from a table that has it.
+    ("(SELECT * FROM ds.extra)", "AND EXISTS (SELECT 1 FROM ds.log l WHERE DATE(l.event_timestamp) = @d "
+                                 "AND l.event_id = note) THEN DELETE", "note"),
+    # After a subquery whose relation's columns are unknown (a CTE of *), the next is judged.
+    ("ds.plain", "AND EXISTS (WITH c AS (SELECT * FROM ds.plain) SELECT 1 FROM c) "
+                 "AND EXISTS (SELECT 1 FROM ds.log l WHERE DATE(l.event_timestamp) = @d "
+                 "AND l.event_id = other) THEN DELETE", "other"),
 ])
 def test_merge_unqualified_reference_to_an_outer_column_is_correlated(client, source, clause, named) -> None:
     """dml-syntax#merge_statement: no correlated subquery in a WHEN clause, qualified or not.
     DuckDB runs these (it resolves the name outward); BigQuery refuses the statement."""
     client.query("INSERT INTO ds.plain (game_id, other) VALUES ('g1', 'a')").result()
-    with pytest.raises(gexc.BadRequest, match=rf"Correlated subqueries .* references {named}, a column of "
+    client.query("CREATE TABLE ds.extra (game_id STRING, note STRING)").result()
+    with pytest.raises(gexc.BadRequest, match=rf"^400 Correlated subqueries .* references {named}, a column of "
                                               r"the MERGE's target or source"):
         run(client, PLAIN_MERGE.format(source=source, clause=clause))
     assert run(client, "SELECT game_id, other FROM ds.plain") == [("g1", "a")]  # nothing changed
@@ -320,13 +335,43 @@ def test_merge_unqualified_reference_to_an_outer_column_is_correlated(client, so
     "AND EXISTS (SELECT 1 FROM UNNEST(['g1']) AS other WHERE other = 'g1') THEN DELETE",
     "AND EXISTS (SELECT v AS other FROM UNNEST(['g1']) AS v ORDER BY other) THEN DELETE",
     "AND EXISTS (WITH c AS (SELECT 'g1' AS other) SELECT 1 FROM c WHERE other = 'g1') THEN DELETE",
+    "AND EXISTS (SELECT 1 FROM UNNEST(['g1']) AS v WITH OFFSET AS other WHERE other = 0) THEN DELETE",
+    # Two relations inside: game_date is the first one's (ds.games), not the second's.
+    "AND EXISTS (SELECT 1 FROM ds.games g JOIN ds.log l ON l.game_id = g.game_id WHERE g.game_date = @d "
+    "AND DATE(l.event_timestamp) = @d AND game_date = @d) THEN DELETE",
 ])
 def test_merge_unqualified_name_defined_inside_the_subquery_is_not_correlated(client, clause) -> None:
     client.query("INSERT INTO ds.plain (game_id, other) VALUES ('g1', 'a')").result()
+    client.query("INSERT INTO ds.games (game_id, game_date, pts) VALUES ('g1', DATE '2025-01-15', 1)").result()
     client.query("INSERT INTO ds.log (event_id, game_id, event_timestamp) "
                  "VALUES ('e1', 'g1', TIMESTAMP '2025-01-15 12:00:00+00')").result()
     run(client, PLAIN_MERGE.format(source="ds.plain", clause=clause))
     assert run(client, "SELECT game_id FROM ds.plain") == []  # the MERGE ran: its DELETE matched
+
+
+def test_merge_check_without_a_catalog_judges_every_subquery_of_a_when_clause() -> None:
+    """Called on its own (no column lookup), check_merge still reads each subquery in turn."""
+    tree = sqlglot.parse_one(
+        "MERGE ds.plain T USING ds.plain S ON T.game_id = S.game_id WHEN MATCHED AND "
+        "EXISTS (SELECT 1 FROM ds.plain x) AND EXISTS (SELECT 1 FROM ds.plain y WHERE y.k = T.k) THEN DELETE",
+        read="bigquery")
+    with pytest.raises(gexc.BadRequest, match=r"references T\.k\)"):
+        check_merge(tree)
+
+
+def test_merge_subquery_reading_a_missing_table_is_not_found(client: DuckDBClient) -> None:
+    with pytest.raises(gexc.NotFound, match="missing"):
+        run(client, PLAIN_MERGE.format(source="ds.plain", clause="AND EXISTS (SELECT 1 FROM ds.missing x "
+                                                                 "WHERE x.a = other) THEN DELETE"))
+
+
+def test_merge_into_an_unqualified_table_is_refused_not_a_crash(client: DuckDBClient) -> None:
+    """The target's columns cannot be looked up (no dataset): the refusal names the table."""
+    client.query("CREATE TABLE ds.extra (game_id STRING, note STRING)").result()
+    with pytest.raises(gexc.GoogleAPICallError, match="plain"):
+        run(client, "MERGE plain T USING ds.extra S ON T.game_id = S.game_id WHEN MATCHED AND "
+                    "EXISTS (SELECT 1 FROM ds.log l WHERE DATE(l.event_timestamp) = @d AND l.event_id = other) "
+                    "THEN DELETE")
 
 
 def test_merge_without_correlated_subqueries_is_accepted(client: DuckDBClient) -> None:
