@@ -79,3 +79,18 @@ def test_many_padded_strings_without_a_placeholder_count_nothing(monkeypatch):
     assert null_count(padded.astype(pd.ArrowDtype(pa.string()))) == 1
     with_one = pd.Series([" LAL "] * 120 + [" n/a "])
     assert null_count(with_one) == reference_count(with_one) == 1
+
+
+def test_only_strings_that_may_be_padded_placeholders_take_the_slow_path():
+    """A block hands on as "may be padded" only strings whose first byte is whitespace, or
+    that start like a placeholder ('n', 'N', '-') and end in whitespace: 'LAL ' and 'x\u3000'
+    cannot be placeholders (stripped, they still start with 'L' / 'x') and are settled at once.
+    (A mutant that sent every flagged string down the slow path counted the same, slower.)"""
+    texts = ["LAL ", " na", "n/a\t", "N/A", "x\u3000", "-", "none\u3000", "Nets "]
+    chunk = pa.array(texts)
+    data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[: len(texts) + 1]
+    count, padded = nulls._text_block_count(data, offsets, None)
+    assert padded.tolist() == [1, 2, 6, 7]
+    assert count == 2  # 'N/A' and '-', unpadded; the padded ones are judged afterwards
+    assert null_count(pd.Series(texts)) == reference_count(pd.Series(texts)) == 5
