@@ -54,9 +54,11 @@ Example::
 from __future__ import annotations
 
 import base64
+import copy
 import dataclasses
 import datetime as dt
 import decimal
+import functools
 import hashlib
 import itertools
 import json
@@ -69,7 +71,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol, cast, runtime_checkable
+from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
 import duckdb
 import numpy as np
@@ -635,8 +637,8 @@ class ColumnarRows(Protocol):
 #: QueryJobConfig settings (API names: jobs#JobConfiguration, jobs#JobConfigurationQuery,
 #: https://cloud.google.com/bigquery/docs/reference/rest/v2/Job) the embedded warehouse acts
 #: on, or that do not change what a query returns or writes (billing, caching, priority,
-#: labels, the job's time limit). Any other setting would be ignored here and honored by
-#: BigQuery (a ``destination`` the result never reaches, a ``default_dataset`` for unqualified
+#: labels, the job's time limit). Any other setting would be ignored here where BigQuery acts
+#: on it (a ``destination`` the result never reaches, a ``default_dataset`` for unqualified
 #: names), so it is refused by name.
 _QUERY_JOB_SETTINGS = frozenset({"query", "dryRun", "labels", "jobTimeoutMs", "jobType"})
 _QUERY_SETTINGS = frozenset({"query", "queryParameters", "parameterMode", "useLegacySql", "priority",
@@ -646,10 +648,37 @@ _QUERY_SETTING_PROPERTIES = {
     "defaultDataset": "default_dataset", "destinationTable": "destination", "clustering": "clustering_fields",
     "userDefinedFunctionResources": "udf_resources",
 }
+#: LoadJobConfig settings (jobs#JobConfigurationLoad) the embedded warehouse acts on, or that
+#: do not change what a load writes; any other is refused by name, as for queries.
+_LOAD_JOB_SETTINGS = frozenset({"load", "labels", "jobTimeoutMs", "jobType"})
+_LOAD_SETTINGS = frozenset({"schema", "sourceFormat", "writeDisposition", "createDisposition", "schemaUpdateOptions",
+                            "ignoreUnknownValues", "maxBadRecords", "timePartitioning", "clustering", "autodetect",
+                            "destinationTable", "sourceUris", "parquetOptions"})
+_LOAD_SETTING_PROPERTIES = {
+    "destinationTableProperties": "destination_table_description / destination_table_friendly_name",
+    "quote": "quote_character", "hivePartitioningOptions": "hive_partitioning",
+}
 _QUERY_SETTING_HINTS = {
     "default_dataset": "qualify each table name with its dataset (ds.table)",
     "destination": "write the result with INSERT INTO ... SELECT or CREATE TABLE ... AS SELECT",
 }
+
+
+def _check_load_config(config: LoadJobConfig) -> None:
+    """``BadRequest`` naming a LoadJobConfig setting the embedded warehouse would ignore.
+
+    Example::
+
+        _check_load_config(LoadJobConfig(destination_table_description='box scores'))
+        # BadRequest: LoadJobConfig.destination_table_description: not supported by the embedded ...
+    """
+    properties = config._properties
+    load = properties.get("load") or {}
+    unknown = sorted([name for name, value in properties.items() if value is not None and name not in _LOAD_JOB_SETTINGS]
+                     + [name for name, value in load.items() if value is not None and name not in _LOAD_SETTINGS])
+    if unknown:
+        names = ", ".join("LoadJobConfig." + _LOAD_SETTING_PROPERTIES.get(name, _snake(name)) for name in unknown)
+        raise gexc.BadRequest(f"{names}: not supported by the embedded warehouse (it would be ignored here)")
 
 
 def _check_query_config(config: QueryJobConfig) -> None:
@@ -662,16 +691,60 @@ def _check_query_config(config: QueryJobConfig) -> None:
     """
     properties = config._properties
     query = properties.get("query") or {}
-    unknown = sorted([name for name in properties if name not in _QUERY_JOB_SETTINGS]
-                     + [name for name in query if name not in _QUERY_SETTINGS])
+    # A setting set back to None is unset (a job's own None overrides the client's default).
+    unknown = sorted([name for name, value in properties.items() if value is not None and name not in _QUERY_JOB_SETTINGS]
+                     + [name for name, value in query.items() if value is not None and name not in _QUERY_SETTINGS])
     if not unknown:
         return
-    names = [_QUERY_SETTING_PROPERTIES.get(name, re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()) for name in unknown]
+    names = [_QUERY_SETTING_PROPERTIES.get(name, _snake(name)) for name in unknown]
     hints = [hint for setting, hint in _QUERY_SETTING_HINTS.items() if setting in names]
     raise gexc.BadRequest(
         f"{', '.join('QueryJobConfig.' + name for name in names)}: not supported by the embedded warehouse "
-        f"(ignored here, honored by BigQuery){'; ' + '; '.join(hints) if hints else ''}"
+        f"(it would be ignored here){'; ' + '; '.join(hints) if hints else ''}"
     )
+
+
+def _snake(api_name: str) -> str:
+    """``destinationTable`` -> ``destination_table``: an API field as its Python property is
+    usually spelt."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", api_name).lower()
+
+
+@functools.cache
+def _bigquery_client_methods() -> frozenset[str]:
+    """Public names of ``google.cloud.bigquery.Client`` (read once)."""
+    from google.cloud.bigquery import Client
+
+    return frozenset(name for name in dir(Client) if not name.startswith("_"))
+
+
+_JobConfig = TypeVar("_JobConfig", QueryJobConfig, LoadJobConfig)
+
+
+def _with_defaults(config: _JobConfig | None, default: _JobConfig | None) -> _JobConfig | None:
+    """``config`` with the client's default settings it does not set itself (a copy), as
+    ``google.cloud.bigquery.Client`` merges its ``default_query_job_config`` /
+    ``default_load_job_config``."""
+    if default is None:
+        return config
+    if config is None:
+        return copy.deepcopy(default)
+    return config._fill_from_default(default)  # type: ignore[no-any-return]
+
+
+#: Public methods of ``google.cloud.bigquery.Client`` the embedded warehouse does not have,
+#: with what to use instead where there is something.
+_UNSUPPORTED_HINTS = {
+    "insert_rows": "streaming inserts are not used here: write rows with load_table_from_json (one batch load job)",
+    "insert_rows_json": "streaming inserts are not used here: write rows with load_table_from_json (one batch "
+                        "load job)",
+    "insert_rows_from_dataframe": "streaming inserts are not used here: write a frame with "
+                                  "load_table_from_dataframe",
+    "list_rows": "read a table with query('SELECT ... FROM ds.t WHERE ...')",
+    "load_table_from_uri": "read the file yourself and load its rows with load_table_from_json",
+    "load_table_from_file": "read the file yourself and load its rows with load_table_from_json",
+    "copy_table": "copy with query('CREATE TABLE ds.copy AS SELECT * FROM ds.t WHERE ...')",
+}
 
 
 def _types_lookup(catalog: Any) -> Callable[[str, str], dict[str, str] | None]:
@@ -1275,10 +1348,19 @@ class DuckDBClient:
         client.close()
     """
 
-    def __init__(self, path: str = ":memory:", project: str = "embedded", location: str | None = None):
+    def __init__(self, path: str = ":memory:", project: str = "embedded", location: str | None = None, *,
+                 default_query_job_config: QueryJobConfig | None = None,
+                 default_load_job_config: LoadJobConfig | None = None):
+        for name, given, kind in (("default_query_job_config", default_query_job_config, QueryJobConfig),
+                                  ("default_load_job_config", default_load_job_config, LoadJobConfig)):
+            if given is not None and not isinstance(given, kind):
+                raise TypeError(f"{name} must be a {kind.__name__}, got {type(given).__name__}")
         self.path = str(path)
         self.project = project
         self.location = location
+        #: As ``google.cloud.bigquery.Client``'s: a job's own settings win, the rest come from here.
+        self.default_query_job_config = default_query_job_config
+        self.default_load_job_config = default_load_job_config
         self._lock = threading.RLock()
         self._results: OrderedDict[str, EmbeddedQueryJob] = OrderedDict()
         self._con: _TrackedConnection | None
@@ -1746,6 +1828,7 @@ class DuckDBClient:
         """
         if job_config is not None and not isinstance(job_config, QueryJobConfig):
             raise TypeError(f"job_config must be a QueryJobConfig, got {type(job_config).__name__}")
+        job_config = _with_defaults(job_config, self.default_query_job_config)
         if job_config is not None and getattr(job_config, "use_legacy_sql", None):
             raise gexc.BadRequest("Legacy SQL is not supported by the embedded warehouse")
         if job_config is not None:
@@ -1779,6 +1862,42 @@ class DuckDBClient:
                 raise
             self._remember(job)
             return job
+
+    def query_and_wait(
+        self,
+        query: str,
+        *,
+        job_config: QueryJobConfig | None = None,
+        location: str | None = None,
+        project: str | None = None,
+        page_size: int | None = None,
+        max_results: int | None = None,
+        **kwargs: Any,
+    ) -> EmbeddedRowIterator:
+        """Run ``query`` and return its rows, as ``google.cloud.bigquery.Client.query_and_wait``.
+
+        The same checks and errors as :meth:`query` (a failed statement raises here);
+        ``max_results`` limits the rows returned, timeouts and retries are taken.
+
+        Example::
+
+            rows = client.query_and_wait('SELECT 1 AS x')
+            [row.x for row in rows]   # [1]
+        """
+        job = self.query(query, job_config=job_config, location=location, project=project)
+        return job.result(page_size=page_size, max_results=max_results)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for a name the class does not define: a public method of BigQuery's
+        # Client the embedded warehouse lacks gets a message saying so (still an
+        # AttributeError, so hasattr() and getattr(client, name, None) answer as before).
+        if not name.startswith("_") and name in _bigquery_client_methods():
+            hint = _UNSUPPORTED_HINTS.get(name)
+            raise AttributeError(
+                f"DuckDBClient.{name}: google.cloud.bigquery.Client has it, the embedded warehouse does not"
+                + (f"; {hint}" if hint else "")
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @contextmanager
     def _failed_job_recorder(self, job_id: str, job_type: str, created: dt.datetime,
@@ -2633,7 +2752,8 @@ class DuckDBClient:
     ) -> EmbeddedLoadJob:
         if job_config is not None and not isinstance(job_config, LoadJobConfig):
             raise TypeError(f"job_config must be a LoadJobConfig, got {type(job_config).__name__}")
-        config = job_config or LoadJobConfig()
+        config = _with_defaults(job_config, self.default_load_job_config) or LoadJobConfig()
+        _check_load_config(config)
         ds, tbl = self._table_id(destination)
         write = str(config.write_disposition or "WRITE_APPEND").upper()
         create = str(config.create_disposition or "CREATE_IF_NEEDED").upper()

@@ -477,8 +477,19 @@ class EmbeddedQueryJob(_EmbeddedJob):
         self.total_bytes_billed = 0
         self.cache_hit = False
 
-    def result(self, *args: Any, **kwargs: Any) -> EmbeddedRowIterator:
-        """The rows (empty for DML / DDL); a failed job raises its error, as on BigQuery."""
+    def result(self, page_size: int | None = None, max_results: int | None = None, *args: Any,
+               start_index: int | None = None, **kwargs: Any) -> EmbeddedRowIterator:
+        """The rows (empty for DML / DDL); a failed job raises its error, as on BigQuery.
+
+        ``max_results`` and ``start_index`` select rows as ``QueryJob.result`` does
+        (``total_rows`` is still the whole result's count); ``page_size`` only pages there, and
+        every row is in memory here. Retry and timeout arguments are taken (the job is done).
+
+        Example::
+
+            job = client.query('SELECT x FROM UNNEST([1, 2, 3]) AS x ORDER BY x')
+            [row.x for row in job.result(max_results=2)]   # [1, 2]
+        """
         if self._exception is not None:
             raise self._exception
         if self._rows is None:
@@ -488,7 +499,17 @@ class EmbeddedQueryJob(_EmbeddedJob):
                 f"Not found: results of job {self.project}:{self.job_id} are not available "
                 "in this process (the embedded warehouse keeps query results in memory only)"
             )
-        return EmbeddedRowIterator(self._rows, self.schema, self.job_id, self._values)
+        for name, value in (("page_size", page_size), ("max_results", max_results), ("start_index", start_index)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+        if max_results is None and not start_index:
+            return EmbeddedRowIterator(self._rows, self.schema, self.job_id, self._values)
+        start = start_index or 0
+        stop = None if max_results is None else start + max_results
+        values = None if self._values is None else self._values[start:stop]
+        rows = EmbeddedRowIterator(self._rows[start:stop], self.schema, self.job_id, values)
+        rows.total_rows = len(self._rows)
+        return rows
 
     def __iter__(self) -> Iterator[Row]:
         """Iterate the rows, as ``google.cloud.bigquery.QueryJob`` does."""

@@ -165,14 +165,16 @@ class BigQueryStandIn:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
-    def make_client(self) -> bigquery.Client:
-        """A real ``bigquery.Client`` pointed at this stand-in (anonymous credentials)."""
+    def make_client(self, **kwargs: Any) -> bigquery.Client:
+        """A real ``bigquery.Client`` pointed at this stand-in (anonymous credentials);
+        ``kwargs`` go to the client (``default_query_job_config``, ...)."""
         from google.auth.credentials import AnonymousCredentials
 
         return bigquery.Client(
             project=self.project,
             credentials=AnonymousCredentials(),
             client_options={"api_endpoint": self.url},
+            **kwargs,
         )
 
     # ----------------------------------------------------------------- helpers
@@ -370,9 +372,17 @@ class BigQueryStandIn:
             out["numDmlAffectedRows"] = dml
         return out
 
+    #: QueryRequest fields (jobs.query) that shape the request, not the job: everything else
+    #: is the job's configuration, passed on as jobs.insert would carry it, so a setting the
+    #: backend refuses is refused on this path too.
+    _REQUEST_ONLY = frozenset({"kind", "maxResults", "timeoutMs", "requestId", "location", "formatOptions",
+                               "jobCreationMode"})
+    _JOB_LEVEL = frozenset({"labels", "dryRun", "jobTimeoutMs"})
+
     def _jobs_query(self, body: dict[str, Any]) -> dict[str, Any]:
-        config: dict[str, Any] = {"query": {k: v for k, v in body.items() if k in (
-            "query", "useLegacySql", "parameterMode", "queryParameters")}}
+        config: dict[str, Any] = {"query": {k: v for k, v in body.items()
+                                            if k not in self._REQUEST_ONLY and k not in self._JOB_LEVEL}}
+        config.update({k: v for k, v in body.items() if k in self._JOB_LEVEL})
         job_id = body.get("requestId") or f"standin_{len(self._jobs)}"
         resource = self._insert_query_job({"jobReference": {"jobId": job_id}, "configuration": config})
         results = self._query_results(job_id, {})
