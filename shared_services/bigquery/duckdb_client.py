@@ -718,6 +718,26 @@ def _bigquery_client_methods() -> frozenset[str]:
     return frozenset(name for name in dir(Client) if not name.startswith("_"))
 
 
+@functools.cache
+def _client_parameters(method: str) -> frozenset[str]:
+    """The parameter names of ``google.cloud.bigquery.Client.<method>`` (read once)."""
+    import inspect
+
+    from google.cloud.bigquery import Client
+
+    return frozenset(inspect.signature(getattr(Client, method)).parameters) - {"self"}
+
+
+def _check_keywords(method: str, kwargs: Mapping[str, Any]) -> None:
+    """``TypeError`` for a keyword BigQuery's client does not take (a misspelt ``job_conifg``
+    would fail there; it must not pass unnoticed here). The ones it takes and that do not
+    change the result here (``retry``, ``timeout``, ``location``, ...) are accepted."""
+    unknown = sorted(set(kwargs) - _client_parameters(method))
+    if unknown:
+        raise TypeError(f"DuckDBClient.{method}() got unexpected keyword argument(s) {unknown}: "
+                        f"google.cloud.bigquery.Client.{method} has no such parameter")
+
+
 _JobConfig = TypeVar("_JobConfig", QueryJobConfig, LoadJobConfig)
 
 
@@ -1738,6 +1758,7 @@ class DuckDBClient:
 
             client.get_job('load_batch_42').output_rows
         """
+        _check_keywords("get_job", kwargs)
         job_id = getattr(job_id, "job_id", job_id)
         with self._lock:
             if job_id in self._results:
@@ -1826,6 +1847,7 @@ class DuckDBClient:
                 bigquery.ArrayQueryParameter('ids', 'STRING', ['a', 'b'])])
             rows = client.query('SELECT * FROM ds.t WHERE id IN UNNEST(@ids)', job_config=cfg).result()
         """
+        _check_keywords("query", kwargs)
         if job_config is not None and not isinstance(job_config, QueryJobConfig):
             raise TypeError(f"job_config must be a QueryJobConfig, got {type(job_config).__name__}")
         job_config = _with_defaults(job_config, self.default_query_job_config)
@@ -1884,6 +1906,7 @@ class DuckDBClient:
             rows = client.query_and_wait('SELECT 1 AS x')
             [row.x for row in rows]   # [1]
         """
+        _check_keywords("query_and_wait", kwargs)
         job = self.query(query, job_config=job_config, location=location, project=project)
         return job.result(page_size=page_size, max_results=max_results)
 
@@ -2389,6 +2412,7 @@ class DuckDBClient:
 
             client.create_dataset('nba_reference', exists_ok=True)
         """
+        _check_keywords("create_dataset", kwargs)
         dataset_id = self._dataset_id(dataset)
         if dataset_id.lower() == META_SCHEMA:
             raise gexc.BadRequest(f"Dataset name {dataset_id} is reserved")
@@ -2408,6 +2432,7 @@ class DuckDBClient:
 
             client.get_dataset('nba_reference').dataset_id
         """
+        _check_keywords("get_dataset", kwargs)
         dataset_id = self._dataset_id(dataset)
         with self._lock:
             self._check_api_spelling(dataset_id)
@@ -2424,6 +2449,7 @@ class DuckDBClient:
 
             client.delete_dataset('scratch', delete_contents=True, not_found_ok=True)
         """
+        _check_keywords("delete_dataset", kwargs)
         dataset_id = self._dataset_id(dataset)
         with self._lock:
             if not self._dataset_exists(dataset_id) or self._spelling_error(self._catalog_snapshot(), dataset_id, None):
@@ -2452,6 +2478,7 @@ class DuckDBClient:
             t.require_partition_filter = True
             client.create_table(t)
         """
+        _check_keywords("create_table", kwargs)
         if isinstance(table, str | TableReference):
             ds, tbl = self._table_id(table)
             table = Table(self._table_ref(ds, tbl))
@@ -2568,6 +2595,7 @@ class DuckDBClient:
 
             client.get_table('nba_reference.source_coverage_log').num_rows
         """
+        _check_keywords("get_table", kwargs)
         ds, tbl = self._table_id(table)
         with self._lock:
             self._check_api_spelling(ds, tbl)
@@ -2607,6 +2635,7 @@ class DuckDBClient:
 
             [t.table_id for t in client.list_tables('nba_reference')]
         """
+        _check_keywords("list_tables", kwargs)
         ds = self._dataset_id(dataset)
         with self._lock:
             self._check_api_spelling(ds)
@@ -2617,7 +2646,11 @@ class DuckDBClient:
                 "AND lower(table_schema) = lower($s) ORDER BY table_name",
                 {"s": ds},
             ).fetchall()
-        return [self._table_ref(ds, name) for (name,) in names]
+        max_results = kwargs.get("max_results")
+        if max_results is not None and (isinstance(max_results, bool) or not isinstance(max_results, int)
+                                        or max_results < 0):
+            raise ValueError(f"max_results must be a non-negative integer, got {max_results!r}")
+        return [self._table_ref(ds, name) for (name,) in names[:max_results]]
 
     def delete_table(self, table: Any, not_found_ok: bool = False, **kwargs: Any) -> None:
         """Drop a table or view; ``NotFound`` if missing unless ``not_found_ok``.
@@ -2626,6 +2659,7 @@ class DuckDBClient:
 
             client.delete_table('ds.t', not_found_ok=True)
         """
+        _check_keywords("delete_table", kwargs)
         ds, tbl = self._table_id(table)
         with self._lock:
             kind = self._relation_kind(ds, tbl)
@@ -2677,6 +2711,7 @@ class DuckDBClient:
             cfg = bigquery.LoadJobConfig(schema=schema, write_disposition='WRITE_APPEND')
             client.load_table_from_json(rows, 'ds.t', job_config=cfg, job_id='flush_abc').result()
         """
+        _check_keywords("load_table_from_json", kwargs)
         if isinstance(json_rows, ColumnarRows) and isinstance(job_config, LoadJobConfig) and job_config.schema:
             # Rows that hand over their columns: no per-row dict is built or read here; the
             # same per-column checks as below, else the rows take the usual path.
@@ -2730,6 +2765,7 @@ class DuckDBClient:
 
             client.load_table_from_dataframe(df, 'ds.t', job_config=cfg).result().output_rows
         """
+        _check_keywords("load_table_from_dataframe", kwargs)
         if not isinstance(dataframe, pd.DataFrame):
             raise TypeError(f"dataframe must be a pandas DataFrame, got {type(dataframe).__name__}")
         columns = [str(c) for c in dataframe.columns]

@@ -132,3 +132,25 @@ def test_a_method_of_bigquerys_client_the_warehouse_lacks_says_so() -> None:
     with pytest.raises(AttributeError, match=r"has no attribute 'no_such_thing'"):
         client.no_such_thing  # noqa: B018
     client.close()
+
+
+def test_a_keyword_bigquerys_client_does_not_take_is_a_type_error(adapter: Adapter) -> None:
+    """A misspelt keyword fails on BigQuery's client; it must not pass unnoticed here (it used
+    to: ``job_conifg`` ran the query without its parameters). Keywords the client takes and
+    that change nothing here (``timeout``, ``location``) are taken."""
+    client = adapter.client
+    config = bigquery.QueryJobConfig(query_parameters=[bigquery.ScalarQueryParameter("n", "INT64", 1)])
+    with pytest.raises(TypeError, match="job_conifg"):
+        client.query("SELECT @n AS n", job_conifg=config)
+    with pytest.raises(TypeError, match="exist_ok"):
+        client.create_dataset(f"{adapter.project}.ds", exist_ok=True)
+    assert [r.n for r in client.query("SELECT @n AS n", job_config=config, timeout=30, location=None).result()] == [1]
+
+
+def test_list_tables_max_results_limits_the_tables(adapter: Adapter) -> None:
+    client = adapter.client
+    client.create_dataset(f"{adapter.project}.ds")
+    for name in ("a", "b", "c"):
+        client.query(f"CREATE TABLE `{adapter.project}.ds.{name}` (x INT64)").result()
+    assert [t.table_id for t in client.list_tables(f"{adapter.project}.ds", max_results=2)] == ["a", "b"]
+    assert [t.table_id for t in client.list_tables(f"{adapter.project}.ds")] == ["a", "b", "c"]

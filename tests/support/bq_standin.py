@@ -269,7 +269,8 @@ class BigQueryStandIn:
                 self.backend.delete_dataset(rest[1], delete_contents=contents)
                 return 204, None
         if len(rest) == 3 and rest[0] == "datasets" and rest[2] == "tables" and req.method == "GET":
-            refs = self.backend.list_tables(rest[1])
+            limit = req.query.get("maxResults", [None])[0]
+            refs = self.backend.list_tables(rest[1], max_results=None if limit is None else int(limit))
             return 200, {"kind": "bigquery#tableList", "totalItems": len(refs), "tables": [
                 {"kind": "bigquery#table", "id": f"{self.project}:{r.dataset_id}.{r.table_id}",
                  "tableReference": {"projectId": self.project, "datasetId": r.dataset_id, "tableId": r.table_id},
