@@ -679,6 +679,51 @@ def _check_load_config(config: LoadJobConfig) -> None:
     if unknown:
         names = ", ".join("LoadJobConfig." + _LOAD_SETTING_PROPERTIES.get(name, _snake(name)) for name in unknown)
         raise gexc.BadRequest(f"{names}: not supported by the embedded warehouse (it would be ignored here)")
+    partitioning = load.get("timePartitioning")
+    if partitioning is not None and not partitioning.get("field"):
+        raise gexc.BadRequest(
+            "LoadJobConfig.time_partitioning without a field is ingestion-time partitioning (_PARTITIONTIME), "
+            "not supported by the embedded warehouse: partition by a DATE or TIMESTAMP column"
+        )
+
+
+#: Table definitions (tables#Table, https://cloud.google.com/bigquery/docs/reference/rest/v2/tables)
+#: the embedded warehouse would create as a plain table, dropping what makes them different:
+#: refused by name. Each changes what queries return or which are accepted there.
+_UNSUPPORTED_TABLE_KINDS = {
+    "rangePartitioning": "range_partitioning (integer-range partitioning, and with it its "
+                         "require_partition_filter): partition by a DATE or TIMESTAMP column here",
+    "externalDataConfiguration": "external_data_configuration (an external table reads its files there)",
+    "materializedView": "mview_query (a materialized view): create a view (view_query) here",
+    "snapshotDefinition": "a table snapshot",
+    "cloneDefinition": "a table clone",
+}
+
+
+def _check_table_kind(name: str, table: Any) -> None:
+    """``BadRequest`` for a table definition the embedded warehouse would reduce to a plain
+    table: integer-range or ingestion-time partitioning, external tables, materialized
+    views, snapshots, clones, legacy SQL views.
+
+    Example::
+
+        t = Table('p.ds.t', schema=[SchemaField('id', 'INT64')])
+        t.range_partitioning = RangePartitioning(field='id', range_=PartitionRange(0, 100, 10))
+        _check_table_kind('ds.t', t)   # BadRequest: ... range_partitioning ...
+    """
+    properties = getattr(table, "_properties", {}) or {}
+    for key, what in _UNSUPPORTED_TABLE_KINDS.items():
+        if properties.get(key) is not None:
+            raise gexc.BadRequest(f"Table {name}: {what}; not supported by the embedded warehouse")
+    partitioning = properties.get("timePartitioning")
+    if partitioning is not None and not partitioning.get("field"):
+        raise gexc.BadRequest(
+            f"Table {name}: time_partitioning without a field is ingestion-time partitioning "
+            "(_PARTITIONTIME), not supported by the embedded warehouse: partition by a DATE or TIMESTAMP column"
+        )
+    view = properties.get("view")
+    if view is not None and view.get("useLegacySql"):
+        raise gexc.BadRequest(f"Table {name}: a legacy SQL view is not supported by the embedded warehouse")
 
 
 def _check_query_config(config: QueryJobConfig) -> None:
@@ -2483,6 +2528,7 @@ class DuckDBClient:
             ds, tbl = self._table_id(table)
             table = Table(self._table_ref(ds, tbl))
         ds, tbl = self._table_id(table)
+        _check_table_kind(f"{ds}.{tbl}", table)
         with self._lock:
             self._check_api_spelling(ds, tbl, creating=True)
             if not self._dataset_exists(ds):
@@ -2522,11 +2568,8 @@ class DuckDBClient:
             )
         partitioning = getattr(table, "time_partitioning", None)
         partition_field = getattr(partitioning, "field", None) if partitioning else None
-        range_partitioning = getattr(table, "range_partitioning", None)
-        types: tuple[str, ...] = ("DATE", "TIMESTAMP", "DATETIME")
-        if range_partitioning is not None and getattr(range_partitioning, "field", None):
-            partition_field, types = range_partitioning.field, ("INT64",)
-        if table.require_partition_filter and not (partitioning or range_partitioning):
+        types: tuple[str, ...] = ("DATE", "TIMESTAMP", "DATETIME")  # range partitioning: _check_table_kind
+        if table.require_partition_filter and not partitioning:
             raise gexc.BadRequest("require_partition_filter is only allowed on a partitioned table")
         validate_table_definition(
             f"{ds}.{tbl}", [(f.name, f.field_type, (f.mode or "NULLABLE")) for f in schema],

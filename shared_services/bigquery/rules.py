@@ -372,6 +372,8 @@ def check_statement_kinds(trees: Sequence[exp.Expression | None]) -> None:
     for tree in trees:
         if tree is None:
             continue
+        if isinstance(tree, exp.Create):
+            _check_create_form(tree)
         if isinstance(tree, exp.Create | exp.Drop):
             if str(tree.args.get("kind") or "").upper() in _RUNNABLE_OBJECTS:
                 continue
@@ -395,6 +397,37 @@ def check_statement_kinds(trees: Sequence[exp.Expression | None]) -> None:
         what = two if first in ("CREATE", "DROP") else first
         raise gexc.BadRequest(f"Syntax error: {what} is not a GoogleSQL statement (the embedded warehouse runs "
                               "queries, DML, DDL and transactions only)")
+
+
+def _check_create_form(tree: exp.Create) -> None:
+    """``BadRequest`` for a CREATE the embedded warehouse would turn into a plain table or view,
+    dropping what makes it different there (CREATE TABLE statement,
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/data-definition-language#create_table_statement):
+    a materialized view, an external table, a table clone or copy, integer-range
+    (``RANGE_BUCKET``) or ingestion-time (``_PARTITIONDATE`` / ``_PARTITIONTIME``) partitioning.
+
+    Example::
+
+        _check_create_form(sqlglot.parse_one('CREATE MATERIALIZED VIEW ds.mv AS SELECT 1 AS x',
+                                             read='bigquery'))
+        # BadRequest: CREATE MATERIALIZED VIEW statements are not supported by the embedded warehouse ...
+    """
+    props = tree.args.get("properties")
+    kinds = {type(prop) for prop in (props.expressions if props else [])}
+    what = ("CREATE MATERIALIZED VIEW" if exp.MaterializedProperty in kinds
+            else "CREATE EXTERNAL TABLE" if exp.ExternalProperty in kinds
+            else "CREATE TABLE ... CLONE / COPY" if tree.args.get("clone") is not None else None)
+    if what is not None:
+        raise gexc.BadRequest(f"{what} statements are not supported by the embedded warehouse")
+    partition = tree.find(exp.PartitionedByProperty)
+    key = partition.this if partition is not None else None
+    if isinstance(key, exp.RangeBucket):
+        raise gexc.BadRequest("Integer-range partitioning (PARTITION BY RANGE_BUCKET) is not supported by the embedded "
+                              "warehouse: partition by a DATE or TIMESTAMP column")
+    if key is not None and {node.name.upper() for node in key.find_all(exp.Identifier, exp.Column)} & {
+            "_PARTITIONDATE", "_PARTITIONTIME"}:
+        raise gexc.BadRequest("Ingestion-time partitioning (_PARTITIONDATE / _PARTITIONTIME) is not supported by the "
+                              "embedded warehouse: partition by a DATE or TIMESTAMP column")
 
 
 # --------------------------------------------------------------------------------------
