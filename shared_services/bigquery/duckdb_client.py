@@ -1583,17 +1583,24 @@ class DuckDBClient:
             return parts[-1]
         raise TypeError(f"dataset must be a str, DatasetReference or Dataset, got {type(dataset).__name__}")
 
-    def _table_id(self, table: Any) -> tuple[str, str]:
+    def _table_id(self, table: Any, *, decorated: bool = False) -> tuple[str, str]:
         if isinstance(table, str):
             parts = table.strip().strip("`").replace(":", ".").split(".")
             if len(parts) < 2 or not all(parts[-2:]):
                 raise ValueError(
                     f"table id {table!r} must be 'dataset.table' or 'project.dataset.table'"
                 )
-            return parts[-2], parts[-1]
-        if hasattr(table, "dataset_id") and hasattr(table, "table_id"):
-            return table.dataset_id, table.table_id
-        raise TypeError(f"table must be a str, TableReference or Table, got {type(table).__name__}")
+            ds, tbl = parts[-2], parts[-1]
+        elif hasattr(table, "dataset_id") and hasattr(table, "table_id"):
+            ds, tbl = table.dataset_id, table.table_id
+        else:
+            raise TypeError(f"table must be a str, TableReference or Table, got {type(table).__name__}")
+        if "$" in tbl and not decorated:
+            # ds.t$20250115 names a partition of ds.t there (a load job takes one): elsewhere it
+            # would be a table of its own here, or a silent no-op (delete_table, not_found_ok).
+            raise gexc.BadRequest(f"{ds}.{tbl}: partition decorators are supported by the embedded warehouse in "
+                                  "load jobs and get_table only")
+        return ds, tbl
 
     def _table_ref(self, dataset_id: str, table_id: str) -> TableReference:
         return TableReference(DatasetReference(self.project, dataset_id), table_id)
@@ -2639,21 +2646,26 @@ class DuckDBClient:
             client.get_table('nba_reference.source_coverage_log').num_rows
         """
         _check_keywords("get_table", kwargs)
-        ds, tbl = self._table_id(table)
+        ds, decorated = self._table_id(table, decorated=True)
+        tbl, _, decorator = decorated.partition("$")
         with self._lock:
             self._check_api_spelling(ds, tbl)
             kind = self._relation_kind(ds, tbl)
             if kind is None:
                 raise gexc.NotFound(f"Not found: Table {self.project}:{ds}.{tbl}")
+            # ds.t$20250115 (as the client asks before a load into a partition): the table's
+            # metadata under the decorated id, num_rows the partition's.
+            in_partition = self._partition_predicate(ds, tbl, kind, decorator) if decorator else None
             meta = self._meta_row(ds, tbl) or {}
             schema = self._table_schema(ds, tbl)
-            result = Table(self._table_ref(ds, tbl), schema=schema)
+            result = Table(self._table_ref(ds, decorated), schema=schema)
             if kind == "VIEW":
                 result._properties["type"] = "VIEW"
             else:
                 result._properties["type"] = "TABLE"
-                count = self._conn.execute(f"SELECT count(*) FROM {self._rel(ds, tbl)}").fetchone()  # noqa: S608
-                result._properties["numRows"] = str(count[0] if count else 0)
+                count = self._conn.execute(f"SELECT count(*) FROM {self._rel(ds, tbl)}"  # noqa: S608
+                                           + (f" WHERE {in_partition}" if in_partition else "")).fetchall()
+                result._properties["numRows"] = str(count[0][0] if count else 0)
             if meta.get("partition_field") or meta.get("partition_type"):
                 result.time_partitioning = TimePartitioning(
                     type_=meta.get("partition_type") or "DAY",
@@ -2833,7 +2845,8 @@ class DuckDBClient:
             raise TypeError(f"job_config must be a LoadJobConfig, got {type(job_config).__name__}")
         config = _with_defaults(job_config, self.default_load_job_config) or LoadJobConfig()
         _check_load_config(config)
-        ds, tbl = self._table_id(destination)
+        ds, tbl = self._table_id(destination, decorated=True)
+        tbl, _, decorator = tbl.partition("$")
         write = str(config.write_disposition or "WRITE_APPEND").upper()
         create = str(config.create_disposition or "CREATE_IF_NEEDED").upper()
         if write not in ("WRITE_APPEND", "WRITE_TRUNCATE", "WRITE_EMPTY"):
@@ -2858,6 +2871,7 @@ class DuckDBClient:
             kind = self._relation_kind(ds, tbl)
             if kind == "VIEW":
                 raise gexc.BadRequest(f"Cannot load into view {self.project}:{ds}.{tbl}")
+            in_partition = self._partition_predicate(ds, tbl, kind, decorator) if decorator else None
             table_schema = self._table_schema(ds, tbl) if kind else None
             given = [_normalized_field(f) for f in config.schema] if config.schema else None
             if kind is None and create == "CREATE_NEVER":
@@ -2892,10 +2906,12 @@ class DuckDBClient:
                 arrow = pa.Table.from_arrays(columns[0], names=[f.name for f in schema])
                 row_count = len(records)
             if write == "WRITE_EMPTY" and kind is not None:
-                count = con.execute(f"SELECT count(*) FROM {self._rel(ds, tbl)}").fetchone()  # noqa: S608
+                count = con.execute(f"SELECT count(*) FROM {self._rel(ds, tbl)}"  # noqa: S608
+                                    + (f" WHERE {in_partition}" if in_partition else "")).fetchone()
                 if count and count[0]:
+                    what = f"partition ${decorator}" if in_partition else "table"
                     raise gexc.Conflict(
-                        f"Already Exists: Table {self.project}:{ds}.{tbl} (WRITE_EMPTY and the table "
+                        f"Already Exists: Table {self.project}:{ds}.{tbl} (WRITE_EMPTY and the {what} "
                         "is not empty)"
                     )
             cast_text = columns is not None and bool(columns[1])
@@ -2908,11 +2924,14 @@ class DuckDBClient:
                         if added or relaxed:
                             self._apply_schema_updates(ds, tbl, list(table_schema or []), added, relaxed)
                         if write == "WRITE_TRUNCATE" and kind is not None:
-                            con.execute_untracked(f"DELETE FROM {self._rel(ds, tbl)}")  # noqa: S608
+                            # With a partition decorator only that partition is replaced.
+                            con.execute_untracked(f"DELETE FROM {self._rel(ds, tbl)}"  # noqa: S608
+                                                  + (f" WHERE {in_partition}" if in_partition else ""))
                         if row_count and arrow is not None:
                             # Rows only: the catalog is unchanged (the destination is a data
                             # table; the embedded catalog's own schema is no dataset, above).
-                            self._insert_source(ds, tbl, schema, arrow, cast_text and attempt == 0)
+                            self._insert_source(ds, tbl, schema, arrow, cast_text and attempt == 0,
+                                                in_partition=in_partition, decorator=decorator)
                         self._record_job(
                             job_id, "load", created, destination=f"{ds}.{tbl}", output_rows=row_count,
                             write_disposition=write,
@@ -2943,7 +2962,7 @@ class DuckDBClient:
         return arrow, len(coerced)
 
     def _insert_source(self, ds: str, tbl: str, schema: Sequence[SchemaField], arrow: pa.Table,
-                       cast_text: bool) -> None:
+                       cast_text: bool, *, in_partition: str | None = None, decorator: str = "") -> None:
         """``INSERT ... SELECT CAST(...)`` of the load's Arrow source (inside its transaction).
         ``cast_text``: the columnar path's date / timestamp text is cast here, and a value
         DuckDB cannot cast raises :class:`_CastFailed` (the caller rolls back and goes per row)."""
@@ -2953,6 +2972,19 @@ class DuckDBClient:
         try:
             names = ", ".join(_q(f.name) for f in schema)
             selects = ", ".join(f"CAST({_q(f.name)} AS {_column_type(f)})" for f in schema)
+            if in_partition:
+                # load-data-partitioned-tables: "the partition ID specified in the decorator must
+                # match the data being written" (a NULL partition value is not in it either).
+                aliased = ", ".join(f"CAST({_q(f.name)} AS {_column_type(f)}) AS {_q(f.name)}" for f in schema)
+                outside = con.execute(
+                    f"SELECT count(*) FROM (SELECT {aliased} FROM {_LOAD_SOURCE}) "  # noqa: S608
+                    f"WHERE ({in_partition}) IS NOT TRUE"
+                ).fetchall()[0]
+                if outside[0]:
+                    raise gexc.BadRequest(
+                        f"Some rows belong to different partitions rather than destination partition {decorator} "
+                        f"({outside[0]} row(s) of the load are outside {ds}.{tbl}${decorator})"
+                    )
             con.execute_untracked(
                 f"INSERT INTO {self._rel(ds, tbl)} ({names}) SELECT {selects} FROM {_LOAD_SOURCE}"  # noqa: S608
             )
@@ -2965,6 +2997,48 @@ class DuckDBClient:
         finally:
             if registered:
                 con.unregister(_LOAD_SOURCE)
+
+    def _partition_predicate(self, ds: str, tbl: str, kind: str | None, decorator: str) -> str:
+        """The SQL condition "in partition ``$decorator``" over the table's partition column.
+
+        Decorators (managing-partitioned-tables, "Partition decorators have the following
+        format"): ``yyyymmddhh`` hourly, ``yyyymmdd`` daily, ``yyyymm`` monthly, ``yyyy``
+        yearly, digits only (so the literals below are built from validated digits).
+        """
+        if kind is None:
+            raise gexc.NotFound(f"Not found: Table {self.project}:{ds}.{tbl} (a load into partition "
+                                f"${decorator} needs the partitioned table to exist)")
+        meta = self._meta_row(ds, tbl) or {}
+        field, unit = meta.get("partition_field"), str(meta.get("partition_type") or "DAY").upper()
+        if not field:
+            raise gexc.BadRequest(f"Table {self.project}:{ds}.{tbl} is not partitioned: it has no partition "
+                                  f"${decorator}")
+        formats = {"HOUR": "yyyymmddhh", "DAY": "yyyymmdd", "MONTH": "yyyymm", "YEAR": "yyyy"}
+        if not (decorator.isascii() and decorator.isdigit() and len(decorator) == len(formats.get(unit, ""))):
+            raise gexc.BadRequest(f"Invalid partition decorator ${decorator} for table {ds}.{tbl}, partitioned by "
+                                  f"{unit}: ${formats.get(unit, '?')} expected")
+        try:
+            start = dt.datetime(int(decorator[:4]), int(decorator[4:6] or 1), int(decorator[6:8] or 1),
+                                int(decorator[8:10] or 0))
+        except ValueError:
+            raise gexc.BadRequest(f"Invalid partition decorator ${decorator}: not a {unit.lower()}") from None
+        if unit == "HOUR":
+            end = start + dt.timedelta(hours=1)
+        elif unit == "DAY":
+            end = start + dt.timedelta(days=1)
+        elif unit == "MONTH":
+            end = start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+        else:
+            end = start.replace(year=start.year + 1)
+        column_type = next((normalize_bq_type(f.field_type) for f in self._table_schema(ds, tbl)
+                            if f.name.lower() == str(field).lower()), "DATE")
+        if column_type == "DATE":
+            low, high = f"DATE '{start.date()}'", f"DATE '{end.date()}'"
+        elif column_type == "DATETIME":
+            low, high = f"TIMESTAMP '{start}'", f"TIMESTAMP '{end}'"
+        else:
+            low, high = f"TIMESTAMPTZ '{start}+00'", f"TIMESTAMPTZ '{end}+00'"
+        return f"{_q(str(field))} >= {low} AND {_q(str(field))} < {high}"
 
     def _casts_ok(self, arrays: list[pa.Array], schema: Sequence[SchemaField], casts: dict[str, str]) -> bool:
         """True when DuckDB can cast every date / timestamp text of the columnar path (one
