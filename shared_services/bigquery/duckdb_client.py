@@ -2884,6 +2884,14 @@ class DuckDBClient:
                     )
                 given = [_normalized_field(_infer_field(str(c), frame[c])) for c in frame.columns]
             schema = given if given is not None else list(table_schema or [])
+            if kind is None:
+                # The table this load creates passes what tables.insert checks (names,
+                # partitioning, clustering), as a create_table would; it used to be created
+                # under any name ('t!x') with any column names.
+                created_as = Table(self._table_ref(ds, tbl), schema=schema)
+                created_as.time_partitioning = config.time_partitioning
+                created_as.clustering_fields = config.clustering_fields
+                self._validate_table(ds, tbl, created_as)
             updates = {str(o).upper() for o in (config.schema_update_options or [])}
             if updates and write not in ("WRITE_APPEND", "WRITE_TRUNCATE"):
                 raise gexc.BadRequest(

@@ -1203,3 +1203,26 @@ def test_a_load_creating_an_ingestion_time_partitioned_table_is_refused(client) 
         client.load_table_from_json([{"id": 1}], "proj.ds.r", job_config=config).result()
     with pytest.raises(gexc.NotFound):
         client.get_table("proj.ds.r")
+
+
+@pytest.mark.parametrize(("table", "field", "message"), [
+    ("t!x", "x", r'Invalid table ID "t!x"'),
+    ("t#1", "x", r'Invalid table ID "t#1"'),
+    ("a" * 1025, "x", "Invalid table ID"),
+    ("fine", "bad-col", r'Invalid field name "bad-col"'),
+    ("fine", "_PARTITIONTIME", r'Invalid field name "_PARTITIONTIME"'),
+])
+def test_a_load_creates_only_tables_bigquery_would_create(client, table, field, message) -> None:
+    """tables#table_naming, schemas#column_names: a load that creates its table is checked as
+    create_table is (it used to create 't!x' with a column 'bad-col')."""
+    config = bigquery.LoadJobConfig(schema=[bigquery.SchemaField(field, "INT64")])
+    with pytest.raises(gexc.BadRequest, match=message):
+        client.load_table_from_json([{field: 1}], f"proj.ds.{table}", job_config=config).result()
+    assert {t.table_id for t in client.list_tables("ds")} == {"games", "log", "plain"}
+
+
+def test_a_load_creates_tables_with_the_names_bigquery_allows(client) -> None:
+    config = bigquery.LoadJobConfig(schema=[bigquery.SchemaField("x", "INT64")])
+    for table in ("table 01", "étudiant-01", "00_お客様"):
+        client.load_table_from_json([{"x": 1}], f"proj.ds.{table}", job_config=config).result()
+        assert client.get_table(f"proj.ds.{table}").num_rows == 1
