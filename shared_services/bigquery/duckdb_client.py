@@ -118,6 +118,7 @@ from shared_services.bigquery.rules import (
     partition_filter_error,
     string_json_calls,
     unfiltered_partition_tables,
+    validate_dataset_id,
     validate_table_definition,
 )
 from shared_services.bigquery.sql_translate import (
@@ -2468,6 +2469,14 @@ class DuckDBClient:
         dataset_id = self._dataset_id(dataset)
         if dataset_id.lower() == META_SCHEMA:
             raise gexc.BadRequest(f"Dataset name {dataset_id} is reserved")
+        validate_dataset_id(dataset_id)
+        properties = getattr(dataset, "_properties", None) or {}
+        changing = sorted(key for key in ("isCaseInsensitive", "defaultCollation", "defaultRoundingMode")
+                          if properties.get(key))
+        if changing:
+            # Each changes how the dataset's names or values compare or round there.
+            raise gexc.BadRequest(f"Dataset {dataset_id}: {', '.join(_snake(key) for key in changing)} not supported "
+                                  "by the embedded warehouse (it would be ignored here)")
         with self._lock:
             self._check_api_spelling(dataset_id, creating=True)
             if self._dataset_exists(dataset_id):

@@ -59,6 +59,7 @@ __all__ = [
     "check_functions",
     "check_dml_where",
     "check_merge",
+    "validate_dataset_id",
     "check_script",
     "expand_views",
     "partition_filter_error",
@@ -414,6 +415,25 @@ def _check_create_form(tree: exp.Create) -> None:
     """
     props = tree.args.get("properties")
     kinds = {type(prop) for prop in (props.expressions if props else [])}
+    if str(tree.args.get("kind") or "").upper() == "SCHEMA":
+        # CREATE SCHEMA (data-definition-language#create_schema_statement): the dataset's name
+        # as create_dataset checks it, and no option that changes how its names or values
+        # compare or round (the embedded warehouse would ignore it).
+        target = tree.this
+        name = (target.args.get("db") or target.this) if isinstance(target, exp.Table) else None
+        # `project.dataset` in one pair of backticks is one identifier: the dataset is its last part.
+        validate_dataset_id((name.name if name is not None else "").rpartition(".")[2])
+        options = {prop.name.lower(): prop.args.get("value") for prop in (props.expressions if props else [])
+                   if type(prop) is exp.Property}
+        changing = sorted(
+            ({"is_case_insensitive"} if "is_case_insensitive" in options
+             and _option_value(options["is_case_insensitive"]) is True else set())
+            | ({"default_rounding_mode"} if "default_rounding_mode" in options else set())
+            | ({"DEFAULT COLLATE"} if exp.CollateProperty in kinds else set()))
+        if changing:
+            raise gexc.BadRequest(f"CREATE SCHEMA with {', '.join(changing)}: not supported by the embedded warehouse "
+                                  "(it would be ignored here)")
+        return
     what = ("CREATE MATERIALIZED VIEW" if exp.MaterializedProperty in kinds
             else "CREATE EXTERNAL TABLE" if exp.ExternalProperty in kinds
             else "CREATE TABLE ... CLONE / COPY" if tree.args.get("clone") is not None else None)
@@ -1151,6 +1171,22 @@ def _legacy(type_name: str) -> str:
     return {"INT64": "INTEGER", "FLOAT64": "FLOAT", "BOOL": "BOOLEAN", "STRUCT": "RECORD"}.get(upper, upper)
 
 
+def validate_dataset_id(dataset: str) -> None:
+    """``BadRequest`` unless ``dataset`` is a valid dataset ID: letters, numbers and
+    underscores, at most 1,024 characters (https://cloud.google.com/bigquery/docs/datasets#dataset-naming).
+
+    Example::
+
+        validate_dataset_id('nba_reference')   # fine
+        validate_dataset_id('nba-reference')   # BadRequest: Invalid dataset ID ...
+    """
+    import re
+
+    if not re.match(_DATASET_RE, dataset or ""):
+        raise gexc.BadRequest(f"Invalid dataset ID \"{(dataset or '')[:100]}\". Dataset IDs must be alphanumeric "
+                              "(plus underscores) and must be at most 1024 characters long.")
+
+
 def validate_table_definition(
     table: str,
     fields: Sequence[tuple[str, str, str]],
@@ -1173,9 +1209,7 @@ def validate_table_definition(
     import re
 
     dataset, _, name = table.rpartition(".")
-    if not re.match(_DATASET_RE, dataset or ""):
-        raise gexc.BadRequest(f"Invalid dataset ID \"{dataset}\". Dataset IDs must be alphanumeric "
-                              "(plus underscores) and must be at most 1024 characters long.")
+    validate_dataset_id(dataset)
     if not name or len(name.encode("utf-8")) > 1024 or not re.match(r"^[\w\- ]+$", name):
         raise gexc.BadRequest(f"Invalid table ID \"{name}\". Table IDs must be alphanumeric (plus "
                               "underscores, dashes and spaces) and at most 1024 bytes long.")

@@ -1226,3 +1226,33 @@ def test_a_load_creates_tables_with_the_names_bigquery_allows(client) -> None:
     for table in ("table 01", "étudiant-01", "00_お客様"):
         client.load_table_from_json([{"x": 1}], f"proj.ds.{table}", job_config=config).result()
         assert client.get_table(f"proj.ds.{table}").num_rows == 1
+
+
+# --------------------------------------------------------------------------- datasets
+@pytest.mark.parametrize("name", ["bad-name", "a b", "é", "x" * 1025, "ds;DROP"])
+def test_a_dataset_id_bigquery_refuses_is_refused_by_the_api_and_by_ddl(client, name) -> None:
+    """datasets#dataset-naming: letters, numbers and underscores, at most 1,024 characters.
+    Both paths used to create any name DuckDB takes."""
+    with pytest.raises(gexc.BadRequest, match="Invalid dataset ID"):
+        client.create_dataset(name)
+    with pytest.raises(gexc.BadRequest, match="Invalid dataset ID"):
+        run(client, f"CREATE SCHEMA `{name}`")
+    with pytest.raises(gexc.NotFound):
+        client.get_dataset("a_b" if name == "a b" else "nothing_made")
+
+
+@pytest.mark.parametrize(("options", "named"), [
+    ("OPTIONS (is_case_insensitive = TRUE)", "is_case_insensitive"),
+    ("OPTIONS (default_rounding_mode = 'ROUND_HALF_EVEN')", "default_rounding_mode"),
+    ("DEFAULT COLLATE 'und:ci'", "DEFAULT COLLATE"),
+])
+def test_a_dataset_option_that_changes_comparisons_is_refused(client, options, named) -> None:
+    """Case-insensitive names, a collation or a rounding mode change results there; the
+    embedded warehouse would ignore them."""
+    with pytest.raises(gexc.BadRequest, match=rf"CREATE SCHEMA with {named}: not supported"):
+        run(client, f"CREATE SCHEMA ci {options}")
+    run(client, "CREATE SCHEMA ci OPTIONS (is_case_insensitive = FALSE, description = 'fine')")
+    dataset = bigquery.Dataset("proj.ci2")
+    dataset.is_case_insensitive = True
+    with pytest.raises(gexc.BadRequest, match="Dataset ci2: is_case_insensitive not supported"):
+        client.create_dataset(dataset)
