@@ -2032,7 +2032,8 @@ class DuckDBClient:
                 # sqlglot puts the dataset of CREATE SCHEMA ds in the table's db: Table(db=ds)
                 target = tree.this
                 name = (target.args.get("db") or target.this) if isinstance(target, exp.Table) else None
-                created_datasets.add(name.name.lower() if name is not None else "")
+                # `project.dataset` quoted as one identifier: the dataset is its last part.
+                created_datasets.add(name.name.rpartition(".")[2].lower() if name is not None else "")
                 continue
             self._check_datasets(tree, created_datasets, catalog.dataset_exists)
             self._check_name_case(tree, catalog)
@@ -2090,7 +2091,8 @@ class DuckDBClient:
             db = table.args.get("db")
             if db is None or not db.name:
                 continue
-            name = db.name
+            # `project.dataset` quoted as one identifier (CREATE / DROP SCHEMA): its last part.
+            name = db.name.rpartition(".")[2]
             if name.lower() == META_SCHEMA:
                 # The embedded catalog's own schema is no dataset, whatever an alias or a
                 # CREATE SCHEMA of the same statement says.

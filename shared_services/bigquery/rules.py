@@ -419,10 +419,9 @@ def _check_create_form(tree: exp.Create) -> None:
         # CREATE SCHEMA (data-definition-language#create_schema_statement): the dataset's name
         # as create_dataset checks it, and no option that changes how its names or values
         # compare or round (the embedded warehouse would ignore it).
-        target = tree.this
-        name = (target.args.get("db") or target.this) if isinstance(target, exp.Table) else None
+        name = tree.this.args.get("db") or tree.this.this  # sqlglot: Table(db=ds) for CREATE SCHEMA ds
         # `project.dataset` in one pair of backticks is one identifier: the dataset is its last part.
-        validate_dataset_id((name.name if name is not None else "").rpartition(".")[2])
+        validate_dataset_id(name.name.rpartition(".")[2])
         options = {prop.name.lower(): prop.args.get("value") for prop in (props.expressions if props else [])
                    if type(prop) is exp.Property}
         changing = sorted(
@@ -444,7 +443,7 @@ def _check_create_form(tree: exp.Create) -> None:
     if isinstance(key, exp.RangeBucket):
         raise gexc.BadRequest("Integer-range partitioning (PARTITION BY RANGE_BUCKET) is not supported by the embedded "
                               "warehouse: partition by a DATE or TIMESTAMP column")
-    if key is not None and {node.name.upper() for node in key.find_all(exp.Identifier, exp.Column)} & {
+    if key is not None and {node.name.upper() for node in key.find_all(exp.Identifier)} & {
             "_PARTITIONDATE", "_PARTITIONTIME"}:
         raise gexc.BadRequest("Ingestion-time partitioning (_PARTITIONDATE / _PARTITIONTIME) is not supported by the "
                               "embedded warehouse: partition by a DATE or TIMESTAMP column")

@@ -225,6 +225,15 @@ def _drop_project(tree: exp.Expression) -> None:
     for table in tree.find_all(exp.Table):
         if table.args.get("catalog") is not None and table.args.get("db") is not None:
             table.set("catalog", None)
+    # CREATE / DROP SCHEMA `project.dataset`: sqlglot keeps the quoted path as one identifier
+    # (a table's is split); the dataset is its last part (it made a schema "project.dataset").
+    for node in tree.find_all(exp.Create, exp.Drop):
+        if str(node.args.get("kind") or "").upper() != "SCHEMA":
+            continue
+        for target in node.find_all(exp.Table):  # Create.this; Drop.tables
+            db = target.args.get("db")
+            if db is not None and "." in db.name:
+                target.set("db", exp.to_identifier(db.name.rpartition(".")[2], quoted=bool(db.args.get("quoted"))))
 
 
 def _cast_date_arithmetic(tree: exp.Expression) -> None:

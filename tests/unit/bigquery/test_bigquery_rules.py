@@ -8,6 +8,7 @@ a rule that rejects everything fails too.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -1135,20 +1136,20 @@ def test_a_googlesql_function_not_emulated_is_named_as_written(client: DuckDBCli
 # --------------------------------------------------------------------------- table kinds
 @pytest.mark.parametrize(("sql", "named"), [
     ("CREATE TABLE ds.r (id INT64) PARTITION BY RANGE_BUCKET(id, GENERATE_ARRAY(0, 100, 10)) "
-     "OPTIONS (require_partition_filter = TRUE)", "Integer-range partitioning"),
+     "OPTIONS (require_partition_filter = TRUE)", "Integer-range partitioning (PARTITION BY RANGE_BUCKET)"),
     ("CREATE TABLE ds.i (id INT64) PARTITION BY _PARTITIONDATE", "Ingestion-time partitioning"),
     ("CREATE TABLE ds.i (id INT64) PARTITION BY DATE(_PARTITIONTIME)", "Ingestion-time partitioning"),
-    ("CREATE MATERIALIZED VIEW ds.mv AS SELECT game_id FROM ds.plain", "CREATE MATERIALIZED VIEW"),
-    ("CREATE EXTERNAL TABLE ds.e OPTIONS (format = 'CSV', uris = ['gs://b/x.csv'])", "CREATE EXTERNAL TABLE"),
-    ("CREATE TABLE ds.c CLONE ds.plain", "CLONE / COPY"),
-    ("CREATE TABLE ds.c COPY ds.plain", "CLONE / COPY"),
+    ("CREATE MATERIALIZED VIEW ds.mv AS SELECT game_id FROM ds.plain", "CREATE MATERIALIZED VIEW statements"),
+    ("CREATE EXTERNAL TABLE ds.e OPTIONS (format = 'CSV', uris = ['gs://b/x.csv'])", "CREATE EXTERNAL TABLE statements"),
+    ("CREATE TABLE ds.c CLONE ds.plain", "CREATE TABLE ... CLONE / COPY statements"),
+    ("CREATE TABLE ds.c COPY ds.plain", "CREATE TABLE ... CLONE / COPY statements"),
 ])
 def test_a_create_the_warehouse_would_make_a_plain_table_of_is_refused_by_name(client, sql, named) -> None:
     """data-definition-language#create_table_statement: these forms mean something else there
     (a range-partitioned table with require_partition_filter refuses unfiltered queries; an
     external table reads files; a materialized view has its own limits). Made plain here,
     they used to run (or fail with a DuckDB parser error or a misleading "field not found")."""
-    with pytest.raises(gexc.BadRequest, match=rf"{named}.* not supported by the embedded warehouse"):
+    with pytest.raises(gexc.BadRequest, match=rf"^400 {re.escape(named)} .*not supported by the embedded warehouse"):
         run(client, sql)
     assert {t.table_id for t in client.list_tables("ds")} == {"games", "log", "plain"}
 
@@ -1249,10 +1250,34 @@ def test_a_dataset_id_bigquery_refuses_is_refused_by_the_api_and_by_ddl(client, 
 def test_a_dataset_option_that_changes_comparisons_is_refused(client, options, named) -> None:
     """Case-insensitive names, a collation or a rounding mode change results there; the
     embedded warehouse would ignore them."""
-    with pytest.raises(gexc.BadRequest, match=rf"CREATE SCHEMA with {named}: not supported"):
+    with pytest.raises(gexc.BadRequest, match=rf"^400 CREATE SCHEMA with {named}: not supported by the embedded "
+                                              r"warehouse \(it would be ignored here\)$"):
         run(client, f"CREATE SCHEMA ci {options}")
     run(client, "CREATE SCHEMA ci OPTIONS (is_case_insensitive = FALSE, description = 'fine')")
     dataset = bigquery.Dataset("proj.ci2")
     dataset.is_case_insensitive = True
     with pytest.raises(gexc.BadRequest, match="Dataset ci2: is_case_insensitive not supported"):
         client.create_dataset(dataset)
+
+
+def test_dataset_ids_are_checked_by_their_rule_and_named_in_the_refusal(client) -> None:
+    """An empty or over-long id is refused too, the message quotes (at most 100 characters of)
+    it, and `project.dataset` in one pair of backticks creates the dataset."""
+    from shared_services.bigquery.rules import validate_dataset_id
+
+    with pytest.raises(gexc.BadRequest, match=r'^400 Invalid dataset ID "". Dataset IDs must be alphanumeric'):
+        validate_dataset_id("")
+    with pytest.raises(gexc.BadRequest, match=r'Invalid dataset ID "bad-name"\.'):
+        validate_dataset_id("bad-name")
+    with pytest.raises(gexc.BadRequest) as refused:
+        validate_dataset_id("x" * 1025)
+    assert f'"{"x" * 100}"' in refused.value.message
+    validate_dataset_id("x" * 1024)
+    # `project.dataset` in one pair of backticks (as `coverage-setup --print-ddl` writes it) is
+    # the dataset: it used to make a DuckDB schema named "proj.quoted_ds".
+    run(client, "CREATE SCHEMA `proj.quoted_ds`; CREATE TABLE quoted_ds.t (x INT64)")
+    assert client.get_dataset("quoted_ds").dataset_id == "quoted_ds"
+    assert [t.table_id for t in client.list_tables("quoted_ds")] == ["t"]
+    run(client, "DROP SCHEMA `proj.quoted_ds` CASCADE")
+    with pytest.raises(gexc.NotFound):
+        client.get_dataset("quoted_ds")

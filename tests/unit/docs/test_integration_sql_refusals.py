@@ -68,3 +68,33 @@ def test_each_refusal_is_the_one_the_doc_names_and_its_fix_runs(client: DuckDBCl
         client.query(wrote)
     assert _error_texts()[index] in refused.value.message
     client.query(instead).result()
+
+
+def test_the_client_calls_the_section_names_behave_as_it_says(client: DuckDBClient) -> None:
+    """The bullets after the table: each quoted message is the one given, each fix works."""
+    from google.cloud import bigquery
+
+    section = " ".join(_section(REPO / "docs" / "integration.md", "## 8.").split())  # lines joined
+    with pytest.raises(gexc.BadRequest) as refused:
+        client.query("SELECT 1", job_config=bigquery.QueryJobConfig(default_dataset="embedded.ds"))
+    assert "QueryJobConfig.default_dataset: not supported by the embedded warehouse" in section
+    assert "QueryJobConfig.default_dataset: not supported by the embedded warehouse" in refused.value.message
+    with pytest.raises(gexc.BadRequest, match="QueryJobConfig.destination"):
+        client.query("SELECT 1", job_config=bigquery.QueryJobConfig(destination="embedded.ds.out"))
+    client.query("CREATE TABLE ds.out AS SELECT 1 AS one").result()
+    with pytest.raises(AttributeError) as missing:
+        client.insert_rows_json("ds.t", [{}])
+    assert "DuckDBClient.insert_rows_json" in section and "write rows with load_table_from_json" in section
+    assert "DuckDBClient.insert_rows_json" in str(missing.value)
+    assert "write rows with load_table_from_json" in str(missing.value)
+    with pytest.raises(TypeError, match="job_conifg"):
+        client.query("SELECT 1", job_conifg=None)
+    day = bigquery.Table("embedded.ds.days", schema=[bigquery.SchemaField("d", "DATE")])
+    day.time_partitioning = bigquery.TimePartitioning(field="d")
+    client.create_table(day)
+    client.load_table_from_json([{"d": "2025-01-15"}, {"d": "2025-01-16"}], "ds.days").result()
+    truncate = bigquery.LoadJobConfig(write_disposition="WRITE_TRUNCATE")
+    client.load_table_from_json([{"d": "2025-01-15"}] * 2, "ds.days$20250115", job_config=truncate).result()
+    assert client.get_table("ds.days").num_rows == 3
+    with pytest.raises(gexc.BadRequest, match="different partitions"):
+        client.load_table_from_json([{"d": "2025-01-16"}], "ds.days$20250115").result()
