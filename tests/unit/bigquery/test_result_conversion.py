@@ -71,3 +71,36 @@ def test_to_dataframe_from_the_kept_tuples_equals_the_frame_of_the_rows(client: 
     rows = list(job.result())
     assert job._values is not None
     pd.testing.assert_frame_equal(job.to_dataframe(), rows_to_dataframe(rows, job.schema))
+
+
+@pytest.mark.parametrize(("kwargs", "named"), [
+    ({"max_results": -1}, "max_results"), ({"max_results": "2"}, "max_results"), ({"max_results": 1.5}, "max_results"),
+    ({"start_index": -3}, "start_index"), ({"start_index": True}, "start_index"), ({"page_size": -1}, "page_size"),
+])
+def test_result_refuses_a_row_window_that_is_not_a_count(kwargs, named) -> None:
+    """``QueryJob.result(max_results=, start_index=, page_size=)`` take non-negative integers;
+    anything else is named (the rows are never silently cut by a string or a bool)."""
+    from shared_services.bigquery.duckdb_client import DuckDBClient
+
+    client = DuckDBClient(":memory:")
+    job = client.query("SELECT x FROM UNNEST([1, 2, 3]) AS x ORDER BY x")
+    with pytest.raises(ValueError, match=rf"^{named} must be a non-negative integer, got "):
+        job.result(**kwargs)
+    assert [r.x for r in job.result(max_results=0)] == [] and [r.x for r in job.result(page_size=1)] == [1, 2, 3]
+    client.close()
+
+
+def test_a_windowed_result_keeps_the_jobs_id_schema_and_frame() -> None:
+    """``result(max_results=, start_index=)``: the rows asked for, with the job's id and schema,
+    and ``to_dataframe`` of just those rows; the whole result has them too."""
+    from shared_services.bigquery.duckdb_client import DuckDBClient
+
+    client = DuckDBClient(":memory:")
+    job = client.query("SELECT x, CAST(x AS STRING) AS s FROM UNNEST([1, 2, 3, 4]) AS x ORDER BY x")
+    for rows in (job.result(), job.result(start_index=1, max_results=2)):
+        assert rows.job_id == job.job_id
+        assert [f.name for f in rows.schema] == ["x", "s"] and rows.total_rows == 4
+    window = job.result(start_index=1, max_results=2)
+    assert window.to_dataframe().to_dict("list") == {"x": [2, 3], "s": ["2", "3"]}
+    assert [tuple(r.values()) for r in window] == [(2, "2"), (3, "3")]
+    client.close()
