@@ -1,6 +1,8 @@
 """BigQuery table functions (TVFs) on the embedded warehouse, as DuckDB table macros.
 
-BigQuery's ``CREATE [OR REPLACE] TABLE FUNCTION [IF NOT EXISTS] name(arg TYPE, ...) AS (query)``
+BigQuery's ``CREATE [OR REPLACE] TABLE FUNCTION [IF NOT EXISTS] name(arg TYPE, ...)
+[RETURNS TABLE<column TYPE, ...>] [OPTIONS (description = ...)] AS query`` (the query in
+parentheses or not)
 (BigQuery docs, "CREATE TABLE FUNCTION statement",
 https://cloud.google.com/bigquery/docs/reference/standard-sql/data-definition-language#create_table_function_statement)
 becomes ``CREATE [OR REPLACE] MACRO "dataset"."name"(arg DUCKTYPE, ...) AS TABLE <query>``:
@@ -41,10 +43,14 @@ __all__ = ["TableFunctionDDL", "parse_create_table_function", "create_table_func
 
 _CREATE_RE = re.compile(
     r"^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?TABLE\s+FUNCTION\s+(?P<if_not>IF\s+NOT\s+EXISTS\s+)?"
-    r"(?P<name>`[^`]+`|[A-Za-z0-9_.\-]+)\s*\((?P<args>[^()]*)\)\s*AS\s*\((?P<body>.*)\)\s*;?\s*$",
+    r"(?P<name>`[^`]+`|[A-Za-z0-9_.\-]+)\s*\((?P<args>[^()]*)\)\s*"
+    r"(?:RETURNS\s+TABLE\s*<(?P<returns>[^<>]*)>\s*)?"
+    r"""(?:OPTIONS\s*\((?P<options>(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^()'"])*)\)\s*)?"""
+    r"AS\b\s*(?P<body>.*?)\s*;?\s*$",
     re.IGNORECASE | re.DOTALL,
 )
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,255}$")
+_DESCRIPTION_RE = re.compile(r"""^\s*description\s*=\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*$""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,8 @@ class TableFunctionDDL:
     body: str
     replace: bool
     if_not_exists: bool
+    #: ``RETURNS TABLE<name TYPE, ...>``'s columns (empty when absent).
+    returns: tuple[tuple[str, str], ...] = ()
 
 
 def parse_create_table_function(sql: str) -> TableFunctionDDL | None:
@@ -71,10 +79,10 @@ def parse_create_table_function(sql: str) -> TableFunctionDDL | None:
     if not re.match(r"^\s*CREATE\s+(OR\s+REPLACE\s+)?TABLE\s+FUNCTION\b", sql, re.IGNORECASE):
         return None
     match = _CREATE_RE.match(sql)
-    if match is None:
+    if match is None or not match.group("body"):
         raise gexc.BadRequest(
             "Syntax error: expected CREATE [OR REPLACE] TABLE FUNCTION [IF NOT EXISTS] "
-            "name(arg TYPE, ...) AS (query)"
+            "name(arg TYPE, ...) [RETURNS TABLE<column TYPE, ...>] [OPTIONS (description = '...')] AS query"
         )
     parts = match.group("name").strip("`").split(".")
     if len(parts) not in (2, 3) or not all(parts):
@@ -95,10 +103,63 @@ def parse_create_table_function(sql: str) -> TableFunctionDDL | None:
     names = [a[0].lower() for a in arguments]
     if len(set(names)) != len(names):
         raise gexc.BadRequest(f"Duplicate argument name in table function {dataset}.{name}")
+    returns: list[tuple[str, str]] = []
+    for raw in [c.strip() for c in (match.group("returns") or "").split(",") if c.strip()]:
+        pieces = raw.split()
+        if len(pieces) != 2 or not _NAME_RE.match(pieces[0]):
+            raise gexc.BadRequest(f"Syntax error: RETURNS TABLE column {raw!r} must be 'name TYPE'")
+        returns.append((pieces[0], pieces[1].upper()))
+    if match.group("returns") is not None and not returns:
+        raise gexc.BadRequest(f"RETURNS TABLE of table function {dataset}.{name} declares no column")
+    options = match.group("options")
+    # table_function_options_list: description (a STRING) is the one option a table function takes.
+    if options is not None and not _DESCRIPTION_RE.match(options):
+        raise gexc.BadRequest(f"Table function {dataset}.{name}: OPTIONS takes description = 'text' only, got "
+                              f"({options.strip()[:100]})")
     return TableFunctionDDL(
-        dataset, name, tuple(arguments), match.group("body").strip(),
+        dataset, name, tuple(arguments), _unwrapped(match.group("body")),
         replace=bool(match.group("replace")), if_not_exists=bool(match.group("if_not")),
+        returns=tuple(returns),
     )
+
+
+def _check_returns(ddl: TableFunctionDDL) -> None:
+    """RETURNS TABLE: "the names in the returned table type must match column names from the SQL
+    query" (CREATE TABLE FUNCTION statement); ``BadRequest`` naming a declared column the
+    query does not return (a query selecting ``*`` is not judged)."""
+    if not ddl.returns:
+        return
+    import sqlglot
+
+    query = sqlglot.parse_one(ddl.body, read="bigquery")
+    selected = {name.lower() for name in getattr(query, "named_selects", [])}
+    if "*" in selected or not selected:
+        return
+    missing = [name for name, _ in ddl.returns if name.lower() not in selected]
+    if missing:
+        raise gexc.BadRequest(f"Table function {ddl.dataset}.{ddl.name}: RETURNS TABLE names {missing}, which the "
+                              f"query does not return (it returns {sorted(selected)})")
+
+
+def _unwrapped(body: str) -> str:
+    """``body`` without parentheses around all of it (``AS (query)`` and ``AS query`` are one
+    function); parentheses that close earlier (``(SELECT 1) UNION ALL (SELECT 2)``) stay."""
+    text = body.strip()
+    while text.startswith("(") and text.endswith(")"):
+        depth, quote = 0, ""
+        for index, char in enumerate(text):
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "'\"`":
+                quote = char
+            elif char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+                if depth == 0 and index != len(text) - 1:
+                    return text  # the first parenthesis closes before the end
+        text = text[1:-1].strip()
+    return text
 
 
 def create_table_function(
@@ -120,6 +181,7 @@ def create_table_function(
     translated = translate(ddl.body, {}, catalog=client._catalog)
     if len(translated.statements) != 1 or translated.statements[0].kind != "SELECT":
         raise gexc.BadRequest(f"The body of table function {ddl.dataset}.{ddl.name} must be one query")
+    _check_returns(ddl)
     body = translated.statements[0]
     arguments = ", ".join(f'"{n}" {duckdb_type(t)}' for n, t in ddl.arguments)
     # The body goes through the same BigQuery rules as any query (dialect, types, partition
