@@ -110,6 +110,7 @@ from shared_services.bigquery.rules import (
     check_dialect,
     check_dml_where,
     check_merge,
+    check_parameters,
     check_script,
     check_statement_kinds,
     ddl_fields,
@@ -1856,6 +1857,9 @@ class DuckDBClient:
     def _parameters_of(params: Sequence[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         types: dict[str, Any] = {}
         values: dict[str, Any] = {}
+        if len({bool(param.name) for param in params}) > 1:
+            raise gexc.BadRequest("Named query parameters can't be used alongside positional query parameters (the "
+                                  "job's parameters have names and no names)")
         for position, param in enumerate(params):
             name = param.name if param.name else f"__p{position}"
             if hasattr(param, "array_type"):
@@ -2022,6 +2026,7 @@ class DuckDBClient:
         types_of = _types_lookup(catalog)
 
         check_statement_kinds(trees)
+        check_parameters(trees)
         check_dialect(sql, trees)
         check_script(trees)
         created_datasets: set[str] = set()

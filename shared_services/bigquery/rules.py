@@ -59,6 +59,7 @@ __all__ = [
     "check_functions",
     "check_dml_where",
     "check_merge",
+    "check_parameters",
     "validate_dataset_id",
     "check_script",
     "expand_views",
@@ -398,6 +399,27 @@ def check_statement_kinds(trees: Sequence[exp.Expression | None]) -> None:
         what = two if first in ("CREATE", "DROP") else first
         raise gexc.BadRequest(f"Syntax error: {what} is not a GoogleSQL statement (the embedded warehouse runs "
                               "queries, DML, DDL and transactions only)")
+
+
+def check_parameters(trees: Sequence[exp.Expression | None]) -> None:
+    """Where a query parameter may stand (lexical structure, "Query parameters",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical#query_parameters):
+    "Query parameters can't be used in the SQL body of these statements: CREATE FUNCTION,
+    CREATE VIEW, CREATE MATERIALIZED VIEW, and CREATE PROCEDURE" (DuckDB's message was a binder
+    error). Named beside positional parameters is refused when the query is translated
+    (``sql_translate._positional_to_named``) and when the job's parameters are read.
+
+    Example::
+
+        check_parameters(sqlglot.parse('CREATE VIEW ds.v AS SELECT @d AS d', read='bigquery'))
+        # BadRequest: Query parameters can't be used in the SQL body of CREATE VIEW ...
+    """
+    for tree in trees:
+        if not isinstance(tree, exp.Create):
+            continue
+        kind = str(tree.args.get("kind") or "").upper()
+        if kind in ("VIEW", "FUNCTION", "PROCEDURE") and tree.find(exp.Parameter, exp.Placeholder) is not None:
+            raise gexc.BadRequest(f"Query parameters can't be used in the SQL body of CREATE {kind} statements")
 
 
 def _check_create_form(tree: exp.Create) -> None:

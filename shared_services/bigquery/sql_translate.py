@@ -209,6 +209,12 @@ def _from_template(template: Translation, template_sql: str, token: str) -> Tran
 
 
 def _positional_to_named(tree: exp.Expression, counter: list[int]) -> None:
+    placeholders = [node for node in tree.find_all(exp.Placeholder) if not node.this]
+    if placeholders and tree.find(exp.Parameter) is not None:
+        # lexical#query_parameters: named parameters "can't be used alongside positional query
+        # parameters" (renamed, the ? would be reported as a missing parameter @__p0).
+        raise gexc.BadRequest("Named query parameters can't be used alongside positional query parameters "
+                              "(? and @name in one query)")
     for node in list(tree.find_all(exp.Placeholder)):
         if node.this:  # a named placeholder (":x") - not BigQuery syntax, leave it
             continue

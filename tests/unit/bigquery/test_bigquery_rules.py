@@ -1281,3 +1281,24 @@ def test_dataset_ids_are_checked_by_their_rule_and_named_in_the_refusal(client) 
     run(client, "DROP SCHEMA `proj.quoted_ds` CASCADE")
     with pytest.raises(gexc.NotFound):
         client.get_dataset("quoted_ds")
+
+
+# --------------------------------------------------------------------------- parameters
+@pytest.mark.parametrize(("sql", "params", "message"), [
+    ("CREATE VIEW ds.pv AS SELECT game_id FROM ds.plain WHERE other = @x", [P("x", "STRING", "a")],
+     "Query parameters can't be used in the SQL body of CREATE VIEW statements"),
+    ("CREATE FUNCTION ds.pf(n INT64) AS (n + @x)", [P("x", "INT64", 1)],
+     "Query parameters can't be used in the SQL body of CREATE FUNCTION statements"),
+    ("CREATE TEMP FUNCTION pf(n INT64) AS (n + ?); SELECT pf(1) AS v", [P(None, "INT64", 1)],
+     "Query parameters can't be used in the SQL body of CREATE FUNCTION statements"),
+    ("SELECT @x AS a, ? AS b", [P("x", "INT64", 1)],
+     r"Named query parameters can't be used alongside positional query parameters \(\? and @name"),
+    ("SELECT @x AS a", [P("x", "INT64", 1), P(None, "INT64", 2)],
+     r"Named query parameters can't be used alongside positional query parameters \(the job's parameters"),
+])
+def test_parameters_only_where_bigquery_takes_them(client, sql, params, message) -> None:
+    """lexical#query_parameters. DuckDB said "Binder Error: Unexpected prepared parameter", or
+    reported the ? as a missing parameter @__p0."""
+    with pytest.raises(gexc.BadRequest, match=message):
+        client.query(sql, job_config=cfg(*params)).result()
+    assert {t.table_id for t in client.list_tables("ds")} == {"games", "log", "plain"}
