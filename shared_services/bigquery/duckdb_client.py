@@ -674,17 +674,27 @@ def _check_load_config(config: LoadJobConfig) -> None:
         _check_load_config(LoadJobConfig(destination_table_description='box scores'))
         # BadRequest: LoadJobConfig.destination_table_description: not supported by the embedded ...
     """
-    properties = config._properties
-    load = properties.get("load") or {}
-    unknown = sorted([name for name, value in properties.items() if value is not None and name not in _LOAD_JOB_SETTINGS]
-                     + [name for name, value in load.items() if value is not None and name not in _LOAD_SETTINGS])
+    unknown = _ignored_settings(config, "load", _LOAD_JOB_SETTINGS, _LOAD_SETTINGS)
     if unknown:
         names = ", ".join("LoadJobConfig." + _LOAD_SETTING_PROPERTIES.get(name, _snake(name)) for name in unknown)
         raise gexc.BadRequest(f"{names}: not supported by the embedded warehouse (it would be ignored here)")
-    partitioning = load.get("timePartitioning")
+    _refuse_ingestion_time("LoadJobConfig", (config._properties.get("load") or {}).get("timePartitioning"))
+
+
+def _ignored_settings(config: Any, section: str, job_level: frozenset[str], known: frozenset[str]) -> list[str]:
+    """The API names a job config sets (not None: a setting set back to None is unset, as a
+    job's own None overrides the client's default) that are in neither list."""
+    properties = config._properties
+    inner = properties.get(section) or {}
+    return sorted([name for name, value in properties.items() if value is not None and name not in job_level]
+                  + [name for name, value in inner.items() if value is not None and name not in known])
+
+
+def _refuse_ingestion_time(owner: str, partitioning: Mapping[str, Any] | None) -> None:
+    """``BadRequest`` for time partitioning without a field (ingestion-time, ``_PARTITIONTIME``)."""
     if partitioning is not None and not partitioning.get("field"):
         raise gexc.BadRequest(
-            "LoadJobConfig.time_partitioning without a field is ingestion-time partitioning (_PARTITIONTIME), "
+            f"{owner}: time_partitioning without a field is ingestion-time partitioning (_PARTITIONTIME), "
             "not supported by the embedded warehouse: partition by a DATE or TIMESTAMP column"
         )
 
@@ -717,12 +727,7 @@ def _check_table_kind(name: str, table: Any) -> None:
     for key, what in _UNSUPPORTED_TABLE_KINDS.items():
         if properties.get(key) is not None:
             raise gexc.BadRequest(f"Table {name}: {what}; not supported by the embedded warehouse")
-    partitioning = properties.get("timePartitioning")
-    if partitioning is not None and not partitioning.get("field"):
-        raise gexc.BadRequest(
-            f"Table {name}: time_partitioning without a field is ingestion-time partitioning "
-            "(_PARTITIONTIME), not supported by the embedded warehouse: partition by a DATE or TIMESTAMP column"
-        )
+    _refuse_ingestion_time(f"Table {name}", properties.get("timePartitioning"))
     view = properties.get("view")
     if view is not None and view.get("useLegacySql"):
         raise gexc.BadRequest(f"Table {name}: a legacy SQL view is not supported by the embedded warehouse")
@@ -736,11 +741,7 @@ def _check_query_config(config: QueryJobConfig) -> None:
         _check_query_config(QueryJobConfig(destination='proj.ds.out'))
         # BadRequest: QueryJobConfig.destination: not supported by the embedded warehouse ...
     """
-    properties = config._properties
-    query = properties.get("query") or {}
-    # A setting set back to None is unset (a job's own None overrides the client's default).
-    unknown = sorted([name for name, value in properties.items() if value is not None and name not in _QUERY_JOB_SETTINGS]
-                     + [name for name, value in query.items() if value is not None and name not in _QUERY_SETTINGS])
+    unknown = _ignored_settings(config, "query", _QUERY_JOB_SETTINGS, _QUERY_SETTINGS)
     if not unknown:
         return
     names = [_QUERY_SETTING_PROPERTIES.get(name, _snake(name)) for name in unknown]
