@@ -1302,3 +1302,23 @@ def test_parameters_only_where_bigquery_takes_them(client, sql, params, message)
     with pytest.raises(gexc.BadRequest, match=message):
         client.query(sql, job_config=cfg(*params)).result()
     assert {t.table_id for t in client.list_tables("ds")} == {"games", "log", "plain"}
+
+
+def test_the_references_merge_with_a_subquery_in_its_when_clause_still_runs(tmp_path) -> None:
+    """dml-syntax's MERGE example with ``(SELECT AVG(quantity) FROM dataset.Inventory)`` in a WHEN
+    clause: `quantity` is the inner table's column, so it is not correlated (no false refusal)."""
+    c = DuckDBClient(str(tmp_path / "ref.duckdb"))
+    c.create_dataset("dataset")
+    c.query("CREATE TABLE dataset.Inventory (product STRING, quantity INT64)").result()
+    c.query("CREATE TABLE dataset.DetailedInventory (product STRING, quantity INT64, supply_constrained BOOL, "
+            "comments ARRAY<STRUCT<created DATE, comment STRING>>)").result()
+    c.query("INSERT INTO dataset.Inventory VALUES ('a', 10), ('b', 30)").result()
+    c.query("INSERT INTO dataset.DetailedInventory (product, quantity, supply_constrained, comments) "
+            "VALUES ('a', 10, false, []), ('b', 30, false, [])").result()
+    c.query("MERGE dataset.DetailedInventory T USING dataset.Inventory S ON T.product = S.product "
+            "WHEN MATCHED AND S.quantity < (SELECT AVG(quantity) FROM dataset.Inventory) THEN "
+            "UPDATE SET comments = ARRAY_CONCAT(comments, ARRAY<STRUCT<created DATE, comment STRING>>"
+            "[(CAST('2016-02-01' AS DATE), 'comment2')])").result()
+    rows = c.query("SELECT product, comments FROM dataset.DetailedInventory ORDER BY product").result()
+    assert [(r.product, len(r.comments)) for r in rows] == [("a", 1), ("b", 0)]
+    c.close()
