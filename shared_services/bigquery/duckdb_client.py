@@ -113,6 +113,7 @@ from shared_services.bigquery.rules import (
     check_parameters,
     check_script,
     check_statement_kinds,
+    check_unenforced_columns,
     ddl_fields,
     ddl_options,
     expand_views,
@@ -712,6 +713,21 @@ _UNSUPPORTED_TABLE_KINDS = {
 }
 
 
+def _refuse_unenforced_fields(table: str, fields: Sequence[Mapping[str, Any]]) -> None:
+    """``BadRequest`` for a schema field the embedded warehouse would not enforce: a
+    parameterized type (``max_length``, ``precision`` / ``scale``) or a
+    ``default_value_expression`` (see :func:`.rules._refuse_unenforced_column`), nested
+    fields included."""
+    for field in fields:
+        if any(field.get(key) is not None for key in ("maxLength", "precision", "scale")):
+            raise gexc.BadRequest(f"Table {table}: field {field.get('name')}: parameterized types (max_length, "
+                                  "precision, scale) are not enforced by the embedded warehouse; leave them out here")
+        if field.get("defaultValueExpression") is not None:
+            raise gexc.BadRequest(f"Table {table}: field {field.get('name')}: default_value_expression is not "
+                                  "supported by the embedded warehouse")
+        _refuse_unenforced_fields(table, field.get("fields") or [])
+
+
 def _check_table_kind(name: str, table: Any) -> None:
     """``BadRequest`` for a table definition the embedded warehouse would reduce to a plain
     table: integer-range or ingestion-time partitioning, external tables, materialized
@@ -724,6 +740,7 @@ def _check_table_kind(name: str, table: Any) -> None:
         _check_table_kind('ds.t', t)   # BadRequest: ... range_partitioning ...
     """
     properties = getattr(table, "_properties", {}) or {}
+    _refuse_unenforced_fields(name, (properties.get("schema") or {}).get("fields") or [])
     for key, what in _UNSUPPORTED_TABLE_KINDS.items():
         if properties.get(key) is not None:
             raise gexc.BadRequest(f"Table {name}: {what}; not supported by the embedded warehouse")
@@ -2029,6 +2046,7 @@ class DuckDBClient:
         check_statement_kinds(trees)
         check_parameters(trees)
         check_dialect(sql, trees)
+        check_unenforced_columns(trees)
         check_script(trees)
         created_datasets: set[str] = set()
         for tree in trees:
@@ -2909,6 +2927,7 @@ class DuckDBClient:
                 created_as.time_partitioning = config.time_partitioning
                 created_as.clustering_fields = config.clustering_fields
                 self._validate_table(ds, tbl, created_as)
+                _refuse_unenforced_fields(f"{ds}.{tbl}", [f.to_api_repr() for f in schema])
             updates = {str(o).upper() for o in (config.schema_update_options or [])}
             if updates and write not in ("WRITE_APPEND", "WRITE_TRUNCATE"):
                 raise gexc.BadRequest(

@@ -60,6 +60,7 @@ __all__ = [
     "check_dml_where",
     "check_merge",
     "check_parameters",
+    "check_unenforced_columns",
     "validate_dataset_id",
     "check_script",
     "expand_views",
@@ -420,6 +421,37 @@ def check_parameters(trees: Sequence[exp.Expression | None]) -> None:
         kind = str(tree.args.get("kind") or "").upper()
         if kind in ("VIEW", "FUNCTION", "PROCEDURE") and tree.find(exp.Parameter, exp.Placeholder) is not None:
             raise gexc.BadRequest(f"Query parameters can't be used in the SQL body of CREATE {kind} statements")
+
+
+def check_unenforced_columns(trees: Sequence[exp.Expression | None]) -> None:
+    """:func:`_refuse_unenforced_column` for each column a CREATE TABLE or ALTER TABLE ... ADD
+    COLUMN defines (after the type names are checked: ``CHAR(3)`` is "Type not found" first).
+
+    Example::
+
+        check_unenforced_columns(sqlglot.parse('CREATE TABLE ds.t (s STRING(3))', read='bigquery'))
+        # BadRequest: Column s: parameterized type STRING(3) is not enforced by the embedded warehouse ...
+    """
+    for tree in trees:
+        if not isinstance(tree, exp.Create | exp.Alter):
+            continue
+        for column in tree.find_all(exp.ColumnDef):
+            _refuse_unenforced_column(column.name, column.args.get("kind"), any(
+                isinstance(c.args.get("kind"), exp.DefaultColumnConstraint)
+                for c in column.args.get("constraints") or []))
+
+
+def _refuse_unenforced_column(name: str, kind: exp.Expression | None, has_default: bool) -> None:
+    """``BadRequest`` for a column the embedded warehouse would create without its rule: a
+    parameterized type (``STRING(10)``, ``NUMERIC(5, 2)``: BigQuery refuses a longer string or
+    a wider number, https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types#parameterized_data_types)
+    or a default value (filled in there when a write leaves the column out). Here a 7-letter
+    string went into STRING(3) and the default stayed NULL."""
+    if kind is not None and kind.find(exp.DataTypeParam) is not None:
+        raise gexc.BadRequest(f"Column {name}: parameterized type {kind.sql('bigquery')} is not enforced by the "
+                              "embedded warehouse; declare the type without its length / precision here")
+    if has_default:
+        raise gexc.BadRequest(f"Column {name}: DEFAULT values are not supported by the embedded warehouse")
 
 
 def _check_create_form(tree: exp.Create) -> None:

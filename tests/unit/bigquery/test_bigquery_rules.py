@@ -130,7 +130,7 @@ def test_alter_table_add_column_changes_the_table_and_the_schema_the_client_repo
     client.query("ALTER TABLE ds.plain ADD COLUMN IF NOT EXISTS note STRING, ADD COLUMN tags ARRAY<STRING>, "
                  "ADD COLUMN n INT64").result()
     client.query("ALTER TABLE ds.plain ADD COLUMN IF NOT EXISTS NOTE STRING").result()  # there: no effect
-    client.query("ALTER TABLE ds.plain ADD COLUMN code STRING(3)").result()  # a parameterized type: its base type
+    client.query("ALTER TABLE ds.plain ADD COLUMN code STRING").result()
     reported = [(f.name, f.field_type, f.mode) for f in client.get_table("proj.ds.plain").schema]
     assert reported[3:] == [("note", "STRING", "NULLABLE"), ("tags", "STRING", "REPEATED"), ("n", "INTEGER", "NULLABLE"),
                             ("code", "STRING", "NULLABLE")]
@@ -1024,8 +1024,8 @@ def test_googlesql_type_names_and_aliases_are_accepted_and_a_column_named_like_a
                "TIME", "TIMESTAMP", "JSON", "INTERVAL", "ARRAY<INT64>", "STRUCT<a STRING, b ARRAY<FLOAT64>>"]
     assert {w.split("<")[0].split("(")[0] for w in written} | {"GEOGRAPHY", "RANGE"} == GOOGLESQL_TYPE_NAMES
     client.query("SELECT " + ", ".join(f"CAST(NULL AS {w}) AS c{i}" for i, w in enumerate(written))).result()
-    client.query("CREATE TABLE ds.words (text STRING, double FLOAT64, uuid STRING, code STRING(3), "
-                 "amount NUMERIC(5, 2))").result()  # parameterized: a column may be
+    client.query("CREATE TABLE ds.words (text STRING, double FLOAT64, uuid STRING, code STRING, "
+                 "amount NUMERIC)").result()  # (parameterized columns: see the unenforced-column test)
     client.query("SELECT text, double AS real, CAST(uuid AS STRING) AS varchar FROM ds.words").result()
     client.query("SELECT DATE '2025-01-15' AS a, DATETIME '2025-01-15 10:00:00' AS b, TIMESTAMP '2025-01-15' AS c, "
                  "JSON '{}' AS d, NUMERIC '1.5' AS e, INTERVAL 1 DAY AS f, "
@@ -1322,3 +1322,37 @@ def test_the_references_merge_with_a_subquery_in_its_when_clause_still_runs(tmp_
     rows = c.query("SELECT product, comments FROM dataset.DetailedInventory ORDER BY product").result()
     assert [(r.product, len(r.comments)) for r in rows] == [("a", 1), ("b", 0)]
     c.close()
+
+
+
+# --------------------------------------------------------------------------- unenforced columns
+@pytest.mark.parametrize(("sql", "message"), [
+    ("CREATE TABLE ds.u (s STRING(3))", r"Column s: parameterized type STRING\(3\) is not enforced"),
+    ("CREATE TABLE ds.u (n NUMERIC(4, 1))", r"Column n: parameterized type NUMERIC\(4, 1\) is not enforced"),
+    ("CREATE TABLE ds.u (a ARRAY<STRING(2)>)", r"Column a: parameterized type ARRAY<STRING\(2\)>"),
+    ("CREATE TABLE ds.u (d STRING DEFAULT 'x')", "Column d: DEFAULT values are not supported"),
+    ("ALTER TABLE ds.plain ADD COLUMN s BYTES(3)", r"Column s: parameterized type BYTES\(3\)"),
+    ("ALTER TABLE ds.plain ADD COLUMN d INT64 DEFAULT 1", "Column d: DEFAULT values are not supported"),
+])
+def test_a_column_rule_the_warehouse_would_not_enforce_is_refused_in_ddl(client, sql, message) -> None:
+    """data-types#parameterized_data_types: BigQuery refuses a longer string or a wider number
+    for such a column; a DEFAULT is filled in there when a write leaves the column out. Here a
+    7-letter string went into STRING(3) and the default stayed NULL."""
+    with pytest.raises(gexc.BadRequest, match=message):
+        run(client, sql)
+    assert {t.table_id for t in client.list_tables("ds")} == {"games", "log", "plain"}
+    assert [f.name for f in client.get_table("proj.ds.plain").schema] == ["game_id", "game_date", "other"]
+
+
+@pytest.mark.parametrize("field", [
+    bigquery.SchemaField("s", "STRING", max_length=3), bigquery.SchemaField("n", "NUMERIC", precision=4, scale=1),
+    bigquery.SchemaField("d", "STRING", default_value_expression="'x'"),
+    bigquery.SchemaField("r", "RECORD", fields=[bigquery.SchemaField("s", "STRING", max_length=2)]),
+], ids=["max_length", "precision", "default", "nested"])
+def test_a_field_rule_the_warehouse_would_not_enforce_is_refused_by_the_api(client, field) -> None:
+    with pytest.raises(gexc.BadRequest, match="not enforced by the embedded warehouse|not supported by the embedded"):
+        client.create_table(bigquery.Table("proj.ds.u", schema=[field]))
+    config = bigquery.LoadJobConfig(schema=[field])
+    with pytest.raises(gexc.BadRequest, match="not enforced by the embedded warehouse|not supported by the embedded"):
+        client.load_table_from_json([], "proj.ds.u2", job_config=config).result()
+    assert {t.table_id for t in client.list_tables("ds")} == {"games", "log", "plain"}
