@@ -90,3 +90,18 @@ def test_query_values_are_parameters():
         assert list(tree.find_all(sqlglot.exp.Parameter)) or "@" in sql, sql
         literals = [lit.this for lit in tree.find_all(sqlglot.exp.Literal) if lit.is_string]
         assert not [v for v in literals if v[:2] in ("00", "20") and v[:4].isdigit()], (sql, literals)
+
+
+def test_the_printed_ddl_with_a_project_builds_the_warehouse_it_describes():
+    """``coverage-setup --print-ddl --project P`` writes ``CREATE SCHEMA `P.dataset```: run on the
+    embedded warehouse, each statement works and the datasets get their own names (the quoted
+    path used to make a schema named "P.nba_raw")."""
+    client = DuckDBClient(":memory:", project="my-project")
+    for statement in ddl_statements("my-project"):
+        client.query(statement).result()
+    datasets = {t.dataset for t in TABLES}
+    for dataset in datasets:
+        assert client.get_dataset(dataset).dataset_id == dataset
+    assert {f"{t.dataset_id}.{t.table_id}" for dataset in datasets for t in client.list_tables(dataset)} \
+        >= {t.table_id for t in TABLES}
+    client.close()
