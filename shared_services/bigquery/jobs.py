@@ -490,6 +490,10 @@ class EmbeddedQueryJob(_EmbeddedJob):
             job = client.query('SELECT x FROM UNNEST([1, 2, 3]) AS x ORDER BY x')
             [row.x for row in job.result(max_results=2)]   # [1, 2]
         """
+        unknown = sorted(set(kwargs) - {"retry", "timeout", "job_retry"})
+        if unknown or len(args) > 2:  # QueryJob.result(page_size, max_results, retry, timeout, ...)
+            raise TypeError(f"result() got unexpected argument(s) {unknown or args[2:]}: QueryJob.result takes "
+                            "page_size, max_results, retry, timeout, start_index, job_retry")
         if self._exception is not None:
             raise self._exception
         if self._rows is None:
@@ -549,7 +553,12 @@ class EmbeddedLoadJob(_EmbeddedJob):
         self.source_format = source_format
 
     def result(self, *args: Any, **kwargs: Any) -> EmbeddedLoadJob:
-        """The job itself (it is already done); a failed job raises its error."""
+        """The job itself (it is already done); a failed job raises its error. Takes what
+        ``LoadJob.result`` takes (``retry``, ``timeout``); anything else is a ``TypeError``."""
+        unknown = sorted(set(kwargs) - {"retry", "timeout"})
+        if unknown or len(args) > 2:
+            raise TypeError(f"result() got unexpected argument(s) {unknown or args[2:]}: LoadJob.result takes retry, "
+                            "timeout")
         if self._exception is not None:
             raise self._exception
         return self

@@ -104,3 +104,25 @@ def test_a_windowed_result_keeps_the_jobs_id_schema_and_frame() -> None:
     assert window.to_dataframe().to_dict("list") == {"x": [2, 3], "s": ["2", "3"]}
     assert [tuple(r.values()) for r in window] == [(2, "2"), (3, "3")]
     client.close()
+
+
+def test_result_takes_what_the_clients_result_takes_and_names_anything_else() -> None:
+    """``QueryJob.result(max_result=2)`` (misspelt) is a TypeError on BigQuery's client; here it
+    returned every row. Retry and timeout arguments are taken, as there."""
+    from google.cloud import bigquery
+
+    from shared_services.bigquery.duckdb_client import DuckDBClient
+
+    client = DuckDBClient(":memory:")
+    job = client.query("SELECT x FROM UNNEST([1, 2, 3]) AS x ORDER BY x")
+    with pytest.raises(TypeError, match=r"\['max_result'\]"):
+        job.result(max_result=2)
+    assert [r.x for r in job.result(timeout=30, retry=None, job_retry=None)] == [1, 2, 3]
+    assert [r.x for r in job.result(None, 2, None, 30)] == [1, 2]
+    client.create_dataset("ds")
+    load = client.load_table_from_json([{"a": 1}], "ds.t", job_config=bigquery.LoadJobConfig(
+        schema=[bigquery.SchemaField("a", "INT64")]))
+    assert load.result(timeout=5).output_rows == 1
+    with pytest.raises(TypeError, match=r"\['timout'\]"):
+        load.result(timout=5)
+    client.close()
