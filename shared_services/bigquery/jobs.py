@@ -361,6 +361,24 @@ def _frame(columns: Sequence[list[Any]], schema: Sequence[SchemaField], count: i
     return pd.DataFrame(data, index=pd.RangeIndex(count))
 
 
+#: ``to_dataframe`` arguments that only choose how BigQuery's client downloads the rows.
+_DOWNLOAD_ARGUMENTS = frozenset({"bqstorage_client", "create_bqstorage_client", "progress_bar_type"})
+
+
+def _check_frame_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """``ValueError`` naming a ``to_dataframe`` argument that would change the frame (the
+    embedded warehouse gives BigQuery's default dtypes only); positional arguments are the
+    download choices (``bqstorage_client``, ``dtypes``, ...): only a None ``dtypes`` passes."""
+    changing = sorted(name for name, value in kwargs.items()
+                      if name not in _DOWNLOAD_ARGUMENTS and value is not None and value is not False)
+    if len(args) > 1 and args[1] is not None:
+        changing.append("dtypes")
+    if changing or len(args) > 4:
+        raise ValueError(f"to_dataframe({', '.join(changing) or 'more positional arguments'}=...): not supported by "
+                         "the embedded warehouse, which gives BigQuery's default dtypes; convert the frame afterwards "
+                         "(frame.astype(...))")
+
+
 class EmbeddedRowIterator:
     """The rows of a finished query (what ``QueryJob.result()`` returns).
 
@@ -383,7 +401,14 @@ class EmbeddedRowIterator:
         return iter(self._rows)
 
     def to_dataframe(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        """The rows as a DataFrame with BigQuery's dtypes (arguments are accepted and ignored)."""
+        """The rows as a DataFrame with BigQuery's dtypes.
+
+        Arguments that only choose how BigQuery's client downloads (``bqstorage_client``,
+        ``create_bqstorage_client``, ``progress_bar_type``) are taken; one that would change
+        the frame (``dtypes``, ``int_dtype``, ``date_dtype``, ...) is a ``ValueError`` naming it
+        rather than ignored. Example: ``client.query('SELECT 1 AS x').result().to_dataframe()``.
+        """
+        _check_frame_arguments(args, kwargs)
         if self._values is not None and len(self._values) == len(self._rows):
             count = len(self._values)
             columns = [list(c) for c in zip(*self._values, strict=True)] if count else [[] for _ in self.schema]
@@ -520,8 +545,11 @@ class EmbeddedQueryJob(_EmbeddedJob):
         return iter(self.result())
 
     def to_dataframe(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        """``self.result().to_dataframe()``."""
-        return self.result().to_dataframe()
+        """``self.result().to_dataframe()``; ``max_results`` limits the rows, as on
+        ``QueryJob.to_dataframe`` (other arguments as :meth:`EmbeddedRowIterator.to_dataframe`)."""
+        max_results = kwargs.pop("max_results", None)
+        _check_frame_arguments(args, kwargs)
+        return self.result(max_results=max_results).to_dataframe()
 
 
 class EmbeddedLoadJob(_EmbeddedJob):

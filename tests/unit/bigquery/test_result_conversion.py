@@ -126,3 +126,24 @@ def test_result_takes_what_the_clients_result_takes_and_names_anything_else() ->
     with pytest.raises(TypeError, match=r"\['timout'\]"):
         load.result(timout=5)
     client.close()
+
+
+def test_to_dataframe_names_an_argument_that_would_change_the_frame() -> None:
+    """``to_dataframe(dtypes={...})`` / ``int_dtype=...`` change the frame on BigQuery's client;
+    here they were ignored. Download choices are taken, and ``QueryJob.to_dataframe``'s
+    ``max_results`` limits the rows."""
+    from shared_services.bigquery.duckdb_client import DuckDBClient
+
+    client = DuckDBClient(":memory:")
+    job = client.query("SELECT x FROM UNNEST([1, 2, 3]) AS x ORDER BY x")
+    for call in (lambda: job.result().to_dataframe(dtypes={"x": "float64"}),
+                 lambda: job.result().to_dataframe(int_dtype="int32"),
+                 lambda: job.to_dataframe(dtypes={"x": "float64"}),
+                 lambda: job.result().to_dataframe(None, {"x": "float64"})):
+        with pytest.raises(ValueError, match=r"not supported by the embedded warehouse.*frame.astype"):
+            call()
+    frame = job.result().to_dataframe(create_bqstorage_client=False, progress_bar_type=None, dtypes=None,
+                                      geography_as_object=False)
+    assert frame["x"].tolist() == [1, 2, 3]
+    assert job.to_dataframe(max_results=2)["x"].tolist() == [1, 2]
+    client.close()
