@@ -99,6 +99,7 @@ from shared_services.bigquery.jobs import (
     EmbeddedLoadJob,
     EmbeddedQueryJob,
     EmbeddedRowIterator,
+    check_count,
     convert_duckdb_value,
     fetch_duckdb_rows,
     schema_from_duckdb_description,
@@ -118,6 +119,7 @@ from shared_services.bigquery.rules import (
     ddl_options,
     expand_views,
     partition_filter_error,
+    schema_name,
     string_json_calls,
     unfiltered_partition_tables,
     validate_dataset_id,
@@ -767,6 +769,11 @@ def _check_query_config(config: QueryJobConfig) -> None:
         f"{', '.join('QueryJobConfig.' + name for name in names)}: not supported by the embedded warehouse "
         f"(it would be ignored here){'; ' + '; '.join(hints) if hints else ''}"
     )
+
+
+def _where(condition: str | None) -> str:
+    """`` WHERE <condition>``, or nothing for no condition (a whole table, not one partition)."""
+    return f" WHERE {condition}" if condition else ""
 
 
 def _snake(api_name: str) -> str:
@@ -1622,6 +1629,13 @@ class DuckDBClient:
                                   "load jobs and get_table only")
         return ds, tbl
 
+    def _partition_id(self, table: Any) -> tuple[str, str, str]:
+        """``(dataset, table, decorator)`` of an id that may name one partition
+        (``ds.t$20250115``: decorator ``'20250115'``; ``''`` for a whole table)."""
+        ds, decorated = self._table_id(table, decorated=True)
+        tbl, _, decorator = decorated.partition("$")
+        return ds, tbl, decorator
+
     def _table_ref(self, dataset_id: str, table_id: str) -> TableReference:
         return TableReference(DatasetReference(self.project, dataset_id), table_id)
 
@@ -2053,11 +2067,7 @@ class DuckDBClient:
             check_merge(tree, types_of)
             check_dml_where(tree)
             if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "SCHEMA":
-                # sqlglot puts the dataset of CREATE SCHEMA ds in the table's db: Table(db=ds)
-                target = tree.this
-                name = (target.args.get("db") or target.this) if isinstance(target, exp.Table) else None
-                # `project.dataset` quoted as one identifier: the dataset is its last part.
-                created_datasets.add(name.name.rpartition(".")[2].lower() if name is not None else "")
+                created_datasets.add(schema_name(tree).lower())
                 continue
             self._check_datasets(tree, created_datasets, catalog.dataset_exists)
             self._check_name_case(tree, catalog)
@@ -2115,8 +2125,7 @@ class DuckDBClient:
             db = table.args.get("db")
             if db is None or not db.name:
                 continue
-            # `project.dataset` quoted as one identifier (CREATE / DROP SCHEMA): its last part.
-            name = db.name.rpartition(".")[2]
+            name = db.name
             if name.lower() == META_SCHEMA:
                 # The embedded catalog's own schema is no dataset, whatever an alias or a
                 # CREATE SCHEMA of the same statement says.
@@ -2610,12 +2619,11 @@ class DuckDBClient:
             )
         partitioning = getattr(table, "time_partitioning", None)
         partition_field = getattr(partitioning, "field", None) if partitioning else None
-        types: tuple[str, ...] = ("DATE", "TIMESTAMP", "DATETIME")  # range partitioning: _check_table_kind
         if table.require_partition_filter and not partitioning:
             raise gexc.BadRequest("require_partition_filter is only allowed on a partitioned table")
-        validate_table_definition(
+        validate_table_definition(  # time partitioning only: range partitioning is refused (_check_table_kind)
             f"{ds}.{tbl}", [(f.name, f.field_type, (f.mode or "NULLABLE")) for f in schema],
-            partition_field, list(table.clustering_fields or []), types,
+            partition_field, list(table.clustering_fields or []),
         )
 
     def _create_table_sql(self, ds: str, tbl: str, schema: Sequence[SchemaField]) -> None:
@@ -2681,8 +2689,7 @@ class DuckDBClient:
             client.get_table('nba_reference.source_coverage_log').num_rows
         """
         _check_keywords("get_table", kwargs)
-        ds, decorated = self._table_id(table, decorated=True)
-        tbl, _, decorator = decorated.partition("$")
+        ds, tbl, decorator = self._partition_id(table)
         with self._lock:
             self._check_api_spelling(ds, tbl)
             kind = self._relation_kind(ds, tbl)
@@ -2693,13 +2700,13 @@ class DuckDBClient:
             in_partition = self._partition_predicate(ds, tbl, kind, decorator) if decorator else None
             meta = self._meta_row(ds, tbl) or {}
             schema = self._table_schema(ds, tbl)
-            result = Table(self._table_ref(ds, decorated), schema=schema)
+            result = Table(self._table_ref(ds, f"{tbl}${decorator}" if decorator else tbl), schema=schema)
             if kind == "VIEW":
                 result._properties["type"] = "VIEW"
             else:
                 result._properties["type"] = "TABLE"
-                count = self._conn.execute(f"SELECT count(*) FROM {self._rel(ds, tbl)}"  # noqa: S608
-                                           + (f" WHERE {in_partition}" if in_partition else "")).fetchall()
+                count = self._conn.execute(
+                    f"SELECT count(*) FROM {self._rel(ds, tbl)}{_where(in_partition)}").fetchall()  # noqa: S608
                 result._properties["numRows"] = str(count[0][0] if count else 0)
             if meta.get("partition_field") or meta.get("partition_type"):
                 result.time_partitioning = TimePartitioning(
@@ -2737,9 +2744,7 @@ class DuckDBClient:
                 {"s": ds},
             ).fetchall()
         max_results = kwargs.get("max_results")
-        if max_results is not None and (isinstance(max_results, bool) or not isinstance(max_results, int)
-                                        or max_results < 0):
-            raise ValueError(f"max_results must be a non-negative integer, got {max_results!r}")
+        check_count("max_results", max_results)
         return [self._table_ref(ds, name) for (name,) in names[:max_results]]
 
     def delete_table(self, table: Any, not_found_ok: bool = False, **kwargs: Any) -> None:
@@ -2880,8 +2885,7 @@ class DuckDBClient:
             raise TypeError(f"job_config must be a LoadJobConfig, got {type(job_config).__name__}")
         config = _with_defaults(job_config, self.default_load_job_config) or LoadJobConfig()
         _check_load_config(config)
-        ds, tbl = self._table_id(destination, decorated=True)
-        tbl, _, decorator = tbl.partition("$")
+        ds, tbl, decorator = self._partition_id(destination)
         write = str(config.write_disposition or "WRITE_APPEND").upper()
         create = str(config.create_disposition or "CREATE_IF_NEEDED").upper()
         if write not in ("WRITE_APPEND", "WRITE_TRUNCATE", "WRITE_EMPTY"):
@@ -2926,8 +2930,8 @@ class DuckDBClient:
                 created_as = Table(self._table_ref(ds, tbl), schema=schema)
                 created_as.time_partitioning = config.time_partitioning
                 created_as.clustering_fields = config.clustering_fields
+                _check_table_kind(f"{ds}.{tbl}", created_as)
                 self._validate_table(ds, tbl, created_as)
-                _refuse_unenforced_fields(f"{ds}.{tbl}", [f.to_api_repr() for f in schema])
             updates = {str(o).upper() for o in (config.schema_update_options or [])}
             if updates and write not in ("WRITE_APPEND", "WRITE_TRUNCATE"):
                 raise gexc.BadRequest(
@@ -2950,8 +2954,7 @@ class DuckDBClient:
                 arrow = pa.Table.from_arrays(columns[0], names=[f.name for f in schema])
                 row_count = len(records)
             if write == "WRITE_EMPTY" and kind is not None:
-                count = con.execute(f"SELECT count(*) FROM {self._rel(ds, tbl)}"  # noqa: S608
-                                    + (f" WHERE {in_partition}" if in_partition else "")).fetchone()
+                count = con.execute(f"SELECT count(*) FROM {self._rel(ds, tbl)}{_where(in_partition)}").fetchone()  # noqa: S608, E501
                 if count and count[0]:
                     what = f"partition ${decorator}" if in_partition else "table"
                     raise gexc.Conflict(
@@ -2969,8 +2972,7 @@ class DuckDBClient:
                             self._apply_schema_updates(ds, tbl, list(table_schema or []), added, relaxed)
                         if write == "WRITE_TRUNCATE" and kind is not None:
                             # With a partition decorator only that partition is replaced.
-                            con.execute_untracked(f"DELETE FROM {self._rel(ds, tbl)}"  # noqa: S608
-                                                  + (f" WHERE {in_partition}" if in_partition else ""))
+                            con.execute_untracked(f"DELETE FROM {self._rel(ds, tbl)}{_where(in_partition)}")  # noqa: S608, E501
                         if row_count and arrow is not None:
                             # Rows only: the catalog is unchanged (the destination is a data
                             # table; the embedded catalog's own schema is no dataset, above).
@@ -3015,11 +3017,12 @@ class DuckDBClient:
         registered = True
         try:
             names = ", ".join(_q(f.name) for f in schema)
-            selects = ", ".join(f"CAST({_q(f.name)} AS {_column_type(f)})" for f in schema)
+            casts = [f"CAST({_q(f.name)} AS {_column_type(f)})" for f in schema]
+            selects = ", ".join(casts)
             if in_partition:
                 # load-data-partitioned-tables: "the partition ID specified in the decorator must
                 # match the data being written" (a NULL partition value is not in it either).
-                aliased = ", ".join(f"CAST({_q(f.name)} AS {_column_type(f)}) AS {_q(f.name)}" for f in schema)
+                aliased = ", ".join(f"{cast} AS {_q(f.name)}" for cast, f in zip(casts, schema, strict=True))
                 outside = con.execute(
                     f"SELECT count(*) FROM (SELECT {aliased} FROM {_LOAD_SOURCE}) "  # noqa: S608
                     f"WHERE ({in_partition}) IS NOT TRUE"

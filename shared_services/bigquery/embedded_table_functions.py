@@ -123,15 +123,13 @@ def parse_create_table_function(sql: str) -> TableFunctionDDL | None:
     )
 
 
-def _check_returns(ddl: TableFunctionDDL) -> None:
+def _check_returns(ddl: TableFunctionDDL, query: exp.Expression | None) -> None:
     """RETURNS TABLE: "the names in the returned table type must match column names from the SQL
     query" (CREATE TABLE FUNCTION statement); ``BadRequest`` naming a declared column the
-    query does not return (a query selecting ``*`` is not judged)."""
+    query (the body as the translation parsed it) does not return (a query selecting ``*``
+    is not judged)."""
     if not ddl.returns:
         return
-    import sqlglot
-
-    query = sqlglot.parse_one(ddl.body, read="bigquery")
     selected = {name.lower() for name in getattr(query, "named_selects", [])}
     if "*" in selected or not selected:
         return
@@ -181,8 +179,8 @@ def create_table_function(
     translated = translate(ddl.body, {}, catalog=client._catalog)
     if len(translated.statements) != 1 or translated.statements[0].kind != "SELECT":
         raise gexc.BadRequest(f"The body of table function {ddl.dataset}.{ddl.name} must be one query")
-    _check_returns(ddl)
     body = translated.statements[0]
+    _check_returns(ddl, body.source_ast)
     arguments = ", ".join(f'"{n}" {duckdb_type(t)}' for n, t in ddl.arguments)
     # The body goes through the same BigQuery rules as any query (dialect, types, partition
     # filters), with its arguments standing for what they are when it is called: typed

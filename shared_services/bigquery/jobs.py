@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,7 @@ __all__ = [
     "EmbeddedLoadJob",
     "EmbeddedQueryJob",
     "EmbeddedRowIterator",
+    "check_count",
     "rows_to_dataframe",
     "schema_from_duckdb_description",
     "convert_duckdb_rows",
@@ -361,6 +362,30 @@ def _frame(columns: Sequence[list[Any]], schema: Sequence[SchemaField], count: i
     return pd.DataFrame(data, index=pd.RangeIndex(count))
 
 
+def check_count(name: str, value: object) -> None:
+    """``ValueError`` unless ``value`` is None or a non-negative int (a row or page count such
+    as ``max_results``; a bool or a string is not one).
+
+    Example::
+
+        check_count('max_results', 10)    # fine
+        check_count('max_results', '10')  # ValueError: max_results must be a non-negative integer ...
+    """
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+
+
+def _check_result_arguments(job: str, args: tuple[Any, ...], kwargs: Mapping[str, Any], positional: tuple[str, ...],
+                            keyword_only: tuple[str, ...], takes: str) -> None:
+    """``TypeError`` for an argument ``<job>.result`` of BigQuery's client does not take beyond
+    those the embedded job reads itself: ``positional`` may come by position (after any the
+    method names), they and ``keyword_only`` by keyword (a misspelt ``max_result`` fails there)."""
+    unknown = sorted(set(kwargs) - {*positional, *keyword_only})
+    if unknown or len(args) > len(positional):
+        raise TypeError(f"result() got unexpected argument(s) {unknown or list(args[len(positional):])}: {job}.result "
+                        f"takes {takes}")
+
+
 #: ``to_dataframe`` arguments that only choose how BigQuery's client downloads the rows.
 _DOWNLOAD_ARGUMENTS = frozenset({"bqstorage_client", "create_bqstorage_client", "progress_bar_type"})
 
@@ -515,10 +540,9 @@ class EmbeddedQueryJob(_EmbeddedJob):
             job = client.query('SELECT x FROM UNNEST([1, 2, 3]) AS x ORDER BY x')
             [row.x for row in job.result(max_results=2)]   # [1, 2]
         """
-        unknown = sorted(set(kwargs) - {"retry", "timeout", "job_retry"})
-        if unknown or len(args) > 2:  # QueryJob.result(page_size, max_results, retry, timeout, ...)
-            raise TypeError(f"result() got unexpected argument(s) {unknown or args[2:]}: QueryJob.result takes "
-                            "page_size, max_results, retry, timeout, start_index, job_retry")
+        # QueryJob.result(page_size, max_results, retry, timeout, start_index, job_retry)
+        _check_result_arguments("QueryJob", args, kwargs, ("retry", "timeout"), ("job_retry",),
+                                "page_size, max_results, retry, timeout, start_index, job_retry")
         if self._exception is not None:
             raise self._exception
         if self._rows is None:
@@ -529,8 +553,7 @@ class EmbeddedQueryJob(_EmbeddedJob):
                 "in this process (the embedded warehouse keeps query results in memory only)"
             )
         for name, value in (("page_size", page_size), ("max_results", max_results), ("start_index", start_index)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-                raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+            check_count(name, value)
         if max_results is None and not start_index:
             return EmbeddedRowIterator(self._rows, self.schema, self.job_id, self._values)
         start = start_index or 0
@@ -583,10 +606,7 @@ class EmbeddedLoadJob(_EmbeddedJob):
     def result(self, *args: Any, **kwargs: Any) -> EmbeddedLoadJob:
         """The job itself (it is already done); a failed job raises its error. Takes what
         ``LoadJob.result`` takes (``retry``, ``timeout``); anything else is a ``TypeError``."""
-        unknown = sorted(set(kwargs) - {"retry", "timeout"})
-        if unknown or len(args) > 2:
-            raise TypeError(f"result() got unexpected argument(s) {unknown or args[2:]}: LoadJob.result takes retry, "
-                            "timeout")
+        _check_result_arguments("LoadJob", args, kwargs, ("retry", "timeout"), (), "retry, timeout")
         if self._exception is not None:
             raise self._exception
         return self

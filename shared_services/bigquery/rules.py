@@ -61,6 +61,7 @@ __all__ = [
     "check_merge",
     "check_parameters",
     "check_unenforced_columns",
+    "schema_name",
     "validate_dataset_id",
     "check_script",
     "expand_views",
@@ -402,6 +403,19 @@ def check_statement_kinds(trees: Sequence[exp.Expression | None]) -> None:
                               "queries, DML, DDL and transactions only)")
 
 
+def schema_name(create: exp.Create) -> str:
+    """The dataset a ``CREATE SCHEMA`` names: sqlglot keeps it as the table's ``db``
+    (``Table(db=ds)``); the translation reads a quoted ``project.dataset`` as the dataset.
+
+    Example::
+
+        schema_name(sqlglot.parse_one('CREATE SCHEMA nba_raw', read='bigquery'))   # 'nba_raw'
+    """
+    target = create.this
+    name = (target.args.get("db") or target.this) if isinstance(target, exp.Table) else None
+    return name.name if name is not None else ""
+
+
 def check_parameters(trees: Sequence[exp.Expression | None]) -> None:
     """Where a query parameter may stand (lexical structure, "Query parameters",
     https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical#query_parameters):
@@ -473,9 +487,7 @@ def _check_create_form(tree: exp.Create) -> None:
         # CREATE SCHEMA (data-definition-language#create_schema_statement): the dataset's name
         # as create_dataset checks it, and no option that changes how its names or values
         # compare or round (the embedded warehouse would ignore it).
-        name = tree.this.args.get("db") or tree.this.this  # sqlglot: Table(db=ds) for CREATE SCHEMA ds
-        # `project.dataset` in one pair of backticks is one identifier: the dataset is its last part.
-        validate_dataset_id(name.name.rpartition(".")[2])
+        validate_dataset_id(schema_name(tree))
         options = {prop.name.lower(): prop.args.get("value") for prop in (props.expressions if props else [])
                    if type(prop) is exp.Property}
         changing = sorted(

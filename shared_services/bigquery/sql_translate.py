@@ -231,15 +231,6 @@ def _drop_project(tree: exp.Expression) -> None:
     for table in tree.find_all(exp.Table):
         if table.args.get("catalog") is not None and table.args.get("db") is not None:
             table.set("catalog", None)
-    # CREATE / DROP SCHEMA `project.dataset`: sqlglot keeps the quoted path as one identifier
-    # (a table's is split); the dataset is its last part (it made a schema "project.dataset").
-    for node in tree.find_all(exp.Create, exp.Drop):
-        if str(node.args.get("kind") or "").upper() != "SCHEMA":
-            continue
-        for target in node.find_all(exp.Table):  # Create.this; Drop.tables
-            db = target.args.get("db")
-            if db is not None and "." in db.name:
-                target.set("db", exp.to_identifier(db.name.rpartition(".")[2], quoted=bool(db.args.get("quoted"))))
 
 
 def _cast_date_arithmetic(tree: exp.Expression) -> None:
@@ -974,6 +965,18 @@ def clear_translation_cache() -> None:
         _CACHE.clear()
 
 
+def _schema_paths(tree: Any) -> Any:
+    """CREATE / DROP SCHEMA `project.dataset`: sqlglot keeps the quoted path as one identifier
+    (a table's it splits), so the dataset is its last part; read so at parse time, every check
+    and the DuckDB statement see the dataset's own name (it made a schema "project.dataset")."""
+    if isinstance(tree, exp.Create | exp.Drop) and str(tree.args.get("kind") or "").upper() == "SCHEMA":
+        for target in tree.find_all(exp.Table):  # Create.this; Drop.tables
+            db = target.args.get("db")
+            if db is not None and "." in db.name:
+                target.set("db", exp.to_identifier(db.name.rpartition(".")[2], quoted=bool(db.args.get("quoted"))))
+    return tree
+
+
 def _bare_begin(tree: Any) -> Any:
     """``BEGIN;`` is ``BEGIN TRANSACTION;`` ("BEGIN [TRANSACTION];", procedural language,
     https://cloud.google.com/bigquery/docs/reference/standard-sql/procedural-language#begin_transaction);
@@ -1042,7 +1045,7 @@ def _translate(
     try:
         # A comment after the last ';' parses as a statement of its own (``exp.Semicolon``) that
         # would be the job's last and leave it with no rows: it is no statement.
-        trees = [_bare_begin(t) for t in sqlglot.parse(sql, read=CoverageBigQuery)
+        trees = [_schema_paths(_bare_begin(t)) for t in sqlglot.parse(sql, read=CoverageBigQuery)
                  if t is not None and not isinstance(t, exp.Semicolon)]
     except SqlglotError as err:
         raise gexc.BadRequest(f"Syntax error: {err}") from err
