@@ -120,6 +120,7 @@ from shared_services.bigquery.rules import (
     expand_views,
     partition_filter_error,
     schema_name,
+    set_literal_types,
     string_json_calls,
     unfiltered_partition_tables,
     validate_dataset_id,
@@ -127,6 +128,7 @@ from shared_services.bigquery.rules import (
 )
 from shared_services.bigquery.sql_translate import (
     JSON_CALL_META,
+    SET_LITERAL_META,
     STAGING_PLACEHOLDER,
     duckdb_type,
     json_text_results,
@@ -2090,17 +2092,21 @@ class DuckDBClient:
                     _RULE_VERDICTS.popitem(last=False)
 
     def _json_text(self, translation: Any, param_types: Mapping[str, Any] | None = None) -> Any:
-        """``translation`` with each JSON_QUERY / JSON_EXTRACT of a STRING returning JSON text,
-        as BigQuery's does (``sql_translate.json_text_results``); the same object when the
-        statements have no such call (the common case costs one attribute read)."""
-        if not any(st.json_calls for st in translation.statements):
+        """``translation`` with what the catalog's types decide: each JSON_QUERY / JSON_EXTRACT
+        of a STRING returning JSON text, as BigQuery's does, and each string literal a set
+        operation pairs with a DATE (DATETIME, TIME, TIMESTAMP) column of that type
+        (``sql_translate.json_text_results``); the same object when the statements have
+        neither (the common case costs two attribute reads per statement)."""
+        if not any(st.json_calls or st.set_literals for st in translation.statements):
             return translation
         types_of = _types_lookup(self._catalog_snapshot())
         statements = []
         for st in translation.statements:
             source = st.source_ast if st.source_ast is not None else st.ast
             calls = string_json_calls(source, types_of, param_types or {}, JSON_CALL_META) if st.json_calls else set()
-            statements.append(json_text_results(st, calls))
+            literals = set_literal_types(source, types_of, param_types or {}, SET_LITERAL_META) \
+                if st.set_literals else {}
+            statements.append(json_text_results(st, calls, literals))
         return dataclasses.replace(translation, statements=statements)
 
     def _catalog_snapshot(self) -> _CatalogSnapshot:

@@ -73,6 +73,7 @@ __all__ = [
     "DdlOptions",
     "CLUSTERABLE_TYPES",
     "check_comparisons",
+    "set_literal_types",
 ]
 
 #: GoogleSQL's reserved keywords: "If an identifier is the same as a reserved keyword, the
@@ -1503,6 +1504,48 @@ class _TypeChecker:
             return _Typed("ARRAY")
         if isinstance(node, exp.Add | exp.Sub):
             return self._datetime_arithmetic_type(node)
+        values = _supertyped_values(node)
+        if values is not None:
+            return self.supertype(values[1])
+        return self._function_result_type(node)
+
+    def _function_result_type(self, node: exp.Expression) -> _Typed | None:
+        """The result type of a few functions whose signatures fix it (string functions
+        "LENGTH" / "UPPER" / "LOWER": INT64 / the argument's; aggregate functions "COUNT" /
+        "COUNTIF": INT64, "LOGICAL_AND" / "LOGICAL_OR": BOOL, "STRING_AGG": its argument's)."""
+        if isinstance(node, exp.Length | exp.ByteLength | exp.Count | exp.CountIf):
+            return _Typed("INT64")
+        if isinstance(node, exp.LogicalAnd | exp.LogicalOr):
+            return _Typed("BOOL")
+        if isinstance(node, exp.Upper | exp.Lower | exp.GroupConcat):
+            typed = self.type_of(_aggregated(node.this))
+            if typed is not None and _FAMILY.get(typed.type) in ("STRING", "BYTES"):
+                return _Typed(_canon(typed))
+        return None
+
+    def supertype(self, values: Sequence[exp.Expression | None]) -> _Typed | None:
+        """The common supertype of ``values`` when each one's type is known (NULL aside) and
+        they have one (conversion rules, "Supertypes", "Supertypes and literals": a string
+        literal takes the others' DATE / DATETIME / TIME / TIMESTAMP type); None otherwise."""
+        typed: list[_Typed] = []
+        for value in values:
+            if value is None or isinstance(_unparen(value), exp.Null):
+                continue
+            found = self.type_of(value)
+            if found is None:
+                return None
+            typed.append(found)
+        if not typed or _clash(self, typed) is not None:
+            return None
+        others = [t for t in typed if not t.coercible_string] or typed
+        families = {_FAMILY.get(t.type) for t in others}
+        names = {_canon(t) for t in others}
+        if families == {"NUM"}:
+            return _Typed(max(names, key=lambda name: _NUM_WIDTH.get(name, 3)))
+        if families == {"DATE", "DATETIME"}:
+            return _Typed("DATETIME")
+        if len(names) == 1 and None not in families:
+            return _Typed(names.pop(), coercible_string=all(t.coercible_string for t in typed))
         return None
 
     def _datetime_arithmetic_type(self, node: exp.Add | exp.Sub) -> _Typed | None:
@@ -1653,6 +1696,7 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
     _check_orderable_groupable(tree, checker)
     _check_numeric_aggregates(tree, checker)
     _check_set_operations(tree, checker)
+    _check_conditions_and_calls(tree, checker)
 
 
 def string_json_calls(tree: exp.Expression, types_of: TypesLookup, param_types: Mapping[str, object],
@@ -1819,12 +1863,11 @@ def _set_operation_inputs(node: exp.Expression, kind: type[exp.Expression]) -> l
     return [node] if isinstance(node, exp.Select) else None
 
 
-def _check_set_operations(tree: exp.Expression, checker: _TypeChecker) -> None:
-    """Set operations: "paired columns must also have either the same data type or a common
-    supertype" (query syntax, "Set operators",
-    https://cloud.google.com/bigquery/docs/reference/standard-sql/query-syntax#set_operators);
-    DuckDB unions INT64 with STRING as text. Checked by position, for columns of known types,
-    when every input is a plain SELECT without ``*`` (``BY NAME`` / ``CORRESPONDING`` are left alone)."""
+def _set_operation_columns(tree: exp.Expression, checker: _TypeChecker
+                           ) -> Iterator[tuple[str, int, list[exp.Expression], list[_Typed | None]]]:
+    """``(label, index, values, their types)`` of each column of each set operation chain whose
+    inputs are plain SELECTs without ``*`` and of one width (``BY NAME`` / ``CORRESPONDING``
+    are left alone)."""
     for kind, name in ((exp.Union, "UNION"), (exp.Intersect, "INTERSECT"), (exp.Except, "EXCEPT")):
         for node in tree.find_all(kind):
             if isinstance(node.parent, kind):
@@ -1839,9 +1882,239 @@ def _check_set_operations(tree: exp.Expression, checker: _TypeChecker) -> None:
                 continue  # a column count mismatch: the engine reports it
             label = f"{name} {'ALL' if not node.args.get('distinct') else 'DISTINCT'}"
             for index in range(widths.pop()):
-                typed = [checker.type_of(s.expressions[index].unalias()) for s in inputs]
-                known = [t for t in typed if t is not None]
-                for other in known[1:]:
-                    if not checker.compatible(known[0], other):
-                        raise gexc.BadRequest(
-                            f"Column {index + 1} in {label} has incompatible types: {_canon(known[0])}, {_canon(other)}")
+                values = [s.expressions[index].unalias() for s in inputs]
+                yield label, index, values, [checker.type_of(value) for value in values]
+
+
+def _column_datetime_type(typed: Sequence[_Typed | None]) -> str | None:
+    """The DATE / DATETIME / TIME / TIMESTAMP supertype of a set operation column's values
+    that are not string literals or parameters, when they have one."""
+    others = [t for t in typed if t is not None and not t.coercible_string]
+    if not others:
+        return None
+    families = {_FAMILY.get(t.type) for t in others}
+    if families == {"DATE", "DATETIME"}:
+        return "DATETIME"
+    family = families.pop() if len(families) == 1 else None
+    return family if family in _STRING_COERCIBLE else None
+
+
+def _check_set_operations(tree: exp.Expression, checker: _TypeChecker) -> None:
+    """Set operations: "paired columns must also have either the same data type or a common
+    supertype" (query syntax, "Set operators",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/query-syntax#set_operators);
+    DuckDB unions INT64 with STRING as text. Checked by position, for columns of known types.
+    A string literal paired with a DATE (DATETIME, TIME, TIMESTAMP) column is that type on
+    BigQuery ("Supertypes and literals", conversion rules) and is cast to it here
+    (:func:`set_literal_types`); a STRING parameter there is refused by name."""
+    for label, index, values, typed in _set_operation_columns(tree, checker):
+        known = [t for t in typed if t is not None]
+        for other in known[1:]:
+            if not checker.compatible(known[0], other):
+                raise gexc.BadRequest(
+                    f"Column {index + 1} in {label} has incompatible types: {_canon(known[0])}, {_canon(other)}")
+        target = _column_datetime_type(typed)
+        if target is not None and any(t is not None and t.coercible_string and not isinstance(v, exp.Literal)
+                                      for v, t in zip(values, typed, strict=True)):
+            raise gexc.BadRequest(
+                f"Column {index + 1} in {label} pairs a {target} with a STRING parameter: BigQuery reads it "
+                f"as a {target}, the embedded warehouse would make the whole column STRING. Give the "
+                f"parameter the type {target}, or write CAST(@... AS {target}), which both read alike")
+
+
+def set_literal_types(tree: exp.Expression, types_of: TypesLookup, param_types: Mapping[str, object],
+                      meta_key: str) -> dict[int, str]:
+    """``{meta[meta_key]: BigQuery type}`` of the string literals a set operation pairs with a
+    DATE / DATETIME / TIME / TIMESTAMP column: BigQuery gives each the column's type
+    ("Supertypes and literals", conversion rules), so ``'2025-01-15'`` under a DATE column is
+    a DATE there (see ``sql_translate.json_text_results``).
+
+    Example::
+
+        set_literal_types(parse("SELECT d FROM ds.t UNION ALL SELECT '2025-01-15'"), types_of, {},
+                          'bq_set_literal')   # {1: 'DATE'}
+    """
+    found: dict[int, str] = {}
+    for _label, _index, values, typed in _set_operation_columns(tree, _TypeChecker(types_of, param_types)):
+        target = _column_datetime_type(typed)
+        if target is None:
+            continue
+        for value in values:
+            number = value.meta.get(meta_key)
+            if number is not None and isinstance(value, exp.Literal) and value.is_string:
+                found[number] = target
+    return found
+
+
+# --------------------------------------------------------------------------------------
+# Conditions, common supertypes, and a few functions' argument types
+# --------------------------------------------------------------------------------------
+#: Specificity of the numeric types (conversion rules, "Types specificity"): the supertype of
+#: several is the widest of them (INT64 and FLOAT64 give FLOAT64).
+_NUM_WIDTH = {"INT64": 0, "NUMERIC": 1, "BIGNUMERIC": 2, "FLOAT64": 3}
+
+
+def _unparen(node: exp.Expression | None) -> exp.Expression | None:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+def _aggregated(node: exp.Expression | None) -> exp.Expression | None:
+    """The value an aggregate call aggregates (``DISTINCT``, ``ORDER BY`` and ``LIMIT`` aside)."""
+    while isinstance(node, exp.Limit | exp.Order):
+        node = node.this
+    if isinstance(node, exp.Distinct) and len(node.expressions) == 1:
+        node = node.expressions[0]
+    return node
+
+
+def _clash(checker: _TypeChecker, typed: Sequence[_Typed]) -> tuple[_Typed, _Typed] | None:
+    """Two of ``typed`` with no common supertype (a non-literal one first), or None."""
+    anchor = next((t for t in typed if not t.coercible_string), typed[0])
+    for other in typed:
+        if not checker.compatible(anchor, other):
+            return anchor, other
+    return None
+
+
+def _supertyped_values(node: exp.Expression) -> tuple[str, list[exp.Expression | None]] | None:
+    """``(name, values)`` of a call whose result is the common supertype of its values
+    (conditional expressions "CASE" / "IF" / "COALESCE" / "IFNULL" / "NULLIF", mathematical
+    functions "GREATEST" / "LEAST", array literals); None for any other node."""
+    if isinstance(node, exp.If) and not isinstance(node.parent, exp.Case):
+        return "IF", [node.args.get("true"), node.args.get("false")]
+    if isinstance(node, exp.Case):
+        return "CASE", [branch.args.get("true") for branch in node.args.get("ifs") or []] + [node.args.get("default")]
+    if isinstance(node, exp.Coalesce | exp.Greatest | exp.Least):
+        name = "COALESCE" if isinstance(node, exp.Coalesce) else type(node).__name__.upper()
+        written = _written_name(node)
+        return (written.upper() if written else name), [node.this, *node.expressions]
+    if isinstance(node, exp.Nullif):
+        return "NULLIF", [node.this, node.expression]
+    if isinstance(node, exp.Array) and not isinstance(node.parent, exp.Cast) \
+            and not any(isinstance(e, exp.Query) for e in node.expressions):
+        return "ARRAY", list(node.expressions)
+    return None
+
+
+def _bool_failure(checker: _TypeChecker, node: exp.Expression | None) -> str | None:
+    """The type of ``node`` when it is known and is not BOOL; None otherwise."""
+    typed = checker.type_of(node)
+    if typed is None or _FAMILY.get(typed.type) in (None, "BOOL"):
+        return None
+    return _canon(typed)
+
+
+def _argument_types(checker: _TypeChecker, values: Sequence[exp.Expression | None]) -> str:
+    names = []
+    for value in values:
+        if value is None:
+            continue
+        typed = checker.type_of(value)
+        names.append("NULL" if isinstance(_unparen(value), exp.Null) else _canon(typed) if typed else "ANY")
+    return ", ".join(names)
+
+
+#: Clauses that take a ``bool_expression`` (query syntax, "WHERE clause", "HAVING clause",
+#: "QUALIFY clause", "ON clause"; DML, "MERGE statement": ``ON merge_condition``,
+#: ``WHEN ... AND search_condition``).
+_CONDITION_CLAUSES: dict[type[exp.Expression], tuple[str, str]] = {
+    exp.Where: ("WHERE", "this"), exp.Having: ("HAVING", "this"), exp.Qualify: ("QUALIFY", "this"),
+    exp.Join: ("JOIN ON", "on"), exp.Merge: ("MERGE ON", "on"), exp.When: ("MERGE WHEN", "condition"),
+}
+#: Functions of one argument of fixed types (aggregate functions "COUNTIF" / "LOGICAL_AND" /
+#: "LOGICAL_OR": BOOL; "STRING_AGG": STRING or BYTES; string functions "LENGTH" /
+#: "BYTE_LENGTH": STRING or BYTES).
+_ARGUMENT_FAMILIES: dict[type[exp.Expression], tuple[str, str, tuple[str, ...]]] = {
+    exp.CountIf: ("aggregate function COUNTIF", "COUNTIF(BOOL)", ("BOOL",)),
+    exp.LogicalAnd: ("aggregate function LOGICAL_AND", "LOGICAL_AND(BOOL)", ("BOOL",)),
+    exp.LogicalOr: ("aggregate function LOGICAL_OR", "LOGICAL_OR(BOOL)", ("BOOL",)),
+    exp.GroupConcat: ("aggregate function STRING_AGG", "STRING_AGG(STRING, [STRING]); STRING_AGG(BYTES, [BYTES])",
+                      ("STRING", "BYTES")),
+    exp.Length: ("function LENGTH", "LENGTH(STRING); LENGTH(BYTES)", ("STRING", "BYTES")),
+    exp.ByteLength: ("function BYTE_LENGTH", "BYTE_LENGTH(STRING); BYTE_LENGTH(BYTES)", ("STRING", "BYTES")),
+}
+
+
+def _check_conditions_and_calls(tree: exp.Expression, checker: _TypeChecker) -> None:
+    """Conditions that are not BOOL, values without a common supertype, and arguments of the
+    wrong type, where the types are known. DuckDB filters on an INT64 (``WHERE flag``: nonzero
+    is true), negates one, picks ``IF(c, 1, 'x')``'s branch without typing the other, and
+    takes ``LENGTH(date)`` and ``STRING_AGG(int64)`` as text; BigQuery refuses each:
+    conditional expressions ("condition must be a boolean expression"; results "must be
+    coercible to a common supertype",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/conditional_expressions),
+    operators ("Logical operators": BOOL inputs), query syntax (``WHERE bool_expression``, ...),
+    and the functions' "Supported Argument Types" (see ``_ARGUMENT_FAMILIES``)."""
+    for node in tree.find_all(*_CONDITION_CLAUSES, exp.Not, exp.And, exp.Or, exp.If, exp.Case, exp.Coalesce,
+                              exp.Nullif, exp.Greatest, exp.Least, exp.Array, *_ARGUMENT_FAMILIES):
+        clause = _CONDITION_CLAUSES.get(type(node))
+        if clause is not None:
+            found = _bool_failure(checker, node.args.get(clause[1]))
+            if found:
+                raise gexc.BadRequest(f"{clause[0]} clause should return type BOOL, but returns {found}")
+            continue
+        if isinstance(node, exp.Not | exp.And | exp.Or):
+            operands = [node.this] if isinstance(node, exp.Not) else [node.this, node.expression]
+            if any(_bool_failure(checker, operand) for operand in operands):
+                op = type(node).__name__.upper()
+                signature = "NOT (BOOL)" if op == "NOT" else f"BOOL {op} ([BOOL, ...])"
+                raise gexc.BadRequest(f"No matching signature for operator {op} for argument types: "
+                                      f"{_argument_types(checker, operands)}. Supported signature: {signature}")
+            continue
+        family = _ARGUMENT_FAMILIES.get(type(node))
+        if family is not None:
+            value = _aggregated(node.this)
+            typed = checker.type_of(value)
+            if typed is not None and _FAMILY.get(typed.type) is not None and _FAMILY[typed.type] not in family[2]:
+                raise gexc.BadRequest(f"No matching signature for {family[0]} for argument types: {_canon(typed)}. "
+                                      f"Supported signature{'s' if ';' in family[1] else ''}: {family[1]}")
+            continue
+        _check_supertyped(node, checker)
+
+
+def _check_supertyped(node: exp.Expression, checker: _TypeChecker) -> None:
+    """IF / CASE conditions, and the values of a call that must share a supertype."""
+    if isinstance(node, exp.If) and isinstance(node.parent, exp.Case):
+        return  # a CASE's branch: checked with its CASE
+    conditions: list[exp.Expression | None] = []
+    if isinstance(node, exp.If):
+        conditions = [node.this]
+    elif isinstance(node, exp.Case):
+        branches = node.args.get("ifs") or []
+        if node.this is None:
+            conditions = [branch.this for branch in branches]
+        else:  # CASE expr WHEN expr_to_match: comparable, with a common supertype
+            matched = [node.this, *(branch.this for branch in branches)]
+            typed = [t for t in (checker.type_of(v) for v in matched) if t is not None]
+            pair = _clash(checker, typed) if typed else None
+            if pair:
+                raise gexc.BadRequest(
+                    f"No matching signature for operator CASE for argument types: {_argument_types(checker, matched)} "
+                    f"(the CASE value and its WHEN values have no common supertype: {_canon(pair[0])}, "
+                    f"{_canon(pair[1])})")
+    for condition in conditions:
+        found = _bool_failure(checker, condition)
+        if found:
+            name = "function IF" if isinstance(node, exp.If) else "operator CASE"
+            raise gexc.BadRequest(f"No matching signature for {name}: the condition returns {found}, "
+                                  "not BOOL")
+    named = _supertyped_values(node)
+    if named is None:
+        return
+    name, values = named
+    typed = [t for t in (checker.type_of(v) for v in values if v is not None and not isinstance(_unparen(v), exp.Null))
+             if t is not None]
+    pair = _clash(checker, typed) if typed else None
+    if pair is None:
+        return
+    if name == "ARRAY":
+        raise gexc.BadRequest(f"Array elements of types {{{_canon(pair[0])}, {_canon(pair[1])}}} do not have a "
+                              "common supertype")
+    kind = "operator" if name == "CASE" else "function"
+    arguments = [node.this, *values] if name == "IF" else values
+    raise gexc.BadRequest(
+        f"No matching signature for {kind} {name} for argument types: {_argument_types(checker, arguments)} "
+        f"(the {'results' if name in ('IF', 'CASE') else 'arguments'} have no common supertype: "
+        f"{_canon(pair[0])}, {_canon(pair[1])})")

@@ -120,6 +120,9 @@ class TranslatedStatement:
     #: How many JSON_QUERY / JSON_EXTRACT (and _ARRAY) calls it has, each tagged in both trees
     #: (see :func:`json_text_results`).
     json_calls: int = 0
+    #: How many string literals it has as a column of a set operation's input, each tagged
+    #: in both trees (see :func:`json_text_results`: one may take a column's DATE type).
+    set_literals: int = 0
 
     @property
     def kind(self) -> str:
@@ -204,6 +207,8 @@ def _from_template(template: Translation, template_sql: str, token: str) -> Tran
             ast=_renamed_tree(statement.ast, token),
             parameter_names=list(statement.parameter_names),
             source_ast=None if statement.source_ast is None else _renamed_tree(statement.source_ast, token),
+            json_calls=statement.json_calls,
+            set_literals=statement.set_literals,
         ))
     return Translation(statements=statements, template=(template_sql, token))
 
@@ -1057,6 +1062,7 @@ def _translate(
     for parsed in trees:
         tree = cast_expression(parsed)
         json_calls = _tag_json_calls(tree)
+        set_literals = _tag_set_literals(tree)
         source = tree.copy()
         _positional_to_named(tree, positional)
         names: list[str] = []
@@ -1113,7 +1119,7 @@ def _translate(
         _bool_casts(tree)
         duck_sql = _duckdb_sql(tree)
         statements.append(TranslatedStatement(sql=duck_sql, ast=tree, parameter_names=names, source_ast=source,
-                                              json_calls=json_calls))
+                                              json_calls=json_calls, set_literals=set_literals))
     return Translation(statements=statements)
 
 
@@ -1130,7 +1136,27 @@ def _tag_json_calls(tree: exp.Expression) -> int:
     return count
 
 
-def json_text_results(statement: TranslatedStatement, text_calls: set[int]) -> TranslatedStatement:
+#: ``meta`` key numbering the string literals a set operation's inputs select as a column.
+SET_LITERAL_META = "bq_set_literal"
+_SET_OPERATIONS = (exp.Union, exp.Intersect, exp.Except)
+
+
+def _tag_set_literals(tree: exp.Expression) -> int:
+    count = 0
+    for select in tree.find_all(exp.Select):
+        parent = select.parent.parent if isinstance(select.parent, exp.Subquery) else select.parent
+        if not isinstance(parent, _SET_OPERATIONS):
+            continue
+        for projection in select.expressions:
+            value = projection.unalias()
+            if isinstance(value, exp.Literal) and value.is_string:
+                count += 1
+                value.meta[SET_LITERAL_META] = count
+    return count
+
+
+def json_text_results(statement: TranslatedStatement, text_calls: set[int],
+                      literal_types: Mapping[int, str] | None = None) -> TranslatedStatement:
     """``statement`` with the JSON_QUERY / JSON_EXTRACT calls numbered in ``text_calls`` (those
     whose first argument is a STRING, as the statement rules find it) returning JSON text.
 
@@ -1141,13 +1167,24 @@ def json_text_results(statement: TranslatedStatement, text_calls: set[int]) -> T
     argument's type is known only against the catalog, so this runs per query, after the
     cached translation; the statement comes back unchanged when no call is listed.
 
+    ``literal_types``: ``{number: BigQuery type}`` of the set operations' string literals
+    (numbered by :data:`SET_LITERAL_META`) that pair with a DATE / DATETIME / TIME / TIMESTAMP
+    column: BigQuery gives them that type ("Supertypes and literals", conversion rules), DuckDB
+    would make the whole column text, so each becomes a CAST to it.
+
     Example::
 
         json_text_results(statement, {1}).sql   # "SELECT NULLIF(CAST(s -> '$.a' AS TEXT), 'null') ..."
     """
-    if not text_calls:
+    if not text_calls and not literal_types:
         return statement
     tree = statement.ast.copy()
+    if literal_types:
+        for literal in list(tree.find_all(exp.Literal)):
+            target = literal_types.get(literal.meta.get(SET_LITERAL_META, 0))
+            if target is not None:
+                literal.replace(exp.Cast(this=literal.copy(), to=exp.DataType.build(duckdb_type(target),
+                                                                                     dialect="duckdb")))
     for node in list(tree.find_all(*_JSON_CALLS)):
         if node.meta.get(JSON_CALL_META) not in text_calls:
             continue
@@ -1157,7 +1194,8 @@ def json_text_results(statement: TranslatedStatement, text_calls: set[int]) -> T
             text = exp.Cast(this=node.copy(), to=exp.DataType.build("VARCHAR"))
             node.replace(exp.Nullif(this=text, expression=exp.Literal.string("null")))
     return TranslatedStatement(sql=_duckdb_sql(tree), ast=tree, parameter_names=statement.parameter_names,
-                               source_ast=statement.source_ast, json_calls=statement.json_calls)
+                               source_ast=statement.source_ast, json_calls=statement.json_calls,
+                               set_literals=statement.set_literals)
 
 
 def _duckdb_sql(tree: exp.Expression) -> str:
