@@ -34,6 +34,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,7 @@ from shared_services.bigquery.googlesql_functions import (
     GOOGLESQL_FUNCTIONS,
     GOOGLESQL_TABLE_FUNCTIONS,
 )
+from shared_services.bigquery.sql_translate import DATE_TEXT, DATETIME_TEXT
 
 __all__ = [
     "RESERVED_KEYWORDS",
@@ -1246,8 +1248,6 @@ def validate_dataset_id(dataset: str) -> None:
         validate_dataset_id('nba_reference')   # fine
         validate_dataset_id('nba-reference')   # BadRequest: Invalid dataset ID ...
     """
-    import re
-
     if not re.match(_DATASET_RE, dataset or ""):
         raise gexc.BadRequest(f"Invalid dataset ID \"{(dataset or '')[:100]}\". Dataset IDs must be alphanumeric "
                               "(plus underscores) and must be at most 1024 characters long.")
@@ -1272,8 +1272,6 @@ def validate_table_definition(
 
         validate_table_definition('ds.t', [('d', 'DATE', 'NULLABLE')], 'd', ['d'])
     """
-    import re
-
     dataset, _, name = table.rpartition(".")
     validate_dataset_id(dataset)
     if not name or len(name.encode("utf-8")) > 1024 or not re.match(r"^[\w\- ]+$", name):
@@ -1635,6 +1633,23 @@ class _TypeChecker:
 
 
 _OPERATORS = {exp.EQ: "=", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+#: "Literal conversion is evaluated at analysis time, and gives an error if the input literal
+#: can't be converted successfully to the target type" (conversion rules, "Literal coercion");
+#: DuckDB read ``'2025/01/15'`` as a date and cut ``'2025-01-15 10:00:00'`` to one.
+_COERCED_TEXT = {"DATE": re.compile(DATE_TEXT), "DATETIME": re.compile(DATETIME_TEXT)}
+
+
+def _check_coerced_literal(value: exp.Expression | None, target: _Typed | None) -> None:
+    """A string literal coerced to ``target`` (a DATE or DATETIME) must be in its canonical
+    format, as BigQuery checks when it analyses the query."""
+    value = _unparen(value)
+    if target is None or target.coercible_string:
+        return
+    name = _canon(target)
+    pattern = _COERCED_TEXT.get(name)
+    if pattern is not None and isinstance(value, exp.Literal) and value.is_string \
+            and not pattern.match(str(value.this)):
+        raise gexc.BadRequest(f'Could not cast literal "{value.this}" to type {name}')
 _NOT_COMPARABLE = frozenset({"JSON", "ARRAY", "GEOGRAPHY"})
 
 
@@ -1666,10 +1681,20 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
 
     def fail(op: str, a: _Typed, b: _Typed) -> None:
         raise gexc.BadRequest(
-            f"No matching signature for operator {op} for argument types: {a.type}, {b.type}. "
+            f"No matching signature for operator {op} for argument types: {_canon(a)}, {_canon(b)}. "
             "Supported signature: ANY " + op + " ANY"
         )
 
+    for node in tree.find_all(*_OPERATORS, exp.Between, exp.In):
+        if isinstance(node, exp.Between):
+            pairs = [(node.this, node.args.get("low")), (node.this, node.args.get("high"))]
+        elif isinstance(node, exp.In):
+            pairs = [(node.this, value) for value in node.expressions]
+        else:
+            pairs = [(node.this, node.expression)]
+        for a, b in pairs:
+            _check_coerced_literal(b, checker.type_of(a))
+            _check_coerced_literal(a, checker.type_of(b))
     for cls, op, left, right in _typed_operands(tree, checker, _OPERATORS):
         for side in (left, right):
             if side.type in _NOT_COMPARABLE:
@@ -1914,8 +1939,12 @@ def _check_set_operations(tree: exp.Expression, checker: _TypeChecker) -> None:
                 raise gexc.BadRequest(
                     f"Column {index + 1} in {label} has incompatible types: {_canon(known[0])}, {_canon(other)}")
         target = _column_datetime_type(typed)
-        if target is not None and any(t is not None and t.coercible_string and not isinstance(v, exp.Literal)
-                                      for v, t in zip(values, typed, strict=True)):
+        if target is None:
+            continue
+        for value in values:
+            _check_coerced_literal(value, _Typed(target))
+        if any(t is not None and t.coercible_string and not isinstance(v, exp.Literal)
+               for v, t in zip(values, typed, strict=True)):
             raise gexc.BadRequest(
                 f"Column {index + 1} in {label} pairs a {target} with a STRING parameter: BigQuery reads it "
                 f"as a {target}, the embedded warehouse would make the whole column STRING. Give the "
@@ -1987,9 +2016,7 @@ def _supertyped_values(node: exp.Expression) -> tuple[str, list[exp.Expression |
     if isinstance(node, exp.Case):
         return "CASE", [branch.args.get("true") for branch in node.args.get("ifs") or []] + [node.args.get("default")]
     if isinstance(node, exp.Coalesce | exp.Greatest | exp.Least):
-        name = "COALESCE" if isinstance(node, exp.Coalesce) else type(node).__name__.upper()
-        written = _written_name(node)
-        return (written.upper() if written else name), [node.this, *node.expressions]
+        return (_written_name(node) or type(node).__name__).upper(), [node.this, *node.expressions]
     if isinstance(node, exp.Nullif):
         return "NULLIF", [node.this, node.expression]
     if isinstance(node, exp.Array) and not isinstance(node.parent, exp.Cast) \
@@ -2108,6 +2135,9 @@ def _check_supertyped(node: exp.Expression, checker: _TypeChecker) -> None:
              if t is not None]
     pair = _clash(checker, typed) if typed else None
     if pair is None:
+        target = checker.supertype(values)
+        for value in values:
+            _check_coerced_literal(value, target)
         return
     if name == "ARRAY":
         raise gexc.BadRequest(f"Array elements of types {{{_canon(pair[0])}, {_canon(pair[1])}}} do not have a "

@@ -870,16 +870,48 @@ def _int64_casts(tree: exp.Expression) -> None:
     INT64", https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions#cast_as_int64):
     a FLOAT64 rounds halfway cases away from zero (2.5 -> 3, -2.5 -> -3; DuckDB rounds to even:
     2, -2), and a STRING must be an integer (``'1.5'`` is an error, NULL for SAFE_CAST; DuckDB
-    rounds it). The value's type is only known to DuckDB, so the cast is chosen by ``typeof``
+    rounds it), a string literal too (``CAST('1e3' AS INT64)`` was 1000 here: until stop 31
+    literals were taken as exact). The value's type is only known to DuckDB, so the cast is chosen by ``typeof``
     (folded when the statement is planned); other types cast as before."""
-    for node, value, cast, safe in _casts_to(tree, exp.DataType.Type.BIGINT, exp.Parameter | exp.Literal | exp.Null):
+    for node, value, cast, safe in _casts_to(tree, exp.DataType.Type.BIGINT, exp.Parameter | exp.Null):
+        if isinstance(value, exp.Literal) and not value.is_string:
+            continue  # a number literal: DuckDB rounds it as BigQuery does (2.5 -> 3)
         text = f"CAST({_VALUE} AS VARCHAR)"
+        # A signed or padded hex text (' -0x1A '): DuckDB reads only a bare '0x1A', so the
+        # sign is applied to that ("-0x123 to -291", conversion functions, "CAST AS INT64").
+        bare = f"trim({text})"
+        digits = (f"CASE WHEN regexp_matches({bare}, '^[+-]?0[xX]') THEN CAST((CASE WHEN starts_with({bare}, '-') "
+                  f"THEN -1 ELSE 1 END) * CAST(ltrim({bare}, '+-') AS BIGINT) AS VARCHAR) ELSE {text} END")
         node.replace(_template(
             f"CASE typeof({_VALUE}) "
             f"WHEN 'DOUBLE' THEN {cast}(round(TRY_CAST({_VALUE} AS DOUBLE)) AS BIGINT) "
             f"WHEN 'FLOAT' THEN {cast}(round(TRY_CAST({_VALUE} AS DOUBLE)) AS BIGINT) "
-            + _text_branch(cast, safe, f"regexp_matches({text}, '{_INT64_TEXT}')", text, "int64", "BIGINT")
+            + _text_branch(cast, safe, f"regexp_matches({text}, '{_INT64_TEXT}')", digits, "int64", "BIGINT")
             + f" ELSE {cast}({_VALUE} AS BIGINT) END", value))
+
+
+#: "the string must conform to the supported date literal format" (conversion functions, "CAST
+#: AS DATE" / "CAST AS DATETIME"); data types, "Date type" > "Canonical format": YYYY-[M]M-[D]D;
+#: "Datetime type": civil_date_part[{ |T|t}[H]H:[M]M:[S]S[.F]]. Surrounding blanks are taken.
+DATE_TEXT = r"^\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\s*$"
+DATETIME_TEXT = r"^\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]{1,6})?)?\s*$"
+
+
+def _date_casts(tree: exp.Expression) -> None:
+    """``CAST(s AS DATE)`` / ``AS DATETIME`` of a STRING only in the canonical format (see
+    ``DATE_TEXT``), else BigQuery's error ("Bad date value"; NULL for SAFE_CAST); DuckDB also
+    read ``'2025/01/15'`` and cut ``'2025-01-15T10:00:00'`` (a raw feed's timestamp text) to its
+    date. Other types cast as before (a TIMESTAMP is truncated on both)."""
+    for kind, pattern, label, target in ((exp.DataType.Type.DATE, DATE_TEXT, "date", "DATE"),
+                                         (exp.DataType.Type.TIMESTAMP, DATETIME_TEXT, "datetime", "TIMESTAMP")):
+        for node, value, cast, safe in _casts_to(tree, kind, exp.Parameter | exp.Null):
+            if isinstance(value, exp.Literal) and not value.is_string:
+                continue
+            text = f"CAST({_VALUE} AS VARCHAR)"
+            node.replace(_template(
+                f"CASE typeof({_VALUE}) "
+                + _text_branch(cast, safe, f"regexp_matches({text}, '{pattern}')", text, label, target)
+                + f" ELSE {cast}({_VALUE} AS {target}) END", value))
 
 
 def _bool_casts(tree: exp.Expression) -> None:
@@ -1117,6 +1149,7 @@ def _translate(
         _numeric_precision(tree)
         _int64_casts(tree)
         _bool_casts(tree)
+        _date_casts(tree)
         duck_sql = _duckdb_sql(tree)
         statements.append(TranslatedStatement(sql=duck_sql, ast=tree, parameter_names=names, source_ast=source,
                                               json_calls=json_calls, set_literals=set_literals))

@@ -801,10 +801,10 @@ def test_a_warehouse_file_named_like_one_of_its_datasets_works(tmp_path: Path) -
 # --------------------------------------------------------------------------- comparison signatures
 @pytest.mark.parametrize("sql, types", [
     ("SELECT * FROM ds.log WHERE DATE(event_timestamp) = @d AND event_timestamp > @d", "TIMESTAMP, DATE"),
-    ("SELECT * FROM ds.games WHERE game_date = @d AND pts = '3'", "INTEGER, STRING"),
+    ("SELECT * FROM ds.games WHERE game_date = @d AND pts = '3'", "INT64, STRING"),
     ("SELECT * FROM ds.games WHERE game_date = @d AND game_id = 7", "STRING, INT64"),
     ("SELECT * FROM ds.plain WHERE CAST(other AS TIMESTAMP) BETWEEN @lo AND @hi", "TIMESTAMP, DATE"),
-    ("SELECT * FROM ds.games WHERE game_date = @d AND pts IN (1, 'x')", "INTEGER, STRING"),
+    ("SELECT * FROM ds.games WHERE game_date = @d AND pts IN (1, 'x')", "INT64, STRING"),
 ])
 def test_comparisons_without_a_bigquery_signature_are_bad_request(client: DuckDBClient, sql: str, types: str) -> None:
     with pytest.raises(gexc.BadRequest, match=f"No matching signature for operator .* argument types: {types}"):

@@ -71,7 +71,8 @@ REFUSED = [
     ("SELECT NOT n FROM ds.t", "No matching signature for operator NOT for argument types: INT64. "
                                "Supported signature: NOT (BOOL)"),
     ("SELECT n AND b FROM ds.t", "No matching signature for operator AND for argument types: INT64, BOOL"),
-    ("SELECT b OR k FROM ds.t", "No matching signature for operator OR for argument types: BOOL, STRING"),
+    ("SELECT b OR k FROM ds.t", "No matching signature for operator OR for argument types: BOOL, STRING. "
+                                "Supported signature: BOOL OR ([BOOL, ...])"),
     ("SELECT IF(n, 1, 2) FROM ds.t", "function IF: the condition returns INT64, not BOOL"),
     ("SELECT CASE WHEN n THEN k END FROM ds.t", "operator CASE: the condition returns INT64, not BOOL"),
     ("SELECT COUNTIF(n) FROM ds.t", "No matching signature for aggregate function COUNTIF for argument types: "
@@ -84,10 +85,12 @@ REFUSED = [
                                        "STRING (the results have no common supertype: INT64, STRING)"),
     ("SELECT IF(b, d, ts) FROM ds.t", "the results have no common supertype: DATE, TIMESTAMP"),
     ("SELECT CASE WHEN b THEN k ELSE n END FROM ds.t",
-     "No matching signature for operator CASE for argument types: STRING, INT64"),
+     "No matching signature for operator CASE for argument types: STRING, INT64 (the results have no common "
+     "supertype: STRING, INT64)"),
     ("SELECT CASE n WHEN 'a' THEN 1 END FROM ds.t",
      "the CASE value and its WHEN values have no common supertype: INT64, STRING"),
-    ("SELECT COALESCE(k, 1.5) FROM ds.t", "function COALESCE for argument types: STRING, FLOAT64"),
+    ("SELECT COALESCE(k, 1.5) FROM ds.t", "function COALESCE for argument types: STRING, FLOAT64 (the arguments "
+                                          "have no common supertype: STRING, FLOAT64)"),
     ("SELECT IFNULL(d, n) FROM ds.t", "function IFNULL for argument types: DATE, INT64"),
     ("SELECT NULLIF(k, 0) FROM ds.t", "function NULLIF for argument types: STRING, INT64"),
     ("SELECT GREATEST(d, k) FROM ds.t", "function GREATEST for argument types: DATE, STRING"),
@@ -96,9 +99,22 @@ REFUSED = [
     ("SELECT [1, 'a']", "Array elements of types {INT64, STRING} do not have a common supertype"),
     ("SELECT ['1', 2]", "Array elements of types {INT64, STRING} do not have a common supertype"),
     ("SELECT [d, ts] FROM ds.t", "Array elements of types {DATE, TIMESTAMP} do not have a common supertype"),
+    # every node is checked, not only the first of its kind (a valid WHERE, AND or COUNTIF first)
+    ("SELECT IF(n, 1, 2) FROM ds.t WHERE b", "function IF: the condition returns INT64"),
+    ("SELECT k FROM ds.t WHERE NOT b AND LENGTH(d) > 1", "function LENGTH for argument types: DATE"),
+    ("SELECT COUNTIF(b), IF(n, 1, 2) FROM ds.t", "function IF: the condition returns INT64"),
+    ("SELECT 1 FROM (SELECT n FROM ds.t UNION ALL SELECT n FROM ds.t UNION ALL SELECT 2) a CROSS JOIN "
+     "(SELECT * FROM (SELECT * FROM (SELECT k FROM ds.t UNION ALL SELECT 5))) b",
+     "Column 1 in UNION ALL has incompatible types: STRING, INT64"),
     # a result type the functions above now carry into comparisons
     ("SELECT COALESCE(n, 0) = 'a' FROM ds.t", "No matching signature for operator = for argument types: "
-                                              "INT64, STRING"),
+                                              "INT64, STRING. Supported signature: ANY = ANY"),
+    ("SELECT k FROM ds.t WHERE j < j", "Less than is not defined for arguments of type JSON"),
+    ("SELECT k FROM ds.t WHERE d BETWEEN 1 AND DATE '2025-01-31'", "No matching signature for operator BETWEEN for "
+                                                                   "argument types: DATE, INT64"),
+    ("SELECT k FROM ds.t WHERE d BETWEEN DATE '2025-01-01' AND 31", "operator BETWEEN for argument types: DATE, INT64"),
+    ("SELECT k FROM ds.t WHERE n IN (1, 'a')", "No matching signature for operator IN for argument types: INT64, "
+                                               "STRING"),
     ("SELECT k FROM ds.t WHERE IF(b, n, 0) = d", "for argument types: INT64, DATE"),
     ("SELECT k FROM ds.t WHERE LENGTH(k) = 'x'", "for argument types: INT64, STRING"),
     # argument types of LENGTH / STRING_AGG
@@ -175,6 +191,7 @@ SET_LITERALS = [
      [dt.datetime(2025, 1, 1), dt.datetime(2025, 1, 1, 10), dt.datetime(2025, 1, 5)]),
     ("SELECT d FROM ds.t UNION DISTINCT SELECT '2025-01-01'", "DATE", [dt.date(2025, 1, 1), dt.date(2025, 1, 2)]),
     ("SELECT d FROM ds.t EXCEPT DISTINCT SELECT '2025-01-02'", "DATE", [dt.date(2025, 1, 1)]),
+    ("SELECT d FROM ds.t WHERE b UNION ALL (SELECT '2025-03-01')", "DATE", [dt.date(2025, 1, 1), dt.date(2025, 3, 1)]),
     ("WITH x AS (SELECT d FROM ds.t WHERE b UNION ALL SELECT '2025-02-01') SELECT d FROM x WHERE d > '2025-01-15'",
      "DATE", [dt.date(2025, 2, 1)]),
     # no column of a date or time type: the literal stays a STRING
@@ -210,3 +227,139 @@ def test_a_view_and_an_insert_read_the_literal_as_the_columns_type(client: DuckD
     assert rows(client, "SELECT d FROM ds.more_days ORDER BY d") == [
         (dt.date(2025, 1, 1),), (dt.date(2025, 6, 30),), (dt.date(2025, 7, 1),)]
     assert [f.field_type for f in client.get_table("ds.more_days").schema] == ["DATE"]
+
+
+# The result types these calls now carry (conversion rules, "Supertypes"; each function's
+# "Return Data Types"), seen through the checks that use them: a comparison, DATE + INT64
+# (and not + FLOAT64 or NUMERIC), DATETIME + INT64 (none), PARTITION BY (not a FLOAT64).
+RESULT_TYPES = [
+    ("SELECT COUNT(*) = 'a' FROM ds.t", "INT64, STRING"),
+    ("SELECT COUNTIF(b) = 'a' FROM ds.t", "INT64, STRING"),
+    ("SELECT LOGICAL_AND(b) = 1 FROM ds.t", "BOOL, INT64"),
+    ("SELECT LOGICAL_OR(b) = 'x' FROM ds.t", "BOOL, STRING"),
+    ("SELECT UPPER(k) = 1 FROM ds.t", "STRING, INT64"),
+    ("SELECT LOWER(k) = 1 FROM ds.t", "STRING, INT64"),
+    ("SELECT STRING_AGG(k) = 1 FROM ds.t", "STRING, INT64"),
+    ("SELECT BYTE_LENGTH(k) = 'x' FROM ds.t", "INT64, STRING"),
+    ("SELECT d + IF(b, 1, 2.5) FROM ds.t", "DATE, FLOAT64"),
+    ("SELECT d + IF(b, CAST(1 AS NUMERIC), 2) FROM ds.t", "DATE, NUMERIC"),
+    ("SELECT d + COALESCE(n, f) FROM ds.t", "DATE, FLOAT64"),
+    ("SELECT d + GREATEST(n, 2.5) FROM ds.t", "DATE, FLOAT64"),
+    ("SELECT IF(b, d, dtm) + 1 FROM ds.t", "DATETIME, INT64"),
+    ("SELECT CASE WHEN b THEN dtm ELSE d END + 1 FROM ds.t", "DATETIME, INT64"),
+    ("SELECT IF(b, n, NULL) = 'a' FROM ds.t", "INT64, STRING"),
+    ("SELECT IF(b, NULL, n) = 'a' FROM ds.t", "INT64, STRING"),
+    ("SELECT UPPER(CAST(k AS BYTES)) = 'a' FROM ds.t", "BYTES, STRING"),
+    ("SELECT NULLIF(d, '2025-01-01') + 1.5 FROM ds.t", "DATE, FLOAT64"),
+    ("SELECT k FROM ds.t WHERE IF(b, '2025-01-01', d) = ts", "DATE, TIMESTAMP"),
+    ("SELECT SUM(n) OVER (PARTITION BY IF(b, n, f)) FROM ds.t", "Partitioning by expressions of type FLOAT64"),
+]
+
+
+@pytest.mark.parametrize(("sql", "types"), RESULT_TYPES, ids=[sql for sql, _ in RESULT_TYPES])
+def test_the_calls_result_type_is_what_bigquery_gives(client: DuckDBClient, sql: str, types: str) -> None:
+    with pytest.raises(gexc.BadRequest) as caught:
+        client.query(sql).result()
+    assert types in str(caught.value)
+
+
+RESULT_TYPES_ACCEPTED = [
+    ("SELECT COUNT(*) = 2, COUNTIF(b) = 1, LOGICAL_AND(b) = FALSE, UPPER(MAX(k)) = 'B' FROM ds.t",
+     [(True, True, True, True)]),
+    ("SELECT d + IF(b, 1, 2) FROM ds.t ORDER BY k", [(dt.date(2025, 1, 2),), (dt.date(2025, 1, 4),)]),
+    ("SELECT IF(b, d, d) + 1 FROM ds.t ORDER BY k", [(dt.date(2025, 1, 2),), (dt.date(2025, 1, 3),)]),
+    ("SELECT IF(b, n, 0) = 1.0 FROM ds.t ORDER BY k", [(True,), (False,)]),
+    ("SELECT k FROM ds.t WHERE IF(b, '2025-01-01', d) = d", [("a",), ("b",)]),
+    ("SELECT k FROM ds.t WHERE COALESCE(NULL, NULL) = 'a'", []),  # no known type: nothing decided
+    ("SELECT k FROM ds.t WHERE UPPER(CONCAT(k, 'x')) = 'AX'", [("a",)]),  # CONCAT's type is not read
+    # string literals only: the result is taken as a literal would be (lenient where the page is silent)
+    ("SELECT k FROM ds.t WHERE IF(b, '2025-01-01', '2025-01-02') = d ORDER BY k", [("a",), ("b",)]),
+    ("SELECT CASE SQRT(n) WHEN SQRT(1) THEN 'one' END FROM ds.t ORDER BY k", [("one",), (None,)]),  # types unread
+    ("SELECT k FROM ds.t WHERE IF(b, n, SQRT(f)) > 0 ORDER BY k", [("a",), ("b",)]),  # SQRT's type is not read
+    ("SELECT SUM(n) OVER (PARTITION BY IF(b, n, 0)) FROM ds.t ORDER BY k", [(1,), (0,)]),
+]
+
+
+@pytest.mark.parametrize(("sql", "expected"), RESULT_TYPES_ACCEPTED, ids=[sql for sql, _ in RESULT_TYPES_ACCEPTED])
+def test_a_result_type_bigquery_has_a_signature_for_runs(client: DuckDBClient, sql: str, expected: list) -> None:
+    assert rows(client, sql) == expected
+
+
+COERCED_LITERALS = [
+    ("SELECT k FROM ds.t WHERE d = '2025/01/01'", "2025/01/01", "DATE"),
+    ("SELECT k FROM ds.t WHERE '2025/01/01' < d", "2025/01/01", "DATE"),
+    ("SELECT k FROM ds.t WHERE d IN ('2025-01-01', '2025-01-02 00:00:00')", "2025-01-02 00:00:00", "DATE"),
+    ("SELECT k FROM ds.t WHERE d BETWEEN '2025-01-01' AND '20250131'", "20250131", "DATE"),
+    ("SELECT k FROM ds.t WHERE d BETWEEN '2025/01/01' AND '2025-01-31'", "2025/01/01", "DATE"),
+    ("SELECT k FROM ds.t WHERE dtm > '2025-01-01 10:00'", "2025-01-01 10:00", "DATETIME"),
+    ("SELECT d FROM ds.t UNION ALL SELECT '2025/02/01'", "2025/02/01", "DATE"),
+    ("SELECT IF(b, d, '2025-01-01T00:00:00') FROM ds.t", "2025-01-01T00:00:00", "DATE"),
+    ("SELECT COALESCE(dtm, '2025/01/01 10:00:00') FROM ds.t", "2025/01/01 10:00:00", "DATETIME"),
+    ("SELECT d FROM ds.t UNION ALL SELECT dtm FROM ds.t UNION ALL SELECT '2025/01/05'", "2025/01/05", "DATETIME"),
+]
+
+
+@pytest.mark.parametrize(("sql", "literal", "kind"), COERCED_LITERALS, ids=[sql for sql, _, _ in COERCED_LITERALS])
+def test_a_string_literal_read_as_a_date_must_be_in_its_canonical_format(
+        client: DuckDBClient, sql: str, literal: str, kind: str) -> None:
+    with pytest.raises(gexc.BadRequest, match=f'Could not cast literal "{literal}" to type {kind}'):
+        client.query(sql).result()
+
+
+def test_canonical_date_literals_are_read_as_dates(client: DuckDBClient) -> None:
+    assert rows(client, "SELECT k FROM ds.t WHERE d BETWEEN '2025-1-1' AND ' 2025-01-01 ' OR "
+                        "dtm = '2025-01-02T10:00:00' OR dtm = '2025-1-2 10:0:0.000001' ORDER BY k") == [("a",), ("b",)]
+    assert rows(client, "SELECT k FROM ds.t WHERE k = '2025/01/01'") == []  # a STRING column: no coercion
+
+
+CASTS = [
+    ("SELECT CAST('2025/01/15' AS DATE)", "Bad date value: 2025/01/15"),
+    ("SELECT CAST('2025-01-15T10:00:00' AS DATE)", "Bad date value: 2025-01-15T10:00:00"),
+    ("SELECT CAST('2025-01-15 10:00:00' AS DATE)", "Bad date value"),
+    ("SELECT CAST(k AS DATE) FROM (SELECT '15/01/2025' AS k)", "Bad date value: 15/01/2025"),
+    ("SELECT CAST('2025/01/15 10:00:00' AS DATETIME)", "Bad datetime value: 2025/01/15 10:00:00"),
+    ("SELECT CAST('2025-01-15 10:00' AS DATETIME)", "Bad datetime value"),
+    ("SELECT CAST('1e3' AS INT64)", "Bad int64 value: 1e3"),
+    ("SELECT CAST('1.5' AS INT64)", "Bad int64 value: 1.5"),
+    ("SELECT CAST('1_000' AS INT64)", "Bad int64 value: 1_000"),
+    ("SELECT CAST(3 AS INT64), CAST('1.5' AS INT64)", "Bad int64 value: 1.5"),  # each cast, not the first only
+]
+
+
+@pytest.mark.parametrize(("sql", "message"), CASTS, ids=[sql for sql, _ in CASTS])
+def test_a_string_cast_to_a_date_or_an_integer_must_be_in_bigquerys_format(
+        client: DuckDBClient, sql: str, message: str) -> None:
+    with pytest.raises(gexc.BadRequest, match=message):
+        client.query(sql).result()
+
+
+def test_casts_bigquery_takes_give_its_values_and_safe_cast_gives_null_for_the_rest(client: DuckDBClient) -> None:
+    assert rows(client, "SELECT CAST('2025-1-5' AS DATE), CAST(' 2025-01-05 ' AS DATE), "
+                        "CAST('2025-01-05T10:00:00' AS DATETIME), CAST('2025-1-5 1:2:3.123456' AS DATETIME), "
+                        "CAST('2025-01-05' AS DATETIME), CAST(' 12 ' AS INT64), CAST('-0x1a' AS INT64), "
+                        "CAST(2.5 AS INT64), CAST(TIMESTAMP '2025-01-05 23:00:00+00' AS DATE)") == [(
+        dt.date(2025, 1, 5), dt.date(2025, 1, 5), dt.datetime(2025, 1, 5, 10), dt.datetime(2025, 1, 5, 1, 2, 3, 123456),
+        dt.datetime(2025, 1, 5), 12, -26, 3, dt.date(2025, 1, 5))]
+    assert rows(client, "SELECT SAFE_CAST('2025/01/05' AS DATE), SAFE_CAST('2025-01-05T10:00:00' AS DATE), "
+                        "SAFE_CAST('2025-01-05 10:00' AS DATETIME), SAFE_CAST('1e3' AS INT64), "
+                        "SAFE_CAST(NULL AS DATE)") == [(None, None, None, None, None)]
+
+
+
+def test_each_column_of_a_set_operation_gets_its_own_type_and_other_literals_stay_text(client: DuckDBClient) -> None:
+    result = client.query("SELECT k, n, d, ts FROM ds.t WHERE b AND k <> 'zz' UNION ALL "
+                          "SELECT 'z', 2, '2025-02-01', '2025-02-01 10:00:00'").result()
+    assert [f.field_type for f in result.schema] == ["STRING", "INTEGER", "DATE", "TIMESTAMP"]
+    assert [tuple(row.values()) for row in result] == [
+        ("a", 1, dt.date(2025, 1, 1), dt.datetime(2025, 1, 1, 10, tzinfo=dt.UTC)),
+        ("z", 2, dt.date(2025, 2, 1), dt.datetime(2025, 2, 1, 10, tzinfo=dt.UTC))]
+
+
+def test_a_date_parameter_types_a_set_operations_literal_and_a_string_one_beside_text_is_taken(
+        client: DuckDBClient) -> None:
+    result = client.query("SELECT @day AS d UNION ALL SELECT '2025-02-01'", job_config=bigquery.QueryJobConfig(
+        query_parameters=[bigquery.ScalarQueryParameter("day", "DATE", dt.date(2025, 1, 1))])).result()
+    assert [f.field_type for f in result.schema] == ["DATE"]
+    assert [row[0] for row in result] == [dt.date(2025, 1, 1), dt.date(2025, 2, 1)]
+    assert rows(client, "SELECT k FROM ds.t WHERE b UNION ALL SELECT @name", name=("STRING", "zed")) == [
+        ("a",), ("zed",)]

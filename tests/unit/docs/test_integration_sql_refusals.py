@@ -29,6 +29,9 @@ ROWS = [
     ("DELETE FROM ds.t", "DELETE FROM ds.t WHERE TRUE"),
     ("SELECT median(x) AS m FROM ds.t", "SELECT PERCENTILE_CONT(x, 0.5) OVER () AS m FROM ds.t"),
     ("SELECT FORMAT('%T', x) AS f FROM ds.t", "SELECT FORMAT('%s', CAST(x AS STRING)) AS f FROM ds.t"),
+    ("SELECT x FROM ds.t WHERE games_started", "SELECT x FROM ds.t WHERE games_started = 1"),
+    ("SELECT CAST(raw_date AS DATE) FROM (SELECT '2025-01-15T00:00:00' AS raw_date)",  # ds.t is emptied above
+     "SELECT DATE(CAST(raw_date AS DATETIME)) FROM (SELECT '2025-01-15T00:00:00' AS raw_date)"),
 ]
 
 
@@ -50,9 +53,10 @@ def _error_texts() -> list[str]:
 def client() -> Iterator[DuckDBClient]:
     c = DuckDBClient(":memory:")
     c.query("CREATE SCHEMA ds").result()
-    c.query("CREATE TABLE ds.t (game_date DATE, ts TIMESTAMP, is_starter BOOL, x FLOAT64)").result()
-    c.query("INSERT INTO ds.t VALUES (DATE '2025-01-13', TIMESTAMP '2025-01-13 03:00:00+00', TRUE, 1.5), "
-            "(DATE '2025-01-15', TIMESTAMP '2025-01-15 05:00:00+00', FALSE, 2.5)").result()
+    c.query("CREATE TABLE ds.t (game_date DATE, ts TIMESTAMP, is_starter BOOL, x FLOAT64, games_started INT64)"
+            ).result()
+    c.query("INSERT INTO ds.t VALUES (DATE '2025-01-13', TIMESTAMP '2025-01-13 03:00:00+00', TRUE, 1.5, 1), "
+            "(DATE '2025-01-15', TIMESTAMP '2025-01-15 05:00:00+00', FALSE, 2.5, 0)").result()
     yield c
     c.close()
 
@@ -65,7 +69,7 @@ def test_the_doc_lists_one_row_per_statement_here() -> None:
 def test_each_refusal_is_the_one_the_doc_names_and_its_fix_runs(client: DuckDBClient, index: int) -> None:
     wrote, instead = ROWS[index]
     with pytest.raises(gexc.BadRequest) as refused:
-        client.query(wrote)
+        client.query(wrote).result()
     assert _error_texts()[index] in refused.value.message
     client.query(instead).result()
 
