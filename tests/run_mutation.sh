@@ -81,6 +81,21 @@ MUTANTS=(
   'shared_services.bigquery.rules.x__relation_columns*'
   'shared_services.bigquery.rules.x__merge_columns*'
   'shared_services.bigquery.rules.x__refuse_correlated*'
+  # stop 31: conditions, common supertypes, a set operation's date literals, date and integer casts
+  'shared_services.bigquery.rules.x__check_conditions_and_calls*'
+  'shared_services.bigquery.rules.x__check_supertyped*'
+  'shared_services.bigquery.rules.x__supertyped_values*'
+  'shared_services.bigquery.rules.x__clash*'
+  'shared_services.bigquery.rules.x__bool_failure*'
+  'shared_services.bigquery.rules.xǁ_TypeCheckerǁsupertype*'
+  'shared_services.bigquery.rules.xǁ_TypeCheckerǁ_function_result_type*'
+  'shared_services.bigquery.rules.x__set_operation_columns*'
+  'shared_services.bigquery.rules.x__column_datetime_type*'
+  'shared_services.bigquery.rules.x_set_literal_types*'
+  'shared_services.bigquery.rules.x__check_coerced_literal*'
+  'shared_services.bigquery.sql_translate.x__tag_set_literals*'
+  'shared_services.bigquery.sql_translate.x__date_casts*'
+  'shared_services.bigquery.sql_translate.x__int64_casts*'
 )
 if [ "$#" -gt 0 ]; then MUTANTS=("$@"); fi
 export HYPOTHESIS_MAX_EXAMPLES="${HYPOTHESIS_MAX_EXAMPLES:-25}"
