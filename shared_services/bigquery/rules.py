@@ -2075,7 +2075,11 @@ def _check_conditions_and_calls(tree: exp.Expression, checker: _TypeChecker) -> 
     operators ("Logical operators": BOOL inputs), query syntax (``WHERE bool_expression``, ...),
     and the functions' "Supported Argument Types" (see ``_ARGUMENT_FAMILIES``)."""
     for node in tree.find_all(*_CONDITION_CLAUSES, exp.Not, exp.And, exp.Or, exp.If, exp.Case, exp.Coalesce,
-                              exp.Nullif, exp.Greatest, exp.Least, exp.Array, *_ARGUMENT_FAMILIES):
+                              exp.Nullif, exp.Greatest, exp.Least, exp.Array, *_ARGUMENT_FAMILIES,
+                              *_SIGNATURE_NODES):
+        if isinstance(node, _SIGNATURE_NODES):
+            _check_signature(node, checker)
+            continue
         clause = _CONDITION_CLAUSES.get(type(node))
         if clause is not None:
             found = _bool_failure(checker, node.args.get(clause[1]))
@@ -2148,3 +2152,84 @@ def _check_supertyped(node: exp.Expression, checker: _TypeChecker) -> None:
         f"No matching signature for {kind} {name} for argument types: {_argument_types(checker, arguments)} "
         f"(the {'results' if name in ('IF', 'CASE') else 'arguments'} have no common supertype: "
         f"{_canon(pair[0])}, {_canon(pair[1])})")
+
+
+#: Date and time functions' (and MOD / DIV's) argument types, by the name the call was written
+#: with: ``(argument keys, accepted types, the signature as the reference writes it)``. From
+#: each function's signature in date functions, datetime functions, timestamp functions and
+#: mathematical functions (https://cloud.google.com/bigquery/docs/reference/standard-sql/date_functions,
+#: ...#date_add, #date_diff ("follows the type of arguments passed in"), #date_trunc, #last_day,
+#: #format_date, #parse_date, timestamp_functions#timestamp_add, #timestamp_trunc,
+#: #timestamp_seconds, mathematical_functions#mod, #div). DuckDB took ``DATE_SUB(timestamp,
+#: INTERVAL 1 DAY)``, ``FORMAT_DATE('%Y', timestamp)``, ``TIMESTAMP_SECONDS(float)`` and
+#: ``MOD(float, 2)``; BigQuery has no such signature.
+_DATETIME_ANY = frozenset({"DATE", "DATETIME", "TIMESTAMP"})
+_ARGUMENT_SIGNATURES: dict[str, tuple[tuple[str, ...], frozenset[str], str]] = {
+    "DATE_ADD": (("this",), frozenset({"DATE"}), "DATE_ADD(DATE, INTERVAL)"),
+    "DATE_SUB": (("this",), frozenset({"DATE"}), "DATE_SUB(DATE, INTERVAL)"),
+    "DATE_DIFF": (("this", "expression"), _DATETIME_ANY, "DATE_DIFF(DATE, DATE, DATE_TIME_PART)"),
+    "DATETIME_DIFF": (("this", "expression"), _DATETIME_ANY, "DATETIME_DIFF(DATETIME, DATETIME, DATE_TIME_PART)"),
+    "TIMESTAMP_DIFF": (("this", "expression"), _DATETIME_ANY,
+                       "TIMESTAMP_DIFF(TIMESTAMP, TIMESTAMP, DATE_TIME_PART)"),
+    "DATE_TRUNC": (("this",), _DATETIME_ANY, "DATE_TRUNC(DATE, DATE_TIME_PART)"),
+    "TIMESTAMP_TRUNC": (("this",), frozenset({"TIMESTAMP", "DATETIME"}), "TIMESTAMP_TRUNC(TIMESTAMP, DATE_TIME_PART)"),
+    "LAST_DAY": (("this",), frozenset({"DATE", "DATETIME"}), "LAST_DAY(DATE, [DATE_TIME_PART])"),
+    "FORMAT_DATE": (("this",), frozenset({"DATE"}), "FORMAT_DATE(STRING, DATE)"),
+    "FORMAT_DATETIME": (("this",), frozenset({"DATETIME"}), "FORMAT_DATETIME(STRING, DATETIME)"),
+    "FORMAT_TIMESTAMP": (("this",), frozenset({"TIMESTAMP"}), "FORMAT_TIMESTAMP(STRING, TIMESTAMP, [STRING])"),
+    "PARSE_DATE": (("this",), frozenset({"STRING"}), "PARSE_DATE(STRING, STRING)"),
+    "PARSE_DATETIME": (("this",), frozenset({"STRING"}), "PARSE_DATETIME(STRING, STRING)"),
+    "PARSE_TIMESTAMP": (("this",), frozenset({"STRING"}), "PARSE_TIMESTAMP(STRING, STRING, [STRING])"),
+    "TIMESTAMP_ADD": (("this",), frozenset({"TIMESTAMP"}), "TIMESTAMP_ADD(TIMESTAMP, INTERVAL)"),
+    "TIMESTAMP_SUB": (("this",), frozenset({"TIMESTAMP"}), "TIMESTAMP_SUB(TIMESTAMP, INTERVAL)"),
+    "DATETIME_ADD": (("this",), frozenset({"DATETIME"}), "DATETIME_ADD(DATETIME, INTERVAL)"),
+    "DATETIME_SUB": (("this",), frozenset({"DATETIME"}), "DATETIME_SUB(DATETIME, INTERVAL)"),
+    "TIMESTAMP_SECONDS": (("this",), frozenset({"INT64"}), "TIMESTAMP_SECONDS(INT64)"),
+    "TIMESTAMP_MILLIS": (("this",), frozenset({"INT64"}), "TIMESTAMP_MILLIS(INT64)"),
+    "TIMESTAMP_MICROS": (("this",), frozenset({"INT64"}), "TIMESTAMP_MICROS(INT64)"),
+    "UNIX_DATE": (("this",), frozenset({"DATE"}), "UNIX_DATE(DATE)"),
+    "UNIX_SECONDS": (("this",), frozenset({"TIMESTAMP"}), "UNIX_SECONDS(TIMESTAMP)"),
+    "UNIX_MILLIS": (("this",), frozenset({"TIMESTAMP"}), "UNIX_MILLIS(TIMESTAMP)"),
+    "UNIX_MICROS": (("this",), frozenset({"TIMESTAMP"}), "UNIX_MICROS(TIMESTAMP)"),
+    "MOD": (("this", "expression"), frozenset({"INT64", "NUMERIC", "BIGNUMERIC"}), "MOD(INT64, INT64)"),
+    "DIV": (("this", "expression"), frozenset({"INT64", "NUMERIC", "BIGNUMERIC"}), "DIV(INT64, INT64)"),
+    "GENERATE_DATE_ARRAY": (("start", "end"), frozenset({"DATE"}), "GENERATE_DATE_ARRAY(DATE, DATE, [INTERVAL])"),
+}
+_SIGNATURE_NODES = (exp.DateAdd, exp.DateSub, exp.DateDiff, exp.DatetimeDiff, exp.TimestampDiff, exp.DateTrunc,
+                    exp.TimestampTrunc, exp.LastDay, exp.TimeToStr, exp.StrToDate, exp.ParseDatetime, exp.StrToTime,
+                    exp.TimestampAdd, exp.TimestampSub, exp.DatetimeAdd, exp.DatetimeSub, exp.UnixToTime,
+                    exp.UnixDate, exp.UnixSeconds, exp.UnixMillis, exp.UnixMicros, exp.Mod, exp.IntDiv, exp.GenerateDateArray)
+#: Implicit coercion of an argument (conversion rules, "Comparison of casting and coercion":
+#: INT64 coerces to NUMERIC, BIGNUMERIC and FLOAT64; DATE to DATETIME).
+_COERCES_TO = {"INT64": {"NUMERIC", "BIGNUMERIC", "FLOAT64"}, "NUMERIC": {"BIGNUMERIC", "FLOAT64"},
+               "DATE": {"DATETIME"}}
+_LITERAL_TARGETS = frozenset({"DATE", "DATETIME", "TIMESTAMP", "TIME", "STRING"})
+
+
+def _accepts(accepted: frozenset[str], typed: _Typed) -> bool:
+    name = _canon(typed)
+    if _FAMILY.get(typed.type) is None or name in accepted or _COERCES_TO.get(name, set()) & accepted:
+        return True
+    return typed.coercible_string and bool(accepted & _LITERAL_TARGETS)
+
+
+def _check_signature(node: exp.Expression, checker: _TypeChecker) -> None:
+    """A date, time or integer function called with an argument type it has no signature for."""
+    # MOD and DIV parse as operators (exp.Mod, exp.IntDiv): their written name is in the meta too.
+    written = _written_name(node) if isinstance(node, exp.Func) \
+        else node.meta.get(CoverageBigQuery.ORIGINAL_NAME_META_KEY or "")
+    name = str(written).upper() if written else ""
+    signature = _ARGUMENT_SIGNATURES.get(name)
+    if signature is None:
+        return
+    keys, accepted, text = signature
+    # sqlglot wraps FORMAT_DATE / FORMAT_TIMESTAMP's value in a TsOrDsTo... (the DuckDB text casts it): the
+    # type is the value's own.
+    values = [value.this if isinstance(value, exp.TsOrDsToDate | exp.TsOrDsToTimestamp | exp.TsOrDsToDatetime) else value
+              for value in (node.args.get(key) for key in keys)]
+    typed = [checker.type_of(value) for value in values]
+    known = [t for t in typed if t is not None]
+    bad = any(not _accepts(accepted, t) for t in known) or (len(known) == 2 and not checker.compatible(*known))
+    if bad:
+        raise gexc.BadRequest(f"No matching signature for function {name} for argument types: "
+                              f"{', '.join(_canon(t) if t else 'ANY' for t in typed)}. Supported signature: {text}")

@@ -363,3 +363,69 @@ def test_a_date_parameter_types_a_set_operations_literal_and_a_string_one_beside
     assert [row[0] for row in result] == [dt.date(2025, 1, 1), dt.date(2025, 2, 1)]
     assert rows(client, "SELECT k FROM ds.t WHERE b UNION ALL SELECT @name", name=("STRING", "zed")) == [
         ("a",), ("zed",)]
+
+
+# Date and time functions (and MOD / DIV) with an argument type their signatures do not take:
+# DuckDB ran each (DATE_SUB of a TIMESTAMP, FORMAT_DATE of a TIMESTAMP or of text, ...).
+SIGNATURES = [
+    ("SELECT DATE_SUB(ts, INTERVAL 1 DAY) FROM ds.t", "No matching signature for function DATE_SUB for argument "
+                                                     "types: TIMESTAMP. Supported signature: DATE_SUB(DATE, INTERVAL)"),
+    ("SELECT DATE_ADD(dtm, INTERVAL 1 DAY) FROM ds.t", "function DATE_ADD for argument types: DATETIME"),
+    ("SELECT DATE_DIFF(ts, d, DAY) FROM ds.t", "function DATE_DIFF for argument types: TIMESTAMP, DATE"),
+    ("SELECT DATE_DIFF(k, d, DAY) FROM ds.t", "function DATE_DIFF for argument types: STRING, DATE"),
+    ("SELECT TIMESTAMP_DIFF(d, ts, HOUR) FROM ds.t", "function TIMESTAMP_DIFF for argument types: DATE, TIMESTAMP"),
+    ("SELECT DATETIME_DIFF(ts, dtm, HOUR) FROM ds.t", "function DATETIME_DIFF for argument types: TIMESTAMP, DATETIME"),
+    ("SELECT DATE_TRUNC(n, MONTH) FROM ds.t", "function DATE_TRUNC for argument types: INT64"),
+    ("SELECT TIMESTAMP_TRUNC(k, DAY) FROM ds.t", "function TIMESTAMP_TRUNC for argument types: STRING"),
+    ("SELECT LAST_DAY(ts) FROM ds.t", "function LAST_DAY for argument types: TIMESTAMP"),
+    ("SELECT FORMAT_DATE('%Y', ts) FROM ds.t", "function FORMAT_DATE for argument types: TIMESTAMP. Supported "
+                                               "signature: FORMAT_DATE(STRING, DATE)"),
+    ("SELECT FORMAT_DATE('%Y', k) FROM ds.t", "function FORMAT_DATE for argument types: STRING"),
+    ("SELECT FORMAT_DATETIME('%Y', ts) FROM ds.t", "function FORMAT_DATETIME for argument types: TIMESTAMP"),
+    ("SELECT FORMAT_TIMESTAMP('%Y', d) FROM ds.t", "function FORMAT_TIMESTAMP for argument types: DATE"),
+    ("SELECT PARSE_DATE('%Y-%m-%d', d) FROM ds.t", "function PARSE_DATE for argument types: DATE"),
+    ("SELECT PARSE_TIMESTAMP('%Y', n) FROM ds.t", "function PARSE_TIMESTAMP for argument types: INT64"),
+    ("SELECT PARSE_DATETIME('%Y', ts) FROM ds.t", "function PARSE_DATETIME for argument types: TIMESTAMP"),
+    ("SELECT TIMESTAMP_ADD(d, INTERVAL 1 HOUR) FROM ds.t", "function TIMESTAMP_ADD for argument types: DATE"),
+    ("SELECT TIMESTAMP_SUB(dtm, INTERVAL 1 HOUR) FROM ds.t", "function TIMESTAMP_SUB for argument types: DATETIME"),
+    ("SELECT DATETIME_ADD(ts, INTERVAL 1 HOUR) FROM ds.t", "function DATETIME_ADD for argument types: TIMESTAMP"),
+    ("SELECT DATETIME_SUB(k, INTERVAL 1 HOUR) FROM ds.t", "function DATETIME_SUB for argument types: STRING"),
+    ("SELECT TIMESTAMP_SECONDS(f) FROM ds.t", "function TIMESTAMP_SECONDS for argument types: FLOAT64. Supported "
+                                              "signature: TIMESTAMP_SECONDS(INT64)"),
+    ("SELECT TIMESTAMP_MILLIS(CAST(n AS NUMERIC)) FROM ds.t", "function TIMESTAMP_MILLIS for argument types: NUMERIC"),
+    ("SELECT TIMESTAMP_MICROS(k) FROM ds.t", "function TIMESTAMP_MICROS for argument types: STRING"),
+    ("SELECT UNIX_DATE(ts) FROM ds.t", "function UNIX_DATE for argument types: TIMESTAMP"),
+    ("SELECT UNIX_SECONDS(d) FROM ds.t", "function UNIX_SECONDS for argument types: DATE"),
+    ("SELECT UNIX_MILLIS(dtm) FROM ds.t", "function UNIX_MILLIS for argument types: DATETIME"),
+    ("SELECT UNIX_MICROS(n) FROM ds.t", "function UNIX_MICROS for argument types: INT64"),
+    ("SELECT MOD(f, 2) FROM ds.t", "function MOD for argument types: FLOAT64, INT64. Supported signature: "
+                                   "MOD(INT64, INT64)"),
+    ("SELECT DIV(n, f) FROM ds.t", "function DIV for argument types: INT64, FLOAT64"),
+    ("SELECT GENERATE_DATE_ARRAY(d, ts) FROM ds.t", "function GENERATE_DATE_ARRAY for argument types: DATE, "
+                                                    "TIMESTAMP"),
+]
+
+
+@pytest.mark.parametrize(("sql", "message"), SIGNATURES, ids=[sql for sql, _ in SIGNATURES])
+def test_a_date_time_or_integer_function_is_called_with_the_types_of_its_signature(
+        client: DuckDBClient, sql: str, message: str) -> None:
+    with pytest.raises(gexc.BadRequest) as caught:
+        client.query(sql).result()
+    assert message in str(caught.value)
+
+
+def test_the_types_those_signatures_take_run_with_their_values(client: DuckDBClient) -> None:
+    assert rows(client, """
+        SELECT DATE_SUB(d, INTERVAL 1 DAY), DATE_ADD('2025-01-31', INTERVAL 1 MONTH), DATE_DIFF(d, '2024-12-25', DAY),
+               TIMESTAMP_DIFF(ts, TIMESTAMP '2025-01-01 00:00:00+00', HOUR), DATE_TRUNC(ts, MONTH) IS NOT NULL,
+               DATE_TRUNC(d, MONTH), TIMESTAMP_TRUNC(dtm, DAY), TIMESTAMP_TRUNC(d, DAY), LAST_DAY(dtm),
+               FORMAT_DATE('%Y', d), FORMAT_DATE('%m', '2025-03-04'), FORMAT_DATETIME('%H', dtm),
+               FORMAT_DATETIME('%Y', d), FORMAT_TIMESTAMP('%H', ts), PARSE_DATE('%Y%m%d', '20250115'),
+               TIMESTAMP_ADD(ts, INTERVAL 1 HOUR) > ts, DATETIME_ADD(d, INTERVAL 1 HOUR), TIMESTAMP_SECONDS(n),
+               UNIX_DATE(d), UNIX_SECONDS(ts), MOD(n, 2), MOD(CAST(7 AS NUMERIC), 2), DIV(7, n),
+               ARRAY_LENGTH(GENERATE_DATE_ARRAY(d, '2025-01-03'))
+        FROM ds.t WHERE b""") == [(
+        dt.date(2024, 12, 31), dt.date(2025, 2, 28), 7, 10, True, dt.date(2025, 1, 1), dt.datetime(2025, 1, 1),
+        dt.datetime(2025, 1, 1), dt.date(2025, 1, 31), "2025", "03", "10", "2025", "10", dt.date(2025, 1, 15),
+        True, dt.datetime(2025, 1, 1, 1), dt.datetime(1970, 1, 1, 0, 0, 1, tzinfo=dt.UTC), 20089, 1735725600, 1, 1,
+        7, 3)]
