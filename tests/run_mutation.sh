@@ -61,7 +61,7 @@ MUTANTS=(
   'shared_services.bigquery.sql_translate.x__json_conversions*'
   'shared_services.bigquery.sql_translate.x__conversions*'
   'shared_services.bigquery.sql_translate.x__timestamp_results*'
-  'shared_services.bigquery.sql_translate.x_json_text_results*'
+  'shared_services.bigquery.sql_translate.x_catalog_typed_statement*'
   'shared_services.bigquery.sql_translate.x__tag_json_calls*'
   'shared_services.bigquery.rules.x__check_subscripted*'
   'shared_services.bigquery.rules.x__check_orderable_groupable*'

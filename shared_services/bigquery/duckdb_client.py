@@ -130,8 +130,8 @@ from shared_services.bigquery.sql_translate import (
     JSON_CALL_META,
     SET_LITERAL_META,
     STAGING_PLACEHOLDER,
+    catalog_typed_statement,
     duckdb_type,
-    json_text_results,
     normalize_bq_type,
     translate,
 )
@@ -1963,7 +1963,7 @@ class DuckDBClient:
                 types, values = self._parameters(job_config)
                 translation = translate(query, types, catalog=self._catalog)
                 self._check_rules(query, translation, param_types=types, reuse_verdict=True)
-                translation = self._json_text(translation, types)
+                translation = self._catalog_typed(translation, types)
                 if dry_run:
                     return self._dry_run(job_id, created, query, translation, values)
                 job = self._execute(job_id, created, query, translation, values)
@@ -2091,11 +2091,11 @@ class DuckDBClient:
                 while len(_RULE_VERDICTS) > _RULE_VERDICTS_SIZE:
                     _RULE_VERDICTS.popitem(last=False)
 
-    def _json_text(self, translation: Any, param_types: Mapping[str, Any] | None = None) -> Any:
+    def _catalog_typed(self, translation: Any, param_types: Mapping[str, Any] | None = None) -> Any:
         """``translation`` with what the catalog's types decide: each JSON_QUERY / JSON_EXTRACT
         of a STRING returning JSON text, as BigQuery's does, and each string literal a set
         operation pairs with a DATE (DATETIME, TIME, TIMESTAMP) column of that type
-        (``sql_translate.json_text_results``); the same object when the statements have
+        (``sql_translate.catalog_typed_statement``); the same object when the statements have
         neither (the common case costs two attribute reads per statement)."""
         if not any(st.json_calls or st.set_literals for st in translation.statements):
             return translation
@@ -2106,7 +2106,7 @@ class DuckDBClient:
             calls = string_json_calls(source, types_of, param_types or {}, JSON_CALL_META) if st.json_calls else set()
             literals = set_literal_types(source, types_of, param_types or {}, SET_LITERAL_META) \
                 if st.set_literals else {}
-            statements.append(json_text_results(st, calls, literals))
+            statements.append(catalog_typed_statement(st, calls, literals))
         return dataclasses.replace(translation, statements=statements)
 
     def _catalog_snapshot(self) -> _CatalogSnapshot:
@@ -2601,7 +2601,7 @@ class DuckDBClient:
                 if len(translated.statements) != 1 or translated.statements[0].kind != "SELECT":
                     raise gexc.BadRequest("A view query must be one SELECT statement")
                 self._check_rules(view_query, translated, partition_filters=False)
-                translated = self._json_text(translated)
+                translated = self._catalog_typed(translated)
             else:
                 self._validate_table(ds, tbl, table)
             with self._transaction():

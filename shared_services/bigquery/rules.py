@@ -1729,7 +1729,7 @@ def string_json_calls(tree: exp.Expression, types_of: TypesLookup, param_types: 
     """The ``meta[meta_key]`` numbers of the JSON_QUERY / JSON_EXTRACT / JSON_QUERY_ARRAY /
     JSON_EXTRACT_ARRAY calls of ``tree`` whose first argument is known to be a STRING (a STRING
     column of a table, a string literal or parameter, a CAST to STRING): BigQuery returns JSON
-    text there, and JSON for a JSON argument (see ``sql_translate.json_text_results``).
+    text there, and JSON for a JSON argument (see ``sql_translate.catalog_typed_statement``).
 
     Example::
 
@@ -1956,7 +1956,7 @@ def set_literal_types(tree: exp.Expression, types_of: TypesLookup, param_types: 
     """``{meta[meta_key]: BigQuery type}`` of the string literals a set operation pairs with a
     DATE / DATETIME / TIME / TIMESTAMP column: BigQuery gives each the column's type
     ("Supertypes and literals", conversion rules), so ``'2025-01-15'`` under a DATE column is
-    a DATE there (see ``sql_translate.json_text_results``).
+    a DATE there (see ``sql_translate.catalog_typed_statement``).
 
     Example::
 

@@ -118,10 +118,10 @@ class TranslatedStatement:
     #: The statement as parsed from BigQuery SQL, before any DuckDB rewrite (for rule checks).
     source_ast: exp.Expression | None = None
     #: How many JSON_QUERY / JSON_EXTRACT (and _ARRAY) calls it has, each tagged in both trees
-    #: (see :func:`json_text_results`).
+    #: (see :func:`catalog_typed_statement`).
     json_calls: int = 0
     #: How many string literals it has as a column of a set operation's input, each tagged
-    #: in both trees (see :func:`json_text_results`: one may take a column's DATE type).
+    #: in both trees (see :func:`catalog_typed_statement`: one may take a column's DATE type).
     set_literals: int = 0
 
     @property
@@ -1188,10 +1188,12 @@ def _tag_set_literals(tree: exp.Expression) -> int:
     return count
 
 
-def json_text_results(statement: TranslatedStatement, text_calls: set[int],
-                      literal_types: Mapping[int, str] | None = None) -> TranslatedStatement:
-    """``statement`` with the JSON_QUERY / JSON_EXTRACT calls numbered in ``text_calls`` (those
-    whose first argument is a STRING, as the statement rules find it) returning JSON text.
+def catalog_typed_statement(statement: TranslatedStatement, text_calls: set[int],
+                            literal_types: Mapping[int, str] | None = None) -> TranslatedStatement:
+    """``statement`` as the catalog's types decide it, per query: the JSON_QUERY / JSON_EXTRACT
+    calls numbered in ``text_calls`` (those whose first argument is a STRING, as the statement
+    rules find it) return JSON text, and the set operations' literals in ``literal_types``
+    take their column's type.
 
     "JSON_QUERY(json_string_expr, json_path) ... Return type: json_string_expr: a JSON-formatted
     STRING; json_expr: JSON" (json functions, JSON_QUERY; JSON_QUERY_ARRAY: ARRAY<JSON-formatted
@@ -1207,7 +1209,7 @@ def json_text_results(statement: TranslatedStatement, text_calls: set[int],
 
     Example::
 
-        json_text_results(statement, {1}).sql   # "SELECT NULLIF(CAST(s -> '$.a' AS TEXT), 'null') ..."
+        catalog_typed_statement(statement, {1}).sql   # "SELECT NULLIF(CAST(s -> '$.a' AS TEXT), 'null') ..."
     """
     if not text_calls and not literal_types:
         return statement
