@@ -2215,10 +2215,8 @@ def _accepts(accepted: frozenset[str], typed: _Typed) -> bool:
 
 def _check_signature(node: exp.Expression, checker: _TypeChecker) -> None:
     """A date, time or integer function called with an argument type it has no signature for."""
-    # MOD and DIV parse as operators (exp.Mod, exp.IntDiv): their written name is in the meta too.
-    written = _written_name(node) if isinstance(node, exp.Func) \
-        else node.meta.get(CoverageBigQuery.ORIGINAL_NAME_META_KEY or "")
-    name = str(written).upper() if written else ""
+    # The name as written, as _written_name reads it (MOD and DIV parse as operators, not Funcs).
+    name = str(node.meta.get(CoverageBigQuery.ORIGINAL_NAME_META_KEY or "") or "").upper()
     signature = _ARGUMENT_SIGNATURES.get(name)
     if signature is None:
         return

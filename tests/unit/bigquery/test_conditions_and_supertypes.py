@@ -403,6 +403,11 @@ SIGNATURES = [
     ("SELECT DIV(n, f) FROM ds.t", "function DIV for argument types: INT64, FLOAT64"),
     ("SELECT GENERATE_DATE_ARRAY(d, ts) FROM ds.t", "function GENERATE_DATE_ARRAY for argument types: DATE, "
                                                     "TIMESTAMP"),
+    # a string literal coerces to a date or time type only, never to a number
+    ("SELECT TIMESTAMP_SECONDS('1')", "function TIMESTAMP_SECONDS for argument types: STRING"),
+    ("SELECT MOD('7', 2)", "function MOD for argument types: STRING, INT64"),
+    # an argument whose type is not read is ANY in the message
+    ("SELECT MOD(f, SQRT(n)) FROM ds.t", "function MOD for argument types: FLOAT64, ANY. Supported signature"),
 ]
 
 
