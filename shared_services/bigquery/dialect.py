@@ -33,7 +33,23 @@ class CoverageBigQuery(BigQuery):
     """sqlglot's BigQuery dialect; only the parser's implicit-UNNEST pass is skipped for a
     query without joins (where it changes nothing)."""
 
+    #: ``meta`` key of a ``CAST(x AS <type> FORMAT '...')`` that sqlglot parsed into a
+    #: StrToDate / StrToTime: the type it casts to (sqlglot keeps only DATE vs the rest).
+    CAST_FORMAT_META = "bq_cast_format_to"
+
     class Parser(BigQuery.Parser):  # type: ignore[valid-type,misc]  # sqlglot declares it as a variable
+        def _parse_cast(self, strict: bool, safe: bool | None = None) -> Any:
+            start = self._index
+            result = super()._parse_cast(strict, safe)
+            if isinstance(result, exp.StrToDate | exp.StrToTime):
+                tokens = self._tokens[start:self._index]
+                formats = [i for i, token in enumerate(tokens) if token.text.upper() == "FORMAT"]
+                aliases = [i for i, token in enumerate(tokens[:formats[-1]]) if token.text.upper() == "AS"] \
+                    if formats else []
+                if aliases and aliases[-1] + 1 < len(tokens):
+                    result.meta[CoverageBigQuery.CAST_FORMAT_META] = tokens[aliases[-1] + 1].text.upper()
+            return result
+
         def _implicit_unnests_to_explicit(self, this: _E) -> _E:
             if not this.args.get("joins"):
                 return this  # no join, no implicit UNNEST: sqlglot's pass would return it as is

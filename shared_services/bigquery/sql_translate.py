@@ -631,7 +631,12 @@ def _conversions(tree: exp.Expression) -> None:
     * ``GENERATE_TIMESTAMP_ARRAY`` of string literals is an ``ARRAY<TIMESTAMP>`` (the literals
       coerce to TIMESTAMP); they were cast to DuckDB's TIMESTAMP, a DATETIME;
     * ``CAST(x AS STRING FORMAT '...')`` is refused: the FORMAT clause was dropped, so
-      ``CAST(d AS STRING FORMAT 'DAY')`` gave '2026-11-28' for 'SATURDAY'.
+      ``CAST(d AS STRING FORMAT 'DAY')`` gave '2026-11-28' for 'SATURDAY';
+    * ``CAST(s AS TIME / DATETIME FORMAT '...')`` is refused: sqlglot parses it as PARSE_TIMESTAMP,
+      so ``CAST('15:30' AS TIME FORMAT 'HH24:MI')`` was the TIMESTAMP 1900-01-01 15:30:00+00; and
+      so is a DATE / TIMESTAMP one whose format keeps an element sqlglot does not map (``P.M.``,
+      ``FF2``): DuckDB read it as literal text (``'03:30 P.M.'`` was 03:30) (format elements,
+      "Format clause for CAST", https://cloud.google.com/bigquery/docs/reference/standard-sql/format-elements).
     """
     for unix in list(tree.find_all(exp.DateFromUnixDate)):
         if unix.this is not None:
@@ -641,6 +646,20 @@ def _conversions(tree: exp.Expression) -> None:
             bound = series.args.get(key)
             if isinstance(bound, exp.Literal) and bound.is_string:
                 series.set(key, exp.Cast(this=bound.copy(), to=exp.DataType.build("TIMESTAMPTZ")))
+    for parsed in tree.find_all(exp.StrToDate, exp.StrToTime):
+        target = parsed.meta.get(CoverageBigQuery.CAST_FORMAT_META)
+        if target is None:
+            continue  # PARSE_DATE / PARSE_TIMESTAMP, not a CAST
+        fmt = parsed.args.get("format")
+        left = re.sub(r"%[-#]?E?[A-Za-z]", "", str(fmt.this)) if isinstance(fmt, exp.Literal) else "?"
+        if target in ("TIME", "DATETIME") or re.search(r"[A-Za-z?]", left):
+            raise gexc.BadRequest(
+                f"CAST(... AS {target} FORMAT ...) is not emulated by the embedded warehouse "
+                + ("(DuckDB would return a TIMESTAMP)" if target in ("TIME", "DATETIME") else
+                   f"(format element(s) {' '.join(sorted(set(re.findall(r'[A-Za-z][A-Za-z.]*', left))))!r} would be "
+                   "read as literal text)")
+                + f"; use PARSE_{'TIMESTAMP' if target == 'TIMESTAMP' else target}('%-format', ...), which both "
+                "read alike")
     for cast in tree.find_all(exp.Cast):
         if cast.args.get("format") is not None:
             raise gexc.BadRequest(

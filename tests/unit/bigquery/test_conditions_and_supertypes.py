@@ -434,3 +434,32 @@ def test_the_types_those_signatures_take_run_with_their_values(client: DuckDBCli
         dt.datetime(2025, 1, 1), dt.date(2025, 1, 31), "2025", "03", "10", "2025", "10", dt.date(2025, 1, 15),
         True, dt.datetime(2025, 1, 1, 1), dt.datetime(1970, 1, 1, 0, 0, 1, tzinfo=dt.UTC), 20089, 1735725600, 1, 1,
         7, 3)]
+
+
+CAST_FORMATS = [
+    # sqlglot parses these as PARSE_TIMESTAMP: a TIME or DATETIME came back as a TIMESTAMP
+    ("SELECT CAST('15:30' AS TIME FORMAT 'HH24:MI')", "CAST(... AS TIME FORMAT ...) is not emulated", "PARSE_TIME"),
+    ("SELECT SAFE_CAST('2025-01-05 10:00' AS DATETIME FORMAT 'YYYY-MM-DD HH24:MI')",
+     "CAST(... AS DATETIME FORMAT ...) is not emulated", "PARSE_DATETIME"),
+    # a format element sqlglot does not map was read as literal text ('03:30 P.M.' was 03:30)
+    ("SELECT CAST('03:30 P.M.' AS TIMESTAMP FORMAT 'HH:MI P.M.')", "format element(s) 'P.M.' would be read as "
+                                                                  "literal text", "PARSE_TIMESTAMP"),
+    ("SELECT CAST('01:05:07.16' AS TIMESTAMP FORMAT 'HH24:MI:SS.FF2')", "format element(s) 'FF'", "PARSE_TIMESTAMP"),
+]
+
+
+@pytest.mark.parametrize(("sql", "message", "instead"), CAST_FORMATS, ids=[sql for sql, _, _ in CAST_FORMATS])
+def test_a_cast_format_the_warehouse_would_misread_is_refused_naming_the_parse_function(
+        client: DuckDBClient, sql: str, message: str, instead: str) -> None:
+    with pytest.raises(gexc.BadRequest) as caught:
+        client.query(sql).result()
+    assert message in str(caught.value) and f"use {instead}(" in str(caught.value)
+
+
+def test_a_cast_format_it_reads_as_bigquery_does_runs_and_parse_functions_are_left_alone(client: DuckDBClient) -> None:
+    assert rows(client, "SELECT CAST('18-12-03' AS DATE FORMAT 'YY-MM-DD'), "
+                        "CAST('DEC 03, 2018' AS DATE FORMAT 'MON DD, YYYY'), CAST('2025' AS TIMESTAMP FORMAT 'YYYY'), "
+                        "PARSE_TIME('%H:%M', '15:30'), PARSE_DATETIME('%Y-%m-%d %H:%M', '2025-01-05 10:00'), "
+                        "PARSE_TIMESTAMP('%I:%M %p', '03:30 PM')") == [(
+        dt.date(2018, 12, 3), dt.date(2018, 12, 3), dt.datetime(2025, 1, 1, tzinfo=dt.UTC), dt.time(15, 30),
+        dt.datetime(2025, 1, 5, 10), dt.datetime(1970, 1, 1, 15, 30, tzinfo=dt.UTC))]
