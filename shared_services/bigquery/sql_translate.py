@@ -933,6 +933,23 @@ def _date_casts(tree: exp.Expression) -> None:
                 + f" ELSE {cast}({_VALUE} AS {target}) END", value))
 
 
+def _statistics(tree: exp.Expression) -> None:
+    """``CORR`` of fewer than two pairs without a NULL is NULL ("If there are fewer than two
+    input pairs without NULL values, this function returns NULL", statistical aggregate
+    functions, "CORR"); DuckDB returned NaN for one pair. Counted with ``REGR_COUNT`` over the
+    same rows (the same window for ``CORR(...) OVER (...)``)."""
+    for corr in list(tree.find_all(exp.Corr)):
+        window = corr.parent if isinstance(corr.parent, exp.Window) and corr.arg_key == "this" else None
+        target = window if window is not None else corr
+        pairs: exp.Expression = exp.Anonymous(this="REGR_COUNT", expressions=[corr.this.copy(), corr.expression.copy()])
+        if window is not None:
+            pairs = window.copy()
+            pairs.set("this", exp.Anonymous(this="REGR_COUNT", expressions=[corr.this.copy(), corr.expression.copy()]))
+        original = target.copy()
+        target.replace(exp.Case(ifs=[exp.If(this=exp.LT(this=pairs, expression=exp.Literal.number(2)),
+                                            true=exp.Null())], default=original))
+
+
 def _bool_casts(tree: exp.Expression) -> None:
     """``CAST(s AS BOOL)`` of a STRING: "Returns TRUE if x is "true" and FALSE if x is "false".
     All other values of x are invalid and throw an error instead of casting to a boolean. A
@@ -1114,6 +1131,12 @@ def _translate(
         tree = cast_expression(parsed)
         json_calls = _tag_json_calls(tree)
         set_literals = _tag_set_literals(tree)
+        if tree.find(exp.Typeof) is not None:  # the query's own: the casts below write typeof(...) too
+            # utility functions, "TYPEOF": BigQuery's names (STRING, ARRAY<INT64>); DuckDB's
+            # typeof says VARCHAR, BIGINT[].
+            raise gexc.BadRequest(
+                "Function not supported by the embedded warehouse: TYPEOF (DuckDB would name its own types, "
+                "VARCHAR for STRING; write the query with other functions or run it on BigQuery)")
         source = tree.copy()
         _positional_to_named(tree, positional)
         names: list[str] = []
@@ -1166,6 +1189,7 @@ def _translate(
         _numeric_text(tree)
         _math_domain_errors(tree)
         _numeric_precision(tree)
+        _statistics(tree)
         _int64_casts(tree)
         _bool_casts(tree)
         _date_casts(tree)

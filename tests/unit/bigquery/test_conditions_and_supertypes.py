@@ -22,6 +22,7 @@ Each refusal is checked for its message, each accepted form for the rows it retu
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator
 
 import pytest
@@ -463,3 +464,19 @@ def test_a_cast_format_it_reads_as_bigquery_does_runs_and_parse_functions_are_le
                         "PARSE_TIMESTAMP('%I:%M %p', '03:30 PM')") == [(
         dt.date(2018, 12, 3), dt.date(2018, 12, 3), dt.datetime(2025, 1, 1, tzinfo=dt.UTC), dt.time(15, 30),
         dt.datetime(2025, 1, 5, 10), dt.datetime(1970, 1, 1, 15, 30, tzinfo=dt.UTC))]
+
+
+def test_corr_of_fewer_than_two_pairs_is_null_and_typeof_is_refused_by_name(client: DuckDBClient) -> None:
+    """statistical aggregate functions, "CORR": "If there are fewer than two input pairs without
+    NULL values, this function returns NULL" (DuckDB: NaN for one pair); a zero variance stays
+    NaN. TYPEOF would give DuckDB's type names (VARCHAR for STRING)."""
+    result = rows(client, """
+        SELECT (SELECT CORR(y, x) FROM UNNEST([STRUCT(1.0 AS y, 2.0 AS x)])),
+               (SELECT CORR(y, x) FROM UNNEST([STRUCT(1.0 AS y, 5.0 AS x), (3.0, NULL)])),
+               (SELECT CORR(y, x) FROM UNNEST([STRUCT(1.0 AS y, 5.0 AS x), (3.0, 9.0), (4.0, 7.0)]))""")
+    assert result[0][0] is None and result[0][1] is None and result[0][2] == pytest.approx(0.6546536707079772)
+    assert math.isnan(rows(client, "SELECT CORR(y, x) FROM UNNEST([STRUCT(1.0 AS y, 2.0 AS x), (1.0, 3.0)])")[0][0])
+    assert rows(client, "SELECT k, CORR(y, x) OVER (PARTITION BY k) FROM UNNEST([STRUCT('a' AS k, 1.0 AS y, 5.0 AS x), "
+                        "('a', 3.0, 9.0), ('b', 4.0, 7.0)]) ORDER BY k") == [("a", 1.0), ("a", 1.0), ("b", None)]
+    with pytest.raises(gexc.BadRequest, match="Function not supported by the embedded warehouse: TYPEOF"):
+        client.query("SELECT TYPEOF(k) FROM ds.t").result()
