@@ -130,6 +130,7 @@ from shared_services.bigquery.sql_translate import (
     JSON_CALL_META,
     SET_LITERAL_META,
     STAGING_PLACEHOLDER,
+    TOO_DEEP,
     catalog_typed_statement,
     duckdb_type,
     normalize_bq_type,
@@ -1962,8 +1963,11 @@ class DuckDBClient:
             try:
                 types, values = self._parameters(job_config)
                 translation = translate(query, types, catalog=self._catalog)
-                self._check_rules(query, translation, param_types=types, reuse_verdict=True)
-                translation = self._catalog_typed(translation, types)
+                try:
+                    self._check_rules(query, translation, param_types=types, reuse_verdict=True)
+                    translation = self._catalog_typed(translation, types)
+                except RecursionError:  # the checks recurse per nested expression, as the parser does
+                    raise gexc.BadRequest(TOO_DEEP) from None
                 if dry_run:
                     return self._dry_run(job_id, created, query, translation, values)
                 job = self._execute(job_id, created, query, translation, values)

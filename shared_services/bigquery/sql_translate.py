@@ -1059,6 +1059,14 @@ def _bare_begin(tree: Any) -> Any:
     return tree
 
 
+#: sqlglot's parser (and the statement checks) recurse a few dozen Python frames per nested
+#: expression: about 50 nested IF / COALESCE calls reach Python's recursion limit. Said in one
+#: line instead of a RecursionError traceback; BigQuery may well take such a query.
+TOO_DEEP = ("Query too deeply nested for the embedded warehouse (its parser recurses once per nested "
+            "expression; about 40 levels fit): write it flatter, e.g. one CASE WHEN ... WHEN ... instead of "
+            "nested IF calls, or run it on BigQuery")
+
+
 def translate(
     sql: str, parameter_types: Mapping[str, str | tuple[str, bool]], catalog: str | None = None
 ) -> Translation:
@@ -1092,7 +1100,10 @@ def translate(
         renamed = None if base is None else _from_template(base, templated[0], templated[1])
         if renamed is not None:
             return renamed  # not cached: the token makes the text one of a kind
-    result = _translate(sql, parameter_types, catalog)
+    try:
+        result = _translate(sql, parameter_types, catalog)
+    except RecursionError:
+        raise gexc.BadRequest(TOO_DEEP) from None
     with _CACHE_LOCK:
         _CACHE[key] = result
         while len(_CACHE) > _CACHE_SIZE:
