@@ -933,6 +933,82 @@ def _date_casts(tree: exp.Expression) -> None:
                 + f" ELSE {cast}({_VALUE} AS {target}) END", value))
 
 
+def _zoned_calls(tree: exp.Expression) -> None:
+    """The time zone argument of FORMAT_TIMESTAMP and of DATE_TRUNC of a TIMESTAMP, which
+    sqlglot's DuckDB text dropped: ``FORMAT_TIMESTAMP('%H', ts, 'America/New_York')`` wrote the
+    UTC hour, ``DATE_TRUNC(ts, DAY, 'America/New_York')`` cut at UTC midnight (timestamp
+    functions, "FORMAT_TIMESTAMP": "time_zone: ... Use this argument if you want to use a time
+    zone other than the default time zone, UTC"; date functions, "DATE_TRUNC(timestamp_value,
+    timestamp_granularity[, time_zone])"). The value is formatted as the zone's civil time, and
+    the truncation is TIMESTAMP_TRUNC's, which keeps its zone."""
+    for node in list(tree.find_all(exp.TimeToStr, exp.DateTrunc)):
+        zone = node.args.get("zone")
+        if zone is None:
+            continue
+        node.set("zone", None)
+        if isinstance(node, exp.TimeToStr):
+            value = node.this.this if isinstance(node.this, exp.TsOrDsToTimestamp) else node.this
+            node.set("this", exp.AtTimeZone(this=exp.Cast(this=value, to=exp.DataType.build("TIMESTAMPTZ")),
+                                            zone=zone))
+        else:
+            unit = node.args.get("unit")
+            part = unit.name if isinstance(unit, exp.Literal | exp.Var) else unit
+            node.replace(exp.TimestampTrunc(this=node.this, unit=exp.Var(this=str(part).upper()) if isinstance(
+                part, str) else part, zone=zone))
+
+
+#: Format elements DuckDB's strftime writes otherwise (format elements, "Format elements for date
+#: and time parts", https://cloud.google.com/bigquery/docs/reference/standard-sql/format-elements):
+#: keyed by the text sqlglot maps them to, with what BigQuery writes and what DuckDB would.
+_FORMAT_DIFFERENCES = {
+    "%Z": "%Z (BigQuery writes the zone's name, 'UTC'; DuckDB nothing)",
+    "%z": "%z (BigQuery writes '+0000'; DuckDB '+00')",
+    "%n": "%n (BigQuery writes a newline; DuckDB nanoseconds)",
+    "%g": "%g (BigQuery writes the ISO year without century; DuckDB milliseconds)",
+}
+
+
+#: BigQuery's %e (and the %e inside %c) as sqlglot's tree writes it: '%-d', or '%e' where %c
+#: was expanded; DuckDB writes both as '5' where BigQuery writes ' 5'.
+_SPACE_PADDED_DAY = re.compile(r"(?<!%)%(?:-d|e)")
+
+
+def _format_elements(tree: exp.Expression) -> None:
+    """FORMAT_DATE / FORMAT_DATETIME / FORMAT_TIMESTAMP as BigQuery writes them: ``%e`` (also
+    inside ``%c``) is the day padded with a space, ``' 5'`` ("Format elements for date and time
+    parts"; DuckDB wrote ``'5'``): the format is cut there and the day written as the
+    zero-padded day with its zero made a space. An element DuckDB writes otherwise and that
+    is not emulated (see ``_FORMAT_DIFFERENCES``) is refused by name; elements DuckDB does not
+    know at all are already its error."""
+    for node in list(tree.find_all(exp.TimeToStr)):
+        fmt = node.args.get("format")
+        if not isinstance(fmt, exp.Literal):
+            continue
+        text = re.sub(r"%%", "", str(fmt.this))
+        if _SPACE_PADDED_DAY.search(str(fmt.this)):
+            parts = _SPACE_PADDED_DAY.split(str(fmt.this))
+            day = node.copy()
+            day.set("format", exp.Literal.string("%d"))
+            padded = _template("lpad(ltrim(__bq_value__, '0'), 2, ' ')", day)
+            pieces: list[exp.Expression] = []
+            for index, part in enumerate(parts):
+                if part:
+                    piece = node.copy()
+                    piece.set("format", exp.Literal.string(part))
+                    pieces.append(piece)
+                if index < len(parts) - 1:
+                    pieces.append(padded.copy())
+            joined = pieces[0]
+            for rest in pieces[1:]:
+                joined = exp.DPipe(this=joined, expression=rest, safe=True)
+            node.replace(exp.Paren(this=joined))
+        found = list(dict.fromkeys(said for element, said in _FORMAT_DIFFERENCES.items() if element in text))
+        if found:
+            raise gexc.BadRequest(
+                "Format element(s) not emulated by the embedded warehouse: " + "; ".join(found)
+                + ". Write the query with other elements (%d for a zero-padded day) or run it on BigQuery")
+
+
 def _statistics(tree: exp.Expression) -> None:
     """``CORR`` of fewer than two pairs without a NULL is NULL ("If there are fewer than two
     input pairs without NULL values, this function returns NULL", statistical aggregate
@@ -1183,6 +1259,7 @@ def _translate(
         _checked_division(tree)
         _array_agg_limits(tree)
         _array_agg_nulls(tree)
+        _zoned_calls(tree)
         _extract_parts(tree)
         _date_trunc_types(tree)
         _substr_positions(tree)
@@ -1201,6 +1278,7 @@ def _translate(
         _math_domain_errors(tree)
         _numeric_precision(tree)
         _statistics(tree)
+        _format_elements(tree)
         _int64_casts(tree)
         _bool_casts(tree)
         _date_casts(tree)

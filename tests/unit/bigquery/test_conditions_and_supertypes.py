@@ -480,3 +480,40 @@ def test_corr_of_fewer_than_two_pairs_is_null_and_typeof_is_refused_by_name(clie
                         "('a', 3.0, 9.0), ('b', 4.0, 7.0)]) ORDER BY k") == [("a", 1.0), ("a", 1.0), ("b", None)]
     with pytest.raises(gexc.BadRequest, match="Function not supported by the embedded warehouse: TYPEOF"):
         client.query("SELECT TYPEOF(k) FROM ds.t").result()
+
+
+def test_format_timestamp_and_date_trunc_keep_their_time_zone(client: DuckDBClient) -> None:
+    """timestamp functions, "FORMAT_TIMESTAMP" (time_zone), date functions, "DATE_TRUNC(timestamp_value,
+    timestamp_granularity[, time_zone])": sqlglot's DuckDB text dropped the zone, so the game's
+    Eastern date came out as the UTC one (02:00 UTC on the 6th is 21:00 on the 5th in New York)."""
+    assert rows(client, """
+        SELECT FORMAT_TIMESTAMP('%Y-%m-%d %H:%M', TIMESTAMP '2025-01-06 02:00:00+00', 'America/New_York'),
+               FORMAT_TIMESTAMP('%Y-%m-%d %H:%M', TIMESTAMP '2025-01-05 23:00:00+00', 'Asia/Tokyo'),
+               FORMAT_TIMESTAMP('%H', TIMESTAMP '2025-01-06 02:00:00+00'),
+               FORMAT_TIMESTAMP('%H', '2025-01-06 02:00:00+00', 'America/New_York'),
+               FORMAT_TIMESTAMP('%H', CAST(NULL AS TIMESTAMP), 'America/New_York'),
+               DATE_TRUNC(TIMESTAMP '2025-01-06 02:00:00+00', DAY, 'America/New_York'),
+               DATE_TRUNC(TIMESTAMP '2025-01-06 02:00:00+00', WEEK(MONDAY), 'America/New_York'),
+               DATE_TRUNC(TIMESTAMP '2025-01-06 02:00:00+00', DAY),
+               DATE_TRUNC(DATE '2025-01-06', MONTH)""") == [(
+        "2025-01-05 21:00", "2025-01-06 08:00", "02", "21", None,
+        dt.datetime(2025, 1, 5, 5, tzinfo=dt.UTC), dt.datetime(2024, 12, 30, 5, tzinfo=dt.UTC),
+        dt.datetime(2025, 1, 6, tzinfo=dt.UTC), dt.date(2025, 1, 1))]
+
+
+def test_format_elements_are_written_as_bigquery_writes_them_or_refused_by_name(client: DuckDBClient) -> None:
+    """format elements, "%e": "The day of month as a decimal number (1-31); single digits are
+    preceded by a space" (also inside %c); DuckDB wrote '5'. %Z, %z, %n and %g mean other things
+    to DuckDB (nothing, '+00', nanoseconds, milliseconds): refused by name."""
+    assert rows(client, """
+        SELECT FORMAT_DATE('[%e]', DATE '2025-01-05'), FORMAT_DATE('%e|%e', DATE '2025-01-25'),
+               FORMAT_DATE('%A %e %B', DATE '2025-01-10'), FORMAT_DATE('%c', DATE '2025-01-05'),
+               FORMAT_DATETIME('%c', DATETIME '2008-12-25 15:30:00'), FORMAT_DATE('%d', DATE '2025-01-05'),
+               FORMAT_TIMESTAMP('%c', TIMESTAMP '2025-01-05 23:00:00+00', 'Asia/Tokyo'),
+               FORMAT_DATE('%e', CAST(NULL AS DATE))""") == [(
+        "[ 5]", "25|25", "Friday 10 January", "Sun Jan  5 00:00:00 2025", "Thu Dec 25 15:30:00 2008", "05",
+        "Mon Jan  6 08:00:00 2025", None)]
+    for element, said in (("%Z", "zone's name"), ("%z", "'\\+0000'"), ("%n", "newline"), ("%g", "ISO year")):
+        with pytest.raises(gexc.BadRequest, match=f"Format element\\(s\\) not emulated by the embedded warehouse: "
+                                                  f"{element} .*{said}"):
+            client.query(f"SELECT FORMAT_TIMESTAMP('{element}', TIMESTAMP '2025-01-05 03:04:05+00')").result()
