@@ -941,6 +941,12 @@ def _zoned_calls(tree: exp.Expression) -> None:
     zone other than the default time zone, UTC"; date functions, "DATE_TRUNC(timestamp_value,
     timestamp_granularity[, time_zone])"). The value is formatted as the zone's civil time, and
     the truncation is TIMESTAMP_TRUNC's, which keeps its zone."""
+    for current in list(tree.find_all(exp.CurrentTime)):
+        # CURRENT_TIME([time_zone]) (time functions): DuckDB's CURRENT_TIME took no zone and
+        # gave the session's, and a TEXT column: the civil time in the zone, typed TIME.
+        zone = current.this if current.this is not None else exp.Literal.string("UTC")
+        current.replace(exp.Cast(this=exp.AtTimeZone(this=exp.CurrentTimestamp(), zone=zone),
+                                 to=exp.DataType.build("TIME")))
     for node in list(tree.find_all(exp.TimeToStr, exp.DateTrunc)):
         zone = node.args.get("zone")
         if zone is None:

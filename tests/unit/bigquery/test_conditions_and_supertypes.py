@@ -517,3 +517,14 @@ def test_format_elements_are_written_as_bigquery_writes_them_or_refused_by_name(
         with pytest.raises(gexc.BadRequest, match=f"Format element\\(s\\) not emulated by the embedded warehouse: "
                                                   f"{element} .*{said}"):
             client.query(f"SELECT FORMAT_TIMESTAMP('{element}', TIMESTAMP '2025-01-05 03:04:05+00')").result()
+
+
+def test_current_time_is_a_time_in_its_zone(client: DuckDBClient) -> None:
+    """time functions, "CURRENT_TIME([time_zone])": DuckDB's took no zone (Kiritimati, UTC+14, and
+    Pago Pago, UTC-11, gave the same time) and came back as text."""
+    result = client.query("SELECT CURRENT_TIME('Pacific/Kiritimati') AS k, CURRENT_TIME('Pacific/Pago_Pago') AS p, "
+                          "CURRENT_TIME() AS u, CURRENT_TIME('UTC') AS utc").result()
+    assert [f.field_type for f in result.schema] == ["TIME"] * 4
+    k, p, u, utc = list(result)[0].values()
+    assert (dt.datetime.combine(dt.date.today(), k) - dt.datetime.combine(dt.date.today(), p)) % dt.timedelta(days=1) \
+        == dt.timedelta(hours=1) and u == utc
