@@ -658,7 +658,7 @@ def _conversions(tree: exp.Expression) -> None:
                 + ("(DuckDB would return a TIMESTAMP)" if target in ("TIME", "DATETIME") else
                    f"(format element(s) {' '.join(sorted(set(re.findall(r'[A-Za-z][A-Za-z.]*', left))))!r} would be "
                    "read as literal text)")
-                + f"; use PARSE_{'TIMESTAMP' if target == 'TIMESTAMP' else target}('%-format', ...), which both "
+                + f"; use PARSE_{target}('%-format', ...), which both "
                 "read alike")
     for cast in tree.find_all(exp.Cast):
         if cast.args.get("format") is not None:

@@ -446,6 +446,11 @@ CAST_FORMATS = [
     ("SELECT CAST('03:30 P.M.' AS TIMESTAMP FORMAT 'HH:MI P.M.')", "format element(s) 'P.M.' would be read as "
                                                                   "literal text", "PARSE_TIMESTAMP"),
     ("SELECT CAST('01:05:07.16' AS TIMESTAMP FORMAT 'HH24:MI:SS.FF2')", "format element(s) 'FF'", "PARSE_TIMESTAMP"),
+    ("SELECT CAST('03:30 p.m.' AS TIMESTAMP FORMAT 'HH:MI p.m.')", "format element(s) 'p.m.'", "PARSE_TIMESTAMP"),
+    ("SELECT CAST('2025-01-05 AM' AS DATE FORMAT 'YYYY-MM-DD A.M.')", "CAST(... AS DATE FORMAT ...) is not emulated",
+     "PARSE_DATE"),
+    # a PARSE_TIMESTAMP (not a CAST) first: the CAST after it is still read
+    ("SELECT PARSE_TIMESTAMP('%H', '03'), CAST('15:30' AS TIME FORMAT 'HH24:MI')", "AS TIME FORMAT", "PARSE_TIME"),
 ]
 
 
@@ -528,3 +533,17 @@ def test_current_time_is_a_time_in_its_zone(client: DuckDBClient) -> None:
     k, p, u, utc = list(result)[0].values()
     assert (dt.datetime.combine(dt.date.today(), k) - dt.datetime.combine(dt.date.today(), p)) % dt.timedelta(days=1) \
         == dt.timedelta(hours=1) and u == utc
+
+
+def test_corr_keeps_its_alias_and_formats_are_read_element_by_element(client: DuckDBClient) -> None:
+    result = client.query("SELECT CORR(y, x) AS c FROM UNNEST([STRUCT(1.0 AS y, 5.0 AS x), (3.0, 9.0), (4.0, 7.0)])"
+                          ).result()
+    assert [f.name for f in result.schema] == ["c"] and list(result)[0][0] == pytest.approx(0.6546536707079772)
+    # a format that is not a literal first (a parameter), then one with %e: each call is read
+    assert rows(client, "SELECT FORMAT_DATE(@f, DATE '2025-01-05'), FORMAT_DATE('%e', DATE '2025-01-05')",
+                f=("STRING", "%d")) == [("05", " 5")]
+    # '%%Z' is the text %Z, not the element
+    assert rows(client, "SELECT FORMAT_DATE('%%Z %Y', DATE '2025-01-05')") == [("%Z 2025",)]
+    # GENERATE_TIMESTAMP_ARRAY of string literals: the literals are TIMESTAMPs (aware), both bounds
+    assert rows(client, "SELECT GENERATE_TIMESTAMP_ARRAY('2025-01-01 00:00:00', '2025-01-01 02:00:00', "
+                        "INTERVAL 1 HOUR)") == [([dt.datetime(2025, 1, 1, h, tzinfo=dt.UTC) for h in range(3)],)]
