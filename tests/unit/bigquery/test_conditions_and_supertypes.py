@@ -32,8 +32,7 @@ from google.cloud import bigquery
 from shared_services.bigquery.duckdb_client import DuckDBClient
 
 
-@pytest.fixture
-def client() -> Iterator[DuckDBClient]:
+def _warehouse() -> DuckDBClient:
     c = DuckDBClient(":memory:")
     c.query("CREATE SCHEMA ds").result()
     c.query("CREATE TABLE ds.t (k STRING, n INT64, d DATE, f FLOAT64, b BOOL, ts TIMESTAMP, dtm DATETIME, "
@@ -42,6 +41,28 @@ def client() -> Iterator[DuckDBClient]:
             "DATETIME '2025-01-01 10:00:00', TIME '10:00:00', JSON '{\"a\": 1}'), "
             "('b', 0, DATE '2025-01-02', 2.5, FALSE, TIMESTAMP '2025-01-02 10:00:00+00', "
             "DATETIME '2025-01-02 10:00:00', TIME '11:00:00', NULL)").result()
+    return c
+
+
+@pytest.fixture(scope="module")
+def shared() -> Iterator[DuckDBClient]:
+    """One warehouse for the tests that only read (most of this file: building one per test was
+    most of its time)."""
+    c = _warehouse()
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def client(request: pytest.FixtureRequest, shared: DuckDBClient) -> Iterator[DuckDBClient]:
+    """The shared warehouse; a fresh one for a test that writes (marked ``writes``) or runs a DML
+    statement, so a statement the old code wrongly ran cannot change another test's rows."""
+    sql = request.node.callspec.params.get("sql", "") if hasattr(request.node, "callspec") else ""
+    if request.node.get_closest_marker("writes") is None and not str(sql).lstrip().upper().startswith(
+            ("DELETE", "UPDATE", "MERGE", "INSERT", "CREATE")):
+        yield shared
+        return
+    c = _warehouse()
     yield c
     c.close()
 
@@ -221,6 +242,7 @@ def test_a_literal_that_is_not_a_date_fails_the_query_and_a_string_parameter_is_
                 day=("DATE", dt.date(2025, 2, 1))) == [(dt.date(2025, 1, 1),), (dt.date(2025, 2, 1),)]
 
 
+@pytest.mark.writes
 def test_a_view_and_an_insert_read_the_literal_as_the_columns_type(client: DuckDBClient) -> None:
     client.query("CREATE TABLE ds.days (d DATE)").result()
     client.query("INSERT INTO ds.days SELECT d FROM ds.t WHERE b UNION ALL SELECT '2025-06-30'").result()
