@@ -2050,20 +2050,6 @@ _CONDITION_CLAUSES: dict[type[exp.Expression], tuple[str, str]] = {
     exp.Where: ("WHERE", "this"), exp.Having: ("HAVING", "this"), exp.Qualify: ("QUALIFY", "this"),
     exp.Join: ("JOIN ON", "on"), exp.Merge: ("MERGE ON", "on"), exp.When: ("MERGE WHEN", "condition"),
 }
-#: Functions of one argument of fixed types (aggregate functions "COUNTIF" / "LOGICAL_AND" /
-#: "LOGICAL_OR": BOOL; "STRING_AGG": STRING or BYTES; string functions "LENGTH" /
-#: "BYTE_LENGTH": STRING or BYTES).
-_ARGUMENT_FAMILIES: dict[type[exp.Expression], tuple[str, str, tuple[str, ...]]] = {
-    exp.CountIf: ("aggregate function COUNTIF", "COUNTIF(BOOL)", ("BOOL",)),
-    exp.LogicalAnd: ("aggregate function LOGICAL_AND", "LOGICAL_AND(BOOL)", ("BOOL",)),
-    exp.LogicalOr: ("aggregate function LOGICAL_OR", "LOGICAL_OR(BOOL)", ("BOOL",)),
-    exp.GroupConcat: ("aggregate function STRING_AGG", "STRING_AGG(STRING, [STRING]); STRING_AGG(BYTES, [BYTES])",
-                      ("STRING", "BYTES")),
-    exp.Length: ("function LENGTH", "LENGTH(STRING); LENGTH(BYTES)", ("STRING", "BYTES")),
-    exp.ByteLength: ("function BYTE_LENGTH", "BYTE_LENGTH(STRING); BYTE_LENGTH(BYTES)", ("STRING", "BYTES")),
-}
-
-
 def _check_conditions_and_calls(tree: exp.Expression, checker: _TypeChecker) -> None:
     """Conditions that are not BOOL, values without a common supertype, and arguments of the
     wrong type, where the types are known. DuckDB filters on an INT64 (``WHERE flag``: nonzero
@@ -2073,10 +2059,9 @@ def _check_conditions_and_calls(tree: exp.Expression, checker: _TypeChecker) -> 
     coercible to a common supertype",
     https://cloud.google.com/bigquery/docs/reference/standard-sql/conditional_expressions),
     operators ("Logical operators": BOOL inputs), query syntax (``WHERE bool_expression``, ...),
-    and the functions' "Supported Argument Types" (see ``_ARGUMENT_FAMILIES``)."""
+    and the functions' signatures and "Supported Argument Types" (see ``_ARGUMENT_SIGNATURES``)."""
     for node in tree.find_all(*_CONDITION_CLAUSES, exp.Not, exp.And, exp.Or, exp.If, exp.Case, exp.Coalesce,
-                              exp.Nullif, exp.Greatest, exp.Least, exp.Array, *_ARGUMENT_FAMILIES,
-                              *_SIGNATURE_NODES):
+                              exp.Nullif, exp.Greatest, exp.Least, exp.Array, *_SIGNATURE_NODES):
         if isinstance(node, _SIGNATURE_NODES):
             _check_signature(node, checker)
             continue
@@ -2093,14 +2078,6 @@ def _check_conditions_and_calls(tree: exp.Expression, checker: _TypeChecker) -> 
                 signature = "NOT (BOOL)" if op == "NOT" else f"BOOL {op} ([BOOL, ...])"
                 raise gexc.BadRequest(f"No matching signature for operator {op} for argument types: "
                                       f"{_argument_types(checker, operands)}. Supported signature: {signature}")
-            continue
-        family = _ARGUMENT_FAMILIES.get(type(node))
-        if family is not None:
-            value = _aggregated(node.this)
-            typed = checker.type_of(value)
-            if typed is not None and _FAMILY.get(typed.type) is not None and _FAMILY[typed.type] not in family[2]:
-                raise gexc.BadRequest(f"No matching signature for {family[0]} for argument types: {_canon(typed)}. "
-                                      f"Supported signature{'s' if ';' in family[1] else ''}: {family[1]}")
             continue
         _check_supertyped(node, checker)
 
@@ -2154,10 +2131,11 @@ def _check_supertyped(node: exp.Expression, checker: _TypeChecker) -> None:
         f"{_canon(pair[0])}, {_canon(pair[1])})")
 
 
-#: Date and time functions' (and MOD / DIV's) argument types, by the name the call was written
-#: with: ``(argument keys, accepted types, the signature as the reference writes it)``. From
-#: each function's signature in date functions, datetime functions, timestamp functions and
-#: mathematical functions (https://cloud.google.com/bigquery/docs/reference/standard-sql/date_functions,
+#: Argument types of the date and time functions, MOD / DIV and a few aggregate and string
+#: functions, by the name the call was written with: ``(argument keys, accepted types, the
+#: signature as the reference writes it)``. From each function's signature in date functions,
+#: datetime functions, timestamp functions, aggregate and string functions ("Supported
+#: Argument Types") and mathematical functions (https://cloud.google.com/bigquery/docs/reference/standard-sql/date_functions,
 #: ...#date_add, #date_diff ("follows the type of arguments passed in"), #date_trunc, #last_day,
 #: #format_date, #parse_date, timestamp_functions#timestamp_add, #timestamp_trunc,
 #: #timestamp_seconds, mathematical_functions#mod, #div). DuckDB took ``DATE_SUB(timestamp,
@@ -2194,11 +2172,24 @@ _ARGUMENT_SIGNATURES: dict[str, tuple[tuple[str, ...], frozenset[str], str]] = {
     "MOD": (("this", "expression"), frozenset({"INT64", "NUMERIC", "BIGNUMERIC"}), "MOD(INT64, INT64)"),
     "DIV": (("this", "expression"), frozenset({"INT64", "NUMERIC", "BIGNUMERIC"}), "DIV(INT64, INT64)"),
     "GENERATE_DATE_ARRAY": (("start", "end"), frozenset({"DATE"}), "GENERATE_DATE_ARRAY(DATE, DATE, [INTERVAL])"),
+    # aggregate functions "COUNTIF" / "LOGICAL_AND" / "LOGICAL_OR": BOOL; "STRING_AGG": STRING or
+    # BYTES; string functions "LENGTH" (and its synonyms) / "BYTE_LENGTH": STRING or BYTES
+    "COUNTIF": (("this",), frozenset({"BOOL"}), "COUNTIF(BOOL)"),
+    "LOGICAL_AND": (("this",), frozenset({"BOOL"}), "LOGICAL_AND(BOOL)"),
+    "LOGICAL_OR": (("this",), frozenset({"BOOL"}), "LOGICAL_OR(BOOL)"),
+    "STRING_AGG": (("this",), frozenset({"STRING", "BYTES"}), "STRING_AGG(STRING, [STRING]); STRING_AGG(BYTES, [BYTES])"),
+    "LENGTH": (("this",), frozenset({"STRING", "BYTES"}), "LENGTH(STRING); LENGTH(BYTES)"),
+    "CHAR_LENGTH": (("this",), frozenset({"STRING", "BYTES"}), "LENGTH(STRING); LENGTH(BYTES)"),
+    "CHARACTER_LENGTH": (("this",), frozenset({"STRING", "BYTES"}), "LENGTH(STRING); LENGTH(BYTES)"),
+    "BYTE_LENGTH": (("this",), frozenset({"STRING", "BYTES"}), "BYTE_LENGTH(STRING); BYTE_LENGTH(BYTES)"),
 }
+#: STRING_AGG is parsed by a routine of its own, which keeps no written name.
+_UNNAMED_CALLS: dict[type[exp.Expression], str] = {exp.GroupConcat: "STRING_AGG"}
 _SIGNATURE_NODES = (exp.DateAdd, exp.DateSub, exp.DateDiff, exp.DatetimeDiff, exp.TimestampDiff, exp.DateTrunc,
                     exp.TimestampTrunc, exp.LastDay, exp.TimeToStr, exp.StrToDate, exp.ParseDatetime, exp.StrToTime,
                     exp.TimestampAdd, exp.TimestampSub, exp.DatetimeAdd, exp.DatetimeSub, exp.UnixToTime,
-                    exp.UnixDate, exp.UnixSeconds, exp.UnixMillis, exp.UnixMicros, exp.Mod, exp.IntDiv, exp.GenerateDateArray)
+                    exp.UnixDate, exp.UnixSeconds, exp.UnixMillis, exp.UnixMicros, exp.Mod, exp.IntDiv, exp.GenerateDateArray,
+                    exp.CountIf, exp.LogicalAnd, exp.LogicalOr, exp.GroupConcat, exp.Length, exp.ByteLength)
 #: Implicit coercion of an argument (conversion rules, "Comparison of casting and coercion":
 #: INT64 coerces to NUMERIC, BIGNUMERIC and FLOAT64; DATE to DATETIME).
 _COERCES_TO = {"INT64": {"NUMERIC", "BIGNUMERIC", "FLOAT64"}, "NUMERIC": {"BIGNUMERIC", "FLOAT64"},
@@ -2214,20 +2205,23 @@ def _accepts(accepted: frozenset[str], typed: _Typed) -> bool:
 
 
 def _check_signature(node: exp.Expression, checker: _TypeChecker) -> None:
-    """A date, time or integer function called with an argument type it has no signature for."""
+    """A function of ``_ARGUMENT_SIGNATURES`` called with an argument type it has no signature for."""
     # The name as written, as _written_name reads it (MOD and DIV parse as operators, not Funcs).
-    name = str(node.meta.get(CoverageBigQuery.ORIGINAL_NAME_META_KEY or "") or "").upper()
+    name = str(node.meta.get(CoverageBigQuery.ORIGINAL_NAME_META_KEY or "") or _UNNAMED_CALLS.get(type(node), "")).upper()
     signature = _ARGUMENT_SIGNATURES.get(name)
     if signature is None:
         return
     keys, accepted, text = signature
-    # sqlglot wraps FORMAT_DATE / FORMAT_TIMESTAMP's value in a TsOrDsTo... (the DuckDB text casts it): the
-    # type is the value's own.
+    # sqlglot wraps FORMAT_DATE / FORMAT_TIMESTAMP's value in a TsOrDsTo... (the DuckDB text casts it), and an
+    # aggregate's value may sit in DISTINCT / ORDER BY / LIMIT: the type is the value's own.
     values = [value.this if isinstance(value, exp.TsOrDsToDate | exp.TsOrDsToTimestamp | exp.TsOrDsToDatetime) else value
-              for value in (node.args.get(key) for key in keys)]
+              for value in (_aggregated(node.args.get(key)) for key in keys)]
     typed = [checker.type_of(value) for value in values]
     known = [t for t in typed if t is not None]
     bad = any(not _accepts(accepted, t) for t in known) or (len(known) == 2 and not checker.compatible(*known))
     if bad:
-        raise gexc.BadRequest(f"No matching signature for function {name} for argument types: "
-                              f"{', '.join(_canon(t) if t else 'ANY' for t in typed)}. Supported signature: {text}")
+        # Named as the signature names it (CHAR_LENGTH's is LENGTH's), plural when it lists several.
+        kind = "aggregate function" if isinstance(node, exp.AggFunc) else "function"
+        raise gexc.BadRequest(f"No matching signature for {kind} {text.split('(', 1)[0]} for argument types: "
+                              f"{', '.join(_canon(t) if t else 'ANY' for t in typed)}. "
+                              f"Supported signature{'s' if ';' in text else ''}: {text}")
