@@ -652,10 +652,11 @@ def _conversions(tree: exp.Expression) -> None:
             continue  # PARSE_DATE / PARSE_TIMESTAMP, not a CAST
         fmt = parsed.args.get("format")
         left = re.sub(r"%[-#]?E?[A-Za-z]", "", str(fmt.this)) if isinstance(fmt, exp.Literal) else "?"
-        if target in ("TIME", "DATETIME") or re.search(r"[A-Za-z?]", left):
+        parsed_as_timestamp = target in ("TIME", "DATETIME")
+        if parsed_as_timestamp or re.search(r"[A-Za-z?]", left):
             raise gexc.BadRequest(
                 f"CAST(... AS {target} FORMAT ...) is not emulated by the embedded warehouse "
-                + ("(DuckDB would return a TIMESTAMP)" if target in ("TIME", "DATETIME") else
+                + ("(DuckDB would return a TIMESTAMP)" if parsed_as_timestamp else
                    f"(format element(s) {' '.join(sorted(set(re.findall(r'[A-Za-z][A-Za-z.]*', left))))!r} would be "
                    "read as literal text)")
                 + f"; use PARSE_{target}('%-format', ...), which both "
@@ -863,15 +864,19 @@ def _numeric_precision(tree: exp.Expression) -> None:
 _INT64_TEXT = r"^\s*[+-]?([0-9]+|0[xX][0-9a-fA-F]+)\s*$"
 
 
-def _casts_to(tree: exp.Expression, target: Any, constants: Any
+def _casts_to(tree: exp.Expression, target: Any, constants: Any, *, number_literals: bool = True
               ) -> Iterator[tuple[exp.Expression, exp.Expression, str, bool]]:
     """``(node, value, 'CAST' or 'TRY_CAST', safe)`` for each CAST / SAFE_CAST to ``target`` (a
     type, or a tuple of types) of a value that is not an instance of ``constants`` (typed
-    parameters, literals: their cast is exact)."""
+    parameters, literals: their cast is exact), nor a number literal when ``number_literals``
+    is False (DuckDB casts those as BigQuery does)."""
     targets = target if isinstance(target, tuple) else (target,)
     for node in list(tree.find_all(exp.Cast)):
         to = node.args.get("to")
-        if isinstance(to, exp.DataType) and to.this in targets and not isinstance(node.this, constants):
+        value = node.this
+        if not number_literals and isinstance(value, exp.Literal) and not value.is_string:
+            continue
+        if isinstance(to, exp.DataType) and to.this in targets and not isinstance(value, constants):
             safe = isinstance(node, exp.TryCast)
             yield node, node.this, "TRY_CAST" if safe else "CAST", safe
 
@@ -892,9 +897,9 @@ def _int64_casts(tree: exp.Expression) -> None:
     rounds it), a string literal too (``CAST('1e3' AS INT64)`` was 1000 here: until stop 31
     literals were taken as exact). The value's type is only known to DuckDB, so the cast is chosen by ``typeof``
     (folded when the statement is planned); other types cast as before."""
-    for node, value, cast, safe in _casts_to(tree, exp.DataType.Type.BIGINT, exp.Parameter | exp.Null):
-        if isinstance(value, exp.Literal) and not value.is_string:
-            continue  # a number literal: DuckDB rounds it as BigQuery does (2.5 -> 3)
+    # (a number literal: DuckDB rounds it as BigQuery does, 2.5 -> 3)
+    for node, value, cast, safe in _casts_to(tree, exp.DataType.Type.BIGINT, exp.Parameter | exp.Null,
+                                             number_literals=False):
         text = f"CAST({_VALUE} AS VARCHAR)"
         # A signed or padded hex text (' -0x1A '): DuckDB reads only a bare '0x1A', so the
         # sign is applied to that ("-0x123 to -291", conversion functions, "CAST AS INT64").
@@ -923,9 +928,7 @@ def _date_casts(tree: exp.Expression) -> None:
     date. Other types cast as before (a TIMESTAMP is truncated on both)."""
     for kind, pattern, label, target in ((exp.DataType.Type.DATE, DATE_TEXT, "date", "DATE"),
                                          (exp.DataType.Type.TIMESTAMP, DATETIME_TEXT, "datetime", "TIMESTAMP")):
-        for node, value, cast, safe in _casts_to(tree, kind, exp.Parameter | exp.Null):
-            if isinstance(value, exp.Literal) and not value.is_string:
-                continue
+        for node, value, cast, safe in _casts_to(tree, kind, exp.Parameter | exp.Null, number_literals=False):
             text = f"CAST({_VALUE} AS VARCHAR)"
             node.replace(_template(
                 f"CASE typeof({_VALUE}) "
@@ -957,10 +960,10 @@ def _zoned_calls(tree: exp.Expression) -> None:
             node.set("this", exp.AtTimeZone(this=exp.Cast(this=value, to=exp.DataType.build("TIMESTAMPTZ")),
                                             zone=zone))
         else:
-            unit = node.args.get("unit")
-            part = unit.name if isinstance(unit, exp.Literal | exp.Var) else unit
-            node.replace(exp.TimestampTrunc(this=node.this, unit=exp.Var(this=str(part).upper()) if isinstance(
-                part, str) else part, zone=zone))
+            unit = node.args.get("unit")  # 'DAY' (DATE_TRUNC's literal) -> DAY; WEEK(MONDAY) as it is
+            if isinstance(unit, exp.Literal | exp.Var):
+                unit = exp.Var(this=unit.name.upper())
+            node.replace(exp.TimestampTrunc(this=node.this, unit=unit, zone=zone))
 
 
 #: Format elements DuckDB's strftime writes otherwise (format elements, "Format elements for date
@@ -990,9 +993,15 @@ def _format_elements(tree: exp.Expression) -> None:
         fmt = node.args.get("format")
         if not isinstance(fmt, exp.Literal):
             continue
-        text = re.sub(r"%%", "", str(fmt.this))
-        if _SPACE_PADDED_DAY.search(str(fmt.this)):
-            parts = _SPACE_PADDED_DAY.split(str(fmt.this))
+        written = str(fmt.this)
+        elements = re.sub(r"%%", "", written)  # '%%Z' is the text %Z
+        found = list(dict.fromkeys(said for element, said in _FORMAT_DIFFERENCES.items() if element in elements))
+        if found:
+            raise gexc.BadRequest(
+                "Format element(s) not emulated by the embedded warehouse: " + "; ".join(found)
+                + ". Write the query with other elements (%d for a zero-padded day) or run it on BigQuery")
+        if _SPACE_PADDED_DAY.search(written):
+            parts = _SPACE_PADDED_DAY.split(written)
             day = node.copy()
             day.set("format", exp.Literal.string("%d"))
             padded = _template("lpad(ltrim(__bq_value__, '0'), 2, ' ')", day)
@@ -1008,11 +1017,6 @@ def _format_elements(tree: exp.Expression) -> None:
             for rest in pieces[1:]:
                 joined = exp.DPipe(this=joined, expression=rest, safe=True)
             node.replace(exp.Paren(this=joined))
-        found = list(dict.fromkeys(said for element, said in _FORMAT_DIFFERENCES.items() if element in text))
-        if found:
-            raise gexc.BadRequest(
-                "Format element(s) not emulated by the embedded warehouse: " + "; ".join(found)
-                + ". Write the query with other elements (%d for a zero-padded day) or run it on BigQuery")
 
 
 def _statistics(tree: exp.Expression) -> None:
@@ -1024,9 +1028,10 @@ def _statistics(tree: exp.Expression) -> None:
         window = corr.parent if isinstance(corr.parent, exp.Window) and corr.arg_key == "this" else None
         target = window if window is not None else corr
         pairs: exp.Expression = exp.Anonymous(this="REGR_COUNT", expressions=[corr.this.copy(), corr.expression.copy()])
-        if window is not None:
-            pairs = window.copy()
-            pairs.set("this", exp.Anonymous(this="REGR_COUNT", expressions=[corr.this.copy(), corr.expression.copy()]))
+        if window is not None:  # counted over the same window
+            counted = window.copy()
+            counted.set("this", pairs)
+            pairs = counted
         original = target.copy()
         target.replace(exp.Case(ifs=[exp.If(this=exp.LT(this=pairs, expression=exp.Literal.number(2)),
                                             true=exp.Null())], default=original))
