@@ -1632,7 +1632,7 @@ class _TypeChecker:
         return False
 
 
-_OPERATORS = {exp.EQ: "=", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+_OPERATORS: dict[Any, str] = {exp.EQ: "=", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
 #: "Literal conversion is evaluated at analysis time, and gives an error if the input literal
 #: can't be converted successfully to the target type" (conversion rules, "Literal coercion");
 #: DuckDB read ``'2025/01/15'`` as a date and cut ``'2025-01-15 10:00:00'`` to one.
@@ -1685,37 +1685,30 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
             "Supported signature: ANY " + op + " ANY"
         )
 
+    # One walk over the comparisons, each operand typed once: a string literal read as a DATE or
+    # DATETIME must be in its format, then the two types need a signature.
     for node in tree.find_all(*_OPERATORS, exp.Between, exp.In):
         if isinstance(node, exp.Between):
-            pairs = [(node.this, node.args.get("low")), (node.this, node.args.get("high"))]
+            op, others = "BETWEEN", [node.args.get("low"), node.args.get("high")]
         elif isinstance(node, exp.In):
-            pairs = [(node.this, value) for value in node.expressions]
+            op, others = "IN", list(node.expressions)
         else:
-            pairs = [(node.this, node.expression)]
-        for a, b in pairs:
-            _check_coerced_literal(b, checker.type_of(a))
-            _check_coerced_literal(a, checker.type_of(b))
-    for cls, op, left, right in _typed_operands(tree, checker, _OPERATORS):
-        for side in (left, right):
-            if side.type in _NOT_COMPARABLE:
-                # data types, "Comparable data types": "All data types are supported except for:
-                # GEOGRAPHY, JSON, ARRAY"; DuckDB compares JSON as text and lists element-wise.
-                kind = "Equality" if cls in (exp.EQ, exp.NEQ) else "Less than"
-                raise gexc.BadRequest(f"{kind} is not defined for arguments of type {side.type}")
-        if not checker.compatible(left, right):
-            fail(op, left, right)
-    for between in tree.find_all(exp.Between):
-        a = checker.type_of(between.this)
-        for bound in (between.args.get("low"), between.args.get("high")):
-            b = checker.type_of(bound)
-            if a and b and not checker.compatible(a, b):
-                fail("BETWEEN", a, b)
-    for in_node in tree.find_all(exp.In):
-        a = checker.type_of(in_node.this)
-        for value in in_node.expressions:
-            b = checker.type_of(value)
-            if a and b and not checker.compatible(a, b):
-                fail("IN", a, b)
+            op, others = _OPERATORS[type(node)], [node.expression]
+        left = checker.type_of(node.this)
+        for other in others:
+            right = checker.type_of(other)
+            _check_coerced_literal(other, left)
+            _check_coerced_literal(node.this, right)
+            if not (left and right):
+                continue
+            for side in (left, right) if op not in ("BETWEEN", "IN") else ():
+                if side.type in _NOT_COMPARABLE:
+                    # data types, "Comparable data types": "All data types are supported except for:
+                    # GEOGRAPHY, JSON, ARRAY"; DuckDB compares JSON as text and lists element-wise.
+                    kind = "Equality" if isinstance(node, exp.EQ | exp.NEQ) else "Less than"
+                    raise gexc.BadRequest(f"{kind} is not defined for arguments of type {side.type}")
+            if not checker.compatible(left, right):
+                fail(op, left, right)
     _check_arithmetic(tree, checker)
     _check_subscripted(tree, checker)
     _check_orderable_groupable(tree, checker)
