@@ -1525,26 +1525,13 @@ class _TypeChecker:
         """The common supertype of ``values`` when each one's type is known (NULL aside) and
         they have one (conversion rules, "Supertypes", "Supertypes and literals": a string
         literal takes the others' DATE / DATETIME / TIME / TIMESTAMP type); None otherwise."""
-        typed: list[_Typed] = []
-        for value in values:
-            if value is None or isinstance(_unparen(value), exp.Null):
-                continue
-            found = self.type_of(value)
-            if found is None:
-                return None
-            typed.append(found)
-        if not typed or _clash(self, typed) is not None:
-            return None
-        others = [t for t in typed if not t.coercible_string] or typed
-        families = {_FAMILY.get(t.type) for t in others}
-        names = {_canon(t) for t in others}
-        if families == {"NUM"}:
-            return _Typed(max(names, key=lambda name: _NUM_WIDTH.get(name, 3)))
-        if families == {"DATE", "DATETIME"}:
-            return _Typed("DATETIME")
-        if len(names) == 1 and None not in families:
-            return _Typed(names.pop(), coercible_string=all(t.coercible_string for t in typed))
-        return None
+        typed = self.value_types(values)
+        return _common_supertype(self, [t for t in typed if t is not None]) if None not in typed else None
+
+    def value_types(self, values: Sequence[exp.Expression | None]) -> list[_Typed | None]:
+        """The type of each of ``values`` that is not a NULL (None where it is not known)."""
+        return [self.type_of(value) for value in values
+                if value is not None and not isinstance(_unparen(value), exp.Null)]
 
     def _datetime_arithmetic_type(self, node: exp.Add | exp.Sub) -> _Typed | None:
         """The type of datetime and interval arithmetic (operators, "Datetime subtraction":
@@ -2000,6 +1987,22 @@ def _clash(checker: _TypeChecker, typed: Sequence[_Typed]) -> tuple[_Typed, _Typ
     return None
 
 
+def _common_supertype(checker: _TypeChecker, typed: Sequence[_Typed]) -> _Typed | None:
+    """The common supertype of the known types ``typed`` (see :meth:`_TypeChecker.supertype`), or None."""
+    if not typed or _clash(checker, typed) is not None:
+        return None
+    others = [t for t in typed if not t.coercible_string] or typed
+    families = {_FAMILY.get(t.type) for t in others}
+    names = {_canon(t) for t in others}
+    if families == {"NUM"}:
+        return _Typed(max(names, key=lambda name: _NUM_WIDTH.get(name, 3)))
+    if families == {"DATE", "DATETIME"}:
+        return _Typed("DATETIME")
+    if len(names) == 1 and None not in families:
+        return _Typed(names.pop(), coercible_string=all(t.coercible_string for t in typed))
+    return None
+
+
 def _supertyped_values(node: exp.Expression) -> tuple[str, list[exp.Expression | None]] | None:
     """``(name, values)`` of a call whose result is the common supertype of its values
     (conditional expressions "CASE" / "IF" / "COALESCE" / "IFNULL" / "NULLIF", mathematical
@@ -2105,11 +2108,11 @@ def _check_supertyped(node: exp.Expression, checker: _TypeChecker) -> None:
     if named is None:
         return
     name, values = named
-    typed = [t for t in (checker.type_of(v) for v in values if v is not None and not isinstance(_unparen(v), exp.Null))
-             if t is not None]
+    all_typed = checker.value_types(values)
+    typed = [t for t in all_typed if t is not None]
     pair = _clash(checker, typed) if typed else None
     if pair is None:
-        target = checker.supertype(values)
+        target = _common_supertype(checker, typed) if len(typed) == len(all_typed) else None
         for value in values:
             _check_coerced_literal(value, target)
         return
