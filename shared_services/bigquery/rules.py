@@ -51,7 +51,7 @@ from shared_services.bigquery.googlesql_functions import (
     GOOGLESQL_FUNCTIONS,
     GOOGLESQL_TABLE_FUNCTIONS,
 )
-from shared_services.bigquery.sql_translate import DATE_TEXT, DATETIME_TEXT
+from shared_services.bigquery.sql_translate import DATE_TEXT, DATETIME_TEXT, TIMESTAMP_TEXT
 
 __all__ = [
     "RESERVED_KEYWORDS",
@@ -1623,11 +1623,12 @@ _OPERATORS: dict[Any, str] = {exp.EQ: "=", exp.NEQ: "!=", exp.GT: ">", exp.GTE: 
 #: "Literal conversion is evaluated at analysis time, and gives an error if the input literal
 #: can't be converted successfully to the target type" (conversion rules, "Literal coercion");
 #: DuckDB read ``'2025/01/15'`` as a date and cut ``'2025-01-15 10:00:00'`` to one.
-_COERCED_TEXT = {"DATE": re.compile(DATE_TEXT), "DATETIME": re.compile(DATETIME_TEXT)}
+_COERCED_TEXT = {"DATE": re.compile(DATE_TEXT), "DATETIME": re.compile(DATETIME_TEXT),
+                 "TIMESTAMP": re.compile(TIMESTAMP_TEXT)}
 
 
 def _check_coerced_literal(value: exp.Expression | None, target: _Typed | None) -> None:
-    """A string literal coerced to ``target`` (a DATE or DATETIME) must be in its canonical
+    """A string literal coerced to ``target`` (a DATE, DATETIME or TIMESTAMP) must be in its canonical
     format, as BigQuery checks when it analyses the query."""
     value = _unparen(value)
     if target is None or target.coercible_string:

@@ -881,12 +881,15 @@ def _casts_to(tree: exp.Expression, target: Any, constants: Any, *, number_liter
             yield node, node.this, "TRY_CAST" if safe else "CAST", safe
 
 
-def _text_branch(cast: str, safe: bool, accepted: str, text: str, label: str, target: str) -> str:
+def _text_branch(cast: str, safe: bool, accepted: str, text: str, label: str, target: str, *,
+                 message: str | None = None, added: str = "") -> str:
     """The ``WHEN 'VARCHAR'`` branch of a checked cast: ``text`` cast to ``target`` when
-    ``accepted`` (or NULL), else NULL for SAFE_CAST and BigQuery's "Bad <label> value" error."""
-    bad = "NULL" if safe else f"error('Bad {label} value: ' || CAST({_VALUE} AS VARCHAR))"
+    ``accepted`` (or NULL), else NULL for SAFE_CAST and BigQuery's "Bad <label> value" error
+    (``message``: SQL for another text before the value); ``added`` follows the cast (``+ ...``)."""
+    said = message if message is not None else f"'Bad {label} value: '"
+    bad = "NULL" if safe else f"error({said} || CAST({_VALUE} AS VARCHAR))"
     return (f"WHEN 'VARCHAR' THEN {cast}(CASE WHEN {_VALUE} IS NULL OR {accepted} THEN {text} "
-            f"ELSE {bad} END AS {target})")
+            f"ELSE {bad} END AS {target}){added}")
 
 
 def _int64_casts(tree: exp.Expression) -> None:
@@ -915,25 +918,164 @@ def _int64_casts(tree: exp.Expression) -> None:
 
 
 #: "the string must conform to the supported date literal format" (conversion functions, "CAST
-#: AS DATE" / "CAST AS DATETIME"); data types, "Date type" > "Canonical format": YYYY-[M]M-[D]D;
-#: "Datetime type": civil_date_part[{ |T|t}[H]H:[M]M:[S]S[.F]]. Surrounding blanks are taken.
-DATE_TEXT = r"^\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\s*$"
-DATETIME_TEXT = r"^\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]{1,6})?)?\s*$"
+#: AS DATE" / "CAST AS DATETIME" / "CAST AS TIMESTAMP"); data types, "Date type" > "Canonical
+#: format": YYYY-[M]M-[D]D; "Datetime type": civil_date_part[time_part], time_part
+#: {' '|T|t}[H]H:[M]M:[S]S[.F] with hours 00-23, minutes 00-59, seconds 00-60 and up to six
+#: fractional digits ("An error is produced if the string_expression ... has more than six
+#: subsecond digits"); "Timestamp type": civil_date_part[time_part[time_zone]], the zone an
+#: offset {+|-}H[H][:M[M]] or Z / z with no space before it, or a tz database name after one
+#: space ("Time zones"). Surrounding blanks are taken. DuckDB read '2025/01/15', hour 24 and
+#: seven fractional digits (cut to six), and refused the 't' / 'z' / '-8:15' forms BigQuery's
+#: lexical structure page lists as valid.
+_CIVIL_DATE = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+_TIME_PART = r"[ Tt]([01]?[0-9]|2[0-3]):[0-5]?[0-9]:([0-5]?[0-9]|60)(\.[0-9]{1,6})?"
+_TIME_ZONE = r"([Zz]|[+-][0-9]{1,2}(:[0-9]{1,2})?| [A-Za-z][A-Za-z0-9_/+-]+)"
+DATE_TEXT = rf"^\s*{_CIVIL_DATE}\s*$"
+DATETIME_TEXT = rf"^\s*{_CIVIL_DATE}({_TIME_PART})?\s*$"
+TIMESTAMP_TEXT = rf"^\s*{_CIVIL_DATE}({_TIME_PART}{_TIME_ZONE}?)?\s*$"
+#: ``meta`` key of the cast inside ``TIMESTAMP(string, time_zone)``: its text may not name a zone.
+_ZONE_GIVEN_META = "bq_zone_given"
+
+
+def _readable_time_text(text: str, zoned: bool) -> str:
+    """SQL turning a canonical DATETIME (``zoned``: TIMESTAMP) text into one DuckDB reads the
+    same way: the ``t`` separator as ``T``; for a TIMESTAMP, ``z`` as ``Z`` and a one-digit
+    offset hour or minute padded (``-8:5`` -> ``-08:05``). A leap second (``:60``) is written
+    ``:59`` here and one second added by :func:`_leap_second`."""
+    read = f"regexp_replace({text}, '^(\\s*{_CIVIL_DATE})t', '\\1T')"
+    if zoned:
+        read = f"regexp_replace({read}, '([0-9])z(\\s*)$', '\\1Z\\2')"
+        read = (f"regexp_replace({read}, '(:[0-9]{{1,2}}(\\.[0-9]{{1,6}})?[+-])([0-9])((:[0-9]{{1,2}})?\\s*)$', "
+                f"'\\10\\3\\4')")
+        read = f"regexp_replace({read}, '([+-][0-9]{{2}}:)([0-9])(\\s*)$', '\\10\\2\\3')"
+    return f"regexp_replace({read}, '^(\\s*{_CIVIL_DATE}[ Tt][0-9]{{1,2}}:[0-9]{{1,2}}:)60', '\\159')"
+
+
+def _leap_second(text: str) -> str:
+    """SQL: the interval a leap second adds ("a value that uses ':60' in the seconds field ... is
+    interpreted as a timestamp with ':00' in the seconds field of the following minute", data
+    types, "Leap seconds"), after :func:`_readable_time_text` wrote it as ``:59``."""
+    return (f"CASE WHEN regexp_matches({text}, '^\\s*{_CIVIL_DATE}[ Tt][0-9]{{1,2}}:[0-9]{{1,2}}:60') "
+            "THEN INTERVAL 1 SECOND ELSE INTERVAL 0 SECOND END")
+
+
+#: BigQuery's names of the DuckDB types a DATETIME argument may have.
+_DUCKDB_TYPE_NAMES = {"DATE": "DATE", "TIMESTAMP WITH TIME ZONE": "TIMESTAMP"}
+#: A UTC offset given as a time zone argument ("Time zones": {+|-}H[H][:M[M]]).
+_OFFSET_ZONE = re.compile(r"^([+-])([0-9]{1,2})(?::([0-9]{1,2}))?$")
+
+
+def _timestamp_calls(tree: exp.Expression) -> None:
+    """``TIMESTAMP(value[, time_zone])`` (timestamp functions, "TIMESTAMP") written as the casts
+    it means, so that a string goes through :func:`_date_casts`' checks: without a zone, the
+    cast to TIMESTAMP (sqlglot wrote the same cast, unchecked: ``TIMESTAMP('2025/01/15')`` ran);
+    with one, the civil time read in that zone, the string not naming a zone of its own
+    ("don't include an explicit time_zone argument"; sqlglot cast it to a DuckDB TIMESTAMP,
+    which drops an offset silently: ``TIMESTAMP('... 10:00:00+05:30', 'UTC')`` gave 10:00 in UTC).
+    A zone that is not a literal from sqlglot's list was written as a ``TIMESTAMP(x, zone)``
+    call DuckDB cannot parse."""
+    for node in list(tree.find_all(exp.Timestamp)):
+        zone = node.args.get("zone")
+        if zone is None:
+            node.replace(exp.Cast(this=node.this, to=exp.DataType.build("TIMESTAMPTZ")))
+            continue
+        civil = exp.Cast(this=node.this, to=exp.DataType.build("TIMESTAMP"))
+        civil.meta[_ZONE_GIVEN_META] = True
+        node.replace(exp.AtTimeZone(this=civil, zone=zone))
+
+
+def _datetime_calls(tree: exp.Expression) -> None:
+    """``DATETIME(timestamp, time_zone)`` and ``DATETIME(date, time)`` (datetime functions,
+    "DATETIME") told apart as BigQuery does, by the arguments' types. sqlglot took the second
+    argument for a zone only when it was a literal on its list of zone names: an offset
+    (``'+05'``) or a zone column was cast to TIME, a DuckDB error. A string literal in the
+    ``H:M`` form is a time; another literal a zone; otherwise the second argument's type
+    decides (a STRING is a zone: only a literal coerces to TIME)."""
+    def first(value: exp.Expression, refused: str, second_type: str) -> exp.Expression:
+        # the first argument, unless its type has no signature with this kind of second one
+        return _template(f"CASE WHEN typeof({_VALUE}) = '{refused}' THEN error('No matching signature for "
+                         f"function DATETIME for argument types: {_DUCKDB_TYPE_NAMES[refused]}, {second_type}') "
+                         f"ELSE {_VALUE} END", value)
+
+    for node in list(tree.find_all(exp.Datetime)):
+        second = node.expression
+        if second is None:
+            continue
+        civil = exp.Cast(this=exp.Add(this=exp.Cast(this=first(node.this, "TIMESTAMP WITH TIME ZONE", "TIME"),
+                                                    to=exp.DataType.build("DATE")),
+                                      expression=exp.Cast(this=second.copy(), to=exp.DataType.build("TIME"))),
+                         to=exp.DataType.build("TIMESTAMP"))
+        zoned = exp.Cast(this=exp.AtTimeZone(this=exp.Cast(this=first(node.this, "DATE", "STRING"),
+                                                           to=exp.DataType.build("TIMESTAMPTZ")),
+                                             zone=second.copy()),
+                         to=exp.DataType.build("TIMESTAMP"))
+        if isinstance(second, exp.Literal) and second.is_string:
+            node.replace(civil if re.match(r"^\s*[0-9]{1,2}:", second.name) else zoned)
+            continue
+        zoned.this.set("zone", exp.Cast(this=second.copy(), to=exp.DataType.build("VARCHAR")))
+        node.replace(_template(f"CASE typeof({_VALUE}) WHEN 'VARCHAR' THEN __bq_zoned__ ELSE __bq_civil__ END",
+                               second, __bq_zoned__=zoned, __bq_civil__=civil))
+
+
+def _offset_zones(tree: exp.Expression) -> None:
+    """A time zone argument given as a UTC offset (``'+05'``, ``'-8:15'``; data types, "Time
+    zones": "Offset from Coordinated Universal Time (UTC)") as DuckDB's ICU names it
+    (``'GMT+05:00'``, the same sign): DuckDB knew only zone names ("Unknown TimeZone '+05'").
+    A literal is rewritten here; another value when the query runs."""
+    def offset(zone: exp.Expression) -> exp.Expression:
+        if isinstance(zone, exp.Literal) and zone.is_string:
+            match = _OFFSET_ZONE.match(zone.name)
+            if not match:
+                return zone
+            sign, hours, minutes = match.groups()
+            return exp.Literal.string(f"GMT{sign}{int(hours):02d}:{int(minutes or 0):02d}")
+        if isinstance(zone, exp.Literal | exp.Null):
+            return zone
+        return _template(f"CASE WHEN regexp_matches({_VALUE}, '^[+-][0-9]') THEN 'GMT' || "
+                         f"regexp_replace({_VALUE}, ':([0-9])$', ':0\\1') ELSE {_VALUE} END", zone)
+
+    for node in list(tree.walk()):
+        if isinstance(node, exp.CurrentDate | exp.CurrentDatetime):
+            key = "this"
+        elif isinstance(node, exp.Anonymous) and node.name.lower() == "timezone" and node.expressions:
+            node.expressions[0].replace(offset(node.expressions[0]))
+            continue
+        else:
+            key = "zone"
+        zone = node.args.get(key)
+        if isinstance(zone, exp.Expression):
+            node.set(key, offset(zone))
 
 
 def _date_casts(tree: exp.Expression) -> None:
-    """``CAST(s AS DATE)`` / ``AS DATETIME`` of a STRING only in the canonical format (see
-    ``DATE_TEXT``), else BigQuery's error ("Bad date value"; NULL for SAFE_CAST); DuckDB also
-    read ``'2025/01/15'`` and cut ``'2025-01-15T10:00:00'`` (a raw feed's timestamp text) to its
-    date. Other types cast as before (a TIMESTAMP is truncated on both)."""
-    for kind, pattern, label, target in ((exp.DataType.Type.DATE, DATE_TEXT, "date", "DATE"),
-                                         (exp.DataType.Type.TIMESTAMP, DATETIME_TEXT, "datetime", "TIMESTAMP")):
+    """``CAST(s AS DATE)`` / ``AS DATETIME`` / ``AS TIMESTAMP`` (and the TIMESTAMP literal) of a
+    STRING only in the canonical format (see ``DATE_TEXT``), else BigQuery's error ("Bad date
+    value"; NULL for SAFE_CAST). DuckDB also read ``'2025/01/15'``, cut
+    ``'2025-01-15T10:00:00'`` (a raw feed's timestamp text) to its date, took hour 24 and cut a
+    seventh fractional digit; the valid forms it does not read (``t``, ``z``, ``-8:15``,
+    second 60) are rewritten to ones it does. Other types cast as before (a TIMESTAMP is
+    truncated on both)."""
+    checks = ((exp.DataType.Type.DATE, DATE_TEXT, "date", "DATE"),
+              (exp.DataType.Type.TIMESTAMP, DATETIME_TEXT, "datetime", "TIMESTAMP"),
+              (exp.DataType.Type.TIMESTAMPTZ, TIMESTAMP_TEXT, "timestamp", "TIMESTAMPTZ"))
+    for kind, pattern, label, target in checks:
         for node, value, cast, safe in _casts_to(tree, kind, exp.Parameter | exp.Null, number_literals=False):
             text = f"CAST({_VALUE} AS VARCHAR)"
+            read = text
+            if kind != exp.DataType.Type.DATE:
+                read = _readable_time_text(text, zoned=kind == exp.DataType.Type.TIMESTAMPTZ)
+            message = None
+            if node.meta.get(_ZONE_GIVEN_META):
+                # TIMESTAMP(string, time_zone): "If string_expression includes a time zone ...,
+                # don't include an explicit time_zone argument" (timestamp functions, "TIMESTAMP").
+                message = (f"CASE WHEN regexp_matches({text}, '{TIMESTAMP_TEXT}') THEN 'TIMESTAMP(string, "
+                           "time_zone): the string names its own time zone; give the zone once, in the "
+                           "string or as the argument: ' ELSE 'Bad timestamp value: ' END")
+            added = "" if kind == exp.DataType.Type.DATE else f" + {_leap_second(text)}"
+            branch = _text_branch(cast, safe, f"regexp_matches({text}, '{pattern}')", read, label, target,
+                                  message=message, added=added)
             node.replace(_template(
-                f"CASE typeof({_VALUE}) "
-                + _text_branch(cast, safe, f"regexp_matches({text}, '{pattern}')", text, label, target)
-                + f" ELSE {cast}({_VALUE} AS {target}) END", value))
+                f"CASE typeof({_VALUE}) " + branch + f" ELSE {cast}({_VALUE} AS {target}) END", value))
 
 
 def _zoned_calls(tree: exp.Expression) -> None:
@@ -1292,7 +1434,10 @@ def _translate(
         _format_elements(tree)
         _int64_casts(tree)
         _bool_casts(tree)
+        _timestamp_calls(tree)
+        _datetime_calls(tree)
         _date_casts(tree)
+        _offset_zones(tree)
         duck_sql = _duckdb_sql(tree)
         statements.append(TranslatedStatement(sql=duck_sql, ast=tree, parameter_names=names, source_ast=source,
                                               json_calls=json_calls, set_literals=set_literals))
