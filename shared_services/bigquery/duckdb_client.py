@@ -131,6 +131,7 @@ from shared_services.bigquery.sql_translate import (
     SET_LITERAL_META,
     STAGING_PLACEHOLDER,
     TOO_DEEP,
+    WINDOW_ERROR_PREFIX,
     catalog_typed_statement,
     duckdb_type,
     normalize_bq_type,
@@ -1598,6 +1599,11 @@ class DuckDBClient:
             return gexc.BadRequest(
                 f"Transaction is aborted due to concurrent update against table(s) ({text})"
             )
+        raised = re.search(rf"Could not convert string '{re.escape(WINDOW_ERROR_PREFIX)}(.*?)' to INT32", text, re.S)
+        if isinstance(err, duckdb.ConversionException) and raised:
+            # a check inside a window's PARTITION BY / ORDER BY (sql_translate._window_errors)
+            text = f"Invalid Input Error: {raised.group(1)}"
+            err = duckdb.InvalidInputException(text)
         if isinstance(err, duckdb.InvalidInputException) and "division by zero" in text.lower():
             return gexc.BadRequest(text.split("Invalid Input Error: ", 1)[-1])
         return gexc.BadRequest(text)

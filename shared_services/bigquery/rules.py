@@ -1435,6 +1435,14 @@ _FAMILY = {
 _SAME_TYPE_FUNCTIONS: tuple[type[exp.Expression], ...] = (
     exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue, exp.Min, exp.Max, exp.AnyValue)
 _DATETIME_FAMILIES = ("DATE", "DATETIME", "TIMESTAMP")
+#: The number types in the order arithmetic widens them to (operators, "Arithmetic operators").
+_NUMERIC_RANK = {"INT64": 0, "NUMERIC": 1, "BIGNUMERIC": 2, "FLOAT64": 3}
+#: Functions of one number whose result type the reference's tables fix (see
+#: ``_TypeChecker._numeric_result_type``); those of ``_INT64_TO_FLOAT64_FUNCTIONS`` turn an INT64
+#: into a FLOAT64, the others keep the argument's type.
+_INT64_TO_FLOAT64_FUNCTIONS: tuple[type[exp.Expression], ...] = (
+    exp.Round, exp.Trunc, exp.Ceil, exp.Floor, exp.Sqrt, exp.Avg)
+_NUMERIC_FUNCTIONS: tuple[type[exp.Expression], ...] = (exp.Abs, exp.Sum, *_INT64_TO_FLOAT64_FUNCTIONS)
 #: Literal / parameter coercion: a STRING literal or parameter compares with these
 #: ("Conversion rules: literal coercion / parameter coercion",
 #: https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_rules).
@@ -1501,7 +1509,9 @@ class _TypeChecker:
         if isinstance(node, exp.Array):  # [1, 2], ARRAY<T>[...]
             return _Typed("ARRAY")
         if isinstance(node, exp.Add | exp.Sub):
-            return self._datetime_arithmetic_type(node)
+            return self._datetime_arithmetic_type(node) or self._numeric_result_type(node)
+        if isinstance(node, (exp.Mul, exp.Div, exp.SafeDivide, exp.Neg, *_NUMERIC_FUNCTIONS)):
+            return self._numeric_result_type(node)
         values = _supertyped_values(node)
         if values is not None:
             return self.supertype(values[1])
@@ -1536,7 +1546,8 @@ class _TypeChecker:
     def _datetime_arithmetic_type(self, node: exp.Add | exp.Sub) -> _Typed | None:
         """The type of datetime and interval arithmetic (operators, "Datetime subtraction":
         INTERVAL; "Interval arithmetic operators": DATE +/- INTERVAL is a DATETIME, TIMESTAMP
-        and DATETIME keep their type); None for anything else (numbers are not typed here)."""
+        and DATETIME keep their type; "Date arithmetics operators": DATE +/- INT64 is a DATE);
+        None for anything else (numbers: ``_numeric_result_type``)."""
         a, b = self.type_of(node.this), self.type_of(node.expression)
         if a is None or b is None:
             return None
@@ -1545,10 +1556,33 @@ class _TypeChecker:
             return _Typed("INTERVAL")
         if fa == fb == "INTERVAL":
             return _Typed("INTERVAL")
+        # "Date arithmetics operators": DATE + INT64, INT64 + DATE and DATE - INT64 are DATEs
+        if (fa, _canon(b)) == ("DATE", "INT64") or (isinstance(node, exp.Add) and (_canon(a), fb) == ("INT64", "DATE")):
+            return _Typed("DATE")
         for point, other in ((fa, fb), (fb, fa) if isinstance(node, exp.Add) else (None, None)):
             if point in _DATETIME_FAMILIES and other == "INTERVAL":
                 return _Typed("DATETIME" if point == "DATE" else point)
         return None
+
+    def _numeric_result_type(self, node: exp.Expression) -> _Typed | None:
+        """The result type of arithmetic on numbers (operators, "Arithmetic operators": "Result
+        types for Addition, Subtraction and Multiplication" / "for Division" / "for Unary
+        Minus"; the wider of INT64 < NUMERIC < BIGNUMERIC < FLOAT64, INT64 / INT64 is FLOAT64)
+        and of the functions of ``_NUMERIC_FUNCTIONS`` (mathematical functions "ABS": the
+        argument's type; "ROUND" / "TRUNC" / "CEIL" / "FLOOR" / "SQRT": INT64 gives FLOAT64;
+        aggregate functions "SUM": the argument's, "AVG": INT64 gives FLOAT64); None when an
+        operand is not a number of known type."""
+        operands = [node.this] if isinstance(node, (exp.Neg, *_NUMERIC_FUNCTIONS)) else [node.this, node.expression]
+        names = []
+        for operand in operands:
+            typed = self.type_of(_aggregated(operand) if isinstance(node, exp.Sum | exp.Avg) else operand)
+            if typed is None or _canon(typed) not in _NUMERIC_RANK:
+                return None
+            names.append(_canon(typed))
+        widest = max(names, key=_NUMERIC_RANK.__getitem__)
+        if widest == "INT64" and isinstance(node, (exp.Div, exp.SafeDivide, *_INT64_TO_FLOAT64_FUNCTIONS)):
+            return _Typed("FLOAT64")
+        return _Typed(widest)
 
     def _is_date(self, node: exp.Expression | None) -> bool:
         typed = self.type_of(node)

@@ -1047,6 +1047,33 @@ def _offset_zones(tree: exp.Expression) -> None:
             node.set(key, offset(zone))
 
 
+#: Prefix of an error raised inside a window's PARTITION BY or ORDER BY (see :func:`_window_errors`);
+#: the client turns DuckDB's "Could not convert string 'bq-error: ...'" back into the message.
+WINDOW_ERROR_PREFIX = "bq-error: "
+
+
+def _window_errors(tree: exp.Expression) -> None:
+    """The checks this translation adds (``error(...)``: division by zero, a bad cast's text, a
+    LOG domain) inside a window's PARTITION BY or ORDER BY: DuckDB refuses a volatile expression
+    there ("PARTITION BY window expressions cannot be volatile"), and ``error`` is volatile, so
+    ``ROW_NUMBER() OVER (ORDER BY points / minutes DESC)``, which BigQuery runs, was a binder
+    error here. There the error is raised by a failing cast (not volatile, evaluated only when
+    the check fails), as ``NULL`` typed, so the expression keeps its type."""
+    for window in list(tree.find_all(exp.Window)):
+        keys = list(window.args.get("partition_by") or [])
+        order = window.args.get("order")
+        if order is not None:
+            keys.append(order)
+        for key in keys:
+            # innermost first: a message may hold a check of its own (LOG's inside an INT64 cast's)
+            for call in reversed(list(key.find_all(exp.Anonymous, bfs=False))):
+                if call.name.lower() != "error" or len(call.expressions) != 1:
+                    continue
+                message = exp.DPipe(this=exp.Literal.string(WINDOW_ERROR_PREFIX), expression=call.expressions[0].copy(),
+                                    safe=True)
+                call.replace(_template(f"CASE WHEN CAST({_VALUE} AS INTEGER) IS NULL THEN NULL END", message))
+
+
 def _date_casts(tree: exp.Expression) -> None:
     """``CAST(s AS DATE)`` / ``AS DATETIME`` / ``AS TIMESTAMP`` (and the TIMESTAMP literal) of a
     STRING only in the canonical format (see ``DATE_TEXT``), else BigQuery's error ("Bad date
@@ -1438,6 +1465,7 @@ def _translate(
         _datetime_calls(tree)
         _date_casts(tree)
         _offset_zones(tree)
+        _window_errors(tree)
         duck_sql = _duckdb_sql(tree)
         statements.append(TranslatedStatement(sql=duck_sql, ast=tree, parameter_names=names, source_ast=source,
                                               json_calls=json_calls, set_literals=set_literals))

@@ -297,8 +297,8 @@ RESULT_TYPES_ACCEPTED = [
     ("SELECT k FROM ds.t WHERE UPPER(CONCAT(k, 'x')) = 'AX'", [("a",)]),  # CONCAT's type is not read
     # string literals only: the result is taken as a literal would be (lenient where the page is silent)
     ("SELECT k FROM ds.t WHERE IF(b, '2025-01-01', '2025-01-02') = d ORDER BY k", [("a",), ("b",)]),
-    ("SELECT CASE SQRT(n) WHEN SQRT(1) THEN 'one' END FROM ds.t ORDER BY k", [("one",), (None,)]),  # types unread
-    ("SELECT k FROM ds.t WHERE IF(b, n, SQRT(f)) > 0 ORDER BY k", [("a",), ("b",)]),  # SQRT's type is not read
+    ("SELECT CASE SQRT(n) WHEN SQRT(1) THEN 'one' END FROM ds.t ORDER BY k", [("one",), (None,)]),  # FLOAT64 both
+    ("SELECT k FROM ds.t WHERE IF(b, n, SQRT(f)) > 0 ORDER BY k", [("a",), ("b",)]),  # INT64, FLOAT64: FLOAT64
     ("SELECT SUM(n) OVER (PARTITION BY IF(b, n, 0)) FROM ds.t ORDER BY k", [(1,), (0,)]),
 ]
 
@@ -429,8 +429,9 @@ SIGNATURES = [
     # a string literal coerces to a date or time type only, never to a number
     ("SELECT TIMESTAMP_SECONDS('1')", "function TIMESTAMP_SECONDS for argument types: STRING"),
     ("SELECT MOD('7', 2)", "function MOD for argument types: STRING, INT64"),
-    # an argument whose type is not read is ANY in the message
-    ("SELECT MOD(f, SQRT(n)) FROM ds.t", "function MOD for argument types: FLOAT64, ANY. Supported signature"),
+    # an argument whose type is not read is ANY in the message (SQRT's is read since stop 32)
+    ("SELECT MOD(f, POW(n, 2)) FROM ds.t", "function MOD for argument types: FLOAT64, ANY. Supported signature"),
+    ("SELECT MOD(f, SQRT(n)) FROM ds.t", "function MOD for argument types: FLOAT64, FLOAT64. Supported signature"),
 ]
 
 
