@@ -1047,6 +1047,85 @@ def _offset_zones(tree: exp.Expression) -> None:
             node.set(key, offset(zone))
 
 
+def _row_of(value: exp.Expression) -> exp.Expression | None:
+    """A STRUCT literal (or an array literal of them) as DuckDB's positional ``ROW(...)``; None
+    for anything else."""
+    if isinstance(value, exp.Struct):
+        return exp.Anonymous(this="ROW", expressions=[
+            (field.expression if isinstance(field, exp.PropertyEQ) else field.unalias()).copy()
+            for field in value.expressions])
+    if isinstance(value, exp.Array) and value.expressions and all(isinstance(e, exp.Struct) for e in value.expressions):
+        return exp.Array(expressions=[_row_of(element) for element in value.expressions])
+    return None
+
+
+def _struct_positions(tree: exp.Expression) -> None:
+    """STRUCT values as BigQuery converts them, field by field in order ("The original struct
+    field types can be explicitly cast to the corresponding target struct field types (as
+    defined by field order, not field name)", conversion functions, "CAST AS STRUCT";
+    conversion rules: STRUCT coerces to a "STRUCT with the same field position types"). DuckDB
+    matches fields by name: ``INSERT INTO t (stats) VALUES (STRUCT(5, 3))`` was a binder error,
+    ``SELECT STRUCT(1 AS ast, 2 AS reb)`` inserted into ``STRUCT<reb, ast>`` swapped the two
+    values, and ``CAST(stats AS STRUCT<ast INT64, reb INT64>)`` renamed nothing.
+
+    * a STRUCT literal (or an array literal of them) inserted (INSERT VALUES / SELECT, MERGE's
+      INSERT, UPDATE / MERGE's SET) is written as ``ROW(...)``, which DuckDB casts by position;
+    * ``CAST(x AS STRUCT<...>)``: the fields of ``x`` are taken by position
+      (``struct_extract_at``), their number checked."""
+    positions: list[exp.Expression] = []
+    for insert in tree.find_all(exp.Insert):
+        body = insert.expression
+        if isinstance(body, exp.Values):
+            positions += [value for row in body.expressions for value in row.expressions]
+        elif isinstance(body, exp.Tuple):
+            positions += list(body.expressions)
+        elif isinstance(body, exp.Select):
+            positions += [projection.unalias() for projection in body.expressions]
+    for update in tree.find_all(exp.Update):
+        positions += [assignment.expression for assignment in update.expressions if isinstance(assignment, exp.EQ)]
+    for value in positions:
+        row = _row_of(value)
+        if row is not None:
+            value.replace(row)
+    for cast in list(tree.find_all(exp.Cast)):
+        target = cast.args.get("to")
+        if isinstance(target, exp.DataType) and target.this == exp.DataType.Type.STRUCT and target.expressions:
+            cast.set("this", _positional_struct(cast.this, target))
+
+
+def _positional_struct(value: exp.Expression, target: exp.DataType) -> exp.Expression:
+    """``value`` (a STRUCT) rebuilt as an unnamed ``ROW`` of its fields in order, nested STRUCT
+    fields too, for a cast to ``target``; a literal's fields are counted here, another value's
+    when the query runs ("Invalid cast"; BigQuery decides it from the types, so SAFE_CAST
+    refuses it too). A value with fewer fields than the target is DuckDB's binder error."""
+    kinds = [field.args.get("kind") for field in target.expressions]
+    count = len(kinds)
+    written = target.sql("bigquery")
+
+    def inner(field: exp.Expression, kind: Any) -> exp.Expression:
+        if isinstance(kind, exp.DataType) and kind.this == exp.DataType.Type.STRUCT and kind.expressions:
+            return _positional_struct(field, kind)
+        return field
+
+    if isinstance(value, exp.Struct):
+        fields = [(f.expression if isinstance(f, exp.PropertyEQ) else f.unalias()).copy() for f in value.expressions]
+        if len(fields) != count:
+            raise gexc.BadRequest(f"Invalid cast from a STRUCT of {len(fields)} fields to {written}: a STRUCT "
+                                  "is cast field by field, by position, and needs as many fields")
+        return exp.Anonymous(this="ROW", expressions=[inner(f, k) for f, k in zip(fields, kinds, strict=True)])
+    if not isinstance(value, exp.Column | exp.Dot | exp.Cast | exp.Anonymous | exp.Paren | exp.Bracket):
+        return value  # NULL, a parameter, ...: nothing to rebuild
+    fields = [inner(exp.Anonymous(this="struct_extract_at", expressions=[value.copy(), exp.Literal.number(i)]), kind)
+              for i, kind in enumerate(kinds, start=1)]
+    row = exp.Anonymous(this="ROW", expressions=fields)
+    # (a type error, decided before any value is read: SAFE_CAST does not make it NULL)
+    bad = (f"error('Invalid cast from a STRUCT of ' || len(struct_keys({_VALUE})) || "
+           f"' fields to {written.replace(chr(39), chr(39) * 2)}: a STRUCT is cast field by "
+           "field, by position, and needs as many fields')")
+    return _template(f"CASE WHEN {_VALUE} IS NULL THEN NULL WHEN len(struct_keys({_VALUE})) <> {count} "
+                     f"THEN {bad} ELSE __bq_row__ END", value, __bq_row__=row)
+
+
 #: Prefix of an error raised inside a window's PARTITION BY or ORDER BY (see :func:`_window_errors`);
 #: the client turns DuckDB's "Could not convert string 'bq-error: ...'" back into the message.
 WINDOW_ERROR_PREFIX = "bq-error: "
@@ -1465,6 +1544,7 @@ def _translate(
         _datetime_calls(tree)
         _date_casts(tree)
         _offset_zones(tree)
+        _struct_positions(tree)
         _window_errors(tree)
         duck_sql = _duckdb_sql(tree)
         statements.append(TranslatedStatement(sql=duck_sql, ast=tree, parameter_names=names, source_ast=source,
