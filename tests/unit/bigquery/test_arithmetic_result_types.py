@@ -76,6 +76,8 @@ RESULT_TYPES = [
     ("SUM(n)", "INT64"),
     ("SUM(f)", "FLOAT64"),
     ("AVG(n)", "FLOAT64"),
+    ("SUM(DISTINCT n)", "INT64"),
+    ("AVG(DISTINCT n)", "FLOAT64"),
     ("AVG(CAST(n AS NUMERIC))", "NUMERIC"),
     # nested: (INT64 / INT64) * INT64 is FLOAT64
     ("(n / 2) * 3", "FLOAT64"),

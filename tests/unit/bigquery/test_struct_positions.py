@@ -29,8 +29,10 @@ def _warehouse() -> DuckDBClient:
     c = DuckDBClient(":memory:")
     c.query("CREATE SCHEMA ds").result()
     c.query("CREATE TABLE ds.box (player STRING, stats STRUCT<reb INT64, ast INT64>, "
-            "shots ARRAY<STRUCT<x INT64, made BOOL>>)").result()
-    c.query("INSERT INTO ds.box (player, stats) VALUES ('p1', STRUCT(5 AS reb, 3 AS ast))").result()
+            "shots ARRAY<STRUCT<x INT64, made BOOL>>, tags ARRAY<STRING>, "
+            "info STRUCT<who STRING, s STRUCT<reb INT64, ast INT64>, games ARRAY<INT64>>)").result()
+    c.query("INSERT INTO ds.box (player, stats, info) VALUES ('p1', STRUCT(5 AS reb, 3 AS ast), "
+            "STRUCT('p1' AS who, STRUCT(5 AS reb, 3 AS ast) AS s, [1, 2] AS games))").result()
     return c
 
 
@@ -71,6 +73,13 @@ def test_an_array_of_struct_literals_is_inserted_by_position(client: DuckDBClien
         [([{"x": 24, "made": True}, {"x": 3, "made": False}],)]
 
 
+def test_an_array_literal_of_other_values_is_inserted_as_it_is(client: DuckDBClient) -> None:
+    client.query("INSERT INTO ds.box (player, tags, shots) VALUES ('p4', ['a', 'b'], [])").result()
+    client.query("INSERT INTO ds.box (player, tags) SELECT 'p5', ['c']").result()
+    assert rows(client, "SELECT player, tags, shots FROM ds.box WHERE player IN ('p4', 'p5') ORDER BY player") == \
+        [("p4", ["a", "b"], []), ("p5", ["c"], [])]
+
+
 def test_update_and_merge_assign_structs_by_position(client: DuckDBClient) -> None:
     client.query("UPDATE ds.box SET stats = STRUCT(10 AS ast, 11 AS reb) WHERE player = 'p1'").result()
     assert stats_of(client, "p1") == (10, 11)
@@ -81,6 +90,16 @@ def test_update_and_merge_assign_structs_by_position(client: DuckDBClient) -> No
                  "WHEN NOT MATCHED THEN INSERT (player, stats) VALUES (S.player, STRUCT(30 AS ast, 31 AS reb))").result()
     assert stats_of(client, "p1") == (20, 21)
     assert stats_of(client, "p9") == (30, 31)
+
+
+def test_each_insert_branch_of_a_merge_is_by_position(client: DuckDBClient) -> None:
+    client.query("CREATE TABLE ds.src (player STRING)").result()
+    client.query("INSERT INTO ds.src VALUES ('p7'), ('p8')").result()
+    client.query("MERGE ds.box T USING ds.src S ON T.player = S.player "
+                 "WHEN NOT MATCHED AND S.player = 'p7' THEN INSERT (player, stats) VALUES (S.player, STRUCT(1 AS ast, 2 AS reb)) "
+                 "WHEN NOT MATCHED THEN INSERT (player, stats) VALUES (S.player, STRUCT(3 AS ast, 4 AS reb))").result()
+    assert stats_of(client, "p7") == (1, 2)
+    assert stats_of(client, "p8") == (3, 4)
 
 
 # --- CAST AS STRUCT ----------------------------------------------------------------------------------
@@ -98,6 +117,23 @@ def test_a_nested_struct_is_cast_by_position_too(client: DuckDBClient) -> None:
                         "STRUCT<a INT64, b STRUCT<c INT64, d STRING>>)") == [({"a": 1, "b": {"c": 2, "d": "3"}},)]
     assert rows(client, "SELECT CAST(STRUCT(player, stats) AS STRUCT<who STRING, s STRUCT<ast INT64, reb INT64>>) "
                         "FROM ds.box") == [({"who": "p1", "s": {"ast": 5, "reb": 3}},)]
+
+
+def test_a_column_with_nested_struct_and_array_fields_is_cast_by_position(client: DuckDBClient) -> None:
+    # info is (who 'p1', s (reb 5, ast 3), games [1, 2]): each field by position, the nested one too
+    assert rows(client, "SELECT CAST(info AS STRUCT<w STRING, s STRUCT<ast INT64, reb INT64>, g ARRAY<INT64>>) "
+                        "FROM ds.box") == [({"w": "p1", "s": {"ast": 5, "reb": 3}, "g": [1, 2]},)]
+    assert rows(client, "SELECT CAST(STRUCT(1 AS x, [1, 2] AS y) AS STRUCT<a INT64, b ARRAY<INT64>>)") == \
+        [({"a": 1, "b": [1, 2]},)]
+
+
+def test_a_hostile_field_name_is_a_name_not_sql(client: DuckDBClient) -> None:
+    name = "c') || error('injected"
+    assert rows(client, f"SELECT CAST(stats AS STRUCT<`a'b` INT64, `{name}` INT64>) FROM ds.box") == \
+        [({"a'b": 5, name: 3},)]
+    with pytest.raises(gexc.BadRequest, match="Invalid cast from a STRUCT of 2 fields to STRUCT<") as refused:
+        rows(client, f"SELECT CAST(stats AS STRUCT<`{name}` INT64>) FROM ds.box")
+    assert "injected" in str(refused.value) and "fields to STRUCT<" in str(refused.value)
 
 
 @pytest.mark.parametrize("sql", [

@@ -185,6 +185,13 @@ def test_timestamp_of_a_string_naming_its_own_zone_and_a_zone_argument_is_refuse
         one(client, "SELECT TIMESTAMP('2025/01/15 10:00:00', 'UTC')")
 
 
+def test_every_timestamp_call_of_a_statement_is_checked(client: DuckDBClient) -> None:
+    # the second call, after one without a zone, is checked too
+    with pytest.raises(gexc.BadRequest, match="Bad timestamp value: 2025/01/15 10:00:00"):
+        one(client, "SELECT TIMESTAMP('2025-01-15 10:00:00') < TIMESTAMP('2025/01/15 10:00:00', 'UTC')")
+    assert one(client, "SELECT DATETIME(ts, '+05:30') < DATETIME(ts, zone) FROM ds.feed") is False
+
+
 def test_timestamp_of_a_date_or_datetime_and_a_zone_column(client: DuckDBClient) -> None:
     # was `TIMESTAMP(x, zone)` in DuckDB's text: a parser error
     assert one(client, "SELECT TIMESTAMP(dtm, 'America/New_York') FROM ds.feed") == _at(NEW_YORK, 2025, 1, 15, 19, 30)
@@ -216,6 +223,13 @@ OFFSET_ARGUMENTS = [
 @pytest.mark.parametrize("sql, expected", OFFSET_ARGUMENTS, ids=[sql for sql, _ in OFFSET_ARGUMENTS])
 def test_an_offset_is_a_time_zone_argument(client: DuckDBClient, sql: str, expected: object) -> None:
     assert one(client, sql) == expected
+
+
+def test_every_zone_argument_of_a_statement_is_read(client: DuckDBClient) -> None:
+    # PARSE_TIMESTAMP's zone (a DuckDB timezone() call here) first, then DATE's
+    assert one(client, "SELECT STRUCT(PARSE_TIMESTAMP('%Y-%m-%d %H', '2025-01-15 19', '-05') AS p, "
+                       "DATE(ts, '+05') AS d) FROM ds.feed") == \
+        {"p": _at(_offset(-5), 2025, 1, 15, 19), "d": dt.date(2025, 1, 16)}
 
 
 def test_current_date_at_the_date_line_offsets(client: DuckDBClient) -> None:
