@@ -96,6 +96,18 @@ MUTANTS=(
   'shared_services.bigquery.sql_translate.x__tag_set_literals*'
   'shared_services.bigquery.sql_translate.x__date_casts*'
   'shared_services.bigquery.sql_translate.x__int64_casts*'
+  # stop 32: TIMESTAMP texts and zone arguments, number result types, window keys, STRUCT positions
+  'shared_services.bigquery.sql_translate.x__readable_time_text*'
+  'shared_services.bigquery.sql_translate.x__leap_second*'
+  'shared_services.bigquery.sql_translate.x__text_branch*'
+  'shared_services.bigquery.sql_translate.x__timestamp_calls*'
+  'shared_services.bigquery.sql_translate.x__datetime_calls*'
+  'shared_services.bigquery.sql_translate.x__offset_zones*'
+  'shared_services.bigquery.sql_translate.x__window_errors*'
+  'shared_services.bigquery.sql_translate.x__row_of*'
+  'shared_services.bigquery.sql_translate.x__struct_positions*'
+  'shared_services.bigquery.sql_translate.x__positional_struct*'
+  'shared_services.bigquery.rules.xǁ_TypeCheckerǁ_numeric_result_type*'
 )
 if [ "$#" -gt 0 ]; then MUTANTS=("$@"); fi
 export HYPOTHESIS_MAX_EXAMPLES="${HYPOTHESIS_MAX_EXAMPLES:-25}"
