@@ -107,6 +107,7 @@ from shared_services.bigquery.jobs import (
 from shared_services.bigquery.rules import (
     alter_added_columns,
     alter_set_options,
+    check_assignments,
     check_comparisons,
     check_dialect,
     check_dml_where,
@@ -2088,6 +2089,7 @@ class DuckDBClient:
             alter_added_columns(tree)  # what BigQuery refuses in ALTER TABLE, and what is not run here
             alter_set_options(tree)
             check_comparisons(tree, types_of, param_types or {})
+            check_assignments(tree, types_of, param_types or {})
         required = catalog.required_partition_filters() if partition_filters else {}
         if required:
             for tree in trees:

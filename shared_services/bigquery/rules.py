@@ -1592,6 +1592,8 @@ class _TypeChecker:
         scope = column.parent
         while scope is not None and not isinstance(scope, exp.Select | exp.Delete | exp.Update | exp.Merge):
             scope = scope.parent
+        if isinstance(scope, exp.Update) and scope.this is None:
+            scope = scope.find_ancestor(exp.Merge)  # a MERGE's WHEN ... UPDATE SET reads the MERGE's relations
         if scope is None:
             return None
         name = column.name.lower()
@@ -1675,6 +1677,107 @@ def _check_coerced_literal(value: exp.Expression | None, target: _Typed | None) 
 _NOT_COMPARABLE = frozenset({"JSON", "ARRAY", "GEOGRAPHY"})
 
 
+#: What a value of one type may be stored as (conversion rules, "Comparison of casting and
+#: coercion", the "Coerce to" column); literals and parameters are in ``_assignable``.
+_STORED_AS = {"INT64": {"NUMERIC", "BIGNUMERIC", "FLOAT64"}, "NUMERIC": {"BIGNUMERIC", "FLOAT64"},
+              "BIGNUMERIC": {"FLOAT64"}, "DATE": {"DATETIME"}}
+#: The column types checked (ARRAY, STRUCT, JSON, INTERVAL values are left to the engine).
+_SCALAR_TYPES = frozenset({"INT64", "NUMERIC", "BIGNUMERIC", "FLOAT64", "STRING", "BOOL", "BYTES",
+                           "DATE", "DATETIME", "TIME", "TIMESTAMP"})
+
+
+def _assignable(value: exp.Expression, typed: _Typed, column: str) -> bool:
+    """Whether a value of type ``typed`` may be stored in a column of type ``column``: the same
+    type, a coercion (INT64 into NUMERIC or FLOAT64, DATE into DATETIME, ...), a STRING literal or
+    parameter into a DATE / DATETIME / TIME / TIMESTAMP column, or a FLOAT64 literal into a
+    NUMERIC one ("Literal coercion", "Query parameter coercion")."""
+    kind = _canon(typed)
+    if kind not in _SCALAR_TYPES or column not in _SCALAR_TYPES or kind == column:
+        return True
+    if column in _STORED_AS.get(kind, ()):
+        return True
+    if typed.coercible_string and column in _STRING_COERCIBLE:
+        return True
+    literal = _unparen(value.this if isinstance(value, exp.Neg) else value)
+    return kind == "FLOAT64" and column in ("NUMERIC", "BIGNUMERIC") and isinstance(literal, exp.Literal)
+
+
+def _target_columns(node: exp.Expression, types_of: TypesLookup) -> tuple[list[str], dict[str, str]] | None:
+    """The INSERT's column list (the table's columns in order when it names none) and the
+    target table's ``{column: type}``; None when the table is not in the catalog."""
+    merge = node.find_ancestor(exp.Merge)
+    target = merge.this if merge is not None else node.this
+    named: list[str] = []
+    if isinstance(target, exp.Schema):
+        named = [column.name.lower() for column in target.expressions]
+        target = target.this
+    if isinstance(node, exp.Insert) and isinstance(node.this, exp.Tuple):  # MERGE ... INSERT (a, b)
+        named = [column.name.lower() for column in node.this.expressions]
+    if not isinstance(target, exp.Table) or target.args.get("db") is None:
+        return None
+    types = types_of(*_table_key(target))
+    if types is None:
+        return None
+    return (named or list(types)), types
+
+
+def check_assignments(tree: exp.Expression, types_of: TypesLookup, param_types: Mapping[str, object]) -> None:
+    """A value INSERT or UPDATE (MERGE's too) would store in a column of a type it does not
+    coerce to is refused with BigQuery's message ("Value has type INT64 which cannot be
+    inserted into column k, which has type STRING"; "Query column 1 has type FLOAT64 which
+    cannot be inserted into column pts, which has type INT64"; "Value of type STRING cannot be
+    assigned to v, which has type INT64"). DML syntax, "INSERT statement" > "Value type
+    compatibility": "Values added with an INSERT statement must be compatible with the target
+    column's type ... the value type matches the column type exactly [or] can be implicitly
+    coerced". DuckDB cast them silently: ``INSERT ... SELECT AVG(pts)`` into an INT64 column
+    rounded the average, ``VALUES (1, 2)`` stored ``'1'`` in a STRING column. Only values of
+    known type into scalar columns are checked.
+
+    Example::
+
+        check_assignments(sqlglot.parse_one("INSERT INTO ds.t (k) VALUES (1)", read='bigquery'),
+                          lambda ds, t: {'k': 'STRING'}, {})   # BadRequest
+    """
+    checker = _TypeChecker(types_of, param_types)
+    for node in tree.find_all(exp.Insert, exp.Update):
+        found = _target_columns(node, types_of)
+        if found is None:
+            continue
+        columns, types = found
+        pairs: list[tuple[str, exp.Expression, str]] = []  # (column, value, message start)
+        if isinstance(node, exp.Update):
+            for assignment in node.expressions:
+                if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column) \
+                        and assignment.this.name.lower() in types and not assignment.this.table:
+                    pairs.append((assignment.this.name.lower(), assignment.expression, ""))
+        else:
+            body = node.expression
+            rows = body.expressions if isinstance(body, exp.Values) else [body] if isinstance(body, exp.Tuple) else []
+            for row in rows:
+                values = row.expressions if isinstance(row, exp.Tuple) else [row]
+                # (a row of another length is the engine's error: "table has 2 columns but 1 values")
+                pairs += [(column, value, "Value") for column, value in zip(columns, values, strict=False)]
+            if isinstance(body, exp.Select) and not any(isinstance(p, exp.Star) or (isinstance(p, exp.Column)
+                                                                                      and isinstance(p.this, exp.Star))
+                                                          for p in body.expressions):
+                pairs += [(column, projection.unalias(), f"Query column {position}")
+                          for position, (column, projection) in enumerate(zip(columns, body.expressions, strict=False), start=1)]
+        for column, value, said in pairs:
+            kind = types.get(column)
+            if kind is None:
+                continue
+            stored = _Typed(kind)
+            _check_coerced_literal(value, stored)  # '2025/01/15' into a DATE column
+            typed = None if isinstance(_unparen(value), exp.Null) else checker.type_of(value)
+            if typed is None or _assignable(value, typed, _canon(stored)):
+                continue
+            if not said:
+                raise gexc.BadRequest(f"Value of type {_canon(typed)} cannot be assigned to {column}, "
+                                      f"which has type {_canon(stored)}")
+            raise gexc.BadRequest(f"{said} has type {_canon(typed)} which cannot be inserted into column {column}, "
+                                  f"which has type {_canon(stored)}")
+
+
 def _typed_operands(tree: exp.Expression, checker: _TypeChecker, operators: Mapping[Any, str]
                     ) -> Iterator[tuple[Any, str, _Typed, _Typed]]:
     """``(class, operator, left type, right type)`` of each binary ``operators`` node of
@@ -1710,6 +1813,8 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
     # One walk over the comparisons, each operand typed once: a string literal read as a DATE or
     # DATETIME must be in its format, then the two types need a signature.
     for node in tree.find_all(*_OPERATORS, exp.Between, exp.In):
+        if isinstance(node, exp.EQ) and isinstance(node.parent, exp.Update):
+            continue  # UPDATE ... SET col = value assigns: check_assignments
         if isinstance(node, exp.Between):
             op, others = "BETWEEN", [node.args.get("low"), node.args.get("high")]
         elif isinstance(node, exp.In):
