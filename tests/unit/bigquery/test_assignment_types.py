@@ -71,6 +71,14 @@ REFUSED = [
     # no column list: the table's columns in order
     ("INSERT INTO ds.m SELECT player, mins, 1.0, 1, NULL, NULL, NULL, NULL FROM ds.games",
      "Query column 2 has type FLOAT64 which cannot be inserted into column v, which has type INT64"),
+    # every row of a VALUES list; a MERGE's INSERT by its own column list
+    ("INSERT INTO ds.m (k, v) VALUES ('x', 2.5), ('y', 1)",
+     "Value has type FLOAT64 which cannot be inserted into column v, which has type INT64"),
+    ("MERGE ds.m T USING (SELECT 'z' AS k, 3 AS v) S ON T.k = S.k WHEN NOT MATCHED THEN INSERT (k, d) VALUES (S.k, S.v)",
+     "Value has type INT64 which cannot be inserted into column d, which has type DATE"),
+    # a row of another length is the engine's error, still a BadRequest
+    ("INSERT INTO ds.m (k, v) VALUES ('a')", "2 columns but 1 values were supplied"),
+    ("INSERT INTO ds.m (k, v) SELECT 'a'", "2 columns but 1 values were supplied"),
     ("UPDATE ds.m SET v = 'x' WHERE TRUE", "Value of type STRING cannot be assigned to v, which has type INT64"),
     ("UPDATE ds.m SET v = f * 2 WHERE TRUE", "Value of type FLOAT64 cannot be assigned to v, which has type INT64"),
     ("MERGE ds.m T USING (SELECT 'a' AS k, 2.5 AS v) S ON T.k = S.k WHEN MATCHED THEN UPDATE SET v = S.v",
@@ -99,6 +107,7 @@ def test_the_coercions_bigquery_makes_store_their_values(client: DuckDBClient) -
     run(client, "INSERT INTO ds.m (k, v, f, n, d, dtm, ts, b) VALUES "
                 "('b', 2, 3, 4, '2025-01-15', DATE '2025-01-16', '2025-01-15 19:30:00 America/New_York', TRUE), "
                 "('c', NULL, 1.5, -1.5, NULL, '2025-01-15 10:00:00', NULL, NULL)")
+    run(client, "INSERT INTO ds.m (k, n) VALUES ('g', 2.5)")
     run(client, "INSERT INTO ds.m (k, v, f) SELECT player, SUM(pts), SUM(pts) / COUNT(*) FROM ds.games "
                 "GROUP BY player")
     run(client, "INSERT INTO ds.m (k, d, f) VALUES (@k, @d, @n)", k=("STRING", "e"), d=("STRING", "2025-02-01"),
@@ -113,3 +122,4 @@ def test_the_coercions_bigquery_makes_store_their_values(client: DuckDBClient) -
     assert got["c"] == (None, 1.5, Decimal("-1.5"), None, dt.datetime(2025, 1, 15, 10), None, None)
     assert got["p1"][:2] == (45, 22.5) and got["p2"][:2] == (12, 12.0)
     assert got["e"][:4] == (None, 7.0, None, dt.date(2025, 2, 1))
+    assert got["g"][2] == Decimal("2.5")
