@@ -1677,10 +1677,12 @@ def _check_coerced_literal(value: exp.Expression | None, target: _Typed | None) 
 _NOT_COMPARABLE = frozenset({"JSON", "ARRAY", "GEOGRAPHY"})
 
 
-#: What a value of one type may be stored as (conversion rules, "Comparison of casting and
-#: coercion", the "Coerce to" column); literals and parameters are in ``_assignable``.
-_STORED_AS = {"INT64": {"NUMERIC", "BIGNUMERIC", "FLOAT64"}, "NUMERIC": {"BIGNUMERIC", "FLOAT64"},
-              "BIGNUMERIC": {"FLOAT64"}, "DATE": {"DATETIME"}}
+#: Implicit coercion (conversion rules, "Comparison of casting and coercion", the "Coerce to"
+#: column: INT64 coerces to NUMERIC, BIGNUMERIC and FLOAT64; NUMERIC to BIGNUMERIC and FLOAT64;
+#: BIGNUMERIC to FLOAT64; DATE to DATETIME): of a function's argument and of a stored value
+#: (literals and parameters coerce further: ``_assignable``).
+_COERCES_TO = {"INT64": {"NUMERIC", "BIGNUMERIC", "FLOAT64"}, "NUMERIC": {"BIGNUMERIC", "FLOAT64"},
+               "BIGNUMERIC": {"FLOAT64"}, "DATE": {"DATETIME"}}
 #: The column types checked (ARRAY, STRUCT, JSON, INTERVAL values are left to the engine).
 _SCALAR_TYPES = frozenset({"INT64", "NUMERIC", "BIGNUMERIC", "FLOAT64", "STRING", "BOOL", "BYTES",
                            "DATE", "DATETIME", "TIME", "TIMESTAMP"})
@@ -1694,7 +1696,7 @@ def _assignable(value: exp.Expression, typed: _Typed, column: str) -> bool:
     kind = _canon(typed)
     if kind not in _SCALAR_TYPES or column not in _SCALAR_TYPES or kind == column:
         return True
-    if column in _STORED_AS.get(kind, ()):
+    if column in _COERCES_TO.get(kind, ()):
         return True
     if typed.coercible_string and column in _STRING_COERCIBLE:
         return True
@@ -2326,10 +2328,6 @@ _SIGNATURE_NODES = (exp.DateAdd, exp.DateSub, exp.DateDiff, exp.DatetimeDiff, ex
                     exp.TimestampAdd, exp.TimestampSub, exp.DatetimeAdd, exp.DatetimeSub, exp.UnixToTime,
                     exp.UnixDate, exp.UnixSeconds, exp.UnixMillis, exp.UnixMicros, exp.Mod, exp.IntDiv, exp.GenerateDateArray,
                     exp.CountIf, exp.LogicalAnd, exp.LogicalOr, exp.GroupConcat, exp.Length, exp.ByteLength)
-#: Implicit coercion of an argument (conversion rules, "Comparison of casting and coercion":
-#: INT64 coerces to NUMERIC, BIGNUMERIC and FLOAT64; DATE to DATETIME).
-_COERCES_TO = {"INT64": {"NUMERIC", "BIGNUMERIC", "FLOAT64"}, "NUMERIC": {"BIGNUMERIC", "FLOAT64"},
-               "DATE": {"DATETIME"}}
 _LITERAL_TARGETS = frozenset({"DATE", "DATETIME", "TIMESTAMP", "TIME", "STRING"})
 
 

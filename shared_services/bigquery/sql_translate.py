@@ -933,6 +933,8 @@ _TIME_ZONE = r"([Zz]|[+-][0-9]{1,2}(:[0-9]{1,2})?| [A-Za-z][A-Za-z0-9_/+-]+)"
 DATE_TEXT = rf"^\s*{_CIVIL_DATE}\s*$"
 DATETIME_TEXT = rf"^\s*{_CIVIL_DATE}({_TIME_PART})?\s*$"
 TIMESTAMP_TEXT = rf"^\s*{_CIVIL_DATE}({_TIME_PART}{_TIME_ZONE}?)?\s*$"
+#: A canonical text up to its seconds field (where ``60`` is a leap second).
+_LEAP_SECOND_AT = rf"\s*{_CIVIL_DATE}[ Tt][0-9]{{1,2}}:[0-9]{{1,2}}:"
 #: ``meta`` key of the cast inside ``TIMESTAMP(string, time_zone)``: its text may not name a zone.
 _ZONE_GIVEN_META = "bq_zone_given"
 
@@ -948,14 +950,14 @@ def _readable_time_text(text: str, zoned: bool) -> str:
         read = (f"regexp_replace({read}, '(:[0-9]{{1,2}}(\\.[0-9]{{1,6}})?[+-])([0-9])((:[0-9]{{1,2}})?\\s*)$', "
                 f"'\\10\\3\\4')")
         read = f"regexp_replace({read}, '([+-][0-9]{{2}}:)([0-9])(\\s*)$', '\\10\\2\\3')"
-    return f"regexp_replace({read}, '^(\\s*{_CIVIL_DATE}[ Tt][0-9]{{1,2}}:[0-9]{{1,2}}:)60', '\\159')"
+    return f"regexp_replace({read}, '^({_LEAP_SECOND_AT})60', '\\159')"
 
 
 def _leap_second(text: str) -> str:
     """SQL: the interval a leap second adds ("a value that uses ':60' in the seconds field ... is
     interpreted as a timestamp with ':00' in the seconds field of the following minute", data
     types, "Leap seconds"), after :func:`_readable_time_text` wrote it as ``:59``."""
-    return (f"CASE WHEN regexp_matches({text}, '^\\s*{_CIVIL_DATE}[ Tt][0-9]{{1,2}}:[0-9]{{1,2}}:60') "
+    return (f"CASE WHEN regexp_matches({text}, '^{_LEAP_SECOND_AT}60') "
             "THEN INTERVAL 1 SECOND ELSE INTERVAL 0 SECOND END")
 
 
@@ -1093,6 +1095,10 @@ def _struct_positions(tree: exp.Expression) -> None:
             cast.set("this", _positional_struct(cast.this, target))
 
 
+#: Why a cast between STRUCTs of different sizes is refused.
+_BY_POSITION = "a STRUCT is cast field by field, by position, and needs as many fields"
+
+
 def _positional_struct(value: exp.Expression, target: exp.DataType) -> exp.Expression:
     """``value`` (a STRUCT) rebuilt as an unnamed ``ROW`` of its fields in order, nested STRUCT
     fields too, for a cast to ``target``; a literal's fields are counted here, another value's
@@ -1110,8 +1116,7 @@ def _positional_struct(value: exp.Expression, target: exp.DataType) -> exp.Expre
     if isinstance(value, exp.Struct):
         fields = [(f.expression if isinstance(f, exp.PropertyEQ) else f.unalias()).copy() for f in value.expressions]
         if len(fields) != count:
-            raise gexc.BadRequest(f"Invalid cast from a STRUCT of {len(fields)} fields to {written}: a STRUCT "
-                                  "is cast field by field, by position, and needs as many fields")
+            raise gexc.BadRequest(f"Invalid cast from a STRUCT of {len(fields)} fields to {written}: {_BY_POSITION}")
         return exp.Anonymous(this="ROW", expressions=[inner(f, k) for f, k in zip(fields, kinds, strict=True)])
     if not isinstance(value, exp.Column | exp.Dot | exp.Cast | exp.Anonymous | exp.Paren | exp.Bracket):
         return value  # NULL, a parameter, ...: nothing to rebuild
@@ -1120,8 +1125,7 @@ def _positional_struct(value: exp.Expression, target: exp.DataType) -> exp.Expre
     row = exp.Anonymous(this="ROW", expressions=fields)
     # (a type error, decided before any value is read: SAFE_CAST does not make it NULL)
     bad = (f"error('Invalid cast from a STRUCT of ' || len(struct_keys({_VALUE})) || "
-           f"' fields to {written.replace(chr(39), chr(39) * 2)}: a STRUCT is cast field by "
-           "field, by position, and needs as many fields')")
+           f"' fields to {written.replace(chr(39), chr(39) * 2)}: {_BY_POSITION}')")
     return _template(f"CASE WHEN {_VALUE} IS NULL THEN NULL WHEN len(struct_keys({_VALUE})) <> {count} "
                      f"THEN {bad} ELSE __bq_row__ END", value, __bq_row__=row)
 
