@@ -1435,8 +1435,6 @@ _FAMILY = {
 _SAME_TYPE_FUNCTIONS: tuple[type[exp.Expression], ...] = (
     exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue, exp.Min, exp.Max, exp.AnyValue)
 _DATETIME_FAMILIES = ("DATE", "DATETIME", "TIMESTAMP")
-#: The number types in the order arithmetic widens them to (operators, "Arithmetic operators").
-_NUMERIC_RANK = {"INT64": 0, "NUMERIC": 1, "BIGNUMERIC": 2, "FLOAT64": 3}
 #: Functions of one number whose result type the reference's tables fix (see
 #: ``_TypeChecker._numeric_result_type``); those of ``_INT64_TO_FLOAT64_FUNCTIONS`` turn an INT64
 #: into a FLOAT64, the others keep the argument's type.
@@ -1576,10 +1574,10 @@ class _TypeChecker:
         names = []
         for operand in operands:
             typed = self.type_of(_aggregated(operand) if isinstance(node, exp.Sum | exp.Avg) else operand)
-            if typed is None or _canon(typed) not in _NUMERIC_RANK:
+            if typed is None or _canon(typed) not in _NUM_WIDTH:
                 return None
             names.append(_canon(typed))
-        widest = max(names, key=_NUMERIC_RANK.__getitem__)
+        widest = max(names, key=_NUM_WIDTH.__getitem__)
         if widest == "INT64" and isinstance(node, (exp.Div, exp.SafeDivide, *_INT64_TO_FLOAT64_FUNCTIONS)):
             return _Typed("FLOAT64")
         return _Typed(widest)
@@ -2101,7 +2099,8 @@ def set_literal_types(tree: exp.Expression, types_of: TypesLookup, param_types: 
 # Conditions, common supertypes, and a few functions' argument types
 # --------------------------------------------------------------------------------------
 #: Specificity of the numeric types (conversion rules, "Types specificity"): the supertype of
-#: several is the widest of them (INT64 and FLOAT64 give FLOAT64).
+#: several is the widest of them (INT64 and FLOAT64 give FLOAT64); arithmetic widens its operands
+#: the same way (operators, "Arithmetic operators": ``_TypeChecker._numeric_result_type``).
 _NUM_WIDTH = {"INT64": 0, "NUMERIC": 1, "BIGNUMERIC": 2, "FLOAT64": 3}
 
 
