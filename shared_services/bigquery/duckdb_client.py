@@ -2289,11 +2289,15 @@ class DuckDBClient:
                     fetched = cur.fetchone()
                     dml = (dml or 0) + int(fetched[0] if fetched else 0)
                     rows, schema, tuples = [], [], None
+                    self._empty_null_arrays(source)
                 else:
                     rows, schema, tuples = [], [], None
                     self._prune_meta()
                     if isinstance(source, exp.Create) and not existed:
                         self._record_ddl(source)
+                    if isinstance(source, exp.Create) and source.expression is not None \
+                            and str(source.args.get("kind") or "").upper() == "TABLE":
+                        self._empty_null_arrays(source)  # CREATE TABLE ... AS SELECT
             self._record_job(
                 job_id, "query", created, num_dml_affected_rows=dml,
                 statement_type=statement_type, query=query,
@@ -2302,6 +2306,26 @@ class DuckDBClient:
             job_id, self.project, self.location, created, query, statement_type,
             rows, schema, dml, values=tuples,
         )
+
+    def _empty_null_arrays(self, source: exp.Expression | None) -> None:
+        """A NULL ARRAY the statement wrote to its table is an empty ARRAY, as on BigQuery: "When
+        you write a NULL array to a table, it's converted to an empty array" (data types, "Array
+        type" > "NULLs and the array type"); a REPEATED column an INSERT leaves out is empty too.
+        DuckDB kept the NULL, so ``tags IS NULL`` found rows BigQuery has none of and
+        ``ARRAY_LENGTH(tags)`` was NULL where BigQuery says 0 (a load already wrote ``[]``). Run
+        in the job's transaction, for the top-level REPEATED columns of the target of an INSERT,
+        UPDATE, MERGE or CREATE TABLE ... AS SELECT."""
+        target = source.this if isinstance(source, exp.Insert | exp.Update | exp.Merge | exp.Create) else None
+        if isinstance(target, exp.Schema):
+            target = target.this
+        if not isinstance(target, exp.Table) or target.args.get("db") is None:
+            return
+        dataset_id, table_id = target.db, target.name
+        relation = self._rel(dataset_id, table_id)
+        for field in self._table_schema(dataset_id, table_id):
+            if (field.mode or "").upper() == "REPEATED":
+                self._conn.execute_untracked(
+                    f"UPDATE {relation} SET {_q(field.name)} = [] WHERE {_q(field.name)} IS NULL")  # noqa: S608
 
     def _check_one_source_row(self, tree: exp.Expression, params: Mapping[str, Any]) -> None:
         """BigQuery's runtime rule for DML that joins a source: "If a row in the table to be
