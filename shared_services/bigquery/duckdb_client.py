@@ -844,6 +844,17 @@ _UNSUPPORTED_HINTS = {
 }
 
 
+def _refuse_unsupported(translation: Any) -> None:
+    """``BadRequest`` for a statement sqlglot could not write for DuckDB with the same meaning
+    (``TranslatedStatement.unsupported``): it would run, and answer otherwise than BigQuery."""
+    for statement in translation.statements:
+        if statement.unsupported:
+            raise gexc.BadRequest(
+                f"Not emulated by the embedded warehouse: {statement.unsupported} (sqlglot, which translates "
+                "the query for DuckDB, cannot write it with the same result); write the query another way "
+                "or run it on BigQuery")
+
+
 def _types_lookup(catalog: Any) -> Callable[[str, str], dict[str, str] | None]:
     """``(dataset, table) -> {lower-case column: BigQuery type}`` (None for no such table) over a
     catalog snapshot, each table read once: what the statement rules type columns with."""
@@ -1972,6 +1983,7 @@ class DuckDBClient:
                 translation = translate(query, types, catalog=self._catalog)
                 try:
                     self._check_rules(query, translation, param_types=types, reuse_verdict=True)
+                    _refuse_unsupported(translation)
                     translation = self._catalog_typed(translation, types)
                 except RecursionError:  # the checks recurse per nested expression, as the parser does
                     raise gexc.BadRequest(TOO_DEEP) from None
@@ -2637,6 +2649,7 @@ class DuckDBClient:
                 if len(translated.statements) != 1 or translated.statements[0].kind != "SELECT":
                     raise gexc.BadRequest("A view query must be one SELECT statement")
                 self._check_rules(view_query, translated, partition_filters=False)
+                _refuse_unsupported(translated)
                 translated = self._catalog_typed(translated)
             else:
                 self._validate_table(ds, tbl, table)

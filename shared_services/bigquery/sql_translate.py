@@ -35,7 +35,7 @@ from typing import Any
 import sqlglot
 from google.api_core import exceptions as gexc
 from sqlglot import exp
-from sqlglot.errors import SqlglotError
+from sqlglot.errors import SqlglotError, UnsupportedError
 
 from shared_services.bigquery.dialect import CoverageBigQuery
 from shared_services.bigquery.embedded_table_functions import rewrite_table_function_calls
@@ -123,6 +123,10 @@ class TranslatedStatement:
     #: How many string literals it has as a column of a set operation's input, each tagged
     #: in both trees (see :func:`catalog_typed_statement`: one may take a column's DATE type).
     set_literals: int = 0
+    #: What sqlglot says it could not write for DuckDB with the same meaning (its "unsupported"
+    #: messages), None when nothing: the client refuses the statement with it, after the
+    #: statement rules (whose refusals name the problem better) have passed.
+    unsupported: str | None = None
 
     @property
     def kind(self) -> str:
@@ -1550,9 +1554,10 @@ def _translate(
         _offset_zones(tree)
         _struct_positions(tree)
         _window_errors(tree)
-        duck_sql = _duckdb_sql(tree)
+        duck_sql, unsupported = _checked_duckdb_sql(tree)
         statements.append(TranslatedStatement(sql=duck_sql, ast=tree, parameter_names=names, source_ast=source,
-                                              json_calls=json_calls, set_literals=set_literals))
+                                              json_calls=json_calls, set_literals=set_literals,
+                                              unsupported=unsupported))
     return Translation(statements=statements)
 
 
@@ -1630,7 +1635,26 @@ def catalog_typed_statement(statement: TranslatedStatement, text_calls: set[int]
             node.replace(exp.Nullif(this=text, expression=exp.Literal.string("null")))
     return TranslatedStatement(sql=_duckdb_sql(tree), ast=tree, parameter_names=statement.parameter_names,
                                source_ast=statement.source_ast, json_calls=statement.json_calls,
-                               set_literals=statement.set_literals)
+                               set_literals=statement.set_literals, unsupported=statement.unsupported)
+
+
+def _checked_duckdb_sql(tree: exp.Expression) -> tuple[str, str | None]:
+    """The DuckDB text of a translated tree, and what sqlglot reported it could not write with
+    the same meaning (None when nothing). sqlglot only logged those as warnings, and the query
+    ran with another meaning: ``APPROX_TOP_COUNT(x, 1)`` returned ``[1]`` where BigQuery returns
+    ``[{value: 1, count: 2}]`` ("APPROX_TOP_K cannot be transpiled to DuckDB due to incompatible
+    return types"). DDL is left out: what it may not do is the statement rules' to refuse."""
+    if isinstance(tree, exp.Create | exp.Alter | exp.Drop):
+        return _duckdb_sql(tree), None
+    try:
+        return tree.sql(dialect="duckdb", unsupported_level=sqlglot.ErrorLevel.RAISE), None
+    except UnsupportedError as err:
+        try:
+            sql = tree.sql(dialect="duckdb", unsupported_level=sqlglot.ErrorLevel.IGNORE)  # (it is refused)
+        except SqlglotError as failed:
+            raise gexc.BadRequest(f"Cannot translate the query for DuckDB: {failed}") from failed
+        said = [" ".join(line.split()) for line in str(err).split("\n\n")]
+        return sql, " ".join(dict.fromkeys(line for line in said if line and not line.startswith("... and ")))
 
 
 def _duckdb_sql(tree: exp.Expression) -> str:
