@@ -132,8 +132,34 @@ def check_dialect(sql: str, trees: Sequence[exp.Expression]) -> None:
                 f"(`{node.sql('bigquery')[:60]}`; GoogleSQL has no ILIKE, use LOWER(x) LIKE ...)"
             )
         _check_reserved_identifiers(tree)
+        _check_null_treatment(tree)
     check_type_names(tokens, trees)
     check_functions(sql, trees, tokens)
+
+
+#: The functions that take ``{IGNORE | RESPECT} NULLS`` (navigation functions "FIRST_VALUE",
+#: "LAST_VALUE", "NTH_VALUE", "PERCENTILE_CONT", "PERCENTILE_DISC"; aggregate functions
+#: "ARRAY_AGG"); ``LAG (value_expression[, offset [, default_expression]])`` and the others have
+#: no such clause.
+_NULL_TREATMENT_FUNCTIONS = (exp.FirstValue, exp.LastValue, exp.NthValue, exp.PercentileCont, exp.PercentileDisc,
+                             exp.ArrayAgg)
+
+
+def _check_null_treatment(tree: exp.Expression) -> None:
+    """IGNORE NULLS / RESPECT NULLS on a function that has no such clause is a syntax error on
+    BigQuery; DuckDB ran ``LAG(x) IGNORE NULLS OVER (...)`` (the previous non-NULL value), a
+    forward fill that BigQuery refuses (write ``LAST_VALUE(x IGNORE NULLS) OVER (... ROWS BETWEEN
+    UNBOUNDED PRECEDING AND 1 PRECEDING)``)."""
+    for node in tree.find_all(exp.IgnoreNulls, exp.RespectNulls):
+        function = node.this
+        if isinstance(function, _NULL_TREATMENT_FUNCTIONS):
+            continue
+        name = function.name.upper() if isinstance(function, exp.Anonymous) else \
+            function.sql_name() if isinstance(function, exp.Func) else type(function).__name__.upper()
+        clause = "IGNORE NULLS" if isinstance(node, exp.IgnoreNulls) else "RESPECT NULLS"
+        raise gexc.BadRequest(
+            f"Syntax error: {clause} is not allowed for function {name} (BigQuery takes IGNORE / RESPECT NULLS "
+            "in FIRST_VALUE, LAST_VALUE, NTH_VALUE, PERCENTILE_CONT, PERCENTILE_DISC and ARRAY_AGG)")
 
 
 #: GoogleSQL's type names and their documented aliases (data types: "Boolean type ... SQL
