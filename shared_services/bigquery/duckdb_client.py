@@ -116,6 +116,7 @@ from shared_services.bigquery.rules import (
     check_script,
     check_statement_kinds,
     check_unenforced_columns,
+    coerced_parameter_error,
     ddl_fields,
     ddl_options,
     expand_views,
@@ -1434,7 +1435,9 @@ def _stored_parameters(job_config: QueryJobConfig) -> list[Any]:
 #: else they read is in the digest), so a repeated statement against an unchanged catalog
 #: gets the verdict it got before; any DDL, load that creates a table or catalog change
 #: gives a new digest, and a failed check is never stored.
-_RULE_VERDICTS: OrderedDict[tuple[Any, ...], bool] = OrderedDict()
+#: A statement's passed verdict, with the STRING parameters it reads as dates (their values are
+#: checked per query: ``coerced_parameter_error``).
+_RULE_VERDICTS: OrderedDict[tuple[Any, ...], dict[str, set[str]]] = OrderedDict()
 _RULE_VERDICTS_SIZE = 1024
 _RULE_VERDICTS_LOCK = threading.Lock()
 
@@ -1982,8 +1985,11 @@ class DuckDBClient:
                 types, values = self._parameters(job_config)
                 translation = translate(query, types, catalog=self._catalog)
                 try:
-                    self._check_rules(query, translation, param_types=types, reuse_verdict=True)
+                    coerced = self._check_rules(query, translation, param_types=types, reuse_verdict=True)
                     _refuse_unsupported(translation)
+                    refused = coerced_parameter_error(coerced, values)
+                    if refused is not None:
+                        raise gexc.BadRequest(refused)
                     translation = self._catalog_typed(translation, types)
                 except RecursionError:  # the checks recurse per nested expression, as the parser does
                     raise gexc.BadRequest(TOO_DEEP) from None
@@ -2055,8 +2061,11 @@ class DuckDBClient:
             pass
 
     def _check_rules(self, sql: str, translation: Any, partition_filters: bool = True,
-                     param_types: Mapping[str, Any] | None = None, reuse_verdict: bool = False) -> None:
+                     param_types: Mapping[str, Any] | None = None, reuse_verdict: bool = False
+                     ) -> dict[str, set[str]]:
         """BigQuery's statement rules (see docs/bigquery-rules.md); ``BadRequest`` / ``NotFound``.
+        Returns the STRING parameters the statements read as DATE / DATETIME / TIMESTAMP (whose
+        values the caller checks: ``coerced_parameter_error``).
 
         ``reuse_verdict``: ``translation`` is ``translate(sql, param_types)``, so a statement
         that passed against an identical catalog (same digest) passes again without being
@@ -2078,9 +2087,10 @@ class DuckDBClient:
             with _RULE_VERDICTS_LOCK:
                 if verdict_key in _RULE_VERDICTS:
                     _RULE_VERDICTS.move_to_end(verdict_key)
-                    return
+                    return _RULE_VERDICTS[verdict_key]
         trees = [st.source_ast if st.source_ast is not None else st.ast for st in translation.statements]
         types_of = _types_lookup(catalog)
+        coerced: dict[str, set[str]] = {}
 
         check_statement_kinds(trees)
         check_parameters(trees)
@@ -2100,8 +2110,8 @@ class DuckDBClient:
                 self._check_create(tree)
             alter_added_columns(tree)  # what BigQuery refuses in ALTER TABLE, and what is not run here
             alter_set_options(tree)
-            check_comparisons(tree, types_of, param_types or {})
-            check_assignments(tree, types_of, param_types or {})
+            check_comparisons(tree, types_of, param_types or {}, coerced)
+            check_assignments(tree, types_of, param_types or {}, coerced)
         required = catalog.required_partition_filters() if partition_filters else {}
         if required:
             for tree in trees:
@@ -2111,9 +2121,10 @@ class DuckDBClient:
                     raise partition_filter_error(*missing[0])
         if verdict_key is not None and catalog.complete:
             with _RULE_VERDICTS_LOCK:
-                _RULE_VERDICTS[verdict_key] = True
+                _RULE_VERDICTS[verdict_key] = coerced
                 while len(_RULE_VERDICTS) > _RULE_VERDICTS_SIZE:
                     _RULE_VERDICTS.popitem(last=False)
+        return coerced
 
     def _catalog_typed(self, translation: Any, param_types: Mapping[str, Any] | None = None) -> Any:
         """``translation`` with what the catalog's types decide: each JSON_QUERY / JSON_EXTRACT

@@ -1698,6 +1698,45 @@ def _check_coerced_literal(value: exp.Expression | None, target: _Typed | None) 
     if pattern is not None and isinstance(value, exp.Literal) and value.is_string \
             and not pattern.match(str(value.this)):
         raise gexc.BadRequest(f'Could not cast literal "{value.this}" to type {name}')
+#: ``{parameter name: {BigQuery type}}``: the STRING query parameters a statement reads as a DATE,
+#: DATETIME or TIMESTAMP (filled by :func:`check_comparisons` and :func:`check_assignments`).
+CoercedParameters = dict[str, set[str]]
+
+
+def _note_coerced_parameter(value: exp.Expression | None, target: _Typed | None,
+                            param_types: Mapping[str, object], coerced: CoercedParameters | None) -> None:
+    """Record a STRING parameter read as ``target`` (a DATE / DATETIME / TIMESTAMP): "Query
+    parameter coercion" (conversion rules: a STRING parameter to DATE, DATETIME, TIME or
+    TIMESTAMP; "If the parameter value can't be coerced successfully to the target type, an
+    error is provided"). The value is known only when the query runs (the client checks it)."""
+    value = _unparen(value)
+    if coerced is None or target is None or target.coercible_string or not isinstance(value, exp.Parameter):
+        return
+    spec = param_types.get(value.name)
+    name = _canon(target)
+    if isinstance(spec, str) and spec.upper() == "STRING" and name in _COERCED_TEXT:
+        coerced.setdefault(value.name, set()).add(name)
+
+
+def coerced_parameter_error(coerced: Mapping[str, set[str]], values: Mapping[str, Any]) -> str | None:
+    """The refusal for a STRING parameter whose value is not in the canonical format of a type
+    the statement reads it as (see :func:`_note_coerced_parameter`); None when every value is.
+
+    Example::
+
+        coerced_parameter_error({'d': {'DATE'}}, {'d': '2025/01/15'})   # "Query parameter 'd' ..."
+    """
+    for name, targets in coerced.items():
+        value = values.get(name)
+        if not isinstance(value, str):
+            continue
+        for target in sorted(targets):
+            if not _COERCED_TEXT[target].match(value):
+                return (f"Query parameter '{name}' of type STRING cannot be coerced to {target}: "
+                        f"{value[:80]!r} is not in the {target} format (YYYY-MM-DD for a DATE)")
+    return None
+
+
 _NOT_COMPARABLE = frozenset({"JSON", "ARRAY", "GEOGRAPHY"})
 
 
@@ -1747,7 +1786,8 @@ def _target_columns(node: exp.Expression, types_of: TypesLookup) -> tuple[list[s
     return (named or list(types)), types
 
 
-def check_assignments(tree: exp.Expression, types_of: TypesLookup, param_types: Mapping[str, object]) -> None:
+def check_assignments(tree: exp.Expression, types_of: TypesLookup, param_types: Mapping[str, object],
+                      coerced: CoercedParameters | None = None) -> None:
     """A value INSERT or UPDATE (MERGE's too) would store in a column of a type it does not
     coerce to is refused with BigQuery's message ("Value has type INT64 which cannot be
     inserted into column k, which has type STRING"; "Query column 1 has type FLOAT64 which
@@ -1794,6 +1834,7 @@ def check_assignments(tree: exp.Expression, types_of: TypesLookup, param_types: 
                 continue
             stored = _Typed(kind)
             _check_coerced_literal(value, stored)  # '2025/01/15' into a DATE column
+            _note_coerced_parameter(value, stored, param_types, coerced)
             typed = None if isinstance(_unparen(value), exp.Null) else checker.type_of(value)
             if typed is None or _assignable(value, typed, _canon(stored)):
                 continue
@@ -1815,7 +1856,8 @@ def _typed_operands(tree: exp.Expression, checker: _TypeChecker, operators: Mapp
                 yield cls, op, a, b
 
 
-def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: Mapping[str, object]) -> None:
+def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: Mapping[str, object],
+                      coerced: CoercedParameters | None = None) -> None:
     """Reject comparisons BigQuery has no signature for (TIMESTAMP vs DATE, INT64 vs STRING, ...).
 
     Only comparisons whose two operand types are known (columns of tables, literals, typed
@@ -1852,6 +1894,8 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
             right = checker.type_of(other)
             _check_coerced_literal(other, left)
             _check_coerced_literal(node.this, right)
+            _note_coerced_parameter(other, left, param_types, coerced)
+            _note_coerced_parameter(node.this, right, param_types, coerced)
             if not (left and right):
                 continue
             for side in (left, right) if op not in ("BETWEEN", "IN") else ():

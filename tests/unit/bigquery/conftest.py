@@ -13,9 +13,9 @@ def walks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = duckdb_client.check_comparisons
 
-    def counting(tree, types_of, param_types):  # type: ignore[no-untyped-def]
+    def counting(tree, types_of, param_types, coerced=None):  # type: ignore[no-untyped-def]
         seen.append(tree.sql())
-        return real(tree, types_of, param_types)
+        return real(tree, types_of, param_types, coerced)
 
     monkeypatch.setattr(duckdb_client, "check_comparisons", counting)
     return seen
