@@ -105,6 +105,7 @@ from shared_services.bigquery.jobs import (
     schema_from_duckdb_description,
 )
 from shared_services.bigquery.rules import (
+    CoercedParameters,
     alter_added_columns,
     alter_set_options,
     check_assignments,
@@ -1437,7 +1438,7 @@ def _stored_parameters(job_config: QueryJobConfig) -> list[Any]:
 #: gives a new digest, and a failed check is never stored.
 #: A statement's passed verdict, with the STRING parameters it reads as dates (their values are
 #: checked per query: ``coerced_parameter_error``).
-_RULE_VERDICTS: OrderedDict[tuple[Any, ...], dict[str, set[str]]] = OrderedDict()
+_RULE_VERDICTS: OrderedDict[tuple[Any, ...], CoercedParameters] = OrderedDict()
 _RULE_VERDICTS_SIZE = 1024
 _RULE_VERDICTS_LOCK = threading.Lock()
 
@@ -1990,7 +1991,7 @@ class DuckDBClient:
                     refused = coerced_parameter_error(coerced, values)
                     if refused is not None:
                         raise gexc.BadRequest(refused)
-                    translation = self._catalog_typed(translation, types)
+                    translation = self._catalog_typed(translation, types, coerced.occurrences)
                 except RecursionError:  # the checks recurse per nested expression, as the parser does
                     raise gexc.BadRequest(TOO_DEEP) from None
                 if dry_run:
@@ -2062,7 +2063,7 @@ class DuckDBClient:
 
     def _check_rules(self, sql: str, translation: Any, partition_filters: bool = True,
                      param_types: Mapping[str, Any] | None = None, reuse_verdict: bool = False
-                     ) -> dict[str, set[str]]:
+                     ) -> CoercedParameters:
         """BigQuery's statement rules (see docs/bigquery-rules.md); ``BadRequest`` / ``NotFound``.
         Returns the STRING parameters the statements read as DATE / DATETIME / TIMESTAMP (whose
         values the caller checks: ``coerced_parameter_error``).
@@ -2090,7 +2091,7 @@ class DuckDBClient:
                     return _RULE_VERDICTS[verdict_key]
         trees = [st.source_ast if st.source_ast is not None else st.ast for st in translation.statements]
         types_of = _types_lookup(catalog)
-        coerced: dict[str, set[str]] = {}
+        coerced = CoercedParameters()
 
         check_statement_kinds(trees)
         check_parameters(trees)
@@ -2126,13 +2127,16 @@ class DuckDBClient:
                     _RULE_VERDICTS.popitem(last=False)
         return coerced
 
-    def _catalog_typed(self, translation: Any, param_types: Mapping[str, Any] | None = None) -> Any:
+    def _catalog_typed(self, translation: Any, param_types: Mapping[str, Any] | None = None,
+                       parameter_casts: Mapping[int, str] | None = None) -> Any:
         """``translation`` with what the catalog's types decide: each JSON_QUERY / JSON_EXTRACT
         of a STRING returning JSON text, as BigQuery's does, and each string literal a set
-        operation pairs with a DATE (DATETIME, TIME, TIMESTAMP) column of that type
-        (``sql_translate.catalog_typed_statement``); the same object when the statements have
-        neither (the common case costs two attribute reads per statement)."""
-        if not any(st.json_calls or st.set_literals for st in translation.statements):
+        operation pairs with a DATE (DATETIME, TIME, TIMESTAMP) column of that type, and each
+        place a STRING parameter is read as a DATE / DATETIME / TIMESTAMP (``parameter_casts``,
+        from the statement rules) cast to it (``sql_translate.catalog_typed_statement``); the
+        same object when there is none of these (the common case costs two attribute reads
+        per statement)."""
+        if not parameter_casts and not any(st.json_calls or st.set_literals for st in translation.statements):
             return translation
         types_of = _types_lookup(self._catalog_snapshot())
         statements = []
@@ -2141,7 +2145,7 @@ class DuckDBClient:
             calls = string_json_calls(source, types_of, param_types or {}, JSON_CALL_META) if st.json_calls else set()
             literals = set_literal_types(source, types_of, param_types or {}, SET_LITERAL_META) \
                 if st.set_literals else {}
-            statements.append(catalog_typed_statement(st, calls, literals))
+            statements.append(catalog_typed_statement(st, calls, literals, parameter_casts))
         return dataclasses.replace(translation, statements=statements)
 
     def _catalog_snapshot(self) -> _CatalogSnapshot:

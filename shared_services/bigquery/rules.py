@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import sqlglot
@@ -51,7 +52,12 @@ from shared_services.bigquery.googlesql_functions import (
     GOOGLESQL_FUNCTIONS,
     GOOGLESQL_TABLE_FUNCTIONS,
 )
-from shared_services.bigquery.sql_translate import DATE_TEXT, DATETIME_TEXT, TIMESTAMP_TEXT
+from shared_services.bigquery.sql_translate import (
+    DATE_TEXT,
+    DATETIME_TEXT,
+    PARAMETER_META,
+    TIMESTAMP_TEXT,
+)
 
 __all__ = [
     "RESERVED_KEYWORDS",
@@ -1698,9 +1704,15 @@ def _check_coerced_literal(value: exp.Expression | None, target: _Typed | None) 
     if pattern is not None and isinstance(value, exp.Literal) and value.is_string \
             and not pattern.match(str(value.this)):
         raise gexc.BadRequest(f'Could not cast literal "{value.this}" to type {name}')
-#: ``{parameter name: {BigQuery type}}``: the STRING query parameters a statement reads as a DATE,
-#: DATETIME or TIMESTAMP (filled by :func:`check_comparisons` and :func:`check_assignments`).
-CoercedParameters = dict[str, set[str]]
+@dataclass
+class CoercedParameters:
+    """The STRING query parameters a statement reads as a DATE, DATETIME or TIMESTAMP (filled by
+    :func:`check_comparisons` and :func:`check_assignments`): ``targets`` by name (their values
+    are checked, :func:`coerced_parameter_error`) and ``occurrences`` by the number
+    ``sql_translate.PARAMETER_META`` gives each place one is read (cast there)."""
+
+    targets: dict[str, set[str]] = dataclass_field(default_factory=dict)
+    occurrences: dict[int, str] = dataclass_field(default_factory=dict)
 
 
 def _note_coerced_parameter(value: exp.Expression | None, target: _Typed | None,
@@ -1715,18 +1727,21 @@ def _note_coerced_parameter(value: exp.Expression | None, target: _Typed | None,
     spec = param_types.get(value.name)
     name = _canon(target)
     if isinstance(spec, str) and spec.upper() == "STRING" and name in _COERCED_TEXT:
-        coerced.setdefault(value.name, set()).add(name)
+        coerced.targets.setdefault(value.name, set()).add(name)
+        number = value.meta.get(PARAMETER_META)
+        if number is not None:
+            coerced.occurrences[number] = name
 
 
-def coerced_parameter_error(coerced: Mapping[str, set[str]], values: Mapping[str, Any]) -> str | None:
+def coerced_parameter_error(coerced: CoercedParameters, values: Mapping[str, Any]) -> str | None:
     """The refusal for a STRING parameter whose value is not in the canonical format of a type
     the statement reads it as (see :func:`_note_coerced_parameter`); None when every value is.
 
     Example::
 
-        coerced_parameter_error({'d': {'DATE'}}, {'d': '2025/01/15'})   # "Query parameter 'd' ..."
+        coerced_parameter_error(CoercedParameters({'d': {'DATE'}}), {'d': '2025/01/15'})   # "Query parameter 'd' ..."
     """
-    for name, targets in coerced.items():
+    for name, targets in coerced.targets.items():
         value = values.get(name)
         if not isinstance(value, str):
             continue

@@ -1481,6 +1481,7 @@ def _translate(
     statements: list[TranslatedStatement] = []
     positional = [0]
     unnest_counter = [0]
+    parameter_count = [0]
     for parsed in trees:
         tree = cast_expression(parsed)
         json_calls = _tag_json_calls(tree)
@@ -1491,6 +1492,9 @@ def _translate(
             raise gexc.BadRequest(
                 "Function not supported by the embedded warehouse: TYPEOF (DuckDB would name its own types, "
                 "VARCHAR for STRING; write the query with other functions or run it on BigQuery)")
+        for node in tree.find_all(exp.Parameter):  # numbered in both trees (see PARAMETER_META)
+            parameter_count[0] += 1
+            node.meta[PARAMETER_META] = parameter_count[0]
         source = tree.copy()
         _positional_to_named(tree, positional)
         names: list[str] = []
@@ -1512,6 +1516,7 @@ def _translate(
                 this=exp.Parameter(this=exp.Var(this=name)),
                 to=exp.DataType.build(target, dialect="duckdb"),
             )
+            typed.meta[PARAMETER_META] = node.meta.get(PARAMETER_META)
             node.replace(typed)
         rewrite_table_function_calls(tree)
         _group_by_select_aliases(tree)
@@ -1593,8 +1598,14 @@ def _tag_set_literals(tree: exp.Expression) -> int:
     return count
 
 
+#: ``meta`` key numbering a statement's query parameters in its source and translated trees (the
+#: typed cast that replaces one carries its number): see :func:`catalog_typed_statement`.
+PARAMETER_META = "bq_parameter"
+
+
 def catalog_typed_statement(statement: TranslatedStatement, text_calls: set[int],
-                            literal_types: Mapping[int, str] | None = None) -> TranslatedStatement:
+                            literal_types: Mapping[int, str] | None = None,
+                            parameter_types: Mapping[int, str] | None = None) -> TranslatedStatement:
     """``statement`` as the catalog's types decide it, per query: the JSON_QUERY / JSON_EXTRACT
     calls numbered in ``text_calls`` (those whose first argument is a STRING, as the statement
     rules find it) return JSON text, and the set operations' literals in ``literal_types``
@@ -1616,9 +1627,18 @@ def catalog_typed_statement(statement: TranslatedStatement, text_calls: set[int]
 
         catalog_typed_statement(statement, {1}).sql   # "SELECT NULLIF(CAST(s -> '$.a' AS TEXT), 'null') ..."
     """
-    if not text_calls and not literal_types:
+    if not text_calls and not literal_types and not parameter_types:
         return statement
     tree = statement.ast.copy()
+    if parameter_types:
+        # a STRING parameter read as a DATE / DATETIME / TIMESTAMP ("Query parameter coercion"),
+        # cast to it where it is read so: DuckDB compared a DATE with it only by `=` ("Cannot
+        # compare values of type DATE and type VARCHAR" for <, BETWEEN); its text is checked
+        # before the query runs (rules.coerced_parameter_error).
+        for cast in list(tree.find_all(exp.Cast)):
+            target = parameter_types.get(cast.meta.get(PARAMETER_META, 0))
+            if target is not None and isinstance(cast.this, exp.Parameter):
+                cast.replace(exp.Cast(this=cast.copy(), to=exp.DataType.build(duckdb_type(target), dialect="duckdb")))
     if literal_types:
         for literal in list(tree.find_all(exp.Literal)):
             target = literal_types.get(literal.meta.get(SET_LITERAL_META, 0))

@@ -69,6 +69,19 @@ def test_each_query_is_checked_even_when_the_statement_passed_before(client: Duc
     assert run(client, sql, d="2025-01-16") == []
 
 
+def test_the_parameter_is_a_date_wherever_it_is_read_as_one(client: DuckDBClient) -> None:
+    # DuckDB compared a DATE with a text parameter only by `=`: `<` and BETWEEN were binder
+    # errors ("Cannot compare values of type DATE and type VARCHAR"); BigQuery coerces it.
+    for _ in range(2):  # the second time from the statement's stored verdict
+        assert run(client, "SELECT k FROM ds.g WHERE d < @d", d="2025-01-16") == [("2025/01/15",)]
+        assert run(client, "SELECT k FROM ds.g WHERE d BETWEEN @a AND @b", a="2025-01-01", b="2025-01-31") == \
+            [("2025/01/15",)]
+        assert run(client, "SELECT k FROM ds.g WHERE ts >= @t", t="2025-01-15 19:30:00 America/New_York") == \
+            [("2025/01/15",)]
+    # read as a date in one place and as text in another: each place keeps its type
+    assert run(client, "SELECT CONCAT(@d, '!') FROM ds.g WHERE d <= @d", d="2025-01-15") == [("2025-01-15!",)]
+
+
 def test_a_string_parameter_read_as_a_string_is_any_text(client: DuckDBClient) -> None:
     assert run(client, "SELECT d FROM ds.g WHERE k = @k", k="2025/01/15") == [(dt.date(2025, 1, 15),)]
     assert run(client, "SELECT CONCAT(@k, '!')", k="not a date") == [("not a date!",)]
