@@ -38,6 +38,9 @@ def rows(client: DuckDBClient, sql: str) -> list[tuple]:
     ("SELECT LEAD(pts) RESPECT NULLS OVER (ORDER BY o) FROM ds.g", "RESPECT NULLS", "LEAD"),
     ("SELECT SUM(pts IGNORE NULLS) FROM ds.g", "IGNORE NULLS", "SUM"),
     ("SELECT MAX(pts RESPECT NULLS) OVER () FROM ds.g", "RESPECT NULLS", "MAX"),
+    # after a function that takes it
+    ("SELECT FIRST_VALUE(pts IGNORE NULLS) OVER (ORDER BY o), LAG(pts) IGNORE NULLS OVER (ORDER BY o) FROM ds.g",
+     "IGNORE NULLS", "LAG"),
 ])
 def test_the_clause_on_another_function_is_bigquerys_syntax_error(client: DuckDBClient, sql: str, clause: str,
                                                                   name: str) -> None:

@@ -82,6 +82,14 @@ def test_the_parameter_is_a_date_wherever_it_is_read_as_one(client: DuckDBClient
     assert run(client, "SELECT CONCAT(@d, '!') FROM ds.g WHERE d <= @d", d="2025-01-15") == [("2025-01-15!",)]
 
 
+def test_a_typed_parameter_is_not_recast(client: DuckDBClient) -> None:
+    # a DATETIME parameter against a DATE column: the DATE coerces to DATETIME, not the other way
+    config = bigquery.QueryJobConfig(query_parameters=[
+        bigquery.ScalarQueryParameter("t", "DATETIME", dt.datetime(2025, 1, 15, 10))])
+    assert [tuple(r.values()) for r in client.query("SELECT d < @t FROM ds.g", job_config=config).result()] == \
+        [(True,)]
+
+
 def test_a_string_parameter_read_as_a_string_is_any_text(client: DuckDBClient) -> None:
     assert run(client, "SELECT d FROM ds.g WHERE k = @k", k="2025/01/15") == [(dt.date(2025, 1, 15),)]
     assert run(client, "SELECT CONCAT(@k, '!')", k="not a date") == [("not a date!",)]
