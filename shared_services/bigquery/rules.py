@@ -851,6 +851,12 @@ def _merge_columns(merge: exp.Merge, columns_of: ColumnTypesLookup) -> set[str]:
 # --------------------------------------------------------------------------------------
 # Views
 # --------------------------------------------------------------------------------------
+def _is_star(projection: exp.Expression) -> bool:
+    """Whether a SELECT list entry is ``*`` or ``t.*`` (its columns are not named in the query)."""
+    return isinstance(projection, exp.Star) or (isinstance(projection, exp.Column)
+                                                and isinstance(projection.this, exp.Star))
+
+
 def _table_key(table: exp.Table) -> tuple[str, str]:
     db = table.args.get("db")
     return (db.name.lower() if db is not None else "", table.name.lower())
@@ -1008,9 +1014,7 @@ class _Resolver:
             return None
         names = set()
         for projection in body.expressions:
-            if isinstance(projection, exp.Star) or (
-                isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
-            ):
+            if _is_star(projection):
                 return None
             names.add(projection.alias_or_name.lower())
         return names
@@ -1109,7 +1113,7 @@ def _push_up(scope: exp.Expression, carrier: _Carrier, mine: exp.Expression,
     levels: dict[str, str] = {}
     for projection in scope.expressions:
         inner = projection.this if isinstance(projection, exp.Alias) else projection
-        if isinstance(inner, exp.Star) or (isinstance(inner, exp.Column) and isinstance(inner.this, exp.Star)):
+        if _is_star(inner):
             qualifier = inner.table if isinstance(inner, exp.Column) else ""
             if (qualifier and qualifier.lower() == carrier.alias.lower()) or (
                 not qualifier and len(_sources(scope)) == 1
@@ -1660,8 +1664,7 @@ class _TypeChecker:
         if not isinstance(body, exp.Select) or self._depth > 16:
             return None
         for projection in body.expressions:
-            if isinstance(projection, exp.Star) or (isinstance(projection, exp.Column)
-                                                     and isinstance(projection.this, exp.Star)):
+            if _is_star(projection):
                 return None
             if projection.alias_or_name.lower() == name:
                 self._depth += 1
@@ -1838,9 +1841,7 @@ def check_assignments(tree: exp.Expression, types_of: TypesLookup, param_types: 
                 values = row.expressions if isinstance(row, exp.Tuple) else [row]
                 # (a row of another length is the engine's error: "table has 2 columns but 1 values")
                 pairs += [(column, value, "Value") for column, value in zip(columns, values, strict=False)]
-            if isinstance(body, exp.Select) and not any(isinstance(p, exp.Star) or (isinstance(p, exp.Column)
-                                                                                      and isinstance(p.this, exp.Star))
-                                                          for p in body.expressions):
+            if isinstance(body, exp.Select) and not any(_is_star(p) for p in body.expressions):
                 pairs += [(column, projection.unalias(), f"Query column {position}")
                           for position, (column, projection) in enumerate(zip(columns, body.expressions, strict=False), start=1)]
         for column, value, said in pairs:
@@ -2103,9 +2104,8 @@ def _set_operation_columns(tree: exp.Expression, checker: _TypeChecker
             if isinstance(node.parent, kind):
                 continue  # checked with the whole chain from its top
             inputs = _set_operation_inputs(node, kind)
-            if not inputs or any(s.find(exp.Star) is not None and any(
-                    isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
-                    for e in s.expressions) for s in inputs):
+            if not inputs or any(s.find(exp.Star) is not None and any(_is_star(e) for e in s.expressions)
+                                 for s in inputs):
                 continue
             widths = {len(s.expressions) for s in inputs}
             if len(widths) != 1:
