@@ -1053,13 +1053,17 @@ def _offset_zones(tree: exp.Expression) -> None:
             node.set(key, offset(zone))
 
 
+def _struct_fields(value: exp.Struct) -> list[exp.Expression]:
+    """Copies of a STRUCT literal's field values, in order, without their names."""
+    return [(field.expression if isinstance(field, exp.PropertyEQ) else field.unalias()).copy()
+            for field in value.expressions]
+
+
 def _row_of(value: exp.Expression) -> exp.Expression | None:
     """A STRUCT literal (or an array literal of them) as DuckDB's positional ``ROW(...)``; None
     for anything else."""
     if isinstance(value, exp.Struct):
-        return exp.Anonymous(this="ROW", expressions=[
-            (field.expression if isinstance(field, exp.PropertyEQ) else field.unalias()).copy()
-            for field in value.expressions])
+        return exp.Anonymous(this="ROW", expressions=_struct_fields(value))
     if isinstance(value, exp.Array) and value.expressions and all(isinstance(e, exp.Struct) for e in value.expressions):
         return exp.Array(expressions=[_row_of(element) for element in value.expressions])
     return None
@@ -1118,7 +1122,7 @@ def _positional_struct(value: exp.Expression, target: exp.DataType) -> exp.Expre
         return field
 
     if isinstance(value, exp.Struct):
-        fields = [(f.expression if isinstance(f, exp.PropertyEQ) else f.unalias()).copy() for f in value.expressions]
+        fields = _struct_fields(value)
         if len(fields) != count:
             raise gexc.BadRequest(f"Invalid cast from a STRUCT of {len(fields)} fields to {written}: {_BY_POSITION}")
         return exp.Anonymous(this="ROW", expressions=[inner(f, k) for f, k in zip(fields, kinds, strict=True)])
@@ -1608,8 +1612,9 @@ def catalog_typed_statement(statement: TranslatedStatement, text_calls: set[int]
                             parameter_types: Mapping[int, str] | None = None) -> TranslatedStatement:
     """``statement`` as the catalog's types decide it, per query: the JSON_QUERY / JSON_EXTRACT
     calls numbered in ``text_calls`` (those whose first argument is a STRING, as the statement
-    rules find it) return JSON text, and the set operations' literals in ``literal_types``
-    take their column's type.
+    rules find it) return JSON text, the set operations' literals in ``literal_types`` take
+    their column's type, and the STRING parameters numbered in ``parameter_types`` (by
+    :data:`PARAMETER_META`) are cast to the DATE / DATETIME / TIMESTAMP they are read as.
 
     "JSON_QUERY(json_string_expr, json_path) ... Return type: json_string_expr: a JSON-formatted
     STRING; json_expr: JSON" (json functions, JSON_QUERY; JSON_QUERY_ARRAY: ARRAY<JSON-formatted
@@ -1667,20 +1672,21 @@ def _checked_duckdb_sql(tree: exp.Expression) -> tuple[str, str | None]:
     if isinstance(tree, exp.Create | exp.Alter | exp.Drop):
         return _duckdb_sql(tree), None
     try:
-        return tree.sql(dialect="duckdb", unsupported_level=sqlglot.ErrorLevel.RAISE), None
+        return _duckdb_sql(tree, sqlglot.ErrorLevel.RAISE), None
     except UnsupportedError as err:
-        try:
-            sql = tree.sql(dialect="duckdb", unsupported_level=sqlglot.ErrorLevel.IGNORE)  # (it is refused)
-        except SqlglotError as failed:
-            raise gexc.BadRequest(f"Cannot translate the query for DuckDB: {failed}") from failed
         said = [" ".join(line.split()) for line in str(err).split("\n\n")]
-        return sql, " ".join(dict.fromkeys(line for line in said if line and not line.startswith("... and ")))
+        reason = " ".join(dict.fromkeys(line for line in said if line and not line.startswith("... and ")))
+        return _duckdb_sql(tree, sqlglot.ErrorLevel.IGNORE), reason  # (the client refuses it)
 
 
-def _duckdb_sql(tree: exp.Expression) -> str:
-    """The DuckDB text of a translated tree (``BadRequest`` when sqlglot cannot write it)."""
+def _duckdb_sql(tree: exp.Expression, unsupported: sqlglot.ErrorLevel = sqlglot.ErrorLevel.WARN) -> str:
+    """The DuckDB text of a translated tree (``BadRequest`` when sqlglot cannot write it); what
+    it writes without the same meaning is logged (``unsupported``: WARN), ignored (IGNORE) or
+    raised as sqlglot's ``UnsupportedError`` (RAISE, for :func:`_checked_duckdb_sql`)."""
     try:
-        return tree.sql(dialect="duckdb")
+        return tree.sql(dialect="duckdb", unsupported_level=unsupported)
+    except UnsupportedError:
+        raise
     except SqlglotError as err:
         raise gexc.BadRequest(f"Cannot translate the query for DuckDB: {err}") from err
 
