@@ -846,6 +846,17 @@ _UNSUPPORTED_HINTS = {
 }
 
 
+def _written_table(source: exp.Expression | None) -> tuple[str, str] | None:
+    """``(dataset, table)`` an INSERT, UPDATE, MERGE or CREATE names as its target (a CREATE's
+    column list aside); None when it names none with a dataset."""
+    target = source.this if isinstance(source, exp.Insert | exp.Update | exp.Merge | exp.Create) else None
+    if isinstance(target, exp.Schema):
+        target = target.this
+    if not isinstance(target, exp.Table) or target.args.get("db") is None:
+        return None
+    return target.args["db"].name, target.name
+
+
 def _refuse_unsupported(translation: Any) -> None:
     """``BadRequest`` for a statement sqlglot could not write for DuckDB with the same meaning
     (``TranslatedStatement.unsupported``): it would run, and answer otherwise than BigQuery."""
@@ -2316,7 +2327,8 @@ class DuckDBClient:
                     fetched = cur.fetchone()
                     dml = (dml or 0) + int(fetched[0] if fetched else 0)
                     rows, schema, tuples = [], [], None
-                    self._empty_null_arrays(source)
+                    if kind != "DELETE":  # (a DELETE writes no value)
+                        self._empty_null_arrays(source)
                 else:
                     rows, schema, tuples = [], [], None
                     self._prune_meta()
@@ -2342,12 +2354,10 @@ class DuckDBClient:
         ``ARRAY_LENGTH(tags)`` was NULL where BigQuery says 0 (a load already wrote ``[]``). Run
         in the job's transaction, for the top-level REPEATED columns of the target of an INSERT,
         UPDATE, MERGE or CREATE TABLE ... AS SELECT."""
-        target = source.this if isinstance(source, exp.Insert | exp.Update | exp.Merge | exp.Create) else None
-        if isinstance(target, exp.Schema):
-            target = target.this
-        if not isinstance(target, exp.Table) or target.args.get("db") is None:
+        target = _written_table(source)
+        if target is None:
             return
-        dataset_id, table_id = target.db, target.name
+        dataset_id, table_id = target
         relation = self._rel(dataset_id, table_id)
         for field in self._table_schema(dataset_id, table_id):
             if (field.mode or "").upper() == "REPEATED":
@@ -2433,10 +2443,7 @@ class DuckDBClient:
         kind = str(source.args.get("kind") or "").upper()
         if kind not in ("TABLE", "VIEW"):
             return None
-        target = source.this.this if isinstance(source.this, exp.Schema) else source.this
-        if not isinstance(target, exp.Table) or target.args.get("db") is None:
-            return None
-        return target.args["db"].name, target.name
+        return _written_table(source)
 
     def _ddl_target_exists(self, source: exp.Expression | None) -> bool:
         target = self._ddl_target(source)
