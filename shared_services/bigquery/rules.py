@@ -1489,6 +1489,7 @@ _DUCK_TO_BQ = {"BIGINT": "INT64", "INT": "INT64", "DOUBLE": "FLOAT64", "VARCHAR"
 class _Typed:
     type: str
     coercible_string: bool = False  # a string literal / parameter (may become a date or time)
+    number_literal: bool = False  # an INT64 / FLOAT64 literal (a FLOAT64 one may become a NUMERIC)
 
 
 def _datatype_name(node: exp.DataType | None) -> str | None:
@@ -1513,7 +1514,7 @@ class _TypeChecker:
         if isinstance(node, exp.Literal):
             if node.is_string:
                 return _Typed("STRING", coercible_string=True)
-            return _Typed("FLOAT64" if any(c in str(node.this) for c in ".eE") else "INT64")
+            return _Typed("FLOAT64" if any(c in str(node.this) for c in ".eE") else "INT64", number_literal=True)
         if isinstance(node, exp.Boolean | exp.Predicate | exp.And | exp.Or | exp.Not):
             return _Typed("BOOL")  # TRUE / FALSE, a comparison or a condition
         if isinstance(node, exp.Parameter | exp.Placeholder):
@@ -1616,6 +1617,8 @@ class _TypeChecker:
         widest = max(names, key=_NUM_WIDTH.__getitem__)
         if widest == "INT64" and isinstance(node, (exp.Div, exp.SafeDivide, *_INT64_TO_FLOAT64_FUNCTIONS)):
             return _Typed("FLOAT64")
+        if isinstance(node, exp.Neg) and isinstance(_unparen(node.this), exp.Literal):
+            return _Typed(widest, number_literal=True)  # -1.5 is still a literal
         return _Typed(widest)
 
     def _is_date(self, node: exp.Expression | None) -> bool:
@@ -1769,7 +1772,7 @@ _SCALAR_TYPES = frozenset({"INT64", "NUMERIC", "BIGNUMERIC", "FLOAT64", "STRING"
                            "DATE", "DATETIME", "TIME", "TIMESTAMP"})
 
 
-def _assignable(value: exp.Expression, typed: _Typed, column: str) -> bool:
+def _assignable(typed: _Typed, column: str) -> bool:
     """Whether a value of type ``typed`` may be stored in a column of type ``column``: the same
     type, a coercion (INT64 into NUMERIC or FLOAT64, DATE into DATETIME, ...), a STRING literal or
     parameter into a DATE / DATETIME / TIME / TIMESTAMP column, or a FLOAT64 literal into a
@@ -1781,8 +1784,7 @@ def _assignable(value: exp.Expression, typed: _Typed, column: str) -> bool:
         return True
     if typed.coercible_string and column in _STRING_COERCIBLE:
         return True
-    literal = _unparen(value.this if isinstance(value, exp.Neg) else value)
-    return kind == "FLOAT64" and column in ("NUMERIC", "BIGNUMERIC") and isinstance(literal, exp.Literal)
+    return typed.number_literal and kind == "FLOAT64" and column in ("NUMERIC", "BIGNUMERIC")
 
 
 def _target_columns(node: exp.Expression, types_of: TypesLookup) -> tuple[list[str], dict[str, str]] | None:
@@ -1828,23 +1830,21 @@ def check_assignments(tree: exp.Expression, types_of: TypesLookup, param_types: 
         if found is None:
             continue
         columns, types = found
-        pairs: list[tuple[str, exp.Expression, str]] = []  # (column, value, message start)
+        pairs: list[tuple[str, exp.Expression, str, _Typed | None]] = []  # (column, value, message start, type)
         if isinstance(node, exp.Update):
             for assignment in node.expressions:
                 if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column) \
                         and assignment.this.name.lower() in types and not assignment.this.table:
-                    pairs.append((assignment.this.name.lower(), assignment.expression, ""))
+                    pairs.append((assignment.this.name.lower(), assignment.expression, "", None))
         else:
             body = node.expression
             rows = body.expressions if isinstance(body, exp.Values) else [body] if isinstance(body, exp.Tuple) else []
             for row in rows:
                 values = row.expressions if isinstance(row, exp.Tuple) else [row]
                 # (a row of another length is the engine's error: "table has 2 columns but 1 values")
-                pairs += [(column, value, "Value") for column, value in zip(columns, values, strict=False)]
-            if isinstance(body, exp.Select) and not any(_is_star(p) for p in body.expressions):
-                pairs += [(column, projection.unalias(), f"Query column {position}")
-                          for position, (column, projection) in enumerate(zip(columns, body.expressions, strict=False), start=1)]
-        for column, value, said in pairs:
+                pairs += [(column, value, "Value", None) for column, value in zip(columns, values, strict=False)]
+            pairs += _query_columns(body, columns, checker)
+        for column, value, said, reported in pairs:
             kind = types.get(column)
             if kind is None:
                 continue
@@ -1852,13 +1852,46 @@ def check_assignments(tree: exp.Expression, types_of: TypesLookup, param_types: 
             _check_coerced_literal(value, stored)  # '2025/01/15' into a DATE column
             _note_coerced_parameter(value, stored, param_types, coerced)
             typed = None if isinstance(_unparen(value), exp.Null) else checker.type_of(value)
-            if typed is None or _assignable(value, typed, _canon(stored)):
+            if typed is not None and reported is not None:
+                typed = reported  # a set operation's column: its supertype, when known
+            if typed is None or _assignable(typed, _canon(stored)):
                 continue
             if not said:
                 raise gexc.BadRequest(f"Value of type {_canon(typed)} cannot be assigned to {column}, "
                                       f"which has type {_canon(stored)}")
             raise gexc.BadRequest(f"{said} has type {_canon(typed)} which cannot be inserted into column {column}, "
                                   f"which has type {_canon(stored)}")
+
+
+def _query_columns(body: exp.Expression, columns: Sequence[str], checker: _TypeChecker
+                   ) -> list[tuple[str, exp.Expression, str, _Typed | None]]:
+    """``(column, value, message start, column type)`` of each value an INSERT's query stores
+    by position (a SELECT list without ``*``), the type None except for a set operation's.
+
+    A set operation (``SELECT ... UNION ALL SELECT ...``, INTERSECT, EXCEPT, without BY NAME /
+    CORRESPONDING) stores its column's common supertype (query syntax, "Set operators": "paired
+    columns must also have either the same data type or a common supertype"); each input's
+    value is checked against the target column, and the message names the supertype when
+    every input's type is known. A value of a type that does not coerce to the column cannot
+    be in a supertype that does (coercion is transitive), so no input is refused that
+    BigQuery would store. DuckDB cast the union's values silently (an INT64 column took a
+    FLOAT64 branch rounded; a STRING column took an INT64 branch as text).
+    """
+    if isinstance(body, exp.Select):
+        if any(_is_star(p) for p in body.expressions):
+            return []
+        return [(column, projection.unalias(), f"Query column {position}", None)
+                for position, (column, projection) in enumerate(zip(columns, body.expressions, strict=False), start=1)]
+    inputs = _set_operation_inputs(body, type(body)) if isinstance(body, exp.Union | exp.Intersect | exp.Except) else None
+    if not inputs or any(_is_star(p) for s in inputs for p in s.expressions) \
+            or len({len(s.expressions) for s in inputs}) != 1:
+        return []  # a width mismatch is the set operation's own error (the engine's)
+    found: list[tuple[str, exp.Expression, str, _Typed | None]] = []
+    for position, column in enumerate(columns[:len(inputs[0].expressions)], start=1):
+        values = [s.expressions[position - 1].unalias() for s in inputs]
+        supertype = checker.supertype(values)
+        found += [(column, value, f"Query column {position}", supertype) for value in values]
+    return found
 
 
 def _typed_operands(tree: exp.Expression, checker: _TypeChecker, operators: Mapping[Any, str]
@@ -2217,11 +2250,20 @@ def _common_supertype(checker: _TypeChecker, typed: Sequence[_Typed]) -> _Typed 
     """The common supertype of the known types ``typed`` (see :meth:`_TypeChecker.supertype`), or None."""
     if not typed or _clash(checker, typed) is not None:
         return None
-    others = [t for t in typed if not t.coercible_string] or typed
+    # "Supertypes and literals": the non-literals' supertype, when there is one, else the
+    # literals' own; a FLOAT64 literal coerces to NUMERIC, so beside INT64 / NUMERIC
+    # expressions the supertype is NUMERIC (the most specific type it can become).
+    expressions = [t for t in typed if not t.coercible_string and not t.number_literal]
+    others = expressions or [t for t in typed if not t.coercible_string] or typed
     families = {_FAMILY.get(t.type) for t in others}
     names = {_canon(t) for t in others}
     if families == {"NUM"}:
-        return _Typed(max(names, key=lambda name: _NUM_WIDTH.get(name, 3)))
+        widest = max(names, key=lambda name: _NUM_WIDTH.get(name, 3))
+        # (literals only: their supertype; the result of IF or of a UNION is no literal, so a
+        # NUMERIC column does not take a FLOAT64 one, as it takes the literal 2.5)
+        if widest == "INT64" and any(t.number_literal and t.type == "FLOAT64" for t in typed):
+            return _Typed("NUMERIC")
+        return _Typed(widest)
     if families == {"DATE", "DATETIME"}:
         return _Typed("DATETIME")
     if len(names) == 1 and None not in families:

@@ -267,7 +267,7 @@ RESULT_TYPES = [
     ("SELECT d + IF(b, 1, 2.5) FROM ds.t", "DATE, FLOAT64"),
     ("SELECT d + IF(b, CAST(1 AS NUMERIC), 2) FROM ds.t", "DATE, NUMERIC"),
     ("SELECT d + COALESCE(n, f) FROM ds.t", "DATE, FLOAT64"),
-    ("SELECT d + GREATEST(n, 2.5) FROM ds.t", "DATE, FLOAT64"),
+    ("SELECT d + GREATEST(n, 2.5) FROM ds.t", "DATE, NUMERIC"),  # an INT64 expression and a FLOAT64 literal: NUMERIC ("Supertypes and literals")
     ("SELECT IF(b, d, dtm) + 1 FROM ds.t", "DATETIME, INT64"),
     ("SELECT CASE WHEN b THEN dtm ELSE d END + 1 FROM ds.t", "DATETIME, INT64"),
     ("SELECT IF(b, n, NULL) = 'a' FROM ds.t", "INT64, STRING"),
