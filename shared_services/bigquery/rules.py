@@ -2436,6 +2436,10 @@ _ARGUMENT_SIGNATURES: dict[str, tuple[tuple[str, ...], frozenset[str], str]] = {
     "MOD": (("this", "expression"), frozenset({"INT64", "NUMERIC", "BIGNUMERIC"}), "MOD(INT64, INT64)"),
     "DIV": (("this", "expression"), frozenset({"INT64", "NUMERIC", "BIGNUMERIC"}), "DIV(INT64, INT64)"),
     "GENERATE_DATE_ARRAY": (("start", "end"), frozenset({"DATE"}), "GENERATE_DATE_ARRAY(DATE, DATE, [INTERVAL])"),
+    # datetime functions "DATETIME", its two-argument forms (sqlglot's Datetime): a DATETIME has
+    # neither; DuckDB read DATETIME(datetime, 'America/New_York') as a UTC instant
+    "DATETIME": (("this",), frozenset({"DATE", "TIMESTAMP"}),
+                 "DATETIME(INT64, INT64, INT64, INT64, INT64, INT64); DATETIME(DATE, [TIME]); DATETIME(TIMESTAMP, [STRING])"),
     # aggregate functions "COUNTIF" / "LOGICAL_AND" / "LOGICAL_OR": BOOL; "STRING_AGG": STRING or
     # BYTES; string functions "LENGTH" (and its synonyms) / "BYTE_LENGTH": STRING or BYTES
     "COUNTIF": (("this",), frozenset({"BOOL"}), "COUNTIF(BOOL)"),
@@ -2452,7 +2456,7 @@ _UNNAMED_CALLS: dict[type[exp.Expression], str] = {exp.GroupConcat: "STRING_AGG"
 _SIGNATURE_NODES = (exp.DateAdd, exp.DateSub, exp.DateDiff, exp.DatetimeDiff, exp.TimestampDiff, exp.DateTrunc,
                     exp.TimestampTrunc, exp.LastDay, exp.TimeToStr, exp.StrToDate, exp.ParseDatetime, exp.StrToTime,
                     exp.TimestampAdd, exp.TimestampSub, exp.DatetimeAdd, exp.DatetimeSub, exp.UnixToTime,
-                    exp.UnixDate, exp.UnixSeconds, exp.UnixMillis, exp.UnixMicros, exp.Mod, exp.IntDiv, exp.GenerateDateArray,
+                    exp.UnixDate, exp.UnixSeconds, exp.UnixMillis, exp.UnixMicros, exp.Mod, exp.IntDiv, exp.GenerateDateArray, exp.Datetime,
                     exp.CountIf, exp.LogicalAnd, exp.LogicalOr, exp.GroupConcat, exp.Length, exp.ByteLength)
 _LITERAL_TARGETS = frozenset({"DATE", "DATETIME", "TIMESTAMP", "TIME", "STRING"})
 
@@ -2482,6 +2486,8 @@ def _check_signature(node: exp.Expression, checker: _TypeChecker) -> None:
     if bad:
         # Named as the signature names it (CHAR_LENGTH's is LENGTH's), plural when it lists several.
         kind = "aggregate function" if isinstance(node, exp.AggFunc) else "function"
+        if isinstance(node, exp.Datetime):  # DATETIME's second argument (a zone or a time) is named too
+            typed.append(checker.type_of(node.expression))
         raise gexc.BadRequest(f"No matching signature for {kind} {text.split('(', 1)[0]} for argument types: "
                               f"{', '.join(_canon(t) if t else 'ANY' for t in typed)}. "
                               f"Supported signature{'s' if ';' in text else ''}: {text}")

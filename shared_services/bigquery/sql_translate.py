@@ -996,12 +996,15 @@ def _datetime_calls(tree: exp.Expression) -> None:
     argument for a zone only when it was a literal on its list of zone names: an offset
     (``'+05'``) or a zone column was cast to TIME, a DuckDB error. A string literal in the
     ``H:M`` form is a time; another literal a zone; otherwise the second argument's type
-    decides (a STRING is a zone: only a literal coerces to TIME)."""
+    decides (a STRING is a zone: only a literal coerces to TIME). A DATETIME first argument has
+    neither signature ("DATETIME(date_expression[, time_expression])", "DATETIME(timestamp_expression
+    [, time_zone])"): DuckDB took ``DATETIME(datetime, 'America/New_York')`` as a UTC instant."""
     def first(value: exp.Expression, refused: str, second_type: str) -> exp.Expression:
         # the first argument, unless its type has no signature with this kind of second one
-        return _template(f"CASE WHEN typeof({_VALUE}) = '{refused}' THEN error('No matching signature for "
+        return _template(f"CASE typeof({_VALUE}) WHEN '{refused}' THEN error('No matching signature for "
                          f"function DATETIME for argument types: {_DUCKDB_TYPE_NAMES[refused]}, {second_type}') "
-                         f"ELSE {_VALUE} END", value)
+                         f"WHEN 'TIMESTAMP' THEN error('No matching signature for function DATETIME for "
+                         f"argument types: DATETIME, {second_type}') ELSE {_VALUE} END", value)
 
     for node in list(tree.find_all(exp.Datetime)):
         second = node.expression

@@ -252,8 +252,26 @@ def test_datetime_tells_a_zone_from_a_time_by_the_arguments(client: DuckDBClient
     ("SELECT DATETIME(d, 'America/New_York') FROM ds.feed", "DATE, STRING"),
     ("SELECT DATETIME(ts, TIME '10:00:00') FROM ds.feed", "TIMESTAMP, TIME"),
     ("SELECT DATETIME(d, zone) FROM ds.feed", "DATE, STRING"),
+    # a DATETIME has neither two-argument form (stop 33): DuckDB read it as a UTC instant
+    ("SELECT DATETIME(dtm, 'America/New_York') FROM ds.feed", "DATETIME, STRING"),
+    ("SELECT DATETIME(dtm, zone) FROM ds.feed", "DATETIME, STRING"),
+    ("SELECT DATETIME(dtm, TIME '10:00:00') FROM ds.feed", "DATETIME, TIME"),
+    ("SELECT DATETIME(DATETIME '2025-01-15 10:00:00', '10:00:00') FROM ds.feed", "DATETIME, STRING"),
+    ("SELECT DATETIME(1, 'UTC') FROM ds.feed", "INT64, STRING"),
+    # its type unknown to the statement rules: refused when the query runs
+    ("SELECT DATETIME(PARSE_DATETIME('%Y-%m-%d %H:%M', '2025-01-15 10:00'), 'UTC') FROM ds.feed",
+     "DATETIME, STRING"),
 ])
 def test_datetime_without_a_signature_for_its_arguments_is_refused(client: DuckDBClient, sql: str,
                                                                    types: str) -> None:
     with pytest.raises(gexc.BadRequest, match=f"No matching signature for function DATETIME for argument types: {types}"):
         one(client, sql)
+
+
+def test_datetime_of_a_datetime_is_refused_before_any_row_is_read(client: DuckDBClient) -> None:
+    """The statement rules know ``dtm`` is a DATETIME: refused over no rows too, as BigQuery
+    refuses it when it compiles the query (a check made row by row would pass an empty table)."""
+    with pytest.raises(gexc.BadRequest, match="argument types: DATETIME, STRING. Supported signatures: "
+                                              r"DATETIME\(INT64, INT64, INT64, INT64, INT64, INT64\); "
+                                              r"DATETIME\(DATE, \[TIME\]\); DATETIME\(TIMESTAMP, \[STRING\]\)"):
+        client.query("SELECT DATETIME(dtm, 'UTC') FROM ds.feed WHERE FALSE").result()
