@@ -1633,6 +1633,20 @@ class DuckDBClient:
             err = duckdb.InvalidInputException(text)
         if isinstance(err, duckdb.InvalidInputException) and "division by zero" in text.lower():
             return gexc.BadRequest(text.split("Invalid Input Error: ", 1)[-1])
+        unparsed = re.search(r'Could not parse string "(.*?)" according to format specifier "(.*?)"\n', text, re.S)
+        if isinstance(err, duckdb.InvalidInputException) and unparsed:
+            # A PARSE_* function's text (format elements: BigQuery's message, "Failed to parse
+            # input string"), without what the translation put in front of it: sqlglot reads a
+            # missing year as 1970 by parsing '1970 ' || text with '%Y ' || format.
+            given, spec = unparsed.groups()
+            if spec.startswith("%Y ") and given.startswith("1970 "):
+                given = given[len("1970 "):]
+            return gexc.BadRequest(f'Failed to parse input string "{given}" (format "{spec.removeprefix("%Y ")}", '
+                                   "as the embedded warehouse reads it)")
+        unknown = re.search(r"Unrecognized format for strftime/strptime: (%\S*)", text)
+        if isinstance(err, duckdb.InvalidInputException) and unknown:
+            return gexc.BadRequest(f"Format element {unknown.group(1)} is not emulated by the embedded warehouse; "
+                                   "write the query with other format elements or run it on BigQuery")
         return gexc.BadRequest(text)
 
     # ----------------------------------------------------------------- names

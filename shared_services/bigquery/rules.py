@@ -2419,6 +2419,7 @@ _ARGUMENT_SIGNATURES: dict[str, tuple[tuple[str, ...], frozenset[str], str]] = {
     "FORMAT_DATE": (("this",), frozenset({"DATE"}), "FORMAT_DATE(STRING, DATE)"),
     "FORMAT_DATETIME": (("this",), frozenset({"DATETIME"}), "FORMAT_DATETIME(STRING, DATETIME)"),
     "FORMAT_TIMESTAMP": (("this",), frozenset({"TIMESTAMP"}), "FORMAT_TIMESTAMP(STRING, TIMESTAMP, [STRING])"),
+    "FORMAT_TIME": (("this",), frozenset({"TIME"}), "FORMAT_TIME(STRING, TIME)"),
     "PARSE_DATE": (("this",), frozenset({"STRING"}), "PARSE_DATE(STRING, STRING)"),
     "PARSE_DATETIME": (("this",), frozenset({"STRING"}), "PARSE_DATETIME(STRING, STRING)"),
     "PARSE_TIMESTAMP": (("this",), frozenset({"STRING"}), "PARSE_TIMESTAMP(STRING, STRING, [STRING])"),
@@ -2478,7 +2479,8 @@ def _check_signature(node: exp.Expression, checker: _TypeChecker) -> None:
     keys, accepted, text = signature
     # sqlglot wraps FORMAT_DATE / FORMAT_TIMESTAMP's value in a TsOrDsTo... (the DuckDB text casts it), and an
     # aggregate's value may sit in DISTINCT / ORDER BY / LIMIT: the type is the value's own.
-    values = [value.this if isinstance(value, exp.TsOrDsToDate | exp.TsOrDsToTimestamp | exp.TsOrDsToDatetime) else value
+    values = [value.this if isinstance(value, exp.TsOrDsToDate | exp.TsOrDsToTimestamp | exp.TsOrDsToDatetime
+                                       | exp.TsOrDsToTime) else value
               for value in (_aggregated(node.args.get(key)) for key in keys)]
     typed = [checker.type_of(value) for value in values]
     known = [t for t in typed if t is not None]

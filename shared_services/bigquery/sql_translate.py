@@ -419,6 +419,10 @@ def _fill(tree: exp.Expression, value: exp.Expression, **others: exp.Expression)
     return exp.Paren(this=tree)
 
 
+#: EXTRACT's parts that are values of another type, as the DuckDB type they are cast to.
+_EXTRACTED_VALUES = {"DATE": "DATE", "DATETIME": "TIMESTAMP", "TIME": "TIME"}
+
+
 def _extract_parts(tree: exp.Expression) -> None:
     """Date parts whose numbering differs on DuckDB ("EXTRACT", date functions,
     https://cloud.google.com/bigquery/docs/reference/standard-sql/date_functions#extract):
@@ -430,6 +434,13 @@ def _extract_parts(tree: exp.Expression) -> None:
     """
     for node in list(tree.find_all(exp.Extract)):
         part, value = node.this, node.expression
+        if isinstance(part, exp.Var) and part.name.upper() in _EXTRACTED_VALUES:
+            # EXTRACT(DATE | DATETIME | TIME FROM value): the value's date, civil date and time, or
+            # time of day (timestamp functions, "EXTRACT"); DuckDB has no such part ("extract
+            # specifier "DATE" not recognized"). A TIMESTAMP's in UTC, the session's zone, or in
+            # the zone of an AT TIME ZONE inside it.
+            node.replace(exp.Cast(this=value.copy(), to=exp.DataType.build(_EXTRACTED_VALUES[part.name.upper()])))
+            continue
         if isinstance(part, exp.WeekStart):
             weekday = _WEEKDAYS.get(part.name.upper())
             if weekday is None:
@@ -674,6 +685,99 @@ def _conversions(tree: exp.Expression) -> None:
 
 #: Format elements that give ``PARSE_TIMESTAMP`` the offset itself (DuckDB then returns an instant).
 _OFFSET_ELEMENTS = ("%z", "%Ez", "%Z")
+
+
+#: A PARSE_* format's elements, one token each: '%%', BigQuery's E / O modified elements, and
+#: the plain ones as sqlglot's tree writes them ('%-d' for BigQuery's %e).
+_PARSE_TOKEN = re.compile(r"%%|%E\*S|%E[0-9]S|%E4Y|%[EO][A-Za-z]|%-?[A-Za-z]|%|[^%]+")
+#: BigQuery's alternative-representation elements, read as the plain element in the en_US
+#: locale (the parser's "'%EY' is treated like '%Y' in en_US locale" and its %O cases).
+_PLAIN_ALTERNATIVES = {"%EY": "%Y", "%Ey": "%y", "%Ec": "%c", "%Ex": "%x", "%EX": "%X", "%E4Y": "%Y"}
+#: Elements DuckDB's strptime does not read and that are not emulated here.
+_UNREAD_PARSE_ELEMENTS = {
+    "%s": "%s (seconds since the epoch: use TIMESTAMP_SECONDS(CAST(text AS INT64)))",
+    "%Q": "%Q (the quarter)", "%J": "%J (the ISO day of the year)", "%C": "%C (the century)",
+    "%EC": "%EC (the century)",
+}
+
+
+def _parse_format_elements(tree: exp.Expression) -> None:
+    """PARSE_DATE / PARSE_DATETIME / PARSE_TIME / PARSE_TIMESTAMP read BigQuery's own format
+    elements as BigQuery reads them (format elements, "Format elements for date and time
+    parts": ``%E*S``, ``%E<number>S``, ``%Ez``, ``%E4Y``, and the locale alternatives ``%EY``,
+    ``%Ey``, ``%Ec``, ``%Ex``, ``%EX``, ``%O...``). DuckDB's strptime knows none of them
+    ("Failed to parse format specifier %Y %Y-%m-%dT%H:%M:%E*S%Ez"), which is how a raw feed's
+    ISO 8601 stamps are usually read on BigQuery.
+
+    How BigQuery reads them (its parser, zetasql/public/functions/parse_date_time.cc):
+
+    * ``%E*S``: two-digit seconds, then, only when a '.' follows, the fraction, digits past
+      the sixth ignored; ``%E<n>S`` (n from 0 to 6) the same with at most n digits (none for
+      ``%E0S``). Here: the seconds with a fraction of up to six digits (``%f``; three, ``%g``,
+      for ``%E3S``), or none, or (``%E*S``) the text with its fraction cut to six digits.
+      ``%E1S`` / ``%E2S`` / ``%E4S`` / ``%E5S`` take up to six digits here (lenient).
+    * ``%Ez``: ``Z``, or a sign, two-digit hours and optional minutes with an optional ':'.
+      Here: DuckDB's ``%z`` (the same offsets), or the text with its ``Z`` read as ``+00``.
+    * a format element with no DuckDB form (``%s``, ``%Q``, ``%J``, ``%C``) is refused by name.
+
+    Each way of reading is one ``strptime`` of the same call, tried in turn
+    (``COALESCE(try(...), ..., last)``): the last, the format as written, raises when none
+    reads the text ("Failed to parse input string", as the client words DuckDB's error).
+    """
+    parses: list[exp.Expression] = list(tree.find_all(exp.StrToDate, exp.StrToTime, exp.ParseDatetime, exp.ParseTime))
+    for node in parses:
+        if node.meta.get(CoverageBigQuery.CAST_FORMAT_META) is not None:
+            continue  # CAST(... FORMAT ...): _conversions
+        fmt = node.args.get("format")
+        if not isinstance(fmt, exp.Literal) or not fmt.is_string or "%E" not in fmt.name and "%O" not in fmt.name \
+                and not any(element in fmt.name for element in _UNREAD_PARSE_ELEMENTS):
+            continue
+        # Each variant: (format, cut the fraction to six digits, read Z as +00)
+        variants: list[tuple[str, bool, bool]] = [("", False, False)]
+        for token in _PARSE_TOKEN.findall(fmt.name):
+            if token in _UNREAD_PARSE_ELEMENTS:
+                raise gexc.BadRequest(f"Format element {_UNREAD_PARSE_ELEMENTS[token]} is not emulated by the "
+                                      "embedded warehouse's PARSE functions; write the query with other elements "
+                                      "or run it on BigQuery")
+            forms: list[tuple[str, bool, bool]]
+            if token == "%E*S":
+                forms = [("%S.%f", False, False), ("%S", False, False), ("%S.%f", True, False)]
+            elif re.fullmatch(r"%E[0-9]S", token):
+                digits = int(token[2])
+                if digits > 6:
+                    raise gexc.BadRequest(f"Format element {token} reads more than the six fractional digits "
+                                          "a BigQuery time keeps: BigQuery fails to parse with it; use %E*S")
+                fraction = {0: None, 3: "%S.%g"}.get(digits, "%S.%f")
+                forms = [("%S", False, False)] + ([(fraction, False, False)] if fraction else [])
+            elif token == "%Ez":
+                forms = [("%z", False, False), ("%z", False, True)]
+            elif token.startswith("%O") and len(token) == 3:
+                forms = [("%" + token[2], False, False)]
+            else:
+                forms = [(_PLAIN_ALTERNATIVES.get(token, token), False, False)]
+            variants = [(text + form, cut or cuts, zulu or zulus)
+                        for text, cut, zulu in variants for form, cuts, zulus in forms]
+        unique = list(dict.fromkeys(variants))
+        # the format as written (no rewritten text) last: its error is the one reported
+        unique.sort(key=lambda variant: (not variant[1] and not variant[2]))
+        calls: list[exp.Expression] = []
+        for text, cut, zulu in unique:
+            call = node.copy()
+            call.set("format", exp.Literal.string(text))
+            value = node.this.copy()
+            if cut:
+                value = _template(f"regexp_replace({_VALUE}, '(\\.[0-9]{{6}})[0-9]+', '\\1')", value)
+            if zulu:
+                value = exp.Anonymous(this="replace", expressions=[value, exp.Literal.string("Z"),
+                                                                  exp.Literal.string("+00")])
+            call.set("this", value)
+            calls.append(call)
+        if len(calls) == 1:
+            node.replace(calls[0])
+            continue
+        *tried, last = calls
+        node.replace(exp.Coalesce(this=exp.Anonymous(this="try", expressions=[tried[0]]),
+                                  expressions=[*(exp.Anonymous(this="try", expressions=[c]) for c in tried[1:]), last]))
 
 
 def _timestamp_results(tree: exp.Expression) -> None:
@@ -1253,6 +1357,11 @@ def _format_elements(tree: exp.Expression) -> None:
     is not emulated (see ``_FORMAT_DIFFERENCES``) is refused by name; elements DuckDB does not
     know at all are already its error."""
     for node in list(tree.find_all(exp.TimeToStr)):
+        if isinstance(node.this, exp.TsOrDsToTime):
+            # FORMAT_TIME (time functions, "FORMAT_TIME"): DuckDB's strftime takes no TIME
+            # ("No function matches ... 'strftime(TIME, STRING_LITERAL)'", every call failed):
+            # the time of day on 1970-01-01, a TIMESTAMP, whose time elements are the same.
+            node.set("this", _template(f"CAST('1970-01-01' AS DATE) + CAST({_VALUE} AS TIME)", node.this.this))
         fmt = node.args.get("format")
         if not isinstance(fmt, exp.Literal):
             continue
@@ -1280,6 +1389,35 @@ def _format_elements(tree: exp.Expression) -> None:
             for rest in pieces[1:]:
                 joined = exp.DPipe(this=joined, expression=rest, safe=True)
             node.replace(exp.Paren(this=joined))
+
+
+def _time_casts(tree: exp.Expression) -> None:
+    """A TIMESTAMP cast to TIME (``CAST(ts AS TIME)``, ``SAFE_CAST``, ``TIME(ts)``, ``EXTRACT(TIME
+    FROM ts)``) is its time of day in UTC (conversion functions, "CAST AS TIME"; time functions,
+    "TIME": "the default time zone, UTC"). DuckDB has no TIMESTAMP WITH TIME ZONE to TIME cast
+    ("Unimplemented type for cast"), and SAFE_CAST gave NULL, silently. Such a value goes
+    through TIME WITH TIME ZONE, in the session's zone, UTC; the type is DuckDB's, decided when
+    the query is bound, so any other value is cast as it was."""
+    for node in list(tree.find_all(exp.TsOrDsToTime)):
+        if node.this is not None and not node.args.get("zone"):
+            node.replace(exp.Cast(this=node.this.copy(), to=exp.DataType.build("TIME")))
+    for cast in list(tree.find_all(exp.Cast)):
+        target = cast.args.get("to")
+        if not (isinstance(target, exp.DataType) and target.this == exp.DataType.Type.TIME) or cast.this is None:
+            continue
+        if isinstance(cast.this, exp.Literal) or _is_time_of_day_cast(cast.this):
+            continue  # a text, or already a time
+        safe = isinstance(cast, exp.TryCast) or bool(cast.args.get("safe"))
+        inner = "TRY_CAST" if safe else "CAST"
+        cast.replace(_template(f"CASE WHEN typeof({_VALUE}) = 'TIMESTAMP WITH TIME ZONE' THEN "
+                               f"{inner}({inner}({_VALUE} AS TIMETZ) AS TIME) ELSE __bq_cast__ END",
+                               cast.this, __bq_cast__=cast.copy()))
+
+
+def _is_time_of_day_cast(node: exp.Expression) -> bool:
+    """Whether ``node`` is itself a cast to TIME (nothing to rewrite twice)."""
+    target = node.args.get("to") if isinstance(node, exp.Cast) else None
+    return isinstance(target, exp.DataType) and target.this == exp.DataType.Type.TIME
 
 
 def _statistics(tree: exp.Expression) -> None:
@@ -1546,6 +1684,7 @@ def _translate(
         _subscripts(tree)
         _json_conversions(tree)
         _conversions(tree)
+        _parse_format_elements(tree)
         _timestamp_results(tree)
         _like_escapes(tree)
         _format_printf(tree)
@@ -1558,6 +1697,7 @@ def _translate(
         _numeric_precision(tree)
         _statistics(tree)
         _format_elements(tree)
+        _time_casts(tree)
         _int64_casts(tree)
         _bool_casts(tree)
         _timestamp_calls(tree)
