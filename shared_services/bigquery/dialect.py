@@ -29,6 +29,19 @@ __all__ = ["CoverageBigQuery"]
 _E = TypeVar("_E", bound=exp.Expression)
 
 
+def _keeping_format_text(build: Any) -> Any:
+    """sqlglot's builder of a FORMAT_* call, which also keeps the format's text as written in
+    ``meta`` (:attr:`CoverageBigQuery.FORMAT_TEXT_META`)."""
+    def builder(args: list[Any], dialect: Any) -> Any:
+        node = build(args, dialect=dialect)
+        written = args[0] if args else None
+        if isinstance(written, exp.Literal) and written.is_string:
+            node.meta[CoverageBigQuery.FORMAT_TEXT_META] = written.this
+        return node
+
+    return builder
+
+
 class CoverageBigQuery(BigQuery):
     """sqlglot's BigQuery dialect; only the parser's implicit-UNNEST pass is skipped for a
     query without joins (where it changes nothing)."""
@@ -37,7 +50,18 @@ class CoverageBigQuery(BigQuery):
     #: StrToDate / StrToTime: the type it casts to (sqlglot keeps only DATE vs the rest).
     CAST_FORMAT_META = "bq_cast_format_to"
 
+    #: ``meta`` key of a FORMAT_DATE / FORMAT_DATETIME / FORMAT_TIME / FORMAT_TIMESTAMP call: its
+    #: format as written, before sqlglot expanded %c, %D, %F, %T, %x and renamed %e (the
+    #: translation writes each element as BigQuery does, and a DATE's formatter writes %T as it is).
+    FORMAT_TEXT_META = "bq_format_text"
+
     class Parser(BigQuery.Parser):  # type: ignore[valid-type,misc]  # sqlglot declares it as a variable
+        FUNCTIONS = {
+            **BigQuery.Parser.FUNCTIONS,
+            **{name: _keeping_format_text(BigQuery.Parser.FUNCTIONS[name])
+               for name in ("FORMAT_DATE", "FORMAT_DATETIME", "FORMAT_TIME", "FORMAT_TIMESTAMP")},
+        }
+
         def _parse_cast(self, strict: bool, safe: bool | None = None) -> Any:
             start = self._index
             result = super()._parse_cast(strict, safe)
@@ -55,3 +79,4 @@ class CoverageBigQuery(BigQuery):
                 return this  # no join, no implicit UNNEST: sqlglot's pass would return it as is
             result: Any = super()._implicit_unnests_to_explicit(this)
             return result
+

@@ -1333,29 +1333,142 @@ def _zoned_calls(tree: exp.Expression) -> None:
             node.replace(exp.TimestampTrunc(this=node.this, unit=unit, zone=zone))
 
 
-#: Format elements DuckDB's strftime writes otherwise (format elements, "Format elements for date
-#: and time parts", https://cloud.google.com/bigquery/docs/reference/standard-sql/format-elements):
-#: keyed by the text sqlglot maps them to, with what BigQuery writes and what DuckDB would.
-_FORMAT_DIFFERENCES = {
-    "%Z": "%Z (BigQuery writes the zone's name, 'UTC'; DuckDB nothing)",
-    "%z": "%z (BigQuery writes '+0000'; DuckDB '+00')",
-    "%n": "%n (BigQuery writes a newline; DuckDB nanoseconds)",
-    "%g": "%g (BigQuery writes the ISO year without century; DuckDB milliseconds)",
+#: A FORMAT_* format's elements, one token each: '%%', BigQuery's E / O modified elements, the
+#: plain ones, and text.
+_FORMAT_TOKEN = re.compile(r"%%|%E\*S|%E[0-9]{1,2}S|%E4Y|%[EO][A-Za-z]|%-?[A-Za-z]|%|[^%]+")
+#: Elements each FORMAT_* function writes as they are (BigQuery's formatter escapes them:
+#: zetasql/public/functions/date_time_util.cc, SanitizeDateFormat / SanitizeTimeFormat /
+#: SanitizeDatetimeFormat): a DATE has no time or zone, a TIME no date, a DATETIME no zone.
+_LITERAL_ELEMENTS = {
+    "FORMAT_DATE": frozenset("cHIklMPpRrSsTXZz"),
+    "FORMAT_TIME": frozenset("AaBbhCcDdeFGgjmQsUuVWwxYyZz"),
+    "FORMAT_DATETIME": frozenset("Zz"),
+    "FORMAT_TIMESTAMP": frozenset(),
 }
+#: Elements DuckDB's strftime writes as BigQuery does, as DuckDB spells them.
+_STRFTIME_ALIKE = {"a": "%a", "A": "%A", "b": "%b", "B": "%B", "h": "%b", "d": "%d", "-d": "%-d", "H": "%H",
+                   "I": "%I", "j": "%j", "m": "%m", "M": "%M", "p": "%p", "S": "%S", "U": "%U", "u": "%u",
+                   "V": "%V", "w": "%w", "W": "%W", "y": "%y", "Y": "%Y", "G": "%G", "f": "%f"}
+#: Elements that are other elements in a row (format elements: "%c" in the en_US locale, "%D",
+#: "%F", "%R", "%r", "%T", "%X", "%x"), written through those unless the function writes them as
+#: they are.
+_COMPOUND_ELEMENTS = {"c": "%a %b %e %H:%M:%S %Y", "D": "%m/%d/%y", "x": "%m/%d/%y", "F": "%Y-%m-%d",
+                      "R": "%H:%M", "r": "%I:%M:%S %p", "T": "%H:%M:%S", "X": "%H:%M:%S"}
+#: Elements written by an expression of the value (``__bq_value__``) or of the instant
+#: (``__bq_instant__``, the TIMESTAMP before its time zone was applied), where DuckDB writes
+#: otherwise or nothing: format elements, "Format elements for date and time parts".
+_MICROS = "(microsecond(__bq_value__) % 1000000)"
+_FORMAT_EXPRESSIONS = {
+    "e": "lpad(CAST(day(__bq_value__) AS VARCHAR), 2, ' ')",
+    "k": "lpad(CAST(hour(__bq_value__) AS VARCHAR), 2, ' ')",
+    "l": "lpad(CAST((hour(__bq_value__) + 11) % 12 + 1 AS VARCHAR), 2, ' ')",
+    "P": "lower(strftime(__bq_value__, '%p'))",
+    "Q": "CAST(quarter(__bq_value__) AS VARCHAR)",
+    "C": "lpad(CAST(year(__bq_value__) // 100 AS VARCHAR), 2, '0')",
+    "g": "lpad(CAST(isoyear(__bq_value__) % 100 AS VARCHAR), 2, '0')",
+    "s": "CAST(CAST(floor(epoch(__bq_instant__)) AS BIGINT) AS VARCHAR)",
+    "E4Y": "lpad(CAST(year(__bq_value__) AS VARCHAR), 4, '0')",
+    "E*S": (f"strftime(__bq_value__, '%S') || CASE WHEN {_MICROS} = 0 THEN '' ELSE '.' || "
+            f"rtrim(lpad(CAST({_MICROS} AS VARCHAR), 6, '0'), '0') END"),
+}
+#: The offset of the time zone a TIMESTAMP is written in, in minutes (civil time - instant, cut
+#: toward zero: a sub-minute offset, before 1884 in America/Los_Angeles, is cut to the minute, as
+#: date_time_util.cc's GetNormalizedTimeZone does). Integers: a DOUBLE epoch lost a microsecond.
+_OFFSET_MINUTES = "(epoch_us(__bq_value__) - epoch_us(__bq_instant__)) // 60000000"
 
 
-#: BigQuery's %e (and the %e inside %c) as sqlglot's tree writes it: '%-d', or '%e' where %c
-#: was expanded; DuckDB writes both as '5' where BigQuery writes ' 5'.
-_SPACE_PADDED_DAY = re.compile(r"(?<!%)%(?:-d|e)")
+def _offset_text(element: str, zoned: bool) -> str:
+    """SQL writing the offset for ``%z`` (+HHMM), ``%Ez`` (+HH:MM) or ``%Z`` ('UTC', 'UTC-5',
+    'UTC+0530': date_time_util.cc, ExpandPercentZQJ); a constant for UTC. The offset is computed
+    once per row (a one-element list's lambda): written out at each use, the value's checks
+    made the statement 150 KB long and a query 0.1 s to bind."""
+    if not zoned:
+        return {"z": "'+0000'", "Ez": "'+00:00'", "Z": "'UTC'"}[element]
+    sign = "CASE WHEN o < 0 THEN '-' ELSE '+' END"
+    hours = "lpad(CAST(abs(o) // 60 AS VARCHAR), 2, '0')"
+    rest = "lpad(CAST(abs(o) % 60 AS VARCHAR), 2, '0')"
+    if element == "z":
+        text = f"{sign} || {hours} || {rest}"
+    elif element == "Ez":
+        text = f"{sign} || {hours} || ':' || {rest}"
+    else:
+        text = (f"'UTC' || CASE WHEN o = 0 THEN '' WHEN abs(o) % 60 = 0 THEN {sign} || CAST(abs(o) // 60 AS VARCHAR) "
+                f"ELSE {sign} || {hours} || {rest} END")
+    return f"list_transform([{_OFFSET_MINUTES}], lambda o: {text})[1]"
+
+
+def _append_text(pieces: list[str | exp.Expression], written: str) -> None:
+    """Text of the format: plain text into the strftime format (strftime writes it as it is);
+    text with a '%' as a string of its own (in a strftime format, sqlglot's DuckDB text would
+    rewrite it: '%%e' became '%%-d')."""
+    if "%" not in written:
+        pieces.append(written)
+    elif pieces and isinstance(pieces[-1], exp.Literal):
+        pieces[-1] = exp.Literal.string(pieces[-1].name + written)
+    else:
+        pieces.append(exp.Literal.string(written))
+
+
+def _format_pieces(tokens: list[str], literal_elements: frozenset[str], value: exp.Expression,
+                   instant: exp.Expression, zoned: bool) -> list[str | exp.Expression]:
+    """What each token of a FORMAT_* format writes: strftime elements (``str``, run together
+    into one strftime call by the caller), strings, and expressions of the value."""
+    pieces: list[str | exp.Expression] = []
+    tokens = list(tokens)
+    while tokens:
+        token = tokens.pop(0)
+        if token == "%%":
+            _append_text(pieces, "%")
+            continue
+        if not token.startswith("%") or token == "%":
+            _append_text(pieces, token)
+            continue
+        element = token[1:]
+        if element[0] in "EO" and len(element) == 2 and element != "Ez":
+            element = element[1]  # %EY, %Oy, ...: the plain element in the en_US locale
+        if element[-1] in literal_elements:
+            _append_text(pieces, token)
+        elif element in _COMPOUND_ELEMENTS:
+            tokens[:0] = _FORMAT_TOKEN.findall(_COMPOUND_ELEMENTS[element])
+        elif element in _STRFTIME_ALIKE:
+            pieces.append(_STRFTIME_ALIKE[element])
+        elif element in ("n", "t"):
+            _append_text(pieces, "\n" if element == "n" else "\t")
+        elif element in ("z", "Ez", "Z"):
+            pieces.append(_template(_offset_text(element, zoned), value, __bq_instant__=instant))
+        elif element in _FORMAT_EXPRESSIONS:
+            pieces.append(_template(_FORMAT_EXPRESSIONS[element], value, __bq_instant__=instant))
+        elif re.fullmatch(r"E[0-9]{1,2}S", element):
+            digits = int(element[1:-1])
+            seconds = f"strftime({_VALUE}, '%S')" if digits == 0 else (
+                f"strftime({_VALUE}, '%S') || '.' || left(rpad(lpad(CAST({_MICROS} AS VARCHAR), 6, '0'), "
+                f"{digits}, '0'), {digits})")
+            pieces.append(_template(seconds, value))
+        else:
+            pieces.append(token)  # DuckDB's own (or its error)
+    return pieces
 
 
 def _format_elements(tree: exp.Expression) -> None:
-    """FORMAT_DATE / FORMAT_DATETIME / FORMAT_TIMESTAMP as BigQuery writes them: ``%e`` (also
-    inside ``%c``) is the day padded with a space, ``' 5'`` ("Format elements for date and time
-    parts"; DuckDB wrote ``'5'``): the format is cut there and the day written as the
-    zero-padded day with its zero made a space. An element DuckDB writes otherwise and that
-    is not emulated (see ``_FORMAT_DIFFERENCES``) is refused by name; elements DuckDB does not
-    know at all are already its error."""
+    """FORMAT_DATE / FORMAT_DATETIME / FORMAT_TIME / FORMAT_TIMESTAMP write each format element
+    as BigQuery does (format elements, "Format elements for date and time parts"; its formatter,
+    zetasql/public/functions/date_time_util.cc, and absl's FormatTime):
+
+    * the elements DuckDB's strftime writes alike go to one strftime call per run of them;
+    * ``%e`` / ``%k`` / ``%l`` are padded with a space (DuckDB wrote ``'5'``, and knew no
+      ``%k`` / ``%l``); ``%P`` am/pm, ``%Q`` the quarter, ``%C`` the century, ``%g`` the ISO
+      year's last two digits (DuckDB's ``%g`` is milliseconds), ``%n`` / ``%t`` a newline /
+      tab (DuckDB's ``%n`` is nanoseconds), ``%s`` the seconds since the epoch, ``%R``;
+    * ``%E*S`` the seconds with the fraction's trailing zeros removed (none, and no '.', for
+      a whole second), ``%E<n>S`` with n digits, ``%E4Y`` a four-digit year;
+    * ``%z`` / ``%Ez`` / ``%Z`` the offset of the zone the TIMESTAMP is written in
+      (``+0000`` / ``+00:00`` / ``UTC`` without one; DuckDB wrote ``+00`` and nothing);
+    * an element the function's type does not have is written as it is: ``FORMAT_DATE('%H')``
+      is the text ``%H`` there (DuckDB wrote ``00``), ``FORMAT_TIME('%Y')`` ``%Y``,
+      ``FORMAT_DATETIME('%z')`` ``%z``.
+
+    An element DuckDB does not know stays in the strftime call, whose error the client words
+    as "Format element %J is not emulated by the embedded warehouse"."""
     for node in list(tree.find_all(exp.TimeToStr)):
         if isinstance(node.this, exp.TsOrDsToTime):
             # FORMAT_TIME (time functions, "FORMAT_TIME"): DuckDB's strftime takes no TIME
@@ -1363,32 +1476,47 @@ def _format_elements(tree: exp.Expression) -> None:
             # the time of day on 1970-01-01, a TIMESTAMP, whose time elements are the same.
             node.set("this", _template(f"CAST('1970-01-01' AS DATE) + CAST({_VALUE} AS TIME)", node.this.this))
         fmt = node.args.get("format")
-        if not isinstance(fmt, exp.Literal):
+        name = str(node.meta.get(CoverageBigQuery.ORIGINAL_NAME_META_KEY or "") or "").upper()
+        if not isinstance(fmt, exp.Literal) or name not in _LITERAL_ELEMENTS:
             continue
-        written = str(fmt.this)
-        elements = re.sub(r"%%", "", written)  # '%%Z' is the text %Z
-        found = list(dict.fromkeys(said for element, said in _FORMAT_DIFFERENCES.items() if element in elements))
-        if found:
-            raise gexc.BadRequest(
-                "Format element(s) not emulated by the embedded warehouse: " + "; ".join(found)
-                + ". Write the query with other elements (%d for a zero-padded day) or run it on BigQuery")
-        if _SPACE_PADDED_DAY.search(written):
-            parts = _SPACE_PADDED_DAY.split(written)
-            day = node.copy()
-            day.set("format", exp.Literal.string("%d"))
-            padded = _template("lpad(ltrim(__bq_value__, '0'), 2, ' ')", day)
-            pieces: list[exp.Expression] = []
-            for index, part in enumerate(parts):
-                if part:
-                    piece = node.copy()
-                    piece.set("format", exp.Literal.string(part))
-                    pieces.append(piece)
-                if index < len(parts) - 1:
-                    pieces.append(padded.copy())
-            joined = pieces[0]
-            for rest in pieces[1:]:
-                joined = exp.DPipe(this=joined, expression=rest, safe=True)
-            node.replace(exp.Paren(this=joined))
+        literal_elements = _LITERAL_ELEMENTS[name]
+        value = node.this
+        zoned = isinstance(value, exp.AtTimeZone)  # FORMAT_TIMESTAMP(..., time_zone): see _zoned_calls
+        instant = value.this if zoned else value
+        # the format as written (sqlglot's tree holds it with %c, %D, %F, %T, %x expanded)
+        original = node.meta.get(CoverageBigQuery.FORMAT_TEXT_META)
+        tokens = _FORMAT_TOKEN.findall(original if isinstance(original, str) else fmt.name)
+        pieces = _format_pieces(tokens, literal_elements, value, instant, zoned)
+        parts: list[exp.Expression] = []
+        run = ""
+        for piece in [*pieces, None]:
+            if isinstance(piece, str):
+                run += piece
+                continue
+            if run:
+                call = node.copy()
+                call.set("format", exp.Literal.string(run))
+                parts.append(call)
+                run = ""
+            if piece is not None:
+                parts.append(piece)
+        if not parts:
+            # an empty format writes '' (NULL for NULL); sqlglot wrote the format as 'None', and
+            # DuckDB's strftime refuses an empty one
+            node.replace(_template(f"CASE WHEN {_VALUE} IS NULL THEN NULL ELSE '' END", value))
+            continue
+        if len(parts) == 1 and isinstance(parts[0], exp.TimeToStr):
+            node.replace(parts[0])
+            continue
+        joined = parts[0]
+        for rest in parts[1:]:
+            joined = exp.DPipe(this=joined, expression=rest, safe=True)
+        if all(isinstance(part, exp.Literal) for part in parts):
+            # text only (FORMAT_DATE('%H', d) is the text %H): still NULL for a NULL value
+            node.replace(_template(f"CASE WHEN {_VALUE} IS NULL THEN NULL ELSE __bq_text__ END", value,
+                                   __bq_text__=joined))
+            continue
+        node.replace(exp.Paren(this=joined))  # NULL for a NULL value: each piece is NULL then
 
 
 def _time_casts(tree: exp.Expression) -> None:

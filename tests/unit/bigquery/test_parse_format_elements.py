@@ -158,5 +158,7 @@ def test_an_element_not_emulated_is_refused_by_name(client: DuckDBClient, fmt: s
 
 
 def test_a_format_element_duckdb_does_not_know_is_named_in_a_format_call(client: DuckDBClient) -> None:
-    with pytest.raises(gexc.BadRequest, match="Format element %Q is not emulated by the embedded warehouse"):
-        one(client, "SELECT FORMAT_DATE('%Q', DATE '2025-01-15')")
+    # %J (the ISO day of the year): BigQuery's formatter has it behind an option ("Format element
+    # %J not supported yet" where it is off), DuckDB's strftime not at all
+    with pytest.raises(gexc.BadRequest, match="Format element %J is not emulated by the embedded warehouse"):
+        one(client, "SELECT FORMAT_DATE('%J', DATE '2025-01-15')")
