@@ -110,6 +110,7 @@ from shared_services.bigquery.rules import (
     alter_set_options,
     check_assignments,
     check_comparisons,
+    check_created_columns,
     check_dialect,
     check_dml_where,
     check_merge,
@@ -2138,6 +2139,7 @@ class DuckDBClient:
             alter_set_options(tree)
             check_comparisons(tree, types_of, param_types or {}, coerced)
             check_assignments(tree, types_of, param_types or {}, coerced)
+            check_created_columns(tree, types_of)
         required = catalog.required_partition_filters() if partition_filters else {}
         if required:
             for tree in trees:

@@ -57,6 +57,9 @@ from shared_services.bigquery.sql_translate import (
     DATETIME_TEXT,
     PARAMETER_META,
     TIMESTAMP_TEXT,
+    first_select,
+    implicit_column_name,
+    is_star,
 )
 
 __all__ = [
@@ -851,12 +854,6 @@ def _merge_columns(merge: exp.Merge, columns_of: ColumnTypesLookup) -> set[str]:
 # --------------------------------------------------------------------------------------
 # Views
 # --------------------------------------------------------------------------------------
-def _is_star(projection: exp.Expression) -> bool:
-    """Whether a SELECT list entry is ``*`` or ``t.*`` (its columns are not named in the query)."""
-    return isinstance(projection, exp.Star) or (isinstance(projection, exp.Column)
-                                                and isinstance(projection.this, exp.Star))
-
-
 def _table_key(table: exp.Table) -> tuple[str, str]:
     db = table.args.get("db")
     return (db.name.lower() if db is not None else "", table.name.lower())
@@ -1014,7 +1011,7 @@ class _Resolver:
             return None
         names = set()
         for projection in body.expressions:
-            if _is_star(projection):
+            if is_star(projection):
                 return None
             names.add(projection.alias_or_name.lower())
         return names
@@ -1113,7 +1110,7 @@ def _push_up(scope: exp.Expression, carrier: _Carrier, mine: exp.Expression,
     levels: dict[str, str] = {}
     for projection in scope.expressions:
         inner = projection.this if isinstance(projection, exp.Alias) else projection
-        if _is_star(inner):
+        if is_star(inner):
             qualifier = inner.table if isinstance(inner, exp.Column) else ""
             if (qualifier and qualifier.lower() == carrier.alias.lower()) or (
                 not qualifier and len(_sources(scope)) == 1
@@ -1667,7 +1664,7 @@ class _TypeChecker:
         if not isinstance(body, exp.Select) or self._depth > 16:
             return None
         for projection in body.expressions:
-            if _is_star(projection):
+            if is_star(projection):
                 return None
             if projection.alias_or_name.lower() == name:
                 self._depth += 1
@@ -1878,12 +1875,12 @@ def _query_columns(body: exp.Expression, columns: Sequence[str], checker: _TypeC
     FLOAT64 branch rounded; a STRING column took an INT64 branch as text).
     """
     if isinstance(body, exp.Select):
-        if any(_is_star(p) for p in body.expressions):
+        if any(is_star(p) for p in body.expressions):
             return []
         return [(column, projection.unalias(), f"Query column {position}", None)
                 for position, (column, projection) in enumerate(zip(columns, body.expressions, strict=False), start=1)]
     inputs = _set_operation_inputs(body, type(body)) if isinstance(body, exp.Union | exp.Intersect | exp.Except) else None
-    if not inputs or any(_is_star(p) for s in inputs for p in s.expressions) \
+    if not inputs or any(is_star(p) for s in inputs for p in s.expressions) \
             or len({len(s.expressions) for s in inputs}) != 1:
         return []  # a width mismatch is the set operation's own error (the engine's)
     found: list[tuple[str, exp.Expression, str, _Typed | None]] = []
@@ -1892,6 +1889,66 @@ def _query_columns(body: exp.Expression, columns: Sequence[str], checker: _TypeC
         supertype = checker.supertype(values)
         found += [(column, value, f"Query column {position}", supertype) for value in values]
     return found
+
+
+def check_created_columns(tree: exp.Expression, types_of: TypesLookup) -> None:
+    """CREATE TABLE ... AS and CREATE VIEW ... AS need a name for every column, each used once
+    (case aside): BigQuery refuses "CREATE TABLE columns must be named, but column 2 has no name"
+    and "CREATE TABLE has columns with duplicate name pts" (its resolver: CREATE TABLE / VIEW
+    "columns must be named"; query syntax, "Implicit aliases": an expression that is not a name
+    or a path has none). DuckDB named an anonymous column by its text (a view kept
+    ``(n + 1)`` as a column name) and renamed a duplicate ``pts_1``, silently. A ``*`` is
+    expanded from the catalog when it reads one table (``*`` over a lone table, ``t.*``);
+    otherwise its columns are left out of the duplicate check.
+
+    Example::
+
+        check_created_columns(sqlglot.parse_one('CREATE TABLE ds.t AS SELECT 1', read='bigquery'),
+                              lambda ds, t: None)   # BadRequest: column 1 has no name
+    """
+    if not isinstance(tree, exp.Create):
+        return
+    kind = str(tree.args.get("kind") or "").upper()
+    select = first_select(tree.args.get("expression"))
+    if kind not in ("TABLE", "VIEW") or select is None or isinstance(tree.this, exp.Schema):
+        return  # (a column list names the columns itself)
+    names: list[str] = []
+    position: int | None = 0  # the column's number, while every * before it could be counted
+    for item, projection in enumerate(select.expressions, start=1):
+        if is_star(projection):
+            expanded = _star_columns(projection, select, types_of)
+            names += expanded or []
+            position = position + len(expanded) if position is not None and expanded is not None else None
+            continue
+        position = position + 1 if position is not None else None
+        name = implicit_column_name(projection)
+        if name is None:
+            where = f"column {position}" if position is not None else f"the SELECT list's item {item}"
+            raise gexc.BadRequest(f"CREATE {kind} columns must be named, but {where} has no name")
+        names.append(name)
+    seen: set[str] = set()
+    for name in names:
+        if name.lower() in seen:
+            raise gexc.BadRequest(f"CREATE {kind} has columns with duplicate name {name}")
+        seen.add(name.lower())
+
+
+def _star_columns(star: exp.Expression, select: exp.Select, types_of: TypesLookup) -> list[str] | None:
+    """The columns a ``*`` / ``t.*`` gives when it reads one catalog table; None otherwise."""
+    qualifier = star.table if isinstance(star, exp.Column) else ""
+    sources = [source for source in _sources(select)
+               if not qualifier or source.alias_or_name.lower() == qualifier.lower()]
+    if len(sources) != 1 or select.args.get("joins") and not qualifier:
+        return None
+    source = sources[0]
+    if not isinstance(source, exp.Table) or source.args.get("db") is None:
+        return None
+    if star.args.get("except") or star.args.get("replace") or (
+            isinstance(star, exp.Column) and isinstance(star.this, exp.Star)
+            and (star.this.args.get("except") or star.this.args.get("replace"))):
+        return None  # * EXCEPT / REPLACE: not expanded here
+    columns = types_of(*_table_key(source))
+    return list(columns) if columns is not None else None
 
 
 def _typed_operands(tree: exp.Expression, checker: _TypeChecker, operators: Mapping[Any, str]
@@ -2137,7 +2194,7 @@ def _set_operation_columns(tree: exp.Expression, checker: _TypeChecker
             if isinstance(node.parent, kind):
                 continue  # checked with the whole chain from its top
             inputs = _set_operation_inputs(node, kind)
-            if not inputs or any(s.find(exp.Star) is not None and any(_is_star(e) for e in s.expressions)
+            if not inputs or any(s.find(exp.Star) is not None and any(is_star(e) for e in s.expressions)
                                  for s in inputs):
                 continue
             widths = {len(s.expressions) for s in inputs}

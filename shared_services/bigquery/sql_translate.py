@@ -217,6 +217,63 @@ def _from_template(template: Translation, template_sql: str, token: str) -> Tran
     return Translation(statements=statements, template=(template_sql, token))
 
 
+def is_star(projection: exp.Expression) -> bool:
+    """Whether a SELECT list entry is ``*`` or ``t.*`` (its columns are not named in the query).
+
+    Example::
+
+        is_star(sqlglot.parse_one('SELECT t.* FROM t', read='bigquery').expressions[0])   # True
+    """
+    return isinstance(projection, exp.Star) or (isinstance(projection, exp.Column)
+                                                and isinstance(projection.this, exp.Star))
+
+
+def implicit_column_name(projection: exp.Expression) -> str | None:
+    """The name a SELECT list item gives its column: its alias, else the implicit alias of an
+    identifier or a path (the last name) or a field access (query syntax, "Implicit aliases");
+    None for an anonymous column ("In all other cases, there is no implicit alias").
+
+    Example::
+
+        implicit_column_name(sqlglot.parse_one('SELECT t.pts', read='bigquery').expressions[0])  # 'pts'
+    """
+    if isinstance(projection, exp.Alias):
+        return projection.alias
+    while isinstance(projection, exp.Paren):
+        projection = projection.this
+    if isinstance(projection, exp.Column) and not isinstance(projection.this, exp.Star):
+        return projection.name
+    if isinstance(projection, exp.Dot) and isinstance(projection.expression, exp.Identifier):
+        return projection.expression.name
+    return None
+
+
+def first_select(query: exp.Expression | None) -> exp.Select | None:
+    """The SELECT that names a query's columns: the query itself, or a set operation's first
+    input (query syntax, "Set operators": the result's column names are the first query's)."""
+    while isinstance(query, exp.Subquery | exp.Union | exp.Intersect | exp.Except):
+        query = query.this
+    return query if isinstance(query, exp.Select) else None
+
+
+def _anonymous_labels(tree: exp.Expression) -> None:
+    """A query's anonymous result columns named as BigQuery names them, ``f0_``, ``f1_``, ...
+    (counting the anonymous ones; query syntax, "Implicit aliases": an expression that is not a
+    name or a path has no alias, "the displayed query results may have a generated label"), so
+    that ``row['f0_']`` reads the same on both. DuckDB named them by their text
+    (``count_star()``, ``(n + 1)``). Only the statement's own result: a CREATE ... AS needs named
+    columns (rules.check_created_columns), an INSERT stores by position."""
+    select = first_select(tree)
+    if select is None or select.args.get("kind"):  # (SELECT AS STRUCT / AS VALUE: one column)
+        return
+    count = 0
+    for projection in list(select.expressions):
+        if is_star(projection) or implicit_column_name(projection) is not None:
+            continue
+        projection.replace(exp.Alias(this=projection.copy(), alias=exp.to_identifier(f"f{count}_")))
+        count += 1
+
+
 def _positional_to_named(tree: exp.Expression, counter: list[int]) -> None:
     placeholders = [node for node in tree.find_all(exp.Placeholder) if not node.this]
     if placeholders and tree.find(exp.Parameter) is not None:
@@ -1792,6 +1849,7 @@ def _translate(
             typed.meta[PARAMETER_META] = node.meta.get(PARAMETER_META)
             node.replace(typed)
         rewrite_table_function_calls(tree)
+        _anonymous_labels(tree)
         _group_by_select_aliases(tree)
         _unnest_semi_join(tree)
         _drop_project(tree)
