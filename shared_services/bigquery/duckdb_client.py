@@ -78,6 +78,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from duckdb.func import FunctionNullHandling
+from duckdb.sqltypes import VARCHAR
 from google.api_core import exceptions as gexc
 from google.cloud.bigquery import (
     ArrayQueryParameter,
@@ -104,6 +106,7 @@ from shared_services.bigquery.jobs import (
     fetch_duckdb_rows,
     schema_from_duckdb_description,
 )
+from shared_services.bigquery.json_encoding import bigquery_json_string
 from shared_services.bigquery.rules import (
     CoercedParameters,
     alter_added_columns,
@@ -132,6 +135,7 @@ from shared_services.bigquery.rules import (
 )
 from shared_services.bigquery.sql_translate import (
     JSON_CALL_META,
+    JSON_STRING_FUNCTION,
     SET_LITERAL_META,
     STAGING_PLACEHOLDER,
     TOO_DEEP,
@@ -1183,6 +1187,9 @@ def _root() -> duckdb.DuckDBPyConnection:
             root.execute(f"ATTACH ':memory:' AS {_ROOT_CATALOG}")
             root.execute(f"USE {_ROOT_CATALOG}")
             root.execute("DETACH memory")
+            # TO_JSON_STRING's encoding (sql_translate._json_conversions writes calls to it)
+            root.create_function(JSON_STRING_FUNCTION, bigquery_json_string, [VARCHAR, VARCHAR], VARCHAR,
+                                 null_handling=FunctionNullHandling.SPECIAL, side_effects=False)
         except Exception:
             root.close()
             raise

@@ -657,6 +657,9 @@ _JSON_TYPE_NAMES = (
     "WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array' "
     "WHEN 'BIGINT' THEN 'number' WHEN 'UBIGINT' THEN 'number' WHEN 'HUGEINT' THEN 'number' "
     f"WHEN 'DOUBLE' THEN 'number' ELSE error('JSON_TYPE: unknown JSON type ' || json_type({_VALUE})) END) END")
+#: The DuckDB function the embedded warehouse registers for TO_JSON_STRING
+#: (:func:`shared_services.bigquery.json_encoding.bigquery_json_string`).
+JSON_STRING_FUNCTION = "bq_to_json_string"
 #: ``STRING(x)``: of a JSON value, the JSON string's text ("If the JSON value isn't a string, an
 #: error is produced"); of a TIMESTAMP, its text as before. Which one is known when it runs.
 _STRING_OF = (
@@ -675,6 +678,9 @@ def _json_conversions(tree: exp.Expression) -> None:
     * ``STRING(json)`` is the JSON string without its quotes (``'purple'``, it was
       ``'"purple"'``), an error for any other JSON value;
     * ``TO_JSON(x)`` is a JSON value (sqlglot wrote it as text, so the rows held a string);
+    * ``TO_JSON_STRING(x)`` encodes as BigQuery does ("JSON encodings"): DuckDB's to_json wrote
+      ``1.0`` for a FLOAT64 one, ``Infinity`` unquoted, a NUMERIC's trailing zeros, a TIMESTAMP
+      as ``'2025-01-15 19:30:00+00'`` (see :mod:`shared_services.bigquery.json_encoding`);
     * a ``lax`` JSONPath is refused: DuckDB returned NULL for it.
     """
     for func in tree.find_all(exp.Func):
@@ -692,8 +698,20 @@ def _json_conversions(tree: exp.Expression) -> None:
             continue  # STRING(timestamp, time_zone)
         text.replace(_template(_STRING_OF, text.this))
     for formatted in list(tree.find_all(exp.JSONFormat)):
-        if formatted.args.get("to_json") and not formatted.args.get("options") and formatted.this is not None:
-            formatted.replace(exp.Anonymous(this="to_json", expressions=[formatted.this.copy()]))
+        if formatted.this is None:
+            continue
+        if formatted.args.get("to_json"):
+            if not formatted.args.get("options"):
+                formatted.replace(exp.Anonymous(this="to_json", expressions=[formatted.this.copy()]))
+            continue
+        pretty = formatted.args.get("options")
+        if pretty is not None and not (isinstance(pretty, exp.Boolean) and not pretty.this):
+            raise gexc.BadRequest("TO_JSON_STRING(value, pretty_print) is not emulated by the embedded warehouse "
+                                  "(its line breaks and indents are BigQuery's own); write TO_JSON_STRING(value)")
+        # TO_JSON_STRING: BigQuery's encoding (json_encoding.bigquery_json_string), from DuckDB's
+        # to_json text and the value's DuckDB type; 'null' for NULL
+        formatted.replace(_template(f"{JSON_STRING_FUNCTION}(CAST(to_json({_VALUE}) AS VARCHAR), typeof({_VALUE}))",
+                                    formatted.this))
 
 
 def _conversions(tree: exp.Expression) -> None:
