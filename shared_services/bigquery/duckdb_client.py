@@ -1651,6 +1651,10 @@ class DuckDBClient:
                 given = given[len("1970 "):]
             return gexc.BadRequest(f'Failed to parse input string "{given}" (format "{spec.removeprefix("%Y ")}", '
                                    "as the embedded warehouse reads it)")
+        if "In a DISTINCT aggregate, ORDER BY expressions must appear in the argument list" in text:
+            # BigQuery refuses it too, in its own words (its resolver, resolver_expr.cc)
+            return gexc.BadRequest("An aggregate function that has both DISTINCT and ORDER BY arguments can only "
+                                   "ORDER BY expressions that are arguments to the function")
         unknown = re.search(r"Unrecognized format for strftime/strptime: (%\S*)", text)
         if isinstance(err, duckdb.InvalidInputException) and unknown:
             return gexc.BadRequest(f"Format element {unknown.group(1)} is not emulated by the embedded warehouse; "

@@ -435,15 +435,13 @@ def _array_agg_nulls(tree: exp.Expression) -> None:
         holder: exp.Expression = node
         key = "this"
         value = node.this
-        if isinstance(value, exp.Order | exp.Distinct):  # ARRAY_AGG(x ORDER BY ..), (DISTINCT x)
-            holder = value
-            if isinstance(value, exp.Distinct):
-                if len(value.expressions) != 1:
-                    continue
-                value = value.expressions[0]
-                key = "expressions"
-            else:
-                value = value.this
+        order = value if isinstance(value, exp.Order) else None
+        if order is not None:  # ARRAY_AGG(x ORDER BY ..), ARRAY_AGG(DISTINCT x ORDER BY ..)
+            holder, value = order, order.this
+        if isinstance(value, exp.Distinct):  # ARRAY_AGG(DISTINCT x ...)
+            if len(value.expressions) != 1:
+                continue
+            holder, value, key = value, value.expressions[0], "expressions"
         if value is None or isinstance(value, exp.Limit):
             continue
         checked = exp.Case(
@@ -452,6 +450,15 @@ def _array_agg_nulls(tree: exp.Expression) -> None:
                                          + value.sql("bigquery")[:60]))],
             default=value.copy(),
         )
+        if key == "expressions" and order is not None and not isinstance(node.parent, exp.Window):
+            # DISTINCT with ORDER BY: DuckDB takes no ORDER BY key that is not the argument itself
+            # ("In a DISTINCT aggregate, ORDER BY expressions must appear in the argument list"),
+            # and a checked value (volatile error()) is never the same: the group is checked instead
+            node.replace(exp.Case(
+                ifs=[exp.If(this=exp.Anonymous(this="bool_or", expressions=[exp.Is(this=value.copy(), expression=exp.Null())]),
+                            true=checked.args["ifs"][0].args["true"].copy())],
+                default=node.copy()))
+            continue
         holder.set(key, [checked] if key == "expressions" else checked)
 
 
