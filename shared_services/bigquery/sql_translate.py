@@ -256,6 +256,31 @@ def first_select(query: exp.Expression | None) -> exp.Select | None:
     return query if isinstance(query, exp.Select) else None
 
 
+def _not_emulated(tree: exp.Expression) -> None:
+    """BigQuery features the embedded warehouse has no form of, refused by name (DuckDB's own
+    errors pointed elsewhere: a wildcard table or an INFORMATION_SCHEMA view was "Not found:
+    Table", time travel a parser error, ``@@project_id`` a query parameter with no name)."""
+    for table in tree.find_all(exp.Table):
+        name = table.name
+        if "INFORMATION_SCHEMA." in name.upper() or (table.db or "").upper() == "INFORMATION_SCHEMA":
+            raise gexc.BadRequest(
+                f"INFORMATION_SCHEMA views ({name}) are not emulated by the embedded warehouse; use the client's "
+                "get_table / list_tables / list_datasets, or run the query on BigQuery")
+        if name.endswith("*"):
+            raise gexc.BadRequest(
+                f"Wildcard tables ({table.db}.{name}, _TABLE_SUFFIX) are not emulated by the embedded warehouse; "
+                "query the tables by name (UNION ALL), or run the query on BigQuery")
+        if table.args.get("version") is not None:
+            raise gexc.BadRequest(
+                f"Time travel (FOR SYSTEM_TIME AS OF) on {table.db}.{name} is not emulated by the embedded "
+                "warehouse, which keeps no table history")
+    for parameter in tree.find_all(exp.Parameter):
+        if isinstance(parameter.this, exp.Parameter):  # @@name
+            raise gexc.BadRequest(
+                f"System variables (@@{parameter.this.name}) are not emulated by the embedded warehouse; pass "
+                "the value as a query parameter")
+
+
 def _anonymous_labels(tree: exp.Expression) -> None:
     """A query's anonymous result columns named as BigQuery names them, ``f0_``, ``f1_``, ...
     (counting the anonymous ones; query syntax, "Implicit aliases": an expression that is not a
@@ -1847,6 +1872,7 @@ def _translate(
             raise gexc.BadRequest(
                 "Function not supported by the embedded warehouse: TYPEOF (DuckDB would name its own types, "
                 "VARCHAR for STRING; write the query with other functions or run it on BigQuery)")
+        _not_emulated(tree)
         for node in tree.find_all(exp.Parameter):  # numbered in both trees (see PARAMETER_META)
             parameter_count[0] += 1
             node.meta[PARAMETER_META] = parameter_count[0]
