@@ -281,6 +281,30 @@ def _not_emulated(tree: exp.Expression) -> None:
                 "the value as a query parameter")
 
 
+#: Unicode's White_Space characters, which TRIM / LTRIM / RTRIM remove when given no set
+#: (zetasql/public/functions/string.cc, TrimSpacesUtf8: ICU's UCHAR_WHITE_SPACE).
+UNICODE_WHITE_SPACE = ("\t\n\u000b\u000c\r \u0085\u00a0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B))
+                       + "\u2028\u2029\u202f\u205f\u3000")
+
+
+def _string_functions(tree: exp.Expression) -> None:
+    """String functions DuckDB answered otherwise (string functions):
+
+    * ``TRIM(x)`` / ``LTRIM(x)`` / ``RTRIM(x)`` remove every Unicode whitespace character
+      ("all leading and trailing whitespace characters", ICU's White_Space); DuckDB's trim kept a
+      feed's tab, carriage return and line feed (``TRIM('a\r\n')`` was ``'a\r\n'``);
+    * ``BYTE_LENGTH(x)`` of a STRING is its UTF-8 length: DuckDB's octet_length takes only BLOBs
+      ("No function matches ... 'octet_length(VARCHAR)'", every call on a STRING failed).
+    """
+    for trim in tree.find_all(exp.Trim):
+        if trim.args.get("expression") is None and trim.this is not None:
+            trim.set("expression", exp.Literal.string(UNICODE_WHITE_SPACE))
+    for length in list(tree.find_all(exp.ByteLength)):
+        if length.this is not None:
+            length.replace(_template(f"CASE WHEN typeof({_VALUE}) = 'BLOB' THEN octet_length(CAST({_VALUE} AS BLOB)) "
+                                     f"ELSE strlen(CAST({_VALUE} AS VARCHAR)) END", length.this))
+
+
 def _anonymous_labels(tree: exp.Expression) -> None:
     """A query's anonymous result columns named as BigQuery names them, ``f0_``, ``f1_``, ...
     (counting the anonymous ones; query syntax, "Implicit aliases": an expression that is not a
@@ -1924,6 +1948,7 @@ def _translate(
         _parse_format_elements(tree)
         _timestamp_results(tree)
         _like_escapes(tree)
+        _string_functions(tree)
         _format_printf(tree)
         _safe_calls(tree)
         _unix_epoch_floor(tree)
