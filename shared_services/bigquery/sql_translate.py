@@ -1223,6 +1223,17 @@ def _timestamp_calls(tree: exp.Expression) -> None:
         civil = exp.Cast(this=node.this, to=exp.DataType.build("TIMESTAMP"))
         civil.meta[_ZONE_GIVEN_META] = True
         node.replace(exp.AtTimeZone(this=civil, zone=zone))
+    # DATE(x) and DATETIME(x) of one argument (date functions, "DATE"; datetime functions,
+    # "DATETIME"): a string is read as a TIMESTAMP (a literal coerces to it, the first
+    # signature) or as a DATETIME text, so it goes through the same checks; sqlglot wrote a
+    # bare CAST, and DATE('2025/01/15') was 2025-01-15 here, an error there.
+    for date in list(tree.find_all(exp.Date)):
+        if date.this is not None and not date.expressions and not date.args.get("zone"):
+            date.replace(exp.Cast(this=exp.Cast(this=date.this, to=exp.DataType.build("TIMESTAMPTZ")),
+                                  to=exp.DataType.build("DATE")))
+    for civil_call in list(tree.find_all(exp.TsOrDsToDatetime)):
+        if civil_call.this is not None and civil_call.meta.get(CoverageBigQuery.ORIGINAL_NAME_META_KEY or "") == "DATETIME":
+            civil_call.replace(exp.Cast(this=civil_call.this, to=exp.DataType.build("TIMESTAMP")))
 
 
 def _datetime_calls(tree: exp.Expression) -> None:
@@ -1394,13 +1405,25 @@ def _window_errors(tree: exp.Expression) -> None:
         if order is not None:
             keys.append(order)
         for key in keys:
-            # innermost first: a message may hold a check of its own (LOG's inside an INT64 cast's)
-            for call in reversed(list(key.find_all(exp.Anonymous, bfs=False))):
-                if call.name.lower() != "error" or len(call.expressions) != 1:
-                    continue
-                message = exp.DPipe(this=exp.Literal.string(WINDOW_ERROR_PREFIX), expression=call.expressions[0].copy(),
-                                    safe=True)
-                call.replace(_template(f"CASE WHEN CAST({_VALUE} AS INTEGER) IS NULL THEN NULL END", message))
+            _non_volatile_errors(key)
+    # SAFE.f(...) is DuckDB's try(...), which takes no volatile function either ("TRY can not be
+    # used in combination with a volatile function"): SAFE.SQRT(-1), SAFE.LN(0), SAFE.CAST-like
+    # checks inside SAFE. were that binder error; the failing cast is caught, NULL as on BigQuery.
+    for call in list(tree.find_all(exp.Anonymous)):
+        if call.name.lower() == "try":
+            _non_volatile_errors(call)
+
+
+def _non_volatile_errors(subtree: exp.Expression) -> None:
+    """Each ``error(message)`` in ``subtree`` as a cast that fails with the message (see
+    :func:`_window_errors`; the client maps the message back)."""
+    # innermost first: a message may hold a check of its own (LOG's inside an INT64 cast's)
+    for call in reversed(list(subtree.find_all(exp.Anonymous, bfs=False))):
+        if call.name.lower() != "error" or len(call.expressions) != 1:
+            continue
+        message = exp.DPipe(this=exp.Literal.string(WINDOW_ERROR_PREFIX), expression=call.expressions[0].copy(),
+                            safe=True)
+        call.replace(_template(f"CASE WHEN CAST({_VALUE} AS INTEGER) IS NULL THEN NULL END", message))
 
 
 def _date_casts(tree: exp.Expression) -> None:
