@@ -265,7 +265,7 @@ def _not_emulated(tree: exp.Expression) -> None:
         if "INFORMATION_SCHEMA." in name.upper() or (table.db or "").upper() == "INFORMATION_SCHEMA":
             raise gexc.BadRequest(
                 f"INFORMATION_SCHEMA views ({name}) are not emulated by the embedded warehouse; use the client's "
-                "get_table / list_tables / list_datasets, or run the query on BigQuery")
+                "get_table / list_tables / get_dataset, or run the query on BigQuery")
         if name.endswith("*"):
             raise gexc.BadRequest(
                 f"Wildcard tables ({table.db}.{name}, _TABLE_SUFFIX) are not emulated by the embedded warehouse; "
@@ -2096,9 +2096,12 @@ def _checked_duckdb_sql(tree: exp.Expression) -> tuple[str, str | None]:
     the same meaning (None when nothing). sqlglot only logged those as warnings, and the query
     ran with another meaning: ``APPROX_TOP_COUNT(x, 1)`` returned ``[1]`` where BigQuery returns
     ``[{value: 1, count: 2}]`` ("APPROX_TOP_K cannot be transpiled to DuckDB due to incompatible
-    return types"). DDL is left out: what it may not do is the statement rules' to refuse."""
+    return types"). DDL is left out: what it may not do is the statement rules' to refuse, and
+    what sqlglot leaves out of it (a dataset's ``OPTIONS (location = 'US')``) is not logged
+    either (it printed "Unsupported property locationproperty" on the console of any program that
+    had not set up logging)."""
     if isinstance(tree, exp.Create | exp.Alter | exp.Drop):
-        return _duckdb_sql(tree), None
+        return _duckdb_sql(tree, sqlglot.ErrorLevel.IGNORE), None
     try:
         return _duckdb_sql(tree, sqlglot.ErrorLevel.RAISE), None
     except UnsupportedError as err:

@@ -49,5 +49,15 @@ def test_a_feature_with_no_embedded_form_is_refused_by_name(client: DuckDBClient
     assert "not emulated by the embedded warehouse" in str(caught.value)
 
 
+def test_the_way_an_information_schema_refusal_points_to_exists(client: DuckDBClient) -> None:
+    with pytest.raises(gexc.BadRequest) as caught:
+        client.query("SELECT table_name FROM ds.INFORMATION_SCHEMA.TABLES").result()
+    named = [word for word in ("get_table", "list_tables", "get_dataset") if word in str(caught.value)]
+    assert named == ["get_table", "list_tables", "get_dataset"]
+    assert client.get_table("ds.games_2024").table_id == "games_2024"
+    assert [t.table_id for t in client.list_tables("ds")] == ["games_2024"]
+    assert client.get_dataset("ds").dataset_id == "ds"
+
+
 def test_a_table_named_like_them_still_reads(client: DuckDBClient) -> None:
     assert [tuple(r.values()) for r in client.query("SELECT COUNT(*) AS n FROM ds.games_2024").result()] == [(0,)]

@@ -70,3 +70,13 @@ def test_what_sqlglot_writes_alike_still_runs(client: DuckDBClient) -> None:
     rows = [tuple(r.values()) for r in client.query(
         "SELECT PERCENTILE_CONT(f, 0.5) OVER () AS m, APPROX_COUNT_DISTINCT(k) OVER () AS d FROM ds.t LIMIT 1").result()]
     assert rows == [(2.0, 2)]
+
+
+def test_ddl_options_the_warehouse_ignores_log_nothing(client: DuckDBClient, caplog: pytest.LogCaptureFixture) -> None:
+    """A dataset's location is the warehouse's no-op (one place, one file); sqlglot logged
+    "Unsupported property locationproperty" for it, which a program that had not set up logging
+    printed on its console (stop 33). What a DDL statement may do is the statement rules' to say."""
+    with caplog.at_level("DEBUG", logger="sqlglot"):
+        client.query("CREATE SCHEMA IF NOT EXISTS located OPTIONS (location = 'US')").result()
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("sqlglot")] == []
+    assert client.get_dataset("located").dataset_id == "located"
