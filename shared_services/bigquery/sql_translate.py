@@ -713,6 +713,23 @@ _JSON_TYPE_NAMES = (
     "WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array' "
     "WHEN 'BIGINT' THEN 'number' WHEN 'UBIGINT' THEN 'number' WHEN 'HUGEINT' THEN 'number' "
     f"WHEN 'DOUBLE' THEN 'number' ELSE error('JSON_TYPE: unknown JSON type ' || json_type({_VALUE})) END) END")
+#: INT64 / FLOAT64 / BOOL of a JSON value (json functions, "INT64": "If the JSON value isn't a
+#: number, or the JSON number isn't in the SQL INT64 domain, an error is produced"; "FLOAT64";
+#: "BOOL": ``BOOL(JSON 'null')`` "Throws an error"). sqlglot wrote INT64 as a plain cast, which
+#: read ``JSON '"20"'`` (a string) as 20 and cut ``JSON '20.5'``; FLOAT64 and BOOL had no DuckDB form.
+_JSON_AS = f"CAST({_VALUE} AS JSON)"
+_JSON_NUMBER = f"json_type({_JSON_AS}) IN ('BIGINT', 'UBIGINT', 'DOUBLE')"
+_JSON_CONVERTERS: dict[type[exp.Expression], str] = {
+    exp.Int64: (f"CASE WHEN {_VALUE} IS NULL THEN NULL WHEN json_type({_JSON_AS}) IN ('BIGINT', 'UBIGINT') "
+                f"THEN CAST({_JSON_AS} AS BIGINT) WHEN json_type({_JSON_AS}) = 'DOUBLE' AND CAST({_JSON_AS} AS DOUBLE) = "
+                f"trunc(CAST({_JSON_AS} AS DOUBLE)) THEN CAST(CAST({_JSON_AS} AS DOUBLE) AS BIGINT) "
+                f"ELSE error('INT64: the JSON value is not a number in the INT64 domain: ' || CAST({_VALUE} AS VARCHAR)) END"),
+    exp.Float64: (f"CASE WHEN {_VALUE} IS NULL THEN NULL WHEN {_JSON_NUMBER} THEN CAST({_JSON_AS} AS DOUBLE) "
+                  f"ELSE error('FLOAT64: the JSON value is not a number: ' || CAST({_VALUE} AS VARCHAR)) END"),
+    exp.JSONBool: (f"CASE WHEN {_VALUE} IS NULL THEN NULL WHEN json_type({_JSON_AS}) = 'BOOLEAN' THEN "
+                   f"CAST({_JSON_AS} AS BOOLEAN) "
+                   f"ELSE error('BOOL: the JSON value is not a boolean: ' || CAST({_VALUE} AS VARCHAR)) END"),
+}
 #: The DuckDB function the embedded warehouse registers for TO_JSON_STRING
 #: (:func:`shared_services.bigquery.json_encoding.bigquery_json_string`).
 JSON_STRING_FUNCTION = "bq_to_json_string"
@@ -753,6 +770,16 @@ def _json_conversions(tree: exp.Expression) -> None:
         if set(text.args) - {"this"} or text.this is None:
             continue  # STRING(timestamp, time_zone)
         text.replace(_template(_STRING_OF, text.this))
+    for converter in list(tree.find_all(exp.Int64, exp.Float64, exp.JSONBool)):
+        if converter.this is None:
+            continue
+        mode = converter.args.get("expression")
+        if mode is not None:  # FLOAT64(json, wide_number_mode => ...)
+            value = mode.args.get("expression") if isinstance(mode, exp.Kwarg) else None
+            if not (isinstance(value, exp.Literal) and value.is_string and value.name == "round"):
+                raise gexc.BadRequest("FLOAT64(json, wide_number_mode => ...) is emulated for 'round' only "
+                                      "(the default) by the embedded warehouse")
+        converter.replace(_template(_JSON_CONVERTERS[type(converter)], converter.this))
     for formatted in list(tree.find_all(exp.JSONFormat)):
         if formatted.this is None:
             continue
