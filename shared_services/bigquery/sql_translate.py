@@ -719,7 +719,7 @@ _JSON_TYPE_NAMES = (
 #: read ``JSON '"20"'`` (a string) as 20 and cut ``JSON '20.5'``; FLOAT64 and BOOL had no DuckDB form.
 _JSON_AS = f"CAST({_VALUE} AS JSON)"
 _JSON_NUMBER = f"json_type({_JSON_AS}) IN ('BIGINT', 'UBIGINT', 'DOUBLE')"
-_JSON_CONVERTERS: dict[type[exp.Expression], str] = {
+_JSON_CONVERTERS: dict[type, str] = {
     exp.Int64: (f"CASE WHEN {_VALUE} IS NULL THEN NULL WHEN json_type({_JSON_AS}) IN ('BIGINT', 'UBIGINT') "
                 f"THEN CAST({_JSON_AS} AS BIGINT) WHEN json_type({_JSON_AS}) = 'DOUBLE' AND CAST({_JSON_AS} AS DOUBLE) = "
                 f"trunc(CAST({_JSON_AS} AS DOUBLE)) THEN CAST(CAST({_JSON_AS} AS DOUBLE) AS BIGINT) "
