@@ -1934,21 +1934,23 @@ def check_created_columns(tree: exp.Expression, types_of: TypesLookup) -> None:
 
 
 def _star_columns(star: exp.Expression, select: exp.Select, types_of: TypesLookup) -> list[str] | None:
-    """The columns a ``*`` / ``t.*`` gives when it reads one catalog table; None otherwise."""
+    """The columns a ``*`` / ``t.*`` gives when it reads one catalog table (less its EXCEPT
+    list); None otherwise."""
     qualifier = star.table if isinstance(star, exp.Column) else ""
     sources = [source for source in _sources(select)
                if not qualifier or source.alias_or_name.lower() == qualifier.lower()]
-    if len(sources) != 1 or select.args.get("joins") and not qualifier:
+    if len(sources) != 1:  # (an unqualified * over a join reads every source)
         return None
     source = sources[0]
     if not isinstance(source, exp.Table) or source.args.get("db") is None:
         return None
-    if star.args.get("except") or star.args.get("replace") or (
-            isinstance(star, exp.Column) and isinstance(star.this, exp.Star)
-            and (star.this.args.get("except") or star.this.args.get("replace"))):
-        return None  # * EXCEPT / REPLACE: not expanded here
     columns = types_of(*_table_key(source))
-    return list(columns) if columns is not None else None
+    if columns is None:
+        return None
+    # * EXCEPT (a, b) leaves those out; * REPLACE (... AS a) keeps every name
+    marker = star.this if isinstance(star, exp.Column) else star
+    left_out = {column.name.lower() for column in marker.args.get("except_") or []}
+    return [name for name in columns if name.lower() not in left_out]
 
 
 def _typed_operands(tree: exp.Expression, checker: _TypeChecker, operators: Mapping[Any, str]

@@ -94,3 +94,20 @@ def test_named_columns_are_created_with_their_names(client: DuckDBClient) -> Non
     assert [f.name for f in client.get_table("ds.t").schema] == ["player", "pts", "reb", "dbl"]
     client.query("CREATE VIEW ds.v AS SELECT *, pts + 1 AS next_pts FROM ds.box").result()
     assert names(client, "SELECT * FROM ds.v") == ["player", "pts", "stats", "next_pts"]
+
+
+def test_what_mutation_testing_found_untested(client: DuckDBClient) -> None:
+    """From the stop 33 mutation run's survivors: a qualified * counts its own table's columns
+    (ds.box has three, ds.teams one), * EXCEPT is not expanded (its columns are not all there),
+    and a * over a table that does not exist is the engine's NotFound."""
+    client.query("CREATE TABLE ds.teams (team STRING)").result()
+    with pytest.raises(gexc.BadRequest, match="but column 4 has no name"):
+        client.query("CREATE TABLE ds.t AS SELECT b.*, 1 FROM ds.box AS b JOIN ds.teams AS tm ON TRUE").result()
+    with pytest.raises(gexc.BadRequest, match="but column 2 has no name"):
+        client.query("CREATE TABLE ds.t AS SELECT tm.*, 1 FROM ds.box AS b JOIN ds.teams AS tm ON TRUE").result()
+    client.query("CREATE TABLE ds.t AS SELECT * EXCEPT (pts), pts + 1 AS pts FROM ds.box").result()
+    assert [f.name for f in client.get_table("ds.t").schema] == ["player", "stats", "pts"]
+    client.query("CREATE TABLE ds.t2 AS SELECT b.* EXCEPT (pts), 0 AS pts FROM ds.box AS b").result()
+    assert [f.name for f in client.get_table("ds.t2").schema] == ["player", "stats", "pts"]
+    with pytest.raises(gexc.NotFound):
+        client.query("CREATE TABLE ds.t3 AS SELECT *, 1 AS one FROM ds.missing").result()

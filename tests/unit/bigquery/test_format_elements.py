@@ -132,3 +132,11 @@ def test_hostile_text_in_a_format_is_text(client: DuckDBClient) -> None:
 def test_an_unknown_element_is_named(client: DuckDBClient) -> None:
     with pytest.raises(gexc.BadRequest, match="Format element %J is not emulated"):
         one(client, f"SELECT FORMAT_TIMESTAMP('%J', {LITERAL})")
+
+
+def test_what_mutation_testing_found_untested(client: DuckDBClient) -> None:
+    """From the stop 33 mutation run's survivors: the en_US alternatives in a FORMAT call, and
+    text with a '%' next to an element a DATE writes as it is ('%%' then '%H')."""
+    assert one(client, f"SELECT FORMAT_TIMESTAMP('%EY|%Ey|%OH|%OM|%OS|%Od|%Om|%Ou|%Ow', {LITERAL})") == \
+        INSTANT.strftime("%Y|%y|%H|%M|%S|%d|%m|") + f"{INSTANT.isoweekday()}|{INSTANT.isoweekday() % 7}"
+    assert one(client, "SELECT FORMAT_DATE('%%%H|%%%%', DATE '2025-01-05')") == "%%H|%%"

@@ -136,3 +136,14 @@ def test_literals_only_stay_float64_for_the_other_checks(client: DuckDBClient) -
         client.query("SELECT d + IF(b, 1, 2.5) FROM ds.src").result()
     with pytest.raises(gexc.BadRequest, match="DATE, NUMERIC"):
         client.query("SELECT d + GREATEST(n, 2.5) FROM ds.src").result()
+
+
+def test_what_mutation_testing_found_untested(client: DuckDBClient) -> None:
+    """From the stop 33 mutation run's survivors: inputs of different widths are the set
+    operation's own error (a BadRequest, nothing written), and a supertype of string literals
+    alone is a STRING an INT64 column does not take."""
+    with pytest.raises(gexc.BadRequest):
+        client.query("INSERT INTO ds.dst (n, k) SELECT 1, 'a' UNION ALL SELECT 2").result()
+    with pytest.raises(gexc.BadRequest, match="Query column 1 has type STRING which cannot be inserted into column n"):
+        client.query("INSERT INTO ds.dst (n) SELECT IF(b, 'x', 'y') FROM ds.src").result()
+    assert rows(client, "SELECT COUNT(*) FROM ds.dst") == [(0,)]

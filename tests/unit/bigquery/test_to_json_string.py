@@ -129,3 +129,16 @@ def test_duckdb_type_names_are_read_whole() -> None:
     with pytest.raises(ValueError):
         parse_duckdb_type("STRUCT(a INTEGER")
     assert bigquery_json_string(None, None) == "null"
+
+
+def test_what_mutation_testing_found_untested(client: DuckDBClient) -> None:
+    """From the stop 33 mutation run's survivors: a JSON value's booleans, nulls and arrays,
+    a FALSE and an untyped NULL in a STRUCT, the 2^53 bounds, and the short escapes."""
+    got = one(client, "SELECT TO_JSON_STRING(JSON '{\"a\": [true, false, null, 1.5, \"x\"]}')")
+    assert got == '{"a":[true,false,null,1.5,"x"]}'
+    assert one(client, "SELECT TO_JSON_STRING(STRUCT(FALSE AS f, NULL AS n, TRUE AS t))") == '{"f":false,"n":null,"t":true}'
+    assert one(client, "SELECT TO_JSON_STRING([-9007199254740992, -9007199254740993])") \
+        == '[-9007199254740992,"-9007199254740993"]'
+    assert one(client, "SELECT TO_JSON_STRING([NUMERIC '9007199254740992', NUMERIC '9007199254740993'])") \
+        == '[9007199254740992,"9007199254740993"]'
+    assert one(client, "SELECT TO_JSON_STRING('\\b\\f\\r\\u2029')") == '"\\b\\f\\r\\u2029"'
