@@ -136,6 +136,21 @@ def _no_rule_verdicts_from_an_earlier_session() -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _no_translations_from_an_earlier_session() -> None:
+    """Each session starts with an empty translation cache (``sql_translate._CACHE``).
+
+    The same reason as the rule verdicts above: a mutant's session is forked from a process that
+    translated every statement of the selection with the unmutated code, and a mutant in a
+    rewrite (which runs only when a statement is translated) would never run: the stop 33
+    mutation run saw every mutant of ``_format_elements``, ``_time_casts`` and
+    ``_string_functions`` survive a narrowed selection until this cleared it.
+    """
+    from shared_services.bigquery.sql_translate import clear_translation_cache
+
+    clear_translation_cache()
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _no_event_row_caches_from_an_earlier_session() -> None:
     """Each session starts with the event-row builder's caches empty (``events/model.py``:
     dates and their seasons, timestamp seconds, known stamps, source lists, the per-run row

@@ -111,3 +111,13 @@ def test_what_mutation_testing_found_untested(client: DuckDBClient) -> None:
     assert [f.name for f in client.get_table("ds.t2").schema] == ["player", "stats", "pts"]
     with pytest.raises(gexc.NotFound):
         client.query("CREATE TABLE ds.t3 AS SELECT *, 1 AS one FROM ds.missing").result()
+
+
+def test_an_anonymous_column_after_a_star_that_cannot_be_counted_is_named_by_its_item(client: DuckDBClient) -> None:
+    # a * over a join: its width is the engine's (USING merges a column), so the item is named
+    with pytest.raises(gexc.BadRequest, match="but the SELECT list's item 2 has no name"):
+        client.query("CREATE TABLE ds.t AS SELECT *, 1 FROM ds.box AS b JOIN ds.games AS g USING (player)").result()
+
+
+def test_labels_count_every_anonymous_column_and_a_parenthesised_name_keeps_it(client: DuckDBClient) -> None:
+    assert names(client, "SELECT 1, player, 2, (pts), 3 FROM ds.box") == ["f0_", "player", "f1_", "pts", "f2_"]

@@ -140,3 +140,12 @@ def test_what_mutation_testing_found_untested(client: DuckDBClient) -> None:
     assert one(client, f"SELECT FORMAT_TIMESTAMP('%EY|%Ey|%OH|%OM|%OS|%Od|%Om|%Ou|%Ow', {LITERAL})") == \
         INSTANT.strftime("%Y|%y|%H|%M|%S|%d|%m|") + f"{INSTANT.isoweekday()}|{INSTANT.isoweekday() % 7}"
     assert one(client, "SELECT FORMAT_DATE('%%%H|%%%%', DATE '2025-01-05')") == "%%H|%%"
+
+
+def test_each_format_call_of_a_statement_is_written(client: DuckDBClient) -> None:
+    """From the stop 33 mutation run's survivors: a call left as it is (an empty format, a
+    format of one strftime run) does not stop the next one being rewritten."""
+    got = list(client.query(
+        "SELECT FORMAT_DATE('', DATE '2025-01-05'), FORMAT_DATE('%e', DATE '2025-01-05'), "
+        "FORMAT_DATE('%Y', DATE '2025-01-05'), FORMAT_DATE('%e', DATE '2025-01-06')").result())[0]
+    assert tuple(got.values()) == ("", " 5", "2025", " 6")

@@ -61,3 +61,8 @@ def test_the_way_an_information_schema_refusal_points_to_exists(client: DuckDBCl
 
 def test_a_table_named_like_them_still_reads(client: DuckDBClient) -> None:
     assert [tuple(r.values()) for r in client.query("SELECT COUNT(*) AS n FROM ds.games_2024").result()] == [(0,)]
+
+
+def test_information_schema_without_a_dataset_is_refused_too(client: DuckDBClient) -> None:
+    with pytest.raises(gexc.BadRequest, match="INFORMATION_SCHEMA views .* not emulated"):
+        client.query("SELECT schema_name FROM INFORMATION_SCHEMA.SCHEMATA").result()

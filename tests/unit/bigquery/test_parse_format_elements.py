@@ -162,3 +162,26 @@ def test_a_format_element_duckdb_does_not_know_is_named_in_a_format_call(client:
     # %J not supported yet" where it is off), DuckDB's strftime not at all
     with pytest.raises(gexc.BadRequest, match="Format element %J is not emulated by the embedded warehouse"):
         one(client, "SELECT FORMAT_DATE('%J', DATE '2025-01-15')")
+
+
+def test_what_mutation_testing_found_untested(client: DuckDBClient) -> None:
+    """From the stop 33 mutation run's survivors: two PARSE calls in one statement (the first
+    with one way of reading, the second with several: each is rewritten), a format whose only
+    BigQuery element is an %O one, %E1S / %E2S, and the text a failure names is the text as
+    given, not one of the rewritten tries (its Z read as +00)."""
+    got = rows(client, "SELECT PARSE_DATE('%E4Y-%m-%d', '2025-01-15'), "
+                       f"PARSE_TIMESTAMP('{ISO}', '2025-01-15T19:30:00.5Z'), PARSE_DATE('%Y%m%d', '20250116')")
+    assert got == [(dt.date(2025, 1, 15), at(2025, 1, 15, 19, 30, 0, 500000), dt.date(2025, 1, 16))]
+    assert rows(client, "SELECT PARSE_DATETIME('%Y-%m-%d %OH:%OM', '2025-01-15 19:30')") \
+        == [(dt.datetime(2025, 1, 15, 19, 30),)]
+    assert rows(client, "SELECT PARSE_TIMESTAMP('%Y-%m-%dT%H:%M:%E1SZ', '2025-01-15T19:30:00.5Z'), "
+                        "PARSE_TIMESTAMP('%Y-%m-%dT%H:%M:%E2SZ', '2025-01-15T19:30:00.25Z')") \
+        == [(at(2025, 1, 15, 19, 30, 0, 500000), at(2025, 1, 15, 19, 30, 0, 250000))]
+    for text in ("2025-01-15Z", "2025-01-15T19:30:00.1234567Zx"):
+        with pytest.raises(gexc.BadRequest) as caught:
+            rows(client, f"SELECT PARSE_TIMESTAMP('{ISO}', '{text}')")
+        assert f'Failed to parse input string "{text}"' in str(caught.value)
+
+
+def rows(client: DuckDBClient, sql: str) -> list[tuple]:
+    return [tuple(r.values()) for r in client.query(sql).result()]

@@ -142,3 +142,9 @@ def test_what_mutation_testing_found_untested(client: DuckDBClient) -> None:
     assert one(client, "SELECT TO_JSON_STRING([NUMERIC '9007199254740992', NUMERIC '9007199254740993'])") \
         == '[9007199254740992,"9007199254740993"]'
     assert one(client, "SELECT TO_JSON_STRING('\\b\\f\\r\\u2029')") == '"\\b\\f\\r\\u2029"'
+
+
+def test_typed_nulls_inside_values_are_null(client: DuckDBClient) -> None:
+    got = one(client, "SELECT TO_JSON_STRING(STRUCT(CAST(NULL AS INT64) AS i, CAST(NULL AS FLOAT64) AS f, "
+                      "CAST(NULL AS TIMESTAMP) AS t, CAST(NULL AS STRING) AS s, [1, NULL] AS a))")
+    assert got == '{"i":null,"f":null,"t":null,"s":null,"a":[1,null]}'
