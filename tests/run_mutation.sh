@@ -108,6 +108,22 @@ MUTANTS=(
   'shared_services.bigquery.sql_translate.x__struct_positions*'
   'shared_services.bigquery.sql_translate.x__positional_struct*'
   'shared_services.bigquery.rules.xǁ_TypeCheckerǁ_numeric_result_type*'
+  # stop 33: set-operation INSERTs, literal supertypes, CREATE ... AS names, anonymous labels,
+  # PARSE / FORMAT elements, TIME casts, TRIM, TO_JSON_STRING, JSON converters, SAFE. checks
+  'shared_services.bigquery.rules.x__query_columns*'
+  'shared_services.bigquery.rules.x__common_supertype*'
+  'shared_services.bigquery.rules.x_check_created_columns*'
+  'shared_services.bigquery.rules.x__star_columns*'
+  'shared_services.bigquery.sql_translate.x__parse_format_elements*'
+  'shared_services.bigquery.sql_translate.x__format_elements*'
+  'shared_services.bigquery.sql_translate.x__format_pieces*'
+  'shared_services.bigquery.sql_translate.x__offset_text*'
+  'shared_services.bigquery.sql_translate.x__time_casts*'
+  'shared_services.bigquery.sql_translate.x__string_functions*'
+  'shared_services.bigquery.sql_translate.x__anonymous_labels*'
+  'shared_services.bigquery.sql_translate.x__not_emulated*'
+  'shared_services.bigquery.sql_translate.x__non_volatile_errors*'
+  'shared_services.bigquery.json_encoding.*'
 )
 if [ "$#" -gt 0 ]; then MUTANTS=("$@"); fi
 export HYPOTHESIS_MAX_EXAMPLES="${HYPOTHESIS_MAX_EXAMPLES:-25}"
