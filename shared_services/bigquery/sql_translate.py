@@ -250,7 +250,12 @@ def implicit_column_name(projection: exp.Expression) -> str | None:
 
 def first_select(query: exp.Expression | None) -> exp.Select | None:
     """The SELECT that names a query's columns: the query itself, or a set operation's first
-    input (query syntax, "Set operators": the result's column names are the first query's)."""
+    input (query syntax, "Set operators": the result's column names are the first query's).
+
+    Example::
+
+        first_select(sqlglot.parse_one('SELECT 1 AS a UNION ALL SELECT 2', read='bigquery')).sql()   # 'SELECT 1 AS a'
+    """
     while isinstance(query, exp.Subquery | exp.Union | exp.Intersect | exp.Except):
         query = query.this
     return query if isinstance(query, exp.Select) else None
