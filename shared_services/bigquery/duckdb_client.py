@@ -106,7 +106,7 @@ from shared_services.bigquery.jobs import (
     fetch_duckdb_rows,
     schema_from_duckdb_description,
 )
-from shared_services.bigquery.json_encoding import bigquery_json_string
+from shared_services.bigquery.json_encoding import bigquery_json_string, bigquery_json_value
 from shared_services.bigquery.rules import (
     CoercedParameters,
     alter_added_columns,
@@ -136,6 +136,7 @@ from shared_services.bigquery.rules import (
 from shared_services.bigquery.sql_translate import (
     JSON_CALL_META,
     JSON_STRING_FUNCTION,
+    JSON_VALUE_FUNCTION,
     SET_LITERAL_META,
     STAGING_PLACEHOLDER,
     TOO_DEEP,
@@ -1189,6 +1190,8 @@ def _root() -> duckdb.DuckDBPyConnection:
             root.execute("DETACH memory")
             # TO_JSON_STRING's encoding (sql_translate._json_conversions writes calls to it)
             root.create_function(JSON_STRING_FUNCTION, bigquery_json_string, [VARCHAR, VARCHAR], VARCHAR,
+                                 null_handling=FunctionNullHandling.SPECIAL, side_effects=False)
+            root.create_function(JSON_VALUE_FUNCTION, bigquery_json_value, [VARCHAR, VARCHAR], VARCHAR,
                                  null_handling=FunctionNullHandling.SPECIAL, side_effects=False)
         except Exception:
             root.close()

@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DuckDBType", "bigquery_json_string", "parse_duckdb_type"]
+__all__ = ["DuckDBType", "bigquery_json_string", "bigquery_json_value", "parse_duckdb_type"]
 
 #: The integers JSON numbers hold exactly ([-2^53, 2^53]); others are quoted ("INT64").
 _LOSSLESS = 2 ** 53
@@ -154,14 +154,33 @@ def bigquery_json_string(text: str | None, type_text: str | None) -> str:
     """
     if text is None or type_text is None:
         return "null"
+    return _encoded(text, type_text, quote_wide=True)
+
+
+def bigquery_json_value(text: str | None, type_text: str | None) -> str:
+    """``TO_JSON``'s value, as JSON text: the same encoding as :func:`bigquery_json_string`
+    except that numbers stay numbers ("INT64 (TO_JSON only)": a wide integer is a number;
+    "NUMERIC (TO_JSON only)": ``123.56`` is a number); SQL NULL is the JSON ``null`` ("SQL
+    input: NULL, JSON output: null"), a value, not a SQL NULL.
+
+    Example::
+
+        bigquery_json_value('{"n":123.560000000}', 'STRUCT(n DECIMAL(38,9))')   # '{"n":123.56}'
+    """
+    if text is None or type_text is None:
+        return "null"
+    return _encoded(text, type_text, quote_wide=False)
+
+
+def _encoded(text: str, type_text: str, *, quote_wide: bool) -> str:
     value = json.loads(text, parse_float=_Number, parse_int=_Number, parse_constant=_Number,
                        object_pairs_hook=_Object)
     out: list[str] = []
-    _encode(value, parse_duckdb_type(type_text), out)
+    _encode(value, parse_duckdb_type(type_text), out, quote_wide)
     return "".join(out)
 
 
-def _encode(value: Any, kind: DuckDBType, out: list[str]) -> None:
+def _encode(value: Any, kind: DuckDBType, out: list[str], quote_wide: bool = True) -> None:
     name = kind.name
     if value is None or name == "NULL":
         out.append("null")
@@ -173,7 +192,7 @@ def _encode(value: Any, kind: DuckDBType, out: list[str]) -> None:
                 out.append(",")
             out.append(_escaped(field_name))
             out.append(":")
-            _encode(field_value, field_type, out)
+            _encode(field_value, field_type, out, quote_wide)
         out.append("}")
     elif name == "LIST":
         assert kind.element is not None
@@ -181,17 +200,17 @@ def _encode(value: Any, kind: DuckDBType, out: list[str]) -> None:
         for index, item in enumerate(value):
             if index:
                 out.append(",")
-            _encode(item, kind.element, out)
+            _encode(item, kind.element, out, quote_wide)
         out.append("]")
     elif name == "BOOLEAN":
         out.append("true" if value is True else "false")
     elif name in _INTEGERS:
         number = int(value)
-        out.append(str(number) if -_LOSSLESS <= number <= _LOSSLESS else f'"{number}"')
+        out.append(str(number) if not quote_wide or -_LOSSLESS <= number <= _LOSSLESS else f'"{number}"')
     elif name in _FLOATS:
         out.append(_double(float(value)))
     elif name.startswith("DECIMAL"):
-        out.append(_numeric(decimal.Decimal(value)))
+        out.append(_numeric(decimal.Decimal(value), quote_wide))
     elif name == "VARCHAR":
         out.append(_escaped(value))
     elif name == "DATE":
@@ -218,10 +237,10 @@ def _double(number: float) -> str:
     return short if float(short) == number else format(number, ".17g")
 
 
-def _numeric(number: decimal.Decimal) -> str:
-    """A NUMERIC's shortest text, quoted when it has a fraction or is past 2^53."""
+def _numeric(number: decimal.Decimal, quote_wide: bool = True) -> str:
+    """A NUMERIC's shortest text, quoted (TO_JSON_STRING) when it has a fraction or is past 2^53."""
     written = format(number.normalize(), "f") if number != 0 else "0"
-    if "." in written or abs(number) > _LOSSLESS:
+    if quote_wide and ("." in written or abs(number) > _LOSSLESS):
         return f'"{written}"'
     return written
 

@@ -738,6 +738,8 @@ _JSON_CONVERTERS: dict[type, str] = {
 #: The DuckDB function the embedded warehouse registers for TO_JSON_STRING
 #: (:func:`shared_services.bigquery.json_encoding.bigquery_json_string`).
 JSON_STRING_FUNCTION = "bq_to_json_string"
+#: ... and for TO_JSON (:func:`shared_services.bigquery.json_encoding.bigquery_json_value`).
+JSON_VALUE_FUNCTION = "bq_to_json"
 #: ``STRING(x)``: of a JSON value, the JSON string's text ("If the JSON value isn't a string, an
 #: error is produced"); of a TIMESTAMP, its text as before. Which one is known when it runs.
 _STRING_OF = (
@@ -790,7 +792,11 @@ def _json_conversions(tree: exp.Expression) -> None:
             continue
         if formatted.args.get("to_json"):
             if not formatted.args.get("options"):
-                formatted.replace(exp.Anonymous(this="to_json", expressions=[formatted.this.copy()]))
+                # TO_JSON: the same encoding as TO_JSON_STRING's, numbers as numbers, as a JSON
+                # value (DuckDB's to_json wrote 1.0, a NUMERIC's trailing zeros, a TIMESTAMP's text)
+                formatted.replace(_template(
+                    f"CAST({JSON_VALUE_FUNCTION}(CAST(to_json({_VALUE}) AS VARCHAR), typeof({_VALUE})) AS JSON)",
+                    formatted.this))
             continue
         pretty = formatted.args.get("options")
         if pretty is not None and not (isinstance(pretty, exp.Boolean) and not pretty.this):

@@ -148,3 +148,19 @@ def test_typed_nulls_inside_values_are_null(client: DuckDBClient) -> None:
     got = one(client, "SELECT TO_JSON_STRING(STRUCT(CAST(NULL AS INT64) AS i, CAST(NULL AS FLOAT64) AS f, "
                       "CAST(NULL AS TIMESTAMP) AS t, CAST(NULL AS STRING) AS s, [1, NULL] AS a))")
     assert got == '{"i":null,"f":null,"t":null,"s":null,"a":[1,null]}'
+
+
+def test_to_json_encodes_alike_with_numbers_as_numbers(client: DuckDBClient) -> None:
+    """json functions, "JSON encodings": TO_JSON keeps a wide INT64 and a NUMERIC with a fraction
+    as numbers ("(TO_JSON only)"); everything else as TO_JSON_STRING. Until stop 33 DuckDB's
+    to_json gave 1.0, a NUMERIC's trailing zeros, and a TIMESTAMP's own text inside the value."""
+    value = one(client, "SELECT TO_JSON(STRUCT(1.0 AS x, NUMERIC '123.560' AS n, 9007199254740993 AS big, "
+                        "TIMESTAMP '2025-01-16 00:30:00+00' AS ts, b'Google' AS b, CAST('inf' AS FLOAT64) AS i))")
+    assert value == {"x": 1, "n": 123.56, "big": 9007199254740993, "ts": "2025-01-16T00:30:00Z",
+                     "b": "R29vZ2xl", "i": "Infinity"}
+    assert one(client, "SELECT JSON_VALUE(TO_JSON(STRUCT(TIMESTAMP '2025-01-16 00:30:00+00' AS ts)), '$.ts')") \
+        == "2025-01-16T00:30:00Z"
+    # SQL NULL is the JSON null, a value ("SQL input: NULL, JSON output: null")
+    assert [tuple(r.values()) for r in client.query(
+        "SELECT TO_JSON(CAST(NULL AS INT64)) IS NULL, JSON_TYPE(TO_JSON(CAST(NULL AS INT64)))").result()] \
+        == [(False, "null")]
