@@ -2701,6 +2701,12 @@ class DuckDBClient:
                 if len(translated.statements) != 1 or translated.statements[0].kind != "SELECT":
                     raise gexc.BadRequest("A view query must be one SELECT statement")
                 self._check_rules(view_query, translated, partition_filters=False)
+                # a view's columns need names, each once, as CREATE VIEW's do
+                source = translated.statements[0].source_ast
+                if source is not None:
+                    check_created_columns(exp.Create(kind="VIEW", this=exp.to_table(f"{ds}.{tbl}"),
+                                                     expression=source.copy()),
+                                          _types_lookup(self._catalog_snapshot()))
                 _refuse_unsupported(translated)
                 translated = self._catalog_typed(translated)
             else:

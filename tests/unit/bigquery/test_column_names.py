@@ -121,3 +121,22 @@ def test_an_anonymous_column_after_a_star_that_cannot_be_counted_is_named_by_its
 
 def test_labels_count_every_anonymous_column_and_a_parenthesised_name_keeps_it(client: DuckDBClient) -> None:
     assert names(client, "SELECT 1, player, 2, (pts), 3 FROM ds.box") == ["f0_", "player", "f1_", "pts", "f2_"]
+
+
+def test_a_view_made_with_create_table_needs_named_columns_too(client: DuckDBClient) -> None:
+    """tables.insert of a view runs the same resolver as CREATE VIEW (stop 33: the API path took
+    ``SELECT 1``, whose column was then labelled f0_ only when read)."""
+    from google.cloud import bigquery
+
+    for query, said in (("SELECT player, COUNT(*) FROM ds.box GROUP BY player", "column 2 has no name"),
+                        ("SELECT pts, pts FROM ds.box", "duplicate name pts")):
+        view = bigquery.Table("embedded.ds.v")
+        view.view_query = query
+        with pytest.raises(gexc.BadRequest, match=said):
+            client.create_table(view)
+        with pytest.raises(gexc.NotFound):
+            client.get_table("ds.v")
+    view = bigquery.Table("embedded.ds.v")
+    view.view_query = "SELECT player, COUNT(*) AS games FROM ds.box GROUP BY player"
+    client.create_table(view)
+    assert names(client, "SELECT * FROM ds.v") == ["player", "games"]
