@@ -138,7 +138,7 @@ def convert_duckdb_value(value: Any, field: SchemaField) -> Any:
         return [convert_duckdb_value(v, scalar) for v in value]
     ftype = field.field_type
     if ftype == "JSON":
-        return json.loads(value) if isinstance(value, str | bytes) else value
+        return _json_value(value)
     if ftype == "TIMESTAMP" and isinstance(value, dt.datetime):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
@@ -162,7 +162,17 @@ def _timestamp_utc(value: Any) -> Any:
 
 
 def _json_value(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str | bytes) else value
+    """A JSON value's Python form, an object keeping the FIRST of duplicate keys (data types,
+    "JSON type": "If an object has duplicate keys, the first key that's found is preserved";
+    json.loads kept the last, so ``JSON '{"a": 1, "a": 2}'`` read back as ``{'a': 2}``)."""
+    return json.loads(value, object_pairs_hook=_first_keys) if isinstance(value, str | bytes) else value
+
+
+def _first_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, item in pairs:
+        out.setdefault(key, item)
+    return out
 
 
 def _converter(field: SchemaField) -> Callable[[Any], Any]:

@@ -292,8 +292,12 @@ def _raw_json(value: Any, out: list[str]) -> None:
     elif isinstance(value, str):
         out.append(_escaped(value))
     elif isinstance(value, _Object):
+        # a JSON value keeps the first of duplicate keys (data types, "JSON type")
+        first: dict[str, Any] = {}
+        for key, item in value:
+            first.setdefault(key, item)
         out.append("{")
-        for index, (key, item) in enumerate(value):
+        for index, (key, item) in enumerate(first.items()):
             if index:
                 out.append(",")
             out.append(_escaped(key))

@@ -73,3 +73,13 @@ def test_wide_number_mode_other_than_round_is_refused(client: DuckDBClient) -> N
     assert rows(client, "SELECT FLOAT64(JSON '1.5', wide_number_mode => 'round')") == [(1.5,)]
     with pytest.raises(gexc.BadRequest, match="emulated for 'round' only"):
         rows(client, "SELECT FLOAT64(JSON '1.5', wide_number_mode => 'exact')")
+
+
+def test_a_json_object_keeps_the_first_of_duplicate_keys(client: DuckDBClient) -> None:
+    """data types, "JSON type": "If an object has duplicate keys, the first key that's found is
+    preserved". Until stop 33 a row read back the last ({'a': 2}: Python's json.loads), and
+    TO_JSON_STRING wrote both."""
+    got = rows(client, "SELECT JSON '{\"a\": 1, \"a\": 2, \"b\": {\"c\": 1, \"c\": 3}}', "
+                       "PARSE_JSON('{\"a\": 1, \"a\": 2}'), TO_JSON_STRING(JSON '{\"a\": 1, \"b\": 0, \"a\": 2}'), "
+                       "JSON_VALUE(JSON '{\"a\": 1, \"a\": 2}', '$.a')")
+    assert got == [({"a": 1, "b": {"c": 1}}, {"a": 1}, '{"a":1,"b":0}', "1")]
