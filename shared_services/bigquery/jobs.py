@@ -47,6 +47,8 @@ from google.api_core import exceptions as gexc
 from google.cloud.bigquery import SchemaField, TableReference
 from google.cloud.bigquery.table import Row
 
+from shared_services.bigquery.json_encoding import first_keys
+
 __all__ = [
     "EmbeddedLoadJob",
     "EmbeddedQueryJob",
@@ -165,14 +167,7 @@ def _json_value(value: Any) -> Any:
     """A JSON value's Python form, an object keeping the FIRST of duplicate keys (data types,
     "JSON type": "If an object has duplicate keys, the first key that's found is preserved";
     json.loads kept the last, so ``JSON '{"a": 1, "a": 2}'`` read back as ``{'a': 2}``)."""
-    return json.loads(value, object_pairs_hook=_first_keys) if isinstance(value, str | bytes) else value
-
-
-def _first_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, item in pairs:
-        out.setdefault(key, item)
-    return out
+    return json.loads(value, object_pairs_hook=first_keys) if isinstance(value, str | bytes) else value
 
 
 def _converter(field: SchemaField) -> Callable[[Any], Any]:

@@ -29,10 +29,11 @@ import decimal
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DuckDBType", "bigquery_json_string", "bigquery_json_value", "parse_duckdb_type"]
+__all__ = ["DuckDBType", "bigquery_json_string", "bigquery_json_value", "first_keys", "parse_duckdb_type"]
 
 #: The integers JSON numbers hold exactly ([-2^53, 2^53]); others are quoted ("INT64").
 _LOSSLESS = 2 ** 53
@@ -281,6 +282,21 @@ def _blob(written: str) -> bytes:
     return bytes(out)
 
 
+def first_keys(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's members, keeping the FIRST of duplicate keys (data types, "JSON type": "If
+    an object has duplicate keys, the first key that's found is preserved"); Python's json.loads
+    keeps the last. For ``json.loads(..., object_pairs_hook=first_keys)``.
+
+    Example::
+
+        first_keys([("a", 1), ("a", 2)])   # {'a': 1}
+    """
+    out: dict[str, Any] = {}
+    for key, item in pairs:
+        out.setdefault(key, item)
+    return out
+
+
 def _raw_json(value: Any, out: list[str]) -> None:
     """A JSON value as it was (numbers as written), compact."""
     if value is None:
@@ -292,12 +308,8 @@ def _raw_json(value: Any, out: list[str]) -> None:
     elif isinstance(value, str):
         out.append(_escaped(value))
     elif isinstance(value, _Object):
-        # a JSON value keeps the first of duplicate keys (data types, "JSON type")
-        first: dict[str, Any] = {}
-        for key, item in value:
-            first.setdefault(key, item)
         out.append("{")
-        for index, (key, item) in enumerate(first.items()):
+        for index, (key, item) in enumerate(first_keys(value).items()):
             if index:
                 out.append(",")
             out.append(_escaped(key))

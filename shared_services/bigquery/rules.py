@@ -1879,13 +1879,10 @@ def _query_columns(body: exp.Expression, columns: Sequence[str], checker: _TypeC
             return []
         return [(column, projection.unalias(), f"Query column {position}", None)
                 for position, (column, projection) in enumerate(zip(columns, body.expressions, strict=False), start=1)]
-    inputs = _set_operation_inputs(body, type(body)) if isinstance(body, exp.Union | exp.Intersect | exp.Except) else None
-    if not inputs or any(is_star(p) for s in inputs for p in s.expressions) \
-            or len({len(s.expressions) for s in inputs}) != 1:
-        return []  # a width mismatch is the set operation's own error (the engine's)
+    by_column = _set_operation_values(body, type(body)) if isinstance(body, exp.Union | exp.Intersect | exp.Except) \
+        else None
     found: list[tuple[str, exp.Expression, str, _Typed | None]] = []
-    for position, column in enumerate(columns[:len(inputs[0].expressions)], start=1):
-        values = [s.expressions[position - 1].unalias() for s in inputs]
+    for position, (column, values) in enumerate(zip(columns, by_column or [], strict=False), start=1):
         supertype = checker.supertype(values)
         found += [(column, value, f"Query column {position}", supertype) for value in values]
     return found
@@ -2195,17 +2192,25 @@ def _set_operation_columns(tree: exp.Expression, checker: _TypeChecker
         for node in tree.find_all(kind):
             if isinstance(node.parent, kind):
                 continue  # checked with the whole chain from its top
-            inputs = _set_operation_inputs(node, kind)
-            if not inputs or any(s.find(exp.Star) is not None and any(is_star(e) for e in s.expressions)
-                                 for s in inputs):
+            columns = _set_operation_values(node, kind)
+            if columns is None:
                 continue
-            widths = {len(s.expressions) for s in inputs}
-            if len(widths) != 1:
-                continue  # a column count mismatch: the engine reports it
             label = f"{name} {'ALL' if not node.args.get('distinct') else 'DISTINCT'}"
-            for index in range(widths.pop()):
-                values = [s.expressions[index].unalias() for s in inputs]
+            for index, values in enumerate(columns):
                 yield label, index, values, [checker.type_of(value) for value in values]
+
+
+def _set_operation_values(node: exp.Expression, kind: type[exp.Expression]) -> list[list[exp.Expression]] | None:
+    """Each column's values, one per input, of a chain of one set operator whose inputs are
+    plain SELECTs without ``*`` and of one width; None otherwise (a column count mismatch is
+    the engine's error)."""
+    inputs = _set_operation_inputs(node, kind)
+    if not inputs or any(is_star(e) for s in inputs for e in s.expressions):
+        return None
+    widths = {len(s.expressions) for s in inputs}
+    if len(widths) != 1:
+        return None
+    return [[s.expressions[index].unalias() for s in inputs] for index in range(widths.pop())]
 
 
 def _column_datetime_type(typed: Sequence[_Typed | None]) -> str | None:

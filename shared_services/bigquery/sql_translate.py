@@ -1721,17 +1721,13 @@ def _time_casts(tree: exp.Expression) -> None:
     for node in list(tree.find_all(exp.TsOrDsToTime)):
         if node.this is not None and not node.args.get("zone"):
             node.replace(exp.Cast(this=node.this.copy(), to=exp.DataType.build("TIME")))
-    for cast in list(tree.find_all(exp.Cast)):
-        target = cast.args.get("to")
-        if not (isinstance(target, exp.DataType) and target.this == exp.DataType.Type.TIME) or cast.this is None:
-            continue
-        if isinstance(cast.this, exp.Literal) or _is_time_of_day_cast(cast.this):
-            continue  # a text, or already a time
-        safe = isinstance(cast, exp.TryCast) or bool(cast.args.get("safe"))
-        inner = "TRY_CAST" if safe else "CAST"
+    # (a literal is a text, cast as it was)
+    for cast, value, inner, _safe in _casts_to(tree, exp.DataType.Type.TIME, exp.Literal):
+        if value is None or _is_time_of_day_cast(value):
+            continue  # already a time
         cast.replace(_template(f"CASE WHEN typeof({_VALUE}) = 'TIMESTAMP WITH TIME ZONE' THEN "
                                f"{inner}({inner}({_VALUE} AS TIMETZ) AS TIME) ELSE __bq_cast__ END",
-                               cast.this, __bq_cast__=cast.copy()))
+                               value, __bq_cast__=cast.copy()))
 
 
 def _is_time_of_day_cast(node: exp.Expression) -> bool:
