@@ -23,6 +23,7 @@ import pytest
 from google.api_core import exceptions as gexc
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
+from tests.support.query_results import one
 
 UTC = dt.UTC
 INSTANT = dt.datetime(2008, 12, 25, 7, 5, 9, 123450, tzinfo=UTC)
@@ -34,12 +35,6 @@ def client() -> Iterator[DuckDBClient]:
     c = DuckDBClient(":memory:")
     yield c
     c.close()
-
-
-def one(client: DuckDBClient, sql: str) -> object:
-    (row,) = list(client.query(sql).result())
-    (value,) = row.values()
-    return value
 
 
 def _iso_day_of_year(day: dt.date) -> int:

@@ -18,6 +18,7 @@ import pytest
 from google.api_core import exceptions as gexc
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
+from tests.support.query_results import rows
 
 PAYLOAD = '{"pts": 20, "min": 34.5, "name": "A", "starter": true, "plus_minus": null, "id": 9007199254740993}'
 
@@ -27,10 +28,6 @@ def client() -> Iterator[DuckDBClient]:
     c = DuckDBClient(":memory:")
     yield c
     c.close()
-
-
-def rows(client: DuckDBClient, sql: str) -> list[tuple]:
-    return [tuple(r.values()) for r in client.query(sql).result()]
 
 
 def test_a_payloads_values_convert(client: DuckDBClient) -> None:

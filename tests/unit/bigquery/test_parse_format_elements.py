@@ -24,6 +24,7 @@ import pytest
 from google.api_core import exceptions as gexc
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
+from tests.support.query_results import one, rows
 
 UTC = dt.UTC
 ISO = "%Y-%m-%dT%H:%M:%E*S%Ez"
@@ -38,12 +39,6 @@ def client() -> Iterator[DuckDBClient]:
             "(3, '2025-01-15T19:30:00.1234567+05:30'), (4, NULL)").result()
     yield c
     c.close()
-
-
-def one(client: DuckDBClient, sql: str) -> object:
-    (row,) = list(client.query(sql).result())
-    (value,) = row.values()
-    return value
 
 
 def at(*parts: int, offset_minutes: int = 0) -> dt.datetime:
@@ -182,6 +177,3 @@ def test_what_mutation_testing_found_untested(client: DuckDBClient) -> None:
             rows(client, f"SELECT PARSE_TIMESTAMP('{ISO}', '{text}')")
         assert f'Failed to parse input string "{text}"' in str(caught.value)
 
-
-def rows(client: DuckDBClient, sql: str) -> list[tuple]:
-    return [tuple(r.values()) for r in client.query(sql).result()]

@@ -21,6 +21,7 @@ import pytest
 from google.api_core import exceptions as gexc
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
+from tests.support.query_results import rows
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +33,6 @@ def client() -> Iterator[DuckDBClient]:
             ).result()
     yield c
     c.close()
-
-
-def rows(client: DuckDBClient, sql: str) -> list[tuple]:
-    return [tuple(r.values()) for r in client.query(sql).result()]
 
 
 SAFE_NULL = [

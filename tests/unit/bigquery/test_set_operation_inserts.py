@@ -26,6 +26,7 @@ import pytest
 from google.api_core import exceptions as gexc
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
+from tests.support.query_results import rows
 
 
 @pytest.fixture
@@ -37,10 +38,6 @@ def client() -> Iterator[DuckDBClient]:
     c.query("CREATE TABLE ds.dst (k STRING, n INT64, f FLOAT64, m NUMERIC, d DATE)").result()
     yield c
     c.close()
-
-
-def rows(client: DuckDBClient, sql: str) -> list[tuple]:
-    return [tuple(r.values()) for r in client.query(sql).result()]
 
 
 REFUSED = [

@@ -23,6 +23,7 @@ from google.api_core import exceptions as gexc
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
 from shared_services.bigquery.json_encoding import bigquery_json_string, parse_duckdb_type
+from tests.support.query_results import one
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +37,6 @@ def client() -> Iterator[DuckDBClient]:
             "JSON '{\"src\": \"nbac\", \"n\": 2}')").result()
     yield c
     c.close()
-
-
-def one(client: DuckDBClient, sql: str) -> object:
-    (row,) = list(client.query(sql).result())
-    (value,) = row.values()
-    return value
 
 
 DOCUMENTED = [

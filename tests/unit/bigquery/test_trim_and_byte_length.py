@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
+from tests.support.query_results import one
 
 # Unicode's PropList.txt, White_Space (the 25 code points of the property)
 WHITE_SPACE = [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029,
@@ -33,12 +34,6 @@ def client() -> Iterator[DuckDBClient]:
     c.query("INSERT INTO ds.feed VALUES ('LeBron James\\r\\n'), ('\\tStephen Curry '), (NULL)").result()
     yield c
     c.close()
-
-
-def one(client: DuckDBClient, sql: str) -> object:
-    (row,) = list(client.query(sql).result())
-    (value,) = row.values()
-    return value
 
 
 def _literal(code: int) -> str:
