@@ -148,10 +148,10 @@ def check_dialect(sql: str, trees: Sequence[exp.Expression]) -> None:
 
 #: The functions that take ``{IGNORE | RESPECT} NULLS`` (navigation functions "FIRST_VALUE",
 #: "LAST_VALUE", "NTH_VALUE", "PERCENTILE_CONT", "PERCENTILE_DISC"; aggregate functions
-#: "ARRAY_AGG"); ``LAG (value_expression[, offset [, default_expression]])`` and the others have
+#: "ARRAY_AGG"; approximate aggregate functions "APPROX_QUANTILES"); ``LAG (value_expression[, offset [, default_expression]])`` and the others have
 #: no such clause.
 _NULL_TREATMENT_FUNCTIONS = (exp.FirstValue, exp.LastValue, exp.NthValue, exp.PercentileCont, exp.PercentileDisc,
-                             exp.ArrayAgg)
+                             exp.ArrayAgg, exp.ApproxQuantiles)
 
 
 def _check_null_treatment(tree: exp.Expression) -> None:
@@ -168,7 +168,7 @@ def _check_null_treatment(tree: exp.Expression) -> None:
         clause = "IGNORE NULLS" if isinstance(node, exp.IgnoreNulls) else "RESPECT NULLS"
         raise gexc.BadRequest(
             f"Syntax error: {clause} is not allowed for function {name} (BigQuery takes IGNORE / RESPECT NULLS "
-            "in FIRST_VALUE, LAST_VALUE, NTH_VALUE, PERCENTILE_CONT, PERCENTILE_DISC and ARRAY_AGG)")
+            "in FIRST_VALUE, LAST_VALUE, NTH_VALUE, PERCENTILE_CONT, PERCENTILE_DISC, ARRAY_AGG and APPROX_QUANTILES)")
 
 
 #: GoogleSQL's type names and their documented aliases (data types: "Boolean type ... SQL

@@ -1754,6 +1754,87 @@ def _statistics(tree: exp.Expression) -> None:
                                             true=exp.Null())], default=original))
 
 
+#: The largest number of quantiles APPROX_QUANTILES takes (ZetaSQL's compliance tests,
+#: approx_aggregation.test: "cannot be greater than 100000").
+_MAX_QUANTILES = 100_000
+_QUANTILES_ARGUMENT = "The second argument to APPROX_QUANTILES function"
+
+
+def _quantile_count_checks(number: exp.Expression) -> list[tuple[str, str]]:
+    """APPROX_QUANTILES' ``number`` checked: a literal now (``BadRequest``), a query parameter
+    when the query runs (the returned ``(condition on __bq_n__, message)`` pairs)."""
+    inner = number.this if isinstance(number, exp.Neg | exp.Cast) else number  # -1, 2.5 (a FLOAT64 cast), @n
+    written = (inner if isinstance(number, exp.Cast) else number).sql("bigquery")[:60]
+    if isinstance(number, exp.Null):
+        raise gexc.BadRequest(f"{_QUANTILES_ARGUMENT} must not be NULL")
+    if not isinstance(inner, exp.Literal | exp.Parameter):
+        raise gexc.BadRequest(f"Argument 2 to APPROX_QUANTILES must be a literal or query parameter (`{written}`)")
+    if (isinstance(number, exp.Cast) and not number.to.is_type(exp.DataType.Type.BIGINT)) or \
+            (isinstance(inner, exp.Literal) and (inner.is_string or not inner.this.isdigit())):
+        raise gexc.BadRequest("No matching signature for aggregate function APPROX_QUANTILES: "
+                              f"the number of quantiles must be an INT64, not `{written}`")
+    if isinstance(inner, exp.Parameter):
+        return [("__bq_n__ IS NULL", "must not be NULL"), ("__bq_n__ <= 0", "must be positive"),
+                (f"__bq_n__ > {_MAX_QUANTILES}", f"cannot be greater than {_MAX_QUANTILES}")]
+    count = -int(inner.this) if isinstance(number, exp.Neg) else int(inner.this)
+    if count <= 0:
+        raise gexc.BadRequest(f"{_QUANTILES_ARGUMENT} must be positive")
+    if count > _MAX_QUANTILES:
+        raise gexc.BadRequest(f"{_QUANTILES_ARGUMENT} cannot be greater than {_MAX_QUANTILES}")
+    return []
+
+
+def _approx_quantiles(tree: exp.Expression) -> None:
+    """``APPROX_QUANTILES([DISTINCT] x, n [{IGNORE | RESPECT} NULLS]) [OVER (...)]`` as the
+    input's own values at the quantile ranks. BigQuery "Returns the approximate boundaries ...
+    an array of number + 1 elements, sorted in ascending order, where the first element is the
+    approximate minimum and the last element is the approximate maximum", of the input's type,
+    "NULL if there are zero input rows or expression evaluates to NULL for all rows"
+    (approximate aggregate functions, "APPROX_QUANTILES",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/approximate_aggregate_functions#approx_quantiles).
+    sqlglot wrote DuckDB's ``approx_quantile`` (a t-digest): values that are not in the input
+    (the median of ``[10, 12]`` was 11, of a FLOAT64 column 20.333333432674408), ``[]`` for no
+    rows, and a binder error for a STRING or DATE. Here the boundary ``i`` of ``n`` is the value
+    of rank ``ceil(i * N / n)`` (at least 1) of the ``N`` sorted values, counted in integers
+    (DuckDB's ``quantile_disc`` computes ``i / n * N`` in floating point: 5/6 of 6 values gave
+    the sixth): every example of the reference page gives the same (``[1, 5, 10]`` for
+    ``APPROX_QUANTILES(x, 2)`` of ``[1, 1, 1, 4, 5, 6, 7, 8, 9, 10]``). BigQuery's boundaries are
+    approximate, so on a large input they may be a neighbouring value. RESPECT NULLS sorts the
+    NULLs first, as BigQuery orders them. ``n`` must be an INT64 literal or query parameter,
+    positive, at most 100000 (ZetaSQL's messages)."""
+    for call in list(tree.find_all(exp.ApproxQuantiles)):
+        value, number = call.this, call.expression
+        distinct = isinstance(value, exp.Distinct)
+        if distinct:  # APPROX_QUANTILES(DISTINCT x, n): sqlglot keeps n in the DISTINCT
+            value, number = (value.expressions + [None])[:2]
+        if value is None or number is None:
+            continue
+        holder = call.parent if isinstance(call.parent, exp.IgnoreNulls | exp.RespectNulls) else call
+        respect = isinstance(holder, exp.RespectNulls)
+        window = holder.parent if isinstance(holder.parent, exp.Window) and holder.arg_key == "this" else None
+        checks = _quantile_count_checks(number)
+        collected: exp.Expression = exp.Anonymous(
+            this="list", expressions=[exp.Distinct(expressions=[value.copy()]) if distinct else value.copy()])
+        if not respect:
+            collected = exp.Filter(this=collected, expression=exp.Where(
+                this=exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null()))))
+        if window is not None:  # over the same window
+            framed = window.copy()
+            framed.set("this", collected)
+            collected = framed
+        boundaries = _template(
+            "list_transform([list_sort(__bq_list__, 'ASC', 'NULLS FIRST')], lambda s: CASE WHEN coalesce(len(s), 0) = 0 "
+            "THEN NULL ELSE list_transform(range(0, __bq_n__ + 1), "
+            "lambda i: s[greatest(1, (i * len(s) + __bq_n__ - 1) // __bq_n__)]) END)[1]",
+            value, __bq_list__=collected, __bq_n__=number)
+        if checks:
+            boundaries = _template(
+                "CASE " + " ".join(f"WHEN {condition} THEN error('{_QUANTILES_ARGUMENT} {message}')"
+                                   for condition, message in checks) + " ELSE __bq_boundaries__ END",
+                value, __bq_n__=number, __bq_boundaries__=boundaries)
+        (window if window is not None else holder).replace(boundaries)
+
+
 def _bool_casts(tree: exp.Expression) -> None:
     """``CAST(s AS BOOL)`` of a STRING: "Returns TRUE if x is "true" and FALSE if x is "false".
     All other values of x are invalid and throw an error instead of casting to a boolean. A
@@ -2015,6 +2096,7 @@ def _translate(
         _math_domain_errors(tree)
         _numeric_precision(tree)
         _statistics(tree)
+        _approx_quantiles(tree)
         _format_elements(tree)
         _time_casts(tree)
         _int64_casts(tree)
