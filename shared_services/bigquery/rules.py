@@ -2014,6 +2014,7 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
     _check_arithmetic(tree, checker)
     _check_subscripted(tree, checker)
     _check_orderable_groupable(tree, checker)
+    _check_window_calls(tree, checker)
     _check_numeric_aggregates(tree, checker)
     _check_set_operations(tree, checker)
     _check_conditions_and_calls(tree, checker)
@@ -2117,6 +2118,226 @@ def _check_orderable_groupable(tree: exp.Expression, checker: _TypeChecker) -> N
             kind = typed(key)
             if kind in _NOT_GROUPABLE or kind == "FLOAT64":
                 raise gexc.BadRequest(f"Partitioning by expressions of type {kind} is not allowed")
+
+
+# --------------------------------------------------------------------------------------
+# Window function calls
+# --------------------------------------------------------------------------------------
+#: Which window functions take a window ORDER BY ("required", "optional" or "unsupported") and
+#: a window frame clause: window function calls, "Defining the window frame clause" ("Only
+#: aggregate analytic functions can use a window frame clause ... You can't use a window frame
+#: clause with some navigation functions and numbering functions, such as RANK()",
+#: https://cloud.google.com/bigquery/docs/reference/standard-sql/window-function-calls#def_window_frame);
+#: the page names no list, so it is ZetaSQL's (builtin_function_internal_2.cc: rank, dense_rank,
+#: percent_rank, cume_dist, ntile, lead, lag "required_order_disallowed_frame", row_number
+#: "optional_order_disallowed_frame", first_value, last_value, nth_value
+#: "required_order_allowed_frame", percentile_cont / percentile_disc
+#: "disallowed_order_and_frame"). Every other function called with OVER is an aggregate:
+#: ORDER BY optional, frame allowed.
+_WINDOW_SUPPORT = {
+    **dict.fromkeys(("RANK", "DENSE_RANK", "PERCENT_RANK", "CUME_DIST", "NTILE", "LEAD", "LAG"), ("required", False)),
+    "ROW_NUMBER": ("optional", False),
+    **dict.fromkeys(("FIRST_VALUE", "LAST_VALUE", "NTH_VALUE"), ("required", True)),
+    **dict.fromkeys(("PERCENTILE_CONT", "PERCENTILE_DISC"), ("unsupported", False)),
+}
+
+
+def _window_function(window: exp.Window) -> tuple[exp.Expression, str]:
+    """The function a window calls (IGNORE / RESPECT NULLS unwrapped) and its GoogleSQL name."""
+    function = window.this
+    while isinstance(function, exp.IgnoreNulls | exp.RespectNulls):
+        function = function.this
+    if isinstance(function, exp.Anonymous):
+        return function, function.name.upper()
+    name = function.sql_name() if isinstance(function, exp.Func) else type(function).__name__.upper()
+    return function, {"GROUP_CONCAT": "STRING_AGG"}.get(name, name)
+
+
+def _effective_window(window: exp.Window) -> tuple[list[exp.Expression], exp.Order | None, exp.WindowSpec | None]:
+    """PARTITION BY keys, ORDER BY and frame of a window call, a named window's included, after
+    BigQuery's rules for naming one (window function calls, "Rules for using a named window in
+    the window specification"; ZetaSQL's messages)."""
+    partition = list(window.args.get("partition_by") or [])
+    order, spec = window.args.get("order"), window.args.get("spec")
+    name = window.args.get("alias")
+    select = window.find_ancestor(exp.Select)
+    seen: set[str] = set()
+    while isinstance(name, exp.Identifier) and select is not None:
+        key = name.name.lower()
+        named = next((w for w in select.args.get("windows") or []
+                      if isinstance(w.this, exp.Identifier) and w.this.name.lower() == key), None)
+        if named is None or key in seen:
+            break  # an unknown name is the engine's error
+        seen.add(key)
+        if partition:
+            raise gexc.BadRequest("If a window has a PARTITION BY, it cannot reference a named window")
+        base_order, base_spec = named.args.get("order"), named.args.get("spec")
+        if (order is not None or spec is not None) and base_spec is not None:
+            raise gexc.BadRequest("If a window has an inline ORDER BY or window frame clause, it cannot reference "
+                                  "another window that contains or inherits a window frame clause")
+        if order is not None and base_order is not None:
+            raise gexc.BadRequest("If a window inherits an ORDER BY from its referenced window, it cannot have "
+                                  "an inline ORDER BY")
+        partition = list(named.args.get("partition_by") or [])
+        order, spec = order or base_order, spec or base_spec
+        name = named.args.get("alias")
+    return partition, order, spec
+
+
+def _check_frame_offset(bound: exp.Expression, kind: str, key: _Typed | None, checker: _TypeChecker) -> None:
+    """A frame's ``n PRECEDING`` / ``n FOLLOWING``: "a constant, non-negative integer or
+    parameter" (window function calls, ``numeric_expression``); for RANGE, of a type that
+    coerces to the ORDER BY key's (ZetaSQL, ResolveWindowFrameOffsetExpr)."""
+    value = bound.this if isinstance(bound, exp.Neg) else bound
+    if not isinstance(value, exp.Literal | exp.Parameter | exp.Null):
+        raise gexc.BadRequest("Window framing expression must be a literal or parameter")
+    if isinstance(value, exp.Null):
+        raise gexc.BadRequest("Window framing expression cannot be NULL")
+    typed = checker.type_of(value)
+    offset_type = _canon(typed) if typed is not None else None
+    if kind == "ROWS" and offset_type not in (None, "INT64"):
+        raise gexc.BadRequest(f"Window framing expression for ROWS can only be of integer type, but has type {offset_type}")
+    key_type = _canon(key) if key is not None else None
+    if kind == "RANGE" and typed is not None and key_type in _NUM_WIDTH and offset_type != key_type and not (
+            offset_type in _NUM_WIDTH and (_NUM_WIDTH[offset_type] < _NUM_WIDTH[key_type]
+                                           or (typed.number_literal and key_type in ("NUMERIC", "BIGNUMERIC")))):
+        # conversion rules: INT64 coerces to NUMERIC / FLOAT64, a FLOAT64 literal to NUMERIC, nothing to INT64
+        raise gexc.BadRequest(f"Window framing expression has type {offset_type} that cannot coerce to the type "
+                              f"of the ORDER BY expression, which is {key_type}")
+    if isinstance(bound, exp.Neg):
+        raise gexc.BadRequest("Window framing expression cannot evaluate to a negative value")
+
+
+#: A frame's boundaries in ZetaSQL's words (ValidateWindowFrameSize).
+_BOUNDARY_NAMES = {"UNBOUNDED PRECEDING": "UNBOUNDED PRECEDING", "PRECEDING": "OFFSET PRECEDING",
+                   "CURRENT ROW": "CURRENT ROW", "FOLLOWING": "OFFSET FOLLOWING",
+                   "UNBOUNDED FOLLOWING": "UNBOUNDED FOLLOWING"}
+
+
+def _boundary(spec: exp.WindowSpec, end: str) -> tuple[str, exp.Expression | None]:
+    """``(kind, offset)`` of the frame's start or end (``end`` is "start" or "end"); a frame
+    with no BETWEEN ends at CURRENT ROW."""
+    bound, side = spec.args.get(end), str(spec.args.get(f"{end}_side") or "").upper()
+    if bound is None:
+        return "CURRENT ROW", None
+    if isinstance(bound, str):
+        text = bound.upper()
+        if text == "UNBOUNDED":
+            return f"UNBOUNDED {side}", None
+        return "CURRENT ROW", None
+    return side, bound
+
+
+def _check_frame(spec: exp.WindowSpec, order: exp.Order | None, checker: _TypeChecker) -> None:
+    kind = str(spec.args.get("kind") or "").upper()
+    (start, start_offset), (end, end_offset) = _boundary(spec, "start"), _boundary(spec, "end")
+    explicit_end = spec.args.get("end") is not None
+    if start == "UNBOUNDED FOLLOWING":
+        raise gexc.BadRequest("Starting window framing expression cannot be UNBOUNDED FOLLOWING")
+    if start == "CURRENT ROW" and end == "PRECEDING":
+        raise gexc.BadRequest("Starting window framing expression cannot be CURRENT ROW when the ending window "
+                              "framing expression is OFFSET PRECEDING")
+    if start == "FOLLOWING" and not explicit_end:
+        raise gexc.BadRequest("Starting window framing expression cannot be OFFSET FOLLOWING because the implicit "
+                              "ending window framing expression is CURRENT ROW")
+    if start == "FOLLOWING" and end in ("PRECEDING", "CURRENT ROW"):
+        raise gexc.BadRequest(f"Ending window framing expression cannot be {_BOUNDARY_NAMES[end]} when the starting "
+                              "window framing expression is OFFSET FOLLOWING")
+    if end == "UNBOUNDED PRECEDING":
+        raise gexc.BadRequest("Ending window framing expression cannot be UNBOUNDED PRECEDING")
+    offsets = [o for o in (start_offset, end_offset) if o is not None]
+    key: _Typed | None = None
+    if kind == "RANGE":
+        keys = list(order.expressions) if order is not None else []
+        if not keys:
+            if start == "UNBOUNDED PRECEDING" and end == "UNBOUNDED FOLLOWING":
+                pass
+            elif not explicit_end:
+                raise gexc.BadRequest(
+                    "A RANGE-based window without ORDER BY includes all rows in the window frame so only RANGE "
+                    "BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING syntax is supported")
+            elif offsets:
+                raise gexc.BadRequest("A RANGE-based window including an OFFSET PRECEDING or OFFSET FOLLOWING "
+                                      "window frame boundary requires an ORDER BY")
+            else:
+                raise gexc.BadRequest(
+                    "A RANGE-based window without ORDER BY cannot include a CURRENT ROW window frame boundary since "
+                    "all rows are included in the window frame. Remove the RANGE clause or use RANGE BETWEEN "
+                    "UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING")
+        elif offsets:
+            if len(keys) != 1:
+                raise gexc.BadRequest("A RANGE-based window with OFFSET PRECEDING or OFFSET FOLLOWING boundaries must "
+                                      "have exactly one ORDER BY key")
+            key = checker.type_of(keys[0].this if isinstance(keys[0], exp.Ordered) else keys[0])
+            if key is not None and _canon(key) not in _NUM_WIDTH:
+                raise gexc.BadRequest(
+                    "ORDER BY key must be numeric in a RANGE-based window with OFFSET PRECEDING or OFFSET FOLLOWING "
+                    f"boundaries, but has type {_canon(key)} (order by UNIX_DATE(d) or UNIX_SECONDS(ts) for a range "
+                    "of days or seconds)")
+    for offset in offsets:
+        _check_frame_offset(offset, kind, key, checker)
+
+
+def _check_window_argument(function: exp.Expression, name: str, checker: _TypeChecker) -> None:
+    """NTILE's bucket count and NTH_VALUE's N: a literal or query parameter, non-NULL, at least 1;
+    LAG / LEAD's offset: a literal or query parameter, non-NULL, not negative (ZetaSQL's
+    signatures, ``non_null_positive_non_agg`` / ``optional_non_null_non_agg``, and its reference
+    implementation's "The offset to the function LAG must not be negative"; navigation
+    functions: "offset: A non-negative integer literal or parameter")."""
+    position, argument = {"NTILE": (1, function.this), "NTH_VALUE": (2, function.args.get("offset")),
+                          "LAG": (2, function.args.get("offset")), "LEAD": (2, function.args.get("offset"))
+                          }.get(name, (0, None))
+    if argument is None:
+        return
+    prefix = f"Argument {position} to {name}"
+    value = argument.this if isinstance(argument, exp.Neg) else argument
+    if isinstance(value, exp.Null):
+        raise gexc.BadRequest(f"{prefix} must be non-NULL")
+    if not isinstance(value, exp.Literal | exp.Parameter):
+        raise gexc.BadRequest(f"{prefix} must be a literal or query parameter")
+    typed = checker.type_of(value)
+    if typed is not None and typed.type != "INT64":
+        raise gexc.BadRequest(f"No matching signature for analytic function {name}: argument {position} must be "
+                              f"an INT64, not {_canon(typed)}")
+    if not isinstance(value, exp.Literal):
+        return
+    number = -int(value.this) if isinstance(argument, exp.Neg) else int(value.this)
+    if name in ("LAG", "LEAD") and number < 0:
+        raise gexc.BadRequest(f"The offset to the function {name} must not be negative")
+    if name in ("NTILE", "NTH_VALUE") and number < 1:
+        raise gexc.BadRequest(f"{prefix} must be at least 1")
+
+
+def _check_window_calls(tree: exp.Expression, checker: _TypeChecker) -> None:
+    """Window function calls as BigQuery resolves them (ZetaSQL's analytic_function_resolver.cc
+    for the messages). DuckDB ran every one of these: ``ROW_NUMBER() OVER (... ROWS ...)``,
+    ``RANK() OVER ()``, ``LAG(x) OVER (PARTITION BY p)``, ``FIRST_VALUE(x) OVER (PARTITION BY p)``,
+    ``COUNT(DISTINCT x) OVER (ORDER BY d)``, ``NTH_VALUE(x, 0)`` (NULL here, an error there),
+    ``LAG(x, -1)`` (a LEAD here), and - the one a rolling-window processor writes -
+    ``AVG(pts) OVER (ORDER BY game_date RANGE BETWEEN 7 PRECEDING AND CURRENT ROW)``, a range of
+    7 days here and "ORDER BY key must be numeric" there (window function calls: "In a
+    range-based window frame, there must be exactly one expression in the ORDER BY clause, and
+    the expression must have a numeric type ... use ORDER BY with the UNIX_DATE() function")."""
+    for window in tree.find_all(exp.Window):
+        if window.args.get("over") is None:
+            continue  # a WINDOW clause's definition, checked where a call uses it
+        function, name = _window_function(window)
+        _partition, order, spec = _effective_window(window)
+        ordering, framing = _WINDOW_SUPPORT.get(name, ("optional", True))
+        if order is None and ordering == "required":
+            raise gexc.BadRequest(f"Window ORDER BY is required for analytic function {name}")
+        if order is not None and ordering == "unsupported":
+            raise gexc.BadRequest(f"Window ORDER BY is not allowed for analytic function {name}")
+        if spec is not None and not framing:
+            raise gexc.BadRequest(f"Window framing clause is not allowed for analytic function {name}")
+        if isinstance(function.this, exp.Distinct):
+            if order is not None:
+                raise gexc.BadRequest("Window ORDER BY is not allowed if DISTINCT is specified")
+            if spec is not None:
+                raise gexc.BadRequest("Window framing clause is not allowed if DISTINCT is specified")
+        if spec is not None:
+            _check_frame(spec, order, checker)
+        _check_window_argument(function, name, checker)
 
 
 def _check_subscripted(tree: exp.Expression, checker: _TypeChecker) -> None:
