@@ -142,6 +142,7 @@ def check_dialect(sql: str, trees: Sequence[exp.Expression]) -> None:
             )
         _check_reserved_identifiers(tree)
         _check_null_treatment(tree)
+        _check_distinct_order(tree)
     check_type_names(tokens, trees)
     check_functions(sql, trees, tokens)
 
@@ -169,6 +170,46 @@ def _check_null_treatment(tree: exp.Expression) -> None:
         raise gexc.BadRequest(
             f"Syntax error: {clause} is not allowed for function {name} (BigQuery takes IGNORE / RESPECT NULLS "
             "in FIRST_VALUE, LAST_VALUE, NTH_VALUE, PERCENTILE_CONT, PERCENTILE_DISC, ARRAY_AGG and APPROX_QUANTILES)")
+
+
+def _check_distinct_order(tree: exp.Expression) -> None:
+    """After SELECT DISTINCT, ORDER BY sees only the SELECT list's columns. The query syntax page
+    is silent; BigQuery's analyzer, ZetaSQL, decides it (resolver_query.cc, "post-DISTINCT", and
+    its orderby.test, which give the messages: "ORDER BY clause
+    expression references column value which is not visible after SELECT DISTINCT", "Aggregate
+    function MAX not allowed in ORDER BY clause after SELECT DISTINCT", "Analytic function not
+    allowed ..."). DuckDB ran ``SELECT DISTINCT player FROM t ORDER BY pts``, ordering the
+    players by some row's points. A SELECT list with ``*`` is left to the engine."""
+    for select in tree.find_all(exp.Select):
+        distinct, order = select.args.get("distinct"), select.args.get("order")
+        if distinct is None or distinct.args.get("on") is not None or order is None:
+            continue
+        if any(isinstance(p, exp.Star) or (isinstance(p, exp.Column) and isinstance(p.this, exp.Star))
+               for p in select.expressions):
+            continue
+        # the output names, and a selected column by its own name too (ZetaSQL maps a column
+        # selected under an alias to its post-DISTINCT column, as GROUP BY does)
+        visible = {p.alias_or_name.lower() for p in select.expressions} | \
+            {p.unalias().name.lower() for p in select.expressions if isinstance(p.unalias(), exp.Column)}
+        for key in order.expressions:
+            value = key.this if isinstance(key, exp.Ordered) else key
+            if isinstance(value, exp.Literal) and not value.is_string:
+                continue  # an ordinal
+            for node in value.find_all(exp.AggFunc, exp.Window, exp.Column):
+                if node.find_ancestor(exp.Select) is not select:
+                    continue  # inside a subquery of the key
+                if isinstance(node, exp.Window):
+                    raise gexc.BadRequest("Analytic function not allowed in ORDER BY clause after SELECT DISTINCT")
+                if isinstance(node, exp.AggFunc):
+                    raise gexc.BadRequest(f"Aggregate function {node.sql_name()} not allowed in ORDER BY clause "
+                                          "after SELECT DISTINCT")
+                # a qualified name may be a table's column or a selected STRUCT's field (``s.f``)
+                if node.name.lower() in visible or (node.table and node.table.lower() in visible):
+                    continue
+                written = node.sql("bigquery")
+                raise gexc.BadRequest(f"ORDER BY clause expression references "
+                                      f"{'column ' if not node.table else ''}{written} which is not visible after "
+                                      "SELECT DISTINCT")
 
 
 #: GoogleSQL's type names and their documented aliases (data types: "Boolean type ... SQL
