@@ -774,8 +774,14 @@ def _json_conversions(tree: exp.Expression) -> None:
     for typed in list(tree.find_all(exp.JSONType)):
         typed.replace(_template(_JSON_TYPE_NAMES, typed.this))
     for text in list(tree.find_all(exp.String)):
-        if set(text.args) - {"this"} or text.this is None:
-            continue  # STRING(timestamp, time_zone)
+        if text.this is None:
+            continue
+        zone = text.args.get("zone")
+        if isinstance(zone, exp.Expression) and not set(text.args) - {"this", "zone"}:
+            text.replace(_zoned_string(text.this, zone))
+            continue
+        if set(text.args) - {"this"}:
+            continue
         text.replace(_template(_STRING_OF, text.this))
     for converter in list(tree.find_all(exp.Int64, exp.Float64, exp.JSONBool)):
         if converter.this is None:
@@ -1081,19 +1087,57 @@ def _numeric_text(tree: exp.Expression) -> None:
     with a whole value is written without ``.0`` (the reference's examples: ``CAST(1.0 AS
     STRING)`` is ``'1'``; "A returned NaN or 0 will not be signed": -0.0 is ``'0'``); DuckDB
     wrote ``'1.0'``, so a key built from a whole-number FLOAT64 differed from BigQuery's.
-    Beyond 1e15 and for fractions DuckDB's shortest round-trip text stays. Chosen by ``typeof``
-    (``TRY_CAST`` binds for any type; it runs only for a DOUBLE); other types cast as before."""
+    Beyond 1e15 and for fractions DuckDB's shortest round-trip text stays.
+
+    A TIMESTAMP, DATETIME or TIME with a fraction of a second is written with 3 or 6 digits:
+    "the result has 0, 3, or 6 digits with trailing sets of three zeros truncated" (BigQuery's
+    engine, ZetaSQL: date_time_util.cc, ConvertTimestampToString / ConvertDatetimeToString;
+    the reference's CAST AS TIMESTAMP example shows ``00:00:53.110``). DuckDB cut every trailing
+    zero: ``'2025-01-15 19:30:00.5+00'`` where BigQuery writes ``'2025-01-15 19:30:00.500+00'``,
+    so a key or a STRING column built from a feed's stamp differed. The same for SAFE_CAST (a
+    cast to STRING cannot fail).
+
+    Chosen by ``typeof`` (``TRY_CAST`` binds for any type; it runs only for a DOUBLE); other
+    types cast as before."""
     whole = f"TRY_CAST({_VALUE} AS DOUBLE)"
-    for node, value, _, safe in _casts_to(tree, (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR),
-                                          exp.Parameter | exp.Literal | exp.Null):
-        if safe:
-            continue
+    text = f"CAST({_VALUE} AS VARCHAR)"
+    for node, value, _, _safe in _casts_to(tree, (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR),
+                                           exp.Parameter | exp.Literal | exp.Null):
         node.replace(_template(
-            f"CASE WHEN typeof({_VALUE}) LIKE 'DECIMAL%' AND contains(CAST({_VALUE} AS VARCHAR), '.') "
-            f"THEN regexp_replace(regexp_replace(CAST({_VALUE} AS VARCHAR), '0+$', ''), '\\.$', '') "
+            f"CASE WHEN typeof({_VALUE}) LIKE 'DECIMAL%' AND contains({text}, '.') "
+            f"THEN regexp_replace(regexp_replace({text}, '0+$', ''), '\\.$', '') "
             f"WHEN typeof({_VALUE}) = 'DOUBLE' AND {whole} = trunc({whole}) AND abs({whole}) < 1e15 "
             f"THEN CAST(CAST({whole} AS BIGINT) AS VARCHAR) "
-            f"ELSE CAST({_VALUE} AS VARCHAR) END", value))
+            f"WHEN typeof({_VALUE}) IN ('TIMESTAMP WITH TIME ZONE', 'TIMESTAMP', 'TIME') "
+            f"THEN list_transform([{text}], lambda t: {_FRACTION_DIGITS})[1] "
+            f"ELSE {text} END", value))
+
+
+def _zoned_string(value: exp.Expression, zone: exp.Expression) -> exp.Expression:
+    """``STRING(timestamp, time_zone)``: the civil time in the zone, its fraction in 3 or 6
+    digits, and the zone's offset as BigQuery writes it, ``-08`` or ``+05:30`` (timestamp
+    functions, "STRING": ``STRING(TIMESTAMP "2008-12-25 15:30:00+00", "UTC")`` is
+    ``2008-12-25 15:30:00+00``; ZetaSQL's ConvertTimestampToString writes ``%Ez`` with a
+    ``:00`` cut). sqlglot wrote the civil time alone, with no offset."""
+    civil = exp.AtTimeZone(this=exp.AtTimeZone(this=exp.Cast(this=value.copy(), to=exp.DataType.build("TIMESTAMP")),
+                                               zone=exp.Literal.string("UTC")), zone=zone.copy())
+    sign = "CASE WHEN o < 0 THEN '-' ELSE '+' END"
+    offset = (f"{sign} || lpad(CAST(abs(o) // 60 AS VARCHAR), 2, '0') || CASE WHEN abs(o) % 60 = 0 THEN '' "
+              "ELSE ':' || lpad(CAST(abs(o) % 60 AS VARCHAR), 2, '0') END")
+    return _template(
+        f"list_transform([__bq_civil__], lambda c: list_transform([CAST(c AS VARCHAR)], lambda t: {_FRACTION_DIGITS})[1] "
+        f"|| list_transform([(epoch_us(c) - epoch_us(CAST({_VALUE} AS TIMESTAMPTZ))) // 60000000], "
+        f"lambda o: {offset})[1])[1]", value, __bq_civil__=civil)
+
+
+#: A DuckDB TIMESTAMP / DATETIME / TIME text ``t`` with its fraction of a second written in 3
+#: or 6 digits, as BigQuery writes it (see :func:`_numeric_text`): the digits DuckDB wrote (1
+#: to 6, trailing zeros cut) padded on the right, the rest (``+00``) kept. Bound once per row
+#: (a one-element list's lambda), as the value's own checks can be long.
+_FRACTION_DIGITS = ("CASE WHEN NOT contains(t, '.') THEN t ELSE regexp_extract(t, '^([^.]*)\\.', 1) || '.' || "
+                    "rpad(regexp_extract(t, '\\.([0-9]+)', 1), "
+                    "CASE WHEN length(regexp_extract(t, '\\.([0-9]+)', 1)) <= 3 THEN 3 ELSE 6 END, '0') || "
+                    "regexp_replace(t, '^[^.]*\\.[0-9]+', '') END")
 
 
 def _math_domain_errors(tree: exp.Expression) -> None:
