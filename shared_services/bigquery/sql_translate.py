@@ -299,7 +299,16 @@ def _string_functions(tree: exp.Expression) -> None:
       ("all leading and trailing whitespace characters", ICU's White_Space); DuckDB's trim kept a
       feed's tab, carriage return and line feed (``TRIM('a\r\n')`` was ``'a\r\n'``);
     * ``BYTE_LENGTH(x)`` of a STRING is its UTF-8 length: DuckDB's octet_length takes only BLOBs
-      ("No function matches ... 'octet_length(VARCHAR)'", every call on a STRING failed).
+      ("No function matches ... 'octet_length(VARCHAR)'", every call on a STRING failed);
+    * ``REGEXP_EXTRACT`` / ``REGEXP_EXTRACT_ALL`` / ``REGEXP_SUBSTR`` with more than one capturing
+      group fail ("Regular expressions passed into extraction functions must not have more than
+      1 capturing group", string functions, REGEXP_EXTRACT: "If there is more than one
+      capturing group, an error is produced"); DuckDB returned the whole match;
+    * a negative count for ``REPEAT``, size for ``LPAD`` / ``RPAD`` or length for ``LEFT`` /
+      ``RIGHT``, and an empty pad pattern, fail (string functions: "This function returns an
+      error if the repetitions value is negative", "return_length is negative", "pattern is
+      empty", "If length is negative, an error will be returned"); DuckDB returned ``''``, and
+      ``LEFT('abc', -1)`` all but the last character.
     """
     for trim in tree.find_all(exp.Trim):
         if trim.args.get("expression") is None and trim.this is not None:
@@ -308,6 +317,52 @@ def _string_functions(tree: exp.Expression) -> None:
         if length.this is not None:
             length.replace(_template(f"CASE WHEN typeof({_VALUE}) = 'BLOB' THEN octet_length(CAST({_VALUE} AS BLOB)) "
                                      f"ELSE strlen(CAST({_VALUE} AS VARCHAR)) END", length.this))
+    for extract in tree.find_all(exp.RegexpExtract, exp.RegexpExtractAll):
+        pattern = extract.expression
+        if (isinstance(pattern, exp.RawString) or (isinstance(pattern, exp.Literal) and pattern.is_string)) \
+                and _capturing_groups(pattern.name) > 1:
+            raise gexc.BadRequest("Regular expressions passed into extraction functions must not have more than 1 "
+                                  f"capturing group (pattern {pattern.name[:60]!r})")
+    for kind, name in ((exp.Left, "LEFT"), (exp.Right, "RIGHT")):
+        for side in tree.find_all(kind):
+            if isinstance(side, exp.Expression):
+                _not_negative(side, "expression", f"Second argument in {name}() cannot be negative")
+    for repeat in tree.find_all(exp.Repeat):
+        _not_negative(repeat, "times", "Second argument (repeat count) for REPEAT cannot be negative")
+    for pad in tree.find_all(exp.Pad):
+        # (DuckDB's lpad / rpad take an INTEGER size: an INT64 column was a binder error)
+        _not_negative(pad, "expression", "Second argument (output size) for LPAD/RPAD cannot be negative", "INTEGER")
+        fill = pad.args.get("fill_pattern")
+        if isinstance(fill, exp.Literal) and fill.is_string and fill.name == "":
+            raise gexc.BadRequest("Third argument (pad pattern) for LPAD/RPAD cannot be empty")
+        if fill is not None and not isinstance(fill, exp.Literal):
+            pad.set("fill_pattern", _template(
+                f"CASE WHEN {_VALUE} = '' OR {_VALUE} = ''::BLOB THEN error('Third argument (pad pattern) for LPAD/RPAD "
+                f"cannot be empty') ELSE {_VALUE} END", fill))
+
+
+def _not_negative(node: exp.Expression, key: str, message: str, cast: str = "") -> None:
+    """``node``'s argument ``key`` checked not to be negative (a literal now, anything else when
+    the query runs); DuckDB took a negative count as 0 (``REPEAT('a', -1)``, ``LPAD(s, -1)``
+    were ``''``) where BigQuery's string functions fail (ZetaSQL's string.cc, in these words)."""
+    value = node.args.get(key)
+    if value is None:
+        return
+    if isinstance(value, exp.Neg) and isinstance(value.this, exp.Literal):
+        raise gexc.BadRequest(message)
+    if isinstance(value, exp.Literal):
+        return
+    checked = f"CAST({_VALUE} AS {cast})" if cast else _VALUE
+    node.set(key, _template(f"CASE WHEN {_VALUE} < 0 THEN error('{message}') ELSE {checked} END", value))
+
+
+def _capturing_groups(pattern: str) -> int:
+    """How many capturing groups a regular expression has (0 when Python cannot read it: RE2
+    syntax it lacks is left to the engine)."""
+    try:
+        return re.compile(pattern).groups
+    except (re.error, OverflowError, RecursionError):
+        return 0
 
 
 def _anonymous_labels(tree: exp.Expression) -> None:

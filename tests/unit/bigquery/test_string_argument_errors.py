@@ -1,0 +1,64 @@
+"""String functions fail where BigQuery's fail, instead of answering.
+
+String functions, "REGEXP_EXTRACT" ("If there is more than one capturing group, an error is
+produced"), "REPEAT" ("returns an error if ... repetitions is negative"), "LEFT" / "RIGHT" ("If length is
+negative, an error will be returned"), "LPAD" / "RPAD"
+("return_length is negative", "pattern is empty"); the messages are ZetaSQL's (regexp.cc,
+string.cc). Until stop 34 DuckDB returned the whole match for two capturing groups and ``''``
+for a negative count (``LEFT('abc', -1)`` was ``'ab'``); ``LPAD(s, n)`` with an INT64 column ``n`` was a binder error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from google.api_core import exceptions as gexc
+
+from shared_services.bigquery.duckdb_client import DuckDBClient
+from tests.support.query_results import rows
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[DuckDBClient]:
+    c = DuckDBClient(":memory:")
+    c.query("CREATE SCHEMA ds").result()
+    c.query("CREATE TABLE ds.players (name STRING, jersey INT64, width INT64, pad STRING)").result()
+    c.query("INSERT INTO ds.players VALUES ('Jokic', 15, 3, '0'), ('Doncic', 77, 4, '0'), ('bad', 1, -1, '')").result()
+    yield c
+    c.close()
+
+
+REFUSED = [
+    ("SELECT REGEXP_EXTRACT('ab12', r'([a-z]+)(\\d+)')",
+     "Regular expressions passed into extraction functions must not have more than 1 capturing group"),
+    ("SELECT REGEXP_EXTRACT_ALL('a1b2', '([a-z])(\\\\d)')", "must not have more than 1 capturing group"),
+    ("SELECT REGEXP_SUBSTR('a1', r'(?P<l>[a-z])(?P<d>\\d)')", "must not have more than 1 capturing group"),
+    ("SELECT REPEAT('a', -1)", "Second argument \\(repeat count\\) for REPEAT cannot be negative"),
+    ("SELECT REPEAT(name, width) FROM ds.players", "Second argument \\(repeat count\\) for REPEAT cannot be negative"),
+    ("SELECT LPAD('abc', -1)", "Second argument \\(output size\\) for LPAD/RPAD cannot be negative"),
+    ("SELECT RPAD(name, width) FROM ds.players", "Second argument \\(output size\\) for LPAD/RPAD cannot be negative"),
+    ("SELECT LEFT('abc', -1)", "Second argument in LEFT\\(\\) cannot be negative"),
+    ("SELECT RIGHT(name, width) FROM ds.players", "Second argument in RIGHT\\(\\) cannot be negative"),
+    ("SELECT LPAD('abc', 2, '')", "Third argument \\(pad pattern\\) for LPAD/RPAD cannot be empty"),
+    ("SELECT LPAD(name, 8, pad) FROM ds.players", "Third argument \\(pad pattern\\) for LPAD/RPAD cannot be empty"),
+]
+
+
+@pytest.mark.parametrize(("sql", "message"), REFUSED)
+def test_bad_arguments_fail(client: DuckDBClient, sql: str, message: str) -> None:
+    with pytest.raises(gexc.BadRequest, match=message):
+        client.query(sql).result()
+
+
+def test_good_arguments_answer(client: DuckDBClient) -> None:
+    assert rows(client, "SELECT REGEXP_EXTRACT('ab12', r'([a-z]+)(?:\\d+)'), REGEXP_EXTRACT_ALL('a1b2', r'[a-z](\\d)'), "
+                        "REGEXP_SUBSTR('ab12', r'\\d+'), REPEAT('ab', 2), REPEAT('a', 0), LPAD('abc', 2), "
+                        "RPAD('abc', 6, 'xy'), LPAD('7', 3, '0'), LEFT('Doncic', 4), RIGHT('abc', 0)") \
+        == [("ab", ["1", "2"], "12", "abab", "", "ab", "abcxyx", "007", "Donc", "")]
+
+
+def test_a_width_from_a_column(client: DuckDBClient) -> None:
+    got = rows(client, "SELECT LPAD(CAST(jersey AS STRING), width, pad), REPEAT(pad, width) FROM ds.players "
+                       "WHERE width >= 0 ORDER BY name")
+    assert got == [("0077", "0000"), ("015", "000")]
