@@ -308,7 +308,10 @@ def _string_functions(tree: exp.Expression) -> None:
       ``RIGHT``, and an empty pad pattern, fail (string functions: "This function returns an
       error if the repetitions value is negative", "return_length is negative", "pattern is
       empty", "If length is negative, an error will be returned"); DuckDB returned ``''``, and
-      ``LEFT('abc', -1)`` all but the last character.
+      ``LEFT('abc', -1)`` all but the last character;
+    * ``UNICODE('')`` is 0 ("Returns 0 if value is empty", DuckDB: -1), and ``ASCII`` of a
+      STRING whose first character is not ASCII fails ("Argument to ASCII is not a structurally
+      valid ASCII string", ZetaSQL's string.cc; DuckDB returned its code point).
     """
     for trim in tree.find_all(exp.Trim):
         if trim.args.get("expression") is None and trim.this is not None:
@@ -323,6 +326,16 @@ def _string_functions(tree: exp.Expression) -> None:
                 and _capturing_groups(pattern.name) > 1:
             raise gexc.BadRequest("Regular expressions passed into extraction functions must not have more than 1 "
                                   f"capturing group (pattern {pattern.name[:60]!r})")
+    for first in list(tree.find_all(exp.Unicode, exp.Ascii)):
+        if first.this is None:
+            continue
+        if isinstance(first, exp.Unicode):  # UNICODE(''): 0 (DuckDB: -1)
+            first.replace(_template(f"CASE WHEN {_VALUE} = '' THEN 0 ELSE unicode({_VALUE}) END", first.this))
+        else:  # ASCII of a STRING whose first character is not ASCII: an error (DuckDB: its code point)
+            first.replace(_template(
+                f"CASE WHEN typeof({_VALUE}) = 'VARCHAR' AND unicode(CAST({_VALUE} AS VARCHAR)) > 127 THEN "
+                f"error('Argument to ASCII is not a structurally valid ASCII string: ' || CAST({_VALUE} AS VARCHAR)) "
+                f"ELSE ascii({_VALUE}) END", first.this))
     for kind, name in ((exp.Left, "LEFT"), (exp.Right, "RIGHT")):
         for side in tree.find_all(kind):
             if isinstance(side, exp.Expression):

@@ -5,7 +5,8 @@ produced"), "REPEAT" ("returns an error if ... repetitions is negative"), "LEFT"
 negative, an error will be returned"), "LPAD" / "RPAD"
 ("return_length is negative", "pattern is empty"); the messages are ZetaSQL's (regexp.cc,
 string.cc). Until stop 34 DuckDB returned the whole match for two capturing groups and ``''``
-for a negative count (``LEFT('abc', -1)`` was ``'ab'``); ``LPAD(s, n)`` with an INT64 column ``n`` was a binder error.
+for a negative count (``LEFT('abc', -1)`` was ``'ab'``), -1 for ``UNICODE('')`` and 233 for
+``ASCII('é')``; ``LPAD(s, n)`` with an INT64 column ``n`` was a binder error.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ REFUSED = [
     ("SELECT RPAD(name, width) FROM ds.players", "Second argument \\(output size\\) for LPAD/RPAD cannot be negative"),
     ("SELECT LEFT('abc', -1)", "Second argument in LEFT\\(\\) cannot be negative"),
     ("SELECT RIGHT(name, width) FROM ds.players", "Second argument in RIGHT\\(\\) cannot be negative"),
+    ("SELECT ASCII('é')", "Argument to ASCII is not a structurally valid ASCII string"),
+    ("SELECT ASCII(name) FROM UNNEST(['Jokic', 'Šarić']) AS name", "not a structurally valid ASCII string: Šarić"),
     ("SELECT LPAD('abc', 2, '')", "Third argument \\(pad pattern\\) for LPAD/RPAD cannot be empty"),
     ("SELECT LPAD(name, 8, pad) FROM ds.players", "Third argument \\(pad pattern\\) for LPAD/RPAD cannot be empty"),
 ]
@@ -56,6 +59,12 @@ def test_good_arguments_answer(client: DuckDBClient) -> None:
                         "REGEXP_SUBSTR('ab12', r'\\d+'), REPEAT('ab', 2), REPEAT('a', 0), LPAD('abc', 2), "
                         "RPAD('abc', 6, 'xy'), LPAD('7', 3, '0'), LEFT('Doncic', 4), RIGHT('abc', 0)") \
         == [("ab", ["1", "2"], "12", "abab", "", "ab", "abcxyx", "007", "Donc", "")]
+
+
+def test_unicode_and_ascii_of_an_empty_string_are_0(client: DuckDBClient) -> None:
+    """String functions, "UNICODE" / "ASCII": "Returns 0 if value is empty" (DuckDB's unicode: -1)."""
+    assert rows(client, "SELECT UNICODE(''), UNICODE('âbcd'), UNICODE(NULL), ASCII(''), ASCII('abcd'), ASCII(NULL)") \
+        == [(0, 226, None, 0, 97, None)]
 
 
 def test_a_width_from_a_column(client: DuckDBClient) -> None:
