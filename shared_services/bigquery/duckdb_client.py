@@ -2383,16 +2383,28 @@ class DuckDBClient:
         DuckDB kept the NULL, so ``tags IS NULL`` found rows BigQuery has none of and
         ``ARRAY_LENGTH(tags)`` was NULL where BigQuery says 0 (a load already wrote ``[]``). Run
         in the job's transaction, for the top-level REPEATED columns of the target of an INSERT,
-        UPDATE, MERGE or CREATE TABLE ... AS SELECT."""
+        UPDATE, MERGE or CREATE TABLE ... AS SELECT.
+
+        An ARRAY with a NULL element cannot be written at all: "GoogleSQL for BigQuery raises an
+        error if the query result has an array which contains NULL elements" (the same section),
+        in BigQuery's words "Array cannot have a null element; error in writing field tags".
+        DuckDB stored ``['a', NULL]``; the job now fails and its transaction writes nothing."""
         target = _written_table(source)
         if target is None:
             return
         dataset_id, table_id = target
         relation = self._rel(dataset_id, table_id)
-        for field in self._table_schema(dataset_id, table_id):
-            if (field.mode or "").upper() == "REPEATED":
-                self._conn.execute_untracked(
-                    f"UPDATE {relation} SET {_q(field.name)} = [] WHERE {_q(field.name)} IS NULL")  # noqa: S608
+        repeated = [f.name for f in self._table_schema(dataset_id, table_id) if (f.mode or "").upper() == "REPEATED"]
+        if not repeated:
+            return
+        holes = ", ".join(f"bool_or(list_count({_q(n)}) < len({_q(n)}))" for n in repeated)
+        found = self._conn.execute_untracked(f"SELECT {holes} FROM {relation}").fetchone()  # noqa: S608
+        for name, hole in zip(repeated, found or (), strict=False):
+            if hole:
+                raise gexc.BadRequest(f"Array cannot have a null element; error in writing field {name}")
+        for name in repeated:
+            self._conn.execute_untracked(
+                f"UPDATE {relation} SET {_q(name)} = [] WHERE {_q(name)} IS NULL")  # noqa: S608
 
     def _check_one_source_row(self, tree: exp.Expression, params: Mapping[str, Any]) -> None:
         """BigQuery's runtime rule for DML that joins a source: "If a row in the table to be

@@ -137,7 +137,7 @@ def convert_duckdb_value(value: Any, field: SchemaField) -> Any:
         return [] if field.mode == "REPEATED" else None
     if field.mode == "REPEATED":
         scalar = SchemaField(field.name, field.field_type, fields=field.fields)
-        return [convert_duckdb_value(v, scalar) for v in value]
+        return [convert_duckdb_value(v, scalar) for v in _no_null_element(value, field)]
     ftype = field.field_type
     if ftype == "JSON":
         return _json_value(value)
@@ -148,6 +148,16 @@ def convert_duckdb_value(value: Any, field: SchemaField) -> Any:
     if ftype == "RECORD" and isinstance(value, dict):
         subs = {f.name: f for f in field.fields}
         return {k: (convert_duckdb_value(v, subs[k]) if k in subs else v) for k, v in value.items()}
+    return value
+
+
+def _no_null_element(value: Any, field: SchemaField) -> Any:
+    """``value``, an ARRAY of a result, checked for a NULL element: "GoogleSQL for BigQuery
+    raises an error if the query result has an array which contains NULL elements, although
+    such an array can be used inside the query" (data types, "NULLs and the array type");
+    DuckDB returned ``[1, None]``."""
+    if None in value:
+        raise gexc.BadRequest(f"Array cannot have a null element; error in writing field {field.name}")
     return value
 
 
@@ -180,10 +190,10 @@ def _converter(field: SchemaField) -> Callable[[Any], Any]:
     ftype = str(field.field_type).upper()
     if field.mode == "REPEATED":
         if ftype in _AS_IS_TYPES:
-            return lambda value: [] if value is None else list(value)
+            return lambda value: [] if value is None else _no_null_element(list(value), field)
         if ftype in ("TIMESTAMP", "JSON"):
             element = _timestamp_utc if ftype == "TIMESTAMP" else _json_value
-            return lambda value: [] if value is None else [element(v) for v in value]
+            return lambda value: [] if value is None else [element(v) for v in _no_null_element(value, field)]
     elif ftype == "TIMESTAMP":
         return _timestamp_utc
     elif ftype == "JSON":

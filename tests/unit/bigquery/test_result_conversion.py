@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 import pytest
+from google.api_core import exceptions as gexc
 from google.cloud.bigquery import SchemaField
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
@@ -30,7 +31,7 @@ SCHEMA = [
 ]
 ROWS = [
     ("a", 1, dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=PLUS2), '{"x": [1, 2]}', ["p", "q"],
-     [dt.datetime(2025, 1, 1), None], ['{"a": 1}', None], {"at": dt.datetime(2025, 1, 1), "k": "v", "extra": 1},
+     [dt.datetime(2025, 1, 1), dt.datetime(2025, 1, 2, tzinfo=PLUS2)], ['{"a": 1}', "null"], {"at": dt.datetime(2025, 1, 1), "k": "v", "extra": 1},
      [{"at": dt.datetime(2025, 1, 1, tzinfo=PLUS2)}]),
     (None, None, dt.datetime(2025, 1, 2, 3, 4, 5), b'"text"', None, None, None, None, None),
     ("c", 3, None, None, [], [], [], {"at": None, "k": None}, []),
@@ -44,6 +45,19 @@ def test_the_same_values_as_converting_cell_by_cell() -> None:
     assert [[type(v) for v in row] for row in got] == [[type(v) for v in row] for row in expected]
     assert [[getattr(v, "tzinfo", None) for v in row] for row in got] == \
         [[getattr(v, "tzinfo", None) for v in row] for row in expected]
+
+
+@pytest.mark.parametrize("field", [f for f in SCHEMA if f.mode == "REPEATED"] + [SchemaField("xs", "INTEGER", mode="REPEATED")])
+def test_a_null_element_is_refused_by_both_paths(field: SchemaField) -> None:
+    """Data types, "NULLs and the array type": "GoogleSQL for BigQuery raises an error if the
+    query result has an array which contains NULL elements"."""
+    element = {"STRING": "p", "TIMESTAMP": dt.datetime(2025, 1, 1), "JSON": "1", "INTEGER": 1}.get(
+        field.field_type, {"at": None})
+    with pytest.raises(gexc.BadRequest, match=f"Array cannot have a null element; error in writing field {field.name}"):
+        convert_duckdb_rows([([element, None],)], [field])
+    with pytest.raises(gexc.BadRequest, match="Array cannot have a null element"):
+        convert_duckdb_value([None], field)
+    assert convert_duckdb_rows([([element],)], [field]) == [(convert_duckdb_value([element], field),)]
 
 
 def test_plain_columns_among_converted_ones_are_kept() -> None:
