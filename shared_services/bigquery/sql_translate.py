@@ -1149,6 +1149,40 @@ def _instr_occurrences(tree: exp.Expression) -> None:
         node.set("occurrence", None)  # 1: the first match, which is what DuckDB finds
 
 
+def _concat_texts(tree: exp.Expression) -> None:
+    """``CONCAT(...)`` and ``||`` cast each value to STRING as BigQuery does: "All values must be
+    BYTES or data types that can be cast to STRING" (string functions, "CONCAT"; ``||`` is
+    CONCAT, operators). DuckDB wrote its own text of a non-string value: ``CONCAT(player, '_',
+    line)`` with a FLOAT64 line of 25.0 was ``'..._25.0'`` here and ``'..._25'`` there, a
+    NUMERIC's trailing zeros, a TIMESTAMP's cut fraction. Where a STRING literal is among the
+    values (so the result is a STRING, not BYTES), every other value becomes ``CAST(x AS
+    STRING)``, which :func:`_numeric_text` writes as BigQuery does; a concatenation of columns
+    alone is left as it was (its values may be BYTES). Runs before the other rewrites, on the
+    query's own concatenations only."""
+    def leaves(node: exp.Expression) -> list[exp.Expression]:
+        if isinstance(node, exp.DPipe):
+            return leaves(node.this) + leaves(node.expression)
+        return [node]
+
+    for node in list(tree.find_all(exp.Concat, exp.DPipe)):
+        if isinstance(node, exp.DPipe) and isinstance(node.parent, exp.DPipe):
+            continue  # the outermost ``||`` of a chain takes its leaves
+        values = list(node.expressions) if isinstance(node, exp.Concat) else leaves(node)
+        if not any(isinstance(v, exp.Literal) and v.is_string for v in values):
+            continue
+        for value in values:
+            if (isinstance(value, exp.Literal) and value.is_string) or isinstance(value, exp.Null) or (
+                    isinstance(value, exp.Cast) and value.to.is_type(exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR)):
+                continue
+            if isinstance(value, exp.Literal):  # a number: its text now (25.0 is '25', as CAST writes it)
+                number = float(value.this)
+                text = value.this if value.is_int else (
+                    str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number))
+                value.replace(exp.Literal.string(text))
+                continue
+            value.replace(exp.Cast(this=value.copy(), to=exp.DataType.build("TEXT")))
+
+
 def _numeric_text(tree: exp.Expression) -> None:
     """A NUMERIC as text has no trailing zeros on BigQuery (``CAST(NUMERIC '1.50' AS STRING)`` is
     ``'1.5'``); DuckDB writes every decimal of DECIMAL(38, 9) (``'1.500000000'``). A FLOAT64
@@ -2174,6 +2208,7 @@ def _translate(
             typed.meta[PARAMETER_META] = node.meta.get(PARAMETER_META)
             node.replace(typed)
         rewrite_table_function_calls(tree)
+        _concat_texts(tree)
         _anonymous_labels(tree)
         _group_by_select_aliases(tree)
         _unnest_semi_join(tree)
