@@ -326,6 +326,13 @@ def _string_functions(tree: exp.Expression) -> None:
                 and _capturing_groups(pattern.name) > 1:
             raise gexc.BadRequest("Regular expressions passed into extraction functions must not have more than 1 "
                                   f"capturing group (pattern {pattern.name[:60]!r})")
+    for joined in tree.find_all(exp.ArrayToString):
+        if joined.this is not None:  # an ARRAY<STRING> or ARRAY<BYTES> only (DuckDB cast [1, 2] to '1,2')
+            joined.set("this", _template(
+                f"CASE WHEN typeof({_VALUE}) IN ('VARCHAR[]', 'BLOB[]', '\"NULL\"[]', '\"NULL\"') THEN {_VALUE} ELSE "
+                f"error('No matching signature for function ARRAY_TO_STRING for argument types: ' || typeof({_VALUE}) "
+                "|| '. Supported signatures: ARRAY_TO_STRING(ARRAY<STRING>, STRING, [STRING]); "
+                f"ARRAY_TO_STRING(ARRAY<BYTES>, BYTES, [BYTES])') END", joined.this))
     for first in list(tree.find_all(exp.Unicode, exp.Ascii)):
         if first.this is None:
             continue

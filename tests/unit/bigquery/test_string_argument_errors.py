@@ -2,11 +2,11 @@
 
 String functions, "REGEXP_EXTRACT" ("If there is more than one capturing group, an error is
 produced"), "REPEAT" ("returns an error if ... repetitions is negative"), "LEFT" / "RIGHT" ("If length is
-negative, an error will be returned"), "LPAD" / "RPAD"
+negative, an error will be returned"), "ARRAY_TO_STRING" (of an ARRAY<STRING> or ARRAY<BYTES>), "LPAD" / "RPAD"
 ("return_length is negative", "pattern is empty"); the messages are ZetaSQL's (regexp.cc,
 string.cc). Until stop 34 DuckDB returned the whole match for two capturing groups and ``''``
 for a negative count (``LEFT('abc', -1)`` was ``'ab'``), -1 for ``UNICODE('')`` and 233 for
-``ASCII('é')``; ``LPAD(s, n)`` with an INT64 column ``n`` was a binder error.
+``ASCII('é')``, and ``ARRAY_TO_STRING([1, 2], ',')`` was ``'1,2'``; ``LPAD(s, n)`` with an INT64 column ``n`` was a binder error.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ REFUSED = [
     ("SELECT RIGHT(name, width) FROM ds.players", "Second argument in RIGHT\\(\\) cannot be negative"),
     ("SELECT ASCII('é')", "Argument to ASCII is not a structurally valid ASCII string"),
     ("SELECT ASCII(name) FROM UNNEST(['Jokic', 'Šarić']) AS name", "not a structurally valid ASCII string: Šarić"),
+    ("SELECT ARRAY_TO_STRING([1, 2], ',')", "No matching signature for function ARRAY_TO_STRING"),
+    ("SELECT ARRAY_TO_STRING(ARRAY_AGG(jersey), ',') FROM ds.players", "No matching signature for function ARRAY_TO_STRING"),
     ("SELECT LPAD('abc', 2, '')", "Third argument \\(pad pattern\\) for LPAD/RPAD cannot be empty"),
     ("SELECT LPAD(name, 8, pad) FROM ds.players", "Third argument \\(pad pattern\\) for LPAD/RPAD cannot be empty"),
 ]
@@ -65,6 +67,12 @@ def test_unicode_and_ascii_of_an_empty_string_are_0(client: DuckDBClient) -> Non
     """String functions, "UNICODE" / "ASCII": "Returns 0 if value is empty" (DuckDB's unicode: -1)."""
     assert rows(client, "SELECT UNICODE(''), UNICODE('âbcd'), UNICODE(NULL), ASCII(''), ASCII('abcd'), ASCII(NULL)") \
         == [(0, 226, None, 0, 97, None)]
+
+
+def test_array_to_string_of_strings_answers(client: DuckDBClient) -> None:
+    assert rows(client, "SELECT ARRAY_TO_STRING(['a', 'b'], ','), ARRAY_TO_STRING(['a', NULL], ',', 'N'), "
+                        "ARRAY_TO_STRING([], ','), ARRAY_TO_STRING(ARRAY(SELECT name FROM ds.players ORDER BY name), '|')") \
+        == [("a,b", "a,N", "", "Doncic|Jokic|bad")]
 
 
 def test_a_width_from_a_column(client: DuckDBClient) -> None:
