@@ -79,7 +79,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from duckdb.func import FunctionNullHandling
-from duckdb.sqltypes import VARCHAR
+from duckdb.sqltypes import BOOLEAN, VARCHAR
 from google.api_core import exceptions as gexc
 from google.cloud.bigquery import (
     ArrayQueryParameter,
@@ -146,6 +146,7 @@ from shared_services.bigquery.sql_translate import (
     normalize_bq_type,
     translate,
 )
+from shared_services.bigquery.unicode_text import NORMALIZE_FUNCTION, normalize_text
 
 __all__ = ["ColumnarRows", "DuckDBClient", "META_SCHEMA"]
 
@@ -1193,6 +1194,9 @@ def _root() -> duckdb.DuckDBPyConnection:
                                  null_handling=FunctionNullHandling.SPECIAL, side_effects=False)
             root.create_function(JSON_VALUE_FUNCTION, bigquery_json_value, [VARCHAR, VARCHAR], VARCHAR,
                                  null_handling=FunctionNullHandling.SPECIAL, side_effects=False)
+            # NORMALIZE / NORMALIZE_AND_CASEFOLD (sql_translate._string_functions writes calls to it)
+            root.create_function(NORMALIZE_FUNCTION, normalize_text, [VARCHAR, VARCHAR, BOOLEAN], VARCHAR,
+                                 side_effects=False)
         except Exception:
             root.close()
             raise

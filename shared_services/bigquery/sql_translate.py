@@ -39,6 +39,7 @@ from sqlglot.errors import SqlglotError, UnsupportedError
 
 from shared_services.bigquery.dialect import CoverageBigQuery
 from shared_services.bigquery.embedded_table_functions import rewrite_table_function_calls
+from shared_services.bigquery.unicode_text import MODES, NORMALIZE_FUNCTION
 
 __all__ = [
     "BQ_TO_DUCKDB_SCALAR",
@@ -309,6 +310,9 @@ def _string_functions(tree: exp.Expression) -> None:
       error if the repetitions value is negative", "return_length is negative", "pattern is
       empty", "If length is negative, an error will be returned"); DuckDB returned ``''``, and
       ``LEFT('abc', -1)`` all but the last character;
+    * ``NORMALIZE(x[, mode])`` / ``NORMALIZE_AND_CASEFOLD(x[, mode])`` run (DuckDB has neither;
+      sqlglot also dropped the case folding): calls to ``bq_normalize``, see
+      :mod:`shared_services.bigquery.unicode_text`;
     * ``UNICODE('')`` is 0 ("Returns 0 if value is empty", DuckDB: -1), and ``ASCII`` of a
       STRING whose first character is not ASCII fails ("Argument to ASCII is not a structurally
       valid ASCII string", ZetaSQL's string.cc; DuckDB returned its code point).
@@ -326,6 +330,17 @@ def _string_functions(tree: exp.Expression) -> None:
                 and _capturing_groups(pattern.name) > 1:
             raise gexc.BadRequest("Regular expressions passed into extraction functions must not have more than 1 "
                                   f"capturing group (pattern {pattern.name[:60]!r})")
+    for normalized in list(tree.find_all(exp.Normalize)):
+        if normalized.this is None:
+            continue
+        form = normalized.args.get("form")
+        mode = form.name.upper() if isinstance(form, exp.Var | exp.Column | exp.Identifier) else "NFC"
+        if mode not in MODES:
+            raise gexc.BadRequest(f"Invalid normalization mode {form.sql('bigquery') if form else mode!r}: "
+                                  f"NORMALIZE takes {', '.join(MODES)}")
+        normalized.replace(exp.Anonymous(this=NORMALIZE_FUNCTION, expressions=[
+            normalized.this.copy(), exp.Literal.string(mode),
+            exp.Boolean(this=bool(normalized.args.get("is_casefold")))]))
     for joined in tree.find_all(exp.ArrayToString):
         if joined.this is not None:  # an ARRAY<STRING> or ARRAY<BYTES> only (DuckDB cast [1, 2] to '1,2')
             joined.set("this", _template(
