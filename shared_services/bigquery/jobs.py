@@ -198,8 +198,6 @@ def _converter(field: SchemaField) -> Callable[[Any], Any]:
         return _timestamp_utc
     elif ftype == "JSON":
         return _json_value
-    elif ftype in _AS_IS_TYPES:
-        return lambda value: value
     return lambda value: convert_duckdb_value(value, field)
 
 

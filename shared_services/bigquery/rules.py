@@ -182,7 +182,11 @@ def _check_distinct_order(tree: exp.Expression) -> None:
     players by some row's points. A SELECT list with ``*`` is left to the engine."""
     for select in tree.find_all(exp.Select):
         distinct, order = select.args.get("distinct"), select.args.get("order")
-        if distinct is None or distinct.args.get("on") is not None or order is None:
+        if distinct is not None and distinct.args.get("on") is not None:
+            # DuckDB's (and PostgreSQL's) SELECT DISTINCT ON (...): GoogleSQL has no such clause
+            raise gexc.BadRequest("Syntax error: Expected end of input but got keyword ON (GoogleSQL has no SELECT "
+                                  "DISTINCT ON; write QUALIFY ROW_NUMBER() OVER (PARTITION BY ...) = 1)")
+        if distinct is None or order is None:
             continue
         if any(isinstance(p, exp.Star) or (isinstance(p, exp.Column) and isinstance(p.this, exp.Star))
                for p in select.expressions):
@@ -191,11 +195,8 @@ def _check_distinct_order(tree: exp.Expression) -> None:
         # selected under an alias to its post-DISTINCT column, as GROUP BY does)
         visible = {p.alias_or_name.lower() for p in select.expressions} | \
             {p.unalias().name.lower() for p in select.expressions if isinstance(p.unalias(), exp.Column)}
-        for key in order.expressions:
-            value = key.this if isinstance(key, exp.Ordered) else key
-            if isinstance(value, exp.Literal) and not value.is_string:
-                continue  # an ordinal
-            for node in value.find_all(exp.AggFunc, exp.Window, exp.Column):
+        for key in order.expressions:  # (an ordinal has no column: nothing to check)
+            for node in key.find_all(exp.AggFunc, exp.Window, exp.Column):
                 if node.find_ancestor(exp.Select) is not select:
                     continue  # inside a subquery of the key
                 if isinstance(node, exp.Window):

@@ -315,7 +315,9 @@ def _string_functions(tree: exp.Expression) -> None:
       :mod:`shared_services.bigquery.unicode_text`;
     * ``UNICODE('')`` is 0 ("Returns 0 if value is empty", DuckDB: -1), and ``ASCII`` of a
       STRING whose first character is not ASCII fails ("Argument to ASCII is not a structurally
-      valid ASCII string", ZetaSQL's string.cc; DuckDB returned its code point).
+      valid ASCII string", ZetaSQL's string.cc; DuckDB returned its code point);
+    * ``ARRAY_TO_STRING`` of an array that is not ARRAY<STRING> or ARRAY<BYTES> fails when the
+      query runs (its only signatures; DuckDB wrote ``[1, 2]`` as ``'1,2'``).
     """
     for trim in tree.find_all(exp.Trim):
         if trim.args.get("expression") is None and trim.this is not None:
@@ -1186,9 +1188,10 @@ def _concat_texts(tree: exp.Expression) -> None:
             return leaves(node.this) + leaves(node.expression)
         return [node]
 
-    for node in list(tree.find_all(exp.Concat, exp.DPipe)):
-        if isinstance(node, exp.DPipe) and isinstance(node.parent, exp.DPipe):
-            continue  # the outermost ``||`` of a chain takes its leaves
+    # (the outermost ``||`` of a chain takes its leaves)
+    concatenations = [n for n in tree.find_all(exp.Concat, exp.DPipe)
+                      if not (isinstance(n, exp.DPipe) and isinstance(n.parent, exp.DPipe))]
+    for node in concatenations:
         values = list(node.expressions) if isinstance(node, exp.Concat) else leaves(node)
         if not any(isinstance(v, exp.Literal) and v.is_string for v in values):
             continue

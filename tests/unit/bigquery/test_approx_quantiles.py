@@ -125,6 +125,10 @@ def _with(client: DuckDBClient, sql: str, value: object, kind: str = "INT64") ->
     return row[0]
 
 
+def test_100000_quantiles_is_the_most_taken(client: DuckDBClient) -> None:
+    assert one(client, "SELECT ARRAY_LENGTH(APPROX_QUANTILES(pts, 100000)) FROM ds.box") == 100_001
+
+
 def test_the_number_may_be_a_query_parameter(client: DuckDBClient) -> None:
     assert _with(client, "SELECT APPROX_QUANTILES(pts, @n) FROM ds.box", 4) == [10, 10, 12, 20, 25]
 

@@ -56,3 +56,16 @@ def test_null_and_bytes_are_as_before(client: DuckDBClient) -> None:
     assert rows(client, "SELECT CONCAT('x', NULL), 'x' || NULL, CONCAT(b'a', b'b'), CONCAT(player, player) "
                         "FROM ds.lines WHERE player = 'a'") == [(None, None, b"ab", "aa")]
     assert one(client, "SELECT CONCAT('x', CAST(NULL AS FLOAT64))") is None
+
+
+def test_literals_and_columns_mixed_and_several_concatenations(client: DuckDBClient) -> None:
+    literals = ["25.0", "1.5", "7", "12345678901234567", "1e15", "1e16", "0.1", "-3.0"]
+    concatenated = rows(client, "SELECT " + ", ".join(f"CONCAT('<', {v}, line)" for v in literals)
+                        + " FROM ds.lines WHERE player = 'a'")
+    cast = rows(client, "SELECT " + ", ".join(f"'<' || CAST({v} AS STRING) || CAST(line AS STRING)" for v in literals)
+                + " FROM ds.lines WHERE player = 'a'")
+    assert concatenated == cast
+    assert concatenated[0][:4] == ("<2525", "<1.525", "<725", "<1234567890123456725")
+    # a concatenation with no STRING literal before one with a literal: the second is still written
+    assert rows(client, "SELECT CONCAT(player, player), CONCAT('<', line), player || player, '<' || line "
+                        "FROM ds.lines WHERE player = 'a'") == [("aa", "<25", "aa", "<25")]

@@ -60,6 +60,17 @@ def test_a_null_element_is_refused_by_both_paths(field: SchemaField) -> None:
     assert convert_duckdb_rows([([element],)], [field]) == [(convert_duckdb_value([element], field),)]
 
 
+def test_records_in_arrays_convert_their_fields() -> None:
+    """A TIMESTAMP inside a REPEATED RECORD is in UTC, a DATETIME inside a RECORD stays civil
+    (stated here, not read from the cell-by-cell conversion the test above compares with)."""
+    recs = SchemaField("recs", "RECORD", mode="REPEATED", fields=[SchemaField("at", "TIMESTAMP"),
+                                                                  SchemaField("local", "DATETIME")])
+    civil = dt.datetime(2025, 1, 1, 19, 30)
+    got = convert_duckdb_rows([([{"at": dt.datetime(2025, 1, 1, 21, 30, tzinfo=PLUS2), "local": civil}],)], [recs])
+    assert got == [([{"at": dt.datetime(2025, 1, 1, 19, 30, tzinfo=UTC), "local": civil}],)]
+    assert got[0][0][0]["at"].tzinfo is UTC and got[0][0][0]["local"].tzinfo is None
+
+
 def test_plain_columns_among_converted_ones_are_kept() -> None:
     schema = [SchemaField("s", "STRING"), SchemaField("ts", "TIMESTAMP")]
     rows = [("a", dt.datetime(2025, 1, 1)), ("b", None)]

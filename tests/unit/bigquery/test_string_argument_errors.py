@@ -75,6 +75,11 @@ def test_array_to_string_of_strings_answers(client: DuckDBClient) -> None:
         == [("a,b", "a,N", "", "Doncic|Jokic|bad")]
 
 
+def test_a_cast_count_is_no_negative_literal(client: DuckDBClient) -> None:
+    assert rows(client, "SELECT LEFT('abc', CAST(2 AS INT64)), REPEAT('a', CAST(2 AS INT64)), "
+                        "LPAD('a', CAST(3 AS INT64), '0')") == [("ab", "aa", "00a")]
+
+
 def test_a_width_from_a_column(client: DuckDBClient) -> None:
     got = rows(client, "SELECT LPAD(CAST(jersey AS STRING), width, pad), REPEAT(pad, width) FROM ds.players "
                        "WHERE width >= 0 ORDER BY name")

@@ -85,6 +85,11 @@ REFUSED = [
      "OFFSET FOLLOWING"),
     ("AVG(pts) OVER (ORDER BY game_date ROWS BETWEEN UNBOUNDED FOLLOWING AND UNBOUNDED FOLLOWING)",
      "Starting window framing expression cannot be UNBOUNDED FOLLOWING"),
+    ("AVG(pts) OVER (ORDER BY game_date ROWS BETWEEN 1 FOLLOWING AND 1 PRECEDING)",
+     "Ending window framing expression cannot be OFFSET PRECEDING when the starting window framing expression "
+     "is OFFSET FOLLOWING"),
+    ("AVG(pts) OVER (ORDER BY game_date ROWS BETWEEN 1 PRECEDING AND UNBOUNDED PRECEDING)",
+     "Ending window framing expression cannot be UNBOUNDED PRECEDING"),
     # which function takes an ORDER BY and a frame
     ("ROW_NUMBER() OVER (PARTITION BY player ORDER BY game_date ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)",
      "Window framing clause is not allowed for analytic function ROW_NUMBER"),
@@ -102,6 +107,7 @@ REFUSED = [
      "Window framing clause is not allowed if DISTINCT is specified"),
     # arguments
     ("LAG(pts, -1) OVER (ORDER BY game_date)", "The offset to the function LAG must not be negative"),
+    ("LEAD(pts, -2) OVER (ORDER BY game_date)", "The offset to the function LEAD must not be negative"),
     ("LAG(pts, pts) OVER (ORDER BY game_date)", "Argument 2 to LAG must be a literal or query parameter"),
     ("LEAD(pts, NULL) OVER (ORDER BY game_date)", "Argument 2 to LEAD must be non-NULL"),
     ("NTH_VALUE(pts, 0) OVER (ORDER BY game_date)", "Argument 2 to NTH_VALUE must be at least 1"),
@@ -169,6 +175,13 @@ ACCEPTED = [
      "UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)", [25, 25, 25, 12, 12]),
     ("PERCENTILE_CONT(pts, 0.5) OVER (PARTITION BY player)", [22.5, 22.5, 22.5, 11.0, 11.0]),
     ("COUNT(DISTINCT pts) OVER (PARTITION BY player)", [2, 2, 2, 2, 2]),
+    # the smallest counts each takes: LAG(x, 0) is the row itself, NTILE(1) / NTH_VALUE(x, 1) the first
+    ("LAG(pts, 0) OVER (PARTITION BY player ORDER BY game_date)", [20, 25, None, 10, 12]),
+    ("NTILE(1) OVER (PARTITION BY player ORDER BY game_date)", [1, 1, 1, 1, 1]),
+    ("NTH_VALUE(pts, 1) OVER (PARTITION BY player ORDER BY game_date)", [20, 20, 20, 10, 10]),
+    # a FLOAT64 literal offset coerces to a NUMERIC or BIGNUMERIC key
+    ("COUNT(*) OVER (PARTITION BY player ORDER BY CAST(usage AS BIGNUMERIC) RANGE BETWEEN 0.25 PRECEDING "
+     "AND CURRENT ROW)", [1, 3, 3, 1, 2]),
 ]
 
 
