@@ -2191,14 +2191,14 @@ def _window_function(window: exp.Window) -> tuple[exp.Expression, str]:
         function = function.this
     if isinstance(function, exp.Anonymous):
         return function, function.name.upper()
-    name = function.sql_name() if isinstance(function, exp.Func) else type(function).__name__.upper()
-    return function, {"GROUP_CONCAT": "STRING_AGG"}.get(name, name)
+    return function, function.sql_name() if isinstance(function, exp.Func) else type(function).__name__.upper()
 
 
-def _effective_window(window: exp.Window) -> tuple[list[exp.Expression], exp.Order | None, exp.WindowSpec | None]:
-    """PARTITION BY keys, ORDER BY and frame of a window call, a named window's included, after
-    BigQuery's rules for naming one (window function calls, "Rules for using a named window in
-    the window specification"; ZetaSQL's messages)."""
+def _effective_window(window: exp.Window) -> tuple[exp.Order | None, exp.WindowSpec | None]:
+    """ORDER BY and frame of a window call, a named window's included, after BigQuery's rules for
+    naming one (window function calls, "Rules for using a named window in the window
+    specification"; ZetaSQL's messages). A named window may name another (``WINDOW w2 AS (w
+    ...)``); a cycle of names ends the walk."""
     partition = list(window.args.get("partition_by") or [])
     order, spec = window.args.get("order"), window.args.get("spec")
     name = window.args.get("alias")
@@ -2223,7 +2223,7 @@ def _effective_window(window: exp.Window) -> tuple[list[exp.Expression], exp.Ord
         partition = list(named.args.get("partition_by") or [])
         order, spec = order or base_order, spec or base_spec
         name = named.args.get("alias")
-    return partition, order, spec
+    return order, spec
 
 
 def _check_frame_offset(bound: exp.Expression, kind: str, key: _Typed | None, checker: _TypeChecker) -> None:
@@ -2364,7 +2364,7 @@ def _check_window_calls(tree: exp.Expression, checker: _TypeChecker) -> None:
         if window.args.get("over") is None:
             continue  # a WINDOW clause's definition, checked where a call uses it
         function, name = _window_function(window)
-        _partition, order, spec = _effective_window(window)
+        order, spec = _effective_window(window)
         ordering, framing = _WINDOW_SUPPORT.get(name, ("optional", True))
         if order is None and ordering == "required":
             raise gexc.BadRequest(f"Window ORDER BY is required for analytic function {name}")

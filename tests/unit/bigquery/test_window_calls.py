@@ -135,6 +135,12 @@ NAMED = [
     ("AVG(pts) OVER w2 FROM ds.box WINDOW w AS (PARTITION BY player ORDER BY game_date), "
      "w2 AS (w RANGE BETWEEN 7 PRECEDING AND CURRENT ROW)",
      "ORDER BY key must be numeric .* but has type DATE"),
+    # a named window naming another, with a PARTITION BY of its own
+    ("AVG(pts) OVER w2 FROM ds.box WINDOW w AS (ORDER BY game_date), w2 AS (w PARTITION BY player)",
+     "If a window has a PARTITION BY, it cannot reference a named window"),
+    # an unknown name and a cycle of names: the engine's error, no crash and no endless walk
+    ("AVG(pts) OVER nowhere FROM ds.box", "window \"nowhere\" does not exist"),
+    ("AVG(pts) OVER a FROM ds.box WINDOW a AS (b), b AS (a)", "window \"b\" does not exist"),
 ]
 
 
