@@ -137,8 +137,11 @@ from shared_services.bigquery.sql_translate import (
     JSON_CALL_META,
     JSON_STRING_FUNCTION,
     JSON_VALUE_FUNCTION,
+    ROOT_CATALOG,
     SET_LITERAL_META,
     STAGING_PLACEHOLDER,
+    TEXT_MACRO,
+    TEXT_MACRO_SQL,
     TOO_DEEP,
     WINDOW_ERROR_PREFIX,
     catalog_typed_statement,
@@ -1150,7 +1153,7 @@ _INSTANCES_LOCK = threading.Lock()
 #: A forked child's inherited instances (see :func:`_forget_instance_in_child`).
 _INHERITED: list[duckdb.DuckDBPyConnection] = []
 #: The root connection's own catalog: an empty in-memory one, never a warehouse.
-_ROOT_CATALOG = "__bq_root__"
+_ROOT_CATALOG = ROOT_CATALOG  # "__bq_root__" (sql_translate writes calls to its macros)
 
 
 def _forget_instance_in_child() -> None:
@@ -1194,6 +1197,8 @@ def _root() -> duckdb.DuckDBPyConnection:
                                  null_handling=FunctionNullHandling.SPECIAL, side_effects=False)
             root.create_function(JSON_VALUE_FUNCTION, bigquery_json_value, [VARCHAR, VARCHAR], VARCHAR,
                                  null_handling=FunctionNullHandling.SPECIAL, side_effects=False)
+            # CAST(x AS STRING) as BigQuery writes it (sql_translate._numeric_text writes calls to it)
+            root.execute(f"CREATE MACRO {TEXT_MACRO}(v) AS {TEXT_MACRO_SQL}")
             # NORMALIZE / NORMALIZE_AND_CASEFOLD (sql_translate._string_functions writes calls to it)
             root.create_function(NORMALIZE_FUNCTION, normalize_text, [VARCHAR, VARCHAR, BOOLEAN], VARCHAR,
                                  side_effects=False)
