@@ -2060,6 +2060,7 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
     _check_numeric_aggregates(tree, checker)
     _check_set_operations(tree, checker)
     _check_conditions_and_calls(tree, checker)
+    _check_date_parts(tree, checker)  # (after the signatures: TIMESTAMP_ADD of a DATE has none)
 
 
 def string_json_calls(tree: exp.Expression, types_of: TypesLookup, param_types: Mapping[str, object],
@@ -2160,6 +2161,65 @@ def _check_orderable_groupable(tree: exp.Expression, checker: _TypeChecker) -> N
             kind = typed(key)
             if kind in _NOT_GROUPABLE or kind == "FLOAT64":
                 raise gexc.BadRequest(f"Partitioning by expressions of type {kind} is not allowed")
+
+
+# --------------------------------------------------------------------------------------
+# Date parts of the _ADD / _SUB / _DIFF functions
+# --------------------------------------------------------------------------------------
+#: The functions that add, subtract or count a date part, and the type they take.
+_DATE_PART_FUNCTIONS: dict[type[exp.Expression], tuple[str, str]] = {
+    exp.DateAdd: ("DATE_ADD", "DATE"), exp.DateSub: ("DATE_SUB", "DATE"), exp.DateDiff: ("DATE_DIFF", "DATE"),
+    exp.DatetimeAdd: ("DATETIME_ADD", "DATETIME"), exp.DatetimeSub: ("DATETIME_SUB", "DATETIME"),
+    exp.DatetimeDiff: ("DATETIME_DIFF", "DATETIME"),
+    exp.TimestampAdd: ("TIMESTAMP_ADD", "TIMESTAMP"), exp.TimestampSub: ("TIMESTAMP_SUB", "TIMESTAMP"),
+    exp.TimestampDiff: ("TIMESTAMP_DIFF", "TIMESTAMP"),
+    exp.TimeAdd: ("TIME_ADD", "TIME"), exp.TimeSub: ("TIME_SUB", "TIME"), exp.TimeDiff: ("TIME_DIFF", "TIME"),
+}
+_CALENDAR_PARTS = frozenset({"YEAR", "QUARTER", "MONTH", "WEEK"})
+_CLOCK_PARTS = frozenset({"HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND"})
+#: The parts each kind of value takes: to add or subtract (ZetaSQL's
+#: CheckDateDatetimeTimestampAddSubArguments, CheckTimeAddSubArguments) and to count between two
+#: values (CheckDateDatetimeTimeTimestampDiffArguments, which also takes ISOYEAR, ISOWEEK and
+#: WEEK(<WEEKDAY>) where it takes WEEK).
+_ADD_PARTS = {"DATE": _CALENDAR_PARTS | {"DAY"}, "DATETIME": _CALENDAR_PARTS | {"DAY"} | _CLOCK_PARTS,
+              "TIMESTAMP": _CLOCK_PARTS | {"DAY"}, "TIME": _CLOCK_PARTS}
+_WEEK_PARTS = frozenset({"ISOYEAR", "ISOWEEK", "WEEK(SUNDAY)", "WEEK(MONDAY)", "WEEK(TUESDAY)", "WEEK(WEDNESDAY)",
+                         "WEEK(THURSDAY)", "WEEK(FRIDAY)", "WEEK(SATURDAY)"})
+_DIFF_PARTS = {"DATE": _ADD_PARTS["DATE"] | _WEEK_PARTS, "DATETIME": _ADD_PARTS["DATETIME"] | _WEEK_PARTS,
+               "TIMESTAMP": _ADD_PARTS["TIMESTAMP"], "TIME": _CLOCK_PARTS}
+
+
+def _date_part_name(unit: exp.Expression | None) -> str | None:
+    """A date part as GoogleSQL writes it (``WEEK(MONDAY)`` for sqlglot's WeekStart), or None."""
+    if isinstance(unit, exp.WeekStart):
+        return f"WEEK({unit.name.upper()})"
+    if isinstance(unit, exp.Var | exp.Literal | exp.Column):
+        return unit.name.upper()
+    return None
+
+
+def _check_date_parts(tree: exp.Expression, checker: _TypeChecker) -> None:
+    """The date part of ``DATE_ADD`` / ``_SUB`` / ``_DIFF`` and their DATETIME, TIMESTAMP and TIME
+    kin must be one that kind of value has: a TIMESTAMP adds no MONTH or WEEK (``TIMESTAMP_ADD(ts,
+    INTERVAL 1 MONTH)``, ``TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 1 WEEK)``), a DATE no HOUR,
+    a TIME no DAY (timestamp functions, "TIMESTAMP_ADD": "date_part: MICROSECOND ... DAY"; date
+    functions, "DATE_ADD": "DAY, WEEK, MONTH, QUARTER, YEAR"; ZetaSQL's checks give the message:
+    "TIMESTAMP_ADD does not support the MONTH date part when the argument is TIMESTAMP type").
+    DuckDB ran each: a TIMESTAMP a month on, ``DATE_ADD(d, INTERVAL 5 HOUR)`` the same day, silently."""
+    for node in tree.find_all(*_DATE_PART_FUNCTIONS):
+        name, nominal = _DATE_PART_FUNCTIONS[type(node)]
+        part = _date_part_name(node.args.get("unit"))
+        if part is None:
+            continue
+        # The parts of the function's type or of the value's: "TIMESTAMP_DIFF(DATE, DATE, PART)
+        # behaves like DATE_DIFF" (timestamp functions), and DATETIME_ADD takes a DATE as a
+        # DATETIME; a value no signature takes was refused before (_check_conditions_and_calls).
+        table = _DIFF_PARTS if name.endswith("_DIFF") else _ADD_PARTS
+        typed = checker.type_of(node.this)
+        actual = _canon(typed) if typed is not None else nominal
+        allowed = table[nominal] | table.get(actual, frozenset())
+        if part not in allowed:
+            raise gexc.BadRequest(f"{name} does not support the {part} date part when the argument is {nominal} type")
 
 
 # --------------------------------------------------------------------------------------
