@@ -133,6 +133,8 @@ MUTANTS=(
   'shared_services.bigquery.rules.x__boundary*'
   'shared_services.bigquery.rules.x__check_window_argument*'
   'shared_services.bigquery.rules.x__check_distinct_order*'
+  'shared_services.bigquery.rules.x__check_date_parts*'
+  'shared_services.bigquery.rules.x__date_part_name*'
   'shared_services.bigquery.sql_translate.x__approx_quantiles*'
   'shared_services.bigquery.sql_translate.x__quantile_count_checks*'
   'shared_services.bigquery.sql_translate.x__numeric_text*'

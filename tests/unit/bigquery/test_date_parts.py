@@ -45,6 +45,8 @@ REFUSED = [
     ("TIME_ADD(clock, INTERVAL 1 DAY)", "TIME_ADD does not support the DAY date part when the argument is TIME type"),
     ("TIME_DIFF(clock, clock, DAY)", "TIME_DIFF does not support the DAY date part"),
     ("DATETIME_DIFF(local_tipoff, local_tipoff, DAYOFYEAR)", "DATETIME_DIFF does not support the DAYOFYEAR date part"),
+    # ISOWEEK counts between dates, it is no step to add
+    ("DATE_ADD(game_date, INTERVAL 1 ISOWEEK)", "DATE_ADD does not support the ISOWEEK date part"),
 ]
 
 
@@ -65,6 +67,12 @@ def test_the_parts_each_kind_has_run(client: DuckDBClient) -> None:
     assert got == [(dt.datetime(2025, 1, 24, 19, 30, tzinfo=utc), dt.datetime(2025, 1, 31, 21, 0, tzinfo=utc), 24,
                     dt.date(2025, 2, 28), dt.date(2025, 1, 24), 4, 1,
                     dt.datetime(2025, 4, 30, 14, 30), dt.datetime(2025, 1, 31, 15, 0), dt.time(20, 15), 90)]
+
+
+def test_a_value_of_unknown_type_is_checked_by_the_functions_type(client: DuckDBClient) -> None:
+    assert rows(client, "SELECT DATE_ADD((SELECT MAX(game_date) FROM ds.games), INTERVAL 1 DAY)") == [(dt.date(2025, 2, 1),)]
+    with pytest.raises(gexc.BadRequest, match="DATE_ADD does not support the HOUR date part"):
+        client.query("SELECT DATE_ADD((SELECT MAX(game_date) FROM ds.games), INTERVAL 1 HOUR)").result()
 
 
 def test_timestamp_diff_of_dates_takes_the_date_parts(client: DuckDBClient) -> None:
