@@ -2189,6 +2189,20 @@ _DIFF_PARTS = {"DATE": _ADD_PARTS["DATE"] | _WEEK_PARTS, "DATETIME": _ADD_PARTS[
                "TIMESTAMP": _ADD_PARTS["TIMESTAMP"], "TIME": _CLOCK_PARTS}
 
 
+#: TRUNC's parts per kind of value (ZetaSQL's CheckDateDatetimeTimeTimestampTruncArguments) and
+#: EXTRACT's from a DATE or a TIME (CheckExtractPostResolutionArguments; a TIMESTAMP or DATETIME
+#: has every part).
+_TRUNC_FUNCTIONS: dict[type[exp.Expression], tuple[str, str]] = {
+    exp.DateTrunc: ("DATE_TRUNC", "DATE"), exp.DatetimeTrunc: ("DATETIME_TRUNC", "DATETIME"),
+    exp.TimestampTrunc: ("TIMESTAMP_TRUNC", "TIMESTAMP"),
+}
+_TRUNC_PARTS = {"DATE": _CALENDAR_PARTS | _WEEK_PARTS | {"DAY"},
+                "DATETIME": _CALENDAR_PARTS | _WEEK_PARTS | {"DAY"} | _CLOCK_PARTS,
+                "TIMESTAMP": _CALENDAR_PARTS | _WEEK_PARTS | {"DAY"} | _CLOCK_PARTS, "TIME": _CLOCK_PARTS}
+_EXTRACT_PARTS = {"DATE": _CALENDAR_PARTS | _WEEK_PARTS | {"DAY", "DAYOFWEEK", "DAYOFYEAR"},
+                  "TIME": _CLOCK_PARTS}
+
+
 def _date_part_name(unit: exp.Expression | None) -> str | None:
     """A date part as GoogleSQL writes it (``WEEK(MONDAY)`` for sqlglot's WeekStart), or None."""
     if isinstance(unit, exp.WeekStart):
@@ -2205,7 +2219,10 @@ def _check_date_parts(tree: exp.Expression, checker: _TypeChecker) -> None:
     a TIME no DAY (timestamp functions, "TIMESTAMP_ADD": "date_part: MICROSECOND ... DAY"; date
     functions, "DATE_ADD": "DAY, WEEK, MONTH, QUARTER, YEAR"; ZetaSQL's checks give the message:
     "TIMESTAMP_ADD does not support the MONTH date part when the argument is TIMESTAMP type").
-    DuckDB ran each: a TIMESTAMP a month on, ``DATE_ADD(d, INTERVAL 5 HOUR)`` the same day, silently."""
+    DuckDB ran each: a TIMESTAMP a month on, ``DATE_ADD(d, INTERVAL 5 HOUR)`` the same day, silently.
+    The same for ``DATE_TRUNC`` / ``DATETIME_TRUNC`` / ``TIMESTAMP_TRUNC`` (``DATE_TRUNC(d, HOUR)``
+    was a DATETIME at midnight here) and ``EXTRACT`` from a DATE or a TIME (``EXTRACT(HOUR FROM
+    d)`` was 0 here; "EXTRACT from DATE does not support the HOUR date part")."""
     for node in tree.find_all(*_DATE_PART_FUNCTIONS):
         name, nominal = _DATE_PART_FUNCTIONS[type(node)]
         part = _date_part_name(node.args.get("unit"))
@@ -2220,6 +2237,19 @@ def _check_date_parts(tree: exp.Expression, checker: _TypeChecker) -> None:
         allowed = table[nominal] | table.get(actual, frozenset())
         if part not in allowed:
             raise gexc.BadRequest(f"{name} does not support the {part} date part when the argument is {nominal} type")
+    for node in tree.find_all(*_TRUNC_FUNCTIONS):
+        name, nominal = _TRUNC_FUNCTIONS[type(node)]
+        part = _date_part_name(node.args.get("unit"))
+        typed = checker.type_of(node.this)
+        actual = _canon(typed) if typed is not None else nominal
+        if part is not None and part not in _TRUNC_PARTS[nominal] | _TRUNC_PARTS.get(actual, frozenset()):
+            raise gexc.BadRequest(f"{name} does not support the {part} date part")
+    for node in tree.find_all(exp.Extract):
+        part = _date_part_name(node.this)
+        typed = checker.type_of(node.expression)
+        kind = _canon(typed) if typed is not None else None
+        if part is not None and kind in _EXTRACT_PARTS and part not in _EXTRACT_PARTS[kind]:
+            raise gexc.BadRequest(f"EXTRACT from {kind} does not support the {part} date part")
 
 
 # --------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ Date functions, "DATE_ADD" (DAY, WEEK, MONTH, QUARTER, YEAR); timestamp function
 (DATE, DATE, PART) behaves like DATE_DIFF"); time functions, "TIME_ADD" (MICROSECOND ... HOUR).
 ZetaSQL's checks give the message. Until stop 34 DuckDB ran every refused call below:
 ``TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 1 WEEK)`` a week back (BigQuery refuses it; write
-``INTERVAL 7 DAY``), ``DATE_ADD(d, INTERVAL 5 HOUR)`` the same day, silently.
+``INTERVAL 7 DAY``), ``DATE_ADD(d, INTERVAL 5 HOUR)`` the same day, ``DATE_TRUNC(d, HOUR)`` a DATETIME,
+``EXTRACT(HOUR FROM d)`` 0, silently.
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ REFUSED = [
     ("DATETIME_DIFF(local_tipoff, local_tipoff, DAYOFYEAR)", "DATETIME_DIFF does not support the DAYOFYEAR date part"),
     # ISOWEEK counts between dates, it is no step to add
     ("DATE_ADD(game_date, INTERVAL 1 ISOWEEK)", "DATE_ADD does not support the ISOWEEK date part"),
+    # TRUNC and EXTRACT: ZetaSQL's CheckDateDatetimeTimeTimestampTruncArguments and
+    # CheckExtractPostResolutionArguments
+    ("DATE_TRUNC(game_date, HOUR)", "DATE_TRUNC does not support the HOUR date part"),
+    ("EXTRACT(HOUR FROM game_date)", "EXTRACT from DATE does not support the HOUR date part"),
+    ("EXTRACT(DATE FROM game_date)", "EXTRACT from DATE does not support the DATE date part"),
+    ("EXTRACT(DAY FROM clock)", "EXTRACT from TIME does not support the DAY date part"),
 ]
 
 
@@ -67,6 +74,15 @@ def test_the_parts_each_kind_has_run(client: DuckDBClient) -> None:
     assert got == [(dt.datetime(2025, 1, 24, 19, 30, tzinfo=utc), dt.datetime(2025, 1, 31, 21, 0, tzinfo=utc), 24,
                     dt.date(2025, 2, 28), dt.date(2025, 1, 24), 4, 1,
                     dt.datetime(2025, 4, 30, 14, 30), dt.datetime(2025, 1, 31, 15, 0), dt.time(20, 15), 90)]
+
+
+def test_trunc_and_extract_take_the_parts_of_their_values(client: DuckDBClient) -> None:
+    got = rows(client, "SELECT DATE_TRUNC(game_date, WEEK(MONDAY)), DATE_TRUNC(game_date, MONTH), "
+                       "DATETIME_TRUNC(local_tipoff, HOUR), TIMESTAMP_TRUNC(tipoff, DAY), EXTRACT(DAYOFWEEK FROM game_date), "
+                       "EXTRACT(WEEK(SUNDAY) FROM game_date), EXTRACT(HOUR FROM tipoff), EXTRACT(DATE FROM tipoff), "
+                       "EXTRACT(MINUTE FROM clock) FROM ds.games")
+    assert got == [(dt.date(2025, 1, 27), dt.date(2025, 1, 1), dt.datetime(2025, 1, 31, 14, 0),
+                    dt.datetime(2025, 1, 31, tzinfo=dt.UTC), 6, 4, 19, dt.date(2025, 1, 31), 30)]
 
 
 def test_a_value_of_unknown_type_is_checked_by_the_functions_type(client: DuckDBClient) -> None:
