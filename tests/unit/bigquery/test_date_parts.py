@@ -85,6 +85,12 @@ def test_trunc_and_extract_take_the_parts_of_their_values(client: DuckDBClient) 
                     dt.datetime(2025, 1, 31, tzinfo=dt.UTC), 6, 4, 19, dt.date(2025, 1, 31), 30)]
 
 
+def test_date_trunc_of_a_datetime_or_timestamp_takes_their_parts(client: DuckDBClient) -> None:
+    """Date functions, "DATE_TRUNC": a DATETIME or TIMESTAMP value takes the time parts too."""
+    assert rows(client, "SELECT DATE_TRUNC(local_tipoff, HOUR), DATE_TRUNC(tipoff, MINUTE) FROM ds.games") \
+        == [(dt.datetime(2025, 1, 31, 14, 0), dt.datetime(2025, 1, 31, 19, 30, tzinfo=dt.UTC))]
+
+
 def test_a_value_of_unknown_type_is_checked_by_the_functions_type(client: DuckDBClient) -> None:
     assert rows(client, "SELECT DATE_ADD((SELECT MAX(game_date) FROM ds.games), INTERVAL 1 DAY)") == [(dt.date(2025, 2, 1),)]
     with pytest.raises(gexc.BadRequest, match="DATE_ADD does not support the HOUR date part"):
