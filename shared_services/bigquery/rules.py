@@ -2212,6 +2212,25 @@ def _date_part_name(unit: exp.Expression | None) -> str | None:
     return None
 
 
+def _check_sequence_step(node: exp.Expression) -> None:
+    """GENERATE_DATE_ARRAY steps by DAY, WEEK, MONTH, QUARTER or YEAR, GENERATE_TIMESTAMP_ARRAY by
+    MICROSECOND ... DAY (array functions; ZetaSQL's CheckGenerate*ArrayArguments for the message),
+    and a literal step of 0 is "Sequence step cannot be 0." (ZetaSQL's generate_array.h). DuckDB
+    stepped a DATE by 6 HOUR (the same date four times), a TIMESTAMP by a MONTH, and returned []
+    for a step of 0."""
+    step = node.args.get("step")
+    amount = step.this if isinstance(step, exp.Interval) else step
+    if isinstance(amount, exp.Literal) and amount.name.strip().lstrip("+-").replace(".", "", 1).isdigit() \
+            and float(amount.name) == 0:
+        raise gexc.BadRequest("Sequence step cannot be 0.")
+    if isinstance(step, exp.Interval) and not isinstance(node, exp.GenerateSeries):
+        part = _date_part_name(step.args.get("unit"))
+        name, allowed = (("GENERATE_DATE_ARRAY", _CALENDAR_PARTS | {"DAY"}) if isinstance(node, exp.GenerateDateArray)
+                         else ("GENERATE_TIMESTAMP_ARRAY", _CLOCK_PARTS | {"DAY"}))
+        if part is not None and part not in allowed:
+            raise gexc.BadRequest(f"{name} does not support the {part} date part")
+
+
 def _check_date_parts(tree: exp.Expression, checker: _TypeChecker) -> None:
     """The date part of ``DATE_ADD`` / ``_SUB`` / ``_DIFF`` and their DATETIME, TIMESTAMP and TIME
     kin must be one that kind of value has: a TIMESTAMP adds no MONTH or WEEK (``TIMESTAMP_ADD(ts,
@@ -2244,6 +2263,8 @@ def _check_date_parts(tree: exp.Expression, checker: _TypeChecker) -> None:
         actual = _canon(typed) if typed is not None else nominal
         if part is not None and part not in _TRUNC_PARTS[nominal] | _TRUNC_PARTS.get(actual, frozenset()):
             raise gexc.BadRequest(f"{name} does not support the {part} date part")
+    for node in tree.find_all(exp.GenerateDateArray, exp.GenerateTimestampArray, exp.GenerateSeries):
+        _check_sequence_step(node)
     for node in tree.find_all(exp.Extract):
         part = _date_part_name(node.this)
         typed = checker.type_of(node.expression)

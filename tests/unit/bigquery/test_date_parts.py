@@ -54,6 +54,13 @@ REFUSED = [
     ("EXTRACT(HOUR FROM game_date)", "EXTRACT from DATE does not support the HOUR date part"),
     ("EXTRACT(DATE FROM game_date)", "EXTRACT from DATE does not support the DATE date part"),
     ("EXTRACT(DAY FROM clock)", "EXTRACT from TIME does not support the DAY date part"),
+    # the steps of the GENERATE_*_ARRAY functions (array functions)
+    ("GENERATE_DATE_ARRAY(game_date, DATE '2025-02-02', INTERVAL 6 HOUR)",
+     "GENERATE_DATE_ARRAY does not support the HOUR date part"),
+    ("GENERATE_TIMESTAMP_ARRAY(tipoff, TIMESTAMP '2025-03-01 00:00:00+00', INTERVAL 1 MONTH)",
+     "GENERATE_TIMESTAMP_ARRAY does not support the MONTH date part"),
+    ("GENERATE_DATE_ARRAY(game_date, DATE '2025-02-02', INTERVAL 0 DAY)", "Sequence step cannot be 0."),
+    ("GENERATE_ARRAY(1, 5, 0)", "Sequence step cannot be 0."),
 ]
 
 
@@ -89,6 +96,15 @@ def test_date_trunc_of_a_datetime_or_timestamp_takes_their_parts(client: DuckDBC
     """Date functions, "DATE_TRUNC": a DATETIME or TIMESTAMP value takes the time parts too."""
     assert rows(client, "SELECT DATE_TRUNC(local_tipoff, HOUR), DATE_TRUNC(tipoff, MINUTE) FROM ds.games") \
         == [(dt.datetime(2025, 1, 31, 14, 0), dt.datetime(2025, 1, 31, 19, 30, tzinfo=dt.UTC))]
+
+
+def test_sequences_with_steps_their_values_take(client: DuckDBClient) -> None:
+    got = rows(client, "SELECT GENERATE_DATE_ARRAY(game_date, DATE '2025-04-01', INTERVAL 1 MONTH), "
+                       "GENERATE_TIMESTAMP_ARRAY(tipoff, TIMESTAMP '2025-01-31 21:30:00+00', INTERVAL 1 HOUR), "
+                       "GENERATE_ARRAY(5, 1, -2) FROM ds.games")
+    utc = dt.UTC
+    assert got == [([dt.date(2025, 1, 31), dt.date(2025, 2, 28), dt.date(2025, 3, 28)],
+                     [dt.datetime(2025, 1, 31, h, 30, tzinfo=utc) for h in (19, 20, 21)], [5, 3, 1])]
 
 
 def test_a_value_of_unknown_type_is_checked_by_the_functions_type(client: DuckDBClient) -> None:
