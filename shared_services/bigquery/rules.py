@@ -2263,8 +2263,9 @@ def _check_date_parts(tree: exp.Expression, checker: _TypeChecker) -> None:
         actual = _canon(typed) if typed is not None else nominal
         if part is not None and part not in _TRUNC_PARTS[nominal] | _TRUNC_PARTS.get(actual, frozenset()):
             raise gexc.BadRequest(f"{name} does not support the {part} date part")
-    for node in tree.find_all(exp.GenerateDateArray, exp.GenerateTimestampArray, exp.GenerateSeries):
-        _check_sequence_step(node)
+    for sequence in tree.find_all(exp.GenerateDateArray, exp.GenerateTimestampArray, exp.GenerateSeries):
+        if isinstance(sequence, exp.Expression):
+            _check_sequence_step(sequence)
     for node in tree.find_all(exp.Extract):
         part = _date_part_name(node.this)
         typed = checker.type_of(node.expression)
