@@ -543,7 +543,7 @@ def _raise_expr(message: str) -> exp.Expression:
 def _checked_division(tree: exp.Expression) -> None:
     """``x / 0`` is an error on BigQuery ("division by zero"); DuckDB returns inf / NULL."""
     for node in list(tree.find_all(exp.Div)):
-        if node.args.get("safe"):
+        if node.args.get("safe") or node.meta.get(IEEE_DIVISION_META):
             continue
         divisor = node.expression
         guarded = exp.Case(
@@ -1130,6 +1130,39 @@ def _format_printf(tree: exp.Expression) -> None:
             if kind == "s":
                 arguments[index] = exp.Cast(this=arguments[index], to=exp.DataType.build("VARCHAR"))
         node.replace(exp.Anonymous(this="printf", expressions=[fmt.copy(), *arguments]))
+
+
+#: ``meta`` key of an IEEE_DIVIDE's division, which :func:`_checked_division` leaves unchecked.
+IEEE_DIVISION_META = "bq_ieee_division"
+
+
+def _safe_arithmetic(tree: exp.Expression) -> None:
+    """``SAFE_ADD`` / ``SAFE_SUBTRACT`` / ``SAFE_MULTIPLY`` / ``SAFE_NEGATE`` ("Equivalent to the
+    ... operator, but returns NULL if overflow occurs") and ``IEEE_DIVIDE`` ("Divides X by Y;
+    this function never fails. Returns FLOAT64 ... doesn't generate errors for division by zero
+    or overflow": +inf, -inf, NaN), mathematical functions. DuckDB has none of them ("Function not
+    supported" here). The operator inside DuckDB's ``try`` (NULL instead of an overflow error),
+    and an IEEE division of two FLOAT64s, which DuckDB already computes so (25.0 / 0.0 is inf,
+    0.0 / 0.0 NaN), left out of the division-by-zero check. A FLOAT64 sum that overflows is inf
+    here, NULL there."""
+    for node in list(tree.find_all(exp.SafeAdd, exp.SafeSubtract, exp.SafeMultiply, exp.SafeNegate)):
+        if node.this is None:
+            continue
+        # the operands are bound outside the try (one-element lists' lambdas): an error of their
+        # own (a bad cast inside) is still an error, only the operation's overflow is NULL
+        if isinstance(node, exp.SafeNegate):
+            node.replace(_template(f"list_transform([{_VALUE}], lambda bq_a: try(-bq_a))[1]", node.this))
+            continue
+        symbol = {exp.SafeAdd: "+", exp.SafeSubtract: "-", exp.SafeMultiply: "*"}[type(node)]
+        node.replace(_template(
+            f"list_transform([{_VALUE}], lambda bq_a: list_transform([__bq_other__], "
+            f"lambda bq_b: try(bq_a {symbol} bq_b))[1])[1]", node.this, __bq_other__=node.expression))
+    for call in list(tree.find_all(exp.Anonymous)):
+        if call.name.upper() == "IEEE_DIVIDE" and len(call.expressions) == 2:
+            x, y = (exp.Cast(this=v.copy(), to=exp.DataType.build("DOUBLE")) for v in call.expressions)
+            division = exp.Div(this=x, expression=y)
+            division.meta[IEEE_DIVISION_META] = True  # (no division-by-zero check: see _checked_division)
+            call.replace(exp.Paren(this=division))
 
 
 def _safe_calls(tree: exp.Expression) -> None:
@@ -2280,6 +2313,7 @@ def _translate(
             node.replace(typed)
         rewrite_table_function_calls(tree)
         _concat_texts(tree)
+        _safe_arithmetic(tree)
         _anonymous_labels(tree)
         _group_by_select_aliases(tree)
         _unnest_semi_join(tree)
