@@ -325,10 +325,9 @@ def _string_functions(tree: exp.Expression) -> None:
     * ``ARRAY_TO_STRING`` of an array that is not ARRAY<STRING> or ARRAY<BYTES> fails when the
       query runs (its only signatures; DuckDB wrote ``[1, 2]`` as ``'1,2'``).
     """
-    # (one walk finds which of these functions the statement calls; each present kind is then
-    # rewritten by a walk of its own, as a rewrite may copy a call of another kind)
-    present = {type(node) for node in tree.find_all(*_STRING_FUNCTION_KINDS)}
-    if not present:
+    # (most statements call none of them: one walk to find out; a statement that does is walked
+    # once per kind, as a rewrite may copy a call of another kind)
+    if tree.find(*_STRING_FUNCTION_KINDS) is None:
         return
     for trim in tree.find_all(exp.Trim):
         if trim.args.get("expression") is None and trim.this is not None:
@@ -1248,15 +1247,8 @@ def _concat_texts(tree: exp.Expression) -> None:
         if not any(isinstance(v, exp.Literal) and v.is_string for v in values):
             continue
         for value in values:
-            if _is_text(value):
-                continue
-            if isinstance(value, exp.Literal):  # a number: its text now (25.0 is '25', as CAST writes it)
-                number = float(value.this)
-                text = value.this if value.is_int else (
-                    str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number))
-                value.replace(exp.Literal.string(text))
-                continue
-            value.replace(exp.Cast(this=value.copy(), to=exp.DataType.build("TEXT")))
+            if not _is_text(value):
+                value.replace(exp.Cast(this=value.copy(), to=exp.DataType.build("TEXT")))
 
 
 #: Functions whose value is a STRING whatever their arguments (a STRING literal beside them in
@@ -1310,13 +1302,10 @@ def _zoned_string(value: exp.Expression, zone: exp.Expression) -> exp.Expression
     ``:00`` cut). sqlglot wrote the civil time alone, with no offset."""
     civil = exp.AtTimeZone(this=exp.AtTimeZone(this=exp.Cast(this=value.copy(), to=exp.DataType.build("TIMESTAMP")),
                                                zone=exp.Literal.string("UTC")), zone=zone.copy())
-    sign = "CASE WHEN o < 0 THEN '-' ELSE '+' END"
-    offset = (f"{sign} || lpad(CAST(abs(o) // 60 AS VARCHAR), 2, '0') || CASE WHEN abs(o) % 60 = 0 THEN '' "
-              "ELSE ':' || lpad(CAST(abs(o) % 60 AS VARCHAR), 2, '0') END")
+    offset = _offset_text("text", zoned=True, civil="c", instant=f"CAST({_VALUE} AS TIMESTAMPTZ)")
     return _template(
         f"list_transform([__bq_civil__], lambda c: list_transform([CAST(c AS VARCHAR)], lambda t: {_FRACTION_DIGITS})[1] "
-        f"|| list_transform([(epoch_us(c) - epoch_us(CAST({_VALUE} AS TIMESTAMPTZ))) // 60000000], "
-        f"lambda o: {offset})[1])[1]", value, __bq_civil__=civil)
+        f"|| {offset})[1]", value, __bq_civil__=civil)
 
 
 #: A DuckDB TIMESTAMP / DATETIME / TIME text ``t`` with its fraction of a second written in 3
@@ -1815,14 +1804,14 @@ _FORMAT_EXPRESSIONS = {
 #: The offset of the time zone a TIMESTAMP is written in, in minutes (civil time - instant, cut
 #: toward zero: a sub-minute offset, before 1884 in America/Los_Angeles, is cut to the minute, as
 #: date_time_util.cc's GetNormalizedTimeZone does). Integers: a DOUBLE epoch lost a microsecond.
-_OFFSET_MINUTES = "(epoch_us(__bq_value__) - epoch_us(__bq_instant__)) // 60000000"
-
-
-def _offset_text(element: str, zoned: bool) -> str:
+def _offset_text(element: str, zoned: bool, civil: str = _VALUE, instant: str = "__bq_instant__") -> str:
     """SQL writing the offset for ``%z`` (+HHMM), ``%Ez`` (+HH:MM) or ``%Z`` ('UTC', 'UTC-5',
-    'UTC+0530': date_time_util.cc, ExpandPercentZQJ); a constant for UTC. The offset is computed
-    once per row (a one-element list's lambda): written out at each use, the value's checks
-    made the statement 150 KB long and a query 0.1 s to bind."""
+    'UTC+0530': date_time_util.cc, ExpandPercentZQJ), or for ``text``, the offset of a TIMESTAMP's
+    text (+HH, +HH:MM when the minutes are not 0: ConvertTimestampToString's ``%Ez`` with its
+    ``:00`` cut); a constant for UTC (``%z`` / ``%Ez`` / ``%Z``). The offset is the civil time
+    (``civil``) less the instant (``instant``), in minutes, computed once per row (a one-element
+    list's lambda): written out at each use, the value's checks made the statement 150 KB long
+    and a query 0.1 s to bind."""
     if not zoned:
         return {"z": "'+0000'", "Ez": "'+00:00'", "Z": "'UTC'"}[element]
     sign = "CASE WHEN o < 0 THEN '-' ELSE '+' END"
@@ -1832,10 +1821,13 @@ def _offset_text(element: str, zoned: bool) -> str:
         text = f"{sign} || {hours} || {rest}"
     elif element == "Ez":
         text = f"{sign} || {hours} || ':' || {rest}"
+    elif element == "text":
+        text = f"{sign} || {hours} || CASE WHEN abs(o) % 60 = 0 THEN '' ELSE ':' || {rest} END"
     else:
         text = (f"'UTC' || CASE WHEN o = 0 THEN '' WHEN abs(o) % 60 = 0 THEN {sign} || CAST(abs(o) // 60 AS VARCHAR) "
                 f"ELSE {sign} || {hours} || {rest} END")
-    return f"list_transform([{_OFFSET_MINUTES}], lambda o: {text})[1]"
+    minutes = f"(epoch_us({civil}) - epoch_us({instant})) // 60000000"
+    return f"list_transform([{minutes}], lambda o: {text})[1]"
 
 
 def _append_text(pieces: list[str | exp.Expression], written: str) -> None:
