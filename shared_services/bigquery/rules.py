@@ -143,6 +143,7 @@ def check_dialect(sql: str, trees: Sequence[exp.Expression]) -> None:
         _check_reserved_identifiers(tree)
         _check_null_treatment(tree)
         _check_distinct_order(tree)
+        _check_aggregate_modifiers(tree)
     check_type_names(tokens, trees)
     check_functions(sql, trees, tokens)
 
@@ -170,6 +171,84 @@ def _check_null_treatment(tree: exp.Expression) -> None:
         raise gexc.BadRequest(
             f"Syntax error: {clause} is not allowed for function {name} (BigQuery takes IGNORE / RESPECT NULLS "
             "in FIRST_VALUE, LAST_VALUE, NTH_VALUE, PERCENTILE_CONT, PERCENTILE_DISC, ARRAY_AGG and APPROX_QUANTILES)")
+
+
+#: The functions that are analytic only (ZetaSQL gives them mode ANALYTIC): the numbering functions and
+#: the navigation functions (window function calls; numbering functions; navigation functions).
+_ANALYTIC_ONLY = (exp.RowNumber, exp.Rank, exp.DenseRank, exp.PercentRank, exp.CumeDist, exp.Ntile, exp.Lag,
+                  exp.Lead, exp.FirstValue, exp.LastValue, exp.NthValue, exp.PercentileCont, exp.PercentileDisc)
+#: The aggregate functions that take ORDER BY and LIMIT in their arguments (ZetaSQL's
+#: builtin_function_internal_2.cc sets ``supports_order_by`` / ``supports_limit`` for these three only).
+_ORDERED_AGGREGATES = (exp.ArrayAgg, exp.GroupConcat, exp.ArrayConcatAgg)
+
+
+def _over_window(node: Any) -> exp.Window | None:
+    """The window call whose function ``node`` is (through IGNORE / RESPECT NULLS), else None."""
+    holder = node
+    while isinstance(holder.parent, exp.IgnoreNulls | exp.RespectNulls):
+        holder = holder.parent
+    window = holder.parent
+    if isinstance(window, exp.Window) and holder.arg_key == "this" and window.args.get("over") is not None:
+        return window
+    return None
+
+
+def _called_name(node: Any) -> str:
+    """A call's function name as GoogleSQL spells it (``STRING_AGG``, not sqlglot's ``GROUP_CONCAT``)."""
+    if isinstance(node, exp.Anonymous):
+        return node.name.upper()
+    return node.sql("bigquery").split("(", 1)[0].strip().upper()
+
+
+def _check_aggregate_modifiers(tree: exp.Expression) -> None:
+    """What an aggregate or analytic call may hold, as BigQuery's analyzer decides it (aggregate
+    function calls: "The ORDER BY clause is supported only for aggregate functions that depend
+    on the order of their input", "This ORDER BY clause can't be used if the OVER clause is
+    used"; "If the HAVING clause is included in the ANY_VALUE function, the OVER clause can't be
+    used"; the messages are ZetaSQL's, resolver_expr.cc and resolver_query.cc). DuckDB ran
+    ``SUM(pts ORDER BY d)``, ``ARRAY_AGG(x ORDER BY d) OVER (...)``, ``ARRAY_AGG(x LIMIT 1) OVER
+    (...)`` (ignoring the LIMIT), ``ANY_VALUE(x HAVING MAX d) OVER ()``, ``MAX_BY(x, d) OVER ()``
+    and ``PERCENTILE_CONT(pts, 0.5)`` without OVER (a median of the group; BigQuery has it as an
+    analytic function only)."""
+    for node in tree.find_all(exp.AggFunc, exp.RowNumber, exp.HavingMax):
+        if isinstance(node, exp.HavingMax):
+            function = node.parent
+            if isinstance(function, exp.Window) or _over_window(function) is not None:
+                raise gexc.BadRequest("HAVING modifier is not supported on analytic functions")
+            if not isinstance(function, exp.AggFunc):
+                raise gexc.BadRequest("HAVING MAX and HAVING MIN are not supported on scalar functions")
+            if not isinstance(function, exp.AnyValue):
+                raise gexc.BadRequest(
+                    f"Not emulated by the embedded warehouse: HAVING {'MAX' if node.args.get('max') else 'MIN'} in "
+                    f"{_called_name(function)} (BigQuery runs it; the embedded warehouse emulates it in ANY_VALUE, "
+                    "MAX_BY and MIN_BY only): run the query on BigQuery, or filter the rows to the group's "
+                    "maximum first")
+            continue
+        window = _over_window(node)
+        if isinstance(node, _ANALYTIC_ONLY):
+            if window is None:
+                raise gexc.BadRequest(f"Analytic function {_called_name(node)} cannot be called without an OVER "
+                                      "clause")
+            continue
+        argument = node.args.get("this")
+        limited = isinstance(argument, exp.Limit)
+        ordered = isinstance(argument.this if isinstance(argument, exp.Limit) else argument, exp.Order)
+        if window is not None:
+            if ordered:
+                raise gexc.BadRequest("ORDER BY in arguments is not supported on analytic functions")
+            if limited:
+                raise gexc.BadRequest("LIMIT in arguments is not supported on analytic functions")
+            if isinstance(node, exp.ArgMax | exp.ArgMin):
+                raise gexc.BadRequest(
+                    f"{_called_name(node)} does not support an OVER clause (aggregate functions: it is a synonym for "
+                    f"ANY_VALUE(x HAVING {'MAX' if isinstance(node, exp.ArgMax) else 'MIN'} y), and \"If the HAVING "
+                    "clause is included in the ANY_VALUE function, the OVER clause can't be used\")")
+            continue
+        if not isinstance(node, _ORDERED_AGGREGATES):
+            if ordered:
+                raise gexc.BadRequest(f"Aggregate function {_called_name(node)} does not support ORDER BY in arguments")
+            if limited:
+                raise gexc.BadRequest(f"Aggregate function {_called_name(node)} does not support LIMIT in arguments")
 
 
 def _check_distinct_order(tree: exp.Expression) -> None:
@@ -1582,6 +1661,8 @@ class _TypeChecker:
             return _Typed("JSON")
         if isinstance(node, exp.Array):  # [1, 2], ARRAY<T>[...]
             return _Typed("ARRAY")
+        if isinstance(node, exp.Struct):  # STRUCT(a, b), (a, b) as a STRUCT
+            return _Typed("STRUCT")
         if isinstance(node, exp.Add | exp.Sub):
             return self._datetime_arithmetic_type(node) or self._numeric_result_type(node)
         if isinstance(node, (exp.Mul, exp.Div, exp.SafeDivide, exp.Neg, *_NUMERIC_FUNCTIONS)):
@@ -2046,11 +2127,13 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
             if not (left and right):
                 continue
             for side in (left, right) if op not in ("BETWEEN", "IN") else ():
-                if side.type in _NOT_COMPARABLE:
+                equality = isinstance(node, exp.EQ | exp.NEQ)
+                if side.type in _NOT_COMPARABLE or (not equality and _canon(side) == "STRUCT"):
                     # data types, "Comparable data types": "All data types are supported except for:
                     # GEOGRAPHY, JSON, ARRAY"; DuckDB compares JSON as text and lists element-wise.
-                    kind = "Equality" if isinstance(node, exp.EQ | exp.NEQ) else "Less than"
-                    raise gexc.BadRequest(f"{kind} is not defined for arguments of type {side.type}")
+                    # A STRUCT is compared by equality only ("Orderable data types" leave it out).
+                    kind = "Equality" if equality else "Less than"
+                    raise gexc.BadRequest(f"{kind} is not defined for arguments of type {_canon(side)}")
             if not checker.compatible(left, right):
                 fail(op, left, right)
     _check_arithmetic(tree, checker)
@@ -2086,7 +2169,7 @@ def string_json_calls(tree: exp.Expression, types_of: TypesLookup, param_types: 
 
 _ARITHMETIC = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/"}
 #: Legacy and alias type names as GoogleSQL names them (messages and INT64 checks).
-_CANONICAL = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL", "DECIMAL": "NUMERIC",
+_CANONICAL = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL", "DECIMAL": "NUMERIC", "RECORD": "STRUCT",
               "BIGDECIMAL": "BIGNUMERIC"}
 
 
@@ -2128,7 +2211,8 @@ def _check_arithmetic(tree: exp.Expression, checker: _TypeChecker) -> None:
 #: data types, "Orderable data types" (not ARRAY, STRUCT, GEOGRAPHY, JSON) and "Groupable data
 #: types" (GROUP BY, DISTINCT, PARTITION BY: not GEOGRAPHY, JSON; "PARTITION BY expressions
 #: can't include floating point types").
-_NOT_ORDERABLE = frozenset({"ARRAY", "JSON", "GEOGRAPHY"})
+#: data types, "Orderable data types": "all data types except for: ARRAY, STRUCT, GEOGRAPHY, JSON".
+_NOT_ORDERABLE = frozenset({"ARRAY", "STRUCT", "JSON", "GEOGRAPHY"})
 _NOT_GROUPABLE = frozenset({"JSON", "GEOGRAPHY"})
 
 
@@ -2144,6 +2228,18 @@ def _check_orderable_groupable(tree: exp.Expression, checker: _TypeChecker) -> N
         kind = typed(ordered.this)
         if kind in _NOT_ORDERABLE:
             raise gexc.BadRequest(f"ORDER BY does not support expressions of type {kind}")
+    # MIN / MAX: "Supported Argument Types: Any orderable data type" (aggregate functions, "MAX");
+    # HAVING MAX / MIN "supports all orderable data types, except for ARRAY" (aggregate function
+    # calls), as does MAX_BY / MIN_BY, its synonym. ZetaSQL's messages. DuckDB takes the greatest
+    # list or STRUCT element-wise.
+    for node in tree.find_all(exp.Min, exp.Max, exp.HavingMax, exp.ArgMax, exp.ArgMin):
+        if isinstance(node, exp.Min | exp.Max):
+            kind = typed(_aggregated(node.this))
+            if kind in _NOT_ORDERABLE:
+                raise gexc.BadRequest(f"{'MAX' if isinstance(node, exp.Max) else 'MIN'} is not defined for arguments "
+                                      f"of type {kind}")
+        elif typed(node.expression) in _NOT_ORDERABLE:
+            raise gexc.BadRequest(f"HAVING modifier does not support expressions of type {typed(node.expression)}")
     for group in tree.find_all(exp.Group):
         for key in group.expressions:
             kind = typed(key)

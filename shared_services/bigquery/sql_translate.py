@@ -582,6 +582,42 @@ def _array_agg_limits(tree: exp.Expression) -> None:
             separator.copy() if separator is not None else exp.Literal.string(",")]))
 
 
+#: ``ANY_VALUE(x HAVING MAX y)``: ``x`` of a row whose ``y`` is the group's greatest, rows with a NULL ``x``
+#: passed over while another qualifies; the key is a STRUCT of ``y`` and whether ``x`` is NULL, so that
+#: among tied rows one with a value wins (for MIN the smallest key, so ``x IS NULL`` sorts it after).
+_EXTREMUM_PICKS = {
+    True: "arg_max_null(__bq_value__, {'k': __bq_key__, 'v': __bq_value__ IS NOT NULL}) "
+          "FILTER (WHERE __bq_key__ IS NOT NULL)",
+    False: "arg_min_null(__bq_value__, {'k': __bq_key__, 'v': __bq_value__ IS NULL}) "
+           "FILTER (WHERE __bq_key__ IS NOT NULL)",
+}
+
+
+def _extremum_picks(tree: exp.Expression) -> None:
+    """``MAX_BY(x, y)`` / ``MIN_BY(x, y)`` and ``ANY_VALUE(x HAVING MAX | MIN y)`` as BigQuery
+    computes them. "MAX_BY: Synonym for ANY_VALUE(x HAVING MAX y)"; HAVING MAX "restricts the
+    set of input rows that the function aggregates to only those with the maximum
+    having_expression value", and ANY_VALUE "behaves as if IGNORE NULLS is specified" (aggregate
+    functions, "ANY_VALUE", "MAX_BY"; aggregate function calls, "HAVING MAX clause",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/aggregate_functions#max_by).
+    So a player's ``MAX_BY(pts, game_date)`` is NULL when the latest game's points are NULL.
+    sqlglot wrote DuckDB's ``arg_max``, which passes over rows with a NULL ``x``: the points of
+    an earlier game (25 where BigQuery gives NULL); and ``arg_max_null`` for the HAVING form,
+    which may take a tied row's NULL where BigQuery takes the other row's value. A call with
+    OVER is refused by the statement rules."""
+    for node in list(tree.find_all(exp.ArgMax, exp.ArgMin, exp.HavingMax)):
+        if isinstance(node, exp.HavingMax):
+            call, maximum = node.parent, bool(node.args.get("max"))
+            if not isinstance(call, exp.AnyValue):
+                continue  # (refused by the statement rules)
+        else:
+            call, maximum = node, isinstance(node, exp.ArgMax)
+        value, key = node.this, node.expression
+        if value is None or key is None or isinstance(call.parent, exp.Window):
+            continue
+        call.replace(_template(_EXTREMUM_PICKS[maximum], value, __bq_key__=key))
+
+
 def _array_agg_nulls(tree: exp.Expression) -> None:
     """``ARRAY_AGG(x)`` over a NULL is an error on BigQuery ("Array cannot have a null
     element"); DuckDB keeps the NULL. ``ARRAY_AGG(x IGNORE NULLS)`` is left alone."""
@@ -1594,6 +1630,66 @@ def _row_of(value: exp.Expression) -> exp.Expression | None:
     return None
 
 
+def _literal_fields(value: exp.Expression) -> list[exp.Expression] | None:
+    """The field values of a STRUCT literal (``STRUCT(a, b)``, ``(a, b)``), else None."""
+    if isinstance(value, exp.Struct):
+        return _struct_fields(value)
+    if isinstance(value, exp.Tuple) and len(value.expressions) > 1:
+        return [field.copy() for field in value.expressions]
+    return None
+
+
+def _fields_equal(left: exp.Expression, right: exp.Expression) -> exp.Expression | None:
+    """``left = right`` for two STRUCTs, one of them a literal, field by field in order (None when
+    neither is a literal): the fields' equalities ANDed, so that any unequal pair gives FALSE,
+    otherwise a NULL field NULL. A field that is a literal STRUCT itself is compared the same way."""
+    fields = _literal_fields(left), _literal_fields(right)
+    count = next((len(f) for f in fields if f is not None), None)
+    if count is None:
+        return None
+    if fields[0] is not None and fields[1] is not None and len(fields[0]) != len(fields[1]):
+        raise gexc.BadRequest(f"No matching signature for operator = for argument types: a STRUCT of {len(fields[0])} "
+                              f"fields and a STRUCT of {len(fields[1])} fields (STRUCTs are compared field by field)")
+
+    def field(side: exp.Expression, known: list[exp.Expression] | None, position: int) -> exp.Expression:
+        if known is not None:
+            return known[position]
+        return exp.Anonymous(this="struct_extract_at", expressions=[side.copy(), exp.Literal.number(position + 1)])
+
+    pairs: list[exp.Expression] = []
+    for position in range(count):
+        a, b = field(left, fields[0], position), field(right, fields[1], position)
+        pairs.append(_fields_equal(a, b) or exp.EQ(this=a, expression=b))
+    return exp.Paren(this=functools.reduce(lambda x, y: exp.And(this=x, expression=y), pairs))
+
+
+def _struct_equality(tree: exp.Expression) -> None:
+    """``=``, ``!=`` and ``IN`` of STRUCTs as BigQuery compares them: by field position, and
+    "When testing a struct for equality, it's possible that one or more fields are NULL. In
+    such cases: If all non-NULL field values are equal, the comparison returns NULL. If any
+    non-NULL field values aren't equal, the comparison returns FALSE" (operators, "Comparison
+    operators", https://cloud.google.com/bigquery/docs/reference/standard-sql/operators#comparison_operators).
+    DuckDB compares STRUCTs by field name and takes NULL fields as equal: ``box = STRUCT(20, 5)``
+    was FALSE for a ``box`` of ``(20, 5)`` (its fields are named, the literal's are not), and
+    ``STRUCT(1, NULL) = STRUCT(1, NULL)`` TRUE. Rewritten where one side is a STRUCT literal
+    (``STRUCT(...)`` or ``(a, b)``), whose fields give the count; two STRUCT columns compared
+    with each other are left to DuckDB (docs/bigquery-rules.md)."""
+    for node in list(tree.find_all(exp.EQ, exp.NEQ, exp.In)):
+        if isinstance(node, exp.EQ) and isinstance(node.parent, exp.Update):
+            continue  # UPDATE ... SET col = value assigns
+        if isinstance(node, exp.In):
+            if node.args.get("query") is not None or not node.expressions:
+                continue
+            tests = [_fields_equal(node.this, item) for item in node.expressions]
+            if all(test is not None for test in tests):
+                node.replace(exp.Paren(this=functools.reduce(
+                    lambda x, y: exp.Or(this=x, expression=y), [t for t in tests if t is not None])))
+            continue
+        equal = _fields_equal(node.this, node.expression)
+        if equal is not None:
+            node.replace(equal if isinstance(node, exp.EQ) else exp.Not(this=equal))
+
+
 def _struct_positions(tree: exp.Expression) -> None:
     """STRUCT values as BigQuery converts them, field by field in order ("The original struct
     field types can be explicitly cast to the corresponding target struct field types (as
@@ -2318,6 +2414,7 @@ def _translate(
         _float_literals(tree)
         _checked_division(tree)
         _array_agg_limits(tree)
+        _extremum_picks(tree)
         _array_agg_nulls(tree)
         _zoned_calls(tree)
         _extract_parts(tree)
@@ -2349,6 +2446,7 @@ def _translate(
         _datetime_calls(tree)
         _date_casts(tree)
         _offset_zones(tree)
+        _struct_equality(tree)
         _struct_positions(tree)
         _window_errors(tree)
         duck_sql, unsupported = _checked_duckdb_sql(tree)
