@@ -2320,6 +2320,22 @@ class DuckDBClient:
         if error is not None:
             raise error
 
+    def _missing_table(self, err: duckdb.CatalogException, source: exp.Expression | None) -> gexc.NotFound | None:
+        """BigQuery's NotFound for a table the statement names that does not exist, with its
+        dataset ("Not found: Table p:ds.t was not found in location US"). DuckDB names the table
+        alone and offers one of its own system tables ("Did you mean pg_catalog.pg_enum?"),
+        which an operator would chase; None when the statement does not name that table."""
+        match = re.search(r"Table with name (\S+) does not exist", str(err))
+        if match is None or source is None:
+            return None
+        name = match.group(1).strip('"').lower()
+        for table in source.find_all(exp.Table):
+            db = table.args.get("db")
+            if db is not None and db.name and table.name.lower() == name:
+                return gexc.NotFound(f"Not found: Table {self.project}:{db.name}.{table.name} was not found in "
+                                     f"location {self.location or 'US'}")
+        return None
+
     def _execute(self, job_id: str, created: dt.datetime, query: str, translation: Any,
                  values: Mapping[str, Any]) -> EmbeddedQueryJob:
         con = self._conn
@@ -2340,7 +2356,10 @@ class DuckDBClient:
                 source = statement.source_ast
                 existed = self._ddl_target_exists(source)
                 if kind in ("UPDATE", "MERGE"):
-                    self._check_one_source_row(statement.ast, params)
+                    try:
+                        self._check_one_source_row(statement.ast, params)
+                    except duckdb.CatalogException as err:
+                        raise self._missing_table(err, source) or err from None
                 options = alter_set_options(source) if source is not None else None
                 added = alter_added_columns(source) if source is not None and options is None else None
                 if options is not None or added is not None:
@@ -2350,12 +2369,15 @@ class DuckDBClient:
                         self._alter_add_columns(source, added or [])
                     rows, schema, tuples, dml = [], [], None, None
                     continue
-                if kind in ("SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"):
-                    # A query, or DML: rows of data tables change, the catalog does not (no
-                    # statement that names the catalog's own schema passes _check_datasets).
-                    cur = con.execute_untracked(statement.sql, params)
-                else:
-                    cur = con.execute(statement.sql, params)
+                try:
+                    if kind in ("SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"):
+                        # A query, or DML: rows of data tables change, the catalog does not (no
+                        # statement that names the catalog's own schema passes _check_datasets).
+                        cur = con.execute_untracked(statement.sql, params)
+                    else:
+                        cur = con.execute(statement.sql, params)
+                except duckdb.CatalogException as err:
+                    raise self._missing_table(err, source) or err from None
                 if kind == "SELECT":
                     schema = schema_from_duckdb_description(cur.description)
                     index = {f.name: i for i, f in enumerate(schema)}

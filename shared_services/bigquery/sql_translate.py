@@ -2273,6 +2273,21 @@ def _schema_paths(tree: Any) -> Any:
     return tree
 
 
+def _delete_without_from(tree: Any) -> Any:
+    """``DELETE ds.t WHERE ...``: "DELETE [FROM] target_name [[AS] alias] WHERE condition" (DML
+    statements, "DELETE statement",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/dml-syntax#delete_statement).
+    sqlglot reads the table without FROM as the first of MySQL's multi-table DELETE list, and
+    wrote it back so ("Parser Error: syntax error at or near ds"): it is the target."""
+    if isinstance(tree, exp.Expression):
+        for node in tree.find_all(exp.Delete):
+            tables = node.args.get("tables") or []
+            if not node.this and len(tables) == 1 and not node.args.get("using"):
+                node.set("this", tables[0])
+                node.set("tables", None)
+    return tree
+
+
 def _bare_begin(tree: Any) -> Any:
     """``BEGIN;`` is ``BEGIN TRANSACTION;`` ("BEGIN [TRANSACTION];", procedural language,
     https://cloud.google.com/bigquery/docs/reference/standard-sql/procedural-language#begin_transaction);
@@ -2352,7 +2367,7 @@ def _translate(
     try:
         # A comment after the last ';' parses as a statement of its own (``exp.Semicolon``) that
         # would be the job's last and leave it with no rows: it is no statement.
-        trees = [_schema_paths(_bare_begin(t)) for t in sqlglot.parse(sql, read=CoverageBigQuery)
+        trees = [_schema_paths(_delete_without_from(_bare_begin(t))) for t in sqlglot.parse(sql, read=CoverageBigQuery)
                  if t is not None and not isinstance(t, exp.Semicolon)]
     except SqlglotError as err:
         raise gexc.BadRequest(f"Syntax error: {err}") from err
