@@ -1630,6 +1630,66 @@ def _row_of(value: exp.Expression) -> exp.Expression | None:
     return None
 
 
+def _pivot_value_name(value: exp.Expression) -> str | None:
+    """The column name BigQuery makes from a PIVOT value without an alias (query syntax, "PIVOT
+    operator", rules for ``value``: a string as it is; a number with ``_`` before it, ``minus_``
+    for a negative one, ``_point_`` for its decimal point; TRUE / FALSE; a DATE as
+    ``_YYYY_MM_DD``); None for anything else."""
+    if isinstance(value, exp.PivotAlias):
+        return value.alias or None
+    negative = isinstance(value, exp.Neg)
+    if negative:
+        value = value.this
+    if isinstance(value, exp.Cast) and isinstance(value.this, exp.Literal) and not value.this.is_string:
+        value = value.this  # a FLOAT64 literal, written as a DOUBLE by _float_literals
+    if isinstance(value, exp.Literal):
+        if value.is_string:
+            return None if negative else value.this
+        return ("minus_" if negative else "_") + value.this.replace(".", "_point_")
+    if isinstance(value, exp.Boolean) and not negative:
+        return "TRUE" if value.this else "FALSE"
+    if isinstance(value, exp.Cast) and value.to.this == exp.DataType.Type.DATE and isinstance(value.this, exp.Literal) \
+            and value.this.is_string and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.this.this) and not negative:
+        return "_" + value.this.this.replace("-", "_")
+    return None
+
+
+def _pivot_names(tree: exp.Expression) -> None:
+    """The columns of a PIVOT named as BigQuery names them (query syntax, "PIVOT operator"): the
+    aggregate's alias first, then the value (``PIVOT(SUM(sales) AS total_sales, COUNT(*) AS
+    num_records FOR quarter IN ('Q1', 'Q2'))`` gives ``total_sales_Q1, num_records_Q1, ...``; "You
+    can include multiple aggregation functions in the PIVOT. In this case, you must specify a
+    prefix for each aggregation"), and a value without an alias by the page's rules
+    (:func:`_pivot_value_name`: ``year IN (2020)`` is the column ``_2020``). DuckDB puts the value
+    first (``Q1_total_sales``) and names 2020 ``2020``, so ``SELECT total_sales_Q1`` was "column
+    not found" here and a ``SELECT *`` wrote other column names. Each value is given its
+    BigQuery name as DuckDB's alias, and with prefixes the pivot is wrapped in
+    ``SELECT * RENAME (...)``. A value of another kind (a STRUCT, a constant expression) or an
+    aggregate without a prefix beside one with a prefix leaves the pivot as DuckDB names it."""
+    for pivot in list(tree.find_all(exp.Pivot)):
+        source = pivot.parent
+        fields = pivot.args.get("fields") or []
+        if pivot.args.get("unpivot") or source is None or len(source.args.get("pivots") or []) != 1 \
+                or len(fields) != 1 or not isinstance(fields[0], exp.In):
+            continue
+        names = [_pivot_value_name(value) for value in fields[0].expressions]
+        prefixes = [a.alias if isinstance(a, exp.Alias) and a.alias else None for a in pivot.expressions]
+        if not names or None in names or not prefixes or (any(prefixes) and None in prefixes):
+            continue
+        for value, name in zip(list(fields[0].expressions), names, strict=True):
+            literal = value.this if isinstance(value, exp.PivotAlias) else value
+            value.replace(exp.PivotAlias(this=literal.copy(), alias=exp.to_identifier(name, quoted=True)))
+        if not any(prefixes):
+            continue
+        inner = source.copy()
+        alias = pivot.args.get("alias")
+        inner.args["pivots"][0].set("alias", None)
+        renames = [exp.alias_(exp.column(f"{n}_{p}", quoted=True), f"{p}_{n}", quoted=True)
+                   for n in names for p in prefixes]
+        source.replace(exp.Subquery(this=exp.select(exp.Star(rename=renames)).from_(inner),
+                                    alias=alias.copy() if alias is not None else None))
+
+
 def _literal_fields(value: exp.Expression) -> list[exp.Expression] | None:
     """The field values of a STRUCT literal (``STRUCT(a, b)``, ``(a, b)``), else None."""
     if isinstance(value, exp.Struct):
@@ -2461,6 +2521,7 @@ def _translate(
         _datetime_calls(tree)
         _date_casts(tree)
         _offset_zones(tree)
+        _pivot_names(tree)
         _struct_equality(tree)
         _struct_positions(tree)
         _window_errors(tree)
