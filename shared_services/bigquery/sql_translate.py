@@ -26,6 +26,7 @@ Example::
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import threading
 from collections import OrderedDict
@@ -52,6 +53,24 @@ __all__ = [
     "staging_template",
     "translate",
 ]
+
+class _QuietWhileTranslating(logging.Filter):
+    """Drops sqlglot's warnings while this thread translates a statement: what they report
+    ("'IF ...' contains unsupported syntax. Falling back to parsing as a 'Command'", "Invalid
+    JSON path syntax") is either handled by the translation or refused by the statement rules
+    with a message of their own, so a program that has not set up logging printed the warning
+    on its console beside the BadRequest. sqlglot's warnings for anything else the process
+    parses are left alone."""
+
+    active = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.WARNING or not getattr(self.active, "on", False)
+
+
+_QUIET = _QuietWhileTranslating()
+logging.getLogger("sqlglot").addFilter(_QUIET)
+
 
 #: BigQuery scalar type (standard or legacy name) -> DuckDB type.
 BQ_TO_DUCKDB_SCALAR: dict[str, str] = {
@@ -2398,10 +2417,13 @@ def translate(
         renamed = None if base is None else _from_template(base, templated[0], templated[1])
         if renamed is not None:
             return renamed  # not cached: the token makes the text one of a kind
+    _QUIET.active.on = True
     try:
         result = _translate(sql, parameter_types, catalog)
     except RecursionError:
         raise gexc.BadRequest(TOO_DEEP) from None
+    finally:
+        _QUIET.active.on = False
     with _CACHE_LOCK:
         _CACHE[key] = result
         while len(_CACHE) > _CACHE_SIZE:
