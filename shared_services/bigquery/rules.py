@@ -663,6 +663,15 @@ def _check_create_form(tree: exp.Create) -> None:
             else "CREATE TABLE ... CLONE / COPY" if tree.args.get("clone") is not None else None)
     if what is not None:
         raise gexc.BadRequest(f"{what} statements are not supported by the embedded warehouse")
+    if exp.LikeProperty in kinds:
+        # CREATE TABLE LIKE ("copies only the metadata of the source table": schema, partitioning,
+        # clustering, options); sqlglot would write a CREATE ... AS SELECT ... LIMIT 0, which loses
+        # all but the column types, and the OPTIONS check read its LIKE as an option ("Unsupported
+        # OPTIONS value ''").
+        raise gexc.BadRequest(
+            "CREATE TABLE ... LIKE statements are not supported by the embedded warehouse: give the column list "
+            "(with PARTITION BY / CLUSTER BY / OPTIONS), or create the table through the client, e.g. "
+            "client.create_table(bigquery.Table('project.ds.new', schema=client.get_table('ds.source').schema))")
     partition = tree.find(exp.PartitionedByProperty)
     key = partition.this if partition is not None else None
     if isinstance(key, exp.RangeBucket):

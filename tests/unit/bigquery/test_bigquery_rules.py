@@ -1161,6 +1161,9 @@ def test_a_googlesql_function_not_emulated_is_named_as_written(client: DuckDBCli
     ("CREATE EXTERNAL TABLE ds.e OPTIONS (format = 'CSV', uris = ['gs://b/x.csv'])", "CREATE EXTERNAL TABLE statements"),
     ("CREATE TABLE ds.c CLONE ds.plain", "CREATE TABLE ... CLONE / COPY statements"),
     ("CREATE TABLE ds.c COPY ds.plain", "CREATE TABLE ... CLONE / COPY statements"),
+    # (stop 35) it was "Unsupported OPTIONS value ''": the OPTIONS check read the LIKE as an option
+    ("CREATE TABLE ds.c LIKE ds.plain", "CREATE TABLE ... LIKE statements"),
+    ("CREATE OR REPLACE TABLE ds.c LIKE ds.plain AS SELECT * FROM ds.plain", "CREATE TABLE ... LIKE statements"),
 ])
 def test_a_create_the_warehouse_would_make_a_plain_table_of_is_refused_by_name(client, sql, named) -> None:
     """data-definition-language#create_table_statement: these forms mean something else there
