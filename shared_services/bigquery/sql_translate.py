@@ -318,6 +318,21 @@ _STRING_FUNCTION_KINDS = (exp.Trim, exp.ByteLength, exp.RegexpExtract, exp.Regex
                           exp.ArrayToString, exp.Unicode, exp.Ascii, exp.Left, exp.Right, exp.Repeat, exp.Pad)
 
 
+def _array_ends(tree: exp.Expression) -> None:
+    """``ARRAY_FIRST(a)`` / ``ARRAY_LAST(a)``: "Takes an array and returns the first (last)
+    element in the array. Produces an error if the array is empty" (array functions,
+    "ARRAY_FIRST", https://cloud.google.com/bigquery/docs/reference/standard-sql/array_functions#array_first;
+    NULL for a NULL array; the message is ZetaSQL's, reference_impl/function.cc). DuckDB has no
+    such functions: they were "Function not supported"."""
+    for node in list(tree.find_all(exp.ArrayFirst, exp.ArrayLast)):
+        first = isinstance(node, exp.ArrayFirst)
+        message = ("ARRAY_FIRST cannot get the first element of an empty array" if first
+                   else "ARRAY_LAST cannot get the last element of an empty array")
+        node.replace(_template(
+            f"CASE WHEN len({_VALUE}) = 0 THEN error('{message}') ELSE {_VALUE}[{1 if first else -1}] END",
+            node.this))
+
+
 def _string_functions(tree: exp.Expression) -> None:
     """String functions DuckDB answered otherwise (string functions):
 
@@ -2525,6 +2540,7 @@ def _translate(
         _timestamp_results(tree)
         _like_escapes(tree)
         _string_functions(tree)
+        _array_ends(tree)
         _format_printf(tree)
         _safe_calls(tree)
         _unix_epoch_floor(tree)
