@@ -1293,6 +1293,11 @@ _RELATIONS_SQL = (
 )
 
 
+#: The schemas and the relations in one query (:class:`_CatalogSnapshot`); constant text.
+_SCHEMAS_AND_RELATIONS_SQL = ("SELECT schema_name, NULL, 'SCHEMA' FROM duckdb_schemas() WHERE database_name = "  # noqa: S608
+                              "current_database() UNION ALL " + _RELATIONS_SQL)
+
+
 def _relation_kind_of(table_type: str) -> str:
     """``'VIEW'`` or ``'TABLE'`` for an information_schema ``table_type``."""
     return "VIEW" if "VIEW" in table_type.upper() else "TABLE"
@@ -1311,11 +1316,11 @@ class _CatalogSnapshot:
 
     def __init__(self, client: DuckDBClient) -> None:
         con = client._conn
-        schemas = sorted(str(r[0]) for r in con.execute(
-            "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()").fetchall())
-        # information_schema.tables' rows, from the two lists that view is made of (a third less
-        # work: the view builds every column of both).
-        relations = sorted((str(r[0]), str(r[1]), str(r[2])) for r in con.execute(_RELATIONS_SQL).fetchall())
+        # The schemas, and information_schema.tables' rows from the two lists that view is made
+        # of (a third less work: the view builds every column of both), in one query.
+        listed = con.execute(_SCHEMAS_AND_RELATIONS_SQL).fetchall()
+        schemas = sorted(str(r[0]) for r in listed if r[2] == "SCHEMA")
+        relations = sorted((str(r[0]), str(r[1]), str(r[2])) for r in listed if r[2] != "SCHEMA")
         rows = con.execute(
             f"SELECT {', '.join(_SNAPSHOT_META_COLUMNS)}, created_at FROM {META_SCHEMA}.tables").fetchall()  # noqa: S608
         # created_at is kept beside the facts, not in them: it answers get_table, never a rule.
@@ -1555,14 +1560,14 @@ class DuckDBClient:
         """Create the embedded catalog's schema and tables, or add the columns later versions
         added; a file that already has all of it (the usual open) is left alone after one query."""
         con = self._conn
-        present = con.execute(
-            "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() "
-            "AND schema_name = $meta AND ((table_name = 'jobs' AND column_name IN "
-            "('error_reason', 'error_message')) OR (table_name = 'tables' AND column_name = 'view_query'))",
-            {"meta": META_SCHEMA},
-        ).fetchone()
-        if present is not None and present[0] == 3:  # the newest columns, so everything before them
+        try:
+            # the newest columns, so everything before them: binding a query that names them is
+            # enough (a scan of duckdb_columns() lists every column of every attached file)
+            con.execute(f"SELECT error_reason, error_message FROM {META_SCHEMA}.jobs LIMIT 0")  # noqa: S608
+            con.execute(f"SELECT view_query FROM {META_SCHEMA}.tables LIMIT 0")  # noqa: S608
             return
+        except (duckdb.CatalogException, duckdb.BinderException):
+            pass
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {META_SCHEMA}")
         con.execute(
             f"""CREATE TABLE IF NOT EXISTS {META_SCHEMA}.jobs (
@@ -2392,7 +2397,10 @@ class DuckDBClient:
                         self._empty_null_arrays(source)
                 else:
                     rows, schema, tuples = [], [], None
-                    self._prune_meta()
+                    if source is None or not isinstance(source, exp.Create | exp.Alter) or source.find(exp.Drop):
+                        # a statement that may have removed a relation (a DROP, a script); a
+                        # CREATE or an ALTER ... ADD COLUMN / SET OPTIONS removes none
+                        self._prune_meta()
                     if isinstance(source, exp.Create) and not existed:
                         self._record_ddl(source)
                     if isinstance(source, exp.Create) and source.expression is not None \

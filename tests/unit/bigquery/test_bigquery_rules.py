@@ -107,6 +107,21 @@ def test_ddl_that_reads_no_row_needs_no_partition_filter(client: DuckDBClient) -
     assert client._relation_kind("ds", "games") is None
 
 
+@pytest.mark.parametrize("drop", ["DROP TABLE ds.games", "SELECT 1; DROP TABLE IF EXISTS ds.games",
+                                  "DROP SCHEMA ds CASCADE"])
+def test_a_dropped_tables_catalog_rows_go_with_it(client: DuckDBClient, drop: str) -> None:
+    """A table made again under a dropped one's name is the new table: its catalog rows (here
+    the partition filter requirement) go with the DROP, through a script too. Since stop 35 only
+    a statement that may remove a relation prunes them (a CREATE or an ALTER removes none)."""
+    client.query(drop).result()
+    left = client._conn.execute("SELECT count(*) FROM _embedded_meta.tables WHERE table_id = 'games'").fetchone()
+    assert left == (0,)
+    client.query("CREATE SCHEMA IF NOT EXISTS ds").result()
+    client.query("CREATE TABLE ds.games (game_date DATE, n INT64)").result()
+    assert run(client, "SELECT COUNT(*) FROM ds.games") == [(0,)]
+    assert client.get_table("ds.games").require_partition_filter in (None, False)
+
+
 def test_alter_table_set_options_changes_what_the_client_reports_and_the_rules_enforce(client: DuckDBClient) -> None:
     # The partition filter requirement, switched off and on as BigQuery's docs do it.
     rejected_for_partition(client, "SELECT COUNT(*) FROM ds.games", "ds.games")
