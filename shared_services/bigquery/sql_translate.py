@@ -1618,6 +1618,18 @@ def _datetime_calls(tree: exp.Expression) -> None:
                                second, __bq_zoned__=zoned, __bq_civil__=civil))
 
 
+def _current_datetime(tree: exp.Expression) -> None:
+    """``CURRENT_DATETIME([time_zone])``: "Returns the current time as a DATETIME object ... This
+    function supports an optional time_zone parameter" (datetime functions, "CURRENT_DATETIME",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/datetime_functions#current_datetime),
+    in UTC without it. DuckDB has no such function: it was "Function not supported". Written as
+    the civil time of CURRENT_TIMESTAMP in the zone, as sqlglot writes CURRENT_DATE(zone)."""
+    for node in list(tree.find_all(exp.CurrentDatetime)):
+        zone = node.this.copy() if isinstance(node.this, exp.Expression) else exp.Literal.string("UTC")
+        node.replace(exp.Cast(this=exp.AtTimeZone(this=exp.CurrentTimestamp(), zone=zone),
+                              to=exp.DataType.build("TIMESTAMP")))
+
+
 def _offset_zones(tree: exp.Expression) -> None:
     """A time zone argument given as a UTC offset (``'+05'``, ``'-8:15'``; data types, "Time
     zones": "Offset from Coordinated Universal Time (UTC)") as DuckDB's ICU names it
@@ -2529,6 +2541,7 @@ def _translate(
         _extremum_picks(tree)
         _array_agg_nulls(tree)
         _zoned_calls(tree)
+        _current_datetime(tree)
         _extract_parts(tree)
         _date_trunc_types(tree)
         _substr_positions(tree)
