@@ -1433,6 +1433,39 @@ def _math_domain_errors(tree: exp.Expression) -> None:
             node.set("this", checked)
 
 
+#: The functions whose non-finite result of finite arguments is an error, and the word ZetaSQL's
+#: message uses (public/functions/math.h: CheckFloatingPointError, CheckFloatingPointOverflow).
+_FLOATING_POINT_CHECKED: dict[type[exp.Expression], tuple[str, str]] = {
+    exp.Pow: ("POW", "error"), exp.Exp: ("EXP", "error"), exp.Acos: ("ACOS", "error"), exp.Asin: ("ASIN", "error"),
+    exp.Acosh: ("ACOSH", "error"), exp.Atanh: ("ATANH", "error"), exp.Cosh: ("COSH", "overflow"),
+    exp.Sinh: ("SINH", "overflow"),
+}
+
+
+def _floating_point_errors(tree: exp.Expression) -> None:
+    """A mathematical function whose result is not finite while its arguments are is an error
+    on BigQuery: ``ACOS(2)`` ("Generates an error if X is a value outside of the range [-1,
+    1]"), ``POW(0, -1)`` and ``POW(-8, 0.5)`` (the POW table: "Error"), ``POW(10, 400)``,
+    ``EXP(1000)``, ``ACOSH(0.5)``, ``ATANH(1)``, ``COSH(1000)`` (mathematical functions,
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/mathematical_functions#pow;
+    ZetaSQL's math.h: "Floating point error in function: POW(0, -1)", "Floating point overflow
+    in function: COSH(1000)"). DuckDB returned NaN or inf, which flow into an average silently;
+    ``SAFE.ACOS(2)`` was NaN where BigQuery gives NULL. A non-finite argument (NaN, inf) gives
+    the result as before, as the tables say. The result is computed once (a one-element list)."""
+    for node in list(tree.find_all(*_FLOATING_POINT_CHECKED)):
+        name, kind = _FLOATING_POINT_CHECKED[type(node)]
+        arguments = [a for a in (node.this, node.expression if isinstance(node, exp.Pow) else None) if a is not None]
+        if not arguments:
+            continue
+        places = {f"__bq_a{i}__": a for i, a in enumerate(arguments)}
+        finite = " AND ".join(f"isfinite(CAST({p} AS DOUBLE))" for p in places)
+        shown = " || ', ' || ".join(f"{TEXT_MACRO}(CAST({p} AS DOUBLE))" for p in places)
+        node.replace(_template(
+            f"list_transform([{_VALUE}], lambda r: CASE WHEN r IS NULL OR isfinite(r) OR NOT ({finite}) THEN r "
+            f"ELSE error('Floating point {kind} in function: {name}(' || {shown} || ')') END)[1]",
+            node.copy(), **places))
+
+
 def _numeric_precision(tree: exp.Expression) -> None:
     """``NUMERIC`` is DECIMAL(38, 9) on BigQuery (data types, "Decimal types"); DuckDB's plain
     ``DECIMAL`` is DECIMAL(18, 3), so ``CAST(x AS NUMERIC)`` and ``NUMERIC '1.23456789'`` kept 3
@@ -2561,6 +2594,7 @@ def _translate(
         _instr_occurrences(tree)
         _numeric_text(tree)
         _math_domain_errors(tree)
+        _floating_point_errors(tree)
         _numeric_precision(tree)
         _statistics(tree)
         _approx_quantiles(tree)
