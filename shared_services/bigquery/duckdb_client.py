@@ -1657,6 +1657,13 @@ class DuckDBClient:
             text = f"Invalid Input Error: {raised.group(1)}"
             err = duckdb.InvalidInputException(text)
         if isinstance(err, duckdb.InvalidInputException) and "division by zero" in text.lower():
+            # DIV / MOD: ZetaSQL's arithmetics.h words ("division by zero: MOD(7, 0)", "division by
+            # zero: 7 / 0"), not DuckDB's advice to SET error_on_division_by_zero or use TRY(...)
+            integer = re.search(r"Division by zero in expression \((.*) (//|%) (.*?)\)\. Use TRY", text, re.S)
+            if integer:
+                a, op, b = integer.groups()
+                return gexc.BadRequest(f"division by zero: MOD({a}, {b})" if op == "%" else
+                                       f"division by zero: {a} / {b}")
             return gexc.BadRequest(text.split("Invalid Input Error: ", 1)[-1])
         unparsed = re.search(r'Could not parse string "(.*?)" according to format specifier "(.*?)"\n', text, re.S)
         if isinstance(err, duckdb.InvalidInputException) and unparsed:

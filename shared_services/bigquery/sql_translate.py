@@ -2610,6 +2610,7 @@ def _translate(
         _struct_equality(tree)
         _struct_positions(tree)
         _window_errors(tree)
+        _call_operator_grouping(tree)
         duck_sql, unsupported = _checked_duckdb_sql(tree)
         statements.append(TranslatedStatement(sql=duck_sql, ast=tree, parameter_names=names, source_ast=source,
                                               json_calls=json_calls, set_literals=set_literals,
@@ -2708,6 +2709,32 @@ def catalog_typed_statement(statement: TranslatedStatement, text_calls: set[int]
     return TranslatedStatement(sql=_duckdb_sql(tree), ast=tree, parameter_names=statement.parameter_names,
                                source_ast=statement.source_ast, json_calls=statement.json_calls,
                                set_literals=statement.set_literals, unsupported=statement.unsupported)
+
+
+#: Operators sqlglot writes for a function call (``DIV(a, b)`` -> ``a // b``; CONCAT, below, -> ``a || b``):
+#: their operands keep the call's grouping only in parentheses.
+_CALL_OPERATORS = (exp.IntDiv, exp.DPipe)
+
+
+def _call_operator_grouping(tree: exp.Expression) -> None:
+    """Parentheses around the operands (and the result) of the operators sqlglot writes for
+    function calls. sqlglot wrote ``DIV(pts + 1, 2)`` as ``pts + 1 // 2`` and ``2 * DIV(9, 2)`` as
+    ``2 * 9 // 2``, which DuckDB reads by its operator precedence: 20 + 0 and 9 where BigQuery's
+    ``DIV`` gives 10 and 8 ("DIV(X, Y): Returns the result of integer division of X by Y",
+    mathematical functions, https://cloud.google.com/bigquery/docs/reference/standard-sql/mathematical_functions#div).
+    A parsed tree holds the grouping of what was written; an operand or parent that is itself an
+    operator is parenthesized, so both readings are the same."""
+    grouping = (exp.Binary, exp.Connector, exp.Unary, exp.Not)
+    for node in list(tree.find_all(*_CALL_OPERATORS, exp.Concat)):
+        if isinstance(node, exp.Concat):  # CONCAT(a, b) is written a || b
+            node.set("expressions", [exp.Paren(this=e.copy()) if isinstance(e, grouping) and not isinstance(e, exp.Paren)
+                                     else e for e in node.expressions])
+        for key in ("this", "expression") if not isinstance(node, exp.Concat) else ():
+            operand = node.args.get(key)
+            if isinstance(operand, grouping) and not isinstance(operand, exp.Paren):
+                node.set(key, exp.Paren(this=operand.copy()))
+        if isinstance(node.parent, grouping) and not isinstance(node.parent, exp.Paren):
+            node.replace(exp.Paren(this=node.copy()))
 
 
 def _checked_duckdb_sql(tree: exp.Expression) -> tuple[str, str | None]:
