@@ -1712,8 +1712,7 @@ def _row_of(value: exp.Expression) -> exp.Expression | None:
 def _pivot_value_name(value: exp.Expression) -> str | None:
     """The column name BigQuery makes from a PIVOT value without an alias (query syntax, "PIVOT
     operator", rules for ``value``: a string as it is; a number with ``_`` before it, ``minus_``
-    for a negative one, ``_point_`` for its decimal point; TRUE / FALSE; a DATE as
-    ``_YYYY_MM_DD``); None for anything else."""
+    for a negative one, ``_point_`` for its decimal point; TRUE / FALSE); None for anything else."""
     if isinstance(value, exp.PivotAlias):
         return value.alias or None
     negative = isinstance(value, exp.Neg)
@@ -1727,10 +1726,24 @@ def _pivot_value_name(value: exp.Expression) -> str | None:
         return ("minus_" if negative else "_") + value.this.replace(".", "_point_")
     if isinstance(value, exp.Boolean) and not negative:
         return "TRUE" if value.this else "FALSE"
-    if isinstance(value, exp.Cast) and value.to.this == exp.DataType.Type.DATE and isinstance(value.this, exp.Literal) \
-            and value.this.is_string and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.this.this) and not negative:
-        return "_" + value.this.this.replace("-", "_")
-    return None
+    return None  # (a DATE literal is a checked expression by now, which DuckDB's PIVOT refuses)
+
+
+def _unpivot_order(source: Any, pivot: exp.Pivot, field: Any) -> None:
+    """UNPIVOT's columns in BigQuery's order: the values column(s), then the name column
+    (query syntax, "UNPIVOT operator": ``UNPIVOT(sales FOR quarter IN (Q1, Q2, Q3, Q4))`` gives
+    ``product | sales | quarter``). DuckDB puts the name column first (``product | quarter |
+    sales``): a ``SELECT *`` inserted by position swapped them. The unpivot is wrapped in
+    ``SELECT * EXCLUDE (name), name``."""
+    name = field.this
+    if not isinstance(name, exp.Identifier | exp.Column):
+        return
+    inner = source.copy()
+    alias = pivot.args.get("alias")
+    inner.args["pivots"][0].set("alias", None)
+    moved = exp.column(name.name, quoted=True)
+    source.replace(exp.Subquery(this=exp.select(exp.Star(except_=[moved.copy()]), moved).from_(inner),
+                                alias=alias.copy() if alias is not None else None))
 
 
 def _pivot_names(tree: exp.Expression) -> None:
@@ -1748,8 +1761,11 @@ def _pivot_names(tree: exp.Expression) -> None:
     for pivot in list(tree.find_all(exp.Pivot)):
         source = pivot.parent
         fields = pivot.args.get("fields") or []
-        if pivot.args.get("unpivot") or source is None or len(source.args.get("pivots") or []) != 1 \
-                or len(fields) != 1 or not isinstance(fields[0], exp.In):
+        if source is None or len(source.args.get("pivots") or []) != 1 or len(fields) != 1 \
+                or not isinstance(fields[0], exp.In):
+            continue
+        if pivot.args.get("unpivot"):
+            _unpivot_order(source, pivot, fields[0])
             continue
         names = [_pivot_value_name(value) for value in fields[0].expressions]
         prefixes = [a.alias if isinstance(a, exp.Alias) and a.alias else None for a in pivot.expressions]
@@ -1817,8 +1833,8 @@ def _struct_equality(tree: exp.Expression) -> None:
         if isinstance(node, exp.EQ) and isinstance(node.parent, exp.Update):
             continue  # UPDATE ... SET col = value assigns
         if isinstance(node, exp.In):
-            if node.args.get("query") is not None or not node.expressions:
-                continue
+            if not node.expressions:
+                continue  # IN (SELECT ...): left to DuckDB
             tests = [_fields_equal(node.this, item) for item in node.expressions]
             if all(test is not None for test in tests):
                 node.replace(exp.Paren(this=functools.reduce(

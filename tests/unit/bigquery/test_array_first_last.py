@@ -39,8 +39,8 @@ def test_first_and_last_of_an_ordered_aggregate(client: DuckDBClient) -> None:
 def test_a_null_array_gives_null_and_an_empty_one_fails(client: DuckDBClient) -> None:
     assert rows(client, "SELECT ARRAY_FIRST(CAST(NULL AS ARRAY<INT64>)), ARRAY_LAST(CAST(NULL AS ARRAY<STRING>))") \
         == [(None, None)]
-    with pytest.raises(gexc.BadRequest, match="ARRAY_FIRST cannot get the first element of an empty array"):
+    with pytest.raises(gexc.BadRequest, match=r": ARRAY_FIRST cannot get the first element of an empty array$"):
         client.query("SELECT ARRAY_FIRST(ARRAY(SELECT pts FROM ds.box WHERE pts > 100))").result()
-    with pytest.raises(gexc.BadRequest, match="ARRAY_LAST cannot get the last element of an empty array"):
+    with pytest.raises(gexc.BadRequest, match=r": ARRAY_LAST cannot get the last element of an empty array$"):
         client.query("SELECT ARRAY_LAST(CAST([] AS ARRAY<INT64>))").result()
     assert rows(client, "SELECT SAFE.ARRAY_LAST(CAST([] AS ARRAY<INT64>))") == [(None,)]

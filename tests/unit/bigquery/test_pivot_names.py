@@ -1,4 +1,4 @@
-"""PIVOT's columns named as BigQuery names them.
+"""PIVOT's columns named as BigQuery names them, and UNPIVOT's in BigQuery's order.
 
 Query syntax, "PIVOT operator": "You can include multiple aggregation functions in the PIVOT. In
 this case, you must specify a prefix for each aggregation. These prefixes are used to construct
@@ -71,3 +71,25 @@ def test_numbers_and_booleans_are_named_by_the_pages_rules(client: DuckDBClient,
     names, _ = table(client, f"SELECT * FROM (SELECT sales, year, year / 2 AS half, year > 2020 AS recent "
                              f"FROM ds.Produce) PIVOT({pivot})")
     assert names[-len(expected):] == expected
+
+
+def test_a_second_pivot_of_the_statement(client: DuckDBClient) -> None:
+    # (the UNPIVOT of the statement is put in order, below); a pivot without prefixes before one
+    # with them leaves the second renamed
+    names, got = table(client, "SELECT a.Q1, b.s_Q1 FROM (SELECT * FROM (SELECT product, sales, quarter FROM ds.Produce) "
+                               "PIVOT(SUM(sales) FOR quarter IN ('Q1'))) AS a JOIN (SELECT * FROM (SELECT product, sales, "
+                               "quarter FROM ds.Produce) PIVOT(SUM(sales) AS s FOR quarter IN ('Q1'))) AS b USING (product)")
+    assert names == ["Q1", "s_Q1"] and got == {(121, 121), (78, 78)}
+
+
+def test_unpivot_gives_the_values_before_the_name_column(client: DuckDBClient) -> None:
+    """Query syntax, "UNPIVOT operator": ``product | sales | quarter`` and ``product |
+    first_half_sales | second_half_sales | semesters``; DuckDB put the name column first."""
+    produce = "(SELECT 'Kale' AS product, 51 AS Q1, 23 AS Q2, 45 AS Q3, 3 AS Q4)"
+    names, got = table(client, f"SELECT * FROM {produce} UNPIVOT(sales FOR quarter IN (Q1, Q2, Q3, Q4))")
+    assert names == ["product", "sales", "quarter"]
+    assert got == {("Kale", 51, "Q1"), ("Kale", 23, "Q2"), ("Kale", 45, "Q3"), ("Kale", 3, "Q4")}
+    names, got = table(client, f"SELECT * FROM {produce} UNPIVOT((first_half_sales, second_half_sales) FOR semesters "
+                               "IN ((Q1, Q2) AS 'semester_1', (Q3, Q4) AS 'semester_2')) AS u")
+    assert names == ["product", "first_half_sales", "second_half_sales", "semesters"]
+    assert got == {("Kale", 51, 23, "semester_1"), ("Kale", 45, 3, "semester_2")}

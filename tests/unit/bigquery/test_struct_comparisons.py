@@ -49,7 +49,7 @@ def test_the_reference_table_of_null_fields(client: DuckDBClient, left: str, rig
 
 def test_fields_are_matched_by_position_not_by_name(client: DuckDBClient) -> None:
     assert rows(client, "SELECT STRUCT(1 AS a) = STRUCT(1 AS b), STRUCT(1 AS a, 2 AS b) = STRUCT(2 AS b, 1 AS a), "
-                        "(1, 2) = (1, 2)") == [(True, False, True)]
+                        "(1, 2) = (1, 2), (1, NULL) = (1, NULL)") == [(True, False, True, None)]
     # a column's named fields against a literal's unnamed (or differently named) ones
     assert rows(client, "SELECT player FROM ds.box WHERE line = STRUCT(20, 5)") == [("a",)]
     assert rows(client, "SELECT player FROM ds.box WHERE line = STRUCT(20 AS reb, 5 AS pts)") == [("a",)]
@@ -98,3 +98,19 @@ def test_grouping_and_distinct_take_a_struct(client: DuckDBClient) -> None:
     assert len(rows(client, "SELECT DISTINCT line FROM ds.box")) == 3
     assert sorted(r[1] for r in rows(client, "SELECT line, COUNT(*) FROM ds.box GROUP BY line")) == [1, 1, 1]
     assert rows(client, "SELECT MAX(line.pts) FROM ds.box") == [(25,)]
+
+
+def test_every_comparison_of_a_statement_is_rewritten(client: DuckDBClient) -> None:
+    # a plain IN list, an IN (SELECT ...) and an UPDATE's SET reached before the STRUCT comparison
+    # (a walk goes breadth first: the last operand of an AND chain comes first)
+    assert rows(client, "SELECT player FROM ds.box WHERE line = STRUCT(20, 5) AND TRUE AND player IN ('a', 'b')") \
+        == [("a",)]
+    assert rows(client, "SELECT player FROM ds.box WHERE line = STRUCT(20, 5) AND TRUE AND player IN (SELECT 'a')") \
+        == [("a",)]
+    job = client.query("UPDATE ds.box SET line = STRUCT(21, 5) WHERE line = STRUCT(20, 5)")
+    job.result()
+    try:
+        assert job.num_dml_affected_rows == 1
+        assert rows(client, "SELECT player FROM ds.box WHERE line = STRUCT(21, 5)") == [("a",)]
+    finally:
+        client.query("UPDATE ds.box SET line = STRUCT(20, 5) WHERE player = 'a'").result()
