@@ -1558,7 +1558,8 @@ class DuckDBClient:
 
     def _ensure_meta(self) -> None:
         """Create the embedded catalog's schema and tables, or add the columns later versions
-        added; a file that already has all of it (the usual open) is left alone after one query."""
+        added; a file that already has all of it (the usual open) is left alone after two
+        queries that only bind."""
         con = self._conn
         try:
             # the newest columns, so everything before them: binding a query that names them is
