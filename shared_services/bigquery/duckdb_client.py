@@ -79,7 +79,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from duckdb.func import FunctionNullHandling
-from duckdb.sqltypes import BOOLEAN, VARCHAR
+from duckdb.sqltypes import BIGINT, BOOLEAN, VARCHAR
 from google.api_core import exceptions as gexc
 from google.cloud.bigquery import (
     ArrayQueryParameter,
@@ -97,6 +97,7 @@ from google.cloud.bigquery.table import Row
 from sqlglot import exp
 
 from shared_services.bigquery.embedded_table_functions import create_table_function
+from shared_services.bigquery.farm_fingerprint import FARM_FINGERPRINT_FUNCTION, farm_fingerprint
 from shared_services.bigquery.jobs import (
     EmbeddedLoadJob,
     EmbeddedQueryJob,
@@ -1202,6 +1203,8 @@ def _root() -> duckdb.DuckDBPyConnection:
             # NORMALIZE / NORMALIZE_AND_CASEFOLD (sql_translate._string_functions writes calls to it)
             root.create_function(NORMALIZE_FUNCTION, normalize_text, [VARCHAR, VARCHAR, BOOLEAN], VARCHAR,
                                  side_effects=False)
+            # FARM_FINGERPRINT of a STRING (sql_translate._string_functions writes calls to it)
+            root.create_function(FARM_FINGERPRINT_FUNCTION, farm_fingerprint, [VARCHAR], BIGINT, side_effects=False)
         except Exception:
             root.close()
             raise

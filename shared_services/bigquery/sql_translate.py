@@ -41,6 +41,7 @@ from sqlglot.errors import SqlglotError, UnsupportedError
 
 from shared_services.bigquery.dialect import CoverageBigQuery
 from shared_services.bigquery.embedded_table_functions import rewrite_table_function_calls
+from shared_services.bigquery.farm_fingerprint import FARM_FINGERPRINT_FUNCTION
 from shared_services.bigquery.unicode_text import MODES, NORMALIZE_FUNCTION
 
 __all__ = [
@@ -316,6 +317,17 @@ UNICODE_WHITE_SPACE = ("\t\n\u000b\u000c\r \u0085\u00a0\u1680" + "".join(chr(c) 
 #: The calls :func:`_string_functions` rewrites or checks.
 _STRING_FUNCTION_KINDS = (exp.Trim, exp.ByteLength, exp.RegexpExtract, exp.RegexpExtractAll, exp.Normalize,
                           exp.ArrayToString, exp.Unicode, exp.Ascii, exp.Left, exp.Right, exp.Repeat, exp.Pad)
+
+
+def _farm_fingerprints(tree: exp.Expression) -> None:
+    """``FARM_FINGERPRINT(value)``: FarmHash's Fingerprint64 as a signed INT64 (hash functions,
+    "FARM_FINGERPRINT", https://cloud.google.com/bigquery/docs/reference/standard-sql/hash_functions#farm_fingerprint),
+    the DuckDB function ``bq_farm_fingerprint`` the embedded warehouse registers
+    (``farm_fingerprint.py``). DuckDB has no FarmHash: it was "Function not supported". A STRING
+    only: BYTES is DuckDB's binder error (loud)."""
+    for node in list(tree.find_all(exp.FarmFingerprint)):
+        if len(node.expressions) == 1:
+            node.replace(exp.Anonymous(this=FARM_FINGERPRINT_FUNCTION, expressions=[node.expressions[0].copy()]))
 
 
 def _array_ends(tree: exp.Expression) -> None:
@@ -2603,6 +2615,7 @@ def _translate(
         _like_escapes(tree)
         _string_functions(tree)
         _array_ends(tree)
+        _farm_fingerprints(tree)
         _format_printf(tree)
         _safe_calls(tree)
         _unix_epoch_floor(tree)
