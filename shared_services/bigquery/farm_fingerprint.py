@@ -41,8 +41,8 @@ def _word(data: bytes, at: int) -> int:
 
 
 def _rotate(value: int, shift: int) -> int:
-    """Rotate a 64-bit value right by ``shift`` bits."""
-    return value if shift == 0 else ((value >> shift) | (value << (64 - shift))) & _MASK
+    """Rotate a 64-bit value right by ``shift`` bits (1 to 63: every caller's is a constant)."""
+    return ((value >> shift) | (value << (64 - shift))) & _MASK
 
 
 def _shift_mix(value: int) -> int:

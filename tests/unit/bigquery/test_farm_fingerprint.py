@@ -64,6 +64,7 @@ def test_the_reference_pages_example(client: DuckDBClient) -> None:
 ])
 def test_strings_as_signed_int64(client: DuckDBClient, text: str, expected: int) -> None:
     assert farm_fingerprint(text) == expected
+    assert farm_fingerprint(text.encode("utf-8")) == expected  # BYTES: the same bytes, the same number
     assert one(client, f"SELECT FARM_FINGERPRINT('{text}')") == expected
 
 
