@@ -330,6 +330,39 @@ def _farm_fingerprints(tree: exp.Expression) -> None:
             node.replace(exp.Anonymous(this=FARM_FINGERPRINT_FUNCTION, expressions=[node.expressions[0].copy()]))
 
 
+_RANGE_BUCKET_NAN = "typeof(__bq_value__) IN ('DOUBLE', 'FLOAT') AND isnan(TRY_CAST(__bq_value__ AS DOUBLE))"
+_RANGE_BUCKET = (
+    "CASE WHEN __bq_value__ IS NULL OR __bq_array__ IS NULL OR (" + _RANGE_BUCKET_NAN + ") THEN NULL "
+    "WHEN list_position(list_transform(__bq_array__, lambda bq_e: bq_e IS NULL), true) > 0 THEN error("
+    "'Elements in input array to RANGE_BUCKET cannot be null. Null element found at position ' || "
+    "list_position(list_transform(__bq_array__, lambda bq_e: bq_e IS NULL), true)) "
+    "WHEN typeof(__bq_array__) IN ('DOUBLE[]', 'FLOAT[]') AND list_position(list_transform(__bq_array__, "
+    "lambda bq_e: isnan(TRY_CAST(bq_e AS DOUBLE))), true) > 0 THEN error("
+    "'Elements in input array to RANGE_BUCKET cannot be NaN. NaN element found at position ' || "
+    "list_position(list_transform(__bq_array__, lambda bq_e: isnan(TRY_CAST(bq_e AS DOUBLE))), true)) "
+    "WHEN list_position(list_transform(range(1, len(__bq_array__)), lambda bq_i: __bq_array__[bq_i + 1] < "
+    "__bq_array__[bq_i]), true) > 0 THEN error('Elements in input array to RANGE_BUCKET must be in ascending "
+    "order. Nonconforming elements found at position ' || list_position(list_transform(range(1, "
+    "len(__bq_array__)), lambda bq_i: __bq_array__[bq_i + 1] < __bq_array__[bq_i]), true) || ' and ' || "
+    "(list_position(list_transform(range(1, len(__bq_array__)), lambda bq_i: __bq_array__[bq_i + 1] < "
+    "__bq_array__[bq_i]), true) + 1)) "
+    "ELSE len(list_filter(__bq_array__, lambda bq_e: bq_e <= __bq_value__)) END")
+
+
+def _range_buckets(tree: exp.Expression) -> None:
+    """``RANGE_BUCKET(point, boundaries_array)``: "the 0-based position of the point's upper
+    bound" in a sorted array, the number of its elements less than or equal to the point; NULL
+    for a NULL or NaN point (or a NULL array); an array with a NULL or NaN element, or not in
+    ascending order, fails (mathematical functions, "RANGE_BUCKET",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/mathematical_functions#range_bucket;
+    the checks' order and messages are ZetaSQL's reference implementation's). Minutes-played or
+    age buckets are a typical use. DuckDB has no such function: it was "Function not supported"."""
+    for node in list(tree.find_all(exp.RangeBucket)):
+        if node.this is None or node.expression is None:
+            continue
+        node.replace(_template(_RANGE_BUCKET, node.this, __bq_array__=node.expression))
+
+
 def _array_ends(tree: exp.Expression) -> None:
     """``ARRAY_FIRST(a)`` / ``ARRAY_LAST(a)``: "Takes an array and returns the first (last)
     element in the array. Produces an error if the array is empty" (array functions,
@@ -2616,6 +2649,7 @@ def _translate(
         _string_functions(tree)
         _array_ends(tree)
         _farm_fingerprints(tree)
+        _range_buckets(tree)
         _format_printf(tree)
         _safe_calls(tree)
         _unix_epoch_floor(tree)
