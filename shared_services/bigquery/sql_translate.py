@@ -363,6 +363,18 @@ def _range_buckets(tree: exp.Expression) -> None:
         node.replace(_template(_RANGE_BUCKET, node.this, __bq_array__=node.expression))
 
 
+def _merge_insert_row(tree: exp.Expression) -> None:
+    """MERGE's ``WHEN NOT MATCHED THEN INSERT ROW``: "ROW can be used to include all the columns
+    of the source in the ascending sequence of their ordinal positions" (DML statements, "MERGE
+    statement", "Omitting column names",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/dml-syntax#omitting_column_names),
+    which is DuckDB's ``INSERT BY POSITION``. sqlglot wrote ``INSERT ROW``, DuckDB's "syntax error
+    at or near ROW", for a statement BigQuery runs (its own MERGE example uses it)."""
+    for node in list(tree.find_all(exp.Insert)):
+        if isinstance(node.parent, exp.When) and isinstance(node.this, exp.Var) and node.this.name.upper() == "ROW":
+            node.set("this", exp.Var(this="BY POSITION"))
+
+
 def _array_ends(tree: exp.Expression) -> None:
     """``ARRAY_FIRST(a)`` / ``ARRAY_LAST(a)``: "Takes an array and returns the first (last)
     element in the array. Produces an error if the array is empty" (array functions,
@@ -2650,6 +2662,7 @@ def _translate(
         _array_ends(tree)
         _farm_fingerprints(tree)
         _range_buckets(tree)
+        _merge_insert_row(tree)
         _format_printf(tree)
         _safe_calls(tree)
         _unix_epoch_floor(tree)
