@@ -375,6 +375,38 @@ def _merge_insert_row(tree: exp.Expression) -> None:
             node.set("this", exp.Var(this="BY POSITION"))
 
 
+_FRACTIONAL_TYPES = (exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT, exp.DataType.Type.DECIMAL,
+                     exp.DataType.Type.BIGDECIMAL)
+_GENERATED_ARRAY = (
+    "CASE WHEN __bq_value__ IS NULL OR __bq_end__ IS NULL OR __bq_step__ IS NULL THEN NULL "
+    "WHEN __bq_step__ = 0 THEN error('Sequence step cannot be 0.') "
+    "WHEN typeof(__bq_value__ + __bq_end__ + __bq_step__) = 'DOUBLE' AND (isnan(__bq_value__) OR isnan(__bq_end__) "
+    "OR isnan(__bq_step__)) THEN error('Sequence start, end, and step cannot be NaN.') "
+    "ELSE list_filter(list_transform(range(0, greatest(0, CAST(floor((__bq_end__ - __bq_value__) / __bq_step__) "
+    "AS BIGINT) + 2)), lambda bq_i: __bq_value__ + bq_i * __bq_step__), lambda bq_v: CASE WHEN __bq_step__ > 0 "
+    "THEN bq_v <= __bq_end__ ELSE bq_v >= __bq_end__ END) END")
+
+
+def _fractional_generate_array(tree: exp.Expression) -> None:
+    """``GENERATE_ARRAY`` of FLOAT64 or NUMERIC values ("accepts the following data types as
+    inputs: INT64, NUMERIC, BIGNUMERIC, FLOAT64"; an error for a step of 0 or a NaN input, NULL for
+    a NULL one; array functions, "GENERATE_ARRAY",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/array_functions#generate_array).
+    DuckDB's ``generate_series`` takes integers only: ``GENERATE_ARRAY(1, 2, 0.5)`` was its binder
+    error. Element ``k`` is ``start + k * step``, as BigQuery's engine computes a FLOAT64 one (no
+    running sum: ZetaSQL's generate_array.h), up to ``end`` inclusive. Rewritten where an argument
+    is a FLOAT64 / NUMERIC literal or cast; integer arguments keep DuckDB's own."""
+    for node in list(tree.find_all(exp.GenerateSeries)):
+        start, end, step = node.args.get("start"), node.args.get("end"), node.args.get("step")
+        if start is None or end is None:
+            continue
+        arguments = [a for a in (start, end, step) if a is not None]
+        if not any(isinstance(a, exp.Cast) and a.to.this in _FRACTIONAL_TYPES for a in arguments):
+            continue
+        node.replace(_template(_GENERATED_ARRAY, start, __bq_end__=end,
+                               __bq_step__=step if step is not None else exp.Literal.number(1)))
+
+
 def _array_ends(tree: exp.Expression) -> None:
     """``ARRAY_FIRST(a)`` / ``ARRAY_LAST(a)``: "Takes an array and returns the first (last)
     element in the array. Produces an error if the array is empty" (array functions,
@@ -2663,6 +2695,7 @@ def _translate(
         _farm_fingerprints(tree)
         _range_buckets(tree)
         _merge_insert_row(tree)
+        _fractional_generate_array(tree)
         _format_printf(tree)
         _safe_calls(tree)
         _unix_epoch_floor(tree)
