@@ -1924,7 +1924,9 @@ def _struct_equality(tree: exp.Expression) -> None:
         if isinstance(node, exp.In):
             if not node.expressions:
                 continue  # IN (SELECT ...): left to DuckDB
-            tests = [_fields_equal(node.this, item) for item in node.expressions]
+            # (a NULL in the list is NULL = x, NULL: it changes no TRUE, and FALSE into NULL)
+            tests = [exp.Null() if isinstance(item, exp.Null) else _fields_equal(node.this, item)
+                     for item in node.expressions]
             if all(test is not None for test in tests):
                 node.replace(exp.Paren(this=functools.reduce(
                     lambda x, y: exp.Or(this=x, expression=y), [t for t in tests if t is not None])))

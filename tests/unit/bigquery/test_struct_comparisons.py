@@ -68,6 +68,9 @@ def test_in_lists_nested_structs_and_tuples(client: DuckDBClient) -> None:
         == [("a",)]
     assert rows(client, "SELECT player FROM ds.box WHERE (player, pts) IN (('a', 20), ('b', 25)) ORDER BY player") \
         == [("a",), ("b",)]
+    # a NULL in the list: TRUE stays TRUE, FALSE becomes NULL
+    assert rows(client, "SELECT player, line IN (STRUCT(20, 5), NULL) FROM ds.box ORDER BY player") \
+        == [("a", True), ("b", None), ("c", None)]
     # b's (25, NULL) differs from (20, 5) in a non-NULL field: FALSE, so NOT IN holds
     assert rows(client, "SELECT player FROM ds.box WHERE line NOT IN (STRUCT(20, 5)) ORDER BY player") == [("b",)]
     assert rows(client, "SELECT STRUCT(1, STRUCT(2, NULL)) = STRUCT(1, STRUCT(2, NULL)), "
