@@ -66,7 +66,7 @@ class _QuietWhileTranslating(logging.Filter):
     active = threading.local()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno > logging.WARNING or not getattr(self.active, "on", False)
+        return record.levelno > logging.WARNING or not getattr(self.active, "depth", 0)
 
 
 _QUIET = _QuietWhileTranslating()
@@ -2584,13 +2584,13 @@ def translate(
         renamed = None if base is None else _from_template(base, templated[0], templated[1])
         if renamed is not None:
             return renamed  # not cached: the token makes the text one of a kind
-    _QUIET.active.on = True
+    _QUIET.active.depth = getattr(_QUIET.active, "depth", 0) + 1  # (a translation may translate another)
     try:
         result = _translate(sql, parameter_types, catalog)
     except RecursionError:
         raise gexc.BadRequest(TOO_DEEP) from None
     finally:
-        _QUIET.active.on = False
+        _QUIET.active.depth -= 1
     with _CACHE_LOCK:
         _CACHE[key] = result
         while len(_CACHE) > _CACHE_SIZE:
