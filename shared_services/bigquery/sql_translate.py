@@ -1461,9 +1461,9 @@ def _zoned_string(value: exp.Expression, zone: exp.Expression) -> exp.Expression
     ``:00`` cut). sqlglot wrote the civil time alone, with no offset."""
     civil = exp.AtTimeZone(this=exp.AtTimeZone(this=exp.Cast(this=value.copy(), to=exp.DataType.build("TIMESTAMP")),
                                                zone=exp.Literal.string("UTC")), zone=zone.copy())
-    offset = _offset_text("text", zoned=True, civil="c", instant=f"CAST({_VALUE} AS TIMESTAMPTZ)")
+    offset = _offset_text("text", zoned=True, civil="bq_c", instant=f"CAST({_VALUE} AS TIMESTAMPTZ)")
     return _template(
-        f"list_transform([__bq_civil__], lambda c: list_transform([CAST(c AS VARCHAR)], lambda t: {_FRACTION_DIGITS})[1] "
+        f"list_transform([__bq_civil__], lambda bq_c: list_transform([CAST(bq_c AS VARCHAR)], lambda bq_t: {_FRACTION_DIGITS})[1] "
         f"|| {offset})[1]", value, __bq_civil__=civil)
 
 
@@ -1471,10 +1471,10 @@ def _zoned_string(value: exp.Expression, zone: exp.Expression) -> exp.Expression
 #: or 6 digits, as BigQuery writes it (see :func:`_numeric_text`): the digits DuckDB wrote (1
 #: to 6, trailing zeros cut) padded on the right, the rest (``+00``) kept. Bound once per row
 #: (a one-element list's lambda), as the value's own checks can be long.
-_FRACTION_DIGITS = ("CASE WHEN NOT contains(t, '.') THEN t ELSE regexp_extract(t, '^([^.]*)\\.', 1) || '.' || "
-                    "rpad(regexp_extract(t, '\\.([0-9]+)', 1), "
-                    "CASE WHEN length(regexp_extract(t, '\\.([0-9]+)', 1)) <= 3 THEN 3 ELSE 6 END, '0') || "
-                    "regexp_replace(t, '^[^.]*\\.[0-9]+', '') END")
+_FRACTION_DIGITS = ("CASE WHEN NOT contains(bq_t, '.') THEN bq_t ELSE regexp_extract(bq_t, '^([^.]*)\\.', 1) || '.' || "
+                    "rpad(regexp_extract(bq_t, '\\.([0-9]+)', 1), "
+                    "CASE WHEN length(regexp_extract(bq_t, '\\.([0-9]+)', 1)) <= 3 THEN 3 ELSE 6 END, '0') || "
+                    "regexp_replace(bq_t, '^[^.]*\\.[0-9]+', '') END")
 
 
 #: The DuckDB catalog the embedded warehouse keeps its own macros in (duckdb_client attaches it,
@@ -1489,7 +1489,7 @@ TEXT_MACRO_SQL = (
     "WHEN typeof(v) = 'DOUBLE' AND TRY_CAST(v AS DOUBLE) = trunc(TRY_CAST(v AS DOUBLE)) "
     "AND abs(TRY_CAST(v AS DOUBLE)) < 1e15 THEN CAST(CAST(TRY_CAST(v AS DOUBLE) AS HUGEINT) AS VARCHAR) "
     "WHEN typeof(v) IN ('TIMESTAMP WITH TIME ZONE', 'TIMESTAMP', 'TIME') "
-    f"THEN list_transform([CAST(v AS VARCHAR)], lambda t: {_FRACTION_DIGITS})[1] "
+    f"THEN list_transform([CAST(v AS VARCHAR)], lambda bq_t: {_FRACTION_DIGITS})[1] "
     "ELSE CAST(v AS VARCHAR) END")
 
 
@@ -1550,7 +1550,7 @@ def _floating_point_errors(tree: exp.Expression) -> None:
         finite = " AND ".join(f"isfinite(CAST({p} AS DOUBLE))" for p in places)
         shown = " || ', ' || ".join(f"{TEXT_MACRO}(CAST({p} AS DOUBLE))" for p in places)
         node.replace(_template(
-            f"list_transform([{_VALUE}], lambda r: CASE WHEN r IS NULL OR isfinite(r) OR NOT ({finite}) THEN r "
+            f"list_transform([{_VALUE}], lambda bq_r: CASE WHEN bq_r IS NULL OR isfinite(bq_r) OR NOT ({finite}) THEN bq_r "
             f"ELSE error('Floating point {kind} in function: {name}(' || {shown} || ')') END)[1]",
             node.copy(), **places))
 
@@ -2156,20 +2156,20 @@ def _offset_text(element: str, zoned: bool, civil: str = _VALUE, instant: str = 
     and a query 0.1 s to bind."""
     if not zoned:
         return {"z": "'+0000'", "Ez": "'+00:00'", "Z": "'UTC'"}[element]
-    sign = "CASE WHEN o < 0 THEN '-' ELSE '+' END"
-    hours = "lpad(CAST(abs(o) // 60 AS VARCHAR), 2, '0')"
-    rest = "lpad(CAST(abs(o) % 60 AS VARCHAR), 2, '0')"
+    sign = "CASE WHEN bq_o < 0 THEN '-' ELSE '+' END"
+    hours = "lpad(CAST(abs(bq_o) // 60 AS VARCHAR), 2, '0')"
+    rest = "lpad(CAST(abs(bq_o) % 60 AS VARCHAR), 2, '0')"
     if element == "z":
         text = f"{sign} || {hours} || {rest}"
     elif element == "Ez":
         text = f"{sign} || {hours} || ':' || {rest}"
     elif element == "text":
-        text = f"{sign} || {hours} || CASE WHEN abs(o) % 60 = 0 THEN '' ELSE ':' || {rest} END"
+        text = f"{sign} || {hours} || CASE WHEN abs(bq_o) % 60 = 0 THEN '' ELSE ':' || {rest} END"
     else:
-        text = (f"'UTC' || CASE WHEN o = 0 THEN '' WHEN abs(o) % 60 = 0 THEN {sign} || CAST(abs(o) // 60 AS VARCHAR) "
+        text = (f"'UTC' || CASE WHEN bq_o = 0 THEN '' WHEN abs(bq_o) % 60 = 0 THEN {sign} || CAST(abs(bq_o) // 60 AS VARCHAR) "
                 f"ELSE {sign} || {hours} || {rest} END")
     minutes = f"(epoch_us({civil}) - epoch_us({instant})) // 60000000"
-    return f"list_transform([{minutes}], lambda o: {text})[1]"
+    return f"list_transform([{minutes}], lambda bq_o: {text})[1]"
 
 
 def _append_text(pieces: list[str | exp.Expression], written: str) -> None:
