@@ -331,21 +331,21 @@ def _farm_fingerprints(tree: exp.Expression) -> None:
 
 
 _RANGE_BUCKET_NAN = "typeof(__bq_value__) IN ('DOUBLE', 'FLOAT') AND isnan(TRY_CAST(__bq_value__ AS DOUBLE))"
+#: The 1-based position of the array's first NULL element, first NaN element, and first element
+#: greater than the next one (0 when none).
+_FIRST_NULL_AT = "list_position(list_transform(__bq_array__, lambda bq_e: bq_e IS NULL), true)"
+_FIRST_NAN_AT = "list_position(list_transform(__bq_array__, lambda bq_e: isnan(TRY_CAST(bq_e AS DOUBLE))), true)"
+_FIRST_UNSORTED_AT = ("list_position(list_transform(range(1, len(__bq_array__)), "
+                      "lambda bq_i: __bq_array__[bq_i + 1] < __bq_array__[bq_i]), true)")
 _RANGE_BUCKET = (
     "CASE WHEN __bq_value__ IS NULL OR __bq_array__ IS NULL OR (" + _RANGE_BUCKET_NAN + ") THEN NULL "
-    "WHEN list_position(list_transform(__bq_array__, lambda bq_e: bq_e IS NULL), true) > 0 THEN error("
-    "'Elements in input array to RANGE_BUCKET cannot be null. Null element found at position ' || "
-    "list_position(list_transform(__bq_array__, lambda bq_e: bq_e IS NULL), true)) "
-    "WHEN typeof(__bq_array__) IN ('DOUBLE[]', 'FLOAT[]') AND list_position(list_transform(__bq_array__, "
-    "lambda bq_e: isnan(TRY_CAST(bq_e AS DOUBLE))), true) > 0 THEN error("
-    "'Elements in input array to RANGE_BUCKET cannot be NaN. NaN element found at position ' || "
-    "list_position(list_transform(__bq_array__, lambda bq_e: isnan(TRY_CAST(bq_e AS DOUBLE))), true)) "
-    "WHEN list_position(list_transform(range(1, len(__bq_array__)), lambda bq_i: __bq_array__[bq_i + 1] < "
-    "__bq_array__[bq_i]), true) > 0 THEN error('Elements in input array to RANGE_BUCKET must be in ascending "
-    "order. Nonconforming elements found at position ' || list_position(list_transform(range(1, "
-    "len(__bq_array__)), lambda bq_i: __bq_array__[bq_i + 1] < __bq_array__[bq_i]), true) || ' and ' || "
-    "(list_position(list_transform(range(1, len(__bq_array__)), lambda bq_i: __bq_array__[bq_i + 1] < "
-    "__bq_array__[bq_i]), true) + 1)) "
+    f"WHEN {_FIRST_NULL_AT} > 0 THEN error("
+    f"'Elements in input array to RANGE_BUCKET cannot be null. Null element found at position ' || {_FIRST_NULL_AT}) "
+    f"WHEN typeof(__bq_array__) IN ('DOUBLE[]', 'FLOAT[]') AND {_FIRST_NAN_AT} > 0 THEN error("
+    f"'Elements in input array to RANGE_BUCKET cannot be NaN. NaN element found at position ' || {_FIRST_NAN_AT}) "
+    f"WHEN {_FIRST_UNSORTED_AT} > 0 THEN error('Elements in input array to RANGE_BUCKET must be in ascending "
+    f"order. Nonconforming elements found at position ' || {_FIRST_UNSORTED_AT} || ' and ' || "
+    f"({_FIRST_UNSORTED_AT} + 1)) "
     "ELSE len(list_filter(__bq_array__, lambda bq_e: bq_e <= __bq_value__)) END")
 
 
@@ -1467,7 +1467,7 @@ def _zoned_string(value: exp.Expression, zone: exp.Expression) -> exp.Expression
         f"|| {offset})[1]", value, __bq_civil__=civil)
 
 
-#: A DuckDB TIMESTAMP / DATETIME / TIME text ``t`` with its fraction of a second written in 3
+#: A DuckDB TIMESTAMP / DATETIME / TIME text ``bq_t`` with its fraction of a second written in 3
 #: or 6 digits, as BigQuery writes it (see :func:`_numeric_text`): the digits DuckDB wrote (1
 #: to 6, trailing zeros cut) padded on the right, the rest (``+00``) kept. Bound once per row
 #: (a one-element list's lambda), as the value's own checks can be long.
@@ -1827,11 +1827,17 @@ def _unpivot_order(source: Any, pivot: exp.Pivot, field: Any) -> None:
     name = field.this
     if not isinstance(name, exp.Identifier | exp.Column):
         return
+    moved = exp.column(name.name, quoted=True)
+    _select_around_pivot(source, pivot, exp.Star(except_=[moved.copy()]), moved)
+
+
+def _select_around_pivot(source: Any, pivot: exp.Pivot, *projections: exp.Expression) -> None:
+    """``source`` (the table or subquery the PIVOT / UNPIVOT belongs to) replaced by ``(SELECT
+    projections FROM source) AS alias``, the operator's table alias moved to the outer query."""
     inner = source.copy()
     alias = pivot.args.get("alias")
     inner.args["pivots"][0].set("alias", None)
-    moved = exp.column(name.name, quoted=True)
-    source.replace(exp.Subquery(this=exp.select(exp.Star(except_=[moved.copy()]), moved).from_(inner),
+    source.replace(exp.Subquery(this=exp.select(*projections).from_(inner),
                                 alias=alias.copy() if alias is not None else None))
 
 
@@ -1865,13 +1871,9 @@ def _pivot_names(tree: exp.Expression) -> None:
             value.replace(exp.PivotAlias(this=literal.copy(), alias=exp.to_identifier(name, quoted=True)))
         if not any(prefixes):
             continue
-        inner = source.copy()
-        alias = pivot.args.get("alias")
-        inner.args["pivots"][0].set("alias", None)
         renames = [exp.alias_(exp.column(f"{n}_{p}", quoted=True), f"{p}_{n}", quoted=True)
                    for n in names for p in prefixes]
-        source.replace(exp.Subquery(this=exp.select(exp.Star(rename=renames)).from_(inner),
-                                    alias=alias.copy() if alias is not None else None))
+        _select_around_pivot(source, pivot, exp.Star(rename=renames))
 
 
 def _literal_fields(value: exp.Expression) -> list[exp.Expression] | None:
@@ -2836,14 +2838,17 @@ def _call_operator_grouping(tree: exp.Expression) -> None:
     A parsed tree holds the grouping of what was written; an operand or parent that is itself an
     operator is parenthesized, so both readings are the same."""
     grouping = (exp.Binary, exp.Connector, exp.Unary, exp.Not)
+
+    def grouped(node: Any) -> Any:
+        """``node`` in parentheses when it is an operator (and not parenthesized already)."""
+        return exp.Paren(this=node.copy()) if isinstance(node, grouping) and not isinstance(node, exp.Paren) else node
+
     for node in list(tree.find_all(*_CALL_OPERATORS, exp.Concat)):
         if isinstance(node, exp.Concat):  # CONCAT(a, b) is written a || b
-            node.set("expressions", [exp.Paren(this=e.copy()) if isinstance(e, grouping) and not isinstance(e, exp.Paren)
-                                     else e for e in node.expressions])
-        for key in ("this", "expression") if not isinstance(node, exp.Concat) else ():
-            operand = node.args.get(key)
-            if isinstance(operand, grouping) and not isinstance(operand, exp.Paren):
-                node.set(key, exp.Paren(this=operand.copy()))
+            node.set("expressions", [grouped(e) for e in node.expressions])
+        else:
+            for key in ("this", "expression"):
+                node.set(key, grouped(node.args.get(key)))
         if isinstance(node.parent, grouping) and not isinstance(node.parent, exp.Paren):
             node.replace(exp.Paren(this=node.copy()))
 
