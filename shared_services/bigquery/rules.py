@@ -48,6 +48,13 @@ from sqlglot.parser import Parser
 from sqlglot.tokens import Token, TokenType
 
 from shared_services.bigquery.dialect import CoverageBigQuery
+from shared_services.bigquery.function_signatures import (
+    ROUNDING_MODE,
+    SIGNATURES,
+    Signature,
+    call_arguments,
+    signature_text,
+)
 from shared_services.bigquery.googlesql_functions import (
     GOOGLESQL_FUNCTIONS,
     GOOGLESQL_TABLE_FUNCTIONS,
@@ -1693,7 +1700,7 @@ class _TypeChecker:
             typed = self.type_of(_aggregated(node.this))
             if typed is not None and _FAMILY.get(typed.type) in ("STRING", "BYTES"):
                 return _Typed(_canon(typed))
-        return None
+        return _signature_result(node, self)
 
     def supertype(self, values: Sequence[exp.Expression | None]) -> _Typed | None:
         """The common supertype of ``values`` when each one's type is known (NULL aside) and
@@ -2152,6 +2159,7 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
     _check_numeric_aggregates(tree, checker)
     _check_set_operations(tree, checker)
     _check_conditions_and_calls(tree, checker)
+    _check_function_signatures(tree, checker)
     _check_date_parts(tree, checker)  # (after the signatures: TIMESTAMP_ADD of a DATE has none)
 
 
@@ -2992,9 +3000,14 @@ _ARGUMENT_SIGNATURES: dict[str, tuple[tuple[str, ...], frozenset[str], str]] = {
     "LOGICAL_OR": (("this",), frozenset({"BOOL"}), "LOGICAL_OR(BOOL)"),
     "STRING_AGG": (("this",), frozenset({"STRING", "BYTES"}), "STRING_AGG(STRING, [STRING]); STRING_AGG(BYTES, [BYTES])"),
     "LENGTH": (("this",), frozenset({"STRING", "BYTES"}), "LENGTH(STRING); LENGTH(BYTES)"),
-    "CHAR_LENGTH": (("this",), frozenset({"STRING", "BYTES"}), "LENGTH(STRING); LENGTH(BYTES)"),
-    "CHARACTER_LENGTH": (("this",), frozenset({"STRING", "BYTES"}), "LENGTH(STRING); LENGTH(BYTES)"),
+    # CHAR_LENGTH (CHARACTER_LENGTH its alias) counts characters: STRING only (ZetaSQL registers
+    # "char_length" with {string_type} alone, builtin_function_internal_3.cc; string functions
+    # "CHAR_LENGTH": "Gets the number of characters in a STRING value"); OCTET_LENGTH is
+    # BYTE_LENGTH's alias
+    "CHAR_LENGTH": (("this",), frozenset({"STRING"}), "CHAR_LENGTH(STRING)"),
+    "CHARACTER_LENGTH": (("this",), frozenset({"STRING"}), "CHARACTER_LENGTH(STRING)"),
     "BYTE_LENGTH": (("this",), frozenset({"STRING", "BYTES"}), "BYTE_LENGTH(STRING); BYTE_LENGTH(BYTES)"),
+    "OCTET_LENGTH": (("this",), frozenset({"STRING", "BYTES"}), "OCTET_LENGTH(STRING); OCTET_LENGTH(BYTES)"),
 }
 #: STRING_AGG is parsed by a routine of its own, which keeps no written name.
 _UNNAMED_CALLS: dict[type[exp.Expression], str] = {exp.GroupConcat: "STRING_AGG"}
@@ -3011,6 +3024,87 @@ def _accepts(accepted: frozenset[str], typed: _Typed) -> bool:
     if _FAMILY.get(typed.type) is None or name in accepted or _COERCES_TO.get(name, set()) & accepted:
         return True
     return typed.coercible_string and bool(accepted & _LITERAL_TARGETS)
+
+
+def _fit_cost(signature: Signature, typed: Sequence[_Typed | None]) -> int | None:
+    """How many arguments ``signature`` coerces to take ``typed`` (None when it cannot take
+    them), by the conversion rules' coercions ("Coercion": INT64 to NUMERIC, BIGNUMERIC or
+    FLOAT64, NUMERIC to BIGNUMERIC or FLOAT64, DATE to DATETIME; "Literal coercion": a FLOAT64
+    literal to NUMERIC, "String literals don't coerce to numeric types"; "Query parameter
+    coercion": a STRING literal or parameter to a DATE, DATETIME, TIME or TIMESTAMP,
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_rules#coercion).
+    An argument of unknown type fits anywhere. A signature with a NUMERIC (BIGNUMERIC)
+    argument needs one argument of that type (ZetaSQL's ``CheckHasNumericTypeArgument``)."""
+    if not signature.takes(len(typed)):
+        return None
+    cost = 0
+    for param, value in zip(signature.params, typed, strict=False):
+        if value is None or _FAMILY.get(value.type) is None:
+            continue
+        name = _canon(value)
+        if name == param:
+            continue
+        if param == ROUNDING_MODE:  # an enum, named by a string literal or parameter
+            if value.coercible_string:
+                continue
+            return None
+        if param in _COERCES_TO.get(name, ()) or (value.coercible_string and param in _STRING_COERCIBLE) \
+                or (value.number_literal and name == "FLOAT64" and param in ("NUMERIC", "BIGNUMERIC")):
+            cost += 1
+            continue
+        return None
+    used = signature.params[:len(typed)]
+    for needed in ("NUMERIC", "BIGNUMERIC"):
+        if needed in used and not any(value is None or _FAMILY.get(value.type) is None or _canon(value) == needed
+                                      for value in typed):
+            return None
+    return cost
+
+
+def _signature_result(node: exp.Expression, checker: _TypeChecker) -> _Typed | None:
+    """The result type of a call of :data:`function_signatures.SIGNATURES`: the return type of
+    the signature that takes the arguments with the fewest coercions (ZetaSQL's choice:
+    ``ROUND(int64)`` is a FLOAT64, ``POW(numeric, 2)`` a NUMERIC), or the one return type of
+    every signature that may take them when an argument's type is unknown; None otherwise."""
+    found = call_arguments(node)
+    if found is None:
+        return None
+    name, arguments = found
+    typed = [checker.type_of(_aggregated(argument)) for argument in arguments]
+    fits = [(cost, signature.returns) for signature in SIGNATURES[name]
+            if (cost := _fit_cost(signature, typed)) is not None]
+    if not fits:
+        return None
+    if all(value is not None and _FAMILY.get(value.type) is not None for value in typed):
+        returns = min(fits, key=lambda fit: fit[0])[1]
+    elif len({returns for _cost, returns in fits}) == 1:
+        returns = fits[0][1]
+    else:
+        return None
+    return _Typed(returns) if returns in _FAMILY else None
+
+
+def _check_function_signatures(tree: exp.Expression, checker: _TypeChecker) -> None:
+    """A call of a string, mathematical or statistical function (:data:`SIGNATURES`) that no
+    signature of it takes, refused as BigQuery refuses it ("No matching signature for function
+    SUBSTR for argument types: STRING, STRING. Supported signatures: ..."). DuckDB coerced
+    ``SUBSTR(s, '2')``, ``LPAD(s, 5.0)``, ``POW(2, '3')``, ``TRUNC(x, '1')`` and ``VAR_POP('1')``,
+    and refused ``SQRT('4')`` or ``REGEXP_CONTAINS(5, 'a')`` naming its own functions
+    (``isfinite``, ``regexp_matches``). Arguments of unknown type are not refused."""
+    for node in tree.find_all(exp.Func):
+        found = call_arguments(node)
+        if found is None:
+            continue
+        name, arguments = found
+        typed = [checker.type_of(_aggregated(argument)) for argument in arguments]
+        if any(_fit_cost(signature, typed) is not None for signature in SIGNATURES[name]):
+            continue
+        kind = "aggregate function" if isinstance(node, exp.AggFunc) else "function"
+        shown = ["NULL" if isinstance(_unparen(argument), exp.Null) else _canon(value) if value else "ANY"
+                 for argument, value in zip(arguments, typed, strict=True)]
+        several = len(SIGNATURES[name]) > 1
+        raise gexc.BadRequest(f"No matching signature for {kind} {name} for argument types: {', '.join(shown)}. "
+                              f"Supported signature{'s' if several else ''}: {signature_text(name)}")
 
 
 def _check_signature(node: exp.Expression, checker: _TypeChecker) -> None:

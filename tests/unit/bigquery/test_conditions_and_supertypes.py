@@ -142,7 +142,7 @@ REFUSED = [
     # argument types of LENGTH / STRING_AGG
     ("SELECT LENGTH(d) FROM ds.t", "No matching signature for function LENGTH for argument types: DATE. "
                                    "Supported signatures: LENGTH(STRING); LENGTH(BYTES)"),
-    ("SELECT CHAR_LENGTH(n) FROM ds.t", "function LENGTH for argument types: INT64"),
+    ("SELECT CHAR_LENGTH(n) FROM ds.t", "function CHAR_LENGTH for argument types: INT64"),
     ("SELECT STRING_AGG(n, ',') FROM ds.t", "No matching signature for aggregate function STRING_AGG for argument "
                                            "types: INT64"),
     ("SELECT STRING_AGG(DISTINCT d, ',' ORDER BY d) FROM ds.t", "aggregate function STRING_AGG for argument types: "
@@ -429,8 +429,11 @@ SIGNATURES = [
     # a string literal coerces to a date or time type only, never to a number
     ("SELECT TIMESTAMP_SECONDS('1')", "function TIMESTAMP_SECONDS for argument types: STRING"),
     ("SELECT MOD('7', 2)", "function MOD for argument types: STRING, INT64"),
-    # an argument whose type is not read is ANY in the message (SQRT's is read since stop 32)
-    ("SELECT MOD(f, POW(n, 2)) FROM ds.t", "function MOD for argument types: FLOAT64, ANY. Supported signature"),
+    # an argument whose type is not read is ANY in the message (SQRT's is read since stop 32, POW's
+    # since stop 36: POW(INT64, INT64) is a FLOAT64)
+    ("SELECT MOD(f, ARRAY_LENGTH([1, 2])) FROM ds.t",
+     "function MOD for argument types: FLOAT64, ANY. Supported signature"),
+    ("SELECT MOD(f, POW(n, 2)) FROM ds.t", "function MOD for argument types: FLOAT64, FLOAT64. Supported signature"),
     ("SELECT MOD(f, SQRT(n)) FROM ds.t", "function MOD for argument types: FLOAT64, FLOAT64. Supported signature"),
 ]
 

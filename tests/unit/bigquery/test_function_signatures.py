@@ -1,0 +1,193 @@
+"""The string, mathematical and statistical functions take the argument types of their GoogleSQL
+signatures (``shared_services/bigquery/function_signatures.py``: ZetaSQL's registrations and the
+reference pages), by the conversion rules' coercions ("String literals don't coerce to numeric
+types"; INT64 coerces to NUMERIC and FLOAT64; a FLOAT64 literal to NUMERIC).
+
+Until stop 36 DuckDB decided: it ran ``SUBSTR(name, '2')``, ``LPAD(s, 5.0)``, ``POW(2, '3')``,
+``TRUNC(x, '1')``, ``VAR_POP('1')`` and ``TO_HEX(text)``, which BigQuery refuses, and refused
+``SQRT('4')`` as "No function matches ... 'isfinite(STRING_LITERAL)'". A call BigQuery takes
+still runs, with its value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from google.api_core import exceptions as gexc
+from google.cloud import bigquery
+
+from shared_services.bigquery import function_signatures
+from shared_services.bigquery.duckdb_client import DuckDBClient
+from tests.support.query_results import one
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[DuckDBClient]:
+    c = DuckDBClient(":memory:")
+    c.query("CREATE SCHEMA ds").result()
+    c.query("CREATE TABLE ds.t (i INT64, f FLOAT64, n NUMERIC, s STRING, b BOOL, d DATE, bt BYTES, j JSON)").result()
+    c.query("INSERT INTO ds.t VALUES (3, 2.5, NUMERIC '1.5', 'abc', TRUE, DATE '2025-01-02', b'xy', "
+            "JSON '{\"lunch\": \"soup\"}')").result()
+    yield c
+    c.close()
+
+
+def _refusal(client: DuckDBClient, sql: str, **params: object) -> str:
+    config = bigquery.QueryJobConfig(query_parameters=[
+        bigquery.ScalarQueryParameter(name, "INT64" if isinstance(value, int) else "STRING", value)
+        for name, value in params.items()]) if params else None
+    with pytest.raises(gexc.BadRequest) as raised:
+        client.query(sql, job_config=config).result()
+    return str(raised.value.message)
+
+
+#: Calls DuckDB ran (with a value) and BigQuery refuses: the message names the types and the
+#: signatures.
+RAN_HERE = [
+    ("SUBSTR(s, '2')", "function SUBSTR for argument types: STRING, STRING. Supported signatures: "
+                       "SUBSTR(STRING, INT64, [INT64]); SUBSTR(BYTES, INT64, [INT64])"),
+    ("SUBSTRING(s, '1')", "function SUBSTRING for argument types: STRING, STRING."),
+    ("SAFE.SUBSTR(s, '1')", "function SUBSTR for argument types: STRING, STRING."),  # SAFE. is no analysis escape
+    ("LEFT(s, '2')", "function LEFT for argument types: STRING, STRING. Supported signatures: LEFT(STRING, INT64); "
+                     "LEFT(BYTES, INT64)"),
+    ("REPEAT(s, '2')", "function REPEAT for argument types: STRING, STRING."),
+    ("LPAD(s, '5')", "function LPAD for argument types: STRING, STRING."),
+    ("LPAD(s, 5.0)", "function LPAD for argument types: STRING, FLOAT64."),  # a FLOAT64 literal is no INT64
+    ("LPAD(s, f)", "function LPAD for argument types: STRING, FLOAT64."),
+    ("POW(2, '3')", "function POW for argument types: INT64, STRING. Supported signatures: POW(FLOAT64, FLOAT64); "
+                    "POW(NUMERIC, NUMERIC); POW(BIGNUMERIC, BIGNUMERIC)"),
+    ("ROUND(f, '1')", "function ROUND for argument types: FLOAT64, STRING."),
+    # "If you set the rounding_mode and X isn't a NUMERIC or BIGNUMERIC type, then the function
+    # generates an error" (mathematical functions, ROUND): a FLOAT64 literal is no NUMERIC here
+    ("ROUND(f, 0, 'ROUND_HALF_EVEN')", "function ROUND for argument types: FLOAT64, INT64, STRING."),
+    ("ROUND(2.5, 0, 'ROUND_HALF_EVEN')", "function ROUND for argument types: FLOAT64, INT64, STRING."),
+    ("TRUNC(f, '1')", "function TRUNC for argument types: FLOAT64, STRING."),
+    ("ATAN2(f, '2')", "function ATAN2 for argument types: FLOAT64, STRING. Supported signature: "
+                      "ATAN2(FLOAT64, FLOAT64)"),
+    ("IEEE_DIVIDE(f, '2')", "function IEEE_DIVIDE for argument types: FLOAT64, STRING."),
+    ("REGEXP_EXTRACT(s, 'a', '1')", "function REGEXP_EXTRACT for argument types: STRING, STRING, STRING."),
+    ("REGEXP_INSTR(s, 'a', '1')", "function REGEXP_INSTR for argument types: STRING, STRING, STRING."),
+    ("TO_HEX(s)", "function TO_HEX for argument types: STRING. Supported signature: TO_HEX(BYTES)"),
+    ("CHR('65')", "function CHR for argument types: STRING. Supported signature: CHR(INT64)"),
+    ("STDDEV('1')", "aggregate function STDDEV for argument types: STRING. Supported signatures: STDDEV(NUMERIC); "
+                    "STDDEV(BIGNUMERIC); STDDEV(FLOAT64)"),
+    ("VAR_POP('1')", "aggregate function VAR_POP for argument types: STRING."),
+    ("COVAR_POP(i, '1')", "aggregate function COVAR_POP for argument types: INT64, STRING."),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), RAN_HERE, ids=[call for call, _ in RAN_HERE])
+def test_a_call_duckdb_coerced_is_refused_as_bigquery_refuses_it(client: DuckDBClient, call: str,
+                                                                  message: str) -> None:
+    assert _refusal(client, f"SELECT {call} FROM ds.t").startswith(f"No matching signature for {message}")
+
+
+#: Calls DuckDB refused naming its own functions (``isfinite``, ``regexp_matches``, ``str_split``):
+#: now in BigQuery's words, with the function as written.
+DUCKDB_WORDS = [
+    ("SQRT('4')", "function SQRT for argument types: STRING."),
+    ("CEIL('1.5')", "function CEIL for argument types: STRING."),
+    ("LOG10('2')", "function LOG10 for argument types: STRING."),
+    ("LOG(f, '2')", "function LOG for argument types: FLOAT64, STRING."),
+    ("REGEXP_CONTAINS(5, 'a')", "function REGEXP_CONTAINS for argument types: INT64, STRING."),
+    ("STARTS_WITH(s, bt)", "function STARTS_WITH for argument types: STRING, BYTES."),
+    ("UPPER(i)", "function UPPER for argument types: INT64. Supported signatures: UPPER(STRING); UPPER(BYTES)"),
+    ("LOWER(j)", "function LOWER for argument types: JSON."),
+    ("SPLIT(s, 1)", "function SPLIT for argument types: STRING, INT64."),
+    ("INITCAP(s, 1)", "function INITCAP for argument types: STRING, INT64."),
+    ("TRIM(bt)", "function TRIM for argument types: BYTES."),  # BYTES have no one-argument TRIM
+    ("ABS(b)", "function ABS for argument types: BOOL."),
+    ("SAFE_DIVIDE(s, 2)", "function SAFE_DIVIDE for argument types: STRING, INT64."),
+    ("REPLACE(s, 'a', 1)", "function REPLACE for argument types: STRING, STRING, INT64."),
+    ("ASCII(d)", "function ASCII for argument types: DATE."),
+    ("IS_INF(s)", "function IS_INF for argument types: STRING."),
+    ("STDDEV(b)", "aggregate function STDDEV for argument types: BOOL."),
+    # CHAR_LENGTH counts the characters of a STRING (ZetaSQL registers no BYTES signature)
+    ("CHAR_LENGTH(bt)", "function CHAR_LENGTH for argument types: BYTES. Supported signature: CHAR_LENGTH(STRING)"),
+    ("OCTET_LENGTH(i)", "function OCTET_LENGTH for argument types: INT64."),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), DUCKDB_WORDS, ids=[call for call, _ in DUCKDB_WORDS])
+def test_a_call_duckdb_refused_in_its_words_is_refused_in_bigquerys(client: DuckDBClient, call: str,
+                                                                     message: str) -> None:
+    assert _refusal(client, f"SELECT {call} FROM ds.t").startswith(f"No matching signature for {message}")
+
+
+#: Calls BigQuery takes, through the coercions it makes, with their values.
+TAKEN = [
+    ("SUBSTR(s, i - 1, 2)", "bc"),                 # INT64 expressions
+    ("SUBSTR(s, 2)", "bc"),
+    ("LPAD(s, 5, '-')", "--abc"),
+    ("SPLIT(s, ',')", ["abc"]),
+    ("SPLIT(s)", ["abc"]),
+    ("POW(i, 2)", 9.0),                           # INT64 -> FLOAT64
+    ("LOG(f * 4, 10)", 1.0),
+    ("IEEE_DIVIDE(i, 2)", 1.5),
+    ("IS_NAN(i)", False),                         # INT64 -> FLOAT64
+    ("IS_NAN(n)", False),                         # NUMERIC -> FLOAT64
+    ("SQRT(i + 1)", 2.0),
+    ("UPPER(NULL)", None),                        # an untyped NULL fits any signature
+    ("CHR(65)", "A"),
+    ("TO_HEX(bt)", "7879"),
+    ("REGEXP_EXTRACT(s, 'b.', 1)", "bc"),
+    ("LENGTH(SUBSTR(s, 1))", 3),
+    ("LEFT(s, LENGTH(s) - 1)", "ab"),             # LENGTH - 1 is an INT64
+    ("CONTAINS_SUBSTR(j, 'soup')", True),         # sqlglot's own LOWER(j) inside is not a call written
+]
+
+
+@pytest.mark.parametrize(("call", "value"), TAKEN, ids=[call for call, _ in TAKEN])
+def test_a_call_bigquery_takes_runs_with_its_value(client: DuckDBClient, call: str, value: object) -> None:
+    assert one(client, f"SELECT {call} FROM ds.t") == value
+
+
+def test_numeric_arguments_take_the_numeric_signatures(client: DuckDBClient) -> None:
+    """``POW(numeric, 2)`` coerces the 2 to NUMERIC; ``ROUND(numeric, 0, mode)`` has its signature;
+    ``POW(numeric, float64)`` takes the FLOAT64 one (NUMERIC coerces to FLOAT64, not back)."""
+    assert one(client, "SELECT ROUND(n, 0, 'ROUND_HALF_EVEN') FROM ds.t") == 2
+    assert one(client, "SELECT POW(n, 2) FROM ds.t") == 2.25
+    assert one(client, "SELECT POW(n, f) FROM ds.t") == pytest.approx(1.5 ** 2.5)
+    assert one(client, "SELECT CORR(i, f) FROM ds.t") is None  # one row: no correlation
+
+
+def test_the_result_type_of_a_call_is_checked_where_it_is_used(client: DuckDBClient) -> None:
+    """A call's result type is its signature's: ROUND(FLOAT64) is a FLOAT64 (no INT64 for LEFT),
+    SUBSTR a STRING (no comparison with an INT64), STRPOS an INT64, POW(NUMERIC, INT64) a NUMERIC
+    (MOD takes it)."""
+    assert _refusal(client, "SELECT LEFT(s, ROUND(f)) FROM ds.t").startswith(
+        "No matching signature for function LEFT for argument types: STRING, FLOAT64.")
+    assert _refusal(client, "SELECT x FROM (SELECT SUBSTR(s, 1) AS x FROM ds.t) WHERE x = 1").startswith(
+        "No matching signature for operator = for argument types: STRING, INT64")
+    assert _refusal(client, "SELECT 1 FROM ds.t WHERE STRPOS(s, 'b') = 'x'").startswith(
+        "No matching signature for operator = for argument types: INT64, STRING")
+    assert one(client, "SELECT MOD(i, POW(n, 2)) FROM ds.t") == 0.75
+    assert one(client, "SELECT STRPOS(s, 'b') > 0 FROM ds.t") is True
+
+
+def test_parameters_are_typed_by_their_declared_type(client: DuckDBClient) -> None:
+    """An INT64 parameter is a position; a STRING one is not ("Query parameter coercion" makes a
+    STRING parameter a DATE, DATETIME, TIME or TIMESTAMP only)."""
+    config = bigquery.QueryJobConfig(query_parameters=[bigquery.ScalarQueryParameter("p", "INT64", 2)])
+    (row,) = client.query("SELECT SUBSTR(s, @p) FROM ds.t", job_config=config).result()
+    assert row[0] == "bc"
+    assert _refusal(client, "SELECT SUBSTR(s, @p) FROM ds.t", p="2").startswith(
+        "No matching signature for function SUBSTR for argument types: STRING, STRING.")
+
+
+def test_every_function_of_the_table_is_found_in_its_parse() -> None:
+    """Each function of the table parses into a shape :func:`call_arguments` knows (a sqlglot
+    upgrade that parses one otherwise makes this fail, not the check go quiet)."""
+    named = {shape[0] for shapes in function_signatures._shapes().values() for shape in shapes}
+    assert named == set(function_signatures.SIGNATURES)
+
+
+def test_functions_sharing_a_parse_have_the_same_signatures_at_that_arity() -> None:
+    """A call whose name the parse does not keep is named by its class: sound only if every
+    function parsing into that class and places takes the same types there."""
+    for shapes in function_signatures._shapes().values():
+        arity = len(shapes[0][1])
+        takes = {tuple(sorted({s.params[:arity] for s in function_signatures.SIGNATURES[name] if s.takes(arity)}))
+                 for name, places, _constants, _named in shapes if len(places) == arity}
+        assert len(takes) == 1, [shape[0] for shape in shapes]
