@@ -3131,3 +3131,12 @@ def _check_signature(node: exp.Expression, checker: _TypeChecker) -> None:
         raise gexc.BadRequest(f"No matching signature for {kind} {text.split('(', 1)[0]} for argument types: "
                               f"{', '.join(_canon(t) if t else 'ANY' for t in typed)}. "
                               f"Supported signature{'s' if ';' in text else ''}: {text}")
+    if name == "DIV" and any(_canon(t) in ("NUMERIC", "BIGNUMERIC") for t in known):
+        # "DIV(X, Y): Returns the result of integer division of X by Y" (mathematical functions,
+        # DIV: NUMERIC for NUMERIC arguments). DuckDB's integer division of DECIMALs divides
+        # them as FLOAT64: DIV(NUMERIC '7', 2) was 3.5 (BigQuery: 3), DIV(NUMERIC '1.5', 2) 0.75
+        # (BigQuery: 0), silently.
+        raise gexc.BadRequest(
+            "DIV of NUMERIC or BIGNUMERIC values is not emulated by the embedded warehouse (its engine divides "
+            "decimals as FLOAT64: DIV(NUMERIC '7', 2) would be 3.5, BigQuery's is 3); cast the arguments to INT64, "
+            "or run the query on BigQuery")
