@@ -245,7 +245,7 @@ def _written_name(node: Any) -> str | None:
 def call_arguments(node: Any) -> tuple[str, list[exp.Expression]] | None:
     """``(function name, arguments in written order)`` of a call of a function of
     :data:`SIGNATURES`; None for any other node. A call whose name the parse does not keep
-    (``SUBSTRING``, ``CEIL``, any ``SAFE.`` call) is named by its class: functions parsing
+    (``SUBSTRING``, ``CEIL``, also after ``SAFE.``) is named by its class: functions parsing
     into one class with the same places have the same signatures there (a test checks it).
     A node without a name of a class whose calls keep theirs is sqlglot's own, not written
     (``CONTAINS_SUBSTR(x, 'a')`` parses into a comparison of ``LOWER(x)``, x may be JSON):
@@ -265,7 +265,7 @@ def call_arguments(node: Any) -> tuple[str, list[exp.Expression]] | None:
     if chosen is None:
         if written is not None:
             return None  # another function parsed into this class, or another shape of the call
-        unnamed = candidates if isinstance(node.parent, exp.SafeFunc) else [c for c in candidates if not c[3]]
+        unnamed = [c for c in candidates if not c[3]]
         if not unnamed:
             return None
         chosen = unnamed[0]

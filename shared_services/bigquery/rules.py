@@ -3026,18 +3026,22 @@ def _accepts(accepted: frozenset[str], typed: _Typed) -> bool:
     return typed.coercible_string and bool(accepted & _LITERAL_TARGETS)
 
 
-def _fit_cost(signature: Signature, typed: Sequence[_Typed | None]) -> int | None:
-    """How many arguments ``signature`` coerces to take ``typed`` (None when it cannot take
-    them), by the conversion rules' coercions ("Coercion": INT64 to NUMERIC, BIGNUMERIC or
-    FLOAT64, NUMERIC to BIGNUMERIC or FLOAT64, DATE to DATETIME; "Literal coercion": a FLOAT64
-    literal to NUMERIC, "String literals don't coerce to numeric types"; "Query parameter
-    coercion": a STRING literal or parameter to a DATE, DATETIME, TIME or TIMESTAMP,
-    https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_rules#coercion).
-    An argument of unknown type fits anywhere. A signature with a NUMERIC (BIGNUMERIC)
-    argument needs one argument of that type (ZetaSQL's ``CheckHasNumericTypeArgument``)."""
+def _fit_cost(signature: Signature, typed: Sequence[_Typed | None]) -> tuple[int, int] | None:
+    """How ``signature`` takes arguments of types ``typed``: (arguments it coerces, literals and
+    parameters among them it coerces), None when it cannot take them. By the conversion rules'
+    coercions ("Coercion": INT64 to NUMERIC, BIGNUMERIC or FLOAT64, NUMERIC to BIGNUMERIC or
+    FLOAT64; "Literal coercion": a FLOAT64 literal to NUMERIC, "String literals don't coerce to
+    numeric types",
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_rules#coercion; no
+    signature of the table takes a DATE or TIME, so a string literal's coercions to them do not
+    arise). An argument of unknown type fits anywhere. A signature with a NUMERIC (BIGNUMERIC)
+    argument needs one argument of that type (ZetaSQL's ``CheckHasNumericTypeArgument``). The
+    fewer arguments coerced the better, then the fewer literals (ZetaSQL's
+    ``SignatureMatchResult::IsCloserMatchThan`` counts coerced non-literals first): ``POW(n, 2.5)``
+    of a NUMERIC ``n`` is a NUMERIC, the literal coerced, not a FLOAT64."""
     if not signature.takes(len(typed)):
         return None
-    cost = 0
+    coerced = literals = 0
     for param, value in zip(signature.params, typed, strict=False):
         if value is None or _FAMILY.get(value.type) is None:
             continue
@@ -3048,17 +3052,18 @@ def _fit_cost(signature: Signature, typed: Sequence[_Typed | None]) -> int | Non
             if value.coercible_string:
                 continue
             return None
-        if param in _COERCES_TO.get(name, ()) or (value.coercible_string and param in _STRING_COERCIBLE) \
-                or (value.number_literal and name == "FLOAT64" and param in ("NUMERIC", "BIGNUMERIC")):
-            cost += 1
-            continue
-        return None
+        if value.number_literal and (param in _COERCES_TO.get(name, ()) or name == "FLOAT64" and param == "NUMERIC"):
+            literals += 1
+        elif param in _COERCES_TO.get(name, ()):
+            coerced += 1
+        else:
+            return None
     used = signature.params[:len(typed)]
     for needed in ("NUMERIC", "BIGNUMERIC"):
         if needed in used and not any(value is None or _FAMILY.get(value.type) is None or _canon(value) == needed
                                       for value in typed):
             return None
-    return cost
+    return coerced, literals
 
 
 def _signature_result(node: exp.Expression, checker: _TypeChecker) -> _Typed | None:
@@ -3072,7 +3077,7 @@ def _signature_result(node: exp.Expression, checker: _TypeChecker) -> _Typed | N
     name, arguments = found
     typed = [checker.type_of(_aggregated(argument)) for argument in arguments]
     fits = [(cost, signature.returns) for signature in SIGNATURES[name]
-            if (cost := _fit_cost(signature, typed)) is not None]
+            if (cost := _fit_cost(signature, typed)) is not None]  # in the table's order: the first of equals
     if not fits:
         return None
     if all(value is not None and _FAMILY.get(value.type) is not None for value in typed):

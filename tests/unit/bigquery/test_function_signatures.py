@@ -166,6 +166,32 @@ def test_the_result_type_of_a_call_is_checked_where_it_is_used(client: DuckDBCli
     assert one(client, "SELECT STRPOS(s, 'b') > 0 FROM ds.t") is True
 
 
+def test_the_result_type_is_the_closest_signatures(client: DuckDBClient) -> None:
+    """The signature taking the arguments with the fewest coercions gives the type, coerced
+    columns counting before coerced literals (ZetaSQL's IsCloserMatchThan): POW(NUMERIC, 2) and
+    POW(NUMERIC, 2.5) are NUMERICs (a literal coerced, not the column), SIGN(INT64) an INT64;
+    with an argument of unknown type, the one return type every fitting signature shares."""
+    for call in ("POW(n, 2)", "POW(n, 2.5)"):
+        assert _refusal(client, f"SELECT LEFT(s, {call}) FROM ds.t").startswith(
+            "No matching signature for function LEFT for argument types: STRING, NUMERIC.")
+    assert _refusal(client, "SELECT LEFT(s, POW(f, 2)) FROM ds.t").startswith(
+        "No matching signature for function LEFT for argument types: STRING, FLOAT64.")
+    assert one(client, "SELECT LEFT(s, SIGN(i)) FROM ds.t") == "a"
+    assert _refusal(client, "SELECT 1 FROM ds.t WHERE STRPOS(NULL, 'b') = 'x'").startswith(
+        "No matching signature for operator = for argument types: INT64, STRING")
+
+
+def test_every_call_is_checked_and_the_message_names_null_and_unknown_arguments(client: DuckDBClient) -> None:
+    """A call that fits does not end the walk; an untyped NULL is NULL in the message, an argument
+    whose type is not read is ANY (its position is not refused)."""
+    assert _refusal(client, "SELECT SUBSTR(s, 1), SUBSTR(s, '2') FROM ds.t").startswith(
+        "No matching signature for function SUBSTR for argument types: STRING, STRING.")
+    assert _refusal(client, "SELECT SUBSTR(NULL, '2') FROM ds.t").startswith(
+        "No matching signature for function SUBSTR for argument types: NULL, STRING.")
+    assert _refusal(client, "SELECT SUBSTR(ARRAY_TO_STRING(['a'], ''), '2') FROM ds.t").startswith(
+        "No matching signature for function SUBSTR for argument types: ANY, STRING.")
+
+
 def test_parameters_are_typed_by_their_declared_type(client: DuckDBClient) -> None:
     """An INT64 parameter is a position; a STRING one is not ("Query parameter coercion" makes a
     STRING parameter a DATE, DATETIME, TIME or TIMESTAMP only)."""
@@ -199,8 +225,10 @@ def test_div_of_numeric_values_is_refused_not_divided_as_float64(client: DuckDBC
     """DuckDB's integer division of DECIMALs divides them as FLOAT64: ``DIV(NUMERIC '7', 2)`` was
     3.5 and ``DIV(n, 2)`` of 1.5 was 0.75 (BigQuery: 3 and 0, NUMERIC). Refused as not emulated
     until an exact decimal division is written; INT64 arguments divide as before."""
-    assert _refusal(client, f"SELECT {call} FROM ds.t").startswith(
-        "DIV of NUMERIC or BIGNUMERIC values is not emulated by the embedded warehouse")
+    assert _refusal(client, f"SELECT {call} FROM ds.t") == (
+        "DIV of NUMERIC or BIGNUMERIC values is not emulated by the embedded warehouse (its engine divides "
+        "decimals as FLOAT64: DIV(NUMERIC '7', 2) would be 3.5, BigQuery's is 3); cast the arguments to INT64, "
+        "or run the query on BigQuery")
 
 
 @pytest.mark.parametrize(("call", "value"), [("DIV(7, 2)", 3), ("DIV(-7, 2)", -3), ("DIV(i, 2)", 1),
