@@ -2160,6 +2160,7 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
     _check_set_operations(tree, checker)
     _check_conditions_and_calls(tree, checker)
     _check_function_signatures(tree, checker)
+    _check_casts(tree, checker)
     _check_date_parts(tree, checker)  # (after the signatures: TIMESTAMP_ADD of a DATE has none)
 
 
@@ -3110,6 +3111,44 @@ def _check_function_signatures(tree: exp.Expression, checker: _TypeChecker) -> N
         several = len(SIGNATURES[name]) > 1
         raise gexc.BadRequest(f"No matching signature for {kind} {name} for argument types: {', '.join(shown)}. "
                               f"Supported signature{'s' if several else ''}: {signature_text(name)}")
+
+
+#: What each type may be cast to: conversion rules, "Comparison of casting and coercion" ("Cast
+#: to"), joined with the source types each "CAST AS ..." section of the conversion functions
+#: lists (https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_rules,
+#: .../conversion_functions#cast_as_bool ...). The two pages differ on DATE -> DATETIME (the first
+#: has it, "CAST AS DATETIME" leaves DATE out): taken. Casts from or to other types (JSON,
+#: INTERVAL, RANGE, ARRAY, STRUCT) are left to the engine.
+_CASTS: dict[str, frozenset[str]] = {
+    "INT64": frozenset({"BOOL", "INT64", "NUMERIC", "BIGNUMERIC", "FLOAT64", "STRING"}),
+    "NUMERIC": frozenset({"INT64", "NUMERIC", "BIGNUMERIC", "FLOAT64", "STRING"}),
+    "BIGNUMERIC": frozenset({"INT64", "NUMERIC", "BIGNUMERIC", "FLOAT64", "STRING"}),
+    "FLOAT64": frozenset({"INT64", "NUMERIC", "BIGNUMERIC", "FLOAT64", "STRING"}),
+    "BOOL": frozenset({"BOOL", "INT64", "STRING"}),
+    "STRING": frozenset({"BOOL", "INT64", "NUMERIC", "BIGNUMERIC", "FLOAT64", "STRING", "BYTES", "DATE", "DATETIME",
+                         "TIME", "TIMESTAMP"}),
+    "BYTES": frozenset({"STRING", "BYTES"}),
+    "DATE": frozenset({"STRING", "DATE", "DATETIME", "TIMESTAMP"}),
+    "DATETIME": frozenset({"STRING", "DATE", "DATETIME", "TIME", "TIMESTAMP"}),
+    "TIME": frozenset({"STRING", "TIME"}),
+    "TIMESTAMP": frozenset({"STRING", "DATE", "DATETIME", "TIME", "TIMESTAMP"}),
+}
+
+
+def _check_casts(tree: exp.Expression, checker: _TypeChecker) -> None:
+    """``CAST`` / ``SAFE_CAST`` between two types BigQuery has no cast for ("Invalid cast from
+    BOOL to FLOAT64": SAFE_CAST protects from a value that does not convert, not from a cast
+    the types do not have). DuckDB cast a BOOL to FLOAT64 (``1.0``) and a FLOAT64 to BOOL, and
+    refused DATE to INT64 as "Conversion Error: Unimplemented type for cast (DATE -> BIGINT)"."""
+    for node in tree.find_all(exp.Cast):
+        target = _datatype_name(node.args.get("to"))
+        typed = checker.type_of(node.this)
+        if target is None or typed is None:
+            continue
+        source, wanted = _canon(typed), _CANONICAL.get(target, target)
+        allowed = _CASTS.get(source)
+        if allowed is not None and wanted in _CASTS and wanted not in allowed:
+            raise gexc.BadRequest(f"Invalid cast from {source} to {wanted}")
 
 
 def _check_signature(node: exp.Expression, checker: _TypeChecker) -> None:
