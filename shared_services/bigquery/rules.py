@@ -2160,6 +2160,7 @@ def check_comparisons(tree: exp.Expression, types_of: TypesLookup, param_types: 
     _check_set_operations(tree, checker)
     _check_conditions_and_calls(tree, checker)
     _check_function_signatures(tree, checker)
+    _check_concatenations(tree, checker)
     _check_casts(tree, checker)
     _check_date_parts(tree, checker)  # (after the signatures: TIMESTAMP_ADD of a DATE has none)
 
@@ -3111,6 +3112,45 @@ def _check_function_signatures(tree: exp.Expression, checker: _TypeChecker) -> N
         several = len(SIGNATURES[name]) > 1
         raise gexc.BadRequest(f"No matching signature for {kind} {name} for argument types: {', '.join(shown)}. "
                               f"Supported signature{'s' if several else ''}: {signature_text(name)}")
+
+
+#: What CONCAT (and ``||``) takes as a STRING: ZetaSQL's ``CanStringConcatCoerceFrom``
+#: (builtin_function_internal_1.cc: BOOL, the numbers, TIMESTAMP, DATE, DATETIME, TIME, INTERVAL;
+#: FEATURE_CONCAT_MIXED_TYPES), as string functions "CONCAT" says: "All values must be BYTES or data
+#: types that can be cast to STRING" (JSON, BYTES beside a STRING, ARRAY and STRUCT cannot).
+_CONCAT_AS_STRING = frozenset({"STRING", "BOOL", "INT64", "NUMERIC", "BIGNUMERIC", "FLOAT64", "TIMESTAMP", "DATE",
+                               "DATETIME", "TIME", "INTERVAL"})
+
+
+def _concatenated(node: exp.Expression) -> list[exp.Expression]:
+    """The values of a CONCAT call or of a chain of ``||`` (its outermost node)."""
+    if isinstance(node, exp.Concat):
+        return list(node.expressions)
+    if isinstance(node, exp.DPipe):
+        return _concatenated(node.this) + _concatenated(node.expression)
+    return [node]
+
+
+def _check_concatenations(tree: exp.Expression, checker: _TypeChecker) -> None:
+    """CONCAT and ``||`` of values BigQuery has no signature for: all BYTES, or all STRING or
+    types CONCAT takes as a STRING (:data:`_CONCAT_AS_STRING`). DuckDB concatenated a JSON
+    value's text (``CONCAT(s, j)``), BYTES with a STRING (``s || b'xy'``) and a STRUCT's text."""
+    for node in tree.find_all(exp.Concat, exp.DPipe):
+        if isinstance(node, exp.DPipe) and isinstance(node.parent, exp.DPipe):
+            continue  # the outermost ``||`` of a chain takes its values
+        values = _concatenated(node)
+        typed = [checker.type_of(value) for value in values]
+        known = {_canon(t) for t in typed if t is not None}
+        if not known or known <= _CONCAT_AS_STRING or known == {"BYTES"} \
+                or (isinstance(node, exp.DPipe) and known == {"ARRAY"}):  # ARRAY || ARRAY: ARRAY_CONCAT
+            continue
+        shown = ", ".join("NULL" if isinstance(_unparen(v), exp.Null) else _canon(t) if t else "ANY"
+                          for v, t in zip(values, typed, strict=True))
+        if isinstance(node, exp.DPipe):
+            raise gexc.BadRequest(f"No matching signature for operator || for argument types: {shown}. Supported "
+                                  "signatures: STRING || STRING; BYTES || BYTES; ARRAY || ARRAY")
+        raise gexc.BadRequest(f"No matching signature for function CONCAT for argument types: {shown}. Supported "
+                              "signatures: CONCAT(STRING, [STRING, ...]); CONCAT(BYTES, [BYTES, ...])")
 
 
 #: What each type may be cast to: conversion rules, "Comparison of casting and coercion" ("Cast
