@@ -92,6 +92,10 @@ _DOUBLE_1 = _signatures("FLOAT64 -> FLOAT64")
 _STATISTIC_1 = _signatures("NUMERIC -> FLOAT64", "BIGNUMERIC -> FLOAT64", "FLOAT64 -> FLOAT64")
 _STATISTIC_2 = _signatures("NUMERIC, NUMERIC -> FLOAT64", "BIGNUMERIC, BIGNUMERIC -> FLOAT64",
                            "FLOAT64, FLOAT64 -> FLOAT64")
+_JSON_SCALAR = _signatures("STRING, [STRING] -> STRING", "JSON, [STRING] -> STRING")
+_JSON_QUERY = _signatures("STRING, STRING -> STRING", "JSON, STRING -> JSON")
+_JSON_ARRAY = _signatures("STRING, [STRING] -> ARRAY<STRING>", "JSON, [STRING] -> ARRAY<JSON>")
+_JSON_STRINGS = _signatures("STRING, [STRING] -> ARRAY<STRING>", "JSON, [STRING] -> ARRAY<STRING>")
 
 #: ``{name as written: its signatures}``. A signature with a NUMERIC (BIGNUMERIC) argument is
 #: taken only when some argument IS a NUMERIC (BIGNUMERIC): ZetaSQL's
@@ -146,6 +150,22 @@ SIGNATURES: dict[str, tuple[Signature, ...]] = {
     **{name: _DOUBLE_1 for name in ("COS", "COSH", "ACOS", "ACOSH", "SIN", "SINH", "ASIN", "ASINH", "TAN", "TANH",
                                     "ATAN", "ATANH", "CSC", "SEC", "COT", "CSCH", "SECH", "COTH")},
     "ATAN2": _signatures("FLOAT64, FLOAT64 -> FLOAT64"),
+    # JSON functions (builtin_function_internal_3.cc, GetJsonExtractFunctions, GetJsonQueryFunctions,
+    # GetJsonValueFunctions; PARSE_JSON's wide_number_mode, a named argument, is another shape).
+    # A path written as a literal is parsed into a JSONPath, whose type is not read.
+    "JSON_VALUE": _JSON_SCALAR, "JSON_EXTRACT_SCALAR": _JSON_SCALAR,
+    "JSON_QUERY": _JSON_QUERY, "JSON_EXTRACT": _JSON_QUERY,
+    "JSON_QUERY_ARRAY": _JSON_ARRAY, "JSON_EXTRACT_ARRAY": _JSON_ARRAY,
+    "JSON_VALUE_ARRAY": _JSON_STRINGS, "JSON_EXTRACT_STRING_ARRAY": _JSON_STRINGS,
+    "PARSE_JSON": _signatures("STRING -> JSON"),
+    "JSON_TYPE": _signatures("JSON -> STRING"),
+    # array functions (builtin_function_array.cc): an array's element type is not read here
+    "ARRAY_LENGTH": _signatures("ARRAY -> INT64"),
+    "ARRAY_REVERSE": _signatures("ARRAY -> ARRAY"),
+    "ARRAY_TO_STRING": _signatures("ARRAY, STRING, [STRING] -> STRING", "ARRAY, BYTES, [BYTES] -> BYTES"),
+    "GENERATE_ARRAY": _signatures("INT64, INT64, [INT64] -> ARRAY<INT64>", "NUMERIC, NUMERIC, [NUMERIC] -> ARRAY<NUMERIC>",
+                                  "BIGNUMERIC, BIGNUMERIC, [BIGNUMERIC] -> ARRAY<BIGNUMERIC>",
+                                  "FLOAT64, FLOAT64, [FLOAT64] -> ARRAY<FLOAT64>"),
     # statistical aggregate functions (builtin_function_internal_2.cc; STDDEV is STDDEV_SAMP's
     # alias, VARIANCE VAR_SAMP's)
     "STDDEV_POP": _STATISTIC_1, "STDDEV_SAMP": _STATISTIC_1, "STDDEV": _STATISTIC_1,

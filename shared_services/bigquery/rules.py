@@ -3107,8 +3107,9 @@ def _check_function_signatures(tree: exp.Expression, checker: _TypeChecker) -> N
         if any(_fit_cost(signature, typed) is not None for signature in SIGNATURES[name]):
             continue
         kind = "aggregate function" if isinstance(node, exp.AggFunc) else "function"
-        shown = ["NULL" if isinstance(_unparen(argument), exp.Null) else _canon(value) if value else "ANY"
-                 for argument, value in zip(arguments, typed, strict=True)]
+        # (a JSON path written as a literal is parsed into a JSONPath: a STRING as written)
+        shown = ["NULL" if isinstance(_unparen(argument), exp.Null) else "STRING" if isinstance(argument, exp.JSONPath)
+                 else _canon(value) if value else "ANY" for argument, value in zip(arguments, typed, strict=True)]
         several = len(SIGNATURES[name]) > 1
         raise gexc.BadRequest(f"No matching signature for {kind} {name} for argument types: {', '.join(shown)}. "
                               f"Supported signature{'s' if several else ''}: {signature_text(name)}")

@@ -26,9 +26,10 @@ from tests.support.query_results import one
 def client() -> Iterator[DuckDBClient]:
     c = DuckDBClient(":memory:")
     c.query("CREATE SCHEMA ds").result()
-    c.query("CREATE TABLE ds.t (i INT64, f FLOAT64, n NUMERIC, s STRING, b BOOL, d DATE, bt BYTES, j JSON)").result()
+    c.query("CREATE TABLE ds.t (i INT64, f FLOAT64, n NUMERIC, s STRING, b BOOL, d DATE, bt BYTES, j JSON, "
+            "a ARRAY<INT64>)").result()
     c.query("INSERT INTO ds.t VALUES (3, 2.5, NUMERIC '1.5', 'abc', TRUE, DATE '2025-01-02', b'xy', "
-            "JSON '{\"lunch\": \"soup\"}')").result()
+            "JSON '{\"lunch\": \"soup\"}', [1, 2])").result()
     yield c
     c.close()
 
@@ -188,7 +189,7 @@ def test_every_call_is_checked_and_the_message_names_null_and_unknown_arguments(
         "No matching signature for function SUBSTR for argument types: STRING, STRING.")
     assert _refusal(client, "SELECT SUBSTR(NULL, '2') FROM ds.t").startswith(
         "No matching signature for function SUBSTR for argument types: NULL, STRING.")
-    assert _refusal(client, "SELECT SUBSTR(ARRAY_TO_STRING(['a'], ''), '2') FROM ds.t").startswith(
+    assert _refusal(client, "SELECT SUBSTR(TO_JSON_STRING(s), '2') FROM ds.t").startswith(
         "No matching signature for function SUBSTR for argument types: ANY, STRING.")
 
 
@@ -234,4 +235,39 @@ def test_div_of_numeric_values_is_refused_not_divided_as_float64(client: DuckDBC
 @pytest.mark.parametrize(("call", "value"), [("DIV(7, 2)", 3), ("DIV(-7, 2)", -3), ("DIV(i, 2)", 1),
                                              ("DIV(CAST(n AS INT64), 2)", 1)])
 def test_div_of_int64_values_truncates_towards_zero(client: DuckDBClient, call: str, value: int) -> None:
+    assert one(client, f"SELECT {call} FROM ds.t") == value
+
+
+#: JSON and array functions DuckDB ran with arguments BigQuery has no signature for.
+JSON_AND_ARRAYS = [
+    ("JSON_VALUE(i)", "function JSON_VALUE for argument types: INT64, STRING. Supported signatures: "
+                      "JSON_VALUE(STRING, [STRING]); JSON_VALUE(JSON, [STRING])"),
+    ("JSON_QUERY(i, '$')", "function JSON_QUERY for argument types: INT64, STRING."),
+    ("JSON_EXTRACT_SCALAR(j, i)", "function JSON_EXTRACT_SCALAR for argument types: JSON, INT64."),
+    ("PARSE_JSON(i)", "function PARSE_JSON for argument types: INT64. Supported signature: PARSE_JSON(STRING)"),
+    ("JSON_TYPE(s)", "function JSON_TYPE for argument types: STRING."),
+    ("ARRAY_LENGTH(s)", "function ARRAY_LENGTH for argument types: STRING."),
+    ("ARRAY_TO_STRING(a, 1)", "function ARRAY_TO_STRING for argument types: ARRAY, INT64."),
+    ("ARRAY_REVERSE(s)", "function ARRAY_REVERSE for argument types: STRING."),
+    ("GENERATE_ARRAY(1, '3')", "function GENERATE_ARRAY for argument types: INT64, STRING."),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), JSON_AND_ARRAYS, ids=[call for call, _ in JSON_AND_ARRAYS])
+def test_json_and_array_functions_take_their_signatures_types(client: DuckDBClient, call: str,
+                                                              message: str) -> None:
+    assert _refusal(client, f"SELECT {call} FROM ds.t").startswith(f"No matching signature for {message}")
+
+
+@pytest.mark.parametrize(("call", "value"), [
+    ("JSON_VALUE(j, '$.lunch')", "soup"),
+    ("JSON_VALUE(TO_JSON_STRING(j), '$.lunch')", "soup"),
+    ("JSON_TYPE(j)", "object"),
+    ("ARRAY_LENGTH(a)", 2),
+    ("ARRAY_LENGTH(SPLIT(s))", 1),
+    ("ARRAY_TO_STRING(SPLIT('a,b'), '-')", "a-b"),
+    ("GENERATE_ARRAY(1, 3)", [1, 2, 3]),
+    ("LENGTH(JSON_VALUE(j, '$.lunch'))", 4),   # JSON_VALUE is a STRING
+])
+def test_json_and_array_calls_bigquery_takes_run(client: DuckDBClient, call: str, value: object) -> None:
     assert one(client, f"SELECT {call} FROM ds.t") == value
