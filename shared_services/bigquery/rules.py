@@ -2276,6 +2276,26 @@ def _check_orderable_groupable(tree: exp.Expression, checker: _TypeChecker) -> N
             kind = typed(key)
             if kind in _NOT_GROUPABLE or kind == "FLOAT64":
                 raise gexc.BadRequest(f"Partitioning by expressions of type {kind} is not allowed")
+    # "Groupable data types can generally appear in an expression following GROUP BY, DISTINCT,
+    # and PARTITION BY" (data types, "Groupable data types"): an aggregate's DISTINCT too
+    # (ZetaSQL's resolver_expr.cc / analytic_function_resolver.cc messages). DuckDB counted JSON
+    # values by their text: COUNT(DISTINCT j) ran.
+    for distinct in tree.find_all(exp.Distinct):
+        call = distinct.parent
+        if not isinstance(call, exp.AggFunc) or distinct.arg_key != "this":
+            continue
+        for argument in distinct.expressions:
+            kind = typed(argument)
+            if kind in _NOT_GROUPABLE:
+                what = "Analytic aggregate functions" if _over_window(call) is not None else "Aggregate functions"
+                raise gexc.BadRequest(f"{what} with DISTINCT cannot be used with arguments of type {kind}")
+    # APPROX_COUNT_DISTINCT: "Any data type except: ARRAY, STRUCT, INTERVAL" (approximate aggregate
+    # functions); ZetaSQL registers it with a groupable argument (no JSON either).
+    for approx in tree.find_all(exp.ApproxDistinct):
+        kind = typed(_aggregated(approx.this))
+        if kind in _NOT_GROUPABLE or kind in ("ARRAY", "STRUCT", "INTERVAL"):
+            raise gexc.BadRequest(f"No matching signature for aggregate function APPROX_COUNT_DISTINCT for argument "
+                                  f"types: {kind}. Supported signature: APPROX_COUNT_DISTINCT(ANY)")
 
 
 # --------------------------------------------------------------------------------------
@@ -2730,6 +2750,13 @@ def _check_set_operations(tree: exp.Expression, checker: _TypeChecker) -> None:
             if not checker.compatible(known[0], other):
                 raise gexc.BadRequest(
                     f"Column {index + 1} in {label} has incompatible types: {_canon(known[0])}, {_canon(other)}")
+        # Every set operation but UNION ALL compares rows: its columns must be groupable (ZetaSQL's
+        # set_operation_resolver_base.cc; data types, "Groupable data types"). DuckDB compared
+        # JSON values by their text in a UNION DISTINCT or an INTERSECT.
+        ungroupable = next((_canon(t) for t in known if _canon(t) in _NOT_GROUPABLE), None)
+        if label != "UNION ALL" and ungroupable is not None:
+            raise gexc.BadRequest(f"Column {index + 1} in {label} has type that does not support set operation "
+                                  f"comparisons: {ungroupable}")
         target = _column_datetime_type(typed)
         if target is None:
             continue
