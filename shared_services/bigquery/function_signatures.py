@@ -159,6 +159,17 @@ SIGNATURES: dict[str, tuple[Signature, ...]] = {
     "JSON_VALUE_ARRAY": _JSON_STRINGS, "JSON_EXTRACT_STRING_ARRAY": _JSON_STRINGS,
     "PARSE_JSON": _signatures("STRING -> JSON"),
     "JSON_TYPE": _signatures("JSON -> STRING"),
+    # conversion functions of a JSON value (builtin_function_internal_3.cc,
+    # GetJsonValueExtractionFunctions: "int64", "float64", "bool" take a JSON; FLOAT64's
+    # wide_number_mode, a named argument, is another shape), STRING (its signatures above in the
+    # same file), and the DATE / TIME constructors from parts (builtin_function_internal_2.cc; their
+    # one- and two-argument forms parse into other nodes and are not checked here)
+    "INT64": _signatures("JSON -> INT64"), "FLOAT64": _signatures("JSON -> FLOAT64"),
+    "BOOL": _signatures("JSON -> BOOL"),
+    "STRING": _signatures("TIMESTAMP, [STRING] -> STRING", "DATE -> STRING", "TIME -> STRING", "DATETIME -> STRING",
+                          "JSON -> STRING"),
+    "DATE": _signatures("INT64, INT64, INT64 -> DATE"),
+    "TIME": _signatures("INT64, INT64, INT64 -> TIME"),
     # array functions (builtin_function_array.cc): an array's element type is not read here
     "ARRAY_LENGTH": _signatures("ARRAY -> INT64"),
     "ARRAY_REVERSE": _signatures("ARRAY -> ARRAY"),

@@ -3061,9 +3061,9 @@ def _fit_cost(signature: Signature, typed: Sequence[_Typed | None]) -> tuple[int
     coercions ("Coercion": INT64 to NUMERIC, BIGNUMERIC or FLOAT64, NUMERIC to BIGNUMERIC or
     FLOAT64; "Literal coercion": a FLOAT64 literal to NUMERIC, "String literals don't coerce to
     numeric types",
-    https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_rules#coercion; no
-    signature of the table takes a DATE or TIME, so a string literal's coercions to them do not
-    arise). An argument of unknown type fits anywhere. A signature with a NUMERIC (BIGNUMERIC)
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_rules#coercion;
+    "Query parameter coercion": a STRING literal or parameter to a DATE, DATETIME, TIME or
+    TIMESTAMP, as for ``STRING('2025-01-02 03:04:05+00')``). An argument of unknown type fits anywhere. A signature with a NUMERIC (BIGNUMERIC)
     argument needs one argument of that type (ZetaSQL's ``CheckHasNumericTypeArgument``). The
     fewer arguments coerced the better, then the fewer literals (ZetaSQL's
     ``SignatureMatchResult::IsCloserMatchThan`` counts coerced non-literals first): ``POW(n, 2.5)``
@@ -3081,7 +3081,8 @@ def _fit_cost(signature: Signature, typed: Sequence[_Typed | None]) -> tuple[int
             if value.coercible_string:
                 continue
             return None
-        if value.number_literal and (param in _COERCES_TO.get(name, ()) or name == "FLOAT64" and param == "NUMERIC"):
+        if (value.number_literal and (param in _COERCES_TO.get(name, ()) or name == "FLOAT64" and param == "NUMERIC")) \
+                or (value.coercible_string and param in _STRING_COERCIBLE):
             literals += 1
         elif param in _COERCES_TO.get(name, ()):
             coerced += 1

@@ -11,6 +11,7 @@ still runs, with its value.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 
 import pytest
@@ -270,4 +271,35 @@ def test_json_and_array_functions_take_their_signatures_types(client: DuckDBClie
     ("LENGTH(JSON_VALUE(j, '$.lunch'))", 4),   # JSON_VALUE is a STRING
 ])
 def test_json_and_array_calls_bigquery_takes_run(client: DuckDBClient, call: str, value: object) -> None:
+    assert one(client, f"SELECT {call} FROM ds.t") == value
+
+
+#: Conversion functions and constructors DuckDB ran with arguments BigQuery has no signature for:
+#: INT64 / FLOAT64 / BOOL convert a JSON value only; STRING takes a date or time value or a JSON.
+CONVERSIONS = [
+    ("FLOAT64(i)", "function FLOAT64 for argument types: INT64. Supported signature: FLOAT64(JSON)"),
+    ("INT64(s)", "function INT64 for argument types: STRING. Supported signature: INT64(JSON)"),
+    ("BOOL(s)", "function BOOL for argument types: STRING. Supported signature: BOOL(JSON)"),
+    ("STRING(i)", "function STRING for argument types: INT64. Supported signatures: STRING(TIMESTAMP, [STRING]); "
+                  "STRING(DATE); STRING(TIME); STRING(DATETIME); STRING(JSON)"),
+    ("STRING(s)", "function STRING for argument types: STRING."),
+    ("DATE(2025, 1, '2')", "function DATE for argument types: INT64, INT64, STRING."),
+    ("TIME(1, 2, '3')", "function TIME for argument types: INT64, INT64, STRING."),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), CONVERSIONS, ids=[call for call, _ in CONVERSIONS])
+def test_conversion_functions_take_their_signatures_types(client: DuckDBClient, call: str, message: str) -> None:
+    assert _refusal(client, f"SELECT {call} FROM ds.t").startswith(f"No matching signature for {message}")
+
+
+@pytest.mark.parametrize(("call", "value"), [
+    ("INT64(JSON '3')", 3),
+    ("BOOL(JSON 'true')", True),
+    ("STRING(d)", "2025-01-02"),
+    ("STRING('2025-01-02 03:04:05+00')", "2025-01-02 03:04:05+00"),   # the literal is a TIMESTAMP
+    ("DATE(2025, 1, 2)", datetime.date(2025, 1, 2)),
+    ("DATE(d)", datetime.date(2025, 1, 2)),              # another form, not checked here
+])
+def test_conversion_calls_bigquery_takes_run(client: DuckDBClient, call: str, value: object) -> None:
     assert one(client, f"SELECT {call} FROM ds.t") == value
