@@ -112,6 +112,7 @@ from shared_services.bigquery.rules import (
     CoercedParameters,
     alter_added_columns,
     alter_set_options,
+    call_result_types,
     check_assignments,
     check_comparisons,
     check_created_columns,
@@ -138,6 +139,7 @@ from shared_services.bigquery.sql_translate import (
     JSON_CALL_META,
     JSON_STRING_FUNCTION,
     JSON_VALUE_FUNCTION,
+    RESULT_CALL_META,
     ROOT_CATALOG,
     SET_LITERAL_META,
     STAGING_PLACEHOLDER,
@@ -2199,10 +2201,12 @@ class DuckDBClient:
         of a STRING returning JSON text, as BigQuery's does, and each string literal a set
         operation pairs with a DATE (DATETIME, TIME, TIMESTAMP) column of that type, and each
         place a STRING parameter is read as a DATE / DATETIME / TIMESTAMP (``parameter_casts``,
-        from the statement rules) cast to it (``sql_translate.catalog_typed_statement``); the
-        same object when there is none of these (the common case costs two attribute reads
-        per statement)."""
-        if not parameter_casts and not any(st.json_calls or st.set_literals for st in translation.statements):
+        from the statement rules) cast to it, and each ROUND / TRUNC of an INT64 and SIGN of a
+        FLOAT64 / NUMERIC typed as BigQuery types it (``sql_translate.catalog_typed_statement``);
+        the same object when there is none of these (the common case costs three attribute
+        reads per statement)."""
+        if not parameter_casts and not any(st.json_calls or st.set_literals or st.result_calls
+                                           for st in translation.statements):
             return translation
         types_of = _types_lookup(self._catalog_snapshot())
         statements = []
@@ -2211,7 +2215,9 @@ class DuckDBClient:
             calls = string_json_calls(source, types_of, param_types or {}, JSON_CALL_META) if st.json_calls else set()
             literals = set_literal_types(source, types_of, param_types or {}, SET_LITERAL_META) \
                 if st.set_literals else {}
-            statements.append(catalog_typed_statement(st, calls, literals, parameter_casts))
+            results = call_result_types(source, types_of, param_types or {}, RESULT_CALL_META) \
+                if st.result_calls else {}
+            statements.append(catalog_typed_statement(st, calls, literals, parameter_casts, results))
         return dataclasses.replace(translation, statements=statements)
 
     def _catalog_snapshot(self) -> _CatalogSnapshot:

@@ -92,6 +92,7 @@ __all__ = [
     "CLUSTERABLE_TYPES",
     "check_comparisons",
     "set_literal_types",
+    "call_result_types",
 ]
 
 #: GoogleSQL's reserved keywords: "If an identifier is the same as a reserved keyword, the
@@ -2183,6 +2184,32 @@ def string_json_calls(tree: exp.Expression, types_of: TypesLookup, param_types: 
         typed = checker.type_of(node.this)
         if number is not None and typed is not None and _FAMILY.get(typed.type) == "STRING":
             found.add(number)
+    return found
+
+
+def call_result_types(tree: exp.Expression, types_of: TypesLookup, param_types: Mapping[str, object],
+                      meta_key: str) -> dict[int, str]:
+    """``{meta[meta_key]: BigQuery type}`` of the ROUND / TRUNC calls of an INT64 (a FLOAT64 on
+    BigQuery) and the SIGN calls of a FLOAT64, NUMERIC or BIGNUMERIC (the argument's type there),
+    which DuckDB types otherwise (an integer, see ``sql_translate.catalog_typed_statement``).
+
+    Example::
+
+        call_result_types(parse("SELECT ROUND(pts) FROM ds.box"), types_of, {}, 'bq_result_call')
+        # {1: 'FLOAT64'}  (pts an INT64)
+    """
+    checker = _TypeChecker(types_of, param_types)
+    found: dict[int, str] = {}
+    for node in tree.find_all(exp.Round, exp.Trunc, exp.Sign):
+        number = node.meta.get(meta_key)
+        argument = checker.type_of(node.this)
+        if number is None or argument is None:
+            continue
+        kind = _canon(argument)
+        if isinstance(node, exp.Round | exp.Trunc) and kind == "INT64":
+            found[number] = "FLOAT64"
+        elif isinstance(node, exp.Sign) and kind in ("FLOAT64", "NUMERIC", "BIGNUMERIC"):
+            found[number] = kind
     return found
 
 

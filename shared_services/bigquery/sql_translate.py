@@ -145,6 +145,9 @@ class TranslatedStatement:
     #: How many string literals it has as a column of a set operation's input, each tagged
     #: in both trees (see :func:`catalog_typed_statement`: one may take a column's DATE type).
     set_literals: int = 0
+    #: How many ROUND / TRUNC / SIGN calls it has, each tagged in both trees (see
+    #: :func:`catalog_typed_statement`: their result type depends on their argument's).
+    result_calls: int = 0
     #: What sqlglot says it could not write for DuckDB with the same meaning (its "unsupported"
     #: messages), None when nothing: the client refuses the statement with it, after the
     #: statement rules (whose refusals name the problem better) have passed.
@@ -235,6 +238,7 @@ def _from_template(template: Translation, template_sql: str, token: str) -> Tran
             source_ast=None if statement.source_ast is None else _renamed_tree(statement.source_ast, token),
             json_calls=statement.json_calls,
             set_literals=statement.set_literals,
+            result_calls=statement.result_calls,
         ))
     return Translation(statements=statements, template=(template_sql, token))
 
@@ -2632,6 +2636,7 @@ def _translate(
         tree = cast_expression(parsed)
         json_calls = _tag_json_calls(tree)
         set_literals = _tag_set_literals(tree)
+        result_calls = _tag_result_calls(tree)
         if tree.find(exp.Typeof) is not None:  # the query's own: the casts below write typeof(...) too
             # utility functions, "TYPEOF": BigQuery's names (STRING, ARRAY<INT64>); DuckDB's
             # typeof says VARCHAR, BIGINT[].
@@ -2727,7 +2732,7 @@ def _translate(
         duck_sql, unsupported = _checked_duckdb_sql(tree)
         statements.append(TranslatedStatement(sql=duck_sql, ast=tree, parameter_names=names, source_ast=source,
                                               json_calls=json_calls, set_literals=set_literals,
-                                              unsupported=unsupported))
+                                              result_calls=result_calls, unsupported=unsupported))
     return Translation(statements=statements)
 
 
@@ -2741,6 +2746,18 @@ def _tag_json_calls(tree: exp.Expression) -> int:
     count = 0
     for count, node in enumerate(tree.find_all(*_JSON_CALLS), start=1):
         node.meta[JSON_CALL_META] = count
+    return count
+
+
+#: ``meta`` key numbering a statement's ROUND / TRUNC / SIGN calls in its source and translated trees.
+RESULT_CALL_META = "bq_result_call"
+_RESULT_CALLS = (exp.Round, exp.Trunc, exp.Sign)
+
+
+def _tag_result_calls(tree: exp.Expression) -> int:
+    count = 0
+    for count, node in enumerate(tree.find_all(*_RESULT_CALLS), start=1):
+        node.meta[RESULT_CALL_META] = count
     return count
 
 
@@ -2770,7 +2787,8 @@ PARAMETER_META = "bq_parameter"
 
 def catalog_typed_statement(statement: TranslatedStatement, text_calls: set[int],
                             literal_types: Mapping[int, str] | None = None,
-                            parameter_types: Mapping[int, str] | None = None) -> TranslatedStatement:
+                            parameter_types: Mapping[int, str] | None = None,
+                            result_types: Mapping[int, str] | None = None) -> TranslatedStatement:
     """``statement`` as the catalog's types decide it, per query: the JSON_QUERY / JSON_EXTRACT
     calls numbered in ``text_calls`` (those whose first argument is a STRING, as the statement
     rules find it) return JSON text, the set operations' literals in ``literal_types`` take
@@ -2789,13 +2807,25 @@ def catalog_typed_statement(statement: TranslatedStatement, text_calls: set[int]
     column: BigQuery gives them that type ("Supertypes and literals", conversion rules), DuckDB
     would make the whole column text, so each becomes a CAST to it.
 
+    ``result_types``: ``{number: BigQuery type}`` of the ROUND / TRUNC / SIGN calls (numbered by
+    :data:`RESULT_CALL_META`) whose BigQuery result type is not DuckDB's: "ROUND ... INT64:
+    FLOAT64" (mathematical functions, the return type tables of ROUND and TRUNC), "SIGN ...
+    FLOAT64: FLOAT64", "NUMERIC: NUMERIC". DuckDB keeps an integer's ROUND an integer and gives
+    any SIGN as one, so ``CREATE TABLE ... AS SELECT ROUND(SUM(pts))`` made an INT64 column
+    where BigQuery makes a FLOAT64 one. Each becomes a CAST to its type.
+
     Example::
 
         catalog_typed_statement(statement, {1}).sql   # "SELECT NULLIF(CAST(s -> '$.a' AS TEXT), 'null') ..."
     """
-    if not text_calls and not literal_types and not parameter_types:
+    if not text_calls and not literal_types and not parameter_types and not result_types:
         return statement
     tree = statement.ast.copy()
+    if result_types:
+        for call in list(tree.find_all(*_RESULT_CALLS)):
+            target = result_types.get(call.meta.get(RESULT_CALL_META, 0))
+            if target is not None:
+                call.replace(exp.Cast(this=call.copy(), to=exp.DataType.build(duckdb_type(target), dialect="duckdb")))
     if parameter_types:
         # a STRING parameter read as a DATE / DATETIME / TIMESTAMP ("Query parameter coercion"),
         # cast to it where it is read so: DuckDB compared a DATE with it only by `=` ("Cannot
@@ -2821,7 +2851,8 @@ def catalog_typed_statement(statement: TranslatedStatement, text_calls: set[int]
             node.replace(exp.Nullif(this=text, expression=exp.Literal.string("null")))
     return TranslatedStatement(sql=_duckdb_sql(tree), ast=tree, parameter_names=statement.parameter_names,
                                source_ast=statement.source_ast, json_calls=statement.json_calls,
-                               set_literals=statement.set_literals, unsupported=statement.unsupported)
+                               set_literals=statement.set_literals, result_calls=statement.result_calls,
+                               unsupported=statement.unsupported)
 
 
 #: Operators sqlglot writes for a function call (``DIV(a, b)`` -> ``a // b``; CONCAT, below, -> ``a || b``):

@@ -1,0 +1,60 @@
+"""ROUND and TRUNC of an INT64 are FLOAT64s, SIGN of a FLOAT64 / NUMERIC keeps that type
+(mathematical functions, the "Return Data Type" tables of ROUND, TRUNC and SIGN). DuckDB kept an
+integer's ROUND an integer and gave every SIGN as one, so ``CREATE TABLE ... AS SELECT
+ROUND(SUM(pts))`` made an INT64 column where BigQuery makes a FLOAT64 one (and a later load of
+1.5 into it is refused here, taken there), and a query's rows held 3 where BigQuery's hold 3.0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+from shared_services.bigquery.duckdb_client import DuckDBClient
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[DuckDBClient]:
+    c = DuckDBClient(":memory:")
+    c.query("CREATE SCHEMA ds").result()
+    c.query("CREATE TABLE ds.box (player STRING, pts INT64, plus_minus FLOAT64, share NUMERIC)").result()
+    c.query("INSERT INTO ds.box VALUES ('a', 21, -3.5, NUMERIC '0.25'), ('a', 9, 2.0, NUMERIC '-0.5')").result()
+    yield c
+    c.close()
+
+
+def _typed(client: DuckDBClient, expression: str) -> tuple[str, object]:
+    job = client.query(f"SELECT {expression} AS r FROM ds.box WHERE player = 'a' LIMIT 1")
+    result = job.result()
+    (row,) = list(result)
+    return result.schema[0].field_type, row[0]
+
+
+@pytest.mark.parametrize(("expression", "field_type", "value"), [
+    ("ROUND(pts)", "FLOAT", 21.0),
+    ("ROUND(pts, -1)", "FLOAT", 20.0),
+    ("TRUNC(pts)", "FLOAT", 21.0),
+    ("SAFE.ROUND(pts)", "FLOAT", 21.0),
+    ("SIGN(plus_minus)", "FLOAT", -1.0),
+    ("SIGN(share)", "NUMERIC", Decimal("1")),
+    # unchanged: BigQuery's types are DuckDB's here
+    ("SIGN(pts)", "INTEGER", 1),
+    ("ROUND(plus_minus)", "FLOAT", -4.0),
+    ("ROUND(share, 1)", "NUMERIC", Decimal("0.3")),
+])
+def test_the_result_has_bigquerys_type(client: DuckDBClient, expression: str, field_type: str,
+                                       value: object) -> None:
+    got_type, got = _typed(client, expression)
+    assert (got_type, got, type(got)) == (field_type, value, type(value))
+
+
+def test_a_table_created_from_a_rounded_integer_has_a_float64_column(client: DuckDBClient) -> None:
+    client.query("CREATE TABLE ds.avg_pts AS SELECT player, ROUND(SUM(pts) / 1) AS total, "
+                 "ROUND(SUM(pts)) AS rounded FROM ds.box GROUP BY player").result()
+    types = {f.name: f.field_type for f in client.get_table("ds.avg_pts").schema}
+    assert types == {"player": "STRING", "total": "FLOAT", "rounded": "FLOAT"}
+    client.query("INSERT INTO ds.avg_pts VALUES ('b', 1.5, 2.5)").result()
+    (row,) = client.query("SELECT rounded FROM ds.avg_pts WHERE player = 'b'").result()
+    assert row[0] == 2.5
