@@ -131,6 +131,7 @@ SIGNATURES: dict[str, tuple[Signature, ...]] = {
     "TO_BASE32": _signatures("BYTES -> STRING"), "FROM_BASE32": _signatures("STRING -> BYTES"),
     "TO_CODE_POINTS": _signatures("STRING -> ARRAY<INT64>", "BYTES -> ARRAY<INT64>"),
     "SAFE_CONVERT_BYTES_TO_STRING": _signatures("BYTES -> STRING"),
+    "FARM_FINGERPRINT": _signatures("STRING -> INT64", "BYTES -> INT64"),  # (builtin_function_internal_3.cc)
     # mathematical functions (builtin_function_internal_3.cc, GetNumericFunctions and
     # GetTrigonometricFunctions)
     "ABS": _ANY_NUMBER_1, "SIGN": _ANY_NUMBER_1,

@@ -1635,6 +1635,15 @@ def _datatype_name(node: exp.DataType | None) -> str | None:
     return name if name in _FAMILY else None
 
 
+#: Calls whose result is an INT64 whatever their arguments' types (date / datetime / timestamp
+#: functions, "DATE_DIFF" ... "Return Data Type: INT64", "UNIX_DATE", "UNIX_SECONDS" ...).
+_INT64_RESULTS = (exp.DateDiff, exp.DatetimeDiff, exp.TimestampDiff, exp.UnixDate, exp.UnixSeconds, exp.UnixMillis,
+                  exp.UnixMicros)
+#: The parts EXTRACT returns as an INT64 (the DATE, TIME and DATETIME parts return those types).
+_EXTRACTED_NUMBERS = frozenset({"YEAR", "ISOYEAR", "QUARTER", "MONTH", "WEEK", "ISOWEEK", "DAY", "DAYOFWEEK",
+                                "DAYOFYEAR", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND"})
+
+
 class _TypeChecker:
     def __init__(self, types_of: TypesLookup, param_types: Mapping[str, object]):
         self.types_of = types_of
@@ -1693,8 +1702,10 @@ class _TypeChecker:
         """The result type of a few functions whose signatures fix it (string functions
         "LENGTH" / "UPPER" / "LOWER": INT64 / the argument's; aggregate functions "COUNT" /
         "COUNTIF": INT64, "LOGICAL_AND" / "LOGICAL_OR": BOOL, "STRING_AGG": its argument's)."""
-        if isinstance(node, exp.Length | exp.ByteLength | exp.Count | exp.CountIf):
+        if isinstance(node, (exp.Length, exp.ByteLength, exp.Count, exp.CountIf, *_INT64_RESULTS)):
             return _Typed("INT64")
+        if isinstance(node, exp.Extract) and str(node.name).upper() in _EXTRACTED_NUMBERS:
+            return _Typed("INT64")  # date functions, "EXTRACT": "Returns ... INT64", a DATE / TIME part aside
         if isinstance(node, exp.LogicalAnd | exp.LogicalOr):
             return _Typed("BOOL")
         if isinstance(node, exp.Upper | exp.Lower | exp.GroupConcat):
@@ -3143,6 +3154,8 @@ def _signature_result(node: exp.Expression, checker: _TypeChecker) -> _Typed | N
         returns = fits[0][1]
     else:
         return None
+    if returns.startswith("ARRAY"):
+        return _Typed("ARRAY")  # (an element type is not read: ARRAY alone, as an array literal is typed)
     return _Typed(returns) if returns in _FAMILY else None
 
 
@@ -3241,10 +3254,10 @@ def _check_casts(tree: exp.Expression, checker: _TypeChecker) -> None:
         typed = checker.type_of(node.this)
         if target is None or typed is None:
             continue
-        source, wanted = _canon(typed), _CANONICAL.get(target, target)
+        source = _canon(typed)  # (the target is named as BigQuery names it: DECIMAL is NUMERIC)
         allowed = _CASTS.get(source)
-        if allowed is not None and wanted in _CASTS and wanted not in allowed:
-            raise gexc.BadRequest(f"Invalid cast from {source} to {wanted}")
+        if allowed is not None and target in _CASTS and target not in allowed:
+            raise gexc.BadRequest(f"Invalid cast from {source} to {target}")
 
 
 def _check_signature(node: exp.Expression, checker: _TypeChecker) -> None:

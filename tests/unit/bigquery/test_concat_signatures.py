@@ -40,6 +40,11 @@ def client() -> Iterator[DuckDBClient]:
     ("s || '-' || bt", "No matching signature for operator || for argument types: STRING, STRING, BYTES."),
     ("a || s", "No matching signature for operator || for argument types: ARRAY, STRING."),
     ("UPPER(CONCAT(s, NULL, j))", "No matching signature for function CONCAT for argument types: STRING, NULL, JSON."),
+    # a concatenation that passes does not end the walk (the chain's inner || neither)
+    ("CONCAT(s, 'a'), CONCAT(s, j)", "No matching signature for function CONCAT for argument types: STRING, JSON."),
+    ("s || 'a', s || 'b' || j", "No matching signature for operator || for argument types: STRING, STRING, JSON."),
+    # a value whose type is not read is ANY, and not refused
+    ("CONCAT(TO_JSON_STRING(i), j)", "No matching signature for function CONCAT for argument types: ANY, JSON."),
 ])
 def test_values_bigquery_does_not_concatenate_are_refused(client: DuckDBClient, expression: str,
                                                           message: str) -> None:

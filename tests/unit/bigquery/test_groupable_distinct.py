@@ -40,6 +40,10 @@ def client() -> Iterator[DuckDBClient]:
     # "Any data type except: ARRAY, STRUCT, INTERVAL" (approximate aggregate functions)
     ("SELECT APPROX_COUNT_DISTINCT(a) FROM ds.t",
      "No matching signature for aggregate function APPROX_COUNT_DISTINCT for argument types: ARRAY."),
+    ("SELECT APPROX_COUNT_DISTINCT(STRUCT(i AS x)) FROM ds.t",
+     "No matching signature for aggregate function APPROX_COUNT_DISTINCT for argument types: STRUCT."),
+    ("SELECT APPROX_COUNT_DISTINCT(INTERVAL 1 DAY) FROM ds.t",
+     "No matching signature for aggregate function APPROX_COUNT_DISTINCT for argument types: INTERVAL."),
     ("SELECT j FROM ds.t UNION DISTINCT SELECT j FROM ds.t",
      "Column 1 in UNION DISTINCT has type that does not support set operation comparisons: JSON"),
     ("SELECT i, j FROM ds.t INTERSECT ALL SELECT i, j FROM ds.t",

@@ -86,7 +86,10 @@ def test_literals_are_typed_as_their_values() -> None:
     try:
         for sql, message in (("SELECT CAST(TRUE AS FLOAT64)", "Invalid cast from BOOL to FLOAT64"),
                              ("SELECT CAST(1.5 AS BOOL)", "Invalid cast from FLOAT64 to BOOL"),
-                             ("SELECT SAFE_CAST(DATE '2025-01-02' AS INT64)", "Invalid cast from DATE to INT64")):
+                             ("SELECT SAFE_CAST(DATE '2025-01-02' AS INT64)", "Invalid cast from DATE to INT64"),
+                             # a cast whose value's type is not read does not end the walk
+                             ("SELECT CAST(NULL AS INT64), CAST(TRUE AS FLOAT64)", "Invalid cast from BOOL to FLOAT64"),
+                             ("SELECT CAST(TRUE AS DECIMAL)", "Invalid cast from BOOL to NUMERIC")):
             with pytest.raises(gexc.BadRequest) as raised:
                 c.query(sql).result()
             assert raised.value.message == message

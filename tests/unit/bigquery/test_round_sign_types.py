@@ -38,6 +38,9 @@ def _typed(client: DuckDBClient, expression: str) -> tuple[str, object]:
     ("TRUNC(pts)", "FLOAT", 21.0),
     ("SAFE.ROUND(pts)", "FLOAT", 21.0),
     ("SIGN(plus_minus)", "FLOAT", -1.0),
+    ("ROUND(FARM_FINGERPRINT(player)) = FARM_FINGERPRINT(player)", "BOOLEAN", True),
+    ("ROUND(DATE_DIFF(DATE '2025-01-03', DATE '2025-01-01', DAY))", "FLOAT", 2.0),
+    ("TRUNC(EXTRACT(YEAR FROM DATE '2025-01-01'))", "FLOAT", 2025.0),
     ("SIGN(share)", "NUMERIC", Decimal("1")),
     # unchanged: BigQuery's types are DuckDB's here
     ("SIGN(pts)", "INTEGER", 1),
@@ -58,3 +61,15 @@ def test_a_table_created_from_a_rounded_integer_has_a_float64_column(client: Duc
     client.query("INSERT INTO ds.avg_pts VALUES ('b', 1.5, 2.5)").result()
     (row,) = client.query("SELECT rounded FROM ds.avg_pts WHERE player = 'b'").result()
     assert row[0] == 2.5
+
+
+def test_every_call_is_typed_and_parameters_count(client: DuckDBClient) -> None:
+    """A call whose argument's type is not read (first) does not stop the others being typed;
+    an INT64 parameter is an INT64."""
+    from google.cloud import bigquery
+
+    result = client.query("SELECT ROUND(BIT_COUNT(pts)) AS a, ROUND(pts) AS b FROM ds.box LIMIT 1").result()
+    assert result.schema[1].field_type == "FLOAT"  # (BIT_COUNT's type is not read: the first is DuckDB's)
+    config = bigquery.QueryJobConfig(query_parameters=[bigquery.ScalarQueryParameter("p", "INT64", 7)])
+    result = client.query("SELECT ROUND(@p) AS r", job_config=config).result()
+    assert (result.schema[0].field_type, list(result)[0][0]) == ("FLOAT", 7.0)

@@ -233,10 +233,13 @@ def test_every_zone_argument_of_a_statement_is_read(client: DuckDBClient) -> Non
 
 
 def test_current_date_at_the_date_line_offsets(client: DuckDBClient) -> None:
-    # the same instant is a day apart at +14 and -12 (the reference's CURRENT_DATE('-08') form)
-    today_east = one(client, "SELECT CURRENT_DATE('+14')")
-    today_west = one(client, "SELECT CURRENT_DATE('-12')")
-    assert today_east - today_west == dt.timedelta(days=1)  # type: ignore[operator]
+    # the statement's instant is one or two days apart at +14 and -12 (26 hours: two between 10:00
+    # and 12:00 UTC), each the civil date of that instant at its offset (the reference's
+    # CURRENT_DATE('-08') form). Until stop 36 this said one day, and failed two hours a day.
+    (row,) = client.query("SELECT CURRENT_TIMESTAMP(), CURRENT_DATE('+14'), CURRENT_DATE('-12')").result()
+    now, today_east, today_west = row.values()
+    assert today_east == (now + dt.timedelta(hours=14)).date()
+    assert today_west == (now - dt.timedelta(hours=12)).date()
 
 
 # --- DATETIME(timestamp, time_zone) and DATETIME(date, time) ----------------------------------
