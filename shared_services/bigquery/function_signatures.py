@@ -1,5 +1,5 @@
-"""GoogleSQL signatures of the string, mathematical and statistical functions, and where a
-parsed call keeps each argument.
+"""GoogleSQL signatures of the string, mathematical, statistical, JSON, array and conversion
+functions, and where a parsed call keeps each argument.
 
 DuckDB coerces arguments BigQuery does not: ``SUBSTR(name, '2')``, ``POW(2, '3')``,
 ``LPAD(s, 5.0)``, ``TRUNC(x, '1')``, ``VAR_POP('1')`` and ``TO_HEX(text)`` ran in the embedded
@@ -11,9 +11,11 @@ Where DuckDB did refuse, it said so in its own words about its own functions
 :data:`SIGNATURES` lists, per function, the argument types each of its signatures takes, as
 ZetaSQL (BigQuery's analyzer) registers them (``zetasql/common/builtin_function_internal_3.cc``:
 ``GetStringFunctions``, ``GetNumericFunctions``, ``GetTrigonometricFunctions``;
-``builtin_function_internal_2.cc``: the statistical aggregates) and the reference pages list
+the JSON functions; ``builtin_function_internal_2.cc``: the statistical aggregates and the date
+constructors; ``builtin_function_array.cc``: the array functions) and the reference pages list
 them (https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions,
-``.../mathematical_functions``, ``.../statistical_aggregate_functions``).
+``.../mathematical_functions``, ``.../statistical_aggregate_functions``, ``.../json_functions``,
+``.../array_functions``, ``.../conversion_functions``).
 ``rules._check_function_signatures`` types each argument and refuses a call no signature takes.
 
 sqlglot parses each function into a node of its own class and keeps the arguments under

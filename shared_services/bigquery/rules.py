@@ -3101,11 +3101,12 @@ def _fit_cost(signature: Signature, typed: Sequence[_Typed | None]) -> tuple[int
     numeric types",
     https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_rules#coercion;
     "Query parameter coercion": a STRING literal or parameter to a DATE, DATETIME, TIME or
-    TIMESTAMP, as for ``STRING('2025-01-02 03:04:05+00')``). An argument of unknown type fits anywhere. A signature with a NUMERIC (BIGNUMERIC)
-    argument needs one argument of that type (ZetaSQL's ``CheckHasNumericTypeArgument``). The
-    fewer arguments coerced the better, then the fewer literals (ZetaSQL's
-    ``SignatureMatchResult::IsCloserMatchThan`` counts coerced non-literals first): ``POW(n, 2.5)``
-    of a NUMERIC ``n`` is a NUMERIC, the literal coerced, not a FLOAT64."""
+    TIMESTAMP, as for ``STRING('2025-01-02 03:04:05+00')``). An argument of unknown type fits
+    anywhere. A signature with a NUMERIC (BIGNUMERIC) argument needs one argument of that type
+    (ZetaSQL's ``CheckHasNumericTypeArgument``). The fewer arguments coerced the better, then the
+    fewer literals (ZetaSQL's ``SignatureMatchResult::IsCloserMatchThan`` counts coerced
+    non-literals first): ``POW(n, 2.5)`` of a NUMERIC ``n`` is a NUMERIC, the literal coerced, not
+    a FLOAT64."""
     if not signature.takes(len(typed)):
         return None
     coerced = literals = 0
@@ -3160,12 +3161,13 @@ def _signature_result(node: exp.Expression, checker: _TypeChecker) -> _Typed | N
 
 
 def _check_function_signatures(tree: exp.Expression, checker: _TypeChecker) -> None:
-    """A call of a string, mathematical or statistical function (:data:`SIGNATURES`) that no
-    signature of it takes, refused as BigQuery refuses it ("No matching signature for function
-    SUBSTR for argument types: STRING, STRING. Supported signatures: ..."). DuckDB coerced
-    ``SUBSTR(s, '2')``, ``LPAD(s, 5.0)``, ``POW(2, '3')``, ``TRUNC(x, '1')`` and ``VAR_POP('1')``,
-    and refused ``SQRT('4')`` or ``REGEXP_CONTAINS(5, 'a')`` naming its own functions
-    (``isfinite``, ``regexp_matches``). Arguments of unknown type are not refused."""
+    """A call of a string, mathematical, statistical, JSON, array or conversion function
+    (:data:`SIGNATURES`) that no signature of it takes, refused as BigQuery refuses it ("No
+    matching signature for function SUBSTR for argument types: STRING, STRING. Supported
+    signatures: ..."). DuckDB coerced ``SUBSTR(s, '2')``, ``LPAD(s, 5.0)``, ``POW(2, '3')``,
+    ``TRUNC(x, '1')``, ``VAR_POP('1')`` and ``JSON_VALUE(int64)``, and refused ``SQRT('4')`` or
+    ``REGEXP_CONTAINS(5, 'a')`` naming its own functions (``isfinite``, ``regexp_matches``).
+    Arguments of unknown type are not refused."""
     for node in tree.find_all(exp.Func):
         found = call_arguments(node)
         if found is None:
