@@ -134,6 +134,13 @@ SIGNATURES: dict[str, tuple[Signature, ...]] = {
     "TO_CODE_POINTS": _signatures("STRING -> ARRAY<INT64>", "BYTES -> ARRAY<INT64>"),
     "SAFE_CONVERT_BYTES_TO_STRING": _signatures("BYTES -> STRING"),
     "FARM_FINGERPRINT": _signatures("STRING -> INT64", "BYTES -> INT64"),  # (builtin_function_internal_3.cc)
+    # EDIT_DISTANCE's max_distance is a named argument (another shape); bit functions
+    # (builtin_function_internal_2.cc: BIT_COUNT of an INT64 or BYTES; BIT_AND / BIT_OR / BIT_XOR
+    # aggregate INT64s, their BYTES signatures are behind a feature BigQuery's page does not list)
+    "EDIT_DISTANCE": _signatures("STRING, STRING -> INT64", "BYTES, BYTES -> INT64"),
+    "BIT_COUNT": _signatures("INT64 -> INT64", "BYTES -> INT64"),
+    "BIT_AND": _signatures("INT64 -> INT64"), "BIT_OR": _signatures("INT64 -> INT64"),
+    "BIT_XOR": _signatures("INT64 -> INT64"),
     # mathematical functions (builtin_function_internal_3.cc, GetNumericFunctions and
     # GetTrigonometricFunctions)
     "ABS": _ANY_NUMBER_1, "SIGN": _ANY_NUMBER_1,

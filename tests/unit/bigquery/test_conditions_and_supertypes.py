@@ -431,7 +431,7 @@ SIGNATURES = [
     ("SELECT MOD('7', 2)", "function MOD for argument types: STRING, INT64"),
     # an argument whose type is not read is ANY in the message (SQRT's is read since stop 32, POW's
     # since stop 36: POW(INT64, INT64) is a FLOAT64)
-    ("SELECT MOD(f, BIT_COUNT(n)) FROM ds.t",
+    ("SELECT MOD(f, RANGE_BUCKET(n, [1, 2])) FROM ds.t",
      "function MOD for argument types: FLOAT64, ANY. Supported signature"),
     ("SELECT MOD(f, POW(n, 2)) FROM ds.t", "function MOD for argument types: FLOAT64, FLOAT64. Supported signature"),
     ("SELECT MOD(f, SQRT(n)) FROM ds.t", "function MOD for argument types: FLOAT64, FLOAT64. Supported signature"),

@@ -289,3 +289,19 @@ def test_a_call_no_signature_takes_is_refused_in_bigquerys_words(client: DuckDBC
 @pytest.mark.parametrize(("call", "value"), RUN, ids=[call for call, _ in RUN])
 def test_a_call_bigquery_takes_runs_with_its_value(client: DuckDBClient, call: str, value: object) -> None:
     assert one(client, f"SELECT {call} FROM ds.t") == value
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    ("BIT_AND(f)", "aggregate function BIT_AND for argument types: FLOAT64. Supported signature: BIT_AND(INT64)"),
+    ("BIT_OR(s)", "aggregate function BIT_OR for argument types: STRING."),
+    ("BIT_COUNT(s)", "function BIT_COUNT for argument types: STRING. Supported signatures: BIT_COUNT(INT64); "
+                     "BIT_COUNT(BYTES)"),
+    ("EDIT_DISTANCE(s, 1)", "function EDIT_DISTANCE for argument types: STRING, INT64."),
+])
+def test_bit_functions_and_edit_distance_take_their_signatures_types(client: DuckDBClient, call: str,
+                                                                     message: str) -> None:
+    """DuckDB refused these in its own words (``bit_and(DOUBLE)``, ``levenshtein``); BIT_XOR of an
+    INT64 and EDIT_DISTANCE of two STRINGs run."""
+    assert _refusal(client, f"SELECT {call} FROM ds.t").startswith(f"No matching signature for {message}")
+    assert one(client, "SELECT BIT_XOR(i) FROM ds.t") == 3
+    assert one(client, "SELECT EDIT_DISTANCE(s, 'abd') FROM ds.t") == 1
