@@ -2201,8 +2201,9 @@ def string_json_calls(tree: exp.Expression, types_of: TypesLookup, param_types: 
 def call_result_types(tree: exp.Expression, types_of: TypesLookup, param_types: Mapping[str, object],
                       meta_key: str) -> dict[int, str]:
     """``{meta[meta_key]: BigQuery type}`` of the ROUND / TRUNC calls of an INT64 (a FLOAT64 on
-    BigQuery) and the SIGN calls of a FLOAT64, NUMERIC or BIGNUMERIC (the argument's type there),
-    which DuckDB types otherwise (an integer, see ``sql_translate.catalog_typed_statement``).
+    BigQuery), the SIGN calls of a FLOAT64, NUMERIC or BIGNUMERIC (the argument's type there),
+    and the SQRT / POW / EXP / LN / LOG / CBRT / SAFE_DIVIDE / AVG calls that are NUMERICs there,
+    which DuckDB types otherwise (an integer, a DOUBLE; see ``sql_translate.catalog_typed_statement``).
 
     Example::
 
@@ -2211,17 +2212,27 @@ def call_result_types(tree: exp.Expression, types_of: TypesLookup, param_types: 
     """
     checker = _TypeChecker(types_of, param_types)
     found: dict[int, str] = {}
-    for node in tree.find_all(exp.Round, exp.Trunc, exp.Sign):
+    for node in tree.find_all(exp.Round, exp.Trunc, exp.Sign, *_DECIMAL_RESULTS):
         number = node.meta.get(meta_key)
-        argument = checker.type_of(node.this)
+        argument = checker.type_of(_aggregated(node.this))
         if number is None or argument is None:
             continue
         kind = _canon(argument)
-        if isinstance(node, exp.Round | exp.Trunc) and kind == "INT64":
+        if isinstance(node, _DECIMAL_RESULTS):
+            result = checker.type_of(node)
+            if result is not None and _canon(result) in ("NUMERIC", "BIGNUMERIC"):
+                found[number] = _canon(result)
+        elif isinstance(node, exp.Round | exp.Trunc) and kind == "INT64":
             found[number] = "FLOAT64"
         elif isinstance(node, exp.Sign) and kind in ("FLOAT64", "NUMERIC", "BIGNUMERIC"):
             found[number] = kind
     return found
+
+
+#: Calls whose result is a NUMERIC when their arguments are (mathematical functions' return type
+#: tables: SQRT, POW, EXP, LN, LOG, CBRT, SAFE_DIVIDE; aggregate functions, AVG: "NUMERIC: NUMERIC"),
+#: which DuckDB computes as DOUBLEs.
+_DECIMAL_RESULTS = (exp.Sqrt, exp.Pow, exp.Exp, exp.Ln, exp.Log, exp.Cbrt, exp.SafeDivide, exp.Avg)
 
 
 _ARITHMETIC = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/"}

@@ -2749,9 +2749,12 @@ def _tag_json_calls(tree: exp.Expression) -> int:
     return count
 
 
-#: ``meta`` key numbering a statement's ROUND / TRUNC / SIGN calls in its source and translated trees.
+#: ``meta`` key numbering a statement's calls whose result type depends on their argument's
+#: (ROUND / TRUNC / SIGN; SQRT, POW, EXP, LN, LOG, CBRT, SAFE_DIVIDE and AVG of a NUMERIC) in its
+#: source and translated trees.
 RESULT_CALL_META = "bq_result_call"
-_RESULT_CALLS = (exp.Round, exp.Trunc, exp.Sign)
+_RESULT_CALLS = (exp.Round, exp.Trunc, exp.Sign, exp.Sqrt, exp.Pow, exp.Exp, exp.Ln, exp.Log, exp.Cbrt,
+                 exp.SafeDivide, exp.Avg)
 
 
 def _tag_result_calls(tree: exp.Expression) -> int:
@@ -2807,12 +2810,14 @@ def catalog_typed_statement(statement: TranslatedStatement, text_calls: set[int]
     column: BigQuery gives them that type ("Supertypes and literals", conversion rules), DuckDB
     would make the whole column text, so each becomes a CAST to it.
 
-    ``result_types``: ``{number: BigQuery type}`` of the ROUND / TRUNC / SIGN calls (numbered by
+    ``result_types``: ``{number: BigQuery type}`` of the calls (numbered by
     :data:`RESULT_CALL_META`) whose BigQuery result type is not DuckDB's: "ROUND ... INT64:
     FLOAT64" (mathematical functions, the return type tables of ROUND and TRUNC), "SIGN ...
-    FLOAT64: FLOAT64", "NUMERIC: NUMERIC". DuckDB keeps an integer's ROUND an integer and gives
-    any SIGN as one, so ``CREATE TABLE ... AS SELECT ROUND(SUM(pts))`` made an INT64 column
-    where BigQuery makes a FLOAT64 one. Each becomes a CAST to its type.
+    FLOAT64: FLOAT64", "NUMERIC: NUMERIC", and a NUMERIC for SQRT / POW / EXP / LN / LOG / CBRT /
+    SAFE_DIVIDE / AVG of NUMERICs (DuckDB computes those as DOUBLEs: ``SQRT(NUMERIC '2')`` was
+    1.4142135623730951, BigQuery's is 1.414213562). DuckDB keeps an integer's ROUND an integer
+    and gives any SIGN as one, so ``CREATE TABLE ... AS SELECT ROUND(SUM(pts))`` made an INT64
+    column where BigQuery makes a FLOAT64 one. Each becomes a CAST to its type.
 
     Example::
 
@@ -2824,8 +2829,14 @@ def catalog_typed_statement(statement: TranslatedStatement, text_calls: set[int]
     if result_types:
         for call in list(tree.find_all(*_RESULT_CALLS)):
             target = result_types.get(call.meta.get(RESULT_CALL_META, 0))
-            if target is not None:
-                call.replace(exp.Cast(this=call.copy(), to=exp.DataType.build(duckdb_type(target), dialect="duckdb")))
+            if target is None:
+                continue
+            value: Any = call  # an analytic call's value is its window's: AVG(x) OVER (...)
+            while isinstance(value.parent, exp.IgnoreNulls | exp.RespectNulls):
+                value = value.parent
+            if isinstance(value.parent, exp.Window) and value.arg_key == "this":
+                value = value.parent
+            value.replace(exp.Cast(this=value.copy(), to=exp.DataType.build(duckdb_type(target), dialect="duckdb")))
     if parameter_types:
         # a STRING parameter read as a DATE / DATETIME / TIMESTAMP ("Query parameter coercion"),
         # cast to it where it is read so: DuckDB compared a DATE with it only by `=` ("Cannot

@@ -73,3 +73,21 @@ def test_every_call_is_typed_and_parameters_count(client: DuckDBClient) -> None:
     config = bigquery.QueryJobConfig(query_parameters=[bigquery.ScalarQueryParameter("p", "INT64", 7)])
     result = client.query("SELECT ROUND(@p) AS r", job_config=config).result()
     assert (result.schema[0].field_type, list(result)[0][0]) == ("FLOAT", 7.0)
+
+
+@pytest.mark.parametrize(("expression", "value"), [
+    ("SQRT(share * 8)", Decimal("1.414213562")),     # DuckDB: 1.4142135623730951, a DOUBLE
+    ("POW(share, 2)", Decimal("0.0625")),
+    ("EXP(share)", Decimal("1.284025417")),
+    ("LN(share)", Decimal("-1.386294361")),
+    ("LOG(share, 2)", Decimal("-2")),
+    ("SAFE_DIVIDE(share, 3)", Decimal("0.083333333")),
+    ("AVG(share) OVER (PARTITION BY player)", Decimal("0.25")),
+])
+def test_numeric_mathematics_gives_a_numeric(client: DuckDBClient, expression: str, value: Decimal) -> None:
+    """SQRT / POW / EXP / LN / LOG / SAFE_DIVIDE / AVG of a NUMERIC are NUMERICs (mathematical
+    functions' and AVG's return type tables): nine decimal places, not a DOUBLE's digits."""
+    job = client.query(f"SELECT {expression} AS r FROM ds.box WHERE pts = 21")
+    result = job.result()
+    (row,) = list(result)
+    assert (result.schema[0].field_type, row[0]) == ("NUMERIC", value)
