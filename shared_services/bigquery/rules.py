@@ -2374,6 +2374,8 @@ _DIFF_PARTS = {"DATE": _ADD_PARTS["DATE"] | _WEEK_PARTS, "DATETIME": _ADD_PARTS[
 
 
 #: TRUNC's parts per kind of value (ZetaSQL's CheckDateDatetimeTimeTimestampTruncArguments) and
+#: What EXTRACT reads a part from (its "$extract" signatures, builtin_function_internal_2.cc).
+_EXTRACT_SOURCES = frozenset({"DATE", "DATETIME", "TIME", "TIMESTAMP", "INTERVAL"})
 #: EXTRACT's from a DATE or a TIME (CheckExtractPostResolutionArguments; a TIMESTAMP or DATETIME
 #: has every part).
 _TRUNC_FUNCTIONS: dict[type[exp.Expression], tuple[str, str]] = {
@@ -2454,6 +2456,14 @@ def _check_date_parts(tree: exp.Expression, checker: _TypeChecker) -> None:
         part = _date_part_name(node.this)
         typed = checker.type_of(node.expression)
         kind = _canon(typed) if typed is not None else None
+        if typed is not None and kind in _FAMILY and kind not in _EXTRACT_SOURCES and not typed.coercible_string:
+            # ZetaSQL's "$extract" signatures (builtin_function_internal_2.cc) and its
+            # NoMatchingSignatureForExtractFunction message; DuckDB said "date_part(STRING_LITERAL, VARCHAR)"
+            raise gexc.BadRequest(
+                f"No matching signature for function EXTRACT for argument types: DATE_TIME_PART FROM {kind}. "
+                "Supported signatures: EXTRACT(DATE_TIME_PART FROM DATE); EXTRACT(DATE_TIME_PART FROM TIMESTAMP "
+                "[AT TIME ZONE STRING]); EXTRACT(DATE_TIME_PART FROM DATETIME); EXTRACT(DATE_TIME_PART FROM TIME); "
+                "EXTRACT(DATE_TIME_PART FROM INTERVAL)")
         if part is not None and kind in _EXTRACT_PARTS and part not in _EXTRACT_PARTS[kind]:
             raise gexc.BadRequest(f"EXTRACT from {kind} does not support the {part} date part")
 

@@ -305,3 +305,16 @@ def test_bit_functions_and_edit_distance_take_their_signatures_types(client: Duc
     assert _refusal(client, f"SELECT {call} FROM ds.t").startswith(f"No matching signature for {message}")
     assert one(client, "SELECT BIT_XOR(i) FROM ds.t") == 3
     assert one(client, "SELECT EDIT_DISTANCE(s, 'abd') FROM ds.t") == 1
+
+
+@pytest.mark.parametrize(("source", "kind"), [("s", "STRING"), ("i", "INT64"), ("j", "JSON")])
+def test_extract_reads_a_part_from_a_date_time_or_interval_only(client: DuckDBClient, source: str,
+                                                                 kind: str) -> None:
+    """DuckDB said "date_part(STRING_LITERAL, VARCHAR)"; ZetaSQL's signatures and message."""
+    assert _refusal(client, f"SELECT EXTRACT(YEAR FROM {source}) FROM ds.t") == (
+        f"No matching signature for function EXTRACT for argument types: DATE_TIME_PART FROM {kind}. Supported "
+        "signatures: EXTRACT(DATE_TIME_PART FROM DATE); EXTRACT(DATE_TIME_PART FROM TIMESTAMP [AT TIME ZONE "
+        "STRING]); EXTRACT(DATE_TIME_PART FROM DATETIME); EXTRACT(DATE_TIME_PART FROM TIME); "
+        "EXTRACT(DATE_TIME_PART FROM INTERVAL)")
+    assert one(client, "SELECT EXTRACT(YEAR FROM d) FROM ds.t") == 2025
+    assert one(client, "SELECT EXTRACT(DAY FROM INTERVAL 3 DAY)") == 3
