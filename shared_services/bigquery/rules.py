@@ -1858,6 +1858,8 @@ def _check_coerced_literal(value: exp.Expression | None, target: _Typed | None) 
     if pattern is not None and isinstance(value, exp.Literal) and value.is_string \
             and not pattern.match(str(value.this)):
         raise gexc.BadRequest(f'Could not cast literal "{value.this}" to type {name}')
+
+
 @dataclass
 class CoercedParameters:
     """The STRING query parameters a statement reads as a DATE, DATETIME or TIMESTAMP (filled by
@@ -3195,7 +3197,15 @@ def _check_function_signatures(tree: exp.Expression, checker: _TypeChecker) -> N
             continue
         name, arguments = found
         typed = [checker.type_of(_aggregated(argument)) for argument in arguments]
-        if any(_fit_cost(signature, typed) is not None for signature in SIGNATURES[name]):
+        fits = [(cost, signature) for signature in SIGNATURES[name]
+                if (cost := _fit_cost(signature, typed)) is not None]
+        if fits:
+            # the literals the closest signature coerces are read as BigQuery reads them when it
+            # analyses the query: STRING('x') takes STRING(TIMESTAMP), "Could not cast literal"
+            closest = min(fits, key=lambda fit: fit[0])[1]
+            for param, argument in zip(closest.params, arguments, strict=False):
+                if param in _STRING_COERCIBLE:
+                    _check_coerced_literal(argument, _Typed(param))
             continue
         kind = "aggregate function" if isinstance(node, exp.AggFunc) else "function"
         # (a JSON path written as a literal is parsed into a JSONPath: a STRING as written)

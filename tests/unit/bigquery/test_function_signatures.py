@@ -318,3 +318,11 @@ def test_extract_reads_a_part_from_a_date_time_or_interval_only(client: DuckDBCl
         "EXTRACT(DATE_TIME_PART FROM INTERVAL)")
     assert one(client, "SELECT EXTRACT(YEAR FROM d) FROM ds.t") == 2025
     assert one(client, "SELECT EXTRACT(DAY FROM INTERVAL 3 DAY)") == 3
+
+
+def test_a_string_literal_a_signature_reads_as_a_timestamp_must_be_one(client: DuckDBClient) -> None:
+    """STRING('x') takes STRING(TIMESTAMP) by literal coercion, which BigQuery evaluates when it
+    analyses the query ("Literal conversion is evaluated at analysis time, and gives an error if
+    the input literal can't be converted", conversion rules). DuckDB returned 'x'."""
+    assert _refusal(client, "SELECT STRING('x')") == 'Could not cast literal "x" to type TIMESTAMP'
+    assert one(client, "SELECT STRING('2025-01-02 03:04:05+00')") == "2025-01-02 03:04:05+00"
