@@ -50,7 +50,13 @@ ROUNDING_MODE = "ROUNDING_MODE"
 
 @dataclass(frozen=True)
 class Signature:
-    """One signature: the argument types in order (``required`` of them needed), the result."""
+    """One signature: the argument types in order (``required`` of them needed), the result.
+
+    Example::
+
+        substr = SIGNATURES['SUBSTR'][0]   # Signature(('STRING', 'INT64', 'INT64'), 2, 'STRING')
+        substr.takes(2), substr.takes(1)   # (True, False)
+    """
 
     params: tuple[str, ...]
     required: int
