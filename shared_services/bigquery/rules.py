@@ -2234,7 +2234,7 @@ def call_result_types(tree: exp.Expression, types_of: TypesLookup, param_types: 
 #: Calls whose result is a NUMERIC when their arguments are (mathematical functions' return type
 #: tables: SQRT, POW, EXP, LN, LOG, CBRT, SAFE_DIVIDE; aggregate functions, AVG: "NUMERIC: NUMERIC"),
 #: which DuckDB computes as DOUBLEs.
-_DECIMAL_RESULTS = (exp.Sqrt, exp.Pow, exp.Exp, exp.Ln, exp.Log, exp.Cbrt, exp.SafeDivide, exp.Avg)
+_DECIMAL_RESULTS = (exp.Sqrt, exp.Pow, exp.Exp, exp.Ln, exp.Log, exp.Cbrt, exp.SafeDivide, exp.Avg, exp.Div)
 
 
 _ARITHMETIC = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/"}

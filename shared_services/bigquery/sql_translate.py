@@ -2754,7 +2754,7 @@ def _tag_json_calls(tree: exp.Expression) -> int:
 #: source and translated trees.
 RESULT_CALL_META = "bq_result_call"
 _RESULT_CALLS = (exp.Round, exp.Trunc, exp.Sign, exp.Sqrt, exp.Pow, exp.Exp, exp.Ln, exp.Log, exp.Cbrt,
-                 exp.SafeDivide, exp.Avg)
+                 exp.SafeDivide, exp.Avg, exp.Div)
 
 
 def _tag_result_calls(tree: exp.Expression) -> int:

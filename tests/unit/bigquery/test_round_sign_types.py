@@ -44,6 +44,7 @@ def _typed(client: DuckDBClient, expression: str) -> tuple[str, object]:
     ("SIGN(share)", "NUMERIC", Decimal("1")),
     # unchanged: BigQuery's types are DuckDB's here
     ("SIGN(pts)", "INTEGER", 1),
+    ("pts / 2", "FLOAT", 10.5),                       # INT64 / INT64 is a FLOAT64 on both
     ("ROUND(plus_minus)", "FLOAT", -4.0),
     ("ROUND(share, 1)", "NUMERIC", Decimal("0.3")),
 ])
@@ -83,10 +84,14 @@ def test_every_call_is_typed_and_parameters_count(client: DuckDBClient) -> None:
     ("LOG(share, 2)", Decimal("-2")),
     ("SAFE_DIVIDE(share, 3)", Decimal("0.083333333")),
     ("AVG(share) OVER (PARTITION BY player)", Decimal("0.25")),
+    ("share / 3", Decimal("0.083333333")),           # "Result types for Division": NUMERIC
+    ("pts / share", Decimal("84")),                   # INT64 / NUMERIC is a NUMERIC
+    ("(share / 3) * 3", Decimal("0.249999999")),      # nine decimal places at each step, as there
 ])
 def test_numeric_mathematics_gives_a_numeric(client: DuckDBClient, expression: str, value: Decimal) -> None:
-    """SQRT / POW / EXP / LN / LOG / SAFE_DIVIDE / AVG of a NUMERIC are NUMERICs (mathematical
-    functions' and AVG's return type tables): nine decimal places, not a DOUBLE's digits."""
+    """SQRT / POW / EXP / LN / LOG / SAFE_DIVIDE / AVG of a NUMERIC, and ``/`` with a NUMERIC
+    operand, are NUMERICs (mathematical functions' and AVG's return type tables; operators,
+    "Result types for Division"): nine decimal places, not a DOUBLE's digits."""
     job = client.query(f"SELECT {expression} AS r FROM ds.box WHERE pts = 21")
     result = job.result()
     (row,) = list(result)
