@@ -2881,18 +2881,30 @@ def _call_operator_grouping(tree: exp.Expression) -> None:
     operator is parenthesized, so both readings are the same."""
     grouping = (exp.Binary, exp.Connector, exp.Unary, exp.Not)
 
-    def grouped(node: Any) -> Any:
-        """``node`` in parentheses when it is an operator (and not parenthesized already)."""
-        return exp.Paren(this=node.copy()) if isinstance(node, grouping) and not isinstance(node, exp.Paren) else node
+    def needs_parens(node: Any, outer: Any) -> bool:
+        """Whether ``node`` (an operand of ``outer``, or its parent) is an operator to group;
+        ``||`` inside ``||`` is not (concatenation is associative, and a chain of N operands
+        would nest 2N levels deep)."""
+        return isinstance(node, grouping) and not isinstance(node, exp.Paren) \
+            and not (isinstance(node, exp.DPipe) and isinstance(outer, exp.DPipe | exp.Concat))
+
+    def grouped(node: Any, outer: Any) -> Any:
+        """``node`` in parentheses when it needs them. The node itself moves into them,
+        uncopied: a copy per operator left the calls inside the copy out of this rewrite
+        (``DIV(DIV(7 + 1, 2) + 1, 3)`` was 2, BigQuery's is 1) and made a chain of N ``||``
+        cost N copies of the chain (900 operands took 16 s)."""
+        return exp.Paren(this=node) if needs_parens(node, outer) else node
 
     for node in list(tree.find_all(*_CALL_OPERATORS, exp.Concat)):
         if isinstance(node, exp.Concat):  # CONCAT(a, b) is written a || b
-            node.set("expressions", [grouped(e) for e in node.expressions])
+            node.set("expressions", [grouped(e, node) for e in node.expressions])
         else:
             for key in ("this", "expression"):
-                node.set(key, grouped(node.args.get(key)))
-        if isinstance(node.parent, grouping) and not isinstance(node.parent, exp.Paren):
-            node.replace(exp.Paren(this=node.copy()))
+                node.set(key, grouped(node.args.get(key), node))
+        if needs_parens(node.parent, node):
+            paren = exp.Paren()
+            node.replace(paren)
+            paren.set("this", node)
 
 
 def _checked_duckdb_sql(tree: exp.Expression) -> tuple[str, str | None]:
