@@ -668,7 +668,7 @@ def _raise_expr(message: str) -> exp.Expression:
 
 def _checked_division(tree: exp.Expression) -> None:
     """``x / 0`` is an error on BigQuery ("division by zero"); DuckDB returns inf / NULL."""
-    for node in list(tree.find_all(exp.Div)):
+    for node in reversed(list(tree.find_all(exp.Div))):  # innermost first: see _safe_calls
         if node.args.get("safe") or node.meta.get(IEEE_DIVISION_META):
             continue
         divisor = node.expression
@@ -1307,7 +1307,7 @@ def _safe_arithmetic(tree: exp.Expression) -> None:
     and an IEEE division of two FLOAT64s, which DuckDB already computes so (25.0 / 0.0 is inf,
     0.0 / 0.0 NaN), left out of the division-by-zero check. A FLOAT64 sum that overflows is inf
     here, NULL there."""
-    for node in list(tree.find_all(exp.SafeAdd, exp.SafeSubtract, exp.SafeMultiply, exp.SafeNegate)):
+    for node in reversed(list(tree.find_all(exp.SafeAdd, exp.SafeSubtract, exp.SafeMultiply, exp.SafeNegate))):  # innermost first: see _safe_calls
         if node.this is None:
             continue
         # the operands are bound outside the try (one-element lists' lambdas): an error of their
@@ -1319,7 +1319,7 @@ def _safe_arithmetic(tree: exp.Expression) -> None:
         node.replace(_template(
             f"list_transform([{_VALUE}], lambda bq_a: list_transform([__bq_other__], "
             f"lambda bq_b: try(bq_a {symbol} bq_b))[1])[1]", node.this, __bq_other__=node.expression))
-    for call in list(tree.find_all(exp.Anonymous)):
+    for call in reversed(list(tree.find_all(exp.Anonymous))):  # the innermost first, as in _safe_calls
         if call.name.upper() == "IEEE_DIVIDE" and len(call.expressions) == 2:
             x, y = (exp.Cast(this=v.copy(), to=exp.DataType.build("DOUBLE")) for v in call.expressions)
             division = exp.Div(this=x, expression=y)
@@ -1332,7 +1332,9 @@ def _safe_calls(tree: exp.Expression) -> None:
     https://cloud.google.com/bigquery/docs/reference/standard-sql/functions-reference#safe_prefix);
     sqlglot wrote ``SAFE.f`` for DuckDB, which has no such prefix. DuckDB's ``try(expr)`` is the
     same: NULL instead of an error."""
-    for node in list(tree.find_all(exp.SafeFunc)):
+    # the innermost first: an outer call's copy then holds the inner one rewritten
+    # (SAFE.SQRT(SAFE.SQRT(-4)) was DuckDB's "Referenced column SAFE was not found")
+    for node in reversed(list(tree.find_all(exp.SafeFunc))):
         if node.this is not None:
             node.replace(exp.Anonymous(this="try", expressions=[node.this.copy()]))
 
@@ -1502,7 +1504,7 @@ def _math_domain_errors(tree: exp.Expression) -> None:
     are errors on BigQuery (mathematical functions: "Generates an error if X is less than 0",
     "... less than or equal to zero"; ``-inf`` and NaN give NaN); DuckDB returned NaN or -inf,
     which would flow into averages silently."""
-    for node in list(tree.find_all(exp.Sqrt, exp.Ln, exp.Log)):
+    for node in reversed(list(tree.find_all(exp.Sqrt, exp.Ln, exp.Log))):  # innermost first: see _safe_calls
         if isinstance(node, exp.Sqrt):
             guard = f"{_VALUE} < 0 AND isfinite({_VALUE})"
             message = "Argument to SQRT cannot be negative"
@@ -1545,7 +1547,7 @@ def _floating_point_errors(tree: exp.Expression) -> None:
     in function: COSH(1000)"). DuckDB returned NaN or inf, which flow into an average silently;
     ``SAFE.ACOS(2)`` was NaN where BigQuery gives NULL. A non-finite argument (NaN, inf) gives
     the result as before, as the tables say. The result is computed once (a one-element list)."""
-    for node in list(tree.find_all(*_FLOATING_POINT_CHECKED)):
+    for node in reversed(list(tree.find_all(*_FLOATING_POINT_CHECKED))):  # innermost first: see _safe_calls
         name, kind = _FLOATING_POINT_CHECKED[type(node)]
         arguments = [a for a in (node.this, node.expression if isinstance(node, exp.Pow) else None) if a is not None]
         if not arguments:
@@ -2836,7 +2838,10 @@ def catalog_typed_statement(statement: TranslatedStatement, text_calls: set[int]
                 value = value.parent
             if isinstance(value.parent, exp.Window) and value.arg_key == "this":
                 value = value.parent
-            value.replace(exp.Cast(this=value.copy(), to=exp.DataType.build(duckdb_type(target), dialect="duckdb")))
+            # moved into the CAST, not copied: a call inside it (SQRT(n / 3)) is in the list too
+            cast = exp.Cast(to=exp.DataType.build(duckdb_type(target), dialect="duckdb"))
+            value.replace(cast)
+            cast.set("this", value)
     if parameter_types:
         # a STRING parameter read as a DATE / DATETIME / TIMESTAMP ("Query parameter coercion"),
         # cast to it where it is read so: DuckDB compared a DATE with it only by `=` ("Cannot
