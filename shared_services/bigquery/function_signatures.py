@@ -42,7 +42,7 @@ from sqlglot.errors import SqlglotError
 
 from shared_services.bigquery.dialect import CoverageBigQuery
 
-__all__ = ["SIGNATURES", "Signature", "call_arguments", "signature_text"]
+__all__ = ["SIGNATURES", "Signature", "call_arguments", "signature_text", "written_name"]
 
 #: A ROUND's rounding mode: a string literal or parameter naming it (an enum in ZetaSQL).
 ROUNDING_MODE = "ROUNDING_MODE"
@@ -278,15 +278,23 @@ def _shapes() -> dict[tuple[type[Any], frozenset[_Path]], list[_Shape]]:
             if len(set(found)) != count or any(not isinstance(_at(node, place), exp.Literal)
                                                for place, _sql in constants):
                 continue
-            shapes.setdefault((type(node), filled), []).append((name, found, constants, bool(_written_name(node))))
+            shapes.setdefault((type(node), filled), []).append((name, found, constants, bool(written_name(node))))
     return shapes
 
 
-def _written_name(node: Any) -> str | None:
+def written_name(node: Any) -> str | None:
+    """The name a call was written with, when the parse kept it (sqlglot records it for
+    functions it builds from its table, and an unknown function keeps its own); None for a
+    function parsed by a dedicated routine (``SUBSTRING``, ``CEIL``) or built by sqlglot itself.
+
+    Example::
+
+        written_name(sqlglot.parse_one('SELECT lcase(x)', read=CoverageBigQuery).expressions[0])   # 'lcase'
+    """
     if isinstance(node, exp.Anonymous):
-        return str(node.name).upper()
+        return str(node.name)
     name = node.meta.get(CoverageBigQuery.ORIGINAL_NAME_META_KEY or "")
-    return str(name).upper() if name else None
+    return str(name) if name else None
 
 
 def call_arguments(node: Any) -> tuple[str, list[exp.Expression]] | None:
@@ -307,7 +315,7 @@ def call_arguments(node: Any) -> tuple[str, list[exp.Expression]] | None:
                   if all(_at(node, place).sql() == sql for place, sql in shape[2])]
     if not candidates:
         return None
-    written = _written_name(node)
+    written = (written_name(node) or "").upper() or None
     chosen = next((c for c in candidates if c[0] == written), None)
     if chosen is None:
         if written is not None:

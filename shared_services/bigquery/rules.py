@@ -54,6 +54,7 @@ from shared_services.bigquery.function_signatures import (
     Signature,
     call_arguments,
     signature_text,
+    written_name,
 )
 from shared_services.bigquery.googlesql_functions import (
     GOOGLESQL_FUNCTIONS,
@@ -63,7 +64,9 @@ from shared_services.bigquery.sql_translate import (
     DATE_TEXT,
     DATETIME_TEXT,
     PARAMETER_META,
+    RESULT_CALLS,
     TIMESTAMP_TEXT,
+    concatenations,
     first_select,
     implicit_column_name,
     is_star,
@@ -391,16 +394,6 @@ def _temporary_functions(trees: Sequence[exp.Expression]) -> set[str]:
     return names
 
 
-def _written_name(func: exp.Func) -> str | None:
-    """The name a call was written with, when the parse kept it (sqlglot records it for
-    functions it builds from its table, and an unknown function keeps its own); None for the
-    few functions parsed by a dedicated routine (see ``_PARSED_APART``)."""
-    if isinstance(func, exp.Anonymous):
-        return str(func.name)
-    name = func.meta.get(CoverageBigQuery.ORIGINAL_NAME_META_KEY or "")
-    return str(name) if name else None
-
-
 def _not_found(name: str) -> gexc.BadRequest:
     return gexc.BadRequest(
         f"Function not found: {name} (not a GoogleSQL built-in function nor a CREATE TEMP FUNCTION "
@@ -445,7 +438,7 @@ def check_functions(sql: str, trees: Sequence[exp.Expression], tokens: Sequence[
         for func in tree.find_all(exp.Func):
             if isinstance(func, exp.WeekStart):
                 continue  # WEEK(MONDAY): a date part (DATE_TRUNC, DATE_DIFF, EXTRACT, LAST_DAY), no call
-            name = _written_name(func)
+            name = written_name(func)
             if name is None or "." in name:
                 continue  # ``\`ds.fn\`(...)``: qualified in one quoted name
             parent = func.parent
@@ -2214,27 +2207,26 @@ def call_result_types(tree: exp.Expression, types_of: TypesLookup, param_types: 
     """
     checker = _TypeChecker(types_of, param_types)
     found: dict[int, str] = {}
-    for node in tree.find_all(exp.Round, exp.Trunc, exp.Sign, *_DECIMAL_RESULTS):
+    for node in tree.find_all(*RESULT_CALLS):  # the calls the translation numbers
         number = node.meta.get(meta_key)
         argument = checker.type_of(_aggregated(node.this))
         if number is None or argument is None:
             continue
         kind = _canon(argument)
-        if isinstance(node, _DECIMAL_RESULTS):
+        if isinstance(node, exp.Round | exp.Trunc):
+            if kind == "INT64":
+                found[number] = "FLOAT64"
+        elif isinstance(node, exp.Sign):
+            if kind in ("FLOAT64", "NUMERIC", "BIGNUMERIC"):
+                found[number] = kind
+        else:
+            # a NUMERIC when the arguments are (mathematical functions' return type tables: SQRT,
+            # POW, EXP, LN, LOG, CBRT, SAFE_DIVIDE; AVG: "NUMERIC: NUMERIC"; operators, "Result
+            # types for Division"), which DuckDB computes as DOUBLEs
             result = checker.type_of(node)
             if result is not None and _canon(result) in ("NUMERIC", "BIGNUMERIC"):
                 found[number] = _canon(result)
-        elif isinstance(node, exp.Round | exp.Trunc) and kind == "INT64":
-            found[number] = "FLOAT64"
-        elif isinstance(node, exp.Sign) and kind in ("FLOAT64", "NUMERIC", "BIGNUMERIC"):
-            found[number] = kind
     return found
-
-
-#: Calls whose result is a NUMERIC when their arguments are (mathematical functions' return type
-#: tables: SQRT, POW, EXP, LN, LOG, CBRT, SAFE_DIVIDE; aggregate functions, AVG: "NUMERIC: NUMERIC"),
-#: which DuckDB computes as DOUBLEs.
-_DECIMAL_RESULTS = (exp.Sqrt, exp.Pow, exp.Exp, exp.Ln, exp.Log, exp.Cbrt, exp.SafeDivide, exp.Avg, exp.Div)
 
 
 _ARITHMETIC = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/"}
@@ -2922,7 +2914,7 @@ def _supertyped_values(node: exp.Expression) -> tuple[str, list[exp.Expression |
     if isinstance(node, exp.Case):
         return "CASE", [branch.args.get("true") for branch in node.args.get("ifs") or []] + [node.args.get("default")]
     if isinstance(node, exp.Coalesce | exp.Greatest | exp.Least):
-        return (_written_name(node) or type(node).__name__).upper(), [node.this, *node.expressions]
+        return (written_name(node) or type(node).__name__).upper(), [node.this, *node.expressions]
     if isinstance(node, exp.Nullif):
         return "NULLIF", [node.this, node.expression]
     if isinstance(node, exp.Array) and not isinstance(node.parent, exp.Cast) \
@@ -3158,24 +3150,46 @@ def _fit_cost(signature: Signature, typed: Sequence[_Typed | None]) -> tuple[int
     return coerced, literals
 
 
-def _signature_result(node: exp.Expression, checker: _TypeChecker) -> _Typed | None:
-    """The result type of a call of :data:`function_signatures.SIGNATURES`: the return type of
-    the signature that takes the arguments with the fewest coercions (ZetaSQL's choice:
-    ``ROUND(int64)`` is a FLOAT64, ``POW(numeric, 2)`` a NUMERIC), or the one return type of
-    every signature that may take them when an argument's type is unknown; None otherwise."""
+def _fitting_signatures(node: Any, checker: _TypeChecker
+                        ) -> tuple[str, list[exp.Expression], list[_Typed | None], list[tuple[tuple[int, int], Signature]]] | None:
+    """For a call of :data:`SIGNATURES`: its name, arguments, their types, and each signature
+    that takes them with its cost (in the table's order); None for any other node."""
     found = call_arguments(node)
     if found is None:
         return None
     name, arguments = found
     typed = [checker.type_of(_aggregated(argument)) for argument in arguments]
-    fits = [(cost, signature.returns) for signature in SIGNATURES[name]
-            if (cost := _fit_cost(signature, typed)) is not None]  # in the table's order: the first of equals
+    fits = [(cost, signature) for signature in SIGNATURES[name] if (cost := _fit_cost(signature, typed)) is not None]
+    return name, arguments, typed, fits
+
+
+def _closest(fits: list[tuple[tuple[int, int], Signature]]) -> Signature:
+    """The signature that takes the arguments with the fewest coercions (the first of equals)."""
+    return min(fits, key=lambda fit: fit[0])[1]
+
+
+def _shown_types(values: Sequence[exp.Expression], typed: Sequence[_Typed | None]) -> str:
+    """The argument types of a message: NULL for an untyped NULL, STRING for a JSON path written
+    as a literal (parsed into a JSONPath), ANY where the type is not read."""
+    return ", ".join("NULL" if isinstance(_unparen(v), exp.Null) else "STRING" if isinstance(v, exp.JSONPath)
+                     else _canon(t) if t else "ANY" for v, t in zip(values, typed, strict=True))
+
+
+def _signature_result(node: exp.Expression, checker: _TypeChecker) -> _Typed | None:
+    """The result type of a call of :data:`function_signatures.SIGNATURES`: the return type of
+    the signature that takes the arguments with the fewest coercions (ZetaSQL's choice:
+    ``ROUND(int64)`` is a FLOAT64, ``POW(numeric, 2)`` a NUMERIC), or the one return type of
+    every signature that may take them when an argument's type is unknown; None otherwise."""
+    found = _fitting_signatures(node, checker)
+    if found is None:
+        return None
+    _name, _arguments, typed, fits = found
     if not fits:
         return None
     if all(value is not None and _FAMILY.get(value.type) is not None for value in typed):
-        returns = min(fits, key=lambda fit: fit[0])[1]
-    elif len({returns for _cost, returns in fits}) == 1:
-        returns = fits[0][1]
+        returns = _closest(fits).returns
+    elif len({signature.returns for _cost, signature in fits}) == 1:
+        returns = fits[0][1].returns
     else:
         return None
     if returns.startswith("ARRAY"):
@@ -3192,27 +3206,21 @@ def _check_function_signatures(tree: exp.Expression, checker: _TypeChecker) -> N
     ``REGEXP_CONTAINS(5, 'a')`` naming its own functions (``isfinite``, ``regexp_matches``).
     Arguments of unknown type are not refused."""
     for node in tree.find_all(exp.Func):
-        found = call_arguments(node)
+        found = _fitting_signatures(node, checker)
         if found is None:
             continue
-        name, arguments = found
-        typed = [checker.type_of(_aggregated(argument)) for argument in arguments]
-        fits = [(cost, signature) for signature in SIGNATURES[name]
-                if (cost := _fit_cost(signature, typed)) is not None]
+        name, arguments, typed, fits = found
         if fits:
             # the literals the closest signature coerces are read as BigQuery reads them when it
             # analyses the query: STRING('x') takes STRING(TIMESTAMP), "Could not cast literal"
-            closest = min(fits, key=lambda fit: fit[0])[1]
-            for param, argument in zip(closest.params, arguments, strict=False):
+            for param, argument in zip(_closest(fits).params, arguments, strict=False):
                 if param in _STRING_COERCIBLE:
                     _check_coerced_literal(argument, _Typed(param))
             continue
         kind = "aggregate function" if isinstance(node, exp.AggFunc) else "function"
-        # (a JSON path written as a literal is parsed into a JSONPath: a STRING as written)
-        shown = ["NULL" if isinstance(_unparen(argument), exp.Null) else "STRING" if isinstance(argument, exp.JSONPath)
-                 else _canon(value) if value else "ANY" for argument, value in zip(arguments, typed, strict=True)]
         several = len(SIGNATURES[name]) > 1
-        raise gexc.BadRequest(f"No matching signature for {kind} {name} for argument types: {', '.join(shown)}. "
+        raise gexc.BadRequest(f"No matching signature for {kind} {name} for argument types: "
+                              f"{_shown_types(arguments, typed)}. "
                               f"Supported signature{'s' if several else ''}: {signature_text(name)}")
 
 
@@ -3224,30 +3232,17 @@ _CONCAT_AS_STRING = frozenset({"STRING", "BOOL", "INT64", "NUMERIC", "BIGNUMERIC
                                "DATETIME", "TIME", "INTERVAL"})
 
 
-def _concatenated(node: exp.Expression) -> list[exp.Expression]:
-    """The values of a CONCAT call or of a chain of ``||`` (its outermost node)."""
-    if isinstance(node, exp.Concat):
-        return list(node.expressions)
-    if isinstance(node, exp.DPipe):
-        return _concatenated(node.this) + _concatenated(node.expression)
-    return [node]
-
-
 def _check_concatenations(tree: exp.Expression, checker: _TypeChecker) -> None:
     """CONCAT and ``||`` of values BigQuery has no signature for: all BYTES, or all STRING or
     types CONCAT takes as a STRING (:data:`_CONCAT_AS_STRING`). DuckDB concatenated a JSON
     value's text (``CONCAT(s, j)``), BYTES with a STRING (``s || b'xy'``) and a STRUCT's text."""
-    for node in tree.find_all(exp.Concat, exp.DPipe):
-        if isinstance(node, exp.DPipe) and isinstance(node.parent, exp.DPipe):
-            continue  # the outermost ``||`` of a chain takes its values
-        values = _concatenated(node)
+    for node, values in concatenations(tree):
         typed = [checker.type_of(value) for value in values]
         known = {_canon(t) for t in typed if t is not None}
         if not known or known <= _CONCAT_AS_STRING or known == {"BYTES"} \
                 or (isinstance(node, exp.DPipe) and known == {"ARRAY"}):  # ARRAY || ARRAY: ARRAY_CONCAT
             continue
-        shown = ", ".join("NULL" if isinstance(_unparen(v), exp.Null) else _canon(t) if t else "ANY"
-                          for v, t in zip(values, typed, strict=True))
+        shown = _shown_types(values, typed)
         if isinstance(node, exp.DPipe):
             raise gexc.BadRequest(f"No matching signature for operator || for argument types: {shown}. Supported "
                                   "signatures: STRING || STRING; BYTES || BYTES; ARRAY || ARRAY")

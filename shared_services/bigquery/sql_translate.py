@@ -1389,6 +1389,25 @@ def _instr_occurrences(tree: exp.Expression) -> None:
         node.set("occurrence", None)  # 1: the first match, which is what DuckDB finds
 
 
+def concatenations(tree: exp.Expression) -> list[tuple[exp.Expression, list[exp.Expression]]]:
+    """Each CONCAT call and each chain of ``||`` (its outermost node) of ``tree``, with its values
+    in order (a chain's leaves). Listed before the caller changes anything.
+
+    Example::
+
+        concatenations(sqlglot.parse_one("SELECT a || b || CONCAT(c, d)", read='bigquery'))
+        # [(DPipe(...), [a, b, CONCAT(c, d)]), (Concat(...), [c, d])]
+    """
+    def leaves(node: exp.Expression) -> list[exp.Expression]:
+        if isinstance(node, exp.DPipe):
+            return leaves(node.this) + leaves(node.expression)
+        return [node]
+
+    return [(node, list(node.expressions) if isinstance(node, exp.Concat) else leaves(node))
+            for node in tree.find_all(exp.Concat, exp.DPipe)
+            if not (isinstance(node, exp.DPipe) and isinstance(node.parent, exp.DPipe))]
+
+
 def _concat_texts(tree: exp.Expression) -> None:
     """``CONCAT(...)`` and ``||`` cast each value to STRING as BigQuery does: "All values must be
     BYTES or data types that can be cast to STRING" (string functions, "CONCAT"; ``||`` is
@@ -1399,16 +1418,7 @@ def _concat_texts(tree: exp.Expression) -> None:
     STRING)``, which :func:`_numeric_text` writes as BigQuery does; a concatenation of columns
     alone is left as it was (its values may be BYTES). Runs before the other rewrites, on the
     query's own concatenations only."""
-    def leaves(node: exp.Expression) -> list[exp.Expression]:
-        if isinstance(node, exp.DPipe):
-            return leaves(node.this) + leaves(node.expression)
-        return [node]
-
-    # (the outermost ``||`` of a chain takes its leaves)
-    concatenations = [n for n in tree.find_all(exp.Concat, exp.DPipe)
-                      if not (isinstance(n, exp.DPipe) and isinstance(n.parent, exp.DPipe))]
-    for node in concatenations:
-        values = list(node.expressions) if isinstance(node, exp.Concat) else leaves(node)
+    for _node, values in concatenations(tree):
         if not any(isinstance(v, exp.Literal) and v.is_string for v in values):
             continue
         for value in values:
@@ -2755,13 +2765,13 @@ def _tag_json_calls(tree: exp.Expression) -> int:
 #: (ROUND / TRUNC / SIGN; SQRT, POW, EXP, LN, LOG, CBRT, SAFE_DIVIDE and AVG of a NUMERIC) in its
 #: source and translated trees.
 RESULT_CALL_META = "bq_result_call"
-_RESULT_CALLS = (exp.Round, exp.Trunc, exp.Sign, exp.Sqrt, exp.Pow, exp.Exp, exp.Ln, exp.Log, exp.Cbrt,
-                 exp.SafeDivide, exp.Avg, exp.Div)
+RESULT_CALLS: tuple[type[exp.Expression], ...] = (
+    exp.Round, exp.Trunc, exp.Sign, exp.Sqrt, exp.Pow, exp.Exp, exp.Ln, exp.Log, exp.Cbrt, exp.SafeDivide, exp.Avg, exp.Div)
 
 
 def _tag_result_calls(tree: exp.Expression) -> int:
     count = 0
-    for count, node in enumerate(tree.find_all(*_RESULT_CALLS), start=1):
+    for count, node in enumerate(tree.find_all(*RESULT_CALLS), start=1):
         node.meta[RESULT_CALL_META] = count
     return count
 
@@ -2829,7 +2839,7 @@ def catalog_typed_statement(statement: TranslatedStatement, text_calls: set[int]
         return statement
     tree = statement.ast.copy()
     if result_types:
-        for call in list(tree.find_all(*_RESULT_CALLS)):
+        for call in list(tree.find_all(*RESULT_CALLS)):
             target = result_types.get(call.meta.get(RESULT_CALL_META, 0))
             if target is None:
                 continue
