@@ -64,13 +64,18 @@ def frozen_heap() -> Iterator[None]:
     that is ~45 ms a call here, and more inside a test process, for objects that live until
     exit anyway. Frozen, a collection walks only what was made since. No timing changes: the
     collections happen between timed runs, and what is timed is the same.
+
+    A freeze found in place (the test suite's, when a smoke test runs a benchmark in-process)
+    is left in place: ``gc.unfreeze`` would thaw the suite's objects too.
     """
+    frozen_before = gc.get_freeze_count() > 0
     gc.collect()
     gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
 
 
 def timed(fn: Callable[[], T]) -> tuple[float, T]:

@@ -170,21 +170,32 @@ def _no_event_row_caches_from_an_earlier_session() -> None:
     model._ID_POOL.clear()
 
 
+#: Whether this process has frozen its long-lived objects (:func:`_long_lived_objects_frozen`).
+_FROZEN_ONCE: list[bool] = [False]
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _long_lived_objects_frozen() -> None:
     """Keep what a worker holds for good (imported modules, collected tests, session fixtures)
-    out of the garbage collector's full passes (``gc.freeze``), from each module's start.
+    out of the garbage collector's full passes (``gc.freeze``), once per process, at the first
+    module's start.
 
     A full collection walks every tracked object; in a worker that imported pandas, sqlglot,
     the client libraries and collected 1,500 tests that is ~250,000 objects, and the automatic
     full passes took 2-3 s of CPU per worker. Frozen objects stay alive and are still freed
     by reference counting; only cycles among them would wait for ``gc.unfreeze``. Objects a
-    test makes are not frozen and are collected as before. Something that unfreezes (the
-    benchmark smoke runs do) is followed by a fresh collect-and-freeze at the next module.
+    test makes are not frozen and are collected as before.
+
+    Once per process, by a flag: ``gc.get_freeze_count()``, which this asked at every module
+    before, counts the frozen objects one by one (10-25 ms a call here, 4-6 s of a sequential
+    run over 177 modules). Nothing in the suite unfreezes: the benchmarks' own freeze
+    (``bench/_common.frozen_heap``, run in-process by the smoke tests) leaves a freeze it found
+    in place.
     """
-    if gc.get_freeze_count() == 0:
+    if not _FROZEN_ONCE[0]:
         gc.collect()
         gc.freeze()
+        _FROZEN_ONCE[0] = True
 
 
 @pytest.fixture

@@ -9,10 +9,13 @@ environment variables and root logging handlers the scripts change are restored 
 from __future__ import annotations
 
 import ast
+import gc
 import importlib
 import logging
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -132,3 +135,24 @@ def test_bench_cli_startup_quick_counts_the_heavy_libraries_each_start_imported(
     assert int(line.group(1)) == 0
     assert int(line.group(2)) >= 3        # pandas, numpy, pyarrow, google-cloud-bigquery, ...
     assert _one(r"^-- CPU of (\d+) start-ups", out).group(1) == "1"
+
+
+def test_a_benchmark_run_in_process_leaves_the_suites_freeze_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``frozen_heap`` thaws only a freeze it made: run inside this test process (whose objects
+    tests/conftest.py froze once), it must not hand the suite's ~250,000 objects back to every
+    full collection for the rest of the run."""
+    monkeypatch.syspath_prepend(str(BENCH))
+    frozen_heap = importlib.import_module("_common").frozen_heap
+    assert gc.get_freeze_count() > 0, "tests/conftest.py freezes the process's objects before the first module"
+    with frozen_heap():
+        pass
+    assert gc.get_freeze_count() > 0
+
+
+def test_a_benchmark_process_thaws_what_it_froze() -> None:
+    """In a benchmark's own process (nothing frozen before), the block's freeze ends with it."""
+    code = ("import gc\nfrom _common import frozen_heap\nwith frozen_heap():\n    inside = gc.get_freeze_count()\n"
+            "print(inside > 0, gc.get_freeze_count())")
+    done = subprocess.run([sys.executable, "-c", code], cwd=BENCH, capture_output=True, text=True, timeout=120,
+                          check=True)
+    assert done.stdout.split() == ["True", "0"]
