@@ -29,7 +29,7 @@ import functools
 import logging
 import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -329,7 +329,7 @@ def _farm_fingerprints(tree: exp.Expression) -> None:
     the DuckDB function ``bq_farm_fingerprint`` the embedded warehouse registers
     (``farm_fingerprint.py``). DuckDB has no FarmHash: it was "Function not supported". A STRING
     only: BYTES is DuckDB's binder error (loud)."""
-    for node in list(tree.find_all(exp.FarmFingerprint)):
+    for node in _innermost_first(tree, exp.FarmFingerprint):
         if len(node.expressions) == 1:
             node.replace(exp.Anonymous(this=FARM_FINGERPRINT_FUNCTION, expressions=[node.expressions[0].copy()]))
 
@@ -361,7 +361,7 @@ def _range_buckets(tree: exp.Expression) -> None:
     https://cloud.google.com/bigquery/docs/reference/standard-sql/mathematical_functions#range_bucket;
     the checks' order and messages are ZetaSQL's reference implementation's). Minutes-played or
     age buckets are a typical use. DuckDB has no such function: it was "Function not supported"."""
-    for node in list(tree.find_all(exp.RangeBucket)):
+    for node in _innermost_first(tree, exp.RangeBucket):
         if node.this is None or node.expression is None:
             continue
         node.replace(_template(_RANGE_BUCKET, node.this, __bq_array__=node.expression))
@@ -400,7 +400,7 @@ def _fractional_generate_array(tree: exp.Expression) -> None:
     error. Element ``k`` is ``start + k * step``, as BigQuery's engine computes a FLOAT64 one (no
     running sum: ZetaSQL's generate_array.h), up to ``end`` inclusive. Rewritten where an argument
     is a FLOAT64 / NUMERIC literal or cast; integer arguments keep DuckDB's own."""
-    for node in list(tree.find_all(exp.GenerateSeries)):
+    for node in _innermost_first(tree, exp.GenerateSeries):
         start, end, step = node.args.get("start"), node.args.get("end"), node.args.get("step")
         if start is None or end is None:
             continue
@@ -417,7 +417,7 @@ def _array_ends(tree: exp.Expression) -> None:
     "ARRAY_FIRST", https://cloud.google.com/bigquery/docs/reference/standard-sql/array_functions#array_first;
     NULL for a NULL array; the message is ZetaSQL's, reference_impl/function.cc). DuckDB has no
     such functions: they were "Function not supported"."""
-    for node in list(tree.find_all(exp.ArrayFirst, exp.ArrayLast)):
+    for node in _innermost_first(tree, exp.ArrayFirst, exp.ArrayLast):
         first = isinstance(node, exp.ArrayFirst)
         message = ("ARRAY_FIRST cannot get the first element of an empty array" if first
                    else "ARRAY_LAST cannot get the last element of an empty array")
@@ -459,7 +459,7 @@ def _string_functions(tree: exp.Expression) -> None:
     for trim in tree.find_all(exp.Trim):
         if trim.args.get("expression") is None and trim.this is not None:
             trim.set("expression", exp.Literal.string(UNICODE_WHITE_SPACE))
-    for length in list(tree.find_all(exp.ByteLength)):
+    for length in _innermost_first(tree, exp.ByteLength):
         if length.this is not None:
             length.replace(_template(f"CASE WHEN typeof({_VALUE}) = 'BLOB' THEN octet_length(CAST({_VALUE} AS BLOB)) "
                                      f"ELSE strlen(CAST({_VALUE} AS VARCHAR)) END", length.this))
@@ -469,7 +469,7 @@ def _string_functions(tree: exp.Expression) -> None:
                 and _capturing_groups(pattern.name) > 1:
             raise gexc.BadRequest("Regular expressions passed into extraction functions must not have more than 1 "
                                   f"capturing group (pattern {pattern.name[:60]!r})")
-    for normalized in list(tree.find_all(exp.Normalize)):
+    for normalized in _innermost_first(tree, exp.Normalize):
         if normalized.this is None:
             continue
         form = normalized.args.get("form")
@@ -480,14 +480,14 @@ def _string_functions(tree: exp.Expression) -> None:
         normalized.replace(exp.Anonymous(this=NORMALIZE_FUNCTION, expressions=[
             normalized.this.copy(), exp.Literal.string(mode),
             exp.Boolean(this=bool(normalized.args.get("is_casefold")))]))
-    for joined in tree.find_all(exp.ArrayToString):
+    for joined in _innermost_first(tree, exp.ArrayToString):
         if joined.this is not None:  # an ARRAY<STRING> or ARRAY<BYTES> only (DuckDB cast [1, 2] to '1,2')
             joined.set("this", _template(
                 f"CASE WHEN typeof({_VALUE}) IN ('VARCHAR[]', 'BLOB[]', '\"NULL\"[]', '\"NULL\"') THEN {_VALUE} ELSE "
                 f"error('No matching signature for function ARRAY_TO_STRING for argument types: ' || typeof({_VALUE}) "
                 "|| '. Supported signatures: ARRAY_TO_STRING(ARRAY<STRING>, STRING, [STRING]); "
                 f"ARRAY_TO_STRING(ARRAY<BYTES>, BYTES, [BYTES])') END", joined.this))
-    for first in list(tree.find_all(exp.Unicode, exp.Ascii)):
+    for first in _innermost_first(tree, exp.Unicode, exp.Ascii):
         if first.this is None:
             continue
         if isinstance(first, exp.Unicode):  # UNICODE(''): 0 (DuckDB: -1)
@@ -498,12 +498,12 @@ def _string_functions(tree: exp.Expression) -> None:
                 f"error('Argument to ASCII is not a structurally valid ASCII string: ' || CAST({_VALUE} AS VARCHAR)) "
                 f"ELSE ascii({_VALUE}) END", first.this))
     for kind, name in ((exp.Left, "LEFT"), (exp.Right, "RIGHT")):
-        for side in tree.find_all(kind):
+        for side in _innermost_first(tree, kind):
             if isinstance(side, exp.Expression):
                 _not_negative(side, "expression", f"Second argument in {name}() cannot be negative")
-    for repeat in tree.find_all(exp.Repeat):
+    for repeat in _innermost_first(tree, exp.Repeat):
         _not_negative(repeat, "times", "Second argument (repeat count) for REPEAT cannot be negative")
-    for pad in tree.find_all(exp.Pad):
+    for pad in _innermost_first(tree, exp.Pad):
         # (DuckDB's lpad / rpad take an INTEGER size: an INT64 column was a binder error)
         _not_negative(pad, "expression", "Second argument (output size) for LPAD/RPAD cannot be negative", "INTEGER")
         fill = pad.args.get("fill_pattern")
@@ -583,7 +583,7 @@ def _drop_project(tree: exp.Expression) -> None:
 
 
 def _cast_date_arithmetic(tree: exp.Expression) -> None:
-    for node in list(tree.find_all(exp.DateAdd, exp.DateSub)):
+    for node in _innermost_first(tree, exp.DateAdd, exp.DateSub):
         if isinstance(node.parent, exp.Cast):
             continue
         node.replace(exp.Cast(this=node.copy(), to=exp.DataType.build("DATE")))
@@ -686,7 +686,7 @@ def _array_agg_limits(tree: exp.Expression) -> None:
     has no LIMIT inside an aggregate (a parser error here, so "the last five games' points"
     could not run). Written as the whole aggregate sliced to its first ``n`` elements; the same
     for ``STRING_AGG(x, sep ORDER BY y LIMIT n)``, its NULLs left out before the limit."""
-    for node in list(tree.find_all(exp.ArrayAgg)):
+    for node in _innermost_first(tree, exp.ArrayAgg):
         limit = node.this
         if not isinstance(limit, exp.Limit) or limit.this is None or limit.expression is None:
             continue
@@ -696,7 +696,7 @@ def _array_agg_limits(tree: exp.Expression) -> None:
             continue  # (BigQuery takes no LIMIT in an analytic ARRAY_AGG: DuckDB says so)
         outer.replace(exp.Anonymous(this="list_slice", expressions=[
             outer.copy(), exp.Literal.number(1), limit.expression.copy()]))
-    for concat in list(tree.find_all(exp.GroupConcat)):
+    for concat in _innermost_first(tree, exp.GroupConcat):
         # STRING_AGG(x, sep ORDER BY y LIMIT n): "NULL values are ignored", then the first n are joined.
         limit = concat.this
         if not isinstance(limit, exp.Limit) or limit.this is None or limit.expression is None \
@@ -732,7 +732,7 @@ def _extremum_picks(tree: exp.Expression) -> None:
     an earlier game (25 where BigQuery gives NULL); and ``arg_max_null`` for the HAVING form,
     which may take a tied row's NULL where BigQuery takes the other row's value. A call with
     OVER is refused by the statement rules."""
-    for node in list(tree.find_all(exp.ArgMax, exp.ArgMin, exp.HavingMax)):
+    for node in _innermost_first(tree, exp.ArgMax, exp.ArgMin, exp.HavingMax):
         if isinstance(node, exp.HavingMax):
             call, maximum = node.parent, bool(node.args.get("max"))
             if not isinstance(call, exp.AnyValue):
@@ -786,6 +786,22 @@ _WEEKDAYS = {"SUNDAY": 0, "MONDAY": 1, "TUESDAY": 2, "WEDNESDAY": 3, "THURSDAY":
 _VALUE = "__bq_value__"
 
 
+def _innermost_first(tree: exp.Expression, *kinds: type[exp.Expression]) -> list[exp.Expression]:
+    """The ``kinds`` nodes of ``tree``, every node after the nodes inside it (the walk's levels
+    from the deepest up: a descendant is always a level deeper than its ancestor).
+
+    For a rewrite that copies a call's arguments into new SQL (:func:`_template` copies what it
+    fills in): taken outermost first, the outer call's copy holds the inner call as it was, and
+    the inner call is then rewritten where the statement no longer holds it, so the statement
+    runs DuckDB's inner call unrewritten. ``FORMAT('%s', CAST(n AS STRING))`` of a NUMERIC 1.5
+    was ``'1.500000000'`` that way (``CAST(n AS STRING)`` alone: ``'1.5'``), ``DATE(DATE(x))``,
+    ``SUBSTR(SUBSTR(s, 0, 2), 0, 2)`` and ``PARSE_TIMESTAMP(f, FORMAT_TIMESTAMP(f, ts))`` ran
+    their inner calls as DuckDB does. tests/unit/bigquery/test_nested_rewrites.py translates
+    every rewritten call inside every other and checks that no rewrite lands outside the
+    statement."""
+    return list(reversed(list(tree.find_all(*kinds))))
+
+
 def _template(sql: str, value: exp.Expression, read: Any = "duckdb", **others: exp.Expression) -> exp.Expression:
     """``sql`` parsed (DuckDB dialect unless ``read`` says otherwise) in parentheses, each
     ``__bq_value__`` column replaced by a copy of ``value`` and each column named like a
@@ -802,12 +818,65 @@ def _parsed_template(sql: str, read: Any) -> exp.Expression:
 
 
 def _fill(tree: exp.Expression, value: exp.Expression, **others: exp.Expression) -> exp.Expression:
-    """``tree`` in parentheses with its placeholders filled (see :func:`_template`)."""
+    """``tree`` in parentheses with its placeholders filled (see :func:`_template`).
+
+    A large value the template names more than once (:data:`_BOUND_ONCE_NODES`) is bound once,
+    as a one-element list's lambda parameter: ``list_transform([value], lambda bq_vN: tree)[1]``.
+    Copied into each place, a rewritten call inside another rewritten call grew the statement
+    by the template's count of places per level (``DATETIME(DATETIME(x, t), t)`` was 6 MB of
+    SQL and 12 s to translate, one level more would not end), once :func:`_innermost_first`
+    made the inner call's rewrite part of what the outer one copies."""
     fills = {_VALUE: value, **others}
-    for column in list(tree.find_all(exp.Column)):
-        if column.name in fills:
+    places = [column for column in tree.find_all(exp.Column) if column.name in fills]
+    named = Counter(column.name for column in places)
+    # named by depth and place: a lambda inside a value (a bound value of its own) keeps its name
+    bound = {name: exp.to_identifier(f"bq_v{sum(1 for _ in fills[name].find_all(exp.Lambda))}_{index}")
+             for index, name in enumerate(sorted(named)) if named[name] > 1
+             and _larger_than(fills[name], _BOUND_ONCE_NODES)}
+    for column in places:
+        if column.name in bound:
+            column.replace(exp.column(bound[column.name].copy()))
+        else:
             column.replace(fills[column.name].copy())
-    return exp.Paren(this=tree)
+    filled: exp.Expression = exp.Paren(this=tree)
+    for name, parameter in bound.items():
+        filled = _bound_once(parameter.name, fills[name].copy(), filled)
+    return filled
+
+
+def _bound_once(parameter: str, value: exp.Expression, body: exp.Expression) -> exp.Expression:
+    """``body`` with ``value`` bound once to the lambda parameter ``parameter`` (a column of
+    that name in ``body``): ``list_transform([value], lambda parameter: body)[1]``. ``value``
+    and ``body`` are placed, not copied."""
+    once = _parsed_template(f"list_transform([__bq_bound__], lambda {parameter}: __bq_body__)[1]", "duckdb").copy()
+    for column in list(once.find_all(exp.Column)):
+        column.replace(value if column.name == "__bq_bound__" else exp.Paren(this=body))
+    return exp.Paren(this=once)
+
+
+def _large_bound(value: exp.Expression, prefix: str) -> tuple[exp.Expression, str | None]:
+    """``(stand-in, parameter)`` for a rewrite that writes ``value`` in several places: a large
+    value (:data:`_BOUND_ONCE_NODES`) is replaced in its tree by a column named ``parameter``
+    (bind it with :func:`_bound_once`); another is its own stand-in, ``parameter`` None."""
+    if not _larger_than(value, _BOUND_ONCE_NODES):
+        return value, None
+    parameter = f"{prefix}{sum(1 for _ in value.find_all(exp.Lambda))}"
+    stand_in = exp.column(parameter)
+    value.replace(stand_in)
+    return stand_in, parameter
+
+
+#: Values of more nodes than this are bound once by :func:`_fill` when a template names them
+#: more than once (a column, a literal or a short call are copied, as they always were).
+_BOUND_ONCE_NODES = 200
+
+
+def _larger_than(node: exp.Expression, limit: int) -> bool:
+    """Whether ``node`` has more than ``limit`` nodes (the walk stops there)."""
+    for count, _ in enumerate(node.walk(), start=1):
+        if count > limit:
+            return True
+    return False
 
 
 #: EXTRACT's parts that are values of another type, as the DuckDB type they are cast to.
@@ -865,7 +934,7 @@ def _date_trunc_types(tree: exp.Expression) -> None:
     came back as a DATETIME. ``time_bucket`` keeps the type: DAY, WEEK (Sunday),
     WEEK(<WEEKDAY>), ISOWEEK (Monday), MONTH, QUARTER and YEAR are written with it; ISOYEAR is
     left as it was."""
-    for node in list(tree.find_all(exp.DateTrunc)):  # DATE_TRUNC (TIMESTAMP_TRUNC etc. are other nodes)
+    for node in _innermost_first(tree, exp.DateTrunc):  # DATE_TRUNC (TIMESTAMP_TRUNC etc. are other nodes)
         unit = node.args.get("unit")
         offset: int | None = None
         if isinstance(unit, exp.WeekStart):
@@ -914,7 +983,7 @@ def _timestamp_diff_intervals(tree: exp.Expression) -> None:
     the number of whole specified HOUR intervals are included"); DuckDB's ``date_diff`` counts
     boundaries (1 there). DuckDB's ``date_sub`` counts whole intervals. DATE_DIFF and
     DATETIME_DIFF count boundaries on both and are left alone."""
-    for node in list(tree.find_all(exp.TimestampDiff)):
+    for node in _innermost_first(tree, exp.TimestampDiff):
         unit = node.args.get("unit")
         name = unit.name.upper() if isinstance(unit, exp.Var | exp.Literal) else ""
         if name not in _WHOLE_INTERVAL_UNITS:
@@ -1044,19 +1113,21 @@ def _json_conversions(tree: exp.Expression) -> None:
             raise gexc.BadRequest(
                 f"The JSONPath mode in {path.name!r} ('lax', 'lax recursive') is not emulated by the embedded "
                 "warehouse (DuckDB would return NULL); write the path without it, naming each array level")
-    for typed in list(tree.find_all(exp.JSONType)):
+    for typed in _innermost_first(tree, exp.JSONType):
         typed.replace(_template(_JSON_TYPE_NAMES, typed.this))
-    for text in list(tree.find_all(exp.String)):
+    for text in _innermost_first(tree, exp.String):
         if text.this is None:
             continue
         zone = text.args.get("zone")
         if isinstance(zone, exp.Expression) and not set(text.args) - {"this", "zone"}:
-            text.replace(_zoned_string(text.this, zone))
+            heavy = text.this  # written twice: a large one is bound once
+            stand_in, parameter = _large_bound(heavy, "bq_s")
+            _replace_bound(text, _zoned_string(stand_in, zone), parameter, heavy)
             continue
         if set(text.args) - {"this"}:
             continue
         text.replace(_template(_STRING_OF, text.this))
-    for converter in list(tree.find_all(exp.Int64, exp.Float64, exp.JSONBool)):
+    for converter in _innermost_first(tree, exp.Int64, exp.Float64, exp.JSONBool):
         if converter.this is None:
             continue
         mode = converter.args.get("expression")
@@ -1066,7 +1137,7 @@ def _json_conversions(tree: exp.Expression) -> None:
                 raise gexc.BadRequest("FLOAT64(json, wide_number_mode => ...) is emulated for 'round' only "
                                       "(the default) by the embedded warehouse")
         converter.replace(_template(_JSON_CONVERTERS[type(converter)], converter.this))
-    for formatted in list(tree.find_all(exp.JSONFormat)):
+    for formatted in _innermost_first(tree, exp.JSONFormat):
         if formatted.this is None:
             continue
         if formatted.args.get("to_json"):
@@ -1239,11 +1310,11 @@ def _timestamp_results(tree: exp.Expression) -> None:
       time zone was dropped: ``PARSE_TIMESTAMP(f, '2024-01-05 19:30:00', 'America/New_York')``
       came back as 19:30 (no zone) where BigQuery gives 2024-01-06 00:30+00.
     """
-    for unix in list(tree.find_all(exp.UnixToTime)):
+    for unix in _innermost_first(tree, exp.UnixToTime):
         scale = unix.args.get("scale")
         if isinstance(scale, exp.Literal) and scale.name in ("3", "6"):
             unix.replace(exp.Anonymous(this="timezone", expressions=[exp.Literal.string("UTC"), unix.copy()]))
-    for parse in list(tree.find_all(exp.StrToTime)):
+    for parse in _innermost_first(tree, exp.StrToTime):
         fmt = parse.args.get("format")
         if isinstance(fmt, exp.Literal) and any(element in fmt.name for element in _OFFSET_ELEMENTS):
             continue  # the text names its offset: DuckDB's strptime returns the instant
@@ -1256,7 +1327,7 @@ def _like_escapes(tree: exp.Expression) -> None:
     """A backslash escapes ``%``, ``_`` and itself in a BigQuery LIKE pattern (operators, "Comparison
     operators" > LIKE: "You can escape \\, _, or % using two backslashes"); DuckDB's LIKE has no
     escape character unless given one, so ``'a\\%'`` matched ``'axb'`` here. Given: ``ESCAPE '\\'``."""
-    for node in list(tree.find_all(exp.Like)):
+    for node in _innermost_first(tree, exp.Like):
         if isinstance(node.parent, exp.Escape) or isinstance(node.expression, exp.Any | exp.All):
             continue
         node.replace(exp.Escape(this=node.copy(), expression=exp.Literal.string("\\")))
@@ -1274,7 +1345,7 @@ def _format_printf(tree: exp.Expression) -> None:
     is written with DuckDB's ``printf``, each ``%s`` argument as its text (``printf`` wants a
     string there, BigQuery takes any value). Any other format (``%t``, ``%T``, ``%p``, ``*``
     widths, a format from a column) is refused: a wrong string would pass silently."""
-    for node in list(tree.find_all(exp.Format)):
+    for node in _innermost_first(tree, exp.Format):
         fmt = node.this
         if not (isinstance(fmt, exp.Literal) and fmt.is_string):
             raise gexc.BadRequest(
@@ -1361,7 +1432,7 @@ def _array_slice_offsets(tree: exp.Expression) -> None:
     https://cloud.google.com/bigquery/docs/reference/standard-sql/array_functions#array_slice);
     DuckDB's ``array_slice`` counts from 1 (every slice was one to the left) and gives [] for
     NULL."""
-    for node in list(tree.find_all(exp.ArraySlice)):
+    for node in _innermost_first(tree, exp.ArraySlice):
         value, start, end = node.this, node.args.get("start"), node.args.get("end")
         if value is None or start is None or end is None:
             continue
@@ -1423,7 +1494,11 @@ def _concat_texts(tree: exp.Expression) -> None:
             continue
         for value in values:
             if not _is_text(value):
-                value.replace(exp.Cast(this=value.copy(), to=exp.DataType.build("TEXT")))
+                # moved into the cast, not copied: a call inside it stays the statement's own
+                # for the rewrites that follow (see _innermost_first)
+                cast = exp.Cast(to=exp.DataType.build("TEXT"))
+                value.replace(cast)
+                cast.set("this", value)
 
 
 #: Functions whose value is a STRING whatever their arguments (a STRING literal beside them in
@@ -1594,7 +1669,7 @@ def _casts_to(tree: exp.Expression, target: Any, constants: Any, *, number_liter
     parameters, literals: their cast is exact), nor a number literal when ``number_literals``
     is False (DuckDB casts those as BigQuery does)."""
     targets = target if isinstance(target, tuple) else (target,)
-    for node in list(tree.find_all(exp.Cast)):
+    for node in _innermost_first(tree, exp.Cast):  # a cast's value may hold a cast
         to = node.args.get("to")
         value = node.this
         if not number_literals and isinstance(value, exp.Literal) and not value.is_string:
@@ -1736,10 +1811,12 @@ def _datetime_calls(tree: exp.Expression) -> None:
                          f"WHEN 'TIMESTAMP' THEN error('No matching signature for function DATETIME for "
                          f"argument types: DATETIME, {second_type}') ELSE {_VALUE} END", value)
 
-    for node in list(tree.find_all(exp.Datetime)):
+    for node in _innermost_first(tree, exp.Datetime):
         second = node.expression
         if second is None:
             continue
+        heavy = node.this  # written twice below, and twice in each: a large one is bound once
+        _, parameter = _large_bound(heavy, "bq_d")
         civil = exp.Cast(this=exp.Add(this=exp.Cast(this=first(node.this, "TIMESTAMP WITH TIME ZONE", "TIME"),
                                                     to=exp.DataType.build("DATE")),
                                       expression=exp.Cast(this=second.copy(), to=exp.DataType.build("TIME"))),
@@ -1749,11 +1826,11 @@ def _datetime_calls(tree: exp.Expression) -> None:
                                              zone=second.copy()),
                          to=exp.DataType.build("TIMESTAMP"))
         if isinstance(second, exp.Literal) and second.is_string:
-            node.replace(civil if re.match(r"^\s*[0-9]{1,2}:", second.name) else zoned)
+            _replace_bound(node, civil if re.match(r"^\s*[0-9]{1,2}:", second.name) else zoned, parameter, heavy)
             continue
         zoned.this.set("zone", exp.Cast(this=second.copy(), to=exp.DataType.build("VARCHAR")))
-        node.replace(_template(f"CASE typeof({_VALUE}) WHEN 'VARCHAR' THEN __bq_zoned__ ELSE __bq_civil__ END",
-                               second, __bq_zoned__=zoned, __bq_civil__=civil))
+        _replace_bound(node, _template(f"CASE typeof({_VALUE}) WHEN 'VARCHAR' THEN __bq_zoned__ ELSE __bq_civil__ END",
+                                       second, __bq_zoned__=zoned, __bq_civil__=civil), parameter, heavy)
 
 
 def _current_datetime(tree: exp.Expression) -> None:
@@ -1936,7 +2013,7 @@ def _struct_equality(tree: exp.Expression) -> None:
     ``STRUCT(1, NULL) = STRUCT(1, NULL)`` TRUE. Rewritten where one side is a STRUCT literal
     (``STRUCT(...)`` or ``(a, b)``), whose fields give the count; two STRUCT columns compared
     with each other are left to DuckDB (docs/bigquery-rules.md)."""
-    for node in list(tree.find_all(exp.EQ, exp.NEQ, exp.In)):
+    for node in _innermost_first(tree, exp.EQ, exp.NEQ, exp.In):
         if isinstance(node, exp.EQ) and isinstance(node.parent, exp.Update):
             continue  # UPDATE ... SET col = value assigns
         if isinstance(node, exp.In):
@@ -2075,6 +2152,12 @@ def _date_casts(tree: exp.Expression) -> None:
               (exp.DataType.Type.TIMESTAMPTZ, TIMESTAMP_TEXT, "timestamp", "TIMESTAMPTZ"))
     for kind, pattern, label, target in checks:
         for node, value, cast, safe in _casts_to(tree, kind, exp.Parameter | exp.Null, number_literals=False):
+            if _never_text(value):
+                # The value is a DATE / TIMESTAMP / ... already (a cast this pass or the query
+                # made): the text branch can never run, and writing it would copy the value into
+                # it again and again (a nested cast's text grew 6-7x per level).
+                node.replace(_template(f"{cast}({_VALUE} AS {target})", value))
+                continue
             text = f"CAST({_VALUE} AS VARCHAR)"
             read = text
             if kind != exp.DataType.Type.DATE:
@@ -2089,8 +2172,28 @@ def _date_casts(tree: exp.Expression) -> None:
             added = "" if kind == exp.DataType.Type.DATE else f" + {_leap_second(text)}"
             branch = _text_branch(cast, safe, f"regexp_matches({text}, '{pattern}')", read, label, target,
                                   message=message, added=added)
-            node.replace(_template(
-                f"CASE typeof({_VALUE}) " + branch + f" ELSE {cast}({_VALUE} AS {target}) END", value))
+            checked = _template(f"CASE typeof({_VALUE}) " + branch + f" ELSE {cast}({_VALUE} AS {target}) END", value)
+            checked.meta[_NEVER_TEXT_META] = True  # every branch casts to the target
+            node.replace(checked)
+
+
+#: ``meta`` key marking a node whose value is never a STRING (see :func:`_never_text`).
+_NEVER_TEXT_META = "bq_never_text"
+#: Types a cast's value can have that are not STRING.
+_NOT_TEXT_TYPES = frozenset({exp.DataType.Type.DATE, exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPTZ,
+                             exp.DataType.Type.TIME, exp.DataType.Type.BIGINT, exp.DataType.Type.DOUBLE,
+                             exp.DataType.Type.BOOLEAN})
+
+
+def _never_text(value: exp.Expression) -> bool:
+    """Whether ``value`` is a cast to a type that is not a STRING (the query's own or a rewrite's),
+    or a rewritten date / time cast (:data:`_NEVER_TEXT_META`), so ``typeof`` never says VARCHAR."""
+    while isinstance(value, exp.Paren) and not value.meta.get(_NEVER_TEXT_META):
+        value = value.this
+    if value.meta.get(_NEVER_TEXT_META):
+        return True
+    to = value.args.get("to") if isinstance(value, exp.Cast) else None
+    return isinstance(to, exp.DataType) and to.this in _NOT_TEXT_TYPES
 
 
 def _zoned_calls(tree: exp.Expression) -> None:
@@ -2262,7 +2365,7 @@ def _format_elements(tree: exp.Expression) -> None:
 
     An element DuckDB does not know stays in the strftime call, whose error the client words
     as "Format element %J is not emulated by the embedded warehouse"."""
-    for node in list(tree.find_all(exp.TimeToStr)):
+    for node in _innermost_first(tree, exp.TimeToStr):
         if isinstance(node.this, exp.TsOrDsToTime):
             # FORMAT_TIME (time functions, "FORMAT_TIME"): DuckDB's strftime takes no TIME
             # ("No function matches ... 'strftime(TIME, STRING_LITERAL)'", every call failed):
@@ -2276,6 +2379,10 @@ def _format_elements(tree: exp.Expression) -> None:
         value = node.this
         zoned = isinstance(value, exp.AtTimeZone)  # FORMAT_TIMESTAMP(..., time_zone): see _zoned_calls
         instant = value.this if zoned else value
+        # each element writes the value: a large one (a rewritten call) is bound once
+        heavy = instant
+        instant, parameter = _large_bound(instant, "bq_f")
+        value = node.this
         # the format as written (sqlglot's tree holds it with %c, %D, %F, %T, %x expanded)
         original = node.meta.get(CoverageBigQuery.FORMAT_TEXT_META)
         tokens = _FORMAT_TOKEN.findall(original if isinstance(original, str) else fmt.name)
@@ -2296,21 +2403,28 @@ def _format_elements(tree: exp.Expression) -> None:
         if not parts:
             # an empty format writes '' (NULL for NULL); sqlglot wrote the format as 'None', and
             # DuckDB's strftime refuses an empty one
-            node.replace(_template(f"CASE WHEN {_VALUE} IS NULL THEN NULL ELSE '' END", value))
+            _replace_bound(node, _template(f"CASE WHEN {_VALUE} IS NULL THEN NULL ELSE '' END", value),
+                           parameter, heavy)
             continue
         if len(parts) == 1 and isinstance(parts[0], exp.TimeToStr):
-            node.replace(parts[0])
+            _replace_bound(node, parts[0], parameter, heavy)
             continue
         joined = parts[0]
         for rest in parts[1:]:
             joined = exp.DPipe(this=joined, expression=rest, safe=True)
         if all(isinstance(part, exp.Literal) for part in parts):
             # text only (FORMAT_DATE('%H', d) is the text %H): still NULL for a NULL value
-            node.replace(_template(f"CASE WHEN {_VALUE} IS NULL THEN NULL ELSE __bq_text__ END", value,
-                                   __bq_text__=joined))
+            _replace_bound(node, _template(f"CASE WHEN {_VALUE} IS NULL THEN NULL ELSE __bq_text__ END", value,
+                                           __bq_text__=joined), parameter, heavy)
             continue
-        node.replace(exp.Paren(this=joined))  # NULL for a NULL value: each piece is NULL then
+        _replace_bound(node, exp.Paren(this=joined), parameter, heavy)  # NULL for NULL: each piece is NULL then
 
+
+
+def _replace_bound(node: exp.Expression, result: exp.Expression, parameter: str | None, value: exp.Expression) -> None:
+    """``node`` replaced by ``result``, with ``value`` bound once to ``parameter`` when
+    :func:`_large_bound` gave one."""
+    node.replace(result if parameter is None else _bound_once(parameter, value, result))
 
 def _time_casts(tree: exp.Expression) -> None:
     """A TIMESTAMP cast to TIME (``CAST(ts AS TIME)``, ``SAFE_CAST``, ``TIME(ts)``, ``EXTRACT(TIME
@@ -2319,9 +2433,9 @@ def _time_casts(tree: exp.Expression) -> None:
     ("Unimplemented type for cast"), and SAFE_CAST gave NULL, silently. Such a value goes
     through TIME WITH TIME ZONE, in the session's zone, UTC; the type is DuckDB's, decided when
     the query is bound, so any other value is cast as it was."""
-    for node in list(tree.find_all(exp.TsOrDsToTime)):
+    for node in _innermost_first(tree, exp.TsOrDsToTime):
         if node.this is not None and not node.args.get("zone"):
-            node.replace(exp.Cast(this=node.this.copy(), to=exp.DataType.build("TIME")))
+            node.replace(exp.Cast(this=node.this, to=exp.DataType.build("TIME")))
     # (a literal is a text, cast as it was)
     for cast, value, inner, _safe in _casts_to(tree, exp.DataType.Type.TIME, exp.Literal):
         if value is None or _is_time_of_day_cast(value):
@@ -2342,7 +2456,7 @@ def _statistics(tree: exp.Expression) -> None:
     input pairs without NULL values, this function returns NULL", statistical aggregate
     functions, "CORR"); DuckDB returned NaN for one pair. Counted with ``REGR_COUNT`` over the
     same rows (the same window for ``CORR(...) OVER (...)``)."""
-    for corr in list(tree.find_all(exp.Corr)):
+    for corr in _innermost_first(tree, exp.Corr):
         window = corr.parent if isinstance(corr.parent, exp.Window) and corr.arg_key == "this" else None
         target = window if window is not None else corr
         pairs: exp.Expression = exp.Anonymous(this="REGR_COUNT", expressions=[corr.this.copy(), corr.expression.copy()])
@@ -2498,7 +2612,7 @@ def _unnest_semi_join(tree: exp.Expression) -> None:
     array holds a NULL; FALSE for an empty or NULL array), see
     https://cloud.google.com/bigquery/docs/reference/standard-sql/operators#in_operators.
     """
-    for node in list(tree.find_all(exp.In)):
+    for node in _innermost_first(tree, exp.In):
         unnest = node.args.get("unnest")
         if not isinstance(unnest, exp.Unnest) or len(unnest.expressions) != 1 or unnest.args.get("offset"):
             continue
