@@ -868,7 +868,7 @@ def _large_bound(value: exp.Expression, prefix: str) -> tuple[exp.Expression, st
 
 #: Values of more nodes than this are bound once by :func:`_fill` when a template names them
 #: more than once (a column, a literal or a short call are copied, as they always were).
-_BOUND_ONCE_NODES = 200
+_BOUND_ONCE_NODES = 50
 
 
 def _larger_than(node: exp.Expression, limit: int) -> bool:

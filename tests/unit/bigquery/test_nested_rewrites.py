@@ -25,39 +25,6 @@ from shared_services.bigquery import sql_translate
 from shared_services.bigquery.duckdb_client import DuckDBClient
 from tests.support.query_results import one
 
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[DuckDBClient]:
-    c = DuckDBClient(":memory:")
-    yield c
-    c.close()
-
-
-@pytest.mark.parametrize(("expression", "message"), [
-    ("1 / (1 / 0)", "division by zero: 1 / 0"),
-    ("SQRT(SQRT(-4))", "Argument to SQRT cannot be negative"),
-    ("LN(LN(0.5))", "Argument to LOG cannot be zero or negative"),
-    ("POW(POW(0, -1), 2)", "Floating point error in function: POW(0, -1)"),
-])
-def test_an_inner_call_fails_as_on_bigquery(client: DuckDBClient, expression: str, message: str) -> None:
-    with pytest.raises(gexc.BadRequest) as raised:
-        client.query(f"SELECT {expression}").result()
-    assert message in raised.value.message
-
-
-@pytest.mark.parametrize(("expression", "value"), [
-    ("SAFE.SQRT(SAFE.SQRT(-4))", None),
-    ("SAFE.LOG(SAFE.SQRT(4), 2)", 1.0),
-    ("SAFE_ADD(SAFE_ADD(1, 2), 3)", 6),
-    ("SAFE_ADD(SAFE_ADD(9223372036854775807, 1), 3)", None),
-    ("IEEE_DIVIDE(IEEE_DIVIDE(1, 0), 2)", float("inf")),
-    ("10 / (4 / 2)", 5.0),
-    ("SQRT(SQRT(16))", 2.0),
-])
-def test_an_inner_call_gives_bigquerys_value(client: DuckDBClient, expression: str, value: object) -> None:
-    assert one(client, f"SELECT {expression}") == value
-
-
 # --- Every rewritten call inside another (stop 37) -------------------------------------------
 #
 # The translation's rewrites copy a call's arguments into the SQL they write. A rewrite that
@@ -435,6 +402,14 @@ def typed() -> Iterator[DuckDBClient]:
 
 
 @pytest.mark.parametrize(("expression", "value"), [
+    ("SAFE.SQRT(SAFE.SQRT(-4))", None),
+    ("SAFE.LOG(SAFE.SQRT(4), 2)", 1.0),
+    ("SAFE_ADD(SAFE_ADD(1, 2), 3)", 6),
+    ("SAFE_ADD(SAFE_ADD(9223372036854775807, 1), 3)", None),
+    ("IEEE_DIVIDE(IEEE_DIVIDE(1, 0), 2)", float("inf")),
+    ("10 / (4 / 2)", 5.0),
+    ("SQRT(SQRT(16))", 2.0),
+    # stop 37:
     # CAST(NUMERIC '1.5' AS STRING) is '1.5' (conversion functions: no trailing zeros); it was
     # '1.500000000' inside FORMAT and TO_JSON_STRING
     ("FORMAT('%s', CAST(n AS STRING))", "1.5"),
@@ -456,18 +431,23 @@ def typed() -> Iterator[DuckDBClient]:
     ("RANGE_BUCKET(RANGE_BUCKET(5, [1, 2]), [1, 2])", 2),
     ("TIME(TIME(ts))", datetime.time(3, 4, 5)),
 ])
-def test_a_nested_call_gives_bigquerys_value(typed: DuckDBClient, expression: str, value: object) -> None:
+def test_an_inner_call_gives_bigquerys_value(typed: DuckDBClient, expression: str, value: object) -> None:
     assert one(typed, f"SELECT {expression} FROM ds.t") == value
 
 
 @pytest.mark.parametrize(("expression", "message"), [
+    ("1 / (1 / 0)", "division by zero: 1 / 0"),
+    ("SQRT(SQRT(-4))", "Argument to SQRT cannot be negative"),
+    ("LN(LN(0.5))", "Argument to LOG cannot be zero or negative"),
+    ("POW(POW(0, -1), 2)", "Floating point error in function: POW(0, -1)"),
+    # stop 37:
     # '2025/01/02' is not a date's canonical text (conversion functions, "CAST AS DATE"): the
     # inner cast was DuckDB's, which read it
     ("DATE(CAST('2025/01/02' AS DATE))", "Bad date value: 2025/01/02"),
     # ASCII of a STRING starting with a non-ASCII character is an error (string functions, "ASCII")
     ("ASCII(CAST(ASCII('é') AS STRING))", "Argument to ASCII is not a structurally valid ASCII string"),
 ])
-def test_a_nested_call_fails_as_on_bigquery(typed: DuckDBClient, expression: str, message: str) -> None:
+def test_an_inner_call_fails_as_on_bigquery(typed: DuckDBClient, expression: str, message: str) -> None:
     with pytest.raises(gexc.BadRequest) as raised:
         typed.query(f"SELECT {expression} FROM ds.t").result()
     assert message in raised.value.message
@@ -487,3 +467,48 @@ def test_nesting_grows_the_statement_by_a_level_not_by_a_factor(call: str) -> No
         sizes.append(sum(len(s.sql) for s in sql_translate._translate(f"SELECT {expression} FROM ds.t", {}).statements))
     steps = [later - earlier for earlier, later in zip(sizes, sizes[1:], strict=False)]
     assert steps[-1] <= 1.5 * steps[-2] + 2000, f"text per level: {sizes}"
+
+
+@pytest.mark.parametrize(("expression", "value", "parameter"), [
+    # each level writes the level inside it in several places: bound once
+    ("DATETIME(DATE(DATETIME(DATE(DATETIME(d, TIME '10:00:00')), TIME '11:00:00')), TIME '12:00:00')",
+     datetime.datetime(2025, 1, 2, 12, 0), "bq_d"),
+    # 03:04:05 UTC is 08:34:05 in Kolkata (+05:30) and 22:04:05 the day before in New York
+    ("STRING(TIMESTAMP(STRING(TIMESTAMP(STRING(ts, 'America/New_York')), 'Asia/Kolkata')), 'America/New_York')",
+     "2025-01-01 22:04:05-05", "bq_s"),
+    ("FORMAT_TIMESTAMP('%H:%M', TIMESTAMP(STRING(TIMESTAMP(STRING(ts, 'America/New_York')), 'Asia/Kolkata')))",
+     "03:04", "bq_f"),
+    ("INT64(PARSE_JSON(CAST(INT64(PARSE_JSON(CAST(INT64(JSON '7') AS STRING))) AS STRING)))", 7, "bq_v"),
+])
+def test_a_large_inner_value_is_bound_once_and_gives_bigquerys_value(typed: DuckDBClient, expression: str,
+                                                                      value: object, parameter: str) -> None:
+    sql = f"SELECT {expression} FROM ds.t"
+    written = sql_translate._translate(sql, {}).statements[0].sql
+    assert f"LAMBDA {parameter}" in written  # the binding ran
+    assert one(typed, sql) == value
+
+
+@pytest.mark.parametrize(("expression", "written", "not_written"), [
+    ("CAST(CAST(s AS TIMESTAMP) AS DATE)", "Bad timestamp value", "Bad date value"),
+    ("CAST((CAST(s AS DATE)) AS TIMESTAMP)", "Bad date value", "Bad timestamp value"),
+    # the inner cast is a rewritten one (its template): still a DATE
+    ("CAST(CAST(CAST(s AS STRING) AS DATE) AS TIMESTAMP)", "Bad date value", "Bad timestamp value"),
+])
+def test_a_date_cast_of_a_value_that_is_never_text_writes_no_text_check(expression: str, written: str,
+                                                                         not_written: str) -> None:
+    """The text branch of a cast to DATE / TIMESTAMP can never run for a value that is already one
+    (``typeof`` is not VARCHAR); written anyway, each nesting level copied the value into it."""
+    sql = sql_translate._translate(f"SELECT {expression} FROM ds.t", {}).statements[0].sql
+    assert written in sql
+    assert not_written not in sql
+
+
+@pytest.mark.parametrize(("expression", "value"), [
+    ("SAFE_CAST(SAFE_CAST(s AS DATE) AS STRING)", None),
+    ("SAFE_CAST(CAST(s AS STRING) AS TIMESTAMP)", None),
+    ("CAST(SAFE_CAST(s AS DATE) AS STRING)", None),
+])
+def test_a_safe_cast_inside_a_cast_gives_null_for_a_bad_text(typed: DuckDBClient, expression: str,
+                                                              value: object) -> None:
+    assert one(typed, f"SELECT {expression} FROM ds.t") == value
+
