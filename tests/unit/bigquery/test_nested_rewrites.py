@@ -507,6 +507,10 @@ def test_a_date_cast_of_a_value_that_is_never_text_writes_no_text_check(expressi
     ("SAFE_CAST(SAFE_CAST(s AS DATE) AS STRING)", None),
     ("SAFE_CAST(CAST(s AS STRING) AS TIMESTAMP)", None),
     ("CAST(SAFE_CAST(s AS DATE) AS STRING)", None),
+    # the canonical shape but no such day or hour: NULL (the cast itself is the safe one)
+    ("SAFE_CAST(CONCAT('2025-02-', '30') AS DATE)", None),
+    ("SAFE_CAST(CONCAT('2025-02-28 25', ':00:00') AS TIMESTAMP)", None),
+    ("SAFE_CAST(CONCAT('2025-02-30 10', ':00:00') AS DATETIME)", None),
 ])
 def test_a_safe_cast_inside_a_cast_gives_null_for_a_bad_text(typed: DuckDBClient, expression: str,
                                                               value: object) -> None:
