@@ -32,7 +32,7 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlglot
 from google.api_core import exceptions as gexc
@@ -668,7 +668,7 @@ def _raise_expr(message: str) -> exp.Expression:
 
 def _checked_division(tree: exp.Expression) -> None:
     """``x / 0`` is an error on BigQuery ("division by zero"); DuckDB returns inf / NULL."""
-    for node in reversed(list(tree.find_all(exp.Div))):  # innermost first: see _safe_calls
+    for node in _innermost_first(tree, exp.Div):
         if node.args.get("safe") or node.meta.get(IEEE_DIVISION_META):
             continue
         divisor = node.expression
@@ -784,9 +784,11 @@ def _array_agg_nulls(tree: exp.Expression) -> None:
 #: Weekday numbers as DuckDB's ``dayofweek`` gives them (Sunday 0).
 _WEEKDAYS = {"SUNDAY": 0, "MONDAY": 1, "TUESDAY": 2, "WEDNESDAY": 3, "THURSDAY": 4, "FRIDAY": 5, "SATURDAY": 6}
 _VALUE = "__bq_value__"
+#: A node kind a rewrite walks (:func:`_innermost_first`).
+_Node = TypeVar("_Node", bound=exp.Expr)
 
 
-def _innermost_first(tree: exp.Expression, *kinds: type[exp.Expression]) -> list[exp.Expression]:
+def _innermost_first(tree: exp.Expression, *kinds: type[_Node]) -> list[_Node]:
     """The ``kinds`` nodes of ``tree``, every node after the nodes inside it (the walk's levels
     from the deepest up: a descendant is always a level deeper than its ancestor).
 
@@ -800,6 +802,15 @@ def _innermost_first(tree: exp.Expression, *kinds: type[exp.Expression]) -> list
     every rewritten call inside every other and checks that no rewrite lands outside the
     statement."""
     return list(reversed(list(tree.find_all(*kinds))))
+
+
+def _moved_into(wrapper: exp.Expression, node: exp.Expr) -> exp.Expression:
+    """``wrapper`` in ``node``'s place, holding ``node`` itself as its ``this`` (moved, not
+    copied: the calls inside ``node`` stay the statement's own for the rewrites that follow,
+    see :func:`_innermost_first`)."""
+    node.replace(wrapper)
+    wrapper.set("this", node)
+    return wrapper
 
 
 def _template(sql: str, value: exp.Expression, read: Any = "duckdb", **others: exp.Expression) -> exp.Expression:
@@ -829,8 +840,7 @@ def _fill(tree: exp.Expression, value: exp.Expression, **others: exp.Expression)
     fills = {_VALUE: value, **others}
     places = [column for column in tree.find_all(exp.Column) if column.name in fills]
     named = Counter(column.name for column in places)
-    # named by depth and place: a lambda inside a value (a bound value of its own) keeps its name
-    bound = {name: exp.to_identifier(f"bq_v{sum(1 for _ in fills[name].find_all(exp.Lambda))}_{index}")
+    bound = {name: exp.to_identifier(f"bq_v{_lambdas_in(fills[name])}_{index}")
              for index, name in enumerate(sorted(named)) if named[name] > 1
              and _larger_than(fills[name], _BOUND_ONCE_NODES)}
     for column in places:
@@ -860,10 +870,22 @@ def _large_bound(value: exp.Expression, prefix: str) -> tuple[exp.Expression, st
     (bind it with :func:`_bound_once`); another is its own stand-in, ``parameter`` None."""
     if not _larger_than(value, _BOUND_ONCE_NODES):
         return value, None
-    parameter = f"{prefix}{sum(1 for _ in value.find_all(exp.Lambda))}"
+    parameter = f"{prefix}{_lambdas_in(value)}"
     stand_in = exp.column(parameter)
     value.replace(stand_in)
     return stand_in, parameter
+
+
+def _replace_bound(node: exp.Expression, result: exp.Expression, parameter: str | None, value: exp.Expression) -> None:
+    """``node`` replaced by ``result``, with ``value`` bound once to ``parameter`` when
+    :func:`_large_bound` gave one."""
+    node.replace(result if parameter is None else _bound_once(parameter, value, result))
+
+
+def _lambdas_in(value: exp.Expression) -> int:
+    """How many lambdas ``value`` holds: a bound value's parameter is named by it, so a lambda
+    inside the value (a bound value of its own) keeps its name."""
+    return sum(1 for _ in value.find_all(exp.Lambda))
 
 
 #: Values of more nodes than this are bound once by :func:`_fill` when a template names them
@@ -1378,7 +1400,7 @@ def _safe_arithmetic(tree: exp.Expression) -> None:
     and an IEEE division of two FLOAT64s, which DuckDB already computes so (25.0 / 0.0 is inf,
     0.0 / 0.0 NaN), left out of the division-by-zero check. A FLOAT64 sum that overflows is inf
     here, NULL there."""
-    for node in reversed(list(tree.find_all(exp.SafeAdd, exp.SafeSubtract, exp.SafeMultiply, exp.SafeNegate))):  # innermost first: see _safe_calls
+    for node in _innermost_first(tree, exp.SafeAdd, exp.SafeSubtract, exp.SafeMultiply, exp.SafeNegate):
         if node.this is None:
             continue
         # the operands are bound outside the try (one-element lists' lambdas): an error of their
@@ -1390,7 +1412,7 @@ def _safe_arithmetic(tree: exp.Expression) -> None:
         node.replace(_template(
             f"list_transform([{_VALUE}], lambda bq_a: list_transform([__bq_other__], "
             f"lambda bq_b: try(bq_a {symbol} bq_b))[1])[1]", node.this, __bq_other__=node.expression))
-    for call in reversed(list(tree.find_all(exp.Anonymous))):  # the innermost first, as in _safe_calls
+    for call in _innermost_first(tree, exp.Anonymous):
         if call.name.upper() == "IEEE_DIVIDE" and len(call.expressions) == 2:
             x, y = (exp.Cast(this=v.copy(), to=exp.DataType.build("DOUBLE")) for v in call.expressions)
             division = exp.Div(this=x, expression=y)
@@ -1403,9 +1425,8 @@ def _safe_calls(tree: exp.Expression) -> None:
     https://cloud.google.com/bigquery/docs/reference/standard-sql/functions-reference#safe_prefix);
     sqlglot wrote ``SAFE.f`` for DuckDB, which has no such prefix. DuckDB's ``try(expr)`` is the
     same: NULL instead of an error."""
-    # the innermost first: an outer call's copy then holds the inner one rewritten
-    # (SAFE.SQRT(SAFE.SQRT(-4)) was DuckDB's "Referenced column SAFE was not found")
-    for node in reversed(list(tree.find_all(exp.SafeFunc))):
+    # (outermost first, SAFE.SQRT(SAFE.SQRT(-4)) was DuckDB's "Referenced column SAFE was not found")
+    for node in _innermost_first(tree, exp.SafeFunc):
         if node.this is not None:
             node.replace(exp.Anonymous(this="try", expressions=[node.this.copy()]))
 
@@ -1494,11 +1515,7 @@ def _concat_texts(tree: exp.Expression) -> None:
             continue
         for value in values:
             if not _is_text(value):
-                # moved into the cast, not copied: a call inside it stays the statement's own
-                # for the rewrites that follow (see _innermost_first)
-                cast = exp.Cast(to=exp.DataType.build("TEXT"))
-                value.replace(cast)
-                cast.set("this", value)
+                _moved_into(exp.Cast(to=exp.DataType.build("TEXT")), value)
 
 
 #: Functions whose value is a STRING whatever their arguments (a STRING literal beside them in
@@ -1589,7 +1606,7 @@ def _math_domain_errors(tree: exp.Expression) -> None:
     are errors on BigQuery (mathematical functions: "Generates an error if X is less than 0",
     "... less than or equal to zero"; ``-inf`` and NaN give NaN); DuckDB returned NaN or -inf,
     which would flow into averages silently."""
-    for node in reversed(list(tree.find_all(exp.Sqrt, exp.Ln, exp.Log))):  # innermost first: see _safe_calls
+    for node in _innermost_first(tree, exp.Sqrt, exp.Ln, exp.Log):
         if isinstance(node, exp.Sqrt):
             guard = f"{_VALUE} < 0 AND isfinite({_VALUE})"
             message = "Argument to SQRT cannot be negative"
@@ -1632,7 +1649,7 @@ def _floating_point_errors(tree: exp.Expression) -> None:
     in function: COSH(1000)"). DuckDB returned NaN or inf, which flow into an average silently;
     ``SAFE.ACOS(2)`` was NaN where BigQuery gives NULL. A non-finite argument (NaN, inf) gives
     the result as before, as the tables say. The result is computed once (a one-element list)."""
-    for node in reversed(list(tree.find_all(*_FLOATING_POINT_CHECKED))):  # innermost first: see _safe_calls
+    for node in _innermost_first(tree, *_FLOATING_POINT_CHECKED):
         name, kind = _FLOATING_POINT_CHECKED[type(node)]
         arguments = [a for a in (node.this, node.expression if isinstance(node, exp.Pow) else None) if a is not None]
         if not arguments:
@@ -2420,12 +2437,6 @@ def _format_elements(tree: exp.Expression) -> None:
         _replace_bound(node, exp.Paren(this=joined), parameter, heavy)  # NULL for NULL: each piece is NULL then
 
 
-
-def _replace_bound(node: exp.Expression, result: exp.Expression, parameter: str | None, value: exp.Expression) -> None:
-    """``node`` replaced by ``result``, with ``value`` bound once to ``parameter`` when
-    :func:`_large_bound` gave one."""
-    node.replace(result if parameter is None else _bound_once(parameter, value, result))
-
 def _time_casts(tree: exp.Expression) -> None:
     """A TIMESTAMP cast to TIME (``CAST(ts AS TIME)``, ``SAFE_CAST``, ``TIME(ts)``, ``EXTRACT(TIME
     FROM ts)``) is its time of day in UTC (conversion functions, "CAST AS TIME"; time functions,
@@ -2962,10 +2973,8 @@ def catalog_typed_statement(statement: TranslatedStatement, text_calls: set[int]
                 value = value.parent
             if isinstance(value.parent, exp.Window) and value.arg_key == "this":
                 value = value.parent
-            # moved into the CAST, not copied: a call inside it (SQRT(n / 3)) is in the list too
-            cast = exp.Cast(to=exp.DataType.build(duckdb_type(target), dialect="duckdb"))
-            value.replace(cast)
-            cast.set("this", value)
+            # moved, not copied: a call inside it (SQRT(n / 3)) is in the list too
+            _moved_into(exp.Cast(to=exp.DataType.build(duckdb_type(target), dialect="duckdb")), value)
     if parameter_types:
         # a STRING parameter read as a DATE / DATETIME / TIMESTAMP ("Query parameter coercion"),
         # cast to it where it is read so: DuckDB compared a DATE with it only by `=` ("Cannot
@@ -3031,9 +3040,7 @@ def _call_operator_grouping(tree: exp.Expression) -> None:
             for key in ("this", "expression"):
                 node.set(key, grouped(node.args.get(key), node))
         if needs_parens(node.parent, node):
-            paren = exp.Paren()
-            node.replace(paren)
-            paren.set("this", node)
+            _moved_into(exp.Paren(), node)
 
 
 def _checked_duckdb_sql(tree: exp.Expression) -> tuple[str, str | None]:
