@@ -772,6 +772,31 @@ def _check_table_kind(name: str, table: Any) -> None:
         raise gexc.BadRequest(f"Table {name}: a legacy SQL view is not supported by the embedded warehouse")
 
 
+#: BigQuery's "Maximum query length": "1,024k characters", "the maximum length of an unresolved
+#: GoogleSQL query" (quotas and limits, "Query jobs", https://cloud.google.com/bigquery/quotas#query_jobs).
+#: Read as 1,024,000 characters (code points), the stricter of its two readings (1,024 x 1,000
+#: or x 1,024): a query between them is refused here and might run there, never the reverse.
+MAX_QUERY_CHARACTERS = 1_024_000
+#: BigQuery's message for a longer query, as its API returns it (a 400 ``invalidQuery``).
+QUERY_TOO_LARGE = ("The query is too large. The maximum standard SQL query length is 1024.00K characters, "
+                   "including comments and white space characters.")
+
+
+def _check_query_length(query: object) -> None:
+    """``BadRequest`` with BigQuery's message for a query over :data:`MAX_QUERY_CHARACTERS`.
+
+    Checked before anything reads the text: a hostile or generated statement of megabytes
+    was parsed and translated first (seconds to minutes) and only then refused, or run.
+
+    Example::
+
+        _check_query_length('SELECT 1')   # fine
+        _check_query_length('SELECT 1' + ' ' * 1_024_000)   # BadRequest: The query is too large ...
+    """
+    if isinstance(query, str) and len(query) > MAX_QUERY_CHARACTERS:
+        raise gexc.BadRequest(QUERY_TOO_LARGE)
+
+
 def _check_query_config(config: QueryJobConfig) -> None:
     """``BadRequest`` naming a QueryJobConfig setting the embedded warehouse would ignore.
 
@@ -2036,6 +2061,7 @@ class DuckDBClient:
             raise gexc.BadRequest("Legacy SQL is not supported by the embedded warehouse")
         if job_config is not None:
             _check_query_config(job_config)
+        _check_query_length(query)
         dry_run = bool(job_config is not None and job_config.dry_run)
         chosen_id = job_id is not None
         job_id = self._new_job_id(job_id, job_id_prefix)

@@ -1642,8 +1642,25 @@ class _TypeChecker:
         self.types_of = types_of
         self.param_types = param_types
         self._depth = 0  # CTEs and derived tables followed (a recursive CTE ends the walk)
+        # Each node's type, once per depth (the node kept, so its id is not reused): typing a call
+        # types its argument once per candidate signature, and an operator its operands once per
+        # rule, so a nested expression was typed again at every level above it, a factor per
+        # level: twelve nested LN(x + 3) typed 143,121 nodes, 2 s (0.2 s at ten, 4 s at thirteen).
+        # A checker lives for one check of an unchanging tree.
+        self._typed: dict[tuple[int, int], tuple[exp.Expression, _Typed | None]] = {}
 
     def type_of(self, node: exp.Expression | None) -> _Typed | None:
+        if node is None:
+            return None
+        key = (id(node), self._depth)
+        known = self._typed.get(key)
+        if known is not None and known[0] is node:
+            return known[1]
+        typed = self._type_of(node)
+        self._typed[key] = (node, typed)
+        return typed
+
+    def _type_of(self, node: exp.Expression | None) -> _Typed | None:
         while isinstance(node, exp.Paren):
             node = node.this
         if node is None:

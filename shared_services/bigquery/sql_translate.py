@@ -671,13 +671,16 @@ def _checked_division(tree: exp.Expression) -> None:
     for node in _innermost_first(tree, exp.Div):
         if node.args.get("safe") or node.meta.get(IEEE_DIVISION_META):
             continue
+        message = "division by zero: " + node.sql("bigquery")[:80]
         divisor = node.expression
+        # A large divisor is bound once (written twice below, a nested division doubled the SQL per level).
+        stand_in, parameter = _large_bound(divisor, "bq_dv")
         guarded = exp.Case(
-            ifs=[exp.If(this=exp.EQ(this=divisor.copy(), expression=exp.Literal.number(0)),
-                        true=_raise_expr("division by zero: " + node.sql("bigquery")[:80]))],
-            default=divisor.copy(),
+            ifs=[exp.If(this=exp.EQ(this=stand_in.copy(), expression=exp.Literal.number(0)),
+                        true=_raise_expr(message))],
+            default=stand_in.copy(),
         )
-        node.set("expression", exp.Paren(this=guarded))
+        node.set("expression", exp.Paren(this=guarded) if parameter is None else _bound_once(parameter, divisor, guarded))
 
 
 def _array_agg_limits(tree: exp.Expression) -> None:
@@ -880,6 +883,67 @@ def _replace_bound(node: exp.Expression, result: exp.Expression, parameter: str 
     """``node`` replaced by ``result``, with ``value`` bound once to ``parameter`` when
     :func:`_large_bound` gave one."""
     node.replace(result if parameter is None else _bound_once(parameter, value, result))
+
+
+def _bind_arguments(values: list[exp.Expression], prefix: str) -> list[tuple[str, exp.Expression]]:
+    """Each large value of ``values`` (arguments a rewrite, or sqlglot's DuckDB writer, will
+    write in several places) replaced where it is by a stand-in column (:func:`_large_bound`);
+    returns ``(parameter, value)`` for each, for :func:`_with_bindings`. The values' own
+    parameters differ (``prefix`` and the value's position name them)."""
+    bindings = []
+    for index, value in enumerate(values):
+        _stand_in, parameter = _large_bound(value, f"{prefix}{index}_")
+        if parameter is not None:
+            bindings.append((parameter, value))
+    return bindings
+
+
+def _with_bindings(result: exp.Expr, bindings: list[tuple[str, exp.Expression]]) -> exp.Expression:
+    """``result`` with each ``(parameter, value)`` of :func:`_bind_arguments` bound once around
+    it (the first outermost); ``result`` itself when there is none."""
+    bound = cast_expression(result)
+    for parameter, value in reversed(bindings):
+        bound = _bound_once(parameter, value, bound)
+    return bound
+
+
+#: The calls sqlglot's DuckDB writer spells with an argument more than once (:func:`_written_twice`).
+_WRITTEN_TWICE = (exp.Greatest, exp.Least, exp.Length)
+
+
+def _is_written_twice(node: exp.Expr) -> bool:
+    """Whether sqlglot's DuckDB writer spells ``node`` with an argument more than once: a
+    GREATEST / LEAST of BigQuery's (not DuckDB's own, which ignores NULLs: the rewrites' templates
+    write those), a LENGTH of STRING or BYTES (not of a literal, nor DuckDB's LENGTH of a list)."""
+    if isinstance(node, exp.Greatest | exp.Least):
+        return not node.args.get("ignore_nulls")
+    return isinstance(node, exp.Length) and bool(node.args.get("binary")) and not node.this.is_string
+
+
+def _written_twice(tree: exp.Expression) -> None:
+    """The calls sqlglot's DuckDB writer spells with an argument written more than once get
+    their large arguments bound once (:func:`_bind_arguments`): ``GREATEST(a, b)`` / ``LEAST``
+    are ``CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE GREATEST(a, b) END`` (BigQuery's NULL
+    for any NULL argument), ``LENGTH(x)`` is ``CASE typeof(x) WHEN 'BLOB' THEN
+    octet_length(CAST(x AS BLOB)) ELSE length(CAST(x AS TEXT)) END``. Nested in themselves
+    they doubled (tripled) the SQL per level: ``GREATEST(GREATEST(...(x, 2)..., 12), 13)``
+    twelve deep was 266 KB of SQL, twenty deep would be 270 MB. Runs last, on the calls the
+    rewrites left, innermost first (:func:`_innermost_first`)."""
+    for node in _innermost_first(tree, *_WRITTEN_TWICE):
+        if not _is_written_twice(node):
+            continue
+        # A large argument, or one holding such a call (its text written twice already: few
+        # nodes, much SQL).
+        bindings = []
+        for index, value in enumerate([node.this, *node.expressions]):
+            if _larger_than(value, _BOUND_ONCE_NODES) or any(_is_written_twice(inner) for inner in value.walk()):
+                parameter = f"bq_w{index}_{_lambdas_in(value)}"
+                value.replace(exp.column(parameter))
+                bindings.append((parameter, value))
+        if bindings:
+            holder = exp.Null()
+            node.replace(holder)
+            holder.replace(_with_bindings(node, bindings))
 
 
 def _lambdas_in(value: exp.Expression) -> int:
@@ -1558,7 +1622,20 @@ def _numeric_text(tree: exp.Expression) -> None:
     cast and its translation slower (the audit's CONCAT of an event id cost a cold run 5 ms)."""
     for node, value, _, _safe in _casts_to(tree, (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR),
                                            exp.Parameter | exp.Literal | exp.Null):
-        node.replace(_template(f"{TEXT_MACRO}({_VALUE})", value))
+        if not any(_is_text_macro(inner) for inner in value.walk()):
+            node.replace(_template(f"{TEXT_MACRO}({_VALUE})", value))
+            continue
+        # A value holding the macro's call is bound once: DuckDB writes a macro's argument into
+        # each place its body names it (ten), so ``CAST(LENGTH(CAST(... AS STRING)) AS STRING)``
+        # grew tenfold per level when DuckDB bound the query (five levels: 20 s).
+        parameter = f"bq_x{_lambdas_in(value)}"
+        value.replace(exp.column(parameter))
+        node.replace(_bound_once(parameter, value, _template(f"{TEXT_MACRO}({_VALUE})", exp.column(parameter))))
+
+
+def _is_text_macro(node: exp.Expr) -> bool:
+    """Whether ``node`` is a call of :data:`TEXT_MACRO` (as :func:`_numeric_text` writes it)."""
+    return isinstance(node, exp.Anonymous) and node.name == "bq_text" and isinstance(node.parent, exp.Dot)
 
 
 def _zoned_string(value: exp.Expression, zone: exp.Expression) -> exp.Expression:
@@ -1654,13 +1731,15 @@ def _floating_point_errors(tree: exp.Expression) -> None:
         arguments = [a for a in (node.this, node.expression if isinstance(node, exp.Pow) else None) if a is not None]
         if not arguments:
             continue
+        bindings = _bind_arguments(arguments, "bq_fp")  # each written twice more below
+        arguments = [a for a in (node.this, node.expression if isinstance(node, exp.Pow) else None) if a is not None]
         places = {f"__bq_a{i}__": a for i, a in enumerate(arguments)}
         finite = " AND ".join(f"isfinite(CAST({p} AS DOUBLE))" for p in places)
         shown = " || ', ' || ".join(f"{TEXT_MACRO}(CAST({p} AS DOUBLE))" for p in places)
-        node.replace(_template(
+        node.replace(_with_bindings(_template(
             f"list_transform([{_VALUE}], lambda bq_r: CASE WHEN bq_r IS NULL OR isfinite(bq_r) OR NOT ({finite}) THEN bq_r "
             f"ELSE error('Floating point {kind} in function: {name}(' || {shown} || ')') END)[1]",
-            node.copy(), **places))
+            node.copy(), **places), bindings))
 
 
 def _numeric_precision(tree: exp.Expression) -> None:
@@ -2451,9 +2530,10 @@ def _time_casts(tree: exp.Expression) -> None:
     for cast, value, inner, _safe in _casts_to(tree, exp.DataType.Type.TIME, exp.Literal):
         if value is None or _is_time_of_day_cast(value):
             continue  # already a time
-        cast.replace(_template(f"CASE WHEN typeof({_VALUE}) = 'TIMESTAMP WITH TIME ZONE' THEN "
-                               f"{inner}({inner}({_VALUE} AS TIMETZ) AS TIME) ELSE __bq_cast__ END",
-                               value, __bq_cast__=cast.copy()))
+        stand_in, parameter = _large_bound(value, "bq_tm")  # (three times below, the cast's copy too)
+        _replace_bound(cast, _template(f"CASE WHEN typeof({_VALUE}) = 'TIMESTAMP WITH TIME ZONE' THEN "
+                                       f"{inner}({inner}({_VALUE} AS TIMETZ) AS TIME) ELSE __bq_cast__ END",
+                                       stand_in, __bq_cast__=cast.copy()), parameter, value)
 
 
 def _is_time_of_day_cast(node: exp.Expression) -> bool:
@@ -2865,6 +2945,7 @@ def _translate(
         _struct_equality(tree)
         _struct_positions(tree)
         _window_errors(tree)
+        _written_twice(tree)
         _call_operator_grouping(tree)
         duck_sql, unsupported = _checked_duckdb_sql(tree)
         statements.append(TranslatedStatement(sql=duck_sql, ast=tree, parameter_names=names, source_ast=source,

@@ -516,3 +516,109 @@ def test_a_safe_cast_inside_a_cast_gives_null_for_a_bad_text(typed: DuckDBClient
                                                               value: object) -> None:
     assert one(typed, f"SELECT {expression} FROM ds.t") == value
 
+
+
+# --- The calls that still multiplied the SQL per level at stop 37 (stop 38) ----------------------
+#
+# A rewrite that writes an argument in several places (the floating-point checks of POW, ACOS,
+# COSH ...; the division-by-zero guard; the TIMESTAMP-to-TIME cast), and sqlglot's DuckDB
+# writer for GREATEST / LEAST (NULL for any NULL argument) and LENGTH (STRING or BYTES), wrote
+# the call inside it that many times: eight deep, POW was 94 KB of SQL, LENGTH 305 KB, and
+# each level more doubled (tripled) it. Such an argument is now bound once.
+
+#: The calls (``X`` the level inside) and, eight deep, their SQL at stop 37's end.
+MULTIPLIED_AT_STOP_37 = (
+    "POW(X, 2)", "POW(2, X)", "SAFE.POW(X, 2)", "ACOS(X)", "COSH(X)", "2 / (X)", "CAST(X AS TIME)", "TIME(X)",
+    "FORMAT_TIME('%H', X)", "GREATEST(X, 1)", "LEAST(1, X)", "LENGTH(X)",
+)
+
+
+@pytest.mark.parametrize("call", MULTIPLIED_AT_STOP_37)
+def test_eight_deep_each_level_adds_about_what_the_level_before_added(call: str) -> None:
+    sizes = []
+    expression = "x"
+    for _ in range(8):
+        expression = call.replace("X", expression)
+        sizes.append(sum(len(s.sql) for s in sql_translate._translate(f"SELECT {expression} FROM ds.t", {}).statements))
+    steps = [later - earlier for earlier, later in zip(sizes, sizes[1:], strict=False)]
+    assert steps[-1] <= 1.1 * steps[-2] + 50, f"text per level: {sizes}"
+    assert sizes[-1] < 8 * (sizes[0] + 700), f"eight deep: {sizes}"
+
+
+@pytest.mark.parametrize(("expression", "value", "parameter"), [
+    ("GREATEST(LEAST(GREATEST(i, 5), 4), 1)", 4, "bq_w"),
+    ("GREATEST(LEAST(GREATEST(i, 5), 4), NULL)", None, "bq_w"),  # NULL for any NULL argument
+    ("LEAST(GREATEST(LEAST(GREATEST(f, 1), 2), 1.5), 1.75)", 1.75, "bq_w"),
+    ("LENGTH(CAST(LENGTH(CAST(LENGTH(s) AS STRING)) AS STRING))", 1, "bq_w"),
+    ("1 / (2 / (4 / (8 / f)))", 0.625, "bq_dv"),
+    ("POW(POW(POW(i, 2), 2), 2)", 6561.0, "bq_fp"),
+    ("SAFE.POW(SAFE.POW(SAFE.POW(i, 2), 2), -1)", 1 / 81, "bq_fp"),
+    ("COSH(COSH(COSH(i - 3)))", 2.4463520074491623, "bq_fp"),  # cosh(cosh(1))
+    ("CAST(CAST(CAST(ts AS TIME) AS TIME) AS TIME)", datetime.time(3, 4, 5), "bq_tm"),  # UTC's time of day
+    ("TIME(TIME(TIME(ts)))", datetime.time(3, 4, 5), "bq_tm"),
+    ("FORMAT_TIME('%H', PARSE_TIME('%H', FORMAT_TIME('%H', TIME(ts))))", "03", "bq_tm"),
+])
+def test_a_bound_argument_gives_bigquerys_value(typed: DuckDBClient, expression: str, value: object,
+                                                 parameter: str) -> None:
+    sql = f"SELECT {expression} FROM ds.t"
+    assert f"LAMBDA {parameter}" in sql_translate._translate(sql, {}).statements[0].sql  # the binding ran
+    assert one(typed, sql) == value
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    ("1 / (2 / (4 / (8 / (0 * f))))", "division by zero: 8 / (0 * f)"),
+    ("POW(POW(POW(i - 3, 2), 2), -1)", "Floating point error in function: POW(0, -1)"),
+    # ACOS(ACOS(1)) is pi / 2, outside [-1, 1]: the message shows the bound value
+    ("ACOS(ACOS(ACOS(f - 1.5)))", "Floating point error in function: ACOS(1.5707963267948966)"),
+])
+def test_a_bound_argument_fails_as_on_bigquery_naming_its_value(typed: DuckDBClient, expression: str,
+                                                                message: str) -> None:
+    with pytest.raises(gexc.BadRequest) as raised:
+        typed.query(f"SELECT {expression} FROM ds.t").result()
+    assert message in raised.value.message
+
+
+def test_a_small_argument_is_written_as_it_was() -> None:
+    """Only a large argument, or one holding a call written twice, is bound: the SQL of the
+    common case is unchanged."""
+    written = sql_translate._translate("SELECT GREATEST(i, 1), LENGTH(s), 1 / f, POW(f, 2) FROM ds.t", {}).statements[0].sql
+    assert "bq_w" not in written and "bq_dv" not in written and "bq_fp" not in written
+    assert "CASE WHEN i IS NULL OR 1 IS NULL THEN NULL ELSE GREATEST(i, 1) END" in written
+
+
+def _text_macro_calls(sql: str) -> list[exp.Expression]:
+    import sqlglot
+
+    return [node for node in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Anonymous)
+            if node.name == "bq_text" and isinstance(node.parent, exp.Dot)]
+
+
+@pytest.mark.parametrize(("call", "column", "value"), [
+    ("LENGTH(CAST(X AS STRING))", "s", 1),  # LENGTH('3'), then LENGTH('1') ...
+    ("CAST(CAST(X AS STRING) AS INT64) + 1", "i", 9),  # 3 + 6
+    ("CONCAT(CAST(X AS STRING), 'a')", "s", "abcaaaaaa"),
+])
+def test_a_cast_to_string_inside_another_is_bound_not_expanded_by_duckdb(typed: DuckDBClient, call: str, column: str,
+                                                                        value: object) -> None:
+    """``CAST(x AS STRING)`` is the warehouse's DuckDB macro ``bq_text``, whose body names its
+    argument ten times: DuckDB writes the argument into each when it binds the query, so a cast
+    inside another's argument grew the bound query tenfold per level (five levels of
+    ``LENGTH(CAST(... AS STRING))``: 20 s; six: minutes). Such an argument is bound once: no
+    macro call's argument holds another, and six levels run."""
+    expression = column
+    for _ in range(6):
+        expression = call.replace("X", expression)
+    sql = f"SELECT {expression} FROM ds.t"
+    written = sql_translate._translate(sql, {}).statements[0].sql
+    calls = _text_macro_calls(written)
+    assert len(calls) >= 6  # (other rewrites write some too: the error messages)
+    held = [inner for call_ in calls for argument in call_.expressions for inner in argument.walk()
+            if isinstance(inner, exp.Anonymous) and inner.name == "bq_text"]
+    assert not held, "a macro call's argument holds another"
+    assert one(typed, sql) == value
+
+
+def test_a_cast_to_string_of_a_plain_value_is_the_macro_call_alone() -> None:
+    written = sql_translate._translate("SELECT CAST(i AS STRING), CAST(i + 1 AS STRING) FROM ds.t", {}).statements[0].sql
+    assert "bq_x" not in written
+    assert len(_text_macro_calls(written)) == 2
