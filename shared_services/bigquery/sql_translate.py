@@ -1629,7 +1629,7 @@ def _numeric_text(tree: exp.Expression) -> None:
         # each place its body names it (ten), so ``CAST(LENGTH(CAST(... AS STRING)) AS STRING)``
         # grew tenfold per level when DuckDB bound the query (five levels: 20 s).
         parameter = f"bq_x{_lambdas_in(value)}"
-        value.replace(exp.column(parameter))
+        value.pop()  # (placed in the binding: the cast itself is replaced)
         node.replace(_bound_once(parameter, value, _template(f"{TEXT_MACRO}({_VALUE})", exp.column(parameter))))
 
 
