@@ -26,8 +26,8 @@ def _nested(kind: str, depth: int) -> str:
 def client():
     c = DuckDBClient(":memory:")
     c.query("CREATE SCHEMA ds").result()
-    c.query("CREATE TABLE ds.t (n INT64, b BOOL)").result()
-    c.query("INSERT INTO ds.t VALUES (1, TRUE)").result()
+    c.query("CREATE TABLE ds.t (n INT64, b BOOL, i INT64, f FLOAT64, s STRING)").result()
+    c.query("INSERT INTO ds.t VALUES (1, TRUE, 3, 2.5, 'abc')").result()
     yield c
     c.close()
 
@@ -65,16 +65,6 @@ def _folded(call: str, depth: int, start: str) -> str:
     return expression
 
 
-@pytest.fixture
-def typed_client():
-    c = DuckDBClient(":memory:")
-    c.query("CREATE SCHEMA ds").result()
-    c.query("CREATE TABLE ds.t (i INT64, f FLOAT64, s STRING)").result()
-    c.query("INSERT INTO ds.t VALUES (3, 2.5, 'abc')").result()
-    yield c
-    c.close()
-
-
 @pytest.mark.parametrize(("call", "depth", "start", "value"), [
     ("GREATEST(X, K)", 25, "i", 26),  # 2, 3, ... 26: the last is the greatest (was 2^25 copies)
     ("LEAST(X, 100 - K)", 25, "i", 3),  # i = 3 is below every 100 - K
@@ -82,7 +72,7 @@ def typed_client():
     ("LENGTH(CAST(X AS STRING))", 12, "s", 1),  # 'abc' -> 3 -> '3' -> 1 -> '1' -> 1 ...
     ("CAST(CAST(X AS STRING) AS INT64) + 1", 12, "i", 15),
 ])
-def test_a_call_folded_dozens_deep_runs_and_its_sql_grows_by_a_level(typed_client: DuckDBClient, call: str,
+def test_a_call_folded_dozens_deep_runs_and_its_sql_grows_by_a_level(client: DuckDBClient, call: str,
                                                                        depth: int, start: str, value: object) -> None:
     from shared_services.bigquery import sql_translate
 
@@ -90,20 +80,20 @@ def test_a_call_folded_dozens_deep_runs_and_its_sql_grows_by_a_level(typed_clien
     one_level = len(sql_translate._translate(f"SELECT {_folded(call, 1, start)} AS v FROM ds.t", {}).statements[0].sql)
     written = len(sql_translate._translate(sql, {}).statements[0].sql)
     assert written < 3 * depth * one_level  # a level's text per level (doubling: 2^depth)
-    assert [row.v for row in typed_client.query(sql).result()] == [value]
+    assert [row.v for row in client.query(sql).result()] == [value]
 
 
-def test_a_division_folded_past_the_parsers_depth_is_one_bad_request(typed_client: DuckDBClient) -> None:
+def test_a_division_folded_past_the_parsers_depth_is_one_bad_request(client: DuckDBClient) -> None:
     """Right-nested divisions (``1 / (1 / (1 / f))``) doubled per level: thirty deep would have
     been 2^30 copies. Now the translation is linear and thirty levels reach the depth the
     embedded warehouse follows: one BadRequest saying so, at once."""
     with pytest.raises(gexc.BadRequest, match="Query too deeply nested for the embedded warehouse"):
-        typed_client.query(f"SELECT {_folded('1.0 / (X)', 30, 'f')} FROM ds.t").result()
-    assert [row.v for row in typed_client.query(f"SELECT {_folded('1.0 / (X)', 20, 'f')} AS v FROM ds.t").result()] \
+        client.query(f"SELECT {_folded('1.0 / (X)', 30, 'f')} FROM ds.t").result()
+    assert [row.v for row in client.query(f"SELECT {_folded('1.0 / (X)', 20, 'f')} AS v FROM ds.t").result()] \
         == [pytest.approx(2.5)]
 
 
-def test_a_query_over_the_length_limit_is_refused_before_it_is_parsed(typed_client: DuckDBClient,
+def test_a_query_over_the_length_limit_is_refused_before_it_is_parsed(client: DuckDBClient,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Five million characters of nested calls: refused by BigQuery's length rule before any
     parse or translation (which would take minutes), and the warehouse goes on answering."""
@@ -115,6 +105,6 @@ def test_a_query_over_the_length_limit_is_refused_before_it_is_parsed(typed_clie
     hostile = "SELECT " + "GREATEST(" * 400_000 + "i" + ", 2)" * 400_000 + " FROM ds.t"
     assert len(hostile) > 5_000_000
     with pytest.raises(gexc.BadRequest, match="The query is too large"):
-        typed_client.query(hostile)
+        client.query(hostile)
     assert parsed == []
-    assert [row.n for row in typed_client.query("SELECT COUNT(*) AS n FROM ds.t").result()] == [1]
+    assert [row.n for row in client.query("SELECT COUNT(*) AS n FROM ds.t").result()] == [1]

@@ -460,13 +460,19 @@ def test_nesting_grows_the_statement_by_a_level_not_by_a_factor(call: str) -> No
     copied into each, a rewritten call inside another multiplied the statement's text per level
     (``DATETIME(DATETIME(x, t), t)``: 6 MB). A large value is bound once, so each level adds
     about the same text as the one before."""
+    sizes, steps = _sizes_per_level(call, 4)
+    assert steps[-1] <= 1.5 * steps[-2] + 2000, f"text per level: {sizes}"
+
+
+def _sizes_per_level(call: str, depth: int) -> tuple[list[int], list[int]]:
+    """The DuckDB SQL's length with ``call`` nested in itself 1 .. ``depth`` deep over ``x``,
+    and what each level added."""
     sizes = []
     expression = "x"
-    for _ in range(4):
+    for _ in range(depth):
         expression = call.replace("X", expression)
         sizes.append(sum(len(s.sql) for s in sql_translate._translate(f"SELECT {expression} FROM ds.t", {}).statements))
-    steps = [later - earlier for earlier, later in zip(sizes, sizes[1:], strict=False)]
-    assert steps[-1] <= 1.5 * steps[-2] + 2000, f"text per level: {sizes}"
+    return sizes, [later - earlier for earlier, later in zip(sizes, sizes[1:], strict=False)]
 
 
 @pytest.mark.parametrize(("expression", "value", "parameter"), [
@@ -535,12 +541,7 @@ MULTIPLIED_AT_STOP_37 = (
 
 @pytest.mark.parametrize("call", MULTIPLIED_AT_STOP_37)
 def test_eight_deep_each_level_adds_about_what_the_level_before_added(call: str) -> None:
-    sizes = []
-    expression = "x"
-    for _ in range(8):
-        expression = call.replace("X", expression)
-        sizes.append(sum(len(s.sql) for s in sql_translate._translate(f"SELECT {expression} FROM ds.t", {}).statements))
-    steps = [later - earlier for earlier, later in zip(sizes, sizes[1:], strict=False)]
+    sizes, steps = _sizes_per_level(call, 8)
     assert steps[-1] <= 1.1 * steps[-2] + 50, f"text per level: {sizes}"
     assert sizes[-1] < 8 * (sizes[0] + 700), f"eight deep: {sizes}"
 
