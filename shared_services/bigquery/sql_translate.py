@@ -30,7 +30,7 @@ import logging
 import re
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -879,11 +879,13 @@ def _bound_once(parameter: str, value: exp.Expression, body: exp.Expression) -> 
     return exp.Paren(this=once)
 
 
-def _large_bound(value: exp.Expression, prefix: str) -> tuple[exp.Expression, str | None]:
+def _large_bound(value: exp.Expression, prefix: str,
+                 also: Callable[[exp.Expression], bool] | None = None) -> tuple[exp.Expression, str | None]:
     """``(stand-in, parameter)`` for a rewrite that writes ``value`` in several places: a large
-    value (:data:`_BOUND_ONCE_NODES`) is replaced in its tree by a column named ``parameter``
-    (bind it with :func:`_bound_once`); another is its own stand-in, ``parameter`` None."""
-    if not _larger_than(value, _BOUND_ONCE_NODES):
+    value (:data:`_BOUND_ONCE_NODES`), or one ``also`` picks, is replaced in its tree by a column
+    named ``parameter`` (bind it with :func:`_bound_once`); another is its own stand-in,
+    ``parameter`` None."""
+    if not (_larger_than(value, _BOUND_ONCE_NODES) or (also is not None and also(value))):
         return value, None
     parameter = f"{prefix}{_lambdas_in(value)}"
     stand_in = exp.column(parameter)
@@ -897,14 +899,15 @@ def _replace_bound(node: exp.Expression, result: exp.Expression, parameter: str 
     node.replace(result if parameter is None else _bound_once(parameter, value, result))
 
 
-def _bind_arguments(values: list[exp.Expression], prefix: str) -> list[tuple[str, exp.Expression]]:
+def _bind_arguments(values: list[exp.Expression], prefix: str,
+                    also: Callable[[exp.Expression], bool] | None = None) -> list[tuple[str, exp.Expression]]:
     """Each large value of ``values`` (arguments a rewrite, or sqlglot's DuckDB writer, will
-    write in several places) replaced where it is by a stand-in column (:func:`_large_bound`);
-    returns ``(parameter, value)`` for each, for :func:`_with_bindings`. The values' own
-    parameters differ (``prefix`` and the value's position name them)."""
+    write in several places), or one ``also`` picks, replaced where it is by a stand-in column
+    (:func:`_large_bound`); returns ``(parameter, value)`` for each, for :func:`_with_bindings`.
+    The values' own parameters differ (``prefix`` and the value's position name them)."""
     bindings = []
     for index, value in enumerate(values):
-        _stand_in, parameter = _large_bound(value, f"{prefix}{index}_")
+        _stand_in, parameter = _large_bound(value, f"{prefix}{index}_", also)
         if parameter is not None:
             bindings.append((parameter, value))
     return bindings
@@ -932,6 +935,11 @@ def _is_written_twice(node: exp.Expr) -> bool:
     return isinstance(node, exp.Length) and bool(node.args.get("binary")) and not node.this.is_string
 
 
+def _holds_written_twice(value: exp.Expression) -> bool:
+    """Whether ``value`` is or holds a call :func:`_is_written_twice` picks."""
+    return any(_is_written_twice(inner) for inner in value.walk())
+
+
 def _written_twice(tree: exp.Expression) -> None:
     """The calls sqlglot's DuckDB writer spells with an argument written more than once get
     their large arguments bound once (:func:`_bind_arguments`): ``GREATEST(a, b)`` / ``LEAST``
@@ -946,12 +954,7 @@ def _written_twice(tree: exp.Expression) -> None:
             continue
         # A large argument, or one holding such a call (its text written twice already: few
         # nodes, much SQL).
-        bindings = []
-        for index, value in enumerate([node.this, *node.expressions]):
-            if _larger_than(value, _BOUND_ONCE_NODES) or any(_is_written_twice(inner) for inner in value.walk()):
-                parameter = f"bq_w{index}_{_lambdas_in(value)}"
-                value.replace(exp.column(parameter))
-                bindings.append((parameter, value))
+        bindings = _bind_arguments([node.this, *node.expressions], "bq_w", _holds_written_twice)
         if bindings:
             holder = exp.Null()
             node.replace(holder)
