@@ -23,8 +23,9 @@ from typing import Any, TypeVar
 
 from sqlglot import exp
 from sqlglot.dialects.bigquery import BigQuery
+from sqlglot.dialects.duckdb import DuckDB
 
-__all__ = ["CoverageBigQuery"]
+__all__ = ["CoverageBigQuery", "CoverageDuckDB"]
 
 _E = TypeVar("_E", bound=exp.Expression)
 
@@ -80,3 +81,42 @@ class CoverageBigQuery(BigQuery):
             result: Any = super()._implicit_unnests_to_explicit(this)
             return result
 
+
+class CoverageDuckDB(DuckDB):
+    """sqlglot's DuckDB dialect as the translation writes its statements with it.
+
+    One method differs. sqlglot writes ``PARSE_TIME(format, text)`` by building the text
+    ``STRPTIME(text, format)`` and parsing it again, in sqlglot's generic dialect, to cast it
+    to TIME (the round trip also writes the format in DuckDB's elements: ``%e`` becomes
+    ``%-d``). That parse fails on DuckDB's own syntax in ``text``: a lambda, as the
+    translation writes for a value computed once (``STRING(ts, zone)``, a bound argument). So
+    ``PARSE_TIME('%H:%M:%S', SUBSTR(STRING(ts, 'America/New_York'), 12, 8))``, a valid
+    BigQuery query, was refused ("Cannot translate the query for DuckDB: Expecting )"). Here
+    the round trip is made with a placeholder for ``text``, whose SQL then takes its place:
+    the same SQL for every value sqlglot could parse back.
+
+    Example::
+
+        sqlglot.parse_one("SELECT PARSE_TIME('%H', s)", read='bigquery').sql(dialect=CoverageDuckDB)
+        # "SELECT CAST(STRPTIME(s, '%H') AS TIME)"
+    """
+
+    class Generator(DuckDB.Generator):  # type: ignore[valid-type,misc]  # sqlglot declares it as a variable
+        def parsetime_sql(self, expression: exp.ParseTime) -> str:
+            stand_in = exp.ParseTime(**{key: value.copy() if isinstance(value, exp.Expression) else value
+                                        for key, value in expression.args.items() if key != "this"},
+                                     this=exp.column(_PARSED_TEXT))
+            written = super().parsetime_sql(stand_in)
+            if written.count(_PARSED_TEXT) != 1:  # (never: the stand-in is one column)
+                return super().parsetime_sql(expression)
+            return written.replace(_PARSED_TEXT, self.sql(expression, "this"))
+
+
+# sqlglot's dialect class computes a subclass's inverse format-element tables from its own
+# (empty) TIME_MAPPING: DuckDB's are set by hand (``%e`` is written ``%-d``, DuckDB's strptime
+# knows no ``%e``). The subclass takes DuckDB's, and writes every format element as DuckDB does.
+CoverageDuckDB.INVERSE_TIME_MAPPING = DuckDB.INVERSE_TIME_MAPPING
+CoverageDuckDB.INVERSE_TIME_TRIE = DuckDB.INVERSE_TIME_TRIE
+
+#: The column :class:`CoverageDuckDB` writes in place of PARSE_TIME's text while sqlglot parses its SQL back.
+_PARSED_TEXT = "__bq_parsed_text__"

@@ -39,7 +39,7 @@ from google.api_core import exceptions as gexc
 from sqlglot import exp
 from sqlglot.errors import SqlglotError, UnsupportedError
 
-from shared_services.bigquery.dialect import CoverageBigQuery
+from shared_services.bigquery.dialect import CoverageBigQuery, CoverageDuckDB
 from shared_services.bigquery.embedded_table_functions import rewrite_table_function_calls
 from shared_services.bigquery.farm_fingerprint import FARM_FINGERPRINT_FUNCTION
 from shared_services.bigquery.unicode_text import MODES, NORMALIZE_FUNCTION
@@ -3163,7 +3163,7 @@ def _duckdb_sql(tree: exp.Expression, unsupported: sqlglot.ErrorLevel = sqlglot.
     it writes without the same meaning is logged (``unsupported``: WARN), ignored (IGNORE) or
     raised as sqlglot's ``UnsupportedError`` (RAISE, for :func:`_checked_duckdb_sql`)."""
     try:
-        return tree.sql(dialect="duckdb", unsupported_level=unsupported)
+        return tree.sql(dialect=CoverageDuckDB, unsupported_level=unsupported)
     except UnsupportedError:
         raise
     except SqlglotError as err:

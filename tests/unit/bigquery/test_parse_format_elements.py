@@ -177,3 +177,20 @@ def test_what_mutation_testing_found_untested(client: DuckDBClient) -> None:
             rows(client, f"SELECT PARSE_TIMESTAMP('{ISO}', '{text}')")
         assert f'Failed to parse input string "{text}"' in str(caught.value)
 
+
+
+@pytest.mark.parametrize(("expression", "value"), [
+    # 2025-01-15 19:30:00 UTC is 14:30:00 in New York (-05): STRING(ts, zone) is written with lambdas
+    ("PARSE_TIME('%H:%M:%S', SUBSTR(STRING(TIMESTAMP '2025-01-15 19:30:00+00', 'America/New_York'), 12, 8))",
+     dt.time(14, 30)),
+    ("PARSE_TIME('%H', FORMAT_DATETIME('%H', DATETIME(TIMESTAMP '2025-01-15 19:30:00+00', 'America/New_York')))",
+     dt.time(14, 0)),
+    ("PARSE_TIME('%I:%M %p', '07:30 PM')", dt.time(19, 30)),  # a plain text, as before
+])
+def test_parse_time_of_a_value_written_with_a_lambda_runs(client: DuckDBClient, expression: str,
+                                                         value: dt.time) -> None:
+    """sqlglot wrote PARSE_TIME by parsing its own DuckDB text again in its generic dialect,
+    which cannot read DuckDB's lambdas: a PARSE_TIME of ``STRING(ts, zone)`` (or of any value
+    the translation binds once) was refused, "Cannot translate the query for DuckDB: Expecting
+    )" (a valid BigQuery query)."""
+    assert one(client, f"SELECT {expression}") == value
