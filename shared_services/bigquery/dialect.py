@@ -85,15 +85,16 @@ class CoverageBigQuery(BigQuery):
 class CoverageDuckDB(DuckDB):
     """sqlglot's DuckDB dialect as the translation writes its statements with it.
 
-    One method differs. sqlglot writes ``PARSE_TIME(format, text)`` by building the text
-    ``STRPTIME(text, format)`` and parsing it again, in sqlglot's generic dialect, to cast it
-    to TIME (the round trip also writes the format in DuckDB's elements: ``%e`` becomes
-    ``%-d``). That parse fails on DuckDB's own syntax in ``text``: a lambda, as the
-    translation writes for a value computed once (``STRING(ts, zone)``, a bound argument). So
+    For some calls sqlglot writes a piece of DuckDB SQL as text and parses it back, in its
+    generic dialect, to wrap it in a cast: ``PARSE_TIME`` (``CAST(STRPTIME(text, f) AS
+    TIME)``), ``PARSE_DATE``, ``SAFE.PARSE_TIMESTAMP`` (``TRY_STRPTIME``) and
+    ``UNIX_SECONDS``. That parse cannot read DuckDB's lambdas, which the translation writes
+    for a value computed once (``STRING(ts, zone)``, a bound argument), so
     ``PARSE_TIME('%H:%M:%S', SUBSTR(STRING(ts, 'America/New_York'), 12, 8))``, a valid
-    BigQuery query, was refused ("Cannot translate the query for DuckDB: Expecting )"). Here
-    the round trip is made with a placeholder for ``text``, whose SQL then takes its place:
-    the same SQL for every value sqlglot could parse back.
+    BigQuery query, was refused ("Cannot translate the query for DuckDB: Expecting )"). When
+    the argument's SQL holds a lambda, the round trip is made with a placeholder column in its
+    place, and the argument's SQL (in parentheses) then takes the placeholder's; otherwise the
+    SQL is sqlglot's, unchanged.
 
     Example::
 
@@ -102,14 +103,33 @@ class CoverageDuckDB(DuckDB):
     """
 
     class Generator(DuckDB.Generator):  # type: ignore[valid-type,misc]  # sqlglot declares it as a variable
+        TRANSFORMS = {
+            **DuckDB.Generator.TRANSFORMS,
+            exp.UnixSeconds: lambda self, e: self._parsed_back(DuckDB.Generator.TRANSFORMS[exp.UnixSeconds], e),
+        }
+
         def parsetime_sql(self, expression: exp.ParseTime) -> str:
-            stand_in = exp.ParseTime(**{key: value.copy() if isinstance(value, exp.Expression) else value
-                                        for key, value in expression.args.items() if key != "this"},
-                                     this=exp.column(_PARSED_TEXT))
-            written = super().parsetime_sql(stand_in)
+            return self._parsed_back(DuckDB.Generator.parsetime_sql, expression)
+
+        def strtotime_sql(self, expression: exp.StrToTime) -> str:
+            return self._parsed_back(DuckDB.Generator.strtotime_sql, expression)
+
+        def strtodate_sql(self, expression: exp.StrToDate) -> str:
+            return self._parsed_back(DuckDB.Generator.strtodate_sql, expression)
+
+        def _parsed_back(self, write: Any, expression: exp.Expression) -> str:
+            """``write(self, expression)``, its argument's SQL put in after sqlglot's parse-back
+            when that SQL holds a lambda (see the class)."""
+            argument = self.sql(expression, "this")
+            if "LAMBDA" not in argument.upper():
+                return str(write(self, expression))
+            stand_in = type(expression)(**{key: value.copy() if isinstance(value, exp.Expression) else value
+                                           for key, value in expression.args.items() if key != "this"},
+                                        this=exp.column(_PARSED_TEXT))
+            written = str(write(self, stand_in))
             if written.count(_PARSED_TEXT) != 1:  # (never: the stand-in is one column)
-                return super().parsetime_sql(expression)
-            return written.replace(_PARSED_TEXT, self.sql(expression, "this"))
+                return str(write(self, expression))
+            return written.replace(_PARSED_TEXT, f"({argument})")
 
 
 # sqlglot's dialect class computes a subclass's inverse format-element tables from its own

@@ -923,7 +923,7 @@ def _with_bindings(result: exp.Expr, bindings: list[tuple[str, exp.Expression]])
 
 
 #: The calls sqlglot's DuckDB writer spells with an argument more than once (:func:`_written_twice`).
-_WRITTEN_TWICE = (exp.Greatest, exp.Least, exp.Length)
+_WRITTEN_TWICE = (exp.Greatest, exp.Least, exp.Length, exp.Initcap)
 
 
 def _is_written_twice(node: exp.Expr) -> bool:
@@ -932,12 +932,16 @@ def _is_written_twice(node: exp.Expr) -> bool:
     write those), a LENGTH of STRING or BYTES (not of a literal, nor DuckDB's LENGTH of a list)."""
     if isinstance(node, exp.Greatest | exp.Least):
         return not node.args.get("ignore_nulls")
+    if isinstance(node, exp.Initcap):
+        return True
     return isinstance(node, exp.Length) and bool(node.args.get("binary")) and not node.this.is_string
 
 
 def _holds_written_twice(value: exp.Expression) -> bool:
-    """Whether ``value`` is or holds a call :func:`_is_written_twice` picks."""
-    return any(_is_written_twice(inner) for inner in value.walk())
+    """Whether ``value`` is or holds a call :func:`_is_written_twice` picks, or a lambda
+    (INITCAP's writer parses the SQL of its argument back in sqlglot's generic dialect, which
+    reads no DuckDB lambda: ``INITCAP(STRING(ts, zone))`` was "Cannot translate the query")."""
+    return any(_is_written_twice(inner) or isinstance(inner, exp.Lambda) for inner in value.walk())
 
 
 def _written_twice(tree: exp.Expression) -> None:
@@ -945,7 +949,8 @@ def _written_twice(tree: exp.Expression) -> None:
     their large arguments bound once (:func:`_bind_arguments`): ``GREATEST(a, b)`` / ``LEAST``
     are ``CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE GREATEST(a, b) END`` (BigQuery's NULL
     for any NULL argument), ``LENGTH(x)`` is ``CASE typeof(x) WHEN 'BLOB' THEN
-    octet_length(CAST(x AS BLOB)) ELSE length(CAST(x AS TEXT)) END``. Nested in themselves
+    octet_length(CAST(x AS BLOB)) ELSE length(CAST(x AS TEXT)) END``, ``INITCAP(x)`` names ``x``
+    three times (a regular-expression split, a first-character test). Nested in themselves
     they doubled (tripled) the SQL per level: ``GREATEST(GREATEST(...(x, 2)..., 12), 13)``
     twelve deep was 266 KB of SQL, twenty deep would be 270 MB. Runs last, on the calls the
     rewrites left, innermost first (:func:`_innermost_first`)."""

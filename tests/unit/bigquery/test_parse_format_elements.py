@@ -186,9 +186,19 @@ def test_what_mutation_testing_found_untested(client: DuckDBClient) -> None:
     ("PARSE_TIME('%H', FORMAT_DATETIME('%H', DATETIME(TIMESTAMP '2025-01-15 19:30:00+00', 'America/New_York')))",
      dt.time(14, 0)),
     ("PARSE_TIME('%I:%M %p', '07:30 PM')", dt.time(19, 30)),  # a plain text, as before
+    # the same parse-back in PARSE_DATE, SAFE.PARSE_TIMESTAMP / SAFE.PARSE_DATE and UNIX_SECONDS
+    ("PARSE_DATE('%Y-%m-%d', SUBSTR(STRING(TIMESTAMP '2025-01-15 03:00:00+00', 'America/New_York'), 1, 10))",
+     dt.date(2025, 1, 14)),
+    ("SAFE.PARSE_DATE('%Y-%m-%d', SUBSTR(STRING(TIMESTAMP '2025-01-15 03:00:00+00', 'America/New_York'), 1, 10))",
+     dt.date(2025, 1, 14)),
+    ("SAFE.PARSE_TIMESTAMP('%Y-%m-%d %H', SUBSTR(STRING(TIMESTAMP '2025-01-15 19:30:00+00', 'America/New_York'), 1, 13))",
+     dt.datetime(2025, 1, 15, 14, tzinfo=UTC)),
+    # 2025-01-15 14:30:00 read as UTC
+    ("UNIX_SECONDS(TIMESTAMP(SUBSTR(STRING(TIMESTAMP '2025-01-15 19:30:00+00', 'America/New_York'), 1, 19)))",
+     int(dt.datetime(2025, 1, 15, 14, 30, tzinfo=UTC).timestamp())),
 ])
 def test_parse_time_of_a_value_written_with_a_lambda_runs(client: DuckDBClient, expression: str,
-                                                         value: dt.time) -> None:
+                                                         value: object) -> None:
     """sqlglot wrote PARSE_TIME by parsing its own DuckDB text again in its generic dialect,
     which cannot read DuckDB's lambdas: a PARSE_TIME of ``STRING(ts, zone)`` (or of any value
     the translation binds once) was refused, "Cannot translate the query for DuckDB: Expecting
