@@ -118,18 +118,20 @@ class CoverageDuckDB(DuckDB):
             return self._parsed_back(DuckDB.Generator.strtodate_sql, expression)
 
         def _parsed_back(self, write: Any, expression: exp.Expression) -> str:
-            """``write(self, expression)``, its argument's SQL put in after sqlglot's parse-back
-            when that SQL holds a lambda (see the class)."""
-            argument = self.sql(expression, "this")
-            if "LAMBDA" not in argument.upper():
-                return str(write(self, expression))
-            stand_in = type(expression)(**{key: value.copy() if isinstance(value, exp.Expression) else value
-                                           for key, value in expression.args.items() if key != "this"},
-                                        this=exp.column(_PARSED_TEXT))
-            written = str(write(self, stand_in))
-            if written.count(_PARSED_TEXT) != 1:  # (never: the stand-in is one column)
-                return str(write(self, expression))
-            return written.replace(_PARSED_TEXT, f"({argument})")
+            return _parsed_back(self, write, expression)
+
+
+def _parsed_back(generator: Any, write: Any, expression: exp.Expression) -> str:
+    """``write(generator, expression)``, the argument's SQL put in after sqlglot's parse-back
+    when that SQL holds a lambda (see :class:`CoverageDuckDB`)."""
+    argument = generator.sql(expression, "this")
+    if "LAMBDA" not in argument.upper():
+        return str(write(generator, expression))
+    stand_in = type(expression)(**{key: value.copy() if isinstance(value, exp.Expression) else value
+                                   for key, value in expression.args.items() if key != "this"},
+                                this=exp.column(_PARSED_TEXT))
+    # (sqlglot's writers for these calls write their argument once: the stand-in is found once)
+    return str(write(generator, stand_in)).replace(_PARSED_TEXT, f"({argument})")
 
 
 # sqlglot's dialect class computes a subclass's inverse format-element tables from its own
