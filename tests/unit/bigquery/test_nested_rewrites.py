@@ -662,3 +662,26 @@ def test_a_call_a_later_pass_writes_out_is_bound_not_copied(outer: str, inner: s
 def test_initcap_of_a_column_is_written_as_sqlglot_writes_it() -> None:
     sql = sql_translate._translate("SELECT INITCAP(s) FROM ds.t", {}).statements[0].sql
     assert "bq_w" not in sql and "REGEXP_EXTRACT_ALL(s, " in sql
+
+
+@pytest.mark.parametrize(("call", "cast", "value"), [
+    ("POW(X, 2)", "CAST(CONCAT('1', '2') AS INT64)", 144.0),
+    ("FORMAT_DATE('%Y', X)", "CAST(CONCAT('2025-01-0', '2') AS DATE)", "2025"),
+    ("ACOS(X)", "CAST(CONCAT('0', '') AS INT64)", 1.5707963267948966),
+])
+def test_a_cast_a_later_pass_checks_is_bound_and_gives_bigquerys_value(typed: DuckDBClient, call: str, cast: str,
+                                                                       value: object) -> None:
+    """A cast to INT64 / DATE ... is checked by a later pass (a text branch each); the floating
+    point checks and the format elements, earlier, wrote it several times, and each copy was
+    then written out. It is bound once: its text checks appear as often as in the cast alone."""
+    sql = f"SELECT {call.replace('X', cast)} FROM ds.t"
+    written = sql_translate._translate(sql, {}).statements[0].sql
+    alone = sql_translate._translate(f"SELECT {cast} FROM ds.t", {}).statements[0].sql
+    assert re.search(r"LAMBDA bq_(fp|v|f)", written), written[:300]
+    assert written.count("REGEXP_MATCHES") == alone.count("REGEXP_MATCHES")
+    assert one(typed, sql) == value
+
+
+def test_a_division_by_a_cast_a_later_pass_checks_fails_as_on_bigquery(typed: DuckDBClient) -> None:
+    with pytest.raises(gexc.BadRequest, match="division by zero"):
+        typed.query("SELECT 1 / CAST(CONCAT('0', '') AS INT64) FROM ds.t").result()
