@@ -105,20 +105,17 @@ class CoverageDuckDB(DuckDB):
     class Generator(DuckDB.Generator):  # type: ignore[valid-type,misc]  # sqlglot declares it as a variable
         TRANSFORMS = {
             **DuckDB.Generator.TRANSFORMS,
-            exp.UnixSeconds: lambda self, e: self._parsed_back(DuckDB.Generator.TRANSFORMS[exp.UnixSeconds], e),
+            exp.UnixSeconds: lambda self, e: _parsed_back(self, DuckDB.Generator.TRANSFORMS[exp.UnixSeconds], e),
         }
 
         def parsetime_sql(self, expression: exp.ParseTime) -> str:
-            return self._parsed_back(DuckDB.Generator.parsetime_sql, expression)
+            return _parsed_back(self, DuckDB.Generator.parsetime_sql, expression)
 
         def strtotime_sql(self, expression: exp.StrToTime) -> str:
-            return self._parsed_back(DuckDB.Generator.strtotime_sql, expression)
+            return _parsed_back(self, DuckDB.Generator.strtotime_sql, expression)
 
         def strtodate_sql(self, expression: exp.StrToDate) -> str:
-            return self._parsed_back(DuckDB.Generator.strtodate_sql, expression)
-
-        def _parsed_back(self, write: Any, expression: exp.Expression) -> str:
-            return _parsed_back(self, write, expression)
+            return _parsed_back(self, DuckDB.Generator.strtodate_sql, expression)
 
 
 def _parsed_back(generator: Any, write: Any, expression: exp.Expression) -> str:

@@ -845,7 +845,7 @@ def _fill(tree: exp.Expression, value: exp.Expression, **others: exp.Expression)
     named = Counter(column.name for column in places)
     bound = {name: exp.to_identifier(f"bq_v{_lambdas_in(fills[name])}_{index}")
              for index, name in enumerate(sorted(named)) if named[name] > 1
-             and (_larger_than(fills[name], _BOUND_ONCE_NODES) or _expanded_later(fills[name]))}
+             and _worth_binding(fills[name])}
     for column in places:
         if column.name in bound:
             column.replace(exp.column(bound[column.name].copy()))
@@ -882,6 +882,13 @@ def _expanded_later(value: exp.Expression) -> bool:
     return False
 
 
+def _worth_binding(value: exp.Expression) -> bool:
+    """Whether a value written in several places is bound once (:func:`_fill`,
+    :func:`_large_bound`): a large one (:data:`_BOUND_ONCE_NODES`), or one a later pass writes out
+    (:func:`_expanded_later`)."""
+    return _larger_than(value, _BOUND_ONCE_NODES) or _expanded_later(value)
+
+
 def _bound_once(parameter: str, value: exp.Expression, body: exp.Expression) -> exp.Expression:
     """``body`` with ``value`` bound once to the lambda parameter ``parameter`` (a column of
     that name in ``body``): ``list_transform([value], lambda parameter: body)[1]``. ``value``
@@ -894,11 +901,11 @@ def _bound_once(parameter: str, value: exp.Expression, body: exp.Expression) -> 
 
 def _large_bound(value: exp.Expression, prefix: str,
                  also: Callable[[exp.Expression], bool] | None = None) -> tuple[exp.Expression, str | None]:
-    """``(stand-in, parameter)`` for a rewrite that writes ``value`` in several places: a large
-    value (:data:`_BOUND_ONCE_NODES`), or one ``also`` picks, is replaced in its tree by a column
+    """``(stand-in, parameter)`` for a rewrite that writes ``value`` in several places: a value
+    :func:`_worth_binding` picks, or one ``also`` picks, is replaced in its tree by a column
     named ``parameter`` (bind it with :func:`_bound_once`); another is its own stand-in,
     ``parameter`` None."""
-    if not (_larger_than(value, _BOUND_ONCE_NODES) or _expanded_later(value) or (also is not None and also(value))):
+    if not (_worth_binding(value) or (also is not None and also(value))):
         return value, None
     parameter = f"{prefix}{_lambdas_in(value)}"
     stand_in = exp.column(parameter)
