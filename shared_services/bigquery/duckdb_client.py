@@ -108,6 +108,15 @@ from shared_services.bigquery.jobs import (
     schema_from_duckdb_description,
 )
 from shared_services.bigquery.json_encoding import bigquery_json_string, bigquery_json_value
+from shared_services.bigquery.limits import (  # noqa: F401 - MAX_QUERY_CHARACTERS, QUERY_TOO_LARGE re-exported
+    MAX_QUERY_CHARACTERS,
+    QUERY_TOO_LARGE,
+    check_descriptions,
+    check_references,
+    check_request,
+    check_view_definition,
+    created_view_bodies,
+)
 from shared_services.bigquery.rules import (
     CoercedParameters,
     alter_added_columns,
@@ -772,29 +781,15 @@ def _check_table_kind(name: str, table: Any) -> None:
         raise gexc.BadRequest(f"Table {name}: a legacy SQL view is not supported by the embedded warehouse")
 
 
-#: BigQuery's "Maximum query length": "1,024k characters", "the maximum length of an unresolved
-#: GoogleSQL query" (quotas and limits, "Query jobs", https://cloud.google.com/bigquery/quotas#query_jobs).
-#: Read as 1,024,000 characters (code points), the stricter of its two readings (1,024 x 1,000
-#: or x 1,024): a query between them is refused here and might run there, never the reverse.
-MAX_QUERY_CHARACTERS = 1_024_000
-#: BigQuery's message for a longer query, as its API returns it (a 400 ``invalidQuery``).
-QUERY_TOO_LARGE = ("The query is too large. The maximum standard SQL query length is 1024.00K characters, "
-                   "including comments and white space characters.")
-
-
-def _check_query_length(query: object) -> None:
-    """``BadRequest`` with BigQuery's message for a query over :data:`MAX_QUERY_CHARACTERS`.
-
-    Checked before anything reads the text: a hostile or generated statement of megabytes
-    was parsed and translated first (seconds to minutes) and only then refused, or run.
-
-    Example::
-
-        _check_query_length('SELECT 1')   # fine
-        _check_query_length('SELECT 1' + ' ' * 1_024_000)   # BadRequest: The query is too large ...
-    """
-    if isinstance(query, str) and len(query) > MAX_QUERY_CHARACTERS:
-        raise gexc.BadRequest(QUERY_TOO_LARGE)
+def _stored_parameter_resources(job_config: QueryJobConfig | None) -> list[Any]:
+    """The job's query parameters in their REST form (what the client sends), for the size
+    limits: read from the config's stored form, or rebuilt from its parameters."""
+    if job_config is None:
+        return []
+    stored = getattr(job_config, "_properties", {}).get("query", {}).get("queryParameters")
+    if isinstance(stored, list):
+        return stored
+    return [param.to_api_repr() for param in job_config.query_parameters]
 
 
 def _check_query_config(config: QueryJobConfig) -> None:
@@ -2061,7 +2056,7 @@ class DuckDBClient:
             raise gexc.BadRequest("Legacy SQL is not supported by the embedded warehouse")
         if job_config is not None:
             _check_query_config(job_config)
-        _check_query_length(query)
+        check_request(query, _stored_parameter_resources(job_config))
         dry_run = bool(job_config is not None and job_config.dry_run)
         chosen_id = job_id is not None
         job_id = self._new_job_id(job_id, job_id_prefix)
@@ -2207,6 +2202,10 @@ class DuckDBClient:
             check_comparisons(tree, types_of, param_types or {}, coerced)
             check_assignments(tree, types_of, param_types or {}, coerced)
             check_created_columns(tree, types_of)
+        self._check_created_views(sql, trees)
+        # Quotas and limits, "Query jobs" / "Logical views": levels of nested views, resolved
+        # length, referenced resources (limits.py); a view's text is measured as stored.
+        check_references(trees, len(sql.encode("utf-8", "surrogatepass")), catalog.view_sql)
         required = catalog.required_partition_filters() if partition_filters else {}
         if required:
             for tree in trees:
@@ -2445,7 +2444,7 @@ class DuckDBClient:
                         # CREATE or an ALTER ... ADD COLUMN / SET OPTIONS removes none
                         self._prune_meta()
                     if isinstance(source, exp.Create) and not existed:
-                        self._record_ddl(source)
+                        self._record_ddl(source, query)
                     if isinstance(source, exp.Create) and source.expression is not None \
                             and str(source.args.get("kind") or "").upper() == "TABLE":
                         self._empty_null_arrays(source)  # CREATE TABLE ... AS SELECT
@@ -2651,27 +2650,49 @@ class DuckDBClient:
             )
             self._apply_schema_updates(ds, tbl, schema, fields, [])
 
+    def _check_created_views(self, sql: str, trees: Sequence[exp.Expression]) -> None:
+        """BigQuery's limits on a view a CREATE VIEW statement creates: its query's length as
+        written (``limits.created_view_bodies``) and its description."""
+        views = [tree for tree in trees
+                 if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "VIEW"]
+        if not views:
+            return
+        bodies = created_view_bodies(sql)
+        for position, tree in enumerate(views):
+            target = self._ddl_target(tree)
+            name = ".".join(target) if target is not None else "(unnamed)"
+            body = tree.args.get("expression")
+            written = bodies[position] if position < len(bodies) else (body.sql("bigquery") if body is not None else "")
+            check_view_definition(name, written)
+            check_descriptions(name, ddl_options(tree).description)
+
     def _check_create(self, create: exp.Create) -> None:
         """What BigQuery validates in CREATE TABLE: names, PARTITION BY, CLUSTER BY, OPTIONS."""
         target = self._ddl_target(create)
         if target is None or str(create.args.get("kind") or "").upper() != "TABLE":
             return
         options = ddl_options(create)
+        check_descriptions(f"{target[0]}.{target[1]}", options.description)
         fields = ddl_fields(create)
         if fields:
             validate_table_definition(f"{target[0]}.{target[1]}", fields, options.partition_field,
                                       options.clustering, options.partition_types)
 
-    def _record_ddl(self, source: exp.Create) -> None:
-        """Keep what BigQuery keeps from a CREATE TABLE / VIEW run through ``query()``."""
+    def _record_ddl(self, source: exp.Create, query: str) -> None:
+        """Keep what BigQuery keeps from a CREATE TABLE / VIEW run through ``query()``: a view's
+        query as written in ``query`` (comments kept, as BigQuery keeps it: it counts toward the
+        resolved length of a query that reads the view, ``limits.check_references``)."""
         target = self._ddl_target(source)
         if target is None:
             return
         ds, tbl = target
         if str(source.args.get("kind") or "").upper() == "VIEW":
             body = source.args.get("expression")
-            self._write_meta(ds, tbl, [], None, None, None, None, False, None,
-                             body.sql("bigquery") if body is not None else None)
+            text = body.sql("bigquery") if body is not None else None
+            written = created_view_bodies(query)
+            if len(written) == 1:  # (a script creating several views keeps each as sqlglot writes it)
+                text = written[0]
+            self._write_meta(ds, tbl, [], None, None, None, None, False, ddl_options(source).description, text)
             return
         options = ddl_options(source)
         self._conn.execute(
@@ -2780,6 +2801,10 @@ class DuckDBClient:
             table = Table(self._table_ref(ds, tbl))
         ds, tbl = self._table_id(table)
         _check_table_kind(f"{ds}.{tbl}", table)
+        check_descriptions(f"{ds}.{tbl}", getattr(table, "description", None),
+                           [f.to_api_repr() for f in (table.schema or [])] if not table.view_query else [])
+        if table.view_query:
+            check_view_definition(f"{ds}.{tbl}", table.view_query)
         with self._lock:
             self._check_api_spelling(ds, tbl, creating=True)
             if not self._dataset_exists(ds):
@@ -2910,6 +2935,8 @@ class DuckDBClient:
             result = Table(self._table_ref(ds, f"{tbl}${decorator}" if decorator else tbl), schema=schema)
             if kind == "VIEW":
                 result._properties["type"] = "VIEW"
+                if meta.get("view_query") is not None:  # tables.get returns the view's query, as written
+                    result._properties["view"] = {"query": meta["view_query"], "useLegacySql": False}
             else:
                 result._properties["type"] = "TABLE"
                 count = self._conn.execute(

@@ -1,0 +1,393 @@
+"""BigQuery's size limits on a query and on a view, enforced by the embedded warehouse.
+
+BigQuery refuses a job over one of the fixed limits of its quotas page (quotas and limits,
+"Query jobs" and "Logical views", https://cloud.google.com/bigquery/quotas#query_jobs and
+https://cloud.google.com/bigquery/quotas#view_limits). DuckDB has none of them, so without
+these checks a processor that builds its SQL or its parameters from data (an ``IN UNNEST(@ids)``
+list that grows with the season, a view over a view over a view) runs here and fails in
+production. Each limit is read at its stricter reading where the page's unit allows two
+(``1 MB`` as 1,000,000 bytes, not 1,048,576): a job between the readings is refused here and
+might run there, never the reverse.
+
+The checks only measure: they never parse SQL (:func:`check_request` runs before anything
+does) and walk each view's definition once however often it is referenced.
+
+Example::
+
+    from shared_services.bigquery.limits import check_request
+    check_request('SELECT 1', [])                 # fine
+    check_request('SELECT 1' + ' ' * 2_000_000, [])  # BadRequest: The query is too large ...
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlglot
+from google.api_core import exceptions as gexc
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.tokens import TokenType
+
+from shared_services.bigquery.dialect import CoverageBigQuery
+
+__all__ = [
+    "MAX_QUERY_CHARACTERS",
+    "MAX_UNRESOLVED_QUERY_BYTES",
+    "MAX_QUERY_PARAMETERS",
+    "MAX_REQUEST_BYTES",
+    "MAX_RESOLVED_QUERY_BYTES",
+    "MAX_REFERENCED_RESOURCES",
+    "MAX_QUERIED_VIEW_LEVELS",
+    "MAX_CREATED_VIEW_LEVELS",
+    "MAX_VIEW_QUERY_CHARACTERS",
+    "MAX_TABLE_DESCRIPTION_CHARACTERS",
+    "MAX_COLUMN_DESCRIPTION_CHARACTERS",
+    "QUERY_TOO_LARGE",
+    "check_request",
+    "check_references",
+    "check_view_definition",
+    "check_descriptions",
+    "created_view_bodies",
+]
+
+#: "Maximum SQL query character length": 1,024k characters, comments and white space counted
+#: ("Query jobs"). Read as 1,024,000 characters (code points), the stricter of 1,024 x 1,000
+#: and 1,024 x 1,024.
+MAX_QUERY_CHARACTERS = 1_024_000
+#: "Maximum unresolved GoogleSQL query length": 1 MB ("Query jobs"), the same error. Read as
+#: 1,000,000 bytes of UTF-8: below :data:`MAX_QUERY_CHARACTERS` for any text, so this is the
+#: limit that binds (an ASCII query of 1,000,001 characters may run on BigQuery; it is
+#: refused here, where the page's two rows cannot both be taken at their loosest).
+MAX_UNRESOLVED_QUERY_BYTES = 1_000_000
+#: "Maximum number of GoogleSQL query parameters": 10,000 ("Query jobs").
+MAX_QUERY_PARAMETERS = 10_000
+#: "Maximum request size": 10 MB "including additional properties like query parameters"
+#: ("Query jobs"); BigQuery's front end answers "Request payload size exceeds the limit:
+#: 10485760 bytes." (a 400, or a 413 when far over: googleapis/google-cloud-python#4864, an
+#: 800,000-value list parameter). Counted here as the query and its parameters (their REST
+#: form) in JSON, as the client serialises them, against 10,000,000 bytes: the request's other
+#: fields are small, and the stricter reading of "10 MB" leaves them room.
+MAX_REQUEST_BYTES = 10_000_000
+#: "Maximum resolved legacy and GoogleSQL query length": 12 MB, "includes the length of all
+#: views and wildcard tables referenced by the query" ("Query jobs"). Read as 12,000,000 bytes
+#: of UTF-8: the query's text plus each view reference's definition, resolved in turn (a view
+#: referenced twice counts twice).
+MAX_RESOLVED_QUERY_BYTES = 12_000_000
+#: "Maximum number of resources referenced per query": 1,000 unique tables, views, UDFs and
+#: table functions "after full expansion" ("Query jobs").
+MAX_REFERENCED_RESOURCES = 1_000
+#: "Maximum number of nested view levels": 16; "creating views up to this limit is possible,
+#: but querying is limited to 15 levels"; over it, ``INVALID_INPUT`` ("Logical views"). A view
+#: over tables is one level; a view over that view, two.
+MAX_QUERIED_VIEW_LEVELS = 15
+MAX_CREATED_VIEW_LEVELS = 16
+#: "Maximum length of a GoogleSQL query used to define a view": 256 K characters, not counting
+#: the views it references ("Logical views"). Read as 256,000 characters.
+MAX_VIEW_QUERY_CHARACTERS = 256_000
+#: "Maximum length of a table description" and "of a view description": 16,384 characters;
+#: "of a column description": 1,024 characters ("Tables", "Logical views").
+MAX_TABLE_DESCRIPTION_CHARACTERS = 16_384
+MAX_COLUMN_DESCRIPTION_CHARACTERS = 1_024
+
+#: BigQuery's message for a query over its length limits, as its API returns it (a 400
+#: ``invalidQuery``; airbytehq/airbyte#36303).
+QUERY_TOO_LARGE = ("The query is too large. The maximum standard SQL query length is 1024.00K characters, "
+                   "including comments and white space characters.")
+#: BigQuery's front end's message for a request over 10 MB (see :data:`MAX_REQUEST_BYTES`).
+_PAYLOAD_TOO_LARGE = "Request payload size exceeds the limit: 10485760 bytes."
+_QUOTAS = "BigQuery's quotas and limits, https://cloud.google.com/bigquery/quotas"
+
+
+def _utf8_size(text: str) -> int:
+    """Bytes of ``text`` in UTF-8, without encoding an ASCII text (the common case)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def check_request(query: object, parameters: Sequence[Any] | None) -> None:
+    """``BadRequest`` when the query job's request is over one of BigQuery's size limits: the
+    query's text (:data:`MAX_QUERY_CHARACTERS`, :data:`MAX_UNRESOLVED_QUERY_BYTES`), its
+    number of parameters (:data:`MAX_QUERY_PARAMETERS`) or the text and parameters together
+    (:data:`MAX_REQUEST_BYTES`).
+
+    ``parameters`` are the job's query parameters in their REST form (``QueryParameter``
+    resources, as ``QueryJobConfig`` stores them). Checked before anything parses the text: a
+    hostile statement of megabytes used to be parsed and translated for minutes first.
+
+    Example::
+
+        check_request('SELECT @x', [{'name': 'x', 'parameterType': {'type': 'INT64'},
+                                     'parameterValue': {'value': '1'}}])   # fine
+        check_request('SELECT 1', [{'name': f'p{i}'} for i in range(10_001)])  # BadRequest
+    """
+    if not isinstance(query, str):
+        return  # the client refuses a query that is not text by its own words
+    if len(query) > MAX_QUERY_CHARACTERS:
+        raise gexc.BadRequest(QUERY_TOO_LARGE)
+    size = _utf8_size(query)
+    if size > MAX_UNRESOLVED_QUERY_BYTES:
+        raise gexc.BadRequest(
+            f"{QUERY_TOO_LARGE} This query is {size:,} bytes of UTF-8 ({len(query):,} characters): BigQuery "
+            f"also limits an unresolved GoogleSQL query to 1 MB, read here as {MAX_UNRESOLVED_QUERY_BYTES:,} "
+            f"bytes ({_QUOTAS}#query_jobs).")
+    if not parameters:
+        return
+    if len(parameters) > MAX_QUERY_PARAMETERS:
+        raise gexc.BadRequest(
+            f"The query has {len(parameters):,} query parameters; BigQuery takes at most "
+            f"{MAX_QUERY_PARAMETERS:,} ({_QUOTAS}#query_jobs). Pass a list as one ARRAY parameter.")
+    # As google-cloud-bigquery sends them: json.dumps with its defaults (", " and ": "
+    # separators, non-ASCII as \u escapes), the query text a JSON string too. Without
+    # parameters the text alone (1 MB at most, 6 MB escaped) cannot reach the limit.
+    try:
+        text, sent = len(json.dumps(query)), len(json.dumps(list(parameters), default=str))
+    except (TypeError, ValueError):  # pragma: no cover - REST resources are JSON by construction
+        return
+    total = text + sent
+    if total > MAX_REQUEST_BYTES:
+        raise gexc.BadRequest(
+            f"{_PAYLOAD_TOO_LARGE} The query and its parameters are {total:,} bytes as the client sends "
+            f"them in JSON (the query {text:,}, the parameters {sent:,}); BigQuery's request limit is "
+            f"10 MB, read here as {MAX_REQUEST_BYTES:,} bytes ({_QUOTAS}#query_jobs). Load a long list "
+            "into a table and join it instead of passing it as a parameter.")
+
+
+# --------------------------------------------------------------------------------------
+# Views: levels, resolved length, referenced resources
+# --------------------------------------------------------------------------------------
+#: ``(dataset, view) -> the view's BigQuery SQL``, or None for a table (any letter case).
+ViewLookup = Callable[[str, str], str | None]
+
+
+@dataclass
+class _Resolved:
+    """What one text resolves to: its view levels, its resolved size (its own bytes plus each
+    view reference's resolved size) and the resources it reaches (lower-case names)."""
+
+    levels: int
+    size: int
+    resources: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+
+
+def _key(table: exp.Table) -> tuple[str, str]:
+    db = table.args.get("db")
+    return (db.name.lower() if db is not None else "", table.name.lower())
+
+
+def _targets(tree: exp.Expression) -> set[int]:
+    """ids of the Table nodes a statement writes, creates, alters or drops: resources of the
+    job, but not read through (the view a CREATE OR REPLACE VIEW replaces is not expanded)."""
+    out: set[int] = set()
+    for node in tree.walk():
+        if isinstance(node, exp.Create | exp.Drop | exp.Alter | exp.Insert | exp.Merge | exp.Update | exp.Delete):
+            target = node.this
+            if isinstance(target, exp.Schema):
+                target = target.this
+            if isinstance(target, exp.Table):
+                out.add(id(target))
+    return out
+
+
+class _Resolver:
+    """Resolves views for one job: each view's definition is parsed and walked once."""
+
+    def __init__(self, view_sql: ViewLookup) -> None:
+        self._view_sql = view_sql
+        self._done: dict[tuple[str, str], _Resolved] = {}
+        self._open: list[tuple[str, str]] = []
+
+    def tree(self, tree: exp.Expression, own_size: int) -> _Resolved:
+        """``tree`` (whose text is ``own_size`` bytes) with every view it reads resolved."""
+        levels, size = 0, own_size
+        resources: set[tuple[str, str]] = set()
+        written = _targets(tree)
+        for table in tree.find_all(exp.Table):
+            key = _key(table)
+            if not key[0]:
+                continue  # a CTE's name, or a name the other rules refuse
+            resources.add(key)
+            if id(table) in written:
+                continue
+            view = self.view(key)
+            if view is not None:
+                levels = max(levels, view.levels)
+                size += view.size
+                resources |= view.resources
+        return _Resolved(levels, size, frozenset(resources))
+
+    def view(self, key: tuple[str, str]) -> _Resolved | None:
+        """The view ``key`` resolved (its levels count itself), or None for a table."""
+        if key in self._done:
+            return self._done[key]
+        sql = self._view_sql(*key)
+        if sql is None:
+            return None
+        if key in self._open or len(self._open) > MAX_CREATED_VIEW_LEVELS:
+            raise gexc.BadRequest(
+                f"Views are nested too deeply (or reference themselves): {' -> '.join('.'.join(k) for k in self._open)}"
+                f" -> {'.'.join(key)}; BigQuery queries at most {MAX_QUERIED_VIEW_LEVELS} levels of nested views "
+                f"({_QUOTAS}#view_limits)")
+        try:
+            body = sqlglot.parse_one(sql, read=CoverageBigQuery)
+        except SqlglotError as err:  # pragma: no cover - views were parsed when created
+            raise gexc.BadRequest(f"View {key[0]}.{key[1]} cannot be parsed: {err}") from err
+        if not isinstance(body, exp.Expression):  # pragma: no cover - views were parsed when created
+            raise gexc.BadRequest(f"View {key[0]}.{key[1]} has an empty definition")
+        self._open.append(key)
+        try:
+            inner = self.tree(body, _utf8_size(sql))
+        finally:
+            self._open.pop()
+        resolved = _Resolved(inner.levels + 1, inner.size, inner.resources)
+        self._done[key] = resolved
+        return resolved
+
+
+def _deepest(resolver: _Resolver, tree: exp.Expression) -> str:
+    """The name of the view of most levels ``tree`` reads (for the message)."""
+    written = _targets(tree)
+    best: tuple[int, str] = (0, "")
+    for table in tree.find_all(exp.Table):
+        if id(table) in written:
+            continue
+        view = resolver.view(_key(table)) if _key(table)[0] else None
+        if view is not None and view.levels > best[0]:
+            best = (view.levels, ".".join(_key(table)))
+    return best[1]
+
+
+def check_references(trees: Sequence[exp.Expression], query_size: int, view_sql: ViewLookup) -> None:
+    """``BadRequest`` when a query job, its views resolved, is over BigQuery's limits: more
+    than :data:`MAX_QUERIED_VIEW_LEVELS` levels of nested views, a resolved length over
+    :data:`MAX_RESOLVED_QUERY_BYTES`, more than :data:`MAX_REFERENCED_RESOURCES` tables and
+    views. ``trees`` are the job's statements (a script's all), ``query_size`` its text's
+    UTF-8 bytes. A view is created up to :data:`MAX_CREATED_VIEW_LEVELS` deep: the query that
+    defines it reads at most :data:`MAX_QUERIED_VIEW_LEVELS`, as any query.
+
+    Example::
+
+        trees = [sqlglot.parse_one('SELECT * FROM ds.v', read='bigquery')]
+        check_references(trees, 18, lambda ds, name: 'SELECT 1 AS x' if name == 'v' else None)
+    """
+    resolver = _Resolver(view_sql)
+    size = query_size
+    resources: set[tuple[str, str]] = set()
+    for tree in trees:
+        resolved = resolver.tree(tree, 0)
+        size += resolved.size
+        resources |= resolved.resources
+        # A query reads at most 15 levels; a view is created at most 16 levels deep, so the
+        # query defining it also reads at most 15.
+        if resolved.levels > MAX_QUERIED_VIEW_LEVELS:
+            created = isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "VIEW"
+            what = "the view it creates would be" if created else "it reads"
+            raise gexc.BadRequest(
+                f"Views are nested too deeply: {what} {resolved.levels + created} levels of nested views "
+                f"(through {_deepest(resolver, tree)}); BigQuery creates views up to "
+                f"{MAX_CREATED_VIEW_LEVELS} levels and queries at most {MAX_QUERIED_VIEW_LEVELS} "
+                f"(INVALID_INPUT; {_QUOTAS}#view_limits)")
+    if size > MAX_RESOLVED_QUERY_BYTES:
+        raise gexc.BadRequest(
+            f"The query is too large: with its views resolved it is {size:,} bytes (each reference to a "
+            f"view counts its definition, resolved in turn); BigQuery's limit on a resolved query is 12 MB, "
+            f"read here as {MAX_RESOLVED_QUERY_BYTES:,} bytes ({_QUOTAS}#query_jobs)")
+    if len(resources) > MAX_REFERENCED_RESOURCES:
+        raise gexc.BadRequest(
+            f"The query references {len(resources):,} tables and views with its views expanded; BigQuery "
+            f"allows at most {MAX_REFERENCED_RESOURCES:,} resources in one query ({_QUOTAS}#query_jobs)")
+
+
+def check_view_definition(name: str, view_query: str) -> None:
+    """``BadRequest`` when the text defining the view ``name`` is over
+    :data:`MAX_VIEW_QUERY_CHARACTERS` (the views it references not counted, as on BigQuery).
+
+    Example::
+
+        check_view_definition('ds.v', 'SELECT 1 AS x')   # fine
+    """
+    if len(view_query) > MAX_VIEW_QUERY_CHARACTERS:
+        raise gexc.BadRequest(
+            f"View {name}: its query is {len(view_query):,} characters; BigQuery's limit on the query that "
+            f"defines a view is 256K characters, read here as {MAX_VIEW_QUERY_CHARACTERS:,} "
+            f"({_QUOTAS}#view_limits)")
+
+
+def check_descriptions(name: str, description: object, fields: Sequence[Any] = ()) -> None:
+    """``BadRequest`` when a table's or view's description is over
+    :data:`MAX_TABLE_DESCRIPTION_CHARACTERS`, or a column's (nested ones too; ``fields`` in
+    their REST form, dicts with ``name``, ``description``, ``fields``) over
+    :data:`MAX_COLUMN_DESCRIPTION_CHARACTERS`.
+
+    Example::
+
+        check_descriptions('ds.t', 'nightly box scores', [{'name': 'x', 'description': 'points'}])
+    """
+    if isinstance(description, str) and len(description) > MAX_TABLE_DESCRIPTION_CHARACTERS:
+        raise gexc.BadRequest(
+            f"Table {name}: its description is {len(description):,} characters; BigQuery takes at most "
+            f"{MAX_TABLE_DESCRIPTION_CHARACTERS:,} ({_QUOTAS}#table_limits)")
+    pending = [("", f) for f in fields]
+    while pending:
+        prefix, resource = pending.pop()
+        if not isinstance(resource, dict):
+            continue
+        path = f"{prefix}{resource.get('name')}"
+        text = resource.get("description")
+        if isinstance(text, str) and len(text) > MAX_COLUMN_DESCRIPTION_CHARACTERS:
+            raise gexc.BadRequest(
+                f"Table {name}: the description of column {path} is {len(text):,} characters; BigQuery "
+                f"takes at most {MAX_COLUMN_DESCRIPTION_CHARACTERS:,} ({_QUOTAS}#table_limits)")
+        pending.extend((f"{path}.", sub) for sub in resource.get("fields") or ())
+
+
+def created_view_bodies(sql: str) -> list[str]:
+    """The text of each ``CREATE [OR REPLACE] VIEW ... AS <query>`` body in ``sql``, as written
+    (comments and white space inside it kept): what BigQuery measures against
+    :data:`MAX_VIEW_QUERY_CHARACTERS`. Read from the tokens (the AS after VIEW, outside any
+    parentheses, to the statement's end), so a string holding ``AS`` or ``;`` is not taken
+    for one.
+
+    Example::
+
+        created_view_bodies('CREATE VIEW ds.v OPTIONS(description="a AS b") AS SELECT 1 AS x')
+        # ['SELECT 1 AS x']
+    """
+    try:
+        tokens = CoverageBigQuery().tokenize(sql)
+    except SqlglotError:
+        return []  # the parser refuses the text by its own words
+    bodies: list[str] = []
+    statement: list[Any] = []
+    for token in [*tokens, None]:
+        if token is None or token.token_type == TokenType.SEMICOLON:
+            body = _view_body(sql, statement, len(sql) if token is None else token.start)
+            if body is not None:
+                bodies.append(body)
+            statement = []
+        else:
+            statement.append(token)
+    return bodies
+
+
+def _view_body(sql: str, tokens: Sequence[Any], end: int) -> str | None:
+    """The body of the CREATE VIEW statement made of ``tokens`` (ending at ``end`` in
+    ``sql``), from the token after its AS to the statement's end, trailing comments kept."""
+    if not tokens or tokens[0].token_type != TokenType.CREATE:
+        return None
+    depth, seen_view = 0, False
+    for position, token in enumerate(tokens):
+        kind = token.token_type
+        if kind == TokenType.L_PAREN:
+            depth += 1
+        elif kind == TokenType.R_PAREN:
+            depth -= 1
+        elif depth == 0 and kind == TokenType.VIEW:
+            seen_view = True
+        elif depth == 0 and seen_view and kind == TokenType.ALIAS and position + 1 < len(tokens):
+            return sql[tokens[position + 1].start:end].rstrip()
+        elif depth == 0 and not seen_view and kind in (TokenType.TABLE, TokenType.SCHEMA, TokenType.FUNCTION):
+            return None
+    return None

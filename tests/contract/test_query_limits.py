@@ -1,0 +1,273 @@
+"""BigQuery's size limits on a query job and on a view, on both adapters.
+
+BigQuery's quotas page ("Query jobs", "Logical views", "Tables":
+https://cloud.google.com/bigquery/quotas) fixes the size of what a job may send and read:
+the query's text, its parameters, the request as a whole, the views it resolves, the tables
+it reaches, the query that defines a view and the descriptions of tables and columns. DuckDB
+has none of these limits, so a processor that builds its SQL or parameters from data ran here
+and failed in production. Each limit is tested at its boundary: the last size that runs, and
+the first that is refused, with a message that names the limit.
+
+On the HTTP adapter the real client sends each job over the wire to the stand-in (which
+delegates to the embedded warehouse: see ``test_client_contract``'s docstring), so the
+parameters' size is measured on what the client actually serialised.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from google.api_core import exceptions as gexc
+from google.cloud import bigquery
+
+from tests.contract.conftest import Adapter
+
+
+def _dataset(adapter: Adapter) -> None:
+    adapter.client.create_dataset(f"{adapter.project}.ds")
+    adapter.client.query("CREATE TABLE ds.t (x INT64)").result()
+    adapter.client.query("INSERT INTO ds.t (x) VALUES (7)").result()
+
+
+def _values(adapter: Adapter, sql: str, config: bigquery.QueryJobConfig | None = None) -> list[object]:
+    return [row[0] for row in adapter.client.query(sql, job_config=config).result()]
+
+
+# --------------------------------------------------------------------------------------
+# The query's text
+# --------------------------------------------------------------------------------------
+def test_a_query_over_one_megabyte_is_refused_by_its_bytes(adapter: Adapter) -> None:
+    """"Maximum unresolved GoogleSQL query length": 1 MB, read as 1,000,000 bytes of UTF-8
+    (the stricter reading). A query of exactly 1,000,000 ASCII bytes runs; one byte more is
+    refused, and so is a query of half a million two-byte letters: far under the 1,024k
+    characters of the other row, but over a million bytes. The message is BigQuery's and adds the byte count."""
+    head, tail = "SELECT 'é' AS x /* ", " */"
+    ascii_limit = head.replace("é", "e") + "x" * (1_000_000 - len(head) - len(tail)) + tail
+    assert len(ascii_limit.encode()) == 1_000_000
+    assert _values(adapter, ascii_limit) == ["e"]
+    two_byte = head + "é" * 500_000 + tail
+    assert len(two_byte) < 1_000_000 < len(two_byte.encode())
+    for over in (ascii_limit + " ", two_byte):
+        with pytest.raises(gexc.BadRequest) as info:
+            adapter.client.query(over).result()
+        message = str(info.value)
+        assert "The query is too large." in message
+        assert f"{len(over.encode()):,} bytes of UTF-8" in message and "1,000,000 bytes" in message
+    with pytest.raises(gexc.BadRequest, match="The query is too large"):
+        adapter.client.query(two_byte, job_config=bigquery.QueryJobConfig(dry_run=True))
+
+
+# --------------------------------------------------------------------------------------
+# Parameters and the request
+# --------------------------------------------------------------------------------------
+def test_ten_thousand_parameters_run_and_one_more_is_refused(adapter: Adapter) -> None:
+    """"Maximum number of GoogleSQL query parameters": 10,000."""
+    def config(count: int) -> bigquery.QueryJobConfig:
+        return bigquery.QueryJobConfig(query_parameters=[
+            bigquery.ScalarQueryParameter(f"p{i}", "INT64", i) for i in range(count)])
+
+    assert _values(adapter, "SELECT @p0 + @p9999", config(10_000)) == [9_999]
+    with pytest.raises(gexc.BadRequest) as info:
+        adapter.client.query("SELECT @p0 + @p9999", job_config=config(10_001)).result()
+    assert "10,001 query parameters" in str(info.value) and "at most 10,000" in str(info.value)
+
+
+def test_a_request_over_ten_megabytes_of_parameters_is_refused_as_bigquerys_front_end_does(adapter: Adapter) -> None:
+    """"Maximum request size": 10 MB, query parameters included (an 800,000-id list parameter
+    failed so in production: googleapis/google-cloud-python#4864, "Request Entity Too Large").
+    A list of 950 strings of 10,000 letters, 9.5 MB as the client sends it, runs; 1,100 of
+    them, 11 MB, are refused with the front end's message and the sizes. (Long strings, not
+    many ids: the same bytes in a fraction of the suite's time.)"""
+    sql = "SELECT COUNT(*) FROM UNNEST(@ids) AS id WHERE LENGTH(id) = 10000"
+
+    def ids(count: int) -> bigquery.QueryJobConfig:
+        return bigquery.QueryJobConfig(query_parameters=[
+            bigquery.ArrayQueryParameter("ids", "STRING", [f"{i:05d}" + "g" * 9_995 for i in range(count)])])
+
+    def sent(config: bigquery.QueryJobConfig) -> int:
+        """The parameters' bytes as google-cloud-bigquery writes the request (json.dumps)."""
+        return len(json.dumps([p.to_api_repr() for p in config.query_parameters]))
+
+    under = ids(950)
+    assert 9_000_000 < sent(under) + len(json.dumps(sql)) < 10_000_000
+    assert _values(adapter, sql, under) == [950]
+    over = ids(1_100)
+    assert sent(over) > 10_000_000
+    with pytest.raises(gexc.BadRequest) as info:
+        adapter.client.query(sql, job_config=over).result()
+    message = str(info.value)
+    assert "Request payload size exceeds the limit: 10485760 bytes." in message
+    assert f"the parameters {sent(over):,}" in message and "Load a long list into a table" in message
+
+
+# --------------------------------------------------------------------------------------
+# Views
+# --------------------------------------------------------------------------------------
+def _chain(adapter: Adapter, levels: int, through_api: bool = False) -> str:
+    """Views ds.v1 .. ds.v{levels}, each over the one before (ds.v1 over ds.t)."""
+    below = "ds.t"
+    for level in range(1, levels + 1):
+        name = f"ds.v{level}"
+        if through_api:
+            view = bigquery.Table(f"{adapter.project}.{name}")
+            view.view_query = f"SELECT x FROM {below}"
+            adapter.client.create_table(view)
+        else:
+            adapter.client.query(f"CREATE VIEW {name} AS SELECT x FROM {below}").result()
+        below = name
+    return below
+
+
+@pytest.mark.parametrize("through_api", [False, True], ids=["ddl", "tables_insert"])
+def test_views_are_created_sixteen_deep_and_queried_fifteen_deep(adapter: Adapter, through_api: bool) -> None:
+    """"Maximum number of nested view levels": 16; "creating views up to this limit is
+    possible, but querying is limited to 15 levels" (INVALID_INPUT). Before, any depth ran
+    here (the depth was looked at only when a table required a partition filter)."""
+    _dataset(adapter)
+    _chain(adapter, 16, through_api)
+    assert _values(adapter, "SELECT x FROM ds.v15") == [7]
+    with pytest.raises(gexc.BadRequest) as info:
+        adapter.client.query("SELECT x FROM ds.v16").result()
+    assert "it reads 16 levels of nested views (through ds.v16)" in str(info.value)
+    assert "queries at most 15" in str(info.value)
+    # a view over the sixteenth would be the seventeenth level: refused either way
+    with pytest.raises(gexc.BadRequest, match="the view it creates would be 17 levels"):
+        adapter.client.query("CREATE VIEW ds.v17 AS SELECT x FROM ds.v16").result()
+    view = bigquery.Table(f"{adapter.project}.ds.v17")
+    view.view_query = "SELECT x FROM ds.v16"
+    with pytest.raises(gexc.BadRequest, match="reads 16 levels"):
+        adapter.client.create_table(view)
+    assert "v17" not in {t.table_id for t in adapter.client.list_tables("ds")}
+    # a query that reads the sixteenth level only through a join is refused as well
+    with pytest.raises(gexc.BadRequest, match="16 levels"):
+        adapter.client.query("SELECT a.x FROM ds.v1 AS a JOIN ds.v16 AS b ON a.x = b.x").result()
+
+
+@pytest.mark.parametrize("through_api", [False, True], ids=["ddl", "tables_insert"])
+def test_a_view_query_over_256k_characters_is_refused(adapter: Adapter, through_api: bool) -> None:
+    """"Maximum length of a GoogleSQL query used to define a view": 256 K characters, read as
+    256,000, measured as written (a comment counts; a CREATE VIEW's body from its AS on). The
+    view it would create is not created."""
+    _dataset(adapter)
+
+    def body(length: int) -> str:
+        head, tail = "SELECT x FROM ds.t /* ", " */"
+        return head + "é" * (length - len(head) - len(tail)) + tail
+
+    for name, length, runs in (("at_limit", 256_000, True), ("over", 256_001, False)):
+        text = body(length)
+        assert len(text) == length
+        if through_api:
+            view = bigquery.Table(f"{adapter.project}.ds.{name}")
+            view.view_query = text
+            create = lambda view=view: adapter.client.create_table(view)  # noqa: E731
+        else:
+            create = lambda text=text, name=name: adapter.client.query(  # noqa: E731
+                f"CREATE VIEW ds.{name} AS {text}").result()
+        if runs:
+            create()
+            assert _values(adapter, f"SELECT x FROM ds.{name}") == [7]
+            assert adapter.client.get_table(f"{adapter.project}.ds.{name}").view_query == text
+        else:
+            with pytest.raises(gexc.BadRequest) as info:
+                create()
+            assert f"View ds.{name}: its query is 256,001 characters" in str(info.value)
+            with pytest.raises(gexc.NotFound):
+                adapter.client.get_table(f"{adapter.project}.ds.{name}")
+
+
+def test_a_view_keeps_its_query_as_written_and_its_description(adapter: Adapter) -> None:
+    """tables.get of a view returns its query as it was written (comments kept; before, the
+    warehouse returned none) and the description of its OPTIONS (before, dropped); a
+    ``;`` or ``AS`` inside a string or comment is not taken for the body's bounds."""
+    _dataset(adapter)
+    adapter.client.query("CREATE VIEW ds.v OPTIONS (description = 'minutes AS played; per game') AS\n"
+                         "  SELECT x /* the AS; */ FROM ds.t -- trailing\n").result()
+    view = adapter.client.get_table(f"{adapter.project}.ds.v")
+    assert view.table_type == "VIEW"
+    assert view.view_query == "SELECT x /* the AS; */ FROM ds.t -- trailing"
+    assert view.description == "minutes AS played; per game"
+
+
+def test_a_query_whose_views_resolve_past_twelve_megabytes_is_refused(adapter: Adapter) -> None:
+    """"Maximum resolved legacy and GoogleSQL query length": 12 MB, "includes the length of
+    all views ... referenced by the query", read as 12,000,000 bytes. A view of 200,000 bytes
+    referenced 59 times resolves to 11.8 MB and runs; 60 times plus the query's own text is
+    over. A view over that view counts it again at each reference, without expanding it."""
+    _dataset(adapter)
+    padding = "SELECT x FROM ds.t /* " + "z" * (200_000 - 25) + " */"
+    assert len(padding) == 200_000
+    adapter.client.query(f"CREATE VIEW ds.big AS {padding}").result()
+
+    def union(times: int, view: str = "ds.big") -> str:
+        return " UNION ALL ".join([f"SELECT x FROM {view}"] * times)
+
+    assert _values(adapter, f"SELECT COUNT(*) FROM ({union(59)})") == [59]
+    with pytest.raises(gexc.BadRequest) as info:
+        adapter.client.query(f"SELECT COUNT(*) FROM ({union(60)})").result()
+    message = str(info.value)
+    own = len(f"SELECT COUNT(*) FROM ({union(60)})")
+    assert f"with its views resolved it is {own + 60 * 200_000:,} bytes" in message
+    assert "12,000,000 bytes" in message
+    # a view of 30 references to ds.big is 6 MB resolved: two references to it are 12 MB
+    adapter.client.query(f"CREATE VIEW ds.bigger AS {union(30)}").result()
+    assert _values(adapter, "SELECT COUNT(*) FROM ds.bigger") == [30]
+    with pytest.raises(gexc.BadRequest, match="with its views resolved"):
+        adapter.client.query(f"SELECT COUNT(*) FROM ({union(2, 'ds.bigger')})").result()
+
+
+def test_the_resources_a_query_reaches_through_its_views_are_counted(adapter: Adapter,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """"Maximum number of resources referenced per query": 1,000 unique tables and views
+    "after full expansion". The count goes through views (a view and the tables it reads
+    each count once, however often referenced). Tested with the limit lowered to 4 (a
+    thousand tables would only slow the suite: tests/unit/bigquery/test_limits.py counts
+    1,001 in a statement's text); the stand-in's client reads the same constant."""
+    from shared_services.bigquery import limits
+
+    _dataset(adapter)
+    for name in ("a", "b", "c"):
+        adapter.client.query(f"CREATE TABLE ds.{name} (x INT64)").result()
+    adapter.client.query("CREATE VIEW ds.ab AS SELECT x FROM ds.a UNION ALL SELECT x FROM ds.b").result()
+    monkeypatch.setattr(limits, "MAX_REFERENCED_RESOURCES", 4)
+    # ds.ab, ds.a, ds.b, ds.t: four, each counted once
+    assert _values(adapter, "SELECT COUNT(*) FROM (SELECT x FROM ds.ab UNION ALL SELECT x FROM ds.ab "
+                            "UNION ALL SELECT x FROM ds.a UNION ALL SELECT x FROM ds.t)") == [1]
+    with pytest.raises(gexc.BadRequest) as info:
+        adapter.client.query("SELECT COUNT(*) FROM (SELECT x FROM ds.ab UNION ALL SELECT x FROM ds.c "
+                             "UNION ALL SELECT x FROM ds.t)").result()
+    assert "references 5 tables and views with its views expanded" in str(info.value)
+
+
+# --------------------------------------------------------------------------------------
+# Descriptions
+# --------------------------------------------------------------------------------------
+def test_descriptions_over_bigquerys_lengths_are_refused(adapter: Adapter) -> None:
+    """"Maximum length of a table description" (and of a view's): 16,384 characters; "of a
+    column description": 1,024, nested columns too. Through tables.insert and DDL; nothing is
+    created when refused. Before, any length was kept."""
+    _dataset(adapter)
+    ok = bigquery.Table(f"{adapter.project}.ds.ok", schema=[
+        bigquery.SchemaField("r", "RECORD", fields=[bigquery.SchemaField("y", "INT64", description="d" * 1_024)])])
+    ok.description = "t" * 16_384
+    adapter.client.create_table(ok)
+    assert adapter.client.get_table(f"{adapter.project}.ds.ok").description == "t" * 16_384
+    long_table = bigquery.Table(f"{adapter.project}.ds.long_table", schema=[bigquery.SchemaField("x", "INT64")])
+    long_table.description = "t" * 16_385
+    nested = bigquery.Table(f"{adapter.project}.ds.long_column", schema=[
+        bigquery.SchemaField("r", "RECORD", fields=[bigquery.SchemaField("y", "INT64", description="d" * 1_025)])])
+    view = bigquery.Table(f"{adapter.project}.ds.long_view")
+    view.view_query = "SELECT x FROM ds.t"
+    view.description = "v" * 16_385
+    for table, expected in ((long_table, "Table ds.long_table: its description is 16,385 characters"),
+                            (nested, "Table ds.long_column: the description of column r.y is 1,025 characters"),
+                            (view, "Table ds.long_view: its description is 16,385 characters")):
+        with pytest.raises(gexc.BadRequest) as info:
+            adapter.client.create_table(table)
+        assert expected in str(info.value)
+    for ddl in (f"CREATE TABLE ds.long_ddl (x INT64) OPTIONS (description = '{'t' * 16_385}')",
+                f"CREATE VIEW ds.long_ddl OPTIONS (description = '{'v' * 16_385}') AS SELECT x FROM ds.t"):
+        with pytest.raises(gexc.BadRequest, match="ds.long_ddl: its description is 16,385 characters"):
+            adapter.client.query(ddl).result()
+    assert {t.table_id for t in adapter.client.list_tables("ds")} == {"t", "ok"}

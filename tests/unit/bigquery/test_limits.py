@@ -1,0 +1,150 @@
+"""The size limits of BigQuery's quotas page, as measured by ``shared_services.bigquery.limits``.
+
+The contract tests (tests/contract/test_query_limits.py) run each limit through both
+adapters at its boundary; these check the measuring itself, with sizes computed here from the
+inputs: what a view's resolved length counts, which tables count as resources, where a CREATE
+VIEW's body starts and ends, and that a view referenced exponentially often is measured
+without being expanded.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlglot
+from google.api_core import exceptions as gexc
+
+from shared_services.bigquery import limits
+from shared_services.bigquery.limits import (
+    check_descriptions,
+    check_references,
+    check_request,
+    created_view_bodies,
+)
+
+
+def _trees(sql: str) -> list[sqlglot.exp.Expression]:
+    return [tree for tree in sqlglot.parse(sql, read="bigquery") if tree is not None]
+
+
+def _views(definitions: dict[str, str]) -> tuple[list[tuple[str, str]], object]:
+    """A view lookup over ``{'ds.name': sql}`` that records each lookup."""
+    asked: list[tuple[str, str]] = []
+
+    def view_sql(dataset: str, name: str) -> str | None:
+        asked.append((dataset, name))
+        return definitions.get(f"{dataset}.{name}")
+
+    return asked, view_sql
+
+
+# --------------------------------------------------------------------------------------
+# CREATE VIEW bodies as written
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("sql", "bodies"), [
+    ("CREATE VIEW ds.v AS SELECT 1 AS x", ["SELECT 1 AS x"]),
+    ("CREATE OR REPLACE VIEW IF NOT EXISTS ds.v (a, b) AS SELECT 1, 2", ["SELECT 1, 2"]),
+    ("CREATE VIEW ds.v OPTIONS (description = 'a AS b; c') AS SELECT 'x;y' AS s -- end\n", ["SELECT 'x;y' AS s -- end"]),
+    ("CREATE VIEW ds.v AS (SELECT CAST(1 AS INT64) AS x) ;  ", ["(SELECT CAST(1 AS INT64) AS x)"]),
+    ("CREATE VIEW ds.a AS SELECT 1 AS x; CREATE TABLE ds.t AS SELECT 2 AS y; CREATE VIEW ds.b AS SELECT 3 AS z",
+     ["SELECT 1 AS x", "SELECT 3 AS z"]),
+    ("CREATE TABLE ds.t AS SELECT 1 AS x", []),
+    ("CREATE TEMP FUNCTION f() AS (1); SELECT f() AS x", []),
+    ("SELECT 'CREATE VIEW ds.v AS SELECT 1' AS s", []),
+    ("CREATE VIEW ds.v AS SELECT '", []),  # the tokenizer refuses it: the parser will say why
+])
+def test_the_body_of_a_created_view_is_read_as_written(sql: str, bodies: list[str]) -> None:
+    assert created_view_bodies(sql) == bodies
+
+
+# --------------------------------------------------------------------------------------
+# Resolved length, levels and resources
+# --------------------------------------------------------------------------------------
+def test_the_resolved_length_counts_each_reference_of_each_view_resolved_in_turn(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """ds.v2 reads ds.v1 three times, the query reads ds.v2 twice and ds.v1 once: resolved,
+    the query is its own bytes + 2 x (v2 + 3 x v1) + v1 (v1 with a two-byte letter)."""
+    v1 = "SELECT 'é' AS x FROM ds.t"
+    v2 = "SELECT x FROM ds.v1 UNION ALL SELECT x FROM ds.v1 UNION ALL SELECT x FROM ds.v1"
+    query = "SELECT x FROM ds.v2 UNION ALL SELECT x FROM ds.v2 UNION ALL SELECT x FROM ds.v1"
+    _, view_sql = _views({"ds.v1": v1, "ds.v2": v2})
+    expected = len(query) + 2 * (len(v2) + 3 * len(v1.encode())) + len(v1.encode())
+    monkeypatch.setattr(limits, "MAX_RESOLVED_QUERY_BYTES", expected)
+    check_references(_trees(query), len(query), view_sql)
+    monkeypatch.setattr(limits, "MAX_RESOLVED_QUERY_BYTES", expected - 1)
+    with pytest.raises(gexc.BadRequest, match=f"with its views resolved it is {expected:,} bytes"):
+        check_references(_trees(query), len(query), view_sql)
+
+
+def test_a_view_referenced_exponentially_often_is_measured_not_expanded() -> None:
+    """Fifteen levels, each view above the first reading the one below ten times: 10^14
+    references when expanded. The measure looks each view up and walks it once, and refuses the query by its
+    resolved length."""
+    definitions = {"ds.v0": "SELECT 1 AS x"}
+    for level in range(1, 15):
+        definitions[f"ds.v{level}"] = " UNION ALL ".join([f"SELECT x FROM ds.v{level - 1}"] * 10)
+    asked, view_sql = _views(definitions)
+    with pytest.raises(gexc.BadRequest, match="with its views resolved it is") as info:
+        check_references(_trees("SELECT x FROM ds.v14"), 20, view_sql)
+    resolved = int(str(info.value).split("it is ")[1].split(" bytes")[0].replace(",", ""))
+    assert resolved > 10**14 * len(definitions["ds.v0"])
+    assert sorted(asked) == sorted(("ds", f"v{level}") for level in range(15))  # each view once
+
+
+def test_views_are_read_fifteen_levels_deep_and_a_cycle_is_refused() -> None:
+    definitions = {"ds.v1": "SELECT x FROM ds.t"}
+    for level in range(2, 17):
+        definitions[f"ds.v{level}"] = f"SELECT x FROM ds.v{level - 1}"
+    _, view_sql = _views(definitions)
+    check_references(_trees("SELECT x FROM ds.v15"), 20, view_sql)
+    with pytest.raises(gexc.BadRequest, match="it reads 16 levels of nested views \\(through ds.v16\\)"):
+        check_references(_trees("SELECT x FROM ds.v16"), 20, view_sql)
+    # replacing the sixteenth level reads what the new body reads, not the view it replaces
+    check_references(_trees("CREATE OR REPLACE VIEW ds.v16 AS SELECT x FROM ds.v15"), 50, view_sql)
+    with pytest.raises(gexc.BadRequest, match="would be 17 levels"):
+        check_references(_trees("CREATE OR REPLACE VIEW ds.v17 AS SELECT x FROM ds.v16"), 50, view_sql)
+    _, cyclic = _views({"ds.a": "SELECT x FROM ds.b", "ds.b": "SELECT x FROM ds.a"})
+    with pytest.raises(gexc.BadRequest, match="reference themselves\\): ds.a -> ds.b -> ds.a"):
+        check_references(_trees("SELECT x FROM ds.a"), 20, cyclic)
+
+
+def test_a_thousand_tables_run_and_one_more_is_refused() -> None:
+    """"Maximum number of resources referenced per query": 1,000 unique tables and views
+    after full expansion. Names are counted once in any letter case; a CTE is not a table;
+    the tables a view reads count, and so does the view."""
+    def union(count: int) -> str:
+        return " UNION ALL ".join(f"SELECT x FROM ds.t{i}" for i in range(count))
+
+    _, view_sql = _views({"ds.v": "SELECT x FROM ds.extra"})
+    thousand = f"WITH c AS (SELECT 1 AS x) {union(1_000)} UNION ALL SELECT x FROM c UNION ALL SELECT x FROM DS.T0"
+    check_references(_trees(thousand), len(thousand), view_sql)
+    for over in (union(1_001), union(999) + " UNION ALL SELECT x FROM ds.v"):
+        with pytest.raises(gexc.BadRequest, match="references 1,001 tables and views"):
+            check_references(_trees(over), len(over), view_sql)
+
+
+# --------------------------------------------------------------------------------------
+# The request
+# --------------------------------------------------------------------------------------
+def test_the_request_is_measured_as_the_client_serialises_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The query and its parameters in JSON as google-cloud-bigquery writes them (``json.dumps``
+    with its defaults: non-ASCII escaped); exactly at the limit runs, one byte more is refused."""
+    parameters = [{"name": "ids", "parameterType": {"type": "ARRAY", "arrayType": {"type": "STRING"}},
+                   "parameterValue": {"arrayValues": [{"value": "é" * 1_000}] * 100}}]
+    query = "SELECT COUNT(*) FROM UNNEST(@ids) AS id -- ü"
+    size = len(json.dumps(query)) + len(json.dumps(parameters))
+    assert size > len(query.encode()) + len(json.dumps(parameters, ensure_ascii=False).encode())
+    monkeypatch.setattr(limits, "MAX_REQUEST_BYTES", size)
+    check_request(query, parameters)
+    monkeypatch.setattr(limits, "MAX_REQUEST_BYTES", size - 1)
+    with pytest.raises(gexc.BadRequest, match=f"are {size:,} bytes as the client sends them"):
+        check_request(query, parameters)
+    check_request(query, [])  # without parameters the text alone is held to its own limits
+
+
+def test_descriptions_name_the_nested_column() -> None:
+    fields = [{"name": "r", "fields": [{"name": "s", "fields": [{"name": "y", "description": "d" * 1_025}]}]}]
+    with pytest.raises(gexc.BadRequest, match="the description of column r.s.y is 1,025 characters"):
+        check_descriptions("ds.t", None, fields)
+    check_descriptions("ds.t", "t" * 16_384, [{"name": "y", "description": "d" * 1_024}])
