@@ -111,6 +111,7 @@ from shared_services.bigquery.json_encoding import bigquery_json_string, bigquer
 from shared_services.bigquery.limits import (  # noqa: F401 - MAX_QUERY_CHARACTERS, QUERY_TOO_LARGE re-exported
     MAX_QUERY_CHARACTERS,
     QUERY_TOO_LARGE,
+    check_columns,
     check_descriptions,
     check_references,
     check_request,
@@ -2427,6 +2428,7 @@ class DuckDBClient:
                     raise self._missing_table(err, source) or err from None
                 if kind == "SELECT":
                     schema = schema_from_duckdb_description(cur.description)
+                    check_columns("", schema, "The query's result")
                     index = {f.name: i for i, f in enumerate(schema)}
                     tuples = fetch_duckdb_rows(cur, schema)
                     rows = [Row(r, index) for r in tuples]
@@ -2887,6 +2889,10 @@ class DuckDBClient:
         partition_type: str | None, expiration_ms: int | None, clustering: list[str] | None,
         require: bool, description: str | None, view_query: str | None,
     ) -> None:
+        fields = [f.to_api_repr() for f in schema]
+        # every table's schema is written here (tables.insert, DDL, a load that creates it),
+        # inside the job's transaction: a refusal leaves no table behind
+        check_columns(f"{ds}.{tbl}", fields)
         self._conn.execute(
             f"DELETE FROM {META_SCHEMA}.tables WHERE lower(dataset_id) = lower($ds) "  # noqa: S608
             "AND lower(table_id) = lower($t)",
@@ -2900,7 +2906,7 @@ class DuckDBClient:
             {
                 "ds": ds,
                 "t": tbl,
-                "schema": json.dumps([f.to_api_repr() for f in schema]) if schema else None,
+                "schema": json.dumps(fields) if schema else None,
                 "pf": partition_field,
                 "pt": partition_type,
                 "exp": expiration_ms,
@@ -3436,10 +3442,12 @@ class DuckDBClient:
             if f.name.lower() in lowered else f
             for f in table_schema
         ] + list(added)
+        fields = [f.to_api_repr() for f in schema]
+        check_columns(f"{ds}.{tbl}", fields)  # (inside the load's or ALTER's transaction)
         con.execute(
             f"UPDATE {META_SCHEMA}.tables SET schema_json = $schema WHERE lower(dataset_id) = lower($ds) "  # noqa: S608
             "AND lower(table_id) = lower($t)",
-            {"schema": json.dumps([f.to_api_repr() for f in schema]), "ds": ds, "t": tbl},
+            {"schema": json.dumps(fields), "ds": ds, "t": tbl},
         )
 
 

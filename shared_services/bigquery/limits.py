@@ -51,6 +51,9 @@ __all__ = [
     "check_references",
     "check_view_definition",
     "check_descriptions",
+    "check_columns",
+    "MAX_COLUMNS",
+    "MAX_RECORD_DEPTH",
     "created_view_bodies",
 ]
 
@@ -92,6 +95,13 @@ MAX_VIEW_QUERY_CHARACTERS = 256_000
 #: "of a column description": 1,024 characters ("Tables", "Logical views").
 MAX_TABLE_DESCRIPTION_CHARACTERS = 16_384
 MAX_COLUMN_DESCRIPTION_CHARACTERS = 1_024
+#: "Maximum columns in a table, query result, or view definition": 10,000, "This includes
+#: nested and repeated columns" ("Query jobs"; "Tables": "Maximum columns per table").
+MAX_COLUMNS = 10_000
+#: "Maximum depth of nested records": 15 levels, "independent of whether the records are
+#: scalar or array-based (repeated)" ("Tables"). Read as at most 15 RECORD types on any path
+#: (a top-level RECORD is one level; the stricter of counting it or not).
+MAX_RECORD_DEPTH = 15
 
 #: BigQuery's message for a query over its length limits, as its API returns it (a 400
 #: ``invalidQuery``; airbytehq/airbyte#36303).
@@ -341,6 +351,50 @@ def check_descriptions(name: str, description: object, fields: Sequence[Any] = (
                 f"Table {name}: the description of column {path} is {len(text):,} characters; BigQuery "
                 f"takes at most {MAX_COLUMN_DESCRIPTION_CHARACTERS:,} ({_QUOTAS}#table_limits)")
         pending.extend((f"{path}.", sub) for sub in resource.get("fields") or ())
+
+
+def _field_shape(fields: Sequence[Any]) -> tuple[int, int]:
+    """``(columns, record depth)`` of REST schema fields (dicts with ``type``, ``fields``) or
+    ``SchemaField`` objects: every field counts, nested and repeated ones too."""
+    columns, depth = 0, 0
+    pending: list[tuple[Any, int]] = [(f, 0) for f in fields]
+    while pending:
+        item, above = pending.pop()
+        columns += 1
+        if isinstance(item, dict):
+            kind, children = str(item.get("type") or "").upper(), item.get("fields") or ()
+        else:
+            kind, children = str(getattr(item, "field_type", "") or "").upper(), getattr(item, "fields", ()) or ()
+        if kind in ("RECORD", "STRUCT"):
+            depth = max(depth, above + 1)
+            pending.extend((child, above + 1) for child in children)
+    return columns, depth
+
+
+def check_columns(name: str, fields: Sequence[Any], what: str = "Table") -> None:
+    """``BadRequest`` when a schema has more than :data:`MAX_COLUMNS` columns (nested and
+    repeated ones counted) or records nested more than :data:`MAX_RECORD_DEPTH` deep.
+    ``fields``: REST schema fields or ``SchemaField`` objects; ``what`` names the thing
+    ("Table", "The query's result").
+
+    Example::
+
+        check_columns('ds.t', [{'name': 'x', 'type': 'INT64'}])   # fine
+    """
+    if len(fields) <= MAX_COLUMNS and not any(
+            (f.get("type") if isinstance(f, dict) else getattr(f, "field_type", None)) in ("RECORD", "STRUCT")
+            for f in fields):
+        return  # flat and within the limit: the common case, one pass over the top level
+    columns, depth = _field_shape(fields)
+    subject = f"{what} {name}" if name else what
+    if columns > MAX_COLUMNS:
+        raise gexc.BadRequest(
+            f"{subject} has {columns:,} columns (nested and repeated ones counted); BigQuery allows at most "
+            f"{MAX_COLUMNS:,} in a table, query result or view ({_QUOTAS}#query_jobs)")
+    if depth > MAX_RECORD_DEPTH:
+        raise gexc.BadRequest(
+            f"{subject} nests records {depth} levels deep; BigQuery allows at most {MAX_RECORD_DEPTH} "
+            f"levels of nested records ({_QUOTAS}#table_limits)")
 
 
 def created_view_bodies(sql: str) -> list[str]:
