@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import sqlglot
@@ -189,16 +190,14 @@ def _key(table: exp.Table) -> tuple[str, str]:
 
 def _targets(tree: exp.Expression) -> set[int]:
     """ids of the Table nodes a statement writes, creates, alters or drops: resources of the
-    job, but not read through (the view a CREATE OR REPLACE VIEW replaces is not expanded)."""
-    out: set[int] = set()
-    for node in tree.walk():
-        if isinstance(node, exp.Create | exp.Drop | exp.Alter | exp.Insert | exp.Merge | exp.Update | exp.Delete):
-            target = node.this
-            if isinstance(target, exp.Schema):
-                target = target.this
-            if isinstance(target, exp.Table):
-                out.add(id(target))
-    return out
+    job, but not read through (the view a CREATE OR REPLACE VIEW replaces is not expanded).
+    A statement's target is its root's (each statement of a script is its own tree)."""
+    if not isinstance(tree, exp.Create | exp.Drop | exp.Alter | exp.Insert | exp.Merge | exp.Update | exp.Delete):
+        return set()
+    target = tree.this
+    if isinstance(target, exp.Schema):
+        target = target.this
+    return {id(target)} if isinstance(target, exp.Table) else set()
 
 
 class _Resolver:
@@ -240,12 +239,11 @@ class _Resolver:
                 f"Views are nested too deeply (or reference themselves): {' -> '.join('.'.join(k) for k in self._open)}"
                 f" -> {'.'.join(key)}; BigQuery queries at most {MAX_QUERIED_VIEW_LEVELS} levels of nested views "
                 f"({_QUOTAS}#view_limits)")
-        try:
-            body = sqlglot.parse_one(sql, read=CoverageBigQuery)
-        except SqlglotError as err:  # pragma: no cover - views were parsed when created
-            raise gexc.BadRequest(f"View {key[0]}.{key[1]} cannot be parsed: {err}") from err
-        if not isinstance(body, exp.Expression):  # pragma: no cover - views were parsed when created
-            raise gexc.BadRequest(f"View {key[0]}.{key[1]} has an empty definition")
+        # a short text's tree is kept for the next query (views are short); a long one is
+        # parsed each time, so a few hostile 256K views cannot hold gigabytes of trees
+        body = _parsed_view(sql) if len(sql) <= _CACHED_VIEW_CHARACTERS else _parsed_view.__wrapped__(sql)
+        if body is None:  # pragma: no cover - views were parsed when created
+            raise gexc.BadRequest(f"View {key[0]}.{key[1]} cannot be parsed")
         self._open.append(key)
         try:
             inner = self.tree(body, _utf8_size(sql))
@@ -254,6 +252,21 @@ class _Resolver:
         resolved = _Resolved(inner.levels + 1, inner.size, inner.resources)
         self._done[key] = resolved
         return resolved
+
+
+#: Views up to this many characters keep their parsed tree (:func:`_parsed_view`).
+_CACHED_VIEW_CHARACTERS = 20_000
+
+
+@lru_cache(maxsize=64)
+def _parsed_view(sql: str) -> exp.Expression | None:
+    """A view's definition parsed (None if it cannot be): a function of its text, kept for
+    the next query that reads the view (the trees are only read, never changed)."""
+    try:
+        body = sqlglot.parse_one(sql, read=CoverageBigQuery)
+    except SqlglotError:
+        return None
+    return body if isinstance(body, exp.Expression) else None
 
 
 def _deepest(resolver: _Resolver, tree: exp.Expression) -> str:
@@ -397,7 +410,8 @@ def check_columns(name: str, fields: Sequence[Any], what: str = "Table") -> None
             f"levels of nested records ({_QUOTAS}#table_limits)")
 
 
-def created_view_bodies(sql: str) -> list[str]:
+@lru_cache(maxsize=4)  # a CREATE VIEW's text is read twice: by the checks and when the view is recorded
+def created_view_bodies(sql: str) -> tuple[str, ...]:
     """The text of each ``CREATE [OR REPLACE] VIEW ... AS <query>`` body in ``sql``, as written
     (comments and white space inside it kept): what BigQuery measures against
     :data:`MAX_VIEW_QUERY_CHARACTERS`. Read from the tokens (the AS after VIEW, outside any
@@ -407,12 +421,12 @@ def created_view_bodies(sql: str) -> list[str]:
     Example::
 
         created_view_bodies('CREATE VIEW ds.v OPTIONS(description="a AS b") AS SELECT 1 AS x')
-        # ['SELECT 1 AS x']
+        # ('SELECT 1 AS x',)
     """
     try:
         tokens = CoverageBigQuery().tokenize(sql)
     except SqlglotError:
-        return []  # the parser refuses the text by its own words
+        return ()  # the parser refuses the text by its own words
     bodies: list[str] = []
     statement: list[Any] = []
     for token in [*tokens, None]:
@@ -423,7 +437,7 @@ def created_view_bodies(sql: str) -> list[str]:
             statement = []
         else:
             statement.append(token)
-    return bodies
+    return tuple(bodies)
 
 
 def _view_body(sql: str, tokens: Sequence[Any], end: int) -> str | None:

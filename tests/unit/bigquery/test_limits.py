@@ -55,7 +55,7 @@ def _views(definitions: dict[str, str]) -> tuple[list[tuple[str, str]], object]:
     ("CREATE VIEW ds.v AS SELECT '", []),  # the tokenizer refuses it: the parser will say why
 ])
 def test_the_body_of_a_created_view_is_read_as_written(sql: str, bodies: list[str]) -> None:
-    assert created_view_bodies(sql) == bodies
+    assert created_view_bodies(sql) == tuple(bodies)
 
 
 # --------------------------------------------------------------------------------------
