@@ -2428,7 +2428,7 @@ class DuckDBClient:
                     raise self._missing_table(err, source) or err from None
                 if kind == "SELECT":
                     schema = schema_from_duckdb_description(cur.description)
-                    check_columns("", schema, "The query's result")
+                    check_columns("", [f.to_api_repr() for f in schema], "The query's result")
                     index = {f.name: i for i, f in enumerate(schema)}
                     tuples = fetch_duckdb_rows(cur, schema)
                     rows = [Row(r, index) for r in tuples]

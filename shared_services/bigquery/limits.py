@@ -22,7 +22,7 @@ Example::
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -176,11 +176,13 @@ ViewLookup = Callable[[str, str], str | None]
 @dataclass
 class _Resolved:
     """What one text resolves to: its view levels, its resolved size (its own bytes plus each
-    view reference's resolved size) and the resources it reaches (lower-case names)."""
+    view reference's resolved size), the resources it reaches (lower-case names) and the view
+    its levels are read through (``dataset.view``, for the message)."""
 
     levels: int
     size: int
     resources: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    deepest: str = ""
 
 
 def _key(table: exp.Table) -> tuple[str, str]:
@@ -210,7 +212,7 @@ class _Resolver:
 
     def tree(self, tree: exp.Expression, own_size: int) -> _Resolved:
         """``tree`` (whose text is ``own_size`` bytes) with every view it reads resolved."""
-        levels, size = 0, own_size
+        levels, size, deepest = 0, own_size, ""
         resources: set[tuple[str, str]] = set()
         written = _targets(tree)
         for table in tree.find_all(exp.Table):
@@ -222,10 +224,11 @@ class _Resolver:
                 continue
             view = self.view(key)
             if view is not None:
-                levels = max(levels, view.levels)
+                if view.levels > levels:
+                    levels, deepest = view.levels, ".".join(key)
                 size += view.size
                 resources |= view.resources
-        return _Resolved(levels, size, frozenset(resources))
+        return _Resolved(levels, size, frozenset(resources), deepest)
 
     def view(self, key: tuple[str, str]) -> _Resolved | None:
         """The view ``key`` resolved (its levels count itself), or None for a table."""
@@ -269,19 +272,6 @@ def _parsed_view(sql: str) -> exp.Expression | None:
     return body if isinstance(body, exp.Expression) else None
 
 
-def _deepest(resolver: _Resolver, tree: exp.Expression) -> str:
-    """The name of the view of most levels ``tree`` reads (for the message)."""
-    written = _targets(tree)
-    best: tuple[int, str] = (0, "")
-    for table in tree.find_all(exp.Table):
-        if id(table) in written:
-            continue
-        view = resolver.view(_key(table)) if _key(table)[0] else None
-        if view is not None and view.levels > best[0]:
-            best = (view.levels, ".".join(_key(table)))
-    return best[1]
-
-
 def check_references(trees: Sequence[exp.Expression], query_size: int, view_sql: ViewLookup) -> None:
     """``BadRequest`` when a query job, its views resolved, is over BigQuery's limits: more
     than :data:`MAX_QUERIED_VIEW_LEVELS` levels of nested views, a resolved length over
@@ -309,7 +299,7 @@ def check_references(trees: Sequence[exp.Expression], query_size: int, view_sql:
             what = "the view it creates would be" if created else "it reads"
             raise gexc.BadRequest(
                 f"Views are nested too deeply: {what} {resolved.levels + created} levels of nested views "
-                f"(through {_deepest(resolver, tree)}); BigQuery creates views up to "
+                f"(through {resolved.deepest}); BigQuery creates views up to "
                 f"{MAX_CREATED_VIEW_LEVELS} levels and queries at most {MAX_QUERIED_VIEW_LEVELS} "
                 f"(INVALID_INPUT; {_QUOTAS}#view_limits)")
     if size > MAX_RESOLVED_QUERY_BYTES:
@@ -366,37 +356,31 @@ def check_descriptions(name: str, description: object, fields: Sequence[Any] = (
         pending.extend((f"{path}.", sub) for sub in resource.get("fields") or ())
 
 
-def _field_shape(fields: Sequence[Any]) -> tuple[int, int]:
-    """``(columns, record depth)`` of REST schema fields (dicts with ``type``, ``fields``) or
-    ``SchemaField`` objects: every field counts, nested and repeated ones too."""
+def _field_shape(fields: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
+    """``(columns, record depth)`` of REST schema fields (dicts with ``type``, ``fields``):
+    every field counts, nested and repeated ones too."""
     columns, depth = 0, 0
-    pending: list[tuple[Any, int]] = [(f, 0) for f in fields]
+    pending: list[tuple[Mapping[str, Any], int]] = [(f, 0) for f in fields]
     while pending:
         item, above = pending.pop()
         columns += 1
-        if isinstance(item, dict):
-            kind, children = str(item.get("type") or "").upper(), item.get("fields") or ()
-        else:
-            kind, children = str(getattr(item, "field_type", "") or "").upper(), getattr(item, "fields", ()) or ()
-        if kind in ("RECORD", "STRUCT"):
+        if str(item.get("type")).upper() in ("RECORD", "STRUCT"):
             depth = max(depth, above + 1)
-            pending.extend((child, above + 1) for child in children)
+            pending.extend((child, above + 1) for child in item.get("fields") or ())
     return columns, depth
 
 
-def check_columns(name: str, fields: Sequence[Any], what: str = "Table") -> None:
+def check_columns(name: str, fields: Sequence[Mapping[str, Any]], what: str = "Table") -> None:
     """``BadRequest`` when a schema has more than :data:`MAX_COLUMNS` columns (nested and
     repeated ones counted) or records nested more than :data:`MAX_RECORD_DEPTH` deep.
-    ``fields``: REST schema fields or ``SchemaField`` objects; ``what`` names the thing
+    ``fields``: REST schema fields (``SchemaField.to_api_repr()``); ``what`` names the thing
     ("Table", "The query's result").
 
     Example::
 
         check_columns('ds.t', [{'name': 'x', 'type': 'INT64'}])   # fine
     """
-    if len(fields) <= MAX_COLUMNS and not any(
-            (f.get("type") if isinstance(f, dict) else getattr(f, "field_type", None)) in ("RECORD", "STRUCT")
-            for f in fields):
+    if len(fields) <= MAX_COLUMNS and not any(str(f.get("type")).upper() in ("RECORD", "STRUCT") for f in fields):
         return  # flat and within the limit: the common case, one pass over the top level
     columns, depth = _field_shape(fields)
     subject = f"{what} {name}" if name else what

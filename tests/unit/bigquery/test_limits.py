@@ -17,6 +17,7 @@ from google.api_core import exceptions as gexc
 
 from shared_services.bigquery import limits
 from shared_services.bigquery.limits import (
+    check_columns,
     check_descriptions,
     check_references,
     check_request,
@@ -53,6 +54,10 @@ def _views(definitions: dict[str, str]) -> tuple[list[tuple[str, str]], object]:
     ("CREATE TEMP FUNCTION f() AS (1); SELECT f() AS x", []),
     ("SELECT 'CREATE VIEW ds.v AS SELECT 1' AS s", []),
     ("CREATE VIEW ds.v AS SELECT '", []),  # the tokenizer refuses it: the parser will say why
+    ("CREATE VIEW ds.v OPTIONS (labels = [('a', 'b')]) AS SELECT 1 AS x", ["SELECT 1 AS x"]),
+    ("CREATE VIEW ds.v AS x", ["x"]),
+    ("CREATE VIEW ds.v AS", []),
+    ("CREATE TABLE ds.view AS SELECT 1 AS x", []),  # a table named view is not a view
 ])
 def test_the_body_of_a_created_view_is_read_as_written(sql: str, bodies: list[str]) -> None:
     assert created_view_bodies(sql) == tuple(bodies)
@@ -104,9 +109,25 @@ def test_views_are_read_fifteen_levels_deep_and_a_cycle_is_refused() -> None:
     check_references(_trees("CREATE OR REPLACE VIEW ds.v16 AS SELECT x FROM ds.v15"), 50, view_sql)
     with pytest.raises(gexc.BadRequest, match="would be 17 levels"):
         check_references(_trees("CREATE OR REPLACE VIEW ds.v17 AS SELECT x FROM ds.v16"), 50, view_sql)
+    # the view a statement replaces is not read, with a column list too; a table, a CTE before
+    # the view, a CREATE TABLE reading it: the levels and the view named are the same
+    check_references(_trees("CREATE OR REPLACE VIEW ds.v16 (x) AS SELECT x FROM ds.v15"), 50, view_sql)
+    for query in ("SELECT x FROM ds.t JOIN ds.v16 USING (x)",
+                  "WITH c AS (SELECT 1 AS x) SELECT x FROM c UNION ALL SELECT x FROM ds.v16",
+                  "CREATE TABLE ds.copy AS SELECT x FROM ds.v16"):
+        with pytest.raises(gexc.BadRequest, match="it reads 16 levels of nested views \\(through ds.v16\\)"):
+            check_references(_trees(query), len(query), view_sql)
+    with pytest.raises(gexc.BadRequest, match="the view it creates would be 17 levels of nested views "
+                                              "\\(through ds.v16\\)"):
+        check_references(_trees("CREATE VIEW ds.v17 AS SELECT x FROM ds.v16"), 50, view_sql)
     _, cyclic = _views({"ds.a": "SELECT x FROM ds.b", "ds.b": "SELECT x FROM ds.a"})
-    with pytest.raises(gexc.BadRequest, match="reference themselves\\): ds.a -> ds.b -> ds.a"):
+    with pytest.raises(gexc.BadRequest, match="reference themselves\\): ds.a -> ds.b -> ds.a; "):
         check_references(_trees("SELECT x FROM ds.a"), 20, cyclic)
+    # a chain longer than any warehouse can create now (an older file's) ends in a refusal,
+    # not in Python's recursion limit
+    _, long_chain = _views({f"ds.w{i}": f"SELECT x FROM ds.w{i + 1}" for i in range(2_000)})
+    with pytest.raises(gexc.BadRequest, match="Views are nested too deeply"):
+        check_references(_trees("SELECT x FROM ds.w0"), 20, long_chain)
 
 
 def test_a_thousand_tables_run_and_one_more_is_refused() -> None:
@@ -122,6 +143,11 @@ def test_a_thousand_tables_run_and_one_more_is_refused() -> None:
     for over in (union(1_001), union(999) + " UNION ALL SELECT x FROM ds.v"):
         with pytest.raises(gexc.BadRequest, match="references 1,001 tables and views"):
             check_references(_trees(over), len(over), view_sql)
+    # a script's statements are one job: their resources add up
+    script = f"{union(600)}; SELECT x FROM ds.t0 UNION ALL " + " UNION ALL ".join(
+        f"SELECT x FROM ds.u{i}" for i in range(401))
+    with pytest.raises(gexc.BadRequest, match="references 1,001 tables and views"):
+        check_references(_trees(script), len(script), view_sql)
 
 
 # --------------------------------------------------------------------------------------
@@ -148,3 +174,30 @@ def test_descriptions_name_the_nested_column() -> None:
     with pytest.raises(gexc.BadRequest, match="the description of column r.s.y is 1,025 characters"):
         check_descriptions("ds.t", None, fields)
     check_descriptions("ds.t", "t" * 16_384, [{"name": "y", "description": "d" * 1_024}])
+    # something that is not a field resource is passed over, not taken for the end
+    with pytest.raises(gexc.BadRequest, match="column y is 1,025"):
+        check_descriptions("ds.t", None, [{"name": "y", "description": "d" * 1_025}, "not a field"])
+
+
+@pytest.mark.parametrize("spelling", ["RECORD", "STRUCT"])
+def test_columns_and_record_depth_are_counted_under_either_spelling(spelling: str) -> None:
+    """The REST API takes RECORD and STRUCT alike: both are counted and nested."""
+    wide = [{"name": "s", "type": spelling, "fields": [{"name": f"f{i}", "type": "INT64"} for i in range(10_000)]}]
+    with pytest.raises(gexc.BadRequest, match="Table ds.t has 10,001 columns"):
+        check_columns("ds.t", wide)
+    field: dict[str, object] = {"name": "leaf", "type": "INT64"}
+    for level in range(16):
+        field = {"name": f"r{level}", "type": spelling, "fields": [field]}
+    with pytest.raises(gexc.BadRequest, match="nests records 16 levels deep"):
+        check_columns("ds.t", [field])
+    check_columns("ds.t", [field["fields"][0]])  # type: ignore[index]
+
+
+def test_the_character_limit_keeps_bigquerys_own_message() -> None:
+    """Over 1,024,000 characters: BigQuery's words alone; at it, the byte limit (which any
+    text of that length passes) adds the byte count."""
+    with pytest.raises(gexc.BadRequest) as info:
+        check_request("x" * 1_024_001, None)
+    assert info.value.message == limits.QUERY_TOO_LARGE
+    with pytest.raises(gexc.BadRequest, match="1,024,000 bytes of UTF-8"):
+        check_request("x" * 1_024_000, None)
