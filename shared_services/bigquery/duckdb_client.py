@@ -2803,8 +2803,9 @@ class DuckDBClient:
             table = Table(self._table_ref(ds, tbl))
         ds, tbl = self._table_id(table)
         _check_table_kind(f"{ds}.{tbl}", table)
-        check_descriptions(f"{ds}.{tbl}", getattr(table, "description", None),
-                           [f.to_api_repr() for f in (table.schema or [])] if not table.view_query else [])
+        fields = [f.to_api_repr() for f in (table.schema or [])] if not table.view_query else []
+        check_descriptions(f"{ds}.{tbl}", getattr(table, "description", None), fields)
+        check_columns(f"{ds}.{tbl}", fields)  # before DuckDB is asked for 10,001 columns
         if table.view_query:
             check_view_definition(f"{ds}.{tbl}", table.view_query)
         with self._lock:
@@ -3152,6 +3153,8 @@ class DuckDBClient:
                 raise gexc.BadRequest(f"Cannot load into view {self.project}:{ds}.{tbl}")
             in_partition = self._partition_predicate(ds, tbl, kind, decorator) if decorator else None
             table_schema = self._table_schema(ds, tbl) if kind else None
+            if config.schema:  # (before the schema's 10,001 columns are prepared one by one)
+                check_columns(f"{ds}.{tbl}", [f.to_api_repr() for f in config.schema])
             given = [_normalized_field(f) for f in config.schema] if config.schema else None
             if kind is None and create == "CREATE_NEVER":
                 raise gexc.NotFound(f"Not found: Table {self.project}:{ds}.{tbl}")
