@@ -2652,6 +2652,11 @@ class DuckDBClient:
             )
             self._apply_schema_updates(ds, tbl, schema, fields, [])
 
+    def _check_view_columns(self, ds: str, tbl: str) -> None:
+        """A view just created (inside its transaction) has at most 10,000 columns, nested ones
+        counted, as a view definition on BigQuery (``limits.check_columns``)."""
+        check_columns(f"{ds}.{tbl}", [f.to_api_repr() for f in self._table_schema(ds, tbl)], "View")
+
     def _check_created_views(self, sql: str, trees: Sequence[exp.Expression]) -> None:
         """BigQuery's limits on a view a CREATE VIEW statement creates: its query's length as
         written (``limits.created_view_bodies``) and its description."""
@@ -2694,6 +2699,7 @@ class DuckDBClient:
             written = created_view_bodies(query)
             if len(written) == 1:  # (a script creating several views keeps each as sqlglot writes it)
                 text = written[0]
+            self._check_view_columns(ds, tbl)
             self._write_meta(ds, tbl, [], None, None, None, None, False, ddl_options(source).description, text)
             return
         options = ddl_options(source)
@@ -2836,6 +2842,7 @@ class DuckDBClient:
             with self._transaction():
                 if view_query:
                     con.execute(f"CREATE VIEW {self._rel(ds, tbl)} AS {translated.statements[0].sql}")
+                    self._check_view_columns(ds, tbl)
                     self._write_meta(ds, tbl, [], None, None, None, None, False,
                                      getattr(table, "description", None), view_query)
                 else:

@@ -334,3 +334,29 @@ def test_records_nest_fifteen_levels_and_not_sixteen(adapter: Adapter) -> None:
     with pytest.raises(gexc.BadRequest, match="Table ds.deeper nests records 16 levels deep"):
         adapter.client.create_table(bigquery.Table(f"{adapter.project}.ds.deeper", schema=nested(16)))
     assert {t.table_id for t in adapter.client.list_tables("ds")} == {"t", "deep"}
+
+
+@pytest.mark.parametrize("through_api", [False, True], ids=["ddl", "tables_insert"])
+def test_a_view_is_held_to_the_column_limit(adapter: Adapter, through_api: bool,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limit names a "view definition" too: a view of more columns (nested ones counted)
+    is refused and not created (the limit lowered to 5, as for query results)."""
+    from shared_services.bigquery import limits
+
+    monkeypatch.setattr(limits, "MAX_COLUMNS", 5)
+    _dataset(adapter)
+    for name, body, runs in (("five", "SELECT x, x AS y, STRUCT(1 AS c, 2 AS d) AS s FROM ds.t", True),
+                             ("six", "SELECT x, x AS y, STRUCT(1 AS c, 2 AS d, 3 AS e) AS s FROM ds.t", False)):
+        if through_api:
+            view = bigquery.Table(f"{adapter.project}.ds.{name}")
+            view.view_query = body
+            create = lambda view=view: adapter.client.create_table(view)  # noqa: E731
+        else:
+            create = lambda body=body, name=name: adapter.client.query(  # noqa: E731
+                f"CREATE VIEW ds.{name} AS {body}").result()
+        if runs:
+            create()
+        else:
+            with pytest.raises(gexc.BadRequest, match=f"View ds.{name} has 6 columns"):
+                create()
+    assert {t.table_id for t in adapter.client.list_tables("ds")} == {"t", "five"}
