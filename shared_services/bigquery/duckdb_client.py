@@ -115,6 +115,7 @@ from shared_services.bigquery.limits import (  # noqa: F401 - MAX_QUERY_CHARACTE
     check_descriptions,
     check_references,
     check_request,
+    check_transactions,
     check_view_definition,
     created_view_bodies,
 )
@@ -2207,6 +2208,7 @@ class DuckDBClient:
         # Quotas and limits, "Query jobs" / "Logical views": levels of nested views, resolved
         # length, referenced resources (limits.py); a view's text is measured as stored.
         check_references(trees, len(sql.encode("utf-8", "surrogatepass")), catalog.view_sql)
+        check_transactions(trees)
         required = catalog.required_partition_filters() if partition_filters else {}
         if required:
             for tree in trees:

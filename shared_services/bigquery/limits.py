@@ -53,6 +53,8 @@ __all__ = [
     "check_view_definition",
     "check_descriptions",
     "check_columns",
+    "check_transactions",
+    "MAX_TRANSACTION_TABLES",
     "MAX_COLUMNS",
     "MAX_RECORD_DEPTH",
     "created_view_bodies",
@@ -96,6 +98,9 @@ MAX_VIEW_QUERY_CHARACTERS = 256_000
 #: "of a column description": 1,024 characters ("Tables", "Logical views").
 MAX_TABLE_DESCRIPTION_CHARACTERS = 16_384
 MAX_COLUMN_DESCRIPTION_CHARACTERS = 1_024
+#: "Multi-statement transaction table mutations": "A transaction can mutate data in at most
+#: 100 tables" ("Query jobs").
+MAX_TRANSACTION_TABLES = 100
 #: "Maximum columns in a table, query result, or view definition": 10,000, "This includes
 #: nested and repeated columns" ("Query jobs"; "Tables": "Maximum columns per table").
 MAX_COLUMNS = 10_000
@@ -311,6 +316,43 @@ def check_references(trees: Sequence[exp.Expression], query_size: int, view_sql:
         raise gexc.BadRequest(
             f"The query references {len(resources):,} tables and views with its views expanded; BigQuery "
             f"allows at most {MAX_REFERENCED_RESOURCES:,} resources in one query ({_QUOTAS}#query_jobs)")
+
+
+def _mutated_tables(tree: exp.Expression) -> list[tuple[str, str]]:
+    """The tables a DML statement writes (INSERT, UPDATE, DELETE, MERGE, TRUNCATE TABLE)."""
+    if isinstance(tree, exp.TruncateTable):
+        targets = [t for t in tree.expressions if isinstance(t, exp.Table)]
+    elif isinstance(tree, exp.Insert | exp.Update | exp.Delete | exp.Merge):
+        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+        targets = [target] if isinstance(target, exp.Table) else []
+    else:
+        return []
+    return [_key(t) for t in targets]
+
+
+def check_transactions(trees: Sequence[exp.Expression]) -> None:
+    """``BadRequest`` when a script's transaction (``BEGIN TRANSACTION`` to ``COMMIT`` or
+    ``ROLLBACK``, or to the script's end) mutates more than :data:`MAX_TRANSACTION_TABLES`
+    tables. The tables are named in the statements, so the count is known before anything
+    runs; a statement outside a transaction is its own and is not counted.
+
+    Example::
+
+        check_transactions(sqlglot.parse('BEGIN TRANSACTION; DELETE FROM ds.t WHERE TRUE; COMMIT TRANSACTION',
+                                         read='bigquery'))   # fine
+    """
+    mutated: set[tuple[str, str]] | None = None
+    for tree in trees:
+        if isinstance(tree, exp.Transaction):
+            mutated = set()
+        elif isinstance(tree, exp.Commit | exp.Rollback):
+            mutated = None
+        elif mutated is not None:
+            mutated.update(_mutated_tables(tree))
+            if len(mutated) > MAX_TRANSACTION_TABLES:
+                raise gexc.BadRequest(
+                    f"The transaction mutates data in {len(mutated):,} tables; BigQuery's transaction can mutate "
+                    f"at most {MAX_TRANSACTION_TABLES} ({_QUOTAS}#query_jobs). Commit in smaller transactions.")
 
 
 def check_view_definition(name: str, view_query: str) -> None:

@@ -360,3 +360,20 @@ def test_a_view_is_held_to_the_column_limit(adapter: Adapter, through_api: bool,
             with pytest.raises(gexc.BadRequest, match=f"View ds.{name} has 6 columns"):
                 create()
     assert {t.table_id for t in adapter.client.list_tables("ds")} == {"t", "five"}
+
+
+def test_a_transaction_over_the_table_limit_is_refused_before_it_writes(adapter: Adapter,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """"Multi-statement transaction table mutations": at most 100 tables (lowered to 2 here:
+    the count is in test_limits). The script is refused whole, before its first INSERT."""
+    from shared_services.bigquery import limits
+
+    monkeypatch.setattr(limits, "MAX_TRANSACTION_TABLES", 2)
+    _dataset(adapter)
+    for name in ("a", "b"):
+        adapter.client.query(f"CREATE TABLE ds.{name} (x INT64)").result()
+    two = "BEGIN TRANSACTION; INSERT INTO ds.a (x) VALUES (1); INSERT INTO ds.b (x) VALUES (1); COMMIT TRANSACTION"
+    adapter.client.query(two).result()
+    with pytest.raises(gexc.BadRequest, match="The transaction mutates data in 3 tables"):
+        adapter.client.query(two.replace("COMMIT", "DELETE FROM ds.t WHERE TRUE; COMMIT")).result()
+    assert _values(adapter, "SELECT (SELECT COUNT(*) FROM ds.a) + (SELECT COUNT(*) FROM ds.t)") == [2]

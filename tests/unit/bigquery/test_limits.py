@@ -21,6 +21,7 @@ from shared_services.bigquery.limits import (
     check_descriptions,
     check_references,
     check_request,
+    check_transactions,
     created_view_bodies,
 )
 
@@ -201,3 +202,24 @@ def test_the_character_limit_keeps_bigquerys_own_message() -> None:
     assert info.value.message == limits.QUERY_TOO_LARGE
     with pytest.raises(gexc.BadRequest, match="1,024,000 bytes of UTF-8"):
         check_request("x" * 1_024_000, None)
+
+
+def test_a_transaction_mutates_at_most_a_hundred_tables() -> None:
+    """"Multi-statement transaction table mutations": 100 tables. Each DML kind names its
+    table (a column list, TRUNCATE TABLE, MERGE's target); a name in two letter cases is one
+    table; statements after COMMIT or ROLLBACK, or before BEGIN, are not the transaction's."""
+    kinds = ["INSERT INTO ds.t{i} (x) VALUES (1)", "UPDATE ds.t{i} SET x = 1 WHERE TRUE",
+             "DELETE FROM ds.t{i} WHERE TRUE", "TRUNCATE TABLE ds.t{i}",
+             "MERGE ds.t{i} AS t USING ds.s AS s ON t.x = s.x WHEN MATCHED THEN DELETE"]
+
+    def script(count: int, before: str = "", after: str = "COMMIT TRANSACTION") -> str:
+        body = "; ".join(kinds[i % len(kinds)].format(i=i) for i in range(count))
+        return f"{before}BEGIN TRANSACTION; {body}; INSERT INTO DS.T0 (x) VALUES (2); {after}"
+
+    check_transactions(_trees(script(100)))
+    for end in ("COMMIT TRANSACTION", "ROLLBACK TRANSACTION", "SELECT 1"):
+        with pytest.raises(gexc.BadRequest, match="mutates data in 101 tables"):
+            check_transactions(_trees(script(101, after=end)))
+    outside = "; ".join(f"DELETE FROM ds.o{i} WHERE TRUE" for i in range(50)) + "; "
+    check_transactions(_trees(script(100, before=outside, after="COMMIT TRANSACTION; " + outside)))
+    check_transactions(_trees(outside + outside.replace("ds.o", "ds.p") + outside.replace("ds.o", "ds.q")))
