@@ -109,10 +109,12 @@ from shared_services.bigquery.jobs import (
 )
 from shared_services.bigquery.json_encoding import bigquery_json_string, bigquery_json_value
 from shared_services.bigquery.limits import (  # noqa: F401 - MAX_QUERY_CHARACTERS, QUERY_TOO_LARGE re-exported
+    MAX_PARTITIONS_PER_JOB,
     MAX_QUERY_CHARACTERS,
     QUERY_TOO_LARGE,
     check_columns,
     check_descriptions,
+    check_partitions,
     check_references,
     check_request,
     check_transactions,
@@ -2419,8 +2421,13 @@ class DuckDBClient:
                         self._alter_add_columns(source, added or [])
                     rows, schema, tuples, dml = [], [], None, None
                     continue
+                partitioned = self._written_partitions(source) if kind in ("INSERT", "UPDATE", "DELETE", "MERGE") \
+                    else None
                 try:
-                    if kind in ("SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"):
+                    if partitioned is not None:
+                        # The partitions this statement writes, for BigQuery's 4,000 per job.
+                        cur = con.execute_untracked(f"{statement.sql} RETURNING {partitioned[1]}", params)
+                    elif kind in ("SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"):
                         # A query, or DML: rows of data tables change, the catalog does not (no
                         # statement that names the catalog's own schema passes _check_datasets).
                         cur = con.execute_untracked(statement.sql, params)
@@ -2436,8 +2443,13 @@ class DuckDBClient:
                     rows = [Row(r, index) for r in tuples]
                     dml = None
                 elif kind in ("INSERT", "UPDATE", "DELETE", "MERGE"):
-                    fetched = cur.fetchone()
-                    dml = (dml or 0) + int(fetched[0] if fetched else 0)
+                    if partitioned is not None:
+                        written = cur.fetchall()
+                        check_partitions(len(set(written)), partitioned[0])  # (the job's transaction rolls back)
+                        dml = (dml or 0) + len(written)
+                    else:
+                        fetched = cur.fetchone()
+                        dml = (dml or 0) + int(fetched[0] if fetched else 0)
                     rows, schema, tuples = [], [], None
                     if kind != "DELETE":  # (a DELETE writes no value)
                         self._empty_null_arrays(source)
@@ -2653,6 +2665,25 @@ class DuckDBClient:
                 json.loads(meta["clustering_fields"]) if meta.get("clustering_fields") else None,
             )
             self._apply_schema_updates(ds, tbl, schema, fields, [])
+
+    def _written_partitions(self, source: exp.Expression | None) -> tuple[str, str] | None:
+        """For a DML statement whose target is a time-partitioned table: ``(dataset.table, the
+        DuckDB expression of a written row's partition)`` for a RETURNING clause; else None.
+        (An UPDATE that moves rows to other partitions is counted by their new partitions.)"""
+        if not isinstance(source, exp.Insert | exp.Update | exp.Delete | exp.Merge):
+            return None
+        target = source.this.this if isinstance(source.this, exp.Schema) else source.this
+        if not isinstance(target, exp.Table) or target.args.get("db") is None:
+            return None
+        meta = self._catalog_snapshot().meta_row(target.args["db"].name, target.name)
+        if meta is None or not meta.get("partition_field"):
+            return None
+        # INSERT's RETURNING reads the target's columns; the others may also see a source or
+        # subquery with the same column name, so the target's alias (or name) qualifies it.
+        qualifier = "" if isinstance(source, exp.Insert) else f"{_q(target.alias_or_name)}."
+        unit = str(meta.get("partition_type") or "DAY").lower()
+        expression = f"date_trunc('{unit}', {qualifier}{_q(str(meta['partition_field']))})"
+        return f"{meta['dataset_id']}.{meta['table_id']}", expression
 
     def _check_view_columns(self, ds: str, tbl: str) -> None:
         """A view just created (inside its transaction) has at most 10,000 columns, nested ones
@@ -3284,6 +3315,8 @@ class DuckDBClient:
                         f"Some rows belong to different partitions rather than destination partition {decorator} "
                         f"({outside[0]} row(s) of the load are outside {ds}.{tbl}${decorator})"
                     )
+            if arrow.num_rows > MAX_PARTITIONS_PER_JOB:  # (fewer rows cannot write more partitions)
+                self._check_loaded_partitions(ds, tbl, schema, casts)
             con.execute_untracked(
                 f"INSERT INTO {self._rel(ds, tbl)} ({names}) SELECT {selects} FROM {_LOAD_SOURCE}"  # noqa: S608
             )
@@ -3296,6 +3329,22 @@ class DuckDBClient:
         finally:
             if registered:
                 con.unregister(_LOAD_SOURCE)
+
+    def _check_loaded_partitions(self, ds: str, tbl: str, schema: Sequence[SchemaField], casts: Sequence[str]) -> None:
+        """BigQuery's 4,000 partitions a job may modify, for the load source registered as
+        ``_LOAD_SOURCE`` into ``ds.tbl`` (``casts``: its columns as the load writes them)."""
+        meta = self._meta_row(ds, tbl) or {}
+        field_name = meta.get("partition_field")
+        if not field_name:
+            return
+        cast = next((c for c, f in zip(casts, schema, strict=True) if f.name.lower() == str(field_name).lower()), None)
+        if cast is None:
+            return
+        unit = str(meta.get("partition_type") or "DAY").lower()
+        counted = self._conn.execute(
+            f"SELECT count(DISTINCT date_trunc('{unit}', {cast})) + max(CASE WHEN {cast} IS NULL THEN 1 ELSE 0 END) "  # noqa: S608
+            f"FROM {_LOAD_SOURCE}").fetchall()
+        check_partitions(int(counted[0][0] or 0), f"{ds}.{tbl}", job="load")
 
     def _partition_predicate(self, ds: str, tbl: str, kind: str | None, decorator: str) -> str:
         """The SQL condition "in partition ``$decorator``" over the table's partition column.

@@ -54,7 +54,9 @@ __all__ = [
     "check_descriptions",
     "check_columns",
     "check_transactions",
+    "check_partitions",
     "MAX_TRANSACTION_TABLES",
+    "MAX_PARTITIONS_PER_JOB",
     "MAX_COLUMNS",
     "MAX_RECORD_DEPTH",
     "created_view_bodies",
@@ -98,6 +100,11 @@ MAX_VIEW_QUERY_CHARACTERS = 256_000
 #: "of a column description": 1,024 characters ("Tables", "Logical views").
 MAX_TABLE_DESCRIPTION_CHARACTERS = 16_384
 MAX_COLUMN_DESCRIPTION_CHARACTERS = 1_024
+#: "Number of partitions modified by a single job": "Each job operation (query or load) can
+#: affect up to 4,000 partitions. BigQuery rejects any query or load job that attempts to
+#: modify more than 4,000 partitions" ("Partitioned tables"). A NULL partition value is a
+#: partition (``__NULL__``).
+MAX_PARTITIONS_PER_JOB = 4_000
 #: "Multi-statement transaction table mutations": "A transaction can mutate data in at most
 #: 100 tables" ("Query jobs").
 MAX_TRANSACTION_TABLES = 100
@@ -353,6 +360,28 @@ def check_transactions(trees: Sequence[exp.Expression]) -> None:
                 raise gexc.BadRequest(
                     f"The transaction mutates data in {len(mutated):,} tables; BigQuery's transaction can mutate "
                     f"at most {MAX_TRANSACTION_TABLES} ({_QUOTAS}#query_jobs). Commit in smaller transactions.")
+
+
+def check_partitions(partitions: int, table: str, job: str = "query") -> None:
+    """``BadRequest`` when one job (a query's DML statement, or a load) writes more than
+    :data:`MAX_PARTITIONS_PER_JOB` partitions of ``table``. A query gets BigQuery's own
+    message (as in GoogleCloudPlatform/cortex-dag-generator#5, a MERGE; fivetran/dbt_zendesk#39);
+    a load the same numbers in words of ours (BigQuery's load message is not on record here).
+
+    Example::
+
+        check_partitions(4_000, 'ds.t')   # fine
+        check_partitions(4_001, 'ds.t')   # BadRequest: Too many partitions produced by query, ...
+    """
+    if partitions <= MAX_PARTITIONS_PER_JOB:
+        return
+    if job == "query":
+        raise gexc.BadRequest(
+            f"Too many partitions produced by query, allowed {MAX_PARTITIONS_PER_JOB}, query produces at least "
+            f"{partitions} partitions (table {table}; {_QUOTAS}#partitioned_tables). Write fewer dates per job.")
+    raise gexc.BadRequest(
+        f"The load job writes {partitions:,} partitions of {table}; BigQuery's job can modify at most "
+        f"{MAX_PARTITIONS_PER_JOB:,} partitions ({_QUOTAS}#partitioned_tables). Load fewer dates per job.")
 
 
 def check_view_definition(name: str, view_query: str) -> None:

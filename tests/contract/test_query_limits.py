@@ -377,3 +377,66 @@ def test_a_transaction_over_the_table_limit_is_refused_before_it_writes(adapter:
     with pytest.raises(gexc.BadRequest, match="The transaction mutates data in 3 tables"):
         adapter.client.query(two.replace("COMMIT", "DELETE FROM ds.t WHERE TRUE; COMMIT")).result()
     assert _values(adapter, "SELECT (SELECT COUNT(*) FROM ds.a) + (SELECT COUNT(*) FROM ds.t)") == [2]
+
+
+# --------------------------------------------------------------------------------------
+# Partitions a job writes
+# --------------------------------------------------------------------------------------
+_DAYS = "SELECT DATE_ADD(DATE '2000-01-01', INTERVAL n DAY) AS d, n AS x FROM UNNEST(GENERATE_ARRAY(0, {last})) AS n"
+
+
+def _partitioned(adapter: Adapter, column_type: str = "DATE") -> None:
+    _dataset(adapter)
+    by = "d" if column_type == "DATE" else "DATE(d)"
+    adapter.client.query(f"CREATE TABLE ds.p (d {column_type}, x INT64) PARTITION BY {by}").result()
+    adapter.client.query(f"CREATE TABLE ds.days AS {_DAYS.format(last=4_000)}").result()
+
+
+def test_a_query_writing_more_than_four_thousand_partitions_is_refused_in_bigquerys_words(adapter: Adapter) -> None:
+    """"Number of partitions modified by a single job": 4,000; BigQuery "rejects any query or
+    load job that attempts to modify more than 4,000 partitions", with "Too many partitions
+    produced by query, allowed 4000, query produces at least N partitions" (a MERGE script:
+    GoogleCloudPlatform/cortex-dag-generator#5). INSERT, MERGE, DELETE and UPDATE count the
+    partitions they write (a NULL partition value is one more); a script is rolled back whole."""
+    _partitioned(adapter)
+    client = adapter.client
+    client.query("INSERT INTO ds.p (d, x) SELECT d, x FROM ds.days WHERE x < 4000").result()
+    assert _values(adapter, "SELECT COUNT(DISTINCT d) FROM ds.p WHERE d IS NOT NULL") == [4_000]
+    for statement in (
+            "INSERT INTO ds.p (d, x) SELECT d, x FROM ds.days",
+            "INSERT INTO ds.p (d, x) SELECT d, x FROM ds.days WHERE x < 4000 UNION ALL SELECT NULL, -1",
+            "MERGE ds.p AS T USING ds.days AS S ON T.x = S.x WHEN MATCHED THEN UPDATE SET x = S.x "
+            "WHEN NOT MATCHED THEN INSERT (d, x) VALUES (S.d, S.x)",
+            "BEGIN TRANSACTION; DELETE FROM ds.p WHERE x < 10; "
+            "INSERT INTO ds.p (d, x) SELECT d, x FROM ds.days; COMMIT TRANSACTION"):
+        with pytest.raises(gexc.BadRequest) as info:
+            client.query(statement).result()
+        assert "Too many partitions produced by query, allowed 4000, query produces at least 4001 partitions" \
+            in str(info.value)
+    assert _values(adapter, "SELECT COUNT(*) FROM ds.p WHERE d IS NOT NULL") == [4_000]  # nothing written
+    client.query("UPDATE ds.p SET x = x + 1 WHERE d IS NOT NULL").result()  # 4,000 partitions: runs
+    job = client.query("DELETE FROM ds.p AS T WHERE EXISTS (SELECT 1 FROM ds.days AS d WHERE d.x = T.x)")
+    job.result()
+    assert job.num_dml_affected_rows == 4_000
+
+
+def test_a_load_writing_more_than_four_thousand_partitions_is_refused(adapter: Adapter) -> None:
+    """The same limit on a load job (into an existing table or one it creates, a TIMESTAMP
+    column partitioned by day): 4,000 days load, 4,001 (or 4,000 and a NULL) are refused and
+    nothing is written."""
+    _partitioned(adapter, "TIMESTAMP")
+    schema = [bigquery.SchemaField("d", "TIMESTAMP"), bigquery.SchemaField("x", "INT64")]
+    rows = [{"d": f"{day}T23:59:59Z", "x": i} for i, day in enumerate(_iso_days(4_001))]
+    config = bigquery.LoadJobConfig(schema=schema)
+    for batch in (rows, [*rows[:4_000], {"d": None, "x": -1}]):
+        with pytest.raises(gexc.BadRequest, match="The load job writes 4,001 partitions of ds.p"):
+            adapter.client.load_table_from_json(batch, f"{adapter.project}.ds.p", job_config=config).result()
+    assert _values(adapter, "SELECT COUNT(*) FROM ds.p WHERE d IS NOT NULL OR d IS NULL") == [0]
+    adapter.client.load_table_from_json(rows[:4_000], f"{adapter.project}.ds.p", job_config=config).result()
+    assert _values(adapter, "SELECT COUNT(DISTINCT DATE(d)) FROM ds.p WHERE d IS NOT NULL") == [4_000]
+
+
+def _iso_days(count: int) -> list[str]:
+    import datetime as dt
+
+    return [(dt.date(2000, 1, 1) + dt.timedelta(days=i)).isoformat() for i in range(count)]

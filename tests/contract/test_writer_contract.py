@@ -118,6 +118,27 @@ def test_a_failing_script_leaves_the_target_unchanged(adapter: Adapter) -> None:
     assert _tables(adapter, "nba_precompute") == ["player_rolling_averages"]
 
 
+def test_a_batch_over_four_thousand_dates_is_refused_as_bigquery_refuses_it(adapter: Adapter) -> None:
+    """BigQuery rejects a job that modifies more than 4,000 partitions ("Partitioned tables";
+    the message of a MERGE script: GoogleCloudPlatform/cortex-dag-generator#5). A backfill
+    batch of 4,001 analysis dates: the script's INSERT would write 4,001 partitions, so the
+    script fails whole, the target keeps what it had and the staging table is gone. 4,000
+    dates are written."""
+    target = _table(adapter, "nba_precompute.player_rolling_averages", ROLLING, "analysis_date")
+    first = dt.date(2000, 1, 1)
+    batch = [{"player_id": "p1", "analysis_date": first + dt.timedelta(days=i), "pts_avg": 1.0, "games": 1}
+             for i in range(4_001)]
+    keys = ["player_id", "analysis_date"]
+    assert replace_rows(adapter.client, target, batch[:4_000], ROLLING, keys, "analysis_date") == 4_000
+    with pytest.raises(gexc.BadRequest, match="Too many partitions produced by query, allowed 4000, query "
+                                              "produces at least 4001 partitions"):
+        replace_rows(adapter.client, target, [dict(r, pts_avg=2.0) for r in batch], ROLLING, keys, "analysis_date")
+    sql = (f"SELECT COUNT(*), SUM(pts_avg) FROM `{adapter.project}.{target}` "
+           "WHERE analysis_date BETWEEN '2000-01-01' AND '2011-12-31'")
+    assert _rows(adapter, sql) == [(4_000, 4_000.0)]
+    assert _tables(adapter, "nba_precompute") == ["player_rolling_averages"]
+
+
 def test_null_key_is_a_value_error_and_nothing_is_sent(adapter: Adapter) -> None:
     target = _table(adapter, "nba_precompute.player_rolling_averages", ROLLING, "analysis_date")
     nullable = [S("player_id", "STRING"), *ROLLING[1:]]
