@@ -2753,6 +2753,14 @@ class DuckDBClient:
             options.expiration_days * _DAY_MS if options.expiration_days is not None else None,
             options.clustering or None, options.require_partition_filter, options.description, None,
         )
+        if partition_field and source.expression is not None:
+            # CREATE TABLE ... PARTITION BY ... AS SELECT writes every partition the new table
+            # has: at most 4,000 (the dbt model of fivetran/dbt_zendesk#39 met it so)
+            column = _q(partition_field)
+            counted = self._conn.execute(
+                f"SELECT count(DISTINCT date_trunc('day', {column})) + max(CASE WHEN {column} IS NULL THEN 1 "  # noqa: S608
+                f"ELSE 0 END) FROM {self._rel(ds, tbl)}").fetchall()
+            check_partitions(int(counted[0][0] or 0), f"{ds}.{tbl}")
 
     # ----------------------------------------------------------------- datasets
     def create_dataset(self, dataset: Any, exists_ok: bool = False, **kwargs: Any) -> Dataset:

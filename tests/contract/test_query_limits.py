@@ -420,6 +420,22 @@ def test_a_query_writing_more_than_four_thousand_partitions_is_refused_in_bigque
     assert job.num_dml_affected_rows == 4_000
 
 
+def test_a_partitioned_create_table_as_select_is_held_to_four_thousand_partitions(adapter: Adapter) -> None:
+    """CREATE [OR REPLACE] TABLE ... PARTITION BY ... AS SELECT writes every partition of the
+    table it makes (the dbt model of fivetran/dbt_zendesk#39 failed so): 4,000 days are
+    created, 4,001 refused and the table left as it was."""
+    _partitioned(adapter)
+    client = adapter.client
+    client.query("CREATE TABLE ds.c PARTITION BY d AS SELECT d, x FROM ds.days WHERE x < 4000").result()
+    for statement in ("CREATE OR REPLACE TABLE ds.c PARTITION BY d AS SELECT d, x FROM ds.days",
+                      "CREATE TABLE ds.c2 PARTITION BY d AS SELECT d, x FROM ds.days WHERE x < 4000 "
+                      "UNION ALL SELECT NULL, -1"):
+        with pytest.raises(gexc.BadRequest, match="query produces at least 4001 partitions"):
+            client.query(statement).result()
+    assert _values(adapter, "SELECT COUNT(*) FROM ds.c") == [4_000]
+    assert "c2" not in {t.table_id for t in client.list_tables("ds")}
+
+
 def test_a_load_writing_more_than_four_thousand_partitions_is_refused(adapter: Adapter) -> None:
     """The same limit on a load job (into an existing table or one it creates, a TIMESTAMP
     column partitioned by day): 4,000 days load, 4,001 (or 4,000 and a NULL) are refused and
