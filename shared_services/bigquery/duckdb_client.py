@@ -785,6 +785,11 @@ def _check_table_kind(name: str, table: Any) -> None:
         raise gexc.BadRequest(f"Table {name}: a legacy SQL view is not supported by the embedded warehouse")
 
 
+#: BigQuery's time-partitioning types and the ``date_trunc`` unit each stands for: the only
+#: text a table's partitioning puts into SQL (never the stored string itself).
+_PARTITION_UNITS = {"DAY": "day", "HOUR": "hour", "MONTH": "month", "YEAR": "year"}
+
+
 def _stored_parameter_resources(job_config: QueryJobConfig | None) -> list[Any]:
     """The job's query parameters in their REST form (what the client sends), for the size
     limits: read from the config's stored form, or rebuilt from its parameters."""
@@ -2681,7 +2686,7 @@ class DuckDBClient:
         # INSERT's RETURNING reads the target's columns; the others may also see a source or
         # subquery with the same column name, so the target's alias (or name) qualifies it.
         qualifier = "" if isinstance(source, exp.Insert) else f"{_q(target.alias_or_name)}."
-        unit = str(meta.get("partition_type") or "DAY").lower()
+        unit = _PARTITION_UNITS.get(str(meta.get("partition_type") or "DAY").upper(), "day")
         expression = f"date_trunc('{unit}', {qualifier}{_q(str(meta['partition_field']))})"
         return f"{meta['dataset_id']}.{meta['table_id']}", expression
 
@@ -2749,16 +2754,16 @@ class DuckDBClient:
         partition_field = next((f.name for f in schema if options.partition_field
                                 and f.name.lower() == options.partition_field.lower()), None)
         self._write_meta(
-            ds, tbl, schema, partition_field, "DAY" if partition_field else None,
+            ds, tbl, schema, partition_field, options.partition_unit if partition_field else None,
             options.expiration_days * _DAY_MS if options.expiration_days is not None else None,
             options.clustering or None, options.require_partition_filter, options.description, None,
         )
         if partition_field and source.expression is not None:
             # CREATE TABLE ... PARTITION BY ... AS SELECT writes every partition the new table
             # has: at most 4,000 (the dbt model of fivetran/dbt_zendesk#39 met it so)
-            column = _q(partition_field)
+            column, unit = _q(partition_field), _PARTITION_UNITS[options.partition_unit]
             counted = self._conn.execute(
-                f"SELECT count(DISTINCT date_trunc('day', {column})) + max(CASE WHEN {column} IS NULL THEN 1 "  # noqa: S608
+                f"SELECT count(DISTINCT date_trunc('{unit}', {column})) + max(CASE WHEN {column} IS NULL THEN 1 "  # noqa: S608
                 f"ELSE 0 END) FROM {self._rel(ds, tbl)}").fetchall()
             check_partitions(int(counted[0][0] or 0), f"{ds}.{tbl}")
 
@@ -2923,6 +2928,12 @@ class DuckDBClient:
         partitioning = getattr(table, "time_partitioning", None)
         partition_field = getattr(partitioning, "field", None) if partitioning else None
         partition_type = getattr(partitioning, "type_", None) if partitioning else None
+        if partition_type is not None and str(partition_type).upper() not in _PARTITION_UNITS:
+            # TimePartitioning.type_: "The supported types are DAY, HOUR, MONTH, and YEAR"
+            # (https://cloud.google.com/bigquery/docs/reference/rest/v2/tables#TimePartitioning);
+            # the client library sends any string, and the warehouse writes the unit into SQL.
+            raise gexc.BadRequest(f"Table {ds}.{tbl}: invalid time partitioning type {partition_type!r}; "
+                                  f"the supported types are {', '.join(_PARTITION_UNITS)}")
         expiration = getattr(partitioning, "expiration_ms", None) if partitioning else None
         require = bool(getattr(table, "require_partition_filter", None)) or bool(
             getattr(partitioning, "_properties", {}).get("requirePartitionFilter") if partitioning else False
@@ -3348,7 +3359,7 @@ class DuckDBClient:
         cast = next((c for c, f in zip(casts, schema, strict=True) if f.name.lower() == str(field_name).lower()), None)
         if cast is None:
             return
-        unit = str(meta.get("partition_type") or "DAY").lower()
+        unit = _PARTITION_UNITS.get(str(meta.get("partition_type") or "DAY").upper(), "day")
         counted = self._conn.execute(
             f"SELECT count(DISTINCT date_trunc('{unit}', {cast})) + max(CASE WHEN {cast} IS NULL THEN 1 ELSE 0 END) "  # noqa: S608
             f"FROM {_LOAD_SOURCE}").fetchall()

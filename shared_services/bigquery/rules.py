@@ -1491,10 +1491,24 @@ class DdlOptions:
 
     partition_field: str | None = None
     partition_types: tuple[str, ...] = TIME_PARTITION_TYPES
+    #: The partitioning type: DAY, or the unit of a DATE_TRUNC / TIMESTAMP_TRUNC / DATETIME_TRUNC.
+    partition_unit: str = "DAY"
     clustering: list[str] | None = None
     require_partition_filter: bool = False
     expiration_days: int | None = None
     description: str | None = None
+
+
+def _partition_unit(trunc: exp.Expression, allowed: tuple[str, ...]) -> str:
+    """The unit of a PARTITION BY ``*_TRUNC`` call, one of ``allowed`` ("partition_expression":
+    DATE_TRUNC(date_column, { MONTH | YEAR }), TIMESTAMP_TRUNC / DATETIME_TRUNC(column, { DAY |
+    HOUR | MONTH | YEAR }), https://cloud.google.com/bigquery/docs/reference/standard-sql/data-definition-language#partition_expression);
+    ``BadRequest`` for another (WEEK, QUARTER...)."""
+    unit = trunc.args.get("unit")
+    name = str(unit.this if isinstance(unit, exp.Literal | exp.Var) else "").upper()
+    if name not in allowed:
+        raise gexc.BadRequest(_PARTITION_BY_MESSAGE)
+    return name
 
 
 def _option_value(value: exp.Expression | None) -> object:
@@ -1531,10 +1545,13 @@ def ddl_options(create: exp.Create) -> DdlOptions:
                 out.partition_field, out.partition_types = expr.this.name, ("TIMESTAMP", "DATETIME")
             elif isinstance(expr, exp.TimestampTrunc) and isinstance(expr.this, exp.Column):
                 out.partition_field, out.partition_types = expr.this.name, ("TIMESTAMP",)
+                out.partition_unit = _partition_unit(expr, ("DAY", "HOUR", "MONTH", "YEAR"))
             elif isinstance(expr, exp.DatetimeTrunc) and isinstance(expr.this, exp.Column):
                 out.partition_field, out.partition_types = expr.this.name, ("DATETIME",)
+                out.partition_unit = _partition_unit(expr, ("DAY", "HOUR", "MONTH", "YEAR"))
             elif isinstance(expr, exp.DateTrunc) and isinstance(expr.this, exp.Column):
                 out.partition_field, out.partition_types = expr.this.name, ("DATE",)
+                out.partition_unit = _partition_unit(expr, ("MONTH", "YEAR"))
             elif type(expr).__name__ == "RangeBucket" and isinstance(expr.this, exp.Column):
                 out.partition_field, out.partition_types = expr.this.name, ("INT64",)
             else:

@@ -456,3 +456,45 @@ def _iso_days(count: int) -> list[str]:
     import datetime as dt
 
     return [(dt.date(2000, 1, 1) + dt.timedelta(days=i)).isoformat() for i in range(count)]
+
+
+def test_a_partitioning_type_bigquery_does_not_have_is_refused_and_never_reaches_sql(adapter: Adapter) -> None:
+    """TimePartitioning's type is DAY, HOUR, MONTH or YEAR; the client library sends any
+    string. A hostile one (quotes and SQL) was stored, and since the partition count writes
+    the unit into SQL it must never get there: refused through tables.insert and a load that
+    would create the table, nothing created."""
+    _dataset(adapter)
+    hostile = "DAY', d)) FROM ds.t; DROP TABLE ds.t; --"
+    schema = [bigquery.SchemaField("d", "DATE"), bigquery.SchemaField("x", "INT64")]
+    table = bigquery.Table(f"{adapter.project}.ds.h", schema=schema)
+    table.time_partitioning = bigquery.TimePartitioning(type_=hostile, field="d")
+    with pytest.raises(gexc.BadRequest, match="invalid time partitioning type"):
+        adapter.client.create_table(table)
+    config = bigquery.LoadJobConfig(schema=schema, time_partitioning=bigquery.TimePartitioning(type_="WEEK", field="d"))
+    with pytest.raises(gexc.BadRequest, match="invalid time partitioning type 'WEEK'"):
+        adapter.client.load_table_from_json([{"d": "2025-01-01", "x": 1}], f"{adapter.project}.ds.l",
+                                            job_config=config).result()
+    assert {t.table_id for t in adapter.client.list_tables("ds")} == {"t"}
+    assert _values(adapter, "SELECT COUNT(*) FROM ds.t") == [1]
+
+
+def test_ddl_partitioning_keeps_its_unit_and_partitions_are_counted_in_it(adapter: Adapter) -> None:
+    """PARTITION BY DATE_TRUNC(d, MONTH) / TIMESTAMP_TRUNC(t, HOUR) make MONTH / HOUR tables
+    (the warehouse recorded DAY for every DDL table, so get_table said DAY and the partition
+    count would have counted days): 5,001 days are 165 monthly partitions and run; 4,001 hours
+    are 4,001 hourly partitions and are refused. WEEK is no partitioning type."""
+    _dataset(adapter)
+    client = adapter.client
+    client.query("CREATE TABLE ds.m (d DATE, x INT64) PARTITION BY DATE_TRUNC(d, MONTH)").result()
+    client.query("CREATE TABLE ds.h (t TIMESTAMP, x INT64) PARTITION BY TIMESTAMP_TRUNC(t, HOUR)").result()
+    assert client.get_table(f"{adapter.project}.ds.m").time_partitioning.type_ == "MONTH"
+    assert client.get_table(f"{adapter.project}.ds.h").time_partitioning.type_ == "HOUR"
+    job = client.query("INSERT INTO ds.m (d, x) SELECT DATE_ADD(DATE '2000-01-01', INTERVAL n DAY), n "
+                       "FROM UNNEST(GENERATE_ARRAY(0, 5000)) AS n")
+    job.result()
+    assert job.num_dml_affected_rows == 5_001
+    with pytest.raises(gexc.BadRequest, match="query produces at least 4001 partitions"):
+        client.query("INSERT INTO ds.h (t, x) SELECT TIMESTAMP_ADD(TIMESTAMP '2000-01-01 00:00:00+00', "
+                     "INTERVAL n HOUR), n FROM UNNEST(GENERATE_ARRAY(0, 4000)) AS n").result()
+    with pytest.raises(gexc.BadRequest, match="PARTITION BY expression must be"):
+        client.query("CREATE TABLE ds.w (d DATETIME) PARTITION BY DATETIME_TRUNC(d, WEEK)").result()
