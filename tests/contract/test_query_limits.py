@@ -16,6 +16,7 @@ parameters' size is measured on what the client actually serialised.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from google.api_core import exceptions as gexc
@@ -119,6 +120,15 @@ def _chain(adapter: Adapter, levels: int, through_api: bool = False) -> str:
     return below
 
 
+def _view_creator(adapter: Adapter, name: str, query: str, through_api: bool) -> Callable[[], object]:
+    """What creates the view ds.``name`` of ``query``: tables.insert, or CREATE VIEW."""
+    if through_api:
+        view = bigquery.Table(f"{adapter.project}.ds.{name}")
+        view.view_query = query
+        return lambda: adapter.client.create_table(view)
+    return lambda: adapter.client.query(f"CREATE VIEW ds.{name} AS {query}").result()
+
+
 @pytest.mark.parametrize("through_api", [False, True], ids=["ddl", "tables_insert"])
 def test_views_are_created_sixteen_deep_and_queried_fifteen_deep(adapter: Adapter, through_api: bool) -> None:
     """"Maximum number of nested view levels": 16; "creating views up to this limit is
@@ -158,13 +168,7 @@ def test_a_view_query_over_256k_characters_is_refused(adapter: Adapter, through_
     for name, length, runs in (("at_limit", 256_000, True), ("over", 256_001, False)):
         text = body(length)
         assert len(text) == length
-        if through_api:
-            view = bigquery.Table(f"{adapter.project}.ds.{name}")
-            view.view_query = text
-            create = lambda view=view: adapter.client.create_table(view)  # noqa: E731
-        else:
-            create = lambda text=text, name=name: adapter.client.query(  # noqa: E731
-                f"CREATE VIEW ds.{name} AS {text}").result()
+        create = _view_creator(adapter, name, text, through_api)
         if runs:
             create()
             assert _values(adapter, f"SELECT x FROM ds.{name}") == [7]
@@ -347,13 +351,7 @@ def test_a_view_is_held_to_the_column_limit(adapter: Adapter, through_api: bool,
     _dataset(adapter)
     for name, body, runs in (("five", "SELECT x, x AS y, STRUCT(1 AS c, 2 AS d) AS s FROM ds.t", True),
                              ("six", "SELECT x, x AS y, STRUCT(1 AS c, 2 AS d, 3 AS e) AS s FROM ds.t", False)):
-        if through_api:
-            view = bigquery.Table(f"{adapter.project}.ds.{name}")
-            view.view_query = body
-            create = lambda view=view: adapter.client.create_table(view)  # noqa: E731
-        else:
-            create = lambda body=body, name=name: adapter.client.query(  # noqa: E731
-                f"CREATE VIEW ds.{name} AS {body}").result()
+        create = _view_creator(adapter, name, body, through_api)
         if runs:
             create()
         else:
