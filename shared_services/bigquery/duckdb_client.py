@@ -71,7 +71,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol, TypeVar, cast, runtime_checkable
+from typing import Any, NamedTuple, Protocol, TypeVar, cast, runtime_checkable
 
 import duckdb
 import numpy as np
@@ -110,6 +110,7 @@ from shared_services.bigquery.jobs import (
 from shared_services.bigquery.json_encoding import bigquery_json_string, bigquery_json_value
 from shared_services.bigquery.limits import (  # noqa: F401 - MAX_QUERY_CHARACTERS, QUERY_TOO_LARGE re-exported
     MAX_PARTITIONS_PER_JOB,
+    MAX_PARTITIONS_PER_TABLE,
     MAX_QUERY_CHARACTERS,
     QUERY_TOO_LARGE,
     check_columns,
@@ -117,6 +118,7 @@ from shared_services.bigquery.limits import (  # noqa: F401 - MAX_QUERY_CHARACTE
     check_partitions,
     check_references,
     check_request,
+    check_table_partitions,
     check_transactions,
     check_view_definition,
     created_view_bodies,
@@ -783,6 +785,22 @@ def _check_table_kind(name: str, table: Any) -> None:
     view = properties.get("view")
     if view is not None and view.get("useLegacySql"):
         raise gexc.BadRequest(f"Table {name}: a legacy SQL view is not supported by the embedded warehouse")
+
+
+class _PartitionedTarget(NamedTuple):
+    """A DML statement's time-partitioned target: ``name`` is ``dataset.table``; ``unit`` the
+    ``date_trunc`` unit, ``column`` the quoted partition column, ``returning`` the expression
+    of a written row's partition (qualified by the statement's alias where it needs one)."""
+
+    dataset: str
+    table: str
+    unit: str
+    column: str
+    returning: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.dataset}.{self.table}"
 
 
 #: BigQuery's time-partitioning types and the ``date_trunc`` unit each stands for: the only
@@ -2431,7 +2449,7 @@ class DuckDBClient:
                 try:
                     if partitioned is not None:
                         # The partitions this statement writes, for BigQuery's 4,000 per job.
-                        cur = con.execute_untracked(f"{statement.sql} RETURNING {partitioned[1]}", params)
+                        cur = con.execute_untracked(f"{statement.sql} RETURNING {partitioned.returning}", params)
                     elif kind in ("SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"):
                         # A query, or DML: rows of data tables change, the catalog does not (no
                         # statement that names the catalog's own schema passes _check_datasets).
@@ -2450,7 +2468,11 @@ class DuckDBClient:
                 elif kind in ("INSERT", "UPDATE", "DELETE", "MERGE"):
                     if partitioned is not None:
                         written = cur.fetchall()
-                        check_partitions(len(set(written)), partitioned[0])  # (the job's transaction rolls back)
+                        # (over a limit, the job's transaction rolls back)
+                        check_partitions(len(set(written)), partitioned.name)
+                        if written and kind != "DELETE":  # (a DELETE adds no partition)
+                            self._check_table_partitions(partitioned.dataset, partitioned.table,
+                                                         partitioned.unit, partitioned.column)
                         dml = (dml or 0) + len(written)
                     else:
                         fetched = cur.fetchone()
@@ -2671,10 +2693,11 @@ class DuckDBClient:
             )
             self._apply_schema_updates(ds, tbl, schema, fields, [])
 
-    def _written_partitions(self, source: exp.Expression | None) -> tuple[str, str] | None:
-        """For a DML statement whose target is a time-partitioned table: ``(dataset.table, the
-        DuckDB expression of a written row's partition)`` for a RETURNING clause; else None.
-        (An UPDATE that moves rows to other partitions is counted by their new partitions.)"""
+    def _written_partitions(self, source: exp.Expression | None) -> _PartitionedTarget | None:
+        """For a DML statement whose target is a time-partitioned table: the table, its
+        partitioning and the DuckDB expression of a written row's partition for a RETURNING
+        clause; else None. (An UPDATE that moves rows to other partitions is counted by their
+        new partitions.)"""
         if not isinstance(source, exp.Insert | exp.Update | exp.Delete | exp.Merge):
             return None
         target = source.this.this if isinstance(source.this, exp.Schema) else source.this
@@ -2687,8 +2710,30 @@ class DuckDBClient:
         # subquery with the same column name, so the target's alias (or name) qualifies it.
         qualifier = "" if isinstance(source, exp.Insert) else f"{_q(target.alias_or_name)}."
         unit = _PARTITION_UNITS.get(str(meta.get("partition_type") or "DAY").upper(), "day")
-        expression = f"date_trunc('{unit}', {qualifier}{_q(str(meta['partition_field']))})"
-        return f"{meta['dataset_id']}.{meta['table_id']}", expression
+        column = _q(str(meta["partition_field"]))
+        return _PartitionedTarget(str(meta["dataset_id"]), str(meta["table_id"]), unit, column,
+                                  f"date_trunc('{unit}', {qualifier}{column})")
+
+    def _check_table_partitions(self, ds: str, tbl: str, unit: str, column: str) -> None:
+        """BigQuery's 10,000 partitions a partitioned table may hold, after a write (inside its
+        transaction). The span from the first partition to the last bounds the count (one
+        min / max pass); only a table spanning more than 10,000 units is counted exactly."""
+        low, high, nulls = self._conn.execute(
+            f"SELECT min(date_trunc('{unit}', {column})), max(date_trunc('{unit}', {column})), "  # noqa: S608
+            f"count(*) - count({column}) > 0 FROM {self._rel(ds, tbl)}").fetchall()[0]
+        if low is None:
+            return
+        if unit in ("day", "hour"):
+            span = int((high - low).total_seconds() // (86_400 if unit == "day" else 3_600)) + 1
+        else:
+            span = (high.year - low.year) * (12 if unit == "month" else 1) \
+                + ((high.month - low.month) if unit == "month" else 0) + 1
+        if span + bool(nulls) <= MAX_PARTITIONS_PER_TABLE:
+            return
+        counted = self._conn.execute(
+            f"SELECT count(DISTINCT date_trunc('{unit}', {column})) + (count(*) - count({column}) > 0)::INT "  # noqa: S608
+            f"FROM {self._rel(ds, tbl)}").fetchall()[0][0]
+        check_table_partitions(int(counted), f"{ds}.{tbl}")
 
     def _check_view_columns(self, ds: str, tbl: str) -> None:
         """A view just created (inside its transaction) has at most 10,000 columns, nested ones
@@ -2765,7 +2810,7 @@ class DuckDBClient:
             counted = self._conn.execute(
                 f"SELECT count(DISTINCT date_trunc('{unit}', {column})) + max(CASE WHEN {column} IS NULL THEN 1 "  # noqa: S608
                 f"ELSE 0 END) FROM {self._rel(ds, tbl)}").fetchall()
-            check_partitions(int(counted[0][0] or 0), f"{ds}.{tbl}")
+            check_partitions(int(counted[0][0] or 0), f"{ds}.{tbl}")  # (so also under 10,000 in all)
 
     # ----------------------------------------------------------------- datasets
     def create_dataset(self, dataset: Any, exists_ok: bool = False, **kwargs: Any) -> Dataset:
@@ -3280,6 +3325,7 @@ class DuckDBClient:
                             # table; the embedded catalog's own schema is no dataset, above).
                             self._insert_source(ds, tbl, schema, arrow, cast_text and attempt == 0,
                                                 in_partition=in_partition, decorator=decorator)
+                            self._check_loaded_table_partitions(ds, tbl)
                         self._record_job(
                             job_id, "load", created, destination=f"{ds}.{tbl}", output_rows=row_count,
                             write_disposition=write,
@@ -3348,6 +3394,14 @@ class DuckDBClient:
         finally:
             if registered:
                 con.unregister(_LOAD_SOURCE)
+
+    def _check_loaded_table_partitions(self, ds: str, tbl: str) -> None:
+        """After a load's rows are in (inside its transaction): the table's partitions, at most
+        10,000 (:meth:`_check_table_partitions`), when it is partitioned."""
+        meta = self._meta_row(ds, tbl) or {}
+        if meta.get("partition_field"):
+            unit = _PARTITION_UNITS.get(str(meta.get("partition_type") or "DAY").upper(), "day")
+            self._check_table_partitions(ds, tbl, unit, _q(str(meta["partition_field"])))
 
     def _check_loaded_partitions(self, ds: str, tbl: str, schema: Sequence[SchemaField], casts: Sequence[str]) -> None:
         """BigQuery's 4,000 partitions a job may modify, for the load source registered as

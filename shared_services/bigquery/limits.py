@@ -55,8 +55,10 @@ __all__ = [
     "check_columns",
     "check_transactions",
     "check_partitions",
+    "check_table_partitions",
     "MAX_TRANSACTION_TABLES",
     "MAX_PARTITIONS_PER_JOB",
+    "MAX_PARTITIONS_PER_TABLE",
     "MAX_COLUMNS",
     "MAX_RECORD_DEPTH",
     "created_view_bodies",
@@ -105,6 +107,9 @@ MAX_COLUMN_DESCRIPTION_CHARACTERS = 1_024
 #: modify more than 4,000 partitions" ("Partitioned tables"). A NULL partition value is a
 #: partition (``__NULL__``).
 MAX_PARTITIONS_PER_JOB = 4_000
+#: "Number of partitions per partitioned table": "Each partitioned table can have up to 10,000
+#: partitions" ("Partitioned tables").
+MAX_PARTITIONS_PER_TABLE = 10_000
 #: "Multi-statement transaction table mutations": "A transaction can mutate data in at most
 #: 100 tables" ("Query jobs").
 MAX_TRANSACTION_TABLES = 100
@@ -382,6 +387,21 @@ def check_partitions(partitions: int, table: str, job: str = "query") -> None:
     raise gexc.BadRequest(
         f"The load job writes {partitions:,} partitions of {table}; BigQuery's job can modify at most "
         f"{MAX_PARTITIONS_PER_JOB:,} partitions ({_QUOTAS}#partitioned_tables). Load fewer dates per job.")
+
+
+def check_table_partitions(partitions: int, table: str) -> None:
+    """``BadRequest`` when a write leaves ``table`` with more than
+    :data:`MAX_PARTITIONS_PER_TABLE` partitions (a NULL value's partition counted).
+
+    Example::
+
+        check_table_partitions(10_000, 'ds.t')   # fine
+    """
+    if partitions > MAX_PARTITIONS_PER_TABLE:
+        raise gexc.BadRequest(
+            f"Table {table} would have {partitions:,} partitions; BigQuery's partitioned table can have at "
+            f"most {MAX_PARTITIONS_PER_TABLE:,} ({_QUOTAS}#partitioned_tables). Partition by month or year, or "
+            "cluster instead.")
 
 
 def check_view_definition(name: str, view_query: str) -> None:

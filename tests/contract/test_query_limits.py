@@ -496,3 +496,26 @@ def test_ddl_partitioning_keeps_its_unit_and_partitions_are_counted_in_it(adapte
                      "INTERVAL n HOUR), n FROM UNNEST(GENERATE_ARRAY(0, 4000)) AS n").result()
     with pytest.raises(gexc.BadRequest, match="PARTITION BY expression must be"):
         client.query("CREATE TABLE ds.w (d DATETIME) PARTITION BY DATETIME_TRUNC(d, WEEK)").result()
+
+
+def test_a_table_holds_at_most_ten_thousand_partitions(adapter: Adapter) -> None:
+    """"Number of partitions per partitioned table": 10,000. Three jobs of at most 4,000 days
+    fill 10,000 partitions; a fourth job adding one more day, or a NULL (the __NULL__
+    partition), through a query or a load, is refused and rolled back; a row in a partition
+    the table has is written."""
+    _dataset(adapter)
+    client = adapter.client
+    client.query("CREATE TABLE ds.p (d DATE, x INT64) PARTITION BY d").result()
+    days = ("INSERT INTO ds.p (d, x) SELECT DATE_ADD(DATE '2000-01-01', INTERVAL n DAY), n "
+            "FROM UNNEST(GENERATE_ARRAY({first}, {last})) AS n")
+    for first, last in ((0, 3_999), (4_000, 7_999), (8_000, 9_999)):
+        client.query(days.format(first=first, last=last)).result()
+    schema = [bigquery.SchemaField("d", "DATE"), bigquery.SchemaField("x", "INT64")]
+    for write in (lambda: client.query(days.format(first=10_000, last=10_000)).result(),
+                  lambda: client.query("INSERT INTO ds.p (d, x) VALUES (NULL, -1)").result(),
+                  lambda: client.load_table_from_json([{"d": "2030-01-01", "x": -2}], f"{adapter.project}.ds.p",
+                                                      job_config=bigquery.LoadJobConfig(schema=schema)).result()):
+        with pytest.raises(gexc.BadRequest, match="Table ds.p would have 10,001 partitions"):
+            write()
+    client.query("INSERT INTO ds.p (d, x) VALUES ('2000-01-05', 1)").result()
+    assert _values(adapter, "SELECT COUNT(*) FROM ds.p WHERE d IS NOT NULL OR d IS NULL") == [10_001]
