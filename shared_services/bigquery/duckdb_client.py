@@ -2714,21 +2714,26 @@ class DuckDBClient:
         return _PartitionedTarget(str(meta["dataset_id"]), str(meta["table_id"]), unit, column,
                                   f"date_trunc('{unit}', {qualifier}{column})")
 
-    def _check_table_partitions(self, ds: str, tbl: str, unit: str, column: str) -> None:
-        """BigQuery's 10,000 partitions a partitioned table may hold, after a write (inside its
-        transaction). The span from the first partition to the last bounds the count (one
-        min / max pass); only a table spanning more than 10,000 units is counted exactly."""
+    def _partition_span(self, ds: str, tbl: str, unit: str, column: str) -> int:
+        """How many partitions ``ds.tbl`` can have at most: the units from its first partition
+        to its last, and its NULL partition (one pass; ``date_trunc`` is monotonic, so the
+        first and last partitions are those of min and max). 0 for an empty table."""
         low, high, nulls = self._conn.execute(
-            f"SELECT min(date_trunc('{unit}', {column})), max(date_trunc('{unit}', {column})), "  # noqa: S608
+            f"SELECT date_trunc('{unit}', min({column})), date_trunc('{unit}', max({column})), "  # noqa: S608
             f"count(*) - count({column}) > 0 FROM {self._rel(ds, tbl)}").fetchall()[0]
         if low is None:
-            return
+            return int(bool(nulls))
         if unit in ("day", "hour"):
             span = int((high - low).total_seconds() // (86_400 if unit == "day" else 3_600)) + 1
         else:
             span = (high.year - low.year) * (12 if unit == "month" else 1) \
                 + ((high.month - low.month) if unit == "month" else 0) + 1
-        if span + bool(nulls) <= MAX_PARTITIONS_PER_TABLE:
+        return span + bool(nulls)
+
+    def _check_table_partitions(self, ds: str, tbl: str, unit: str, column: str, span: int | None = None) -> None:
+        """BigQuery's 10,000 partitions a partitioned table may hold, after a write (inside its
+        transaction): bounded by :meth:`_partition_span`, counted exactly only past it."""
+        if (self._partition_span(ds, tbl, unit, column) if span is None else span) <= MAX_PARTITIONS_PER_TABLE:
             return
         counted = self._conn.execute(
             f"SELECT count(DISTINCT date_trunc('{unit}', {column})) + (count(*) - count({column}) > 0)::INT "  # noqa: S608
@@ -3325,7 +3330,6 @@ class DuckDBClient:
                             # table; the embedded catalog's own schema is no dataset, above).
                             self._insert_source(ds, tbl, schema, arrow, cast_text and attempt == 0,
                                                 in_partition=in_partition, decorator=decorator)
-                            self._check_loaded_table_partitions(ds, tbl)
                         self._record_job(
                             job_id, "load", created, destination=f"{ds}.{tbl}", output_rows=row_count,
                             write_disposition=write,
@@ -3380,11 +3384,10 @@ class DuckDBClient:
                         f"Some rows belong to different partitions rather than destination partition {decorator} "
                         f"({outside[0]} row(s) of the load are outside {ds}.{tbl}${decorator})"
                     )
-            if arrow.num_rows > MAX_PARTITIONS_PER_JOB:  # (fewer rows cannot write more partitions)
-                self._check_loaded_partitions(ds, tbl, schema, casts)
             con.execute_untracked(
                 f"INSERT INTO {self._rel(ds, tbl)} ({names}) SELECT {selects} FROM {_LOAD_SOURCE}"  # noqa: S608
             )
+            self._check_loaded_partitions(ds, tbl, schema, casts, arrow.num_rows)
         except duckdb.ConversionException as err:
             if cast_text:
                 # The transaction is aborted: the caller unregisters after its ROLLBACK.
@@ -3395,29 +3398,29 @@ class DuckDBClient:
             if registered:
                 con.unregister(_LOAD_SOURCE)
 
-    def _check_loaded_table_partitions(self, ds: str, tbl: str) -> None:
-        """After a load's rows are in (inside its transaction): the table's partitions, at most
-        10,000 (:meth:`_check_table_partitions`), when it is partitioned."""
-        meta = self._meta_row(ds, tbl) or {}
-        if meta.get("partition_field"):
-            unit = _PARTITION_UNITS.get(str(meta.get("partition_type") or "DAY").upper(), "day")
-            self._check_table_partitions(ds, tbl, unit, _q(str(meta["partition_field"])))
-
-    def _check_loaded_partitions(self, ds: str, tbl: str, schema: Sequence[SchemaField], casts: Sequence[str]) -> None:
-        """BigQuery's 4,000 partitions a job may modify, for the load source registered as
-        ``_LOAD_SOURCE`` into ``ds.tbl`` (``casts``: its columns as the load writes them)."""
-        meta = self._meta_row(ds, tbl) or {}
+    def _check_loaded_partitions(self, ds: str, tbl: str, schema: Sequence[SchemaField], casts: Sequence[str],
+                                 rows: int) -> None:
+        """After a load's rows are in ``ds.tbl`` (inside its transaction, the source still
+        registered as ``_LOAD_SOURCE``; ``casts``: its columns as the load wrote them): the
+        4,000 partitions a job may write and the 10,000 a table may hold. One pass bounds both
+        by the table's span (the job's partitions are among the table's); past it, the
+        source's partitions are counted (when it has more than 4,000 rows) and the table's."""
+        meta = self._catalog_snapshot().meta_row(ds, tbl) or {}  # (a load of rows leaves the catalog as it was)
         field_name = meta.get("partition_field")
         if not field_name:
             return
-        cast = next((c for c, f in zip(casts, schema, strict=True) if f.name.lower() == str(field_name).lower()), None)
-        if cast is None:
-            return
         unit = _PARTITION_UNITS.get(str(meta.get("partition_type") or "DAY").upper(), "day")
-        counted = self._conn.execute(
-            f"SELECT count(DISTINCT date_trunc('{unit}', {cast})) + max(CASE WHEN {cast} IS NULL THEN 1 ELSE 0 END) "  # noqa: S608
-            f"FROM {_LOAD_SOURCE}").fetchall()
-        check_partitions(int(counted[0][0] or 0), f"{ds}.{tbl}", job="load")
+        column = _q(str(field_name))
+        span = self._partition_span(ds, tbl, unit, column)
+        if span <= MAX_PARTITIONS_PER_JOB:
+            return
+        cast = next((c for c, f in zip(casts, schema, strict=True) if f.name.lower() == str(field_name).lower()), None)
+        if rows > MAX_PARTITIONS_PER_JOB and cast is not None:  # (fewer rows cannot write more partitions)
+            counted = self._conn.execute(
+                f"SELECT count(DISTINCT date_trunc('{unit}', {cast})) + max(CASE WHEN {cast} IS NULL THEN 1 ELSE 0 END) "  # noqa: S608
+                f"FROM {_LOAD_SOURCE}").fetchall()
+            check_partitions(int(counted[0][0] or 0), f"{ds}.{tbl}", job="load")
+        self._check_table_partitions(ds, tbl, unit, column, span)
 
     def _partition_predicate(self, ds: str, tbl: str, kind: str | None, decorator: str) -> str:
         """The SQL condition "in partition ``$decorator``" over the table's partition column.
