@@ -59,6 +59,11 @@ def _views(definitions: dict[str, str]) -> tuple[list[tuple[str, str]], object]:
     ("CREATE VIEW ds.v AS x", ["x"]),
     ("CREATE VIEW ds.v AS", []),
     ("CREATE TABLE ds.view AS SELECT 1 AS x", []),  # a table named view is not a view
+    # what looks like a bound inside a quoted name, a raw or triple-quoted string, a comment
+    ("CREATE VIEW ds.v AS SELECT `a;AS b` FROM ds.t", ["SELECT `a;AS b` FROM ds.t"]),
+    ("CREATE VIEW ds.v AS SELECT r'x;AS' AS s, '''y;\nAS''' AS t", ["SELECT r'x;AS' AS s, '''y;\nAS''' AS t"]),
+    ("CREATE VIEW ds.v AS SELECT 1 AS x # a comment ; AS", ["SELECT 1 AS x # a comment ; AS"]),
+    ("CREATE VIEW `ds.as` (`as`) AS SELECT 1 AS x; SELECT 2", ["SELECT 1 AS x"]),
 ])
 def test_the_body_of_a_created_view_is_read_as_written(sql: str, bodies: list[str]) -> None:
     assert created_view_bodies(sql) == tuple(bodies)
