@@ -122,6 +122,8 @@ from shared_services.bigquery.limits import (  # noqa: F401 - MAX_QUERY_CHARACTE
     check_transactions,
     check_view_definition,
     created_view_bodies,
+    statement_target,
+    utf8_size,
 )
 from shared_services.bigquery.rules import (
     CoercedParameters,
@@ -909,10 +911,8 @@ _UNSUPPORTED_HINTS = {
 def _written_table(source: exp.Expression | None) -> tuple[str, str] | None:
     """``(dataset, table)`` an INSERT, UPDATE, MERGE or CREATE names as its target (a CREATE's
     column list aside); None when it names none with a dataset."""
-    target = source.this if isinstance(source, exp.Insert | exp.Update | exp.Merge | exp.Create) else None
-    if isinstance(target, exp.Schema):
-        target = target.this
-    if not isinstance(target, exp.Table) or target.args.get("db") is None:
+    target = statement_target(source, (exp.Insert, exp.Update, exp.Merge, exp.Create)) if source is not None else None
+    if target is None or target.args.get("db") is None:
         return None
     return target.args["db"].name, target.name
 
@@ -2232,7 +2232,7 @@ class DuckDBClient:
         self._check_created_views(sql, trees)
         # Quotas and limits, "Query jobs" / "Logical views": levels of nested views, resolved
         # length, referenced resources (limits.py); a view's text is measured as stored.
-        check_references(trees, len(sql.encode("utf-8", "surrogatepass")), catalog.view_sql)
+        check_references(trees, utf8_size(sql), catalog.view_sql)
         check_transactions(trees)
         required = catalog.required_partition_filters() if partition_filters else {}
         if required:
@@ -2698,21 +2698,37 @@ class DuckDBClient:
         partitioning and the DuckDB expression of a written row's partition for a RETURNING
         clause; else None. (An UPDATE that moves rows to other partitions is counted by their
         new partitions.)"""
-        if not isinstance(source, exp.Insert | exp.Update | exp.Delete | exp.Merge):
+        target = statement_target(source, (exp.Insert, exp.Update, exp.Delete, exp.Merge)) if source is not None \
+            else None
+        if target is None or target.args.get("db") is None:
             return None
-        target = source.this.this if isinstance(source.this, exp.Schema) else source.this
-        if not isinstance(target, exp.Table) or target.args.get("db") is None:
+        ds, tbl = target.args["db"].name, target.name
+        partitioning = self._partitioning(ds, tbl)
+        if partitioning is None:
             return None
-        meta = self._catalog_snapshot().meta_row(target.args["db"].name, target.name)
-        if meta is None or not meta.get("partition_field"):
-            return None
+        unit, column = partitioning
         # INSERT's RETURNING reads the target's columns; the others may also see a source or
         # subquery with the same column name, so the target's alias (or name) qualifies it.
         qualifier = "" if isinstance(source, exp.Insert) else f"{_q(target.alias_or_name)}."
-        unit = _PARTITION_UNITS.get(str(meta.get("partition_type") or "DAY").upper(), "day")
-        column = _q(str(meta["partition_field"]))
-        return _PartitionedTarget(str(meta["dataset_id"]), str(meta["table_id"]), unit, column,
-                                  f"date_trunc('{unit}', {qualifier}{column})")
+        return _PartitionedTarget(ds, tbl, unit, column, f"date_trunc('{unit}', {qualifier}{column})")
+
+    def _partitioning(self, ds: str, tbl: str) -> tuple[str, str] | None:
+        """``(date_trunc unit, quoted partition column)`` of a time-partitioned ``ds.tbl``, from
+        the catalog snapshot (only a fixed unit of :data:`_PARTITION_UNITS` reaches SQL); None
+        for a table without a partition column."""
+        meta = self._catalog_snapshot().meta_row(ds, tbl) or {}
+        if not meta.get("partition_field"):
+            return None
+        return (_PARTITION_UNITS.get(str(meta.get("partition_type") or "DAY").upper(), "day"),
+                _q(str(meta["partition_field"])))
+
+    def _count_partitions(self, relation: str, unit: str, value: str) -> int:
+        """How many partitions the rows of ``relation`` fall in: the distinct ``date_trunc`` of
+        ``value`` (a column, or a load's cast of one), and one more if any is NULL."""
+        counted = self._conn.execute(
+            f"SELECT count(DISTINCT date_trunc('{unit}', {value})) + (count(*) - count({value}) > 0)::INT "  # noqa: S608
+            f"FROM {relation}").fetchall()[0][0]
+        return int(counted or 0)
 
     def _partition_span(self, ds: str, tbl: str, unit: str, column: str) -> int:
         """How many partitions ``ds.tbl`` can have at most: the units from its first partition
@@ -2735,10 +2751,7 @@ class DuckDBClient:
         transaction): bounded by :meth:`_partition_span`, counted exactly only past it."""
         if (self._partition_span(ds, tbl, unit, column) if span is None else span) <= MAX_PARTITIONS_PER_TABLE:
             return
-        counted = self._conn.execute(
-            f"SELECT count(DISTINCT date_trunc('{unit}', {column})) + (count(*) - count({column}) > 0)::INT "  # noqa: S608
-            f"FROM {self._rel(ds, tbl)}").fetchall()[0][0]
-        check_table_partitions(int(counted), f"{ds}.{tbl}")
+        check_table_partitions(self._count_partitions(self._rel(ds, tbl), unit, column), f"{ds}.{tbl}")
 
     def _check_view_columns(self, ds: str, tbl: str) -> None:
         """A view just created (inside its transaction) has at most 10,000 columns, nested ones
@@ -2811,11 +2824,9 @@ class DuckDBClient:
         if partition_field and source.expression is not None:
             # CREATE TABLE ... PARTITION BY ... AS SELECT writes every partition the new table
             # has: at most 4,000 (the dbt model of fivetran/dbt_zendesk#39 met it so)
-            column, unit = _q(partition_field), _PARTITION_UNITS[options.partition_unit]
-            counted = self._conn.execute(
-                f"SELECT count(DISTINCT date_trunc('{unit}', {column})) + max(CASE WHEN {column} IS NULL THEN 1 "  # noqa: S608
-                f"ELSE 0 END) FROM {self._rel(ds, tbl)}").fetchall()
-            check_partitions(int(counted[0][0] or 0), f"{ds}.{tbl}")  # (so also under 10,000 in all)
+            partitions = self._count_partitions(self._rel(ds, tbl), _PARTITION_UNITS[options.partition_unit],
+                                                _q(partition_field))
+            check_partitions(partitions, f"{ds}.{tbl}")  # (so also under 10,000 in all)
 
     # ----------------------------------------------------------------- datasets
     def create_dataset(self, dataset: Any, exists_ok: bool = False, **kwargs: Any) -> Dataset:
@@ -3405,21 +3416,16 @@ class DuckDBClient:
         4,000 partitions a job may write and the 10,000 a table may hold. One pass bounds both
         by the table's span (the job's partitions are among the table's); past it, the
         source's partitions are counted (when it has more than 4,000 rows) and the table's."""
-        meta = self._catalog_snapshot().meta_row(ds, tbl) or {}  # (a load of rows leaves the catalog as it was)
-        field_name = meta.get("partition_field")
-        if not field_name:
+        partitioning = self._partitioning(ds, tbl)  # (a load of rows leaves the catalog as it was)
+        if partitioning is None:
             return
-        unit = _PARTITION_UNITS.get(str(meta.get("partition_type") or "DAY").upper(), "day")
-        column = _q(str(field_name))
+        unit, column = partitioning
         span = self._partition_span(ds, tbl, unit, column)
         if span <= MAX_PARTITIONS_PER_JOB:
             return
-        cast = next((c for c, f in zip(casts, schema, strict=True) if f.name.lower() == str(field_name).lower()), None)
+        cast = next((c for c, f in zip(casts, schema, strict=True) if _q(f.name).lower() == column.lower()), None)
         if rows > MAX_PARTITIONS_PER_JOB and cast is not None:  # (fewer rows cannot write more partitions)
-            counted = self._conn.execute(
-                f"SELECT count(DISTINCT date_trunc('{unit}', {cast})) + max(CASE WHEN {cast} IS NULL THEN 1 ELSE 0 END) "  # noqa: S608
-                f"FROM {_LOAD_SOURCE}").fetchall()
-            check_partitions(int(counted[0][0] or 0), f"{ds}.{tbl}", job="load")
+            check_partitions(self._count_partitions(_LOAD_SOURCE, unit, cast), f"{ds}.{tbl}", job="load")
         self._check_table_partitions(ds, tbl, unit, column, span)
 
     def _partition_predicate(self, ds: str, tbl: str, kind: str | None, decorator: str) -> str:

@@ -62,6 +62,8 @@ __all__ = [
     "MAX_COLUMNS",
     "MAX_RECORD_DEPTH",
     "created_view_bodies",
+    "statement_target",
+    "utf8_size",
 ]
 
 #: "Maximum SQL query character length": 1,024k characters, comments and white space counted
@@ -130,8 +132,13 @@ _PAYLOAD_TOO_LARGE = "Request payload size exceeds the limit: 10485760 bytes."
 _QUOTAS = "BigQuery's quotas and limits, https://cloud.google.com/bigquery/quotas"
 
 
-def _utf8_size(text: str) -> int:
-    """Bytes of ``text`` in UTF-8, without encoding an ASCII text (the common case)."""
+def utf8_size(text: str) -> int:
+    """Bytes of ``text`` in UTF-8, without encoding an ASCII text (the common case).
+
+    Example::
+
+        utf8_size('é1')   # 3
+    """
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
@@ -155,7 +162,7 @@ def check_request(query: object, parameters: Sequence[Any] | None) -> None:
         return  # the client refuses a query that is not text by its own words
     if len(query) > MAX_QUERY_CHARACTERS:
         raise gexc.BadRequest(QUERY_TOO_LARGE)
-    size = _utf8_size(query)
+    size = utf8_size(query)
     if size > MAX_UNRESOLVED_QUERY_BYTES:
         raise gexc.BadRequest(
             f"{QUERY_TOO_LARGE} This query is {size:,} bytes of UTF-8 ({len(query):,} characters): BigQuery "
@@ -207,16 +214,30 @@ def _key(table: exp.Table) -> tuple[str, str]:
     return (db.name.lower() if db is not None else "", table.name.lower())
 
 
+#: The statements whose root names the table they write, create, alter or drop.
+_DML = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
+_WRITING = (*_DML, exp.Create, exp.Drop, exp.Alter)
+
+
+def statement_target(tree: exp.Expression, kinds: tuple[type[exp.Expression], ...] = _WRITING) -> exp.Table | None:
+    """The table a statement of ``kinds`` writes, creates, alters or drops: its root's
+    (a column list unwrapped; each statement of a script is its own tree); None otherwise.
+
+    Example::
+
+        statement_target(sqlglot.parse_one('INSERT INTO ds.t (x) VALUES (1)', read='bigquery')).name   # 't'
+    """
+    if not isinstance(tree, kinds):
+        return None
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    return target if isinstance(target, exp.Table) else None
+
+
 def _targets(tree: exp.Expression) -> set[int]:
     """ids of the Table nodes a statement writes, creates, alters or drops: resources of the
-    job, but not read through (the view a CREATE OR REPLACE VIEW replaces is not expanded).
-    A statement's target is its root's (each statement of a script is its own tree)."""
-    if not isinstance(tree, exp.Create | exp.Drop | exp.Alter | exp.Insert | exp.Merge | exp.Update | exp.Delete):
-        return set()
-    target = tree.this
-    if isinstance(target, exp.Schema):
-        target = target.this
-    return {id(target)} if isinstance(target, exp.Table) else set()
+    job, but not read through (the view a CREATE OR REPLACE VIEW replaces is not expanded)."""
+    target = statement_target(tree)
+    return set() if target is None else {id(target)}
 
 
 class _Resolver:
@@ -266,7 +287,7 @@ class _Resolver:
             raise gexc.BadRequest(f"View {key[0]}.{key[1]} cannot be parsed")
         self._open.append(key)
         try:
-            inner = self.tree(body, _utf8_size(sql))
+            inner = self.tree(body, utf8_size(sql))
         finally:
             self._open.pop()
         resolved = _Resolved(inner.levels + 1, inner.size, inner.resources)
@@ -333,13 +354,9 @@ def check_references(trees: Sequence[exp.Expression], query_size: int, view_sql:
 def _mutated_tables(tree: exp.Expression) -> list[tuple[str, str]]:
     """The tables a DML statement writes (INSERT, UPDATE, DELETE, MERGE, TRUNCATE TABLE)."""
     if isinstance(tree, exp.TruncateTable):
-        targets = [t for t in tree.expressions if isinstance(t, exp.Table)]
-    elif isinstance(tree, exp.Insert | exp.Update | exp.Delete | exp.Merge):
-        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
-        targets = [target] if isinstance(target, exp.Table) else []
-    else:
-        return []
-    return [_key(t) for t in targets]
+        return [_key(t) for t in tree.expressions if isinstance(t, exp.Table)]
+    target = statement_target(tree, _DML)
+    return [] if target is None else [_key(target)]
 
 
 def check_transactions(trees: Sequence[exp.Expression]) -> None:

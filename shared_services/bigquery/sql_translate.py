@@ -1768,11 +1768,13 @@ def _floating_point_errors(tree: exp.Expression) -> None:
     the result as before, as the tables say. The result is computed once (a one-element list)."""
     for node in _innermost_first(tree, *_FLOATING_POINT_CHECKED):
         name, kind = _FLOATING_POINT_CHECKED[type(node)]
-        arguments = [a for a in (node.this, node.expression if isinstance(node, exp.Pow) else None) if a is not None]
-        if not arguments:
+        def operands(node: exp.Expression = node) -> list[exp.Expression]:
+            return [a for a in (node.this, node.expression if isinstance(node, exp.Pow) else None) if a is not None]
+
+        if not operands():
             continue
-        bindings = _bind_arguments(arguments, "bq_fp")  # each written twice more below
-        arguments = [a for a in (node.this, node.expression if isinstance(node, exp.Pow) else None) if a is not None]
+        bindings = _bind_arguments(operands(), "bq_fp")  # each written twice more below
+        arguments = operands()  # (a bound one is now its stand-in)
         places = {f"__bq_a{i}__": a for i, a in enumerate(arguments)}
         finite = " AND ".join(f"isfinite(CAST({p} AS DOUBLE))" for p in places)
         shown = " || ', ' || ".join(f"{TEXT_MACRO}(CAST({p} AS DOUBLE))" for p in places)
