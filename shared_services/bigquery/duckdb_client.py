@@ -113,11 +113,13 @@ from shared_services.bigquery.limits import (  # noqa: F401 - MAX_QUERY_CHARACTE
     MAX_PARTITIONS_PER_TABLE,
     MAX_QUERY_CHARACTERS,
     QUERY_TOO_LARGE,
+    TABLE_LOAD_QUOTA_EXCEEDED,
     check_columns,
     check_descriptions,
     check_partitions,
     check_references,
     check_request,
+    check_table_loads,
     check_table_partitions,
     check_transactions,
     check_view_definition,
@@ -2014,7 +2016,13 @@ class DuckDBClient:
                 rows, [], dml,
             )
         if error_reason:
-            job.set_failed(_rebuild_error(error_reason, error_message or ""), _REASONS.get(error_reason, "invalid"))
+            error = _rebuild_error(error_reason, error_message or "")
+            reason = _REASONS.get(error_reason, "invalid")
+            if (error_message or "").startswith(TABLE_LOAD_QUOTA_EXCEEDED):
+                # (limits.check_table_loads) the reason BigQuery gives: retrying now does not help
+                reason = "quotaExceeded"
+                error = gexc.Forbidden(error_message or "", errors=[{"reason": reason, "message": error_message}])
+            job.set_failed(error, reason)
         return job
 
     # ----------------------------------------------------------------- query
@@ -3271,6 +3279,9 @@ class DuckDBClient:
             kind = self._relation_kind(ds, tbl)
             if kind == "VIEW":
                 raise gexc.BadRequest(f"Cannot load into view {self.project}:{ds}.{tbl}")
+            # Quotas and limits, "Load jobs": 1,500 load jobs per table per day, failed ones
+            # included (limits.MAX_TABLE_LOADS_PER_DAY); refused before any row is read.
+            check_table_loads(f"{ds}.{tbl}", self._earlier_loads(ds, tbl, created))
             in_partition = self._partition_predicate(ds, tbl, kind, decorator) if decorator else None
             table_schema = self._table_schema(ds, tbl) if kind else None
             if config.schema:  # (before the schema's 10,001 columns are prepared one by one)
@@ -3358,6 +3369,18 @@ class DuckDBClient:
             job_id, self.project, self.location, created, self._table_ref(ds, tbl),
             row_count, write, source_format,
             )
+
+    def _earlier_loads(self, ds: str, tbl: str, now: dt.datetime) -> int:
+        """Load jobs into ``ds.tbl`` in the 24 hours before ``now``, failed ones included, from
+        the job table (every client of the file, and earlier processes, recorded there). A load
+        the quota itself refused is not counted: it was never admitted, and counting it would
+        keep a table that is retried every few minutes over the quota for ever."""
+        row = self._conn.execute_untracked(
+            f"SELECT count(*) FROM {META_SCHEMA}.jobs WHERE created_at > $since AND job_type = 'load' "  # noqa: S608
+            "AND destination = $table AND NOT starts_with(coalesce(error_message, ''), $refused)",
+            {"since": now - dt.timedelta(days=1), "table": f"{ds}.{tbl}", "refused": TABLE_LOAD_QUOTA_EXCEEDED},
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     def _row_source(self, records: list[dict[str, Any]], schema: Sequence[SchemaField], config: LoadJobConfig,
                     lenient: bool) -> tuple[pa.Table | None, int]:

@@ -1,4 +1,5 @@
-"""BigQuery's size limits on a query and on a view, enforced by the embedded warehouse.
+"""BigQuery's size limits on a query and on a view, and its quota of load jobs per table,
+enforced by the embedded warehouse.
 
 BigQuery refuses a job over one of the fixed limits of its quotas page (quotas and limits,
 "Query jobs" and "Logical views", https://cloud.google.com/bigquery/quotas#query_jobs and
@@ -56,6 +57,9 @@ __all__ = [
     "check_transactions",
     "check_partitions",
     "check_table_partitions",
+    "check_table_loads",
+    "MAX_TABLE_LOADS_PER_DAY",
+    "TABLE_LOAD_QUOTA_EXCEEDED",
     "MAX_TRANSACTION_TABLES",
     "MAX_PARTITIONS_PER_JOB",
     "MAX_PARTITIONS_PER_TABLE",
@@ -122,6 +126,14 @@ MAX_COLUMNS = 10_000
 #: scalar or array-based (repeated)" ("Tables"). Read as at most 15 RECORD types on any path
 #: (a top-level RECORD is one level; the stricter of counting it or not).
 MAX_RECORD_DEPTH = 15
+#: "Load jobs per table per day": 1,500, "Load jobs, including failed load jobs, count toward
+#: the limit on the number of table operations per day for the destination table" ("Load
+#: jobs"); "Table modifications per day": "up to 1,500 table modifications per table per day
+#: ... This limit cannot be changed", and "Quotas and limits are associated with table names":
+#: dropping and creating the table again does not reset it ("Standard tables"). DML is
+#: excluded. Read as a rolling 24 hours (BigQuery replenishes its daily quotas "at regular
+#: intervals throughout the day": a window is the stricter reading of "per day").
+MAX_TABLE_LOADS_PER_DAY = 1_500
 
 #: BigQuery's message for a query over its length limits, as its API returns it (a 400
 #: ``invalidQuery``; airbytehq/airbyte#36303).
@@ -130,6 +142,11 @@ QUERY_TOO_LARGE = ("The query is too large. The maximum standard SQL query lengt
 #: BigQuery's front end's message for a request over 10 MB (see :data:`MAX_REQUEST_BYTES`).
 _PAYLOAD_TOO_LARGE = "Request payload size exceeds the limit: 10485760 bytes."
 _QUOTAS = "BigQuery's quotas and limits, https://cloud.google.com/bigquery/quotas"
+#: BigQuery's message for a load over :data:`MAX_TABLE_LOADS_PER_DAY` (troubleshoot-quotas,
+#: "Table imports or query appends quota errors"; a 403, reason ``quotaExceeded``, location
+#: ``load_job_per_table.long``, as recorded in client logs).
+TABLE_LOAD_QUOTA_EXCEEDED = ("Quota exceeded: Your table exceeded quota for imports or query appends per table. "
+                             "For more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas")
 
 
 def utf8_size(text: str) -> int:
@@ -419,6 +436,28 @@ def check_table_partitions(partitions: int, table: str) -> None:
             f"Table {table} would have {partitions:,} partitions; BigQuery's partitioned table can have at "
             f"most {MAX_PARTITIONS_PER_TABLE:,} ({_QUOTAS}#partitioned_tables). Partition by month or year, or "
             "cluster instead.")
+
+
+def check_table_loads(table: str, earlier_loads: int) -> None:
+    """``Forbidden`` (reason ``quotaExceeded``) when ``table`` already took
+    :data:`MAX_TABLE_LOADS_PER_DAY` load jobs in the last 24 hours (``earlier_loads``, failed
+    ones included), so one more is refused in BigQuery's words. The error's ``errors`` carry
+    the reason, as the real client's do: it is not a transient error (retrying within the run
+    does not help; the quota refills through the day).
+
+    Example::
+
+        check_table_loads('ds.t', 1_499)   # fine: this load is the 1,500th
+        check_table_loads('ds.t', 1_500)   # Forbidden: Quota exceeded: Your table exceeded quota ...
+    """
+    if earlier_loads < MAX_TABLE_LOADS_PER_DAY:
+        return
+    raise gexc.Forbidden(
+        f"{TABLE_LOAD_QUOTA_EXCEEDED} ({earlier_loads:,} load jobs into {table} in the last 24 hours, failed ones "
+        f"included; a table takes at most {MAX_TABLE_LOADS_PER_DAY:,} a day: {_QUOTAS}#load_jobs. Load more rows "
+        "per job: one job per run, not per game or per row.)",
+        errors=[{"reason": "quotaExceeded", "location": "load_job_per_table.long", "domain": "global",
+                 "message": TABLE_LOAD_QUOTA_EXCEEDED}])
 
 
 def check_view_definition(name: str, view_query: str) -> None:

@@ -194,13 +194,18 @@ class BigQueryStandIn:
     @staticmethod
     def _error(handler: BaseHTTPRequestHandler, exc: gexc.GoogleAPICallError) -> None:
         status = int(exc.code or 500)
-        reason = {404: "notFound", 409: "duplicate", 400: "invalid"}.get(status, "backendError")
+        # The backend's own reason when it gives one (a quota's "quotaExceeded"), else the
+        # status's usual one.
+        given = [e for e in (getattr(exc, "errors", None) or []) if isinstance(e, dict) and e.get("reason")]
+        reason = str(given[0]["reason"]) if given else \
+            {404: "notFound", 409: "duplicate", 400: "invalid", 403: "accessDenied"}.get(status, "backendError")
         payload = {
             "error": {
                 "code": status,
                 "message": exc.message,
                 "errors": [{"message": exc.message, "domain": "global", "reason": reason}],
-                "status": {404: "NOT_FOUND", 409: "ALREADY_EXISTS", 400: "INVALID_ARGUMENT"}.get(status, "INTERNAL"),
+                "status": {404: "NOT_FOUND", 409: "ALREADY_EXISTS", 400: "INVALID_ARGUMENT",
+                           403: "PERMISSION_DENIED"}.get(status, "INTERNAL"),
             }
         }
         BigQueryStandIn._send(handler, status, payload)
