@@ -8,8 +8,11 @@ partition-filtered query per file), and a ``Conflict`` on the job id means that 
 ran. A replayed file moves to ``DIR/replayed/``. Every file is handled on its own: a damaged
 file (cut by a crash, checksum mismatch) or one naming a table outside the allow-list (the
 coverage log plus ``$COVERAGE_REPLAY_TABLES``) moves to ``DIR/quarantine/`` with a reason; a
-file another replay is working on is skipped. Exit status: 0 when every file was replayed (or
-there was nothing to do), 1 when some file failed (it stays in the spool) or was quarantined.
+file another replay is working on is skipped. Once a table's BigQuery quota is used up (a
+``quotaExceeded`` refusal: 1,500 load jobs per table per day), its remaining files wait in the
+spool untried until the next replay. Exit status: 0 when every file was replayed (or there was
+nothing to do), 1 when some file failed (it stays in the spool), waits for a quota or was
+quarantined.
 
 Example (Python)::
 
@@ -49,7 +52,7 @@ from shared_services.events.dead_letter import (
     extra_replay_tables,
 )
 from shared_services.events.serialization import RowSerializationError, json_safe_rows
-from shared_services.events.sink import RetryPolicy, load_rows_exactly_once
+from shared_services.events.sink import RetryPolicy, is_quota_exhausted, load_rows_exactly_once
 from shared_services.events.text import log_safe
 
 DEFAULT_RETRY_POLICY = RetryPolicy()
@@ -72,6 +75,12 @@ class ReplayReport:
     files_skipped: list[str] = field(default_factory=list)
     #: Leftover ``.tmp`` files of killed spills -> what was done with them.
     temporaries: dict[str, str] = field(default_factory=dict)
+    #: Files left in the spool because their table's BigQuery quota is used up -> the table.
+    #: The first load refused so is among them; the others were not tried (each try would be
+    #: refused as well, and a failed load job counts towards the table's daily quota).
+    files_waiting: dict[str, str] = field(default_factory=dict)
+    #: Table -> the quota error that stopped its files.
+    quota_exhausted: dict[str, str] = field(default_factory=dict)
     rows_loaded: int = 0
     rows_already_present: int = 0
 
@@ -236,9 +245,13 @@ def replay_dead_letters(
                 _quarantine(spool, report, path, f"job id {str(batch.job_id)[:80]!r} is not one BigQuery accepts "
                                                  "(letters, digits, '_' and '-', at most 1,024): the file was altered")
                 continue
-            if _valid_table_or_none(batch.table) not in allowed:
+            table = _valid_table_or_none(batch.table)
+            if table not in allowed:
                 _quarantine(spool, report, path, f"table {batch.table!r} is not on the replay allow-list "
                                                  f"{sorted(allowed)} (set {ENV_REPLAY_TABLES} to add one)")
+                continue
+            if table in report.quota_exhausted:
+                report.files_waiting[str(path)] = table
                 continue
             try:
                 loaded, present = replay_batch(client, batch, policy=policy, sleep=sleep)
@@ -253,6 +266,12 @@ def replay_dead_letters(
                 _quarantine(spool, report, path, f"the rows cannot be loaded as they are: {type(exc).__name__}: {exc}")
                 continue
             except Exception as exc:
+                if is_quota_exhausted(exc):
+                    # Not the file's fault, and not worth trying its table again in this run.
+                    report.quota_exhausted[str(table)] = f"{type(exc).__name__}: {exc}"
+                    report.files_waiting[str(batch.path)] = str(table)
+                    logger.error("replay of %s stopped: %s's quota is used up (%s)", batch.path, table, log_safe(exc))
+                    continue
                 report.files_failed[str(batch.path)] = f"{type(exc).__name__}: {exc}"
                 logger.error("replay of %s failed: %s", batch.path, log_safe(exc))
                 continue
@@ -282,7 +301,8 @@ def _report_data(spool: DeadLetterSpool, report: ReplayReport) -> dict[str, Any]
     return {"directory": str(spool.directory.resolve()), "files_replayed": report.files_replayed,
             "rows_loaded": report.rows_loaded, "rows_already_present": report.rows_already_present,
             "files_failed": report.files_failed, "files_quarantined": report.files_quarantined,
-            "files_busy": list(report.files_skipped), "leftovers": report.temporaries}
+            "files_busy": list(report.files_skipped), "leftovers": report.temporaries,
+            "files_waiting_for_quota": report.files_waiting, "quota_exhausted": report.quota_exhausted}
 
 
 def replay_outcome(spool: DeadLetterSpool, client: Any | None) -> Any:
@@ -308,15 +328,21 @@ def replay_outcome(spool: DeadLetterSpool, client: Any | None) -> Any:
     summary = (f"replayed {len(report.files_replayed)} file(s) from {spool.directory.resolve()}: "
                f"{report.rows_loaded} row(s) loaded, {report.rows_already_present} already present; "
                f"{len(report.files_failed)} failed, {len(report.files_quarantined)} quarantined, "
-               f"{len(report.files_skipped)} busy")
+               f"{len(report.files_skipped)} busy" + (f", {len(report.files_waiting)} waiting for a quota"
+                                                      if report.files_waiting else ""))
     # Problems go to stderr, one line each (stdout stays the summary, or JSON with --json).
     problems = [f"FAILED {path}: {log_safe(error)}" for path, error in report.files_failed.items()]
     problems += [f"QUARANTINED {path}: {log_safe(reason)}" for path, reason in report.files_quarantined.items()]
     problems += [f"LEFTOVER {path}: {log_safe(what)}" for path, what in report.temporaries.items()]
+    for table, error in report.quota_exhausted.items():  # one line per table, however many files wait
+        waiting = sum(1 for waits_for in report.files_waiting.values() if waits_for == table)
+        problems.append(f"WAITING {waiting} file(s) for {table}: a BigQuery quota is used up ({log_safe(error, 300)}); "
+                        "they stay in the spool: run coverage-replay again after it refills, in 10 minutes or more")
     for line in problems:
         print(line, file=sys.stderr, flush=True)
     return Outcome(text=summary, data=_report_data(spool, report),
-                   found=["critical"] * (len(report.files_failed) + len(report.files_quarantined)))
+                   found=["critical"] * (len(report.files_failed) + len(report.files_quarantined)
+                                         + len(report.quota_exhausted)))
 
 
 if __name__ == "__main__":  # pragma: no cover

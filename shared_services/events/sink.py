@@ -43,6 +43,7 @@ __all__ = [
     "LoadOutcome",
     "EventSink",
     "batch_job_id",
+    "is_quota_exhausted",
     "is_transient",
     "load_rows_exactly_once",
 ]
@@ -92,6 +93,25 @@ def is_transient(exc: BaseException) -> bool:
         return False
 
 
+def is_quota_exhausted(exc: BaseException) -> bool:
+    """True for a BigQuery ``quotaExceeded`` error: a longer-term quota, such as the 1,500
+    load jobs a table takes per day, is used up. Retrying within the run does not help
+    (troubleshoot-quotas, "Overview": wait 10 minutes or longer); the batch is spilled and
+    ``coverage-replay`` loads it once the quota has refilled.
+
+    Example::
+
+        >>> is_quota_exhausted(gexc.Forbidden('Quota exceeded: ...', errors=[{'reason': 'quotaExceeded'}]))
+        True
+        >>> is_quota_exhausted(gexc.Forbidden('Exceeded rate limits', errors=[{'reason': 'rateLimitExceeded'}]))
+        False
+    """
+    if not isinstance(exc, gexc.GoogleAPICallError):
+        return False
+    reasons = {str(e.get("reason")) for e in (getattr(exc, "errors", None) or []) if isinstance(e, dict)}
+    return "quotaExceeded" in reasons or (not reasons and str(exc.message or "").startswith("Quota exceeded"))
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff with full jitter.
@@ -135,6 +155,8 @@ class LoadOutcome:
     spilled_path: Path | None = None
     error: str | None = None
     errors_seen: list[str] = field(default_factory=list)
+    #: The load was refused because a BigQuery quota is used up (:func:`is_quota_exhausted`).
+    quota_exhausted: bool = False
 
     @property
     def ok(self) -> bool:
@@ -238,11 +260,18 @@ def load_rows_exactly_once(
             if not is_transient(exc):
                 raise
             exc_to_raise = exc
-        delay = next(delays, None)
+        delay = next(delays, None)  # (the attempt budget, whether or not it is slept)
         if delay is None:
             if exc_to_raise is not None:
                 raise exc_to_raise
             raise gexc.RetryError(f"gave up on load job {job_id} after {result.attempts} attempts", None)
+        if exc_to_raise is None:
+            # An earlier job under this id failed (the batch's first flush, before it was
+            # spilled): nothing transient to wait out; load now under the next id. Expected on
+            # every replay of a batch whose load job failed, so not a warning.
+            logger.info("load job %s: %s; loading under %s", job_id, log_safe(result.errors_seen[-1], 500),
+                        current_id)
+            continue
         logger.warning("load job %s attempt %d failed (%s); retrying in %.2fs",
                        current_id, result.attempts, log_safe(result.errors_seen[-1], 500), delay)
         sleep(delay)
@@ -299,13 +328,17 @@ class EventSink:
             )
         except Exception as exc:
             outcome.error = f"{type(exc).__name__}: {exc}"
+            outcome.quota_exhausted = is_quota_exhausted(exc)
         outcome.spilled_path = self.spool.spill(self.table, job_id, rows, reason=outcome.error or "")
         logger.error("could not write %d events to %s (%s); spilled to %s",
                      len(rows), self.table, log_safe(outcome.error, 500), outcome.spilled_path)
+        then = ("run coverage-replay once the warehouse is back." if not outcome.quota_exhausted else
+                "a BigQuery quota is used up (see the error; a table takes at most 1,500 load jobs a day, "
+                "failed ones included): run coverage-replay after it refills, in 10 minutes or more, and look for "
+                f"a job that loads {self.table} per game or per row.")
         self._notify_error(
             title="Source coverage events could not be written",
-            message=(f"{len(rows)} events for {self.table} were spilled to "
-                     f"{outcome.spilled_path}; run coverage-replay once the warehouse is back."),
+            message=f"{len(rows)} events for {self.table} were spilled to {outcome.spilled_path}; {then}",
             details={"error": outcome.error, "job_id": job_id, "attempts": outcome.attempts,
                      "dead_letter_file": str(outcome.spilled_path)},
             processor_name=processor_name,

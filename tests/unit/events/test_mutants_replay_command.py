@@ -51,6 +51,7 @@ def test_the_json_report_names_each_file_by_what_became_of_it(tmp_path, capsys):
         "files_replayed": [str(loaded), str(again)],
         "rows_loaded": 2, "rows_already_present": 3,
         "files_failed": {}, "files_quarantined": {}, "files_busy": [str(held)], "leftovers": {},
+        "files_waiting_for_quota": {}, "quota_exhausted": {},
     }
     client = DuckDBClient(str(db))
     try:
@@ -69,7 +70,7 @@ def test_no_dead_letter_directory_is_nothing_to_do_and_says_where_it_looked(tmp_
     assert code == 0
     assert data == {"directory": str((tmp_path / "coverage_dead_letter").resolve()), "files_replayed": [],
                     "rows_loaded": 0, "rows_already_present": 0, "files_failed": {}, "files_quarantined": {},
-                    "files_busy": [], "leftovers": {}}
+                    "files_busy": [], "leftovers": {}, "files_waiting_for_quota": {}, "quota_exhausted": {}}
     assert replay_main(["--warehouse", f"duckdb:///{db}"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"no dead-letter directory {(tmp_path / 'coverage_dead_letter').resolve()}: ")

@@ -220,3 +220,49 @@ def test_an_already_loaded_retry_id_is_reported_as_the_job_that_loaded(warehouse
     outcome = load_rows_exactly_once(warehouse, COVERAGE_LOG_TABLE, rows, COVERAGE_LOG_SCHEMA, "job_w",
                                      policy=RetryPolicy(max_attempts=3, initial_delay=0.0), sleep=lambda _s: None)
     assert (outcome.already_loaded, outcome.job_id, outcome.written, outcome.attempts) == (True, "job_w_r1", 2, 2)
+
+
+def test_a_batch_whose_earlier_job_failed_loads_under_the_next_id_at_once_and_quietly(warehouse, caplog):
+    """Every replay of a batch whose load job had failed meets its own id: nothing transient
+    to wait out, so no sleep and no warning (an operator read "attempt 1 failed ... retrying"
+    on every such replay); the attempt still counts towards the policy's budget."""
+    import logging
+
+    from google.api_core import exceptions as gexc
+
+    from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
+    from shared_services.events.sink import load_rows_exactly_once
+
+    with pytest.raises(gexc.BadRequest):
+        warehouse.load_table_from_json([{"event_type": "x"}], COVERAGE_LOG_TABLE, job_id="job_q").result()
+    sleeps: list[float] = []
+    with caplog.at_level(logging.INFO, logger="shared_services.events.sink"):
+        outcome = load_rows_exactly_once(warehouse, COVERAGE_LOG_TABLE, _events(2), COVERAGE_LOG_SCHEMA, "job_q",
+                                         policy=RetryPolicy(max_attempts=2, initial_delay=5.0), sleep=sleeps.append)
+    assert (outcome.written, outcome.job_id, outcome.attempts) == (2, "job_q_r1", 2)
+    assert sleeps == []
+    assert [r.levelname for r in caplog.records] == ["INFO"]
+    assert "earlier job job_q failed" in caplog.records[0].getMessage()
+    assert "loading under job_q_r1" in caplog.records[0].getMessage()
+
+
+def test_only_a_quota_error_is_quota_exhausted():
+    from google.api_core import exceptions as gexc
+
+    from shared_services.events.sink import is_quota_exhausted, is_transient
+
+    quota = gexc.Forbidden("Quota exceeded: Your table exceeded quota for imports or query appends per table.",
+                           errors=[{"reason": "quotaExceeded", "location": "load_job_per_table.long"}])
+    rate = gexc.Forbidden("Exceeded rate limits: too many table update operations for this table",
+                          errors=[{"reason": "rateLimitExceeded"}])
+    assert is_quota_exhausted(quota) and not is_transient(quota)
+    assert not is_quota_exhausted(rate) and is_transient(rate)
+    # the reason decides; without one, BigQuery's "Quota exceeded" prefix does
+    assert is_quota_exhausted(gexc.Forbidden("Quota exceeded: Your project exceeded quota for ..."))
+    assert not is_quota_exhausted(gexc.Forbidden("Access Denied: Table ds.t: Quota exceeded",
+                                                 errors=[{"reason": "accessDenied"}]))
+    # a query's result has been seen to carry it as a 400 ("BadRequest: 400 GET .../queries/...:
+    # Quota exceeded: Your table exceeded quota for imports or query appends per table")
+    assert is_quota_exhausted(gexc.BadRequest("Quota exceeded: Your table exceeded quota for imports ..."))
+    assert not is_quota_exhausted(gexc.BadRequest("Error while reading data: Quota exceeded is a string here"))
+    assert not is_quota_exhausted(RuntimeError("Quota exceeded: not a Google error"))

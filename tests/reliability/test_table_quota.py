@@ -1,0 +1,122 @@
+"""The coverage log's daily load-job quota is used up: nothing is lost, and nothing hammers it.
+
+BigQuery takes at most 1,500 load jobs per table per day, failed ones included (quotas page,
+"Load jobs"); over it a load is a 403 ``quotaExceeded`` that no retry within the run cures
+(troubleshoot-quotas: wait 10 minutes or more). The embedded warehouse enforces it
+(tests/contract/test_table_load_quota.py). Here, what the library does then:
+
+* a flush tries the load once (no retry loop against a quota), spills the batch and says in
+  its notification that a quota is used up and when to replay;
+* ``coverage-replay`` stops loading a table at its first quota refusal: the table's other
+  files stay in the spool untried (each try would fail, and count), one stderr line says how
+  many wait and why, the exit status is 1; once the quota has refilled, the next replay loads
+  every file exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from shared_services.bigquery.duckdb_client import META_SCHEMA, DuckDBClient
+from shared_services.bigquery.provisioning import ensure_schema
+from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
+from shared_services.events.dead_letter import DeadLetterSpool
+from shared_services.events.replay import main as replay_main
+from shared_services.events.sink import EventSink, RetryPolicy
+from tests.support.event_log import Processor, log_rows
+from tests.support.recording_client import RecordingClient
+
+
+def _warehouse(tmp_path: Path) -> Path:
+    path = tmp_path / "w.duckdb"
+    client = DuckDBClient(str(path))
+    ensure_schema(client)
+    client.close()
+    return path
+
+
+def _use_up_the_quota(client: DuckDBClient, hours_ago: float = 1.0) -> None:
+    """1,500 load jobs into the coverage log, ``hours_ago`` (as each load records itself)."""
+    client._conn.execute_untracked(
+        f"INSERT INTO {META_SCHEMA}.jobs (job_id, job_type, destination, output_rows, created_at) "  # noqa: S608
+        "SELECT 'earlier_load_' || i, 'load', $table, 1, $when FROM range(1500) AS r(i)",
+        {"table": COVERAGE_LOG_TABLE, "when": dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours_ago)})
+
+
+def _let_a_day_pass(client: DuckDBClient) -> None:
+    client._conn.execute_untracked(
+        f"UPDATE {META_SCHEMA}.jobs SET created_at = created_at - INTERVAL 1 DAY "  # noqa: S608
+        "WHERE job_id LIKE 'earlier_load_%'")
+
+
+def _events(count: int, tag: str) -> list[dict[str, Any]]:
+    processor = Processor(None)
+    for i in range(count):
+        processor.log_quality_event("fallback_used", "info", f"{tag} {i}", game_id=f"{tag}-{i}")
+    return processor._coverage_state().buffer.take()
+
+
+def test_a_flush_over_the_quota_tries_once_spills_and_says_to_replay_later(tmp_path: Path) -> None:
+    path = _warehouse(tmp_path)
+    client = DuckDBClient(str(path))
+    _use_up_the_quota(client)
+    recording = RecordingClient(client)
+    notes: list[dict[str, Any]] = []
+    sleeps: list[float] = []
+    sink = EventSink(recording, spool=DeadLetterSpool(tmp_path / "spool"), policy=RetryPolicy(max_attempts=5),
+                     sleep=sleeps.append, notify=lambda **kwargs: notes.append(kwargs))
+    rows = _events(7, "quota")
+    outcome = sink.write(rows)
+    assert not outcome.ok and outcome.quota_exhausted
+    assert outcome.attempts == 1 and sleeps == []  # no retry loop against a quota
+    assert recording.calls.get(f"load:{COVERAGE_LOG_TABLE}") == 1
+    assert outcome.spilled_path is not None and outcome.spilled_path.exists()
+    assert len(notes) == 1
+    message = notes[0]["message"]
+    assert "7 events" in message and "a BigQuery quota is used up" in message
+    assert "1,500 load jobs a day" in message and "in 10 minutes or more" in message
+    assert "Quota exceeded: Your table exceeded quota for imports or query appends per table" in notes[0]["details"]["error"]
+    assert len(log_rows(client)) == 0
+    client.close()
+
+
+def test_replay_stops_a_table_at_its_quota_and_loads_everything_once_after_it_refills(tmp_path: Path,
+                                                                                      capsys: Any) -> None:
+    path = _warehouse(tmp_path)
+    spool = DeadLetterSpool(tmp_path / "spool")
+    spilled = {f"job_{i}": _events(3, f"f{i}") for i in range(4)}
+    for job_id, rows in spilled.items():
+        spool.spill(COVERAGE_LOG_TABLE, job_id, rows, reason="warehouse down")
+    client = DuckDBClient(str(path))
+    _use_up_the_quota(client)
+    client.close()
+
+    code = replay_main(["--warehouse", f"duckdb:///{path}", "--dir", str(spool.directory)])
+    captured = capsys.readouterr()
+    assert code == 1
+    problems = captured.err.splitlines()
+    assert len(problems) == 1 and problems[0].startswith(f"WAITING 4 file(s) for {COVERAGE_LOG_TABLE}: ")
+    assert "Quota exceeded" in problems[0] and "run coverage-replay again after it refills" in problems[0]
+    assert "Traceback" not in captured.err
+    assert "replayed 0 file(s)" in captured.out and "4 waiting for a quota" in captured.out
+    assert len(spool.files()) == 4  # all four still pending
+
+    client = DuckDBClient(str(path))
+    tried = client._conn.execute_untracked(
+        f"SELECT count(*) FROM {META_SCHEMA}.jobs WHERE job_type = 'load' AND job_id NOT LIKE 'earlier_load_%'"  # noqa: S608
+    ).fetchall()
+    assert tried == [(1,)]  # one refused load; the other three files were not tried
+    _let_a_day_pass(client)
+    client.close()
+
+    code = replay_main(["--warehouse", f"duckdb:///{path}", "--dir", str(spool.directory)])
+    captured = capsys.readouterr()
+    assert code == 0 and captured.err == ""
+    assert "replayed 4 file(s)" in captured.out and "12 row(s) loaded" in captured.out
+    assert spool.files() == []
+    client = DuckDBClient(str(path))
+    assert sorted(log_rows(client)["description"]) == sorted(r["description"] for rows in spilled.values()
+                                                             for r in rows)
+    client.close()
