@@ -1550,6 +1550,14 @@ class DuckDBClient:
         client.close()
     """
 
+    #: BigQuery refuses more than 5 table updates (load jobs among them) per table per 10 s,
+    #: a transient ``rateLimitExceeded`` its clients retry or pace themselves for
+    #: (``coverage-replay`` paces its loads). The embedded warehouse does not refuse them: it
+    #: runs a week of processors in seconds (the demo, the tests), where the rate is wall-clock
+    #: time BigQuery's jobs would have taken. False tells a client it need not pace itself here
+    #: (docs/bigquery-rules.md, "Not enforced yet").
+    limits_table_update_rate = False
+
     def __init__(self, path: str = ":memory:", project: str = "embedded", location: str | None = None, *,
                  default_query_job_config: QueryJobConfig | None = None,
                  default_load_job_config: LoadJobConfig | None = None):

@@ -5,7 +5,8 @@
 Each spilled file is loaded under the job id its original flush used. Two guards keep that
 exactly-once: rows whose ``event_id`` is already in the log are skipped (one parameterized,
 partition-filtered query per file), and a ``Conflict`` on the job id means that load already
-ran. A replayed file moves to ``DIR/replayed/``. Every file is handled on its own: a damaged
+ran. Loads into one table are paced to BigQuery's rate for table updates (5 per 10
+seconds). A replayed file moves to ``DIR/replayed/``. Every file is handled on its own: a damaged
 file (cut by a crash, checksum mismatch) or one naming a table outside the allow-list (the
 coverage log plus ``$COVERAGE_REPLAY_TABLES``) moves to ``DIR/quarantine/`` with a reason; a
 file another replay is working on is skipped. Once a table's BigQuery quota is used up (a
@@ -26,8 +27,10 @@ import logging
 import re
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -136,13 +139,56 @@ def allowed_replay_tables(environ: Mapping[str, str] | None = None) -> frozenset
     return frozenset({COVERAGE_LOG_TABLE, *extra_replay_tables(environ)})
 
 
+#: BigQuery's "Maximum rate of table metadata update operations per table": 5 operations per
+#: 10 seconds, load jobs included (quotas page, "Standard tables"); over it a job fails with
+#: ``rateLimitExceeded``, "Exceeded rate limits: too many table update operations for this
+#: table" (a transient error: the sink retries it). Replay loads file after file into one table,
+#: so it keeps to the rate itself instead of leaning on retries (whose jittered waits can all
+#: fall inside a busy window and fail a file).
+TABLE_UPDATES_PER_WINDOW = 5
+TABLE_UPDATE_WINDOW_SECONDS = 10.0
+
+
+class TablePacer:
+    """At most :data:`TABLE_UPDATES_PER_WINDOW` load jobs per table in any
+    :data:`TABLE_UPDATE_WINDOW_SECONDS`, from one replay: :meth:`wait` sleeps until the next
+    load of ``table`` fits, then counts it.
+
+    Example::
+
+        pacer = TablePacer()
+        for batch in batches:
+            pacer.wait(batch.table)   # the sixth load within 10 s waits for the first to age out
+            load(batch)
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._starts: dict[str, deque[float]] = {}
+
+    def wait(self, table: str) -> None:
+        starts = self._starts.setdefault(table, deque())
+        now = self._clock()
+        while starts and now - starts[0] >= TABLE_UPDATE_WINDOW_SECONDS:
+            starts.popleft()
+        if len(starts) >= TABLE_UPDATES_PER_WINDOW:
+            self._sleep(starts[0] + TABLE_UPDATE_WINDOW_SECONDS - now)
+            now = max(self._clock(), starts[0] + TABLE_UPDATE_WINDOW_SECONDS)
+            starts.popleft()
+        starts.append(now)
+
+
 def replay_batch(
     client: Any,
     batch: SpilledBatch,
     policy: RetryPolicy = DEFAULT_RETRY_POLICY,
     sleep: Callable[[float], None] = time.sleep,
+    before_load: Callable[[], None] | None = None,
 ) -> tuple[int, int]:
-    """Load one spilled batch exactly once; returns (rows loaded, rows already present)."""
+    """Load one spilled batch exactly once; returns (rows loaded, rows already present).
+    ``before_load`` runs just before the load job (not when every row is already present)."""
     table = validate_table_id(batch.table)
     schema = list(COVERAGE_LOG_SCHEMA)  # only coverage logs are replayed (allow-list)
     rows = _distinct_events(json_safe_rows(batch.rows, schema))
@@ -151,6 +197,8 @@ def replay_batch(
     remaining = [r for r in rows if r.get("event_id") not in present]
     if not remaining:
         return 0, len(rows)
+    if before_load is not None:
+        before_load()
     outcome = load_rows_exactly_once(client, table, remaining, schema, batch.job_id, policy=policy, sleep=sleep)
     loaded = 0 if outcome.already_loaded else outcome.written
     return loaded, len(rows) - loaded
@@ -206,6 +254,7 @@ def replay_dead_letters(
     policy: RetryPolicy = DEFAULT_RETRY_POLICY,
     sleep: Callable[[float], None] = time.sleep,
     tables: Iterable[str] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> ReplayReport:
     """Replay every pending file in ``spool``, each on its own.
 
@@ -220,6 +269,9 @@ def replay_dead_letters(
     """
     allowed = frozenset(validate_table_id(t) for t in tables) if tables is not None else allowed_replay_tables()
     report = ReplayReport()
+    # At most 5 loads per table per 10 s where the warehouse limits that rate (BigQuery; not the
+    # embedded warehouse, which says so: DuckDBClient.limits_table_update_rate).
+    pacer = TablePacer(clock, sleep) if getattr(client, "limits_table_update_rate", True) is not False else None
     for temp in spool.temporary_files():
         moved, what = spool.recover_temporary(temp)
         if moved is None:
@@ -254,7 +306,8 @@ def replay_dead_letters(
                 report.files_waiting[str(path)] = table
                 continue
             try:
-                loaded, present = replay_batch(client, batch, policy=policy, sleep=sleep)
+                loaded, present = replay_batch(client, batch, policy=policy, sleep=sleep,
+                                               before_load=partial(pacer.wait, str(table)) if pacer else None)
             except RowSerializationError as exc:
                 _quarantine(spool, report, path, f"rows do not fit the coverage log: {exc}")
                 continue

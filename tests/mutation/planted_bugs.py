@@ -135,10 +135,10 @@ BUGS: tuple[PlantedBug, ...] = (
             Substitution(
                 "shared_services/events/replay.py",
                 old=("            try:\n"
-                     "                loaded, present = replay_batch(client, batch, policy=policy, sleep=sleep)\n"),
+                     "                loaded, present = replay_batch(client, batch, policy=policy, sleep=sleep,\n"),
                 new=("            spool.mark_replayed(batch)\n"
                      "            try:\n"
-                     "                loaded, present = replay_batch(client, batch, policy=policy, sleep=sleep)\n"),
+                     "                loaded, present = replay_batch(client, batch, policy=policy, sleep=sleep,\n"),
             ),
             Substitution(
                 "shared_services/events/replay.py",

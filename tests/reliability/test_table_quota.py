@@ -120,3 +120,70 @@ def test_replay_stops_a_table_at_its_quota_and_loads_everything_once_after_it_re
     assert sorted(log_rows(client)["description"]) == sorted(r["description"] for rows in spilled.values()
                                                              for r in rows)
     client.close()
+
+
+# -- BigQuery's rate for table updates: 5 per table per 10 seconds ---------------------------
+
+
+def test_table_pacer_keeps_any_ten_seconds_to_five_loads_of_a_table() -> None:
+    """Each load taking one second: the sixth waits until the first is ten seconds old, and
+    every ten-second window holds at most five starts, per table."""
+    from shared_services.events.replay import TablePacer
+
+    now = [0.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    pacer = TablePacer(clock=lambda: now[0], sleep=sleep)
+    starts: dict[str, list[float]] = {"a": [], "b": []}
+    for table in ["a"] * 12 + ["b"] * 3:
+        pacer.wait(table)
+        starts[table].append(now[0])
+        now[0] += 1.0  # the load itself
+    assert starts["a"][:6] == [0.0, 1.0, 2.0, 3.0, 4.0, 10.0]
+    for table, times in starts.items():
+        assert all(sum(1 for t in times if start <= t < start + 10.0) <= 5 for start in times), table
+    assert starts["b"] == [starts["a"][-1] + 1.0 + i for i in range(3)]  # another table: no wait
+    assert sleeps == [5.0, 5.0]
+
+
+def test_replay_paces_its_loads_on_bigquery_and_not_on_the_embedded_warehouse(tmp_path: Path) -> None:
+    """Twelve spilled files into the coverage log. Through the real client (BigQuery, here the
+    HTTP stand-in) replay starts at most five loads per ten seconds: with loads that take no
+    time, it sleeps ten seconds twice. The embedded warehouse says it does not limit the rate,
+    and replay does not wait there. Every row is loaded once either way."""
+    from shared_services.events.replay import replay_dead_letters
+    from tests.support.bq_standin import BigQueryStandIn
+
+    def spool_of(name: str) -> DeadLetterSpool:
+        spool = DeadLetterSpool(tmp_path / name)
+        for i in range(12):
+            spool.spill(COVERAGE_LOG_TABLE, f"job_{i}", _events(2, f"{name}{i}"), reason="warehouse down")
+        return spool
+
+    now = [0.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    with BigQueryStandIn(project="test-project") as standin:
+        ensure_schema(standin.backend)
+        client = standin.make_client()
+        report = replay_dead_letters(client, spool_of("wire"), sleep=sleep, clock=lambda: now[0])
+        client.close()
+        assert len(report.files_replayed) == 12 and report.rows_loaded == 24
+        assert len(standin.find("POST", "/upload/")) == 12
+        assert sleeps == [10.0, 10.0]
+        assert len(log_rows(standin.backend)) == 24
+
+    sleeps.clear()
+    warehouse = DuckDBClient(str(_warehouse(tmp_path)))
+    assert warehouse.limits_table_update_rate is False
+    report = replay_dead_letters(warehouse, spool_of("embedded"), sleep=sleep, clock=lambda: now[0])
+    assert len(report.files_replayed) == 12 and report.rows_loaded == 24 and sleeps == []
+    warehouse.close()
