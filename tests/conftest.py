@@ -70,6 +70,7 @@ SLOW_MODULES_FIRST = (
     "tests/integration/preflight/test_preflight_command.py",
     "tests/integration/preflight/test_registry_covers_sent_statements.py",
     "tests/reliability/test_spool_replay.py",
+    "tests/reliability/test_oversized_rows.py",               # two loads of 100 MB rows
     "tests/integration/downstream/test_phase4_rolling_averages.py",
     "tests/integration/downstream/test_phase5_predictions.py",
     "tests/unit/docs/test_docs_work_first_try.py",

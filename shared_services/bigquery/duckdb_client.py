@@ -116,6 +116,7 @@ from shared_services.bigquery.limits import (  # noqa: F401 - MAX_QUERY_CHARACTE
     TABLE_LOAD_QUOTA_EXCEEDED,
     check_columns,
     check_descriptions,
+    check_json_rows,
     check_partitions,
     check_references,
     check_request,
@@ -1536,6 +1537,16 @@ _RULE_VERDICTS_LOCK = threading.Lock()
 # --------------------------------------------------------------------------------------
 # The client
 # --------------------------------------------------------------------------------------
+def _json_size_bound(arrays: Sequence[pa.Array], schema: Sequence[SchemaField], rows: int) -> int:
+    """An upper bound of any one row's size as ``load_table_from_json`` sends it (for
+    :func:`~shared_services.bigquery.limits.check_json_rows`), from the load's Arrow columns:
+    every byte of their buffers escaped at its longest (``\\u00XX``, six bytes), plus each
+    field's name, quotes and punctuation and a value's longest text (a timestamp) per row."""
+    data = sum(array.nbytes for array in arrays)
+    per_row = sum(len(field.name.encode()) + 64 for field in schema)
+    return 6 * data + per_row if rows else 0
+
+
 class DuckDBClient:
     """The BigQuery client port over a DuckDB file (``':memory:'`` for tests).
 
@@ -3194,8 +3205,10 @@ class DuckDBClient:
             if columns is not None:
                 # Dates / timestamps are cast by the INSERT itself; text DuckDB cannot cast
                 # sends the load back to the per-row path there (see ``_load``).
+                bound = _json_size_bound(columns[0], schema, count)
                 return self._load(cast(Sequence[dict[str, Any]], json_rows), destination, job_config, job_id,
-                                  job_id_prefix, lenient=False, frame=None, columns=columns)
+                                  job_id_prefix, lenient=False, frame=None, columns=columns,
+                                  check_rows=functools.partial(check_json_rows, json_rows, bound))
         rows = list(json_rows)
         if rows and isinstance(job_config, LoadJobConfig) and job_config.schema \
                 and set(map(type, rows)) <= {dict}:
@@ -3207,17 +3220,21 @@ class DuckDBClient:
             schema = [_normalized_field(f) for f in job_config.schema]
             columns = _columnar(plain, schema)
             if columns is not None:  # a bad date / timestamp: round trip + per-row path in _load
+                bound = _json_size_bound(columns[0], schema, len(plain))
                 return self._load(plain, destination, job_config, job_id, job_id_prefix, lenient=False,
-                                  frame=None, columns=columns)
+                                  frame=None, columns=columns, check_rows=functools.partial(check_json_rows, plain, bound))
         # One C-speed round trip for the batch: same TypeError / NaN behaviour as per-line dumps.
-        records = json.loads(json.dumps(rows, ensure_ascii=False)) if rows else []
+        text = json.dumps(rows, ensure_ascii=False) if rows else "[]"
+        records = json.loads(text)
         for index, record in enumerate(records):
             if not isinstance(record, dict):
                 raise gexc.BadRequest(
                     f"Error while reading data, error message: row {index}: a JSON object is "
                     f"expected, got {record!r}"
                 )
-        return self._load(records, destination, job_config, job_id, job_id_prefix, lenient=False, frame=None)
+        # (no row is longer than the batch, at most 4 UTF-8 bytes a character)
+        return self._load(records, destination, job_config, job_id, job_id_prefix, lenient=False, frame=None,
+                          check_rows=functools.partial(check_json_rows, rows, 4 * len(text)))
 
     def load_table_from_dataframe(
         self,
@@ -3257,7 +3274,10 @@ class DuckDBClient:
         lenient: bool,
         frame: pd.DataFrame | None,
         columns: tuple[list[pa.Array], dict[str, str]] | None = None,
+        check_rows: Callable[[], None] | None = None,
     ) -> EmbeddedLoadJob:
+        """One load job. ``check_rows``: the source's row-size check (``load_table_from_json``),
+        run once the job is admitted, so a refused row fails the job as BigQuery's does."""
         if job_config is not None and not isinstance(job_config, LoadJobConfig):
             raise TypeError(f"job_config must be a LoadJobConfig, got {type(job_config).__name__}")
         config = _with_defaults(job_config, self.default_load_job_config) or LoadJobConfig()
@@ -3290,6 +3310,8 @@ class DuckDBClient:
             # Quotas and limits, "Load jobs": 1,500 load jobs per table per day, failed ones
             # included (limits.MAX_TABLE_LOADS_PER_DAY); refused before any row is read.
             check_table_loads(f"{ds}.{tbl}", self._earlier_loads(ds, tbl, created))
+            if check_rows is not None:  # ("ndJSON: Maximum row size", limits.check_json_rows)
+                check_rows()
             in_partition = self._partition_predicate(ds, tbl, kind, decorator) if decorator else None
             table_schema = self._table_schema(ds, tbl) if kind else None
             if config.schema:  # (before the schema's 10,001 columns are prepared one by one)

@@ -23,7 +23,7 @@ Example::
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -58,6 +58,8 @@ __all__ = [
     "check_partitions",
     "check_table_partitions",
     "check_table_loads",
+    "check_json_rows",
+    "MAX_JSON_ROW_BYTES",
     "MAX_TABLE_LOADS_PER_DAY",
     "TABLE_LOAD_QUOTA_EXCEEDED",
     "MAX_TRANSACTION_TABLES",
@@ -134,6 +136,10 @@ MAX_RECORD_DEPTH = 15
 #: excluded. Read as a rolling 24 hours (BigQuery replenishes its daily quotas "at regular
 #: intervals throughout the day": a window is the stricter reading of "per day").
 MAX_TABLE_LOADS_PER_DAY = 1_500
+#: "Newline-delimited JSON (ndJSON): Maximum row size: 100 MB" ("Load jobs"), 104,857,600 bytes
+#: as BigQuery's own message counts it ("Row size is larger than: 104857600", reason
+#: ``invalid``: m-lab/etl#1133, where one such row failed a whole day's load).
+MAX_JSON_ROW_BYTES = 104_857_600
 
 #: BigQuery's message for a query over its length limits, as its API returns it (a 400
 #: ``invalidQuery``; airbytehq/airbyte#36303).
@@ -458,6 +464,31 @@ def check_table_loads(table: str, earlier_loads: int) -> None:
         "per job: one job per run, not per game or per row.)",
         errors=[{"reason": "quotaExceeded", "location": "load_job_per_table.long", "domain": "global",
                  "message": TABLE_LOAD_QUOTA_EXCEEDED}])
+
+
+def check_json_rows(rows: Iterable[Any], bound: int) -> None:
+    """``BadRequest`` in BigQuery's words when a row of a ``load_table_from_json`` job is over
+    :data:`MAX_JSON_ROW_BYTES` as the client sends it (``json.dumps(row, ensure_ascii=False)``,
+    UTF-8, one line per row). ``bound``: an upper bound of the largest row's size (the caller's
+    cheap one, from sizes it already has); rows are serialised one by one only when it is over
+    the limit, so an ordinary load pays nothing.
+
+    Example::
+
+        check_json_rows([{'x': 1}], bound=100)                        # fine
+        check_json_rows([{'x': 'a' * 104_857_600}], bound=10**9)     # BadRequest: ... Row size is larger than ...
+    """
+    if bound <= MAX_JSON_ROW_BYTES:
+        return
+    position = 0
+    for index, row in enumerate(rows):
+        size = len(json.dumps(row, ensure_ascii=False).encode())
+        if size > MAX_JSON_ROW_BYTES:
+            raise gexc.BadRequest(
+                f"Error while reading data, error message: JSON parsing error in row starting at position {position}: "
+                f"Row size is larger than: {MAX_JSON_ROW_BYTES}. (row {index} is {size:,} bytes as JSON; a load's row is "
+                f"at most {MAX_JSON_ROW_BYTES:,}: {_QUOTAS}#load_jobs)")
+        position += size + 1
 
 
 def check_view_definition(name: str, view_query: str) -> None:

@@ -63,6 +63,8 @@ __all__ = [
     "DEFAULT_ENVIRONMENT",
     "EVENT_COLUMNS",
     "EVENT_KEYWORDS",
+    "MAX_FREE_TEXT_CHARACTERS",
+    "MAX_NAME_CHARACTERS",
     "build_event_row",
     "check_event_columns",
     "current_environment",
@@ -447,6 +449,27 @@ def _general_row(
         else:
             _check_name_value(name, value)
             row[name] = _valid(convert(name, value))
+    return _bounded(row)
+
+
+def _bounded(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with its free text cut to :data:`MAX_FREE_TEXT_CHARACTERS` (a note of the full
+    length at its end); ``ValueError`` naming a name or id column, or the sources tried, past
+    :data:`MAX_NAME_CHARACTERS`."""
+    for name in _FREE_TEXT_FIELDS:
+        text = row[name]
+        if type(text) is str and len(text) > MAX_FREE_TEXT_CHARACTERS:
+            note = f" ... [cut: {len(text):,} characters in all]"
+            row[name] = text[:MAX_FREE_TEXT_CHARACTERS - len(note)] + note
+    for name in _NAME_FIELDS:
+        value = row[name]
+        if type(value) is str and len(value) > MAX_NAME_CHARACTERS:
+            raise ValueError(f"{name} is {len(value):,} characters long; an event's {name} is at most "
+                             f"{MAX_NAME_CHARACTERS:,} (a name or an id; free text goes in the description)")
+    sources = row["fallback_sources_tried"]
+    if sources and sum(map(len, sources)) + len(sources) > MAX_NAME_CHARACTERS:
+        raise ValueError(f"fallback_sources_tried holds {len(sources):,} names, {sum(map(len, sources)):,} characters "
+                         f"in all; an event's list of sources is at most {MAX_NAME_CHARACTERS:,} characters")
     return row
 
 
@@ -487,7 +510,8 @@ def _lean_row(
     """
     kind = _EVENT_TYPES.get(event_type) if type(event_type) in _ENUM_KEY_TYPES else None  # type: ignore[call-overload]
     level = _SEVERITIES.get(severity) if type(severity) in _ENUM_KEY_TYPES else None  # type: ignore[call-overload]
-    if kind is None or level is None or type(description) is not str or not columns.keys() <= EVENT_KEYWORDS:
+    if kind is None or level is None or type(description) is not str or not columns.keys() <= EVENT_KEYWORDS \
+            or len(description) > MAX_NAME_CHARACTERS:  # (a long text: the general path bounds it)
         return None
     row = dict(_LEAN_TEMPLATE)  # a C-level copy: cheaper than a 36-entry dict display
     # Quality assessments: a plain dict with an ASCII str (or QualityTier) tier and a float score.
@@ -515,8 +539,11 @@ def _lean_row(
                 return None  # the general path names it
         row[tier_column] = tier
         row[score_column] = score
-    if labels is not None:  # six labels checked in C: each a str or None, all ASCII
-        if not (_STR_OR_NONE.issuperset(map(type, labels)) and "".join(filter(None, labels)).isascii()):
+    if labels is not None:  # six labels checked in C: each a str or None, all ASCII, not long
+        if not _STR_OR_NONE.issuperset(map(type, labels)):
+            return None
+        joined = "".join(filter(None, labels))
+        if len(joined) > MAX_NAME_CHARACTERS or not joined.isascii():
             return None
         row.update(zip(_LABELS, labels, strict=True))
     row["event_timestamp"] = row["created_at"] = _now_text() if now is None else \
@@ -532,6 +559,8 @@ def _lean_row(
     for name, value in columns.items():
         kind_of = type(value)
         if kind_of is str and name in text_fields:
+            if len(value) > MAX_NAME_CHARACTERS:
+                return None  # the general path cuts or refuses it
             row[name] = value if value.isascii() else valid_text(value)
         elif value is None:
             row[name] = None  # a REPEATED column becomes [] below
@@ -546,6 +575,8 @@ def _lean_row(
             for item in value:
                 if type(item) is not str or not item.isascii():
                     return None
+            if sum(map(len, value)) + len(value) > MAX_NAME_CHARACTERS:
+                return None  # the general path names it
             row[name] = list(value)
         else:  # any other value: the general path (same value, same error, same order)
             return None
@@ -617,7 +648,8 @@ def _quiet_entry(
     values = columns.values()
     # Every text of the event ASCII: the description, the two ids and the keywords' str values
     # (one check in C over their concatenation).
-    if not "".join(filter(_IS_STR, (description, game_id, player_id, *values))).isascii():
+    texts = "".join(filter(_IS_STR, (description, game_id, player_id, *values)))
+    if len(texts) > MAX_NAME_CHARACTERS or not texts.isascii():  # (long text: the general path bounds it)
         return None
     before = after = None
     if quality_before is not None:
@@ -641,7 +673,10 @@ def _quiet_entry(
             if others != (type(game_date) is date) + (type(fallback) is list):
                 return None
             if fallback is not None:
-                if not (_STR_ONLY.issuperset(map(type, fallback)) and "".join(fallback).isascii()):
+                if not _STR_ONLY.issuperset(map(type, fallback)):
+                    return None
+                names = "".join(fallback)
+                if len(names) + len(fallback) > MAX_NAME_CHARACTERS or not names.isascii():
                     return None
                 # One shared tuple per distinct list of sources: a processor names the same few
                 # again and again, and each kept container adds to the cyclic GC's work.
@@ -701,7 +736,8 @@ def _head_template(template: tuple[dict[str, Any], dict[tuple[Any, ...], tuple[d
     """The cached starting row of one severity for ``head`` (phase, table, processor, run
     id) and ``environment``, with its values in schema order; None when any of them is not
     ASCII (another path decides)."""
-    if not ("".join(filter(None, head)).isascii() and environment.isascii()):
+    joined = "".join(filter(None, head))
+    if not (len(joined) <= MAX_NAME_CHARACTERS and joined.isascii() and environment.isascii()):
         return None
     base, rows = template
     if len(rows) >= 64:
@@ -761,6 +797,17 @@ _NULLABLE_FIELDS = frozenset(f.name for f in COVERAGE_LOG_SCHEMA if f.mode != "R
 #: ("2544.0", "b'0022400561'", '["a"]') and match nothing; ``resolution_details`` is free text
 #: (a dict or list there becomes its JSON). See :func:`_check_name_value`.
 _NAME_FIELDS = frozenset(_TEXT_FIELDS - {"description", "resolution_details"})
+#: Free text (``description``, ``resolution_details``) longer than this many characters is cut
+#: to it, ending with a note of its full length (:func:`_bounded`): a processor that puts an
+#: exception's text or a response body in an event still logs it. Unbounded, one event could
+#: pass BigQuery's 100 MB load row ("Row size is larger than: 104857600") and fail, with it,
+#: the whole batch it is flushed with, on every replay too.
+MAX_FREE_TEXT_CHARACTERS = 100_000
+#: A name or id column, and the list of sources tried (its names together), longer than this
+#: many characters is a ``ValueError`` naming it: an id that long is a bug, and cutting it
+#: would store another id.
+MAX_NAME_CHARACTERS = 10_000
+_FREE_TEXT_FIELDS = ("description", "resolution_details")
 _INT_TYPES = (int, np.integer)
 #: REPEATED STRING columns (a list of ASCII ``str`` is stored as a copy).
 _LIST_FIELDS = frozenset(f.name for f in COVERAGE_LOG_SCHEMA

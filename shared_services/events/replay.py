@@ -43,6 +43,7 @@ from shared_services.bigquery.identifiers import (
     quote_table_id,
     validate_table_id,
 )
+from shared_services.bigquery.limits import check_json_rows
 from shared_services.bigquery.schemas import COVERAGE_LOG_SCHEMA, COVERAGE_LOG_TABLE
 from shared_services.bigquery.statements import SAMPLE_TIME, register_statement
 from shared_services.commands.replay import COMMAND, main  # noqa: F401  (re-exported)
@@ -193,6 +194,10 @@ def replay_batch(
     schema = list(COVERAGE_LOG_SCHEMA)  # only coverage logs are replayed (allow-list)
     rows = _distinct_events(json_safe_rows(batch.rows, schema))
     check_log_rows(rows)
+    try:  # a row BigQuery cannot load would fail this file on every replay: set it aside instead
+        check_json_rows(rows, _size_bound(batch))
+    except gexc.BadRequest as exc:
+        raise RowSerializationError(str(exc.message)) from None
     present = _already_present(client, table, rows) if any("event_id" in r for r in rows) else set()
     remaining = [r for r in rows if r.get("event_id") not in present]
     if not remaining:
@@ -202,6 +207,16 @@ def replay_batch(
     outcome = load_rows_exactly_once(client, table, remaining, schema, batch.job_id, policy=policy, sleep=sleep)
     loaded = 0 if outcome.already_loaded else outcome.written
     return loaded, len(rows) - loaded
+
+
+def _size_bound(batch: SpilledBatch) -> int:
+    """An upper bound of the batch's largest row as the client sends it: its file, where each
+    row is one line of JSON, at 4 bytes per byte (an escape ``\\u00e9`` read back is at
+    least 1 byte there for at most 4 sent). Unbounded when the file cannot be measured."""
+    try:
+        return 4 * batch.path.stat().st_size
+    except OSError:
+        return 1 << 62
 
 
 #: A BigQuery job id: "letters (uppercase or lowercase), numbers, underscores (_), or dashes (-)",
