@@ -10,8 +10,11 @@ without being expanded.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import sqlglot
 from google.api_core import exceptions as gexc
 
@@ -228,3 +231,74 @@ def test_a_transaction_mutates_at_most_a_hundred_tables() -> None:
     outside = "; ".join(f"DELETE FROM ds.o{i} WHERE TRUE" for i in range(50)) + "; "
     check_transactions(_trees(script(100, before=outside, after="COMMIT TRANSACTION; " + outside)))
     check_transactions(_trees(outside + outside.replace("ds.o", "ds.p") + outside.replace("ds.o", "ds.q")))
+
+
+# --------------------------------------------------------------------------------------
+# Load jobs: the table's daily quota, the row size (stop 40)
+# --------------------------------------------------------------------------------------
+def test_a_table_takes_fifteen_hundred_loads_a_day_and_the_error_carries_bigquerys_reason() -> None:
+    from shared_services.bigquery.limits import MAX_TABLE_LOADS_PER_DAY, TABLE_LOAD_QUOTA_EXCEEDED, check_table_loads
+    from shared_services.events.sink import is_quota_exhausted, is_transient
+
+    check_table_loads("ds.t", MAX_TABLE_LOADS_PER_DAY - 1)
+    with pytest.raises(gexc.Forbidden) as info:
+        check_table_loads("ds.t", MAX_TABLE_LOADS_PER_DAY)
+    error = info.value
+    assert error.message.startswith(TABLE_LOAD_QUOTA_EXCEEDED + " (1,500 load jobs into ds.t in the last 24 hours")
+    assert error.errors == [{"reason": "quotaExceeded", "location": "load_job_per_table.long", "domain": "global",
+                             "message": TABLE_LOAD_QUOTA_EXCEEDED}]
+    assert is_quota_exhausted(error) and not is_transient(error)
+
+
+def test_a_json_row_is_measured_only_past_the_bound_and_refused_at_one_byte_over() -> None:
+    from shared_services.bigquery.limits import MAX_JSON_ROW_BYTES, check_json_rows
+
+    class Counted(list):
+        reads = 0
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            Counted.reads += 1
+            return super().__iter__()
+
+    rows = Counted([{"x": "a" * 10}])
+    check_json_rows(rows, MAX_JSON_ROW_BYTES)
+    assert Counted.reads == 0  # under the bound nothing is serialised
+    check_json_rows(rows, MAX_JSON_ROW_BYTES + 1)
+    assert Counted.reads == 1
+    fits = {"x": "é" * ((MAX_JSON_ROW_BYTES - len('{"x": ""}')) // 2) + "a"}  # (an odd count of bytes)
+    assert len(json.dumps(fits, ensure_ascii=False).encode()) == MAX_JSON_ROW_BYTES
+    check_json_rows([fits], 10**9)
+    over = {"x": fits["x"] + "a"}
+    with pytest.raises(gexc.BadRequest, match="in row starting at position 9: Row size is larger than: 104857600."):
+        check_json_rows([{"a": 1}, over], 10**9)  # ('{"a": 1}' and its newline: 9 bytes)
+
+
+_TEXT = st.one_of(st.text(alphabet=st.characters(codec="utf-8"), max_size=40),
+                  st.text(alphabet=st.characters(max_codepoint=0x1F), min_size=100, max_size=400),  # escaped long
+                  st.text(alphabet='"\\', min_size=100, max_size=400))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.fixed_dictionaries({}, optional={
+    "s": st.one_of(st.none(), _TEXT),
+    "n": st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)),
+    "f": st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False)),
+    "b": st.one_of(st.none(), st.booleans()),
+    "tags": st.one_of(st.none(), st.lists(_TEXT, max_size=5)),
+}), min_size=1, max_size=8))
+def test_the_loads_size_bound_is_never_below_a_row_as_the_client_sends_it(records: list[dict[str, Any]]) -> None:
+    """The bound the embedded loader checks rows against (from the columns it already built)
+    is at least every row's JSON size: no row over 100 MB can pass unmeasured. Any text
+    (control characters escaped six bytes long, quotes, four-byte letters), numbers at their
+    longest, lists, NULLs."""
+    from google.cloud.bigquery import SchemaField
+
+    from shared_services.bigquery.duckdb_client import _columnar, _json_size_bound
+
+    schema = [SchemaField("s", "STRING"), SchemaField("n", "INT64"), SchemaField("f", "FLOAT64"),
+              SchemaField("b", "BOOL"), SchemaField("tags", "STRING", mode="REPEATED")]
+    built = _columnar(records, schema)
+    if built is None:  # the per-row path: its bound is the batch's own JSON
+        return
+    bound = _json_size_bound(built[0], schema, len(records))
+    assert bound >= max(len(json.dumps(r, ensure_ascii=False).encode()) for r in records)
