@@ -148,6 +148,14 @@ def test_table_pacer_keeps_any_ten_seconds_to_five_loads_of_a_table() -> None:
         assert all(sum(1 for t in times if start <= t < start + 10.0) <= 5 for start in times), table
     assert starts["b"] == [starts["a"][-1] + 1.0 + i for i in range(3)]  # another table: no wait
     assert sleeps == [5.0, 5.0]
+    # Two tables at once: five loads of each start together, the window is each table's own.
+    sleeps.clear()
+    fresh = TablePacer(clock=lambda: now[0], sleep=sleep)
+    for table in ["c", "d"] * 5:
+        fresh.wait(table)
+    assert sleeps == []
+    fresh.wait("c")
+    assert sleeps == [10.0]
 
 
 def test_replay_paces_its_loads_on_bigquery_and_not_on_the_embedded_warehouse(tmp_path: Path) -> None:

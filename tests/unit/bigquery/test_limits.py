@@ -13,10 +13,10 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 import sqlglot
 from google.api_core import exceptions as gexc
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared_services.bigquery import limits
 from shared_services.bigquery.limits import (
@@ -237,7 +237,11 @@ def test_a_transaction_mutates_at_most_a_hundred_tables() -> None:
 # Load jobs: the table's daily quota, the row size (stop 40)
 # --------------------------------------------------------------------------------------
 def test_a_table_takes_fifteen_hundred_loads_a_day_and_the_error_carries_bigquerys_reason() -> None:
-    from shared_services.bigquery.limits import MAX_TABLE_LOADS_PER_DAY, TABLE_LOAD_QUOTA_EXCEEDED, check_table_loads
+    from shared_services.bigquery.limits import (
+        MAX_TABLE_LOADS_PER_DAY,
+        TABLE_LOAD_QUOTA_EXCEEDED,
+        check_table_loads,
+    )
     from shared_services.events.sink import is_quota_exhausted, is_transient
 
     check_table_loads("ds.t", MAX_TABLE_LOADS_PER_DAY - 1)
@@ -245,6 +249,7 @@ def test_a_table_takes_fifteen_hundred_loads_a_day_and_the_error_carries_bigquer
         check_table_loads("ds.t", MAX_TABLE_LOADS_PER_DAY)
     error = info.value
     assert error.message.startswith(TABLE_LOAD_QUOTA_EXCEEDED + " (1,500 load jobs into ds.t in the last 24 hours")
+    assert error.message.endswith("Load more rows per job: one job per run, not per game or per row.)")
     assert error.errors == [{"reason": "quotaExceeded", "location": "load_job_per_table.long", "domain": "global",
                              "message": TABLE_LOAD_QUOTA_EXCEEDED}]
     assert is_quota_exhausted(error) and not is_transient(error)
@@ -271,6 +276,8 @@ def test_a_json_row_is_measured_only_past_the_bound_and_refused_at_one_byte_over
     over = {"x": fits["x"] + "a"}
     with pytest.raises(gexc.BadRequest, match="in row starting at position 9: Row size is larger than: 104857600."):
         check_json_rows([{"a": 1}, over], 10**9)  # ('{"a": 1}' and its newline: 9 bytes)
+    with pytest.raises(gexc.BadRequest, match=r"position 19: Row size .* \(row 2 is 104,857,601 bytes"):
+        check_json_rows([{"a": 1}, {"bc": 2}, over], 10**9)  # (9 bytes, then 10: the offsets add up)
 
 
 _TEXT = st.one_of(st.text(alphabet=st.characters(codec="utf-8"), max_size=40),

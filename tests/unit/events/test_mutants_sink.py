@@ -257,7 +257,11 @@ def test_only_a_quota_error_is_quota_exhausted():
                           errors=[{"reason": "rateLimitExceeded"}])
     assert is_quota_exhausted(quota) and not is_transient(quota)
     assert not is_quota_exhausted(rate) and is_transient(rate)
-    # the reason decides; without one, BigQuery's "Quota exceeded" prefix does
+    # the reason decides, whatever the message says
+    assert is_quota_exhausted(gexc.Forbidden("Your project exceeded quota for free query bytes scanned",
+                                             errors=[{"reason": "quotaExceeded"}]))
+    assert not is_quota_exhausted(gexc.TooManyRequests("Quota exceeded: rate", errors=[{"reason": "rateLimitExceeded"}]))
+    # without one, BigQuery's "Quota exceeded" prefix does
     assert is_quota_exhausted(gexc.Forbidden("Quota exceeded: Your project exceeded quota for ..."))
     assert not is_quota_exhausted(gexc.Forbidden("Access Denied: Table ds.t: Quota exceeded",
                                                  errors=[{"reason": "accessDenied"}]))
