@@ -20,6 +20,11 @@ The checks (pure functions over plain data; the query layer below feeds them):
                        against it. Below 90 %: **warn**; below 75 %: **fail**; no rows: warn.
 ``critical_volume``    More than 5 critical events (real and audit) about games of the date:
                        **fail**.
+``spool_backlog``      Event batches waiting in this host's dead-letter spool
+                       (``$COVERAGE_DEAD_LETTER_DIR``, default ``./coverage_dead_letter``) are
+                       not in the log yet, so the checks above undercount them: any waiting,
+                       **warn**; one waiting 24 hours or more (replay is not running, or keeps
+                       failing: a quota, a damaged row), **fail**. No spool here: pass.
 =====================  =====================================================================
 
 Exit status (as every command): 0 when no check fails (warnings are printed but do not page),
@@ -58,6 +63,7 @@ from shared_services.bigquery.schemas import (
 )
 from shared_services.bigquery.statements import SAMPLE_DATE, SAMPLE_TIME, register_statement
 from shared_services.cli import Outcome
+from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.quality.season import as_game_date, season_start
 from shared_services.utils.dates import parse_game_date
 
@@ -73,6 +79,7 @@ __all__ = [
     "check_stale_criticals",
     "check_primary_success",
     "check_critical_volume",
+    "check_spool_backlog",
     "run_checks",
     "exit_status",
     "collect_health_inputs",
@@ -97,6 +104,8 @@ PRIMARY_WINDOW_DAYS = 7
 PRIMARY_WARN_BELOW = 0.90
 PRIMARY_FAIL_BELOW = 0.75
 MAX_CRITICALS_PER_DAY = 5
+#: A spilled event batch this old fails ``spool_backlog``: replay is not running, or keeps failing.
+SPOOL_MAX_AGE = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,10 @@ class HealthInputs:
     primary_rows: int = 0
     total_rows_7d: int = 0
     criticals_on_day: int = 0
+    #: The dead-letter spool: its directory, how many batches wait there, when the oldest was spilled.
+    spool_directory: str = ""
+    spool_pending: int = 0
+    spool_oldest: datetime | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,6 +254,25 @@ def check_untracked_rows(tier_counts: Mapping[str, int]) -> CheckResult:
                        "phase 3 rows without quality columns (written outside the integrated processors)")
 
 
+def check_spool_backlog(pending: int, oldest: datetime | None, now: datetime, directory: str = "") -> CheckResult:
+    """Spilled event batches not replayed yet: warn; one 24 hours old or more: fail.
+
+    Example::
+
+        >>> now = datetime(2025, 1, 16, 9, tzinfo=UTC)
+        >>> check_spool_backlog(2, now - timedelta(hours=3), now).status, check_spool_backlog(0, None, now).status
+        ('warn', 'pass')
+    """
+    threshold = f"none {SPOOL_MAX_AGE.total_seconds() / 3600:.0f} h old"
+    if not pending or oldest is None:
+        return CheckResult("spool_backlog", PASS, "0 batch(es)", threshold, f"dead-letter spool {directory}".strip())
+    hours = max(0.0, (now - oldest).total_seconds() / 3600)
+    status = FAIL if now - oldest >= SPOOL_MAX_AGE else WARN
+    return CheckResult("spool_backlog", status, f"{pending} batch(es), {int(hours)} h", threshold,
+                       f"events spilled to {directory or 'the spool'} are not in the log yet (these checks undercount "
+                       "them): run coverage-replay; if it fails, its one-line errors say why")
+
+
 def run_checks(inputs: HealthInputs) -> list[CheckResult]:
     """Every check, in a fixed order."""
     return [
@@ -250,6 +282,7 @@ def run_checks(inputs: HealthInputs) -> list[CheckResult]:
         check_stale_criticals(inputs.open_criticals, inputs.now),
         check_primary_success(inputs.primary_rows, inputs.total_rows_7d),
         check_critical_volume(inputs.criticals_on_day),
+        check_spool_backlog(inputs.spool_pending, inputs.spool_oldest, inputs.now, inputs.spool_directory),
     ]
 
 
@@ -311,8 +344,10 @@ register_statement("health.tier_counts", tier_counts_sql(PHASE3_TABLES), [
 ])
 
 
-def collect_health_inputs(client: Any, day: date | str, now: datetime | None = None) -> HealthInputs:
-    """Fetch what the checks need: tier counts, 7-day primary share, critical events.
+def collect_health_inputs(client: Any, day: date | str, now: datetime | None = None,
+                          spool: DeadLetterSpool | None = None) -> HealthInputs:
+    """Fetch what the checks need: tier counts, 7-day primary share, critical events, and the
+    batches waiting in ``spool`` (default: this host's, ``$COVERAGE_DEAD_LETTER_DIR``).
 
     Example::
 
@@ -358,6 +393,17 @@ def collect_health_inputs(client: Any, day: date | str, now: datetime | None = N
         game_date = record.get("game_date")
         if game_date is not None and not pd.isna(game_date) and parse_game_date(game_date) == target:
             inputs.criticals_on_day += 1
+
+    spool = spool or DeadLetterSpool()
+    inputs.spool_directory = str(spool.directory)
+    stamps = []
+    for path in spool.files():
+        try:
+            stamps.append(path.stat().st_mtime)
+        except OSError:  # replayed or quarantined meanwhile
+            continue
+    inputs.spool_pending = len(stamps)
+    inputs.spool_oldest = datetime.fromtimestamp(min(stamps), UTC) if stamps else None
     return inputs
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def test_clean_day_passes_every_check(tmp_path: Path, capsys: pytest.CaptureFixt
     url = _build(tmp_path / "clean.duckdb", gamebook=True)
     assert main(["--warehouse", url, "--date", DAY.isoformat()]) == 0
     out = capsys.readouterr().out
-    assert out.count(" PASS ") == 6 and out.rstrip().endswith("overall: PASS")
+    assert out.count(" PASS ") == 7 and out.rstrip().endswith("overall: PASS")
 
 
 def test_injected_problems_are_flagged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -65,7 +66,7 @@ def test_injected_problems_are_flagged(tmp_path: Path, capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     status = {line.split()[0]: line.split()[1] for line in out.splitlines()[3:-1]}
     assert status == {"tier_mix": "FAIL", "poor_rows": "FAIL", "untracked_rows": "PASS", "stale_criticals": "FAIL",
-                      "primary_success": "FAIL", "critical_volume": "FAIL"}
+                      "primary_success": "FAIL", "critical_volume": "FAIL", "spool_backlog": "PASS"}
 
 
 def test_query_layer_reads_the_scenario(tmp_path: Path) -> None:
@@ -80,7 +81,8 @@ def test_query_layer_reads_the_scenario(tmp_path: Path) -> None:
     assert (inputs.primary_rows, inputs.total_rows_7d) == (91, 91)
     assert inputs.criticals_on_day == 2          # player and team source_missing for the empty game
     assert len(inputs.open_criticals) == 2
-    assert [r.status for r in run_checks(inputs)] == ["pass"] * 6
+    assert [r.status for r in run_checks(inputs)] == ["pass"] * 7
+    assert (inputs.spool_pending, inputs.spool_oldest) == (0, None)  # the test's own empty spool
 
 
 def test_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -110,3 +112,45 @@ def test_team_offense_processor_is_idempotent_and_flags_missing_and_orphan_rows(
     assert sorted(set(zip(events["event_type"], events["severity"], events["game_id"].fillna(""),
                           strict=True))) == [
         ("source_missing", "critical", "20250115_NYK_MIA"), ("validation_failure", "warning", "")]
+
+
+def test_batches_waiting_in_the_spool_warn_and_a_day_old_one_fails(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Events spilled to this host's dead-letter spool are not in the log: the day's checks
+    undercount them. One waiting: warn (exit 0, or 1 with --fail-on warning); the oldest 24
+    hours old or more (replay not running, or failing every night): fail, exit 1. Replayed,
+    the check passes again."""
+    import json
+    import os
+
+    from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
+    from shared_services.events.dead_letter import DeadLetterSpool
+    from shared_services.events.replay import replay_dead_letters
+    from tests.support.event_log import Processor
+
+    url = _build(tmp_path / "clean.duckdb", gamebook=True)
+    spool = DeadLetterSpool()  # $COVERAGE_DEAD_LETTER_DIR, as the command reads it
+    writer = Processor(None)
+    for tag in ("a", "b"):
+        writer.log_quality_event("fallback_used", "info", f"spilled {tag}", game_id=tag)
+        spool.spill(COVERAGE_LOG_TABLE, f"job_{tag}", writer._coverage_state().buffer.take(), reason="down")
+    assert main(["--warehouse", url, "--date", DAY.isoformat(), "--json"]) == 0
+    [check] = [c for c in json.loads(capsys.readouterr().out)["checks"] if c["name"] == "spool_backlog"]
+    assert check["status"] == "warn" and check["value"].startswith("2 batch(es), 0 h")
+    assert str(spool.directory) in check["detail"] and "run coverage-replay" in check["detail"]
+    assert main(["--warehouse", url, "--date", DAY.isoformat(), "--fail-on", "warning"]) == 1
+    capsys.readouterr()
+
+    day_old = time.time() - 24 * 3600 - 60
+    os.utime(spool.files()[0], (day_old, day_old))
+    assert main(["--warehouse", url, "--date", DAY.isoformat()]) == 1
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("spool_backlog"))
+    assert line.split()[1] == "FAIL" and "2 batch(es), 24 h" in line
+
+    client = DuckDBClient(url.removeprefix("duckdb:///"))
+    try:
+        assert len(replay_dead_letters(client, spool).files_replayed) == 2
+    finally:
+        client.close()
+    assert main(["--warehouse", url, "--date", DAY.isoformat()]) == 0
+    assert "overall: PASS" in capsys.readouterr().out

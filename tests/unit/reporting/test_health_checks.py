@@ -87,7 +87,7 @@ def test_run_checks_and_exit_status() -> None:
     clean = HealthInputs(date(2025, 1, 15), NOW, {"gold": 200}, [], 200, 200, 0)
     results = run_checks(clean)
     assert [r.name for r in results] == ["tier_mix", "poor_rows", "untracked_rows", "stale_criticals",
-                                         "primary_success", "critical_volume"]
+                                         "primary_success", "critical_volume", "spool_backlog"]
     assert {r.status for r in results} == {PASS} and exit_status(results) == 0
     warned = [*results, CheckResult("x", WARN, "", "")]
     assert exit_status(warned) == 0 and exit_status(warned, fail_on=WARN) == 1
@@ -108,3 +108,20 @@ def test_rows_without_quality_warn() -> None:
     assert check_untracked_rows({"gold": 10}).status == PASS
     flagged = check_untracked_rows({"gold": 10, "unknown": 26})
     assert (flagged.status, flagged.value) == (WARN, "26 row(s)")
+
+
+def test_spool_backlog_passes_empty_warns_while_young_and_fails_at_a_day() -> None:
+    from datetime import timedelta
+
+    from data_processors.reporting.health import SPOOL_MAX_AGE, check_spool_backlog
+
+    assert SPOOL_MAX_AGE == timedelta(hours=24)
+    empty = check_spool_backlog(0, None, NOW, "/var/spool/coverage")
+    assert (empty.status, empty.value, empty.detail) == (PASS, "0 batch(es)", "dead-letter spool /var/spool/coverage")
+    young = check_spool_backlog(3, NOW - timedelta(hours=23, minutes=59), NOW, "/s")
+    assert (young.status, young.value) == (WARN, "3 batch(es), 23 h")  # whole hours, not rounded up
+    assert young.threshold == "none 24 h old" and "events spilled to /s are not in the log" in young.detail
+    assert check_spool_backlog(1, NOW - SPOOL_MAX_AGE, NOW).status == FAIL
+    assert check_spool_backlog(1, NOW - timedelta(days=9), NOW).value == "1 batch(es), 216 h"
+    # a clock behind the file's time (another host's spool): no negative age, a warning
+    assert check_spool_backlog(1, NOW + timedelta(hours=1), NOW).value == "1 batch(es), 0 h"
