@@ -83,6 +83,8 @@ _SAFE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _SUFFIX = ".ndjson"
 _TMP_PREFIX = ".spill-"
 _TMP_SUFFIX = ".tmp"
+#: Marker files of :meth:`DeadLetterSpool.claim_notice` (one per table and hour).
+_NOTICE_PREFIX = ".notice-"
 _TRAILER_KEY = "__coverage_spool__"
 _FORMAT_VERSION = 1
 #: A file-name part longer than this is replaced by its hash (names stay under 255 bytes).
@@ -227,6 +229,38 @@ class DeadLetterSpool:
             path.with_suffix(".reason").write_text(log_safe(reason, 10_000) + "\n", encoding="utf-8")
         except OSError:  # the batch itself is safe; the note is a courtesy
             logger.warning("could not write the reason file beside %s", path)
+
+    #: How long one notice about spills into a table covers: the first spill of each hour
+    #: notifies, the others of that hour are logged only (an outage across thirty processors
+    #: is one error an hour, not thirty).
+    NOTICE_SECONDS: int = 3600
+
+    def claim_notice(self, table: str, now: float | None = None) -> bool:
+        """True for the first caller, in any process using this directory, to claim the notice
+        of ``table``'s spills for the hour of ``now`` (default: the time): that caller notifies,
+        the others only log. A marker file made with ``O_EXCL`` decides, so two processes
+        spilling at once agree; markers two days old are removed. True as well when the marker
+        cannot be made (a full disk): a notice is never lost to the throttle.
+
+        Example::
+
+            spool.claim_notice('nba_reference.source_coverage_log')   # True, then False within the hour
+        """
+        moment = time.time() if now is None else now
+        slot = int(moment // self.NOTICE_SECONDS)
+        prefix = f"{_NOTICE_PREFIX}{_name_part(table)}-"
+        try:
+            handle = os.open(self.directory / f"{prefix}{slot}", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return False
+        except OSError:
+            return True
+        os.close(handle)
+        for old in self.directory.glob(f"{prefix}*"):
+            with contextlib.suppress(OSError, ValueError):
+                if int(old.name[len(prefix):]) < slot - 2 * 86400 // self.NOTICE_SECONDS:
+                    old.unlink()
+        return True
 
     # -- reading ---------------------------------------------------------------------------
     def files(self) -> list[Path]:

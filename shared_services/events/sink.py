@@ -295,6 +295,7 @@ class EventSink:
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         notify: Callable[..., Any] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
         self.table = validate_table_id(table)  # back-ticks stripped: one name everywhere
@@ -303,6 +304,8 @@ class EventSink:
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
         self._notify = notify
+        #: The time of a spill, for the hourly notice (:meth:`DeadLetterSpool.claim_notice`).
+        self.clock = clock
 
     def _notify_error(self, **kwargs: Any) -> None:
         from shared_services.utils.notification_system import notify_error
@@ -332,13 +335,20 @@ class EventSink:
         outcome.spilled_path = self.spool.spill(self.table, job_id, rows, reason=outcome.error or "")
         logger.error("could not write %d events to %s (%s); spilled to %s",
                      len(rows), self.table, log_safe(outcome.error, 500), outcome.spilled_path)
+        if not self.spool.claim_notice(self.table, self.clock()):
+            # This hour's spills of the table were notified already (by this process or another
+            # using the spool): logged above, counted in coverage-health's spool_backlog.
+            return outcome
         then = ("run coverage-replay once the warehouse is back." if not outcome.quota_exhausted else
                 "a BigQuery quota is used up (see the error; a table takes at most 1,500 load jobs a day, "
                 "failed ones included): run coverage-replay after it refills, in 10 minutes or more, and look for "
                 f"a job that loads {self.table} per game or per row.")
+        waiting = len(self.spool.files())
         self._notify_error(
             title="Source coverage events could not be written",
-            message=f"{len(rows)} events for {self.table} were spilled to {outcome.spilled_path}; {then}",
+            message=(f"{len(rows)} events for {self.table} were spilled to {outcome.spilled_path}; {then} "
+                     f"{waiting} batch(es) wait in {self.spool.directory}; further spills of {self.table} this "
+                     "hour are logged, not notified."),
             details={"error": outcome.error, "job_id": job_id, "attempts": outcome.attempts,
                      "dead_letter_file": str(outcome.spilled_path)},
             processor_name=processor_name,

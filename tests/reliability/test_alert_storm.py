@@ -53,3 +53,51 @@ def test_a_different_key_still_alerts(warehouse, notifications):
     run_night(warehouse, "run-1")
     OutageProcessor(warehouse, "phase_3", "espn").process_outage(primary_source="espn_game_boxscore")
     assert notifications.count("error") == 2
+
+
+def test_spills_notify_once_an_hour_per_table_across_processes(tmp_path):
+    """An outage with thirty processors spilling: one error notification per table an hour,
+    however many spill (each still logged and spooled), decided through the spool directory so
+    separate processes agree; the next hour notifies again, with the backlog's size; another
+    table has its own notice; a notice is never lost when the marker cannot be written."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from shared_services.events.dead_letter import DeadLetterSpool
+    from shared_services.events.sink import EventSink
+
+    spool = DeadLetterSpool(tmp_path / "spool")
+    notes: list[dict] = []
+    hour = 1_764_000_000.0 - 1_764_000_000.0 % 3600
+
+    def sink(table="ds.log", at=hour + 60):
+        return EventSink(None, table=table, spool=spool, notify=lambda **kw: notes.append(kw), clock=lambda: at)
+
+    for n in range(30):
+        assert sink().write([{"event_id": f"e{n}", "description": "x"}]).spilled_path is not None
+    assert len(spool.files()) == 30 and len(notes) == 1
+    assert "further spills of ds.log this hour are logged, not notified" in notes[0]["message"]
+    # another process, the same hour: no notice either
+    script = ("import sys; from shared_services.events.dead_letter import DeadLetterSpool; "
+              f"print(DeadLetterSpool(sys.argv[1]).claim_notice('ds.log', {hour + 1800}))")
+    root = Path(__file__).resolve().parents[2]
+    claimed = subprocess.run([sys.executable, "-c", script, str(spool.directory)], cwd=root, capture_output=True,
+                             text=True, check=True).stdout.strip()
+    assert claimed == "False"
+    sink(table="ds.other").write([{"event_id": "o1"}])
+    assert len(notes) == 2 and "ds.other" in notes[1]["message"]
+    sink(at=hour + 3600 + 5).write([{"event_id": "next-hour"}])
+    assert len(notes) == 3 and "32 batch(es) wait in" in notes[2]["message"]
+    # markers of long ago are cleared as new ones are made
+    assert len(list(spool.directory.glob(".notice-*"))) == 3
+    sink(at=hour + 3 * 86400).write([{"event_id": "days-later"}])
+    assert sorted(p.name.split("-")[-1] for p in spool.directory.glob(".notice-ds.log-*")) == [
+        str(int((hour + 3 * 86400) // 3600))]
+    # the marker's name taken by anything counts as claimed; a marker that cannot be made at all
+    # (here: no directory) lets the notice go out all the same
+    taken = DeadLetterSpool(tmp_path / "taken")
+    taken.directory.mkdir()
+    (taken.directory / f".notice-ds.log-{int(hour // 3600)}").mkdir()
+    assert taken.claim_notice("ds.log", hour) is False
+    assert DeadLetterSpool(tmp_path / "missing").claim_notice("ds.log", hour) is True

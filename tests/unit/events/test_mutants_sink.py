@@ -76,7 +76,8 @@ def test_a_sink_without_client_spills_with_the_batch_id_count_and_reason(tmp_pat
     assert notes == [{
         "title": "Source coverage events could not be written",
         "message": (f"3 events for ds.log were spilled to {outcome.spilled_path}; "
-                    "run coverage-replay once the warehouse is back."),
+                    f"run coverage-replay once the warehouse is back. 1 batch(es) wait in {tmp_path / 'spool'}; "
+                    "further spills of ds.log this hour are logged, not notified."),
         "details": {"error": outcome.error, "job_id": outcome.job_id, "attempts": 0,
                     "dead_letter_file": str(outcome.spilled_path)},
         "processor_name": "P",
