@@ -162,6 +162,9 @@ MUTANTS=(
   'shared_services.bigquery.jobs.x__converter*'
   # stop 39: the quotas page's size limits
   'shared_services.bigquery.limits.*'
+  # stop 40: the spool's hourly notice, coverage-health's spool check
+  'shared_services.events.dead_letter.xǁDeadLetterSpoolǁclaim_notice*'
+  'data_processors.reporting.health.x_check_spool_backlog*'
 )
 if [ "$#" -gt 0 ]; then MUTANTS=("$@"); fi
 export HYPOTHESIS_MAX_EXAMPLES="${HYPOTHESIS_MAX_EXAMPLES:-25}"

@@ -62,6 +62,7 @@ def test_spills_notify_once_an_hour_per_table_across_processes(tmp_path):
     table has its own notice; a notice is never lost when the marker cannot be written."""
     import subprocess
     import sys
+    import time
     from pathlib import Path
 
     from shared_services.events.dead_letter import DeadLetterSpool
@@ -101,3 +102,13 @@ def test_spills_notify_once_an_hour_per_table_across_processes(tmp_path):
     (taken.directory / f".notice-ds.log-{int(hour // 3600)}").mkdir()
     assert taken.claim_notice("ds.log", hour) is False
     assert DeadLetterSpool(tmp_path / "missing").claim_notice("ds.log", hour) is True
+    # without a time: now; a marker whose name is not a slot is left alone; markers two days
+    # old (48 hours) are kept, older ones removed
+    fresh = DeadLetterSpool(tmp_path / "fresh")
+    fresh.directory.mkdir()
+    now_slot = int(time.time() // 3600)
+    for name in (".notice-ds.log-x", f".notice-ds.log-{now_slot - 48}", f".notice-ds.log-{now_slot - 49}"):
+        (fresh.directory / name).touch()
+    assert fresh.claim_notice("ds.log") is True and fresh.claim_notice("ds.log") is False
+    assert sorted(p.name for p in fresh.directory.glob(".notice-*")) == sorted(
+        [".notice-ds.log-x", f".notice-ds.log-{now_slot - 48}", f".notice-ds.log-{now_slot}"])

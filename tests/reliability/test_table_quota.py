@@ -75,8 +75,12 @@ def test_a_flush_over_the_quota_tries_once_spills_and_says_to_replay_later(tmp_p
     assert outcome.spilled_path is not None and outcome.spilled_path.exists()
     assert len(notes) == 1
     message = notes[0]["message"]
-    assert "7 events" in message and "a BigQuery quota is used up" in message
-    assert "1,500 load jobs a day" in message and "in 10 minutes or more" in message
+    assert message == (
+        f"7 events for {COVERAGE_LOG_TABLE} were spilled to {outcome.spilled_path}; a BigQuery quota is used up "
+        "(see the error; a table takes at most 1,500 load jobs a day, failed ones included): run coverage-replay "
+        f"after it refills, in 10 minutes or more, and look for a job that loads {COVERAGE_LOG_TABLE} per game or "
+        f"per row. 1 batch(es) wait in {tmp_path / 'spool'}; further spills of {COVERAGE_LOG_TABLE} this hour are "
+        "logged, not notified.")
     assert "Quota exceeded: Your table exceeded quota for imports or query appends per table" in notes[0]["details"]["error"]
     assert len(log_rows(client)) == 0
     client.close()
