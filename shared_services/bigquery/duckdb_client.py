@@ -113,7 +113,6 @@ from shared_services.bigquery.limits import (  # noqa: F401 - MAX_QUERY_CHARACTE
     MAX_PARTITIONS_PER_TABLE,
     MAX_QUERY_CHARACTERS,
     QUERY_TOO_LARGE,
-    TABLE_LOAD_QUOTA_EXCEEDED,
     check_columns,
     check_descriptions,
     check_json_rows,
@@ -1069,11 +1068,19 @@ _REASONS = {"BadRequest": "invalidQuery", "NotFound": "notFound", "Conflict": "d
             "Forbidden": "accessDenied"}
 
 
-def _rebuild_error(class_name: str, message: str) -> gexc.GoogleAPICallError:
+def _rebuild_error(class_name: str, message: str, api_reason: str | None = None) -> gexc.GoogleAPICallError:
     cls = getattr(gexc, class_name, None)
     if not (isinstance(cls, type) and issubclass(cls, gexc.GoogleAPICallError)):
         cls = gexc.BadRequest
-    return cls(message)
+    return cls(message, errors=[{"reason": api_reason, "message": message}]) if api_reason else cls(message)
+
+
+def _api_reason(error: gexc.GoogleAPICallError | None) -> str | None:
+    """The first ``errors[].reason`` an error carries (BigQuery's, as a quota refusal gives it), else None."""
+    for entry in (getattr(error, "errors", None) or []) if error is not None else []:
+        if isinstance(entry, dict) and entry.get("reason"):
+            return str(entry["reason"])
+    return None
 
 
 # --------------------------------------------------------------------------------------
@@ -1637,7 +1644,7 @@ class DuckDBClient:
         try:
             # the newest columns, so everything before them: binding a query that names them is
             # enough (a scan of duckdb_columns() lists every column of every attached file)
-            con.execute(f"SELECT error_reason, error_message FROM {META_SCHEMA}.jobs LIMIT 0")  # noqa: S608
+            con.execute(f"SELECT error_reason, error_message, error_api_reason FROM {META_SCHEMA}.jobs LIMIT 0")  # noqa: S608, E501
             con.execute(f"SELECT view_query FROM {META_SCHEMA}.tables LIMIT 0")  # noqa: S608
             return
         except (duckdb.CatalogException, duckdb.BinderException):
@@ -1659,6 +1666,8 @@ class DuckDBClient:
         # Added later; files written by older versions get the columns on open.
         con.execute(f"ALTER TABLE {META_SCHEMA}.jobs ADD COLUMN IF NOT EXISTS error_reason VARCHAR")
         con.execute(f"ALTER TABLE {META_SCHEMA}.jobs ADD COLUMN IF NOT EXISTS error_message VARCHAR")
+        # The error's own ``errors[].reason`` when it gave one (a quota's ``quotaExceeded``).
+        con.execute(f"ALTER TABLE {META_SCHEMA}.jobs ADD COLUMN IF NOT EXISTS error_api_reason VARCHAR")
         con.execute(
             f"""CREATE TABLE IF NOT EXISTS {META_SCHEMA}.tables (
                 dataset_id VARCHAR NOT NULL,
@@ -1973,10 +1982,11 @@ class DuckDBClient:
             self._conn.execute_untracked(
                 f"INSERT INTO {META_SCHEMA}.jobs (job_id, job_type, destination, output_rows, "  # noqa: S608
                 "num_dml_affected_rows, statement_type, query, write_disposition, created_at, "
-                "error_reason, error_message) VALUES ($id, $type, $dest, $out, $dml, $st, $q, $wd, $ts, "
-                "$er, $em)",
+                "error_reason, error_message, error_api_reason) VALUES ($id, $type, $dest, $out, $dml, $st, $q, "
+                "$wd, $ts, $er, $em, $ar)",
                 {
                     "er": type(error).__name__ if error is not None else None,
+                    "ar": _api_reason(error),
                     "em": (error.message or str(error)) if error is not None else None,
                     "id": job_id,
                     "type": job_type,
@@ -2011,7 +2021,7 @@ class DuckDBClient:
                 return self._results[job_id]
             cur = self._conn.execute(
                 f"SELECT job_type, destination, output_rows, num_dml_affected_rows, statement_type, "  # noqa: S608
-                f"query, write_disposition, created_at, error_reason, error_message "
+                f"query, write_disposition, created_at, error_reason, error_message, error_api_reason "
                 f"FROM {META_SCHEMA}.jobs WHERE job_id = $j",
                 {"j": job_id},
             )
@@ -2019,7 +2029,7 @@ class DuckDBClient:
         if row is None:
             raise gexc.NotFound(f"Not found: Job {self.project}:{self.location or 'US'}.{job_id}")
         (job_type, destination, output_rows, dml, statement_type, query, write_disposition, created,
-         error_reason, error_message) = row
+         error_reason, error_message, api_reason) = row
         created = convert_duckdb_value(created, SchemaField("c", "TIMESTAMP"))
         job: Any
         if job_type == "load":
@@ -2035,13 +2045,8 @@ class DuckDBClient:
                 rows, [], dml,
             )
         if error_reason:
-            error = _rebuild_error(error_reason, error_message or "")
-            reason = _REASONS.get(error_reason, "invalid")
-            if (error_message or "").startswith(TABLE_LOAD_QUOTA_EXCEEDED):
-                # (limits.check_table_loads) the reason BigQuery gives: retrying now does not help
-                reason = "quotaExceeded"
-                error = gexc.Forbidden(error_message or "", errors=[{"reason": reason, "message": error_message}])
-            job.set_failed(error, reason)
+            job.set_failed(_rebuild_error(error_reason, error_message or "", api_reason),
+                           api_reason or _REASONS.get(error_reason, "invalid"))
         return job
 
     # ----------------------------------------------------------------- query
@@ -3403,12 +3408,12 @@ class DuckDBClient:
     def _earlier_loads(self, ds: str, tbl: str, now: dt.datetime) -> int:
         """Load jobs into ``ds.tbl`` in the 24 hours before ``now``, failed ones included, from
         the job table (every client of the file, and earlier processes, recorded there). A load
-        the quota itself refused is not counted: it was never admitted, and counting it would
-        keep a table that is retried every few minutes over the quota for ever."""
+        a quota refused is not counted: it was never admitted, and counting it would keep a
+        table that is retried every few minutes over the quota for ever."""
         row = self._conn.execute_untracked(
             f"SELECT count(*) FROM {META_SCHEMA}.jobs WHERE created_at > $since AND job_type = 'load' "  # noqa: S608
-            "AND destination = $table AND NOT starts_with(coalesce(error_message, ''), $refused)",
-            {"since": now - dt.timedelta(days=1), "table": f"{ds}.{tbl}", "refused": TABLE_LOAD_QUOTA_EXCEEDED},
+            "AND destination = $table AND coalesce(error_api_reason, '') <> 'quotaExceeded'",
+            {"since": now - dt.timedelta(days=1), "table": f"{ds}.{tbl}"},
         ).fetchone()
         return int(row[0]) if row else 0
 

@@ -624,17 +624,20 @@ def _meta_columns(client: DuckDBClient) -> dict[str, list[str]]:
 
 
 def test_an_older_warehouse_file_gets_the_newer_catalog_columns_when_opened(tmp_path):
-    """A file written before ``error_reason`` / ``error_message`` / ``view_query`` existed gets
+    """A file written before ``error_reason`` / ``error_message`` / ``error_api_reason`` /
+    ``view_query`` existed gets
     them on open (one probe query decides whether any DDL is needed); a current file keeps its
     catalog as it is, rows included."""
     path = str(tmp_path / "w.duckdb")
     fresh = DuckDBClient(path)
     current = _meta_columns(fresh)
-    assert {"error_reason", "error_message"} <= set(current["jobs"]) and "view_query" in current["tables"]
+    assert {"error_reason", "error_message", "error_api_reason"} <= set(current["jobs"])
+    assert "view_query" in current["tables"]
     fresh.create_dataset("ds")
     fresh.query("CREATE TABLE ds.t AS SELECT 1 AS x").result()
     jobs_before = fresh._conn.execute("SELECT count(*) FROM _embedded_meta.jobs").fetchone()[0]
-    for table, column in (("jobs", "error_reason"), ("jobs", "error_message"), ("tables", "view_query")):
+    for table, column in (("jobs", "error_reason"), ("jobs", "error_message"), ("jobs", "error_api_reason"),
+                          ("tables", "view_query")):
         fresh._conn.execute(f"ALTER TABLE _embedded_meta.{table} DROP COLUMN {column}")
     fresh.close()
     reopened = DuckDBClient(path)
