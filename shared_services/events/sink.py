@@ -83,8 +83,7 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, _TRANSIENT_TYPES):
         return True
     if isinstance(exc, gexc.Forbidden):  # BigQuery reports rate limits as 403 rateLimitExceeded
-        reasons = {str(e.get("reason")) for e in (getattr(exc, "errors", None) or []) if isinstance(e, dict)}
-        return bool(reasons & _TRANSIENT_REASONS) or "rateLimitExceeded" in str(exc)
+        return bool(_reasons(exc) & _TRANSIENT_REASONS) or "rateLimitExceeded" in str(exc)
     try:  # requests is a dependency of google-cloud-bigquery's transport
         import requests
 
@@ -108,8 +107,13 @@ def is_quota_exhausted(exc: BaseException) -> bool:
     """
     if not isinstance(exc, gexc.GoogleAPICallError):
         return False
-    reasons = {str(e.get("reason")) for e in (getattr(exc, "errors", None) or []) if isinstance(e, dict)}
+    reasons = _reasons(exc)
     return "quotaExceeded" in reasons or (not reasons and str(exc.message or "").startswith("Quota exceeded"))
+
+
+def _reasons(exc: BaseException) -> set[str]:
+    """The ``errors[].reason`` values a Google API error carries (BigQuery's reasons)."""
+    return {str(e.get("reason")) for e in (getattr(exc, "errors", None) or []) if isinstance(e, dict)}
 
 
 @dataclass(frozen=True)

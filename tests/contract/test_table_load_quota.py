@@ -18,7 +18,6 @@ on the HTTP adapter.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -28,6 +27,7 @@ from google.cloud import bigquery
 from shared_services.bigquery.duckdb_client import META_SCHEMA
 from shared_services.bigquery.limits import MAX_TABLE_LOADS_PER_DAY
 from tests.contract.conftest import Adapter
+from tests.support.warehouse_files import record_earlier_loads as record_loads
 
 #: BigQuery's words (troubleshoot-quotas).
 QUOTA_MESSAGE = "Quota exceeded: Your table exceeded quota for imports or query appends per table."
@@ -39,15 +39,9 @@ def _backend(adapter: Adapter) -> Any:
 
 
 def record_earlier_loads(adapter: Adapter, table: str, count: int, hours_ago: float, failed: bool = False) -> None:
-    """``count`` load jobs into ``table`` recorded ``hours_ago`` (as each load records itself)."""
-    when = dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours_ago)
-    _backend(adapter)._conn.execute_untracked(
-        f"INSERT INTO {META_SCHEMA}.jobs (job_id, job_type, destination, output_rows, created_at, error_reason, "  # noqa: S608
-        "error_message) SELECT 'earlier_' || $tag || '_' || i, 'load', $table, 1, $when, $reason, $message "
-        "FROM range($count) AS r(i)",
-        {"tag": f"{hours_ago}_{failed}".replace(".", "_"), "table": table, "when": when, "count": count,
-         "reason": "BadRequest" if failed else None, "message": "Error while reading data" if failed else None},
-    )
+    """``count`` load jobs into ``table`` recorded ``hours_ago`` (ids ``earlier_<hours>_<failed>_<n>``)."""
+    record_loads(_backend(adapter), table, count, hours_ago, f"earlier_{hours_ago}_{failed}".replace(".", "_"),
+                 failed=failed)
 
 
 def _load(adapter: Adapter, table: str, value: int, job_id: str | None = None) -> Any:

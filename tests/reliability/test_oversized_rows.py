@@ -31,7 +31,6 @@ from google.cloud import bigquery
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
 from shared_services.bigquery.limits import MAX_JSON_ROW_BYTES
-from shared_services.bigquery.provisioning import ensure_schema
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
 from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.model import MAX_FREE_TEXT_CHARACTERS, MAX_NAME_CHARACTERS
@@ -70,12 +69,11 @@ def test_a_load_row_over_a_hundred_megabytes_is_refused_as_bigquery_refuses_it()
     client.close()
 
 
-def test_an_events_free_text_is_cut_and_a_long_id_refused_so_every_event_loads(tmp_path: Path) -> None:
+def test_an_events_free_text_is_cut_and_a_long_id_refused_so_every_event_loads(warehouse: DuckDBClient) -> None:
     """A 150 MB description is logged, cut to 100,000 characters ending with its full length,
     and flushed with its batch; a 10,000-character id is taken, one more is refused naming the
     field, and nothing is buffered for it; a 100,000-character description is kept whole."""
-    client = DuckDBClient(str(tmp_path / "w.duckdb"))
-    ensure_schema(client)
+    client = warehouse
     processor = Processor(client)
     processor.log_quality_event("source_missing", "critical", "body: " + "x" * 150_000_000, game_id="g1")
     processor.log_quality_event("fallback_used", "info", "y" * MAX_FREE_TEXT_CHARACTERS, game_id="g2")
@@ -95,15 +93,12 @@ def test_an_events_free_text_is_cut_and_a_long_id_refused_so_every_event_loads(t
     assert cut.startswith("body: xxx") and cut.endswith(" ... [cut: 150,000,006 characters in all]")
     assert rows.loc["g2", "description"] == "y" * MAX_FREE_TEXT_CHARACTERS  # at the limit: whole
     assert len(rows.index[2]) == MAX_NAME_CHARACTERS
-    client.close()
 
 
-def test_replay_quarantines_a_file_with_a_row_bigquery_cannot_load(tmp_path: Path) -> None:
+def test_replay_quarantines_a_file_with_a_row_bigquery_cannot_load(tmp_path: Path, warehouse: DuckDBClient) -> None:
     """A spool file from before the cut (a 105 MB description) would fail its load on every
     replay; it is quarantined with the row's size, and the other files are replayed."""
-    path = tmp_path / "w.duckdb"
-    client = DuckDBClient(str(path))
-    ensure_schema(client)
+    client = warehouse
     spool = DeadLetterSpool(tmp_path / "spool")
     writer = Processor(None)
     writer.log_quality_event("fallback_used", "info", "fine", game_id="ok")
@@ -119,4 +114,3 @@ def test_replay_quarantines_a_file_with_a_row_bigquery_cannot_load(tmp_path: Pat
     assert "Row size is larger than: 104857600" in reason and "row 0 is 105,00" in reason
     assert len(report.files_replayed) == 1 and list(log_rows(client)["game_id"]) == ["ok"]
     assert spool.files() == []
-    client.close()

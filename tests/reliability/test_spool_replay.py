@@ -17,17 +17,10 @@ from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.replay import ReplayReport, replay_dead_letters
 from shared_services.events.replay import main as replay_main
 from tests.support.bq_standin import BigQueryStandIn
-from tests.support.event_log import Processor, log_rows
+from tests.support.event_log import event_rows, log_rows
 from tests.support.scenario import load, schedule_row
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def event_rows(count: int, tag: str) -> list[dict]:
-    processor = Processor(None)
-    for i in range(count):
-        processor.log_quality_event("fallback_used", "info", f"{tag} {i}", game_id=f"{tag}-{i}")
-    return processor._coverage_state().buffer.take()
 
 
 def spill(spool: DeadLetterSpool, job_id: str, count: int) -> Path:

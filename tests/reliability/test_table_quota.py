@@ -15,7 +15,7 @@ BigQuery takes at most 1,500 load jobs per table per day, failed ones included (
 
 from __future__ import annotations
 
-import datetime as dt
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -25,24 +25,19 @@ from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
 from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.replay import main as replay_main
 from shared_services.events.sink import EventSink, RetryPolicy
-from tests.support.event_log import Processor, log_rows
+from tests.support.event_log import event_rows, log_rows
 from tests.support.recording_client import RecordingClient
+from tests.support.warehouse_files import record_earlier_loads
 
 
-def _warehouse(tmp_path: Path) -> Path:
-    path = tmp_path / "w.duckdb"
-    client = DuckDBClient(str(path))
-    ensure_schema(client)
-    client.close()
-    return path
+def _warehouse(template: Path, tmp_path: Path) -> Path:
+    """A copy of the session's schema-only warehouse file (tests/conftest.py)."""
+    return Path(shutil.copyfile(template, tmp_path / "w.duckdb"))
 
 
 def _use_up_the_quota(client: DuckDBClient, hours_ago: float = 1.0) -> None:
-    """1,500 load jobs into the coverage log, ``hours_ago`` (as each load records itself)."""
-    client._conn.execute_untracked(
-        f"INSERT INTO {META_SCHEMA}.jobs (job_id, job_type, destination, output_rows, created_at) "  # noqa: S608
-        "SELECT 'earlier_load_' || i, 'load', $table, 1, $when FROM range(1500) AS r(i)",
-        {"table": COVERAGE_LOG_TABLE, "when": dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours_ago)})
+    """1,500 load jobs into the coverage log, ``hours_ago`` (ids ``earlier_load_<n>``)."""
+    record_earlier_loads(client, COVERAGE_LOG_TABLE, 1_500, hours_ago, "earlier_load")
 
 
 def _let_a_day_pass(client: DuckDBClient) -> None:
@@ -51,15 +46,9 @@ def _let_a_day_pass(client: DuckDBClient) -> None:
         "WHERE job_id LIKE 'earlier_load_%'")
 
 
-def _events(count: int, tag: str) -> list[dict[str, Any]]:
-    processor = Processor(None)
-    for i in range(count):
-        processor.log_quality_event("fallback_used", "info", f"{tag} {i}", game_id=f"{tag}-{i}")
-    return processor._coverage_state().buffer.take()
-
-
-def test_a_flush_over_the_quota_tries_once_spills_and_says_to_replay_later(tmp_path: Path) -> None:
-    path = _warehouse(tmp_path)
+def test_a_flush_over_the_quota_tries_once_spills_and_says_to_replay_later(tmp_path: Path,
+                                                                         warehouse_template: Path) -> None:
+    path = _warehouse(warehouse_template, tmp_path)
     client = DuckDBClient(str(path))
     _use_up_the_quota(client)
     recording = RecordingClient(client)
@@ -67,7 +56,7 @@ def test_a_flush_over_the_quota_tries_once_spills_and_says_to_replay_later(tmp_p
     sleeps: list[float] = []
     sink = EventSink(recording, spool=DeadLetterSpool(tmp_path / "spool"), policy=RetryPolicy(max_attempts=5),
                      sleep=sleeps.append, notify=lambda **kwargs: notes.append(kwargs))
-    rows = _events(7, "quota")
+    rows = event_rows(7, "quota")
     outcome = sink.write(rows)
     assert not outcome.ok and outcome.quota_exhausted
     assert outcome.attempts == 1 and sleeps == []  # no retry loop against a quota
@@ -86,11 +75,11 @@ def test_a_flush_over_the_quota_tries_once_spills_and_says_to_replay_later(tmp_p
     client.close()
 
 
-def test_replay_stops_a_table_at_its_quota_and_loads_everything_once_after_it_refills(tmp_path: Path,
-                                                                                      capsys: Any) -> None:
-    path = _warehouse(tmp_path)
+def test_replay_stops_a_table_at_its_quota_and_loads_everything_once_after_it_refills(
+        tmp_path: Path, capsys: Any, warehouse_template: Path) -> None:
+    path = _warehouse(warehouse_template, tmp_path)
     spool = DeadLetterSpool(tmp_path / "spool")
-    spilled = {f"job_{i}": _events(3, f"f{i}") for i in range(4)}
+    spilled = {f"job_{i}": event_rows(3, f"f{i}") for i in range(4)}
     for job_id, rows in spilled.items():
         spool.spill(COVERAGE_LOG_TABLE, job_id, rows, reason="warehouse down")
     client = DuckDBClient(str(path))
@@ -162,7 +151,8 @@ def test_table_pacer_keeps_any_ten_seconds_to_five_loads_of_a_table() -> None:
     assert sleeps == [10.0]
 
 
-def test_replay_paces_its_loads_on_bigquery_and_not_on_the_embedded_warehouse(tmp_path: Path) -> None:
+def test_replay_paces_its_loads_on_bigquery_and_not_on_the_embedded_warehouse(tmp_path: Path,
+                                                                              warehouse_template: Path) -> None:
     """Twelve spilled files into the coverage log. Through the real client (BigQuery, here the
     HTTP stand-in) replay starts at most five loads per ten seconds: with loads that take no
     time, it sleeps ten seconds twice. The embedded warehouse says it does not limit the rate,
@@ -173,7 +163,7 @@ def test_replay_paces_its_loads_on_bigquery_and_not_on_the_embedded_warehouse(tm
     def spool_of(name: str) -> DeadLetterSpool:
         spool = DeadLetterSpool(tmp_path / name)
         for i in range(12):
-            spool.spill(COVERAGE_LOG_TABLE, f"job_{i}", _events(2, f"{name}{i}"), reason="warehouse down")
+            spool.spill(COVERAGE_LOG_TABLE, f"job_{i}", event_rows(2, f"{name}{i}"), reason="warehouse down")
         return spool
 
     now = [0.0]
@@ -194,7 +184,7 @@ def test_replay_paces_its_loads_on_bigquery_and_not_on_the_embedded_warehouse(tm
         assert len(log_rows(standin.backend)) == 24
 
     sleeps.clear()
-    warehouse = DuckDBClient(str(_warehouse(tmp_path)))
+    warehouse = DuckDBClient(str(_warehouse(warehouse_template, tmp_path)))
     assert warehouse.limits_table_update_rate is False
     report = replay_dead_letters(warehouse, spool_of("embedded"), sleep=sleep, clock=lambda: now[0])
     assert len(report.files_replayed) == 12 and report.rows_loaded == 24 and sleeps == []

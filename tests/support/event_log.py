@@ -37,6 +37,15 @@ class Processor(QualityMixin):
         self.run_id = run_id
 
 
+def event_rows(count: int, tag: str) -> list[dict[str, Any]]:
+    """``count`` info events' log rows, as a flush would spill them (descriptions ``<tag> <n>``,
+    game ids ``<tag>-<n>``)."""
+    processor = Processor(None)
+    for i in range(count):
+        processor.log_quality_event("fallback_used", "info", f"{tag} {i}", game_id=f"{tag}-{i}")
+    return processor._coverage_state().buffer.take()
+
+
 def log_rows(client: Any, where: str = "TRUE", params: Sequence[Any] = ()) -> pd.DataFrame:
     """Every row of the coverage log (partition-filtered), oldest first."""
     sql = (f"SELECT * FROM `{COVERAGE_LOG_TABLE}` "

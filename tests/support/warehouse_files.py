@@ -21,11 +21,12 @@ Example::
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from shared_services.bigquery.duckdb_client import DuckDBClient
+from shared_services.bigquery.duckdb_client import META_SCHEMA, DuckDBClient
 
 
 def build_closed_warehouse(path: Path, build: Callable[[DuckDBClient], object], *,
@@ -49,3 +50,17 @@ def open_copy(template: Path, target: Path, *, project: str | None = None) -> Du
     """Copy the closed ``template`` file to ``target`` and open a client on the copy."""
     shutil.copyfile(template, target)
     return DuckDBClient(str(target), project=project) if project else DuckDBClient(str(target))
+
+
+def record_earlier_loads(client: DuckDBClient, table: str, count: int, hours_ago: float, prefix: str,
+                         failed: bool = False) -> None:
+    """``count`` load jobs into ``table`` recorded ``hours_ago`` in the warehouse's job table, as
+    each load records itself (ids ``{prefix}_0`` ...; ``failed``: failed for their data). For
+    the load quota's tests: 1,500 real loads take seconds, and a day cannot pass in a test."""
+    client._conn.execute_untracked(
+        f"INSERT INTO {META_SCHEMA}.jobs (job_id, job_type, destination, output_rows, created_at, error_reason, "  # noqa: S608
+        "error_message) SELECT $prefix || '_' || i, 'load', $table, 1, $when, $reason, $message FROM range($count) AS r(i)",
+        {"prefix": prefix, "table": table, "when": dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours_ago),
+         "count": count, "reason": "BadRequest" if failed else None,
+         "message": "Error while reading data" if failed else None},
+    )

@@ -13,8 +13,8 @@ from shared_services.bigquery.duckdb_client import DuckDBClient
 from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.replay import main as replay_main
 from shared_services.events.replay import replay_dead_letters
-from tests.reliability.test_spool_replay import event_rows, spill, warehouse_file
-from tests.support.event_log import log_rows
+from tests.reliability.test_spool_replay import spill, warehouse_file
+from tests.support.event_log import event_rows, log_rows
 
 
 def test_the_json_report_names_each_file_by_what_became_of_it(tmp_path, capsys):
