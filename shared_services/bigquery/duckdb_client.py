@@ -70,7 +70,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, NamedTuple, Protocol, TypeVar, cast, runtime_checkable
 
 import duckdb
@@ -124,6 +124,7 @@ from shared_services.bigquery.limits import (  # noqa: F401 - MAX_QUERY_CHARACTE
     check_transactions,
     check_view_definition,
     created_view_bodies,
+    mutated_tables,
     statement_target,
     utf8_size,
 )
@@ -1113,6 +1114,53 @@ class _CatalogGeneration:
             self.value += 1
 
 
+class _MutationClock:
+    """When each table of one warehouse last had rows updated or deleted by a committed job.
+
+    BigQuery cancels a transaction that mutates a table which another job mutated while the
+    transaction ran ("Multi-statement transactions" > "Transaction concurrency",
+    https://cloud.google.com/bigquery/docs/transactions: "If a transaction mutates (updates or
+    deletes) rows in a table, then other transactions or DML statements that mutate rows in the
+    same table cannot run concurrently. Conflicting transactions are cancelled."). DuckDB sees a
+    conflict only when two transactions touch the same rows, so two processors replacing
+    different games of one table at once both committed here and one of them fails on BigQuery.
+    The clock gives each committed mutation a number; a transaction that began before the last
+    mutation of a table it mutates is cancelled at its commit (:meth:`DuckDBClient._execute`).
+
+    One clock per warehouse (DuckDB instance) of this process: its clients share it. Another
+    process cannot write the file meanwhile (DuckDB lets one process at a time open it for
+    writing), so no mutation escapes it.
+    """
+
+    __slots__ = ("lock", "now", "_last")
+
+    def __init__(self) -> None:
+        #: Held from a mutating job's conflict check through its COMMIT and :meth:`record`.
+        self.lock = threading.Lock()
+        #: The number of the last committed mutation (0: none yet).
+        self.now = 0
+        self._last: dict[tuple[str, str], tuple[int, str]] = {}
+
+    def conflict(self, tables: Iterable[tuple[str, str]], since: int) -> tuple[tuple[str, str], str] | None:
+        """The first of ``tables`` (sorted) mutated after mutation number ``since``, with the job
+        that mutated it; None when none was (caller holds :attr:`lock`)."""
+        for table in sorted(tables):
+            last = self._last.get(table)
+            if last is not None and last[0] > since:
+                return table, last[1]
+        return None
+
+    def record(self, tables: Iterable[tuple[str, str]], job_id: str) -> None:
+        """``job_id`` committed mutations of ``tables`` (caller holds :attr:`lock`)."""
+        self.now += 1
+        for table in tables:
+            self._last[table] = (self.now, job_id)
+
+
+#: The clock of each open warehouse, by catalog name (see :class:`_MutationClock`).
+_CLOCKS: dict[str, _MutationClock] = {}
+
+
 def _statement_head(sql: str) -> str:
     """The first keyword of ``sql``, upper case (comments are not skipped: unknown counts as a change)."""
     text = sql.lstrip()
@@ -1227,6 +1275,7 @@ def _forget_instance_in_child() -> None:
     _GENERATION = _CatalogGeneration()
     _INSTANCES.clear()
     _ALIASES.clear()
+    _CLOCKS.clear()
     _INSTANCES_LOCK = threading.Lock()
 
 
@@ -1296,6 +1345,7 @@ def _open_warehouse(path: str) -> tuple[_TrackedConnection, str]:
             target = "':memory:'" if key is None else "'" + key.replace("'", "''") + "'"
             root.execute(f"ATTACH {target} AS {alias}")
             _ALIASES.add(alias)
+            _CLOCKS[alias] = _MutationClock()
             if key is not None:
                 _INSTANCES[key] = (alias, 1)
         try:
@@ -1316,6 +1366,7 @@ def _release(key: str | None, alias: str) -> None:
             return
         del _INSTANCES[key]
     _ALIASES.discard(alias)
+    _CLOCKS.pop(alias, None)
     if _ROOT is not None:
         _ROOT.execute(f"DETACH {alias}")
         _GENERATION.bump()  # a later warehouse may get this catalog name: no snapshot carries over
@@ -1593,6 +1644,8 @@ class DuckDBClient:
         self._results: OrderedDict[str, EmbeddedQueryJob] = OrderedDict()
         self._con: _TrackedConnection | None
         self._con, self._catalog = _open_warehouse(self.path)
+        #: Shared with every client of this warehouse (see :class:`_MutationClock`).
+        self._clock = _CLOCKS[self._catalog]
         #: The last catalog snapshot and the generation it was taken at (see :meth:`_catalog_snapshot`).
         self._snapshot: tuple[int, _CatalogSnapshot] | None = None
         #: Single catalog answers (:meth:`_lookup`) and the generation they hold for.
@@ -1731,9 +1784,8 @@ class DuckDBClient:
         if isinstance(err, duckdb.TransactionException):
             # Conflict (409) means "a job / table with this id already exists" and callers rely
             # on that; BigQuery reports a concurrent-update abort as a 400.
-            return gexc.BadRequest(
-                f"Transaction is aborted due to concurrent update against table(s) ({text})"
-            )
+            message = f"Transaction is aborted due to concurrent update against table(s) ({text})"
+            return gexc.BadRequest(message, errors=[{"reason": "invalidQuery", "message": message}])
         raised = re.search(rf"Could not convert string '{re.escape(WINDOW_ERROR_PREFIX)}(.*?)' to INT32", text, re.S)
         if isinstance(err, duckdb.ConversionException) and raised:
             # a check inside a window's PARTITION BY / ORDER BY (sql_translate._window_errors)
@@ -2452,9 +2504,13 @@ class DuckDBClient:
         dml: int | None = None
         statements = translation.statements
         statement_type = "SCRIPT" if len(statements) > 1 else statements[0].kind
+        in_transaction, mutated = mutated_tables(
+            [s.source_ast if s.source_ast is not None else s.ast for s in statements])
+        clock = self._clock
+        started = clock.now  # (before the DuckDB transaction's snapshot is taken)
         # The whole job is one DuckDB transaction: a script's BEGIN / COMMIT TRANSACTION mark
         # what BigQuery commits atomically, and a failure anywhere rolls everything back.
-        with self._transaction():
+        with ExitStack() as committing, self._transaction():
             for statement in statements:
                 kind = statement.kind
                 if kind in ("BEGIN", "COMMIT"):
@@ -2527,10 +2583,33 @@ class DuckDBClient:
                 job_id, "query", created, num_dml_affected_rows=dml,
                 statement_type=statement_type, query=query,
             )
+            if mutated:
+                # The check, the COMMIT (when the with block ends) and the record are one step
+                # for every client of this warehouse.
+                committing.enter_context(clock.lock)
+                self._check_concurrent_mutations(in_transaction, started, job_id)
+                committing.callback(clock.record, mutated, job_id)  # (after the COMMIT: not on a rollback)
         return EmbeddedQueryJob(
             job_id, self.project, self.location, created, query, statement_type,
             rows, schema, dml, values=tuples,
         )
+
+    def _check_concurrent_mutations(self, tables: Iterable[tuple[str, str]], started: int, job_id: str) -> None:
+        """``BadRequest`` (reason ``invalidQuery``, BigQuery's message) when a transaction of
+        this job mutates a table another job mutated since mutation number ``started`` (see
+        :class:`_MutationClock`). BigQuery's words, as its error pages quote them: "Transaction
+        is aborted due to concurrent update against table p:ds.t. Transaction ID: ...". A
+        conflicting DML statement outside a transaction is queued by BigQuery, not cancelled,
+        so only a transaction's tables are checked."""
+        hit = self._clock.conflict(tables, started)
+        if hit is None:
+            return
+        (dataset, table), blocking = hit
+        spelled = self._catalog_snapshot().spelling(dataset, table)  # (the keys are lower case)
+        name = f"{spelled[0]}.{spelled[1]}" if spelled else f"{dataset}.{table}"
+        message = (f"Transaction is aborted due to concurrent update against table {self.project}:{name}. "
+                   f"Transaction ID: {job_id}. Blocking job: {blocking}")
+        raise gexc.BadRequest(message, errors=[{"reason": "invalidQuery", "message": message}])
 
     def _empty_null_arrays(self, source: exp.Expression | None) -> None:
         """A NULL ARRAY the statement wrote to its table is an empty ARRAY, as on BigQuery: "When

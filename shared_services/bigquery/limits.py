@@ -55,6 +55,7 @@ __all__ = [
     "check_descriptions",
     "check_columns",
     "check_transactions",
+    "mutated_tables",
     "check_partitions",
     "check_table_partitions",
     "check_table_loads",
@@ -405,6 +406,54 @@ def check_transactions(trees: Sequence[exp.Expression]) -> None:
                 raise gexc.BadRequest(
                     f"The transaction mutates data in {len(mutated):,} tables; BigQuery's transaction can mutate "
                     f"at most {MAX_TRANSACTION_TABLES} ({_QUOTAS}#query_jobs). Commit in smaller transactions.")
+
+
+#: The statements that update or delete rows ("mutating DML": UPDATE, DELETE, MERGE; and
+#: TRUNCATE TABLE, which deletes every row). An INSERT adds rows and mutates none.
+_MUTATING = (exp.Update, exp.Delete, exp.Merge)
+
+
+def _rows_mutated(tree: exp.Expression) -> list[tuple[str, str]]:
+    if isinstance(tree, exp.TruncateTable):
+        return [_key(t) for t in tree.expressions if isinstance(t, exp.Table)]
+    target = statement_target(tree, _MUTATING)
+    return [] if target is None else [_key(target)]
+
+
+def mutated_tables(trees: Sequence[exp.Expression | None]) -> tuple[frozenset[tuple[str, str]],
+                                                                    frozenset[tuple[str, str]]]:
+    """``(in_transaction, all)``: the tables (lower-case ``(dataset, table)``) whose rows a
+    script's statements update or delete (UPDATE, DELETE, MERGE, TRUNCATE TABLE) inside a
+    transaction (``BEGIN TRANSACTION`` to ``COMMIT`` / ``ROLLBACK`` or the script's end), and
+    anywhere in it. An INSERT mutates no row.
+
+    These are what BigQuery's transaction concurrency rule is about ("Multi-statement
+    transactions" > "Transaction concurrency", https://cloud.google.com/bigquery/docs/transactions:
+    "If a transaction mutates (updates or deletes) rows in a table, then other transactions or
+    DML statements that mutate rows in the same table cannot run concurrently. Conflicting
+    transactions are cancelled. Conflicting DML statements that run outside of a transaction are
+    queued to run later"). A None tree (a statement the parser did not keep) mutates nothing.
+
+    Example::
+
+        trees = sqlglot.parse('BEGIN TRANSACTION; DELETE FROM ds.t WHERE TRUE; '
+                              'INSERT INTO ds.u (x) VALUES (1); COMMIT TRANSACTION', read='bigquery')
+        mutated_tables(trees)   # (frozenset({('ds', 't')}), frozenset({('ds', 't')}))
+    """
+    inside: set[tuple[str, str]] = set()
+    anywhere: set[tuple[str, str]] = set()
+    open_transaction = False
+    for tree in trees:
+        if isinstance(tree, exp.Transaction):
+            open_transaction = True
+        elif isinstance(tree, exp.Commit | exp.Rollback):
+            open_transaction = False
+        elif tree is not None:
+            tables = _rows_mutated(tree)
+            anywhere.update(tables)
+            if open_transaction:
+                inside.update(tables)
+    return frozenset(inside), frozenset(anywhere)
 
 
 def check_partitions(partitions: int, table: str, job: str = "query") -> None:
