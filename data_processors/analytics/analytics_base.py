@@ -43,7 +43,7 @@ from shared_services.bigquery.statements import (
     replace_rows_statement,
     statement_factory,
 )
-from shared_services.bigquery.writer import replace_rows
+from shared_services.bigquery.writer import WRITE_CONFLICT_RETRY, replace_rows
 from shared_services.events.sink import EventsNotKeptError, RetryPolicy
 from shared_services.utils.dates import check_span, parse_game_date
 from shared_services.utils.frames import frame_records
@@ -128,6 +128,10 @@ class AnalyticsProcessorBase:
     OUTPUT_TABLE: ClassVar[str | None] = None
     #: Columns identifying the slice a write replaces (idempotency): all rows of these keys.
     REPLACE_KEY_COLUMNS: ClassVar[Sequence[str]] = ("game_id",)
+    #: How :meth:`load_dataframe_batch` retries a write BigQuery cancelled because another job
+    #: (another instance of this processor, a backfill) updated the table at the same time
+    #: (see :mod:`shared_services.bigquery.writer`).
+    WRITE_CONFLICT_RETRY: ClassVar[RetryPolicy] = WRITE_CONFLICT_RETRY
 
     def __init__(self, bq_client: Any = None, **options: Any) -> None:
         if bq_client is None:
@@ -246,6 +250,9 @@ class AnalyticsProcessorBase:
 
         Re-processing a game replaces its rows instead of duplicating them. The schema is
         explicit (the table's registered schema by default); columns not in it are an error.
+        A replace BigQuery cancels for another job's concurrent update runs again
+        (:attr:`WRITE_CONFLICT_RETRY`); when the table stays busy,
+        :class:`~shared_services.bigquery.writer.WriteConflictError` with nothing written.
 
         Example::
 
@@ -264,7 +271,8 @@ class AnalyticsProcessorBase:
                 partition_field = None
         keys = list(key_columns or self.REPLACE_KEY_COLUMNS)
         records = frame_records(df)
-        return replace_rows(self.bq_client, target, records, fields, keys, partition_field)
+        return replace_rows(self.bq_client, target, records, fields, keys, partition_field,
+                            conflict_retry=self.WRITE_CONFLICT_RETRY)
 
 
 @statement_factory("write")

@@ -14,6 +14,22 @@ job holding a multi-statement transaction::
 Processing the same game twice therefore leaves one copy of its rows, a failed load or a
 failed statement leaves the target untouched, and no streaming insert is ever used.
 
+Two writers at once (two instances of a processor started for the same date, a backfill
+running beside the nightly run): BigQuery cancels a transaction that mutates a table another
+job mutated while it ran ("Multi-statement transactions" > "Transaction concurrency",
+https://cloud.google.com/bigquery/docs/transactions: "If a transaction mutates (updates or
+deletes) rows in a table, then other transactions or DML statements that mutate rows in the
+same table cannot run concurrently. Conflicting transactions are cancelled."), with a 400
+``invalidQuery`` "Transaction is aborted due to concurrent update against table p:ds.t". The
+cancelled transaction changed nothing and the script is idempotent, so :func:`replace_rows`
+runs it again (a new query job, the same staging table) after a jittered back-off
+(:data:`WRITE_CONFLICT_RETRY`); when the table stays busy it raises
+:class:`WriteConflictError` (exit 3 in a command) with nothing written. The real platform
+met this on ``player_game_summary`` (two instances 18 s apart) and fell back to a DELETE and
+an INSERT outside a transaction, which left 72 duplicated player rows; here the retried
+transaction replaces the same keys, so the table holds one copy whichever writer commits last.
+The embedded warehouse cancels such a transaction the same way (docs/bigquery-rules.md).
+
 Why this shape is valid on BigQuery (each point checked against BigQuery's documentation):
 
 * Not a ``MERGE``: "Correlated subqueries within a when_clause, search_condition,
@@ -51,11 +67,15 @@ Example::
 from __future__ import annotations
 
 import hashlib
+import logging
+import random
+import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
 from shared_services.bigquery.identifiers import (
@@ -63,9 +83,60 @@ from shared_services.bigquery.identifiers import (
     quote_table_id,
     validate_table_id,
 )
+from shared_services.cli.errors import EnvironmentProblem
 from shared_services.events.serialization import json_safe_batch
+from shared_services.events.sink import RetryPolicy
 
-__all__ = ["replace_rows", "replace_sql", "merge_sql"]
+__all__ = ["replace_rows", "replace_sql", "merge_sql", "is_write_conflict", "WriteConflictError",
+           "WRITE_CONFLICT_RETRY"]
+
+logger = logging.getLogger(__name__)
+
+#: How often and how long :func:`replace_rows` tries a transaction that BigQuery cancelled for
+#: a concurrent update: 6 attempts, jittered back-off doubling from up to 2 s to up to 30 s
+#: (at most about a minute of waiting in all). BigQuery's replace transactions of a batch take
+#: seconds, so a writer that started a moment earlier has committed long before.
+WRITE_CONFLICT_RETRY = RetryPolicy(max_attempts=6, initial_delay=2.0, max_delay=30.0)
+
+#: BigQuery's words for a write cancelled by another job's concurrent update of the table: a
+#: transaction ("Transaction is aborted due to concurrent update against table p:ds.t.
+#: Transaction ID: ... Blocking job: ...") and a DML statement that lost a conflict on the same
+#: partitions after BigQuery's own retries ("Could not serialize access to table p:ds.t due to
+#: concurrent update"). Both are a 400 with reason ``invalidQuery``, the reason of a syntax
+#: error too, so the message is what tells them apart.
+_CONFLICT_WORDS = ("Transaction is aborted due to concurrent update", "Could not serialize access to table")
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """True when BigQuery cancelled a write because another job updated the table meanwhile.
+
+    Such a write changed nothing, and running it again once the other job is done succeeds.
+
+    Example::
+
+        is_write_conflict(BadRequest('Transaction is aborted due to concurrent update against table p:ds.t'))  # True
+        is_write_conflict(BadRequest('Syntax error: Unexpected end of script'))                              # False
+    """
+    if not isinstance(exc, gexc.BadRequest):
+        return False
+    text = str(exc.message or "")
+    return any(words in text for words in _CONFLICT_WORDS)
+
+
+class WriteConflictError(EnvironmentProblem):
+    """A write BigQuery cancelled for concurrent updates on every attempt; nothing was written.
+
+    Another job (another instance of the processor, a backfill) kept updating the table. An
+    :class:`~shared_services.cli.errors.EnvironmentProblem`: a command exits 3 with its one
+    line. ``__cause__`` is BigQuery's last error.
+
+    Example::
+
+        try:
+            replace_rows(client, 'nba_analytics.player_game_summary', rows, schema, ['game_id'])
+        except WriteConflictError as exc:
+            logger.error('%s', exc)   # run the processor again once the other writer is done
+    """
 
 
 def replace_sql(
@@ -128,13 +199,20 @@ def replace_rows(
     key_columns: Sequence[str],
     partition_field: str | None = None,
     job_id_prefix: str = "replace",
+    *,
+    conflict_retry: RetryPolicy = WRITE_CONFLICT_RETRY,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
 ) -> int:
     """Replace the target rows sharing ``key_columns`` values with ``rows``; returns rows written.
 
     Rows are validated against ``schema`` first (a bad value is a ``ValueError`` naming the
     row and field, and nothing is written). Every row needs a value in each key column (a NULL
     key could never match, so its old rows would stay next to the new ones). One load job,
-    one query job (a transaction), and the staging table is always dropped.
+    one query job (a transaction), and the staging table is always dropped. When BigQuery
+    cancels the transaction because another job updated the table meanwhile
+    (:func:`is_write_conflict`), the transaction runs again as a new query job after a back-off
+    of ``conflict_retry``; after its last attempt :class:`WriteConflictError`, nothing written.
 
     Example::
 
@@ -183,8 +261,35 @@ def replace_rows(
     try:
         client.load_table_from_json(clean, staging_ref, job_config=load_config,
                                     job_id_prefix=f"{job_id_prefix}_").result()
-        client.query(script, job_config=bigquery.QueryJobConfig(query_parameters=params),
-                     job_id_prefix=f"{job_id_prefix}_").result()
+        _run_transaction(client, target, script, params, f"{job_id_prefix}_", conflict_retry, sleep,
+                         rng or random.Random())
     finally:
         client.delete_table(staging_ref, not_found_ok=True)
     return len(clean)
+
+
+def _run_transaction(client: Any, target: str, script: str, params: list[Any], prefix: str,
+                     policy: RetryPolicy, sleep: Callable[[float], None], rng: random.Random) -> None:
+    """Run the replace ``script``, again after each cancellation for a concurrent update (see
+    the module docstring), up to ``policy.max_attempts`` times in all."""
+    delays = policy.delays(rng)
+    attempt = 1
+    while True:
+        try:
+            client.query(script, job_config=bigquery.QueryJobConfig(query_parameters=params),
+                         job_id_prefix=prefix).result()
+            return
+        except gexc.BadRequest as err:
+            if not is_write_conflict(err):
+                raise
+            delay = next(delays, None)
+            said = str(err.message or err).splitlines()[0] if str(err.message or err) else type(err).__name__
+            if delay is None:
+                raise WriteConflictError(
+                    f"{target}: BigQuery cancelled the replace transaction {attempt} time(s) because another "
+                    f"job was updating the table ({said}); nothing was written. Run it again once the "
+                    "other writer (another instance of this processor, a backfill) has finished.") from err
+            logger.info("%s: the replace transaction was cancelled by a concurrent update (attempt %d of %d); "
+                        "running it again in %.1f s", target, attempt, policy.max_attempts, delay)
+            sleep(delay)
+            attempt += 1

@@ -338,3 +338,73 @@ def test_lookback_404_not_found_fails_open_with_one_query(server):
     params = lookback.json["configuration"]["query"]["queryParameters"]
     assert [p["name"] for p in params] == ["since"] and params[0]["parameterType"]["type"] == "TIMESTAMP"
 
+
+
+# -- replace_rows when BigQuery cancels its transaction for a concurrent update ---------------------
+
+CANCELLED = ("Transaction is aborted due to concurrent update against table canned-project:ds.box. "
+             "Transaction ID: 8f1e3c2a-4b7d-4e0f-9a61-2c5d7e9b0a13. Blocking job: canned-project:US.bqjob_r1a2b3c4")
+
+
+def _serve_replace(server: CannedBigQuery, cancelled: int) -> list[str]:
+    """Serve replace_rows: the staging load, ``cancelled`` query jobs BigQuery cancels (a job
+    resource DONE with its ``errorResult``, as jobs.insert / jobs.get return a failed job, and
+    getQueryResults answering with the error), then a script that succeeds, and the staging
+    table's DELETE. Returns the query job ids in order."""
+    query_ids: list[str] = []
+    jobs: dict[str, dict[str, Any]] = {}
+    error = {"reason": "invalidQuery", "location": "query", "message": CANCELLED}
+
+    def insert(request: CannedRequest) -> tuple[int, Any]:
+        job_id = _requested_job_id(request)
+        query_ids.append(job_id)
+        failed = len(query_ids) <= cancelled
+        jobs[job_id] = job_resource(job_id, "query", {"statementType": "SCRIPT"},
+                                    error=error if failed else None, configuration=request.json["configuration"])
+        return 200, jobs[job_id]
+
+    def results(request: CannedRequest) -> tuple[int, Any]:
+        job_id = request.path.rsplit("/", 1)[1]
+        if "errorResult" in jobs[job_id]["status"]:
+            return 400, error_body(400, "INVALID_ARGUMENT", "invalidQuery", CANCELLED)
+        return 200, {"kind": "bigquery#getQueryResultsResponse", "jobReference": jobs[job_id]["jobReference"],
+                     "totalRows": "0", "jobComplete": True, "schema": {"fields": []}}
+
+    server.on("POST", UPLOAD, lambda r: _load_done(r, len(r.upload_rows)))
+    server.on("POST", r"^/bigquery/v2/projects/[^/]+/jobs$", insert)
+    server.on("GET", r"/queries/[^/]+$", results)
+    server.on("GET", r"/jobs/[^/]+$", lambda r: (200, jobs[r.path.rsplit("/", 1)[1]]))
+    server.on("DELETE", r"/datasets/ds/tables/_staging_box_[0-9a-f]+$", lambda r: (204, None))
+    return query_ids
+
+
+BOX = [bigquery.SchemaField("game_id", "STRING", mode="REQUIRED"), bigquery.SchemaField("points", "INT64")]
+
+
+def test_replace_rows_runs_a_cancelled_transaction_again_as_a_new_job(server):
+    from shared_services.bigquery.writer import replace_rows
+
+    query_ids = _serve_replace(server, cancelled=1)
+    sleeps: list[float] = []
+    written = replace_rows(server.make_client(), "ds.box", [{"game_id": "g1", "points": 3}], BOX, ["game_id"],
+                           sleep=sleeps.append)
+    assert written == 1 and len(sleeps) == 1
+    assert len(query_ids) == 2 and query_ids[0] != query_ids[1]
+    assert all(job_id.startswith("replace_") for job_id in query_ids)
+    scripts = [r.json["configuration"]["query"]["query"] for r in server.find("POST", r"^/bigquery/v2/projects/[^/]+/jobs$")]
+    assert scripts[0] == scripts[1] and scripts[0].startswith("BEGIN TRANSACTION;")
+    assert len(server.find("POST", UPLOAD)) == 1                         # the staging load is not redone
+    assert len(server.find("DELETE", r"/tables/_staging_box_")) == 1     # and its table is dropped once
+
+
+def test_replace_rows_gives_up_with_a_write_conflict_error_naming_bigquerys_words(server):
+    from shared_services.bigquery.writer import WriteConflictError, replace_rows
+
+    query_ids = _serve_replace(server, cancelled=99)
+    with pytest.raises(WriteConflictError) as caught:
+        replace_rows(server.make_client(), "ds.box", [{"game_id": "g1", "points": 3}], BOX, ["game_id"],
+                     conflict_retry=RetryPolicy(max_attempts=4, initial_delay=0.0), sleep=lambda _s: None)
+    assert len(query_ids) == 4
+    assert "cancelled the replace transaction 4 time(s)" in str(caught.value)
+    assert "concurrent update against table canned-project:ds.box" in str(caught.value)
+    assert len(server.find("DELETE", r"/tables/_staging_box_")) == 1

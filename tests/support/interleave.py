@@ -64,6 +64,7 @@ class Gate:
 
 class _PausingConnection(_TrackedConnection):
     __slots__ = ("gate",)
+    gate: Gate
 
     def execute_untracked(self, query: str, parameters: Any = None) -> Any:
         result = super().execute_untracked(query, parameters)
