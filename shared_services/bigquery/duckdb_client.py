@@ -2588,7 +2588,13 @@ class DuckDBClient:
                 # for every client of this warehouse.
                 committing.enter_context(clock.lock)
                 self._check_concurrent_mutations(in_transaction, started, job_id)
-                committing.callback(clock.record, mutated, job_id)  # (after the COMMIT: not on a rollback)
+
+                def record_if_committed(failed: type[BaseException] | None, *_: object) -> bool:
+                    if failed is None:  # (the COMMIT succeeded: a rollback mutated nothing)
+                        clock.record(mutated, job_id)
+                    return False
+
+                committing.push(record_if_committed)
         return EmbeddedQueryJob(
             job_id, self.project, self.location, created, query, statement_type,
             rows, schema, dml, values=tuples,

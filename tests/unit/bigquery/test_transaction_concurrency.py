@@ -197,3 +197,35 @@ def test_a_conflict_check_survives_the_other_client_closing(two):
 ])
 def test_mutated_tables_of_a_script(script, inside, anywhere):
     assert mutated_tables(sqlglot.parse(script, read="bigquery")) == (frozenset(inside), frozenset(anywhere))
+
+
+def test_a_transaction_whose_commit_failed_mutated_nothing_and_cancels_no_one(two):
+    # the conflict check passes, then DuckDB's COMMIT fails (a full disk): the job is rolled
+    # back, so a transaction that overlapped it commits
+    import duckdb
+
+    from shared_services.bigquery.duckdb_client import _TrackedConnection
+
+    first, second = two
+
+    class FullDisk(_TrackedConnection):
+        __slots__ = ()
+
+        def execute(self, query: str, parameters: Any = None) -> Any:
+            if query.strip().upper() == "COMMIT":
+                self.raw.execute("ROLLBACK")
+                raise duckdb.IOException('Could not write file "w.duckdb.wal": No space left on device')
+            return super().execute(query, parameters)
+
+    def failing_commit() -> None:
+        original = second._con
+        assert original is not None
+        second._con = FullDisk(original.raw, original._generation)
+        try:
+            with pytest.raises(duckdb.IOException):
+                second.query(REPLACE_2).result()
+        finally:
+            second._con = original
+
+    assert overlapped(first, REPLACE_1, failing_commit) is None
+    assert rows(first) == [(1, "a2"), (2, "b")]
