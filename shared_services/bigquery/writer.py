@@ -283,7 +283,7 @@ def _run_transaction(client: Any, target: str, script: str, params: list[Any], p
             if not is_write_conflict(err):
                 raise
             delay = next(delays, None)
-            said = str(err.message or err).splitlines()[0] if str(err.message or err) else type(err).__name__
+            said = str(err.message).splitlines()[0]  # (BigQuery's words are in it: not empty)
             if delay is None:
                 raise WriteConflictError(
                     f"{target}: BigQuery cancelled the replace transaction {attempt} time(s) because another "

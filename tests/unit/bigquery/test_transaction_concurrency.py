@@ -229,3 +229,13 @@ def test_a_transaction_whose_commit_failed_mutated_nothing_and_cancels_no_one(tw
 
     assert overlapped(first, REPLACE_1, failing_commit) is None
     assert rows(first) == [(1, "a2"), (2, "b")]
+
+
+def test_the_message_names_the_table_as_it_is_spelt(two):
+    # the clock keeps names in lower case; BigQuery's message names the table as created
+    first, second = two
+    first.query("CREATE TABLE ds.PlayerBox (k INT64, v STRING)").result()
+    replace = REPLACE_1.replace("ds.t", "ds.PlayerBox")
+    error = overlapped(first, replace, lambda: second.query("DELETE FROM ds.PlayerBox WHERE TRUE").result())
+    assert isinstance(error, gexc.BadRequest)
+    assert error.message.startswith("Transaction is aborted due to concurrent update against table p:ds.PlayerBox. ")

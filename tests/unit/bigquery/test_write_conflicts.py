@@ -12,6 +12,7 @@ cancels the transaction as BigQuery does (tests/unit/bigquery/test_transaction_c
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 import threading
 from collections.abc import Callable, Iterator
@@ -87,7 +88,8 @@ def in_thread(run: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
     return thread, out
 
 
-def test_a_transaction_cancelled_by_another_writer_runs_again_and_both_writes_land(writers):
+def test_a_transaction_cancelled_by_another_writer_runs_again_and_both_writes_land(writers, caplog):
+    caplog.set_level(logging.INFO, logger="shared_services.bigquery.writer")
     first, second = writers
     sleeps: list[float] = []
     with pause_after(first, "DELETE") as gate:
@@ -100,6 +102,9 @@ def test_a_transaction_cancelled_by_another_writer_runs_again_and_both_writes_la
     assert out == [3]
     # one back-off, drawn from the policy's first window, then a second query job that committed
     assert len(sleeps) == 1 and 0 <= sleeps[0] <= WRITE_CONFLICT_RETRY.initial_delay
+    assert [r.getMessage() for r in caplog.records if r.name == "shared_services.bigquery.writer"] == [
+        f"{TABLE}: the replace transaction was cancelled by a concurrent update (attempt 1 of 6); "
+        f"running it again in {sleeps[0]:.1f} s"]
     assert content(second) == [("g1", f"p{i}", 11 + i) for i in range(3)] + [("g2", f"p{i}", 21 + i) for i in range(3)]
     assert staging_tables(first) == []
     failed = first._conn.execute(
@@ -150,9 +155,12 @@ def test_a_table_that_stays_busy_is_a_write_conflict_error_with_nothing_written(
     [error] = out
     assert isinstance(error, WriteConflictError)
     assert len(sleeps) == 2 and all(0 <= s <= 1.0 for s in sleeps)
-    message = str(error)
-    assert "\n" not in message and message.startswith(f"{TABLE}: BigQuery cancelled the replace transaction 3 time(s)")
-    assert "nothing was written" in message and "concurrent update against table p:nba_analytics.box" in message
+    cancelled = error.__cause__.message
+    assert cancelled.startswith("Transaction is aborted due to concurrent update against table p:nba_analytics.box. ")
+    assert str(error) == (
+        f"{TABLE}: BigQuery cancelled the replace transaction 3 time(s) because another job was updating the "
+        f"table ({cancelled}); nothing was written. Run it again once the other writer (another instance of "
+        "this processor, a backfill) has finished.")
     assert isinstance(error.__cause__, gexc.BadRequest)
     assert exit_code_for(error) == EXIT_ENVIRONMENT
     # g1 untouched by the cancelled writer; g2 carries the other writer's three updates
