@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time as time_module
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -47,6 +48,7 @@ from shared_services.bigquery.statements import (
     StatementContext,
     statement_factory,
 )
+from shared_services.bigquery.writer import WRITE_CONFLICT_RETRY, retry_write_conflicts
 from shared_services.constants.source_coverage import (
     SourceCoverageEventType,
     SourceCoverageSeverity,
@@ -153,6 +155,10 @@ class SourceCoverageAuditProcessor:
     #: ``resolution_method`` of flags resolved because the game is now normal (SCHEMA.md:
     #: backfill / source_recovered / ...). The heal sets 'backfill' for its re-audit.
     RECOVERED_METHOD = "source_recovered"
+    #: How the audit's UPDATEs of the log (resolving flags, recording an alert) run again when
+    #: BigQuery cancels one for another job's concurrent update of the same rows (another
+    #: audit, a heal): "Could not serialize access to table ... due to concurrent update".
+    WRITE_CONFLICT_RETRY = WRITE_CONFLICT_RETRY
 
     def __init__(
         self,
@@ -162,12 +168,14 @@ class SourceCoverageAuditProcessor:
         clock: Callable[[], datetime] | None = None,
         log_table: str = COVERAGE_LOG_TABLE,
         schedule_table: str = SCHEDULE.table_id,
+        sleep: Callable[[float], None] = time_module.sleep,
     ) -> None:
         self.tables = validate_audit_tables(tables if tables is not None else DEFAULT_AUDIT_TABLES)
         self.log_table = validate_table_id(log_table)
         self.schedule_table = validate_table_id(schedule_table)
         self.dry_run = bool(dry_run) or _env_flag(ENV_DRY_RUN)
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.sleep = sleep  # (the back-off between the attempts of a cancelled UPDATE)
         if bq_client is None:
             from shared_services.bigquery.factory import make_client
 
@@ -221,6 +229,13 @@ class SourceCoverageAuditProcessor:
         names = [f.name for f in rows.schema or ()]
         # By position: ``Row.values()`` deep-copies every row.
         return [{name: row[index] for index, name in enumerate(names)} for row in rows]
+
+    def _update(self, sql: str, params: Sequence[Any]) -> None:
+        """Run one of the audit's UPDATEs of the log, again when BigQuery cancelled it for a
+        concurrent update (the UPDATEs are idempotent: they set the same values on the same
+        events); :class:`~shared_services.bigquery.writer.WriteConflictError` when every attempt was."""
+        retry_write_conflicts(lambda: self._query(sql, params), self.log_table, "the audit's UPDATE",
+                              "another audit, a heal", policy=self.WRITE_CONFLICT_RETRY, sleep=self.sleep)
 
     def scheduled_games_sql(self) -> str:
         """The schedule read: final games from ``@start_date`` to ``@end_date``."""
@@ -450,7 +465,7 @@ class SourceCoverageAuditProcessor:
             return
         log_start = now - timedelta(days=1)  # the flags were written with event_timestamp = now
         try:
-            self._query(self.mark_alerted_sql(), [
+            self._update(self.mark_alerted_sql(), [
                 bigquery.ScalarQueryParameter("now", "TIMESTAMP", now),
                 bigquery.ScalarQueryParameter("channel", "STRING", channel),
                 bigquery.ScalarQueryParameter("log_start", "TIMESTAMP", log_start),
@@ -474,7 +489,7 @@ class SourceCoverageAuditProcessor:
 
     def _resolve(self, recovered: list[str], superseded: list[str], start: date, now: datetime) -> None:
         log_start = datetime.combine(start, time(), tzinfo=UTC) - self.LOG_LOOKBEHIND
-        self._query(self.resolve_sql(), [
+        self._update(self.resolve_sql(), [
             bigquery.ScalarQueryParameter("now", "TIMESTAMP", now),
             bigquery.ArrayQueryParameter("recovered_ids", "STRING", recovered),
             bigquery.ScalarQueryParameter("recovered_method", "STRING", self.RECOVERED_METHOD),

@@ -73,7 +73,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from google.api_core import exceptions as gexc
 from google.cloud import bigquery
@@ -87,8 +87,10 @@ from shared_services.cli.errors import EnvironmentProblem
 from shared_services.events.serialization import json_safe_batch
 from shared_services.events.sink import RetryPolicy
 
-__all__ = ["replace_rows", "replace_sql", "merge_sql", "is_write_conflict", "WriteConflictError",
-           "WRITE_CONFLICT_RETRY"]
+__all__ = ["replace_rows", "replace_sql", "merge_sql", "is_write_conflict", "retry_write_conflicts",
+           "WriteConflictError", "WRITE_CONFLICT_RETRY"]
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -272,13 +274,32 @@ def _run_transaction(client: Any, target: str, script: str, params: list[Any], p
                      policy: RetryPolicy, sleep: Callable[[float], None], rng: random.Random) -> None:
     """Run the replace ``script``, again after each cancellation for a concurrent update (see
     the module docstring), up to ``policy.max_attempts`` times in all."""
-    delays = policy.delays(rng)
+    retry_write_conflicts(
+        lambda: client.query(script, job_config=bigquery.QueryJobConfig(query_parameters=params),
+                             job_id_prefix=prefix).result(),
+        target, "the replace transaction", "another instance of this processor, a backfill",
+        policy=policy, sleep=sleep, rng=rng)
+
+
+def retry_write_conflicts(run: Callable[[], T], table: str, action: str, writers: str, *,
+                          policy: RetryPolicy = WRITE_CONFLICT_RETRY, sleep: Callable[[float], None] = time.sleep,
+                          rng: random.Random | None = None) -> T:
+    """``run()``, again after each :func:`is_write_conflict` error, up to ``policy.max_attempts``
+    times in all with ``policy``'s jittered back-off between them; then
+    :class:`WriteConflictError` naming ``table``, ``action`` (what BigQuery cancelled) and who
+    the other writers may be. Any other error is raised at once. ``run`` must be safe to repeat:
+    a cancelled job changed nothing, so a statement that is idempotent once it succeeds is.
+
+    Example::
+
+        retry_write_conflicts(lambda: client.query(update_sql).result(), 'nba_reference.source_coverage_log',
+                              "the audit's UPDATE", 'another audit')
+    """
+    delays = policy.delays(rng or random.Random())
     attempt = 1
     while True:
         try:
-            client.query(script, job_config=bigquery.QueryJobConfig(query_parameters=params),
-                         job_id_prefix=prefix).result()
-            return
+            return run()
         except gexc.BadRequest as err:
             if not is_write_conflict(err):
                 raise
@@ -286,10 +307,10 @@ def _run_transaction(client: Any, target: str, script: str, params: list[Any], p
             said = str(err.message).splitlines()[0]  # (BigQuery's words are in it: not empty)
             if delay is None:
                 raise WriteConflictError(
-                    f"{target}: BigQuery cancelled the replace transaction {attempt} time(s) because another "
+                    f"{table}: BigQuery cancelled {action} {attempt} time(s) because another "
                     f"job was updating the table ({said}); nothing was written. Run it again once the "
-                    "other writer (another instance of this processor, a backfill) has finished.") from err
-            logger.info("%s: the replace transaction was cancelled by a concurrent update (attempt %d of %d); "
-                        "running it again in %.1f s", target, attempt, policy.max_attempts, delay)
+                    f"other writer ({writers}) has finished.") from err
+            logger.info("%s: %s was cancelled by a concurrent update (attempt %d of %d); "
+                        "running it again in %.1f s", table, action, attempt, policy.max_attempts, delay)
             sleep(delay)
             attempt += 1

@@ -111,3 +111,49 @@ def test_duplicate_open_flags_are_treated_as_one_and_resolved_together(warehouse
     assert result.resolved == 2
     methods = flags(warehouse).groupby("resolution_method").size().to_dict()
     assert methods == {"superseded": 2, "source_recovered": 2}
+
+
+def test_a_resolve_cancelled_by_another_jobs_update_of_the_same_flags_runs_again(warehouse, notifications, tmp_path):
+    # BigQuery cancels a DML statement that loses a conflict on the same rows ("Could not
+    # serialize access to table ... due to concurrent update"); here an operator's UPDATE of the
+    # flags is held open while the audit resolves them, and DuckDB cancels the audit's UPDATE
+    import threading
+
+    from shared_services.bigquery.duckdb_client import DuckDBClient
+    from tests.support.interleave import pause_after
+
+    schedule(warehouse)
+    audit(warehouse).run_daily_audit(DAY)                                # two open flags
+    for game_id, (away, home) in GAMES.items():                          # the data arrives
+        load(warehouse, "nba_raw.nbac_team_boxscore", team_rows(f"{DAY:%Y%m%d}_{away}_{home}", DAY, away, home))
+        load(warehouse, "nba_raw.nbac_gamebook_player_stats", player_rows(game_id, DAY, players=4, away=away, home=home))
+        load(warehouse, "nba_analytics.player_game_summary",
+             [{"game_id": game_id, "game_date": DAY, "player_id": "1", "points": 3}])
+        load(warehouse, "nba_analytics.team_offense_game_summary",
+             [{"game_id": f"{DAY:%Y%m%d}_{away}_{home}", "game_date": DAY, "team_abbr": home}])
+        EventSink(warehouse).write([build_event_row("fallback_used", "info", "processed", game_id=game_id,
+                                                    now=NOW + timedelta(days=1))])
+    operator = DuckDBClient(warehouse.path, project=warehouse.project)
+    waits: list[float] = []
+    try:
+        with pause_after(operator, "UPDATE") as gate:
+            thread = threading.Thread(target=lambda: operator.query(
+                f"UPDATE `{COVERAGE_LOG_TABLE}` SET alert_channel = 'ops' "
+                "WHERE event_timestamp >= TIMESTAMP('2000-01-01') AND is_synthetic").result())
+            thread.start()
+            gate.wait_paused()                                           # the operator's UPDATE is open
+
+            def back_off(seconds: float) -> None:
+                waits.append(seconds)
+                gate.release()                                           # it commits meanwhile
+                thread.join(timeout=30)
+
+            result = SourceCoverageAuditProcessor(bq_client=warehouse, clock=lambda: NOW + timedelta(days=1),
+                                                  sleep=back_off).run_daily_audit(DAY)
+    finally:
+        operator.close()
+    assert len(waits) == 1 and result.resolved == 2
+    assert open_flags_per_game(warehouse)[1] == 0
+    channels = warehouse.query(f"SELECT DISTINCT alert_channel FROM `{COVERAGE_LOG_TABLE}` "
+                               "WHERE event_timestamp >= TIMESTAMP('2000-01-01') AND is_synthetic").to_dataframe()
+    assert channels["alert_channel"].tolist() == ["ops"]                 # the operator's change is kept too
