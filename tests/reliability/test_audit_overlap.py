@@ -40,6 +40,18 @@ def open_flags_per_game(warehouse):
     return rows.groupby("game_id")["event_id"].nunique().to_dict(), len(rows)
 
 
+def data_arrives(warehouse, now):
+    """Every table the audit checks gets each game's rows, and the log a processing event."""
+    for game_id, (away, home) in GAMES.items():
+        load(warehouse, "nba_raw.nbac_team_boxscore", team_rows(f"{DAY:%Y%m%d}_{away}_{home}", DAY, away, home))
+        load(warehouse, "nba_raw.nbac_gamebook_player_stats", player_rows(game_id, DAY, players=4, away=away, home=home))
+        load(warehouse, "nba_analytics.player_game_summary",
+             [{"game_id": game_id, "game_date": DAY, "player_id": "1", "points": 3}])
+        load(warehouse, "nba_analytics.team_offense_game_summary",
+             [{"game_id": f"{DAY:%Y%m%d}_{away}_{home}", "game_date": DAY, "team_abbr": home}])
+        EventSink(warehouse).write([build_event_row("fallback_used", "info", "processed", game_id=game_id, now=now)])
+
+
 class OverlappingClient(RecordingClient):
     """Runs a second audit between this audit's reads and its write (a real overlap)."""
 
@@ -96,15 +108,7 @@ def test_duplicate_open_flags_are_treated_as_one_and_resolved_together(warehouse
     assert per_game == {g: 1 for g in GAMES} and rows == 2               # duplicates count as one
     assert notifications.count("error") == alerts_before                 # and send no new alert
 
-    for game_id, (away, home) in GAMES.items():                          # the data arrives
-        load(warehouse, "nba_raw.nbac_team_boxscore", team_rows(f"{DAY:%Y%m%d}_{away}_{home}", DAY, away, home))
-        load(warehouse, "nba_raw.nbac_gamebook_player_stats", player_rows(game_id, DAY, players=4, away=away, home=home))
-        load(warehouse, "nba_analytics.player_game_summary",
-             [{"game_id": game_id, "game_date": DAY, "player_id": "1", "points": 3}])
-        load(warehouse, "nba_analytics.team_offense_game_summary",
-             [{"game_id": f"{DAY:%Y%m%d}_{away}_{home}", "game_date": DAY, "team_abbr": home}])
-        EventSink(warehouse).write([build_event_row("fallback_used", "info", "processed", game_id=game_id,
-                                                    now=NOW + timedelta(days=3))])
+    data_arrives(warehouse, NOW + timedelta(days=3))
     result = audit(warehouse, NOW + timedelta(days=3)).run_daily_audit(DAY)
     assert {f.status for f in result.findings} == {"normal"}
     assert open_flags_per_game(warehouse)[1] == 0
@@ -124,15 +128,7 @@ def test_a_resolve_cancelled_by_another_jobs_update_of_the_same_flags_runs_again
 
     schedule(warehouse)
     audit(warehouse).run_daily_audit(DAY)                                # two open flags
-    for game_id, (away, home) in GAMES.items():                          # the data arrives
-        load(warehouse, "nba_raw.nbac_team_boxscore", team_rows(f"{DAY:%Y%m%d}_{away}_{home}", DAY, away, home))
-        load(warehouse, "nba_raw.nbac_gamebook_player_stats", player_rows(game_id, DAY, players=4, away=away, home=home))
-        load(warehouse, "nba_analytics.player_game_summary",
-             [{"game_id": game_id, "game_date": DAY, "player_id": "1", "points": 3}])
-        load(warehouse, "nba_analytics.team_offense_game_summary",
-             [{"game_id": f"{DAY:%Y%m%d}_{away}_{home}", "game_date": DAY, "team_abbr": home}])
-        EventSink(warehouse).write([build_event_row("fallback_used", "info", "processed", game_id=game_id,
-                                                    now=NOW + timedelta(days=1))])
+    data_arrives(warehouse, NOW + timedelta(days=1))
     operator = DuckDBClient(warehouse.path, project=warehouse.project)
     waits: list[float] = []
     try:
