@@ -116,6 +116,7 @@ from shared_services.bigquery.limits import (  # noqa: F401 - MAX_QUERY_CHARACTE
     check_columns,
     check_descriptions,
     check_json_rows,
+    check_outstanding_dml,
     check_partitions,
     check_references,
     check_request,
@@ -1132,7 +1133,7 @@ class _MutationClock:
     writing), so no mutation escapes it.
     """
 
-    __slots__ = ("lock", "now", "_last")
+    __slots__ = ("lock", "now", "_last", "_outstanding")
 
     def __init__(self) -> None:
         #: Held from a mutating job's conflict check through its COMMIT and :meth:`record`.
@@ -1140,6 +1141,28 @@ class _MutationClock:
         #: The number of the last committed mutation (0: none yet).
         self.now = 0
         self._last: dict[tuple[str, str], tuple[int, str]] = {}
+        #: Mutating jobs running now, per table (BigQuery's queue of 20: :meth:`admit`).
+        self._outstanding: dict[tuple[str, str], int] = {}
+
+    def admit(self, tables: Iterable[tuple[str, str]]) -> None:
+        """Count a mutating job in on each of ``tables``, or ``Forbidden`` when one of them has
+        :data:`~shared_services.bigquery.limits.MAX_OUTSTANDING_MUTATING_DML` already (BigQuery
+        queues the rest of them as pending; nothing waits here, so every one of them runs)."""
+        with self.lock:
+            for table in sorted(tables):
+                check_outstanding_dml(".".join(table), self._outstanding.get(table, 0))
+            for table in tables:
+                self._outstanding[table] = self._outstanding.get(table, 0) + 1
+
+    def leave(self, tables: Iterable[tuple[str, str]]) -> None:
+        """The job :meth:`admit` counted in on ``tables`` has ended (committed or not)."""
+        with self.lock:
+            for table in tables:
+                left = self._outstanding[table] - 1
+                if left:
+                    self._outstanding[table] = left
+                else:
+                    del self._outstanding[table]
 
     def conflict(self, tables: Iterable[tuple[str, str]], since: int) -> tuple[tuple[str, str], str] | None:
         """The first of ``tables`` (sorted) mutated after mutation number ``since``, with the job
@@ -2497,6 +2520,20 @@ class DuckDBClient:
 
     def _execute(self, job_id: str, created: dt.datetime, query: str, translation: Any,
                  values: Mapping[str, Any]) -> EmbeddedQueryJob:
+        in_transaction, mutated = mutated_tables(
+            [s.source_ast if s.source_ast is not None else s.ast for s in translation.statements])
+        if not mutated:
+            return self._execute_statements(job_id, created, query, translation, values, in_transaction, mutated)
+        self._clock.admit(mutated)  # (each table's queue of mutating DML jobs)
+        try:
+            return self._execute_statements(job_id, created, query, translation, values, in_transaction, mutated)
+        finally:
+            self._clock.leave(mutated)
+
+    def _execute_statements(self, job_id: str, created: dt.datetime, query: str, translation: Any,
+                            values: Mapping[str, Any], in_transaction: frozenset[tuple[str, str]],
+                            mutated: frozenset[tuple[str, str]]) -> EmbeddedQueryJob:
+        """:meth:`_execute`'s statements, in one DuckDB transaction committed when they all ran."""
         con = self._conn
         rows: list[Row] = []
         tuples: list[tuple[Any, ...]] | None = None
@@ -2504,8 +2541,6 @@ class DuckDBClient:
         dml: int | None = None
         statements = translation.statements
         statement_type = "SCRIPT" if len(statements) > 1 else statements[0].kind
-        in_transaction, mutated = mutated_tables(
-            [s.source_ast if s.source_ast is not None else s.ast for s in statements])
         clock = self._clock
         started = clock.now  # (before the DuckDB transaction's snapshot is taken)
         # The whole job is one DuckDB transaction: a script's BEGIN / COMMIT TRANSACTION mark

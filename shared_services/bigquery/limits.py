@@ -59,6 +59,9 @@ __all__ = [
     "check_partitions",
     "check_table_partitions",
     "check_table_loads",
+    "check_outstanding_dml",
+    "MAX_OUTSTANDING_MUTATING_DML",
+    "DML_QUEUE_FULL",
     "check_json_rows",
     "MAX_JSON_ROW_BYTES",
     "MAX_TABLE_LOADS_PER_DAY",
@@ -513,6 +516,39 @@ def check_table_loads(table: str, earlier_loads: int) -> None:
         "per job: one job per run, not per game or per row.)",
         errors=[{"reason": "quotaExceeded", "location": "load_job_per_table.long", "domain": "global",
                  "message": TABLE_LOAD_QUOTA_EXCEEDED}])
+
+
+#: Mutating DML jobs (UPDATE, DELETE, MERGE; a transaction holding one) one table takes at once,
+#: pending and running ("Troubleshoot query issues" > "Error 403 Quota Exceeded",
+#: https://cloud.google.com/bigquery/docs/troubleshoot-queries: "Mutating DML statements such as
+#: UPDATE, DELETE, and MERGE are queued per table with a maximum queue length of 20. This error
+#: occurs if you submit additional mutating DML statements for a table that already has 20 jobs
+#: in a pending or running state"; Quotas and limits, "Data manipulation language statements").
+MAX_OUTSTANDING_MUTATING_DML = 20
+#: BigQuery's words for it (reason ``quotaExceeded``, location ``max_dml_outstanding_per_table``,
+#: as its API returns them; the real platform met it when 30 teams' roster MERGEs ran at once).
+DML_QUEUE_FULL = ("Quota exceeded: Your table exceeded quota for total number of DML jobs writing to a table, "
+                  "pending + running.")
+
+
+def check_outstanding_dml(table: str, outstanding: int) -> None:
+    """``Forbidden`` (reason ``quotaExceeded``) in BigQuery's words when ``table`` already has
+    :data:`MAX_OUTSTANDING_MUTATING_DML` mutating DML jobs pending or running, so one more is
+    refused. A refusal that clears as the other jobs finish: a writer tries again later.
+
+    Example::
+
+        check_outstanding_dml('ds.t', 19)   # fine: this job is the 20th
+        check_outstanding_dml('ds.t', 20)   # Forbidden: Quota exceeded: Your table exceeded quota ...
+    """
+    if outstanding < MAX_OUTSTANDING_MUTATING_DML:
+        return
+    raise gexc.Forbidden(
+        f"{DML_QUEUE_FULL} ({outstanding} mutating DML jobs on {table} are pending or running; a table queues at "
+        f"most {MAX_OUTSTANDING_MUTATING_DML}: https://cloud.google.com/bigquery/docs/troubleshoot-queries. "
+        "Write each table from fewer jobs at once, or try again when they are done.)",
+        errors=[{"reason": "quotaExceeded", "location": "max_dml_outstanding_per_table", "domain": "global",
+                 "message": DML_QUEUE_FULL}])
 
 
 def check_json_rows(rows: Iterable[Any], bound: int) -> None:

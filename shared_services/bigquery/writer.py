@@ -28,7 +28,11 @@ runs it again (a new query job, the same staging table) after a jittered back-of
 met this on ``player_game_summary`` (two instances 18 s apart) and fell back to a DELETE and
 an INSERT outside a transaction, which left 72 duplicated player rows; here the retried
 transaction replaces the same keys, so the table holds one copy whichever writer commits last.
-The embedded warehouse cancels such a transaction the same way (docs/bigquery-rules.md).
+Many writers at once (a backfill running dates in parallel) also meet the table's queue of 20
+mutating DML jobs, pending and running: the 21st is refused ("Quota exceeded: Your table
+exceeded quota for total number of DML jobs writing to a table, pending + running."), and runs
+again the same way as the queue drains. The embedded warehouse cancels such a transaction, and
+refuses a 21st mutating job on one table, the same way (docs/bigquery-rules.md).
 
 Why this shape is valid on BigQuery (each point checked against BigQuery's documentation):
 
@@ -100,35 +104,46 @@ logger = logging.getLogger(__name__)
 #: seconds, so a writer that started a moment earlier has committed long before.
 WRITE_CONFLICT_RETRY = RetryPolicy(max_attempts=6, initial_delay=2.0, max_delay=30.0)
 
-#: BigQuery's words for a write cancelled by another job's concurrent update of the table: a
-#: transaction ("Transaction is aborted due to concurrent update against table p:ds.t.
-#: Transaction ID: ... Blocking job: ...") and a DML statement that lost a conflict on the same
-#: partitions after BigQuery's own retries ("Could not serialize access to table p:ds.t due to
-#: concurrent update"). Both are a 400 with reason ``invalidQuery``, the reason of a syntax
-#: error too, so the message is what tells them apart.
-_CONFLICT_WORDS = ("Transaction is aborted due to concurrent update", "Could not serialize access to table")
+#: BigQuery's words for a write refused because other jobs were writing the table ("Troubleshoot
+#: query issues", https://cloud.google.com/bigquery/docs/troubleshoot-queries): a transaction
+#: cancelled by another job's update ("Transaction is aborted due to concurrent update against
+#: table p:ds.t. Transaction ID: ... Blocking job: ..."), a DML statement that lost a conflict on
+#: the same partitions after BigQuery's own retries ("Could not serialize access to table p:ds.t
+#: due to concurrent update"), and a mutating DML statement over the table's queue of 20 ("Too
+#: many DML statements outstanding against table p:ds.t, limit is 20"). All are a 400 with reason
+#: ``invalidQuery``, the reason of a syntax error too, so the message is what tells them apart.
+_CONFLICT_WORDS = ("Transaction is aborted due to concurrent update", "Could not serialize access to table",
+                   "Too many DML statements outstanding against table")
+#: The queue's other refusal, a 403 ``quotaExceeded`` ("Quota exceeded: Your table exceeded quota
+#: for total number of DML jobs writing to a table, pending + running."; the real platform's
+#: log spells it ``dml``): unlike the daily quotas it clears as the other jobs finish.
+_QUEUE_FULL_WORDS = "your table exceeded quota for total number of dml jobs writing to a table"
 
 
 def is_write_conflict(exc: BaseException) -> bool:
-    """True when BigQuery cancelled a write because another job updated the table meanwhile.
+    """True when BigQuery refused a write because other jobs were writing the table at the
+    same time: it cancelled the write for a concurrent update, or the table's queue of mutating
+    DML jobs was full.
 
-    Such a write changed nothing, and running it again once the other job is done succeeds.
+    Such a write changed nothing, and running it again once the other jobs are done succeeds.
 
     Example::
 
         is_write_conflict(BadRequest('Transaction is aborted due to concurrent update against table p:ds.t'))  # True
         is_write_conflict(BadRequest('Syntax error: Unexpected end of script'))                              # False
     """
-    if not isinstance(exc, gexc.BadRequest):
-        return False
-    text = str(exc.message or "")
-    return any(words in text for words in _CONFLICT_WORDS)
+    if isinstance(exc, gexc.BadRequest):
+        return any(words in str(exc.message or "") for words in _CONFLICT_WORDS)
+    if isinstance(exc, gexc.Forbidden):
+        return _QUEUE_FULL_WORDS in str(exc.message or "").lower()
+    return False
 
 
 class WriteConflictError(EnvironmentProblem):
-    """A write BigQuery cancelled for concurrent updates on every attempt; nothing was written.
+    """A write BigQuery refused on every attempt because other jobs were writing the table
+    (:func:`is_write_conflict`); nothing was written.
 
-    Another job (another instance of the processor, a backfill) kept updating the table. An
+    Other jobs (another instance of the processor, a backfill) kept writing the table. An
     :class:`~shared_services.cli.errors.EnvironmentProblem`: a command exits 3 with its one
     line. ``__cause__`` is BigQuery's last error.
 
@@ -300,17 +315,17 @@ def retry_write_conflicts(run: Callable[[], T], table: str, action: str, writers
     while True:
         try:
             return run()
-        except gexc.BadRequest as err:
+        except (gexc.BadRequest, gexc.Forbidden) as err:
             if not is_write_conflict(err):
                 raise
             delay = next(delays, None)
             said = str(err.message).splitlines()[0]  # (BigQuery's words are in it: not empty)
             if delay is None:
                 raise WriteConflictError(
-                    f"{table}: BigQuery cancelled {action} {attempt} time(s) because another "
-                    f"job was updating the table ({said}); nothing was written. Run it again once the "
-                    f"other writer ({writers}) has finished.") from err
-            logger.info("%s: %s was cancelled by a concurrent update (attempt %d of %d); "
+                    f"{table}: BigQuery refused {action} {attempt} time(s) because other jobs were writing "
+                    f"the table at the same time ({said}); nothing was written. Run it again once the "
+                    f"other writers ({writers}) have finished.") from err
+            logger.info("%s: %s was refused while other jobs wrote the table (attempt %d of %d); "
                         "running it again in %.1f s", table, action, attempt, policy.max_attempts, delay)
             sleep(delay)
             attempt += 1

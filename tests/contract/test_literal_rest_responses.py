@@ -346,16 +346,20 @@ CANCELLED = ("Transaction is aborted due to concurrent update against table cann
              "Transaction ID: 8f1e3c2a-4b7d-4e0f-9a61-2c5d7e9b0a13. Blocking job: canned-project:US.bqjob_r1a2b3c4")
 
 
-def _serve_replace(server: CannedBigQuery, cancelled: int) -> list[str]:
+def _serve_replace(server: CannedBigQuery, cancelled: int, refused: list[tuple[int, Any]] | None = None) -> list[str]:
     """Serve replace_rows: the staging load, ``cancelled`` query jobs BigQuery cancels (a job
     resource DONE with its ``errorResult``, as jobs.insert / jobs.get return a failed job, and
     getQueryResults answering with the error), then a script that succeeds, and the staging
-    table's DELETE. Returns the query job ids in order."""
+    table's DELETE; before all that, jobs.insert answers with each of ``refused`` (status,
+    body) in turn. Returns the ids of the query jobs BigQuery took, in order."""
     query_ids: list[str] = []
     jobs: dict[str, dict[str, Any]] = {}
     error = {"reason": "invalidQuery", "location": "query", "message": CANCELLED}
+    answers = list(refused or [])
 
     def insert(request: CannedRequest) -> tuple[int, Any]:
+        if answers:
+            return answers.pop(0)
         job_id = _requested_job_id(request)
         query_ids.append(job_id)
         failed = len(query_ids) <= cancelled
@@ -405,6 +409,24 @@ def test_replace_rows_gives_up_with_a_write_conflict_error_naming_bigquerys_word
         replace_rows(server.make_client(), "ds.box", [{"game_id": "g1", "points": 3}], BOX, ["game_id"],
                      conflict_retry=RetryPolicy(max_attempts=4, initial_delay=0.0), sleep=lambda _s: None)
     assert len(query_ids) == 4
-    assert "cancelled the replace transaction 4 time(s)" in str(caught.value)
+    assert "refused the replace transaction 4 time(s)" in str(caught.value)
     assert "concurrent update against table canned-project:ds.box" in str(caught.value)
     assert len(server.find("DELETE", r"/tables/_staging_box_")) == 1
+
+
+def test_replace_rows_runs_again_when_the_tables_dml_queue_is_full(server):
+    # "403 Quota exceeded: Your table exceeded quota for total number of DML jobs writing to a
+    # table, pending + running." (reason quotaExceeded), as jobs.insert answers it; it clears as
+    # the table's other DML jobs finish, unlike the daily quotas the event sink spills for
+    from shared_services.bigquery.writer import replace_rows
+
+    queue_full = ("Quota exceeded: Your table exceeded quota for total number of DML jobs writing to a table, "
+                  "pending + running.")
+    query_ids = _serve_replace(server, cancelled=0, refused=[
+        (403, error_body(403, "PERMISSION_DENIED", "quotaExceeded", queue_full))])
+    sleeps: list[float] = []
+    written = replace_rows(server.make_client(), "ds.box", [{"game_id": "g1", "points": 3}], BOX, ["game_id"],
+                           sleep=sleeps.append)
+    assert written == 1 and len(sleeps) == 1 and len(query_ids) == 1
+    tried = [r.json["jobReference"]["jobId"] for r in server.find("POST", r"^/bigquery/v2/projects/[^/]+/jobs$")]
+    assert len(tried) == 2 and tried[1] == query_ids[0] and tried[0] != tried[1]

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from shared_services.bigquery.duckdb_client import DuckDBClient, _TrackedConnection
 
-__all__ = ["Gate", "pause_after"]
+__all__ = ["Gate", "HeldJobs", "pause_after"]
 
 #: Long enough for any job of a test, short enough that a test that forgot to release fails.
 _TIMEOUT = 30.0
@@ -85,3 +85,47 @@ def pause_after(client: DuckDBClient, head: str, times: int = 1) -> Iterator[Gat
         yield gate
     finally:
         client._con = original
+
+
+class HeldJobs:
+    """``n`` new clients of the warehouse file ``path``, each held inside one job: ``sql`` with
+    ``{i}`` replaced by its number, stopped after its first ``head`` statement. For BigQuery's
+    limits on jobs at once (the queue of mutating DML jobs of a table).
+
+    Example::
+
+        held = HeldJobs(client.path, 20, "UPDATE ds.t SET v = 'u' WHERE k = {i}")
+        ...                     # 20 mutating jobs on ds.t are running
+        held.release()          # they all commit; the clients are closed
+    """
+
+    def __init__(self, path: str, n: int, sql: str, head: str = "UPDATE", project: str = "p") -> None:
+        self._stack = ExitStack()
+        self.clients = [DuckDBClient(path, project=project) for _ in range(n)]
+        self.errors: list[BaseException] = []
+        self._held: list[tuple[Gate, threading.Thread]] = []
+        for i, client in enumerate(self.clients):
+            gate = self._stack.enter_context(pause_after(client, head))
+            thread = threading.Thread(target=self._run, args=(client, sql.format(i=i)))
+            thread.start()
+            gate.wait_paused()
+            self._held.append((gate, thread))
+
+    def _run(self, client: DuckDBClient, sql: str) -> None:
+        try:
+            client.query(sql).result()
+        except BaseException as exc:  # noqa: BLE001 - the test reads them
+            self.errors.append(exc)
+
+    def release(self, count: int | None = None) -> None:
+        """Let the first ``count`` held jobs (all by default) finish; with all of them, close
+        the clients too (idempotent)."""
+        chosen, self._held = (self._held[:count], self._held[count:]) if count is not None else (self._held, [])
+        for gate, thread in chosen:
+            gate.release()
+            thread.join(timeout=_TIMEOUT)
+        if count is None:
+            self._stack.close()
+            for client in self.clients:
+                client.close()
+            self.clients = []

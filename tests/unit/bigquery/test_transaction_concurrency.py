@@ -27,7 +27,7 @@ from google.api_core import exceptions as gexc
 
 from shared_services.bigquery.duckdb_client import DuckDBClient
 from shared_services.bigquery.limits import mutated_tables
-from tests.support.interleave import pause_after
+from tests.support.interleave import HeldJobs, pause_after
 
 REPLACE_1 = ("BEGIN TRANSACTION; DELETE FROM ds.t WHERE k = 1; INSERT INTO ds.t (k, v) VALUES (1, 'a2'); "
              "COMMIT TRANSACTION;")
@@ -239,3 +239,56 @@ def test_the_message_names_the_table_as_it_is_spelt(two):
     error = overlapped(first, replace, lambda: second.query("DELETE FROM ds.PlayerBox WHERE TRUE").result())
     assert isinstance(error, gexc.BadRequest)
     assert error.message.startswith("Transaction is aborted due to concurrent update against table p:ds.PlayerBox. ")
+
+
+# -- the table's queue of mutating DML jobs ("Troubleshoot query issues" > "Error 403 Quota Exceeded")
+
+@pytest.fixture
+def twenty_updates(two):
+    first, _ = two
+    first.query("INSERT INTO ds.t (k, v) SELECT x, 'n' FROM UNNEST(GENERATE_ARRAY(10, 40)) AS x").result()
+    held = HeldJobs(first.path, 20, "UPDATE ds.t SET v = 'u' WHERE k = {i} + 10")
+    yield held
+    held.release()
+
+
+def test_a_twenty_first_mutating_job_on_a_table_is_refused_in_bigquerys_words(two, twenty_updates):
+    first, _ = two
+    with pytest.raises(gexc.Forbidden) as caught:
+        first.query("DELETE FROM ds.t WHERE k = 40", job_id="the_21st").result()
+    assert caught.value.message.startswith(
+        "Quota exceeded: Your table exceeded quota for total number of DML jobs writing to a table, pending + running. "
+        "(20 mutating DML jobs on ds.t are pending or running")
+    assert [(e["reason"], e["location"]) for e in caught.value.errors] == [("quotaExceeded", "max_dml_outstanding_per_table")]
+    assert first.get_job("the_21st").error_result["reason"] == "quotaExceeded"
+    twenty_updates.release(1)                                   # one of them is done: room for one
+    first.query("DELETE FROM ds.t WHERE k = 40").result()
+    assert (40, "n") not in rows(first)
+
+
+@pytest.mark.parametrize("sql", [
+    "INSERT INTO ds.t (k, v) VALUES (99, 'z')",                     # an INSERT is not mutating DML
+    "UPDATE ds.u SET v = 'x' WHERE TRUE",                           # another table's queue
+    "SELECT COUNT(*) FROM ds.t",
+], ids=["insert", "another-table", "read"])
+def test_what_is_not_a_mutating_job_on_the_table_is_not_queued(two, twenty_updates, sql):
+    first, _ = two
+    first.query(sql).result()
+
+
+def test_a_transaction_counts_once_and_a_refused_job_leaves_no_count(two):
+    first, _ = two
+    held = HeldJobs(first.path, 19, "UPDATE ds.t SET v = 'u' WHERE k = {i} + 100")
+    try:
+        second = DuckDBClient(first.path, project="p")
+        twentieth = HeldJobs(first.path, 1, "BEGIN TRANSACTION; DELETE FROM ds.t WHERE k = 1; "
+                                        "UPDATE ds.t SET v = 'x' WHERE k = 2; COMMIT TRANSACTION;", head="DELETE")
+        for _ in range(2):                                          # refused twice: neither counted
+            with pytest.raises(gexc.Forbidden):
+                second.query("UPDATE ds.t SET v = 'y' WHERE k = 2").result()
+        twentieth.release()
+        second.query("UPDATE ds.t SET v = 'y' WHERE k = 2").result()
+        second.close()
+    finally:
+        held.release()
+    assert rows(first) == [(2, "y")]

@@ -33,7 +33,7 @@ from shared_services.bigquery.writer import (
 from shared_services.cli.core import exit_code_for
 from shared_services.cli.errors import EXIT_ENVIRONMENT
 from shared_services.events.sink import RetryPolicy
-from tests.support.interleave import pause_after
+from tests.support.interleave import HeldJobs, pause_after
 
 S = bigquery.SchemaField
 SCHEMA = [S("game_id", "STRING", mode="REQUIRED"), S("player_id", "STRING", mode="REQUIRED"),
@@ -103,7 +103,7 @@ def test_a_transaction_cancelled_by_another_writer_runs_again_and_both_writes_la
     # one back-off, drawn from the policy's first window, then a second query job that committed
     assert len(sleeps) == 1 and 0 <= sleeps[0] <= WRITE_CONFLICT_RETRY.initial_delay
     assert [r.getMessage() for r in caplog.records if r.name == "shared_services.bigquery.writer"] == [
-        f"{TABLE}: the replace transaction was cancelled by a concurrent update (attempt 1 of 6); "
+        f"{TABLE}: the replace transaction was refused while other jobs wrote the table (attempt 1 of 6); "
         f"running it again in {sleeps[0]:.1f} s"]
     assert content(second) == [("g1", f"p{i}", 11 + i) for i in range(3)] + [("g2", f"p{i}", 21 + i) for i in range(3)]
     assert staging_tables(first) == []
@@ -158,9 +158,9 @@ def test_a_table_that_stays_busy_is_a_write_conflict_error_with_nothing_written(
     cancelled = error.__cause__.message
     assert cancelled.startswith("Transaction is aborted due to concurrent update against table p:nba_analytics.box. ")
     assert str(error) == (
-        f"{TABLE}: BigQuery cancelled the replace transaction 3 time(s) because another job was updating the "
-        f"table ({cancelled}); nothing was written. Run it again once the other writer (another instance of "
-        "this processor, a backfill) has finished.")
+        f"{TABLE}: BigQuery refused the replace transaction 3 time(s) because other jobs were writing the "
+        f"table at the same time ({cancelled}); nothing was written. Run it again once the other writers "
+        "(another instance of this processor, a backfill) have finished.")
     assert isinstance(error.__cause__, gexc.BadRequest)
     assert exit_code_for(error) == EXIT_ENVIRONMENT
     # g1 untouched by the cancelled writer; g2 carries the other writer's three updates
@@ -187,13 +187,44 @@ def test_another_bad_request_is_not_retried(writers):
     assert tried == (1,)
 
 
+def test_a_write_refused_by_a_full_dml_queue_runs_again_as_the_queue_drains(writers):
+    # a backfill running twenty dates at once: the table's queue of mutating DML jobs is full
+    first, second = writers
+    held = HeldJobs(first.path, 20, f"UPDATE {TABLE} SET points = 0 WHERE game_id = 'none{{i}}'")
+    waited: list[float] = []
+
+    def back_off(seconds: float) -> None:
+        waited.append(seconds)
+        held.release()                           # the twenty finish meanwhile
+
+    try:
+        assert replace_rows(second, TABLE, batch("g1", 31), SCHEMA, KEYS, "game_date", sleep=back_off) == 3
+    finally:
+        held.release()
+    assert len(waited) == 1 and held.errors == []
+    assert [r for r in content(first) if r[0] == "g1"] == [("g1", f"p{i}", 31 + i) for i in range(3)]
+    refused = first._conn.execute(
+        "SELECT count(*) FROM _embedded_meta.jobs WHERE error_api_reason = 'quotaExceeded' "
+        "AND job_id LIKE 'replace_%'").fetchone()
+    assert refused == (1,)
+
+
 @pytest.mark.parametrize("error, conflict", [
     (gexc.BadRequest("Transaction is aborted due to concurrent update against table p:ds.t. Transaction ID: "
                      "a1b2. Blocking job: p:US.c3d4"), True),
     (gexc.BadRequest("Could not serialize access to table p:ds.t due to concurrent update"), True),
     (gexc.BadRequest("Syntax error: Unexpected end of script at [3:1]"), False),
     (gexc.BadRequest("Query error: UPDATE/MERGE must match at most one source row for each target row"), False),
+    (gexc.BadRequest("Resources exceeded during query execution: Too many DML statements outstanding against "
+                     "table p:ds.t, limit is 20."), True),
+    (gexc.Forbidden("Quota exceeded: Your table exceeded quota for total number of DML jobs writing to a table, "
+                    "pending + running."), True),
+    (gexc.Forbidden("Quota exceeded: Your table exceeded quota for total number of dml jobs writing to a table, "
+                    "pending + running"), True),   # as the real platform's log spells it
+    (gexc.Forbidden("Quota exceeded: Your table exceeded quota for imports or query appends per table."), False),
     (gexc.Forbidden("Transaction is aborted due to concurrent update against table p:ds.t"), False),
+    (gexc.BadRequest("Quota exceeded: Your table exceeded quota for total number of DML jobs writing to a table"),
+     False),
     (RuntimeError("Transaction is aborted due to concurrent update against table p:ds.t"), False),
 ])
 def test_is_write_conflict_reads_bigquerys_words_on_a_400(error, conflict):
