@@ -2522,13 +2522,13 @@ class DuckDBClient:
                  values: Mapping[str, Any]) -> EmbeddedQueryJob:
         in_transaction, mutated = mutated_tables(
             [s.source_ast if s.source_ast is not None else s.ast for s in translation.statements])
-        if not mutated:
-            return self._execute_statements(job_id, created, query, translation, values, in_transaction, mutated)
-        self._clock.admit(mutated)  # (each table's queue of mutating DML jobs)
+        if mutated:
+            self._clock.admit(mutated)  # (each table's queue of mutating DML jobs)
         try:
             return self._execute_statements(job_id, created, query, translation, values, in_transaction, mutated)
         finally:
-            self._clock.leave(mutated)
+            if mutated:
+                self._clock.leave(mutated)
 
     def _execute_statements(self, job_id: str, created: dt.datetime, query: str, translation: Any,
                             values: Mapping[str, Any], in_transaction: frozenset[tuple[str, str]],

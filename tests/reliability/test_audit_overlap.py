@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from google.api_core import exceptions as gexc
 
 from data_processors.source_coverage_audit import SourceCoverageAuditProcessor
@@ -153,3 +154,42 @@ def test_a_resolve_cancelled_by_another_jobs_update_of_the_same_flags_runs_again
     channels = warehouse.query(f"SELECT DISTINCT alert_channel FROM `{COVERAGE_LOG_TABLE}` "
                                "WHERE event_timestamp >= TIMESTAMP('2000-01-01') AND is_synthetic").to_dataframe()
     assert channels["alert_channel"].tolist() == ["ops"]                 # the operator's change is kept too
+
+
+def test_a_resolve_refused_on_every_attempt_is_a_write_conflict_error_naming_the_audit(warehouse, notifications):
+    import threading
+
+    from shared_services.bigquery.duckdb_client import DuckDBClient
+    from shared_services.bigquery.writer import WriteConflictError
+    from shared_services.events.sink import RetryPolicy
+    from tests.support.interleave import pause_after
+
+    class OneTry(SourceCoverageAuditProcessor):
+        WRITE_CONFLICT_RETRY = RetryPolicy(max_attempts=1)
+
+    schedule(warehouse)
+    audit(warehouse).run_daily_audit(DAY)
+    data_arrives(warehouse, NOW + timedelta(days=1))
+    operator = DuckDBClient(warehouse.path, project=warehouse.project)
+    try:
+        with pause_after(operator, "UPDATE") as gate:
+            thread = threading.Thread(target=lambda: operator.query(
+                f"UPDATE `{COVERAGE_LOG_TABLE}` SET alert_channel = 'ops' "
+                "WHERE event_timestamp >= TIMESTAMP('2000-01-01') AND is_synthetic").result())
+            thread.start()
+            gate.wait_paused()
+            try:
+                with pytest.raises(WriteConflictError) as caught:
+                    OneTry(bq_client=warehouse, clock=lambda: NOW + timedelta(days=1),
+                           sleep=lambda _s: None).run_daily_audit(DAY)
+            finally:
+                gate.release()
+                thread.join(timeout=30)
+    finally:
+        operator.close()
+    said = caught.value.__cause__.message
+    assert str(caught.value) == (
+        f"{COVERAGE_LOG_TABLE}: BigQuery refused the audit's UPDATE 1 time(s) because other jobs were writing "
+        f"the table at the same time ({said}); nothing was written. Run it again once the other writers "
+        "(another audit, a heal) have finished.")
+    assert open_flags_per_game(warehouse)[1] == 2                        # nothing resolved
