@@ -510,12 +510,18 @@ def check_table_loads(table: str, earlier_loads: int) -> None:
     """
     if earlier_loads < MAX_TABLE_LOADS_PER_DAY:
         return
-    raise gexc.Forbidden(
-        f"{TABLE_LOAD_QUOTA_EXCEEDED} ({earlier_loads:,} load jobs into {table} in the last 24 hours, failed ones "
-        f"included; a table takes at most {MAX_TABLE_LOADS_PER_DAY:,} a day: {_QUOTAS}#load_jobs. Load more rows "
-        "per job: one job per run, not per game or per row.)",
-        errors=[{"reason": "quotaExceeded", "location": "load_job_per_table.long", "domain": "global",
-                 "message": TABLE_LOAD_QUOTA_EXCEEDED}])
+    raise _quota_exceeded(
+        TABLE_LOAD_QUOTA_EXCEEDED, "load_job_per_table.long",
+        f"{earlier_loads:,} load jobs into {table} in the last 24 hours, failed ones included; a table takes at "
+        f"most {MAX_TABLE_LOADS_PER_DAY:,} a day: {_QUOTAS}#load_jobs. Load more rows per job: one job per run, "
+        "not per game or per row.")
+
+
+def _quota_exceeded(words: str, location: str, detail: str) -> gexc.Forbidden:
+    """A quota's refusal as BigQuery's API gives it (403, reason ``quotaExceeded``, its
+    ``location``, its ``words``), with our ``detail`` after the words."""
+    return gexc.Forbidden(f"{words} ({detail})", errors=[{"reason": "quotaExceeded", "location": location,
+                                                          "domain": "global", "message": words}])
 
 
 #: Mutating DML jobs (UPDATE, DELETE, MERGE; a transaction holding one) one table takes at once,
@@ -543,12 +549,11 @@ def check_outstanding_dml(table: str, outstanding: int) -> None:
     """
     if outstanding < MAX_OUTSTANDING_MUTATING_DML:
         return
-    raise gexc.Forbidden(
-        f"{DML_QUEUE_FULL} ({outstanding} mutating DML jobs on {table} are pending or running; a table queues at "
-        f"most {MAX_OUTSTANDING_MUTATING_DML}: https://cloud.google.com/bigquery/docs/troubleshoot-queries. "
-        "Write each table from fewer jobs at once, or try again when they are done.)",
-        errors=[{"reason": "quotaExceeded", "location": "max_dml_outstanding_per_table", "domain": "global",
-                 "message": DML_QUEUE_FULL}])
+    raise _quota_exceeded(
+        DML_QUEUE_FULL, "max_dml_outstanding_per_table",
+        f"{outstanding} mutating DML jobs on {table} are pending or running; a table queues at most "
+        f"{MAX_OUTSTANDING_MUTATING_DML}: https://cloud.google.com/bigquery/docs/troubleshoot-queries. "
+        "Write each table from fewer jobs at once, or try again when they are done.")
 
 
 def check_json_rows(rows: Iterable[Any], bound: int) -> None:

@@ -9,10 +9,12 @@ from google.api_core import exceptions as gexc
 
 from data_processors.source_coverage_audit import SourceCoverageAuditProcessor
 from shared_services.bigquery.schemas import COVERAGE_LOG_TABLE
+from shared_services.bigquery.writer import WriteConflictError
 from shared_services.events.dead_letter import DeadLetterSpool
 from shared_services.events.model import build_event_row
 from shared_services.events.replay import replay_dead_letters
-from shared_services.events.sink import EventSink
+from shared_services.events.sink import EventSink, RetryPolicy
+from tests.support.interleave import HeldJobs
 from tests.support.recording_client import FlakyLoadClient, RecordingClient
 from tests.support.scenario import load, player_rows, schedule_row, team_rows
 
@@ -118,38 +120,36 @@ def test_duplicate_open_flags_are_treated_as_one_and_resolved_together(warehouse
     assert methods == {"superseded": 2, "source_recovered": 2}
 
 
-def test_a_resolve_cancelled_by_another_jobs_update_of_the_same_flags_runs_again(warehouse, notifications, tmp_path):
-    # BigQuery cancels a DML statement that loses a conflict on the same rows ("Could not
-    # serialize access to table ... due to concurrent update"); here an operator's UPDATE of the
-    # flags is held open while the audit resolves them, and DuckDB cancels the audit's UPDATE
-    import threading
+#: An operator's UPDATE of the audit's flags, held open while the audit resolves them.
+OPERATOR_UPDATE = (f"UPDATE `{COVERAGE_LOG_TABLE}` SET alert_channel = 'ops' "
+                   "WHERE event_timestamp >= TIMESTAMP('2000-01-01') AND is_synthetic")
 
-    from shared_services.bigquery.duckdb_client import DuckDBClient
-    from tests.support.interleave import pause_after
 
+def flags_to_resolve(warehouse):
+    """Two open flags whose data has since arrived, and an operator's UPDATE of them held open."""
     schedule(warehouse)
     audit(warehouse).run_daily_audit(DAY)                                # two open flags
     data_arrives(warehouse, NOW + timedelta(days=1))
-    operator = DuckDBClient(warehouse.path, project=warehouse.project)
+    return HeldJobs(warehouse.path, 1, OPERATOR_UPDATE, project=warehouse.project)
+
+
+def test_a_resolve_cancelled_by_another_jobs_update_of_the_same_flags_runs_again(warehouse, notifications):
+    # BigQuery cancels a DML statement that loses a conflict on the same rows ("Could not
+    # serialize access to table ... due to concurrent update"); here DuckDB cancels the audit's
+    # UPDATE of flags the operator's open UPDATE holds
+    held = flags_to_resolve(warehouse)
     waits: list[float] = []
+
+    def back_off(seconds: float) -> None:
+        waits.append(seconds)
+        held.release()                                                   # the operator commits meanwhile
+
     try:
-        with pause_after(operator, "UPDATE") as gate:
-            thread = threading.Thread(target=lambda: operator.query(
-                f"UPDATE `{COVERAGE_LOG_TABLE}` SET alert_channel = 'ops' "
-                "WHERE event_timestamp >= TIMESTAMP('2000-01-01') AND is_synthetic").result())
-            thread.start()
-            gate.wait_paused()                                           # the operator's UPDATE is open
-
-            def back_off(seconds: float) -> None:
-                waits.append(seconds)
-                gate.release()                                           # it commits meanwhile
-                thread.join(timeout=30)
-
-            result = SourceCoverageAuditProcessor(bq_client=warehouse, clock=lambda: NOW + timedelta(days=1),
-                                                  sleep=back_off).run_daily_audit(DAY)
+        result = SourceCoverageAuditProcessor(bq_client=warehouse, clock=lambda: NOW + timedelta(days=1),
+                                              sleep=back_off).run_daily_audit(DAY)
     finally:
-        operator.close()
-    assert len(waits) == 1 and result.resolved == 2
+        held.release()
+    assert len(waits) == 1 and result.resolved == 2 and held.errors == []
     assert open_flags_per_game(warehouse)[1] == 0
     channels = warehouse.query(f"SELECT DISTINCT alert_channel FROM `{COVERAGE_LOG_TABLE}` "
                                "WHERE event_timestamp >= TIMESTAMP('2000-01-01') AND is_synthetic").to_dataframe()
@@ -157,36 +157,16 @@ def test_a_resolve_cancelled_by_another_jobs_update_of_the_same_flags_runs_again
 
 
 def test_a_resolve_refused_on_every_attempt_is_a_write_conflict_error_naming_the_audit(warehouse, notifications):
-    import threading
-
-    from shared_services.bigquery.duckdb_client import DuckDBClient
-    from shared_services.bigquery.writer import WriteConflictError
-    from shared_services.events.sink import RetryPolicy
-    from tests.support.interleave import pause_after
-
     class OneTry(SourceCoverageAuditProcessor):
         WRITE_CONFLICT_RETRY = RetryPolicy(max_attempts=1)
 
-    schedule(warehouse)
-    audit(warehouse).run_daily_audit(DAY)
-    data_arrives(warehouse, NOW + timedelta(days=1))
-    operator = DuckDBClient(warehouse.path, project=warehouse.project)
+    held = flags_to_resolve(warehouse)
     try:
-        with pause_after(operator, "UPDATE") as gate:
-            thread = threading.Thread(target=lambda: operator.query(
-                f"UPDATE `{COVERAGE_LOG_TABLE}` SET alert_channel = 'ops' "
-                "WHERE event_timestamp >= TIMESTAMP('2000-01-01') AND is_synthetic").result())
-            thread.start()
-            gate.wait_paused()
-            try:
-                with pytest.raises(WriteConflictError) as caught:
-                    OneTry(bq_client=warehouse, clock=lambda: NOW + timedelta(days=1),
-                           sleep=lambda _s: None).run_daily_audit(DAY)
-            finally:
-                gate.release()
-                thread.join(timeout=30)
+        with pytest.raises(WriteConflictError) as caught:
+            OneTry(bq_client=warehouse, clock=lambda: NOW + timedelta(days=1),
+                   sleep=lambda _s: None).run_daily_audit(DAY)
     finally:
-        operator.close()
+        held.release()
     said = caught.value.__cause__.message
     assert str(caught.value) == (
         f"{COVERAGE_LOG_TABLE}: BigQuery refused the audit's UPDATE 1 time(s) because other jobs were writing "
