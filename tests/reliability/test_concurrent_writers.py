@@ -85,3 +85,34 @@ def test_two_instances_for_the_same_date_both_succeed_and_leave_one_copy_of_each
         assert not any("failed" in title for title in notifications.titles("error"))
     finally:
         other.close()
+
+
+def test_a_command_whose_write_stays_refused_exits_3_with_one_line(demo_run, tmp_path, monkeypatch):
+    # twenty other jobs hold the table's queue of mutating DML jobs through every attempt
+    import shutil
+
+    from data_processors.analytics.analytics_base import AnalyticsProcessorBase
+    from tests.support.cli_runner import run_in_process
+    from tests.support.interleave import HeldJobs
+
+    warehouse = tmp_path / "busy.duckdb"
+    shutil.copyfile(demo_run.url.removeprefix("duckdb:///"), warehouse)
+    monkeypatch.setattr(AnalyticsProcessorBase, "WRITE_CONFLICT_RETRY",
+                        RetryPolicy(max_attempts=2, initial_delay=0.01, max_delay=0.01))
+    held = HeldJobs(str(warehouse), 20, "UPDATE nba_analytics.player_game_summary SET points = 0 "
+                                        "WHERE game_date = DATE '2025-01-10' AND game_id = 'none{i}'")
+    try:
+        args = ["--date", "2025-01-10", "--warehouse", f"duckdb:///{warehouse}"]
+        done = run_in_process("coverage-player-game-summary", *args, cwd=tmp_path)
+        verbose = run_in_process("coverage-player-game-summary", *args, "-v", cwd=tmp_path)
+    finally:
+        held.release()
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    # the command's own error is its last line (before it: the run's failure as the processor
+    # logs it, and the failure notification on the log channel, each one line)
+    *before, line = [text for text in done.stderr.splitlines() if text.strip()]
+    assert line.startswith("coverage-player-game-summary: error: ") and len(before) <= 2
+    assert "nba_analytics.player_game_summary: BigQuery refused the replace transaction 2 time(s)" in line
+    assert "Quota exceeded: Your table exceeded quota for total number of DML jobs writing to a table" in line
+    assert "nothing was written" in line
+    assert verbose.returncode == 3 and "Traceback (most recent call last)" in verbose.stderr
