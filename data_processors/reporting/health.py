@@ -20,6 +20,12 @@ The checks (pure functions over plain data; the query layer below feeds them):
                        against it. Below 90 %: **warn**; below 75 %: **fail**; no rows: warn.
 ``critical_volume``    More than 5 critical events (real and audit) about games of the date:
                        **fail**.
+``staging_tables``     Staging tables (``_staging_<table>_<16 hex>``) older than an hour in the
+                       datasets the library writes: a write drops its staging table when it
+                       ends, so one left behind belongs to a process killed mid-write
+                       (SIGKILL, out of memory). Clutter, not lost data (the write committed
+                       nothing or everything): **warn**, with the tables to drop. A dataset
+                       the account may not list: warn ("not checked").
 ``spool_backlog``      Event batches waiting in this host's dead-letter spool
                        (``$COVERAGE_DEAD_LETTER_DIR``, default ``./coverage_dead_letter``) are
                        not in the log yet, so the checks above undercount them: any waiting,
@@ -45,12 +51,14 @@ Python::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
+from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
 from data_processors.commands.health import COMMAND, main  # noqa: F401  (re-exported)
@@ -59,6 +67,7 @@ from shared_services.bigquery.identifiers import quote_table_id
 from shared_services.bigquery.schemas import (
     COVERAGE_LOG_TABLE,
     PLAYER_GAME_SUMMARY,
+    TABLES,
     TEAM_OFFENSE_GAME_SUMMARY,
 )
 from shared_services.bigquery.statements import SAMPLE_DATE, SAMPLE_TIME, register_statement
@@ -80,6 +89,7 @@ __all__ = [
     "check_primary_success",
     "check_critical_volume",
     "check_spool_backlog",
+    "check_staging_leftovers",
     "run_checks",
     "exit_status",
     "collect_health_inputs",
@@ -106,6 +116,11 @@ PRIMARY_FAIL_BELOW = 0.75
 MAX_CRITICALS_PER_DAY = 5
 #: A spilled event batch this old fails ``spool_backlog``: replay is not running, or keeps failing.
 SPOOL_MAX_AGE = timedelta(hours=24)
+#: A staging table this old is a leftover (``staging_tables``): a write, with its retries for
+#: a busy table, ends within a few minutes.
+STAGING_MAX_AGE = timedelta(hours=1)
+#: A write's staging table: ``_staging_<target table>_<16 hex digits>`` (see shared_services.bigquery.writer).
+_STAGING_NAME = re.compile(r"_staging_.+_[0-9a-f]{16}")
 
 
 @dataclass(frozen=True)
@@ -134,6 +149,10 @@ class HealthInputs:
     spool_directory: str = ""
     spool_pending: int = 0
     spool_oldest: datetime | None = None
+    #: Staging tables older than :data:`STAGING_MAX_AGE` (``dataset.table``), and the datasets
+    #: that could not be listed (no permission).
+    staging_leftovers: list[str] = field(default_factory=list)
+    staging_unlisted: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------
@@ -273,6 +292,26 @@ def check_spool_backlog(pending: int, oldest: datetime | None, now: datetime, di
                        "them): run coverage-replay; if it fails, its one-line errors say why")
 
 
+def check_staging_leftovers(leftovers: Sequence[str], unlisted: Sequence[str] = ()) -> CheckResult:
+    """Staging tables left by writes that were killed, or datasets not listed: warn.
+
+    Example::
+
+        >>> check_staging_leftovers([]).status, check_staging_leftovers(['ds._staging_t_0123456789abcdef']).status
+        ('pass', 'warn')
+    """
+    threshold = f"none {STAGING_MAX_AGE.total_seconds() / 3600:.0f} h old"
+    if leftovers:
+        shown = ", ".join(leftovers[:5]) + (f" and {len(leftovers) - 5} more" if len(leftovers) > 5 else "")
+        return CheckResult("staging_tables", WARN, f"{len(leftovers)} table(s)", threshold,
+                           f"left by writes that were killed (nothing of them is in the data tables): {shown}; "
+                           "drop each with bq rm -f -t DATASET.TABLE")
+    if unlisted:
+        return CheckResult("staging_tables", WARN, "not checked", threshold,
+                           f"could not list the tables of {', '.join(unlisted)} (bigquery.tables.list permission)")
+    return CheckResult("staging_tables", PASS, "0 table(s)", threshold, "the write path's staging tables")
+
+
 def run_checks(inputs: HealthInputs) -> list[CheckResult]:
     """Every check, in a fixed order."""
     return [
@@ -283,6 +322,7 @@ def run_checks(inputs: HealthInputs) -> list[CheckResult]:
         check_primary_success(inputs.primary_rows, inputs.total_rows_7d),
         check_critical_volume(inputs.criticals_on_day),
         check_spool_backlog(inputs.spool_pending, inputs.spool_oldest, inputs.now, inputs.spool_directory),
+        check_staging_leftovers(inputs.staging_leftovers, inputs.staging_unlisted),
     ]
 
 
@@ -404,7 +444,34 @@ def collect_health_inputs(client: Any, day: date | str, now: datetime | None = N
             continue
     inputs.spool_pending = len(stamps)
     inputs.spool_oldest = datetime.fromtimestamp(min(stamps), UTC) if stamps else None
+    inputs.staging_leftovers, inputs.staging_unlisted = _staging_leftovers(client, moment)
     return inputs
+
+
+def _staging_leftovers(client: Any, now: datetime) -> tuple[list[str], list[str]]:
+    """Staging tables older than :data:`STAGING_MAX_AGE` in the datasets of the library's
+    tables (one ``tables.list`` per dataset, one ``tables.get`` per staging table found), and
+    the datasets the account may not list. A dataset that does not exist holds none."""
+    leftovers: list[str] = []
+    unlisted: list[str] = []
+    for dataset in sorted({spec.dataset for spec in TABLES}):
+        try:
+            names = [ref.table_id for ref in client.list_tables(dataset)]
+        except gexc.NotFound:
+            continue
+        except gexc.Forbidden:
+            unlisted.append(dataset)
+            continue
+        for name in names:
+            if not _STAGING_NAME.fullmatch(name):
+                continue
+            try:
+                created = client.get_table(f"{dataset}.{name}").created
+            except gexc.NotFound:  # its write ended meanwhile
+                continue
+            if created is not None and now - created >= STAGING_MAX_AGE:
+                leftovers.append(f"{dataset}.{name}")
+    return leftovers, unlisted
 
 
 _SEVERITY = {FAIL: "critical", WARN: "warning", PASS: "info"}

@@ -78,3 +78,49 @@ def test_events_flushed_before_a_sigkill_are_all_there_once_when_the_warehouse_r
         assert len(log_rows(reopened)) == flushed
     finally:
         reopened.close()
+
+
+_KILLED_WRITE = """
+import os, signal, sys
+from google.cloud import bigquery
+from shared_services.bigquery.duckdb_client import DuckDBClient
+from shared_services.bigquery.writer import replace_rows
+
+client = DuckDBClient(sys.argv[1])
+schema = [bigquery.SchemaField("k", "STRING", mode="REQUIRED"), bigquery.SchemaField("game_date", "DATE")]
+table = bigquery.Table(f"{client.project}.nba_analytics.box", schema=schema)
+table.time_partitioning = bigquery.TimePartitioning(field="game_date")
+client.create_table(table)
+# killed after the staging load, before the transaction (and before the finally that drops it)
+DuckDBClient.query = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
+replace_rows(client, "nba_analytics.box", [{"k": "a", "game_date": "2025-01-15"}], schema, ["k"], "game_date")
+"""
+
+
+def test_a_write_killed_midway_leaves_a_staging_table_that_coverage_health_names(warehouse, tmp_path):
+    from datetime import UTC, date, datetime, timedelta
+
+    from data_processors.reporting.health import STAGING_MAX_AGE, collect_health_inputs, run_checks
+
+    path = warehouse.path
+    DuckDBClient.close(warehouse)                    # the child process opens the file alone
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COVERAGE_DEAD_LETTER_DIR": str(tmp_path / "spool")}
+    proc = subprocess.run([sys.executable, "-c", _KILLED_WRITE, path], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    client = DuckDBClient(path)
+    try:
+        [staging] = [t.table_id for t in client.list_tables("nba_analytics") if t.table_id.startswith("_staging_")]
+        assert client.query("SELECT COUNT(*) AS n FROM nba_analytics.box WHERE game_date = '2025-01-15'"
+                            ).to_dataframe()["n"].tolist() == [0]     # nothing of the write landed
+        created = client.get_table(f"nba_analytics.{staging}").created
+        day = date(2025, 1, 15)
+        young = collect_health_inputs(client, day, now=created + STAGING_MAX_AGE - timedelta(minutes=1))
+        old = collect_health_inputs(client, day, now=created + STAGING_MAX_AGE)
+    finally:
+        client.close()
+    assert young.staging_leftovers == [] and old.staging_leftovers == [f"nba_analytics.{staging}"]
+    [check] = [c for c in run_checks(old) if c.name == "staging_tables"]
+    assert (check.status, check.value) == ("warn", "1 table(s)")
+    assert f"nba_analytics.{staging}" in check.detail and "bq rm -f -t DATASET.TABLE" in check.detail
+    assert created <= datetime.now(UTC)

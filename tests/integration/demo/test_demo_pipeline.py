@@ -165,4 +165,4 @@ def test_health_on_the_demo_flags_the_fault_day_and_passes_a_clean_day(first_run
     for statuses in clean:
         assert {name: status for name, status in statuses.items() if name != "primary_success"} == {
             "tier_mix": "pass", "poor_rows": "pass", "untracked_rows": "pass", "stale_criticals": "pass",
-            "critical_volume": "pass", "spool_backlog": "pass"}
+            "critical_volume": "pass", "spool_backlog": "pass", "staging_tables": "pass"}

@@ -57,7 +57,7 @@ def test_clean_day_passes_every_check(tmp_path: Path, capsys: pytest.CaptureFixt
     url = _build(tmp_path / "clean.duckdb", gamebook=True)
     assert main(["--warehouse", url, "--date", DAY.isoformat()]) == 0
     out = capsys.readouterr().out
-    assert out.count(" PASS ") == 7 and out.rstrip().endswith("overall: PASS")
+    assert out.count(" PASS ") == 8 and out.rstrip().endswith("overall: PASS")
 
 
 def test_injected_problems_are_flagged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,7 +66,8 @@ def test_injected_problems_are_flagged(tmp_path: Path, capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     status = {line.split()[0]: line.split()[1] for line in out.splitlines()[3:-1]}
     assert status == {"tier_mix": "FAIL", "poor_rows": "FAIL", "untracked_rows": "PASS", "stale_criticals": "FAIL",
-                      "primary_success": "FAIL", "critical_volume": "FAIL", "spool_backlog": "PASS"}
+                      "primary_success": "FAIL", "critical_volume": "FAIL", "spool_backlog": "PASS",
+                      "staging_tables": "PASS"}
 
 
 def test_query_layer_reads_the_scenario(tmp_path: Path) -> None:
@@ -81,7 +82,7 @@ def test_query_layer_reads_the_scenario(tmp_path: Path) -> None:
     assert (inputs.primary_rows, inputs.total_rows_7d) == (91, 91)
     assert inputs.criticals_on_day == 2          # player and team source_missing for the empty game
     assert len(inputs.open_criticals) == 2
-    assert [r.status for r in run_checks(inputs)] == ["pass"] * 7
+    assert [r.status for r in run_checks(inputs)] == ["pass"] * 8
     assert (inputs.spool_pending, inputs.spool_oldest) == (0, None)  # the test's own empty spool
 
 
@@ -154,3 +155,35 @@ def test_batches_waiting_in_the_spool_warn_and_a_day_old_one_fails(tmp_path: Pat
         client.close()
     assert main(["--warehouse", url, "--date", DAY.isoformat()]) == 0
     assert "overall: PASS" in capsys.readouterr().out
+
+
+def test_staging_tables_are_told_by_their_name_and_a_dataset_not_listed_is_said(warehouse: DuckDBClient) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from google.api_core import exceptions as gexc
+    from google.cloud import bigquery
+
+    from data_processors.reporting.health import collect_health_inputs
+    from tests.support.recording_client import RecordingClient
+
+    schema = [bigquery.SchemaField("k", "STRING")]
+    names = ["_staging_box_0123456789abcdef", "_staging_notes", "_staging_box_0123456789ABCDEG",
+             "box_0123456789abcdef", "_staging_player_game_summary_fedcba9876543210"]
+    for name in names:
+        warehouse.create_table(bigquery.Table(f"{warehouse.project}.nba_analytics.{name}", schema=schema))
+    later = datetime.now(UTC) + timedelta(hours=2)
+    inputs = collect_health_inputs(warehouse, DAY, now=later)
+    assert inputs.staging_leftovers == ["nba_analytics._staging_box_0123456789abcdef",
+                                        "nba_analytics._staging_player_game_summary_fedcba9876543210"]
+    assert inputs.staging_unlisted == []
+
+    class NoListing(RecordingClient):
+        """BigQuery's answer to an account without bigquery.tables.list on one dataset."""
+
+        def list_tables(self, dataset, *args, **kwargs):
+            if str(dataset) == "nba_analytics":
+                raise gexc.Forbidden("Access Denied: Dataset p:nba_analytics: Permission bigquery.tables.list denied")
+            return self._inner.list_tables(dataset, *args, **kwargs)
+
+    limited = collect_health_inputs(NoListing(warehouse), DAY, now=later)
+    assert limited.staging_unlisted == ["nba_analytics"] and limited.staging_leftovers == []

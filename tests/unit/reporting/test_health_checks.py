@@ -87,7 +87,8 @@ def test_run_checks_and_exit_status() -> None:
     clean = HealthInputs(date(2025, 1, 15), NOW, {"gold": 200}, [], 200, 200, 0)
     results = run_checks(clean)
     assert [r.name for r in results] == ["tier_mix", "poor_rows", "untracked_rows", "stale_criticals",
-                                         "primary_success", "critical_volume", "spool_backlog"]
+                                         "primary_success", "critical_volume", "spool_backlog",
+                                         "staging_tables"]
     assert {r.status for r in results} == {PASS} and exit_status(results) == 0
     warned = [*results, CheckResult("x", WARN, "", "")]
     assert exit_status(warned) == 0 and exit_status(warned, fail_on=WARN) == 1
@@ -129,3 +130,21 @@ def test_spool_backlog_passes_empty_warns_while_young_and_fails_at_a_day() -> No
     assert check_spool_backlog(1, NOW - timedelta(days=9), NOW).value == "1 batch(es), 216 h"
     # a clock behind the file's time (another host's spool): no negative age, a warning
     assert check_spool_backlog(1, NOW + timedelta(hours=1), NOW).value == "1 batch(es), 0 h"
+
+
+def test_staging_tables_pass_when_none_warn_with_the_tables_to_drop_or_when_not_listed() -> None:
+    from data_processors.reporting.health import check_staging_leftovers
+
+    assert check_staging_leftovers([]) == CheckResult("staging_tables", PASS, "0 table(s)", "none 1 h old",
+                                                      "the write path's staging tables")
+    names = [f"nba_analytics._staging_player_game_summary_{n:016x}" for n in range(7)]
+    seven = check_staging_leftovers(names)
+    assert (seven.status, seven.value, seven.threshold) == (WARN, "7 table(s)", "none 1 h old")
+    assert seven.detail == ("left by writes that were killed (nothing of them is in the data tables): "
+                            + ", ".join(names[:5]) + " and 2 more; drop each with bq rm -f -t DATASET.TABLE")
+    assert check_staging_leftovers(names[:1]).detail.endswith(f": {names[0]}; drop each with bq rm -f -t DATASET.TABLE")
+    unlisted = check_staging_leftovers([], ["nba_precompute", "nba_raw"])
+    assert (unlisted.status, unlisted.value) == (WARN, "not checked")
+    assert unlisted.detail == ("could not list the tables of nba_precompute, nba_raw "
+                               "(bigquery.tables.list permission)")
+    assert check_staging_leftovers(names[:1], ["nba_raw"]).value == "1 table(s)"   # what was found first
