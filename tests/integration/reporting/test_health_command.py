@@ -167,23 +167,35 @@ def test_staging_tables_are_told_by_their_name_and_a_dataset_not_listed_is_said(
     from tests.support.recording_client import RecordingClient
 
     schema = [bigquery.SchemaField("k", "STRING")]
-    names = ["_staging_box_0123456789abcdef", "_staging_notes", "_staging_box_0123456789ABCDEG",
+    names = ["_staging_a_notes", "_staging_box_0123456789abcdef", "_staging_notes", "_staging_box_0123456789ABCDEG",
              "box_0123456789abcdef", "_staging_player_game_summary_fedcba9876543210"]
     for name in names:
         warehouse.create_table(bigquery.Table(f"{warehouse.project}.nba_analytics.{name}", schema=schema))
+    later_one = "_staging_player_rolling_averages_00000000000000aa"
+    warehouse.create_table(bigquery.Table(f"{warehouse.project}.nba_precompute.{later_one}", schema=schema))
     later = datetime.now(UTC) + timedelta(hours=2)
     inputs = collect_health_inputs(warehouse, DAY, now=later)
     assert inputs.staging_leftovers == ["nba_analytics._staging_box_0123456789abcdef",
-                                        "nba_analytics._staging_player_game_summary_fedcba9876543210"]
+                                        "nba_analytics._staging_player_game_summary_fedcba9876543210",
+                                        f"nba_precompute.{later_one}"]
     assert inputs.staging_unlisted == []
 
-    class NoListing(RecordingClient):
-        """BigQuery's answer to an account without bigquery.tables.list on one dataset."""
+    class Refusing(RecordingClient):
+        """BigQuery's answer for nba_analytics: the account may not list it, or it is gone."""
+
+        def __init__(self, inner, error):
+            super().__init__(inner)
+            self.error = error
 
         def list_tables(self, dataset, *args, **kwargs):
             if str(dataset) == "nba_analytics":
-                raise gexc.Forbidden("Access Denied: Dataset p:nba_analytics: Permission bigquery.tables.list denied")
+                raise self.error
             return self._inner.list_tables(dataset, *args, **kwargs)
 
-    limited = collect_health_inputs(NoListing(warehouse), DAY, now=later)
-    assert limited.staging_unlisted == ["nba_analytics"] and limited.staging_leftovers == []
+    denied = gexc.Forbidden("Access Denied: Dataset p:nba_analytics: Permission bigquery.tables.list denied")
+    limited = collect_health_inputs(Refusing(warehouse, denied), DAY, now=later)
+    assert limited.staging_unlisted == ["nba_analytics"]
+    assert limited.staging_leftovers == [f"nba_precompute.{later_one}"]      # the other datasets still listed
+    gone = collect_health_inputs(Refusing(warehouse, gexc.NotFound("Not found: Dataset p:nba_analytics")), DAY,
+                                 now=later)
+    assert (gone.staging_unlisted, gone.staging_leftovers) == ([], [f"nba_precompute.{later_one}"])

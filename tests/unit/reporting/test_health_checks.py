@@ -143,8 +143,10 @@ def test_staging_tables_pass_when_none_warn_with_the_tables_to_drop_or_when_not_
     assert seven.detail == ("left by writes that were killed (nothing of them is in the data tables): "
                             + ", ".join(names[:5]) + " and 2 more; drop each with bq rm -f -t DATASET.TABLE")
     assert check_staging_leftovers(names[:1]).detail.endswith(f": {names[0]}; drop each with bq rm -f -t DATASET.TABLE")
-    unlisted = check_staging_leftovers([], ["nba_precompute", "nba_raw"])
-    assert (unlisted.status, unlisted.value) == (WARN, "not checked")
-    assert unlisted.detail == ("could not list the tables of nba_precompute, nba_raw "
-                               "(bigquery.tables.list permission)")
+    assert check_staging_leftovers(names[:6]).detail.endswith(f"{names[4]} and 1 more; drop each with bq rm -f -t "
+                                                             "DATASET.TABLE")
+    assert check_staging_leftovers(names[:5]).detail.endswith(f"{names[4]}; drop each with bq rm -f -t DATASET.TABLE")
+    assert check_staging_leftovers([], ["nba_precompute", "nba_raw"]) == CheckResult(
+        "staging_tables", WARN, "not checked", "none 1 h old",
+        "could not list the tables of nba_precompute, nba_raw (bigquery.tables.list permission)")
     assert check_staging_leftovers(names[:1], ["nba_raw"]).value == "1 table(s)"   # what was found first
