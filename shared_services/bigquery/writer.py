@@ -98,8 +98,8 @@ T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
-#: How often and how long :func:`replace_rows` tries a transaction that BigQuery cancelled for
-#: a concurrent update: 6 attempts, jittered back-off doubling from up to 2 s to up to 30 s
+#: How often and how long :func:`replace_rows` tries a transaction that BigQuery refused because
+#: other jobs were writing the table (:func:`is_write_conflict`): 6 attempts, jittered back-off doubling from up to 2 s to up to 30 s
 #: (at most about a minute of waiting in all). BigQuery's replace transactions of a batch take
 #: seconds, so a writer that started a moment earlier has committed long before.
 WRITE_CONFLICT_RETRY = RetryPolicy(max_attempts=6, initial_delay=2.0, max_delay=30.0)
@@ -227,9 +227,10 @@ def replace_rows(
     row and field, and nothing is written). Every row needs a value in each key column (a NULL
     key could never match, so its old rows would stay next to the new ones). One load job,
     one query job (a transaction), and the staging table is always dropped. When BigQuery
-    cancels the transaction because another job updated the table meanwhile
-    (:func:`is_write_conflict`), the transaction runs again as a new query job after a back-off
-    of ``conflict_retry``; after its last attempt :class:`WriteConflictError`, nothing written.
+    refuses the transaction because other jobs were writing the table (it cancelled it for a
+    concurrent update, or the table's queue of DML jobs was full: :func:`is_write_conflict`),
+    the transaction runs again as a new query job after a back-off of ``conflict_retry``;
+    after its last attempt :class:`WriteConflictError`, nothing written.
 
     Example::
 
@@ -287,8 +288,8 @@ def replace_rows(
 
 def _run_transaction(client: Any, target: str, script: str, params: list[Any], prefix: str,
                      policy: RetryPolicy, sleep: Callable[[float], None], rng: random.Random) -> None:
-    """Run the replace ``script``, again after each cancellation for a concurrent update (see
-    the module docstring), up to ``policy.max_attempts`` times in all."""
+    """Run the replace ``script``, again after each refusal for other jobs' writes (see the
+    module docstring), up to ``policy.max_attempts`` times in all."""
     retry_write_conflicts(
         lambda: client.query(script, job_config=bigquery.QueryJobConfig(query_parameters=params),
                              job_id_prefix=prefix).result(),
