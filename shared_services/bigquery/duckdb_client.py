@@ -915,7 +915,7 @@ _UNSUPPORTED_HINTS = {
 def _written_table(source: exp.Expression | None) -> tuple[str, str] | None:
     """``(dataset, table)`` an INSERT, UPDATE, MERGE or CREATE names as its target (a CREATE's
     column list aside); None when it names none with a dataset."""
-    target = statement_target(source, (exp.Insert, exp.Update, exp.Merge, exp.Create)) if source is not None else None
+    target = statement_target(source, (exp.Insert, exp.Update, exp.Merge, exp.Create))
     if target is None or target.args.get("db") is None:
         return None
     return target.args["db"].name, target.name
@@ -2850,8 +2850,7 @@ class DuckDBClient:
         partitioning and the DuckDB expression of a written row's partition for a RETURNING
         clause; else None. (An UPDATE that moves rows to other partitions is counted by their
         new partitions.)"""
-        target = statement_target(source, (exp.Insert, exp.Update, exp.Delete, exp.Merge)) if source is not None \
-            else None
+        target = statement_target(source, (exp.Insert, exp.Update, exp.Delete, exp.Merge))
         if target is None or target.args.get("db") is None:
             return None
         ds, tbl = target.args["db"].name, target.name

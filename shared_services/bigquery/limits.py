@@ -23,7 +23,7 @@ Example::
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -246,9 +246,11 @@ _DML = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
 _WRITING = (*_DML, exp.Create, exp.Drop, exp.Alter)
 
 
-def statement_target(tree: exp.Expression, kinds: tuple[type[exp.Expression], ...] = _WRITING) -> exp.Table | None:
+def statement_target(tree: exp.Expression | None,
+                     kinds: tuple[type[exp.Expression], ...] = _WRITING) -> exp.Table | None:
     """The table a statement of ``kinds`` writes, creates, alters or drops: its root's
-    (a column list unwrapped; each statement of a script is its own tree); None otherwise.
+    (a column list unwrapped; each statement of a script is its own tree); None otherwise,
+    and for no statement (None).
 
     Example::
 
@@ -378,12 +380,35 @@ def check_references(trees: Sequence[exp.Expression], query_size: int, view_sql:
             f"allows at most {MAX_REFERENCED_RESOURCES:,} resources in one query ({_QUOTAS}#query_jobs)")
 
 
-def _mutated_tables(tree: exp.Expression) -> list[tuple[str, str]]:
-    """The tables a DML statement writes (INSERT, UPDATE, DELETE, MERGE, TRUNCATE TABLE)."""
+#: The statements that update or delete rows ("mutating DML": UPDATE, DELETE, MERGE; and
+#: TRUNCATE TABLE, which deletes every row). An INSERT adds rows and mutates none.
+_MUTATING = (exp.Update, exp.Delete, exp.Merge)
+
+
+def _mutated_tables(tree: exp.Expression, kinds: tuple[type[exp.Expression], ...] = _DML) -> list[tuple[str, str]]:
+    """The tables a statement of ``kinds`` writes (by default INSERT, UPDATE, DELETE, MERGE),
+    or TRUNCATE TABLE empties."""
     if isinstance(tree, exp.TruncateTable):
         return [_key(t) for t in tree.expressions if isinstance(t, exp.Table)]
-    target = statement_target(tree, _DML)
+    target = statement_target(tree, kinds)
     return [] if target is None else [_key(target)]
+
+
+def _mutations(trees: Sequence[exp.Expression | None],
+               kinds: tuple[type[exp.Expression], ...]) -> Iterator[tuple[int | None, list[tuple[str, str]]]]:
+    """Each statement's :func:`_mutated_tables` of ``kinds``, with the number of the script's
+    transaction it is in (``BEGIN TRANSACTION`` to ``COMMIT`` / ``ROLLBACK`` or the script's
+    end; 1 for the first), or None outside one."""
+    transaction: int | None = None
+    begun = 0
+    for tree in trees:
+        if isinstance(tree, exp.Transaction):
+            begun += 1
+            transaction = begun
+        elif isinstance(tree, exp.Commit | exp.Rollback):
+            transaction = None
+        elif tree is not None:
+            yield transaction, _mutated_tables(tree, kinds)
 
 
 def check_transactions(trees: Sequence[exp.Expression]) -> None:
@@ -397,30 +422,16 @@ def check_transactions(trees: Sequence[exp.Expression]) -> None:
         check_transactions(sqlglot.parse('BEGIN TRANSACTION; DELETE FROM ds.t WHERE TRUE; COMMIT TRANSACTION',
                                          read='bigquery'))   # fine
     """
-    mutated: set[tuple[str, str]] | None = None
-    for tree in trees:
-        if isinstance(tree, exp.Transaction):
-            mutated = set()
-        elif isinstance(tree, exp.Commit | exp.Rollback):
-            mutated = None
-        elif mutated is not None:
-            mutated.update(_mutated_tables(tree))
-            if len(mutated) > MAX_TRANSACTION_TABLES:
-                raise gexc.BadRequest(
-                    f"The transaction mutates data in {len(mutated):,} tables; BigQuery's transaction can mutate "
-                    f"at most {MAX_TRANSACTION_TABLES} ({_QUOTAS}#query_jobs). Commit in smaller transactions.")
-
-
-#: The statements that update or delete rows ("mutating DML": UPDATE, DELETE, MERGE; and
-#: TRUNCATE TABLE, which deletes every row). An INSERT adds rows and mutates none.
-_MUTATING = (exp.Update, exp.Delete, exp.Merge)
-
-
-def _rows_mutated(tree: exp.Expression) -> list[tuple[str, str]]:
-    if isinstance(tree, exp.TruncateTable):
-        return [_key(t) for t in tree.expressions if isinstance(t, exp.Table)]
-    target = statement_target(tree, _MUTATING)
-    return [] if target is None else [_key(target)]
+    mutated: dict[int, set[tuple[str, str]]] = {}
+    for transaction, tables in _mutations(trees, _DML):
+        if transaction is None:
+            continue
+        seen = mutated.setdefault(transaction, set())
+        seen.update(tables)
+        if len(seen) > MAX_TRANSACTION_TABLES:
+            raise gexc.BadRequest(
+                f"The transaction mutates data in {len(seen):,} tables; BigQuery's transaction can mutate "
+                f"at most {MAX_TRANSACTION_TABLES} ({_QUOTAS}#query_jobs). Commit in smaller transactions.")
 
 
 def mutated_tables(trees: Sequence[exp.Expression | None]) -> tuple[frozenset[tuple[str, str]],
@@ -445,17 +456,10 @@ def mutated_tables(trees: Sequence[exp.Expression | None]) -> tuple[frozenset[tu
     """
     inside: set[tuple[str, str]] = set()
     anywhere: set[tuple[str, str]] = set()
-    open_transaction = False
-    for tree in trees:
-        if isinstance(tree, exp.Transaction):
-            open_transaction = True
-        elif isinstance(tree, exp.Commit | exp.Rollback):
-            open_transaction = False
-        elif tree is not None:
-            tables = _rows_mutated(tree)
-            anywhere.update(tables)
-            if open_transaction:
-                inside.update(tables)
+    for transaction, tables in _mutations(trees, _MUTATING):
+        anywhere.update(tables)
+        if transaction is not None:
+            inside.update(tables)
     return frozenset(inside), frozenset(anywhere)
 
 

@@ -231,6 +231,11 @@ def test_a_transaction_mutates_at_most_a_hundred_tables() -> None:
     outside = "; ".join(f"DELETE FROM ds.o{i} WHERE TRUE" for i in range(50)) + "; "
     check_transactions(_trees(script(100, before=outside, after="COMMIT TRANSACTION; " + outside)))
     check_transactions(_trees(outside + outside.replace("ds.o", "ds.p") + outside.replace("ds.o", "ds.q")))
+    # two transactions of one script are counted apart: 60 tables each is 120 in the script
+    two = "; ".join(f"DELETE FROM ds.{p}{i} WHERE TRUE" for p in "ab" for i in range(60))
+    check_transactions(_trees(two.replace("DELETE FROM ds.a0 ", "BEGIN TRANSACTION; DELETE FROM ds.a0 ", 1)
+                              .replace("DELETE FROM ds.b0 ", "COMMIT TRANSACTION; BEGIN TRANSACTION; "
+                                       "DELETE FROM ds.b0 ", 1) + "; COMMIT TRANSACTION"))
 
 
 # --------------------------------------------------------------------------------------
